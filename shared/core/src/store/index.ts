@@ -1,0 +1,13 @@
+// Public entry point of the embedded store (docs/store-format.md).
+export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, encodeKeyFile, decodeKeyFile } from './names.js';
+export type { StoreErrorCode } from './names.js';
+export { findStoreDir, STORE_FOLDER } from './discovery.js';
+export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';
+export { LiveRun, type LiveRunUpdate } from './liveRun.js';
+export { parseStorePath, type StorePath, type StoreFileKind } from './storePaths.js';
+export { StoreReader, detailOf } from './storeReader.js';
+export { filterRuns, summarizeExperiments } from './runQuery.js';
+export { readSeriesColumns, downsample, type SeriesOptions, type SeriesColumns } from './series.js';
+export { StoreWriter, newRunId, newWriterId, encodeParamValue, type NewRun, type WriterEvent } from './storeWriter.js';
+export { encodeRecord, decodeRecords, METRIC_HEADER, RECORD_SIZE, HEADER_SIZE, type PointColumns } from './metricCodec.js';
+export type { Warn } from './fileTail.js';

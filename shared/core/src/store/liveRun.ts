@@ -1,0 +1,230 @@
+// One run folder, read incrementally: a byte offset per file, so a refresh reads only what was
+// appended since the last one. The CLI uses it once per run; the daemon keeps one per run and calls
+// refresh(path) for each changed file.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RunKind, RunSummary } from '@runlane/protocol';
+import { isTempFile } from './atomicFile.js';
+import { EventsTail, MetricsTail, warnToStderr, type Warn } from './fileTail.js';
+import { MetricAccumulator } from './metricSummary.js';
+import { decodeKeyFile } from './names.js';
+import { compareEvents, effectiveStatus, foldEvents, type FoldedRun, type OrderedEvent } from './runFold.js';
+import { parseStorePath } from './storePaths.js';
+
+export interface LiveRunUpdate {
+  /** meta.json appeared in this refresh. */
+  created: boolean;
+  statusChanged: boolean;
+  /** Name, params, tags or status changed. */
+  metaChanged: boolean;
+  /** New points since the previous refresh (never reported by the first refresh, which reads the past). */
+  metrics: { key: string; steps: number[]; times: number[]; values: number[] }[];
+  /** New log bytes since the previous refresh (same rule). */
+  logs: { writer: string; stream: string; offset: number; length: number }[];
+}
+
+interface MetricFile {
+  key: string;
+  writer: string;
+  tail: MetricsTail;
+}
+
+export class LiveRun {
+  readonly dir: string;
+  private meta: Record<string, unknown> | null = null;
+  private events: OrderedEvent[] = [];
+  private folded: FoldedRun = foldEvents([]);
+  private readonly eventTails = new Map<string, EventsTail>();
+  private readonly metricFiles = new Map<string, MetricFile>();
+  private readonly accumulators = new Map<string, MetricAccumulator>();
+  private readonly logSizes = new Map<string, number>();
+  private refreshed = false;
+
+  constructor(
+    readonly storeDir: string,
+    readonly runId: string,
+    private readonly warn: Warn = warnToStderr,
+  ) {
+    this.dir = path.join(storeDir, 'runs', runId);
+  }
+
+  /** Reads what changed: the one file at `changedPath`, or the whole folder when omitted. */
+  async refresh(changedPath?: string): Promise<LiveRunUpdate> {
+    const update: LiveRunUpdate = { created: false, statusChanged: false, metaChanged: false, metrics: [], logs: [] };
+    const report = this.refreshed;
+    const before = this.summary();
+    const files = changedPath === undefined || !this.refreshed ? await this.listFiles() : [changedPath];
+    let eventsChanged = false;
+    for (const file of files) {
+      const where = parseStorePath(this.storeDir, file);
+      if (!where || where.runId !== this.runId) continue;
+      if (where.kind === 'meta') await this.readMeta();
+      else if (where.kind === 'events' && where.writer) eventsChanged = (await this.readEvents(file, where.writer)) || eventsChanged;
+      else if (where.kind === 'metrics' && where.writer && where.name) await this.readMetrics(file, where.writer, where.name, report ? update : null);
+      else if (where.kind === 'logs' && where.writer && where.name) await this.readLogSize(file, where.writer, where.name, report ? update : null);
+    }
+    if (eventsChanged) this.folded = foldEvents(this.events);
+    this.refreshed = true;
+    const after = this.summary();
+    update.created = before === null && after !== null;
+    if (before && after) {
+      update.statusChanged = before.status !== after.status;
+      update.metaChanged =
+        update.statusChanged ||
+        before.name !== after.name ||
+        JSON.stringify(before.params) !== JSON.stringify(after.params) ||
+        JSON.stringify(before.tags) !== JSON.stringify(after.tags);
+    }
+    return update;
+  }
+
+  /** The run as `ls --json` reports it; null while meta.json is missing. */
+  summary(): RunSummary | null {
+    const meta = this.meta;
+    if (!meta) return null;
+    const f = this.folded;
+    const metrics: RunSummary['metrics'] = {};
+    for (const key of [...this.accumulators.keys()].sort()) {
+      const summary = this.accumulators.get(key)!.summary();
+      if (summary) metrics[key] = summary;
+    }
+    const endedAt = f.status !== null && f.ended_at !== null && f.status !== 'running' && f.status !== 'queued' ? f.ended_at : null;
+    return {
+      id: this.runId,
+      name: f.name ?? str(meta.name) ?? this.runId,
+      experiment: str(meta.experiment) ?? 'Default',
+      status: effectiveStatus(this.withMetaWriter(f, meta)),
+      kind: (str(meta.kind) ?? 'script') as RunKind,
+      created_at: num(meta.created_at) ?? 0,
+      started_at: f.started_at,
+      ended_at: endedAt,
+      duration: endedAt !== null && f.started_at !== null ? endedAt - f.started_at : null,
+      notebook: str(meta.notebook),
+      cell_id: str(meta.cell_id),
+      execution_count: num(meta.execution_count),
+      params: f.params,
+      tags: f.tags,
+      metrics,
+      error: f.error,
+      exit_code: f.exit_code,
+    };
+  }
+
+  metaObject(): Record<string, unknown> | null {
+    return this.meta;
+  }
+
+  metricKeys(): string[] {
+    return [...this.accumulators.keys()].sort();
+  }
+
+  logStreams(): { writer: string; stream: string; size: number }[] {
+    return [...this.logSizes].map(([id, size]) => {
+      const [writer, stream] = id.split('/') as [string, string];
+      return { writer, stream, size };
+    });
+  }
+
+  /** A run with no status event yet is judged by the process that created it. */
+  private withMetaWriter(f: FoldedRun, meta: Record<string, unknown>): FoldedRun {
+    if (f.statusWriter !== null) return f;
+    const writer = str(meta.writer);
+    const host = str(meta.host);
+    const pid = num(meta.pid);
+    if (writer === null || host === null || pid === null) return f;
+    const writers = new Map(f.writers);
+    if (!writers.has(writer)) writers.set(writer, { host, pid });
+    return { ...f, statusWriter: writer, writers };
+  }
+
+  private async listFiles(): Promise<string[]> {
+    const files = [path.join(this.dir, 'meta.json')];
+    for (const name of await listDir(path.join(this.dir, 'events'))) files.push(path.join(this.dir, 'events', name));
+    for (const kind of ['metrics', 'logs']) {
+      for (const writer of await listDir(path.join(this.dir, kind))) {
+        for (const name of await listDir(path.join(this.dir, kind, writer))) {
+          files.push(path.join(this.dir, kind, writer, name));
+        }
+      }
+    }
+    return files;
+  }
+
+  private async readMeta(): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(this.dir, 'meta.json'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const meta = JSON.parse(text) as unknown;
+      if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) this.meta = meta as Record<string, unknown>;
+      else this.warn(`${this.dir}/meta.json is not a JSON object; the run was skipped.`);
+    } catch {
+      this.warn(`${this.dir}/meta.json is not valid JSON; the run was skipped.`);
+    }
+  }
+
+  private async readEvents(file: string, writer: string): Promise<boolean> {
+    let tail = this.eventTails.get(writer);
+    if (!tail) this.eventTails.set(writer, (tail = new EventsTail(file, this.warn)));
+    const lines = await tail.read();
+    if (lines.length === 0) return false;
+    for (const { line, event } of lines) this.events.push({ writer, line, event });
+    this.events.sort(compareEvents);
+    return true;
+  }
+
+  private async readMetrics(file: string, writer: string, fileName: string, update: LiveRunUpdate | null): Promise<void> {
+    let entry = this.metricFiles.get(file);
+    if (!entry) {
+      const key = decodeKeyFile(fileName);
+      if (key === null) return;
+      entry = { key, writer, tail: new MetricsTail(file, this.warn) };
+      this.metricFiles.set(file, entry);
+    }
+    const { key } = entry;
+    let acc = this.accumulators.get(key);
+    if (!acc) this.accumulators.set(key, (acc = new MetricAccumulator()));
+    await entry.tail.read((firstIndex, points) => {
+      acc.add(writer, firstIndex, points);
+      if (update) {
+        update.metrics.push({ key, steps: Array.from(points.steps), times: Array.from(points.times), values: Array.from(points.values) });
+      }
+    });
+  }
+
+  private async readLogSize(file: string, writer: string, fileName: string, update: LiveRunUpdate | null): Promise<void> {
+    if (!fileName.endsWith('.log')) return;
+    const stream = fileName.slice(0, -'.log'.length);
+    let size: number;
+    try {
+      size = (await fs.stat(file)).size;
+    } catch {
+      return;
+    }
+    const id = `${writer}/${stream}`;
+    const previous = this.logSizes.get(id) ?? 0;
+    if (size <= previous) return;
+    this.logSizes.set(id, size);
+    if (update) update.logs.push({ writer, stream, offset: previous, length: size - previous });
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((name) => !isTempFile(name)).sort();
+  } catch {
+    return [];
+  }
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

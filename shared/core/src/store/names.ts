@@ -1,0 +1,111 @@
+// Validation of every name before it touches a path (docs/store-format.md "Names").
+// Each check throws a StoreError('bad_name') whose message says what is wrong and what is allowed.
+
+export type StoreErrorCode = 'bad_name' | 'store_version' | 'not_found' | 'io';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const STREAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const METRIC_KEY_CHARS = /^[A-Za-z0-9_\-./ ]+$/;
+// Control characters (C0, DEL, C1) and NUL are never allowed in names that are shown to people.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_KEY_FILE_BYTES = 255; // NAME_MAX on Linux, macOS and Windows filesystems
+
+function show(name: string): string {
+  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
+  return JSON.stringify(shown);
+}
+
+function bad(what: string, name: string, rule: string): never {
+  throw new StoreError('bad_name', `Invalid ${what} ${show(name)}: ${rule}`);
+}
+
+export function validateRunId(id: string): string {
+  if (!ID_PATTERN.test(id)) {
+    bad('run id', id, 'use 1-100 letters, digits, "_" or "-", starting with a letter or digit.');
+  }
+  return id;
+}
+
+export function validateWriterId(id: string): string {
+  if (!ID_PATTERN.test(id)) {
+    bad('writer id', id, 'use 1-100 letters, digits, "_" or "-", starting with a letter or digit.');
+  }
+  return id;
+}
+
+export function validateStream(stream: string): string {
+  if (!STREAM_PATTERN.test(stream)) {
+    bad('log stream name', stream, 'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.');
+  }
+  return stream;
+}
+
+export function validateMetricKey(key: string): string {
+  if (key.length < 1 || key.length > 250) bad('metric key', key, 'a key has 1 to 250 characters.');
+  if (!METRIC_KEY_CHARS.test(key)) {
+    bad('metric key', key, 'use ASCII letters, digits, "_", "-", ".", "/" and spaces only.');
+  }
+  const segments = key.split('/');
+  if (segments.some((s) => s === '')) {
+    bad('metric key', key, '"/" separates non-empty parts: no leading, trailing or doubled "/".');
+  }
+  if (segments.some((s) => s === '.' || s === '..')) bad('metric key', key, 'no part may be "." or "..".');
+  if (encodeKeyFile(key).length > MAX_KEY_FILE_BYTES) {
+    bad('metric key', key, 'it is too long once encoded as a file name; use a shorter key.');
+  }
+  return key;
+}
+
+export function validateExperiment(name: string): string {
+  if (name.length < 1 || name.length > 200) bad('experiment name', name, 'use 1 to 200 characters.');
+  if (CONTROL_CHARS.test(name)) bad('experiment name', name, 'control characters and NUL are not allowed.');
+  if (name.includes('/') || name.includes('\\')) bad('experiment name', name, '"/" and "\\" are not allowed.');
+  if (name === '.' || name === '..') bad('experiment name', name, '"." and ".." are not allowed.');
+  if (name.trim() !== name) bad('experiment name', name, 'no leading or trailing spaces.');
+  return name;
+}
+
+export function validateRunName(name: string): string {
+  if (name.length < 1 || name.length > 500) bad('run name', name, 'use 1 to 500 characters.');
+  if (CONTROL_CHARS.test(name)) bad('run name', name, 'control characters, line breaks and NUL are not allowed.');
+  return name;
+}
+
+export function validateParamKey(key: string, what = 'param key'): string {
+  if (key.length < 1 || key.length > 250) bad(what, key, 'use 1 to 250 characters.');
+  if (CONTROL_CHARS.test(key)) bad(what, key, 'control characters and NUL are not allowed.');
+  return key;
+}
+
+const KEEP_BYTE = /[A-Za-z0-9_.-]/;
+
+/** `train/loss` -> `train%2Floss.rlm`: every UTF-8 byte outside [A-Za-z0-9_.-] as %XX. */
+export function encodeKeyFile(key: string): string {
+  let out = '';
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    out += byte < 0x80 && KEEP_BYTE.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return `${out}.rlm`;
+}
+
+/** The inverse of encodeKeyFile; null for names that are not metric files. */
+export function decodeKeyFile(file: string): string | null {
+  if (!file.endsWith('.rlm')) return null;
+  try {
+    return decodeURIComponent(file.slice(0, -'.rlm'.length));
+  } catch {
+    return null;
+  }
+}

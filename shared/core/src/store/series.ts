@@ -1,0 +1,138 @@
+// A metric series: every writer's points merged in step order, cut to a step range, and downsampled
+// for charts so that no spike vanishes (each bucket keeps its first, min, max and last points; a bucket
+// with NaN keeps its first NaN so it can be marked).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
+import { encodeKeyFile, StoreError } from './names.js';
+import { readFrom } from './fileTail.js';
+
+export interface SeriesOptions {
+  fromStep?: number;
+  toStep?: number;
+  /** Target number of points; 0 or absent returns every point. */
+  points?: number;
+}
+
+export interface SeriesColumns extends PointColumns {
+  /** Points in the requested range before downsampling. */
+  total: number;
+  downsampled: boolean;
+}
+
+/** Reads one key of one run from every writer's file; null when no writer logged that key. */
+export async function readSeriesColumns(runDir: string, key: string, options: SeriesOptions = {}): Promise<SeriesColumns | null> {
+  const fileName = encodeKeyFile(key);
+  const parts: PointColumns[] = [];
+  let found = false;
+  for (const writer of await listWriters(path.join(runDir, 'metrics'))) {
+    const file = path.join(runDir, 'metrics', writer, fileName);
+    const buf = await readFrom(file, 0);
+    if (!buf) continue;
+    found = true;
+    if (buf.length < HEADER_SIZE || !hasMetricHeader(buf)) continue;
+    const body = buf.subarray(HEADER_SIZE);
+    parts.push(decodeRecords(body.subarray(0, body.length - (body.length % RECORD_SIZE))));
+  }
+  if (!found) return null;
+  const merged = mergeByStep(parts);
+  const ranged = sliceStepRange(merged, options.fromStep, options.toStep);
+  const total = ranged.values.length;
+  const target = options.points ?? 0;
+  if (target <= 0 || total <= target) return { ...ranged, total, downsampled: false };
+  return { ...downsample(ranged, target), total, downsampled: true };
+}
+
+async function listWriters(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new StoreError('io', `Could not list ${dir}: ${(err as Error).message}`);
+  }
+}
+
+function isSortedByStep(steps: Float64Array): boolean {
+  for (let i = 1; i < steps.length; i++) if (steps[i]! < steps[i - 1]!) return false;
+  return true;
+}
+
+/**
+ * One writer logging increasing steps (the usual case) needs no sort. Otherwise points are ordered
+ * by step, then wall time, then writer order and record order (a stable sort of the concatenation).
+ */
+export function mergeByStep(parts: PointColumns[]): PointColumns {
+  if (parts.length === 1 && isSortedByStep(parts[0]!.steps)) return parts[0]!;
+  const total = parts.reduce((n, p) => n + p.values.length, 0);
+  const all: PointColumns = { steps: new Float64Array(total), times: new Float64Array(total), values: new Float64Array(total) };
+  let at = 0;
+  for (const p of parts) {
+    all.steps.set(p.steps, at);
+    all.times.set(p.times, at);
+    all.values.set(p.values, at);
+    at += p.values.length;
+  }
+  if (isSortedByStep(all.steps)) return all;
+  const order = Array.from({ length: total }, (_, i) => i);
+  order.sort((a, b) => all.steps[a]! - all.steps[b]! || all.times[a]! - all.times[b]! || a - b);
+  return pick(all, order);
+}
+
+function pick(src: PointColumns, indices: ArrayLike<number>): PointColumns {
+  const n = indices.length;
+  const out: PointColumns = { steps: new Float64Array(n), times: new Float64Array(n), values: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!;
+    out.steps[i] = src.steps[j]!;
+    out.times[i] = src.times[j]!;
+    out.values[i] = src.values[j]!;
+  }
+  return out;
+}
+
+function lowerBound(steps: Float64Array, step: number): number {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[mid]! < step) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function sliceStepRange(p: PointColumns, fromStep?: number, toStep?: number): PointColumns {
+  const start = fromStep === undefined ? 0 : lowerBound(p.steps, fromStep);
+  const end = toStep === undefined ? p.steps.length : lowerBound(p.steps, toStep + 1);
+  if (start === 0 && end === p.steps.length) return p;
+  return { steps: p.steps.subarray(start, end), times: p.times.subarray(start, end), values: p.values.subarray(start, end) };
+}
+
+/** Step-range buckets (like pixel columns), each keeping first, min, max, last and its first NaN. */
+export function downsample(p: PointColumns, target: number): PointColumns {
+  const n = p.values.length;
+  const buckets = Math.max(1, Math.floor(target / 4));
+  const first = p.steps[0]!;
+  const width = (p.steps[n - 1]! - first) / buckets || 1;
+  const keep: number[] = [];
+  let i = 0;
+  while (i < n) {
+    const bucket = Math.min(buckets - 1, Math.floor((p.steps[i]! - first) / width));
+    const start = i;
+    let min = -1;
+    let max = -1;
+    let nan = -1;
+    for (; i < n && Math.min(buckets - 1, Math.floor((p.steps[i]! - first) / width)) === bucket; i++) {
+      const v = p.values[i]!;
+      if (v !== v) {
+        if (nan < 0) nan = i;
+      } else {
+        if (min < 0 || v < p.values[min]!) min = i;
+        if (max < 0 || v > p.values[max]!) max = i;
+      }
+    }
+    const chosen = [start, min, max, nan, i - 1].filter((j) => j >= 0).sort((a, b) => a - b);
+    for (let k = 0; k < chosen.length; k++) if (k === 0 || chosen[k] !== chosen[k - 1]) keep.push(chosen[k]!);
+  }
+  return pick(p, keep);
+}

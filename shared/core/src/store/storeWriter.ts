@@ -1,0 +1,146 @@
+// The TypeScript writer (the Python helper has its twin): creates runs and appends events, metric
+// records and log bytes to this process's own files. Used by the daemon (renames, tags, jobs) and tests.
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunKind, RunStatus } from '@runlane/protocol';
+import { writeFileAtomic } from './atomicFile.js';
+import { encodeRecord, METRIC_HEADER } from './metricCodec.js';
+import {
+  encodeKeyFile,
+  validateExperiment,
+  validateMetricKey,
+  validateParamKey,
+  validateRunId,
+  validateRunName,
+  validateStream,
+} from './names.js';
+import { ensureStore } from './storeFormat.js';
+
+export interface NewRun {
+  name: string;
+  experiment: string;
+  kind: RunKind;
+  id?: string;
+  notebook?: string | null;
+  cellId?: string | null;
+  source?: string | null;
+  executionCount?: number | null;
+}
+
+export type WriterEvent =
+  | { type: 'status'; status: Exclude<RunStatus, 'crashed'>; error?: string; exit_code?: number }
+  | { type: 'params'; params: Record<string, unknown> }
+  | { type: 'tags'; tags: Record<string, string | null> }
+  | { type: 'name'; name: string };
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function newWriterId(pid = process.pid): string {
+  return `${pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Non-finite floats as {"$float": ...}, because JSON cannot hold them (docs/store-format.md). */
+export function encodeParamValue(value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return { $float: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' };
+  }
+  if (Array.isArray(value)) return value.map(encodeParamValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeParamValue(v)]));
+  }
+  return value;
+}
+
+export class StoreWriter {
+  readonly writerId = newWriterId();
+  private readonly helloWritten = new Set<string>();
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens (and creates when missing) a store for writing; refuses newer format versions. */
+  static async open(dir: string): Promise<StoreWriter> {
+    const writer = new StoreWriter(path.resolve(dir));
+    await ensureStore(writer.dir, writer.writerId);
+    return writer;
+  }
+
+  async createRun(run: NewRun): Promise<string> {
+    validateRunName(run.name);
+    validateExperiment(run.experiment);
+    const id = run.id !== undefined ? validateRunId(run.id) : newRunId();
+    const dir = path.join(this.dir, 'runs', id);
+    await fs.mkdir(dir, { recursive: true });
+    const source = run.source ?? null;
+    if (source !== null) await writeFileAtomic(path.join(dir, 'source.py'), source, this.writerId);
+    const meta = {
+      id,
+      name: run.name,
+      experiment: run.experiment,
+      created_at: Date.now() / 1000,
+      kind: run.kind,
+      writer: this.writerId,
+      host: os.hostname(),
+      pid: process.pid,
+      notebook: run.notebook ?? null,
+      cell_id: run.cellId ?? null,
+      source_sha256: source === null ? null : createHash('sha256').update(source, 'utf8').digest('hex'),
+      execution_count: run.executionCount ?? null,
+    };
+    await writeFileAtomic(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`, this.writerId);
+    return id;
+  }
+
+  appendEvent(runId: string, event: WriterEvent, t = Date.now() / 1000): void {
+    validateRunId(runId);
+    if (event.type === 'name') validateRunName(event.name);
+    if (event.type === 'params') Object.keys(event.params).forEach((k) => validateParamKey(k));
+    if (event.type === 'tags') Object.keys(event.tags).forEach((k) => validateParamKey(k, 'tag key'));
+    const body = event.type === 'params' ? { ...event, params: encodeParamValue(event.params) } : event;
+    this.appendLines(runId, [{ t, ...body }]);
+  }
+
+  logMetric(runId: string, key: string, step: number, value: number, time = Date.now() / 1000): void {
+    this.logMetrics(runId, key, [{ step, value, time }]);
+  }
+
+  logMetrics(runId: string, key: string, points: { step: number; value: number; time: number }[]): void {
+    validateRunId(runId);
+    validateMetricKey(key);
+    const dir = path.join(this.dir, 'runs', runId, 'metrics', this.writerId);
+    const file = path.join(dir, encodeKeyFile(key));
+    const records = points.map((p) => encodeRecord(p.step, p.time, p.value));
+    appendCreating(file, dir, Buffer.concat(records), METRIC_HEADER);
+  }
+
+  appendLog(runId: string, stream: string, bytes: Buffer | string): void {
+    validateRunId(runId);
+    validateStream(stream);
+    const dir = path.join(this.dir, 'runs', runId, 'logs', this.writerId);
+    appendCreating(path.join(dir, `${stream}.log`), dir, bytes);
+  }
+
+  private appendLines(runId: string, events: object[]): void {
+    const dir = path.join(this.dir, 'runs', runId, 'events');
+    const lines: object[] = [];
+    if (!this.helloWritten.has(runId)) {
+      lines.push({ t: Date.now() / 1000, type: 'hello', host: os.hostname(), pid: process.pid });
+      this.helloWritten.add(runId);
+    }
+    lines.push(...events);
+    appendCreating(path.join(dir, `${this.writerId}.jsonl`), dir, lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  }
+}
+
+/** Appends to this writer's own file, creating its folder (and the file with `header`) on first use. */
+function appendCreating(file: string, dir: string, data: Buffer | string, header?: Buffer): void {
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    if (header) appendFileSync(file, header);
+  }
+  appendFileSync(file, data);
+}

@@ -1,0 +1,130 @@
+// The shared test vectors and fixture stores (test/fixtures/, also read by the Python tests).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fromJsonNumber, jsonNumber, type JsonNumber } from '@runlane/protocol';
+import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER } from './metricCodec.js';
+import * as names from './names.js';
+import { compareEvents, foldEvents, type OrderedEvent, type StoreEventLine } from './runFold.js';
+import { StoreReader } from './storeReader.js';
+import { encodeParamValue } from './storeWriter.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
+const vectors = JSON.parse(readFileSync(path.join(fixtures, 'store-vectors.json'), 'utf8'));
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8'));
+const quiet = () => {};
+
+const validators: Record<string, (name: string) => string> = {
+  run_id: names.validateRunId,
+  writer_id: names.validateWriterId,
+  stream: names.validateStream,
+  metric_key: names.validateMetricKey,
+  experiment: names.validateExperiment,
+  run_name: names.validateRunName,
+  param_key: (k) => names.validateParamKey(k),
+};
+
+describe('metric records', () => {
+  it('has the 8-byte header of the spec', () => {
+    expect(METRIC_HEADER.toString('hex')).toBe(vectors.metric_header_hex);
+  });
+
+  it.each(vectors.metric_records as { step: number; time: number; value: JsonNumber; hex: string }[])(
+    'encodes and decodes step $step value $value',
+    ({ step, time, value, hex }) => {
+      expect(encodeRecord(step, time, fromJsonNumber(value)).toString('hex')).toBe(hex);
+      const decoded = decodeRecords(Buffer.from(hex, 'hex'));
+      expect(decoded.steps[0]).toBe(step);
+      expect(decoded.times[0]).toBe(time);
+      expect(jsonNumber(decoded.values[0]!)).toEqual(value);
+      expect(Object.is(decoded.values[0], fromJsonNumber(value))).toBe(true); // keeps -0 too
+    },
+  );
+
+  it('leaves out a torn tail and reads unaligned buffers', () => {
+    const records = (vectors.metric_records as { hex: string }[]).map((r) => Buffer.from(r.hex, 'hex'));
+    const body = Buffer.concat([Buffer.alloc(3), ...records, Buffer.alloc(10)]).subarray(3);
+    expect(decodeRecords(body).values.length).toBe(records.length);
+    expect(HEADER_SIZE).toBe(8);
+  });
+});
+
+describe('names', () => {
+  it.each(vectors.metric_key_files as { key: string; file: string }[])('encodes key $key as $file', ({ key, file }) => {
+    expect(names.encodeKeyFile(key)).toBe(file);
+    expect(names.decodeKeyFile(file)).toBe(key);
+  });
+
+  for (const [kind, validate] of Object.entries(validators)) {
+    it(`accepts valid ${kind}s`, () => {
+      for (const name of vectors.valid[kind] as string[]) expect(validate(name)).toBe(name);
+    });
+    it(`refuses invalid ${kind}s with a message that says what is allowed`, () => {
+      for (const name of vectors.invalid[kind] as string[]) {
+        expect(() => validate(name), JSON.stringify(name)).toThrow(names.StoreError);
+        try {
+          validate(name);
+        } catch (err) {
+          expect((err as names.StoreError).code).toBe('bad_name');
+          expect((err as Error).message).toMatch(/^Invalid .+: .+\.$/);
+        }
+      }
+    });
+  }
+});
+
+describe('event folding', () => {
+  it.each(vectors.fold as { about: string; files: Record<string, StoreEventLine[]>; expected: Record<string, unknown> }[])(
+    '$about',
+    ({ files, expected: want }) => {
+      const events: OrderedEvent[] = Object.entries(files).flatMap(([writer, lines]) =>
+        lines.map((event, line) => ({ writer, line, event })),
+      );
+      events.sort(compareEvents);
+      const folded = foldEvents(events) as unknown as Record<string, unknown>;
+      for (const [field, value] of Object.entries(want)) expect(folded[field], field).toEqual(value);
+    },
+  );
+
+  it('encodes params as the vectors say', () => {
+    expect(encodeParamValue(NaN)).toEqual({ $float: 'NaN' });
+    expect(encodeParamValue(Infinity)).toEqual({ $float: 'Infinity' });
+    expect(encodeParamValue([1, -Infinity])).toEqual([1, { $float: '-Infinity' }]);
+  });
+});
+
+describe('fixture store v1', () => {
+  it('lists the runs exactly as expected (torn lines and records ignored, NaN/Inf kept)', async () => {
+    const warnings: string[] = [];
+    const reader = await StoreReader.open(path.join(fixtures, 'store-v1'), (w) => warnings.push(w));
+    expect(await reader.listRuns()).toEqual(expected.runs);
+    expect(warnings.some((w) => w.includes('not a run..'))).toBe(true);
+  });
+
+  it('reads the points of every writer in step order', async () => {
+    const reader = await StoreReader.open(path.join(fixtures, 'store-v1'), quiet);
+    for (const [key, points] of Object.entries(expected.points.series as Record<string, { step: number; time: number; value: JsonNumber }[]>)) {
+      const series = await reader.readSeries(expected.points.run, key);
+      expect(series.steps).toEqual(points.map((p) => p.step));
+      expect(series.times).toEqual(points.map((p) => p.time));
+      expect(series.values).toEqual(points.map((p) => p.value));
+    }
+  });
+
+  it('keeps log bytes that are not UTF-8', async () => {
+    const reader = await StoreReader.open(path.join(fixtures, 'store-v1'), quiet);
+    for (const [stream, hex] of Object.entries(expected.points.logs as Record<string, string>)) {
+      const [writer, name] = stream.split('/') as [string, string];
+      const { bytes, size } = await reader.readLog(expected.points.run, writer, name);
+      expect(bytes.toString('hex')).toBe(hex);
+      expect(size).toBe(hex.length / 2);
+    }
+  });
+
+  it('refuses a store written by a newer format version, naming both versions', async () => {
+    await expect(StoreReader.open(path.join(fixtures, 'store-v99'))).rejects.toThrow(
+      /format version 99, but this Runlane reads up to version 1\. Upgrade Runlane/,
+    );
+  });
+});

@@ -1,0 +1,74 @@
+// The daemon's HTTP API v1 and its Server-Sent Events feed: the one contract for every client.
+//
+// Every request carries the daemon's token as `Authorization: Bearer <token>` (or `X-Runlane-Token`).
+// Every request about a store names it with `?store=<absolute path>`; without it the daemon uses the
+// store it was started for. Errors come back as `ApiError` with a 4xx/5xx status.
+//
+//   GET  /api/v1/health                                  -> Health
+//   GET  /api/v1/experiments                             -> ExperimentSummary[]
+//   GET  /api/v1/runs?experiment&status&q&sort&order&limit&notebook&cell_id
+//                                                        -> RunSummary[]
+//   GET  /api/v1/runs/:id                                -> RunDetail
+//   GET  /api/v1/runs/:id/metrics/:key?points&from_step&to_step
+//                                                        -> MetricSeries (key URL-encoded;
+//                                                           points = target count, 0 or absent = all)
+//   GET  /api/v1/runs/:id/logs/:writer/:stream?offset&length
+//                                                        -> raw bytes (application/octet-stream),
+//                                                           header X-Runlane-Log-Size = current size
+//   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)
+//                                                        -> StoreEvent messages
+
+import type { RunStatus, RunSummary } from './runs.js';
+
+export const API_VERSION = 1;
+export const API_PREFIX = '/api/v1';
+export const TOKEN_HEADER = 'x-runlane-token';
+export const LOG_SIZE_HEADER = 'x-runlane-log-size';
+
+export interface Health {
+  ok: true;
+  version: string;
+  api: typeof API_VERSION;
+  pid: number;
+  /** Changes on every daemon start; SSE ids from another incarnation cannot be resumed. */
+  incarnation: string;
+  stores: string[];
+  clients: number;
+}
+
+export interface ApiError {
+  error: string;
+  /** Machine-readable reason: bad_request, unauthorized, not_found, store_version, internal. */
+  code: 'bad_request' | 'unauthorized' | 'not_found' | 'store_version' | 'internal';
+}
+
+/** The runtime file through which clients find the one daemon (mode 0600). */
+export interface RuntimeInfo {
+  port: number;
+  token: string;
+  pid: number;
+  version: string;
+  started_at: number;
+}
+
+/** SSE messages: `event: <type>`, `id: <incarnation>:<seq>`, `data: <JSON of the message>`. */
+export type StoreEvent =
+  | { type: 'hello'; incarnation: string }
+  /** The client's Last-Event-ID could not be resumed (too old or another daemon): refetch everything. */
+  | { type: 'reset'; reason: string }
+  | { type: 'run-created'; store: string; run: RunSummary }
+  | { type: 'run-updated'; store: string; run: RunSummary; previous_status: RunStatus | null }
+  | { type: 'run-deleted'; store: string; run_id: string }
+  | {
+      type: 'metrics';
+      store: string;
+      run_id: string;
+      key: string;
+      /** The new points, columnar; non-finite values as JsonNumber strings. */
+      steps: number[];
+      times: number[];
+      values: (number | 'NaN' | 'Infinity' | '-Infinity')[];
+    }
+  | { type: 'log'; store: string; run_id: string; writer: string; stream: string; offset: number; length: number };
+
+export type StoreEventType = StoreEvent['type'];

@@ -1,0 +1,3 @@
+// Public entry point of @runlane/protocol: types and tiny pure helpers only (no Node, no DOM).
+export * from './runs.js';
+export * from './api.js';
