@@ -1,0 +1,34 @@
+"""Runlane: experiment tracking from notebooks and scripts.
+
+    import runlane as rl
+    rl.params(lr=1e-3)
+    rl.log(loss=0.3, acc=0.9)          # step optional
+    with rl.run(name="baseline", experiment="mnist"):
+        ...
+
+In IPython/Jupyter: `%load_ext runlane`, then `%%runlane` on a cell, or `%runlane auto all`.
+Importing this package is cheap: it imports nothing heavy (no IPython) until the extension loads.
+"""
+from .api import active_run, cell_history, finish, log, params, run, store_dir, tags
+from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "log", "params", "tags", "run", "finish", "active_run", "cell_history", "store_dir",
+    "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
+    "load_ipython_extension", "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext runlane`: registers %%runlane, %runlane and one run per tracked cell."""
+    from .notebook.magic import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .notebook.magic import unload
+
+    unload(ipython)

@@ -1,0 +1,1 @@
+"""What a run captures without code changes: hyperparameters and the environment."""

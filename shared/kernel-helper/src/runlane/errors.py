@@ -1,0 +1,20 @@
+"""Errors a user can meet, as sentences that say what to do."""
+
+
+class RunlaneError(Exception):
+    """Base class of every error Runlane raises on purpose."""
+
+
+class InvalidNameError(RunlaneError, ValueError):
+    """A run id, key, experiment or other name that cannot be stored; nothing was written."""
+
+
+class StoreVersionError(RunlaneError):
+    """The store was written by a newer Runlane format; nothing was read or written."""
+
+
+class RunNotFoundError(RunlaneError, KeyError):
+    """No run with that id in the store."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else "run not found"

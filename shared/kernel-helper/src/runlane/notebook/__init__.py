@@ -1,0 +1,1 @@
+"""IPython integration: the `%%runlane` cell magic, `%runlane auto`, and per-cell runs."""

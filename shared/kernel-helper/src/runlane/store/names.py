@@ -1,0 +1,97 @@
+"""Validation of every name before it touches a path (docs/store-format.md "Names")."""
+import re
+
+from ..errors import InvalidNameError
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}\Z")
+_STREAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_\-./ ]+\Z")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_KEEP = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+MAX_KEY_FILE_BYTES = 255  # NAME_MAX of common filesystems
+
+
+def _bad(what, name, rule):
+    shown = name if len(name) <= 60 else name[:60] + "…"
+    import json
+
+    raise InvalidNameError("Invalid %s %s: %s" % (what, json.dumps(shown, ensure_ascii=False), rule))
+
+
+def validate_run_id(name):
+    if not isinstance(name, str) or not _ID.match(name):
+        _bad("run id", str(name), 'use 1-100 letters, digits, "_" or "-", starting with a letter or digit.')
+    return name
+
+
+def validate_writer_id(name):
+    if not isinstance(name, str) or not _ID.match(name):
+        _bad("writer id", str(name), 'use 1-100 letters, digits, "_" or "-", starting with a letter or digit.')
+    return name
+
+
+def validate_stream(name):
+    if not isinstance(name, str) or not _STREAM.match(name):
+        _bad("log stream name", str(name), 'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.')
+    return name
+
+
+def validate_metric_key(key):
+    if not isinstance(key, str):
+        _bad("metric key", repr(key), "a key is a string.")
+    if not 1 <= len(key) <= 250:
+        _bad("metric key", key, "a key has 1 to 250 characters.")
+    if not _KEY_CHARS.match(key):
+        _bad("metric key", key, 'use ASCII letters, digits, "_", "-", ".", "/" and spaces only.')
+    segments = key.split("/")
+    if "" in segments:
+        _bad("metric key", key, '"/" separates non-empty parts: no leading, trailing or doubled "/".')
+    if "." in segments or ".." in segments:
+        _bad("metric key", key, 'no part may be "." or "..".')
+    if len(encode_key_file(key)) > MAX_KEY_FILE_BYTES:
+        _bad("metric key", key, "it is too long once encoded as a file name; use a shorter key.")
+    return key
+
+
+def validate_experiment(name):
+    if not isinstance(name, str) or not 1 <= len(name) <= 200:
+        _bad("experiment name", str(name), "use 1 to 200 characters.")
+    if _CONTROL.search(name):
+        _bad("experiment name", name, "control characters and NUL are not allowed.")
+    if "/" in name or "\\" in name:
+        _bad("experiment name", name, '"/" and "\\" are not allowed.')
+    if name in (".", ".."):
+        _bad("experiment name", name, '"." and ".." are not allowed.')
+    if name.strip() != name:
+        _bad("experiment name", name, "no leading or trailing spaces.")
+    return name
+
+
+def validate_run_name(name):
+    if not isinstance(name, str) or not 1 <= len(name) <= 500:
+        _bad("run name", str(name), "use 1 to 500 characters.")
+    if _CONTROL.search(name):
+        _bad("run name", name, "control characters, line breaks and NUL are not allowed.")
+    return name
+
+
+def validate_param_key(key, what="param key"):
+    if not isinstance(key, str) or not 1 <= len(key) <= 250:
+        _bad(what, str(key), "use 1 to 250 characters.")
+    if _CONTROL.search(key):
+        _bad(what, key, "control characters and NUL are not allowed.")
+    return key
+
+
+def encode_key_file(key):
+    """`train/loss` -> `train%2Floss.rlm`: every UTF-8 byte outside [A-Za-z0-9_.-] as %XX."""
+    return "".join(chr(b) if b in _KEEP else "%%%02X" % b for b in key.encode("utf-8")) + ".rlm"
+
+
+def decode_key_file(name):
+    """The inverse of encode_key_file; None for names that are not metric files."""
+    if not name.endswith(".rlm"):
+        return None
+    from urllib.parse import unquote
+
+    return unquote(name[: -len(".rlm")], errors="strict")

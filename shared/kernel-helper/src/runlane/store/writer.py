@@ -1,0 +1,151 @@
+"""The Python writer (the TypeScript core has its twin): creates runs and appends events, metric
+records and log bytes to this process's own files, so concurrent writers never share a file."""
+import datetime
+import hashlib
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+
+from .atomic import write_file_atomic
+from .codec import METRIC_HEADER, encode_param, encode_records
+from .names import (
+    encode_key_file,
+    validate_experiment,
+    validate_param_key,
+    validate_run_id,
+    validate_run_name,
+    validate_stream,
+)
+from .version import ensure_store
+
+
+def new_run_id(now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return "%s-%s" % (now.strftime("%Y%m%d-%H%M%S"), secrets.token_hex(3))
+
+
+def new_writer_id():
+    return "%d-%s" % (os.getpid(), secrets.token_hex(4))
+
+
+def _json_line(obj):
+    return (json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class StoreWriter:
+    """One per store per process. Thread-safe: appends are serialised by a lock."""
+
+    def __init__(self, store_dir):
+        self.dir = os.path.abspath(store_dir)
+        self.writer_id = new_writer_id()
+        self.host = socket.gethostname()
+        self._lock = threading.Lock()
+        self._files = {}  # path -> open binary append handle
+        self._hello = set()
+        ensure_store(self.dir, self.writer_id)
+
+    def run_dir(self, run_id):
+        return os.path.join(self.dir, "runs", validate_run_id(run_id))
+
+    def create_run(self, name, experiment, kind, run_id=None, notebook=None, cell_id=None, source=None,
+                   execution_count=None):
+        validate_run_name(name)
+        validate_experiment(experiment)
+        run_id = validate_run_id(run_id) if run_id is not None else new_run_id()
+        run_dir = self.run_dir(run_id)
+        os.makedirs(run_dir, exist_ok=True)
+        if source is not None:
+            write_file_atomic(os.path.join(run_dir, "source.py"), source, self.writer_id)
+        meta = {
+            "id": run_id,
+            "name": name,
+            "experiment": experiment,
+            "created_at": time.time(),
+            "kind": kind,
+            "writer": self.writer_id,
+            "host": self.host,
+            "pid": os.getpid(),
+            "notebook": notebook,
+            "cell_id": cell_id,
+            "source_sha256": None if source is None else hashlib.sha256(source.encode("utf-8")).hexdigest(),
+            "execution_count": execution_count,
+        }
+        write_file_atomic(os.path.join(run_dir, "meta.json"), json.dumps(meta, indent=1) + "\n", self.writer_id)
+        return run_id
+
+    def write_env(self, run_id, env):
+        write_file_atomic(os.path.join(self.run_dir(run_id), "env.json"),
+                          json.dumps(env, indent=1, default=repr) + "\n", self.writer_id)
+
+    # -- events ---------------------------------------------------------------------------------
+    def append_events(self, run_id, events):
+        """events: dicts with "type" (and "t", else now)."""
+        lines = []
+        with self._lock:
+            if run_id not in self._hello:
+                lines.append(_json_line({"t": time.time(), "type": "hello", "host": self.host, "pid": os.getpid()}))
+                self._hello.add(run_id)
+            for event in events:
+                event = dict(event)
+                event.setdefault("t", time.time())
+                lines.append(_json_line(event))
+            path = os.path.join(self.run_dir(run_id), "events", self.writer_id + ".jsonl")
+            self._append(path, b"".join(lines))
+
+    def set_status(self, run_id, status, error=None, exit_code=None):
+        event = {"type": "status", "status": status}
+        if error is not None:
+            event["error"] = error
+        if exit_code is not None:
+            event["exit_code"] = exit_code
+        self.append_events(run_id, [event])
+
+    def set_params(self, run_id, params):
+        for key in params:
+            validate_param_key(key)
+        self.append_events(run_id, [{"type": "params", "params": {k: encode_param(v) for k, v in params.items()}}])
+
+    def set_tags(self, run_id, tags):
+        for key in tags:
+            validate_param_key(key, "tag key")
+        clean = {k: (None if v is None else str(v)) for k, v in tags.items()}
+        self.append_events(run_id, [{"type": "tags", "tags": clean}])
+
+    def set_name(self, run_id, name):
+        self.append_events(run_id, [{"type": "name", "name": validate_run_name(name)}])
+
+    # -- metrics and logs -----------------------------------------------------------------------
+    def append_metric(self, run_id, key, points):
+        """points: list of (step, time, value); the key must already be validated."""
+        path = os.path.join(self.run_dir(run_id), "metrics", self.writer_id, encode_key_file(key))
+        with self._lock:
+            self._append(path, encode_records(points), header=METRIC_HEADER)
+
+    def append_log(self, run_id, stream, data):
+        validate_stream(stream)
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        path = os.path.join(self.run_dir(run_id), "logs", self.writer_id, stream + ".log")
+        with self._lock:
+            self._append(path, data)
+
+    def close_run_files(self, run_id):
+        """Closes this run's open handles (a finished run is not appended to again)."""
+        prefix = self.run_dir(run_id) + os.sep
+        with self._lock:
+            for path in [p for p in self._files if p.startswith(prefix)]:
+                self._files.pop(path).close()
+
+    def _append(self, path, data, header=None):
+        handle = self._files.get(path)
+        if handle is None:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handle = open(path, "ab", buffering=0)
+            if header is not None and handle.tell() == 0:
+                handle.write(header)
+            self._files[path] = handle
+        handle.write(data)
+
