@@ -4,7 +4,7 @@ import sys
 
 from . import tracking
 from .store.discovery import find_store_dir
-from .store.names import validate_experiment, validate_run_name
+from .store.names import validate_experiment, validate_run_id, validate_run_name
 
 DEFAULT_EXPERIMENT = "Default"
 
@@ -86,7 +86,7 @@ class run:
     def __init__(self, name=None, experiment=None, id=None, params=None, tags=None):
         self.name = validate_run_name(name or _script_name())
         self.experiment = validate_experiment(experiment or DEFAULT_EXPERIMENT)
-        self.run_id = id
+        self.run_id = validate_run_id(id) if id is not None else None
         self._params = params
         self._tags = tags
         self._run = None

@@ -44,6 +44,18 @@ def is_tagged(metadata):
     return isinstance(tags, (list, tuple)) and any(t in ("runlane", "experiment") for t in tags)
 
 
+def _execution_count(shell, info):
+    """The In[n] number of the running cell. IPython 9 counts the cell before pre_run_cell fires,
+    IPython 8 after the cell has run."""
+    count = getattr(shell, "execution_count", None)
+    if not isinstance(count, int) or info is None:
+        return count
+    import IPython
+
+    counted_already = int(IPython.__version__.split(".")[0]) >= 9
+    return count - 1 if counted_already and getattr(info, "store_history", True) else count
+
+
 class CellContext:
     """One cell execution, as seen in IPython's pre_run_cell event."""
 
@@ -51,7 +63,7 @@ class CellContext:
         self.raw_cell = getattr(info, "raw_cell", None) or ""
         self.metadata = request_metadata(shell)
         self.cell_id = getattr(info, "cell_id", None) or self.metadata.get("cellId") or None
-        self.execution_count = getattr(shell, "execution_count", None)
+        self.execution_count = _execution_count(shell, info)
         self.notebook = notebook_path(shell)
         self.folder = notebook_folder(self.notebook)
 

@@ -1,0 +1,174 @@
+"""The magic and automatic tracking in a REAL ipykernel, driven over ZMQ as JupyterLab drives it
+(execute_request with the cell id in its metadata, JPY_SESSION_NAME in the kernel's environment)."""
+import json
+import os
+import sys
+import time
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+
+from runlane.store.reader import StoreReader  # noqa: E402
+
+
+class Kernel:
+    def __init__(self, tmp_path):
+        self.store = tmp_path / "store"
+        self.notebook = str(tmp_path / "train.ipynb")
+        env = dict(os.environ, RUNLANE_DIR=str(self.store), JPY_SESSION_NAME=self.notebook)
+        self.km = jupyter_client.KernelManager(kernel_name="python3")
+        self.km.kernel_cmd = None
+        self.km.start_kernel(env=env, cwd=str(tmp_path), extra_arguments=[])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def send(self, code, cell_id, metadata=None):
+        md = {"cellId": cell_id}
+        md.update(metadata or {})
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}
+        msg = self.kc.session.msg("execute_request", content, metadata=md)
+        self.kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    def outputs(self, msg_id, timeout=60):
+        """iopub messages of one execution until the kernel is idle again."""
+        out = []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            msg = self.kc.get_iopub_msg(timeout=deadline - time.time())
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+            out.append(msg)
+        raise TimeoutError("the kernel did not finish the cell")
+
+    def run(self, code, cell_id="cell-1", metadata=None):
+        return self.outputs(self.send(code, cell_id, metadata))
+
+    def runs(self):
+        return StoreReader(self.store).list_runs() if self.store.exists() else []
+
+    def stop(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def text_of(outputs, name="stdout"):
+    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream" and m["content"]["name"] == name)
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    k = Kernel(tmp_path)
+    k.run("%load_ext runlane", "setup")
+    yield k
+    k.stop()
+
+
+TRAIN_CELL = """%%runlane --name mlp --experiment demo
+lr = 0.1
+epochs = 3
+layers = [64, 64]
+import runlane as rl
+for epoch in range(epochs):
+    rl.log(loss=1.0 / (epoch + 1))
+    print("epoch", epoch)
+"""
+
+
+def wait_for(predicate, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_magic_cell_becomes_a_run_with_everything_captured(kernel):
+    outputs = kernel.run(TRAIN_CELL, "cell-train")
+    assert "epoch 2" in text_of(outputs)  # still shown in the cell
+    [run] = kernel.runs()
+    assert run["name"] == "mlp" and run["experiment"] == "demo" and run["status"] == "finished"
+    assert run["kind"] == "cell" and run["cell_id"] == "cell-train" and run["notebook"] == kernel.notebook
+    assert run["params"] == {"lr": 0.1, "epochs": 3, "layers": [64, 64]}
+    assert run["metrics"]["loss"] == {"count": 3, "last": 1 / 3, "min": 1 / 3, "max": 1.0}
+    [shown_count] = [m["content"]["execution_count"] for m in outputs if m["msg_type"] == "execute_input"]
+    assert run["execution_count"] == shown_count and run["duration"] >= 0
+    run_dir = kernel.store / "runs" / run["id"]
+    assert (run_dir / "source.py").read_text() == TRAIN_CELL
+    reader = StoreReader(kernel.store)
+    [(writer, _)] = [s for s in reader.log_streams(run["id"]) if s[1] == "stdout"]
+    assert "epoch 0\n" in reader.read_log(run["id"], writer, "stdout").decode()
+    env = wait_for(lambda: (run_dir / "env.json").exists() and json.loads((run_dir / "env.json").read_text()))
+    assert env["python"].count(".") == 2 and "packages" in env and "gpus" in env
+
+
+def test_rerunning_a_cell_makes_a_new_run_of_the_same_cell(kernel):
+    kernel.run(TRAIN_CELL, "cell-train")
+    kernel.run(TRAIN_CELL, "cell-train")
+    runs = kernel.runs()
+    assert len(runs) == 2 and {r["cell_id"] for r in runs} == {"cell-train"}
+    assert all(r["status"] == "finished" for r in runs)
+    out = kernel.run("import runlane, json; print(json.dumps([r['id'] for r in runlane.cell_history(%r, 'cell-train')]))"
+                     % kernel.notebook, "cell-history")
+    assert json.loads(text_of(out)) == [r["id"] for r in runs]
+
+
+def test_a_failing_cell_is_failed_with_its_traceback_shown_and_stored(kernel):
+    outputs = kernel.run("%%runlane --name broken\nx = 1\n1 / 0\n", "cell-broken")
+    assert any(m["msg_type"] == "error" and m["content"]["ename"] == "ZeroDivisionError" for m in outputs)
+    [run] = kernel.runs()
+    assert run["status"] == "failed" and "ZeroDivisionError" in run["error"]
+
+
+def test_interrupting_a_cell_marks_its_run_interrupted(kernel):
+    msg_id = kernel.send("%%runlane --name sleepy\nimport time\nprint('start', flush=True)\ntime.sleep(30)\n", "cell-sleep")
+    assert wait_for(lambda: kernel.runs() and kernel.runs()[0]["status"] == "running")
+    time.sleep(0.3)
+    kernel.km.interrupt_kernel()
+    outputs = kernel.outputs(msg_id)
+    assert any(m["msg_type"] == "error" and m["content"]["ename"] == "KeyboardInterrupt" for m in outputs)
+    [run] = kernel.runs()
+    assert run["status"] == "interrupted"
+
+
+def test_auto_all_tracks_long_cells_and_cells_that_log(kernel):
+    kernel.run("%runlane auto all --threshold 0.5", "cell-auto")
+    kernel.run("x = 1 + 1", "cell-quick")
+    assert kernel.runs() == []
+    kernel.run("import time\nbatch = 32\ntime.sleep(0.8)\n", "cell-slow")
+    kernel.run("import runlane as rl\nrl.log(acc=0.5)\n", "cell-logs")
+    runs = {r["cell_id"]: r for r in kernel.runs()}
+    assert set(runs) == {"cell-slow", "cell-logs"}
+    assert runs["cell-slow"]["params"] == {"batch": 32} and runs["cell-slow"]["status"] == "finished"
+    assert runs["cell-logs"]["metrics"]["acc"]["last"] == 0.5
+
+
+def test_auto_tagged_tracks_only_cells_marked_as_experiments(kernel):
+    kernel.run("%runlane auto tagged", "cell-auto")
+    kernel.run("print('plain')", "cell-plain")
+    kernel.run("print('tagged')", "cell-tagged", metadata={"runlane": {"track": True}})
+    kernel.run("print('tag list')", "cell-tags", metadata={"tags": ["experiment"]})
+    assert sorted(r["cell_id"] for r in kernel.runs()) == ["cell-tagged", "cell-tags"]
+
+
+def test_unknown_options_get_a_clear_message(kernel):
+    out = kernel.run("%%runlane --bogus\nprint(1)\n", "cell-bad")
+    assert "unrecognized arguments: --bogus" in text_of(out, "stderr")
+    out = kernel.run("%%runlane --on gpu-box\nprint(1)\n", "cell-on")
+    assert "not supported yet" in text_of(out, "stderr")
+    assert kernel.runs() == []
+
+
+@pytest.mark.skipif(sys.version_info < (3, 8), reason="ipykernel")
+def test_importing_runlane_stays_light():
+    import subprocess
+
+    code = "import sys, runlane; print('IPython' in sys.modules)"
+    assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"

@@ -1,0 +1,87 @@
+"""The shared vectors and fixture stores (test/fixtures/), also read by the TypeScript tests."""
+import json
+import math
+import struct
+
+import pytest
+
+from runlane.errors import InvalidNameError, StoreVersionError
+from runlane.store import names
+from runlane.store.codec import METRIC_HEADER, decode_records, encode_param, encode_records, float_json
+from runlane.store.reader import StoreReader, fold_events
+
+from conftest import FIXTURES
+
+VALIDATORS = {
+    "run_id": names.validate_run_id,
+    "writer_id": names.validate_writer_id,
+    "stream": names.validate_stream,
+    "metric_key": names.validate_metric_key,
+    "experiment": names.validate_experiment,
+    "run_name": names.validate_run_name,
+    "param_key": names.validate_param_key,
+}
+
+
+def from_json_number(v):
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(v, v) if isinstance(v, str) else v
+
+
+def test_metric_records_match_the_vectors(vectors):
+    assert METRIC_HEADER.hex() == vectors["metric_header_hex"]
+    for r in vectors["metric_records"]:
+        value = from_json_number(r["value"])
+        assert encode_records([(r["step"], r["time"], value)]).hex() == r["hex"]
+        [(step, t, decoded)] = decode_records(bytes.fromhex(r["hex"]) + b"\x00" * 5)  # torn tail ignored
+        assert (step, t) == (r["step"], r["time"])
+        assert float_json(decoded) == r["value"]
+        assert struct.pack("<d", decoded) == struct.pack("<d", value)  # keeps -0.0 too
+
+
+def test_key_file_names(vectors):
+    for case in vectors["metric_key_files"]:
+        assert names.encode_key_file(case["key"]) == case["file"]
+        assert names.decode_key_file(case["file"]) == case["key"]
+
+
+@pytest.mark.parametrize("kind", sorted(VALIDATORS))
+def test_names(vectors, kind):
+    for name in vectors["valid"][kind]:
+        assert VALIDATORS[kind](name) == name
+    for name in vectors["invalid"][kind]:
+        with pytest.raises(InvalidNameError, match=r"^Invalid .+: .+\.$"):
+            VALIDATORS[kind](name)
+
+
+def test_event_folding(vectors):
+    for case in vectors["fold"]:
+        ordered = [(w, i, e) for w, lines in case["files"].items() for i, e in enumerate(lines)]
+        ordered.sort(key=lambda x: (x[2]["t"], x[0], x[1]))
+        folded = fold_events(ordered)
+        for field, value in case["expected"].items():
+            assert folded[field] == value, (case["about"], field)
+
+
+def test_param_encoding(vectors):
+    for case in vectors["param_values"]:
+        assert encode_param(eval(case["python"])) == case["json"]
+
+
+def test_fixture_store_v1_reads_as_expected():
+    expected = json.loads((FIXTURES / "store-v1.expected.json").read_text(encoding="utf-8"))
+    warnings = []
+    reader = StoreReader(FIXTURES / "store-v1", warn=warnings.append)
+    assert reader.list_runs() == expected["runs"]
+    assert any("not a run.." in w for w in warnings)
+    points = expected["points"]
+    for key, want in points["series"].items():
+        got = [{"step": s, "time": t, "value": float_json(v)} for s, t, v in reader.read_points(points["run"], key)]
+        assert got == want
+    for stream, hex_bytes in points["logs"].items():
+        writer, name = stream.split("/")
+        assert reader.read_log(points["run"], writer, name).hex() == hex_bytes
+
+
+def test_newer_store_version_is_refused_naming_both_versions():
+    with pytest.raises(StoreVersionError, match=r"format version 99, but this Runlane reads up to version 1\. Upgrade"):
+        StoreReader(FIXTURES / "store-v99")
