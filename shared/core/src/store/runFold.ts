@@ -3,6 +3,7 @@
 // new events arrive; that keeps late events from a slow writer in their right place.
 import * as os from 'node:os';
 import type { RunStatus } from '@runlane/protocol';
+import { processIsAlive } from '../processAlive.js';
 
 export interface StoreEventLine {
   t: number;
@@ -91,16 +92,6 @@ export function foldEvents(events: readonly OrderedEvent[]): FoldedRun {
     }
   }
   return run;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

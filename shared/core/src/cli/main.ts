@@ -1,0 +1,144 @@
+// The `runlane` command line. It reads the store directly (no daemon needed to browse); only
+// `serve` and `logs -f` involve the daemon. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RUN_STATUSES, type RunQuery, type RunStatus } from '@runlane/protocol';
+import { findStoreDir, StoreError, StoreReader } from '../store/index.js';
+import { RUNLANE_VERSION } from '../version.js';
+import { followLogs, printLogs } from './logs.js';
+import { runDetailText, runTable, table, formatNumber } from './format.js';
+import { serve } from './serve.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+
+export class UsageError extends Error {}
+
+const HELP = `runlane ${RUNLANE_VERSION}: experiment tracking in the notebook editor
+
+Usage:
+  runlane ls [--json] [--experiment E] [--status S] [--sort FIELD] [--limit N]
+  runlane show RUN [--json]
+  runlane metrics RUN KEY [--json]
+  runlane logs RUN [-f] [--stream NAME]
+  runlane serve [--port N] [--idle-timeout SECONDS]
+
+Options:
+  --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
+  -h, --help    this help
+  --version     the version
+`;
+
+const options = {
+  dir: { type: 'string' },
+  json: { type: 'boolean' },
+  experiment: { type: 'string' },
+  status: { type: 'string', multiple: true },
+  sort: { type: 'string' },
+  order: { type: 'string' },
+  limit: { type: 'string' },
+  q: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  stream: { type: 'string' },
+  port: { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+}
+
+function intOption(values: Values, name: 'limit' | 'port' | 'idle-timeout'): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, not "${raw}".`);
+  return n;
+}
+
+function write(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function positional(args: string[], index: number, what: string, usage: string): string {
+  const value = args[index];
+  if (value === undefined) throw new UsageError(`Missing ${what}. Usage: ${usage}`);
+  return value;
+}
+
+function runQuery(values: Values): RunQuery {
+  const statuses = (values.status ?? []).flatMap((s) => s.split(','));
+  for (const s of statuses) {
+    if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`Unknown status "${s}"; use one of ${RUN_STATUSES.join(', ')}.`);
+  }
+  const sort = values.sort;
+  if (sort !== undefined && !['created_at', 'name', 'status', 'duration', 'experiment'].includes(sort)) {
+    throw new UsageError(`Cannot sort by "${sort}"; use created_at, name, status, duration or experiment.`);
+  }
+  if (values.order !== undefined && values.order !== 'asc' && values.order !== 'desc') throw new UsageError('--order takes asc or desc.');
+  return {
+    experiment: values.experiment,
+    status: statuses.length ? (statuses as RunStatus[]) : undefined,
+    sort: sort as RunQuery['sort'],
+    order: values.order as RunQuery['order'],
+    limit: intOption(values, 'limit'),
+    q: values.q,
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.version) return write(RUNLANE_VERSION), EXIT.ok;
+  const [command, ...args] = positionals;
+  if (values.help || command === undefined || command === 'help') return write(HELP), EXIT.ok;
+  const storeDir = values.dir ?? findStoreDir(process.cwd());
+
+  switch (command) {
+    case 'serve':
+      return serve({ storeDir, port: intOption(values, 'port'), idleTimeout: intOption(values, 'idle-timeout') });
+    case 'ls': {
+      const runs = await (await StoreReader.open(storeDir)).listRuns(runQuery(values));
+      if (values.json) write(JSON.stringify(runs, null, 1));
+      else write(runs.length ? runTable(runs) : `No runs in ${storeDir} yet. Log one with \`import runlane as rl; rl.log(loss=0.1)\`.`);
+      return EXIT.ok;
+    }
+    case 'show': {
+      const id = positional(args, 0, 'the run id', 'runlane show RUN [--json]');
+      const detail = await (await StoreReader.open(storeDir)).readRunDetail(id);
+      write(values.json ? JSON.stringify(detail, null, 1) : runDetailText(detail));
+      return EXIT.ok;
+    }
+    case 'metrics': {
+      const id = positional(args, 0, 'the run id', 'runlane metrics RUN KEY [--json]');
+      const key = positional(args, 1, 'the metric key', 'runlane metrics RUN KEY [--json]');
+      const series = await (await StoreReader.open(storeDir)).readSeries(id, key);
+      if (values.json) {
+        write(JSON.stringify(series.steps.map((step, i) => ({ step, value: series.values[i], time: series.times[i] }))));
+      } else {
+        write(table(['STEP', 'VALUE', 'TIME'], series.steps.map((step, i) => [String(step), formatNumber(series.values[i]!), new Date(series.times[i]! * 1000).toISOString()])));
+      }
+      return EXIT.ok;
+    }
+    case 'logs': {
+      const id = positional(args, 0, 'the run id', 'runlane logs RUN [-f] [--stream NAME]');
+      return values.follow ? followLogs(storeDir, id, values.stream) : printLogs(storeDir, id, values.stream);
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}". Run \`runlane --help\` for the commands.`);
+  }
+}
+
+/** Runs the CLI and returns its exit code; errors a person can fix are printed as one sentence. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`runlane: ${message}\n`);
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
+    if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,140 @@
+// `runlane serve`: the one daemon per user and machine. Loopback only, a token on every request,
+// found by clients through the runtime file, exits after an idle period with no client.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent } from '@runlane/protocol';
+import { checkStoreVersion } from '../store/index.js';
+import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js';
+import { RUNLANE_VERSION } from '../version.js';
+import { EventHub } from './eventHub.js';
+import { HttpError, matchRoute, sendJson, toHttpError } from './routes.js';
+import { StoreIndex } from './storeIndex.js';
+
+export interface DaemonOptions {
+  /** The store used when a request names none. */
+  defaultStore: string;
+  port?: number;
+  /** Seconds without requests and SSE clients before the daemon exits; 0 = never. */
+  idleTimeout?: number;
+  /** Where the runtime file goes; null = write none (embedded use, tests). */
+  runtimeDir: string | null;
+  token?: string;
+}
+
+export class Daemon {
+  readonly token: string;
+  readonly hub = new EventHub();
+  private readonly stores = new Map<string, Promise<StoreIndex>>();
+  private server: Server | null = null;
+  private lastActivity = Date.now();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Resolves when the daemon has shut down (idle, signal or close()). */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.token = options.token ?? newToken();
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    await this.store(this.options.defaultStore); // fail fast on a store this Runlane cannot read
+    if (this.options.runtimeDir) {
+      await writeRuntime(this.options.runtimeDir, { port: this.port, token: this.token, pid: process.pid, version: RUNLANE_VERSION, started_at: Date.now() / 1000 });
+    }
+    const idle = this.options.idleTimeout ?? 600;
+    if (idle > 0) {
+      this.idleTimer = setInterval(() => {
+        if (this.hub.clientCount === 0 && Date.now() - this.lastActivity > idle * 1000) void this.close();
+      }, Math.min(idle * 1000, 5_000));
+      this.idleTimer.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    if (this.options.runtimeDir) removeRuntime(this.options.runtimeDir);
+    this.hub.close();
+    for (const index of this.stores.values()) await (await index.catch(() => null))?.close();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    this.resolveDone();
+  }
+
+  /** The index of a store, opened (and watched) on first use. */
+  store(dir: string): Promise<StoreIndex> {
+    const abs = path.resolve(dir);
+    let index = this.stores.get(abs);
+    if (!index) {
+      index = checkStoreVersion(abs).then(() => StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event)));
+      index.catch(() => this.stores.delete(abs)); // a fixed store can be retried
+      this.stores.set(abs, index);
+    }
+    return index;
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization;
+    const given = header?.startsWith('Bearer ') ? header.slice(7) : req.headers[TOKEN_HEADER];
+    if (typeof given !== 'string') return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.lastActivity = Date.now();
+    try {
+      if (!this.authorized(req)) throw new HttpError(401, 'unauthorized', 'A valid Runlane token is required (Authorization: Bearer <token> from the runtime file).');
+      if (req.method !== 'GET') throw new HttpError(405, 'bad_request', `${req.method} is not supported here; the API v1 routes are GET.`);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const storeParam = url.searchParams.get('store');
+      if (storeParam !== null && !path.isAbsolute(storeParam)) {
+        throw new HttpError(400, 'bad_request', `The store must be an absolute path, not "${storeParam}".`);
+      }
+      const storeDir = storeParam ?? this.options.defaultStore;
+      if (url.pathname === `${API_PREFIX}/health`) return sendJson(res, 200, this.health());
+      if (url.pathname === `${API_PREFIX}/events`) {
+        const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id');
+        if (storeParam !== null) await this.store(storeDir); // start watching before the first event
+        this.hub.attach(res, lastId, storeParam === null ? null : path.resolve(storeParam), () => (this.lastActivity = Date.now()));
+        return;
+      }
+      const route = matchRoute(url.pathname);
+      if (!route) throw new HttpError(404, 'not_found', `No API route ${url.pathname}; see ${API_PREFIX}/health.`);
+      const body = await route.handler({ req, res, url, params: route.params, store: () => this.store(storeDir) });
+      if (body !== undefined) sendJson(res, 200, body);
+    } catch (err) {
+      const httpError = toHttpError(err);
+      if (!res.headersSent) sendJson(res, httpError.status, { error: httpError.message, code: httpError.code });
+      else res.end();
+    }
+  }
+
+  private health(): Health {
+    return {
+      ok: true,
+      version: RUNLANE_VERSION,
+      api: API_VERSION,
+      pid: process.pid,
+      incarnation: this.hub.incarnation,
+      stores: [...this.stores.keys()],
+      clients: this.hub.clientCount,
+    };
+  }
+}

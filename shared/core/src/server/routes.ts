@@ -1,0 +1,136 @@
+// The HTTP API v1 (shared/protocol/src/api.ts): one table of routes, one place for errors.
+// Plain node:http with a small pattern table: the API is a handful of GET routes, and a framework
+// would add weight to every client that embeds the daemon (VS Code bundles it).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_PREFIX, LOG_SIZE_HEADER, RUN_STATUSES, type ApiError, type RunQuery, type RunStatus } from '@runlane/protocol';
+import { detailOf, filterRuns, StoreError, summarizeExperiments, validateRunId } from '../store/index.js';
+import type { StoreIndex } from './storeIndex.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiError['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+  store: () => Promise<StoreIndex>;
+}
+
+type Handler = (ctx: RouteContext) => Promise<unknown>;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** StoreErrors carry the store's own sentence; they map to the status a client can act on. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StoreError) {
+    if (err.code === 'bad_name') return new HttpError(400, 'bad_request', err.message);
+    if (err.code === 'not_found') return new HttpError(404, 'not_found', err.message);
+    if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
+  }
+  return new HttpError(500, 'internal', `The daemon failed: ${(err as Error).message}`);
+}
+
+function intParam(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value)) throw new HttpError(400, 'bad_request', `The query parameter "${name}" must be an integer, not "${raw}".`);
+  return value;
+}
+
+function runQuery(url: URL): RunQuery {
+  const q = url.searchParams;
+  const statuses = q.getAll('status').flatMap((s) => s.split(',')).filter(Boolean);
+  for (const s of statuses) {
+    if (!(RUN_STATUSES as readonly string[]).includes(s)) {
+      throw new HttpError(400, 'bad_request', `Unknown status "${s}"; use one of ${RUN_STATUSES.join(', ')}.`);
+    }
+  }
+  const sort = q.get('sort');
+  if (sort !== null && !['created_at', 'name', 'status', 'duration', 'experiment'].includes(sort)) {
+    throw new HttpError(400, 'bad_request', `Cannot sort by "${sort}"; use created_at, name, status, duration or experiment.`);
+  }
+  const order = q.get('order');
+  if (order !== null && order !== 'asc' && order !== 'desc') throw new HttpError(400, 'bad_request', 'order must be asc or desc.');
+  return {
+    experiment: q.get('experiment') ?? undefined,
+    status: statuses.length ? (statuses as RunStatus[]) : undefined,
+    q: q.get('q') ?? undefined,
+    sort: (sort ?? undefined) as RunQuery['sort'],
+    order: (order ?? undefined) as RunQuery['order'],
+    limit: intParam(url, 'limit'),
+    notebook: q.get('notebook') ?? undefined,
+    cell_id: q.get('cell_id') ?? undefined,
+  };
+}
+
+async function liveRun(ctx: RouteContext, id: string) {
+  validateRunId(id);
+  const index = await ctx.store();
+  const run = index.liveRun(id);
+  if (!run || !run.summary()) throw new HttpError(404, 'not_found', `No run "${id}" in the store ${index.dir}.`);
+  return run;
+}
+
+const routes: [RegExp, Handler][] = [
+  [/^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.store()).summaries())],
+  [/^\/runs$/, async (ctx) => filterRuns((await ctx.store()).summaries(), runQuery(ctx.url))],
+  [/^\/runs\/([^/]+)$/, async (ctx) => detailOf(await liveRun(ctx, ctx.params[0]!))],
+  [
+    /^\/runs\/([^/]+)\/metrics\/(.+)$/,
+    async (ctx) => {
+      const [id, key] = ctx.params as [string, string];
+      await liveRun(ctx, id);
+      const points = intParam(ctx.url, 'points');
+      if (points !== undefined && points < 0) throw new HttpError(400, 'bad_request', 'points must be 0 (all) or a positive number.');
+      return (await ctx.store()).reader.readSeries(id, key, {
+        points,
+        fromStep: intParam(ctx.url, 'from_step'),
+        toStep: intParam(ctx.url, 'to_step'),
+      });
+    },
+  ],
+  [
+    /^\/runs\/([^/]+)\/logs\/([^/]+)\/([^/]+)$/,
+    async (ctx) => {
+      const [id, writer, stream] = ctx.params as [string, string, string];
+      const offset = intParam(ctx.url, 'offset') ?? 0;
+      const length = intParam(ctx.url, 'length');
+      if (offset < 0 || (length !== undefined && length < 0)) throw new HttpError(400, 'bad_request', 'offset and length must not be negative.');
+      const { bytes, size } = await (await ctx.store()).reader.readLog(id, writer, stream, offset, length ?? Infinity);
+      ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length, [LOG_SIZE_HEADER]: size });
+      ctx.res.end(bytes);
+      return undefined;
+    },
+  ],
+];
+
+/** Finds the route for `pathname` (already past API_PREFIX); null when none matches. */
+export function matchRoute(pathname: string): { handler: Handler; params: string[] } | null {
+  if (!pathname.startsWith(API_PREFIX)) return null;
+  const rest = pathname.slice(API_PREFIX.length);
+  for (const [pattern, handler] of routes) {
+    const m = pattern.exec(rest);
+    if (m) {
+      try {
+        return { handler, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+      } catch {
+        throw new HttpError(400, 'bad_request', `The path ${pathname} is not validly URL-encoded.`);
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,133 @@
+// The daemon's live view of one store: a LiveRun per run, refreshed only for the files that changed,
+// turned into StoreEvents for the feed. Seeded with one full read when the store is first asked for.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { jsonNumber, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { LiveRun, parseStorePath, StoreReader, type LiveRunUpdate } from '../store/index.js';
+import { StoreWatcher } from '../watch/storeWatcher.js';
+
+const CRASH_CHECK_MS = 5_000;
+
+export class StoreIndex {
+  private readonly runs = new Map<string, LiveRun>();
+  /** The status each run was last announced with, to notice changes no file shows (crashes). */
+  private readonly announced = new Map<string, RunStatus>();
+  private watcher: StoreWatcher | null = null;
+  private crashTimer: NodeJS.Timeout | null = null;
+  /** Serialises refreshes, so the file offsets of a LiveRun are never advanced by two reads at once. */
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly reader: StoreReader,
+    private readonly publish: (event: StoreEvent) => void,
+  ) {}
+
+  static async open(dir: string, publish: (event: StoreEvent) => void): Promise<StoreIndex> {
+    const index = new StoreIndex(await StoreReader.open(dir, () => {}), publish);
+    index.watcher = new StoreWatcher(index.dir, (files) => index.enqueue(() => index.onFiles(files)));
+    await index.watcher.start();
+    for (const run of await index.reader.loadRuns()) {
+      index.runs.set(run.runId, run);
+      index.announced.set(run.runId, run.summary()!.status);
+    }
+    index.crashTimer = setInterval(() => index.enqueue(() => index.checkCrashed()), CRASH_CHECK_MS);
+    index.crashTimer.unref();
+    return index;
+  }
+
+  get dir(): string {
+    return this.reader.dir;
+  }
+
+  summaries(): RunSummary[] {
+    return [...this.runs.values()].map((run) => run.summary()).filter((s): s is RunSummary => s !== null);
+  }
+
+  liveRun(id: string): LiveRun | undefined {
+    return this.runs.get(id);
+  }
+
+  /** Waits for refreshes already queued (tests and a request that must see its own writes). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    if (this.crashTimer) clearInterval(this.crashTimer);
+    await this.watcher?.close();
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      process.stderr.write(`runlane daemon: ${(err as Error).message}\n`);
+    });
+  }
+
+  private async onFiles(files: string[]): Promise<void> {
+    const byRun = new Map<string, string[]>();
+    for (const file of files) {
+      const where = parseStorePath(this.dir, file);
+      const runId = where?.runId ?? runFolderOf(this.dir, file);
+      if (!runId) continue;
+      const list = byRun.get(runId) ?? [];
+      if (where && where.kind !== 'other') list.push(file);
+      byRun.set(runId, list);
+    }
+    for (const [runId, changed] of byRun) await this.refreshRun(runId, changed);
+  }
+
+  private async refreshRun(runId: string, changed: string[]): Promise<void> {
+    let run = this.runs.get(runId);
+    if (!existsSync(path.join(this.dir, 'runs', runId))) {
+      if (run) {
+        this.runs.delete(runId);
+        this.announced.delete(runId);
+        this.publish({ type: 'run-deleted', store: this.dir, run_id: runId });
+      }
+      return;
+    }
+    const isNew = !run;
+    if (!run) this.runs.set(runId, (run = new LiveRun(this.dir, runId, () => {})));
+    const before = this.announced.get(runId) ?? null;
+    const updates: LiveRunUpdate[] = [];
+    if (isNew || changed.length === 0) updates.push(await run.refresh());
+    else for (const file of changed) updates.push(await run.refresh(file));
+    this.publishUpdates(run, updates, before);
+  }
+
+  private publishUpdates(run: LiveRun, updates: LiveRunUpdate[], before: RunStatus | null): void {
+    const summary = run.summary();
+    if (!summary) return;
+    const store = this.dir;
+    if (before === null) this.publish({ type: 'run-created', store, run: summary });
+    else if (updates.some((u) => u.metaChanged) || summary.status !== before) {
+      this.publish({ type: 'run-updated', store, run: summary, previous_status: before });
+    }
+    this.announced.set(run.runId, summary.status);
+    for (const update of updates) {
+      for (const m of update.metrics) {
+        this.publish({ type: 'metrics', store, run_id: run.runId, key: m.key, steps: m.steps, times: m.times, values: m.values.map(jsonNumber) });
+      }
+      for (const l of update.logs) this.publish({ type: 'log', store, run_id: run.runId, ...l });
+    }
+  }
+
+  /** A running run whose local writer died becomes `crashed` without any file changing. */
+  private async checkCrashed(): Promise<void> {
+    for (const run of this.runs.values()) {
+      const before = this.announced.get(run.runId);
+      if (before !== 'running' && before !== 'queued') continue;
+      const now = run.summary();
+      if (now && now.status !== before) {
+        this.publish({ type: 'run-updated', store: this.dir, run: now, previous_status: before });
+        this.announced.set(run.runId, now.status);
+      }
+    }
+  }
+}
+
+function runFolderOf(storeDir: string, file: string): string | null {
+  const rel = path.relative(path.join(storeDir, 'runs'), file);
+  if (!rel || rel.startsWith('..')) return null;
+  return rel.split(path.sep)[0] ?? null;
+}
