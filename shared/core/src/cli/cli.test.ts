@@ -1,0 +1,114 @@
+// The real `runlane` executable (bin/runlane.js over the compiled dist/), as a person runs it.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreWriter } from '../store/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, '../../bin/runlane.js');
+const fixtures = path.resolve(here, '../../../../test/fixtures');
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8'));
+
+let tmp: string;
+let env: NodeJS.ProcessEnv;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-cli-'));
+  env = { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'runtime'), RUNLANE_DIR: '' };
+});
+afterEach(async () => {
+  await stopDaemon();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env, cwd: tmp }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function stopDaemon(): Promise<void> {
+  try {
+    const info = JSON.parse(readFileSync(path.join(tmp, 'runtime', 'daemon.json'), 'utf8')) as { pid: number };
+    process.kill(info.pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+  } catch {
+    // no daemon was started
+  }
+}
+
+const v1 = ['--dir', path.join(fixtures, 'store-v1')];
+
+describe('runlane CLI', () => {
+  it('ls --json prints every run exactly as the store spec says', async () => {
+    const { code, stdout } = await cli(['ls', '--json', ...v1]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(expected.runs);
+  });
+
+  it('ls prints a table a person can read, and filters', async () => {
+    const { stdout } = await cli(['ls', ...v1, '--status', 'finished']);
+    expect(stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+EXPERIMENT\s+STATUS\s+DURATION\s+METRICS$/);
+    expect(stdout).toContain('train mlp');
+    expect(stdout).not.toContain('broken cell');
+  });
+
+  it('show --json adds source, env and logs; metrics --json gives the points', async () => {
+    const show = JSON.parse((await cli(['show', '20261101-120000-aaaaaa', '--json', ...v1])).stdout);
+    expect(show).toMatchObject({ ...expected.runs[2], env: { python: '3.11.7' } });
+    expect(show.source).toContain('rl.log');
+    const points = JSON.parse((await cli(['metrics', '20261101-120000-aaaaaa', 'acc', '--json', ...v1])).stdout);
+    expect(points).toEqual(expected.points.series.acc);
+  });
+
+  it('logs prints the stored bytes as they are', async () => {
+    const { stdout, stderr } = await cli(['logs', '20261101-120000-aaaaaa', ...v1]);
+    expect(stdout).toContain('epoch 0 loss 1.0');
+    expect(stderr).toContain('warning: something');
+  });
+
+  it('exits 3 for an unknown run or key, 1 for a newer store, 2 for bad usage, each with a sentence', async () => {
+    const unknown = await cli(['show', 'nope', ...v1]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/No run "nope" .* Run `runlane ls`/);
+    expect((await cli(['metrics', '20261101-120000-aaaaaa', 'zzz', ...v1])).code).toBe(3);
+    const newer = await cli(['ls', '--dir', path.join(fixtures, 'store-v99')]);
+    expect(newer.code).toBe(1);
+    expect(newer.stderr).toMatch(/format version 99.*Upgrade Runlane/);
+    expect((await cli(['ls', '--bogus'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).stderr).toMatch(/Unknown command "frobnicate"/);
+    expect((await cli(['show'])).stderr).toMatch(/Missing the run id/);
+    expect((await cli(['ls', '--status', 'exploded'])).code).toBe(2);
+  });
+
+  it('logs -f follows a running run through the daemon until it ends, nothing lost or repeated', async () => {
+    const store = path.join(tmp, 'store');
+    const writer = await StoreWriter.open(store);
+    const id = await writer.createRun({ name: 'follow', experiment: 'e', kind: 'script' });
+    writer.appendEvent(id, { type: 'status', status: 'running' });
+    writer.appendLog(id, 'stdout', 'line 0\n');
+    const follower = spawn(process.execPath, [bin, 'logs', id, '-f', '--dir', store], { env, cwd: tmp });
+    let out = '';
+    follower.stdout.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('line 0'));
+    for (let i = 1; i <= 20; i++) {
+      writer.appendLog(id, 'stdout', `line ${i}\n`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    writer.appendEvent(id, { type: 'status', status: 'finished' });
+    const code = await new Promise((resolve) => follower.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toBe(Array.from({ length: 21 }, (_, i) => `line ${i}\n`).join(''));
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !check()) await new Promise((r) => setTimeout(r, 25));
+  if (!check()) throw new Error('condition not met in time');
+}

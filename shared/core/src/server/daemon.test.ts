@@ -1,0 +1,187 @@
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreEvent } from '@runlane/protocol';
+import { DaemonClient } from '../client/daemonClient.js';
+import { runtimeFile } from '../runtime/runtimeFile.js';
+import { StoreWriter } from '../store/index.js';
+import { Daemon } from './daemon.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
+
+let tmp: string;
+let store: string;
+let runtime: string;
+let daemon: Daemon;
+let client: DaemonClient;
+
+beforeEach(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-daemon-'));
+  store = path.join(tmp, 'store');
+  runtime = path.join(tmp, 'runtime');
+  cpSync(path.join(fixtures, 'store-v1'), store, { recursive: true });
+  daemon = new Daemon({ defaultStore: store, runtimeDir: runtime, idleTimeout: 0 });
+  await daemon.start();
+  client = await DaemonClient.connect({ runtimeDir: runtime, start: false });
+});
+
+afterEach(async () => {
+  await daemon.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function rawGet(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: daemon.port, path: pathAndQuery, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Collects SSE events until `until` returns true (or the timeout). */
+function collect(c: DaemonClient, until: (events: StoreEvent[]) => boolean, options: { lastEventId?: string } = {}) {
+  const events: StoreEvent[] = [];
+  let stop = () => {};
+  const done = new Promise<StoreEvent[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out; got ${events.map((e) => e.type).join(', ')}`));
+    }, 10_000);
+    stop = c.events((event) => {
+      events.push(event);
+      if (until(events)) {
+        clearTimeout(timer);
+        stop();
+        resolve(events);
+      }
+    }, options);
+  });
+  return done;
+}
+
+describe('daemon HTTP API', () => {
+  it('requires the token on every request', async () => {
+    expect((await rawGet('/api/v1/health')).status).toBe(401);
+    expect((await rawGet('/api/v1/runs', { authorization: 'Bearer wrong' })).status).toBe(401);
+    const ok = await rawGet('/api/v1/health', { 'x-runlane-token': daemon.token });
+    expect(ok.status).toBe(200);
+  });
+
+  it('writes its runtime file readable by the user only', () => {
+    expect(statSync(runtimeFile(runtime)).mode & 0o777).toBe(0o600);
+    expect(statSync(runtime).mode & 0o777).toBe(0o700);
+    expect(client.runtime.port).toBe(daemon.port);
+  });
+
+  it('lists runs and experiments, filters and sorts', async () => {
+    const runs = await client.runs();
+    expect(runs.map((r) => r.id)).toEqual(['20261101-140000-cccccc', '20261101-130000-bbbbbb', '20261101-120000-aaaaaa']);
+    expect((await client.runs({ experiment: 'demo', status: ['failed'] })).map((r) => r.name)).toEqual(['broken cell']);
+    expect((await client.runs({ q: 'LR=0.1' })).map((r) => r.experiment)).toEqual(['sweeps']);
+    expect((await client.runs({ sort: 'name', order: 'asc', limit: 2 })).map((r) => r.name)).toEqual(['broken cell', 'sweep 1 (lr=0.1)']);
+    expect((await client.experiments()).map((e) => [e.name, e.run_count])).toEqual([
+      ['demo', 2],
+      ['sweeps', 1],
+    ]);
+  });
+
+  it('serves one run, its series (downsampled on request) and log bytes by range', async () => {
+    const detail = await client.run('20261101-120000-aaaaaa');
+    expect(detail.source).toContain('rl.log');
+    expect(detail.logs.map((l) => l.stream).sort()).toEqual(['stderr', 'stdout']);
+    const series = await client.series('20261101-120000-aaaaaa', 'acc');
+    expect(series.values).toEqual([0.5, 'NaN', 0.75, 0.8]);
+    const log = await client.log('20261101-120000-aaaaaa', '1001-0000aaaa', 'stdout', 6);
+    expect(log.bytes.toString('latin1')).toBe('0 loss 1.0\nbad bytes: \xff\xfe\nepoch 2\n');
+    expect(log.size).toBe(39);
+  });
+
+  it('answers bad input with errors a client can act on', async () => {
+    await expect(client.run('nope')).rejects.toMatchObject({ status: 404 });
+    await expect(client.run('../etc')).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/Invalid run id/) });
+    await expect(client.series('20261101-120000-aaaaaa', 'missing')).rejects.toMatchObject({ status: 404 });
+    await expect(client.request('/runs', { status: 'exploded' })).rejects.toMatchObject({ status: 400 });
+    const v99 = await rawGet(`/api/v1/runs?store=${encodeURIComponent(path.join(fixtures, 'store-v99'))}`, { 'x-runlane-token': daemon.token });
+    expect(v99.status).toBe(409);
+    expect(JSON.parse(v99.body)).toMatchObject({ code: 'store_version', error: expect.stringMatching(/Upgrade Runlane/) });
+    expect((await rawGet('/api/v1/runs?store=relative/path', { 'x-runlane-token': daemon.token })).status).toBe(400);
+  });
+
+  it('downsamples a long series to about the requested points, keeping its spike', async () => {
+    const writer = await StoreWriter.open(store);
+    const id = await writer.createRun({ name: 'long', experiment: 'e', kind: 'script' });
+    const points = Array.from({ length: 100_000 }, (_, step) => ({ step, value: step === 77_777 ? 1e6 : Math.sin(step), time: step }));
+    writer.logMetrics(id, 'loss', points);
+    await waitFor(async () => (await client.runs()).some((r) => r.id === id));
+    const series = await client.series(id, 'loss', { points: 400 });
+    expect(series.downsampled).toBe(true);
+    expect(series.total).toBe(100_000);
+    expect(series.steps.length).toBeLessThanOrEqual(400);
+    expect(series.values).toContain(1e6);
+    const zoomed = await client.series(id, 'loss', { fromStep: 1000, toStep: 1099, points: 400 });
+    expect(zoomed.steps).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i)); // full resolution again
+  });
+});
+
+describe('daemon live feed (SSE)', () => {
+  it('announces new runs, metric points, log bytes and status changes as files are appended', async () => {
+    const events = collect(client, (evs) => evs.some((e) => e.type === 'run-updated' && e.run.status === 'finished'));
+    await new Promise((r) => setTimeout(r, 100));
+    const writer = await StoreWriter.open(store);
+    const id = await writer.createRun({ name: 'live', experiment: 'e', kind: 'script' });
+    writer.appendEvent(id, { type: 'status', status: 'running' });
+    await new Promise((r) => setTimeout(r, 100));
+    writer.logMetrics(id, 'loss', [
+      { step: 0, value: 1, time: 1 },
+      { step: 1, value: NaN, time: 2 },
+    ]);
+    writer.appendLog(id, 'stdout', 'hello\n');
+    await new Promise((r) => setTimeout(r, 100));
+    writer.appendEvent(id, { type: 'status', status: 'finished' });
+    const got = await events;
+    expect(got[0]).toMatchObject({ type: 'hello' });
+    expect(got.find((e) => e.type === 'run-created')).toMatchObject({ run: { id, name: 'live' } });
+    const metricPoints = got.filter((e) => e.type === 'metrics').flatMap((e) => (e.type === 'metrics' ? e.values : []));
+    expect(metricPoints).toEqual([1, 'NaN']);
+    expect(got.find((e) => e.type === 'log')).toMatchObject({ run_id: id, stream: 'stdout', offset: 0, length: 6 });
+  });
+
+  it('resumes with Last-Event-ID: exactly the missed events, then a reset for an unknown id', async () => {
+    const writer = await StoreWriter.open(store);
+    const id = await writer.createRun({ name: 'resume', experiment: 'e', kind: 'script' });
+    let lastId = '';
+    const first = await new Promise<StoreEvent[]>((resolve) => {
+      const seen: StoreEvent[] = [];
+      const stop = client.events((e) => seen.push(e));
+      setTimeout(() => {
+        stop();
+        resolve(seen);
+      }, 300);
+    });
+    expect(first.length).toBeGreaterThan(0);
+    // Ask the hub for the id of the last event so far, then log while nobody listens.
+    lastId = `${daemon.hub.incarnation}:${(daemon.hub as unknown as { seq: number }).seq}`;
+    writer.logMetrics(id, 'x', [{ step: 0, value: 42, time: 1 }]);
+    await waitFor(async () => (daemon.hub as unknown as { seq: number }).seq > Number(lastId.split(':')[1]));
+    const missed = await collect(client, (evs) => evs.some((e) => e.type === 'metrics'), { lastEventId: lastId });
+    expect(missed.map((e) => e.type)).toEqual(['hello', 'metrics']);
+    const reset = await collect(client, (evs) => evs.length >= 2, { lastEventId: 'another-daemon:5' });
+    expect(reset.map((e) => e.type)).toEqual(['hello', 'reset']);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in time');
+}
