@@ -1,0 +1,18 @@
+// Bundles the runlane CLI (shared/core) into one CommonJS file shipped inside the Python package,
+// so `runlane` works from the Python venv (and later from the pip-installed extension) with only Node.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+await build({
+  entryPoints: [path.join(root, 'shared/core/src/cli/bin.ts')],
+  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+});
