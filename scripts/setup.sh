@@ -18,7 +18,10 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` honours the committed lockfile's versions. Not `npm ci`: npm 11 as configured on
+  # these machines writes lockfiles without other platforms' optional packages, and `npm ci` then
+  # refuses them as out of sync.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 say "building TypeScript and the CLI bundle"

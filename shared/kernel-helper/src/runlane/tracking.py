@@ -15,7 +15,7 @@ from .errors import RunlaneError
 from .store.names import validate_metric_key
 from .store.writer import StoreWriter
 
-FLUSH_INTERVAL = 0.025  # seconds; keeps live charts within ~50 ms of the code that logged
+FLUSH_INTERVAL = 0.01  # seconds: live charts see a point within a few tens of ms (p95 target 50 ms)
 
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
 _writers_lock = threading.Lock()
