@@ -29,6 +29,14 @@ export class StoreWatcher {
     this.watcher.on('change', (file) => this.queue(file));
     this.watcher.on('addDir', (dir) => this.queue(dir));
     this.watcher.on('unlinkDir', (dir) => this.queue(dir));
+    // chokidar drops a file's 'change' events within 50 ms of the previous one, and never re-emits
+    // them: appends in that window would go unseen until the next change. Its 'raw' events (one per
+    // inotify event, unthrottled) close that gap and keep live latency at the flush interval.
+    this.watcher.on('raw', (_event, name, details) => {
+      const watched = (details as { watchedPath?: string }).watchedPath;
+      if (typeof name !== 'string' || !watched || name.includes('.tmp-')) return;
+      this.queue(watched.endsWith(path.sep + name) ? watched : path.join(watched, name));
+    });
     return new Promise((resolve) => this.watcher!.once('ready', () => resolve()));
   }
 
