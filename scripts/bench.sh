@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, each printing its table beside the anchors measured in the same
+# run and writing JSON to test/bench/results/. The anchors (MLflow, tensorboardX, W&B) go into their
+# own venv, .venv-bench, so the dev environment stays small.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+stamp=.venv-bench/.runlane-requirements
+want=$(cat requirements-bench.txt shared/kernel-helper/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv-bench/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "[bench] creating .venv-bench with the anchors (MLflow, tensorboardX, W&B)"
+  [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
+  .venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+  .venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -e shared/kernel-helper
+  echo "$want" > "$stamp"
+fi
+
+echo "== log call cost"
+(cd test/bench && ../../.venv-bench/bin/python log_call.py 2>/dev/null)
+echo "== reading a 10-million-point run"
+node --expose-gc test/bench/read_series.mjs
+echo "== live latency"
+(cd test/bench && ../../.venv/bin/python live_latency.py)
