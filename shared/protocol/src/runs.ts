@@ -18,7 +18,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses after which a run never changes by itself. */
 export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'interrupted', 'cancelled', 'crashed'];
 
-export type RunKind = 'cell' | 'script' | 'job';
+export type RunKind = 'cell' | 'script' | 'job' | 'tensorboard';
 
 export interface MetricSummary {
   count: number;
