@@ -85,6 +85,17 @@ describe('runlane CLI', () => {
     expect((await cli(['ls', '--status', 'exploded'])).code).toBe(2);
   });
 
+  it('--logdir adds TensorBoard runs beside the store\'s, readable with metrics', async () => {
+    const tbx = path.join(fixtures, 'tfevents', 'tensorboardx');
+    const listed = JSON.parse((await cli(['ls', '--json', ...v1, '--logdir', tbx])).stdout) as { id: string; kind: string }[];
+    expect(listed.filter((r) => r.kind === 'tensorboard').map((r) => r.id).sort()).toEqual(
+      ['.', 'add_scalars', 'add_scalars/metrics/train', 'add_scalars/metrics/val', 'default', 'display_name'],
+    );
+    expect(listed.filter((r) => r.kind !== 'tensorboard')).toHaveLength(3);
+    const points = JSON.parse((await cli(['metrics', 'add_scalars/metrics/val', 'metrics', '--json', ...v1, '--logdir', tbx])).stdout);
+    expect(points.map((p: { value: number }) => p.value)).toEqual([2, 1, 2 / 3, 0.5].map((v) => Math.fround(v)));
+  });
+
   it('logs -f follows a running run through the daemon until it ends, nothing lost or repeated', async () => {
     const store = path.join(tmp, 'store');
     const writer = await StoreWriter.open(store);

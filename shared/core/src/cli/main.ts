@@ -2,10 +2,11 @@
 // `serve` and `logs -f` involve the daemon. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RUN_STATUSES, type RunQuery, type RunStatus } from '@runlane/protocol';
-import { findStoreDir, StoreError, StoreReader } from '../store/index.js';
+import { findStoreDir, StoreError } from '../store/index.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
+import { RunSources } from './runSources.js';
 import { serve } from './serve.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -23,12 +24,15 @@ Usage:
 
 Options:
   --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
+  --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
+                is a run, its id the folder's path relative to DIR ("." for DIR itself)
   -h, --help    this help
   --version     the version
 `;
 
 const options = {
   dir: { type: 'string' },
+  logdir: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   experiment: { type: 'string' },
   status: { type: 'string', multiple: true },
@@ -99,21 +103,21 @@ async function run(argv: string[]): Promise<number> {
     case 'serve':
       return serve({ storeDir, port: intOption(values, 'port'), idleTimeout: intOption(values, 'idle-timeout') });
     case 'ls': {
-      const runs = await (await StoreReader.open(storeDir)).listRuns(runQuery(values));
+      const runs = await (await RunSources.open(storeDir, values.logdir)).listRuns(runQuery(values));
       if (values.json) write(JSON.stringify(runs, null, 1));
       else write(runs.length ? runTable(runs) : `No runs in ${storeDir} yet. Log one with \`import runlane as rl; rl.log(loss=0.1)\`.`);
       return EXIT.ok;
     }
     case 'show': {
       const id = positional(args, 0, 'the run id', 'runlane show RUN [--json]');
-      const detail = await (await StoreReader.open(storeDir)).readRunDetail(id);
+      const detail = await (await RunSources.open(storeDir, values.logdir)).readRunDetail(id);
       write(values.json ? JSON.stringify(detail, null, 1) : runDetailText(detail));
       return EXIT.ok;
     }
     case 'metrics': {
       const id = positional(args, 0, 'the run id', 'runlane metrics RUN KEY [--json]');
       const key = positional(args, 1, 'the metric key', 'runlane metrics RUN KEY [--json]');
-      const series = await (await StoreReader.open(storeDir)).readSeries(id, key);
+      const series = await (await RunSources.open(storeDir, values.logdir)).readSeries(id, key);
       if (values.json) {
         write(JSON.stringify(series.steps.map((step, i) => ({ step, value: series.values[i], time: series.times[i] }))));
       } else {
