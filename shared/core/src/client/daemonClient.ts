@@ -25,8 +25,10 @@ export interface ConnectOptions {
   runtimeDir?: string;
   /** The command that starts `runlane serve` (default: this Node and the CLI script running now). */
   serveCommand?: { command: string; args: string[] };
-  /** The store the started daemon serves by default. */
+  /** The store the started daemon serves by default, and that this client's requests name. */
   store?: string;
+  /** Ask about a TensorBoard log directory instead of a store. */
+  logdir?: string;
   timeoutMs?: number;
 }
 
@@ -180,7 +182,8 @@ export class DaemonClient {
 
   private send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}): Promise<IncomingMessage> {
     const params = new URLSearchParams();
-    if (this.store) params.set('store', path.resolve(this.store));
+    if (this.options.logdir) params.set('logdir', path.resolve(this.options.logdir));
+    else if (this.store) params.set('store', path.resolve(this.store));
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
     return get(this.info, `${API_PREFIX}${route}${qs ? `?${qs}` : ''}`, headers);

@@ -130,6 +130,22 @@ describe('daemon HTTP API', () => {
   });
 });
 
+describe('daemon serving a TensorBoard log directory', () => {
+  it('lists its runs beside nothing else, serves series, and follows new event files live', async () => {
+    const logdir = path.join(tmp, 'tb');
+    cpSync(path.join(fixtures, 'tfevents', 'pytorch', 'add_scalars'), logdir, { recursive: true });
+    const tb = await DaemonClient.connect({ runtimeDir: runtime, start: false, logdir });
+    expect((await tb.runs()).map((r) => r.id).sort()).toEqual(['.', 'metrics_train', 'metrics_val']);
+    expect((await tb.series('metrics_val', 'metrics')).values).toEqual([2, 1, 0.6666666865348816, 0.5, 0.4000000059604645]);
+    const created = collect(tb, (evs) => evs.some((e) => e.type === 'run-created' && e.run.id === 'copy'));
+    await new Promise((r) => setTimeout(r, 200));
+    cpSync(path.join(logdir, 'metrics_val'), path.join(logdir, 'copy'), { recursive: true });
+    const events = await created;
+    expect(events.every((e) => e.type === 'hello' || ('store' in e && e.store === logdir))).toBe(true);
+    expect((await tb.run('copy')).kind).toBe('tensorboard');
+  });
+});
+
 describe('daemon live feed (SSE)', () => {
   it('announces new runs, metric points, log bytes and status changes as files are appended', async () => {
     const events = collect(client, (evs) => evs.some((e) => e.type === 'run-updated' && e.run.status === 'finished'));

@@ -10,6 +10,8 @@ import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js
 import { RUNLANE_VERSION } from '../version.js';
 import { EventHub } from './eventHub.js';
 import { HttpError, matchRoute, sendJson, toHttpError } from './routes.js';
+import { LogdirIndex } from './logdirIndex.js';
+import type { RunSource } from './runSource.js';
 import { StoreIndex } from './storeIndex.js';
 
 export interface DaemonOptions {
@@ -27,6 +29,7 @@ export class Daemon {
   readonly token: string;
   readonly hub = new EventHub();
   private readonly stores = new Map<string, Promise<StoreIndex>>();
+  private readonly logdirs = new Map<string, Promise<LogdirIndex>>();
   private server: Server | null = null;
   private lastActivity = Date.now();
   private idleTimer: NodeJS.Timeout | null = null;
@@ -70,7 +73,7 @@ export class Daemon {
     if (this.idleTimer) clearInterval(this.idleTimer);
     if (this.options.runtimeDir) removeRuntime(this.options.runtimeDir);
     this.hub.close();
-    for (const index of this.stores.values()) await (await index.catch(() => null))?.close();
+    for (const index of [...this.stores.values(), ...this.logdirs.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     this.resolveDone();
@@ -84,6 +87,18 @@ export class Daemon {
       index = checkStoreVersion(abs).then(() => StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event)));
       index.catch(() => this.stores.delete(abs)); // a fixed store can be retried
       this.stores.set(abs, index);
+    }
+    return index;
+  }
+
+  /** A TensorBoard log directory, read and followed on first use. */
+  logdir(dir: string): Promise<LogdirIndex> {
+    const abs = path.resolve(dir);
+    let index = this.logdirs.get(abs);
+    if (!index) {
+      index = LogdirIndex.open(abs, (event: StoreEvent) => this.hub.publish(event));
+      index.catch(() => this.logdirs.delete(abs));
+      this.logdirs.set(abs, index);
     }
     return index;
   }
@@ -104,20 +119,25 @@ export class Daemon {
       if (req.method !== 'GET') throw new HttpError(405, 'bad_request', `${req.method} is not supported here; the API v1 routes are GET.`);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const storeParam = url.searchParams.get('store');
-      if (storeParam !== null && !path.isAbsolute(storeParam)) {
-        throw new HttpError(400, 'bad_request', `The store must be an absolute path, not "${storeParam}".`);
+      const logdirParam = url.searchParams.get('logdir');
+      for (const [name, value] of [['store', storeParam], ['logdir', logdirParam]] as const) {
+        if (value !== null && !path.isAbsolute(value)) throw new HttpError(400, 'bad_request', `The ${name} must be an absolute path, not "${value}".`);
       }
       const storeDir = storeParam ?? this.options.defaultStore;
       if (url.pathname === `${API_PREFIX}/health`) return sendJson(res, 200, this.health());
       if (url.pathname === `${API_PREFIX}/events`) {
         const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id');
-        if (storeParam !== null) await this.store(storeDir); // start watching before the first event
-        this.hub.attach(res, lastId, storeParam === null ? null : path.resolve(storeParam), () => (this.lastActivity = Date.now()));
+        // Start watching before the first event; a feed for a log directory carries only its events.
+        if (logdirParam !== null) await this.logdir(logdirParam);
+        else if (storeParam !== null) await this.store(storeDir);
+        const only = logdirParam ?? storeParam;
+        this.hub.attach(res, lastId, only === null ? null : path.resolve(only), () => (this.lastActivity = Date.now()));
         return;
       }
       const route = matchRoute(url.pathname);
       if (!route) throw new HttpError(404, 'not_found', `No API route ${url.pathname}; see ${API_PREFIX}/health.`);
-      const body = await route.handler({ req, res, url, params: route.params, store: () => this.store(storeDir) });
+      const source = (): Promise<RunSource> => (logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir));
+      const body = await route.handler({ req, res, url, params: route.params, source });
       if (body !== undefined) sendJson(res, 200, body);
     } catch (err) {
       const httpError = toHttpError(err);
@@ -133,7 +153,7 @@ export class Daemon {
       api: API_VERSION,
       pid: process.pid,
       incarnation: this.hub.incarnation,
-      stores: [...this.stores.keys()],
+      stores: [...this.stores.keys(), ...this.logdirs.keys()],
       clients: this.hub.clientCount,
     };
   }

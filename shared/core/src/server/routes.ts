@@ -3,8 +3,8 @@
 // would add weight to every client that embeds the daemon (VS Code bundles it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX, LOG_SIZE_HEADER, RUN_STATUSES, type ApiError, type RunQuery, type RunStatus } from '@runlane/protocol';
-import { detailOf, filterRuns, StoreError, summarizeExperiments, validateRunId } from '../store/index.js';
-import type { StoreIndex } from './storeIndex.js';
+import { filterRuns, StoreError, summarizeExperiments } from '../store/index.js';
+import type { RunSource } from './runSource.js';
 
 export class HttpError extends Error {
   constructor(
@@ -21,7 +21,7 @@ export interface RouteContext {
   res: ServerResponse;
   url: URL;
   params: string[];
-  store: () => Promise<StoreIndex>;
+  source: () => Promise<RunSource>;
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown>;
@@ -77,26 +77,17 @@ function runQuery(url: URL): RunQuery {
   };
 }
 
-async function liveRun(ctx: RouteContext, id: string) {
-  validateRunId(id);
-  const index = await ctx.store();
-  const run = index.liveRun(id);
-  if (!run || !run.summary()) throw new HttpError(404, 'not_found', `No run "${id}" in the store ${index.dir}.`);
-  return run;
-}
-
 const routes: [RegExp, Handler][] = [
-  [/^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.store()).summaries())],
-  [/^\/runs$/, async (ctx) => filterRuns((await ctx.store()).summaries(), runQuery(ctx.url))],
-  [/^\/runs\/([^/]+)$/, async (ctx) => detailOf(await liveRun(ctx, ctx.params[0]!))],
+  [/^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
+  [/^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
+  [/^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
   [
     /^\/runs\/([^/]+)\/metrics\/(.+)$/,
     async (ctx) => {
       const [id, key] = ctx.params as [string, string];
-      await liveRun(ctx, id);
       const points = intParam(ctx.url, 'points');
       if (points !== undefined && points < 0) throw new HttpError(400, 'bad_request', 'points must be 0 (all) or a positive number.');
-      return (await ctx.store()).reader.readSeries(id, key, {
+      return (await ctx.source()).series(id, key, {
         points,
         fromStep: intParam(ctx.url, 'from_step'),
         toStep: intParam(ctx.url, 'to_step'),
@@ -110,7 +101,7 @@ const routes: [RegExp, Handler][] = [
       const offset = intParam(ctx.url, 'offset') ?? 0;
       const length = intParam(ctx.url, 'length');
       if (offset < 0 || (length !== undefined && length < 0)) throw new HttpError(400, 'bad_request', 'offset and length must not be negative.');
-      const { bytes, size } = await (await ctx.store()).reader.readLog(id, writer, stream, offset, length ?? Infinity);
+      const { bytes, size } = await (await ctx.source()).log(id, writer, stream, offset, length ?? Infinity);
       ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length, [LOG_SIZE_HEADER]: size });
       ctx.res.end(bytes);
       return undefined;

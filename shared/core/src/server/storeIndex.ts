@@ -2,13 +2,15 @@
 // turned into StoreEvents for the feed. Seeded with one full read when the store is first asked for.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { jsonNumber, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
-import { LiveRun, parseStorePath, StoreReader, type LiveRunUpdate } from '../store/index.js';
+import { jsonNumber, type MetricSeries, type RunDetail, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { detailOf, LiveRun, parseStorePath, StoreError, StoreReader, validateRunId, type LiveRunUpdate } from '../store/index.js';
+import type { SeriesOptions } from '../store/series.js';
+import type { RunSource } from './runSource.js';
 import { StoreWatcher } from '../watch/storeWatcher.js';
 
 const CRASH_CHECK_MS = 5_000;
 
-export class StoreIndex {
+export class StoreIndex implements RunSource {
   private readonly runs = new Map<string, LiveRun>();
   /** The status each run was last announced with, to notice changes no file shows (crashes). */
   private readonly announced = new Map<string, RunStatus>();
@@ -45,6 +47,21 @@ export class StoreIndex {
 
   liveRun(id: string): LiveRun | undefined {
     return this.runs.get(id);
+  }
+
+  async detail(id: string): Promise<RunDetail> {
+    const run = this.runs.get(validateRunId(id));
+    if (!run || !run.summary()) throw new StoreError('not_found', `No run "${id}" in the store ${this.dir}.`);
+    return detailOf(run);
+  }
+
+  async series(id: string, key: string, options: SeriesOptions): Promise<MetricSeries> {
+    await this.detail(id); // an unknown run is a 404 before any file is touched
+    return this.reader.readSeries(id, key, options);
+  }
+
+  log(id: string, writer: string, stream: string, offset: number, length: number): Promise<{ bytes: Buffer; size: number }> {
+    return this.reader.readLog(id, writer, stream, offset, length);
   }
 
   /** Waits for refreshes already queued (tests and a request that must see its own writes). */
