@@ -20,5 +20,7 @@ echo "== log call cost"
 (cd test/bench && ../../.venv-bench/bin/python log_call.py 2>/dev/null)
 echo "== reading a 10-million-point run"
 node --expose-gc test/bench/read_series.mjs
+echo "== TensorBoard event files: parsing beside EventAccumulator"
+node test/bench/tfevents_parse.mjs
 echo "== live latency"
 (cd test/bench && ../../.venv/bin/python live_latency.py)

@@ -21,8 +21,10 @@ const TABLES: Uint32Array[] = (() => {
   return tables;
 })();
 
+// One constant per table: destructuring them on every call would cost more than a short record's CRC.
+const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let crc = 0xffffffff;
   let i = start;
   for (; i + 8 <= end; i += 8) {

@@ -13,21 +13,29 @@ export function decodeEvent(buf: Buffer, start: number, end: number, sink: Scala
   const r = new ProtoReader(buf, start, end);
   let wallTime = 0;
   let step = 0;
-  let summary: [number, number] | null = null;
+  let summaryStart = -1;
+  let summaryEnd = -1;
   while (!r.done()) {
-    const { field, wire } = r.tag();
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
     if (field === 1 && wire === WIRE.fixed64) wallTime = r.double();
     else if (field === 2 && wire === WIRE.varint) step = r.varint();
-    else if (field === 5 && wire === WIRE.bytes) summary = r.bytes();
+    else if (field === 5 && wire === WIRE.bytes) {
+      summaryEnd = r.bytes();
+      summaryStart = r.start;
+    }
     else r.skip(wire);
   }
-  if (!summary) return;
-  const s = new ProtoReader(buf, summary[0], summary[1]);
+  if (summaryStart < 0) return;
+  const s = new ProtoReader(buf, summaryStart, summaryEnd);
   while (!s.done()) {
-    const { field, wire } = s.tag();
+    const key = s.key();
+    const field = key >>> 3;
+    const wire = key & 7;
     if (field === 1 && wire === WIRE.bytes) {
-      const [vs, ve] = s.bytes();
-      decodeValue(buf, vs, ve, step, wallTime, sink);
+      const ve = s.bytes();
+      decodeValue(buf, s.start, ve, step, wallTime, sink);
     } else s.skip(wire);
   }
 }
@@ -37,34 +45,63 @@ function decodeValue(buf: Buffer, start: number, end: number, step: number, wall
   let tag = '';
   let simple: number | null = null;
   let plugin: string | null = null;
-  let tensor: [number, number] | null = null;
+  let tensorStart = -1;
+  let tensorEnd = -1;
   while (!r.done()) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === WIRE.bytes) tag = r.string();
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
+    if (field === 1 && wire === WIRE.bytes) {
+      const end = r.bytes();
+      tag = tagText(buf, r.start, end);
+    }
     else if (field === 2 && wire === WIRE.fixed32) simple = r.float();
-    else if (field === 9 && wire === WIRE.bytes) plugin = pluginName(buf, ...r.bytes());
-    else if (field === 8 && wire === WIRE.bytes) tensor = r.bytes();
+    else if (field === 9 && wire === WIRE.bytes) {
+      const end = r.bytes();
+      plugin = pluginName(buf, r.start, end);
+    } else if (field === 8 && wire === WIRE.bytes) {
+      tensorEnd = r.bytes();
+      tensorStart = r.start;
+    }
     else r.skip(wire);
   }
   if (simple !== null) sink(tag, step, wallTime, simple);
-  else if (tensor && plugin === 'scalars') {
-    const value = scalarTensor(buf, tensor[0], tensor[1]);
+  else if (tensorStart >= 0 && plugin === 'scalars') {
+    const value = scalarTensor(buf, tensorStart, tensorEnd);
     if (value !== null) sink(tag, step, wallTime, value);
   }
+}
+
+// Tags repeat on every event: decoding each into a new string costs more than the rest of the
+// event, so the last few distinct tags are kept as bytes and compared in place.
+const tagCache: { bytes: Buffer; text: string }[] = [];
+const TAG_CACHE_SIZE = 32;
+
+function tagText(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  for (const entry of tagCache) {
+    if (entry.bytes.length === length && buf.compare(entry.bytes, 0, length, start, end) === 0) return entry.text;
+  }
+  const text = buf.toString('utf8', start, end);
+  tagCache.unshift({ bytes: Buffer.from(buf.subarray(start, end)), text });
+  if (tagCache.length > TAG_CACHE_SIZE) tagCache.pop();
+  return text;
 }
 
 /** SummaryMetadata.plugin_data.plugin_name. */
 function pluginName(buf: Buffer, start: number, end: number): string | null {
   const r = new ProtoReader(buf, start, end);
   while (!r.done()) {
-    const { field, wire } = r.tag();
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
     if (field === 1 && wire === WIRE.bytes) {
-      const [ps, pe] = r.bytes();
-      const p = new ProtoReader(buf, ps, pe);
+      const pe = r.bytes();
+      const p = new ProtoReader(buf, r.start, pe);
       while (!p.done()) {
-        const t = p.tag();
-        if (t.field === 1 && t.wire === WIRE.bytes) return p.string();
-        p.skip(t.wire);
+        const key = p.key();
+        if (key === (1 << 3) + WIRE.bytes) return p.string();
+        p.skip(key & 7);
       }
     } else r.skip(wire);
   }
@@ -78,21 +115,26 @@ function scalarTensor(buf: Buffer, start: number, end: number): number | null {
   let rank = 0;
   let value: number | null = null;
   while (!r.done()) {
-    const { field, wire } = r.tag();
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
     if (field === 1 && wire === WIRE.varint) dtype = r.varint();
-    else if (field === 2 && wire === WIRE.bytes) rank = shapeRank(buf, ...r.bytes());
-    else if (field === 4 && wire === WIRE.bytes) {
-      const [cs, ce] = r.bytes();
+    else if (field === 2 && wire === WIRE.bytes) {
+      const end = r.bytes();
+      rank = shapeRank(buf, r.start, end);
+    } else if (field === 4 && wire === WIRE.bytes) {
+      const ce = r.bytes();
+      const cs = r.start;
       if (ce - cs === 4) value = buf.readFloatLE(cs);
       else if (ce - cs === 8) value = buf.readDoubleLE(cs);
     } else if (field === 5 && wire === WIRE.fixed32) value = r.float();
     else if (field === 5 && wire === WIRE.bytes) {
-      const [fs, fe] = r.bytes();
-      if (fe - fs >= 4) value = buf.readFloatLE(fs);
+      const fe = r.bytes();
+      if (fe - r.start >= 4) value = buf.readFloatLE(r.start);
     } else if (field === 6 && wire === WIRE.fixed64) value = r.double();
     else if (field === 6 && wire === WIRE.bytes) {
-      const [ds, de] = r.bytes();
-      if (de - ds >= 8) value = buf.readDoubleLE(ds);
+      const de = r.bytes();
+      if (de - r.start >= 8) value = buf.readDoubleLE(r.start);
     } else r.skip(wire);
   }
   if (rank !== 0 || (dtype !== DT_FLOAT && dtype !== DT_DOUBLE)) return null;
@@ -104,7 +146,9 @@ function shapeRank(buf: Buffer, start: number, end: number): number {
   const r = new ProtoReader(buf, start, end);
   let dims = 0;
   while (!r.done()) {
-    const { field, wire } = r.tag();
+    const key = r.key();
+    const field = key >>> 3;
+    const wire = key & 7;
     if (field === 2 && wire === WIRE.bytes) {
       r.bytes();
       dims++;

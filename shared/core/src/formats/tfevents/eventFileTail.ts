@@ -27,26 +27,21 @@ export class EventFileTail {
   }
 
   /** Calls `onScalar` for every scalar in the records appended since the last call. */
-  async read(onScalar: (tag: string, step: number, time: number, value: number) => void): Promise<number> {
-    let count = 0;
+  async read(onScalar: (tag: string, step: number, time: number, value: number) => void): Promise<void> {
     while (!this.corrupt) {
       const buf = await readFrom(this.file, this.offset, SLICE_BYTES);
       if (!buf || buf.length === 0) break;
-      const { records, consumed, corrupt } = readRecords(buf, this.warn, this.file, this.offset);
-      for (const { start, end } of records) {
+      const decode = (start: number, end: number) => {
         try {
-          decodeEvent(buf, start, end, (tag, step, time, value) => {
-            count++;
-            onScalar(tag, step, time, value);
-          });
+          decodeEvent(buf, start, end, onScalar);
         } catch (err) {
           this.warn(`${this.file}: an event that is not valid protobuf was skipped (${(err as Error).message}).`);
         }
-      }
+      };
+      const { consumed, corrupt } = readRecords(buf, decode, this.warn, this.file, this.offset);
       this.offset += consumed;
       this.corrupt = corrupt;
       if (consumed === 0 || buf.length < SLICE_BYTES) break;
     }
-    return count;
   }
 }

@@ -45,6 +45,8 @@ class GrowableColumns {
 interface TagData {
   points: GrowableColumns;
   summary: MetricAccumulator;
+  /** Index of the first point of the read in progress; -1 when the read added none. */
+  readStart: number;
 }
 
 class LogdirRun {
@@ -58,7 +60,7 @@ class LogdirRun {
 
   tag(name: string): TagData {
     let data = this.tags.get(name);
-    if (!data) this.tags.set(name, (data = { points: new GrowableColumns(), summary: new MetricAccumulator() }));
+    if (!data) this.tags.set(name, (data = { points: new GrowableColumns(), summary: new MetricAccumulator(), readStart: -1 }));
     return data;
   }
 }
@@ -97,17 +99,29 @@ export class TensorBoardLogdir {
       for (const file of files) {
         let tail = run.files.get(file);
         if (!tail) run.files.set(file, (tail = new EventFileTail(file, this.warn)));
-        const starts = new Map<string, number>();
+        const touched: [string, TagData][] = [];
         const r = run;
+        let lastTag = '';
+        let lastData: TagData | null = null;
         await tail.read((tag, step, time, value) => {
-          const data = r.tag(tag);
-          if (!starts.has(tag)) starts.set(tag, data.points.length);
+          // Consecutive events mostly share a tag: skip the map lookup then (this runs per scalar).
+          let data = lastData;
+          if (tag !== lastTag || data === null) {
+            data = r.tag(tag);
+            lastTag = tag;
+            lastData = data;
+          }
+          if (data.readStart < 0) {
+            data.readStart = data.points.length;
+            touched.push([tag, data]);
+          }
           data.points.push(step, time, value);
           if (r.firstTime === null || time < r.firstTime) r.firstTime = time;
           if (r.lastTime === null || time > r.lastTime) r.lastTime = time;
         });
-        for (const [tag, from] of starts) {
-          const data = run.tag(tag);
+        for (const [tag, data] of touched) {
+          const from = data.readStart;
+          data.readStart = -1;
           const added = data.points.view(from);
           data.summary.add(file, from, added);
           if (report) out.push({ runId, key: tag, steps: Array.from(added.steps), times: Array.from(added.times), values: Array.from(added.values) });

@@ -19,14 +19,18 @@ export class ProtoReader {
     return this.pos >= this.end;
   }
 
-  /** The next field's number and wire type. */
-  tag(): { field: number; wire: number } {
-    const key = this.varint();
-    return { field: Math.floor(key / 8), wire: key & 7 };
+  /** The next field's key: field number * 8 + wire type (kept as one number: this runs per field). */
+  key(): number {
+    return this.varint();
   }
 
   /** A varint as a JS number (exact below 2^53; int64 steps are). Negative int64s read as two's complement. */
   varint(): number {
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80 && this.pos < this.end) {
+      this.pos++;
+      return first; // the common one-byte case (field keys, small lengths)
+    }
     let result = 0;
     let shift = 1;
     for (let i = 0; i < 10; i++) {
@@ -51,18 +55,22 @@ export class ProtoReader {
     return v;
   }
 
-  /** A length-delimited field's [start, end). */
-  bytes(): [number, number] {
+  /** Start of the last length-delimited field read by bytes(). */
+  start = 0;
+
+  /** Reads a length-delimited field: returns its end, its start is left in `start` (no allocation
+   * per field: this runs millions of times per file). */
+  bytes(): number {
     const length = this.varint();
-    const start = this.pos;
+    this.start = this.pos;
     this.pos += length;
     if (this.pos > this.end) throw new Error('truncated length-delimited field');
-    return [start, this.pos];
+    return this.pos;
   }
 
   string(): string {
-    const [start, end] = this.bytes();
-    return this.buf.toString('utf8', start, end);
+    const end = this.bytes();
+    return this.buf.toString('utf8', this.start, end);
   }
 
   skip(wire: number): void {

@@ -3,14 +3,9 @@
 // a torn tail is left unread, so an incremental reader resumes once the writer completes it.
 import { maskedCrc32c } from './crc32c.js';
 
-export interface FramedRecord {
-  /** Offsets of the record's data within the buffer. */
-  start: number;
-  end: number;
-}
-
 export interface FramingResult {
-  records: FramedRecord[];
+  /** Whole, verified records found (given to onRecord as the data's [start, end) in the buffer). */
+  records: number;
   /** Bytes consumed: everything up to the last whole record (a torn tail is not consumed). */
   consumed: number;
   /** A record header was corrupt: nothing after it can be framed, so the file is done. */
@@ -22,8 +17,14 @@ const FOOTER = 4;
 /** A length beyond this is a corrupt header, not a record (TensorBoard event records are small). */
 const MAX_RECORD = 1 << 30;
 
-export function readRecords(buf: Buffer, warn: (message: string) => void, where = 'event file', baseOffset = 0): FramingResult {
-  const records: FramedRecord[] = [];
+export function readRecords(
+  buf: Buffer,
+  onRecord: (start: number, end: number) => void,
+  warn: (message: string) => void,
+  where = 'event file',
+  baseOffset = 0,
+): FramingResult {
+  let records = 0;
   let at = 0;
   while (at + HEADER <= buf.length) {
     const lengthLo = buf.readUInt32LE(at);
@@ -38,7 +39,10 @@ export function readRecords(buf: Buffer, warn: (message: string) => void, where 
     if (end > buf.length) break; // torn tail: wait for the writer
     const dataStart = at + HEADER;
     const dataEnd = dataStart + lengthLo;
-    if (buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) records.push({ start: dataStart, end: dataEnd });
+    if (buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) {
+      records++;
+      onRecord(dataStart, dataEnd);
+    }
     else warn(`${where}: the record at byte ${baseOffset + at} has a bad checksum; it was skipped.`);
     at = end;
   }

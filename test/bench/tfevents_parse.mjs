@@ -1,0 +1,74 @@
+// tfevents parsing: MB/s and scalars/s of Runlane's reader (CRC-checked) on a ~200 MB event file,
+// beside TensorBoard's Python EventAccumulator (keep all) on the same file in the same run.
+// Targets (issue 3): >= 100 MB/s and >= 10x the Python loader.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TensorBoardLogdir, maskedCrc32c } from '../../shared/core/dist/formats/tfevents/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const TARGET_MB = Number(process.env.TFEVENTS_MB ?? 200);
+
+// Events as PyTorch's SummaryWriter writes them: wall_time, step, summary { value { tag, simple_value } }.
+function eventRecord(step, wallTime, tag, value) {
+  const tagBytes = Buffer.from(tag);
+  const val = Buffer.alloc(2 + tagBytes.length + 5);
+  val[0] = 0x0a; val[1] = tagBytes.length; tagBytes.copy(val, 2);
+  val[2 + tagBytes.length] = 0x15; val.writeFloatLE(value, 3 + tagBytes.length);
+  const summary = Buffer.concat([Buffer.from([0x0a, val.length]), val]);
+  const stepBytes = [];
+  for (let v = step; ; v = Math.floor(v / 128)) { if (v < 128) { stepBytes.push(v); break; } stepBytes.push((v % 128) | 0x80); }
+  const head = Buffer.alloc(9); head[0] = 0x09; head.writeDoubleLE(wallTime, 1);
+  const data = Buffer.concat([head, Buffer.from([0x10, ...stepBytes]), Buffer.from([0x2a, summary.length]), summary]);
+  const len = Buffer.alloc(12); len.writeUInt32LE(data.length, 0); len.writeUInt32LE(maskedCrc32c(len, 0, 8), 8);
+  const foot = Buffer.alloc(4); foot.writeUInt32LE(maskedCrc32c(data), 0);
+  return Buffer.concat([len, data, foot]);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-tfevents-'));
+try {
+  const run = path.join(dir, 'run');
+  mkdirSync(run);
+  const file = path.join(run, 'events.out.tfevents.1700000000.bench.1.0');
+  const fd = openSync(file, 'w');
+  let bytes = 0, step = 0;
+  while (bytes < TARGET_MB * 1e6) {
+    const batch = [];
+    for (let i = 0; i < 10_000; i++, step++) {
+      batch.push(eventRecord(step, 1.7e9 + step * 0.001, 'train/loss', Math.exp(-step / 1e6)));
+      batch.push(eventRecord(step, 1.7e9 + step * 0.001, 'train/acc', 1 - Math.exp(-step / 1e6)));
+    }
+    const buf = Buffer.concat(batch);
+    writeSync(fd, buf);
+    bytes += buf.length;
+  }
+  closeSync(fd);
+  const mb = statSync(file).size / 1e6;
+
+  const t0 = performance.now();
+  const logdir = new TensorBoardLogdir(dir, () => {});
+  await logdir.refresh();
+  const oursS = (performance.now() - t0) / 1000;
+  const ours = logdir.summary('run');
+  const oursCount = Object.values(ours.metrics).reduce((n, m) => n + m.count, 0);
+
+  const python = path.join(root, '.venv-bench', 'bin', 'python');
+  const tb = JSON.parse(execFileSync(python, [path.join(here, 'tfevents_accumulator.py'), run], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+
+  const rows = [
+    { reader: 'runlane (TypeScript, CRC-checked)', seconds: +oursS.toFixed(2), 'MB/s': +(mb / oursS).toFixed(0), 'scalars/s': Math.round(oursCount / oursS), scalars: oursCount },
+    { reader: 'TensorBoard EventAccumulator (Python, keep all)', seconds: +tb.seconds.toFixed(2), 'MB/s': +(mb / tb.seconds).toFixed(1), 'scalars/s': Math.round(tb.scalars / tb.seconds), scalars: tb.scalars },
+  ];
+  console.log(`\nParsing one ${mb.toFixed(0)} MB event file`);
+  console.table(rows);
+  const ratio = tb.seconds / oursS;
+  const pass = mb / oursS >= 100 && ratio >= 10 && oursCount === tb.scalars;
+  console.log(`same scalars read: ${oursCount === tb.scalars}; ${ratio.toFixed(0)}x the Python loader; targets >= 100 MB/s and >= 10x: ${pass ? 'PASS' : 'FAIL'}`);
+  mkdirSync(path.join(here, 'results'), { recursive: true });
+  writeFileSync(path.join(here, 'results', 'tfevents_parse.json'), JSON.stringify({ mb, rows, ratio, pass, date: new Date().toISOString(), node: process.version, note: 'shared, noisy machine: compare ratios' }, null, 1) + '\n');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
