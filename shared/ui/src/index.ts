@@ -1,10 +1,12 @@
-// Public entry point of @runlane/ui. The charts and views arrive with their own issue; what the
-// foundation fixes is the one seam through which both editors feed the UI.
-import type { MetricSeries, RunQuery, RunSummary, StoreEvent } from '@runlane/protocol';
-
-/** What the UI asks of its host; JupyterLab and VS Code each implement it. */
-export interface HostBridge {
-  listRuns(query: RunQuery): Promise<RunSummary[]>;
-  getSeries(runId: string, key: string, points: number): Promise<MetricSeries>;
-  subscribe(onEvent: (event: StoreEvent) => void): () => void;
-}
+// Public entry point of @runlane/ui (browser only): the charts panel both editors mount, its parts,
+// and the HostBridge each editor implements.
+export { ChartsPanel, keyMatcher, groupOf, type ChartsPanelOptions } from './views/chartsPanel.js';
+export { buildCompareRows, buildParallelOption, type CompareRow } from './views/compareRows.js';
+export { buildScalarOption, escapeHtml, formatValue } from './charts/scalarOption.js';
+export { smoothTensorBoard, clampSmoothingWeight } from './charts/smoothing.js';
+export { percentileRange } from './charts/outliers.js';
+export { assignRunColors, RUN_PALETTE } from './charts/runColors.js';
+export { cardToCsv } from './charts/csv.js';
+export { DEFAULT_SETTINGS, type ChartSettings, type CardData, type RunSeries, type ChartTheme, type XAxisMode } from './charts/chartTypes.js';
+export { runKey, type HostBridge, type RunRef, type SourcedRun, type SeriesRequest } from './hostBridge.js';
+export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';

@@ -1,0 +1,68 @@
+// One metric card: mounts an echarts instance, redraws on data/settings/theme changes, follows its
+// element's size, reports zooms (so full-resolution data can be fetched), exports PNG and CSV.
+import { cardToCsv } from './csv.js';
+import { echarts, type ECharts } from './echarts.js';
+import { buildScalarOption } from './scalarOption.js';
+import type { CardData, ChartSettings, ChartTheme } from './chartTypes.js';
+
+export type ZoomHandler = (range: { from: number; to: number } | null) => void;
+
+export class ChartCard {
+  private readonly chart: ECharts;
+  private readonly resize: ResizeObserver;
+  private data: CardData;
+
+  constructor(
+    readonly element: HTMLElement,
+    data: CardData,
+    private settings: ChartSettings,
+    private theme: ChartTheme,
+    onZoom: ZoomHandler,
+  ) {
+    this.data = data;
+    this.chart = echarts.init(element, undefined, { renderer: 'canvas' });
+    this.resize = new ResizeObserver(() => this.chart.resize());
+    this.resize.observe(element);
+    this.chart.on('datazoom', () => {
+      const option = this.chart.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] };
+      const zoom = option.dataZoom?.[0];
+      if (!zoom || (zoom.start === 0 && zoom.end === 100)) onZoom(null);
+      else if (zoom.startValue !== undefined && zoom.endValue !== undefined) onZoom({ from: zoom.startValue, to: zoom.endValue });
+    });
+    this.render();
+  }
+
+  get key(): string {
+    return this.data.key;
+  }
+
+  /** Pixel width of the plot: how many points are worth fetching. */
+  get width(): number {
+    return Math.max(100, this.element.clientWidth);
+  }
+
+  update(data: CardData, settings = this.settings, theme = this.theme): void {
+    this.data = data;
+    this.settings = settings;
+    this.theme = theme;
+    this.render();
+  }
+
+  toPng(): string {
+    return this.chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: this.theme.background });
+  }
+
+  toCsv(): string {
+    return cardToCsv(this.data);
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+    this.chart.dispose();
+  }
+
+  private render(): void {
+    // notMerge keeps zoom state out of the way when runs come and go; replaceMerge on series only.
+    this.chart.setOption(buildScalarOption(this.data, this.settings, this.theme), { replaceMerge: ['series'] });
+  }
+}
