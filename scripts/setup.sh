@@ -16,6 +16,16 @@ need python3 "Install Python 3.9 or newer."
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
   { echo "setup: Node.js 20 or newer is required (found $(node --version))." >&2; exit 1; }
 
+# Chromium from Debian, for the charts' browser tests (playwright-core drives it; no browser download).
+if [ ! -x /usr/bin/chromium ] && [ "${RUNLANE_SKIP_CHROMIUM:-}" != 1 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Chromium (Debian package) for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing; install Debian's chromium package for the browser tests." >&2
+  fi
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   # `npm install` honours the committed lockfile's versions. Not `npm ci`: npm 11 as configured on

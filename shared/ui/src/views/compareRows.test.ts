@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '@runlane/protocol';
+import { buildCompareRows } from './compareRows.js';
+
+function run(overrides: Partial<RunSummary>): RunSummary {
+  return {
+    id: 'r', name: 'r', experiment: 'e', status: 'finished', kind: 'cell', created_at: 0, started_at: 0, ended_at: 1, duration: 1,
+    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, error: null, exit_code: null, ...overrides,
+  };
+}
+
+describe('buildCompareRows', () => {
+  it('puts params side by side, marking the ones that differ, then last/min/max of each metric', () => {
+    const rows = buildCompareRows([
+      run({ params: { lr: 0.1, layers: [64, 64], seed: 1 }, metrics: { loss: { count: 3, last: 0.2, min: 0.1, max: 1 } } }),
+      run({ params: { lr: 0.01, layers: [64, 64] }, metrics: { loss: { count: 3, last: 'NaN', min: null, max: null } } }),
+    ]);
+    expect(rows.map((r) => [r.label, r.cells, r.differs])).toEqual([
+      ['layers', ['[64,64]', '[64,64]'], false],
+      ['lr', ['0.1', '0.01'], true],
+      ['seed', ['1', '—'], true],
+      ['loss (last)', ['0.2', 'NaN'], false],
+      ['loss (min)', ['0.1', '—'], false],
+      ['loss (max)', ['1', '—'], false],
+    ]);
+  });
+});
