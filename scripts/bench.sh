@@ -22,5 +22,7 @@ echo "== reading a 10-million-point run"
 node --expose-gc test/bench/read_series.mjs
 echo "== TensorBoard event files: parsing beside EventAccumulator"
 node test/bench/tfevents_parse.mjs
+echo "== rendering 10 runs x 1M points in Chromium"
+npx vitest run --config test/bench/vitest.bench.config.ts
 echo "== live latency"
 (cd test/bench && ../../.venv/bin/python live_latency.py)

@@ -48,3 +48,34 @@ describe('mergeByStep and sliceStepRange', () => {
     expect(Array.from(cut.values)).toEqual([2, 3, 4]);
   });
 });
+
+describe('step-range reads of a file known to be in step order', () => {
+  it('read only the range, and stay right when records are appended, even out of order', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { StoreWriter } = await import('./storeWriter.js');
+    const { readSeriesColumns } = await import('./series.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-range-'));
+    try {
+      const writer = await StoreWriter.open(dir);
+      const id = await writer.createRun({ name: 'r', experiment: 'e', kind: 'script' });
+      writer.logMetrics(id, 'loss', Array.from({ length: 10_000 }, (_, step) => ({ step, value: step / 2, time: step })));
+      const runDir = path.join(dir, 'runs', id);
+      const full = (await readSeriesColumns(runDir, 'loss'))!;
+      expect(full.total).toBe(10_000);
+      const range = (await readSeriesColumns(runDir, 'loss', { fromStep: 4000, toStep: 4009 }))!;
+      expect(Array.from(range.steps)).toEqual(Array.from({ length: 10 }, (_, i) => 4000 + i));
+      expect(Array.from(range.values)).toEqual(Array.from({ length: 10 }, (_, i) => (4000 + i) / 2));
+      writer.logMetrics(id, 'loss', [
+        { step: 10_000, value: 1, time: 1 },
+        { step: 4005, value: -1, time: 2 }, // a restart logging an old step again
+      ]);
+      const after = (await readSeriesColumns(runDir, 'loss', { fromStep: 4004, toStep: 4006 }))!;
+      expect(Array.from(after.steps)).toEqual([4004, 4005, 4005, 4006]);
+      expect(Array.from(after.values)).toEqual([2002, -1, 2002.5, 2003]); // equal steps: earlier wall time first
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

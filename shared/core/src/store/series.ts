@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { encodeKeyFile, StoreError } from './names.js';
 import { readFrom } from './fileTail.js';
+import { readStepRange, rememberOrder } from './stepIndex.js';
 
 export interface SeriesOptions {
   fromStep?: number;
@@ -27,12 +28,22 @@ export async function readSeriesColumns(runDir: string, key: string, options: Se
   let found = false;
   for (const writer of await listWriters(path.join(runDir, 'metrics'))) {
     const file = path.join(runDir, 'metrics', writer, fileName);
+    if (options.fromStep !== undefined && options.toStep !== undefined) {
+      const ranged = await readStepRange(file, options.fromStep, options.toStep).catch(() => null);
+      if (ranged) {
+        found = true;
+        parts.push(ranged);
+        continue;
+      }
+    }
     const buf = await readFrom(file, 0);
     if (!buf) continue;
     found = true;
     if (buf.length < HEADER_SIZE || !hasMetricHeader(buf)) continue;
     const body = buf.subarray(HEADER_SIZE);
-    parts.push(decodeRecords(body.subarray(0, body.length - (body.length % RECORD_SIZE))));
+    const points = decodeRecords(body.subarray(0, body.length - (body.length % RECORD_SIZE)));
+    rememberOrder(file, points);
+    parts.push(points);
   }
   if (!found) return null;
   const merged = mergeByStep(parts);
