@@ -121,3 +121,21 @@ export function fromJsonNumber(value: JsonNumber): number {
   if (value === '-Infinity') return -Infinity;
   return value;
 }
+
+/** A run in a source: a store folder or a TensorBoard log directory (the `store` of feed events). */
+export interface RunRef {
+  source: string;
+  id: string;
+}
+
+export interface SourcedRun {
+  source: string;
+  run: RunSummary;
+}
+
+/** What a chart asks for: about its pixel width in points, optionally a step range (a zoom). */
+export interface SeriesRequest {
+  points: number;
+  fromStep?: number;
+  toStep?: number;
+}

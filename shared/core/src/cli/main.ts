@@ -1,8 +1,8 @@
 // The `runlane` command line. It reads the store directly (no daemon needed to browse); only
 // `serve` and `logs -f` involve the daemon. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RUN_STATUSES, type RunQuery, type RunStatus } from '@runlane/protocol';
-import { findStoreDir, StoreError } from '../store/index.js';
+import type { RunQuery } from '@runlane/protocol';
+import { findStoreDir, parseRunQuery, StoreError } from '../store/index.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
@@ -54,7 +54,7 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
 }
 
-function intOption(values: Values, name: 'limit' | 'port' | 'idle-timeout'): number | undefined {
+function intOption(values: Values, name: 'port' | 'idle-timeout'): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -73,23 +73,7 @@ function positional(args: string[], index: number, what: string, usage: string):
 }
 
 function runQuery(values: Values): RunQuery {
-  const statuses = (values.status ?? []).flatMap((s) => s.split(','));
-  for (const s of statuses) {
-    if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`Unknown status "${s}"; use one of ${RUN_STATUSES.join(', ')}.`);
-  }
-  const sort = values.sort;
-  if (sort !== undefined && !['created_at', 'name', 'status', 'duration', 'experiment'].includes(sort)) {
-    throw new UsageError(`Cannot sort by "${sort}"; use created_at, name, status, duration or experiment.`);
-  }
-  if (values.order !== undefined && values.order !== 'asc' && values.order !== 'desc') throw new UsageError('--order takes asc or desc.');
-  return {
-    experiment: values.experiment,
-    status: statuses.length ? (statuses as RunStatus[]) : undefined,
-    sort: sort as RunQuery['sort'],
-    order: values.order as RunQuery['order'],
-    limit: intOption(values, 'limit'),
-    q: values.q,
-  };
+  return parseRunQuery({ experiment: values.experiment, status: values.status, sort: values.sort, order: values.order, limit: values.limit, q: values.q });
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -142,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`runlane: ${message}\n`);
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
+    if (err instanceof StoreError && err.code === 'bad_query') return EXIT.usage;
     if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
     return EXIT.failure;
   }

@@ -2,8 +2,8 @@
 // Plain node:http with a small pattern table: the API is a handful of GET routes, and a framework
 // would add weight to every client that embeds the daemon (VS Code bundles it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_PREFIX, LOG_SIZE_HEADER, RUN_STATUSES, type ApiError, type RunQuery, type RunStatus } from '@runlane/protocol';
-import { filterRuns, StoreError, summarizeExperiments } from '../store/index.js';
+import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RunQuery } from '@runlane/protocol';
+import { filterRuns, parseRunQuery, StoreError, summarizeExperiments } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 
 export class HttpError extends Error {
@@ -36,7 +36,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof StoreError) {
-    if (err.code === 'bad_name') return new HttpError(400, 'bad_request', err.message);
+    if (err.code === 'bad_name' || err.code === 'bad_query') return new HttpError(400, 'bad_request', err.message);
     if (err.code === 'not_found') return new HttpError(404, 'not_found', err.message);
     if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
   }
@@ -53,28 +53,17 @@ function intParam(url: URL, name: string): number | undefined {
 
 function runQuery(url: URL): RunQuery {
   const q = url.searchParams;
-  const statuses = q.getAll('status').flatMap((s) => s.split(',')).filter(Boolean);
-  for (const s of statuses) {
-    if (!(RUN_STATUSES as readonly string[]).includes(s)) {
-      throw new HttpError(400, 'bad_request', `Unknown status "${s}"; use one of ${RUN_STATUSES.join(', ')}.`);
-    }
-  }
-  const sort = q.get('sort');
-  if (sort !== null && !['created_at', 'name', 'status', 'duration', 'experiment'].includes(sort)) {
-    throw new HttpError(400, 'bad_request', `Cannot sort by "${sort}"; use created_at, name, status, duration or experiment.`);
-  }
-  const order = q.get('order');
-  if (order !== null && order !== 'asc' && order !== 'desc') throw new HttpError(400, 'bad_request', 'order must be asc or desc.');
-  return {
-    experiment: q.get('experiment') ?? undefined,
-    status: statuses.length ? (statuses as RunStatus[]) : undefined,
-    q: q.get('q') ?? undefined,
-    sort: (sort ?? undefined) as RunQuery['sort'],
-    order: (order ?? undefined) as RunQuery['order'],
-    limit: intParam(url, 'limit'),
-    notebook: q.get('notebook') ?? undefined,
-    cell_id: q.get('cell_id') ?? undefined,
-  };
+  const one = (name: string) => q.get(name) ?? undefined;
+  return parseRunQuery({
+    experiment: one('experiment'),
+    status: q.getAll('status'),
+    q: one('q'),
+    sort: one('sort'),
+    order: one('order'),
+    limit: one('limit'),
+    notebook: one('notebook'),
+    cell_id: one('cell_id'),
+  });
 }
 
 const routes: [RegExp, Handler][] = [

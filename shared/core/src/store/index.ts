@@ -6,7 +6,7 @@ export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';
 export { LiveRun, type LiveRunUpdate } from './liveRun.js';
 export { parseStorePath, type StorePath, type StoreFileKind } from './storePaths.js';
 export { StoreReader, detailOf } from './storeReader.js';
-export { filterRuns, summarizeExperiments } from './runQuery.js';
+export { filterRuns, parseRunQuery, summarizeExperiments, type RunQueryText } from './runQuery.js';
 export { readSeriesColumns, downsample, type SeriesOptions, type SeriesColumns } from './series.js';
 export { StoreWriter, newRunId, newWriterId, encodeParamValue, type NewRun, type WriterEvent } from './storeWriter.js';
 export { encodeRecord, decodeRecords, METRIC_HEADER, RECORD_SIZE, HEADER_SIZE, type PointColumns } from './metricCodec.js';

@@ -1,5 +1,6 @@
 // Filtering and sorting of run summaries (RunQuery), shared by the CLI and the daemon's index.
-import type { ExperimentSummary, RunQuery, RunSummary } from '@runlane/protocol';
+import { RUN_STATUSES, type ExperimentSummary, type RunQuery, type RunStatus, type RunSummary } from '@runlane/protocol';
+import { StoreError } from './names.js';
 
 /** Text a run is found by in `q` searches: name, id, experiment, tags and param values. */
 function searchText(run: RunSummary): string {
@@ -48,4 +49,45 @@ export function summarizeExperiments(runs: RunSummary[]): ExperimentSummary[] {
     byName.set(run.experiment, e);
   }
   return [...byName.values()].sort((a, b) => b.last_created_at - a.last_created_at);
+}
+
+const SORT_FIELDS = ['created_at', 'name', 'status', 'duration', 'experiment'];
+
+/** The query as text (CLI flags, URL parameters), checked: a bad value gets a sentence, code bad_query. */
+export interface RunQueryText {
+  experiment?: string;
+  status?: string[];
+  q?: string;
+  sort?: string;
+  order?: string;
+  limit?: string;
+  notebook?: string;
+  cell_id?: string;
+}
+
+export function parseRunQuery(text: RunQueryText): RunQuery {
+  const bad = (message: string): never => {
+    throw new StoreError('bad_query', message);
+  };
+  const statuses = (text.status ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  for (const s of statuses) {
+    if (!(RUN_STATUSES as readonly string[]).includes(s)) bad(`Unknown status "${s}"; use one of ${RUN_STATUSES.join(', ')}.`);
+  }
+  if (text.sort !== undefined && !SORT_FIELDS.includes(text.sort)) bad(`Cannot sort by "${text.sort}"; use ${SORT_FIELDS.join(', ')}.`);
+  if (text.order !== undefined && text.order !== 'asc' && text.order !== 'desc') bad(`The order is asc or desc, not "${text.order}".`);
+  let limit: number | undefined;
+  if (text.limit !== undefined) {
+    limit = Number(text.limit);
+    if (!Number.isInteger(limit) || limit < 0) bad(`The limit is a whole number, not "${text.limit}".`);
+  }
+  return {
+    experiment: text.experiment,
+    status: statuses.length ? (statuses as RunStatus[]) : undefined,
+    q: text.q,
+    sort: text.sort as RunQuery['sort'],
+    order: text.order as RunQuery['order'],
+    limit,
+    notebook: text.notebook,
+    cell_id: text.cell_id,
+  };
 }

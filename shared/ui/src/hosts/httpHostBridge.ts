@@ -1,8 +1,8 @@
 // A HostBridge over the daemon's HTTP API from a browser page, for hosts that front the daemon on
 // the page's origin (JupyterLab through the Jupyter server, the test page through its proxy): the
 // front adds the daemon's token, so the page never holds it.
-import type { MetricSeries, RunSummary, StoreEvent } from '@runlane/protocol';
-import type { HostBridge, RunRef, SeriesRequest, SourcedRun } from '../hostBridge.js';
+import type { MetricSeries, RunRef, RunSummary, SeriesRequest, SourcedRun, StoreEvent } from '@runlane/protocol';
+import type { HostBridge } from '../hostBridge.js';
 
 export interface HttpSource {
   kind: 'store' | 'logdir';

@@ -22,7 +22,7 @@ export interface ChartsPanelOptions {
   followNewRuns?: boolean;
 }
 
-/** Matches a metric key against the filter box: `/regex/` or a case-insensitive substring. */
+/** Matches a metric key or run name against a filter box: `/regex/` or a case-insensitive substring. */
 export function keyMatcher(filter: string): (key: string) => boolean {
   const trimmed = filter.trim();
   if (!trimmed) return () => true;
@@ -58,6 +58,7 @@ export class ChartsPanel {
   private unsubscribe: () => void = () => {};
   private dirty = new Set<string>();
   private frame = 0;
+  private compareFrame = 0;
   private readonly cardsHost: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly compareHost: HTMLElement;
@@ -102,6 +103,7 @@ export class ChartsPanel {
   dispose(): void {
     this.unsubscribe();
     cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.compareFrame);
     for (const card of this.cards.values()) card.dispose();
     this.parallel?.dispose();
     this.root.remove();
@@ -176,11 +178,11 @@ export class ChartsPanel {
   }
 
   private visibleRunKeys(): string[] {
-    const needle = this.runFilter.trim().toLowerCase();
+    const match = keyMatcher(this.runFilter);
     return [...this.runs.keys()].filter((rk) => {
       if (this.hiddenRuns.has(rk)) return false;
       const run = this.runs.get(rk)!.run;
-      return !needle || `${run.name} ${run.id} ${run.experiment}`.toLowerCase().includes(needle);
+      return match(run.name) || match(run.id) || match(run.experiment);
     });
   }
 
@@ -196,7 +198,9 @@ export class ChartsPanel {
   private renderAll(): void {
     this.renderLegend();
     this.renderCards();
-    this.renderCompare();
+    // The comparison sits below the charts: draw it after they are painted, not before.
+    cancelAnimationFrame(this.compareFrame);
+    this.compareFrame = requestAnimationFrame(() => setTimeout(() => this.renderCompare(), 0));
   }
 
   private renderLegend(): void {
@@ -226,6 +230,7 @@ export class ChartsPanel {
         this.cards.delete(key);
       }
     }
+    const before = new Set(this.cards.values());
     const groups = new Map<string, string[]>();
     for (const key of keys) groups.set(groupOf(key), [...(groups.get(groupOf(key)) ?? []), key]);
     const sections: HTMLElement[] = [];
@@ -238,9 +243,10 @@ export class ChartsPanel {
       details.append(summary, grid);
       sections.push(details);
     }
+    const created = new Set([...this.cards.values()].filter((c) => !before.has(c))); // drawn when made
     if (sections.length === 0) sections.push(el('div', { className: 'rl-empty', textContent: this.runs.size ? 'No metric matches the filter.' : 'No runs to show yet.' }));
     this.cardsHost.replaceChildren(...sections);
-    for (const card of this.cards.values()) card.update(this.cardData(card.key), this.settings, theme);
+    for (const card of this.cards.values()) if (!created.has(card)) card.update(this.cardData(card.key), this.settings, theme);
   }
 
   private cardElement(key: string, theme: ReturnType<typeof readTheme>): HTMLElement {
@@ -318,7 +324,7 @@ export class ChartsPanel {
       this.keyFilter = keys.value;
       this.renderCards();
     });
-    const runs = el('input', { type: 'search', placeholder: 'Filter runs' });
+    const runs = el('input', { type: 'search', placeholder: 'Filter runs (text or /regex/)' });
     runs.addEventListener('input', () => {
       this.runFilter = runs.value;
       this.renderAll();

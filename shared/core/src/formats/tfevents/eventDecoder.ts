@@ -9,8 +9,14 @@ const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
 
 /** Decodes one Event record; calls `sink` once per scalar it holds. Throws on malformed protobuf. */
+// One reader per nesting level, reused for every event (decoding is synchronous, never re-entered).
+const EMPTY = Buffer.alloc(0);
+const eventReader = new ProtoReader(EMPTY, 0, 0);
+const summaryReader = new ProtoReader(EMPTY, 0, 0);
+const valueReader = new ProtoReader(EMPTY, 0, 0);
+
 export function decodeEvent(buf: Buffer, start: number, end: number, sink: ScalarSink): void {
-  const r = new ProtoReader(buf, start, end);
+  const r = eventReader.reset(buf, start, end);
   let wallTime = 0;
   let step = 0;
   let summaryStart = -1;
@@ -28,7 +34,7 @@ export function decodeEvent(buf: Buffer, start: number, end: number, sink: Scala
     else r.skip(wire);
   }
   if (summaryStart < 0) return;
-  const s = new ProtoReader(buf, summaryStart, summaryEnd);
+  const s = summaryReader.reset(buf, summaryStart, summaryEnd);
   while (!s.done()) {
     const key = s.key();
     const field = key >>> 3;
@@ -41,7 +47,7 @@ export function decodeEvent(buf: Buffer, start: number, end: number, sink: Scala
 }
 
 function decodeValue(buf: Buffer, start: number, end: number, step: number, wallTime: number, sink: ScalarSink): void {
-  const r = new ProtoReader(buf, start, end);
+  const r = valueReader.reset(buf, start, end);
   let tag = '';
   let simple: number | null = null;
   let plugin: string | null = null;
