@@ -50,14 +50,18 @@ export class StoreIndex implements RunSource {
   }
 
   async detail(id: string): Promise<RunDetail> {
-    const run = this.runs.get(validateRunId(id));
-    if (!run || !run.summary()) throw new StoreError('not_found', `No run "${id}" in the store ${this.dir}.`);
-    return detailOf(run);
+    return detailOf(this.known(id));
   }
 
   async series(id: string, key: string, options: SeriesOptions): Promise<MetricSeries> {
-    await this.detail(id); // an unknown run is a 404 before any file is touched
+    this.known(id); // an unknown run is a 404 before any file is touched
     return this.reader.readSeries(id, key, options);
+  }
+
+  private known(id: string): LiveRun {
+    const run = this.runs.get(validateRunId(id));
+    if (!run || !run.summary()) throw new StoreError('not_found', `No run "${id}" in the store ${this.dir}.`);
+    return run;
   }
 
   log(id: string, writer: string, stream: string, offset: number, length: number): Promise<{ bytes: Buffer; size: number }> {

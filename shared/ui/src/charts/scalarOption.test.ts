@@ -49,7 +49,7 @@ describe('buildScalarOption', () => {
   it('escapes names in the tooltip (they are user text)', () => {
     expect(escapeHtml('<img src=x onerror="a()">')).toBe('&lt;img src=x onerror=&quot;a()&quot;&gt;');
     const option = buildScalarOption(card(), DEFAULT_SETTINGS, theme) as { tooltip: { formatter: (p: unknown) => string } };
-    const html = option.tooltip.formatter([{ seriesId: 's::a:main', seriesName: 'run <a>', value: [0, 1, 0, 1] }]);
+    const html = option.tooltip.formatter([{ axisValue: 0 }]);
     expect(html).toContain('run &lt;a&gt;');
     expect(html).not.toContain('<a>');
   });
@@ -78,5 +78,16 @@ describe('chart helpers', () => {
     expect(cardToCsv(card({ series: [{ ...card().series[0]!, label: 'a "b", c' }] }))).toBe(
       'run,metric,step,wall_time,value\n"a ""b"", c",train/loss,0,10,1\n"a ""b"", c",train/loss,1,11,NaN\n"a ""b"", c",train/loss,2,12,0.5\n"a ""b"", c",train/loss,3,13,-Infinity\n',
     );
+  });
+});
+
+describe('nearestIndex', () => {
+  it('finds the point nearest to the hovered x in each run, whatever its downsampling', async () => {
+    const { nearestIndex } = await import('./scalarOption.js');
+    expect(nearestIndex([0, 10, 20], 14)).toBe(1);
+    expect(nearestIndex([0, 10, 20], 16)).toBe(2);
+    expect(nearestIndex([0, 10, 20], -5)).toBe(0);
+    expect(nearestIndex([0, 10, 20], 99)).toBe(2);
+    expect(nearestIndex([5], 0)).toBe(0);
   });
 });

@@ -41,16 +41,20 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   const yTop = range ? range[1] : Math.max(...finite, 0);
   const yBottom = range ? range[0] : Math.min(...finite, 0);
   const series: object[] = [];
+  const lookups: TooltipRun[] = [];
   for (const s of card.series) {
     const smoothed = smooth ? smoothTensorBoard(s.values, settings.smoothing) : null;
-    const raw = s.values.map((v, i) => [xOf(s, i, settings.xAxis), plottable(v, log), s.steps[i]]);
+    lookups.push({ run: s, xs: s.values.map((_, i) => xOf(s, i, settings.xAxis)), shown: smoothed ?? s.values });
+    // Points are [x, y] only: the tooltip looks the step and raw value up by index (fewer, smaller
+    // arrays for echarts to process on every live update and zoom).
+    const raw = s.values.map((v, i) => [xOf(s, i, settings.xAxis), plottable(v, log)]);
     if (smoothed) {
       series.push({
         id: `${s.runKey}:raw`, name: s.label, type: 'line', data: raw, showSymbol: false, silent: true, connectNulls: false,
         lineStyle: { width: 1, opacity: 0.25, color: s.color }, itemStyle: { color: s.color }, z: 1, animation: false,
       });
     }
-    const main = smoothed ? Array.from(smoothed, (v, i) => [xOf(s, i, settings.xAxis), plottable(v, log), s.steps[i], s.values[i]]) : raw.map((p, i) => [...p, s.values[i]]);
+    const main = smoothed ? Array.from(smoothed, (v, i) => [xOf(s, i, settings.xAxis), plottable(v, log)]) : raw;
     series.push({
       id: `${s.runKey}:main`, name: s.label, type: 'line', data: main, showSymbol: false, connectNulls: false,
       lineStyle: { width: 1.6, color: s.color }, itemStyle: { color: s.color }, z: 2, animation: false,
@@ -66,7 +70,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       });
     }
   }
-  const labels = new Map(card.series.map((s) => [s.label, s.color]));
+
   return {
     backgroundColor: 'transparent',
     animation: false,
@@ -79,7 +83,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       borderColor: theme.grid,
       textStyle: { color: theme.foreground, fontSize: 12 },
       axisPointer: { type: 'line', lineStyle: { color: theme.muted } },
-      formatter: (params: unknown) => tooltipHtml(params as TooltipParam[], labels),
+      formatter: (params: unknown) => tooltipHtml((params as { axisValue?: number }[])[0]?.axisValue, lookups),
     },
     xAxis: {
       type: settings.xAxis === 'wall' ? 'time' : 'value',
@@ -108,25 +112,46 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   };
 }
 
-interface TooltipParam {
-  seriesId: string;
-  seriesName: string;
-  value: [number, number | null, number, number?];
+interface TooltipRun {
+  run: RunSeries;
+  xs: number[];
+  /** The values drawn as the main line (smoothed, or raw without smoothing). */
+  shown: ArrayLike<number>;
 }
 
-/** Every run's value at the hovered x, largest first; names are escaped: they are user text. */
-function tooltipHtml(params: TooltipParam[], colors: Map<string, string>): string {
-  const rows = params
-    .filter((p) => p.seriesId.endsWith(':main'))
-    .map((p) => ({ name: p.seriesName, step: p.value[2], smoothed: p.value[1], raw: p.value[3] ?? p.value[1] }))
-    .sort((a, b) => (b.smoothed ?? -Infinity) - (a.smoothed ?? -Infinity));
+/** Index of the point nearest to x in ascending xs (binary search). */
+export function nearestIndex(xs: number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && Math.abs(xs[lo - 1]! - x) <= Math.abs(xs[lo]! - x) ? lo - 1 : lo;
+}
+
+/**
+ * Every run's value at the hovered x, largest first. Runs are looked up here rather than taken from
+ * echarts' axis tooltip, which lists only the series with a point at exactly the snapped x: runs
+ * downsampled into different buckets would go missing. Names are escaped: they are user text.
+ */
+function tooltipHtml(x: number | undefined, runs: TooltipRun[]): string {
+  if (x === undefined) return '';
+  const rows = runs
+    .filter((r) => r.xs.length > 0)
+    .map((r) => {
+      const i = nearestIndex(r.xs, x);
+      return { name: r.run.label, color: r.run.color, step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]! };
+    })
+    .sort((a, b) => (Number.isFinite(b.shown) ? b.shown : -Infinity) - (Number.isFinite(a.shown) ? a.shown : -Infinity));
   if (rows.length === 0) return '';
   const head = `<div style="opacity:.7;margin-bottom:2px">step ${escapeHtml(String(rows[0]!.step))}</div>`;
   const body = rows
     .map((r) => {
-      const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:6px;background:${colors.get(r.name) ?? '#888'}"></span>`;
-      const raw = r.raw === null || r.raw === undefined ? '' : ` <span style="opacity:.6">(${formatValue(r.raw)})</span>`;
-      return `<div>${dot}${escapeHtml(r.name)}: <b>${r.smoothed === null ? '-' : formatValue(r.smoothed)}</b>${raw}</div>`;
+      const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:6px;background:${r.color}"></span>`;
+      const raw = r.raw === r.shown ? '' : ` <span style="opacity:.6">(${formatValue(r.raw)})</span>`;
+      return `<div>${dot}${escapeHtml(r.name)}: <b>${formatValue(r.shown)}</b>${raw}</div>`;
     })
     .join('');
   return head + body;
