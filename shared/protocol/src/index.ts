@@ -1,3 +1,4 @@
 // Public entry point of @runlane/protocol: types and tiny pure helpers only (no Node, no DOM).
 export * from './runs.js';
 export * from './api.js';
+export * from './jobs.js';

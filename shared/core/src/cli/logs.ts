@@ -1,6 +1,7 @@
-// `runlane logs RUN [-f]`: prints a run's output streams; with -f follows them live through the
-// daemon's feed, reading each file from the byte offset reached so nothing is lost or repeated.
-import { FINAL_STATUSES } from '@runlane/protocol';
+// Printing a run's output streams: `runlane logs RUN [-f]`, and the live output of jobs
+// (`launch`, `attach`) with each line prefixed by its worker. Following reads each file from the byte
+// offset it reached, woken by the daemon's feed, so nothing is lost or repeated.
+import { FINAL_STATUSES, type RunSummary } from '@runlane/protocol';
 import { DaemonClient } from '../client/daemonClient.js';
 import { StoreReader } from '../store/index.js';
 
@@ -8,44 +9,106 @@ interface Stream {
   writer: string;
   stream: string;
   offset: number;
+  partial: string;
 }
+
+export interface FollowOptions {
+  /** Prefix every line with its writer (`[w0] `), in a colour per worker on a terminal. */
+  prefix?: boolean;
+  only?: string;
+}
+
+const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93];
 
 function out(stream: string): NodeJS.WriteStream {
   return stream.endsWith('stderr') ? process.stderr : process.stdout;
 }
 
-async function drain(reader: StoreReader, id: string, s: Stream): Promise<void> {
-  const { bytes } = await reader.readLog(id, s.writer, s.stream, s.offset);
-  if (bytes.length === 0) return;
-  s.offset += bytes.length;
-  await new Promise<void>((resolve) => out(s.stream).write(bytes, () => resolve()));
+function write(target: NodeJS.WriteStream, data: string | Buffer): Promise<void> {
+  return new Promise((resolve) => target.write(data, () => resolve()));
 }
 
-async function streamsOf(reader: StoreReader, id: string, only: string | undefined, known: Map<string, Stream>): Promise<Stream[]> {
-  for (const l of (await reader.readRunDetail(id)).logs) {
-    const key = `${l.writer}/${l.stream}`;
-    if ((only === undefined || l.stream === only) && !known.has(key)) known.set(key, { writer: l.writer, stream: l.stream, offset: 0 });
+class StreamPrinter {
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(
+    private readonly reader: StoreReader,
+    private readonly id: string,
+    private readonly options: FollowOptions,
+  ) {}
+
+  /** Prints whatever was appended to any of the run's streams since the last call. */
+  async catchUp(): Promise<void> {
+    for (const l of (await this.reader.readRunDetail(this.id)).logs) {
+      const key = `${l.writer}/${l.stream}`;
+      if ((this.options.only === undefined || l.stream === this.options.only) && !this.streams.has(key)) {
+        this.streams.set(key, { writer: l.writer, stream: l.stream, offset: 0, partial: '' });
+      }
+    }
+    for (const s of [...this.streams.values()].sort((a, b) => (a.writer < b.writer ? -1 : 1))) await this.drain(s);
   }
-  return [...known.values()];
+
+  /** Prints lines still waiting for their newline (the run ended). */
+  async flush(): Promise<void> {
+    for (const s of this.streams.values()) {
+      if (s.partial) await write(out(s.stream), `${this.label(s)}${s.partial}\n`);
+      s.partial = '';
+    }
+  }
+
+  private async drain(s: Stream): Promise<void> {
+    const { bytes } = await this.reader.readLog(this.id, s.writer, s.stream, s.offset);
+    if (bytes.length === 0) return;
+    s.offset += bytes.length;
+    if (!this.options.prefix) return write(out(s.stream), bytes);
+    const text = s.partial + bytes.toString('utf8');
+    const lines = text.split('\n');
+    s.partial = lines.pop()!;
+    if (lines.length) await write(out(s.stream), lines.map((line) => `${this.label(s)}${line}\n`).join(''));
+  }
+
+  private label(s: Stream): string {
+    const tag = `[${s.writer}${s.stream === 'stderr' ? ' err' : ''}] `;
+    if (!out(s.stream).isTTY) return tag;
+    const rank = Number(/^w(\d+)$/.exec(s.writer)?.[1] ?? 0);
+    return `\x1b[${COLOURS[rank % COLOURS.length]}m${tag}\x1b[0m`;
+  }
 }
 
 export async function printLogs(storeDir: string, id: string, only?: string): Promise<number> {
-  const reader = await StoreReader.open(storeDir);
-  for (const s of await streamsOf(reader, id, only, new Map())) await drain(reader, id, s);
+  const printer = new StreamPrinter(await StoreReader.open(storeDir), id, { only });
+  await printer.catchUp();
   return 0;
 }
 
 export async function followLogs(storeDir: string, id: string, only?: string): Promise<number> {
+  await followRun(storeDir, id, { only });
+  return 0;
+}
+
+/**
+ * Prints a run's output until it ends; resolves with its final summary. `onInterrupt` decides what
+ * Ctrl-C does (cancel the job, or just stop following).
+ */
+export async function followRun(storeDir: string, id: string, options: FollowOptions, onInterrupt?: () => Promise<void>): Promise<RunSummary> {
   const reader = await StoreReader.open(storeDir);
-  const known = new Map<string, Stream>();
-  const catchUp = async () => {
-    for (const s of await streamsOf(reader, id, only, known)) await drain(reader, id, s);
-  };
-  await catchUp();
-  if (FINAL_STATUSES.includes((await reader.readRun(id)).status)) return 0;
+  const printer = new StreamPrinter(reader, id, options);
+  await printer.catchUp();
+  const now = await reader.readRun(id);
+  if (FINAL_STATUSES.includes(now.status)) {
+    await printer.flush();
+    return now;
+  }
   const client = await DaemonClient.connect({ store: storeDir });
-  return new Promise<number>((resolve) => {
+  return new Promise<RunSummary>((resolve) => {
     let chain = Promise.resolve();
+    let ended = false;
+    const end = (run: RunSummary) => {
+      if (ended) return;
+      ended = true;
+      stop();
+      void printer.flush().then(() => resolve(run));
+    };
     const stop = client.events((event) => {
       const relevant =
         (event.type === 'log' && event.run_id === id) ||
@@ -54,16 +117,15 @@ export async function followLogs(storeDir: string, id: string, only?: string): P
         event.type === 'hello'; // the first event: catch up on what was written while connecting
       if (!relevant) return;
       chain = chain.then(async () => {
-        await catchUp();
-        if (event.type === 'run-updated' && FINAL_STATUSES.includes(event.run.status)) {
-          stop();
-          resolve(0);
-        }
+        await printer.catchUp();
+        const run = event.type === 'run-updated' ? event.run : await reader.readRun(id);
+        if (FINAL_STATUSES.includes(run.status)) end(await reader.readRun(id));
       });
     });
     process.once('SIGINT', () => {
-      stop();
-      resolve(130);
+      void (onInterrupt ?? (async () => {}))().then(async () => {
+        if (!onInterrupt) end(await reader.readRun(id));
+      });
     });
   });
 }

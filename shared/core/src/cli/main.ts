@@ -2,10 +2,12 @@
 // `serve` and `logs -f` involve the daemon. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RunQuery } from '@runlane/protocol';
+import { DaemonError } from '../client/daemonClient.js';
 import { findStoreDir, parseRunQuery, StoreError } from '../store/index.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
+import { attach, cancel, launch, targets } from './jobs.js';
 import { RunSources } from './runSources.js';
 import { serve } from './serve.js';
 
@@ -20,6 +22,10 @@ Usage:
   runlane show RUN [--json]
   runlane metrics RUN KEY [--json]
   runlane logs RUN [-f] [--stream NAME]
+  runlane launch --on TARGET [--workers N] [--gpus N] [--name N] [--detach] -- COMMAND...
+  runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
+  runlane cancel RUN
+  runlane targets [--json]           the targets of runlane.toml (and \`local\`), checked
   runlane serve [--port N] [--idle-timeout SECONDS]
 
 Options:
@@ -43,6 +49,11 @@ const options = {
   follow: { type: 'boolean', short: 'f' },
   stream: { type: 'string' },
   port: { type: 'string' },
+  on: { type: 'string' },
+  workers: { type: 'string' },
+  gpus: { type: 'string' },
+  name: { type: 'string' },
+  detach: { type: 'boolean' },
   'idle-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -54,7 +65,7 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
 }
 
-function intOption(values: Values, name: 'port' | 'idle-timeout'): number | undefined {
+function intOption(values: Values, name: 'port' | 'idle-timeout' | 'workers' | 'gpus'): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -113,6 +124,26 @@ async function run(argv: string[]): Promise<number> {
       const id = positional(args, 0, 'the run id', 'runlane logs RUN [-f] [--stream NAME]');
       return values.follow ? followLogs(storeDir, id, values.stream) : printLogs(storeDir, id, values.stream);
     }
+    case 'launch': {
+      if (!values.on) throw new UsageError('Say where the job runs: runlane launch --on TARGET -- COMMAND... (see `runlane targets`).');
+      if (args.length === 0) throw new UsageError('Missing the command. Usage: runlane launch --on TARGET -- python train.py');
+      return launch({
+        storeDir,
+        target: values.on,
+        command: args,
+        workers: intOption(values, 'workers') ?? 1,
+        gpus: intOption(values, 'gpus') ?? 0,
+        name: values.name,
+        experiment: values.experiment,
+        detach: values.detach ?? false,
+      });
+    }
+    case 'attach':
+      return attach(storeDir, positional(args, 0, 'the run id', 'runlane attach RUN'));
+    case 'cancel':
+      return cancel(storeDir, positional(args, 0, 'the run id', 'runlane cancel RUN'));
+    case 'targets':
+      return targets(storeDir, values.json ?? false);
     default:
       throw new UsageError(`Unknown command "${command}". Run \`runlane --help\` for the commands.`);
   }
@@ -128,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
     if (err instanceof StoreError && err.code === 'bad_query') return EXIT.usage;
     if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
+    if (err instanceof DaemonError && err.status === 404) return EXIT.notFound;
+    if (err instanceof DaemonError && err.status === 400) return EXIT.usage;
     return EXIT.failure;
   }
 }

@@ -8,6 +8,9 @@ import {
   API_PREFIX,
   type ExperimentSummary,
   type Health,
+  type JobCreated,
+  type JobSpec,
+  type TargetInfo,
   type MetricSeries,
   type RunDetail,
   type RunQuery,
@@ -41,16 +44,27 @@ export class DaemonError extends Error {
   }
 }
 
-/** Raw HTTP GET against the daemon; the one function every request goes through. */
-function get(info: RuntimeInfo, pathAndQuery: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+/** Raw HTTP request to the daemon; the one function every request goes through. */
+function send(info: RuntimeInfo, pathAndQuery: string, headers: Record<string, string> = {}, body?: unknown): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = httpRequest(
-      { host: '127.0.0.1', port: info.port, path: pathAndQuery, headers: { authorization: `Bearer ${info.token}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: info.port,
+        path: pathAndQuery,
+        method: payload ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${info.token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}), ...headers },
+      },
       resolve,
     );
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
+}
+
+function get(info: RuntimeInfo, pathAndQuery: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  return send(info, pathAndQuery, headers);
 }
 
 async function readBody(res: IncomingMessage): Promise<Buffer> {
@@ -89,8 +103,8 @@ export class DaemonClient {
     return new DaemonClient(await findOrStart(options), options, options.store);
   }
 
-  async request<T>(route: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
-    const res = await this.send(route, query);
+  async request<T>(route: string, query: Record<string, string | number | undefined> = {}, payload?: unknown): Promise<T> {
+    const res = await this.send(route, query, {}, payload);
     const body = await readBody(res);
     if (res.statusCode !== 200) {
       let message = `The daemon answered ${res.statusCode}.`;
@@ -102,6 +116,18 @@ export class DaemonClient {
       throw new DaemonError(message, res.statusCode);
     }
     return JSON.parse(body.toString('utf8')) as T;
+  }
+
+  targets(): Promise<TargetInfo[]> {
+    return this.request('/targets');
+  }
+
+  submitJob(spec: JobSpec): Promise<JobCreated> {
+    return this.request('/jobs', {}, spec);
+  }
+
+  async cancelJob(id: string): Promise<void> {
+    await this.request(`/jobs/${encodeURIComponent(id)}/cancel`, {}, {});
   }
 
   health(): Promise<Health> {
@@ -180,13 +206,13 @@ export class DaemonClient {
     };
   }
 
-  private send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  private send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}, body?: unknown): Promise<IncomingMessage> {
     const params = new URLSearchParams();
     if (this.options.logdir) params.set('logdir', path.resolve(this.options.logdir));
     else if (this.store) params.set('store', path.resolve(this.store));
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
-    return get(this.info, `${API_PREFIX}${route}${qs ? `?${qs}` : ''}`, headers);
+    return send(this.info, `${API_PREFIX}${route}${qs ? `?${qs}` : ''}`, headers, body);
   }
 }
 

@@ -4,7 +4,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent } from '@runlane/protocol';
+import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent, type TargetInfo } from '@runlane/protocol';
+import { JobManager } from '../jobs/jobManager.js';
+import { detectLocalGpus } from '../targets/localGpus.js';
+import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
 import { checkStoreVersion } from '../store/index.js';
 import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js';
 import { RUNLANE_VERSION } from '../version.js';
@@ -23,6 +26,26 @@ export interface DaemonOptions {
   /** Where the runtime file goes; null = write none (embedded use, tests). */
   runtimeDir: string | null;
   token?: string;
+  /** The targets file (runlane.toml); default: the one beside the store, else in the working folder. */
+  targetsFile?: string;
+}
+
+const MAX_BODY = 1 << 20;
+
+/** A JSON request body of at most 1 MiB. */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, 'bad_request', 'The request body is over 1 MiB.');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'bad_request', 'The request body is not valid JSON.');
+  }
 }
 
 export class Daemon {
@@ -30,6 +53,7 @@ export class Daemon {
   readonly hub = new EventHub();
   private readonly stores = new Map<string, Promise<StoreIndex>>();
   private readonly logdirs = new Map<string, Promise<LogdirIndex>>();
+  readonly jobs = new JobManager((store) => this.targetsOf(store));
   private server: Server | null = null;
   private lastActivity = Date.now();
   private idleTimer: NodeJS.Timeout | null = null;
@@ -61,7 +85,8 @@ export class Daemon {
     const idle = this.options.idleTimeout ?? 600;
     if (idle > 0) {
       this.idleTimer = setInterval(() => {
-        if (this.hub.clientCount === 0 && Date.now() - this.lastActivity > idle * 1000) void this.close();
+        const idleNow = this.hub.clientCount === 0 && this.jobs.activeCount === 0;
+        if (idleNow && Date.now() - this.lastActivity > idle * 1000) void this.close();
       }, Math.min(idle * 1000, 5_000));
       this.idleTimer.unref();
     }
@@ -73,6 +98,7 @@ export class Daemon {
     if (this.idleTimer) clearInterval(this.idleTimer);
     if (this.options.runtimeDir) removeRuntime(this.options.runtimeDir);
     this.hub.close();
+    await this.jobs.close();
     for (const index of [...this.stores.values(), ...this.logdirs.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
@@ -84,11 +110,28 @@ export class Daemon {
     const abs = path.resolve(dir);
     let index = this.stores.get(abs);
     if (!index) {
-      index = checkStoreVersion(abs).then(() => StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event)));
+      index = checkStoreVersion(abs).then(async () => {
+        const opened = await StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event));
+        await this.jobs.adopt(abs); // workers that outlived a previous daemon
+        return opened;
+      });
       index.catch(() => this.stores.delete(abs)); // a fixed store can be retried
       this.stores.set(abs, index);
     }
     return index;
+  }
+
+  /** The targets of a store's project (its runlane.toml), the implicit `local` one included. */
+  targetsOf(store: string): TargetConfig[] {
+    return loadTargets(this.options.targetsFile ?? findTargetsFile(store));
+  }
+
+  private targetInfo(store: string): TargetInfo[] {
+    return this.targetsOf(store).map((t) => {
+      if (t.kind !== 'local') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: `${t.kind} targets are not supported by this version yet.` };
+      const gpus = t.gpus ?? detectLocalGpus();
+      return { name: t.name, kind: t.kind, gpus, ok: true, detail: gpus.length ? `this machine, GPUs ${gpus.join(', ')}` : 'this machine, no GPUs' };
+    });
   }
 
   /** A TensorBoard log directory, read and followed on first use. */
@@ -116,7 +159,6 @@ export class Daemon {
     this.lastActivity = Date.now();
     try {
       if (!this.authorized(req)) throw new HttpError(401, 'unauthorized', 'A valid Runlane token is required (Authorization: Bearer <token> from the runtime file).');
-      if (req.method !== 'GET') throw new HttpError(405, 'bad_request', `${req.method} is not supported here; the API v1 routes are GET.`);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const storeParam = url.searchParams.get('store');
       const logdirParam = url.searchParams.get('logdir');
@@ -134,10 +176,21 @@ export class Daemon {
         this.hub.attach(res, lastId, only === null ? null : path.resolve(only), () => (this.lastActivity = Date.now()));
         return;
       }
-      const route = matchRoute(url.pathname);
+      const route = matchRoute(req.method ?? 'GET', url.pathname);
       if (!route) throw new HttpError(404, 'not_found', `No API route ${url.pathname}; see ${API_PREFIX}/health.`);
       const source = (): Promise<RunSource> => (logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir));
-      const body = await route.handler({ req, res, url, params: route.params, source });
+      const body = await route.handler({
+        req,
+        res,
+        url,
+        params: route.params,
+        source,
+        storeDir: path.resolve(storeDir),
+        jobs: this.jobs,
+        targets: (store) => this.targetInfo(store),
+        body: () => readJsonBody(req),
+        sync: async (runId) => (await this.store(storeDir)).sync(runId),
+      });
       if (body !== undefined) sendJson(res, 200, body);
     } catch (err) {
       const httpError = toHttpError(err);

@@ -2,9 +2,10 @@
 // Plain node:http with a small pattern table: the API is a handful of GET routes, and a framework
 // would add weight to every client that embeds the daemon (VS Code bundles it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RunQuery } from '@runlane/protocol';
+import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RunQuery, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, parseRunQuery, StoreError, summarizeExperiments } from '../store/index.js';
 import type { RunSource } from './runSource.js';
+import type { JobManager } from '../jobs/jobManager.js';
 
 export class HttpError extends Error {
   constructor(
@@ -22,9 +23,17 @@ export interface RouteContext {
   url: URL;
   params: string[];
   source: () => Promise<RunSource>;
+  /** The store a request is about (jobs always run in a store, never in a log directory). */
+  storeDir: string;
+  jobs: JobManager;
+  targets: (store: string) => TargetInfo[];
+  body: () => Promise<unknown>;
+  /** Makes the store's index see a run the daemon just wrote. */
+  sync: (runId: string) => Promise<void>;
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown>;
+type Method = 'GET' | 'POST';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -66,11 +75,30 @@ function runQuery(url: URL): RunQuery {
   });
 }
 
-const routes: [RegExp, Handler][] = [
-  [/^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
-  [/^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
-  [/^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
+const routes: [Method, RegExp, Handler][] = [
+  ['GET', /^\/targets$/, async (ctx) => ctx.targets(ctx.storeDir)],
   [
+    'POST',
+    /^\/jobs$/,
+    async (ctx) => {
+      const created = await ctx.jobs.submit(ctx.storeDir, (await ctx.body()) as JobSpec);
+      await ctx.sync(created.run_id);
+      return created;
+    },
+  ],
+  [
+    'POST',
+    /^\/jobs\/([^/]+)\/cancel$/,
+    async (ctx) => {
+      await ctx.jobs.cancel(ctx.storeDir, ctx.params[0]!);
+      return { ok: true };
+    },
+  ],
+  ['GET', /^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
+  ['GET', /^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
+  ['GET', /^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
+  [
+    'GET',
     /^\/runs\/([^/]+)\/metrics\/(.+)$/,
     async (ctx) => {
       const [id, key] = ctx.params as [string, string];
@@ -84,6 +112,7 @@ const routes: [RegExp, Handler][] = [
     },
   ],
   [
+    'GET',
     /^\/runs\/([^/]+)\/logs\/([^/]+)\/([^/]+)$/,
     async (ctx) => {
       const [id, writer, stream] = ctx.params as [string, string, string];
@@ -99,11 +128,12 @@ const routes: [RegExp, Handler][] = [
 ];
 
 /** Finds the route for `pathname` (already past API_PREFIX); null when none matches. */
-export function matchRoute(pathname: string): { handler: Handler; params: string[] } | null {
+export function matchRoute(method: string, pathname: string): { handler: Handler; params: string[] } | null {
   if (!pathname.startsWith(API_PREFIX)) return null;
   const rest = pathname.slice(API_PREFIX.length);
-  for (const [pattern, handler] of routes) {
+  for (const [routeMethod, pattern, handler] of routes) {
     const m = pattern.exec(rest);
+    if (m && routeMethod !== method) throw new HttpError(405, 'bad_request', `${method} ${pathname} is not supported; use ${routeMethod}.`);
     if (m) {
       try {
         return { handler, params: m.slice(1).map((p) => decodeURIComponent(p)) };

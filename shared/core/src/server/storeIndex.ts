@@ -68,9 +68,10 @@ export class StoreIndex implements RunSource {
     return this.reader.readLog(id, writer, stream, offset, length);
   }
 
-  /** Waits for refreshes already queued (tests and a request that must see its own writes). */
-  settled(): Promise<void> {
-    return this.queue;
+  /** Reads a run the daemon itself just wrote, so the next request sees it without waiting for the watcher. */
+  async sync(runId: string): Promise<void> {
+    this.enqueue(() => this.refreshRun(runId, []));
+    await this.queue;
   }
 
   async close(): Promise<void> {

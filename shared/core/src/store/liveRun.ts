@@ -93,7 +93,8 @@ export class LiveRun {
       id: this.runId,
       name: f.name ?? str(meta.name) ?? this.runId,
       experiment: str(meta.experiment) ?? 'Default',
-      status: effectiveStatus(this.withMetaWriter(f, meta)),
+      // A job's status is the daemon's to keep (it re-adopts workers that outlive it), not the writer's.
+      status: meta.kind === 'job' ? (f.status ?? 'queued') : effectiveStatus(this.withMetaWriter(f, meta)),
       kind: (str(meta.kind) ?? 'script') as RunKind,
       created_at: num(meta.created_at) ?? 0,
       started_at: f.started_at,

@@ -41,9 +41,14 @@ def _script_name():
 def _ensure_run():
     run = _active()
     if run is None or run.finished:
-        # Outside a tracked cell or `with run()`, the first log() starts a run for the script.
-        _install_script_hooks()
-        run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "script")
+        job_run = os.environ.get("RUNLANE_RUN_ID")
+        if job_run:
+            # A job's worker: log into the job's run (each worker process writes its own files).
+            run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
+        else:
+            # Outside a tracked cell or `with run()`, the first log() starts a run for the script.
+            _install_script_hooks()
+            run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "script")
         _set_active(run)
     return run
 

@@ -45,10 +45,13 @@ def _to_float(key, value):
 class Run:
     """A tracked run. Use `runlane.run(...)` or the `%%runlane` magic rather than creating it directly."""
 
-    def __init__(self, writer, run_id, name):
+    def __init__(self, writer, run_id, name, attached=False):
         self.writer = writer
         self.id = run_id
         self.name = name
+        # Attached to a run another process owns (a job's worker, or rl.run(id=...)): its status is
+        # that process's to set, so finishing here only flushes.
+        self.attached = attached
         self.finished = False
         self._pending = collections.deque()
         self._logs = collections.deque()
@@ -129,7 +132,8 @@ class Run:
         self.finished = True
         _flusher.forget(self)
         self.flush()
-        self.writer.set_status(self.id, status, error=error)
+        if not self.attached:
+            self.writer.set_status(self.id, status, error=error)
         self.writer.close_run_files(self.id)
 
     def __repr__(self):
@@ -182,7 +186,7 @@ def start_run(store_dir, name, experiment, kind, run_id=None, **meta):
     """Creates (or, with an existing run_id, attaches to) a run and marks it running."""
     writer = writer_for(store_dir)
     if run_id is not None and os.path.exists(os.path.join(writer.dir, "runs", run_id, "meta.json")):
-        run = Run(writer, run_id, name)  # attach: another writer's run, our own files
+        run = Run(writer, run_id, name, attached=True)  # another writer's run, our own files
     else:
         run_id = writer.create_run(name, experiment, kind, run_id=run_id, **meta)
         run = Run(writer, run_id, name)

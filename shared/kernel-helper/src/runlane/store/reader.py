@@ -96,6 +96,8 @@ def _alive(pid):
 
 
 def effective_status(folded, meta, hostname=None):
+    if meta.get("kind") == "job":  # a job's status is the daemon's to keep, not its writer's
+        return folded["status"] or "queued"
     status = folded["status"] or "running"
     writer = folded["status_writer"]
     writers = dict(folded["writers"])

@@ -1,0 +1,248 @@
+// Jobs on the local target: GPU allocation with a FIFO queue (a job never oversubscribes GPUs; it
+// waits, shown as `queued`), the workers' lives, and the run's status from their exit codes. The job
+// state (job.json in the run folder) lets a restarted daemon re-adopt workers that outlived it.
+import { existsSync, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { JobCreated, JobSpec } from '@runlane/protocol';
+import { processIsAlive } from '../processAlive.js';
+import { StoreError, StoreWriter, StoreReader } from '../store/index.js';
+import { writeFileAtomic } from '../store/atomicFile.js';
+import { detectLocalGpus } from '../targets/localGpus.js';
+import type { TargetConfig } from '../targets/targetsFile.js';
+import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
+
+const POLL_MS = 200;
+const KILL_GRACE_MS = 3000;
+const LAST_LINES = 10;
+
+interface JobFile {
+  spec: JobSpec;
+  store: string;
+  workers: WorkerRecord[];
+  started_at: number;
+}
+
+interface Job {
+  store: string;
+  runId: string;
+  spec: JobSpec;
+  target: string;
+  gpus: string[];
+  workers: WorkerRecord[];
+  cancelled: boolean;
+  done: boolean;
+}
+
+export class JobManager {
+  private readonly jobs = new Map<string, Job>(); // run id -> job (running or queued)
+  private readonly queue: Job[] = [];
+  private readonly allocated = new Map<string, Set<string>>(); // target -> GPU ids in use
+  private readonly writers = new Map<string, Promise<StoreWriter>>();
+  private readonly pools = new Map<string, string[]>();
+  private poller: NodeJS.Timeout | null = null;
+  /** After close, workers still running are left to the next daemon, which re-adopts them. */
+  private closed = false;
+
+  constructor(private readonly targetsFor: (store: string) => TargetConfig[]) {}
+
+  /** Jobs running or queued: the daemon does not exit while there are any. */
+  get activeCount(): number {
+    return this.jobs.size;
+  }
+
+  async submit(store: string, spec: JobSpec): Promise<JobCreated> {
+    const target = this.targetsFor(store).find((t) => t.name === spec.target);
+    if (!target) {
+      const names = this.targetsFor(store).map((t) => t.name).join(', ');
+      throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
+    }
+    if (target.kind !== 'local') throw new StoreError('bad_query', `Target "${target.name}" is ${target.kind}: only local targets can run jobs in this version.`);
+    if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command.every((a) => typeof a === 'string')) {
+      throw new StoreError('bad_query', 'A job needs a command: a list of strings, like ["python", "train.py"].');
+    }
+    const workers = spec.workers ?? 1;
+    const perWorker = spec.gpusPerWorker ?? 0;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new StoreError('bad_query', 'workers must be a whole number from 1 to 256.');
+    if (!Number.isInteger(perWorker) || perWorker < 0) throw new StoreError('bad_query', 'gpus per worker must be a whole number (0 for none).');
+    const pool = this.pool(target);
+    if (workers * perWorker > pool.length) {
+      throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
+    }
+    const writer = await this.writer(store);
+    const runId = await writer.createRun({
+      name: spec.name ?? spec.command.join(' ').slice(0, 200),
+      experiment: spec.experiment ?? 'jobs',
+      kind: 'job',
+      source: spec.command.map(shellQuote).join(' '),
+    });
+    writer.appendEvent(runId, { type: 'params', params: { target: target.name, workers, gpus_per_worker: perWorker, command: spec.command } });
+    const job: Job = { store, runId, spec: { ...spec, workers, gpusPerWorker: perWorker }, target: target.name, gpus: [], workers: [], cancelled: false, done: false };
+    this.jobs.set(runId, job);
+    if (this.free(target).length >= workers * perWorker) {
+      await this.start(job);
+      return { run_id: runId, status: 'running' };
+    }
+    writer.appendEvent(runId, { type: 'status', status: 'queued' });
+    this.queue.push(job);
+    return { run_id: runId, status: 'queued' };
+  }
+
+  async cancel(store: string, runId: string): Promise<void> {
+    const job = this.jobs.get(runId);
+    if (!job || job.store !== path.resolve(store)) throw new StoreError('not_found', `No running or queued job "${runId}" in ${store}.`);
+    job.cancelled = true;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      await this.finish(job);
+      return;
+    }
+    for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
+    setTimeout(() => job.workers.forEach((w) => signalGroup(w.pid, 'SIGKILL')), KILL_GRACE_MS).unref();
+  }
+
+  /** Re-adopts the jobs of a store that a previous daemon left running (workers outlive daemons). */
+  async adopt(store: string): Promise<void> {
+    const reader = await StoreReader.open(store, () => {});
+    for (const run of await reader.listRuns({ status: ['running', 'queued'] })) {
+      if (run.kind !== 'job' || this.jobs.has(run.id)) continue;
+      const file = path.join(store, 'runs', run.id, 'job.json');
+      if (!existsSync(file)) continue;
+      const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+      const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false };
+      this.jobs.set(run.id, job);
+      this.reserve(job.target, job.gpus);
+      this.watch();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+  }
+
+  private pool(target: TargetConfig): string[] {
+    let pool = this.pools.get(target.name);
+    if (!pool) this.pools.set(target.name, (pool = target.gpus ?? detectLocalGpus()));
+    return pool;
+  }
+
+  private free(target: TargetConfig): string[] {
+    const used = this.allocated.get(target.name) ?? new Set();
+    return this.pool(target).filter((g) => !used.has(g));
+  }
+
+  private reserve(target: string, gpus: string[]): void {
+    const used = this.allocated.get(target) ?? new Set<string>();
+    gpus.forEach((g) => used.add(g));
+    this.allocated.set(target, used);
+  }
+
+  private writer(store: string): Promise<StoreWriter> {
+    let w = this.writers.get(store);
+    if (!w) this.writers.set(store, (w = StoreWriter.open(store)));
+    return w;
+  }
+
+  private async start(job: Job): Promise<void> {
+    const target = this.targetsFor(job.store).find((t) => t.name === job.target)!;
+    const { workers, gpusPerWorker } = job.spec;
+    const free = this.free(target);
+    const gpusByRank = Array.from({ length: workers }, (_, r) => free.slice(r * gpusPerWorker, (r + 1) * gpusPerWorker));
+    job.gpus = gpusByRank.flat();
+    this.reserve(job.target, job.gpus);
+    const writer = await this.writer(job.store);
+    const runDir = path.join(job.store, 'runs', job.runId);
+    writer.appendEvent(job.runId, { type: 'status', status: 'running' });
+    try {
+      const started = await startLocalWorkers({
+        runDir,
+        runId: job.runId,
+        storeDir: job.store,
+        command: job.spec.command,
+        gpusByRank,
+        cwd: job.spec.cwd ?? process.cwd(),
+        env: job.spec.env ?? {},
+      });
+      job.workers = started.map((s) => s.record);
+      const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000 };
+      await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
+      for (const s of started) s.child.once('exit', () => void this.check(job));
+    } catch (err) {
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: `The job could not start: ${(err as Error).message}` });
+      await this.release(job);
+    }
+  }
+
+  /** Workers of re-adopted jobs are not our children: their exits are noticed by polling. */
+  private watch(): void {
+    this.poller ??= setInterval(() => {
+      for (const job of this.jobs.values()) void this.check(job);
+    }, POLL_MS);
+  }
+
+  private async check(job: Job): Promise<void> {
+    if (this.closed || job.done || job.workers.length === 0 || job.workers.some((w) => processIsAlive(w.pid))) return;
+    await this.finish(job);
+  }
+
+  private async finish(job: Job): Promise<void> {
+    if (job.done) return;
+    job.done = true;
+    const writer = await this.writer(job.store);
+    const codes = job.workers.map((w) => readExitCode(w.exitFile));
+    const failed = job.workers.findIndex((_, i) => codes[i] !== 0);
+    if (job.cancelled) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
+    else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
+    else {
+      const code = codes[failed];
+      const rank = job.workers[failed]!.rank;
+      const tail = await lastLines(path.join(job.store, 'runs', job.runId, 'logs', `w${rank}`));
+      const how = code === null ? 'ended without an exit code (killed, or lost with its machine)' : `exited with code ${code}`;
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}. Its last lines:\n${tail}` });
+    }
+    await this.release(job);
+  }
+
+  private async release(job: Job): Promise<void> {
+    job.done = true;
+    this.jobs.delete(job.runId);
+    const used = this.allocated.get(job.target);
+    job.gpus.forEach((g) => used?.delete(g));
+    for (const next of [...this.queue]) {
+      const target = this.targetsFor(next.store).find((t) => t.name === next.target)!;
+      if (this.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
+      this.queue.shift();
+      await this.start(next);
+    }
+  }
+}
+
+function readExitCode(file: string): number | null {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+async function lastLines(logDir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const stream of ['stderr', 'stdout']) {
+    try {
+      const text = (await fs.readFile(path.join(logDir, `${stream}.log`))).toString('utf8');
+      const lines = text.trimEnd().split('\n').slice(-LAST_LINES);
+      if (lines.join('').trim()) parts.push(`[${stream}]\n${lines.join('\n')}`);
+    } catch {
+      // no such stream
+    }
+  }
+  return parts.join('\n') || '(no output)';
+}
+
+/** For display only (the run's source): the command as a shell would need it quoted. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./=:,@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,130 @@
+// Local jobs through a real daemon and real worker processes.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobSpec, RunSummary } from '@runlane/protocol';
+import { DaemonClient } from '../client/daemonClient.js';
+import { processIsAlive } from '../processAlive.js';
+import { Daemon } from '../server/daemon.js';
+import { StoreReader } from '../store/index.js';
+
+let tmp: string;
+let store: string;
+let runtime: string;
+let targetsFile: string;
+let daemon: Daemon;
+let client: DaemonClient;
+
+const node = (code: string): string[] => [process.execPath, '-e', code];
+
+async function startDaemon(): Promise<void> {
+  daemon = new Daemon({ defaultStore: store, runtimeDir: runtime, idleTimeout: 0, targetsFile });
+  await daemon.start();
+  client = await DaemonClient.connect({ runtimeDir: runtime, start: false, store });
+}
+
+beforeEach(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-jobs-'));
+  store = path.join(tmp, '.runlane');
+  runtime = path.join(tmp, 'rt');
+  targetsFile = path.join(tmp, 'runlane.toml');
+  writeFileSync(targetsFile, '[targets.box]\nkind = "local"\ngpus = ["0", "1"]\n');
+  await startDaemon();
+});
+
+afterEach(async () => {
+  await daemon.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function waitForEnd(id: string, timeoutMs = 20_000): Promise<RunSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await (await StoreReader.open(store, () => {})).readRun(id);
+    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function log(id: string, worker: string, stream = 'stdout'): string {
+  return readFileSync(path.join(store, 'runs', id, 'logs', worker, `${stream}.log`), 'utf8');
+}
+
+describe('local jobs', () => {
+  it('gives every worker a torchrun-compatible environment and its own log', async () => {
+    const env = 'console.log(JSON.stringify({r: process.env.RANK, l: process.env.LOCAL_RANK, w: process.env.WORLD_SIZE, a: process.env.MASTER_ADDR, p: process.env.MASTER_PORT, id: process.env.RUNLANE_RUN_ID}))';
+    const { run_id } = await client.submitJob({ target: 'local', command: node(env), workers: 3, gpusPerWorker: 0, name: 'env' });
+    const run = await waitForEnd(run_id);
+    expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job', name: 'env' });
+    expect(run.params).toMatchObject({ target: 'local', workers: 3, gpus_per_worker: 0 });
+    const seen = [0, 1, 2].map((r) => JSON.parse(log(run_id, `w${r}`)));
+    expect(seen.map((s) => [s.r, s.l, s.w, s.a, s.id])).toEqual([0, 1, 2].map((r) => [String(r), String(r), '3', '127.0.0.1', run_id]));
+    expect(new Set(seen.map((s) => s.p)).size).toBe(1);
+  });
+
+  it('hands out GPUs through CUDA_VISIBLE_DEVICES and queues a job rather than oversubscribe', async () => {
+    const gpu = 'console.log(process.env.CUDA_VISIBLE_DEVICES); setTimeout(() => {}, 600)';
+    const first = await client.submitJob({ target: 'box', command: node(gpu), workers: 2, gpusPerWorker: 1 });
+    const second = await client.submitJob({ target: 'box', command: node(gpu), workers: 1, gpusPerWorker: 2 });
+    expect([first.status, second.status]).toEqual(['running', 'queued']);
+    expect((await client.runs({ status: ['queued'] })).map((r) => r.id)).toEqual([second.run_id]);
+    expect((await waitForEnd(first.run_id)).status).toBe('finished');
+    expect([log(first.run_id, 'w0').trim(), log(first.run_id, 'w1').trim()]).toEqual(['0', '1']);
+    expect((await waitForEnd(second.run_id)).status).toBe('finished');
+    expect(log(second.run_id, 'w0').trim()).toBe('0,1');
+    await expect(client.submitJob({ target: 'box', command: node(''), workers: 3, gpusPerWorker: 1 })).rejects.toThrow(/has 2 GPU\(s\); this job asks for 3/);
+  });
+
+  it('passes arguments with shell metacharacters through untouched', async () => {
+    const args = ['$HOME', '`id`', "it's; rm -rf /", '"quoted" | cat', '*'];
+    const { run_id } = await client.submitJob({ target: 'local', command: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), ...args], workers: 1, gpusPerWorker: 0 });
+    await waitForEnd(run_id);
+    expect(JSON.parse(log(run_id, 'w0'))).toEqual(args);
+  });
+
+  it('fails with the failing worker\'s exit code and last lines', async () => {
+    const code = 'if (process.env.RANK === "1") { console.error("out of memory"); process.exit(7) } else setTimeout(() => {}, 200)';
+    const { run_id } = await client.submitJob({ target: 'local', command: node(code), workers: 2, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.exit_code).toBe(7);
+    expect(run.error).toMatch(/Worker w1 exited with code 7[\s\S]*out of memory/);
+  });
+
+  it('cancel kills every process of every worker, children included', async () => {
+    const spawner = 'const c = require("child_process").spawn(process.execPath, ["-e", "setTimeout(()=>{}, 60000)"], {stdio: "ignore"}); console.log(process.pid, c.pid); setTimeout(() => {}, 60000)';
+    const { run_id } = await client.submitJob({ target: 'local', command: node(spawner), workers: 2, gpusPerWorker: 0 });
+    const pids = () => [0, 1].flatMap((r) => { try { return log(run_id, `w${r}`).trim().split(/\s+/).map(Number); } catch { return []; } });
+    await expect.poll(() => pids().length, { timeout: 10_000 }).toBe(4);
+    expect(pids().every(processIsAlive)).toBe(true);
+    await client.cancelJob(run_id);
+    expect((await waitForEnd(run_id)).status).toBe('cancelled');
+    await expect.poll(() => pids().filter(processIsAlive), { timeout: 10_000 }).toEqual([]);
+  });
+
+  it('keeps every line of a worker, in order', async () => {
+    const { run_id } = await client.submitJob({ target: 'local', command: node('for (let i = 0; i < 20000; i++) console.log(i)'), workers: 1, gpusPerWorker: 0 });
+    await waitForEnd(run_id);
+    expect(log(run_id, 'w0').trim().split('\n').map(Number)).toEqual(Array.from({ length: 20000 }, (_, i) => i));
+  });
+
+  it('lets a job outlive the daemon: a new daemon re-adopts it and records how it ended', async () => {
+    const { run_id } = await client.submitJob({ target: 'local', command: node('setTimeout(() => console.log("done"), 1500)'), workers: 1, gpusPerWorker: 0 });
+    await daemon.close(); // no daemon while the job finishes
+    await new Promise((r) => setTimeout(r, 300));
+    await startDaemon();
+    await client.runs(); // opening the store re-adopts its jobs
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('finished');
+    expect(log(run_id, 'w0')).toBe('done\n');
+  });
+
+  it('refuses unknown targets and bad specs with a sentence', async () => {
+    await expect(client.submitJob({ target: 'nowhere', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/No target "nowhere". Targets: local, box/);
+    await expect(client.submitJob({ target: 'local', command: [], workers: 1, gpusPerWorker: 0 } as JobSpec)).rejects.toThrow(/needs a command/);
+    await expect(client.submitJob({ target: 'local', command: ['true'], workers: 0, gpusPerWorker: 0 })).rejects.toThrow(/workers must be/);
+    const targets = await client.targets();
+    expect(targets.map((t) => [t.name, t.gpus])).toEqual([['local', []], ['box', ['0', '1']]]);
+  });
+});

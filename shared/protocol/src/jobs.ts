@@ -1,0 +1,30 @@
+// Jobs: a command run as N workers on a target (local GPUs, an SSH host, Slurm), tracked as a run.
+
+export type TargetKind = 'local' | 'ssh' | 'slurm';
+
+export interface TargetInfo {
+  name: string;
+  kind: TargetKind;
+  /** GPUs the target offers (local: ids; others: as declared). */
+  gpus: string[];
+  /** Whether the target answered its check, and what was seen or went wrong, as a sentence. */
+  ok: boolean;
+  detail: string;
+}
+
+export interface JobSpec {
+  target: string;
+  /** argv of each worker: never run through a shell. */
+  command: string[];
+  workers: number;
+  gpusPerWorker: number;
+  name?: string;
+  experiment?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface JobCreated {
+  run_id: string;
+  status: 'queued' | 'running';
+}
