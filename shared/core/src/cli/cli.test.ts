@@ -96,6 +96,24 @@ describe('runlane CLI', () => {
     expect(points.map((p: { value: number }) => p.value)).toEqual([2, 1, 2 / 3, 0.5].map((v) => Math.fround(v)));
   });
 
+  it('launch runs a job on two local workers, prefixes their lines, and exits with the job\'s code', async () => {
+    const store = path.join(tmp, 'jobstore');
+    const python = path.resolve(here, '../../../../.venv/bin/python');
+    const worker = 'import os, runlane as rl\nfor i in range(3):\n    rl.log(loss=1.0 / (i + 1), step=i)\n    print("rank", os.environ["RANK"], "step", i, flush=True)';
+    const ok = await cli(['launch', '--dir', store, '--on', 'local', '--workers', '2', '--name', 'two', '--', python, '-c', worker]);
+    expect(ok.code).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('[w0] rank 0 step'))).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith('[w1] rank 1 step'))).toHaveLength(3);
+    const [run] = JSON.parse((await cli(['ls', '--json', '--dir', store])).stdout);
+    expect(run).toMatchObject({ kind: 'job', name: 'two', status: 'finished' });
+    expect(run.metrics.loss.count).toBe(6); // both workers logged into the job's run
+    const failed = await cli(['launch', '--dir', store, '--on', 'local', '--', 'sh', '-c', 'echo bad >&2; exit 5']);
+    expect(failed.code).toBe(5);
+    expect(failed.stderr).toContain('[w0 err] bad');
+    expect((await cli(['launch', '--dir', store, '--on', 'mars', '--', 'true'])).stderr).toMatch(/No target "mars"/);
+  });
+
   it('logs -f follows a running run through the daemon until it ends, nothing lost or repeated', async () => {
     const store = path.join(tmp, 'store');
     const writer = await StoreWriter.open(store);
