@@ -172,3 +172,60 @@ def test_importing_runlane_stays_light():
 
     code = "import sys, runlane; print('IPython' in sys.modules)"
     assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"
+
+
+@pytest.fixture
+def job_kernel(tmp_path, monkeypatch):
+    """A kernel whose jobs go to a daemon of its own (its runtime folder in tmp_path)."""
+    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(tmp_path / "runtime"))
+    k = Kernel(tmp_path)
+    k.run("%load_ext runlane", "setup")
+    yield k
+    k.stop()
+    info = tmp_path / "runtime" / "daemon.json"
+    if info.exists():
+        import signal
+
+        try:
+            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
+        except OSError:
+            pass
+
+
+def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_kernel):
+    job_kernel.run("scale = 10", "cell-vars")
+    cell = ("%%runlane --on local --workers 2 --with scale --name two-workers\n"
+            "import os, runlane as rl\n"
+            "rank = int(os.environ['RANK'])\n"
+            "for i in range(3):\n"
+            "    rl.log(loss=1.0 / (i + 1), step=i)\n"
+            "    print('rank', rank, 'step', i, flush=True)\n"
+            "{'world': os.environ['WORLD_SIZE'], 'scaled': scale * 2}\n")
+    outputs = job_kernel.run(cell, "cell-job")
+    shown = text_of(outputs)
+    for rank in (0, 1):
+        assert shown.count("[w%d]\x1b[0m rank %d step" % (rank, rank)) == 3, shown
+    results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    assert results == ["{'world': '2', 'scaled': 20}"]
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    assert run["name"] == "two-workers" and run["status"] == "finished" and run["metrics"]["loss"]["count"] == 6
+    out = job_kernel.run("print(_['scaled'])", "cell-after")
+    assert text_of(out).strip() == "20"
+
+
+def test_a_failing_job_fails_the_cell_with_the_worker_exit_code(job_kernel):
+    outputs = job_kernel.run("%%runlane --on local\nimport sys\nprint('about to fail', flush=True)\nsys.exit(3)\n", "cell-fail")
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert errors and errors[0]["ename"] == "JobFailed" and "exited with code 3" in errors[0]["evalue"]
+    assert "about to fail" in text_of(outputs)
+
+
+def test_interrupting_a_job_cell_cancels_the_job(job_kernel):
+    msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\nprint('started', flush=True)\ntime.sleep(60)\n", "cell-long")
+    assert wait_for(lambda: any(r["kind"] == "job" and r["status"] == "running" for r in job_kernel.runs()), timeout=20)
+    time.sleep(1.0)
+    job_kernel.km.interrupt_kernel()
+    outputs = job_kernel.outputs(msg_id, timeout=60)
+    assert any(m["msg_type"] == "error" and m["content"]["ename"] == "KeyboardInterrupt" for m in outputs)
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    assert run["status"] == "cancelled"

@@ -11,11 +11,12 @@ Importing this package is cheap: it imports nothing heavy (no IPython) until the
 """
 from .api import active_run, cell_history, finish, log, params, run, store_dir, tags
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
+from .worker import result
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "log", "params", "tags", "run", "finish", "active_run", "cell_history", "store_dir",
+    "log", "params", "tags", "run", "finish", "active_run", "cell_history", "store_dir", "result",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",
 ]

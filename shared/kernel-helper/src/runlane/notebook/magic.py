@@ -24,7 +24,11 @@ def _cell_parser():
                      description="Run the cell as a tracked Runlane run in this kernel.")
     parser.add_argument("--name", help="the run's name (default: notebook and execution count)")
     parser.add_argument("--experiment", help="the experiment (default: the notebook's name)")
-    parser.add_argument("--on", dest="target", help=argparse.SUPPRESS)
+    parser.add_argument("--on", dest="target", help="run the cell as a job on this target (see `runlane targets`)")
+    parser.add_argument("--workers", type=int, default=1, help="number of workers (with --on)")
+    parser.add_argument("--gpus", type=int, default=0, help="GPUs per worker (with --on)")
+    parser.add_argument("--with", dest="with_vars", help="comma-separated variables to send to the workers")
+    parser.add_argument("--detach", action="store_true", help="return at once; the job runs on")
     return parser
 
 
@@ -35,6 +39,8 @@ def _line_parser():
     auto.add_argument("mode", choices=MODES)
     auto.add_argument("--threshold", type=float, help="seconds after which a cell becomes a run (default 10)")
     sub.add_parser("status", add_help=False, help="the tracking mode, the store and the active run")
+    attach = sub.add_parser("attach", add_help=False, help="follow a running job's output in this cell")
+    attach.add_argument("run_id")
     return parser
 
 
@@ -64,8 +70,10 @@ class RunlaneMagics:
             print("runlane: %s" % err, file=sys.stderr)
             return None
         if args.target:
-            print("runlane: --on %s: running cells as jobs on targets is not supported yet in this version; "
-                  "remove --on to run the cell here as a tracked run." % args.target, file=sys.stderr)
+            return self._job_cell(args, cell)
+        if args.workers != 1 or args.gpus or args.with_vars or args.detach:
+            print("runlane: --workers, --gpus, --with and --detach go with --on TARGET (a job); without --on the "
+                  "cell runs here in the kernel.", file=sys.stderr)
             return None
         pending = self.tracker.current
         if not isinstance(pending, PendingCellRun):  # called outside a cell execution (tests, %run)
@@ -90,6 +98,21 @@ class RunlaneMagics:
         run.finish("finished")
         return None
 
+    def _job_cell(self, args, cell):
+        __tracebackhide__ = True  # noqa: F841
+        from ..store.discovery import find_store_dir
+        from .job_cell import run_job_cell
+
+        pending = self.tracker.current
+        ctx = pending.context if isinstance(pending, PendingCellRun) else CellContext(self.shell, None)
+        if isinstance(pending, PendingCellRun):
+            self.tracker.current = None  # the job's run is the run: no in-kernel run for this cell
+            pending.capture.stop()
+            api._set_active(None)
+        name = args.name or "%s [%s]" % (ctx.notebook_stem or "cell", ctx.execution_count)
+        return run_job_cell(self.shell, args, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
+                            name, args.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT)
+
     def line_magic(self, line):
         try:
             args = _line_parser().parse_args(shlex.split(line))
@@ -102,6 +125,11 @@ class RunlaneMagics:
                 self.tracker.threshold = args.threshold
             print("Runlane automatic tracking: %s%s" % (
                 args.mode, " (cells over %g s or that log metrics)" % self.tracker.threshold if args.mode == "all" else ""))
+        elif args.command == "attach":
+            from ..store.discovery import find_store_dir
+            from .job_cell import attach
+
+            return attach(self.shell, find_store_dir(CellContext(self.shell, None).folder), args.run_id)
         else:
             from ..store.discovery import find_store_dir
 

@@ -1,0 +1,144 @@
+"""`%%runlane --on TARGET`: the cell body runs as a job (through the daemon), its workers' output
+streams into this cell, Ctrl-C cancels it, and rank 0's result comes back as the cell's value."""
+import os
+import pickle
+import secrets
+import shutil
+import sys
+import time
+
+from ..daemon_client import DaemonClient
+from ..errors import RunlaneError
+from ..store.reader import fold_events, read_events
+from .worker_output import WorkerOutput
+
+FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
+POLL = 0.02
+CANCEL_WAIT = 15.0
+
+
+class JobFailed(RunlaneError):
+    """The job ended without success; its run keeps every line of output."""
+
+
+def run_status(run_dir):
+    """The run's status and error from its events (cheap: metrics are not read)."""
+    events_dir = os.path.join(run_dir, "events")
+    ordered = []
+    for name in sorted(os.listdir(events_dir)) if os.path.isdir(events_dir) else []:
+        if name.endswith(".jsonl"):
+            ordered.extend((name, line, e) for line, e in read_events(os.path.join(events_dir, name), lambda m: None))
+    ordered.sort(key=lambda item: (item[2]["t"], item[0], item[1]))
+    folded = fold_events(ordered)
+    return folded["status"] or "queued", folded["error"], folded["exit_code"]
+
+
+def _pickled_vars(shell, names):
+    values = {}
+    for name in names:
+        if name not in shell.user_ns:
+            raise RunlaneError("--with %s: no variable named %r in this notebook." % (name, name))
+        values[name] = shell.user_ns[name]
+    try:
+        import cloudpickle  # type: ignore
+
+        return cloudpickle.dumps(values)
+    except ImportError:
+        pass
+    try:
+        return pickle.dumps(values)
+    except Exception as err:
+        raise RunlaneError("The variables given with --with cannot be pickled (%s). Functions and classes defined "
+                           "in the notebook need cloudpickle: pip install cloudpickle." % err) from None
+
+
+def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd):
+    """Writes the job's input (body and variables) into the store and submits it; returns the run id."""
+    input_dir = os.path.join(store, "job-inputs", secrets.token_hex(8))
+    os.makedirs(input_dir)
+    with open(os.path.join(input_dir, "cell.py"), "w", encoding="utf-8") as f:
+        f.write(body)
+    if with_vars:
+        with open(os.path.join(input_dir, "vars.pkl"), "wb") as f:
+            f.write(_pickled_vars(shell, with_vars))
+    client = DaemonClient.connect(store)
+    spec = {"target": target, "command": [sys.executable, "-m", "runlane.worker", input_dir], "workers": workers,
+            "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": cwd}
+    created = client.submit_job({k: v for k, v in spec.items() if v is not None})
+    return client, created["run_id"], input_dir
+
+
+def follow(shell, client, store, run_id, display=None):
+    """Streams the job's output into the cell until it ends; Ctrl-C cancels it. Returns the status."""
+    run_dir = os.path.join(store, "runs", run_id)
+    output = WorkerOutput(run_dir, display)
+    next_status = 0.0
+    cancel_deadline = None
+    status = error = None
+    while True:
+        try:
+            output.poll()
+            if time.time() >= next_status:
+                status, error, _ = run_status(run_dir)
+                next_status = time.time() + 0.1
+                if status in FINAL:
+                    break
+                if cancel_deadline is not None and time.time() > cancel_deadline:
+                    break
+            time.sleep(POLL)
+        except KeyboardInterrupt:
+            if cancel_deadline is not None:
+                break  # a second Ctrl-C: stop waiting for the workers to end
+            print("Cancelling job %s: stopping every worker…" % run_id, file=sys.stderr)
+            client.cancel_job(run_id)
+            cancel_deadline = time.time() + CANCEL_WAIT
+    output.finish()
+    if cancel_deadline is not None:
+        raise KeyboardInterrupt
+    return status, error
+
+
+def load_result(store, run_id):
+    path = os.path.join(store, "runs", run_id, "result.pkl")
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def run_job_cell(shell, args, body, store, cwd, name, experiment):
+    try:
+        from IPython import display
+    except ImportError:  # pragma: no cover - always there in a kernel
+        display = None
+    with_vars = [v.strip() for v in (args.with_vars or "").split(",") if v.strip()]
+    client, run_id, input_dir = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
+                                       experiment, cwd)
+    print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
+    if args.detach:
+        print("Detached: it runs on. Follow it here later with %%runlane attach %s, or `runlane attach %s`." % (run_id, run_id))
+        return None
+    try:
+        status, error = follow(shell, client, store, run_id, display)
+    finally:
+        shutil.rmtree(input_dir, ignore_errors=True)
+    return finish(store, run_id, status, error)
+
+
+def finish(store, run_id, status, error):
+    if status != "finished":
+        raise JobFailed("Job %s %s. %s" % (run_id, status, (error or "").strip()))
+    return load_result(store, run_id)
+
+
+def attach(shell, store, run_id):
+    try:
+        from IPython import display
+    except ImportError:  # pragma: no cover
+        display = None
+    client = DaemonClient.connect(store)
+    status, error = follow(shell, client, store, run_id, display)
+    return finish(store, run_id, status, error)
+
+
+__all__ = ["run_job_cell", "attach", "JobFailed", "run_status"]

@@ -1,0 +1,64 @@
+"""The entry point of a notebook cell run as a job: `python -m runlane.worker INPUT_DIR`.
+
+INPUT_DIR holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). The body
+runs as a script; on rank 0, the value of its last expression (or what it passed to
+`runlane.result(...)`) is written to the run's folder as `result.pkl`, which the kernel loads."""
+import ast
+import os
+import pickle
+import sys
+
+_NOTHING = object()
+_explicit = [_NOTHING]
+
+
+def result(value):
+    """Sends `value` back to the kernel as the cell's result (rank 0 only), instead of the last expression."""
+    _explicit[0] = value
+    return value
+
+
+def _dumps(value):
+    try:
+        import cloudpickle  # type: ignore
+
+        return cloudpickle.dumps(value)
+    except ImportError:
+        return pickle.dumps(value)
+
+
+def run(input_dir):
+    namespace = {"__name__": "__main__"}
+    vars_file = os.path.join(input_dir, "vars.pkl")
+    if os.path.exists(vars_file):
+        with open(vars_file, "rb") as f:
+            namespace.update(pickle.load(f))
+    with open(os.path.join(input_dir, "cell.py"), encoding="utf-8") as f:
+        body = f.read()
+    tree = ast.parse(body, filename="<cell>")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    value = eval(compile(last, "<cell>", "eval"), namespace) if last is not None else None
+    if _explicit[0] is not _NOTHING:
+        value = _explicit[0]
+    if os.environ.get("RANK", "0") == "0" and value is not None and os.environ.get("RUNLANE_RUN_ID"):
+        from .api import store_dir
+
+        target = os.path.join(store_dir(), "runs", os.environ["RUNLANE_RUN_ID"], "result.pkl")
+        try:
+            data = _dumps(value)
+        except Exception as err:  # an unpicklable result: its text still comes back
+            data = pickle.dumps("<result that cannot be pickled: %s: %r>" % (type(err).__name__, value))
+        with open(target + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(target + ".tmp", target)
+
+
+if __name__ == "__main__":
+    # Run through the imported module, not this __main__ copy, so that `runlane.result()` in the
+    # cell and `run()` share one `_explicit`.
+    from runlane.worker import run as _run
+
+    _run(sys.argv[1])
