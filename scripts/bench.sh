@@ -26,3 +26,5 @@ echo "== rendering 10 runs x 1M points in Chromium"
 npx vitest run --config test/bench/vitest.bench.config.ts
 echo "== live latency"
 (cd test/bench && ../../.venv/bin/python live_latency.py)
+echo "== worker output into the notebook cell (latency, flood)"
+(cd test/bench && ../../.venv/bin/python job_stream.py 2>/dev/null)

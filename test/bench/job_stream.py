@@ -1,0 +1,114 @@
+"""Worker output into the notebook cell, measured through a real kernel (jupyter_client):
+- latency from a worker's print to its line in the cell's output (target p95 <= 100 ms, local target);
+- a flood of 1,000,000 lines from 4 workers: updates the cell receives per second (target <= 20),
+  and the stored log keeps every line."""
+import json
+import os
+import pathlib
+import signal
+import sys
+import tempfile
+import time
+
+import jupyter_client
+
+from bench_common import percentile, print_table, write_result
+
+FLOOD_LINES = int(os.environ.get("FLOOD_LINES", "1000000"))
+
+
+def start_kernel(tmp):
+    env = dict(os.environ, RUNLANE_DIR=os.path.join(tmp, "store"), RUNLANE_RUNTIME_DIR=os.path.join(tmp, "rt"),
+               JPY_SESSION_NAME=os.path.join(tmp, "bench.ipynb"))
+    km = jupyter_client.KernelManager(kernel_name="python3")
+    km.start_kernel(env=env, cwd=tmp)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    return km, kc
+
+
+def execute(kc, code, on_msg, timeout=600):
+    msg_id = kc.execute(code)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msg = kc.get_iopub_msg(timeout=deadline - time.time())
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return
+        if msg["msg_type"] == "error":
+            raise RuntimeError("the cell failed: %s: %s" % (msg["content"]["ename"], msg["content"]["evalue"]))
+        on_msg(msg, time.time())
+    raise TimeoutError(code[:40])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        km, kc = start_kernel(tmp)
+        try:
+            execute(kc, "%load_ext runlane", lambda m, t: None)
+            latencies = []
+
+            def on_line(msg, received):
+                if msg["msg_type"] == "stream":
+                    for line in msg["content"]["text"].splitlines():
+                        if "sent " in line:
+                            latencies.append(received - float(line.rsplit("sent ", 1)[1]))
+
+            latency_cell = ("%%runlane --on local --workers 2 --name latency\n"
+                            "import time\nfor i in range(100):\n    print('sent', time.time(), flush=True)\n    time.sleep(0.05)\n")
+            execute(kc, latency_cell, on_line)
+
+            updates = []
+
+            def on_flood(msg, received):
+                if msg["msg_type"] in ("stream", "update_display_data", "display_data"):
+                    updates.append(received)
+
+            per_worker = FLOOD_LINES // 4
+            flood_cell = ("%%runlane --on local --workers 4 --name flood\n"
+                          "import sys\nw = sys.stdout.write\nfor i in range(" + str(per_worker) + "):\n    w('line ' + str(i) + '\\n')\n")
+            started = time.time()
+            execute(kc, flood_cell, on_flood)
+            flood_seconds = time.time() - started
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            info = pathlib.Path(tmp, "rt", "daemon.json")
+            if info.exists():
+                try:
+                    os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
+                except OSError:
+                    pass
+        store = pathlib.Path(tmp, "store", "runs")
+        names = {d: json.loads((d / "meta.json").read_text())["name"] for d in store.iterdir()}
+        flood_run = [d for d, n in names.items() if n == "flood"][0]
+        stored = sum((flood_run / "logs" / w / "stdout.log").read_bytes().count(b"\n") for w in ("w0", "w1", "w2", "w3"))
+    ms = sorted(l * 1000 for l in latencies)
+    span = max(updates) - min(updates) if len(updates) > 1 else 1.0
+    windows = {}
+    for t in updates:
+        windows[int(t)] = windows.get(int(t), 0) + 1
+    figures = {
+        "latency_points": len(ms), "latency_p50_ms": percentile(ms, 0.5), "latency_p95_ms": percentile(ms, 0.95),
+        "flood_lines": per_worker * 4, "flood_seconds": flood_seconds, "stored_lines": stored,
+        "cell_updates": len(updates), "cell_updates_per_s_mean": len(updates) / span,
+        "cell_updates_per_s_max": max(windows.values()) if windows else 0,
+    }
+    print_table("Worker output into the cell (local target, real kernel)", ["measure", "value", "target"], [
+        ("print -> cell, p50", "%.1f ms" % figures["latency_p50_ms"], ""),
+        ("print -> cell, p95", "%.1f ms" % figures["latency_p95_ms"], "<= 100 ms"),
+        ("flood: lines from 4 workers", "{:,}".format(figures["flood_lines"]), ""),
+        ("flood: lines in the stored log", "{:,}".format(stored), "all"),
+        ("flood: cell updates per second (max in any second)", figures["cell_updates_per_s_max"], "<= ~20"),
+        ("flood: seconds until the cell finished", "%.1f" % flood_seconds, ""),
+    ])
+    checks = {"latency_p95_le_100ms": figures["latency_p95_ms"] <= 100, "stored_every_line": stored == figures["flood_lines"],
+              "updates_le_20_per_s": figures["cell_updates_per_s_max"] <= 22}
+    print("\n" + ", ".join("%s: %s" % (k, "PASS" if v else "FAIL") for k, v in checks.items()))
+    write_result("job_stream", {"figures": figures, "targets": checks})
+
+
+if __name__ == "__main__":
+    main()
