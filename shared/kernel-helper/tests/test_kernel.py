@@ -158,12 +158,18 @@ def test_auto_tagged_tracks_only_cells_marked_as_experiments(kernel):
     assert sorted(r["cell_id"] for r in kernel.runs()) == ["cell-tagged", "cell-tags"]
 
 
-def test_unknown_options_get_a_clear_message(kernel):
-    out = kernel.run("%%runlane --bogus\nprint(1)\n", "cell-bad")
+def test_unknown_options_get_a_clear_message(job_kernel):
+    out = job_kernel.run("%%runlane --bogus\nprint(1)\n", "cell-bad")
     assert "unrecognized arguments: --bogus" in text_of(out, "stderr")
-    out = kernel.run("%%runlane --on gpu-box\nprint(1)\n", "cell-on")
-    assert "not supported yet" in text_of(out, "stderr")
-    assert kernel.runs() == []
+    out = job_kernel.run("%%runlane --workers 2\nprint(1)\n", "cell-workers")
+    assert "go with --on TARGET" in text_of(out, "stderr")
+    out = job_kernel.run("%%runlane --on gpu-box\nprint(1)\n", "cell-on")
+    [error] = [m["content"] for m in out if m["msg_type"] == "error"]
+    assert error["ename"] == "DaemonError" and 'No target "gpu-box". Targets: local' in error["evalue"]
+    out = job_kernel.run("%%runlane --on local --with nope\nprint(1)\n", "cell-with")
+    [error] = [m["content"] for m in out if m["msg_type"] == "error"]
+    assert "no variable named 'nope'" in error["evalue"]
+    assert job_kernel.runs() == []
 
 
 @pytest.mark.skipif(sys.version_info < (3, 8), reason="ipykernel")

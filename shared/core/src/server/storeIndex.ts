@@ -45,10 +45,6 @@ export class StoreIndex implements RunSource {
     return [...this.runs.values()].map((run) => run.summary()).filter((s): s is RunSummary => s !== null);
   }
 
-  liveRun(id: string): LiveRun | undefined {
-    return this.runs.get(id);
-  }
-
   async detail(id: string): Promise<RunDetail> {
     return detailOf(this.known(id));
   }

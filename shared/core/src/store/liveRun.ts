@@ -115,10 +115,6 @@ export class LiveRun {
     return this.meta;
   }
 
-  metricKeys(): string[] {
-    return [...this.accumulators.keys()].sort();
-  }
-
   logStreams(): { writer: string; stream: string; size: number }[] {
     return [...this.logSizes].map(([id, size]) => {
       const [writer, stream] = id.split('/') as [string, string];

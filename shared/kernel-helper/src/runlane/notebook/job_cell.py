@@ -9,7 +9,7 @@ import time
 
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
-from ..store.reader import fold_events, read_events
+from ..store.reader import fold_run_events
 from .worker_output import WorkerOutput
 
 FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
@@ -23,13 +23,7 @@ class JobFailed(RunlaneError):
 
 def run_status(run_dir):
     """The run's status and error from its events (cheap: metrics are not read)."""
-    events_dir = os.path.join(run_dir, "events")
-    ordered = []
-    for name in sorted(os.listdir(events_dir)) if os.path.isdir(events_dir) else []:
-        if name.endswith(".jsonl"):
-            ordered.extend((name, line, e) for line, e in read_events(os.path.join(events_dir, name), lambda m: None))
-    ordered.sort(key=lambda item: (item[2]["t"], item[0], item[1]))
-    folded = fold_events(ordered)
+    folded = fold_run_events(run_dir, lambda message: None)
     return folded["status"] or "queued", folded["error"], folded["exit_code"]
 
 
@@ -54,17 +48,22 @@ def _pickled_vars(shell, names):
 
 def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd):
     """Writes the job's input (body and variables) into the store and submits it; returns the run id."""
+    variables = _pickled_vars(shell, with_vars) if with_vars else None  # fails before anything is written
+    client = DaemonClient.connect(store)
     input_dir = os.path.join(store, "job-inputs", secrets.token_hex(8))
     os.makedirs(input_dir)
     with open(os.path.join(input_dir, "cell.py"), "w", encoding="utf-8") as f:
         f.write(body)
-    if with_vars:
+    if variables is not None:
         with open(os.path.join(input_dir, "vars.pkl"), "wb") as f:
-            f.write(_pickled_vars(shell, with_vars))
-    client = DaemonClient.connect(store)
+            f.write(variables)
     spec = {"target": target, "command": [sys.executable, "-m", "runlane.worker", input_dir], "workers": workers,
             "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": cwd}
-    created = client.submit_job({k: v for k, v in spec.items() if v is not None})
+    try:
+        created = client.submit_job({k: v for k, v in spec.items() if v is not None})
+    except Exception:
+        shutil.rmtree(input_dir, ignore_errors=True)
+        raise
     return client, created["run_id"], input_dir
 
 

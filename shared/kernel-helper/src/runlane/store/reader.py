@@ -85,6 +85,18 @@ def fold_events(ordered):
     return run
 
 
+def fold_run_events(run_dir, warn=_warn):
+    """The folded events of every writer of one run (status, params, tags, name...)."""
+    ordered = []
+    events_dir = os.path.join(run_dir, "events")
+    for name in _listdir(events_dir):
+        if name.endswith(".jsonl") and _ID.match(name[: -len(".jsonl")]):
+            writer = name[: -len(".jsonl")]
+            ordered.extend((writer, line, e) for line, e in read_events(os.path.join(events_dir, name), warn))
+    ordered.sort(key=lambda item: (item[2]["t"], item[0], item[1]))
+    return fold_events(ordered)
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -185,13 +197,7 @@ class StoreReader:
         except ValueError:
             self.warn("%s/meta.json is not valid JSON; the run was skipped." % run_dir)
             return None
-        ordered = []
-        for name in _listdir(os.path.join(run_dir, "events")):
-            if name.endswith(".jsonl") and _ID.match(name[: -len(".jsonl")]):
-                writer = name[: -len(".jsonl")]
-                ordered.extend((writer, line, e) for line, e in read_events(os.path.join(run_dir, "events", name), self.warn))
-        ordered.sort(key=lambda item: (item[2]["t"], item[0], item[1]))
-        folded = fold_events(ordered)
+        folded = fold_run_events(run_dir, self.warn)
         summaries = {}
         metrics_dir = os.path.join(run_dir, "metrics")
         for writer in _listdir(metrics_dir):
