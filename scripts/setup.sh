@@ -16,13 +16,20 @@ need python3 "Install Python 3.9 or newer."
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
   { echo "setup: Node.js 20 or newer is required (found $(node --version))." >&2; exit 1; }
 
-# Chromium from Debian, for the charts' browser tests (playwright-core drives it; no browser download).
-if [ ! -x /usr/bin/chromium ] && [ "${RUNLANE_SKIP_CHROMIUM:-}" != 1 ]; then
+# Real engines for the tests, from Debian: Chromium (the charts' browser tests, driven by
+# playwright-core; no browser download) and a single-node Slurm (slurm-wlm, munge).
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v sbatch >/dev/null || missing="$missing slurm-wlm"
+command -v munged >/dev/null || [ -x /usr/sbin/munged ] || missing="$missing munge"
+if [ -n "$missing" ] && [ "${RUNLANE_SKIP_SYSTEM_PACKAGES:-}" != 1 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing Chromium (Debian package) for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    say "installing Debian packages for the tests:$missing"
+    # Package scripts must not start services here: the tests start their own, on their own ports.
+    [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
   else
-    echo "setup: /usr/bin/chromium is missing; install Debian's chromium package for the browser tests." >&2
+    echo "setup: missing Debian packages for the tests:$missing (install them as root)." >&2
   fi
 fi
 

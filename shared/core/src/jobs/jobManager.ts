@@ -11,8 +11,11 @@ import { writeFileAtomic } from '../store/atomicFile.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
+import { shellQuote } from './shellQuote.js';
+import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
 
 const POLL_MS = 200;
+const SLURM_POLL_MS = 1000; // squeue asks the controller: once a second per job is plenty
 const KILL_GRACE_MS = 3000;
 const LAST_LINES = 10;
 
@@ -21,6 +24,8 @@ interface JobFile {
   store: string;
   workers: WorkerRecord[];
   started_at: number;
+  /** Set for jobs on a Slurm target: the cluster's job id. */
+  slurm_job?: string;
 }
 
 interface Job {
@@ -32,6 +37,12 @@ interface Job {
   workers: WorkerRecord[];
   cancelled: boolean;
   done: boolean;
+  slurmJob?: string;
+  /** Slurm jobs: whether `running` was recorded (they start `queued` until Slurm runs them). */
+  announcedRunning?: boolean;
+  /** A Slurm state query is in flight (the poller must not stack them). */
+  checking?: boolean;
+  lastSlurmCheck?: number;
 }
 
 export class JobManager {
@@ -57,7 +68,7 @@ export class JobManager {
       const names = this.targetsFor(store).map((t) => t.name).join(', ');
       throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
     }
-    if (target.kind !== 'local') throw new StoreError('bad_query', `Target "${target.name}" is ${target.kind}: only local targets can run jobs in this version.`);
+    if (target.kind === 'ssh') throw new StoreError('bad_query', `Target "${target.name}" is ssh: SSH targets cannot run jobs in this version yet.`);
     if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command.every((a) => typeof a === 'string')) {
       throw new StoreError('bad_query', 'A job needs a command: a list of strings, like ["python", "train.py"].');
     }
@@ -65,8 +76,8 @@ export class JobManager {
     const perWorker = spec.gpusPerWorker ?? 0;
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new StoreError('bad_query', 'workers must be a whole number from 1 to 256.');
     if (!Number.isInteger(perWorker) || perWorker < 0) throw new StoreError('bad_query', 'gpus per worker must be a whole number (0 for none).');
-    const pool = this.pool(target);
-    if (workers * perWorker > pool.length) {
+    const pool = target.kind === 'local' ? this.pool(target) : [];
+    if (target.kind === 'local' && workers * perWorker > pool.length) {
       throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
     }
     const writer = await this.writer(store);
@@ -79,6 +90,10 @@ export class JobManager {
     writer.appendEvent(runId, { type: 'params', params: { target: target.name, workers, gpus_per_worker: perWorker, command: spec.command } });
     const job: Job = { store, runId, spec: { ...spec, workers, gpusPerWorker: perWorker }, target: target.name, gpus: [], workers: [], cancelled: false, done: false };
     this.jobs.set(runId, job);
+    if (target.kind === 'slurm') {
+      await this.startOnSlurm(job, target);
+      return { run_id: runId, status: 'queued' };
+    }
     if (this.free(target).length >= workers * perWorker) {
       await this.start(job);
       return { run_id: runId, status: 'running' };
@@ -98,6 +113,10 @@ export class JobManager {
       await this.finish(job);
       return;
     }
+    if (job.slurmJob) {
+      await cancelSlurmJob(job.slurmJob);
+      return;
+    }
     for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
     setTimeout(() => job.workers.forEach((w) => signalGroup(w.pid, 'SIGKILL')), KILL_GRACE_MS).unref();
   }
@@ -110,9 +129,9 @@ export class JobManager {
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
       const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
-      const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false };
+      const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false, slurmJob: state.slurm_job, announcedRunning: run.status === 'running' };
       this.jobs.set(run.id, job);
-      this.reserve(job.target, job.gpus);
+      if (!job.slurmJob) this.reserve(job.target, job.gpus);
       this.watch();
     }
   }
@@ -175,6 +194,34 @@ export class JobManager {
     }
   }
 
+  /** Submits to Slurm; the poller records `running` when Slurm starts it and the end when it leaves the queue. */
+  private async startOnSlurm(job: Job, target: TargetConfig): Promise<void> {
+    const writer = await this.writer(job.store);
+    writer.appendEvent(job.runId, { type: 'status', status: 'queued' });
+    const runDir = path.join(job.store, 'runs', job.runId);
+    try {
+      job.slurmJob = await submitSlurmJob(target, {
+        runDir,
+        runId: job.runId,
+        storeDir: job.store,
+        command: job.spec.command,
+        workers: job.spec.workers,
+        gpusPerWorker: job.spec.gpusPerWorker,
+        cwd: job.spec.cwd ?? process.cwd(),
+        env: job.spec.env ?? {},
+      });
+    } catch (err) {
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
+      await this.release(job);
+      throw err;
+    }
+    job.workers = Array.from({ length: job.spec.workers }, (_, rank) => ({ rank, pid: 0, gpus: [], exitFile: path.join(runDir, 'job', `w${rank}.exit`) }));
+    const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, slurm_job: job.slurmJob };
+    await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
+    writer.appendEvent(job.runId, { type: 'params', params: { slurm_job: job.slurmJob } });
+    this.watch();
+  }
+
   /** Workers of re-adopted jobs are not our children: their exits are noticed by polling. */
   private watch(): void {
     this.poller ??= setInterval(() => {
@@ -183,8 +230,24 @@ export class JobManager {
   }
 
   private async check(job: Job): Promise<void> {
-    if (this.closed || job.done || job.workers.length === 0 || job.workers.some((w) => processIsAlive(w.pid))) return;
-    await this.finish(job);
+    if (this.closed || job.done || job.workers.length === 0 || job.checking) return;
+    if (!job.slurmJob) {
+      if (!job.workers.some((w) => processIsAlive(w.pid))) await this.finish(job);
+      return;
+    }
+    if (Date.now() - (job.lastSlurmCheck ?? 0) < SLURM_POLL_MS) return;
+    job.checking = true;
+    job.lastSlurmCheck = Date.now();
+    try {
+      const state = await slurmState(job.slurmJob);
+      if (state === null) await this.finish(job);
+      else if (state !== 'PENDING' && !job.announcedRunning) {
+        job.announcedRunning = true;
+        (await this.writer(job.store)).appendEvent(job.runId, { type: 'status', status: 'running' });
+      }
+    } finally {
+      job.checking = false;
+    }
   }
 
   private async finish(job: Job): Promise<void> {
@@ -193,7 +256,7 @@ export class JobManager {
     const writer = await this.writer(job.store);
     const codes = job.workers.map((w) => readExitCode(w.exitFile));
     const failed = job.workers.findIndex((_, i) => codes[i] !== 0);
-    if (job.cancelled) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
+    if (job.cancelled || (job.slurmJob && codes.every((c) => c === null) && !job.announcedRunning)) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
     else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
     else {
       const code = codes[failed];
@@ -210,6 +273,7 @@ export class JobManager {
     this.jobs.delete(job.runId);
     const used = this.allocated.get(job.target);
     job.gpus.forEach((g) => used?.delete(g));
+    if (job.slurmJob) return; // Slurm keeps its own queue
     for (const next of [...this.queue]) {
       const target = this.targetsFor(next.store).find((t) => t.name === next.target)!;
       if (this.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
@@ -240,9 +304,4 @@ async function lastLines(logDir: string): Promise<string> {
     }
   }
   return parts.join('\n') || '(no output)';
-}
-
-/** For display only (the run's source): the command as a shell would need it quoted. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./=:,@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent, type TargetInfo } from '@runlane/protocol';
 import { JobManager } from '../jobs/jobManager.js';
+import { checkSlurm } from '../jobs/slurmWorkers.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
 import { checkStoreVersion } from '../store/index.js';
@@ -126,12 +127,15 @@ export class Daemon {
     return loadTargets(this.options.targetsFile ?? findTargetsFile(store));
   }
 
-  private targetInfo(store: string): TargetInfo[] {
-    return this.targetsOf(store).map((t) => {
-      if (t.kind !== 'local') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: `${t.kind} targets are not supported by this version yet.` };
-      const gpus = t.gpus ?? detectLocalGpus();
-      return { name: t.name, kind: t.kind, gpus, ok: true, detail: gpus.length ? `this machine, GPUs ${gpus.join(', ')}` : 'this machine, no GPUs' };
-    });
+  private targetInfo(store: string): Promise<TargetInfo[]> {
+    return Promise.all(
+      this.targetsOf(store).map(async (t): Promise<TargetInfo> => {
+        if (t.kind === 'slurm') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ...(await checkSlurm()) };
+        if (t.kind === 'ssh') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: 'SSH targets are not supported by this version yet.' };
+        const gpus = t.gpus ?? detectLocalGpus();
+        return { name: t.name, kind: t.kind, gpus, ok: true, detail: gpus.length ? `this machine, GPUs ${gpus.join(', ')}` : 'this machine, no GPUs' };
+      }),
+    );
   }
 
   /** A TensorBoard log directory, read and followed on first use. */

@@ -26,7 +26,7 @@ export interface RouteContext {
   /** The store a request is about (jobs always run in a store, never in a log directory). */
   storeDir: string;
   jobs: JobManager;
-  targets: (store: string) => TargetInfo[];
+  targets: (store: string) => Promise<TargetInfo[]>;
   body: () => Promise<unknown>;
   /** Makes the store's index see a run the daemon just wrote. */
   sync: (runId: string) => Promise<void>;

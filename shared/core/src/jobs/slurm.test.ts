@@ -1,0 +1,93 @@
+// Jobs on a real single-node Slurm cluster with fake GPUs (test/engines/slurm, from Debian's slurm-wlm,
+// installed by scripts/setup.sh), through the real daemon.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '@runlane/protocol';
+import { DaemonClient } from '../client/daemonClient.js';
+import { processIsAlive } from '../processAlive.js';
+import { Daemon } from '../server/daemon.js';
+import { StoreReader } from '../store/index.js';
+
+const engines = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/engines/slurm');
+let tmp: string;
+let slurmDir: string;
+let store: string;
+let daemon: Daemon;
+let client: DaemonClient;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-slurm-'));
+  chmodSync(tmp, 0o755); // munged runs as the munge user and must reach its folder inside
+  slurmDir = path.join(tmp, 'slurm');
+  store = path.join(tmp, '.runlane');
+  execFileSync('bash', [path.join(engines, 'start-slurm.sh'), slurmDir], { env: { ...process.env, SLURM_FAKE_GPUS: '2' }, stdio: 'pipe', timeout: 60_000 });
+  process.env.SLURM_CONF = path.join(slurmDir, 'etc', 'slurm.conf');
+  const targetsFile = path.join(tmp, 'runlane.toml');
+  writeFileSync(targetsFile, '[targets.cluster]\nkind = "slurm"\npartition = "debug"\n');
+  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile });
+  await daemon.start();
+  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+}, 90_000);
+
+afterAll(async () => {
+  await daemon?.close();
+  try {
+    execFileSync('bash', [path.join(engines, 'stop-slurm.sh'), slurmDir], { stdio: 'pipe', timeout: 60_000 });
+  } finally {
+    delete process.env.SLURM_CONF;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}, 90_000);
+
+async function waitForEnd(id: string): Promise<RunSummary> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = await (await StoreReader.open(store, () => {})).readRun(id);
+    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const log = (id: string, worker: string, stream = 'stdout') => readFileSync(path.join(store, 'runs', id, 'logs', worker, `${stream}.log`), 'utf8');
+const node = (code: string) => [process.execPath, '-e', code];
+
+describe('Slurm target', () => {
+  it('is listed as reachable by runlane targets', async () => {
+    const [, cluster] = await client.targets();
+    expect(cluster).toMatchObject({ name: 'cluster', kind: 'slurm', ok: true });
+    expect(cluster!.detail).toMatch(/debug/);
+  });
+
+  it('runs two tasks with a GPU each, each writing its own log, with torchrun-style ranks', async () => {
+    const code = 'console.log(JSON.stringify({r: process.env.RANK, w: process.env.WORLD_SIZE, g: process.env.CUDA_VISIBLE_DEVICES, a: process.env.MASTER_ADDR, args: process.argv.slice(1)}))';
+    const { run_id, status } = await client.submitJob({ target: 'cluster', command: [...node(code), "it's $HOME"], workers: 2, gpusPerWorker: 1, name: 'slurm two' });
+    expect(status).toBe('queued');
+    const run = await waitForEnd(run_id);
+    expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job' });
+    expect(run.params.slurm_job).toMatch(/^\d+$/);
+    const seen = [0, 1].map((r) => JSON.parse(log(run_id, `w${r}`)));
+    expect(seen.map((s) => [s.r, s.w])).toEqual([['0', '2'], ['1', '2']]);
+    expect(seen.every((s) => s.g !== undefined && s.a && s.args[0] === "it's $HOME")).toBe(true);
+  }, 90_000);
+
+  it('fails with the failing task\'s exit code', async () => {
+    const { run_id } = await client.submitJob({ target: 'cluster', command: node('if (process.env.RANK === "1") process.exit(4)'), workers: 2, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.exit_code).toBe(4);
+    expect(run.error).toMatch(/Worker w1 exited with code 4/);
+  }, 90_000);
+
+  it('cancel runs scancel: the job ends cancelled and its task processes are gone', async () => {
+    const { run_id } = await client.submitJob({ target: 'cluster', command: node('console.log(process.pid); setTimeout(() => {}, 120000)'), workers: 2, gpusPerWorker: 0 });
+    const pids = () => [0, 1].flatMap((r) => { try { return log(run_id, `w${r}`).trim().split('\n').filter(Boolean).map(Number); } catch { return []; } });
+    await expect.poll(() => pids().length, { timeout: 60_000, interval: 200 }).toBe(2);
+    await client.cancelJob(run_id);
+    expect((await waitForEnd(run_id)).status).toBe('cancelled');
+    await expect.poll(() => pids().filter(processIsAlive), { timeout: 20_000 }).toEqual([]);
+  }, 120_000);
+});
