@@ -235,3 +235,26 @@ def test_interrupting_a_job_cell_cancels_the_job(job_kernel):
     assert any(m["msg_type"] == "error" and m["content"]["ename"] == "KeyboardInterrupt" for m in outputs)
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
     assert run["status"] == "cancelled"
+
+
+def test_a_detached_job_is_reattached_after_a_kernel_restart(job_kernel):
+    cell = ("%%runlane --on local --workers 2 --detach --name long\n"
+            "import os, time\n"
+            "for i in range(8):\n"
+            "    print('w', os.environ['RANK'], 'tick', i, flush=True)\n"
+            "    time.sleep(0.25)\n"
+            "'done'\n")
+    out = job_kernel.run(cell, "cell-detached")
+    assert "Detached" in text_of(out)
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    job_kernel.km.restart_kernel(now=True)
+    job_kernel.kc.wait_for_ready(timeout=60)
+    job_kernel.run("%load_ext runlane", "setup-again")
+    outputs = job_kernel.run("%runlane attach " + run["id"], "cell-attach")
+    shown = text_of(outputs)
+    assert shown.count("tick 7") == 2  # both workers, up to the end, nothing repeated
+    for rank in (0, 1):
+        ticks = [line for line in shown.splitlines() if "w %d tick" % rank in line]
+        assert len(ticks) == 8, shown
+    results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    assert results == ["'done'"]
