@@ -17,11 +17,13 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
   { echo "setup: Node.js 20 or newer is required (found $(node --version))." >&2; exit 1; }
 
 # Real engines for the tests, from Debian: Chromium (the charts' browser tests, driven by
-# playwright-core; no browser download) and a single-node Slurm (slurm-wlm, munge).
+# playwright-core; no browser download), a single-node Slurm (slurm-wlm, munge) and an OpenSSH server.
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v sbatch >/dev/null || missing="$missing slurm-wlm"
 command -v munged >/dev/null || [ -x /usr/sbin/munged ] || missing="$missing munge"
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+command -v ssh >/dev/null || missing="$missing openssh-client"
 if [ -n "$missing" ] && [ "${RUNLANE_SKIP_SYSTEM_PACKAGES:-}" != 1 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian packages for the tests:$missing"

@@ -13,6 +13,9 @@ import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
 import { shellQuote } from './shellQuote.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
+import { checkSsh, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper } from './sshWorkers.js';
+import { freePort } from './localWorkers.js';
+import type { ChildProcess } from 'node:child_process';
 
 const POLL_MS = 200;
 const SLURM_POLL_MS = 1000; // squeue asks the controller: once a second per job is plenty
@@ -26,6 +29,8 @@ interface JobFile {
   started_at: number;
   /** Set for jobs on a Slurm target: the cluster's job id. */
   slurm_job?: string;
+  /** Set for jobs on an SSH target: their workers end with the daemon's connections. */
+  ssh_host?: string;
 }
 
 interface Job {
@@ -43,6 +48,8 @@ interface Job {
   /** A Slurm state query is in flight (the poller must not stack them). */
   checking?: boolean;
   lastSlurmCheck?: number;
+  /** SSH jobs: one connection per worker, its exit code when it closed, and the output mirror. */
+  ssh?: { children: ChildProcess[]; codes: (number | null)[]; mirror: SshMirror };
 }
 
 export class JobManager {
@@ -68,7 +75,8 @@ export class JobManager {
       const names = this.targetsFor(store).map((t) => t.name).join(', ');
       throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
     }
-    if (target.kind === 'ssh') throw new StoreError('bad_query', `Target "${target.name}" is ssh: SSH targets cannot run jobs in this version yet.`);
+    const ssh = target.kind === 'ssh' ? sshTarget(target) : null;
+    if (ssh) await checkSsh(ssh); // a host that is down, a key mismatch, no Python: refused before any run exists
     if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command.every((a) => typeof a === 'string')) {
       throw new StoreError('bad_query', 'A job needs a command: a list of strings, like ["python", "train.py"].');
     }
@@ -82,7 +90,8 @@ export class JobManager {
     }
     const writer = await this.writer(store);
     const runId = await writer.createRun({
-      name: spec.name ?? spec.command.join(' ').slice(0, 200),
+      // eslint-disable-next-line no-control-regex
+      name: spec.name ?? spec.command.join(' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200),
       experiment: spec.experiment ?? 'jobs',
       kind: 'job',
       source: spec.command.map(shellQuote).join(' '),
@@ -93,6 +102,10 @@ export class JobManager {
     if (target.kind === 'slurm') {
       await this.startOnSlurm(job, target);
       return { run_id: runId, status: 'queued' };
+    }
+    if (ssh) {
+      await this.startOnSsh(job, target);
+      return { run_id: runId, status: 'running' };
     }
     if (this.free(target).length >= workers * perWorker) {
       await this.start(job);
@@ -117,6 +130,10 @@ export class JobManager {
       await cancelSlurmJob(job.slurmJob);
       return;
     }
+    if (job.ssh) {
+      job.ssh.children.forEach((c) => c.stdin?.end()); // the wrapper on the host kills the worker's group
+      return;
+    }
     for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
     setTimeout(() => job.workers.forEach((w) => signalGroup(w.pid, 'SIGKILL')), KILL_GRACE_MS).unref();
   }
@@ -129,6 +146,11 @@ export class JobManager {
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
       const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+      if (state.ssh_host) {
+        // Its workers were stopped with the previous daemon's connections (no orphans on the host).
+        (await this.writer(store)).appendEvent(run.id, { type: 'status', status: 'failed', error: `The daemon stopped while this job ran on ${state.ssh_host}; its workers were stopped with it.` });
+        continue;
+      }
       const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false, slurmJob: state.slurm_job, announcedRunning: run.status === 'running' };
       this.jobs.set(run.id, job);
       if (!job.slurmJob) this.reserve(job.target, job.gpus);
@@ -222,6 +244,37 @@ export class JobManager {
     this.watch();
   }
 
+  private async startOnSsh(job: Job, target: TargetConfig): Promise<void> {
+    const t = sshTarget(target);
+    const writer = await this.writer(job.store);
+    const runDir = path.join(job.store, 'runs', job.runId);
+    try {
+      await uploadHelper(t, findHelperDir());
+    } catch (err) {
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
+      await this.release(job);
+      throw err;
+    }
+    writer.appendEvent(job.runId, { type: 'status', status: 'running' });
+    const masterPort = await freePort(); // a guess for the host; torch only needs it free there
+    const mirror = new SshMirror(t, job.runId, runDir);
+    const children = Array.from({ length: job.spec.workers }, (_, rank) =>
+      startSshWorker(t, { runId: job.runId, rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {} }),
+    );
+    job.ssh = { children, codes: children.map(() => null), mirror };
+    job.workers = children.map((c, rank) => ({ rank, pid: c.pid ?? 0, gpus: [], exitFile: '' }));
+    const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, ssh_host: t.destination };
+    await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
+    mirror.start();
+    let open = children.length;
+    children.forEach((child, rank) =>
+      child.once('close', (code) => {
+        job.ssh!.codes[rank] = code;
+        if (--open === 0) void mirror.stop().then(() => this.finish(job));
+      }),
+    );
+  }
+
   /** Workers of re-adopted jobs are not our children: their exits are noticed by polling. */
   private watch(): void {
     this.poller ??= setInterval(() => {
@@ -230,7 +283,7 @@ export class JobManager {
   }
 
   private async check(job: Job): Promise<void> {
-    if (this.closed || job.done || job.workers.length === 0 || job.checking) return;
+    if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh) return;
     if (!job.slurmJob) {
       if (!job.workers.some((w) => processIsAlive(w.pid))) await this.finish(job);
       return;
@@ -254,7 +307,7 @@ export class JobManager {
     if (job.done) return;
     job.done = true;
     const writer = await this.writer(job.store);
-    const codes = job.workers.map((w) => readExitCode(w.exitFile));
+    const codes = job.ssh ? job.ssh.codes : job.workers.map((w) => readExitCode(w.exitFile));
     const failed = job.workers.findIndex((_, i) => codes[i] !== 0);
     if (job.cancelled || (job.slurmJob && codes.every((c) => c === null) && !job.announcedRunning)) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
     else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
@@ -262,7 +315,10 @@ export class JobManager {
       const code = codes[failed];
       const rank = job.workers[failed]!.rank;
       const tail = await lastLines(path.join(job.store, 'runs', job.runId, 'logs', `w${rank}`));
-      const how = code === null ? 'ended without an exit code (killed, or lost with its machine)' : `exited with code ${code}`;
+      const how =
+        code === null ? 'ended without an exit code (killed, or lost with its machine)'
+        : job.ssh && code === 255 ? 'lost its connection to the host (ssh exit 255)'
+        : `exited with code ${code}`;
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}. Its last lines:\n${tail}` });
     }
     await this.release(job);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent, type TargetInfo } from '@runlane/protocol';
 import { JobManager } from '../jobs/jobManager.js';
 import { checkSlurm } from '../jobs/slurmWorkers.js';
+import { checkSsh, sshTarget } from '../jobs/sshWorkers.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
 import { checkStoreVersion } from '../store/index.js';
@@ -131,7 +132,14 @@ export class Daemon {
     return Promise.all(
       this.targetsOf(store).map(async (t): Promise<TargetInfo> => {
         if (t.kind === 'slurm') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ...(await checkSlurm()) };
-        if (t.kind === 'ssh') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: 'SSH targets are not supported by this version yet.' };
+        if (t.kind === 'ssh') {
+          try {
+            const target = sshTarget(t);
+            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: true, detail: `${target.destination}, Python ${await checkSsh(target)}` };
+          } catch (err) {
+            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: (err as Error).message };
+          }
+        }
         const gpus = t.gpus ?? detectLocalGpus();
         return { name: t.name, kind: t.kind, gpus, ok: true, detail: gpus.length ? `this machine, GPUs ${gpus.join(', ')}` : 'this machine, no GPUs' };
       }),

@@ -1,0 +1,117 @@
+// Jobs on a real OpenSSH server on loopback (test/engines/ssh, key-only auth), through the real daemon.
+// The host's run folder is not the local store: outputs and metrics come back through the mirror.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '@runlane/protocol';
+import { DaemonClient } from '../client/daemonClient.js';
+import { processIsAlive } from '../processAlive.js';
+import { Daemon } from '../server/daemon.js';
+import { StoreReader } from '../store/index.js';
+
+const engines = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/engines/ssh');
+const PORT = '22317';
+let tmp: string;
+let sshd: string;
+let store: string;
+let remote: string;
+let daemon: Daemon;
+let client: DaemonClient;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-ssh-'));
+  chmodSync(tmp, 0o755); // sshd reads the authorized keys as the target user
+  sshd = path.join(tmp, 'sshd');
+  store = path.join(tmp, '.runlane');
+  remote = path.join(tmp, 'remote-jobs');
+  execFileSync('bash', [path.join(engines, 'start-sshd.sh'), sshd], { env: { ...process.env, SSHD_PORT: PORT }, stdio: 'pipe', timeout: 30_000 });
+  const config = path.join(sshd, 'ssh_config');
+  // A second client config whose known_hosts holds another key: a host key mismatch.
+  writeFileSync(path.join(sshd, 'wrong_known_hosts'), `[127.0.0.1]:${PORT} ${readFileSync(path.join(sshd, 'client_ed25519.pub'), 'utf8')}`);
+  writeFileSync(path.join(sshd, 'ssh_config_wrong_key'), readFileSync(config, 'utf8').replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${path.join(sshd, 'wrong_known_hosts')}`));
+  const targetsFile = path.join(tmp, 'runlane.toml');
+  writeFileSync(
+    targetsFile,
+    [
+      `[targets.box]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "${config}"\nworkdir = "${remote}"`,
+      `[targets.down]\nkind = "ssh"\nhost = "127.0.0.1"\nport = 1\nssh_config = "${config}"`,
+      `[targets.impostor]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "${path.join(sshd, 'ssh_config_wrong_key')}"`,
+      `[targets.nopython]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "${config}"\npython = "python9.99"`,
+    ].join('\n'),
+  );
+  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile });
+  await daemon.start();
+  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.close();
+  execFileSync('bash', [path.join(engines, 'stop-sshd.sh'), sshd], { stdio: 'pipe' });
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function waitForEnd(id: string): Promise<RunSummary> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = await (await StoreReader.open(store, () => {})).readRun(id);
+    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const log = (id: string, worker: string, stream = 'stdout') => {
+  const file = path.join(store, 'runs', id, 'logs', worker, `${stream}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+};
+const py = (code: string) => ['python3', '-c', code];
+
+describe('SSH target', () => {
+  it('runs two workers on the host; their output and metrics come back without a shared filesystem', async () => {
+    const code = 'import os, runlane as rl\nfor i in range(3):\n    rl.log(loss=1.0 / (i + 1), step=i)\n    print("rank", os.environ["RANK"], "of", os.environ["WORLD_SIZE"], "step", i, flush=True)';
+    const { run_id } = await client.submitJob({ target: 'box', command: [...py(code), "it's $HOME"], workers: 2, gpusPerWorker: 0, name: 'ssh two' });
+    const run = await waitForEnd(run_id);
+    expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job' });
+    expect(log(run_id, 'w0')).toBe('rank 0 of 2 step 0\nrank 0 of 2 step 1\nrank 0 of 2 step 2\n');
+    expect(log(run_id, 'w1')).toBe('rank 1 of 2 step 0\nrank 1 of 2 step 1\nrank 1 of 2 step 2\n');
+    expect(run.metrics.loss).toMatchObject({ count: 6, last: 1 / 3 });
+    expect(existsSync(path.join(remote, 'runs', run_id, 'logs', 'w0', 'stdout.log'))).toBe(true); // written on the host
+  }, 60_000);
+
+  it('resumes the output stream after its connection is cut, nothing lost or repeated', async () => {
+    const code = 'import time\nfor i in range(40):\n    print("line", i, flush=True)\n    time.sleep(0.05)';
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 1, gpusPerWorker: 0 });
+    const job = () => (daemon.jobs as unknown as { jobs: Map<string, { ssh?: { mirror: { pid?: number } } }> }).jobs.get(run_id);
+    await expect.poll(() => log(run_id, 'w0').split('\n').length > 5, { timeout: 20_000 }).toBe(true);
+    const pid = job()!.ssh!.mirror.pid!;
+    process.kill(pid, 'SIGKILL'); // the follower connection drops mid-run
+    await expect.poll(() => job()?.ssh?.mirror.pid !== pid, { timeout: 10_000 }).toBe(true);
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('finished');
+    expect(log(run_id, 'w0')).toBe(Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(''));
+  }, 60_000);
+
+  it('fails with the worker\'s exit code, and cancel kills every worker process on the host', async () => {
+    const failing = await client.submitJob({ target: 'box', command: py('import sys; print("bye", flush=True); sys.exit(6)'), workers: 1, gpusPerWorker: 0 });
+    const failed = await waitForEnd(failing.run_id);
+    expect([failed.status, failed.exit_code]).toEqual(['failed', 6]);
+    expect(failed.error).toMatch(/Worker w0 exited with code 6[\s\S]*bye/);
+
+    const { run_id } = await client.submitJob({ target: 'box', command: py('import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(120)'), workers: 2, gpusPerWorker: 0 });
+    const pids = () => [0, 1].map((r) => Number(log(run_id, `w${r}`).trim())).filter((p) => p > 0);
+    await expect.poll(() => pids().length, { timeout: 20_000 }).toBe(2);
+    await client.cancelJob(run_id);
+    expect((await waitForEnd(run_id)).status).toBe('cancelled');
+    await expect.poll(() => pids().filter(processIsAlive), { timeout: 15_000 }).toEqual([]);
+  }, 90_000);
+
+  it('refuses a host that is down, a host key mismatch and a missing Python with a sentence, creating no run', async () => {
+    await expect(client.submitJob({ target: 'down', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Cannot reach 127.0.0.1 over ssh: .*(refused|Connection)/i);
+    await expect(client.submitJob({ target: 'impostor', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Host key verification failed/);
+    await expect(client.submitJob({ target: 'nopython', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/has no working python9.99/);
+    const targets = Object.fromEntries((await client.targets()).map((t) => [t.name, t.ok]));
+    expect(targets).toMatchObject({ box: true, down: false, impostor: false, nopython: false });
+  }, 60_000);
+});

@@ -1,0 +1,265 @@
+// Jobs on an SSH host, with the system OpenSSH client: it honours ~/.ssh/config, known_hosts and
+// agents as users have them set up (the npm ssh2 client does not read them, and cannot signal root
+// processes, as recipes/ssh notes).
+//
+// Each worker runs through one ssh connection whose stdin stays open: on the host, a wrapper kills
+// the worker's whole process group when that connection closes (a cancel, or the daemon gone), so no
+// worker is orphaned on a GPU. Workers write their output and metrics into a run folder on the host;
+// a separate follower connection mirrors those append-only files into the local run by byte offset,
+// so when it drops it reconnects and resumes with nothing lost or repeated. Metrics therefore need no
+// shared filesystem.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
+import { StoreError } from '../store/index.js';
+import type { TargetConfig } from '../targets/targetsFile.js';
+import { shellQuote } from './shellQuote.js';
+
+export interface SshTarget {
+  args: string[];
+  destination: string;
+  python: string;
+  workdir: string;
+}
+
+function str(target: TargetConfig, name: string): string | undefined {
+  const v = target.options[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new StoreError('bad_query', `Target "${target.name}": ${name} must be a string.`);
+  return String(v);
+}
+
+export function sshTarget(target: TargetConfig): SshTarget {
+  const host = str(target, 'host');
+  if (!host) throw new StoreError('bad_query', `Target "${target.name}" (ssh) needs host = "..." (a host name or an alias of ~/.ssh/config).`);
+  const user = str(target, 'user');
+  const args = ['-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3'];
+  const config = str(target, 'ssh_config');
+  if (config) args.push('-F', config);
+  const port = str(target, 'port');
+  if (port) args.push('-p', port);
+  const identity = str(target, 'identity');
+  if (identity) args.push('-i', identity);
+  return { args, destination: user ? `${user}@${host}` : host, python: str(target, 'python') ?? 'python3', workdir: str(target, 'workdir') ?? '.runlane-jobs' };
+}
+
+/** A remote path in a command: absolute as given, else under the remote home (never `~`-expanded). */
+function remotePath(p: string): string {
+  return p.startsWith('/') ? shellQuote(p) : `"$HOME"/${shellQuote(p)}`;
+}
+
+function ssh(t: SshTarget, remoteCommand: string, stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe']): ChildProcess {
+  return spawn('ssh', [...t.args, '-T', t.destination, remoteCommand], { stdio: stdio as ('pipe' | 'ignore')[] });
+}
+
+function collect(child: ChildProcess, input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 255, stdout, stderr }));
+    child.on('error', (err) => resolve({ code: 255, stdout, stderr: err.message }));
+    child.stdin?.end(input);
+  });
+}
+
+/** Checks the host answers and has the Python it is configured with; throws a sentence otherwise. */
+export async function checkSsh(t: SshTarget): Promise<string> {
+  const res = await collect(ssh(t, `${shellQuote(t.python)} -c 'import sys; print(sys.version.split()[0])'`));
+  if (res.code === 255) throw new StoreError('bad_query', `Cannot reach ${t.destination} over ssh: ${res.stderr.trim().split('\n').pop() || 'connection failed'}`);
+  if (res.code !== 0) throw new StoreError('bad_query', `${t.destination} has no working ${t.python} (${res.stderr.trim().split('\n').pop()}); set python = "..." for this target.`);
+  return res.stdout.trim();
+}
+
+/** Copies the pure-Python helper to the host (so runlane.log works there), as a tar stream over ssh. */
+export async function uploadHelper(t: SshTarget, helperDir: string): Promise<void> {
+  const tar = spawn('tar', ['-c', '--exclude=__pycache__', '--exclude=_node', '-C', path.dirname(helperDir), path.basename(helperDir)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar.stdout) chunks.push(chunk as Buffer);
+  const lib = `${remotePath(t.workdir)}/lib`;
+  const res = await collect(ssh(t, `mkdir -p ${lib} && tar -x -C ${lib}`), Buffer.concat(chunks));
+  if (res.code !== 0) throw new StoreError('bad_query', `Could not copy the Runlane helper to ${t.destination}: ${res.stderr.trim()}`);
+}
+
+// On the host: run "$@" in its own process group with its output into the run folder; when the
+// connection's stdin closes, TERM then KILL the group (recipes/ssh/remote-wrap.sh).
+const REMOTE_WRAP = [
+  'exec 3<&0',
+  'setsid sh -c \'"$@" >>"$RUNLANE_LOG_DIR/stdout.log" 2>>"$RUNLANE_LOG_DIR/stderr.log"\' runlane-worker "$@" </dev/null & p=$!',
+  '( cat >/dev/null; kill -TERM -- -$p 2>/dev/null; sleep 5; kill -KILL -- -$p 2>/dev/null ) 0<&3 & w=$!',
+  'wait $p; rc=$?; kill $w 2>/dev/null; exit $rc',
+].join('\n');
+
+export interface SshWorkerLaunch {
+  runId: string;
+  rank: number;
+  workers: number;
+  masterPort: number;
+  command: string[];
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+/** Starts one worker; its ssh process exits with the worker's exit code (255: the connection failed). */
+export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
+  const store = remotePath(t.workdir);
+  const runDir = `${store}/runs/${shellQuote(w.runId)}`;
+  const env: Record<string, string> = {
+    ...w.env,
+    RANK: String(w.rank),
+    LOCAL_RANK: String(w.rank),
+    WORLD_SIZE: String(w.workers),
+    LOCAL_WORLD_SIZE: String(w.workers),
+    MASTER_ADDR: '127.0.0.1',
+    MASTER_PORT: String(w.masterPort),
+    PYTHONUNBUFFERED: '1',
+    RUNLANE_RUN_ID: w.runId,
+    RUNLANE_WORKER: `w${w.rank}`,
+  };
+  const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
+  const remote = [
+    `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
+    'mkdir -p "$RUNLANE_LOG_DIR"',
+    exports,
+    w.cwd ? `cd ${remotePath(w.cwd)}` : `cd ${store}`,
+    `exec bash -c ${shellQuote(REMOTE_WRAP)} runlane-wrap ${w.command.map(shellQuote).join(' ')}`, // bash: its kill takes "--" and process groups
+  ].join(' && ');
+  return ssh(t, remote, ['pipe', 'ignore', 'pipe']);
+}
+
+// The follower, run on the host by the host's Python: prints every append to the run's log and
+// metric files as JSON lines {p, o, d(base64)} from the offsets it is given, until told the job ended
+// (its stdin closes) and everything is sent.
+const FOLLOWER = `
+import base64, json, os, sys, threading, time
+root, offsets = sys.argv[1], json.loads(sys.argv[2])
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+def files():
+    for top in ("logs", "metrics"):
+        base = os.path.join(root, top)
+        for d, _, names in os.walk(base):
+            for n in names:
+                if ".tmp-" not in n:
+                    yield os.path.relpath(os.path.join(d, n), root)
+while True:
+    last = done.is_set()
+    for rel in sorted(files()):
+        off = offsets.get(rel, 0)
+        with open(os.path.join(root, rel), "rb") as f:
+            f.seek(off)
+            data = f.read(1 << 20)
+        if data:
+            offsets[rel] = off + len(data)
+            sys.stdout.write(json.dumps({"p": rel, "o": off, "d": base64.b64encode(data).decode()}) + "\\n")
+    sys.stdout.flush()
+    if last:
+        break
+    time.sleep(0.05)
+`;
+
+/**
+ * Mirrors the host's run folder into the local one until `stop()` is called and the last bytes are
+ * in. Reconnects after a dropped connection from the offsets reached locally.
+ */
+export class SshMirror {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  private finished!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+
+  constructor(
+    private readonly t: SshTarget,
+    private readonly runId: string,
+    private readonly localRunDir: string,
+  ) {}
+
+  start(): void {
+    const remoteRun = `${remotePath(this.t.workdir)}/runs/${shellQuote(this.runId)}`;
+    const offsets = JSON.stringify(this.localOffsets());
+    const child = ssh(this.t, `mkdir -p ${remoteRun} && exec ${shellQuote(this.t.python)} -u -c ${shellQuote(FOLLOWER)} ${remoteRun} ${shellQuote(offsets)}`);
+    this.child = child;
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        this.apply(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    child.on('close', (code) => {
+      this.child = null;
+      if (this.stopping && code === 0) this.finished();
+      else setTimeout(() => this.start(), 500).unref(); // dropped: resume from where the local files are
+    });
+    if (this.stopping) child.stdin!.end();
+  }
+
+  /** The job ended: let the follower send what is left, then stop. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    this.child?.stdin?.end();
+    return this.done;
+  }
+
+  /** The follower connection's pid (tests cut it to check the resume). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private localOffsets(): Record<string, number> {
+    const offsets: Record<string, number> = {};
+    for (const top of ['logs', 'metrics']) {
+      const base = path.join(this.localRunDir, top);
+      for (const rel of walk(base)) offsets[path.join(top, rel)] = statSync(path.join(base, rel)).size;
+    }
+    return offsets;
+  }
+
+  private apply(line: string): void {
+    let msg: { p: string; o: number; d: string };
+    try {
+      msg = JSON.parse(line) as { p: string; o: number; d: string };
+    } catch {
+      return;
+    }
+    const rel = path.normalize(msg.p);
+    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^(logs|metrics)\//.test(rel)) return; // only the run's own files
+    const file = path.join(this.localRunDir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const size = existsSync(file) ? statSync(file).size : 0;
+    const data = Buffer.from(msg.d, 'base64');
+    if (msg.o + data.length <= size) return; // already here (a resumed follower repeats nothing we keep)
+    const fd = openSync(file, 'a');
+    try {
+      writeSync(fd, data.subarray(size - msg.o)); // append exactly what is new
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function walk(dir: string, prefix = ''): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n), path.join(prefix, n)) : [path.join(prefix, n)]));
+}
+
+/** The helper package to upload: beside the bundled CLI (pip install), or in the repository. */
+export function findHelperDir(): string {
+  const candidates = [
+    process.env.RUNLANE_HELPER_DIR,
+    process.argv[1] && path.basename(path.dirname(process.argv[1])) === '_node' ? path.dirname(path.dirname(process.argv[1])) : undefined,
+    process.argv[1] ? path.resolve(path.dirname(process.argv[1]), '../../kernel-helper/src/runlane') : undefined,
+    path.resolve(process.cwd(), 'shared/kernel-helper/src/runlane'),
+  ];
+  for (const c of candidates) if (c && existsSync(path.join(c, '__init__.py'))) return c;
+  throw new StoreError('bad_query', 'The Runlane Python helper was not found to copy to the host; set RUNLANE_HELPER_DIR to its runlane/ folder.');
+}
+
