@@ -112,7 +112,7 @@ describe('runlane CLI', () => {
     expect(failed.code).toBe(5);
     expect(failed.stderr).toContain('[w0 err] bad');
     expect((await cli(['launch', '--dir', store, '--on', 'mars', '--', 'true'])).stderr).toMatch(/No target "mars"/);
-  });
+  }, 90_000); // three jobs, each starting Python workers: slow on a loaded 2-core machine
 
   it('logs -f follows a running run through the daemon until it ends, nothing lost or repeated', async () => {
     const store = path.join(tmp, 'store');

@@ -107,7 +107,16 @@ export async function followRun(storeDir: string, id: string, options: FollowOpt
       if (ended) return;
       ended = true;
       stop();
+      clearInterval(poll);
       void printer.flush().then(() => resolve(run));
+    };
+    const check = () => {
+      chain = chain.then(async () => {
+        if (ended) return;
+        await printer.catchUp();
+        const run = await reader.readRun(id);
+        if (FINAL_STATUSES.includes(run.status)) end(run);
+      });
     };
     const stop = client.events((event) => {
       const relevant =
@@ -115,13 +124,10 @@ export async function followRun(storeDir: string, id: string, options: FollowOpt
         (event.type === 'run-updated' && event.run.id === id) ||
         event.type === 'reset' ||
         event.type === 'hello'; // the first event: catch up on what was written while connecting
-      if (!relevant) return;
-      chain = chain.then(async () => {
-        await printer.catchUp();
-        const run = event.type === 'run-updated' ? event.run : await reader.readRun(id);
-        if (FINAL_STATUSES.includes(run.status)) end(await reader.readRun(id));
-      });
+      if (relevant) check();
     });
+    // The feed wakes us at once; this slow poll only guarantees the end is seen if an event was missed.
+    const poll = setInterval(check, 1000);
     process.once('SIGINT', () => {
       void (onInterrupt ?? (async () => {}))().then(async () => {
         if (!onInterrupt) end(await reader.readRun(id));

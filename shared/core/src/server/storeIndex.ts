@@ -8,14 +8,16 @@ import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
 import { StoreWatcher } from '../watch/storeWatcher.js';
 
-const CRASH_CHECK_MS = 5_000;
+/** Live runs are re-read this often even without a file event: a watcher can miss a change made
+ * while it was still setting up a new folder, and a crash changes no file at all. */
+const LIVE_CHECK_MS = 2_000;
 
 export class StoreIndex implements RunSource {
   private readonly runs = new Map<string, LiveRun>();
   /** The status each run was last announced with, to notice changes no file shows (crashes). */
   private readonly announced = new Map<string, RunStatus>();
   private watcher: StoreWatcher | null = null;
-  private crashTimer: NodeJS.Timeout | null = null;
+  private liveTimer: NodeJS.Timeout | null = null;
   /** Serialises refreshes, so the file offsets of a LiveRun are never advanced by two reads at once. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -32,8 +34,8 @@ export class StoreIndex implements RunSource {
       index.runs.set(run.runId, run);
       index.announced.set(run.runId, run.summary()!.status);
     }
-    index.crashTimer = setInterval(() => index.enqueue(() => index.checkCrashed()), CRASH_CHECK_MS);
-    index.crashTimer.unref();
+    index.liveTimer = setInterval(() => index.enqueue(() => index.checkLiveRuns()), LIVE_CHECK_MS);
+    index.liveTimer.unref();
     return index;
   }
 
@@ -71,7 +73,7 @@ export class StoreIndex implements RunSource {
   }
 
   async close(): Promise<void> {
-    if (this.crashTimer) clearInterval(this.crashTimer);
+    if (this.liveTimer) clearInterval(this.liveTimer);
     await this.watcher?.close();
   }
 
@@ -130,16 +132,11 @@ export class StoreIndex implements RunSource {
     }
   }
 
-  /** A running run whose local writer died becomes `crashed` without any file changing. */
-  private async checkCrashed(): Promise<void> {
-    for (const run of this.runs.values()) {
+  /** Re-reads live runs (only what was appended): catches missed file events, and crashed writers. */
+  private async checkLiveRuns(): Promise<void> {
+    for (const run of [...this.runs.values()]) {
       const before = this.announced.get(run.runId);
-      if (before !== 'running' && before !== 'queued') continue;
-      const now = run.summary();
-      if (now && now.status !== before) {
-        this.publish({ type: 'run-updated', store: this.dir, run: now, previous_status: before });
-        this.announced.set(run.runId, now.status);
-      }
+      if (before === 'running' || before === 'queued') await this.refreshRun(run.runId, []);
     }
   }
 }
