@@ -25,7 +25,7 @@ afterEach(async () => {
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env, cwd: tmp }, (err, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { env, cwd: tmp, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -101,7 +101,7 @@ describe('runlane CLI', () => {
     const python = path.resolve(here, '../../../../.venv/bin/python');
     const worker = 'import os, runlane as rl\nfor i in range(3):\n    rl.log(loss=1.0 / (i + 1), step=i)\n    print("rank", os.environ["RANK"], "step", i, flush=True)';
     const ok = await cli(['launch', '--dir', store, '--on', 'local', '--workers', '2', '--name', 'two', '--', python, '-c', worker]);
-    expect(ok.code).toBe(0);
+    expect(ok.code, `stdout:\n${ok.stdout}\nstderr:\n${ok.stderr}`).toBe(0);
     const lines = ok.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('[w0] rank 0 step'))).toHaveLength(3);
     expect(lines.filter((l) => l.startsWith('[w1] rank 1 step'))).toHaveLength(3);

@@ -111,12 +111,15 @@ export async function followRun(storeDir: string, id: string, options: FollowOpt
       void printer.flush().then(() => resolve(run));
     };
     const check = () => {
-      chain = chain.then(async () => {
-        if (ended) return;
-        await printer.catchUp();
-        const run = await reader.readRun(id);
-        if (FINAL_STATUSES.includes(run.status)) end(run);
-      });
+      // A failed read (a file caught mid-creation) must not break the chain: the next check retries.
+      chain = chain
+        .then(async () => {
+          if (ended) return;
+          await printer.catchUp();
+          const run = await reader.readRun(id);
+          if (FINAL_STATUSES.includes(run.status)) end(run);
+        })
+        .catch(() => undefined);
     };
     const stop = client.events((event) => {
       const relevant =
