@@ -207,9 +207,16 @@ export class JobManager {
         env: job.spec.env ?? {},
       });
       job.workers = started.map((s) => s.record);
+      // Exits are noticed at once through the children's events, and by the poller as well: a
+      // worker that ends while the others are still starting has exited before any listener exists.
+      for (const s of started) {
+        if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
+        s.child.once('exit', () => void this.check(job));
+      }
+      this.watch();
       const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000 };
       await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
-      for (const s of started) s.child.once('exit', () => void this.check(job));
+      void this.check(job);
     } catch (err) {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: `The job could not start: ${(err as Error).message}` });
       await this.release(job);
@@ -275,7 +282,7 @@ export class JobManager {
     );
   }
 
-  /** Workers of re-adopted jobs are not our children: their exits are noticed by polling. */
+  /** Polls every job's workers: re-adopted ones are not our children, and an exit can predate its listener. */
   private watch(): void {
     this.poller ??= setInterval(() => {
       for (const job of this.jobs.values()) void this.check(job);

@@ -103,6 +103,14 @@ describe('local jobs', () => {
     await expect.poll(() => pids().filter(processIsAlive), { timeout: 10_000 }).toEqual([]);
   });
 
+  it('notices workers that exit while the others are still starting', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () => client.submitJob({ target: 'local', command: ['sh', '-c', 'exit 5'], workers: 3, gpusPerWorker: 0 })),
+    );
+    const runs = await Promise.all(ids.map((c) => waitForEnd(c.run_id, 15_000)));
+    expect(runs.map((r) => [r.status, r.exit_code])).toEqual(ids.map(() => ['failed', 5]));
+  });
+
   it('keeps every line of a worker, in order', async () => {
     const { run_id } = await client.submitJob({ target: 'local', command: node('for (let i = 0; i < 20000; i++) console.log(i)'), workers: 1, gpusPerWorker: 0 });
     await waitForEnd(run_id);
