@@ -15,6 +15,7 @@ if [ ! -x .venv-bench/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want"
   .venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -e shared/kernel-helper
   echo "$want" > "$stamp"
 fi
+[ -f .venv-bench/package.json ] || echo '{ "type": "commonjs" }' > .venv-bench/package.json  # as in setup.sh
 
 echo "== log call cost"
 (cd test/bench && ../../.venv-bench/bin/python log_call.py 2>/dev/null)

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 from bench_common import percentile, print_table, write_result
 
@@ -42,7 +43,7 @@ def wait_for_runtime(runtime_dir, timeout=15):
 
 def follow(info, store, latencies, stop):
     conn = http.client.HTTPConnection("127.0.0.1", info["port"])
-    conn.request("GET", "/api/v1/events?store=%s" % store, headers={"authorization": "Bearer %s" % info["token"]})
+    conn.request("GET", "/api/v1/events?store=%s" % urllib.parse.quote(store), headers={"authorization": "Bearer %s" % info["token"]})
     resp = conn.getresponse()
     event, data = None, []
     while not stop.is_set():

@@ -65,7 +65,9 @@ def bench_tensorboardx(tmp):
 
 
 def bench_wandb(tmp):
-    os.environ.update(WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DIR=tmp, WANDB_DISABLE_GIT="true")
+    # Offline, and should it try the network anyway, its only host is a closed port on loopback.
+    os.environ.update(WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DIR=tmp, WANDB_DISABLE_GIT="true",
+                      WANDB_BASE_URL="http://127.0.0.1:9", WANDB_DISABLE_CODE="true")
     import wandb
 
     run = wandb.init(project="runlane-bench", mode="offline", dir=tmp)

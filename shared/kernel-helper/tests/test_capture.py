@@ -1,6 +1,18 @@
+import os
+import platform
+import socket
 import subprocess
 
-from runlane.capture.env import git_state, parse_nvidia_smi
+import pytest
+
+from runlane.capture.env import (
+    capture_env,
+    git_state,
+    gpus,
+    package_versions,
+    packages_distributions_fallback,
+    parse_nvidia_smi,
+)
 from runlane.capture.params import imported_modules, literal_assignments
 
 from conftest import FIXTURES
@@ -43,3 +55,51 @@ def test_git_state_reports_commit_and_dirty(tmp_path):
     git("add", "f.txt")
     state = git_state(str(tmp_path))
     assert len(state["commit"]) == 40 and state["dirty"] is True
+
+
+def test_imports_resolve_to_distributions_with_their_versions():
+    from importlib import metadata
+
+    np = pytest.importorskip("numpy")
+    versions = package_versions(["numpy", "json", "pytest", "not_a_module_at_all"])
+    assert versions == {"numpy": metadata.version("numpy"), "pytest": metadata.version("pytest")}
+    assert np.__version__ == versions["numpy"]
+
+
+def test_the_python_3_9_fallback_maps_modules_like_packages_distributions():
+    fallback = packages_distributions_fallback()
+    assert "pytest" in fallback["pytest"] and "pluggy" in fallback["pluggy"]
+    from importlib import metadata
+
+    if hasattr(metadata, "packages_distributions"):
+        native = metadata.packages_distributions()
+        for module in ("pytest", "_pytest", "pluggy", "IPython"):
+            if module in native:
+                assert sorted(fallback.get(module, [])) == sorted(native[module]), module
+
+
+def test_gpus_come_from_nvidia_smi_when_it_is_on_the_path(tmp_path, monkeypatch):
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\ncat %s\n" % (FIXTURES / "nvidia-smi" / "h100-query.csv"))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s%s%s" % (tmp_path, os.pathsep, os.environ["PATH"]))
+    [gpu] = gpus()
+    assert gpu["name"] == "NVIDIA H100 80GB HBM3" and gpu["memory_mib"] == 81559
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert gpus() == []
+
+
+def test_env_has_python_packages_git_host_and_gpus(tmp_path):
+    env = capture_env(["pytest"], str(tmp_path))
+    assert env["python"] == platform.python_version() and env["host"] == socket.gethostname()
+    assert env["packages"] == {"pytest": pytest.__version__} and env["git"] is None
+    assert isinstance(env["gpus"], list)
+
+
+def test_magics_do_not_hide_the_assignments_once_transformed():
+    pytest.importorskip("IPython")
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cell = "%matplotlib inline\nlr = 0.01\n!ls\nsteps: int = 100\nneg = -3\n"
+    assert literal_assignments(cell) == {}  # raw, the magics make it invalid Python
+    assert literal_assignments(TransformerManager().transform_cell(cell)) == {"lr": 0.01, "steps": 100, "neg": -3}

@@ -158,6 +158,33 @@ def test_auto_tagged_tracks_only_cells_marked_as_experiments(kernel):
     assert sorted(r["cell_id"] for r in kernel.runs()) == ["cell-tagged", "cell-tags"]
 
 
+def test_auto_all_shows_a_long_cell_live_and_an_interrupt_marks_it_interrupted(kernel):
+    kernel.run("%runlane auto all --threshold 0.5", "cell-auto")
+    msg_id = kernel.send("import time\nepochs = 100\nprint('begin', flush=True)\ntime.sleep(30)\n", "cell-long")
+    live = wait_for(lambda: [r for r in kernel.runs() if r["status"] == "running"], timeout=10)
+    assert live and live[0]["cell_id"] == "cell-long" and live[0]["params"] == {"epochs": 100}
+    kernel.km.interrupt_kernel()
+    outputs = kernel.outputs(msg_id)
+    assert "begin" in text_of(outputs)  # still shown in the cell
+    [run] = kernel.runs()
+    assert run["status"] == "interrupted" and 0.4 < run["duration"] < 20  # from the cell's start
+    reader = StoreReader(kernel.store)
+    [(writer, _)] = [s for s in reader.log_streams(run["id"]) if s[1] == "stdout"]
+    assert reader.read_log(run["id"], writer, "stdout") == b"begin\n"
+
+
+def test_logging_without_load_ext_makes_a_run_of_the_cell(tmp_path):
+    k = Kernel(tmp_path)
+    try:
+        k.run("import runlane as rl\nrl.log(loss=0.5)\nprint('one')", "cell-one")
+        k.run("rl.log(loss=0.25)", "cell-two")
+        got = {r["cell_id"]: r for r in k.runs()}
+        assert set(got) == {"cell-one", "cell-two"}
+        assert all(r["status"] == "finished" and r["notebook"] == k.notebook for r in got.values())
+    finally:
+        k.stop()
+
+
 def test_unknown_options_get_a_clear_message(job_kernel):
     out = job_kernel.run("%%runlane --bogus\nprint(1)\n", "cell-bad")
     assert "unrecognized arguments: --bogus" in text_of(out, "stderr")

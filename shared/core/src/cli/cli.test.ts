@@ -79,6 +79,9 @@ describe('runlane CLI', () => {
     const newer = await cli(['ls', '--dir', path.join(fixtures, 'store-v99')]);
     expect(newer.code).toBe(1);
     expect(newer.stderr).toMatch(/format version 99.*Upgrade Runlane/);
+    const serveNewer = await cli(['serve', '--dir', path.join(fixtures, 'store-v99')]);
+    expect(serveNewer.code).toBe(1); // and promptly: a daemon that cannot serve its store must not linger
+    expect(serveNewer.stderr).toMatch(/format version 99.*Upgrade Runlane/);
     expect((await cli(['ls', '--bogus'])).code).toBe(2);
     expect((await cli(['frobnicate'])).stderr).toMatch(/Unknown command "frobnicate"/);
     expect((await cli(['show'])).stderr).toMatch(/Missing the run id/);

@@ -1,5 +1,7 @@
 // The daemon as its own process, started by clients: one per user, restarted when it dies, gone when idle.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ import { StoreWriter } from '../store/index.js';
 import { DaemonClient } from './daemonClient.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
 
 let tmp: string;
 let runtime: string;
@@ -76,5 +79,63 @@ describe('daemon process', () => {
     await waitFor(() => !processIsAlive(pid), 10_000);
     expect(readRuntime(runtime)).toBeNull();
     expect(readFileSync(path.join(runtime, 'daemon.log'), 'utf8')).toContain(`Runlane daemon ${pid}`);
+  });
+
+  it('ignores a stale runtime file (its pid reused, its port closed) and a lock left by a dead client', async () => {
+    await StoreWriter.open(store);
+    mkdirSync(runtime, { recursive: true });
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    // A live process that is no daemon, as a pid reused after a reboot would be: only /health tells.
+    const reused = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const reusedGone = new Promise((resolve) => reused.once('exit', resolve));
+    try {
+      const stale = { port: closedPort, token: 'old', pid: reused.pid!, version: '0', started_at: 0 };
+      writeFileSync(path.join(runtime, 'daemon.json'), JSON.stringify(stale));
+      writeFileSync(path.join(runtime, 'daemon.lock'), String(spawnSync(process.execPath, ['-e', '0']).pid));
+      const client = await DaemonClient.connect({ runtimeDir: runtime, serveCommand, store, timeoutMs: 10_000 });
+      const info = readRuntime(runtime)!;
+      expect(info.pid).not.toBe(reused.pid);
+      expect((await client.health()).pid).toBe(info.pid);
+      expect(statSync(path.join(runtime, 'daemon.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      reused.kill('SIGKILL');
+      await reusedGone;
+    }
+  });
+
+  it('fails fast, with the reason from its log, when the daemon cannot start', async () => {
+    const began = Date.now();
+    const connecting = DaemonClient.connect({ runtimeDir: runtime, serveCommand, store: path.join(fixtures, 'store-v99'), timeoutMs: 30_000 });
+    await expect(connecting).rejects.toThrow(/could not start: The store at .* has format version 99.*Upgrade Runlane.*daemon\.log/);
+    expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
+  it('runs once when two `runlane serve` start at the same moment', async () => {
+    await StoreWriter.open(store);
+    const env = { ...process.env, RUNLANE_RUNTIME_DIR: runtime };
+    const servers = [0, 1].map(() => {
+      const child = spawn(process.execPath, [bin, 'serve', '--dir', store], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { child, exited, stderr: () => stderr };
+    });
+    try {
+      const neitherExits = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('both `serve` kept running')), 15_000).unref());
+      const first = await Promise.race([neitherExits, ...servers.map(async (s, i) => ({ i, code: await s.exited }))]);
+      expect(first.code).toBe(0);
+      expect(servers[first.i]!.stderr()).toMatch(/already running/);
+      const survivor = servers[1 - first.i]!;
+      const client = await DaemonClient.connect({ runtimeDir: runtime, start: false });
+      expect((await client.health()).pid).toBe(survivor.child.pid);
+    } finally {
+      for (const s of servers) s.child.kill('SIGKILL');
+      await Promise.all(servers.map((s) => s.exited));
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -112,6 +113,11 @@ describe('daemon HTTP API', () => {
     expect(v99.status).toBe(409);
     expect(JSON.parse(v99.body)).toMatchObject({ code: 'store_version', error: expect.stringMatching(/Upgrade Runlane/) });
     expect((await rawGet('/api/v1/runs?store=relative/path', { 'x-runlane-token': daemon.token })).status).toBe(400);
+    const typo = path.join(tmp, 'no-such-project', '.runlane');
+    const missing = await rawGet(`/api/v1/runs?store=${encodeURIComponent(typo)}`, { 'x-runlane-token': daemon.token });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body).error).toMatch(/No folder .*no-such-project for the store/);
+    expect(existsSync(path.dirname(typo))).toBe(false); // nothing was created for a mistyped path
   });
 
   it('downsamples a long series to about the requested points, keeping its spike', async () => {
@@ -181,6 +187,30 @@ describe('daemon live feed (SSE)', () => {
     }
     const steps = (await got).flatMap((e) => (e.type === 'metrics' ? e.steps : []));
     expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('announces a running run whose writer process died as crashed', async () => {
+    const writer = await StoreWriter.open(store);
+    const id = await writer.createRun({ name: 'doomed', experiment: 'e', kind: 'script' });
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      // The run's status now comes from the child, as if the child were the logging process.
+      const events = path.join(store, 'runs', id, 'events', `${child.pid}-deadbeef.jsonl`);
+      mkdirSync(path.dirname(events), { recursive: true });
+      const now = Date.now() / 1000 + 1;
+      writeFileSync(events, `${JSON.stringify({ t: now, type: 'hello', host: os.hostname(), pid: child.pid })}\n`);
+      appendFileSync(events, `${JSON.stringify({ t: now + 1, type: 'status', status: 'running' })}\n`);
+      await waitFor(async () => (await client.runs()).find((r) => r.id === id)?.status === 'running');
+      const crashed = collect(client, (evs) => evs.some((e) => e.type === 'run-updated' && e.run.id === id));
+      await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGKILL');
+      const update = (await crashed).find((e) => e.type === 'run-updated');
+      expect(update).toMatchObject({ run: { id, status: 'crashed' }, previous_status: 'running' });
+    } finally {
+      child.kill('SIGKILL');
+      await gone;
+    }
   });
 
   it('resumes with Last-Event-ID: exactly the missed events, then a reset for an unknown id', async () => {

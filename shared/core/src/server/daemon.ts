@@ -1,6 +1,7 @@
 // `runlane serve`: the one daemon per user and machine. Loopback only, a token on every request,
 // found by clients through the runtime file, exits after an idle period with no client.
 import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import { checkSlurm } from '../jobs/slurmWorkers.js';
 import { checkSsh, sshTarget } from '../jobs/sshWorkers.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
-import { checkStoreVersion } from '../store/index.js';
+import { checkStoreVersion, StoreError } from '../store/index.js';
 import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { EventHub } from './eventHub.js';
@@ -50,6 +51,17 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * Refuses a store this Runlane cannot read, and one whose parent folder is missing: watching a store
+ * creates its runs/ folder, and a mistyped path must not grow a tree of folders.
+ */
+async function checkStoreFolder(dir: string): Promise<void> {
+  if (!existsSync(path.dirname(dir))) {
+    throw new StoreError('not_found', `No folder ${path.dirname(dir)} for the store ${dir}; check the path, or create the folder first.`);
+  }
+  await checkStoreVersion(dir);
+}
+
 export class Daemon {
   readonly token: string;
   readonly hub = new EventHub();
@@ -80,7 +92,12 @@ export class Daemon {
       this.server!.once('error', reject);
       this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
-    await this.store(this.options.defaultStore); // fail fast on a store this Runlane cannot read
+    try {
+      await this.store(this.options.defaultStore); // fail fast on a store this Runlane cannot read
+    } catch (err) {
+      await this.close(); // nothing may keep a daemon that never announced itself alive
+      throw err;
+    }
     if (this.options.runtimeDir) {
       await writeRuntime(this.options.runtimeDir, { port: this.port, token: this.token, pid: process.pid, version: RUNLANE_VERSION, started_at: Date.now() / 1000 });
     }
@@ -112,7 +129,7 @@ export class Daemon {
     const abs = path.resolve(dir);
     let index = this.stores.get(abs);
     if (!index) {
-      index = checkStoreVersion(abs).then(async () => {
+      index = checkStoreFolder(abs).then(async () => {
         const opened = await StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event));
         await this.jobs.adopt(abs); // workers that outlived a previous daemon
         return opened;

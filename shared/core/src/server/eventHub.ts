@@ -16,6 +16,13 @@ interface Client {
 
 const KEEPALIVE_MS = 15_000;
 
+/**
+ * Bytes a client may leave unread before it is dropped. A stalled reader (a suspended laptop, a
+ * paused webview) would otherwise make the daemon buffer every event forever; dropped, it
+ * reconnects with its Last-Event-ID and gets the gap from the ring buffer, or a reset.
+ */
+const MAX_UNREAD_BYTES = 16 << 20;
+
 function storeOf(event: StoreEvent): string | null {
   return 'store' in event ? event.store : null;
 }
@@ -27,7 +34,10 @@ export class EventHub {
   private readonly clients = new Set<Client>();
   private readonly keepalive: NodeJS.Timeout;
 
-  constructor(private readonly capacity = 10_000) {
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly maxUnreadBytes = MAX_UNREAD_BYTES,
+  ) {
     this.keepalive = setInterval(() => this.broadcastComment('keepalive'), KEEPALIVE_MS);
     this.keepalive.unref();
   }
@@ -40,7 +50,13 @@ export class EventHub {
     const stored = { seq: ++this.seq, event };
     this.buffer.push(stored);
     if (this.buffer.length > this.capacity) this.buffer.shift();
-    for (const client of this.clients) this.send(client, stored);
+    for (const client of this.clients) {
+      this.send(client, stored);
+      if (client.res.writableLength > this.maxUnreadBytes) {
+        this.clients.delete(client);
+        client.res.destroy();
+      }
+    }
   }
 
   /** Starts an SSE stream: a hello, then the missed events (or a reset), then live events. */
@@ -54,8 +70,11 @@ export class EventHub {
     res.socket?.setNoDelay(true);
     const client: Client = { res, store };
     res.write(`retry: 1000\n`);
-    this.write(res, `${this.incarnation}:${this.seq}`, { type: 'hello', incarnation: this.incarnation });
     const replay = this.missedSince(lastEventId);
+    // The hello's id is where this stream resumes from: a client cut off during the replay must
+    // ask for the rest of it again, not for what comes after the newest event.
+    const resumeFrom = replay !== null && lastEventId ? lastEventId : `${this.incarnation}:${this.seq}`;
+    this.write(res, resumeFrom, { type: 'hello', incarnation: this.incarnation });
     if (replay === null) {
       this.write(res, `${this.incarnation}:${this.seq}`, { type: 'reset', reason: 'The event id is from another daemon start or too old; fetch the state again.' });
     } else {

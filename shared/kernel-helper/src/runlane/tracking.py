@@ -1,24 +1,28 @@
 """Runs and the buffered path from `log()` to disk.
 
-`Run.log` only appends tuples to a deque (thread-safe, about a hundred nanoseconds); one background
-thread per process encodes and appends them to the run's files every FLUSH_INTERVAL seconds, and
-once more at finish and at interpreter exit. A crash (kill -9) loses at most one interval.
+`Run.log` only appends tuples to a deque (thread-safe, well under a microsecond); the flusher thread
+(flusher.py) encodes and appends them to this process's own files every few milliseconds, and once
+more at finish and at interpreter exit.
 """
 import atexit
 import collections
+import operator
 import os
 import threading
 import time
 import traceback
 
-from .errors import RunlaneError
+from .errors import RunFinishedError, RunlaneError
+from .flusher import Flusher
 from .store.names import validate_metric_key
 from .store.writer import StoreWriter
 
-FLUSH_INTERVAL = 0.01  # seconds: live charts see a point within a few tens of ms (p95 target 50 ms)
-
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
 _writers_lock = threading.Lock()
+_flusher = Flusher()
+
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+_LIVE = ("queued", "running")
 
 
 def writer_for(store_dir):
@@ -31,31 +35,71 @@ def writer_for(store_dir):
 
 
 def _to_float(key, value):
+    """A metric value as a float: bool/int/float, numpy scalars, 0-d arrays and 0-d tensors."""
     if isinstance(value, (int, float)):  # bool is an int: True logs 1.0
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            pass
+    elif not isinstance(value, (str, bytes, bytearray)):  # "0.5" is text, not a number
+        try:
+            return float(value)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    raise TypeError(
+        "runlane.log(%s=...) got %s, which is not a number that fits a float; log numbers (int, float, "
+        "or a 0-d array/tensor) and put other values in runlane.params()." % (key, type(value).__name__)
+    )
+
+
+def _to_step(step):
     try:
-        return float(value)  # numpy scalars, 0-d arrays, 0-d torch tensors
-    except (TypeError, ValueError):
-        raise TypeError(
-            "runlane.log(%s=...) got %s, which is not a number; log numbers (int, float, or a "
-            "0-d array/tensor) and put other values in runlane.params()." % (key, type(value).__name__)
-        ) from None
+        step = operator.index(step)  # ints, numpy ints; never silently truncates 1.5
+    except TypeError:
+        if not (isinstance(step, float) and step.is_integer()):
+            raise TypeError("runlane.log(step=%r): a step is a whole number (0, 1, 2, ...)." % (step,)) from None
+        step = int(step)
+    if not _INT64[0] <= step <= _INT64[1]:
+        raise ValueError("runlane.log(step=%d): a step must fit in a signed 64-bit integer." % step)
+    return step
+
+
+class _AdoptOnFirstUse:
+    """Stands in for an inherited run's queues in a forked child: the child's first write re-binds
+    the run to a writer of the child's own (its own files), then goes through."""
+
+    def __init__(self, run, queue_name):
+        self._run = run
+        self._queue_name = queue_name
+
+    def append(self, item):
+        self._run._adopt_in_child()
+        getattr(self._run, self._queue_name).append(item)
+
+    def extend(self, items):
+        self._run._adopt_in_child()
+        getattr(self._run, self._queue_name).extend(items)
+
+    def __len__(self):
+        return 0
 
 
 class Run:
-    """A tracked run. Use `runlane.run(...)` or the `%%runlane` magic rather than creating it directly."""
+    """A tracked run. Use `runlane.run(...)`, the `%%runlane` magic or `runlane.log()` rather than
+    creating it directly. Attributes: `id`, `name`, `store_dir`."""
 
     def __init__(self, writer, run_id, name, attached=False):
         self.writer = writer
         self.id = run_id
         self.name = name
-        # Attached to a run another process owns (a job's worker, or rl.run(id=...)): its status is
-        # that process's to set, so finishing here only flushes.
+        # Attached to a run another live process owns (a job's worker, or rl.run(id=...) while the
+        # run is running elsewhere): its status is that process's to set, so finishing only flushes.
         self.attached = attached
         self.finished = False
-        self._pending = collections.deque()
-        self._logs = collections.deque()
-        self._keys = set()
+        self._pid = os.getpid()
+        self._pending = collections.deque()  # (key, step, time, value)
+        self._logs = collections.deque()  # (stream, text)
+        self._keys = set()  # keys already validated
         self._next_step = 0
         self._flush_lock = threading.Lock()
 
@@ -64,42 +108,49 @@ class Run:
         return self.writer.dir
 
     def log(self, metrics=None, step=None, **kwargs):
-        """Logs numbers at a step. Without `step`, each call takes the next step of this run
-        (0, 1, 2, ...); with `step`, later calls without one continue from step + 1."""
+        """Logs numbers at a step: `run.log(loss=0.3, acc=0.9)` or `run.log({"val/loss": 0.2}, step=10)`.
+
+        Steps are per run, W&B-style: a call without `step` takes the run's next step (0, 1, 2, ...),
+        one step for all its values; a call with `step` uses it, and later calls without one continue
+        from step + 1. Values are bool, int, float, numpy scalars or 0-d arrays/tensors; NaN and
+        +/-Inf are kept. The call only appends to a queue; a background thread writes it.
+        """
+        if self.finished:
+            raise RunFinishedError("Run %s has finished; log inside its `with runlane.run()` block, or start a "
+                                   "new run." % self.id)
         if metrics:
             kwargs.update(metrics)
-        if step is None:
-            step = self._next_step
-            self._next_step += 1
-        else:
-            step = int(step)
-            if step >= self._next_step:
-                self._next_step = step + 1
+        step = self._next_step if step is None else _to_step(step)
         now = time.time()
-        append = self._pending.append
         keys = self._keys
+        points = []  # all values of the call, or (on a bad one) none of them
         for key, value in kwargs.items():
             if key not in keys:
                 validate_metric_key(key)
                 keys.add(key)
             if type(value) is not float:
                 value = _to_float(key, value)
-            append((key, step, now, value))
+            points.append((key, step, now, value))
+        self._pending.extend(points)
+        if step >= self._next_step:
+            self._next_step = step + 1
 
     def params(self, params=None, **kwargs):
+        """Records hyperparameters (merged key by key with earlier ones)."""
         if params:
             kwargs = dict(params, **kwargs)
         if kwargs:
-            self.writer.set_params(self.id, kwargs)
+            self._own_writer().set_params(self.id, kwargs)
 
     def tags(self, *names, **values):
+        """Tags the run; a bare name is a tag with an empty value, a value of None removes a tag."""
         tags = {str(n): "" for n in names}
         tags.update(values)
         if tags:
-            self.writer.set_tags(self.id, tags)
+            self._own_writer().set_tags(self.id, tags)
 
     def rename(self, name):
-        self.writer.set_name(self.id, name)
+        self._own_writer().set_name(self.id, name)
         self.name = name
 
     def write_output(self, stream, data):
@@ -107,28 +158,30 @@ class Run:
         self._logs.append((stream, data))
 
     def flush(self):
+        """Writes what is buffered. The lock spans the writes so two flushes (the thread and
+        finish) never reorder records; log() never takes it."""
         with self._flush_lock:
-            pending = self._pending
+            pending, logs = self._pending, self._logs
             batch = [pending.popleft() for _ in range(len(pending))]
-            logs = self._logs
             chunks = [logs.popleft() for _ in range(len(logs))]
-        if batch:
-            by_key = {}
-            for key, step, t, value in batch:
-                by_key.setdefault(key, []).append((step, t, value))
-            for key, points in by_key.items():
-                self.writer.append_metric(self.id, key, points)
-        if chunks:
-            by_stream = {}
-            for stream, data in chunks:
-                by_stream.setdefault(stream, []).append(data)
-            for stream, parts in by_stream.items():
-                self.writer.append_log(self.id, stream, "".join(parts))
+            if batch:
+                by_key = {}
+                for key, step, t, value in batch:
+                    by_key.setdefault(key, []).append((step, t, value))
+                for key, points in by_key.items():
+                    self.writer.append_metric(self.id, key, points)
+            if chunks:
+                by_stream = {}
+                for stream, data in chunks:
+                    by_stream.setdefault(stream, []).append(data)
+                for stream, parts in by_stream.items():
+                    self.writer.append_log(self.id, stream, "".join(parts))
 
     def finish(self, status="finished", error=None):
         """Flushes everything and records the final status (finished, failed, interrupted...)."""
         if self.finished:
             return
+        self._own_writer()
         self.finished = True
         _flusher.forget(self)
         self.flush()
@@ -139,68 +192,90 @@ class Run:
     def __repr__(self):
         return "<runlane.Run %s %r>" % (self.id, self.name)
 
+    # -- after os.fork() ------------------------------------------------------------------------
+    def _inherited_by_fork(self):
+        """In a forked child: the parent flushes what it had queued; the child starts empty."""
+        self._pending = _AdoptOnFirstUse(self, "_pending")
+        self._logs = _AdoptOnFirstUse(self, "_logs")
+        self._flush_lock = threading.Lock()
 
-class _Flusher:
-    """The one background thread that writes every open run's buffers."""
+    def _own_writer(self):
+        if self._pid != os.getpid():
+            self._adopt_in_child()
+        return self.writer
 
-    def __init__(self):
-        self._runs = []
-        self._lock = threading.Lock()
-        self._thread = None
-        self._pid = None
-
-    def track(self, run):
-        with self._lock:
-            self._runs.append(run)
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._loop, name="runlane-flush", daemon=True)
-                self._thread.start()
-
-    def forget(self, run):
-        with self._lock:
-            if run in self._runs:
-                self._runs.remove(run)
-
-    def open_runs(self):
-        with self._lock:
-            return list(self._runs)
-
-    def flush_all(self):
-        for run in self.open_runs():
-            try:
-                run.flush()
-            except Exception:  # a full disk must not kill the thread that writes everything else
-                traceback.print_exc()
-
-    def _loop(self):
-        while True:
-            time.sleep(FLUSH_INTERVAL)
-            self.flush_all()
+    def _adopt_in_child(self):
+        """Re-binds a run inherited through fork to this process's own writer: a writer never
+        appends to another process's files, and the parent keeps the run's status."""
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        self.writer = writer_for(self.writer.dir)
+        self.attached = True
+        self._pending = collections.deque()
+        self._logs = collections.deque()
+        if not self.finished:
+            _flusher.track(self)
 
 
-_flusher = _Flusher()
+def _after_fork_in_child():
+    global _writers_lock
+    _writers_lock = threading.Lock()  # another thread may have held it at the fork
+    _writers.clear()
+    for run in _flusher.reset_after_fork():
+        run._inherited_by_fork()
 
 
-def start_run(store_dir, name, experiment, kind, run_id=None, **meta):
-    """Creates (or, with an existing run_id, attaches to) a run and marks it running."""
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _run_state(store_dir, run_id):
+    """(kind, status) of an existing run, as a reader sees it now; None when it has no meta.json."""
+    import json
+
+    from .store.reader import effective_status, fold_run_events
+
+    run_dir = os.path.join(store_dir, "runs", run_id)
+    try:
+        with open(os.path.join(run_dir, "meta.json"), "rb") as f:
+            meta = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        meta = {}
+    folded = fold_run_events(run_dir, lambda message: None)
+    return meta.get("kind"), effective_status(folded, meta)
+
+
+def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, **meta):
+    """Creates a run and marks it running. With the id of an existing run: attaches to it while
+    another process keeps it running (or it is a job), else resumes it (running again, and this
+    process sets its final status). Either way this process writes only files of its own.
+    `started_at`: when the work began, if before now (a cell that became a run at its threshold)."""
     writer = writer_for(store_dir)
-    if run_id is not None and os.path.exists(os.path.join(writer.dir, "runs", run_id, "meta.json")):
-        run = Run(writer, run_id, name, attached=True)  # another writer's run, our own files
-    else:
-        run_id = writer.create_run(name, experiment, kind, run_id=run_id, **meta)
+    state = _run_state(writer.dir, run_id) if run_id is not None else None
+    if state is not None and (state[0] == "job" or state[1] in _LIVE):
+        run = Run(writer, run_id, name, attached=True)
+    elif state is not None:
         run = Run(writer, run_id, name)
         writer.set_status(run_id, "running")
+    else:
+        run_id = writer.create_run(name, experiment, kind, run_id=run_id, created_at=started_at, **meta)
+        run = Run(writer, run_id, name)
+        writer.set_status(run_id, "running", t=started_at)
     _flusher.track(run)
     return run
 
 
 def status_from_exception(exc):
-    """(status, traceback text) for how a run ended."""
+    """(status, traceback text) for how a run ended: finished, interrupted (Ctrl-C), or failed."""
     if exc is None:
         return "finished", None
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", None
+    if isinstance(exc, SystemExit) and exc.code in (None, 0):
+        return "finished", None
     return "failed", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
@@ -210,5 +285,5 @@ def _finish_at_exit():
     for run in _flusher.open_runs():
         try:
             run.finish("finished")
-        except RunlaneError:
+        except (RunlaneError, OSError):
             pass

@@ -2,20 +2,25 @@
 // Summary values with `simple_value`, and rank-0 DT_FLOAT / DT_DOUBLE tensors whose plugin is
 // "scalars" (PyTorch's new_style, TF2). Images, histograms, graphs and the rest are skipped.
 import { ProtoReader, WIRE } from './protoReader.js';
+import { PluginDeclaration, type TagTable } from './tagTable.js';
 
 export type ScalarSink = (tag: string, step: number, wallTime: number, value: number) => void;
 
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
+const SCALARS_PLUGIN = Buffer.from('scalars');
 
-/** Decodes one Event record; calls `sink` once per scalar it holds. Throws on malformed protobuf. */
-// One reader per nesting level, reused for every event (decoding is synchronous, never re-entered).
+// One reader per nesting level, reused for every event: decoding is synchronous and never
+// re-entered, and allocating readers per event would cost more than the decoding.
 const EMPTY = Buffer.alloc(0);
 const eventReader = new ProtoReader(EMPTY, 0, 0);
 const summaryReader = new ProtoReader(EMPTY, 0, 0);
 const valueReader = new ProtoReader(EMPTY, 0, 0);
+const nestedReader = new ProtoReader(EMPTY, 0, 0);
+const innerReader = new ProtoReader(EMPTY, 0, 0);
 
-export function decodeEvent(buf: Buffer, start: number, end: number, sink: ScalarSink): void {
+/** Decodes one Event record; calls `sink` once per scalar it holds. Throws on malformed protobuf. */
+export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTable, sink: ScalarSink): void {
   const r = eventReader.reset(buf, start, end);
   let wallTime = 0;
   let step = 0;
@@ -30,27 +35,26 @@ export function decodeEvent(buf: Buffer, start: number, end: number, sink: Scala
     else if (field === 5 && wire === WIRE.bytes) {
       summaryEnd = r.bytes();
       summaryStart = r.start;
-    }
-    else r.skip(wire);
+    } else r.skip(wire);
   }
   if (summaryStart < 0) return;
   const s = summaryReader.reset(buf, summaryStart, summaryEnd);
   while (!s.done()) {
     const key = s.key();
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (field === 1 && wire === WIRE.bytes) {
-      const ve = s.bytes();
-      decodeValue(buf, s.start, ve, step, wallTime, sink);
-    } else s.skip(wire);
+    if (key === (1 << 3) + WIRE.bytes) {
+      const valueEnd = s.bytes();
+      decodeValue(buf, s.start, valueEnd, step, wallTime, tags, sink);
+    } else s.skip(key & 7);
   }
 }
 
-function decodeValue(buf: Buffer, start: number, end: number, step: number, wallTime: number, sink: ScalarSink): void {
+function decodeValue(buf: Buffer, start: number, end: number, step: number, wallTime: number, tags: TagTable, sink: ScalarSink): void {
   const r = valueReader.reset(buf, start, end);
-  let tag = '';
-  let simple: number | null = null;
-  let plugin: string | null = null;
+  let tagStart = -1;
+  let tagEnd = -1;
+  let simple = 0;
+  let hasSimple = false;
+  let declared: PluginDeclaration = PluginDeclaration.None;
   let tensorStart = -1;
   let tensorEnd = -1;
   while (!r.done()) {
@@ -58,107 +62,110 @@ function decodeValue(buf: Buffer, start: number, end: number, step: number, wall
     const field = key >>> 3;
     const wire = key & 7;
     if (field === 1 && wire === WIRE.bytes) {
-      const end = r.bytes();
-      tag = tagText(buf, r.start, end);
-    }
-    else if (field === 2 && wire === WIRE.fixed32) simple = r.float();
-    else if (field === 9 && wire === WIRE.bytes) {
-      const end = r.bytes();
-      plugin = pluginName(buf, r.start, end);
+      tagEnd = r.bytes();
+      tagStart = r.start;
+    } else if (field === 2 && wire === WIRE.fixed32) {
+      simple = r.float();
+      hasSimple = true;
+    } else if (field === 9 && wire === WIRE.bytes) {
+      const metadataEnd = r.bytes();
+      declared = pluginDeclaration(buf, r.start, metadataEnd);
     } else if (field === 8 && wire === WIRE.bytes) {
       tensorEnd = r.bytes();
       tensorStart = r.start;
-    }
-    else r.skip(wire);
+    } else r.skip(wire);
   }
-  if (simple !== null) sink(tag, step, wallTime, simple);
-  else if (tensorStart >= 0 && plugin === 'scalars') {
+  // The tag becomes text only for values that may be scalars (an image or a histogram never does).
+  if (hasSimple) {
+    sink(tagStart < 0 ? '' : tags.text(buf, tagStart, tagEnd), step, wallTime, simple);
+  } else if (tensorStart >= 0) {
+    const tag = tagStart < 0 ? '' : tags.text(buf, tagStart, tagEnd);
+    if (!tags.isScalarTensor(tag, declared)) return;
     const value = scalarTensor(buf, tensorStart, tensorEnd);
     if (value !== null) sink(tag, step, wallTime, value);
   }
 }
 
-// Tags repeat on every event: decoding each into a new string costs more than the rest of the
-// event, so the last few distinct tags are kept as bytes and compared in place.
-const tagCache: { bytes: Buffer; text: string }[] = [];
-const TAG_CACHE_SIZE = 32;
-
-function tagText(buf: Buffer, start: number, end: number): string {
-  const length = end - start;
-  for (const entry of tagCache) {
-    if (entry.bytes.length === length && buf.compare(entry.bytes, 0, length, start, end) === 0) return entry.text;
-  }
-  const text = buf.toString('utf8', start, end);
-  tagCache.unshift({ bytes: Buffer.from(buf.subarray(start, end)), text });
-  if (tagCache.length > TAG_CACHE_SIZE) tagCache.pop();
-  return text;
-}
-
-/** SummaryMetadata.plugin_data.plugin_name. */
-function pluginName(buf: Buffer, start: number, end: number): string | null {
-  const r = new ProtoReader(buf, start, end);
+/** SummaryMetadata.plugin_data.plugin_name, compared in place with "scalars". */
+function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDeclaration {
+  const r = nestedReader.reset(buf, start, end);
+  let declared: PluginDeclaration = PluginDeclaration.Other; // metadata without a plugin name is no scalar
   while (!r.done()) {
     const key = r.key();
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (field === 1 && wire === WIRE.bytes) {
-      const pe = r.bytes();
-      const p = new ProtoReader(buf, r.start, pe);
-      while (!p.done()) {
-        const key = p.key();
-        if (key === (1 << 3) + WIRE.bytes) return p.string();
-        p.skip(key & 7);
+    if (key !== (1 << 3) + WIRE.bytes) {
+      r.skip(key & 7);
+      continue;
+    }
+    const pluginDataEnd = r.bytes();
+    const p = innerReader.reset(buf, r.start, pluginDataEnd);
+    while (!p.done()) {
+      const inner = p.key();
+      if (inner !== (1 << 3) + WIRE.bytes) {
+        p.skip(inner & 7);
+        continue;
       }
-    } else r.skip(wire);
+      const nameEnd = p.bytes();
+      const isScalars = nameEnd - p.start === SCALARS_PLUGIN.length && buf.compare(SCALARS_PLUGIN, 0, SCALARS_PLUGIN.length, p.start, nameEnd) === 0;
+      declared = isScalars ? PluginDeclaration.Scalars : PluginDeclaration.Other;
+    }
   }
-  return null;
+  return declared;
 }
 
-/** The value of a rank-0 float or double TensorProto; null for anything else. */
+/** The value of a rank-0 DT_FLOAT or DT_DOUBLE TensorProto; null for any other tensor. */
 function scalarTensor(buf: Buffer, start: number, end: number): number | null {
-  const r = new ProtoReader(buf, start, end);
+  const r = nestedReader.reset(buf, start, end);
   let dtype = 0;
   let rank = 0;
-  let value: number | null = null;
+  let contentStart = -1;
+  let contentEnd = -1;
+  // Repeated float_val / double_val, packed or not: a rank-0 tensor holds one; the first is kept.
+  let floatVal: number | null = null;
+  let doubleVal: number | null = null;
   while (!r.done()) {
     const key = r.key();
     const field = key >>> 3;
     const wire = key & 7;
     if (field === 1 && wire === WIRE.varint) dtype = r.varint();
     else if (field === 2 && wire === WIRE.bytes) {
-      const end = r.bytes();
-      rank = shapeRank(buf, r.start, end);
+      const shapeEnd = r.bytes();
+      rank = shapeRank(buf, r.start, shapeEnd);
     } else if (field === 4 && wire === WIRE.bytes) {
-      const ce = r.bytes();
-      const cs = r.start;
-      if (ce - cs === 4) value = buf.readFloatLE(cs);
-      else if (ce - cs === 8) value = buf.readDoubleLE(cs);
-    } else if (field === 5 && wire === WIRE.fixed32) value = r.float();
-    else if (field === 5 && wire === WIRE.bytes) {
-      const fe = r.bytes();
-      if (fe - r.start >= 4) value = buf.readFloatLE(r.start);
-    } else if (field === 6 && wire === WIRE.fixed64) value = r.double();
-    else if (field === 6 && wire === WIRE.bytes) {
-      const de = r.bytes();
-      if (de - r.start >= 8) value = buf.readDoubleLE(r.start);
+      contentEnd = r.bytes();
+      contentStart = r.start;
+    } else if (field === 5 && wire === WIRE.fixed32) {
+      const v = r.float();
+      floatVal ??= v;
+    } else if (field === 5 && wire === WIRE.bytes) {
+      const packedEnd = r.bytes();
+      if (floatVal === null && packedEnd - r.start >= 4) floatVal = buf.readFloatLE(r.start);
+    } else if (field === 6 && wire === WIRE.fixed64) {
+      const v = r.double();
+      doubleVal ??= v;
+    } else if (field === 6 && wire === WIRE.bytes) {
+      const packedEnd = r.bytes();
+      if (doubleVal === null && packedEnd - r.start >= 8) doubleVal = buf.readDoubleLE(r.start);
     } else r.skip(wire);
   }
-  if (rank !== 0 || (dtype !== DT_FLOAT && dtype !== DT_DOUBLE)) return null;
-  return value;
+  if (rank !== 0) return null;
+  // tensor_content, when present, is the value as raw little-endian bytes of the dtype's width
+  // (TensorFlow's make_ndarray reads it before the typed lists).
+  const contentLength = contentEnd - contentStart;
+  if (dtype === DT_FLOAT) return contentStart >= 0 ? (contentLength === 4 ? buf.readFloatLE(contentStart) : null) : floatVal;
+  if (dtype === DT_DOUBLE) return contentStart >= 0 ? (contentLength === 8 ? buf.readDoubleLE(contentStart) : null) : doubleVal;
+  return null;
 }
 
-/** Number of dims of a TensorShapeProto (field 2, repeated). */
+/** Number of dims of a TensorShapeProto (dim = 2, repeated). */
 function shapeRank(buf: Buffer, start: number, end: number): number {
-  const r = new ProtoReader(buf, start, end);
+  const r = innerReader.reset(buf, start, end);
   let dims = 0;
   while (!r.done()) {
     const key = r.key();
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (field === 2 && wire === WIRE.bytes) {
+    if (key === (2 << 3) + WIRE.bytes) {
       r.bytes();
       dims++;
-    } else r.skip(wire);
+    } else r.skip(key & 7);
   }
   return dims;
 }

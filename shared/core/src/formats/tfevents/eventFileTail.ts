@@ -1,47 +1,78 @@
 // One event file read incrementally: a byte offset, and per call the scalars appended since.
 import { readFrom, type Warn } from '../../store/fileTail.js';
-import { decodeEvent } from './eventDecoder.js';
+import { decodeEvent, type ScalarSink } from './eventDecoder.js';
+import { TagTable } from './tagTable.js';
 import { readRecords } from './tfrecord.js';
 
-export interface ScalarPoint {
-  tag: string;
-  step: number;
-  time: number;
-  value: number;
+export interface EventFileTailOptions {
+  /** Tags shared by the files of one run (TensorBoard keeps a tag's plugin per run). */
+  tags?: TagTable;
+  /** Bytes read at a time, so memory stays bounded on huge files; a longer record is read whole. */
+  sliceBytes?: number;
+  maxRecordBytes?: number;
 }
 
-/** Larger files are read in slices, so memory stays bounded and progress is incremental. */
 const SLICE_BYTES = 64 << 20;
 
 export class EventFileTail {
   private offset = 0;
-  private corrupt = false;
+  private resyncing = false;
+  private lastError: string | null = null;
+  private readonly tags: TagTable;
+  private readonly sliceBytes: number;
 
   constructor(
     readonly file: string,
     private readonly warn: Warn,
-  ) {}
+    private readonly options: EventFileTailOptions = {},
+  ) {
+    this.tags = options.tags ?? new TagTable();
+    this.sliceBytes = options.sliceBytes ?? SLICE_BYTES;
+  }
 
   get bytesRead(): number {
     return this.offset;
   }
 
-  /** Calls `onScalar` for every scalar in the records appended since the last call. */
-  async read(onScalar: (tag: string, step: number, time: number, value: number) => void): Promise<void> {
-    while (!this.corrupt) {
-      const buf = await readFrom(this.file, this.offset, SLICE_BYTES);
-      if (!buf || buf.length === 0) break;
-      const decode = (start: number, end: number) => {
+  /** Calls `onScalar` for every scalar in the records appended since the last call. Never throws. */
+  async read(onScalar: ScalarSink): Promise<void> {
+    let want = this.sliceBytes;
+    for (;;) {
+      const buf = await this.readSlice(want);
+      if (!buf || buf.length === 0) return;
+      const decode = (start: number, end: number): void => {
         try {
-          decodeEvent(buf, start, end, onScalar);
+          decodeEvent(buf, start, end, this.tags, onScalar);
         } catch (err) {
           this.warn(`${this.file}: an event that is not valid protobuf was skipped (${(err as Error).message}).`);
         }
       };
-      const { consumed, corrupt } = readRecords(buf, decode, this.warn, this.file, this.offset);
-      this.offset += consumed;
-      this.corrupt = corrupt;
-      if (consumed === 0 || buf.length < SLICE_BYTES) break;
+      const framing = readRecords(buf, decode, this.warn, {
+        where: this.file,
+        baseOffset: this.offset,
+        resyncing: this.resyncing,
+        maxRecordBytes: this.options.maxRecordBytes,
+      });
+      this.offset += framing.consumed;
+      this.resyncing = framing.resyncing;
+      if (buf.length < want) return; // the end of the file
+      const progressed = framing.consumed > 0 || framing.pendingBytes > buf.length;
+      if (!progressed) return;
+      want = Math.max(this.sliceBytes, framing.pendingBytes);
+    }
+  }
+
+  /** Bytes from the offset on; null when the file is gone or unreadable (said once, retried next call). */
+  private async readSlice(maxBytes: number): Promise<Buffer | null> {
+    try {
+      const buf = await readFrom(this.file, this.offset, maxBytes);
+      this.lastError = null;
+      return buf;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.warn(`Could not read the event file ${this.file} (${message}); it is retried on the next refresh.`);
+      this.lastError = message;
+      return null;
     }
   }
 }

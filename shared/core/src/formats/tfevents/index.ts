@@ -1,4 +1,4 @@
 // TensorBoard event files (tfevents) read as Runlane runs.
 export { TensorBoardLogdir, RUNNING_WINDOW_S, type LogdirPoints } from './logdir.js';
 export { crc32c, maskedCrc32c } from './crc32c.js';
-export { EventFileTail } from './eventFileTail.js';
+export { EventFileTail, type EventFileTailOptions } from './eventFileTail.js';

@@ -1,50 +1,89 @@
 // TFRecord framing: uint64 LE length | uint32 LE masked CRC-32C of the 8 length bytes | data |
-// uint32 LE masked CRC-32C of data. Records are verified; a bad one is skipped with a warning and
-// a torn tail is left unread, so an incremental reader resumes once the writer completes it.
+// uint32 LE masked CRC-32C of data. Every record is verified. A record with a bad data checksum is
+// skipped (its header says where the next one starts); after a corrupt header, whose length cannot be
+// trusted, reading resumes at the next offset holding a valid header. A torn tail is left unread, so
+// an incremental reader resumes once the writer completes it. TensorBoard's own loader stops for good
+// at the first corrupt record; skipping it loses only that record.
 import { maskedCrc32c } from './crc32c.js';
 
-export interface FramingResult {
-  /** Whole, verified records found (given to onRecord as the data's [start, end) in the buffer). */
-  records: number;
-  /** Bytes consumed: everything up to the last whole record (a torn tail is not consumed). */
-  consumed: number;
-  /** A record header was corrupt: nothing after it can be framed, so the file is done. */
-  corrupt: boolean;
+const HEADER_BYTES = 12;
+const FOOTER_BYTES = 4;
+/** Records longer than this are skipped unread (scalar events are tens of bytes; this bounds memory). */
+export const MAX_RECORD_BYTES = 256 << 20;
+
+export interface FramingOptions {
+  /** Names the file in warnings. */
+  where: string;
+  /** Offset of buf[0] in the file, for warnings. */
+  baseOffset: number;
+  /** The previous call ended while looking for a valid header after a corrupt one. */
+  resyncing: boolean;
+  maxRecordBytes?: number;
 }
 
-const HEADER = 12;
-const FOOTER = 4;
-/** A length beyond this is a corrupt header, not a record (TensorBoard event records are small). */
-const MAX_RECORD = 1 << 30;
+export interface FramingResult {
+  /**
+   * Bytes done with: every whole record, and bytes skipped as corrupt; a torn tail is not consumed.
+   * Beyond buf.length when a record too long to read was skipped unread.
+   */
+  consumed: number;
+  /** Still looking for a valid header: pass it to the next call. */
+  resyncing: boolean;
+  /** Length of the whole record starting at `consumed` when it is torn, else 0. */
+  pendingBytes: number;
+}
 
+/** Calls `onRecord(start, end)` with the data of each verified record in buf. */
 export function readRecords(
   buf: Buffer,
   onRecord: (start: number, end: number) => void,
   warn: (message: string) => void,
-  where = 'event file',
-  baseOffset = 0,
+  options: FramingOptions,
 ): FramingResult {
-  let records = 0;
+  const { where, baseOffset } = options;
+  const maxRecord = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  let resyncing = options.resyncing;
   let at = 0;
-  while (at + HEADER <= buf.length) {
-    const lengthLo = buf.readUInt32LE(at);
-    const lengthHi = buf.readUInt32LE(at + 4);
-    if (buf.readUInt32LE(at + 8) !== maskedCrc32c(buf, at, at + 8) || lengthHi !== 0 || lengthLo > MAX_RECORD) {
-      // The length itself is corrupt, so where the next record starts is unknown: stop here and
-      // say so (TensorBoard's loader stops at such a record too).
-      warn(`${where}: the record header at byte ${baseOffset + at} is corrupt; the rest of the file was skipped.`);
-      return { records, consumed: at, corrupt: true };
+  while (at + HEADER_BYTES <= buf.length) {
+    if (resyncing || !hasValidHeader(buf, at)) {
+      if (!resyncing) {
+        warn(`${where}: the record header at byte ${baseOffset + at} is corrupt; the bytes up to the next valid record were skipped.`);
+        resyncing = true;
+        at++;
+      }
+      const next = findValidHeader(buf, at);
+      if (next < 0) {
+        // Every offset whose 12 header bytes are here was ruled out; the rest waits for more bytes.
+        return { consumed: Math.max(at, buf.length - HEADER_BYTES + 1), resyncing: true, pendingBytes: 0 };
+      }
+      warn(`${where}: reading resumed at the valid record at byte ${baseOffset + next}.`);
+      resyncing = false;
+      at = next;
     }
-    const end = at + HEADER + lengthLo + FOOTER;
-    if (end > buf.length) break; // torn tail: wait for the writer
-    const dataStart = at + HEADER;
-    const dataEnd = dataStart + lengthLo;
-    if (buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) {
-      records++;
-      onRecord(dataStart, dataEnd);
+    const length = buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 2 ** 32;
+    const whole = HEADER_BYTES + length + FOOTER_BYTES;
+    if (length > maxRecord) {
+      warn(`${where}: the record at byte ${baseOffset + at} holds ${length} bytes, more than a scalar event could; it was skipped unread.`);
+      at += whole;
+      continue;
     }
+    if (at + whole > buf.length) return { consumed: at, resyncing: false, pendingBytes: whole };
+    const dataStart = at + HEADER_BYTES;
+    const dataEnd = dataStart + length;
+    if (buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) onRecord(dataStart, dataEnd);
     else warn(`${where}: the record at byte ${baseOffset + at} has a bad checksum; it was skipped.`);
-    at = end;
+    at += whole;
   }
-  return { records, consumed: at, corrupt: false };
+  return { consumed: at, resyncing, pendingBytes: 0 };
+}
+
+function hasValidHeader(buf: Buffer, at: number): boolean {
+  return buf.readUInt32LE(at + 8) === maskedCrc32c(buf, at, at + 8);
+}
+
+/** The first offset from `from` whose 12 bytes are a header with a matching CRC; -1 if none. */
+function findValidHeader(buf: Buffer, from: number): number {
+  // A 32-bit CRC over the length makes a false match about one in four billion offsets.
+  for (let at = from; at + HEADER_BYTES <= buf.length; at++) if (hasValidHeader(buf, at)) return at;
+  return -1;
 }

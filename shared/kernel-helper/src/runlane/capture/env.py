@@ -1,38 +1,74 @@
 """The environment of a run: Python, the packages its imports resolve to, git, host and GPUs.
 Collected in a background thread (git and nvidia-smi take milliseconds to seconds)."""
+import atexit
 import os
 import platform
 import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
+import threading
+import time
+from importlib import metadata
 
-_distributions = None
+_distributions = None  # top-level module -> [distribution names], built once per process
 
 
-def _package_versions(modules):
-    """{distribution: version} for the modules, via importlib.metadata (3.10+: packages_distributions)."""
+def packages_distributions_fallback():
+    """What importlib.metadata.packages_distributions() (Python 3.10+) returns, for Python 3.9:
+    each distribution's top_level.txt, else the top-level names of the .py files it installed."""
+    mapping = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if not name:
+            continue
+        declared = (dist.read_text("top_level.txt") or "").split()
+        inferred = {f.parts[0] if len(f.parts) > 1 else f.stem for f in (dist.files or []) if f.suffix == ".py"}
+        for module in declared or inferred:
+            mapping.setdefault(module, []).append(name)
+    return mapping
+
+
+def _module_distributions():
     global _distributions
-    try:
-        from importlib import metadata
-    except ImportError:  # pragma: no cover - Python < 3.8
-        return {}
-    if _distributions is None and hasattr(metadata, "packages_distributions"):
+    if _distributions is None:
         try:
-            _distributions = metadata.packages_distributions()
+            if hasattr(metadata, "packages_distributions"):
+                _distributions = metadata.packages_distributions()
+            else:
+                _distributions = packages_distributions_fallback()
         except Exception:
             _distributions = {}
+    return _distributions
+
+
+def _is_stdlib(module):
+    names = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
+    if names is not None:
+        return module in names
+    if module in sys.builtin_module_names:
+        return True
+    loaded = sys.modules.get(module)
+    path = getattr(loaded, "__file__", None) or ""
+    stdlib = sysconfig.get_paths()["stdlib"]
+    return bool(path) and path.startswith(stdlib) and "site-packages" not in path
+
+
+def package_versions(modules):
+    """{distribution: version} for the distributions the modules resolve to; a module without
+    distribution metadata (copied onto the path) reports its `__version__` when it has one."""
+    distributions = _module_distributions()
     versions = {}
     for module in modules:
-        dists = (_distributions or {}).get(module) or []
+        dists = distributions.get(module) or []
         for dist in dists:
             try:
                 versions[dist] = metadata.version(dist)
             except Exception:
                 pass
-        if not dists:  # Python 3.9, or a module without distribution metadata
-            loaded = sys.modules.get(module)
-            version = getattr(loaded, "__version__", None)
+        if not dists and not _is_stdlib(module):
+            version = getattr(sys.modules.get(module), "__version__", None)
             if isinstance(version, str):
                 versions[module] = version
     return dict(sorted(versions.items()))
@@ -84,6 +120,7 @@ def gpus():
 
 
 def capture_env(modules, folder):
+    """The environment of a run whose code imports `modules`, for env.json."""
     return {
         "python": platform.python_version(),
         "python_executable": sys.executable,
@@ -91,8 +128,37 @@ def capture_env(modules, folder):
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "cwd": os.getcwd(),
-        "packages": _package_versions(modules),
+        "packages": package_versions(modules),
         "git": git_state(folder),
         "gpus": gpus(),
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
+
+
+EXIT_WAIT = 3.0  # seconds a process that is exiting waits for env.json still being captured
+_unfinished = []  # env threads that may still run
+_exit_hook = []
+
+
+def write_env_in_background(writer, run_id, modules, folder):
+    """env.json is written from a thread: git and nvidia-smi take milliseconds to seconds, and the
+    cell or script must not wait for them. A script that ends sooner waits for it at exit."""
+
+    def capture():
+        try:
+            writer.write_env(run_id, capture_env(modules, folder))
+        except Exception:
+            pass  # the environment is a nicety; it never breaks the user's code
+
+    thread = threading.Thread(target=capture, name="runlane-env", daemon=True)
+    if not _exit_hook:
+        _exit_hook.append(atexit.register(_wait_at_exit))
+    _unfinished[:] = [t for t in _unfinished if t.is_alive()] + [thread]
+    thread.start()
+    return thread
+
+
+def _wait_at_exit():
+    deadline = time.time() + EXIT_WAIT
+    for thread in _unfinished:
+        thread.join(max(0.0, deadline - time.time()))

@@ -9,19 +9,18 @@ import threading
 import time
 
 from .. import api, tracking
-from ..capture.env import capture_env
+from ..capture.env import write_env_in_background
 from ..capture.params import imported_modules, literal_assignments
 from ..store.discovery import find_store_dir
 from .context import CellContext, is_tagged
 from .tee import CaptureOutput
 
 MODES = ("off", "tagged", "all")
+DEFAULT_THRESHOLD = 10.0
 
 
 class PendingCellRun:
     """Stands in as the active run while a cell executes; the first use turns it into a real run."""
-
-    finished = False
 
     def __init__(self, tracker, context):
         self.tracker = tracker
@@ -32,36 +31,42 @@ class PendingCellRun:
         self.name = None
         self.experiment = None
         self.body = None  # the cell's Python source without the magic line, when known
+        self.finished = False  # the cell has ended: api.log() then looks for a run afresh
         self._lock = threading.Lock()
 
     def materialize(self):
-        """Creates the run on disk (once; thread-safe, the threshold timer may race the cell)."""
+        """Creates the run on disk (once; thread-safe, the threshold timer may race the cell). After
+        `rl.finish()` in the cell, the next use makes a new run of the same cell."""
         with self._lock:
-            if self.run is not None:
+            if self.run is not None and not self.run.finished:
                 return self.run
             ctx = self.context
-            shell = self.tracker.shell
+            # The cell's first run began with the cell, though it may be made later (at the
+            # threshold, at the first log); one after rl.finish() in the cell begins now.
+            started = self.started if self.run is None else time.time()
             self.run = tracking.start_run(
                 find_store_dir(ctx.folder),
-                self.name or "%s [%s]" % (ctx.notebook_stem or "cell", ctx.execution_count),
+                self.name or ctx.default_name,
                 self.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT,
                 "cell",
-                notebook=ctx.notebook,
-                cell_id=ctx.cell_id,
-                source=ctx.raw_cell,
-                execution_count=ctx.execution_count,
+                started_at=started,
+                **ctx.run_meta()
             )
             self.capture.attach(self.run)
-            python = self.body if self.body is not None else _python_source(shell, ctx.raw_cell)
+            python = self.body if self.body is not None else _python_source(self.tracker.shell, ctx.raw_cell)
             found = literal_assignments(python)
             if found:
                 self.run.params(found)
-            _capture_env_later(self.run, imported_modules(python), ctx.folder)
-            if api.active_run() is self:
+            write_env_in_background(self.run.writer, self.run.id, imported_modules(python), ctx.folder)
+            if api._active() is self:
                 api._set_active(self.run)
             return self.run
 
     # The API of a Run, materializing first.
+    @property
+    def id(self):
+        return self.materialize().id
+
     def log(self, metrics=None, step=None, **kwargs):
         self.materialize().log(metrics, step, **kwargs)
 
@@ -75,29 +80,25 @@ class PendingCellRun:
         if self.run is not None:
             self.run.finish(status, error=error)
 
+    def __repr__(self):
+        return "<runlane pending run of cell %s>" % self.context.cell_id
+
 
 def _python_source(shell, raw_cell):
+    """The cell as Python (magics turned into calls), so ast can read its assignments and imports."""
     try:
         return shell.transform_cell(raw_cell) if shell is not None else raw_cell
     except Exception:
         return raw_cell
 
 
-def _capture_env_later(run, modules, folder):
-    def capture():
-        try:
-            run.writer.write_env(run.id, capture_env(modules, folder))
-        except Exception:
-            pass  # the environment is a nicety; never let it break the user's cell
-
-    threading.Thread(target=capture, name="runlane-env", daemon=True).start()
-
-
 class CellTracker:
+    """Follows cell executions in one IPython shell and decides which become runs (`mode`)."""
+
     def __init__(self, shell):
         self.shell = shell
         self.mode = "off"
-        self.threshold = 10.0
+        self.threshold = DEFAULT_THRESHOLD
         self.current = None
         self._timer = None
 
@@ -106,23 +107,31 @@ class CellTracker:
         self.shell.events.register("post_run_cell", self.post_run_cell)
 
     def unregister(self):
+        self._end_current(None)
         for name, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
             try:
                 self.shell.events.unregister(name, callback)
             except ValueError:
                 pass
 
-    def pre_run_cell(self, info):
-        self._end_current(None)  # a cell that never reached post_run_cell (should not happen)
-        context = CellContext(self.shell, info)
+    def begin(self, context):
+        """A cell starts (or, info-less, was found running): its pending run becomes the active run."""
         pending = PendingCellRun(self, context)
         self.current = pending
         pending.capture.start()
         api._set_active(pending)
-        tagged = context.is_magic_cell or is_tagged(context.metadata)
-        if self.mode != "off" and tagged and not context.is_magic_cell:
+        return pending
+
+    def pre_run_cell(self, info):
+        self._end_current(None)  # a cell whose post_run_cell never came (a crash in another hook)
+        pending = self.begin(CellContext(self.shell, info))
+        context = pending.context
+        if context.is_magic_cell:
+            return  # the magic makes the run, with its --name and --experiment
+        if self.mode != "off" and is_tagged(context.metadata):
             pending.materialize()
-        elif self.mode == "all" and not context.is_magic_cell:
+        elif self.mode == "all":
+            # At the threshold the run is created while the cell still runs, so it shows live.
             self._timer = threading.Timer(self.threshold, pending.materialize)
             self._timer.daemon = True
             self._timer.start()
@@ -138,10 +147,23 @@ class CellTracker:
             self._timer.cancel()
             self._timer = None
         pending.capture.stop()
-        if api.active_run() in (pending, pending.run):
+        pending.finished = True
+        if api._active() in (pending, pending.run):
             api._set_active(None)
         if pending.run is None and self.mode == "all" and time.time() - pending.started >= self.threshold:
-            pending.materialize()
+            pending.materialize()  # the timer lost the race with the cell's end
         if pending.run is not None and not pending.run.finished:
             status, traceback_text = tracking.status_from_exception(error)
             pending.run.finish(status, error=traceback_text)
+
+
+def track_running_cell(shell):
+    """`rl.log()` (or `rl.run()`) in a kernel where `%load_ext runlane` was not run: loads the
+    extension and starts the pending run of the cell executing now, which post_run_cell ends."""
+    from .magic import load
+
+    manager = getattr(shell, "extension_manager", None)
+    if manager is not None and getattr(shell, "_runlane_tracker", None) is None:
+        manager.load_extension("runlane")  # as %load_ext would: %unload_ext and %reload_ext work
+    tracker = load(shell)
+    return tracker.current or tracker.begin(CellContext(shell, None))

@@ -1,17 +1,20 @@
-"""`%%runlane [--name N] [--experiment E]` and `%runlane auto|status`."""
+"""The magics: `%%runlane [--name N] [--experiment E]` runs the cell as a tracked run in this
+kernel (or, with --on TARGET, as a job); `%runlane auto all|tagged|off [--threshold S]`,
+`%runlane status` and `%runlane attach RUN`."""
 import argparse
 import ast
 import shlex
-import sys
 
 from .. import api
 from ..errors import RunlaneError
+from ..store.names import validate_experiment, validate_run_name
+from ..tracking import status_from_exception
 from .cell_runs import MODES, CellTracker, PendingCellRun
 from .context import CellContext
 
 
 class UsageError(RunlaneError):
-    pass
+    """A magic line that cannot be parsed; the message ends with the usage."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _cell_parser():
     parser = _Parser(prog="%%runlane", add_help=False,
-                     description="Run the cell as a tracked Runlane run in this kernel.")
+                     description="Run the cell as a tracked Runlane run in this kernel, or as a job with --on.")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help; the cell does not run")
     parser.add_argument("--name", help="the run's name (default: notebook and execution count)")
     parser.add_argument("--experiment", help="the experiment (default: the notebook's name)")
     parser.add_argument("--on", dest="target", help="run the cell as a job on this target (see `runlane targets`)")
@@ -33,15 +37,26 @@ def _cell_parser():
 
 
 def _line_parser():
-    parser = _Parser(prog="%runlane", add_help=False)
-    sub = parser.add_subparsers(dest="command")
-    auto = sub.add_parser("auto", add_help=False, help="automatic tracking of cells")
+    parser = _Parser(prog="%runlane", add_help=False,
+                     description="Automatic tracking of cells, the tracking status, or following a job.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    auto = sub.add_parser("auto", add_help=False, help="automatic tracking of cells: all, tagged or off")
     auto.add_argument("mode", choices=MODES)
-    auto.add_argument("--threshold", type=float, help="seconds after which a cell becomes a run (default 10)")
+    auto.add_argument("--threshold", type=_seconds, help="seconds after which a cell becomes a run (default 10)")
     sub.add_parser("status", add_help=False, help="the tracking mode, the store and the active run")
     attach = sub.add_parser("attach", add_help=False, help="follow a running job's output in this cell")
     attach.add_argument("run_id")
     return parser
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("the threshold is a number of seconds above 0, e.g. --threshold 30")
+    return value
 
 
 def _run_body(shell, body, cell_name):
@@ -57,6 +72,13 @@ def _run_body(shell, body, cell_name):
         shell.displayhook(value)
 
 
+def _usage_error(message):
+    """IPython's UsageError: shown as one red line without a traceback, and it stops "Run All"."""
+    from IPython.core.error import UsageError as IPythonUsageError
+
+    return IPythonUsageError("runlane: %s" % message)
+
+
 class RunlaneMagics:
     def __init__(self, shell, tracker):
         self.shell = shell
@@ -67,19 +89,25 @@ class RunlaneMagics:
         try:
             args = _cell_parser().parse_args(shlex.split(line))
         except (UsageError, ValueError) as err:
-            print("runlane: %s" % err, file=sys.stderr)
+            raise _usage_error(err) from None
+        if args.help:
+            print(_cell_parser().format_help())
             return None
         if args.target:
             return self._job_cell(args, cell)
         if args.workers != 1 or args.gpus or args.with_vars or args.detach:
-            print("runlane: --workers, --gpus, --with and --detach go with --on TARGET (a job); without --on the "
-                  "cell runs here in the kernel.", file=sys.stderr)
-            return None
+            raise _usage_error("--workers, --gpus, --with and --detach go with --on TARGET (a job); without --on "
+                               "the cell runs here in the kernel.")
+        try:  # a bad --name or --experiment fails here, before the cell runs
+            name = validate_run_name(args.name) if args.name is not None else None
+            experiment = validate_experiment(args.experiment) if args.experiment is not None else None
+        except RunlaneError as err:
+            raise _usage_error(err) from None
         pending = self.tracker.current
         if not isinstance(pending, PendingCellRun):  # called outside a cell execution (tests, %run)
             pending = PendingCellRun(self.tracker, CellContext(self.shell, None))
             pending.context.raw_cell = "%%%%runlane %s\n%s" % (line, cell)
-        pending.name, pending.experiment = args.name, args.experiment
+        pending.name, pending.experiment = name, experiment
         body = self.shell.transform_cell(cell)
         pending.body = body
         run = pending.materialize()
@@ -87,13 +115,11 @@ class RunlaneMagics:
         try:
             _run_body(self.shell, body, self.shell.compile.cache(body) if hasattr(self.shell, "compile") else "<cell>")
         except BaseException as exc:
-            from ..tracking import status_from_exception
-
             status, error = status_from_exception(exc)
             run.finish(status, error=error)
-            raise
+            raise  # shown in the cell as usual
         finally:
-            if api.active_run() is run:
+            if api._active() is run:
                 api._set_active(None)
         run.finish("finished")
         return None
@@ -108,8 +134,9 @@ class RunlaneMagics:
         if isinstance(pending, PendingCellRun):
             self.tracker.current = None  # the job's run is the run: no in-kernel run for this cell
             pending.capture.stop()
+            pending.finished = True
             api._set_active(None)
-        name = args.name or "%s [%s]" % (ctx.notebook_stem or "cell", ctx.execution_count)
+        name = args.name or ctx.default_name
         return run_job_cell(self.shell, args, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
                             name, args.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT)
 
@@ -117,14 +144,12 @@ class RunlaneMagics:
         try:
             args = _line_parser().parse_args(shlex.split(line))
         except (UsageError, ValueError) as err:
-            print("runlane: %s" % err, file=sys.stderr)
-            return
+            raise _usage_error(err) from None
         if args.command == "auto":
             self.tracker.mode = args.mode
             if args.threshold is not None:
                 self.tracker.threshold = args.threshold
-            print("Runlane automatic tracking: %s%s" % (
-                args.mode, " (cells over %g s or that log metrics)" % self.tracker.threshold if args.mode == "all" else ""))
+            print("Runlane automatic tracking: %s: %s." % (args.mode, _mode_meaning(args.mode, self.tracker.threshold)))
         elif args.command == "attach":
             from ..store.discovery import find_store_dir
             from .job_cell import attach
@@ -133,8 +158,20 @@ class RunlaneMagics:
         else:
             from ..store.discovery import find_store_dir
 
-            print("Runlane automatic tracking: %s (threshold %g s)" % (self.tracker.mode, self.tracker.threshold))
-            print("Store: %s" % find_store_dir(CellContext(self.shell, None).folder))
+            context = CellContext(self.shell, None)
+            mode = self.tracker.mode
+            print("Runlane automatic tracking: %s: %s." % (mode, _mode_meaning(mode, self.tracker.threshold)))
+            print("Store: %s" % find_store_dir(context.folder))
+            print("Notebook: %s" % (context.notebook or "unknown (no JPY_SESSION_NAME or __vsc_ipynb_file__)"))
+
+
+def _mode_meaning(mode, threshold):
+    always = "%%runlane cells and cells that call runlane.log()"
+    if mode == "all":
+        return "every cell that runs longer than %g s becomes a run, and %s" % (threshold, always)
+    if mode == "tagged":
+        return 'cells tagged "runlane" or "experiment" become runs, and %s' % always
+    return "only %s become runs" % always
 
 
 def load(shell):

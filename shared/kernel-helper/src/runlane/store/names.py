@@ -1,4 +1,5 @@
 """Validation of every name before it touches a path (docs/store-format.md "Names")."""
+import json
 import re
 
 from ..errors import InvalidNameError
@@ -13,8 +14,6 @@ MAX_KEY_FILE_BYTES = 255  # NAME_MAX of common filesystems
 
 def _bad(what, name, rule):
     shown = name if len(name) <= 60 else name[:60] + "…"
-    import json
-
     raise InvalidNameError("Invalid %s %s: %s" % (what, json.dumps(shown, ensure_ascii=False), rule))
 
 

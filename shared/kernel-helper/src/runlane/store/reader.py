@@ -9,7 +9,7 @@ import sys
 
 from ..errors import RunNotFoundError
 from .atomic import is_temp_file
-from .codec import METRIC_HEADER, RECORD_SIZE, decode_records, float_json
+from .codec import METRIC_HEADER, decode_records, float_json
 from .names import decode_key_file, validate_run_id, validate_stream, validate_writer_id
 from .version import check_store_version
 

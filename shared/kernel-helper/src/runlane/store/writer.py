@@ -35,6 +35,11 @@ def _json_line(obj):
     return (json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+# Open append handles kept per writer; past this the oldest is closed (a run logging thousands of
+# keys must not run the process out of file descriptors).
+MAX_OPEN_FILES = 128
+
+
 class StoreWriter:
     """One per store per process. Thread-safe: appends are serialised by a lock."""
 
@@ -51,7 +56,7 @@ class StoreWriter:
         return os.path.join(self.dir, "runs", validate_run_id(run_id))
 
     def create_run(self, name, experiment, kind, run_id=None, notebook=None, cell_id=None, source=None,
-                   execution_count=None):
+                   execution_count=None, created_at=None):
         validate_run_name(name)
         validate_experiment(experiment)
         run_id = validate_run_id(run_id) if run_id is not None else new_run_id()
@@ -63,7 +68,7 @@ class StoreWriter:
             "id": run_id,
             "name": name,
             "experiment": experiment,
-            "created_at": time.time(),
+            "created_at": time.time() if created_at is None else created_at,
             "kind": kind,
             "writer": self.writer_id,
             "host": self.host,
@@ -95,8 +100,10 @@ class StoreWriter:
             path = os.path.join(self.run_dir(run_id), "events", self.writer_id + ".jsonl")
             self._append(path, b"".join(lines))
 
-    def set_status(self, run_id, status, error=None, exit_code=None):
+    def set_status(self, run_id, status, error=None, exit_code=None, t=None):
         event = {"type": "status", "status": status}
+        if t is not None:
+            event["t"] = t
         if error is not None:
             event["error"] = error
         if exit_code is not None:
@@ -140,12 +147,26 @@ class StoreWriter:
                 self._files.pop(path).close()
 
     def _append(self, path, data, header=None):
+        """Appends with one unbuffered write per call (the caller holds the lock)."""
         handle = self._files.get(path)
         if handle is None:
+            if len(self._files) >= MAX_OPEN_FILES:
+                self._files.pop(next(iter(self._files))).close()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             handle = open(path, "ab", buffering=0)
             if header is not None and handle.tell() == 0:
-                handle.write(header)
+                _write_all(handle, header)
             self._files[path] = handle
-        handle.write(data)
+        _write_all(handle, data)
+
+
+def _write_all(handle, data):
+    """An unbuffered write may be short (a signal, a nearly full disk); a record cut in two followed
+    by more records would shift every later record, so the rest is written before anything else."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError("Runlane could not append to %s (nothing was written); check the disk." % handle.name)
+        view = view[written:]
 

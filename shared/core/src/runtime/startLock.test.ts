@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readRuntime, runtimeDir, writeRuntime } from './runtimeFile.js';
+import { tryLock } from './startLock.js';
+
+let tmp: string;
+let lock: string;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lock-'));
+  lock = path.join(tmp, 'daemon.lock');
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+describe('start lock', () => {
+  it('is exclusive while its holder lives, and free again once released', () => {
+    const release = tryLock(lock);
+    expect(release).not.toBeNull();
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    expect(tryLock(lock)).toBeNull();
+    release!();
+    expect(existsSync(lock)).toBe(false);
+    expect(tryLock(lock)).not.toBeNull();
+  });
+
+  it('is taken over from a holder that died, or that has held it longer than any start takes', () => {
+    writeFileSync(lock, String(deadPid()));
+    expect(tryLock(lock)).not.toBeNull();
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+
+    writeFileSync(lock, '1'); // a live pid (init), as after a reboot reused it
+    expect(tryLock(lock)).toBeNull();
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(lock, old, old);
+    expect(tryLock(lock)).not.toBeNull();
+  });
+
+  it('is not removed by a release once another process has taken it over', () => {
+    const release = tryLock(lock)!;
+    writeFileSync(lock, '1'); // taken over meanwhile
+    release();
+    expect(readFileSync(lock, 'utf8')).toBe('1');
+  });
+});
+
+describe('runtime file', () => {
+  it('lives in RUNLANE_RUNTIME_DIR, else XDG_RUNTIME_DIR/runlane, else ~/.cache/runlane', () => {
+    expect(runtimeDir({ RUNLANE_RUNTIME_DIR: '/r', XDG_RUNTIME_DIR: '/x' })).toBe('/r');
+    expect(runtimeDir({ XDG_RUNTIME_DIR: '/x' })).toBe('/x/runlane');
+    expect(runtimeDir({})).toBe(path.join(os.homedir(), '.cache', 'runlane'));
+  });
+
+  it('is written atomically for the user only, and a half-written one reads as no daemon', async () => {
+    const dir = path.join(tmp, 'runtime');
+    await writeRuntime(dir, { port: 1, token: 't', pid: 2, version: 'v', started_at: 3 });
+    expect(statSync(path.join(dir, 'daemon.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readRuntime(dir)).toMatchObject({ port: 1, token: 't', pid: 2 });
+    writeFileSync(path.join(dir, 'daemon.json'), '{"port": 1, "tok');
+    expect(readRuntime(dir)).toBeNull();
+  });
+});

@@ -1,0 +1,85 @@
+// An exclusive lock file (created with open 'wx') that keeps two processes from starting a daemon
+// at the same moment. Clients take one before spawning `runlane serve`, and `serve` takes its own
+// before it checks for a running daemon, since not every client (the Python helper) takes a lock.
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { processIsAlive } from '../processAlive.js';
+
+/** A start never holds its lock this long; an older lock was left by a process whose pid was reused. */
+const MAX_HOLD_MS = 30_000;
+
+export type ReleaseLock = () => void;
+
+/** Takes the lock, or returns null while another live process holds it. A stale lock is taken over. */
+export function tryLock(file: string, maxHoldMs = MAX_HOLD_MS): ReleaseLock | null {
+  const release = create(file);
+  if (release) return release;
+  if (!isStale(file, maxHoldMs)) return null;
+  // Move the stale lock aside before taking it: of two processes that both judged it stale, only
+  // one rename succeeds, so they cannot both delete it and both take the lock.
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return null; // another process took it over first
+  }
+  if (!isStale(aside, maxHoldMs)) {
+    // Between our check and the rename, another process had already replaced it with a fresh lock.
+    try {
+      renameSync(aside, file);
+    } catch {
+      // it is theirs to recreate; at worst two daemons start, and the spare one exits when idle
+    }
+    return null;
+  }
+  unlinkQuiet(aside);
+  return create(file);
+}
+
+function create(file: string): ReleaseLock | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw err;
+  }
+  try {
+    writeSync(fd, String(process.pid));
+  } finally {
+    closeSync(fd);
+  }
+  // Remove it only while it is still ours: a process that judged it stale may have replaced it.
+  return () => {
+    if (holderOf(file) === process.pid) unlinkQuiet(file);
+  };
+}
+
+function holderOf(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isStale(file: string, maxHoldMs: number): boolean {
+  let ageMs: number;
+  try {
+    ageMs = Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return false; // gone: the holder released it, so the next try can simply create it
+  }
+  const pid = holderOf(file);
+  // A pid is written right after the file is created; an empty lock is only stale once it is old.
+  if (pid === null) return ageMs > 1_000;
+  return !processIsAlive(pid) || ageMs > maxHoldMs;
+}
+
+function unlinkQuiet(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
