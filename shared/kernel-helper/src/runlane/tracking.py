@@ -232,18 +232,15 @@ if hasattr(os, "register_at_fork"):
 
 def _run_state(store_dir, run_id):
     """(kind, status) of an existing run, as a reader sees it now; None when it has no meta.json."""
-    import json
-
-    from .store.reader import effective_status, fold_run_events
+    from .store.reader import effective_status, fold_run_events, read_meta
 
     run_dir = os.path.join(store_dir, "runs", run_id)
     try:
-        with open(os.path.join(run_dir, "meta.json"), "rb") as f:
-            meta = json.loads(f.read().decode("utf-8"))
-    except FileNotFoundError:
-        return None
+        meta = read_meta(run_dir)
     except ValueError:
         meta = {}
+    if meta is None:
+        return None
     folded = fold_run_events(run_dir, lambda message: None)
     return meta.get("kind"), effective_status(folded, meta)
 

@@ -85,6 +85,15 @@ def fold_events(ordered):
     return run
 
 
+def read_meta(run_dir):
+    """A run's meta.json, or None while it is being created; ValueError when it is not valid JSON."""
+    try:
+        with open(os.path.join(run_dir, "meta.json"), "rb") as f:
+            return json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return None
+
+
 def fold_run_events(run_dir, warn=_warn):
     """The folded events of every writer of one run (status, params, tags, name...)."""
     ordered = []
@@ -190,12 +199,11 @@ class StoreReader:
         """The run's summary dict, or None while it is being created (no meta.json yet)."""
         run_dir = os.path.join(self.dir, "runs", validate_run_id(run_id))
         try:
-            with open(os.path.join(run_dir, "meta.json"), "rb") as f:
-                meta = json.loads(f.read().decode("utf-8"))
-        except FileNotFoundError:
-            return None
+            meta = read_meta(run_dir)
         except ValueError:
             self.warn("%s/meta.json is not valid JSON; the run was skipped." % run_dir)
+            return None
+        if meta is None:
             return None
         folded = fold_run_events(run_dir, self.warn)
         summaries = {}
