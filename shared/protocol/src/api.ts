@@ -15,6 +15,15 @@
 //   GET  /api/v1/runs/:id/logs/:writer/:stream?offset&length
 //                                                        -> raw bytes (application/octet-stream),
 //                                                           header X-Runlane-Log-Size = current size
+//   PATCH /api/v1/runs/:id  body RunPatch                -> RunSummary (rename, tag: events by the daemon)
+//   DELETE /api/v1/runs/:id                              -> { ok: true } (the folder moves to <store>/trash/;
+//                                                           409 while a job still runs)
+//   GET  /api/v1/runs/:id/artifacts                      -> ArtifactInfo[]
+//   GET  /api/v1/runs/:id/artifacts/<path>               -> raw bytes (path segments URL-encoded)
+//   POST /api/v1/runs/:id/rerun  body RerunRequest       -> JobCreated (job runs only)
+//   GET  /api/v1/targets                                 -> TargetInfo[]
+//   POST /api/v1/jobs  body JobSpec                      -> JobCreated
+//   POST /api/v1/jobs/:id/cancel                         -> { ok: true }
 //   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)
 //                                                        -> StoreEvent messages
 
@@ -36,10 +45,29 @@ export interface Health {
   clients: number;
 }
 
+/** What PATCH /runs/:id changes; absent fields stay as they are, a `null` tag value removes the tag. */
+export interface RunPatch {
+  name?: string;
+  tags?: Record<string, string | null>;
+}
+
+/** A file under a run's `artifacts/` folder; `path` uses `/` and is relative to that folder. */
+export interface ArtifactInfo {
+  path: string;
+  size: number;
+  /** Modification time, Unix seconds. */
+  mtime: number;
+}
+
+/** Re-runs a job with the same spec; `params` override the cell's top-level literal assignments. */
+export interface RerunRequest {
+  params?: Record<string, unknown>;
+}
+
 export interface ApiError {
   error: string;
-  /** Machine-readable reason: bad_request, unauthorized, not_found, store_version, internal. */
-  code: 'bad_request' | 'unauthorized' | 'not_found' | 'store_version' | 'internal';
+  /** Machine-readable reason: bad_request, unauthorized, not_found, conflict, store_version, internal. */
+  code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal';
 }
 
 /** The runtime file through which clients find the one daemon (mode 0600). */

@@ -8,5 +8,5 @@ export { percentileRange } from './charts/outliers.js';
 export { assignRunColors, RUN_PALETTE } from './charts/runColors.js';
 export { cardToCsv } from './charts/csv.js';
 export { DEFAULT_SETTINGS, type ChartSettings, type CardData, type RunSeries, type ChartTheme, type XAxisMode } from './charts/chartTypes.js';
-export { runKey, type HostBridge, type RunRef, type SourcedRun, type SeriesRequest } from './hostBridge.js';
+export { runKey, type ChartsBridge, type HostBridge, type RunRef, type SourcedRun, type SeriesRequest } from './hostBridge.js';
 export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';

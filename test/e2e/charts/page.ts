@@ -1,6 +1,6 @@
 // The charts test page: the shared UI mounted as an editor would mount it, over the daemon's HTTP
 // API (proxied by the harness on this origin). Sources come from the query string.
-import { ChartsPanel, HttpHostBridge, type HostBridge, type HttpSource } from '@runlane/ui';
+import { ChartsPanel, HttpHostBridge, type ChartsBridge, type HttpSource } from '@runlane/ui';
 
 const params = new URLSearchParams(location.search);
 const sources: HttpSource[] = [
@@ -13,7 +13,7 @@ document.body.style.background = dark ? '#0d1117' : '#ffffff';
 // Timing for the rendering benchmark: when the last series answer arrived.
 const timing = { lastSeriesAt: 0 };
 const http = new HttpHostBridge('', sources);
-const bridge: HostBridge = {
+const bridge: ChartsBridge = {
   listRuns: () => http.listRuns(),
   subscribe: (onEvent) => http.subscribe(onEvent),
   getSeries: async (...args) => {

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   API_PREFIX,
   LOG_SIZE_HEADER,
+  type ArtifactInfo,
   type ExperimentSummary,
   type Health,
   type JobCreated,
@@ -12,6 +13,7 @@ import {
   type TargetInfo,
   type MetricSeries,
   type RunDetail,
+  type RunPatch,
   type RunQuery,
   type RunSummary,
   type RuntimeInfo,
@@ -22,6 +24,7 @@ import { findOrStart, type ConnectOptions } from './daemonLauncher.js';
 import { SseParser } from './sseParser.js';
 
 export { DaemonError } from './daemonHttp.js';
+type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type { ConnectOptions } from './daemonLauncher.js';
 
 export interface EventsOptions {
@@ -53,8 +56,8 @@ export class DaemonClient {
     return new DaemonClient(await findOrStart(options), options, options.store);
   }
 
-  async request<T>(route: string, query: Record<string, string | number | undefined> = {}, payload?: unknown): Promise<T> {
-    const res = await this.send(route, query, {}, payload);
+  async request<T>(route: string, query: Record<string, string | number | undefined> = {}, payload?: unknown, method?: HttpMethod): Promise<T> {
+    const res = await this.send(route, query, {}, payload, method);
     if (res.statusCode !== 200) throw await errorOf(res);
     return JSON.parse((await readBody(res)).toString('utf8')) as T;
   }
@@ -101,6 +104,32 @@ export class DaemonClient {
     if (res.statusCode !== 200) throw await errorOf(res);
     const bytes = await readBody(res);
     return { bytes, size: Number(res.headers[LOG_SIZE_HEADER] ?? bytes.length) };
+  }
+
+  /** Renames and tags a run (a `null` tag value removes the tag). */
+  updateRun(id: string, patch: RunPatch): Promise<RunSummary> {
+    return this.request(`/runs/${encodeURIComponent(id)}`, {}, patch, 'PATCH');
+  }
+
+  /** Moves the run to the store's trash folder; refused while a job still runs. */
+  async deleteRun(id: string): Promise<void> {
+    await this.request(`/runs/${encodeURIComponent(id)}`, {}, undefined, 'DELETE');
+  }
+
+  artifacts(id: string): Promise<ArtifactInfo[]> {
+    return this.request(`/runs/${encodeURIComponent(id)}/artifacts`);
+  }
+
+  async artifact(id: string, relPath: string): Promise<Buffer> {
+    const encoded = relPath.split('/').map(encodeURIComponent).join('/');
+    const res = await this.send(`/runs/${encodeURIComponent(id)}/artifacts/${encoded}`, {});
+    if (res.statusCode !== 200) throw await errorOf(res);
+    return readBody(res);
+  }
+
+  /** Submits a job again with its recorded spec; `params` override the cell's assignments. */
+  rerun(id: string, params?: Record<string, unknown>): Promise<JobCreated> {
+    return this.request(`/runs/${encodeURIComponent(id)}/rerun`, {}, params ? { params } : {});
   }
 
   /**
@@ -160,7 +189,7 @@ export class DaemonClient {
    * Every request of this client goes through here. A daemon that went away (idle exit, crash) is
    * found or started again once, so a long-lived client never sees a stale port.
    */
-  private async send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}, body?: unknown): Promise<IncomingMessage> {
+  private async send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}, body?: unknown, method?: HttpMethod): Promise<IncomingMessage> {
     const params = new URLSearchParams();
     if (this.options.logdir) params.set('logdir', path.resolve(this.options.logdir));
     else if (this.store) params.set('store', path.resolve(this.store));
@@ -168,11 +197,11 @@ export class DaemonClient {
     const qs = params.toString();
     const pathAndQuery = `${API_PREFIX}${route}${qs ? `?${qs}` : ''}`;
     try {
-      return await send(this.info, pathAndQuery, headers, body);
+      return await send(this.info, pathAndQuery, headers, body, undefined, method);
     } catch (err) {
       if (!isUnreachable(err)) throw err;
       this.info = await findOrStart(this.options);
-      return send(this.info, pathAndQuery, headers, body);
+      return send(this.info, pathAndQuery, headers, body, undefined, method);
     }
   }
 }

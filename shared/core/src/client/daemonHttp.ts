@@ -20,6 +20,7 @@ export function send(
   headers: Record<string, string> = {},
   body?: unknown,
   signal?: AbortSignal,
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE',
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -28,7 +29,7 @@ export function send(
         host: '127.0.0.1',
         port: info.port,
         path: pathAndQuery,
-        method: payload ? 'POST' : 'GET',
+        method: method ?? (payload ? 'POST' : 'GET'),
         signal,
         // No pooled keep-alive sockets: after a daemon restart a pooled socket fails with a reset that
         // cannot be told from a request the daemon did receive; a loopback connect costs ~0.1 ms.

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JobCreated, JobSpec } from '@runlane/protocol';
 import { processIsAlive } from '../processAlive.js';
-import { StoreError, StoreWriter, StoreReader } from '../store/index.js';
+import { StoreError, StoreWriter, StoreReader, validateRunId } from '../store/index.js';
 import { writeFileAtomic } from '../store/atomicFile.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
@@ -116,6 +116,29 @@ export class JobManager {
     return { run_id: runId, status: 'queued' };
   }
 
+  /**
+   * Submits a job again with the spec it ran with (from its job.json). `params` reach the workers as
+   * the JSON environment variable RUNLANE_PARAMS (`runlane.worker` applies them to the cell's
+   * top-level assignments) and are recorded as the new run's params, with the tag `rerun_of`.
+   */
+  async rerun(store: string, runId: string, params?: Record<string, unknown>): Promise<JobCreated> {
+    const file = path.join(path.resolve(store), 'runs', validateRunId(runId), 'job.json');
+    if (!existsSync(file)) {
+      throw new StoreError(existsSync(path.dirname(file)) ? 'conflict' : 'not_found', `Run ${runId} is not a job that has started, so there is nothing to re-run.`);
+    }
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      throw new StoreError('bad_query', 'params must be an object of name to value, like {"lr": 0.01}.');
+    }
+    const { spec } = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+    const env = { ...spec.env };
+    if (params && Object.keys(params).length > 0) env.RUNLANE_PARAMS = JSON.stringify(params);
+    const created = await this.submit(store, { ...spec, env });
+    const writer = await this.writer(store);
+    if (params && Object.keys(params).length > 0) writer.appendEvent(created.run_id, { type: 'params', params });
+    writer.appendEvent(created.run_id, { type: 'tags', tags: { rerun_of: runId } });
+    return created;
+  }
+
   async cancel(store: string, runId: string): Promise<void> {
     const job = this.jobs.get(runId);
     if (!job || job.store !== path.resolve(store)) throw new StoreError('not_found', `No running or queued job "${runId}" in ${store}.`);
@@ -180,7 +203,9 @@ export class JobManager {
     this.allocated.set(target, used);
   }
 
-  private writer(store: string): Promise<StoreWriter> {
+  /** The daemon's one writer per store (job statuses, renames, tags): one writer id, one events file per run. */
+  writer(store: string): Promise<StoreWriter> {
+    store = path.resolve(store);
     let w = this.writers.get(store);
     if (!w) this.writers.set(store, (w = StoreWriter.open(store)));
     return w;

@@ -76,6 +76,19 @@ describe('local jobs', () => {
     await expect(client.submitJob({ target: 'box', command: node(''), workers: 3, gpusPerWorker: 1 })).rejects.toThrow(/has 2 GPU\(s\); this job asks for 3/);
   });
 
+  it('re-runs a job with its recorded spec, handing edited params to the workers', async () => {
+    const show = 'console.log(process.env.RUNLANE_PARAMS ?? "none", process.env.WORLD_SIZE)';
+    const first = await client.submitJob({ target: 'local', command: node(show), workers: 2, gpusPerWorker: 0, name: 'sweep' });
+    expect((await waitForEnd(first.run_id)).status).toBe('finished');
+    expect(log(first.run_id, 'w0').trim()).toBe('none 2');
+    const again = await client.rerun(first.run_id, { lr: 0.5, arch: 'mlp' });
+    const run = await waitForEnd(again.run_id);
+    expect(run).toMatchObject({ status: 'finished', name: 'sweep', tags: { rerun_of: first.run_id } });
+    expect(run.params).toMatchObject({ lr: 0.5, arch: 'mlp', workers: 2, target: 'local' });
+    expect(log(again.run_id, 'w1').trim()).toBe('{"lr":0.5,"arch":"mlp"} 2');
+    await expect(client.rerun(first.run_id, [1] as unknown as Record<string, unknown>)).rejects.toThrow(/params must be an object/);
+  });
+
   it('passes arguments with shell metacharacters through untouched', async () => {
     const args = ['$HOME', '`id`', "it's; rm -rf /", '"quoted" | cat', '*'];
     const { run_id } = await client.submitJob({ target: 'local', command: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), ...args], workers: 1, gpusPerWorker: 0 });

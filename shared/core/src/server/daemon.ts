@@ -44,6 +44,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new HttpError(413, 'bad_request', 'The request body is over 1 MiB.');
     chunks.push(chunk as Buffer);
   }
+  if (size === 0) return undefined;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {

@@ -2,8 +2,8 @@
 // Plain node:http with a small pattern table: the API is a handful of GET routes, and a framework
 // would add weight to every client that embeds the daemon (VS Code bundles it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RunQuery, type TargetInfo } from '@runlane/protocol';
-import { filterRuns, parseRunQuery, StoreError, summarizeExperiments } from '../store/index.js';
+import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
+import { filterRuns, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
 
@@ -33,7 +33,7 @@ export interface RouteContext {
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown>;
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -48,6 +48,7 @@ export function toHttpError(err: unknown): HttpError {
     if (err.code === 'bad_name' || err.code === 'bad_query') return new HttpError(400, 'bad_request', err.message);
     if (err.code === 'not_found') return new HttpError(404, 'not_found', err.message);
     if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
+    if (err.code === 'conflict') return new HttpError(409, 'conflict', err.message);
   }
   return new HttpError(500, 'internal', `The daemon failed: ${(err as Error).message}`);
 }
@@ -81,7 +82,9 @@ const routes: [Method, RegExp, Handler][] = [
     'POST',
     /^\/jobs$/,
     async (ctx) => {
-      const created = await ctx.jobs.submit(ctx.storeDir, (await ctx.body()) as JobSpec);
+      const spec = await ctx.body();
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new HttpError(400, 'bad_request', 'Send the job as a JSON object: {"target": "local", "command": ["python", "train.py"]}.');
+      const created = await ctx.jobs.submit(ctx.storeDir, spec as JobSpec);
       await ctx.sync(created.run_id);
       return created;
     },
@@ -97,6 +100,59 @@ const routes: [Method, RegExp, Handler][] = [
   ['GET', /^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
   ['GET', /^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
   ['GET', /^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
+  [
+    'PATCH',
+    /^\/runs\/([^/]+)$/,
+    async (ctx): Promise<RunSummary> => {
+      refuseLogdir(ctx);
+      const id = validateRunId(ctx.params[0]!);
+      const patch = runPatch(await ctx.body());
+      await ctx.sync(id); // the index may not have seen a run created a moment ago
+      await (await ctx.source()).detail(id); // 404 for a run that does not exist, before writing
+      const writer = await ctx.jobs.writer(ctx.storeDir);
+      if (patch.name !== undefined) writer.appendEvent(id, { type: 'name', name: patch.name });
+      if (patch.tags && Object.keys(patch.tags).length > 0) writer.appendEvent(id, { type: 'tags', tags: patch.tags });
+      await ctx.sync(id);
+      return (await ctx.source()).detail(id);
+    },
+  ],
+  [
+    'DELETE',
+    /^\/runs\/([^/]+)$/,
+    async (ctx) => {
+      refuseLogdir(ctx);
+      const id = validateRunId(ctx.params[0]!);
+      await ctx.sync(id);
+      const run = await (await ctx.source()).detail(id);
+      if (LIVE.has(run.status)) throw new HttpError(409, 'conflict', `Run ${id} is ${run.status}; cancel or stop it before deleting it.`);
+      await trashRun(ctx.storeDir, id);
+      await ctx.sync(id);
+      return { ok: true };
+    },
+  ],
+  ['GET', /^\/runs\/([^/]+)\/artifacts$/, async (ctx) => (ctx.url.searchParams.has('logdir') ? [] : listArtifacts(ctx.storeDir, ctx.params[0]!))],
+  [
+    'GET',
+    /^\/runs\/([^/]+)\/artifacts\/(.+)$/,
+    async (ctx) => {
+      const [id, relPath] = ctx.params as [string, string];
+      const bytes = await readArtifact(ctx.storeDir, id, relPath);
+      ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+      ctx.res.end(bytes);
+      return undefined;
+    },
+  ],
+  [
+    'POST',
+    /^\/runs\/([^/]+)\/rerun$/,
+    async (ctx) => {
+      refuseLogdir(ctx);
+      const request = ((await ctx.body()) ?? {}) as RerunRequest;
+      const created = await ctx.jobs.rerun(ctx.storeDir, ctx.params[0]!, request.params);
+      await ctx.sync(created.run_id);
+      return created;
+    },
+  ],
   [
     'GET',
     /^\/runs\/([^/]+)\/metrics\/(.+)$/,
@@ -127,20 +183,49 @@ const routes: [Method, RegExp, Handler][] = [
   ],
 ];
 
+/** Checks a PATCH body before anything is written: all of it applies, or none. */
+function runPatch(body: unknown): RunPatch {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'Send a JSON object like {"name": "...", "tags": {"key": "value"}}.');
+  const { name, tags, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new HttpError(400, 'bad_request', `Only "name" and "tags" can be changed, not ${unknown.map((k) => JSON.stringify(k)).join(', ')}.`);
+  if (name !== undefined && typeof name !== 'string') throw new HttpError(400, 'bad_request', 'name must be a string.');
+  if (name !== undefined) validateRunName(name);
+  if (tags !== undefined) {
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new HttpError(400, 'bad_request', 'tags must be an object of tag to text (null removes a tag).');
+    for (const [key, value] of Object.entries(tags)) {
+      if (value !== null && typeof value !== 'string') throw new HttpError(400, 'bad_request', `The tag ${JSON.stringify(key)} must be text or null, not ${typeof value}.`);
+    }
+  }
+  return { name, tags: tags as RunPatch['tags'] };
+}
+
+/** Log directories are TensorBoard's files: Runlane reads them and never writes into them. */
+function refuseLogdir(ctx: RouteContext): void {
+  if (ctx.url.searchParams.has('logdir')) throw new HttpError(400, 'bad_request', 'Runs read from a TensorBoard log directory are read-only; change them in the program that wrote them.');
+}
+
+/** Runs that still change: a running job would lose its output if its folder moved. */
+const LIVE = new Set(['queued', 'running']);
+
 /** Finds the route for `pathname` (already past API_PREFIX); null when none matches. */
 export function matchRoute(method: string, pathname: string): { handler: Handler; params: string[] } | null {
   if (!pathname.startsWith(API_PREFIX)) return null;
   const rest = pathname.slice(API_PREFIX.length);
+  const allowed: string[] = [];
   for (const [routeMethod, pattern, handler] of routes) {
     const m = pattern.exec(rest);
-    if (m && routeMethod !== method) throw new HttpError(405, 'bad_request', `${method} ${pathname} is not supported; use ${routeMethod}.`);
-    if (m) {
-      try {
-        return { handler, params: m.slice(1).map((p) => decodeURIComponent(p)) };
-      } catch {
-        throw new HttpError(400, 'bad_request', `The path ${pathname} is not validly URL-encoded.`);
-      }
+    if (!m) continue;
+    if (routeMethod !== method) {
+      allowed.push(routeMethod);
+      continue;
+    }
+    try {
+      return { handler, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+    } catch {
+      throw new HttpError(400, 'bad_request', `The path ${pathname} is not validly URL-encoded.`);
     }
   }
+  if (allowed.length) throw new HttpError(405, 'bad_request', `${method} ${pathname} is not supported; use ${allowed.join(' or ')}.`);
   return null;
 }

@@ -1,5 +1,5 @@
 // Public entry point of the embedded store (docs/store-format.md).
-export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, encodeKeyFile, decodeKeyFile } from './names.js';
+export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, encodeKeyFile, decodeKeyFile, validateArtifactPath } from './names.js';
 export type { StoreErrorCode } from './names.js';
 export { findStoreDir, STORE_FOLDER } from './discovery.js';
 export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';
@@ -11,3 +11,5 @@ export { readSeriesColumns, downsample, type SeriesOptions, type SeriesColumns }
 export { StoreWriter, newRunId, newWriterId, encodeParamValue, type NewRun, type WriterEvent } from './storeWriter.js';
 export { encodeRecord, decodeRecords, METRIC_HEADER, RECORD_SIZE, HEADER_SIZE, type PointColumns } from './metricCodec.js';
 export type { Warn } from './fileTail.js';
+export { listArtifacts, readArtifact, artifactsDir, ARTIFACTS_FOLDER } from './artifacts.js';
+export { trashRun, TRASH_FOLDER } from './trash.js';

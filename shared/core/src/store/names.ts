@@ -1,7 +1,7 @@
 // Validation of every name before it touches a path (docs/store-format.md "Names").
 // Each check throws a StoreError('bad_name') whose message says what is wrong and what is allowed.
 
-export type StoreErrorCode = 'bad_name' | 'bad_query' | 'store_version' | 'not_found' | 'io';
+export type StoreErrorCode = 'bad_name' | 'bad_query' | 'conflict' | 'store_version' | 'not_found' | 'io';
 
 export class StoreError extends Error {
   constructor(
@@ -86,6 +86,20 @@ export function validateParamKey(key: string, what = 'param key'): string {
   if (key.length < 1 || key.length > 250) bad(what, key, 'use 1 to 250 characters.');
   if (CONTROL_CHARS.test(key)) bad(what, key, 'control characters and NUL are not allowed.');
   return key;
+}
+
+/**
+ * An artifact path relative to a run's `artifacts/` folder: `/`-separated segments, none empty, `.`
+ * or `..`, no backslash, control characters or NUL, at most 1,000 characters. Returns its segments.
+ */
+export function validateArtifactPath(relPath: string): string[] {
+  if (relPath.length < 1 || relPath.length > 1000) bad('artifact path', relPath, 'use 1 to 1,000 characters.');
+  if (CONTROL_CHARS.test(relPath) || relPath.includes('\\')) bad('artifact path', relPath, 'control characters, NUL and backslashes are not allowed.');
+  const segments = relPath.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    bad('artifact path', relPath, 'use a relative path with "/" between names; empty, "." and ".." segments are not allowed.');
+  }
+  return segments;
 }
 
 const KEEP_BYTE = /[A-Za-z0-9_.-]/;

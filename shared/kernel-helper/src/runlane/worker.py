@@ -1,9 +1,12 @@
 """The entry point of a notebook cell run as a job: `python -m runlane.worker INPUT_DIR`.
 
-INPUT_DIR holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). The body
+INPUT_DIR holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). A re-run
+with edited params sets RUNLANE_PARAMS (a JSON object): each one replaces the value of the body's
+top-level assignment to that name, or is defined before the body runs if it assigns none. The body
 runs as a script; on rank 0, the value of its last expression (or what it passed to
 `runlane.result(...)`) is written to the run's folder as `result.pkl`, which the kernel loads."""
 import ast
+import json
 import os
 import pickle
 import sys
@@ -27,6 +30,39 @@ def _dumps(value):
         return pickle.dumps(value)
 
 
+def apply_param_overrides(tree, overrides):
+    """Replaces the value of top-level `name = ...` assignments named in `overrides` (in place);
+    returns the overrides no assignment took, which the caller defines before the body runs."""
+    unused = dict(overrides)
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in overrides:
+                name = targets[0].id
+                node.value = ast.copy_location(_literal(overrides[name]), node.value)
+                unused.pop(name, None)
+    return unused
+
+
+def _literal(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return ast.Constant(value)  # also NaN and infinities, which have no literal spelling
+    return ast.parse(repr(value), mode="eval").body
+
+
+def _param_overrides():
+    raw = os.environ.get("RUNLANE_PARAMS")
+    if not raw:
+        return {}
+    try:
+        overrides = json.loads(raw)
+    except ValueError:
+        overrides = None
+    if not isinstance(overrides, dict):
+        sys.exit("runlane.worker: RUNLANE_PARAMS must be a JSON object of name to value, got %r." % raw[:200])
+    return overrides
+
+
 def run(input_dir):
     namespace = {"__name__": "__main__"}
     vars_file = os.path.join(input_dir, "vars.pkl")
@@ -36,6 +72,7 @@ def run(input_dir):
     with open(os.path.join(input_dir, "cell.py"), encoding="utf-8") as f:
         body = f.read()
     tree = ast.parse(body, filename="<cell>")
+    namespace.update(apply_param_overrides(tree, _param_overrides()))
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)

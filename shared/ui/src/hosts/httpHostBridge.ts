@@ -1,7 +1,19 @@
 // A HostBridge over the daemon's HTTP API from a browser page, for hosts that front the daemon on
 // the page's origin (JupyterLab through the Jupyter server, the test page through its proxy): the
 // front adds the daemon's token, so the page never holds it.
-import type { MetricSeries, RunRef, RunSummary, SeriesRequest, SourcedRun, StoreEvent } from '@runlane/protocol';
+import {
+  LOG_SIZE_HEADER,
+  type ArtifactInfo,
+  type JobCreated,
+  type MetricSeries,
+  type RunDetail,
+  type RunPatch,
+  type RunRef,
+  type RunSummary,
+  type SeriesRequest,
+  type SourcedRun,
+  type StoreEvent,
+} from '@runlane/protocol';
 import type { HostBridge } from '../hostBridge.js';
 
 export interface HttpSource {
@@ -10,26 +22,67 @@ export interface HttpSource {
   path: string;
 }
 
+type Query = Record<string, string>;
+
 export class HttpHostBridge implements HostBridge {
+  /**
+   * @param baseUrl where `/api/v1` lives, e.g. `/runlane` behind the Jupyter server ('' for the page's origin)
+   * @param init extra fetch options for every request (JupyterLab adds its XSRF header this way)
+   */
   constructor(
     private readonly baseUrl: string,
     private readonly sources: HttpSource[],
+    private readonly init: () => RequestInit = () => ({}),
   ) {}
 
   async listRuns(): Promise<SourcedRun[]> {
     const lists = await Promise.all(
-      this.sources.map(async (s) => (await this.get<RunSummary[]>('/runs', s)).map((run) => ({ source: s.path, run }))),
+      this.sources.map(async (s) => (await this.json<RunSummary[]>('GET', '/runs', s)).map((run) => ({ source: s.path, run }))),
     );
     return lists.flat();
   }
 
   getSeries(run: RunRef, key: string, request: SeriesRequest): Promise<MetricSeries> {
-    const source = this.sources.find((s) => s.path === run.source);
-    if (!source) return Promise.reject(new Error(`Unknown source ${run.source}`));
-    const query: Record<string, string> = { points: String(request.points) };
+    const query: Query = { points: String(request.points) };
     if (request.fromStep !== undefined) query.from_step = String(request.fromStep);
     if (request.toStep !== undefined) query.to_step = String(request.toStep);
-    return this.get(`/runs/${encodeURIComponent(run.id)}/metrics/${encodeURIComponent(key)}`, source, query);
+    return this.json('GET', `${runPath(run)}/metrics/${encodeURIComponent(key)}`, this.source(run), query);
+  }
+
+  getRun(run: RunRef): Promise<RunDetail> {
+    return this.json('GET', runPath(run), this.source(run));
+  }
+
+  async readLog(run: RunRef, writer: string, stream: string, offset: number): Promise<{ bytes: Uint8Array; size: number }> {
+    const res = await this.fetch('GET', `${runPath(run)}/logs/${encodeURIComponent(writer)}/${encodeURIComponent(stream)}`, this.source(run), { offset: String(offset) });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { bytes, size: Number(res.headers.get(LOG_SIZE_HEADER) ?? offset + bytes.length) };
+  }
+
+  listArtifacts(run: RunRef): Promise<ArtifactInfo[]> {
+    return this.json('GET', `${runPath(run)}/artifacts`, this.source(run));
+  }
+
+  async readArtifact(run: RunRef, path: string): Promise<Uint8Array> {
+    const encoded = path.split('/').map(encodeURIComponent).join('/');
+    const res = await this.fetch('GET', `${runPath(run)}/artifacts/${encoded}`, this.source(run));
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  updateRun(run: RunRef, patch: RunPatch): Promise<RunSummary> {
+    return this.json('PATCH', runPath(run), this.source(run), {}, patch);
+  }
+
+  async deleteRun(run: RunRef): Promise<void> {
+    await this.fetch('DELETE', runPath(run), this.source(run));
+  }
+
+  async cancelJob(run: RunRef): Promise<void> {
+    await this.fetch('POST', `/jobs/${encodeURIComponent(run.id)}/cancel`, this.source(run), {}, {});
+  }
+
+  rerunJob(run: RunRef, params?: Record<string, unknown>): Promise<JobCreated> {
+    return this.json('POST', `${runPath(run)}/rerun`, this.source(run), {}, params ? { params } : {});
   }
 
   /** One EventSource per source (the browser reconnects with Last-Event-ID by itself). */
@@ -43,17 +96,35 @@ export class HttpHostBridge implements HostBridge {
     return () => streams.forEach((es) => es.close());
   }
 
-  private url(route: string, source: HttpSource, query: Record<string, string> = {}): string {
+  private source(run: RunRef): HttpSource {
+    const source = this.sources.find((s) => s.path === run.source);
+    if (!source) throw new Error(`Runlane does not know the source ${run.source}.`);
+    return source;
+  }
+
+  private url(route: string, source: HttpSource, query: Query = {}): string {
     const params = new URLSearchParams({ [source.kind]: source.path, ...query });
     return `${this.baseUrl}/api/v1${route}?${params}`;
   }
 
-  private async get<T>(route: string, source: HttpSource, query: Record<string, string> = {}): Promise<T> {
-    const res = await fetch(this.url(route, source, query));
+  /** Every request goes through here: one place for headers and for the daemon's error sentences. */
+  private async fetch(method: string, route: string, source: HttpSource, query: Query = {}, body?: unknown): Promise<Response> {
+    const init = this.init();
+    const headers = new Headers(init.headers);
+    if (body !== undefined) headers.set('content-type', 'application/json');
+    const res = await fetch(this.url(route, source, query), { ...init, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!res.ok) {
-      const body = (await res.json().catch(() => null)) as { error?: string } | null;
-      throw new Error(body?.error ?? `The Runlane daemon answered ${res.status}.`);
+      const error = (await res.json().catch(() => null)) as { error?: string } | null;
+      throw new Error(error?.error ?? `The Runlane daemon answered ${res.status}.`);
     }
-    return (await res.json()) as T;
+    return res;
   }
+
+  private async json<T>(method: string, route: string, source: HttpSource, query: Query = {}, body?: unknown): Promise<T> {
+    return (await (await this.fetch(method, route, source, query, body)).json()) as T;
+  }
+}
+
+function runPath(run: RunRef): string {
+  return `/runs/${encodeURIComponent(run.id)}`;
 }

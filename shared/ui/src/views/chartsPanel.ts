@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RunSeries } f
 import { echarts, type ECharts } from '../charts/echarts.js';
 import { assignRunColors } from '../charts/runColors.js';
 import { readTheme } from '../charts/theme.js';
-import { runKey, type HostBridge, type RunRef, type SourcedRun } from '../hostBridge.js';
+import { runKey, type ChartsBridge, type RunRef, type SourcedRun } from '../hostBridge.js';
 import { buildCompareRows, buildParallelOption } from './compareRows.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
@@ -66,7 +66,7 @@ export class ChartsPanel {
 
   constructor(
     host: HTMLElement,
-    private readonly bridge: HostBridge,
+    private readonly bridge: ChartsBridge,
     private readonly options: ChartsPanelOptions = {},
   ) {
     installStyles(host.ownerDocument);
