@@ -263,3 +263,25 @@ def test_cell_history_of_an_unknown_store_is_empty(tmp_path, monkeypatch):
     monkeypatch.setenv("RUNLANE_DIR", str(tmp_path / "nothing-here"))
     assert rl.cell_history("/nb.ipynb", "cell") == []
     assert not (tmp_path / "nothing-here").exists()
+
+
+def test_artifacts_are_copied_into_the_run_files_and_folders(store, tmp_path):
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"\x00\x01weights")
+    plots = tmp_path / "plots"
+    (plots / "deep").mkdir(parents=True)
+    (plots / "loss.svg").write_text("<svg/>")
+    (plots / "deep" / "acc.svg").write_text("<svg>acc</svg>")
+    with rl.run(name="with files") as run:
+        assert rl.artifact(model) == "model.bin"
+        assert rl.artifact(str(plots), name="figures/v1") == "figures/v1"
+        with pytest.raises(InvalidNameError):
+            rl.artifact(model, name="../escape.bin")
+        with pytest.raises(FileNotFoundError):
+            rl.artifact(tmp_path / "missing.txt")
+    folder = os.path.join(store, "runs", run.id, "artifacts")
+    found = sorted(os.path.relpath(os.path.join(d, f), folder) for d, _, files in os.walk(folder) for f in files)
+    assert found == ["figures/v1/deep/acc.svg", "figures/v1/loss.svg", "model.bin"]
+    with open(os.path.join(folder, "model.bin"), "rb") as f:
+        assert f.read() == b"\x00\x01weights"
+    assert not os.path.exists(os.path.join(store, "runs", "escape.bin"))

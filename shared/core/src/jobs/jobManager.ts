@@ -13,7 +13,7 @@ import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
 import { shellQuote } from './shellQuote.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
-import { checkSsh, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper } from './sshWorkers.js';
+import { checkSsh, downloadArtifacts, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper, type SshTarget } from './sshWorkers.js';
 import { freePort } from './localWorkers.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -302,9 +302,17 @@ export class JobManager {
     children.forEach((child, rank) =>
       child.once('close', (code) => {
         job.ssh!.codes[rank] = code;
-        if (--open === 0) void mirror.stop().then(() => this.finish(job));
+        if (--open === 0) void this.endSshJob(job, t, mirror);
       }),
     );
+  }
+
+  /** The last output is mirrored, then the artifacts copied back, before the job's end is recorded. */
+  private async endSshJob(job: Job, t: SshTarget, mirror: SshMirror): Promise<void> {
+    await mirror.stop();
+    const problem = await downloadArtifacts(t, job.runId, path.join(job.store, 'runs', job.runId));
+    if (problem) (await this.writer(job.store)).appendLog(job.runId, 'runlane', `${problem}\n`);
+    await this.finish(job);
   }
 
   /** Polls every job's workers: re-adopted ones are not our children, and an exit can predate its listener. */

@@ -89,6 +89,13 @@ describe('local jobs', () => {
     await expect(client.rerun(first.run_id, [1] as unknown as Record<string, unknown>)).rejects.toThrow(/params must be an object/);
   });
 
+  it('keeps what workers write under RUNLANE_OUTPUT_DIR as the run artifacts', async () => {
+    const write = 'const fs = require("fs"), p = require("path"); fs.writeFileSync(p.join(process.env.RUNLANE_OUTPUT_DIR, "out-" + process.env.RANK + ".txt"), "rank " + process.env.RANK)';
+    const { run_id } = await client.submitJob({ target: 'local', command: node(write), workers: 2, gpusPerWorker: 0 });
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    expect((await client.artifacts(run_id)).map((a) => [a.path, a.size])).toEqual([['out-0.txt', 6], ['out-1.txt', 6]]);
+  });
+
   it('passes arguments with shell metacharacters through untouched', async () => {
     const args = ['$HOME', '`id`', "it's; rm -rf /", '"quoted" | cat', '*'];
     const { run_id } = await client.submitJob({ target: 'local', command: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), ...args], workers: 1, gpusPerWorker: 0 });

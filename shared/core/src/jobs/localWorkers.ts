@@ -48,6 +48,7 @@ export async function startLocalWorkers(options: LaunchOptions): Promise<Started
   const { runDir, command, gpusByRank } = options;
   const masterPort = await freePort();
   mkdirSync(path.join(runDir, 'job'), { recursive: true });
+  mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
   const started: StartedWorker[] = [];
   for (let rank = 0; rank < gpusByRank.length; rank++) {
     const writer = `w${rank}`;
@@ -77,6 +78,7 @@ export async function startLocalWorkers(options: LaunchOptions): Promise<Started
           RUNLANE_RUN_ID: options.runId,
           RUNLANE_WORKER: writer,
           RUNLANE_EXIT_FILE: exitFile,
+          RUNLANE_OUTPUT_DIR: path.join(runDir, 'artifacts'),
         },
       });
       await new Promise<void>((resolve, reject) => {

@@ -55,12 +55,16 @@ export function batchScript(target: TargetConfig, job: SlurmLaunch): string {
     ...(option(target, 'account') ? [`--account=${option(target, 'account')}`] : []),
     ...((extra as string[] | undefined) ?? []),
   ];
-  const env = { ...job.env, RUNLANE_DIR: job.storeDir, RUNLANE_RUN_ID: job.runId, RUNLANE_EXIT_DIR: exitDir, PYTHONUNBUFFERED: '1' };
+  // Slurm's nodes share the store's filesystem (a cluster's home or project folder), so workers write
+  // their artifacts straight into the run.
+  const output = path.join(job.storeDir, 'runs', job.runId, 'artifacts');
+  const env = { ...job.env, RUNLANE_DIR: job.storeDir, RUNLANE_RUN_ID: job.runId, RUNLANE_EXIT_DIR: exitDir, RUNLANE_OUTPUT_DIR: output, PYTHONUNBUFFERED: '1' };
   return [
     '#!/bin/sh',
     ...directives.map((d) => `#SBATCH ${shellQuote(d)}`),
     `cd ${shellQuote(job.cwd)} || exit 1`,
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+    'mkdir -p "$RUNLANE_OUTPUT_DIR"',
     'export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
     'export MASTER_PORT="$((20000 + SLURM_JOB_ID % 20000))"',
     `srun --output=${shellQuote(path.join(logs, 'w%t', 'stdout.log'))} --error=${shellQuote(path.join(logs, 'w%t', 'stderr.log'))} \\`,

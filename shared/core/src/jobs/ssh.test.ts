@@ -70,7 +70,16 @@ const py = (code: string) => ['python3', '-c', code];
 
 describe('SSH target', () => {
   it('runs two workers on the host; their output and metrics come back without a shared filesystem', async () => {
-    const code = 'import os, runlane as rl\nfor i in range(3):\n    rl.log(loss=1.0 / (i + 1), step=i)\n    print("rank", os.environ["RANK"], "of", os.environ["WORLD_SIZE"], "step", i, flush=True)';
+    const code = [
+      'import os, runlane as rl',
+      'for i in range(3):',
+      '    rl.log(loss=1.0 / (i + 1), step=i)',
+      '    print("rank", os.environ["RANK"], "of", os.environ["WORLD_SIZE"], "step", i, flush=True)',
+      'out = os.environ["RUNLANE_OUTPUT_DIR"]',
+      'os.makedirs(os.path.join(out, "ckpt"), exist_ok=True)',
+      'open(os.path.join(out, "ckpt", "w%s.txt" % os.environ["RANK"]), "w").write("weights " + os.environ["RANK"])',
+      'os.path.lexists(os.path.join(out, "escape")) or os.symlink("/etc/passwd", os.path.join(out, "escape"))',
+    ].join('\n');
     const { run_id } = await client.submitJob({ target: 'box', command: [...py(code), "it's $HOME"], workers: 2, gpusPerWorker: 0, name: 'ssh two' });
     const run = await waitForEnd(run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job' });
@@ -78,6 +87,9 @@ describe('SSH target', () => {
     expect(log(run_id, 'w1')).toBe('rank 1 of 2 step 0\nrank 1 of 2 step 1\nrank 1 of 2 step 2\n');
     expect(run.metrics.loss).toMatchObject({ count: 6, last: 1 / 3 });
     expect(existsSync(path.join(remote, 'runs', run_id, 'logs', 'w0', 'stdout.log'))).toBe(true); // written on the host
+    // Files written under RUNLANE_OUTPUT_DIR on the host came back as the run's artifacts; links did not.
+    expect((await client.artifacts(run_id)).map((a) => a.path)).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);
+    expect((await client.artifact(run_id, 'ckpt/w1.txt')).toString()).toBe('weights 1');
   }, 60_000);
 
   it('resumes the output stream after its connection is cut, nothing lost or repeated', async () => {

@@ -64,6 +64,16 @@ function collect(child: ChildProcess, input?: Buffer): Promise<{ code: number; s
   });
 }
 
+/** Waits for a process whose stdout is piped elsewhere; collects only its stderr. */
+function exited(child: ChildProcess): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 255, stderr }));
+    child.on('error', (err) => resolve({ code: 255, stderr: err.message }));
+  });
+}
+
 /** Checks the host answers and has the Python it is configured with; throws a sentence otherwise. */
 export async function checkSsh(t: SshTarget): Promise<string> {
   const res = await collect(ssh(t, `${shellQuote(t.python)} -c 'import sys; print(sys.version.split()[0])'`));
@@ -119,13 +129,32 @@ export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
   };
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
   const remote = [
-    `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
-    'mkdir -p "$RUNLANE_LOG_DIR"',
+    `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} RUNLANE_OUTPUT_DIR=${runDir}/artifacts PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
+    'mkdir -p "$RUNLANE_LOG_DIR" "$RUNLANE_OUTPUT_DIR"',
     exports,
     w.cwd ? `cd ${remotePath(w.cwd)}` : `cd ${store}`,
     `exec bash -c ${shellQuote(REMOTE_WRAP)} runlane-wrap ${w.command.map(shellQuote).join(' ')}`, // bash: its kill takes "--" and process groups
   ].join(' && ');
   return ssh(t, remote, ['pipe', 'ignore', 'pipe']);
+}
+
+/**
+ * Copies the files the workers wrote under the host's `artifacts/` into the local run at the job's end,
+ * as a tar stream of regular files only (no links, so nothing can point outside the run). Returns a
+ * sentence when it could not, for the run's error; artifacts never fail an otherwise finished job.
+ */
+export async function downloadArtifacts(t: SshTarget, runId: string, localRunDir: string): Promise<string | null> {
+  const remote = `${remotePath(t.workdir)}/runs/${shellQuote(runId)}/artifacts`;
+  const local = path.join(localRunDir, 'artifacts');
+  mkdirSync(local, { recursive: true });
+  const sender = ssh(t, `cd ${remote} 2>/dev/null || exit 0; find . -type f ! -name '*.tmp-*' -print0 | tar -c --null -T - -f -`, ['ignore', 'pipe', 'pipe']);
+  const receiver = spawn('tar', ['-x', '--no-same-owner', '--no-same-permissions', '-f', '-', '-C', local], { stdio: ['pipe', 'ignore', 'pipe'] });
+  sender.stdout!.pipe(receiver.stdin!);
+  const [sent, received] = await Promise.all([exited(sender), exited(receiver)]);
+  if (sent.code !== 0) return `Artifacts could not be copied from ${t.destination}: ${sent.stderr.trim() || `ssh exited with ${sent.code}`}`;
+  // An empty stream (no artifacts) is not an archive; tar then says so, and nothing is missing.
+  if (received.code !== 0 && !/does not look like a tar archive|Unexpected EOF/.test(received.stderr)) return `Artifacts could not be unpacked: ${received.stderr.trim()}`;
+  return null;
 }
 
 // The follower, run on the host by the host's Python: prints every append to the run's log and

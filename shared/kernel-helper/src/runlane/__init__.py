@@ -9,14 +9,14 @@
 In IPython/Jupyter: `%load_ext runlane`, then `%%runlane` on a cell, or `%runlane auto all`.
 Importing this package is cheap: it imports nothing heavy (no IPython) until the extension loads.
 """
-from .api import active_run, cell_history, finish, log, params, run, store_dir, tags
+from .api import active_run, artifact, cell_history, finish, log, params, run, store_dir, tags
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
 from .worker import result
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "log", "params", "tags", "run", "finish", "active_run", "cell_history", "store_dir", "result",
+    "log", "params", "tags", "artifact", "run", "finish", "active_run", "cell_history", "store_dir", "result",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",
 ]

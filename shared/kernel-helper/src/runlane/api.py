@@ -128,6 +128,13 @@ def tags(*names, **values):
     _ensure_run().tags(*names, **values)
 
 
+def artifact(path, name=None):
+    """Keeps a file or folder with the run: `rl.artifact("model.pt")`, `rl.artifact("plots/", name="figs")`.
+    It is copied into the run's `artifacts/` folder (shown in the run's details). In a job's worker,
+    files written under `$RUNLANE_OUTPUT_DIR` become artifacts too, without this call."""
+    return _ensure_run().artifact(path, name)
+
+
 def finish(status="finished"):
     """Ends the active run (flushing everything it logged) with `status`."""
     run = _active()

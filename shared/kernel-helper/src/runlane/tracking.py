@@ -8,13 +8,14 @@ import atexit
 import collections
 import operator
 import os
+import shutil
 import threading
 import time
 import traceback
 
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
-from .store.names import validate_metric_key
+from .store.names import validate_artifact_path, validate_metric_key
 from .store.writer import StoreWriter
 
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
@@ -84,6 +85,16 @@ class _AdoptOnFirstUse:
         return 0
 
 
+ARTIFACTS = "artifacts"
+
+
+def _copy_atomic(source, target, writer_id):
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = "%s.tmp-%s" % (target, writer_id)
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
 class Run:
     """A tracked run. Use `runlane.run(...)`, the `%%runlane` magic or `runlane.log()` rather than
     creating it directly. Attributes: `id`, `name`, `store_dir`."""
@@ -106,6 +117,25 @@ class Run:
     @property
     def store_dir(self):
         return self.writer.dir
+
+    def artifact(self, path, name=None):
+        """Copies a file, or a folder with everything in it, into the run's artifacts as `name`
+        (default: its base name). Each file is copied to a temp name and renamed, so a crash never
+        leaves half a file under its real name. Returns the artifact's path in the run."""
+        source = os.fspath(path)
+        if not os.path.exists(source):
+            raise FileNotFoundError("runlane.artifact: %s does not exist." % source)
+        name = os.path.basename(os.path.normpath(source)) if name is None else name
+        segments = validate_artifact_path(name)
+        target = os.path.join(self.store_dir, "runs", self.id, ARTIFACTS, *segments)
+        if os.path.isdir(source):
+            for folder, _, files in os.walk(source):
+                for file in files:
+                    rel = os.path.relpath(os.path.join(folder, file), source)
+                    _copy_atomic(os.path.join(folder, file), os.path.join(target, rel), self.writer.writer_id)
+        else:
+            _copy_atomic(source, target, self.writer.writer_id)
+        return name
 
     def log(self, metrics=None, step=None, **kwargs):
         """Logs numbers at a step: `run.log(loss=0.3, acc=0.9)` or `run.log({"val/loss": 0.2}, step=10)`.

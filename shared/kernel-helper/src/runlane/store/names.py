@@ -94,3 +94,15 @@ def decode_key_file(name):
     from urllib.parse import unquote
 
     return unquote(name[: -len(".rlm")], errors="strict")
+
+
+def validate_artifact_path(path):
+    """A `/`-separated path relative to a run's artifacts folder; returns its segments."""
+    if not isinstance(path, str) or not 1 <= len(path) <= 1000:
+        _bad("artifact path", str(path), "use 1 to 1,000 characters.")
+    if _CONTROL.search(path) or "\\" in path:
+        _bad("artifact path", path, "control characters, NUL and backslashes are not allowed.")
+    segments = path.split("/")
+    if any(s in ("", ".", "..") for s in segments):
+        _bad("artifact path", path, 'use a relative path with "/" between names; empty, "." and ".." segments are not allowed.')
+    return segments
