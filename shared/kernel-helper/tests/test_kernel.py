@@ -192,7 +192,7 @@ def test_unknown_options_get_a_clear_message(job_kernel):
     assert "go with --on TARGET" in text_of(out, "stderr")
     out = job_kernel.run("%%runlane --on gpu-box\nprint(1)\n", "cell-on")
     [error] = [m["content"] for m in out if m["msg_type"] == "error"]
-    assert error["ename"] == "DaemonError" and 'No target "gpu-box". Targets: local' in error["evalue"]
+    assert error["ename"] == "RunlaneError" and 'No target "gpu-box". Targets: local' in error["evalue"]
     out = job_kernel.run("%%runlane --on local --with nope\nprint(1)\n", "cell-with")
     [error] = [m["content"] for m in out if m["msg_type"] == "error"]
     assert "no variable named 'nope'" in error["evalue"]
@@ -285,3 +285,40 @@ def test_a_detached_job_is_reattached_after_a_kernel_restart(job_kernel):
         assert len(ticks) == 8, shown
     results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     assert results == ["'done'"]
+
+
+@pytest.fixture
+def ssh_host(tmp_path):
+    """A real OpenSSH server on loopback (test/engines/ssh), declared as the target "box"."""
+    import subprocess
+
+    engines = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "engines", "ssh")
+    sshd = tmp_path / "sshd"
+    os.chmod(tmp_path, 0o755)  # sshd reads the authorized keys as the target user
+    subprocess.run(["bash", os.path.join(engines, "start-sshd.sh"), str(sshd)], check=True, capture_output=True,
+                   env=dict(os.environ, SSHD_PORT="22318"), timeout=30)
+    remote = tmp_path / "remote-jobs"
+    (tmp_path / "runlane.toml").write_text('[targets.box]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "%s"\n'
+                                           'workdir = "%s"\npython = "%s"\n' % (sshd / "ssh_config", remote, sys.executable))
+    yield remote
+    subprocess.run(["bash", os.path.join(engines, "stop-sshd.sh"), str(sshd)], capture_output=True)
+
+
+def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_kernel):
+    job_kernel.run("base = 5", "cell-vars")
+    cell = ("%%runlane --on box --workers 2 --with base\n"
+            "import os, runlane as rl\n"
+            "rl.log(score=base + int(os.environ['RANK']))\n"
+            "print('on host, rank', os.environ['RANK'], 'cwd', os.getcwd(), flush=True)\n"
+            "open(os.path.join(os.environ['RUNLANE_OUTPUT_DIR'], 'note.txt'), 'w').write('from the host')\n"
+            "base * 10\n")
+    outputs = job_kernel.run(cell, "cell-ssh")
+    shown = text_of(outputs)
+    for rank in (0, 1):
+        assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, ssh_host) in shown, shown
+    assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["50"]
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    assert run["status"] == "finished" and run["metrics"]["score"]["count"] == 2
+    artifacts = job_kernel.store / "runs" / run["id"] / "artifacts"
+    assert (artifacts / "note.txt").read_text() == "from the host"
+    assert (ssh_host / "runs" / run["id"] / "input" / "cell.py").exists()  # the body went to the host

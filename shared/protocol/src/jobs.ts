@@ -10,6 +10,8 @@ export interface TargetInfo {
   /** Whether the target answered its check, and what was seen or went wrong, as a sentence. */
   ok: boolean;
   detail: string;
+  /** SSH targets: the Python on the host (a job that runs Python there uses it). */
+  python?: string;
 }
 
 export interface JobSpec {
@@ -22,6 +24,12 @@ export interface JobSpec {
   experiment?: string;
   cwd?: string;
   env?: Record<string, string>;
+  /**
+   * A local folder of inputs (a notebook cell's body and variables, a script and its files). It is
+   * copied into the run (`input/`, so a re-run has it) and, for SSH, to the host; workers find it
+   * at $RUNLANE_INPUT_DIR.
+   */
+  input?: string;
 }
 
 export interface JobCreated {

@@ -1,7 +1,7 @@
 // Jobs on the local target: GPU allocation with a FIFO queue (a job never oversubscribes GPUs; it
 // waits, shown as `queued`), the workers' lives, and the run's status from their exit codes. The job
 // state (job.json in the run folder) lets a restarted daemon re-adopt workers that outlived it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JobCreated, JobSpec } from '@runlane/protocol';
@@ -13,7 +13,7 @@ import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
 import { shellQuote } from './shellQuote.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
-import { checkSsh, downloadArtifacts, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper, type SshTarget } from './sshWorkers.js';
+import { checkSsh, downloadArtifacts, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper, uploadInput, type SshTarget } from './sshWorkers.js';
 import { freePort } from './localWorkers.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -88,6 +88,7 @@ export class JobManager {
     if (target.kind === 'local' && workers * perWorker > pool.length) {
       throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
     }
+    const input = spec.input === undefined ? undefined : checkInput(spec.input);
     const writer = await this.writer(store);
     const runId = await writer.createRun({
       // eslint-disable-next-line no-control-regex
@@ -97,7 +98,10 @@ export class JobManager {
       source: spec.command.map(shellQuote).join(' '),
     });
     writer.appendEvent(runId, { type: 'params', params: { target: target.name, workers, gpus_per_worker: perWorker, command: spec.command } });
-    const job: Job = { store, runId, spec: { ...spec, workers, gpusPerWorker: perWorker }, target: target.name, gpus: [], workers: [], cancelled: false, done: false };
+    // The run keeps its own copy of the input: the submitter may delete its folder, and a re-run needs it.
+    const runInput = input === undefined ? undefined : path.join(store, 'runs', runId, 'input');
+    if (input !== undefined) await fs.cp(input, runInput!, { recursive: true });
+    const job: Job = { store, runId, spec: { ...spec, input: runInput, workers, gpusPerWorker: perWorker }, target: target.name, gpus: [], workers: [], cancelled: false, done: false };
     this.jobs.set(runId, job);
     if (target.kind === 'slurm') {
       await this.startOnSlurm(job, target);
@@ -229,7 +233,7 @@ export class JobManager {
         command: job.spec.command,
         gpusByRank,
         cwd: job.spec.cwd ?? process.cwd(),
-        env: job.spec.env ?? {},
+        env: jobEnv(job.spec),
       });
       job.workers = started.map((s) => s.record);
       // Exits are noticed at once through the children's events, and by the poller as well: a
@@ -262,7 +266,7 @@ export class JobManager {
         workers: job.spec.workers,
         gpusPerWorker: job.spec.gpusPerWorker,
         cwd: job.spec.cwd ?? process.cwd(),
-        env: job.spec.env ?? {},
+        env: jobEnv(job.spec),
       });
     } catch (err) {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
@@ -282,6 +286,7 @@ export class JobManager {
     const runDir = path.join(job.store, 'runs', job.runId);
     try {
       await uploadHelper(t, findHelperDir());
+      if (job.spec.input) await uploadInput(t, job.runId, job.spec.input);
     } catch (err) {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
       await this.release(job);
@@ -291,7 +296,7 @@ export class JobManager {
     const masterPort = await freePort(); // a guess for the host; torch only needs it free there
     const mirror = new SshMirror(t, job.runId, runDir);
     const children = Array.from({ length: job.spec.workers }, (_, rank) =>
-      startSshWorker(t, { runId: job.runId, rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {} }),
+      startSshWorker(t, { runId: job.runId, rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined }),
     );
     job.ssh = { children, codes: children.map(() => null), mirror };
     job.workers = children.map((c, rank) => ({ rank, pid: c.pid ?? 0, gpus: [], exitFile: '' }));
@@ -377,6 +382,23 @@ export class JobManager {
       await this.start(next);
     }
   }
+}
+
+/** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */
+function jobEnv(spec: JobSpec): Record<string, string> {
+  return { ...spec.env, ...(spec.input ? { RUNLANE_INPUT_DIR: spec.input } : {}) };
+}
+
+function checkInput(input: unknown): string {
+  if (typeof input !== 'string' || !path.isAbsolute(input)) throw new StoreError('bad_query', 'input must be the absolute path of a folder.');
+  let isDir = false;
+  try {
+    isDir = statSync(input).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new StoreError('bad_query', `The job's input folder ${input} does not exist (or is not a folder).`);
+  return input;
 }
 
 function readExitCode(file: string): number | null {

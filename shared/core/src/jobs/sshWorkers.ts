@@ -84,12 +84,20 @@ export async function checkSsh(t: SshTarget): Promise<string> {
 
 /** Copies the pure-Python helper to the host (so runlane.log works there), as a tar stream over ssh. */
 export async function uploadHelper(t: SshTarget, helperDir: string): Promise<void> {
-  const tar = spawn('tar', ['-c', '--exclude=__pycache__', '--exclude=_node', '-C', path.dirname(helperDir), path.basename(helperDir)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await uploadTar(t, ['--exclude=__pycache__', '--exclude=_node', '-C', path.dirname(helperDir), path.basename(helperDir)], `${remotePath(t.workdir)}/lib`, 'the Runlane helper');
+}
+
+/** Copies a job's input folder into the host's run folder (`input/`, the workers' RUNLANE_INPUT_DIR). */
+export async function uploadInput(t: SshTarget, runId: string, inputDir: string): Promise<void> {
+  await uploadTar(t, ['-C', inputDir, '.'], `${remotePath(t.workdir)}/runs/${shellQuote(runId)}/input`, "the job's input");
+}
+
+async function uploadTar(t: SshTarget, tarArgs: string[], remoteDir: string, what: string): Promise<void> {
+  const tar = spawn('tar', ['-c', ...tarArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   for await (const chunk of tar.stdout) chunks.push(chunk as Buffer);
-  const lib = `${remotePath(t.workdir)}/lib`;
-  const res = await collect(ssh(t, `mkdir -p ${lib} && tar -x -C ${lib}`), Buffer.concat(chunks));
-  if (res.code !== 0) throw new StoreError('bad_query', `Could not copy the Runlane helper to ${t.destination}: ${res.stderr.trim()}`);
+  const res = await collect(ssh(t, `mkdir -p ${remoteDir} && tar -x -C ${remoteDir}`), Buffer.concat(chunks));
+  if (res.code !== 0) throw new StoreError('bad_query', `Could not copy ${what} to ${t.destination}: ${res.stderr.trim()}`);
 }
 
 // On the host: run "$@" in its own process group with its output into the run folder; when the
@@ -109,6 +117,8 @@ export interface SshWorkerLaunch {
   command: string[];
   cwd?: string;
   env: Record<string, string>;
+  /** The job has an input folder (uploaded to the run's `input/` on the host). */
+  input: boolean;
 }
 
 /** Starts one worker; its ssh process exits with the worker's exit code (255: the connection failed). */
@@ -131,6 +141,7 @@ export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
   const remote = [
     `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} RUNLANE_OUTPUT_DIR=${runDir}/artifacts PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
     'mkdir -p "$RUNLANE_LOG_DIR" "$RUNLANE_OUTPUT_DIR"',
+    ...(w.input ? [`export RUNLANE_INPUT_DIR=${runDir}/input`] : []),
     exports,
     w.cwd ? `cd ${remotePath(w.cwd)}` : `cd ${store}`,
     `exec bash -c ${shellQuote(REMOTE_WRAP)} runlane-wrap ${w.command.map(shellQuote).join(' ')}`, // bash: its kill takes "--" and process groups

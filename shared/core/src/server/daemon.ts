@@ -146,14 +146,15 @@ export class Daemon {
     return loadTargets(this.options.targetsFile ?? findTargetsFile(store));
   }
 
-  private targetInfo(store: string): Promise<TargetInfo[]> {
+  /** Every target checked (`only`: just the one with that name, e.g. before submitting to it). */
+  private targetInfo(store: string, only?: string): Promise<TargetInfo[]> {
     return Promise.all(
-      this.targetsOf(store).map(async (t): Promise<TargetInfo> => {
+      this.targetsOf(store).filter((t) => only === undefined || t.name === only).map(async (t): Promise<TargetInfo> => {
         if (t.kind === 'slurm') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ...(await checkSlurm()) };
         if (t.kind === 'ssh') {
           try {
             const target = sshTarget(t);
-            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: true, detail: `${target.destination}, Python ${await checkSsh(target)}` };
+            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: true, detail: `${target.destination}, Python ${await checkSsh(target)}`, python: target.python };
           } catch (err) {
             return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: (err as Error).message };
           }
@@ -217,7 +218,7 @@ export class Daemon {
         source,
         storeDir: path.resolve(storeDir),
         jobs: this.jobs,
-        targets: (store) => this.targetInfo(store),
+        targets: (store, only) => this.targetInfo(store, only),
         body: () => readJsonBody(req),
         sync: async (runId) => (await this.store(storeDir)).sync(runId),
       });

@@ -26,7 +26,7 @@ export interface RouteContext {
   /** The store a request is about (jobs always run in a store, never in a log directory). */
   storeDir: string;
   jobs: JobManager;
-  targets: (store: string) => Promise<TargetInfo[]>;
+  targets: (store: string, only?: string) => Promise<TargetInfo[]>;
   body: () => Promise<unknown>;
   /** Makes the store's index see a run the daemon just wrote. */
   sync: (runId: string) => Promise<void>;
@@ -77,7 +77,7 @@ function runQuery(url: URL): RunQuery {
 }
 
 const routes: [Method, RegExp, Handler][] = [
-  ['GET', /^\/targets$/, async (ctx) => ctx.targets(ctx.storeDir)],
+  ['GET', /^\/targets$/, async (ctx) => ctx.targets(ctx.storeDir, ctx.url.searchParams.get('name') ?? undefined)],
   [
     'POST',
     /^\/jobs$/,

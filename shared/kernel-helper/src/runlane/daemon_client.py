@@ -92,6 +92,11 @@ class DaemonClient:
         except urllib.error.URLError as err:
             raise DaemonError("The Runlane daemon cannot be reached: %s" % err.reason) from None
 
+    def target(self, name):
+        """The target called `name`, checked (kind, GPUs, and the host's Python for SSH); None if unknown."""
+        found = self.request("GET", "/targets", query={"name": name})
+        return found[0] if found else None
+
     def submit_job(self, spec):
         return self.request("POST", "/jobs", spec)
 

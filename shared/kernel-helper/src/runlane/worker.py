@@ -1,16 +1,18 @@
-"""The entry point of a notebook cell run as a job: `python -m runlane.worker INPUT_DIR`.
+"""The entry point of a notebook cell run as a job: `python -m runlane.worker [INPUT_DIR]`.
 
-INPUT_DIR holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). A re-run
+INPUT_DIR (default: $RUNLANE_INPUT_DIR, the job's input copied by the launcher) holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). A re-run
 with edited params sets RUNLANE_PARAMS (a JSON object): each one replaces the value of the body's
 top-level assignment to that name, or is defined before the body runs if it assigns none. The body
 runs as a script; on rank 0, the value of its last expression (or what it passed to
-`runlane.result(...)`) is written to the run's folder as `result.pkl`, which the kernel loads."""
+`runlane.result(...)`) is written as the artifact `result.pkl` (under $RUNLANE_OUTPUT_DIR, so it
+comes back from remote hosts with the other artifacts), which the kernel loads."""
 import ast
 import json
 import os
 import pickle
 import sys
 
+RESULT_FILE = "result.pkl"
 _NOTHING = object()
 _explicit = [_NOTHING]
 
@@ -80,22 +82,24 @@ def run(input_dir):
     value = eval(compile(last, "<cell>", "eval"), namespace) if last is not None else None
     if _explicit[0] is not _NOTHING:
         value = _explicit[0]
-    if os.environ.get("RANK", "0") == "0" and value is not None and os.environ.get("RUNLANE_RUN_ID"):
-        from .api import store_dir
-
-        target = os.path.join(store_dir(), "runs", os.environ["RUNLANE_RUN_ID"], "result.pkl")
+    output = os.environ.get("RUNLANE_OUTPUT_DIR")
+    if os.environ.get("RANK", "0") == "0" and value is not None and output:
         try:
             data = _dumps(value)
         except Exception as err:  # an unpicklable result: its text still comes back
             data = pickle.dumps("<result that cannot be pickled: %s: %r>" % (type(err).__name__, value))
-        with open(target + ".tmp", "wb") as f:
+        os.makedirs(output, exist_ok=True)
+        target = os.path.join(output, RESULT_FILE)
+        with open(target + ".tmp-worker", "wb") as f:
             f.write(data)
-        os.replace(target + ".tmp", target)
-
+        os.replace(target + ".tmp-worker", target)
 
 if __name__ == "__main__":
     # Run through the imported module, not this __main__ copy, so that `runlane.result()` in the
     # cell and `run()` share one `_explicit`.
     from runlane.worker import run as _run
 
-    _run(sys.argv[1])
+    source = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNLANE_INPUT_DIR")
+    if not source:
+        sys.exit("runlane.worker: give the input folder (python -m runlane.worker INPUT_DIR) or set RUNLANE_INPUT_DIR.")
+    _run(source)

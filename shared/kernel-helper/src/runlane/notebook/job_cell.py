@@ -2,14 +2,15 @@
 streams into this cell, Ctrl-C cancels it, and rank 0's result comes back as the cell's value."""
 import os
 import pickle
-import secrets
 import shutil
 import sys
+import tempfile
 import time
 
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..store.reader import fold_run_events
+from ..worker import RESULT_FILE
 from .worker_output import WorkerOutput
 
 FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
@@ -47,24 +48,34 @@ def _pickled_vars(shell, names):
 
 
 def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd):
-    """Writes the job's input (body and variables) into the store and submits it; returns the run id."""
+    """Hands the job's input (body and variables) to the daemon, which keeps a copy in the run and
+    takes it to the target; returns the client and the run id."""
     variables = _pickled_vars(shell, with_vars) if with_vars else None  # fails before anything is written
     client = DaemonClient.connect(store)
-    input_dir = os.path.join(store, "job-inputs", secrets.token_hex(8))
-    os.makedirs(input_dir)
-    with open(os.path.join(input_dir, "cell.py"), "w", encoding="utf-8") as f:
-        f.write(body)
-    if variables is not None:
-        with open(os.path.join(input_dir, "vars.pkl"), "wb") as f:
-            f.write(variables)
-    spec = {"target": target, "command": [sys.executable, "-m", "runlane.worker", input_dir], "workers": workers,
-            "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": cwd}
+    info = client.target(target)
+    if info is None:
+        names = ", ".join(t["name"] for t in client.request("GET", "/targets"))
+        raise RunlaneError('No target "%s". Targets: %s (declare more in runlane.toml; `runlane targets` checks them).'
+                           % (target, names))
+    remote = info["kind"] == "ssh"
+    # The worker runs this kernel's Python on this machine (local, Slurm on a shared filesystem), and
+    # the host's Python over SSH (the helper is copied there). The cell keeps the notebook's folder as
+    # its working folder where that folder exists.
+    python = (info.get("python") or "python3") if remote else sys.executable
+    input_dir = tempfile.mkdtemp(prefix="runlane-input-")
     try:
+        with open(os.path.join(input_dir, "cell.py"), "w", encoding="utf-8") as f:
+            f.write(body)
+        if variables is not None:
+            with open(os.path.join(input_dir, "vars.pkl"), "wb") as f:
+                f.write(variables)
+        spec = {"target": target, "command": [python, "-m", "runlane.worker"], "workers": workers,
+                "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": None if remote else cwd,
+                "input": input_dir}
         created = client.submit_job({k: v for k, v in spec.items() if v is not None})
-    except Exception:
-        shutil.rmtree(input_dir, ignore_errors=True)
-        raise
-    return client, created["run_id"], input_dir
+    finally:
+        shutil.rmtree(input_dir, ignore_errors=True)  # the run has its own copy now
+    return client, created["run_id"]
 
 
 def follow(shell, client, store, run_id, display=None):
@@ -98,7 +109,7 @@ def follow(shell, client, store, run_id, display=None):
 
 
 def load_result(store, run_id):
-    path = os.path.join(store, "runs", run_id, "result.pkl")
+    path = os.path.join(store, "runs", run_id, "artifacts", RESULT_FILE)
     if not os.path.exists(path):
         return None
     with open(path, "rb") as f:
@@ -111,16 +122,13 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment):
     except ImportError:  # pragma: no cover - always there in a kernel
         display = None
     with_vars = [v.strip() for v in (args.with_vars or "").split(",") if v.strip()]
-    client, run_id, input_dir = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
-                                       experiment, cwd)
+    client, run_id = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
+                            experiment, cwd)
     print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
     if args.detach:
         print("Detached: it runs on. Follow it here later with %%runlane attach %s, or `runlane attach %s`." % (run_id, run_id))
         return None
-    try:
-        status, error = follow(shell, client, store, run_id, display)
-    finally:
-        shutil.rmtree(input_dir, ignore_errors=True)
+    status, error = follow(shell, client, store, run_id, display)
     return finish(store, run_id, status, error)
 
 
