@@ -272,7 +272,7 @@ def test_a_detached_job_is_reattached_after_a_kernel_restart(job_kernel):
             "    time.sleep(0.25)\n"
             "'done'\n")
     out = job_kernel.run(cell, "cell-detached")
-    assert "Detached" in text_of(out)
+    assert any("Running detached" in m["content"]["data"]["text/plain"] for m in out if m["msg_type"] == "display_data")
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
     job_kernel.km.restart_kernel(now=True)
     job_kernel.kc.wait_for_ready(timeout=60)
@@ -322,3 +322,34 @@ def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_
     artifacts = job_kernel.store / "runs" / run["id"] / "artifacts"
     assert (artifacts / "note.txt").read_text() == "from the host"
     assert (ssh_host / "runs" / run["id"] / "input" / "cell.py").exists()  # the body went to the host
+
+
+def test_a_detached_job_keeps_a_live_display_in_its_cell_while_other_cells_run(job_kernel):
+    cell = ("%%runlane --on local --detach --name live\n"
+            "import time, runlane as rl\n"
+            "for i in range(6):\n"
+            "    rl.log(loss=1.0 / (i + 1), step=i)\n"
+            "    print('tick <b>%d</b>' % i, flush=True)\n"
+            "    time.sleep(0.3)\n")
+    detached_id = job_kernel.send(cell, "cell-detached-live")
+    first = job_kernel.outputs(detached_id, timeout=30)
+    [shown] = [m["content"] for m in first if m["msg_type"] == "display_data"]
+    display_id = shown["transient"]["display_id"]
+    other = job_kernel.run("print('another cell')", "cell-other")  # the kernel is free meanwhile
+    assert text_of(other) == "another cell\n"
+    updates = []
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        msg = job_kernel.kc.get_iopub_msg(timeout=deadline - time.time())
+        if msg["msg_type"] != "update_display_data":
+            continue
+        assert msg["parent_header"].get("msg_id") == detached_id  # its cell, not the one that ran since
+        assert msg["content"]["transient"]["display_id"] == display_id
+        updates.append(msg["content"]["data"])
+        if ": finished" in updates[-1]["text/plain"]:
+            break
+    final = updates[-1]
+    assert ": finished" in final["text/plain"] and "loss 0.1667 at step 5" in final["text/plain"]
+    assert "[w0] tick <b>5</b>" in final["text/plain"]
+    assert "tick &lt;b&gt;5&lt;/b&gt;" in final["text/html"] and "<b>5</b>" not in final["text/html"]
+    assert len(updates) >= 3  # it moved while the job ran

@@ -11,6 +11,7 @@ from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..store.reader import fold_run_events
 from ..worker import RESULT_FILE
+from .detached import show_detached
 from .worker_output import WorkerOutput
 
 FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
@@ -126,7 +127,11 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment):
                             experiment, cwd)
     print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
     if args.detach:
-        print("Detached: it runs on. Follow it here later with %%runlane attach %s, or `runlane attach %s`." % (run_id, run_id))
+        if display is not None:
+            show_detached(shell, os.path.join(store, "runs", run_id), run_id, args.target,
+                          lambda run_dir: run_status(run_dir))
+        else:
+            print("Detached: it runs on. Follow it with %%runlane attach %s, or `runlane attach %s`." % (run_id, run_id))
         return None
     status, error = follow(shell, client, store, run_id, display)
     return finish(store, run_id, status, error)
