@@ -316,6 +316,7 @@ def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_
     shown = text_of(outputs)
     for rank in (0, 1):
         assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, ssh_host) in shown, shown
+    assert "\x1bP" not in shown  # the in-band metric records were taken out
     assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["50"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
     assert run["status"] == "finished" and run["metrics"]["score"]["count"] == 2

@@ -2,3 +2,4 @@
 export * from './runs.js';
 export * from './api.js';
 export * from './jobs.js';
+export * from './inband.js';

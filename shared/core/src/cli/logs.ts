@@ -1,7 +1,8 @@
 // Printing a run's output streams: `runlane logs RUN [-f]`, and the live output of jobs
 // (`launch`, `attach`) with each line prefixed by its worker. Following reads each file from the byte
 // offset it reached, woken by the daemon's feed, so nothing is lost or repeated.
-import { FINAL_STATUSES, type RunSummary } from '@runlane/protocol';
+import { StringDecoder } from 'node:string_decoder';
+import { FINAL_STATUSES, InbandDemux, type RunSummary } from '@runlane/protocol';
 import { DaemonClient } from '../client/daemonClient.js';
 import { StoreReader } from '../store/index.js';
 
@@ -10,6 +11,14 @@ interface Stream {
   stream: string;
   offset: number;
   partial: string;
+  /**
+   * Bytes to text across reads: a character cut by a read boundary is decoded whole. Unprefixed
+   * output goes through latin1, which maps bytes one to one, so a log that is not UTF-8 is printed
+   * byte for byte (records are ASCII-delimited, so the demux finds them either way).
+   */
+  decoder: StringDecoder;
+  /** In-band metric records are for the run, never printed. */
+  demux: InbandDemux;
 }
 
 export interface FollowOptions {
@@ -42,7 +51,7 @@ class StreamPrinter {
     for (const l of (await this.reader.readRunDetail(this.id)).logs) {
       const key = `${l.writer}/${l.stream}`;
       if ((this.options.only === undefined || l.stream === this.options.only) && !this.streams.has(key)) {
-        this.streams.set(key, { writer: l.writer, stream: l.stream, offset: 0, partial: '' });
+        this.streams.set(key, { writer: l.writer, stream: l.stream, offset: 0, partial: '', decoder: new StringDecoder(this.options.prefix ? 'utf8' : 'latin1'), demux: new InbandDemux() });
       }
     }
     for (const s of [...this.streams.values()].sort((a, b) => (a.writer < b.writer ? -1 : 1))) await this.drain(s);
@@ -51,7 +60,8 @@ class StreamPrinter {
   /** Prints lines still waiting for their newline (the run ended). */
   async flush(): Promise<void> {
     for (const s of this.streams.values()) {
-      if (s.partial) await write(out(s.stream), `${this.label(s)}${s.partial}\n`);
+      const rest = s.partial + s.demux.end() + s.decoder.end();
+      if (rest) await write(out(s.stream), this.options.prefix ? `${this.label(s)}${rest}\n` : Buffer.from(rest, 'latin1'));
       s.partial = '';
     }
   }
@@ -60,8 +70,9 @@ class StreamPrinter {
     const { bytes } = await this.reader.readLog(this.id, s.writer, s.stream, s.offset);
     if (bytes.length === 0) return;
     s.offset += bytes.length;
-    if (!this.options.prefix) return write(out(s.stream), bytes);
-    const text = s.partial + bytes.toString('utf8');
+    const shown = s.demux.push(s.decoder.write(bytes)).text;
+    if (!this.options.prefix) return shown ? write(out(s.stream), Buffer.from(shown, 'latin1')) : undefined;
+    const text = s.partial + shown;
     const lines = text.split('\n');
     s.partial = lines.pop()!;
     if (lines.length) await write(out(s.stream), lines.map((line) => `${this.label(s)}${line}\n`).join(''));

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../store/atomicFile.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
+import { InbandMetrics } from './inbandMetrics.js';
 import { shellQuote } from './shellQuote.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
 import { checkSsh, downloadArtifacts, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper, uploadInput, type SshTarget } from './sshWorkers.js';
@@ -294,7 +295,8 @@ export class JobManager {
     }
     writer.appendEvent(job.runId, { type: 'status', status: 'running' });
     const masterPort = await freePort(); // a guess for the host; torch only needs it free there
-    const mirror = new SshMirror(t, job.runId, runDir);
+    const metrics = new InbandMetrics(job.store, job.runId, (message) => writer.appendLog(job.runId, 'runlane', `${message}\n`));
+    const mirror = new SshMirror(t, job.runId, runDir, (rel, bytes) => metrics.take(rel, bytes));
     const children = Array.from({ length: job.spec.workers }, (_, rank) =>
       startSshWorker(t, { runId: job.runId, rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined }),
     );

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '@runlane/protocol';
+import { INBAND_START, InbandDemux, type RunSummary } from '@runlane/protocol';
 import { DaemonClient } from '../client/daemonClient.js';
 import { processIsAlive } from '../processAlive.js';
 import { Daemon } from '../server/daemon.js';
@@ -67,6 +67,10 @@ const log = (id: string, worker: string, stream = 'stdout') => {
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 };
 const py = (code: string) => ['python3', '-c', code];
+const shown = (text: string) => {
+  const demux = new InbandDemux();
+  return demux.push(text).text + demux.end();
+};
 
 describe('SSH target', () => {
   it('runs two workers on the host; their output and metrics come back without a shared filesystem', async () => {
@@ -83,9 +87,14 @@ describe('SSH target', () => {
     const { run_id } = await client.submitJob({ target: 'box', command: [...py(code), "it's $HOME"], workers: 2, gpusPerWorker: 0, name: 'ssh two' });
     const run = await waitForEnd(run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job' });
-    expect(log(run_id, 'w0')).toBe('rank 0 of 2 step 0\nrank 0 of 2 step 1\nrank 0 of 2 step 2\n');
-    expect(log(run_id, 'w1')).toBe('rank 1 of 2 step 0\nrank 1 of 2 step 1\nrank 1 of 2 step 2\n');
+    // The stored log keeps everything the worker wrote, in-band metric records included; shown, they are gone.
+    expect(log(run_id, 'w0')).toContain(INBAND_START);
+    expect(shown(log(run_id, 'w0'))).toBe('rank 0 of 2 step 0\nrank 0 of 2 step 1\nrank 0 of 2 step 2\n');
+    expect(shown(log(run_id, 'w1'))).toBe('rank 1 of 2 step 0\nrank 1 of 2 step 1\nrank 1 of 2 step 2\n');
     expect(run.metrics.loss).toMatchObject({ count: 6, last: 1 / 3 });
+    expect(existsSync(path.join(remote, 'runs', run_id, 'metrics'))).toBe(false); // in-band: no metric files on the host
+    const series = await client.series(run_id, 'loss');
+    expect(series.steps.length).toBe(6);
     expect(existsSync(path.join(remote, 'runs', run_id, 'logs', 'w0', 'stdout.log'))).toBe(true); // written on the host
     // Files written under RUNLANE_OUTPUT_DIR on the host came back as the run's artifacts; links did not.
     expect((await client.artifacts(run_id)).map((a) => a.path)).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);

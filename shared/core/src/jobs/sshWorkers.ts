@@ -6,8 +6,8 @@
 // the worker's whole process group when that connection closes (a cancel, or the daemon gone), so no
 // worker is orphaned on a GPU. Workers write their output and metrics into a run folder on the host;
 // a separate follower connection mirrors those append-only files into the local run by byte offset,
-// so when it drops it reconnects and resumes with nothing lost or repeated. Metrics therefore need no
-// shared filesystem.
+// so when it drops it reconnects and resumes with nothing lost or repeated. Workers send their
+// metrics in-band on stdout (shared/protocol/src/inband.ts), so they need no shared filesystem.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
@@ -136,6 +136,7 @@ export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
     PYTHONUNBUFFERED: '1',
     RUNLANE_RUN_ID: w.runId,
     RUNLANE_WORKER: `w${w.rank}`,
+    RUNLANE_METRICS: 'stdout', // the host does not share the store: metrics travel in-band
   };
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
   const remote = [
@@ -213,6 +214,8 @@ export class SshMirror {
     private readonly t: SshTarget,
     private readonly runId: string,
     private readonly localRunDir: string,
+    /** Called with each file's new bytes, once, in order (the in-band metrics demux reads stdout here). */
+    private readonly onAppend?: (rel: string, bytes: Buffer) => void,
   ) {}
 
   start(): void {
@@ -272,12 +275,14 @@ export class SshMirror {
     const size = existsSync(file) ? statSync(file).size : 0;
     const data = Buffer.from(msg.d, 'base64');
     if (msg.o + data.length <= size) return; // already here (a resumed follower repeats nothing we keep)
+    const fresh = data.subarray(size - msg.o); // exactly what is new
     const fd = openSync(file, 'a');
     try {
-      writeSync(fd, data.subarray(size - msg.o)); // append exactly what is new
+      writeSync(fd, fresh);
     } finally {
       closeSync(fd);
     }
+    this.onAppend?.(rel, fresh);
   }
 }
 

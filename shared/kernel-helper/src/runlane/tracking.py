@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 
+from . import inband
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .store.names import validate_artifact_path, validate_metric_key
@@ -113,6 +114,9 @@ class Run:
         self._keys = set()  # keys already validated
         self._next_step = 0
         self._flush_lock = threading.Lock()
+        # A job's worker told to send metrics on stdout (RUNLANE_METRICS=stdout, set by launchers
+        # whose hosts do not share the store): the demux reading its output puts them in the run.
+        self._inband = inband.enabled() and os.environ.get("RUNLANE_RUN_ID") == run_id
 
     @property
     def store_dir(self):
@@ -198,8 +202,11 @@ class Run:
                 by_key = {}
                 for key, step, t, value in batch:
                     by_key.setdefault(key, []).append((step, t, value))
-                for key, points in by_key.items():
-                    self.writer.append_metric(self.id, key, points)
+                if self._inband:
+                    inband.write_records(1, by_key)  # a worker without the store's filesystem
+                else:
+                    for key, points in by_key.items():
+                        self.writer.append_metric(self.id, key, points)
             if chunks:
                 by_stream = {}
                 for stream, data in chunks:

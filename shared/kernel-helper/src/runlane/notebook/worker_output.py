@@ -10,6 +10,8 @@ import re
 import sys
 import time
 
+from ..inband import Demux
+
 HEAD_LINES = 500
 TAIL_LINES = 40
 FLUSH_INTERVAL = 0.05  # at most ~20 updates a second
@@ -31,6 +33,7 @@ class _Stream:
         self.offset = 0
         self.partial = ""
         self.decoder = None
+        self.demux = Demux()  # in-band metric records are for the run, never shown
 
     def read_new(self):
         try:
@@ -44,7 +47,7 @@ class _Stream:
             import codecs
 
             self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        return self.decoder.decode(data)
+        return self.demux.push(self.decoder.decode(data))[0]
 
 
 class WorkerOutput:
@@ -75,7 +78,7 @@ class WorkerOutput:
         """The job ended: reads the rest, sends lines still waiting for their newline, closes live lines."""
         self._discover()
         for s in self.streams.values():
-            text = s.read_new()
+            text = s.read_new() + s.demux.end()
             if text:
                 self._take(s, text)
             if s.partial:

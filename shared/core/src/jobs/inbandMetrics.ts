@@ -1,0 +1,39 @@
+// The daemon's side of in-band metrics: reads each worker's stdout as it arrives, takes the record
+// lines out (shared/protocol/src/inband.ts) and appends their points to the run, one writer per worker
+// so that ranks stay apart as they do when workers write the store themselves.
+import { StringDecoder } from 'node:string_decoder';
+import { fromJsonNumber, InbandDemux } from '@runlane/protocol';
+import { StoreWriter } from '../store/index.js';
+
+const STDOUT = /^logs\/(w\d+)\/stdout\.log$/;
+
+export class InbandMetrics {
+  private readonly workers = new Map<string, { decoder: StringDecoder; demux: InbandDemux; writer: Promise<StoreWriter> }>();
+
+  constructor(
+    private readonly store: string,
+    private readonly runId: string,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** New bytes of a run file (`logs/w0/stdout.log`, ...), in order; other files are ignored. */
+  take(rel: string, bytes: Buffer): void {
+    const worker = STDOUT.exec(rel.split('\\').join('/'))?.[1];
+    if (!worker) return;
+    let w = this.workers.get(worker);
+    if (!w) {
+      // latin1 maps bytes one to one; records are ASCII (metric keys are), so none is cut or altered.
+      w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer: StoreWriter.open(this.store) };
+      this.workers.set(worker, w);
+    }
+    const { records } = w.demux.push(w.decoder.write(bytes));
+    if (records.length === 0) return;
+    void w.writer
+      .then((writer) => {
+        for (const r of records) {
+          writer.logMetrics(this.runId, r.k, r.p.map(([step, time, value]) => ({ step, time, value: fromJsonNumber(value) })));
+        }
+      })
+      .catch((err: Error) => this.onError(`In-band metrics of ${worker} could not be stored: ${err.message}`));
+  }
+}
