@@ -197,7 +197,7 @@ while True:
     sys.stdout.flush()
     if last:
         break
-    time.sleep(0.05)
+    time.sleep(0.02)  # the poll sets the floor of output latency from the host
 `;
 
 /**
