@@ -1,6 +1,8 @@
 // A TensorBoard log directory served by the daemon: re-read every second (appended bytes only;
-// TensorBoard itself reloads every 5 s), new runs and points published on the feed.
-import type { MetricSeries, RunDetail, RunSummary, StoreEvent } from '@runlane/protocol';
+// TensorBoard itself reloads every 5 s), new runs, points and status changes published on the feed.
+// Event files hold no status: a run is running while its files change, and turns finished when they
+// have been quiet for a while, which no file event announces; every poll compares the statuses.
+import type { MetricSeries, RunDetail, RunStatus, RunSummary, StoreEvent } from '@runlane/protocol';
 import { jsonNumber } from '@runlane/protocol';
 import { TensorBoardLogdir } from '../formats/tfevents/index.js';
 import { StoreError } from '../store/index.js';
@@ -11,18 +13,21 @@ const POLL_MS = 1000;
 
 export class LogdirIndex implements RunSource {
   private timer: NodeJS.Timeout | null = null;
-  private known = new Set<string>();
+  /** Each run's status as last published. */
+  private known = new Map<string, RunStatus>();
   private busy = false;
 
   private constructor(
     private readonly logdir: TensorBoardLogdir,
     private readonly publish: (event: StoreEvent) => void,
+    private readonly now: () => number,
   ) {}
 
-  static async open(dir: string, publish: (event: StoreEvent) => void): Promise<LogdirIndex> {
-    const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}), publish);
+  /** `now`: Unix seconds (tests move it to see a quiet run turn finished). */
+  static async open(dir: string, publish: (event: StoreEvent) => void, now = () => Date.now() / 1000): Promise<LogdirIndex> {
+    const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}), publish, now);
     await index.logdir.refresh();
-    index.known = new Set(index.logdir.runIds());
+    index.known = new Map(index.logdir.runs(now()).map((r) => [r.id, r.status]));
     index.timer = setInterval(() => void index.poll(), POLL_MS);
     index.timer.unref();
     return index;
@@ -33,11 +38,11 @@ export class LogdirIndex implements RunSource {
   }
 
   summaries(): RunSummary[] {
-    return this.logdir.runs();
+    return this.logdir.runs(this.now());
   }
 
   async detail(id: string): Promise<RunDetail> {
-    const summary = this.logdir.summary(id);
+    const summary = this.logdir.summary(id, this.now());
     if (!summary) throw new StoreError('not_found', `No run "${id}" in the TensorBoard log directory ${this.dir}.`);
     return { ...summary, source: null, env: null, meta: { logdir: this.dir }, logs: [] };
   }
@@ -59,10 +64,12 @@ export class LogdirIndex implements RunSource {
     this.busy = true;
     try {
       const points = await this.logdir.refresh();
-      for (const id of this.logdir.runIds()) {
-        if (this.known.has(id)) continue;
-        this.known.add(id);
-        this.publish({ type: 'run-created', store: this.dir, run: this.logdir.summary(id)! });
+      for (const run of this.logdir.runs(this.now())) {
+        const before = this.known.get(run.id);
+        if (before === run.status) continue;
+        this.known.set(run.id, run.status);
+        if (before === undefined) this.publish({ type: 'run-created', store: this.dir, run });
+        else this.publish({ type: 'run-updated', store: this.dir, run, previous_status: before });
       }
       for (const p of points) {
         this.publish({ type: 'metrics', store: this.dir, run_id: p.runId, key: p.key, steps: p.steps, times: p.times, values: p.values.map(jsonNumber) });
