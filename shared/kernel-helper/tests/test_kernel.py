@@ -354,3 +354,40 @@ def test_a_detached_job_keeps_a_live_display_in_its_cell_while_other_cells_run(j
     assert "[w0] tick <b>5</b>" in final["text/plain"]
     assert "tick &lt;b&gt;5&lt;/b&gt;" in final["text/html"] and "<b>5</b>" not in final["text/html"]
     assert len(updates) >= 3  # it moved while the job ran
+
+
+@pytest.fixture
+def slurm_cluster(tmp_path, monkeypatch):
+    """A real single-node Slurm with 2 fake GPUs (test/engines/slurm), declared as the target "cluster".
+    Its folder is outside pytest's 0700 temp tree: munged runs as its own user and must reach it."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    engines = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "engines", "slurm")
+    base = tempfile.mkdtemp(prefix="runlane-slurm-")
+    os.chmod(base, 0o755)
+    slurm = os.path.join(base, "slurm")
+    subprocess.run(["bash", os.path.join(engines, "start-slurm.sh"), slurm], check=True, capture_output=True,
+                   env=dict(os.environ, SLURM_FAKE_GPUS="2"), timeout=90)
+    monkeypatch.setenv("SLURM_CONF", os.path.join(slurm, "etc", "slurm.conf"))  # before the kernel starts
+    (tmp_path / "runlane.toml").write_text('[targets.cluster]\nkind = "slurm"\npartition = "debug"\n')
+    yield
+    subprocess.run(["bash", os.path.join(engines, "stop-slurm.sh"), slurm], capture_output=True, timeout=90)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_cell_runs_on_slurm_as_two_tasks_with_a_gpu_each(slurm_cluster, job_kernel):
+    cell = ("%%runlane --on cluster --workers 2 --gpus 1 --name on-slurm\n"
+            "import os, runlane as rl\n"
+            "rl.log(acc=0.5 + int(os.environ['RANK']) / 10)\n"
+            "print('task', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'], 'gpu', os.environ.get('CUDA_VISIBLE_DEVICES'), flush=True)\n"
+            "os.environ['SLURM_JOB_ID']\n")
+    outputs = job_kernel.run(cell, "cell-slurm")
+    shown = text_of(outputs)
+    for rank in (0, 1):
+        assert "[w%d]\x1b[0m task %d of 2 gpu " % (rank, rank) in shown, shown
+    [result] = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    assert run["status"] == "finished" and run["metrics"]["acc"]["count"] == 2
+    assert result.strip("'") == str(run["params"]["slurm_job"])
