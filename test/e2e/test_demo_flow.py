@@ -115,7 +115,7 @@ def test_demo_notebook_runs_and_runlane_ls_lists_the_run(demo_dir, monkeypatch):
     from_npx = json.loads(run_cli("npx", "runlane", "ls", "--json", "--dir", str(store), cwd=ROOT))
     found = json.loads(run_cli(str(VENV_BIN / "runlane"), "ls", "--json", cwd=demo_dir))  # no --dir: found from the folder
     assert from_venv == from_npx == found
-    [run] = from_venv
+    [run] = [r for r in from_venv if r["kind"] == "cell"]
     assert run["name"] == "mlp on two moons" and run["experiment"] == "demo" and run["status"] == "finished"
     assert run["params"] == {"lr": 0.5, "epochs": 150, "hidden": 32, "seed": 0, "n": 1000}
     assert run["metrics"]["loss"]["count"] == 150 and run["metrics"]["acc"]["count"] == 150
@@ -136,6 +136,15 @@ def test_demo_notebook_runs_and_runlane_ls_lists_the_run(demo_dir, monkeypatch):
     assert detail["env"]["packages"]["numpy"] == numpy.__version__  # what the cell's imports resolved to
     assert detail["source"].startswith("%%runlane --name")
     assert "epoch 149" in run_cli(str(VENV_BIN / "runlane"), "logs", run["id"], cwd=demo_dir)
+
+    # The job cell: two workers, both streamed into the cell, rank 0's value back in the notebook.
+    [job] = [r for r in from_venv if r["kind"] == "job"]
+    assert job["name"] == "two workers" and job["status"] == "finished" and job["metrics"]["loss"]["count"] == 60
+    job_cell = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%%runlane --on local")][0]
+    streamed = "".join(o.get("text", "") for o in job_cell.outputs)
+    assert "[w0]" in streamed and "[w1]" in streamed and "step 30/30" in streamed
+    [value] = [o["data"]["text/plain"] for o in job_cell.outputs if o["output_type"] == "execute_result"]
+    assert "'rank': 0" in value and "'hidden': 32" in value
 
 
 def test_train_script_is_tracked(tmp_path, monkeypatch, no_leaks):
