@@ -314,8 +314,9 @@ def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_
             "base * 10\n")
     outputs = job_kernel.run(cell, "cell-ssh")
     shown = text_of(outputs)
-    for rank in (0, 1):
-        assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, ssh_host) in shown, shown
+    [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
+    for rank in (0, 1):  # workers start in the run's input folder on the host
+        assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, ssh_host / "runs" / run["id"] / "input") in shown, shown
     assert "\x1bP" not in shown  # the in-band metric records were taken out
     assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["50"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]

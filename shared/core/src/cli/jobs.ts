@@ -1,9 +1,11 @@
 // `runlane launch | attach | cancel | targets`: jobs through the daemon, which owns them (they
 // outlive this command, the editor and the kernel).
+import { rmSync } from 'node:fs';
 import type { RunSummary } from '@runlane/protocol';
 import { DaemonClient } from '../client/daemonClient.js';
 import { table } from './format.js';
 import { followRun } from './logs.js';
+import { stageNamedFiles } from './stageFiles.js';
 
 export interface LaunchArgs {
   storeDir: string;
@@ -25,15 +27,25 @@ export function exitCodeOf(run: RunSummary): number {
 
 export async function launch(args: LaunchArgs): Promise<number> {
   const client = await DaemonClient.connect({ store: args.storeDir });
-  const created = await client.submitJob({
-    target: args.target,
-    command: args.command,
-    workers: args.workers,
-    gpusPerWorker: args.gpus,
-    name: args.name,
-    experiment: args.experiment,
-    cwd: process.cwd(),
-  });
+  // Local and Slurm workers start in this folder (Slurm's nodes share it); an SSH host gets the
+  // files the command names, and its workers start in the run's input folder there.
+  const remote = (await client.target(args.target))?.kind === 'ssh';
+  const input = remote ? stageNamedFiles(args.command, process.cwd()) : null;
+  let created;
+  try {
+    created = await client.submitJob({
+      target: args.target,
+      command: args.command,
+      workers: args.workers,
+      gpusPerWorker: args.gpus,
+      name: args.name,
+      experiment: args.experiment,
+      cwd: remote ? undefined : process.cwd(),
+      input: input ?? undefined,
+    });
+  } finally {
+    if (input) rmSync(input, { recursive: true, force: true }); // the run keeps its own copy
+  }
   if (args.detach) {
     process.stdout.write(`${created.run_id}\n`);
     return 0;

@@ -66,6 +66,11 @@ export class DaemonClient {
     return this.request('/targets');
   }
 
+  /** One target, checked (null when there is no target of that name). */
+  async target(name: string): Promise<TargetInfo | null> {
+    return (await this.request<TargetInfo[]>('/targets', { name }))[0] ?? null;
+  }
+
   submitJob(spec: JobSpec): Promise<JobCreated> {
     return this.request('/jobs', {}, spec);
   }

@@ -1,7 +1,8 @@
 // Jobs on a real OpenSSH server on loopback (test/engines/ssh, key-only auth), through the real daemon.
 // The host's run folder is not the local store: outputs and metrics come back through the mirror.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,25 @@ describe('SSH target', () => {
     // Files written under RUNLANE_OUTPUT_DIR on the host came back as the run's artifacts; links did not.
     expect((await client.artifacts(run_id)).map((a) => a.path)).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);
     expect((await client.artifact(run_id, 'ckpt/w1.txt')).toString()).toBe('weights 1');
+  }, 60_000);
+
+  it('runlane launch takes the files the command names to the host and runs there in their folder', async () => {
+    const project = path.join(tmp, 'project');
+    mkdirSync(path.join(project, 'cfg'), { recursive: true });
+    writeFileSync(path.join(project, 'train.py'), 'import json, os, sys\ncfg = json.load(open(sys.argv[1].split("=", 1)[1]))\nprint("lr", cfg["lr"], "in", os.getcwd(), flush=True)\n');
+    writeFileSync(path.join(project, 'cfg', 'a.json'), '{"lr": 0.25}');
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
+    // Not execFileSync: the daemon lives in this test process and must keep answering meanwhile.
+    const { stdout: out } = await promisify(execFile)(process.execPath, [bin, 'launch', '--dir', store, '--on', 'box', '--', 'python3', 'train.py', '--config=cfg/a.json'], {
+      cwd: project,
+      env: { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const id = /runs\/([^/]+)\/input/.exec(out)?.[1] ?? 'none';
+    expect(out).toBe(`[w0] lr 0.25 in ${path.join(remote, 'runs', id, 'input')}\n`);
+    const run = await (await StoreReader.open(store, () => {})).readRun(id);
+    expect([run.name, run.status]).toEqual(['python3 train.py --config=cfg/a.json', 'finished']);
   }, 60_000);
 
   it('resumes the output stream after its connection is cut, nothing lost or repeated', async () => {

@@ -144,7 +144,7 @@ export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
     'mkdir -p "$RUNLANE_LOG_DIR" "$RUNLANE_OUTPUT_DIR"',
     ...(w.input ? [`export RUNLANE_INPUT_DIR=${runDir}/input`] : []),
     exports,
-    w.cwd ? `cd ${remotePath(w.cwd)}` : `cd ${store}`,
+    w.cwd ? `cd ${remotePath(w.cwd)}` : w.input ? 'cd "$RUNLANE_INPUT_DIR"' : `cd ${store}`,
     `exec bash -c ${shellQuote(REMOTE_WRAP)} runlane-wrap ${w.command.map(shellQuote).join(' ')}`, // bash: its kill takes "--" and process groups
   ].join(' && ');
   return ssh(t, remote, ['pipe', 'ignore', 'pipe']);
