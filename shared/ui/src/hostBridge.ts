@@ -27,8 +27,8 @@ export interface ChartsBridge {
 /** Everything a host offers the shared views: reading (details, logs, artifacts) and run actions. */
 export interface HostBridge extends ChartsBridge {
   getRun(run: RunRef): Promise<RunDetail>;
-  /** Log bytes from `offset` to the current end, and the stream's size (the next offset to ask for). */
-  readLog(run: RunRef, writer: string, stream: string, offset: number): Promise<{ bytes: Uint8Array; size: number }>;
+  /** Log bytes from `offset` (at most `length` of them; default: to the end), and the stream's current size. */
+  readLog(run: RunRef, writer: string, stream: string, offset: number, length?: number): Promise<{ bytes: Uint8Array; size: number }>;
   listArtifacts(run: RunRef): Promise<ArtifactInfo[]>;
   readArtifact(run: RunRef, path: string): Promise<Uint8Array>;
   /** Rename and tag; a `null` tag value removes the tag. */

@@ -10,3 +10,6 @@ export { cardToCsv } from './charts/csv.js';
 export { DEFAULT_SETTINGS, type ChartSettings, type CardData, type RunSeries, type ChartTheme, type XAxisMode } from './charts/chartTypes.js';
 export { runKey, type ChartsBridge, type HostBridge, type RunRef, type SourcedRun, type SeriesRequest } from './hostBridge.js';
 export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';
+export { RunDetailsView, type RunDetailsActions } from './views/runDetails.js';
+export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
+export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';

@@ -53,8 +53,10 @@ export class HttpHostBridge implements HostBridge {
     return this.json('GET', runPath(run), this.source(run));
   }
 
-  async readLog(run: RunRef, writer: string, stream: string, offset: number): Promise<{ bytes: Uint8Array; size: number }> {
-    const res = await this.fetch('GET', `${runPath(run)}/logs/${encodeURIComponent(writer)}/${encodeURIComponent(stream)}`, this.source(run), { offset: String(offset) });
+  async readLog(run: RunRef, writer: string, stream: string, offset: number, length?: number): Promise<{ bytes: Uint8Array; size: number }> {
+    const query: Query = { offset: String(offset) };
+    if (length !== undefined) query.length = String(length);
+    const res = await this.fetch('GET', `${runPath(run)}/logs/${encodeURIComponent(writer)}/${encodeURIComponent(stream)}`, this.source(run), query);
     const bytes = new Uint8Array(await res.arrayBuffer());
     return { bytes, size: Number(res.headers.get(LOG_SIZE_HEADER) ?? offset + bytes.length) };
   }

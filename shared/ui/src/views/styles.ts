@@ -53,10 +53,46 @@ const CSS = `
 .rl-parallel { height: 260px; }
 `;
 
+// Run details and the runs list.
+const VIEWS_CSS = `
+.rl-details { gap: 14px; overflow: auto; height: 100%; }
+.rl-details h2.rl-title { font-size: 17px; margin: 0; overflow-wrap: anywhere; }
+.rl-details h3 { font-size: 13px; margin: 0 0 6px; color: var(--rl-fg); }
+.rl-title-row { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+.rl-actions { margin-left: auto; display: inline-flex; gap: 6px; }
+.rl-muted { color: var(--rl-muted); font-size: 12px; }
+.rl-mono { font-family: var(--vscode-editor-font-family, var(--jp-code-font-family, ui-monospace, monospace)); }
+.rl-section { border-top: 1px solid var(--rl-border); padding-top: 10px; }
+.rl-details-summary { display: flex; flex-direction: column; gap: 14px; }
+.rl-table { border-collapse: collapse; font-size: 12px; }
+.rl-table th, .rl-table td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid var(--rl-border); vertical-align: top; overflow-wrap: anywhere; }
+.rl-table thead th { color: var(--rl-muted); font-weight: 600; }
+.rl-kv th { color: var(--rl-muted); font-weight: normal; white-space: nowrap; }
+.rl-num { font-variant-numeric: tabular-nums; text-align: right !important; }
+.rl-pre { margin: 0; padding: 8px 10px; background: var(--rl-input-bg); border: 1px solid var(--rl-border); border-radius: 4px;
+  font: 12px/1.45 var(--vscode-editor-font-family, var(--jp-code-font-family, ui-monospace, monospace)); white-space: pre-wrap; overflow-wrap: anywhere; max-height: 420px; overflow: auto; }
+.rl-error { color: var(--vscode-errorForeground, var(--jp-error-color1, #cf222e)); }
+.rl-diff .rl-added { background: rgba(46, 160, 67, 0.18); }
+.rl-diff .rl-removed { background: rgba(248, 81, 73, 0.18); }
+.rl-diff-toggle { display: inline-flex; gap: 6px; align-items: center; font-size: 12px; color: var(--rl-muted); margin-bottom: 6px; }
+.rl-chips { display: flex; flex-wrap: wrap; gap: 6px; }
+.rl-chip { border: 1px solid var(--rl-border); border-radius: 10px; padding: 1px 8px; font-size: 12px; }
+.rl-pill { border-radius: 10px; padding: 1px 8px; font-size: 11px; font-weight: 600; color: #fff; background: #6e7781; }
+.rl-status-running, .rl-status-queued { background: #0969da; }
+.rl-status-finished { background: #1a7f37; }
+.rl-status-failed, .rl-status-crashed { background: #cf222e; }
+.rl-status-interrupted, .rl-status-cancelled { background: #9a6700; }
+.rl-button { background: var(--vscode-button-secondaryBackground, var(--jp-layout-color2, #f6f8fa)); color: var(--vscode-button-secondaryForeground, var(--rl-fg));
+  border: 1px solid var(--rl-border); border-radius: 4px; padding: 2px 10px; font: inherit; font-size: 12px; cursor: pointer; }
+.rl-button:hover { border-color: var(--rl-accent); }
+.rl-logs details { margin-bottom: 8px; }
+.rl-logs summary { cursor: pointer; font-size: 12px; color: var(--rl-muted); margin-bottom: 4px; }
+`;
+
 export function installStyles(doc: Document = document): void {
   if (doc.getElementById('runlane-styles')) return;
   const style = doc.createElement('style');
   style.id = 'runlane-styles';
-  style.textContent = CSS;
+  style.textContent = CSS + VIEWS_CSS;
   doc.head.appendChild(style);
 }

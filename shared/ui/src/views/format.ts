@@ -1,0 +1,37 @@
+// How run facts read in every view: durations, times, sizes and param values.
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${Math.floor(seconds % 60)}s`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${h}h ${m % 60}m` : `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** Local date and time, to the second (today's runs: the time alone). */
+export function formatTime(unixSeconds: number, now = new Date()): string {
+  const d = new Date(unixSeconds * 1000);
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toDateString() === now.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** A param as the user wrote it: strings bare, {"$float": "NaN"} as NaN, everything else as JSON. */
+export function formatParam(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && '$float' in value && Object.keys(value).length === 1) return String((value as { $float: string }).$float);
+  return JSON.stringify(value);
+}
