@@ -105,6 +105,8 @@ fi
 # ("Dynamic require of util is not supported"). This marks the venv's JavaScript as CommonJS.
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
+bash scripts/setup-jupyterlab-ext.sh
+
 if ! .venv/bin/runlane --version >/dev/null 2>&1; then
   say "the runlane command in .venv does not run; reinstalling the kernel helper"
   pip install -e shared/kernel-helper

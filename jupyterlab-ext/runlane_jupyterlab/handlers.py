@@ -80,6 +80,7 @@ class ProxyHandler(JupyterHandler):
 
     def _url(self, client, route):
         query = urllib.parse.parse_qs(self.request.query, keep_blank_values=True)
+        query.pop("token", None)  # Jupyter's own token (an EventSource sends it in the URL) stays here
         if "store" not in query and "logdir" not in query:
             query["store"] = [self.daemon.store]
         return "http://127.0.0.1:%d/api/v1/%s?%s" % (client.info["port"], route, urllib.parse.urlencode(query, doseq=True))

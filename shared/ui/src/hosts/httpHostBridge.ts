@@ -28,11 +28,14 @@ export class HttpHostBridge implements HostBridge {
   /**
    * @param baseUrl where `/api/v1` lives, e.g. `/runlane` behind the Jupyter server ('' for the page's origin)
    * @param init extra fetch options for every request (JupyterLab adds its XSRF header this way)
+   * @param query extra query parameters on every URL, the feed's included (an EventSource sends no
+   *   headers, so a front that authenticates by token gets it here)
    */
   constructor(
     private readonly baseUrl: string,
     private readonly sources: HttpSource[],
     private readonly init: () => RequestInit = () => ({}),
+    private readonly query: Query = {},
   ) {}
 
   async listRuns(): Promise<SourcedRun[]> {
@@ -105,7 +108,7 @@ export class HttpHostBridge implements HostBridge {
   }
 
   private url(route: string, source: HttpSource, query: Query = {}): string {
-    const params = new URLSearchParams({ [source.kind]: source.path, ...query });
+    const params = new URLSearchParams({ ...this.query, [source.kind]: source.path, ...query });
     return `${this.baseUrl}/api/v1${route}?${params}`;
   }
 

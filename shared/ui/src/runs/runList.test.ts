@@ -1,0 +1,48 @@
+import type { RunSummary } from '@runlane/protocol';
+import { describe, expect, it } from 'vitest';
+import { mainMetric, matches, NO_FILTER, RunSet, sortRuns } from './runList.js';
+
+function run(over: Partial<RunSummary>): RunSummary {
+  return {
+    id: 'r', name: 'run', experiment: 'demo', status: 'finished', kind: 'cell', created_at: 1, started_at: 1, ended_at: 2, duration: 1,
+    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, error: null, exit_code: null, ...over,
+  };
+}
+
+describe('runs list', () => {
+  const a = run({ id: 'a', name: 'baseline lr=0.1', params: { lr: 0.1, opt: 'sgd' }, tags: { best: '' }, created_at: 3, metrics: { loss: { count: 3, last: 0.5, min: 0.5, max: 1 } } });
+  const b = run({ id: 'b', name: 'wider', params: { lr: 0.03, target: 'gpu-box' }, status: 'running', duration: null, created_at: 2, notebook: '/n/train.ipynb', metrics: { 'val/loss': { count: 1, last: 0.2, min: 0.2, max: 0.2 } } });
+  const c = run({ id: 'c', name: 'no metrics', experiment: 'sweeps', created_at: 1, status: 'failed' });
+
+  it('matches words, key=value params and tags, status: and tag: terms, and the notebook filter', () => {
+    const names = (f: Partial<typeof NO_FILTER>) => [a, b, c].filter((r) => matches(r, { ...NO_FILTER, ...f })).map((r) => r.id);
+    expect(names({ text: 'WIDER' })).toEqual(['b']);
+    expect(names({ text: 'lr=0.1' })).toEqual(['a']);
+    expect(names({ text: 'opt=SGD baseline' })).toEqual(['a']);
+    expect(names({ text: 'status:running' })).toEqual(['b']);
+    expect(names({ text: 'tag:best' })).toEqual(['a']);
+    expect(names({ text: 'sweeps' })).toEqual(['c']);
+    expect(names({ status: 'failed' })).toEqual(['c']);
+    expect(names({ notebook: '/n/train.ipynb' })).toEqual(['b']);
+  });
+
+  it('sorts by any column, newest first by default, runs without the metric last', () => {
+    expect(sortRuns([c, a, b], 'created', 'desc').map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(sortRuns([a, b, c], 'name', 'asc').map((r) => r.id)).toEqual(['a', 'c', 'b']);
+    expect(sortRuns([a, b, c], 'status', 'asc').map((r) => r.id)).toEqual(['b', 'c', 'a']);
+    expect(sortRuns([a, b, c], 'metric', 'asc').map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    expect(sortRuns([a, b, c], 'metric', 'desc').map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(mainMetric(b)).toEqual({ key: 'val/loss', value: 0.2 });
+  });
+
+  it('follows the feed: created, updated and deleted runs of its own source only', () => {
+    const set = new RunSet('/s');
+    set.reset([a]);
+    expect(set.apply({ type: 'run-created', store: '/s', run: b })).toBe(true);
+    expect(set.apply({ type: 'run-created', store: '/other', run: c })).toBe(false);
+    expect(set.apply({ type: 'run-updated', store: '/s', run: { ...b, status: 'finished' }, previous_status: 'running' })).toBe(true);
+    expect(set.get('b')?.status).toBe('finished');
+    expect(set.apply({ type: 'run-deleted', store: '/s', run_id: 'a' })).toBe(true);
+    expect(set.all().map((r) => r.id)).toEqual(['b']);
+  });
+});

@@ -1,0 +1,128 @@
+// The runs of a sidebar (JupyterLab's Runs panel, VS Code's Runs tree): search, filters, sorting and
+// live updates from the feed, as pure logic over RunSummary, so both editors list runs the same way.
+import { fromJsonNumber, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+
+export type SortKey = 'created' | 'name' | 'status' | 'duration' | 'metric' | 'experiment' | 'target';
+export type SortOrder = 'asc' | 'desc';
+
+export interface RunFilter {
+  /** Words that must all match: plain text (name, experiment, id, tags), `key=value` (a param or tag), `status:running`, `tag:name`. */
+  text: string;
+  status: RunStatus | 'all';
+  /** Only runs of this notebook (its absolute path), or null for all. */
+  notebook: string | null;
+}
+
+export const NO_FILTER: RunFilter = { text: '', status: 'all', notebook: null };
+
+/** The metric a person watches: `loss`, else a key containing "loss", else the first key. */
+export function mainMetric(run: RunSummary): { key: string; value: number } | null {
+  const keys = Object.keys(run.metrics).sort();
+  if (!keys.length) return null;
+  const key = run.metrics.loss ? 'loss' : (keys.find((k) => k.includes('loss')) ?? keys[0]!);
+  return { key, value: fromJsonNumber(run.metrics[key]!.last) };
+}
+
+/** The target a job ran on (its `target` param); a kernel's own runs have none. */
+export function targetOf(run: RunSummary): string | null {
+  return typeof run.params.target === 'string' ? run.params.target : null;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function termMatches(run: RunSummary, term: string): boolean {
+  const lower = term.toLowerCase();
+  if (lower.startsWith('status:')) return run.status === lower.slice(7);
+  if (lower.startsWith('tag:')) return Object.keys(run.tags).some((t) => t.toLowerCase() === lower.slice(4));
+  const eq = term.indexOf('=');
+  if (eq > 0) {
+    const key = term.slice(0, eq);
+    const want = term.slice(eq + 1).toLowerCase();
+    const value = key in run.params ? run.params[key] : run.tags[key];
+    return value !== undefined && text(value).toLowerCase() === want;
+  }
+  const haystack = [run.name, run.experiment, run.id, ...Object.keys(run.tags), ...Object.values(run.tags)];
+  return haystack.some((s) => s.toLowerCase().includes(lower));
+}
+
+export function matches(run: RunSummary, filter: RunFilter): boolean {
+  if (filter.status !== 'all' && run.status !== filter.status) return false;
+  if (filter.notebook !== null && run.notebook !== filter.notebook) return false;
+  return filter.text.split(/\s+/).filter(Boolean).every((term) => termMatches(run, term));
+}
+
+const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, crashed: 3, interrupted: 4, cancelled: 5, finished: 6 };
+
+function compare(a: RunSummary, b: RunSummary, key: SortKey): number {
+  switch (key) {
+    case 'name':
+      return a.name.localeCompare(b.name);
+    case 'experiment':
+      return a.experiment.localeCompare(b.experiment) || b.created_at - a.created_at;
+    case 'status':
+      return STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.created_at - a.created_at;
+    case 'target':
+      return (targetOf(a) ?? '').localeCompare(targetOf(b) ?? '');
+    case 'duration':
+      return (a.duration ?? Infinity) - (b.duration ?? Infinity);
+    case 'metric': {
+      // Runs without the metric (or with NaN) go last in both orders, as spreadsheets do.
+      const va = mainMetric(a)?.value ?? NaN;
+      const vb = mainMetric(b)?.value ?? NaN;
+      if (Number.isNaN(va) || Number.isNaN(vb)) return Number.isNaN(va) ? (Number.isNaN(vb) ? 0 : 1) : -1;
+      return va - vb;
+    }
+    default:
+      return a.created_at - b.created_at;
+  }
+}
+
+export function sortRuns(runs: RunSummary[], key: SortKey, order: SortOrder): RunSummary[] {
+  const sign = order === 'asc' ? 1 : -1;
+  return [...runs].sort((a, b) => {
+    const c = compare(a, b, key);
+    if (key === 'metric' && (Number.isNaN(mainMetric(a)?.value ?? NaN) || Number.isNaN(mainMetric(b)?.value ?? NaN))) return c;
+    return sign * c || b.created_at - a.created_at;
+  });
+}
+
+/** The runs of one source, kept current by the feed. */
+export class RunSet {
+  private readonly byId = new Map<string, RunSummary>();
+
+  constructor(readonly source: string) {}
+
+  reset(runs: RunSummary[]): void {
+    this.byId.clear();
+    for (const r of runs) this.byId.set(r.id, r);
+  }
+
+  /** Applies a feed event; true when the set changed (a `reset` event asks the caller to reload). */
+  apply(event: StoreEvent): boolean {
+    if (!('store' in event) || event.store !== this.source) return false;
+    if (event.type === 'run-created' || event.type === 'run-updated') {
+      this.byId.set(event.run.id, event.run);
+      return true;
+    }
+    if (event.type === 'run-deleted') return this.byId.delete(event.run_id);
+    return false;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): RunSummary | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): RunSummary[] {
+    return [...this.byId.values()];
+  }
+
+  view(filter: RunFilter, key: SortKey, order: SortOrder): RunSummary[] {
+    return sortRuns(this.all().filter((r) => matches(r, filter)), key, order);
+  }
+}

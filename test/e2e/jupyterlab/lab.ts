@@ -1,0 +1,73 @@
+// A real JupyterLab (from .venv, with the extension as setup installs it) in a temp folder, for the
+// end-to-end test: started in its own process group, stopped with everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const venvBin = path.join(root, '.venv', 'bin');
+
+export interface Lab {
+  url: (page: string) => string;
+  token: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startLab(folder: string, env: Record<string, string>): Promise<Lab> {
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  let output = '';
+  const child: ChildProcess = spawn(
+    path.join(venvBin, 'jupyter'),
+    ['lab', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--allow-root', `--IdentityProvider.token=${token}`, '--ServerApp.port_retries=0', `--ServerApp.root_dir=${folder}`],
+    { cwd: folder, detached: true, env: { ...process.env, ...env, PATH: `${venvBin}:${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`JupyterLab exited:\n${output}`);
+    try {
+      const res = await fetch(`${base}/api/status?token=${token}`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`JupyterLab did not answer in 90 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url: (page) => `${base}${page}${page.includes('?') ? '&' : '?'}token=${token}`,
+    token,
+    output: () => output,
+    stop: async () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const gone = new Promise((r) => child.once('exit', r));
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
