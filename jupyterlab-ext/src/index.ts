@@ -58,6 +58,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registry: ISettingRegistry | null,
     themes: IThemeManager | null,
   ) => {
+    // Registered before anything is awaited: the cell toolbar and the shortcut look the command up
+    // as soon as a notebook opens.
+    let settingsReady: (value: void) => void = () => {};
+    const settingsLoaded = new Promise<void>((resolve) => (settingsReady = resolve));
+    const connecting = settingsLoaded.then(() => RunlaneConnection.open(settings.store));
+    app.commands.addCommand(CommandIds.runCellAsExperiment, {
+      label: 'Run Cell as Experiment',
+      caption: 'Run this cell as a tracked Runlane run, in this kernel or as a job on a target',
+      icon: runlaneIcon,
+      isEnabled: () => notebooks.activeCell?.model.type === 'code',
+      isVisible: () => notebooks.activeCell?.model.type !== 'markdown',
+      execute: async (args) => {
+        const panel = notebooks.currentWidget;
+        if (!panel) return;
+        try {
+          await runCellAsExperiment(panel, await connecting, args.pick !== false);
+        } catch (err) {
+          await showErrorMessage('Run Cell as Experiment', (err as Error).message);
+        }
+      },
+    });
+
     const settings: Settings = { store: '', autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
     if (registry) {
       try {
@@ -70,9 +92,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     }
 
+    settingsReady();
     let connection: RunlaneConnection;
     try {
-      connection = await RunlaneConnection.open(settings.store);
+      connection = await connecting;
     } catch (err) {
       const broken = new Widget();
       broken.id = 'runlane-runs';
@@ -205,22 +228,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await NotebookActions.run(panel.content, panel.sessionContext);
       }),
     });
-    commands.addCommand(CommandIds.runCellAsExperiment, {
-      label: 'Run Cell as Experiment',
-      caption: 'Run this cell as a tracked Runlane run, in this kernel or as a job on a target',
-      icon: runlaneIcon,
-      isEnabled: () => notebooks.activeCell?.model.type === 'code',
-      execute: async (args) => {
-        const panel = notebooks.currentWidget;
-        if (!panel) return;
-        try {
-          await runCellAsExperiment(panel, connection, args.pick !== false);
-        } catch (err) {
-          await showErrorMessage('Run Cell as Experiment', (err as Error).message);
-        }
-      },
-    });
-
     sidebar.openRequested.connect((_, run) => openDetails(run));
     sidebar.chartsButtonNode.addEventListener('click', () => openCharts(sidebar.selection()));
 

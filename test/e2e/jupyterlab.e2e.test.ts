@@ -3,7 +3,7 @@
 // runs the demo's training cell (running, then finished, live), its charts and details open, automatic
 // tracking turns an ordinary cell into a run, and a hostile run name stays text. Screenshots of each
 // step go to test/e2e/screenshots/jupyterlab/ for a person to look at.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ let lab: Lab;
 let browser: Browser;
 let page: Page;
 const dialogs: string[] = [];
+const consoleErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -38,9 +39,24 @@ beforeAll(async () => {
   writer.appendEvent(id, { type: 'params', params: { lr: 0.2, note: '<b>bold?</b>' } });
   writer.logMetrics(id, 'loss', Array.from({ length: 50 }, (_, s) => ({ step: s, value: 1 / (s + 1), time: 1.7e9 + s })));
   writer.appendEvent(id, { type: 'status', status: 'finished' });
-  lab = await startLab(folder, { RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt'), JUPYTER_CONFIG_DIR: path.join(tmp, 'jc'), JUPYTER_RUNTIME_DIR: path.join(tmp, 'jr'), RUNLANE_DIR: '' });
+  // JupyterLab's own news prompt would cover part of every screenshot.
+  const settingsDir = path.join(tmp, 'lab-settings');
+  mkdirSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension'), { recursive: true });
+  writeFileSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), '{"fetchNews": "false"}');
+  lab = await startLab(folder, {
+    RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt'),
+    JUPYTER_CONFIG_DIR: path.join(tmp, 'jc'),
+    JUPYTER_RUNTIME_DIR: path.join(tmp, 'jr'),
+    JUPYTERLAB_SETTINGS_DIR: settingsDir,
+    JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'),
+    RUNLANE_DIR: '',
+  });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -49,6 +65,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (process.env.RUNLANE_E2E_DEBUG) console.log(consoleErrors.join('\n'), lab?.output());
   await browser?.close();
   await lab?.stop();
   try {
@@ -70,4 +87,85 @@ describe('Runlane in JupyterLab', () => {
     expect(await row.locator('.rl-row-name').textContent()).toBe(XSS);
     await shot('01-sidebar');
   }, 120_000);
+
+  it('runs a cell as an experiment: the picker, then the run live in the sidebar, running then finished', async () => {
+    const cells = page.locator('.jp-Notebook .jp-CodeCell');
+    await cells.nth(0).locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Shift+Enter'); // %load_ext runlane
+    await cells.nth(1).locator('.jp-InputPrompt').click();
+    // The command is in the cell's toolbar; the test uses its keyboard shortcut.
+    await cells.nth(1).locator('.jp-cell-toolbar [data-command="runlane:run-cell-as-experiment"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Control+Shift+Enter'); // Run Cell as Experiment
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor();
+    expect(await dialog.locator('.rl-target-choice').first().textContent()).toContain('This kernel');
+    await shot('02-target-picker');
+    await dialog.locator('button.jp-mod-accept').click();
+    const run = page.locator('.rl-run-row', { hasText: 'mlp on two moons' });
+    await run.locator('.rl-dot-running').waitFor({ timeout: 30_000 });
+    await shot('03-running');
+    await run.locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
+    expect(await run.locator('.rl-row-facts').textContent()).toMatch(/demo · .* · loss 0\.\d+/);
+    const badge = cells.nth(1).locator('.rl-cell-badge');
+    await badge.waitFor({ timeout: 10_000 });
+    expect(await badge.textContent()).toContain('mlp on two moons');
+    await badge.scrollIntoViewIfNeeded();
+    await shot('04-finished-with-badge');
+  }, 180_000);
+
+  it('opens the run in the charts with its points', async () => {
+    await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).click();
+    await page.locator('.rl-sidebar .rl-primary').click();
+    const charts = page.locator('.rl-charts-widget:visible');
+    await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
+    expect(await charts.locator('.rl-card').count()).toBeGreaterThanOrEqual(2); // loss and acc
+    await page.waitForTimeout(500);
+    await shot('05-charts');
+  }, 60_000);
+
+  it('opens the run details with the captured params and source', async () => {
+    await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).dblclick();
+    const details = page.locator('.rl-details-widget:visible');
+    await details.locator('h2.rl-title').waitFor({ timeout: 30_000 });
+    expect(await details.locator('h2.rl-title').textContent()).toBe('mlp on two moons');
+    const params = await details.locator('.rl-kv').first().textContent();
+    expect(params).toContain('lr');
+    expect(params).toContain('0.5');
+    expect(await details.locator('.rl-source').textContent()).toContain('%%runlane --name "mlp on two moons"');
+    await details.locator('.rl-log').first().waitFor();
+    expect(await details.locator('.rl-log').first().textContent()).toContain('epoch 149');
+    await shot('06-details');
+  }, 60_000);
+
+  it('turns automatic tracking on: an ordinary cell that logs becomes a run', async () => {
+    await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
+    await page.locator('.jp-NotebookPanel:visible .rl-auto-switch select').first().selectOption('all');
+    const cells = page.locator('.jp-Notebook .jp-CodeCell');
+    const last = cells.last();
+    await last.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('b'); // a new cell below
+    await page.keyboard.press('Enter');
+    // No indented lines: the editor indents as it is typed into.
+    await page.keyboard.type('import runlane as rl\nrl.log(acc=0.4)\nrl.log(acc=0.8)\nprint("an ordinary cell")');
+    await page.keyboard.press('Shift+Enter');
+    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'acc 0.8' }).waitFor({ timeout: 30_000 }).catch(async (err) => {
+      await shot('failed-auto-tracking');
+      throw err;
+    });
+    const badge = cells.last().locator('.rl-cell-badge');
+    await badge.waitFor({ timeout: 10_000 });
+    expect(await badge.textContent()).toContain('acc 0.8');
+    await shot('07-auto-tracking');
+  }, 90_000);
+
+  it('shows a hostile run name as text in the details too, and nothing ran', async () => {
+    await page.locator('.rl-run-row', { hasText: XSS }).dblclick();
+    const details = page.locator('.rl-details-widget:visible');
+    await details.locator('h2.rl-title').waitFor();
+    expect(await details.locator('h2.rl-title').textContent()).toBe(XSS);
+    expect(await details.locator('.rl-kv').first().textContent()).toContain('<b>bold?</b>');
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await shot('08-hostile-name');
+  }, 60_000);
 });

@@ -32,7 +32,7 @@ export function createAutoTrackingSwitch(panel: NotebookPanel, fallback: () => A
     select.value = mode;
     if (mode === 'off' && !panel.model?.getMetadata(METADATA_KEY)) return; // nothing to turn off in a fresh kernel
     try {
-      await panel.sessionContext.ready;
+      if (!panel.sessionContext.isReady) await panel.sessionContext.ready;
       await setAutoTracking(panel.sessionContext, mode, threshold());
       select.title = '';
     } catch (err) {

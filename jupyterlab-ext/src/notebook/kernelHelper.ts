@@ -20,8 +20,8 @@ export function loadHelper(session: ISessionContext): Promise<void> {
   return runSilently(session, "get_ipython().extension_manager.load_extension('runlane')");
 }
 
-export async function setAutoTracking(session: ISessionContext, mode: AutoMode, threshold: number): Promise<void> {
-  await loadHelper(session);
+/** One request, so that it is queued in the kernel before any cell the user runs right after. */
+export function setAutoTracking(session: ISessionContext, mode: AutoMode, threshold: number): Promise<void> {
   const args = mode === 'all' ? `auto all --threshold ${threshold}` : `auto ${mode}`;
-  await runSilently(session, `get_ipython().run_line_magic('runlane', ${JSON.stringify(args)})`);
+  return runSilently(session, `get_ipython().extension_manager.load_extension('runlane')\nget_ipython().run_line_magic('runlane', ${JSON.stringify(args)})`);
 }

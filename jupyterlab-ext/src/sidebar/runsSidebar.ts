@@ -187,7 +187,19 @@ export class RunsSidebar extends Widget {
     this.runsChanged.emit();
   }
 
+  /** Fills a row in place: its elements stay (a double-click needs both clicks on the same ones). */
   private renderRow(row: HTMLElement, run: RunSummary): void {
+    let parts = rowParts.get(row);
+    if (!parts) {
+      const box = input('checkbox', 'rl-row-check', '');
+      box.tabIndex = -1;
+      const status = text('span', '');
+      const name = text('span', '', 'rl-row-name');
+      const facts = text('div', '', 'rl-row-facts');
+      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name), facts));
+      parts = { box, status, name, facts };
+      rowParts.set(row, parts);
+    }
     row.className = `rl-vrow rl-run-row${this.selected.has(run.id) ? ' rl-selected' : ''}`;
     row.dataset.runId = run.id;
     row.title = tooltip(run);
@@ -195,14 +207,11 @@ export class RunsSidebar extends Widget {
     const target = targetOf(run);
     const time =
       run.status === 'running' && run.started_at ? `${formatDuration(Date.now() / 1000 - run.started_at)}` : run.duration !== null ? formatDuration(run.duration) : '';
-    const box = input('checkbox', 'rl-row-check', '');
-    box.checked = this.selected.has(run.id);
-    box.tabIndex = -1;
-    const facts = [run.experiment, time, metric ? `${metric.key} ${formatValue(metric.value)}` : '', target ? `on ${target}` : ''].filter(Boolean).join(' · ');
-    row.replaceChildren(
-      box,
-      div('rl-row-body', div('rl-row-line', dot(run.status), text('span', run.name, 'rl-row-name')), text('div', facts, 'rl-row-facts')),
-    );
+    parts.box.checked = this.selected.has(run.id);
+    parts.status.className = `rl-dot rl-dot-${run.status}`;
+    parts.status.title = run.status;
+    parts.name.textContent = run.name;
+    parts.facts.textContent = [run.experiment, time, metric ? `${metric.key} ${formatValue(metric.value)}` : '', target ? `on ${target}` : ''].filter(Boolean).join(' · ');
   }
 
   private runAt(event: Event): RunSummary | null {
@@ -257,6 +266,8 @@ export class RunsSidebar extends Widget {
   }
 }
 
+const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; facts: HTMLElement }>();
+
 function tooltip(run: RunSummary): string {
   const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return [`${run.name} (${run.status})`, run.id, ...(params.length ? ['params:', ...params.slice(0, 20)] : [])].join('\n');
@@ -291,8 +302,3 @@ function text(tag: string, content: string, className = ''): HTMLElement {
   return e;
 }
 
-function dot(status: string): HTMLElement {
-  const d = text('span', '', `rl-dot rl-dot-${status}`);
-  d.title = status;
-  return d;
-}
