@@ -24,7 +24,9 @@ node --expose-gc test/bench/read_series.mjs
 echo "== TensorBoard event files: parsing beside EventAccumulator"
 node test/bench/tfevents_parse.mjs
 echo "== rendering 10 runs x 1M points in Chromium"
-npx vitest run --config test/bench/vitest.bench.config.ts
+npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
+echo "== the JupyterLab Runs sidebar with 10,000 runs"
+npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
 echo "== live latency"
 (cd test/bench && ../../.venv/bin/python live_latency.py)
 echo "== worker output into the notebook cell (latency, flood)"

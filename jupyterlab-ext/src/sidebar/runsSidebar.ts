@@ -5,11 +5,17 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { formatDuration, formatValue, mainMetric, NO_FILTER, RunSet, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
-import type { RunlaneConnection } from '../connection';
+import { formatDuration, formatValue, mainMetric, NO_FILTER, RunSet, targetOf, type ChartsBridge, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+
 import { VirtualList } from './virtualList';
 
 const ROW_HEIGHT = 44;
+
+/** Where the runs come from: one source (a store) and the bridge that reads it and follows its feed. */
+export interface RunsSource {
+  readonly source: string;
+  readonly bridge: ChartsBridge;
+}
 const SORTS: [SortKey, string][] = [
   ['created', 'Newest'],
   ['name', 'Name'],
@@ -46,7 +52,7 @@ export class RunsSidebar extends Widget {
   private stopFeed: () => void = () => {};
   private renderFrame = 0;
 
-  constructor(private readonly connection: RunlaneConnection) {
+  constructor(private readonly connection: RunsSource) {
     super();
     this.id = 'runlane-runs';
     this.addClass('rl-sidebar');

@@ -15,9 +15,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(defaultStore: string): Promise<Harness> {
+/** `entry`: the page's script (default: the charts page); CSS it imports is bundled as text. */
+export async function startHarness(defaultStore: string, entry = path.join(here, 'page.ts')): Promise<Harness> {
   const bundle = await build({
-    entryPoints: [path.join(here, 'page.ts')],
+    entryPoints: [entry],
+    loader: { '.css': 'text' },
     bundle: true,
     write: false,
     format: 'iife',
