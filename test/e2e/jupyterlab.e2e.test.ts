@@ -137,6 +137,29 @@ describe('Runlane in JupyterLab', () => {
     await shot('06-details');
   }, 60_000);
 
+  it('re-runs the cell with an edited param from the context menu, and diffs it against the previous run', async () => {
+    await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).click({ button: 'right' });
+    await page.locator('.lm-Menu-item', { hasText: 'Re-run with Edited Params' }).click();
+    const box = page.locator('.jp-Dialog textarea.rl-edit-json');
+    await box.waitFor();
+    expect(JSON.parse(await box.inputValue())).toMatchObject({ lr: 0.5, epochs: 150 });
+    await box.fill(JSON.stringify({ lr: 0.3, epochs: 150, hidden: 32, seed: 0, n: 1000 }));
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    // The cell now says lr = 0.3 and ran again: a second run of the same cell.
+    await expect.poll(async () => page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).count(), { timeout: 60_000 }).toBe(2);
+    const newest = page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).first();
+    await newest.locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
+    await newest.dblclick();
+    const details = page.locator('.rl-details-widget:visible');
+    await details.locator('.rl-diff-toggle input').waitFor({ timeout: 30_000 });
+    expect(await details.locator('.rl-kv').first().textContent()).toContain('0.3');
+    await details.locator('.rl-diff-toggle input').check();
+    expect(await details.locator('.rl-diff .rl-removed').allTextContents()).toContain('- lr = 0.5');
+    expect(await details.locator('.rl-diff .rl-added').allTextContents()).toContain('+ lr = 0.3');
+    await details.locator('.rl-diff').scrollIntoViewIfNeeded();
+    await shot('07-rerun-diff');
+  }, 150_000);
+
   it('turns automatic tracking on: an ordinary cell that logs becomes a run', async () => {
     await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
     await page.locator('.jp-NotebookPanel:visible .rl-auto-switch select').first().selectOption('all');
@@ -155,7 +178,7 @@ describe('Runlane in JupyterLab', () => {
     const badge = cells.last().locator('.rl-cell-badge');
     await badge.waitFor({ timeout: 10_000 });
     expect(await badge.textContent()).toContain('acc 0.8');
-    await shot('07-auto-tracking');
+    await shot('08-auto-tracking');
   }, 90_000);
 
   it('shows a hostile run name as text in the details too, and nothing ran', async () => {
@@ -166,6 +189,6 @@ describe('Runlane in JupyterLab', () => {
     expect(await details.locator('.rl-kv').first().textContent()).toContain('<b>bold?</b>');
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
-    await shot('08-hostile-name');
+    await shot('09-hostile-name');
   }, 60_000);
 });
