@@ -45,4 +45,15 @@ describe('runs list', () => {
     expect(set.apply({ type: 'run-deleted', store: '/s', run_id: 'a' })).toBe(true);
     expect(set.all().map((r) => r.id)).toEqual(['b']);
   });
+
+  it('keeps a live run\'s metric summaries current from the metrics events', () => {
+    const set = new RunSet('/s');
+    set.reset([run({ id: 'x', status: 'running' })]);
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', steps: [0, 1], times: [1, 2], values: [0.4, 'NaN'] })).toBe(true);
+    expect(set.get('x')!.metrics.acc).toEqual({ count: 2, last: 'NaN', min: 0.4, max: 0.4 });
+    set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', steps: [2], times: [3], values: [0.8] });
+    expect(set.get('x')!.metrics.acc).toEqual({ count: 3, last: 0.8, min: 0.4, max: 0.8 });
+    expect(mainMetric(set.get('x')!)).toEqual({ key: 'acc', value: 0.8 });
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'unknown', key: 'acc', steps: [0], times: [0], values: [1] })).toBe(false);
+  });
 });

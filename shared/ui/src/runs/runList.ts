@@ -1,6 +1,6 @@
 // The runs of a sidebar (JupyterLab's Runs panel, VS Code's Runs tree): search, filters, sorting and
 // live updates from the feed, as pure logic over RunSummary, so both editors list runs the same way.
-import { fromJsonNumber, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { fromJsonNumber, jsonNumber, type JsonNumber, type MetricSummary, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
 
 export type SortKey = 'created' | 'name' | 'status' | 'duration' | 'metric' | 'experiment' | 'target';
 export type SortOrder = 'asc' | 'desc';
@@ -88,6 +88,35 @@ export function sortRuns(runs: RunSummary[], key: SortKey, order: SortOrder): Ru
   });
 }
 
+/**
+ * A metric's summary with new points folded in, as the store's reader summarises it: `last` is the
+ * value at the greatest step (a later point wins a tie), min and max skip NaN.
+ */
+export function foldPoints(summary: MetricSummary | undefined, steps: number[], values: JsonNumber[]): MetricSummary {
+  let count = summary?.count ?? 0;
+  let last = summary ? fromJsonNumber(summary.last) : NaN;
+  let lastStep = summary ? (summary as MetricSummary & { last_step?: number }).last_step ?? -Infinity : -Infinity;
+  let min = summary?.min === null || summary?.min === undefined ? NaN : fromJsonNumber(summary.min);
+  let max = summary?.max === null || summary?.max === undefined ? NaN : fromJsonNumber(summary.max);
+  steps.forEach((step, i) => {
+    const v = fromJsonNumber(values[i]!);
+    count++;
+    if (step >= lastStep) {
+      lastStep = step;
+      last = v;
+    }
+    if (!Number.isNaN(v)) {
+      min = Number.isNaN(min) ? v : Math.min(min, v);
+      max = Number.isNaN(max) ? v : Math.max(max, v);
+    }
+  });
+  const folded: MetricSummary & { last_step?: number } = { count, last: jsonNumber(last), min: Number.isNaN(min) ? null : jsonNumber(min), max: Number.isNaN(max) ? null : jsonNumber(max) };
+  // Where `last` came from, so that later points compare against it (summaries from the daemon lack it,
+  // and the next points of a live run always come after what it summarised).
+  Object.defineProperty(folded, 'last_step', { value: lastStep, enumerable: false });
+  return folded;
+}
+
 /** The runs of one source, kept current by the feed. */
 export class RunSet {
   private readonly byId = new Map<string, RunSummary>();
@@ -107,6 +136,12 @@ export class RunSet {
       return true;
     }
     if (event.type === 'run-deleted') return this.byId.delete(event.run_id);
+    if (event.type === 'metrics') {
+      const run = this.byId.get(event.run_id);
+      if (!run) return false;
+      this.byId.set(run.id, { ...run, metrics: { ...run.metrics, [event.key]: foldPoints(run.metrics[event.key], event.steps, event.values) } });
+      return true;
+    }
     return false;
   }
 
