@@ -29,8 +29,9 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
   { echo "setup: Python 3.9 or newer is required (found $(python3 --version 2>&1))." >&2; exit 1; }
 
-# Real engines for the tests, from Debian: Chromium (the charts' browser tests, driven by
-# playwright-core; no browser download), a single-node Slurm (slurm-wlm, munge) and an OpenSSH server.
+# Real engines for the tests, from Debian: Chromium (the browser tests, driven by playwright-core; no
+# browser download), a single-node Slurm (slurm-wlm, munge), an OpenSSH server, and the headers
+# code-server's native modules build against (libkrb5-dev; code-server itself comes from npm).
 if [ "$test_engines" = 1 ]; then
   missing=""
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
@@ -38,6 +39,7 @@ if [ "$test_engines" = 1 ]; then
   command -v munged >/dev/null || [ -x /usr/sbin/munged ] || missing="$missing munge"
   [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
   command -v ssh >/dev/null || missing="$missing openssh-client"
+  [ -e /usr/include/krb5.h ] || [ -e /usr/include/krb5/krb5.h ] || missing="$missing libkrb5-dev"  # code-server's native modules
   if [ -n "$missing" ] && [ "${RUNLANE_SKIP_SYSTEM_PACKAGES:-}" != 1 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       say "installing Debian packages for the tests:$missing"

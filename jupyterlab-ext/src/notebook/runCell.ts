@@ -6,7 +6,7 @@ import { Widget } from '@lumino/widgets';
 import type { TargetInfo } from '@runlane/protocol';
 import type { RunlaneConnection } from '../connection';
 import { loadHelper } from './kernelHelper';
-import { magicOptions, withRunlaneMagic } from './magicLine';
+import { magicOptions, withRunlaneMagic } from '@runlane/ui';
 
 const KERNEL = '';
 

@@ -3,3 +3,4 @@ export * from './runs.js';
 export * from './api.js';
 export * from './jobs.js';
 export * from './inband.js';
+export * from './webview.js';

@@ -12,8 +12,11 @@ export interface ConnectOptions {
   /** Start a daemon when none answers (default true). */
   start?: boolean;
   runtimeDir?: string;
-  /** The command that starts `runlane serve` (default: this Node and the CLI script running now). */
-  serveCommand?: { command: string; args: string[] };
+  /**
+   * The command that starts `runlane serve` (default: this Node and the CLI script running now), and
+   * what its environment adds (VS Code's Node is Electron: ELECTRON_RUN_AS_NODE=1).
+   */
+  serveCommand?: { command: string; args: string[]; env?: Record<string, string> };
   /** The store the started daemon serves by default, and that this client's requests name. */
   store?: string;
   /** Ask about a TensorBoard log directory instead of a store. */
@@ -77,7 +80,7 @@ function spawnDaemon(dir: string, options: ConnectOptions, release: ReleaseLock)
     const child = spawn(serve.command, args, {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, RUNLANE_RUNTIME_DIR: dir },
+      env: { ...process.env, ...serve.env, RUNLANE_RUNTIME_DIR: dir },
     });
     child.once('error', (err) => (started.failure = err.message));
     // Exit code 0 means another daemon won the race; its runtime file is on the way.

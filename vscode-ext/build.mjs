@@ -1,0 +1,31 @@
+// Builds the extension: esbuild bundles for the extension host (CommonJS, `vscode` external) and for
+// the webviews (one script for the Charts and Run-details pages), the Runlane CLI (the daemon, run
+// with VS Code's own Node), and the pure-Python helper that job workers import. `--package` also
+// makes the .vsix with vsce.
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const dist = path.join(here, 'dist');
+const common = { bundle: true, logLevel: 'warning', legalComments: 'none', sourcemap: false };
+
+rmSync(dist, { recursive: true, force: true });
+await Promise.all([
+  build({ ...common, entryPoints: [path.join(here, 'src/extension.ts')], outfile: path.join(dist, 'extension.js'), platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: true }),
+  build({ ...common, entryPoints: [path.join(here, 'src/webview/main.ts')], outfile: path.join(dist, 'webview.js'), platform: 'browser', format: 'iife', target: 'es2022', minify: true }),
+  build({ ...common, entryPoints: [path.join(root, 'shared/core/src/cli/bin.ts')], outfile: path.join(dist, 'runlane.cjs'), platform: 'node', format: 'cjs', target: 'node20' }),
+]);
+mkdirSync(path.join(dist, 'python'), { recursive: true });
+cpSync(path.join(root, 'shared/kernel-helper/src/runlane'), path.join(dist, 'python', 'runlane'), {
+  recursive: true,
+  filter: (src) => !/(__pycache__|_node)$/.test(src),
+});
+
+if (process.argv.includes('--package')) {
+  const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
+  execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(dist, 'runlane-vscode.vsix')], { cwd: here, stdio: 'inherit' });
+}

@@ -1,0 +1,155 @@
+// The "Runlane jobs" notebook controller: with it selected, each executed cell runs as a job on a
+// target (`runlane.jobs.defaultTarget`, or the cell's own `%%runlane --on TARGET --workers N` line),
+// with no Python kernel in the editor. Every worker's output is appended to the cell live (prefixed,
+// progress bars in place, at most ~20 updates a second, head and tail of a flood); interrupting the
+// cell cancels the job and every worker; the run is tracked like any job.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DaemonClient } from '@runlane/core';
+import { FINAL_STATUSES, type StoreEvent } from '@runlane/protocol';
+import { magicOptions } from '@runlane/ui';
+import type { RunlaneService } from '../service';
+import { WorkerOutput } from './workerOutput';
+
+const UPDATE_MS = 50; // at most ~20 cell updates a second
+
+/** Target, workers and GPUs from the cell's %%runlane line, and the body without it. */
+export function jobOfCell(source: string, defaultTarget: string): { target: string; workers: number; gpus: number; name: string | null; body: string } {
+  const options = magicOptions(source) ?? [];
+  const value = (flag: string) => {
+    const at = options.findIndex((o) => o === flag || o.startsWith(`${flag}=`));
+    if (at < 0) return null;
+    const raw = options[at]!.includes('=') ? options[at]!.slice(flag.length + 1) : (options[at + 1] ?? '');
+    return raw.replace(/^["']|["']$/g, '');
+  };
+  const body = magicOptions(source) === null ? source : source.slice(source.indexOf('\n') + 1);
+  return { target: value('--on') ?? defaultTarget, workers: Number(value('--workers') ?? 1), gpus: Number(value('--gpus') ?? 0), name: value('--name'), body };
+}
+
+export class JobController implements vscode.Disposable {
+  private readonly controller: vscode.NotebookController;
+
+  constructor(
+    private readonly service: RunlaneService,
+    private readonly helperDir: string,
+    private readonly python: () => string,
+  ) {
+    this.controller = vscode.notebooks.createNotebookController('runlane-jobs', 'jupyter-notebook', 'Runlane jobs');
+    this.controller.supportedLanguages = ['python'];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = 'Runs each cell as a Runlane job (local GPUs, SSH, Slurm)';
+    this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
+  }
+
+  private order = 0;
+
+  private async executeAll(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    for (const cell of cells) await this.execute(cell, notebook);
+  }
+
+  private async execute(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): Promise<void> {
+    const execution = this.controller.createNotebookCellExecution(cell);
+    execution.executionOrder = ++this.order;
+    execution.start(Date.now());
+    await execution.clearOutput();
+    const settings = vscode.workspace.getConfiguration('runlane');
+    const job = jobOfCell(cell.document.getText(), settings.get<string>('jobs.defaultTarget', 'local'));
+    const input = mkdtempSync(path.join(os.tmpdir(), 'runlane-cell-'));
+    let client: DaemonClient;
+    let runId: string;
+    try {
+      writeFileSync(path.join(input, 'cell.py'), job.body);
+      client = await this.service.daemon();
+      const notebookName = path.basename(notebook.uri.fsPath);
+      const created = await client.submitJob({
+        target: job.target,
+        command: [this.python(), '-m', 'runlane.worker'],
+        workers: job.workers,
+        gpusPerWorker: job.gpus,
+        name: job.name ?? `${notebookName} cell ${cell.index + 1}`,
+        experiment: notebookName.replace(/\.ipynb$/, ''),
+        cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,
+        env: { PYTHONPATH: this.helperDir },
+        input,
+      });
+      runId = created.run_id;
+    } catch (err) {
+      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
+      execution.end(false, Date.now());
+      return;
+    } finally {
+      rmSync(input, { recursive: true, force: true }); // the run keeps its own copy
+    }
+    const ok = await this.follow(client, runId, execution);
+    execution.end(ok, Date.now());
+  }
+
+  /** Streams the run's logs into the cell until the job ends; true when it finished. */
+  private follow(client: DaemonClient, runId: string, execution: vscode.NotebookCellExecution): Promise<boolean> {
+    const output = new WorkerOutput();
+    const offsets = new Map<string, number>();
+    let shown = '';
+    let timer: NodeJS.Timeout | null = null;
+    let reading = Promise.resolve();
+    const item = (text: string) => new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stdout(text)]);
+    const flush = () => {
+      const text = output.render();
+      if (text !== shown) {
+        shown = text;
+        void execution.replaceOutput(item(text));
+      }
+    };
+    const schedule = () => (timer ??= setTimeout(() => ((timer = null), flush()), UPDATE_MS));
+    const readAll = () =>
+      (reading = reading.then(async () => {
+        const detail = await client.run(runId);
+        for (const log of detail.logs) {
+          const key = `${log.writer}/${log.stream}`;
+          const offset = offsets.get(key) ?? 0;
+          if (log.size <= offset || log.writer === 'runlane') continue;
+          const { bytes } = await client.log(runId, log.writer, log.stream, offset);
+          offsets.set(key, offset + bytes.length);
+          output.push(log.writer, log.stream, bytes);
+        }
+        schedule();
+        return FINAL_STATUSES.includes(detail.status) ? detail.status : null;
+      }).then(() => undefined, () => undefined));
+    return new Promise<boolean>((resolve) => {
+      let done = false;
+      const finish = async () => {
+        if (done) return;
+        done = true;
+        stop();
+        clearInterval(poll);
+        cancel.dispose();
+        await readAll();
+        output.end();
+        flush();
+        const run = await client.run(runId).catch(() => null);
+        if (run && run.status !== 'finished') {
+          const why = run.status === 'cancelled' ? 'Job cancelled: every worker was stopped.' : `Job ${run.status}${run.error ? `: ${run.error}` : '.'}`;
+          await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${why}\n`)]));
+        }
+        resolve(run?.status === 'finished');
+      };
+      const check = async () => {
+        await readAll();
+        const run = await client.run(runId).catch(() => null);
+        if (run && FINAL_STATUSES.includes(run.status)) void finish();
+      };
+      const stop = client.events((event: StoreEvent) => {
+        if ((event.type === 'log' && event.run_id === runId) || (event.type === 'run-updated' && event.run.id === runId)) void check();
+      });
+      // The feed wakes the reads; the poll is the safety net for a missed event.
+      const poll = setInterval(() => void check(), 500);
+      const cancel = execution.token.onCancellationRequested(() => void client.cancelJob(runId).catch(() => undefined));
+      void check();
+    });
+  }
+
+  dispose(): void {
+    this.controller.dispose();
+  }
+}

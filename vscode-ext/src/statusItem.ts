@@ -1,0 +1,32 @@
+// The status bar: how many jobs run, and the newest running run's main metric, live. Click: the Runs view.
+import * as vscode from 'vscode';
+import { formatValue, mainMetric } from '@runlane/ui';
+import type { RunlaneService } from './service';
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('runlane.status', vscode.StatusBarAlignment.Left, 50);
+
+  constructor(private readonly service: RunlaneService) {
+    this.item.name = 'Runlane';
+    this.item.command = 'runlane.runs.focus';
+    service.onDidChange(() => this.update());
+    this.update();
+  }
+
+  private update(): void {
+    const runs = this.service.runs.all();
+    const running = runs.filter((r) => r.status === 'running').sort((a, b) => b.created_at - a.created_at);
+    const jobs = running.filter((r) => r.kind === 'job').length;
+    const newest = running[0];
+    const metric = newest ? mainMetric(newest) : null;
+    this.item.text = running.length
+      ? `$(pulse) ${jobs ? `${jobs} job${jobs > 1 ? 's' : ''}` : `${running.length} running`}${metric ? ` · ${metric.key} ${formatValue(metric.value)}` : ''}`
+      : `$(beaker) ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+    this.item.tooltip = newest ? `Runlane: ${newest.name} is running` : 'Runlane: open the Runs view';
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
