@@ -81,7 +81,7 @@ if ! node -e 'require("esbuild").transformSync("let a: number = 1", { loader: "t
     { echo "setup: esbuild does not run on this machine ($(node -p 'process.platform + "-" + process.arch')); reinstall with: rm -rf node_modules && npm start" >&2; exit 1; }
 fi
 
-say "building TypeScript (tsc -b) and the CLI bundle (esbuild)"
+say "building TypeScript (tsc -b), the CLI bundle and the VS Code extension (esbuild, vsce)"
 npm run -s build
 
 stamp=.venv/.runlane-requirements
@@ -108,6 +108,8 @@ fi
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
 bash scripts/setup-jupyterlab-ext.sh
+# A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`).
+[ "$test_engines" = 0 ] || bash scripts/setup-code-server.sh
 
 if ! .venv/bin/runlane --version >/dev/null 2>&1; then
   say "the runlane command in .venv does not run; reinstalling the kernel helper"

@@ -11,7 +11,7 @@ Importing this package is cheap: it imports nothing heavy (no IPython) until the
 """
 from .api import active_run, artifact, cell_history, finish, log, params, run, store_dir, tags
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
-from .worker import result
+from .results import result
 
 __version__ = "0.1.0"
 

@@ -12,15 +12,9 @@ import os
 import pickle
 import sys
 
-RESULT_FILE = "result.pkl"
-_NOTHING = object()
-_explicit = [_NOTHING]
+from .results import NOTHING, RESULT_FILE, explicit_result
 
 
-def result(value):
-    """Sends `value` back to the kernel as the cell's result (rank 0 only), instead of the last expression."""
-    _explicit[0] = value
-    return value
 
 
 def _dumps(value):
@@ -80,8 +74,8 @@ def run(input_dir):
         last = ast.Expression(tree.body.pop().value)
     exec(compile(tree, "<cell>", "exec"), namespace)
     value = eval(compile(last, "<cell>", "eval"), namespace) if last is not None else None
-    if _explicit[0] is not _NOTHING:
-        value = _explicit[0]
+    if explicit_result() is not NOTHING:
+        value = explicit_result()
     output = os.environ.get("RUNLANE_OUTPUT_DIR")
     if os.environ.get("RANK", "0") == "0" and value is not None and output:
         try:
@@ -95,11 +89,7 @@ def run(input_dir):
         os.replace(target + ".tmp-worker", target)
 
 if __name__ == "__main__":
-    # Run through the imported module, not this __main__ copy, so that `runlane.result()` in the
-    # cell and `run()` share one `_explicit`.
-    from runlane.worker import run as _run
-
     source = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNLANE_INPUT_DIR")
     if not source:
         sys.exit("runlane.worker: give the input folder (python -m runlane.worker INPUT_DIR) or set RUNLANE_INPUT_DIR.")
-    _run(source)
+    run(source)

@@ -10,7 +10,7 @@ import time
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..store.reader import fold_run_events
-from ..worker import RESULT_FILE
+from ..results import RESULT_FILE
 from .detached import show_detached
 from .worker_output import WorkerOutput
 
