@@ -27,6 +27,8 @@ echo "== rendering 10 runs x 1M points in Chromium"
 npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
 echo "== the JupyterLab Runs sidebar with 10,000 runs"
 npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
+echo "== the VS Code extension's activation"
+node test/bench/vscode_activation.mjs
 echo "== live latency"
 (cd test/bench && ../../.venv/bin/python live_latency.py)
 echo "== worker output into the notebook cell (latency, flood)"
