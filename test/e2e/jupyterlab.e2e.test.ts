@@ -191,4 +191,15 @@ describe('Runlane in JupyterLab', () => {
     expect(dialogs).toEqual([]);
     await shot('09-hostile-name');
   }, 60_000);
+
+  it('follows the dark theme', async () => {
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();
+    await page.locator('.lm-Menu-itemLabel', { hasText: 'Theme' }).first().hover();
+    await page.locator('.lm-Menu-itemLabel').getByText('JupyterLab Dark', { exact: true }).first().click();
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'false', undefined, { timeout: 30_000 });
+    await page.locator('.lm-TabBar-tab', { hasText: 'Charts' }).first().click();
+    await page.locator('.rl-charts-widget:visible .rl-root.rl-dark').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(600);
+    await shot('10-dark-charts');
+  }, 60_000);
 });
