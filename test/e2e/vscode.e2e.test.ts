@@ -102,6 +102,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('dialog', (d) => {
+    if (d.type() === 'beforeunload') return void d.accept(); // leaving with an unsaved notebook: the reload step
     dialogs.push(d.message());
     void d.dismiss();
   });
@@ -188,4 +189,13 @@ describe('Runlane in VS Code (code-server)', () => {
     await shot('06-cancelled');
     expect(dialogs).toEqual([]);
   }, 120_000);
+
+  it('restores the charts and details panels after the window reloads', async () => {
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.locator('.tab', { hasText: 'Charts: baseline lr=0.1' }).first().click({ timeout: 60_000 });
+    const frame = await inFrames('.rl-card canvas', 60_000);
+    expect(await frame.locator('.rl-card').count()).toBeGreaterThanOrEqual(2);
+    await shot('07-restored-after-reload');
+  }, 150_000);
 });

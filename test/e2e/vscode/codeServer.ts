@@ -47,6 +47,7 @@ export async function startCodeServer(tmp: string, workspace: string, env: Recor
       'window.commandCenter': false,
       'notebook.confirmDeleteRunningCell': false,
       'workbench.colorTheme': 'Default Light Modern',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
     }),
   );
   const fullEnv = {
