@@ -103,6 +103,8 @@ class ProxyHandler(APIHandler):
             try:
                 response = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
             except (ConnectionError, OSError) as err:
+                if self._closed:
+                    return  # the page went away (our streaming callback ended the upstream request)
                 if attempt == 0:  # the daemon went away (idle exit, restart): find or start it again
                     try:
                         client = await self.daemon.client(fresh=True)
