@@ -113,6 +113,26 @@ describe('Runlane in JupyterLab', () => {
     await shot('04-finished-with-badge');
   }, 180_000);
 
+  it('runs the demo job cell on two local workers, their prefixed lines streaming into the cell', async () => {
+    const cell = page.locator('.jp-Notebook .jp-CodeCell').nth(2);
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Shift+Enter');
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor();
+    expect(await dialog.locator('input[value="local"]').isChecked()).toBe(true); // the cell's own --on
+    await dialog.locator('button.jp-mod-accept').click();
+    const output = cell.locator('.jp-OutputArea');
+    await output.getByText('[w1]').first().waitFor({ timeout: 60_000 });
+    await page.locator('.rl-run-row', { hasText: 'two workers' }).locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
+    const text = await output.innerText();
+    expect(text).toContain('[w0] worker 0 of 2: step 30/30');
+    expect(text).toContain('[w1] worker 1 of 2: step 30/30');
+    expect(text).toContain("'hidden': 32"); // rank 0's value, back in the kernel
+    await cell.locator('.rl-cell-badge', { hasText: 'two workers' }).waitFor({ timeout: 10_000 }); // the job's run is the cell's
+    await cell.scrollIntoViewIfNeeded();
+    await shot('04b-job-cell');
+  }, 150_000);
+
   it('opens the run in the charts with its points', async () => {
     await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).click();
     await page.locator('.rl-sidebar .rl-primary').click();

@@ -30,6 +30,17 @@ export interface JobSpec {
    * at $RUNLANE_INPUT_DIR.
    */
   input?: string;
+  /** The notebook cell the job runs, so that its run is linked to the cell like a kernel's runs are. */
+  cell?: JobCell;
+}
+
+export interface JobCell {
+  /** The notebook's absolute path. */
+  notebook: string | null;
+  cell_id: string | null;
+  /** The cell's source as written (with its %%runlane line); the run's source, diffed across its runs. */
+  source?: string | null;
+  execution_count?: number | null;
 }
 
 export interface JobCreated {

@@ -73,6 +73,12 @@ export class JobController implements vscode.Disposable {
         cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,
         env: { PYTHONPATH: this.helperDir },
         input,
+        cell: {
+          notebook: notebook.uri.scheme === 'file' ? notebook.uri.fsPath : null,
+          cell_id: (cell.metadata as { id?: string }).id ?? null,
+          source: cell.document.getText(),
+          execution_count: execution.executionOrder ?? null,
+        },
       });
       runId = created.run_id;
     } catch (err) {

@@ -91,12 +91,16 @@ export class JobManager {
     }
     const input = spec.input === undefined ? undefined : checkInput(spec.input);
     const writer = await this.writer(store);
+    const cell = checkCell(spec.cell);
     const runId = await writer.createRun({
       // eslint-disable-next-line no-control-regex
       name: spec.name ?? spec.command.join(' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200),
       experiment: spec.experiment ?? 'jobs',
       kind: 'job',
-      source: spec.command.map(shellQuote).join(' '),
+      source: cell?.source ?? spec.command.map(shellQuote).join(' '),
+      notebook: cell?.notebook ?? null,
+      cellId: cell?.cell_id ?? null,
+      executionCount: cell?.execution_count ?? null,
     });
     writer.appendEvent(runId, { type: 'params', params: { target: target.name, workers, gpus_per_worker: perWorker, command: spec.command } });
     // The run keeps its own copy of the input: the submitter may delete its folder, and a re-run needs it.
@@ -384,6 +388,19 @@ export class JobManager {
       await this.start(next);
     }
   }
+}
+
+/** A job's cell link, checked: text where text is expected, or refused with a sentence. */
+function checkCell(cell: JobSpec['cell']): JobSpec['cell'] {
+  if (cell === undefined || cell === null) return undefined;
+  const text = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+  if (typeof cell !== 'object' || !text(cell.notebook) || !text(cell.cell_id) || !text(cell.source)) {
+    throw new StoreError('bad_query', 'cell must be {"notebook": path or null, "cell_id": text or null, "source": text}.');
+  }
+  if (cell.execution_count !== undefined && cell.execution_count !== null && !Number.isInteger(cell.execution_count)) {
+    throw new StoreError('bad_query', 'cell.execution_count must be a whole number.');
+  }
+  return cell;
 }
 
 /** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */

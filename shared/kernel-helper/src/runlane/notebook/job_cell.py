@@ -48,7 +48,7 @@ def _pickled_vars(shell, names):
                            "in the notebook need cloudpickle: pip install cloudpickle." % err) from None
 
 
-def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd):
+def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd, cell=None):
     """Hands the job's input (body and variables) to the daemon, which keeps a copy in the run and
     takes it to the target; returns the client and the run id."""
     variables = _pickled_vars(shell, with_vars) if with_vars else None  # fails before anything is written
@@ -72,7 +72,7 @@ def submit(shell, store, body, target, workers, gpus, with_vars, name, experimen
                 f.write(variables)
         spec = {"target": target, "command": [python, "-m", "runlane.worker"], "workers": workers,
                 "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": None if remote else cwd,
-                "input": input_dir}
+                "input": input_dir, "cell": cell}
         created = client.submit_job({k: v for k, v in spec.items() if v is not None})
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)  # the run has its own copy now
@@ -117,14 +117,14 @@ def load_result(store, run_id):
         return pickle.load(f)
 
 
-def run_job_cell(shell, args, body, store, cwd, name, experiment):
+def run_job_cell(shell, args, body, store, cwd, name, experiment, cell=None):
     try:
         from IPython import display
     except ImportError:  # pragma: no cover - always there in a kernel
         display = None
     with_vars = [v.strip() for v in (args.with_vars or "").split(",") if v.strip()]
     client, run_id = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
-                            experiment, cwd)
+                            experiment, cwd, cell)
     print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
     if args.detach:
         if display is not None:

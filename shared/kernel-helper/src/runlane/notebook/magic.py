@@ -138,7 +138,7 @@ class RunlaneMagics:
             api._set_active(None)
         name = args.name or ctx.default_name
         return run_job_cell(self.shell, args, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
-                            name, args.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT)
+                            name, args.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT, ctx.run_meta())
 
     def line_magic(self, line):
         try:
