@@ -69,7 +69,8 @@ export class RunlanePanels implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((message: WebviewToHost) => {
         if (message.type === 'ready') {
           ready = true;
-          post({ type: 'init', view, dark: dark() });
+          const settings = vscode.workspace.getConfiguration('runlane.charts');
+          post({ type: 'init', view, dark: dark(), charts: { smoothing: settings.get('smoothing', 0.6), xAxis: settings.get('xAxis', 'step') } });
         } else if (message.type === 'request') {
           this.answer(message.method, message.args).then(
             (value) => post({ type: 'response', id: message.id, ok: true, value }),

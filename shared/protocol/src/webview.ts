@@ -24,7 +24,7 @@ export type WebviewToHost =
   | { type: 'action'; action: 'openCharts' | 'openSource' | 'saveArtifact'; args: unknown[] };
 
 export type HostToWebview =
-  | { type: 'init'; view: PanelView; dark: boolean }
+  | { type: 'init'; view: PanelView; dark: boolean; charts: { smoothing: number; xAxis: 'step' | 'relative' | 'wall' } }
   | { type: 'response'; id: number; ok: true; value: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'event'; event: import('./api.js').StoreEvent }

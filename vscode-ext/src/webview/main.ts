@@ -49,13 +49,13 @@ const bridge: HostBridge = {
 let setDark: (dark: boolean) => void = () => {};
 let mounted = false;
 
-function mount(view: PanelView, dark: boolean): void {
+function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxis: 'step' | 'relative' | 'wall' }): void {
   if (mounted) return;
   mounted = true;
   vscode.setState({ view });
   const host = document.getElementById('app')!;
   if (view.kind === 'charts') {
-    const panel = new ChartsPanel(host, bridge, { runs: view.runs ?? undefined, followNewRuns: view.runs === null });
+    const panel = new ChartsPanel(host, bridge, { runs: view.runs ?? undefined, followNewRuns: view.runs === null, settings: charts });
     setDark = (d) => panel.setDark(d);
     void panel.load();
   } else {
@@ -74,7 +74,7 @@ function mount(view: PanelView, dark: boolean): void {
 
 window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const message = e.data;
-  if (message.type === 'init') mount(message.view, message.dark);
+  if (message.type === 'init') mount(message.view, message.dark, message.charts);
   else if (message.type === 'theme') setDark(message.dark);
   else if (message.type === 'event') listeners.forEach((l) => l(message.event));
   else if (message.type === 'response') {
