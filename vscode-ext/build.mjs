@@ -27,5 +27,7 @@ cpSync(path.join(root, 'shared/kernel-helper/src/runlane'), path.join(dist, 'pyt
 
 if (process.argv.includes('--package')) {
   const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
-  execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(dist, 'runlane-vscode.vsix')], { cwd: here, stdio: 'inherit' });
+  // vsce lists every file it packs; only its last line (where the .vsix went) is worth printing.
+  const out = execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(dist, 'runlane-vscode.vsix')], { cwd: here, encoding: 'utf8' });
+  console.log(out.trim().split('\n').pop());
 }
