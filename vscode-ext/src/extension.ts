@@ -20,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Runlane');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
-  const service = new RunlaneService(RunlaneService.storeFor(folder), path.join(dist, 'runlane.cjs'), log);
+  const service = new RunlaneService(RunlaneService.storeFor(folder), path.join(dist, 'runlane.cjs'), log, RunlaneService.targetsFileFor(folder));
   const runsTree = new RunsTree(service);
   const runsView = vscode.window.createTreeView(ViewIds.runs, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: true });
   const targetsTree = new TargetsTree(service);

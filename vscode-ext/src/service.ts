@@ -25,8 +25,16 @@ export class RunlaneService implements vscode.Disposable {
     readonly store: string,
     private readonly cliBundle: string,
     private readonly log: vscode.OutputChannel,
+    /** `runlane.targetsFile`, resolved; undefined for the runlane.toml beside the store. */
+    private readonly targetsFile?: string,
   ) {
     this.runs = new RunSet(store);
+  }
+
+  /** The targets file of the settings (relative to the workspace), or undefined. */
+  static targetsFileFor(folder: string | undefined): string | undefined {
+    const setting = vscode.workspace.getConfiguration('runlane').get<string>('targetsFile', '').trim();
+    return setting ? path.resolve(folder ?? process.cwd(), setting) : undefined;
   }
 
   /** The store of the settings, else RUNLANE_DIR, else the nearest .runlane/ from the workspace. */
@@ -51,6 +59,7 @@ export class RunlaneService implements vscode.Disposable {
   daemon(): Promise<DaemonClient> {
     this.client ??= DaemonClient.connect({
       store: this.store,
+      targetsFile: this.targetsFile,
       serveCommand: { command: process.execPath, args: [this.cliBundle], env: { ELECTRON_RUN_AS_NODE: '1' } },
     }).catch((err: Error) => {
       this.client = null;

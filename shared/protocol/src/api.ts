@@ -21,7 +21,8 @@
 //   GET  /api/v1/runs/:id/artifacts                      -> ArtifactInfo[]
 //   GET  /api/v1/runs/:id/artifacts/<path>               -> raw bytes (path segments URL-encoded)
 //   POST /api/v1/runs/:id/rerun  body RerunRequest       -> JobCreated (job runs only)
-//   GET  /api/v1/targets?name                            -> TargetInfo[] (each checked; `name`: only that one)
+//   GET  /api/v1/targets?name&targets                    -> TargetInfo[] (each checked; `name`: only that one;
+//                                                           `targets`: another runlane.toml, absolute)
 //   POST /api/v1/jobs  body JobSpec                      -> JobCreated
 //   POST /api/v1/jobs/:id/cancel                         -> { ok: true }
 //   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)

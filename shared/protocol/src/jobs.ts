@@ -32,6 +32,8 @@ export interface JobSpec {
   input?: string;
   /** The notebook cell the job runs, so that its run is linked to the cell like a kernel's runs are. */
   cell?: JobCell;
+  /** The runlane.toml to find the target in (absolute); default: the one beside the store. */
+  targetsFile?: string;
 }
 
 export interface JobCell {

@@ -63,16 +63,17 @@ export class DaemonClient {
   }
 
   targets(): Promise<TargetInfo[]> {
-    return this.request('/targets');
+    return this.request('/targets', { targets: this.options.targetsFile });
   }
 
   /** One target, checked (null when there is no target of that name). */
   async target(name: string): Promise<TargetInfo | null> {
-    return (await this.request<TargetInfo[]>('/targets', { name }))[0] ?? null;
+    return (await this.request<TargetInfo[]>('/targets', { name, targets: this.options.targetsFile }))[0] ?? null;
   }
 
   submitJob(spec: JobSpec): Promise<JobCreated> {
-    return this.request('/jobs', {}, spec);
+    const targetsFile = spec.targetsFile ?? this.options.targetsFile;
+    return this.request('/jobs', {}, targetsFile ? { ...spec, targetsFile } : spec);
   }
 
   async cancelJob(id: string): Promise<void> {

@@ -63,7 +63,7 @@ export class JobManager {
   /** After close, workers still running are left to the next daemon, which re-adopts them. */
   private closed = false;
 
-  constructor(private readonly targetsFor: (store: string) => TargetConfig[]) {}
+  constructor(private readonly targetsFor: (store: string, targetsFile?: string) => TargetConfig[]) {}
 
   /** Jobs running or queued: the daemon does not exit while there are any. */
   get activeCount(): number {
@@ -71,9 +71,13 @@ export class JobManager {
   }
 
   async submit(store: string, spec: JobSpec): Promise<JobCreated> {
-    const target = this.targetsFor(store).find((t) => t.name === spec.target);
+    if (spec.targetsFile !== undefined && (typeof spec.targetsFile !== 'string' || !path.isAbsolute(spec.targetsFile) || !existsSync(spec.targetsFile))) {
+      throw new StoreError('bad_query', `The targets file ${String(spec.targetsFile)} does not exist (give an absolute path to a runlane.toml).`);
+    }
+    const declared = this.targetsFor(store, spec.targetsFile);
+    const target = declared.find((t) => t.name === spec.target);
     if (!target) {
-      const names = this.targetsFor(store).map((t) => t.name).join(', ');
+      const names = declared.map((t) => t.name).join(', ');
       throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
     }
     const ssh = target.kind === 'ssh' ? sshTarget(target) : null;
@@ -221,7 +225,7 @@ export class JobManager {
   }
 
   private async start(job: Job): Promise<void> {
-    const target = this.targetsFor(job.store).find((t) => t.name === job.target)!;
+    const target = this.targetsFor(job.store, job.spec.targetsFile).find((t) => t.name === job.target)!;
     const { workers, gpusPerWorker } = job.spec;
     const free = this.free(target);
     const gpusByRank = Array.from({ length: workers }, (_, r) => free.slice(r * gpusPerWorker, (r + 1) * gpusPerWorker));
@@ -382,7 +386,7 @@ export class JobManager {
     job.gpus.forEach((g) => used?.delete(g));
     if (job.slurmJob) return; // Slurm keeps its own queue
     for (const next of [...this.queue]) {
-      const target = this.targetsFor(next.store).find((t) => t.name === next.target)!;
+      const target = this.targetsFor(next.store, next.spec.targetsFile).find((t) => t.name === next.target)!;
       if (this.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
       this.queue.shift();
       await this.start(next);

@@ -96,6 +96,19 @@ describe('local jobs', () => {
     expect((await client.artifacts(run_id)).map((a) => [a.path, a.size])).toEqual([['out-0.txt', 6], ['out-1.txt', 6]]);
   });
 
+  it('takes targets from another runlane.toml when a client names one', async () => {
+    const elsewhere = path.join(tmp, 'elsewhere.toml');
+    writeFileSync(elsewhere, '[targets.side]\nkind = "local"\ngpus = ["7"]\n');
+    const other = await DaemonClient.connect({ runtimeDir: runtime, start: false, store, targetsFile: elsewhere });
+    expect((await other.targets()).map((t) => t.name)).toEqual(['local', 'side']);
+    expect((await client.targets()).map((t) => t.name)).toEqual(['local', 'box']); // the store's own file
+    const { run_id } = await other.submitJob({ target: 'side', command: node('console.log(process.env.CUDA_VISIBLE_DEVICES)'), workers: 1, gpusPerWorker: 1 });
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    expect(log(run_id, 'w0').trim()).toBe('7');
+    await expect(client.submitJob({ target: 'side', command: node(''), workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/No target "side"/);
+    await expect(client.submitJob({ target: 'side', command: node(''), workers: 1, gpusPerWorker: 0, targetsFile: '/nope.toml' })).rejects.toThrow(/does not exist/);
+  });
+
   it('passes arguments with shell metacharacters through untouched', async () => {
     const args = ['$HOME', '`id`', "it's; rm -rf /", '"quoted" | cat', '*'];
     const { run_id } = await client.submitJob({ target: 'local', command: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), ...args], workers: 1, gpusPerWorker: 0 });

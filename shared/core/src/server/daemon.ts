@@ -68,7 +68,7 @@ export class Daemon {
   readonly hub = new EventHub();
   private readonly stores = new Map<string, Promise<StoreIndex>>();
   private readonly logdirs = new Map<string, Promise<LogdirIndex>>();
-  readonly jobs = new JobManager((store) => this.targetsOf(store));
+  readonly jobs = new JobManager((store, file) => this.targetsOf(store, file));
   private server: Server | null = null;
   private lastActivity = Date.now();
   private idleTimer: NodeJS.Timeout | null = null;
@@ -142,14 +142,15 @@ export class Daemon {
   }
 
   /** The targets of a store's project (its runlane.toml), the implicit `local` one included. */
-  targetsOf(store: string): TargetConfig[] {
-    return loadTargets(this.options.targetsFile ?? findTargetsFile(store));
+  /** The targets of `file` (a request's own runlane.toml), else the daemon's, else the store's. */
+  targetsOf(store: string, file?: string): TargetConfig[] {
+    return loadTargets(file ?? this.options.targetsFile ?? findTargetsFile(store));
   }
 
   /** Every target checked (`only`: just the one with that name, e.g. before submitting to it). */
-  private targetInfo(store: string, only?: string): Promise<TargetInfo[]> {
+  private targetInfo(store: string, only?: string, file?: string): Promise<TargetInfo[]> {
     return Promise.all(
-      this.targetsOf(store).filter((t) => only === undefined || t.name === only).map(async (t): Promise<TargetInfo> => {
+      this.targetsOf(store, file).filter((t) => only === undefined || t.name === only).map(async (t): Promise<TargetInfo> => {
         if (t.kind === 'slurm') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ...(await checkSlurm()) };
         if (t.kind === 'ssh') {
           try {
@@ -218,7 +219,7 @@ export class Daemon {
         source,
         storeDir: path.resolve(storeDir),
         jobs: this.jobs,
-        targets: (store, only) => this.targetInfo(store, only),
+        targets: (store, only, file) => this.targetInfo(store, only, file),
         body: () => readJsonBody(req),
         sync: async (runId) => (await this.store(storeDir)).sync(runId),
       });

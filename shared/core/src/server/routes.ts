@@ -1,7 +1,9 @@
 // The HTTP API v1 (shared/protocol/src/api.ts): one table of routes, one place for errors.
 // Plain node:http with a small pattern table: the API is a handful of GET routes, and a framework
 // would add weight to every client that embeds the daemon (VS Code bundles it).
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
 import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
@@ -26,7 +28,7 @@ export interface RouteContext {
   /** The store a request is about (jobs always run in a store, never in a log directory). */
   storeDir: string;
   jobs: JobManager;
-  targets: (store: string, only?: string) => Promise<TargetInfo[]>;
+  targets: (store: string, only?: string, targetsFile?: string) => Promise<TargetInfo[]>;
   body: () => Promise<unknown>;
   /** Makes the store's index see a run the daemon just wrote. */
   sync: (runId: string) => Promise<void>;
@@ -77,7 +79,15 @@ function runQuery(url: URL): RunQuery {
 }
 
 const routes: [Method, RegExp, Handler][] = [
-  ['GET', /^\/targets$/, async (ctx) => ctx.targets(ctx.storeDir, ctx.url.searchParams.get('name') ?? undefined)],
+  [
+    'GET',
+    /^\/targets$/,
+    async (ctx) => {
+      const file = ctx.url.searchParams.get('targets') ?? undefined;
+      if (file !== undefined && (!path.isAbsolute(file) || !existsSync(file))) throw new HttpError(404, 'not_found', `The targets file ${file} does not exist (give an absolute path to a runlane.toml).`);
+      return ctx.targets(ctx.storeDir, ctx.url.searchParams.get('name') ?? undefined, file);
+    },
+  ],
   [
     'POST',
     /^\/jobs$/,
