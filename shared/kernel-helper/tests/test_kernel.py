@@ -238,6 +238,7 @@ def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_
     shown = text_of(outputs)
     for rank in (0, 1):
         assert shown.count("[w%d]\x1b[0m rank %d step" % (rank, rank)) == 3, shown
+    assert "Warning" not in text_of(outputs, "stderr")  # `python -m runlane.worker` starts clean
     results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     assert results == ["{'world': '2', 'scaled': 20}"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
