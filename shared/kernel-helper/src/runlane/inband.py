@@ -5,8 +5,9 @@ that output takes them out before showing it.
 A record: ESC P "runlane/1 " JSON ESC \\ newline, JSON {"k": key, "p": [[step, time, value], ...]}
 with NaN and infinities as the strings "NaN", "Infinity", "-Infinity"."""
 import json
-import math
 import os
+
+from .store.codec import float_json
 
 START = "\x1bPrunlane/1 "
 END = "\x1b\\\n"
@@ -18,17 +19,9 @@ def enabled():
     return os.environ.get(ENV) == "stdout"
 
 
-def _number(value):
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
-
-
 def encode_record(key, points):
     """One record line (bytes) for the points [(step, time, value), ...] of `key`."""
-    body = json.dumps({"k": key, "p": [[s, t, _number(v)] for s, t, v in points]}, separators=(",", ":"))
+    body = json.dumps({"k": key, "p": [[s, t, float_json(v)] for s, t, v in points]}, separators=(",", ":"))
     return (START + body + END).encode("utf-8")
 
 
