@@ -16,3 +16,4 @@ export { formatBytes, formatDuration, formatParam, formatTime } from './views/fo
 export { RunSet, matches, sortRuns, mainMetric, targetOf, NO_FILTER, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
 export { magicOptions, withRunlaneMagic } from './runs/magicLine.js';
+export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';
