@@ -15,5 +15,5 @@ export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
 export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';
 export { RunSet, matches, sortRuns, mainMetric, targetOf, NO_FILTER, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
-export { magicOptions, withRunlaneMagic } from './runs/magicLine.js';
+export { droppedOptions, magicOption, magicOptions, magicTarget, withRunlaneMagic, type MagicChoice } from './runs/magicLine.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { magicOptions, withRunlaneMagic } from './magicLine.js';
+import { droppedOptions, magicOptions, magicTarget, withRunlaneMagic } from './magicLine.js';
 
 describe('the %%runlane line "Run Cell as Experiment" writes', () => {
   it('adds the magic to a plain cell, for the kernel or a target', () => {
@@ -19,5 +19,32 @@ describe('the %%runlane line "Run Cell as Experiment" writes', () => {
     expect(magicOptions('%%runlane --name "a b" --on x\n1')).toEqual(['--name', '"a b"', '--on', 'x']);
     expect(magicOptions('%%runlaneX\n')).toBeNull();
     expect(magicOptions('print(1)')).toBeNull();
+  });
+
+  it('keeps every option the user wrote when the same target is picked again (the "two ranks" cell)', () => {
+    const cell = '%%runlane --on local --workers 2 --name "two ranks"\nbody';
+    expect(withRunlaneMagic(cell, 'local')).toBe(cell);
+    expect(withRunlaneMagic(cell, { target: 'local' })).toBe(cell);
+  });
+
+  it('replaces only the values picked, in place, and adds the ones not written yet', () => {
+    const cell = '%%runlane --name "a b" --workers 2 --detach\nbody';
+    expect(withRunlaneMagic(cell, { target: 'gpu', workers: 4 })).toBe('%%runlane --on gpu --name "a b" --workers 4 --detach\nbody');
+    expect(withRunlaneMagic(cell, { target: 'gpu', gpus: 1 })).toBe('%%runlane --on gpu --name "a b" --workers 2 --detach --gpus 1\nbody');
+    expect(withRunlaneMagic('%%runlane --workers=3\nx', { target: 'gpu', workers: 3 })).toBe('%%runlane --on gpu --workers 3\nx');
+  });
+
+  it('names the job-only options a move to the kernel drops, so the picker can say so first', () => {
+    const cell = '%%runlane --on local --workers 2 --name "two ranks" --with=lr --detach\nbody';
+    expect(droppedOptions(cell, null)).toEqual(['--workers 2', '--with=lr', '--detach']);
+    expect(droppedOptions(cell, 'local')).toEqual([]);
+    expect(droppedOptions('%%runlane --name x\n', null)).toEqual([]);
+  });
+
+  it('reads the target of the line, quoted or not', () => {
+    expect(magicTarget('%%runlane --on "gpu box" --workers 2\n')).toBe('gpu box');
+    expect(magicTarget('%%runlane --name x --on=local\n')).toBe('local');
+    expect(magicTarget('%%runlane --name "--on x"\n')).toBeNull();
+    expect(magicTarget('print(1)')).toBeNull();
   });
 });
