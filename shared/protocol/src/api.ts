@@ -9,9 +9,10 @@
 //   GET  /api/v1/runs?experiment&status&q&sort&order&limit&notebook&cell_id
 //                                                        -> RunSummary[]
 //   GET  /api/v1/runs/:id                                -> RunDetail
-//   GET  /api/v1/runs/:id/metrics/:key?points&from_step&to_step
+//   GET  /api/v1/runs/:id/metrics/:key?points&from_step&to_step&rank
 //                                                        -> MetricSeries (key URL-encoded;
-//                                                           points = target count, 0 or absent = all)
+//                                                           points = target count, 0 or absent = all;
+//                                                           rank = one worker's series, absent = primary)
 //   GET  /api/v1/runs/:id/logs/:writer/:stream?offset&length
 //                                                        -> raw bytes (application/octet-stream),
 //                                                           header X-Runlane-Log-Size = current size
@@ -25,6 +26,8 @@
 //                                                           `targets`: another runlane.toml, absolute)
 //   POST /api/v1/jobs  body JobSpec                      -> JobCreated
 //   POST /api/v1/jobs/:id/cancel                         -> { ok: true }
+//   GET  /api/v1/sources/inspect?path=ABS               -> FolderInspection (what a folder is, before
+//                                                           using it as a store or a log folder)
 //   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)
 //                                                        -> StoreEvent messages
 
@@ -71,6 +74,16 @@ export interface ApiError {
   code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal';
 }
 
+/** What a folder is: writers create a store only in a `store`, an `empty` or a `missing` one. */
+export type FolderKind = 'store' | 'tensorboard' | 'empty' | 'missing' | 'other';
+
+/** GET /sources/inspect: `detail` is a phrase for people, e.g. "a TensorBoard log folder (3 runs of event files)". */
+export interface FolderInspection {
+  path: string;
+  kind: FolderKind;
+  detail: string;
+}
+
 /** The runtime file through which clients find the one daemon (mode 0600). */
 export interface RuntimeInfo {
   port: number;
@@ -93,6 +106,8 @@ export type StoreEvent =
       store: string;
       run_id: string;
       key: string;
+      /** The writer's rank (`r<rank>-` writer id); null for a writer without a rank. */
+      rank: number | null;
       /** The new points, columnar; non-finite values as JsonNumber strings. */
       steps: number[];
       times: number[];

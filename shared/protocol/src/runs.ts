@@ -47,7 +47,13 @@ export interface RunSummary {
   execution_count: number | null;
   params: Record<string, ParamValue>;
   tags: Record<string, string>;
+  /** From each key's primary series (writers of rank 0 or no rank; see `ranks`). */
   metrics: Record<string, MetricSummary>;
+  /**
+   * The distinct worker ranks that logged metrics, sorted ([] when none logged with a rank). A writer's
+   * rank comes from its id (`r<rank>-...`, docs/store-format.md "Ranks").
+   */
+  ranks: number[];
   error: string | null;
   exit_code: number | null;
 }
@@ -86,6 +92,8 @@ export interface MetricPoint {
 export interface MetricSeries {
   run: string;
   key: string;
+  /** The rank whose points these are; null for the primary series (rank 0 and writers without a rank). */
+  rank: number | null;
   steps: number[];
   times: number[];
   values: JsonNumber[];
@@ -136,6 +144,8 @@ export interface SourcedRun {
 /** What a chart asks for: about its pixel width in points, optionally a step range (a zoom). */
 export interface SeriesRequest {
   points: number;
+  /** One worker's series; absent: the primary series (rank 0 and writers without a rank). */
+  rank?: number;
   fromStep?: number;
   toStep?: number;
 }

@@ -72,7 +72,7 @@ export class LogdirIndex implements RunSource {
         else this.publish({ type: 'run-updated', store: this.dir, run, previous_status: before });
       }
       for (const p of points) {
-        this.publish({ type: 'metrics', store: this.dir, run_id: p.runId, key: p.key, steps: p.steps, times: p.times, values: p.values.map(jsonNumber) });
+        this.publish({ type: 'metrics', store: this.dir, run_id: p.runId, key: p.key, rank: null, steps: p.steps, times: p.times, values: p.values.map(jsonNumber) });
       }
     } finally {
       this.busy = false;

@@ -106,6 +106,7 @@ export class LiveRun {
       params: f.params,
       tags: f.tags,
       metrics,
+      ranks: [],
       error: f.error,
       exit_code: f.exit_code,
     };

@@ -94,6 +94,7 @@ export class StoreReader {
     return {
       run: id,
       key,
+      rank: null,
       steps: Array.from(columns.steps),
       times: Array.from(columns.times),
       values,

@@ -136,7 +136,7 @@ export class ChartsPanel {
       if (!run) return;
       const s = this.series.get(event.key)?.get(rk);
       if (!s) {
-        this.putSeries(run, event.key, { run: event.run_id, key: event.key, steps: event.steps, times: event.times, values: event.values, total: event.steps.length, downsampled: false });
+        this.putSeries(run, event.key, { run: event.run_id, key: event.key, rank: event.rank, steps: event.steps, times: event.times, values: event.values, total: event.steps.length, downsampled: false });
         this.renderAll();
         return;
       }

@@ -123,6 +123,7 @@ export class TensorBoardLogdir {
       params: {},
       tags: { logdir: this.dir },
       metrics,
+      ranks: [],
       error: null,
       exit_code: null,
     };
@@ -143,6 +144,7 @@ export class TensorBoardLogdir {
     return {
       run: id,
       key: tag,
+      rank: null,
       steps: Array.from(cols.steps),
       times: Array.from(cols.times),
       values: Array.from(cols.values, jsonNumber),
