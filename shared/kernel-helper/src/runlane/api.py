@@ -70,17 +70,25 @@ def _running_cell():
     return track_running_cell(shell)
 
 
-def _start_script_run():
-    """The run of a script that logs without `with rl.run()`: named after the script, ended at
-    exit (failed by an uncaught exception)."""
+def _start_script_run(name=None, experiment=None, run_id=None):
+    """A script's run, for `with rl.run()` or for a script that logs without it (then named after
+    the script, ended at exit, failed by an uncaught exception). Either way it records what the
+    script is: its source, the environment and git state of its folder, and what it prints (still
+    printed as usual)."""
     from .capture.env import write_env_in_background
     from .capture.params import imported_modules
-    from .capture.source import main_script_source
+    from .capture.source import main_script_path, main_script_source
+    from .notebook.tee import CaptureOutput
 
     source = main_script_source()
     _install_script_hooks()
-    run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "script", source=source)
-    write_env_in_background(run.writer, run.id, imported_modules(source or ""), os.getcwd())
+    run = tracking.start_run(store_dir(), name or _script_name(), experiment or DEFAULT_EXPERIMENT, "script",
+                             run_id=run_id, source=source)
+    path = main_script_path()
+    folder = os.path.dirname(path) if path else os.getcwd()  # git of the script, wherever it is run from
+    write_env_in_background(run.writer, run.id, imported_modules(source or ""), folder)
+    run.output = CaptureOutput(run)
+    run.output.start()
     return run
 
 
@@ -174,8 +182,7 @@ class run:
             self._run = tracking.start_run(store_dir(context.folder), name, experiment, "cell", run_id=self.run_id,
                                            **context.run_meta())
         else:
-            self._run = tracking.start_run(store_dir(), self.name or _script_name(),
-                                           self.experiment or DEFAULT_EXPERIMENT, "script", run_id=self.run_id)
+            self._run = _start_script_run(self.name, self.experiment, self.run_id)
         _set_active(self._run)
         if self._params:
             self._run.params(self._params)
@@ -188,6 +195,7 @@ class run:
 
     def __exit__(self, exc_type, exc, tb):
         status, error = tracking.status_from_exception(exc)
+        _end_script_output(self._run, error)
         self._run.finish(status, error=error)
         _set_active(self._previous)
         return False
@@ -218,7 +226,20 @@ def _install_script_hooks():
         run = _active()
         if run is not None and not run.finished:
             status, error = tracking.status_from_exception(exc)
+            _end_script_output(run, error)
             run.finish(status, error=error)
         previous(exc_type, exc, tb)
 
     sys.excepthook = hook
+
+
+def _end_script_output(run, error):
+    """Stops copying a script run's output. The traceback of a failure is printed only after the
+    run has ended (by Python, at exit), so it is added to the run's stderr here: the stored logs
+    read as the terminal did."""
+    output = getattr(run, "output", None)
+    if output is None:
+        return
+    if error:
+        run.write_output("stderr", error)
+    output.stop()

@@ -108,6 +108,7 @@ class Run:
         # run is running elsewhere): its status is that process's to set, so finishing only flushes.
         self.attached = attached
         self.finished = False
+        self.output = None  # a script run's CaptureOutput (notebook/tee.py), stopped when it ends
         self._pid = os.getpid()
         self._pending = collections.deque()  # (key, step, time, value)
         self._logs = collections.deque()  # (stream, text)

@@ -1,4 +1,4 @@
-"""Copies what a cell prints into its run's logs while it is still shown in the cell as usual.
+"""Copies what a cell (or a script) prints into its run's logs while it is still shown in the cell as usual.
 
 Only writes through `sys.stdout` / `sys.stderr` are seen; output a C library or a subprocess writes
 straight to file descriptor 1 or 2 reaches the cell (ipykernel forwards it) but not the run's logs.
@@ -54,7 +54,8 @@ class CaptureOutput:
             return
         run = self.run
         if run is not None:
-            run.write_output(stream, text)
+            if not run.finished:  # a script's run ended at exit while its Tee still prints
+                run.write_output(stream, text)
             return
         with self._lock:
             if self.run is not None:
