@@ -43,6 +43,10 @@ interface Job {
   workers: WorkerRecord[];
   cancelled: boolean;
   done: boolean;
+  /** A worker failed and the others are being stopped (as torchrun does): the run fails with the first failure. */
+  failing?: boolean;
+  /** The index of the worker whose failure was seen first, where exit files cannot tell (SSH). */
+  firstFailed?: number;
   slurmJob?: string;
   /** Slurm jobs: whether `running` was recorded (they start `queued` until Slurm runs them). */
   announcedRunning?: boolean;
@@ -168,6 +172,15 @@ export class JobManager {
     }
     if (job.ssh) {
       job.ssh.children.forEach((c) => c.stdin?.end()); // the wrapper on the host kills the worker's group
+      return;
+    }
+    await this.stopWorkers(job);
+  }
+
+  /** Stops every worker still running: SIGTERM to its process group, SIGKILL after a grace. */
+  private async stopWorkers(job: Job): Promise<void> {
+    if (job.slurmJob) {
+      await cancelSlurmJob(job.slurmJob);
       return;
     }
     for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
@@ -317,6 +330,11 @@ export class JobManager {
     children.forEach((child, rank) =>
       child.once('close', (code) => {
         job.ssh!.codes[rank] = code;
+        if (code !== 0 && !job.failing && !job.cancelled) {
+          job.failing = true;
+          job.firstFailed = rank;
+          children.forEach((c) => c.stdin?.end()); // the wrapper on the host kills each worker's group
+        }
         if (--open === 0) void this.endSshJob(job, t, mirror);
       }),
     );
@@ -339,6 +357,10 @@ export class JobManager {
 
   private async check(job: Job): Promise<void> {
     if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh) return;
+    if (!job.cancelled && !job.failing && exitCodes(job).some((c) => c !== null && c !== 0)) {
+      job.failing = true;
+      await this.stopWorkers(job);
+    }
     if (!job.slurmJob) {
       if (!job.workers.some((w) => processIsAlive(w.pid))) await this.finish(job);
       return;
@@ -362,8 +384,8 @@ export class JobManager {
     if (job.done) return;
     job.done = true;
     const writer = await this.writer(job.store);
-    const codes = job.ssh ? job.ssh.codes : job.workers.map((w) => readExitCode(w.exitFile));
-    const failed = job.workers.findIndex((_, i) => codes[i] !== 0);
+    const codes = exitCodes(job);
+    const failed = firstFailure(job, codes);
     if (job.cancelled || (job.slurmJob && codes.every((c) => c === null) && !job.announcedRunning)) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
     else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
     else {
@@ -374,7 +396,8 @@ export class JobManager {
         code === null ? 'ended without an exit code (killed, or lost with its machine)'
         : job.ssh && code === 255 ? 'lost its connection to the host (ssh exit 255)'
         : `exited with code ${code}`;
-      writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}. Its last lines:\n${tail}` });
+      const others = job.failing && job.workers.length > 1 ? ' The other workers were stopped.' : '';
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}.${others} Its last lines:\n${tail}` });
     }
     await this.release(job);
   }
@@ -422,6 +445,29 @@ function checkInput(input: unknown): string {
   }
   if (!isDir) throw new StoreError('bad_query', `The job's input folder ${input} does not exist (or is not a folder).`);
   return input;
+}
+
+function exitCodes(job: Job): (number | null)[] {
+  return job.ssh ? job.ssh.codes : job.workers.map((w) => readExitCode(w.exitFile));
+}
+
+/**
+ * The worker whose failure ended the job: of those that exited non-zero, the one whose exit file was
+ * written first (the others were most likely stopped because of it); else the first without an exit
+ * code (killed, or lost). -1 when every worker exited 0.
+ */
+function firstFailure(job: Job, codes: (number | null)[]): number {
+  const when = (i: number) => {
+    try {
+      return statSync(job.workers[i]!.exitFile).mtimeMs;
+    } catch {
+      return Infinity;
+    }
+  };
+  if (job.firstFailed !== undefined) return job.firstFailed;
+  const nonZero = codes.map((c, i) => (c !== null && c !== 0 ? i : -1)).filter((i) => i >= 0);
+  if (nonZero.length > 0) return nonZero.reduce((a, b) => (when(b) < when(a) ? b : a));
+  return codes.findIndex((c) => c !== 0);
 }
 
 function readExitCode(file: string): number | null {

@@ -82,6 +82,17 @@ describe('Slurm target', () => {
     expect(run.error).toMatch(/Worker w1 exited with code 4/);
   }, 90_000);
 
+  it('a failing task stops the other at once (srun --kill-on-bad-exit), and the run names the failure', async () => {
+    const code = 'if (process.env.RANK === "1") process.exit(3); setTimeout(() => console.log("done"), 60000)';
+    const started = Date.now();
+    const { run_id } = await client.submitJob({ target: 'cluster', command: node(code), workers: 2, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect([run.status, run.exit_code]).toEqual(['failed', 3]);
+    expect(run.error).toMatch(/^Worker w1 exited with code 3/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(log(run_id, 'w0')).not.toContain('done');
+  }, 90_000);
+
   it('cancel runs scancel: the job ends cancelled and its task processes are gone', async () => {
     const { run_id } = await client.submitJob({ target: 'cluster', command: node('console.log(process.pid); setTimeout(() => {}, 120000)'), workers: 2, gpusPerWorker: 0 });
     const pids = () => [0, 1].flatMap((r) => { try { return log(run_id, `w${r}`).trim().split('\n').filter(Boolean).map(Number); } catch { return []; } });

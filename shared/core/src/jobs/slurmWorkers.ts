@@ -67,7 +67,9 @@ export function batchScript(target: TargetConfig, job: SlurmLaunch): string {
     'mkdir -p "$RUNLANE_OUTPUT_DIR"',
     'export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
     'export MASTER_PORT="$((20000 + SLURM_JOB_ID % 20000))"',
-    `srun --output=${shellQuote(path.join(logs, 'w%t', 'stdout.log'))} --error=${shellQuote(path.join(logs, 'w%t', 'stderr.log'))} \\`,
+    // --kill-on-bad-exit: a task that fails ends the others at once (as torchrun does), rather than
+    // leaving them to hang in a collective until the time limit.
+    `srun --kill-on-bad-exit=1 --output=${shellQuote(path.join(logs, 'w%t', 'stdout.log'))} --error=${shellQuote(path.join(logs, 'w%t', 'stderr.log'))} \\`,
     `  sh -c ${shellQuote(TASK)} runlane-worker ${job.command.map(shellQuote).join(' ')}`,
     '',
   ].join('\n');
