@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { RunQuery } from '@runlane/protocol';
 import { DaemonError } from '../client/daemonClient.js';
-import { findStoreDir, parseRunQuery, StoreError } from '../store/index.js';
+import { assertStoreFolder, findStoreDir, parseRunQuery, StoreError } from '../store/index.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
@@ -93,6 +93,7 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...args] = positionals;
   if (values.help || command === undefined || command === 'help') return write(HELP), EXIT.ok;
   const storeDir = values.dir ?? findStoreDir(process.cwd());
+  await assertStoreFolder(storeDir); // a TensorBoard or project folder is named as what it is, and left alone
 
   switch (command) {
     case 'serve':
@@ -159,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
     if (err instanceof StoreError && err.code === 'bad_query') return EXIT.usage;
     if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
+    if (err instanceof StoreError && err.code === 'not_a_store') return EXIT.usage;
     if (err instanceof DaemonError && err.status === 404) return EXIT.notFound;
     if (err instanceof DaemonError && err.status === 400) return EXIT.usage;
     return EXIT.failure;

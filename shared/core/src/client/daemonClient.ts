@@ -7,6 +7,7 @@ import {
   LOG_SIZE_HEADER,
   type ArtifactInfo,
   type ExperimentSummary,
+  type FolderInspection,
   type Health,
   type JobCreated,
   type JobSpec,
@@ -78,6 +79,11 @@ export class DaemonClient {
 
   async cancelJob(id: string): Promise<void> {
     await this.request(`/jobs/${encodeURIComponent(id)}/cancel`, {}, {});
+  }
+
+  /** What a folder is (a store, a TensorBoard log folder, ...), to offer to open it as that. */
+  inspectFolder(dir: string): Promise<FolderInspection> {
+    return this.request('/sources/inspect', { path: dir });
   }
 
   health(): Promise<Health> {

@@ -11,7 +11,7 @@ import { checkSlurm } from '../jobs/slurmWorkers.js';
 import { checkSsh, sshTarget } from '../jobs/sshWorkers.js';
 import { detectLocalGpus } from '../targets/localGpus.js';
 import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
-import { checkStoreVersion, StoreError } from '../store/index.js';
+import { assertStoreFolder, checkStoreVersion, StoreError } from '../store/index.js';
 import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js';
 import { RUNLANE_VERSION } from '../version.js';
 import { EventHub } from './eventHub.js';
@@ -61,6 +61,7 @@ async function checkStoreFolder(dir: string): Promise<void> {
     throw new StoreError('not_found', `No folder ${path.dirname(dir)} for the store ${dir}; check the path, or create the folder first.`);
   }
   await checkStoreVersion(dir);
+  await assertStoreFolder(dir); // watching creates runs/: never inside a TensorBoard or project folder
 }
 
 export class Daemon {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
-import { filterRuns, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
+import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
 
@@ -51,6 +51,7 @@ export function toHttpError(err: unknown): HttpError {
     if (err.code === 'not_found') return new HttpError(404, 'not_found', err.message);
     if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
     if (err.code === 'conflict') return new HttpError(409, 'conflict', err.message);
+    if (err.code === 'not_a_store') return new HttpError(400, 'bad_request', err.message);
   }
   return new HttpError(500, 'internal', `The daemon failed: ${(err as Error).message}`);
 }
@@ -105,6 +106,15 @@ const routes: [Method, RegExp, Handler][] = [
     async (ctx) => {
       await ctx.jobs.cancel(ctx.storeDir, ctx.params[0]!);
       return { ok: true };
+    },
+  ],
+  [
+    'GET',
+    /^\/sources\/inspect$/,
+    async (ctx) => {
+      const dir = ctx.url.searchParams.get('path');
+      if (!dir || !path.isAbsolute(dir)) throw new HttpError(400, 'bad_request', `Give the folder as an absolute path: /sources/inspect?path=/abs/folder${dir ? `, not "${dir}"` : ''}.`);
+      return inspectFolder(dir);
     },
   ],
   ['GET', /^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],

@@ -3,6 +3,7 @@ export { StoreError, validateExperiment, validateMetricKey, validateParamKey, va
 export type { StoreErrorCode } from './names.js';
 export { findStoreDir, STORE_FOLDER } from './discovery.js';
 export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';
+export { inspectFolder, assertStoreFolder, type FolderInspection, type FolderKind } from './folderKind.js';
 export { LiveRun, type LiveRunUpdate } from './liveRun.js';
 export { parseStorePath, type StorePath, type StoreFileKind } from './storePaths.js';
 export { StoreReader, detailOf } from './storeReader.js';

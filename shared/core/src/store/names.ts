@@ -1,7 +1,7 @@
 // Validation of every name before it touches a path (docs/store-format.md "Names").
 // Each check throws a StoreError('bad_name') whose message says what is wrong and what is allowed.
 
-export type StoreErrorCode = 'bad_name' | 'bad_query' | 'conflict' | 'store_version' | 'not_found' | 'io';
+export type StoreErrorCode = 'bad_name' | 'bad_query' | 'conflict' | 'store_version' | 'not_found' | 'io' | 'not_a_store';
 
 export class StoreError extends Error {
   constructor(

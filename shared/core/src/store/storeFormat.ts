@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomicFile.js';
+import { assertStoreFolder } from './folderKind.js';
 import { StoreError } from './names.js';
 
 export const FORMAT_VERSION = 1;
@@ -38,6 +39,7 @@ export async function checkStoreVersion(dir: string): Promise<number> {
 /** Creates the store folder and its marker when missing (atomic, so racing writers are safe). */
 export async function ensureStore(dir: string, writerId: string): Promise<void> {
   await checkStoreVersion(dir);
+  await assertStoreFolder(dir); // never a runs/ folder inside a TensorBoard or project folder
   await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
   try {
     await fs.access(path.join(dir, MARKER_FILE));

@@ -13,6 +13,10 @@ class StoreVersionError(RunlaneError):
     """The store was written by a newer Runlane format; nothing was read or written."""
 
 
+class NotAStoreError(RunlaneError, ValueError):
+    """The store folder is something else (a TensorBoard log folder, a project folder); nothing was written."""
+
+
 class RunFinishedError(RunlaneError, RuntimeError):
     """Something was logged to a run that has already ended."""
 

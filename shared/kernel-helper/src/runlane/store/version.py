@@ -4,6 +4,7 @@ import os
 
 from ..errors import StoreVersionError
 from .atomic import write_file_atomic
+from .folder_kind import assert_store_folder
 
 FORMAT_VERSION = 1
 MARKER_FILE = "runlane-store.json"
@@ -32,6 +33,7 @@ def check_store_version(store_dir):
 def ensure_store(store_dir, writer_id):
     """Creates the store folder and its marker when missing (atomic, so racing writers are safe)."""
     check_store_version(store_dir)
+    assert_store_folder(store_dir)  # never a runs/ folder inside a TensorBoard or project folder
     os.makedirs(os.path.join(store_dir, "runs"), exist_ok=True)
     marker = os.path.join(store_dir, MARKER_FILE)
     if not os.path.exists(marker):

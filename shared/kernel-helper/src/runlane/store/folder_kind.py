@@ -1,0 +1,87 @@
+"""What a folder is, before anything is written into it (contract C4; the TypeScript twin is
+shared/core/src/store/folderKind.ts, with the same rules and sentences). RUNLANE_DIR pointed at a
+TensorBoard log folder or a project folder must not grow a `runs/` folder and a marker there."""
+import os
+
+from ..errors import NotAStoreError
+
+MARKER_FILE = "runlane-store.json"
+# Bounds of the look for event files: a huge home folder must not be walked whole.
+MAX_DEPTH = 4
+MAX_ENTRIES = 5000
+
+
+def _plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+def _event_folders(root):
+    """(folders under root holding event files, whether the look was complete), breadth-first."""
+    folders, seen, level = 0, 0, [root]
+    for _depth in range(MAX_DEPTH + 1):
+        following = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue  # unreadable: not evidence either way
+            seen += len(entries)
+            if any("tfevents" in e.name and not e.is_dir(follow_symlinks=False) for e in entries):
+                folders += 1
+            # Symlinked folders are not followed, as TensorBoard's walk does not.
+            following.extend(e.path for e in entries if e.is_dir(follow_symlinks=False))
+            if seen > MAX_ENTRIES:
+                return folders, False
+        level = following
+        if not level:
+            break
+    return folders, True
+
+
+def inspect_folder(path):
+    """{"path", "kind": store | tensorboard | empty | missing | other, "detail"}; never raises."""
+    path = os.path.abspath(path)
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return {"path": path, "kind": "missing", "detail": "does not exist yet; a store is created there on the first write"}
+    except NotADirectoryError:
+        return {"path": path, "kind": "other", "detail": "is a file, not a folder"}
+    except OSError as e:
+        return {"path": path, "kind": "other", "detail": "cannot be read (%s)" % e}
+    if MARKER_FILE in names:
+        return {"path": path, "kind": "store", "detail": "a Runlane store"}
+    folders, complete = _event_folders(path)
+    if folders:
+        count = "%s%s of event files" % ("" if complete else "at least ", _plural(folders, "run"))
+        return {"path": path, "kind": "tensorboard", "detail": "a TensorBoard log folder (%s)" % count}
+    # A store whose first writer crashed before writing the marker (docs/store-format.md).
+    if "runs" in names and os.path.isdir(os.path.join(path, "runs")):
+        return {"path": path, "kind": "store", "detail": "a Runlane store (without its marker yet)"}
+    if not names:
+        return {"path": path, "kind": "empty", "detail": "an empty folder; a store is created there on the first write"}
+    inside = os.path.join(path, ".runlane")
+    if ".runlane" in names and os.path.isdir(inside):
+        return {"path": path, "kind": "other", "detail": "a folder with a Runlane store inside it, in %s" % inside}
+    holds = "%s and folder%s" % (_plural(len(names), "file"), "" if len(names) == 1 else "s")
+    return {"path": path, "kind": "other", "detail": "a folder of %s that is not a Runlane store" % holds}
+
+
+def assert_store_folder(path):
+    """Raises NotAStoreError unless path is a store, empty or missing: what it is and what to do."""
+    found = inspect_folder(path)
+    if found["kind"] in ("store", "empty", "missing"):
+        return
+    where, detail = found["path"], found["detail"]
+    point = "Point the store (RUNLANE_DIR, --dir or the store setting) at"
+    if found["kind"] == "tensorboard":
+        raise NotAStoreError(
+            "%s is %s, not a Runlane store; nothing was written there. Open it as one: runlane ls --logdir %s, "
+            "or the editor's 'Open TensorBoard Log Folder'; and point the store (RUNLANE_DIR, --dir or the "
+            "store setting) at another folder." % (where, detail, where))
+    inside = os.path.join(where, ".runlane")
+    if inside in detail:
+        raise NotAStoreError("%s is %s; nothing was written there. %s %s instead." % (where, detail, point, inside))
+    verb = "is " if detail.startswith("a ") else ""
+    raise NotAStoreError("%s %s%s; nothing was written there. %s an existing store, an empty folder or a new one such as %s."
+                         % (where, verb, detail, point, inside))

@@ -1,0 +1,62 @@
+"""RUNLANE_DIR pointed at a folder that is not a store (contract C4): a script's rl.log / rl.run
+fails with one sentence saying what the folder is and what to do, and nothing is written there."""
+import os
+import shutil
+import subprocess
+import sys
+
+from conftest import FIXTURES
+from runlane.store.folder_kind import inspect_folder
+
+SCRIPTS = {
+    "log": "import runlane as rl\nrl.log(loss=0.5)\nprint('logged')\n",
+    "run": "import runlane as rl\nwith rl.run(name='x'):\n    rl.log(loss=0.5)\nprint('logged')\n",
+}
+
+
+def tree(folder):
+    return sorted(os.path.relpath(os.path.join(d, n), folder) for d, ds, fs in os.walk(folder) for n in ds + fs)
+
+
+def test_classifies_folders_like_the_typescript_core(tmp_path):
+    tbx = FIXTURES / "tfevents" / "tensorboardx"
+    assert inspect_folder(str(tbx)) == {"path": str(tbx), "kind": "tensorboard",
+                                        "detail": "a TensorBoard log folder (6 runs of event files)"}
+    assert inspect_folder(str(FIXTURES / "store-v1"))["kind"] == "store"
+    assert inspect_folder(str(tmp_path))["kind"] == "empty"
+    assert inspect_folder(str(tmp_path / "nope"))["kind"] == "missing"
+    (tmp_path / "train.py").write_text("print(1)\n")
+    assert inspect_folder(str(tmp_path))["detail"] == "a folder of 1 file and folder that is not a Runlane store"
+
+
+def test_a_script_refuses_a_tensorboard_folder_as_its_store_and_writes_nothing(tmp_path):
+    logdir = tmp_path / "tb"
+    shutil.copytree(str(FIXTURES / "tfevents" / "pytorch"), str(logdir))
+    before = tree(str(logdir))
+    for name, source in SCRIPTS.items():
+        (tmp_path / "train.py").write_text(source)
+        env = dict(os.environ, RUNLANE_DIR=str(logdir))
+        env.pop("RUNLANE_RUN_ID", None)
+        done = subprocess.run([sys.executable, str(tmp_path / "train.py")], cwd=str(tmp_path), env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0, name
+        assert "logged" not in done.stdout
+        assert ("NotAStoreError: %s is a TensorBoard log folder (6 runs of event files), not a Runlane store; "
+                "nothing was written there. Open it as one: runlane ls --logdir %s" % (logdir, logdir)) in done.stderr, done.stderr
+    assert tree(str(logdir)) == before
+
+
+def test_a_project_folder_is_refused_with_its_own_store_named(tmp_path, monkeypatch):
+    from runlane.store.writer import StoreWriter
+    from runlane.errors import NotAStoreError
+
+    (tmp_path / ".runlane").mkdir()
+    (tmp_path / "train.py").write_text("print(1)\n")
+    try:
+        StoreWriter(str(tmp_path))
+        raise AssertionError("a project folder was taken as a store")
+    except NotAStoreError as e:
+        assert str(e).endswith("at %s instead." % (tmp_path / ".runlane"))
+    assert not (tmp_path / "runs").exists()
+    StoreWriter(str(tmp_path / ".runlane"))  # empty: becomes the store
+    assert sorted(os.listdir(str(tmp_path / ".runlane"))) == ["runlane-store.json", "runs"]
