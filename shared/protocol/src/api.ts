@@ -26,6 +26,9 @@
 //                                                           `targets`: another runlane.toml, absolute)
 //   POST /api/v1/jobs  body JobSpec                      -> JobCreated
 //   POST /api/v1/jobs/:id/cancel                         -> { ok: true }
+//   POST /api/v1/runs/:id/stop                           -> { ok: true } (a job: cancelled; a cell or script
+//                                                           run on the daemon's host: SIGINT to its process,
+//                                                           recorded `interrupted`; 409 with a sentence otherwise)
 //   GET  /api/v1/sources/inspect?path=ABS               -> FolderInspection (what a folder is, before
 //                                                           using it as a store or a log folder)
 //   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)

@@ -36,6 +36,8 @@ export interface HostBridge extends ChartsBridge {
   /** Moves the run to the store's trash; refused while a job still runs. */
   deleteRun(run: RunRef): Promise<void>;
   cancelJob(run: RunRef): Promise<void>;
+  /** Stops a running run (contract C2): a job is cancelled, a cell or script run interrupted. */
+  stopRun?(run: RunRef): Promise<void>;
   /** Submits a job again with its spec; `params` override the cell's top-level assignments. */
   rerunJob(run: RunRef, params?: Record<string, unknown>): Promise<JobCreated>;
 }

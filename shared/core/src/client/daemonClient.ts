@@ -81,6 +81,11 @@ export class DaemonClient {
     await this.request(`/jobs/${encodeURIComponent(id)}/cancel`, {}, {});
   }
 
+  /** Stops a running run: a job is cancelled, a cell or script run on this host interrupted (SIGINT). */
+  async stopRun(id: string): Promise<void> {
+    await this.request(`/runs/${encodeURIComponent(id)}/stop`, {}, {});
+  }
+
   /** What a folder is (a store, a TensorBoard log folder, ...), to offer to open it as that. */
   inspectFolder(dir: string): Promise<FolderInspection> {
     return this.request('/sources/inspect', { path: dir });

@@ -156,6 +156,11 @@ export class JobManager {
     return created;
   }
 
+  /** Whether this daemon runs (or queues) that job. */
+  isActive(store: string, runId: string): boolean {
+    return this.jobs.get(runId)?.store === path.resolve(store);
+  }
+
   async cancel(store: string, runId: string): Promise<void> {
     const job = this.jobs.get(runId);
     if (!job || job.store !== path.resolve(store)) throw new StoreError('not_found', `No running or queued job "${runId}" in ${store}.`);

@@ -8,6 +8,7 @@ import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RerunReq
 import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
+import { stopRun } from '../jobs/stopRun.js';
 
 export class HttpError extends Error {
   constructor(
@@ -105,6 +106,16 @@ const routes: [Method, RegExp, Handler][] = [
     /^\/jobs\/([^/]+)\/cancel$/,
     async (ctx) => {
       await ctx.jobs.cancel(ctx.storeDir, ctx.params[0]!);
+      return { ok: true };
+    },
+  ],
+  [
+    'POST',
+    /^\/runs\/([^/]+)\/stop$/,
+    async (ctx) => {
+      refuseLogdir(ctx);
+      await ctx.source(); // opening the store re-adopts the jobs a previous daemon left running
+      await stopRun(ctx.jobs, ctx.storeDir, ctx.params[0]!);
       return { ok: true };
     },
   ],

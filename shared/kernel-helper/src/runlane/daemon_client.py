@@ -102,3 +102,7 @@ class DaemonClient:
 
     def cancel_job(self, run_id):
         return self.request("POST", "/jobs/%s/cancel" % urllib.parse.quote(run_id, safe=""), {})
+
+    def stop_run(self, run_id):
+        """Stops a running run: a job is cancelled, a cell or script run on this host interrupted."""
+        return self.request("POST", "/runs/%s/stop" % urllib.parse.quote(run_id, safe=""), {})

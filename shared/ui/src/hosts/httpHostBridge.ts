@@ -86,6 +86,10 @@ export class HttpHostBridge implements HostBridge {
     await this.fetch('POST', `/jobs/${encodeURIComponent(run.id)}/cancel`, this.source(run), {}, {});
   }
 
+  async stopRun(run: RunRef): Promise<void> {
+    await this.fetch('POST', `${runPath(run)}/stop`, this.source(run), {}, {});
+  }
+
   rerunJob(run: RunRef, params?: Record<string, unknown>): Promise<JobCreated> {
     return this.json('POST', `${runPath(run)}/rerun`, this.source(run), {}, params ? { params } : {});
   }
