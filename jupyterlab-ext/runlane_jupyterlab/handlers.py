@@ -50,6 +50,25 @@ class ConfigHandler(APIHandler):
         self.finish(json.dumps({"store": self.daemon.store, "root_dir": self.root_dir}))
 
 
+class NotebookStoreHandler(APIHandler):
+    """The store a notebook's kernel writes to, by the helper's own rule (RUNLANE_DIR, else the
+    nearest `.runlane/` up from the notebook's folder, else a new one beside it): the page shows
+    that store, so a notebook in a subfolder with its own `.runlane/` never writes runs nobody sees.
+    `exists` is false while the kernel has not created it yet (the page does not create it either)."""
+
+    def initialize(self, root_dir):
+        self.root_dir = root_dir
+
+    @web.authenticated
+    def get(self):
+        relative = self.get_query_argument("notebook", "")
+        notebook = os.path.abspath(os.path.join(self.root_dir, relative))
+        if notebook != self.root_dir and not notebook.startswith(self.root_dir.rstrip(os.sep) + os.sep):
+            raise web.HTTPError(400, "The notebook %s is not under the server's folder." % relative)
+        store = os.path.abspath(find_store_dir(os.path.dirname(notebook)))
+        self.finish(json.dumps({"notebook": notebook, "store": store, "exists": os.path.isdir(store)}))
+
+
 class ProxyHandler(APIHandler):
     # An API handler: an unauthenticated request gets 403, never a redirect to the login page.
     def initialize(self, daemon):
@@ -152,6 +171,7 @@ def setup_handlers(web_app, root_dir, log):
     base = web_app.settings["base_url"]
     web_app.add_handlers(".*$", [
         (base + "runlane/config", ConfigHandler, {"daemon": daemon, "root_dir": os.path.abspath(root_dir)}),
+        (base + "runlane/notebook-store", NotebookStoreHandler, {"root_dir": os.path.abspath(root_dir)}),
         (base + r"runlane/api/v1/(.*)", ProxyHandler, {"daemon": daemon}),
     ])
     log.info("Runlane: store %s", store)

@@ -14,4 +14,8 @@ export const CommandIds = {
   cancel: 'runlane:cancel-job',
   runCellAsExperiment: 'runlane:run-cell-as-experiment',
   refresh: 'runlane:refresh-runs',
+  stop: 'runlane:stop-run',
+  openScript: 'runlane:open-script',
+  mainMetric: 'runlane:main-metric',
+  openLogdir: 'runlane:open-logdir',
 } as const;

@@ -1,15 +1,16 @@
-// Runlane for JupyterLab: the Runs sidebar, charts and run-details tabs, "Run Cell as Experiment"
-// (palette, context menu, cell toolbar, Accel+Shift+Enter), badges under cells that made runs, and the
-// notebook toolbar's automatic-tracking switch. Everything reaches the daemon through the Jupyter
-// server (runlane_jupyterlab's handlers).
+// Runlane for JupyterLab: the Runs sidebar (the stores the open notebooks write to, and TensorBoard
+// log folders), charts and run-details tabs, "Run Cell as Experiment" (palette, context menu, cell
+// toolbar, Accel+Shift+Enter), badges under cells that made runs, and the notebook toolbar's
+// automatic-tracking switch. Everything reaches the daemon through the Jupyter server
+// (runlane_jupyterlab's handlers).
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Clipboard, Dialog, ICommandPalette, InputDialog, IThemeManager, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
-import type { RunDetail, RunSummary } from '@runlane/protocol';
-import { applyParamsToSource, editableParams, parseEditedParams, type ChartSettings } from '@runlane/ui';
+import { fromJsonNumber, type RunDetail, type RunSummary, type SourcedRun } from '@runlane/protocol';
+import { applyParamsToSource, duplicateNames, editableParams, mainMetric, parseEditedParams, runKey, runLabel, scriptPathOf, type ChartSettings } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
@@ -20,6 +21,9 @@ import { loadHelper } from './notebook/kernelHelper';
 import { runCellAsExperiment } from './notebook/runCell';
 import { ChartsWidget } from './panels/chartsWidget';
 import { DetailsWidget } from './panels/detailsWidget';
+import { chartsTabTitle } from './panels/titles';
+import { setRunOutputActions } from './runOutput';
+import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
 
 const PLUGIN_ID = 'runlane-jupyterlab:plugin';
@@ -38,6 +42,10 @@ async function editText(title: string, text: string, okLabel: string): Promise<s
 
 interface Settings {
   store: string;
+  /** TensorBoard log folders the user opened (absolute), shown again after a reload. */
+  logdirs: string[];
+  /** The metric rows show, per experiment (the user's choice; absent: the default rule). */
+  mainMetrics: Record<string, string>;
   autoTracking: AutoMode;
   threshold: number;
   smoothing: number;
@@ -60,9 +68,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     // Registered before anything is awaited: the cell toolbar and the shortcut look the command up
     // as soon as a notebook opens.
-    let settingsReady: (value: void) => void = () => {};
-    const settingsLoaded = new Promise<void>((resolve) => (settingsReady = resolve));
-    const connecting = settingsLoaded.then(() => RunlaneConnection.open(settings.store));
+    let ready: (value: { connection: RunlaneConnection; shown: ShownSources }) => void = () => {};
+    const started = new Promise<{ connection: RunlaneConnection; shown: ShownSources }>((resolve) => (ready = resolve));
     app.commands.addCommand(CommandIds.runCellAsExperiment, {
       label: 'Run Cell as Experiment',
       caption: 'Run this cell as a tracked Runlane run, in this kernel or as a job on a target',
@@ -73,29 +80,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const panel = notebooks.currentWidget;
         if (!panel) return;
         try {
-          await runCellAsExperiment(panel, await connecting, args.pick !== false);
+          const { connection, shown } = await started;
+          await runCellAsExperiment(panel, connection, shown.storeOf(panel.context.path), args.pick !== false);
         } catch (err) {
           await showErrorMessage('Run Cell as Experiment', (err as Error).message);
         }
       },
     });
 
-    const settings: Settings = { store: '', autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
+    const settings: Settings = { store: '', logdirs: [], mainMetrics: {}, autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
+    let saveSetting: (key: keyof Settings, value: unknown) => void = () => {};
     if (registry) {
       try {
         const loaded = await registry.load(PLUGIN_ID);
         const read = () => Object.assign(settings, loaded.composite as Partial<Settings>);
         read();
         loaded.changed.connect(read);
+        saveSetting = (key, value) => void loaded.set(key, value as never).catch((err: Error) => console.warn(`Runlane: the ${key} setting could not be saved.`, err));
       } catch (err) {
         console.warn('Runlane: settings could not be loaded; using the defaults.', err);
       }
     }
 
-    settingsReady();
     let connection: RunlaneConnection;
     try {
-      connection = await connecting;
+      connection = await RunlaneConnection.open();
     } catch (err) {
       const broken = new Widget();
       broken.id = 'runlane-runs';
@@ -110,24 +119,61 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new RunsSidebar(connection);
     sidebar.title.icon = runlaneIcon;
     app.shell.add(sidebar, 'left', { rank: 600 });
+    const shown = new ShownSources(connection, sidebar, (logdirs) => saveSetting('logdirs', logdirs));
+    await shown.setDefault(settings.store);
+    await shown.restoreLogdirs(settings.logdirs ?? []);
+    ready({ connection, shown });
+
+    // The metric a row, a badge and the sort show: the user's choice for the run's experiment when
+    // the run has it, else the default rule.
+    const metricOf = (run: RunSummary): { key: string; value: number } | null => {
+      const preferred = settings.mainMetrics?.[run.experiment];
+      const summary = preferred ? run.metrics[preferred] : undefined;
+      return summary && preferred ? { key: preferred, value: fromJsonNumber(summary.last) } : mainMetric(run);
+    };
+    sidebar.setMetricChooser(metricOf);
     void sidebar.load();
 
     const chartSettings = (): Partial<ChartSettings> => ({ smoothing: settings.smoothing, xAxis: settings.xAxis });
-    const ref = (run: { id: string }) => ({ source: connection.source, id: run.id });
-    const openCharts = (runs: RunSummary[] | null) => {
-      const widget = new ChartsWidget(connection, runs ? runs.map(ref) : null, themes, chartSettings());
+    const ref = (item: SourcedRun) => ({ source: item.source, id: item.run.id });
+    const charts = new Set<ChartsWidget>();
+    const details = new Map<string, DetailsWidget>();
+    const peers = () => duplicateNames(sidebar.allRuns().map((r) => r.run));
+    // Tab titles follow renames, and carry a short id when another run shares the name.
+    const retitle = () => {
+      const dup = peers();
+      for (const [key, widget] of details) {
+        const run = sidebar.run(key)?.run;
+        if (widget.isDisposed) details.delete(key);
+        else if (run && widget.title.label !== runLabel(run, dup)) widget.title.label = runLabel(run, dup);
+      }
+      for (const widget of charts) {
+        if (widget.isDisposed) charts.delete(widget);
+        else {
+          const runs = widget.runs ? widget.runs.map((r) => sidebar.run(runKey(r))?.run ?? { id: r.id, name: r.id }) : null;
+          const title = chartsTabTitle(runs, dup);
+          if (widget.title.label !== title) widget.title.label = title;
+        }
+      }
+    };
+    const openCharts = (runs: SourcedRun[] | null) => {
+      const widget = new ChartsWidget(connection.bridge, runs ? runs.map(ref) : null, themes, chartSettings());
+      charts.add(widget);
+      retitle();
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     };
-    const details = new Map<string, DetailsWidget>();
-    const openDetails = (run: RunSummary): DetailsWidget => {
-      let widget = details.get(run.id);
+    const openDetails = (item: SourcedRun): DetailsWidget => {
+      const key = runKey(ref(item));
+      let widget = details.get(key);
       if (!widget || widget.isDisposed) {
-        widget = new DetailsWidget(connection, ref(run), run.name, themes, {
-          openCharts: () => openCharts([run]),
+        widget = new DetailsWidget(connection.bridge, ref(item), runLabel(item.run, peers()), themes, {
+          openCharts: () => openCharts([sidebar.run(key) ?? item]),
           openSource: (detail) => void goToCell(detail),
+          openScript: (_, path) => void openScript(path).catch((err: Error) => showErrorMessage('Open script', err.message)),
+          stopRun: (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
         });
-        details.set(run.id, widget);
+        details.set(key, widget);
         app.shell.add(widget, 'main');
       }
       app.shell.activateById(widget.id);
@@ -151,16 +197,36 @@ const plugin: JupyterFrontEndPlugin<void> = {
       await panel.content.scrollToItem(index, 'center');
       return panel;
     };
+    const openScript = async (path: string): Promise<void> => {
+      const relative = connection.relativePath(path);
+      if (!relative) throw new Error(`The script ${path} is not under the folder JupyterLab serves (${connection.config.root_dir}); open it from a terminal.`);
+      docs.openOrReveal(relative);
+    };
+    // Contract C2: a job is cancelled; a cell or script run on this host is interrupted (SIGINT).
+    const stopRun = (item: SourcedRun): Promise<void> => connection.bridge.stopRun(ref(item));
 
-    // The run a command acts on: the one given by id (badges, palette), else the context menu's,
-    // else the sidebar's selection.
-    const target = (args: { id?: unknown }): RunSummary | null =>
+    // A cell's run output (contract C3) names its store; that store is shown from then on.
+    const fromOutput = async (output: { id: string; name: string; store: string }): Promise<SourcedRun> => {
+      await shown.showStore(output.store);
+      const known = sidebar.run(runKey({ source: output.store, id: output.id }));
+      if (known) return known;
+      return { source: output.store, run: await connection.bridge.getRun({ source: output.store, id: output.id }) };
+    };
+    setRunOutputActions({
+      openDetails: (output) => void fromOutput(output).then(openDetails, (err: Error) => showErrorMessage('Runlane run', err.message)),
+      openCharts: (output) => void fromOutput(output).then((r) => openCharts([r]), (err: Error) => showErrorMessage('Runlane run', err.message)),
+    });
+
+    // The run a command acts on: the one given by key or id (badges, palette), else the context
+    // menu's, else the sidebar's selection.
+    const target = (args: { id?: unknown }): SourcedRun | null =>
       (typeof args.id === 'string' ? (sidebar.run(args.id) ?? null) : null) ?? sidebar.contextRun ?? sidebar.selectedRuns()[0] ?? null;
-    const guard = (label: string, action: (run: RunSummary) => Promise<unknown> | unknown) => (args: { id?: unknown }) => {
+    const guard = (label: string, action: (run: SourcedRun) => Promise<unknown> | unknown) => (args: { id?: unknown }) => {
       const run = target(args);
       if (!run) return showErrorMessage(label, 'Select a run in the Runs panel first.');
       return Promise.resolve(action(run)).catch((err: Error) => showErrorMessage(label, err.message));
     };
+    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '');
 
     const { commands } = app;
     commands.addCommand(CommandIds.openRuns, { label: 'Show Runs', icon: runlaneIcon, execute: () => app.shell.activateById(sidebar.id) });
@@ -171,13 +237,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIds.openDetails, { label: 'Open Details', execute: guard('Open details', (run) => openDetails(run)) });
     commands.addCommand(CommandIds.showLogs, { label: 'Show Logs', execute: guard('Show logs', (run) => openDetails(run).showLogs()) });
-    commands.addCommand(CommandIds.goToCell, { label: 'Go to Source Cell', execute: guard('Go to cell', (run) => goToCell(run)) });
-    commands.addCommand(CommandIds.copyId, { label: 'Copy Run Id', execute: guard('Copy run id', (run) => Clipboard.copyToSystem(run.id)) });
+    commands.addCommand(CommandIds.goToCell, {
+      label: 'Go to Source Cell',
+      isVisible: () => !!target({})?.run.notebook,
+      execute: guard('Go to cell', (run) => goToCell(run.run)),
+    });
+    commands.addCommand(CommandIds.openScript, {
+      label: 'Open Script',
+      // Runs without a notebook: scripts, and jobs that ran one.
+      isVisible: () => !!target({}) && !target({})?.run.notebook && target({})?.run.kind !== 'tensorboard',
+      execute: guard('Open script', async (run) => {
+        const path = scriptPathOf(await connection.bridge.getRun(ref(run)));
+        if (!path) throw new Error(`The run “${run.run.name}” does not record which script it ran.`);
+        await openScript(path);
+      }),
+    });
+    commands.addCommand(CommandIds.copyId, { label: 'Copy Run Id', execute: guard('Copy run id', (run) => Clipboard.copyToSystem(run.run.id)) });
     commands.addCommand(CommandIds.rename, {
       label: 'Rename…',
       execute: guard('Rename', async (run) => {
-        const answer = await InputDialog.getText({ title: 'Rename run', text: run.name, okLabel: 'Rename' });
-        if (answer.button.accept && answer.value && answer.value !== run.name) await connection.bridge.updateRun(ref(run), { name: answer.value });
+        const answer = await InputDialog.getText({ title: 'Rename run', text: run.run.name, okLabel: 'Rename' });
+        if (answer.button.accept && answer.value && answer.value !== run.run.name) await connection.bridge.updateRun(ref(run), { name: answer.value });
       }),
     });
     commands.addCommand(CommandIds.tag, {
@@ -190,32 +270,63 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await connection.bridge.updateRun(ref(run), { tags });
       }),
     });
+    commands.addCommand(CommandIds.mainMetric, {
+      label: () => `Main Metric for “${target({})?.run.experiment ?? 'this experiment'}”…`,
+      execute: guard('Main metric', async (run) => {
+        const experiment = run.run.experiment;
+        const keys = [...new Set(sidebar.allRuns().filter((r) => r.run.experiment === experiment).flatMap((r) => Object.keys(r.run.metrics)))].sort();
+        if (!keys.length) throw new Error(`The runs of “${experiment}” logged no metrics yet.`);
+        const automatic = 'Automatic (validation metrics first)';
+        const answer = await InputDialog.getItem({
+          title: `Main metric for “${experiment}”`,
+          label: 'The metric the Runs list and the badges show, and “Main metric” sorts by',
+          items: [automatic, ...keys],
+          current: settings.mainMetrics?.[experiment] ?? automatic,
+          okLabel: 'Use',
+        });
+        if (!answer.button.accept || answer.value === null) return;
+        const chosen = { ...(settings.mainMetrics ?? {}) };
+        if (answer.value === automatic) delete chosen[experiment];
+        else chosen[experiment] = answer.value;
+        settings.mainMetrics = chosen;
+        saveSetting('mainMetrics', chosen);
+        sidebar.setMetricChooser(metricOf);
+      }),
+    });
     commands.addCommand(CommandIds.delete, {
       label: 'Delete…',
       execute: guard('Delete', async (run) => {
-        const runs = sidebar.selectedRuns().some((r) => r.id === run.id) ? sidebar.selectedRuns() : [run];
+        const key = runKey(ref(run));
+        const runs = sidebar.selectedRuns().some((r) => runKey(ref(r)) === key) ? sidebar.selectedRuns() : [run];
         const answer = await showDialog({
           title: runs.length === 1 ? 'Delete run' : `Delete ${runs.length} runs`,
-          body: `${runs.map((r) => r.name).slice(0, 5).join(', ')}${runs.length > 5 ? '…' : ''} will move to the store's trash folder (nothing is erased).`,
+          body: `${runs.map((r) => r.run.name).slice(0, 5).join(', ')}${runs.length > 5 ? '…' : ''} will move to the store's trash folder (nothing is erased).`,
           buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })],
         });
         if (answer.button.accept) for (const r of runs) await connection.bridge.deleteRun(ref(r));
       }),
     });
+    commands.addCommand(CommandIds.stop, {
+      label: 'Stop Run',
+      caption: 'A job is cancelled; a cell or script run is interrupted, as Ctrl-C would',
+      isEnabled: isRunning,
+      execute: guard('Stop run', (run) => stopRun(run)),
+    });
     commands.addCommand(CommandIds.cancel, {
       label: 'Cancel Job',
-      isEnabled: () => ['running', 'queued'].includes(target({})?.status ?? '') && target({})?.kind === 'job',
+      isEnabled: () => isRunning() && target({})?.run.kind === 'job',
       execute: guard('Cancel job', (run) => connection.bridge.cancelJob(ref(run))),
     });
     commands.addCommand(CommandIds.rerun, {
       label: 'Re-run with Edited Params…',
-      execute: guard('Re-run', async (run) => {
+      execute: guard('Re-run', async (item) => {
+        const run = item.run;
         const params = editableParams(run.params);
         const text = await editText(`Re-run “${run.name}” with these params`, JSON.stringify(params, null, 1), 'Re-run');
         if (text === null) return;
         const edited = parseEditedParams(text);
         if (run.kind === 'job') {
-          await connection.bridge.rerunJob(ref(run), edited);
+          await connection.bridge.rerunJob(ref(item), edited);
           return;
         }
         const panel = await goToCell(run);
@@ -228,40 +339,78 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await NotebookActions.run(panel.content, panel.sessionContext);
       }),
     });
+    commands.addCommand(CommandIds.openLogdir, {
+      label: 'Open TensorBoard Log Folder…',
+      caption: 'Show the runs of a TensorBoard log folder in the Runs panel, beside the store’s',
+      execute: async () => {
+        const answer = await InputDialog.getText({
+          title: 'Open TensorBoard Log Folder',
+          label: `A folder relative to ${connection.config.root_dir}, or an absolute one`,
+          placeholder: 'runs/',
+          okLabel: 'Open',
+        });
+        if (!answer.button.accept || !answer.value?.trim()) return;
+        try {
+          await shown.openLogdir(answer.value);
+          app.shell.activateById(sidebar.id);
+        } catch (err) {
+          await showErrorMessage('Open TensorBoard Log Folder', (err as Error).message);
+        }
+      },
+    });
     sidebar.openRequested.connect((_, run) => openDetails(run));
+    sidebar.removeRequested.connect((_, path) => shown.removeSource(path));
     sidebar.chartsButtonNode.addEventListener('click', () => openCharts(sidebar.selection()));
+    sidebar.logdirButtonNode.addEventListener('click', () => void commands.execute(CommandIds.openLogdir));
 
     for (const [command, rank] of [
       [CommandIds.openCharts, 0],
       [CommandIds.openDetails, 1],
       [CommandIds.showLogs, 2],
       [CommandIds.goToCell, 3],
+      [CommandIds.openScript, 3],
       [CommandIds.copyId, 4],
       [CommandIds.rename, 5],
       [CommandIds.tag, 6],
-      [CommandIds.rerun, 7],
-      [CommandIds.cancel, 8],
-      [CommandIds.delete, 9],
+      [CommandIds.mainMetric, 7],
+      [CommandIds.rerun, 8],
+      [CommandIds.stop, 9],
+      [CommandIds.cancel, 10],
+      [CommandIds.delete, 11],
     ] as const) {
       app.contextMenu.addItem({ command, selector: '.rl-run-row', rank });
     }
     app.contextMenu.addItem({ command: CommandIds.runCellAsExperiment, selector: '.jp-Notebook .jp-CodeCell', rank: 0 });
-    for (const command of [CommandIds.runCellAsExperiment, CommandIds.openRuns, CommandIds.openCharts, CommandIds.refresh]) {
+    for (const command of [CommandIds.runCellAsExperiment, CommandIds.openRuns, CommandIds.openCharts, CommandIds.openLogdir, CommandIds.refresh]) {
       palette?.addItem({ command, category: 'Runlane', args: command === CommandIds.openCharts ? { all: true } : {} });
     }
 
-    // Badges under the cells of every open notebook, current with the live run list.
+    // Badges under the cells of every open notebook, current with the live run list; tab titles too.
     const absolute = (panel: NotebookPanel) => connection.absolutePath(panel.context.path);
     const refreshBadges = () => {
       notebooks.forEach((panel) =>
-        updateBadges(panel, absolute(panel), sidebar.allRuns(), { openDetails: (run) => openDetails(run), openCharts: (run) => openCharts([run]) }),
+        updateBadges(panel, absolute(panel), sidebar.allRuns(), { openDetails: (run) => openDetails(run), openCharts: (runs) => openCharts(runs), metric: metricOf }),
       );
     };
     sidebar.runsChanged.connect(refreshBadges);
-    notebooks.widgetAdded.connect((_, panel) => {
-      void panel.context.ready.then(refreshBadges);
+    sidebar.runsChanged.connect(retitle);
+    // Each open notebook's store is shown; one not created yet is looked for again after a cell ran.
+    const follow = (panel: NotebookPanel) => void shown.followNotebook(panel.context.path).catch((err: Error) => console.warn('Runlane:', err.message));
+    const setUp = (panel: NotebookPanel) => {
+      void panel.context.ready.then(() => {
+        follow(panel);
+        refreshBadges();
+      });
+      panel.context.pathChanged.connect(() => follow(panel));
+      panel.disposed.connect(() => shown.forgetNotebook(panel.context.path));
       panel.content.model?.cells.changed.connect(refreshBadges);
       panel.toolbar.insertItem(10, 'runlaneTracking', createAutoTrackingSwitch(panel, () => settings.autoTracking, () => settings.threshold));
+    };
+    notebooks.forEach(setUp); // restored with the layout before this plugin was ready
+    notebooks.widgetAdded.connect((_, panel) => setUp(panel));
+    NotebookActions.executed.connect((_, { notebook }) => {
+      const panel = notebooks.find((p) => p.content === notebook);
+      if (panel && !connection.bridge.has(shown.storeOf(panel.context.path))) follow(panel);
     });
     notebooks.currentChanged.connect((_, panel) => sidebar.setCurrentNotebook(panel ? absolute(panel) : null));
     sidebar.setCurrentNotebook(notebooks.currentWidget ? absolute(notebooks.currentWidget) : null);

@@ -1,30 +1,33 @@
 // A badge under each cell that produced runs: the newest run's name, status, main metric, and links to
-// its details and charts. Kept current by the sidebar's live run list.
+// its details and charts; "N runs of this cell" opens the charts of all of them. Kept current by the
+// sidebar's live run list.
 import type { NotebookPanel } from '@jupyterlab/notebook';
-import type { RunSummary } from '@runlane/protocol';
-import { formatDuration, formatValue, mainMetric } from '@runlane/ui';
+import type { RunSummary, SourcedRun } from '@runlane/protocol';
+import { formatDuration, formatValue } from '@runlane/ui';
 
 export interface BadgeActions {
-  openDetails(run: RunSummary): void;
-  openCharts(run: RunSummary): void;
+  openDetails(run: SourcedRun): void;
+  openCharts(runs: SourcedRun[]): void;
+  metric(run: RunSummary): { key: string; value: number } | null;
 }
 
-/** The newest run of each cell of one notebook (absolute path as the helper records it). */
-export function newestRunPerCell(runs: RunSummary[], notebook: string): Map<string, { run: RunSummary; count: number }> {
-  const byCell = new Map<string, { run: RunSummary; count: number }>();
-  for (const run of runs) {
-    if (run.notebook !== notebook || !run.cell_id) continue;
-    const seen = byCell.get(run.cell_id);
-    if (!seen) byCell.set(run.cell_id, { run, count: 1 });
-    else byCell.set(run.cell_id, { run: run.created_at > seen.run.created_at ? run : seen.run, count: seen.count + 1 });
+/** Every run of each cell of one notebook (absolute path as the helper records it), newest first. */
+export function runsPerCell(runs: SourcedRun[], notebook: string): Map<string, SourcedRun[]> {
+  const byCell = new Map<string, SourcedRun[]>();
+  for (const item of runs) {
+    if (item.run.notebook !== notebook || !item.run.cell_id) continue;
+    const list = byCell.get(item.run.cell_id) ?? [];
+    list.push(item);
+    byCell.set(item.run.cell_id, list);
   }
+  for (const list of byCell.values()) list.sort((a, b) => b.run.created_at - a.run.created_at);
   return byCell;
 }
 
-export function updateBadges(panel: NotebookPanel, notebook: string, runs: RunSummary[], actions: BadgeActions): void {
-  const newest = newestRunPerCell(runs, notebook);
+export function updateBadges(panel: NotebookPanel, notebook: string, runs: SourcedRun[], actions: BadgeActions): void {
+  const perCell = runsPerCell(runs, notebook);
   for (const cell of panel.content.widgets) {
-    const found = newest.get(cell.model.id);
+    const found = perCell.get(cell.model.id);
     let badge = cell.node.querySelector<HTMLElement>(':scope > .rl-cell-badge');
     if (!found) {
       badge?.remove();
@@ -35,12 +38,14 @@ export function updateBadges(panel: NotebookPanel, notebook: string, runs: RunSu
       badge.className = 'rl-cell-badge';
       cell.node.appendChild(badge);
     }
-    fill(badge, found.run, found.count, actions);
+    fill(badge, found, actions);
   }
 }
 
-function fill(badge: HTMLElement, run: RunSummary, count: number, actions: BadgeActions): void {
-  const metric = mainMetric(run);
+function fill(badge: HTMLElement, runs: SourcedRun[], actions: BadgeActions): void {
+  const newest = runs[0]!;
+  const run = newest.run;
+  const metric = actions.metric(run);
   const time = run.status === 'running' && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '';
   const dot = document.createElement('span');
   dot.className = `rl-dot rl-dot-${run.status}`;
@@ -49,9 +54,16 @@ function fill(badge: HTMLElement, run: RunSummary, count: number, actions: Badge
   name.textContent = run.name;
   const facts = document.createElement('span');
   facts.className = 'rl-muted';
-  facts.textContent = [run.status, time, metric ? `${metric.key} ${formatValue(metric.value)}` : '', count > 1 ? `${count} runs of this cell` : ''].filter(Boolean).join(' · ');
+  facts.textContent = [run.status, time, metric ? `${metric.key} ${formatValue(metric.value)}` : ''].filter(Boolean).join(' · ');
   badge.dataset.runId = run.id;
-  badge.replaceChildren(dot, name, facts, link('Details', () => actions.openDetails(run)), link('Charts', () => actions.openCharts(run)));
+  const parts: HTMLElement[] = [dot, name, facts, link('Details', () => actions.openDetails(newest)), link('Charts', () => actions.openCharts([newest]))];
+  if (runs.length > 1) {
+    const all = link(`${runs.length} runs of this cell`, () => actions.openCharts(runs));
+    all.classList.add('rl-badge-all');
+    all.title = 'Open the charts of every run of this cell';
+    parts.push(all);
+  }
+  badge.replaceChildren(...parts);
 }
 
 function link(label: string, onClick: () => void): HTMLElement {

@@ -1,5 +1,8 @@
 // "Run Cell as Experiment": picks where the cell runs (this kernel, or a target of runlane.toml),
 // writes the matching %%runlane line into the cell, loads the helper in the kernel and runs the cell.
+// The picker starts on what the cell's magic already says, offers only targets that exist and can be
+// used (an unusable one says why, in the list, and cannot be picked), and Escape cancels. A cell whose
+// choice does not change is run as it is: nothing the user wrote on the magic line is rewritten.
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
@@ -19,26 +22,34 @@ function currentTarget(source: string): string {
 }
 
 /** A small picker: this kernel, then each target with its kind and state. Null when cancelled. */
-async function pickTarget(connection: RunlaneConnection, current: string): Promise<string | null> {
+async function pickTarget(connection: RunlaneConnection, store: string, current: string): Promise<string | null> {
   let targets: TargetInfo[] = [];
   let problem = '';
   try {
-    targets = await connection.targets();
+    targets = await connection.targets(store);
   } catch (err) {
     problem = (err as Error).message;
   }
+  // A target named by the cell that the list cannot confirm stays a choice only while the list is
+  // unknown; one that runlane.toml does not declare is said, and nothing is preselected.
+  const unknown = current !== KERNEL && !targets.some((t) => t.name === current);
+  if (unknown && problem) targets.push({ name: current, kind: 'local', gpus: [], ok: true, detail: 'named by the cell’s %%runlane line' } as TargetInfo);
   const body = new Widget();
   body.addClass('rl-target-picker');
   const list = document.createElement('div');
-  const choices: [string, string, string][] = [[KERNEL, 'This kernel', 'tracked in the notebook’s own kernel'], ...targets.map((t): [string, string, string] => [t.name, t.name, `${t.kind} · ${t.ok ? t.detail : `unavailable: ${t.detail}`}`])];
-  for (const [value, label, detail] of choices) {
+  const choices: [string, string, string, boolean][] = [
+    [KERNEL, 'This kernel', 'tracked in the notebook’s own kernel', true],
+    ...targets.map((t): [string, string, string, boolean] => [t.name, t.name, `${t.kind} · ${t.ok ? t.detail : `cannot be used: ${t.detail}`}`, t.ok]),
+  ];
+  for (const [value, label, detail, usable] of choices) {
     const row = document.createElement('label');
-    row.className = 'rl-target-choice';
+    row.className = `rl-target-choice${usable ? '' : ' rl-unusable'}`;
     const radio = document.createElement('input');
     radio.type = 'radio';
     radio.name = 'rl-target';
     radio.value = value;
-    radio.checked = value === current;
+    radio.disabled = !usable;
+    radio.checked = usable && value === current;
     const name = document.createElement('strong');
     name.textContent = label;
     const info = document.createElement('span');
@@ -47,10 +58,14 @@ async function pickTarget(connection: RunlaneConnection, current: string): Promi
     row.append(radio, name, info);
     list.appendChild(row);
   }
-  if (problem) {
+  const notes = [
+    problem ? `Targets could not be listed: ${problem}` : '',
+    unknown && !problem ? `The cell’s %%runlane line says --on ${current}, which runlane.toml does not declare; choose where to run it.` : '',
+  ].filter(Boolean);
+  for (const text of notes) {
     const note = document.createElement('div');
-    note.className = 'rl-muted';
-    note.textContent = `Targets could not be listed: ${problem}`;
+    note.className = 'rl-muted rl-picker-note';
+    note.textContent = text;
     list.appendChild(note);
   }
   body.node.appendChild(list);
@@ -61,19 +76,25 @@ async function pickTarget(connection: RunlaneConnection, current: string): Promi
     focusNodeSelector: 'input:checked',
   });
   if (!result.button.accept) return null;
-  return (body.node.querySelector<HTMLInputElement>('input[name=rl-target]:checked')?.value ?? KERNEL);
+  const chosen = body.node.querySelector<HTMLInputElement>('input[name=rl-target]:checked');
+  if (!chosen) throw new Error('Nothing was chosen, so nothing ran: choose this kernel or a target.');
+  return chosen.value;
 }
 
-export async function runCellAsExperiment(panel: NotebookPanel, connection: RunlaneConnection, pick: boolean): Promise<void> {
+/** `store`: the notebook's store (targets come from the runlane.toml beside it). */
+export async function runCellAsExperiment(panel: NotebookPanel, connection: RunlaneConnection, store: string, pick: boolean): Promise<void> {
   const cell = panel.content.activeCell;
   if (!cell || cell.model.type !== 'code') {
     await showDialog({ title: 'Run Cell as Experiment', body: 'Select a code cell first.', buttons: [Dialog.okButton()] });
     return;
   }
   const source = cell.model.sharedModel.getSource();
-  const target = pick ? await pickTarget(connection, currentTarget(source)) : currentTarget(source);
+  const current = currentTarget(source);
+  const target = pick ? await pickTarget(connection, store, current) : current;
   if (target === null) return;
-  const updated = withRunlaneMagic(source, target === KERNEL ? null : target);
+  // The same choice as the cell's own magic: the cell runs exactly as the user wrote it.
+  const unchanged = magicOptions(source) !== null && target === current;
+  const updated = unchanged ? source : withRunlaneMagic(source, target === KERNEL ? null : target);
   if (updated !== source) cell.model.sharedModel.setSource(updated);
   await panel.sessionContext.ready;
   await loadHelper(panel.sessionContext);

@@ -1,22 +1,24 @@
-// One run's details (the shared view of shared/ui) in a main-area tab.
+// One run's details (the shared view of shared/ui) in a main-area tab; the plugin keeps its title
+// current (renames, and a short id when another run shares the name).
 import type { IThemeManager } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
-import { RunDetailsView, type RunDetailsActions, type RunRef } from '@runlane/ui';
-import type { RunlaneConnection } from '../connection';
+import { RunDetailsView, type HostBridge, type RunDetailsActions, type RunRef } from '@runlane/ui';
 import { followTheme } from './themeWatcher';
+
+let counter = 0;
 
 export class DetailsWidget extends Widget {
   private readonly view: RunDetailsView;
   private readonly unfollow: () => void;
 
-  constructor(connection: RunlaneConnection, ref: RunRef, name: string, themes: IThemeManager | null, actions: RunDetailsActions) {
+  constructor(bridge: HostBridge, readonly ref: RunRef, label: string, themes: IThemeManager | null, actions: RunDetailsActions) {
     super();
-    this.id = `runlane-details-${ref.id}`;
+    this.id = `runlane-details-${++counter}`;
     this.addClass('rl-details-widget');
-    this.title.label = name;
+    this.title.label = label;
     this.title.caption = `Runlane run ${ref.id}`;
     this.title.closable = true;
-    this.view = new RunDetailsView(this.node, connection.bridge, ref, actions);
+    this.view = new RunDetailsView(this.node, bridge, ref, actions);
     this.unfollow = followTheme(themes, (dark) => this.view.setDark(dark));
     void this.view.load();
   }

@@ -1,21 +1,34 @@
-// The "Runs" panel in JupyterLab's left area: every run of the store, newest first, live. Search
-// (text, key=value, status:, tag:), a status filter, "this notebook only", sorting by any column,
-// multi-selection (click, ctrl/cmd-click, shift-click, checkboxes) and a context menu.
+// The "Runs" panel in JupyterLab's left area: the runs of every source shown (the default store, the
+// stores the open notebooks' kernels write to, TensorBoard log folders), merged, newest first, live.
+// Search (text, key=value, status:, tag:), a status filter, "this notebook only", sorting by any
+// column, multi-selection (click, ctrl/cmd-click, shift-click, checkboxes) and a context menu. Which
+// folders are shown, and why, is always said: a run is never missing without a word.
 import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
-import type { RunStatus, RunSummary } from '@runlane/protocol';
+import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { formatDuration, formatValue, mainMetric, NO_FILTER, RunSet, targetOf, type ChartsBridge, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, formatDuration, formatValue, mainMetric, matches, NO_FILTER, RunSet, runKey, runLabel, sortRuns, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
+import type { SourcesBridge } from '../sources';
 import { VirtualList } from './virtualList';
 
 const ROW_HEIGHT = 44;
 
-/** Where the runs come from: one source (a store) and the bridge that reads it and follows its feed. */
+/** Where the runs come from: the sources and how a folder is named to the user. */
 export interface RunsSource {
-  readonly source: string;
-  readonly bridge: ChartsBridge;
+  readonly bridge: SourcesBridge;
+  label(folder: string): string;
 }
+
+/** A line above the list: something the user should know about where runs are, with an action. */
+export interface Notice {
+  text: string;
+  action?: { label: string; run: () => void };
+}
+
+/** The metric a row shows for a run (the user's choice for its experiment, else the default). */
+export type MetricChooser = (run: RunSummary) => { key: string; value: number } | null;
+
 const SORTS: [SortKey, string][] = [
   ['created', 'Newest'],
   ['name', 'Name'],
@@ -28,26 +41,35 @@ const SORTS: [SortKey, string][] = [
 
 export class RunsSidebar extends Widget {
   /** Runs the user asked to open (double-click, Enter). */
-  readonly openRequested = new Signal<this, RunSummary>(this);
-  readonly selectionChanged = new Signal<this, RunSummary[]>(this);
+  readonly openRequested = new Signal<this, SourcedRun>(this);
+  readonly selectionChanged = new Signal<this, SourcedRun[]>(this);
   /** The run list changed (the feed, a reload): cell badges follow it. */
   readonly runsChanged = new Signal<this, void>(this);
+  /** The user removed a source (a TensorBoard log folder) with its × button. */
+  readonly removeRequested = new Signal<this, string>(this);
   /** The run a context menu was opened on. */
-  contextRun: RunSummary | null = null;
+  contextRun: SourcedRun | null = null;
 
-  private readonly runs: RunSet;
-  private shown: RunSummary[] = [];
+  private readonly sets = new Map<string, RunSet>();
+  private readonly failures = new Map<string, string>();
+  private readonly notices = new Map<string, Notice>();
+  private shown: SourcedRun[] = [];
   private readonly selected = new Set<string>();
   private anchor: string | null = null;
   private filter: RunFilter = { ...NO_FILTER };
   private sort: SortKey = 'created';
   private order: SortOrder = 'desc';
   private notebook: string | null = null;
-  private readonly list: VirtualList<RunSummary>;
+  private metricOf: MetricChooser = (run) => mainMetric(run);
+  private duplicates = new Set<string>();
+  private readonly list: VirtualList<SourcedRun>;
   private readonly count: HTMLElement;
   private readonly chartsButton: HTMLButtonElement;
+  private readonly logdirButton: HTMLButtonElement;
   private readonly notebookToggle: HTMLInputElement;
   private readonly message: HTMLElement;
+  private readonly sourcesNode: HTMLElement;
+  private readonly noticesNode: HTMLElement;
   private ticker = 0;
   private stopFeed: () => void = () => {};
   private renderFrame = 0;
@@ -57,7 +79,6 @@ export class RunsSidebar extends Widget {
     this.id = 'runlane-runs';
     this.addClass('rl-sidebar');
     this.title.caption = 'Runlane: runs';
-    this.runs = new RunSet(connection.source);
 
     const search = input('search', 'rl-search', 'Search: name, lr=0.1, status:running, tag:best');
     search.addEventListener('input', () => this.setFilter({ text: search.value }));
@@ -94,12 +115,18 @@ export class RunsSidebar extends Widget {
     this.chartsButton.className = 'rl-button rl-primary';
     this.chartsButton.textContent = 'Charts';
     this.chartsButton.title = 'Open the selected runs (or all shown) in the charts';
+    this.logdirButton = document.createElement('button');
+    this.logdirButton.className = 'rl-icon-button rl-open-logdir';
+    this.logdirButton.textContent = '+ TensorBoard';
+    this.logdirButton.title = 'Open a TensorBoard log folder: its runs show here beside the store’s';
     this.count = document.createElement('span');
     this.count.className = 'rl-count';
     this.message = document.createElement('div');
     this.message.className = 'rl-empty';
+    this.sourcesNode = div('rl-sources');
+    this.noticesNode = div('rl-notices');
 
-    const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), this.chartsButton);
+    const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), div('rl-row', this.logdirButton, this.chartsButton));
     const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), notebookLabel);
     this.list = new VirtualList(ROW_HEIGHT, (row, run) => this.renderRow(row, run));
     this.list.node.addEventListener('click', (e) => this.onClick(e));
@@ -110,35 +137,63 @@ export class RunsSidebar extends Widget {
     this.list.node.addEventListener('contextmenu', (e) => {
       const run = this.runAt(e);
       this.contextRun = run;
-      if (run && !this.selected.has(run.id)) this.select([run.id], run.id);
+      if (run && !this.selected.has(keyOf(run))) this.select([keyOf(run)], keyOf(run));
     });
     this.list.node.addEventListener('keydown', (e) => this.onKey(e));
-    this.node.append(header, tools, this.message, this.list.node);
+    this.node.append(header, this.sourcesNode, this.noticesNode, tools, this.message, this.list.node);
   }
 
   get chartsButtonNode(): HTMLButtonElement {
     return this.chartsButton;
   }
 
+  get logdirButtonNode(): HTMLButtonElement {
+    return this.logdirButton;
+  }
+
+  /** Reads every source again, then follows their feeds. */
   async load(): Promise<void> {
     this.message.textContent = 'Loading runs…';
-    try {
-      this.runs.reset((await this.connection.bridge.listRuns()).map((s) => s.run));
-    } catch (err) {
-      this.message.textContent = `Runlane could not list the runs: ${(err as Error).message}`;
-      return;
-    }
+    const sources = this.connection.bridge.sources();
+    for (const path of [...this.sets.keys()]) if (!sources.some((s) => s.path === path)) this.sets.delete(path);
+    await Promise.all(sources.map((s) => this.loadSource(s.path, false)));
     this.render();
     this.stopFeed();
     this.stopFeed = this.connection.bridge.subscribe((event) => {
       if (event.type === 'reset') void this.load();
-      else if (this.runs.apply(event)) this.scheduleRender();
+      else if ('store' in event && this.sets.get(event.store)?.apply(event)) this.scheduleRender();
     });
     clearInterval(this.ticker);
     // Elapsed times of running runs tick once a second (only the visible rows are redrawn).
     this.ticker = window.setInterval(() => {
-      if (this.shown.some((r) => r.status === 'running')) this.list.refresh();
+      if (this.shown.some((r) => r.run.status === 'running')) this.list.refresh();
     }, 1000);
+  }
+
+  /** Reads one source (one just added, say); a failure is said above the list, naming the folder. */
+  async loadSource(path: string, render = true): Promise<void> {
+    let set = this.sets.get(path);
+    if (!set) this.sets.set(path, (set = new RunSet(path)));
+    try {
+      set.reset(await this.connection.bridge.listSource(path));
+      this.failures.delete(path);
+    } catch (err) {
+      this.failures.set(path, `Runlane could not read ${this.connection.label(path)}: ${(err as Error).message}`);
+    }
+    if (render) this.render();
+  }
+
+  /** Sets (or clears, with null) a notice about where runs are; `key` names it for later updates. */
+  setNotice(key: string, notice: Notice | null): void {
+    if (notice) this.notices.set(key, notice);
+    else this.notices.delete(key);
+    this.renderSources();
+  }
+
+  /** How rows pick their metric (the user's choice per experiment). */
+  setMetricChooser(choose: MetricChooser): void {
+    this.metricOf = choose;
+    this.render();
   }
 
   /** The notebook in focus (absolute path), for "This notebook". */
@@ -149,21 +204,32 @@ export class RunsSidebar extends Widget {
   }
 
   /** Selected runs, or every shown run when none is selected. */
-  selection(): RunSummary[] {
-    const chosen = this.shown.filter((r) => this.selected.has(r.id));
+  selection(): SourcedRun[] {
+    const chosen = this.selectedRuns();
     return chosen.length ? chosen : this.shown;
   }
 
-  selectedRuns(): RunSummary[] {
-    return this.shown.filter((r) => this.selected.has(r.id));
+  selectedRuns(): SourcedRun[] {
+    return this.shown.filter((r) => this.selected.has(keyOf(r)));
   }
 
-  allRuns(): RunSummary[] {
-    return this.runs.all();
+  allRuns(): SourcedRun[] {
+    return [...this.sets.values()].flatMap((set) => set.all().map((run) => ({ source: set.source, run })));
   }
 
-  run(id: string): RunSummary | undefined {
-    return this.runs.get(id);
+  /** A run by its key (`source::id`), or by its id alone (the first source that has it). */
+  run(key: string): SourcedRun | undefined {
+    const at = key.lastIndexOf('::');
+    if (at > 0) {
+      const source = key.slice(0, at);
+      const run = this.sets.get(source)?.get(key.slice(at + 2));
+      return run ? { source, run } : undefined;
+    }
+    for (const set of this.sets.values()) {
+      const run = set.get(key);
+      if (run) return { source: set.source, run };
+    }
+    return undefined;
   }
 
   override dispose(): void {
@@ -182,85 +248,143 @@ export class RunsSidebar extends Widget {
   }
 
   private render(): void {
-    this.shown = this.runs.view(this.filter, this.sort, this.order);
-    for (const id of [...this.selected]) if (!this.runs.get(id)) this.selected.delete(id);
-    this.count.textContent = this.shown.length === this.runs.size ? `${this.runs.size}` : `${this.shown.length} of ${this.runs.size}`;
+    const all = this.allRuns();
+    const owner = new Map<RunSummary, string>(all.map((r) => [r.run, r.source]));
+    const chooser = this.metricOf;
+    const sorted = this.sort === 'metric' ? sortByMetric(all.map((r) => r.run).filter((r) => matches(r, this.filter)), chooser, this.order) : sortRuns(all.map((r) => r.run).filter((r) => matches(r, this.filter)), this.sort, this.order);
+    this.shown = sorted.map((run) => ({ source: owner.get(run)!, run }));
+    this.duplicates = duplicateNames(this.shown.map((r) => r.run));
+    const keys = new Set(all.map(keyOf));
+    for (const key of [...this.selected]) if (!keys.has(key)) this.selected.delete(key);
+    this.count.textContent = this.shown.length === all.length ? `${all.length}` : `${this.shown.length} of ${all.length}`;
     this.message.textContent =
-      this.runs.size === 0 ? 'No runs yet. Run a cell with %%runlane (or "Run Cell as Experiment") and it appears here.' : this.shown.length === 0 ? 'No run matches.' : '';
+      all.length === 0 ? 'No runs yet. Run a cell with %%runlane (or "Run Cell as Experiment") and it appears here.' : this.shown.length === 0 ? 'No run matches.' : '';
     this.message.style.display = this.message.textContent ? '' : 'none';
     this.chartsButton.textContent = this.selected.size ? `Charts (${this.selected.size})` : 'Charts';
+    this.renderSources();
     this.list.setItems(this.shown);
     this.runsChanged.emit();
   }
 
+  /** The folders shown (when more than one, or one the user opened), then the notices. */
+  private renderSources(): void {
+    const sources = this.connection.bridge.sources();
+    const chips = sources.length > 1 || sources.some((s) => s.kind === 'logdir')
+      ? sources.map((s) => {
+          const chip = div(`rl-source rl-source-${s.kind}`, text('span', `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`));
+          chip.title = `${s.path}\n${s.why}`;
+          chip.dataset.path = s.path;
+          if (s.removable) {
+            const remove = document.createElement('button');
+            remove.className = 'rl-link rl-source-remove';
+            remove.textContent = '×';
+            remove.title = `Stop showing ${s.path}`;
+            remove.addEventListener('click', () => this.removeRequested.emit(s.path));
+            chip.append(remove);
+          }
+          return chip;
+        })
+      : [];
+    this.sourcesNode.replaceChildren(...(chips.length ? [text('span', 'Showing', 'rl-muted'), ...chips] : []));
+    this.sourcesNode.style.display = chips.length ? '' : 'none';
+    const notices = [...[...this.failures.values()].map((t): Notice => ({ text: t })), ...this.notices.values()];
+    this.noticesNode.replaceChildren(
+      ...notices.map((n) => {
+        const node = div('rl-notice', text('span', n.text));
+        if (n.action) {
+          const act = document.createElement('button');
+          act.className = 'rl-button';
+          act.textContent = n.action.label;
+          act.addEventListener('click', n.action.run);
+          node.append(act);
+        }
+        return node;
+      }),
+    );
+    this.noticesNode.style.display = notices.length ? '' : 'none';
+  }
+
   /** Fills a row in place: its elements stay (a double-click needs both clicks on the same ones). */
-  private renderRow(row: HTMLElement, run: RunSummary): void {
+  private renderRow(row: HTMLElement, item: SourcedRun): void {
+    const run = item.run;
     let parts = rowParts.get(row);
     if (!parts) {
       const box = input('checkbox', 'rl-row-check', '');
       box.tabIndex = -1;
       const status = text('span', '');
       const name = text('span', '', 'rl-row-name');
+      const tags = text('span', '', 'rl-row-tags');
       const facts = text('div', '', 'rl-row-facts');
-      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name), facts));
-      parts = { box, status, name, facts };
+      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags), facts));
+      parts = { box, status, name, tags, facts };
       rowParts.set(row, parts);
     }
-    row.className = `rl-vrow rl-run-row${this.selected.has(run.id) ? ' rl-selected' : ''}`;
+    const key = keyOf(item);
+    row.className = `rl-vrow rl-run-row${this.selected.has(key) ? ' rl-selected' : ''}`;
     row.dataset.runId = run.id;
-    row.title = tooltip(run);
-    const metric = mainMetric(run);
+    row.dataset.runKey = key;
+    row.title = tooltip(run, this.connection.label(item.source));
+    const metric = this.metricOf(run);
     const target = targetOf(run);
     const time =
       run.status === 'running' && run.started_at ? `${formatDuration(Date.now() / 1000 - run.started_at)}` : run.duration !== null ? formatDuration(run.duration) : '';
-    parts.box.checked = this.selected.has(run.id);
+    const many = this.sets.size > 1;
+    parts.box.checked = this.selected.has(key);
     parts.status.className = `rl-dot rl-dot-${run.status}`;
     parts.status.title = run.status;
-    parts.name.textContent = run.name;
-    parts.facts.textContent = [run.experiment, time, metric ? `${metric.key} ${formatValue(metric.value)}` : '', target ? `on ${target}` : ''].filter(Boolean).join(' · ');
+    parts.name.textContent = runLabel(run, this.duplicates);
+    parts.tags.replaceChildren(...Object.entries(run.tags).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
+    parts.facts.textContent = [
+      run.experiment,
+      time,
+      metric ? `${metric.key} ${formatValue(metric.value)}` : '',
+      target ? `on ${target}` : '',
+      many ? `in ${this.connection.label(item.source)}` : '',
+    ].filter(Boolean).join(' · ');
   }
 
-  private runAt(event: Event): RunSummary | null {
+  private runAt(event: Event): SourcedRun | null {
     const row = (event.target as HTMLElement).closest<HTMLElement>('.rl-run-row');
-    return row?.dataset.runId ? (this.runs.get(row.dataset.runId) ?? null) : null;
+    return row?.dataset.runKey ? (this.run(row.dataset.runKey) ?? null) : null;
   }
 
   private onClick(e: MouseEvent): void {
     const run = this.runAt(e);
     if (!run) return;
+    const key = keyOf(run);
     const onBox = (e.target as HTMLElement).classList.contains('rl-row-check');
     if (e.shiftKey && this.anchor) {
-      const ids = this.shown.map((r) => r.id);
-      const [a, b] = [ids.indexOf(this.anchor), ids.indexOf(run.id)].sort((x, y) => x - y);
-      this.select(ids.slice(a, b! + 1), this.anchor);
+      const keys = this.shown.map(keyOf);
+      const [a, b] = [keys.indexOf(this.anchor), keys.indexOf(key)].sort((x, y) => x - y);
+      this.select(keys.slice(a, b! + 1), this.anchor);
     } else if (onBox || e.ctrlKey || e.metaKey) {
-      if (this.selected.has(run.id)) this.selected.delete(run.id);
-      else this.selected.add(run.id);
-      this.anchor = run.id;
+      if (this.selected.has(key)) this.selected.delete(key);
+      else this.selected.add(key);
+      this.anchor = key;
       this.selectionUpdated();
     } else {
-      this.select([run.id], run.id);
+      this.select([key], key);
     }
   }
 
   private onKey(e: KeyboardEvent): void {
-    const ids = this.shown.map((r) => r.id);
-    const at = this.anchor ? ids.indexOf(this.anchor) : -1;
+    const keys = this.shown.map(keyOf);
+    const at = this.anchor ? keys.indexOf(this.anchor) : -1;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      const next = Math.min(ids.length - 1, Math.max(0, at + (e.key === 'ArrowDown' ? 1 : -1)));
-      if (ids[next]) {
-        this.select([ids[next]!], ids[next]!);
+      const next = Math.min(keys.length - 1, Math.max(0, at + (e.key === 'ArrowDown' ? 1 : -1)));
+      if (keys[next]) {
+        this.select([keys[next]!], keys[next]!);
         this.list.scrollToIndex(next);
       }
       e.preventDefault();
-    } else if (e.key === 'Enter' && this.anchor && this.runs.get(this.anchor)) {
-      this.openRequested.emit(this.runs.get(this.anchor)!);
+    } else if (e.key === 'Enter' && this.anchor && this.run(this.anchor)) {
+      this.openRequested.emit(this.run(this.anchor)!);
     }
   }
 
-  private select(ids: string[], anchor: string): void {
+  private select(keys: string[], anchor: string): void {
     this.selected.clear();
-    ids.forEach((id) => this.selected.add(id));
+    keys.forEach((key) => this.selected.add(key));
     this.anchor = anchor;
     this.selectionUpdated();
   }
@@ -272,11 +396,33 @@ export class RunsSidebar extends Widget {
   }
 }
 
-const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; facts: HTMLElement }>();
+function keyOf(run: SourcedRun): string {
+  return runKey({ source: run.source, id: run.run.id });
+}
 
-function tooltip(run: RunSummary): string {
+/** Sorting by the metric each row shows (the user's choice per experiment); runs without one go last. */
+function sortByMetric(runs: RunSummary[], choose: MetricChooser, order: SortOrder): RunSummary[] {
+  const sign = order === 'asc' ? 1 : -1;
+  const value = (r: RunSummary) => choose(r)?.value ?? NaN;
+  return [...runs].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    if (Number.isNaN(va) || Number.isNaN(vb)) return Number.isNaN(va) ? (Number.isNaN(vb) ? b.created_at - a.created_at : 1) : -1;
+    return sign * (va - vb) || b.created_at - a.created_at;
+  });
+}
+
+const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement }>();
+
+function tooltip(run: RunSummary, source: string): string {
   const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return [`${run.name} (${run.status})`, run.id, ...(params.length ? ['params:', ...params.slice(0, 20)] : [])].join('\n');
+  const tags = Object.entries(run.tags).map(([k, v]) => (v ? `${k}: ${v}` : k));
+  return [
+    `${run.name} (${run.status})`,
+    `${run.id} in ${source}`,
+    ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
+    ...(params.length ? ['params:', ...params.slice(0, 20)] : []),
+  ].join('\n');
 }
 
 function input(type: string, className: string, placeholder: string): HTMLInputElement {

@@ -18,6 +18,26 @@ export interface RunDetailsActions {
   openSource?(run: RunDetail): void;
   /** Saves an artifact (hosts whose page cannot download a blob, like a VS Code webview). */
   saveArtifact?(ref: RunRef, artifact: ArtifactInfo): void;
+  /** Stops the run while it runs (contract C2: a job is cancelled, a cell or script interrupted). */
+  stopRun?(ref: RunRef): Promise<void>;
+  /** Opens the script a script run came from (`path`: absolute, from `scriptPathOf`). */
+  openScript?(run: RunDetail, path: string): void;
+}
+
+/**
+ * The script a script run came from, absolute, or null: the helper records it in the run's meta
+ * (`script`) or its environment (`argv[0]` beside `cwd`); cell runs have a notebook instead.
+ */
+export function scriptPathOf(run: Pick<RunDetail, 'meta' | 'env' | 'notebook'>): string | null {
+  if (run.notebook) return null;
+  const env = run.env ?? {};
+  const cwd = typeof env.cwd === 'string' ? env.cwd : null;
+  const argv = Array.isArray(env.argv) ? env.argv : [];
+  const candidates = [run.meta?.script, run.meta?.script_path, env.script, argv[0]];
+  const found = candidates.find((c): c is string => typeof c === 'string' && /\.py$/.test(c));
+  if (!found) return null;
+  if (found.startsWith('/')) return found;
+  return cwd ? `${cwd.replace(/\/$/, '')}/${found.replace(/^\.\//, '')}` : null;
 }
 
 /** The log shown in the page stops here; the stored log keeps everything. */
@@ -134,6 +154,9 @@ export class RunDetailsView {
     const buttons: HTMLElement[] = [];
     if (this.actions.openCharts) buttons.push(button('Charts', () => this.actions.openCharts!(this.ref)));
     if (this.actions.openSource && run.notebook && run.cell_id) buttons.push(button('Go to cell', () => this.actions.openSource!(run)));
+    const script = this.actions.openScript ? scriptPathOf(run) : null;
+    if (script) buttons.push(button('Open script', () => this.actions.openScript!(run, script)));
+    if (this.actions.stopRun && (run.status === 'running' || run.status === 'queued')) buttons.push(this.stopButton());
     const target = typeof run.params.target === 'string' ? run.params.target : null;
     const facts = [
       run.experiment,
@@ -150,6 +173,22 @@ export class RunDetailsView {
       el('div', { className: 'rl-muted', textContent: facts.join(' · ') }),
       el('div', { className: 'rl-muted rl-mono', textContent: run.notebook ? `${run.id} · ${run.notebook}` : run.id }),
     );
+  }
+
+  /** "Stop": disabled while the request is out; a refusal is said beside it, as a sentence. */
+  private stopButton(): HTMLElement {
+    const stop = button('Stop', () => {
+      stop.setAttribute('disabled', '');
+      stop.textContent = 'Stopping…';
+      this.actions.stopRun!(this.ref).catch((err: Error) => {
+        stop.removeAttribute('disabled');
+        stop.textContent = 'Stop';
+        stop.after(el('span', { className: 'rl-error', textContent: ` ${err.message}` }));
+      });
+    });
+    stop.classList.add('rl-stop');
+    stop.title = 'Stop this run (a job is cancelled; a cell or script is interrupted, as Ctrl-C would)';
+    return stop;
   }
 
   private metricsTable(run: RunDetail): HTMLElement {
