@@ -10,7 +10,7 @@ export { cardToCsv } from './charts/csv.js';
 export { DEFAULT_SETTINGS, type ChartSettings, type CardData, type RunSeries, type ChartTheme, type XAxisMode } from './charts/chartTypes.js';
 export { runKey, type ChartsBridge, type HostBridge, type RunRef, type SourcedRun, type SeriesRequest } from './hostBridge.js';
 export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';
-export { RunDetailsView, type RunDetailsActions } from './views/runDetails.js';
+export { RunDetailsView, scriptPathOf, type RunDetailsActions } from './views/runDetails.js';
 export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
 export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';
 export { RunSet, matches, sortRuns, mainMetric, targetOf, NO_FILTER, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
