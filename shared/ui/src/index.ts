@@ -17,3 +17,9 @@ export { RunSet, matches, sortRuns, mainMetric, targetOf, NO_FILTER, type RunFil
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
 export { droppedOptions, magicOption, magicOptions, magicTarget, withRunlaneMagic, type MagicChoice } from './runs/magicLine.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';
+export { chartsTitle } from './charts/chartsTitle.js';
+export { statusColor, STATUS_COLORS } from './charts/statusColors.js';
+export { meanOverRanks, rankLabel } from './charts/ranks.js';
+export { type ChartsPanelState, type CardSize } from './charts/panelState.js';
+export { buildExportOption, xExtent } from './charts/scalarOption.js';
+export { type RankMode } from './charts/chartTypes.js';

@@ -2,7 +2,7 @@
 // element's size, reports zooms (so full-resolution data can be fetched), exports PNG and CSV.
 import { cardToCsv } from './csv.js';
 import { echarts, type ECharts } from './echarts.js';
-import { buildScalarOption } from './scalarOption.js';
+import { buildExportOption, buildScalarOption } from './scalarOption.js';
 import type { CardData, ChartSettings, ChartTheme } from './chartTypes.js';
 
 export type ZoomHandler = (range: { from: number; to: number } | null) => void;
@@ -48,8 +48,22 @@ export class ChartCard {
     this.render();
   }
 
+  /**
+   * The card as a PNG that stands on its own: drawn again off screen with the metric's name as a
+   * title and the runs' legend above the plot (the on-screen card has its title in the DOM and the
+   * legend in the panel, so a plain canvas export carried neither).
+   */
   toPng(): string {
-    return this.chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: this.theme.background });
+    const width = Math.max(360, this.element.clientWidth);
+    const rows = legendRows(this.data.series.map((s) => s.label), width - 24);
+    const height = Math.max(200, this.element.clientHeight) + 36 + rows * 20;
+    const chart = echarts.init(document.createElement('div'), undefined, { renderer: 'canvas', width, height });
+    try {
+      chart.setOption(buildExportOption(this.data, this.settings, this.theme, rows));
+      return chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: this.theme.background });
+    } finally {
+      chart.dispose();
+    }
   }
 
   toCsv(): string {
@@ -65,4 +79,19 @@ export class ChartCard {
     // notMerge keeps zoom state out of the way when runs come and go; replaceMerge on series only.
     this.chart.setOption(buildScalarOption(this.data, this.settings, this.theme), { replaceMerge: ['series'] });
   }
+}
+
+/** Lines the export's legend needs at `width` pixels (about 7 px a character, plus the swatch). */
+export function legendRows(labels: string[], width: number): number {
+  let rows = labels.length ? 1 : 0;
+  let used = 0;
+  for (const label of labels) {
+    const item = 30 + label.length * 7;
+    if (used > 0 && used + item > width) {
+      rows++;
+      used = 0;
+    }
+    used += item;
+  }
+  return rows;
 }

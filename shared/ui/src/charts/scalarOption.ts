@@ -1,22 +1,18 @@
 // buildScalarOption: one metric card as an echarts option, a pure function of data, settings and
 // theme (so it is tested without a browser). Each run is drawn twice, TensorBoard-style: the raw
 // series faint behind the smoothed one. NaN and +/-Inf cannot sit on a line; they are marked with
-// triangles at the top (NaN, +Inf) or bottom (-Inf) of the plot instead of vanishing.
+// triangles at the top (NaN, +Inf) or bottom (-Inf) of the plot instead of vanishing. A mean over a
+// job's ranks carries its min-max band as a shaded area.
 import type { EChartsCoreOption } from 'echarts/core';
+import { formatValue } from './numberFormat.js';
 import { percentileRange } from './outliers.js';
 import { smoothTensorBoard } from './smoothing.js';
 import type { CardData, ChartSettings, ChartTheme, RunSeries } from './chartTypes.js';
 
+export { formatValue } from './numberFormat.js';
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) return v.toExponential(3);
-  return String(Number(v.toPrecision(5)));
 }
 
 /** The x value of point i of a series in the chosen mode (wall time in ms for a time axis). */
@@ -32,10 +28,32 @@ function plottable(v: number, log: boolean): number | null {
   return v;
 }
 
+/**
+ * The first and last x of the data: the axis ends where the data ends, not at the next round number
+ * (a run that stopped at step 1,490 used to leave an empty tail to 2,000). Null without a span.
+ */
+export function xExtent(card: CardData, mode: ChartSettings['xAxis']): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of card.series) {
+    if (s.steps.length === 0) continue;
+    lo = Math.min(lo, xOf(s, 0, mode));
+    hi = Math.max(hi, xOf(s, s.steps.length - 1, mode));
+  }
+  return Number.isFinite(lo) && hi > lo ? [lo, hi] : null;
+}
+
+/** Rank lines of one run share its colour; the dash tells the ranks apart (rank 0 solid). */
+const RANK_DASHES: (number[] | 'solid')[] = ['solid', [6, 3], [2, 2], [8, 3, 2, 3]];
+
+function lineType(s: RunSeries): number[] | 'solid' {
+  return typeof s.rank === 'number' ? RANK_DASHES[s.rank % RANK_DASHES.length]! : 'solid';
+}
+
 export function buildScalarOption(card: CardData, settings: ChartSettings, theme: ChartTheme): EChartsCoreOption {
   const log = settings.yScale === 'log';
   const smooth = settings.smoothing > 0;
-  const allValues = card.series.flatMap((s) => s.values);
+  const allValues = card.series.flatMap((s) => (s.band ? [...s.values, ...s.band.lower, ...s.band.upper] : s.values));
   const finite = allValues.filter((v) => plottable(v, log) !== null);
   const range = settings.ignoreOutliers ? percentileRange(finite) : null;
   const yTop = range ? range[1] : Math.max(...finite, 0);
@@ -43,25 +61,27 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   const series: object[] = [];
   const lookups: TooltipRun[] = [];
   for (const s of card.series) {
+    const xs = s.values.map((_, i) => xOf(s, i, settings.xAxis));
     const smoothed = smooth ? smoothTensorBoard(s.values, settings.smoothing) : null;
-    lookups.push({ run: s, xs: s.values.map((_, i) => xOf(s, i, settings.xAxis)), shown: smoothed ?? s.values });
+    lookups.push({ run: s, xs, shown: smoothed ?? s.values });
     // Points are [x, y] only: the tooltip looks the step and raw value up by index (fewer, smaller
     // arrays for echarts to process on every live update and zoom).
-    const raw = s.values.map((v, i) => [xOf(s, i, settings.xAxis), plottable(v, log)]);
+    const raw = s.values.map((v, i) => [xs[i], plottable(v, log)]);
+    if (s.band && !log) series.push(...bandSeries(s, xs));
     if (smoothed) {
       series.push({
         id: `${s.runKey}:raw`, name: s.label, type: 'line', data: raw, showSymbol: false, silent: true, connectNulls: false,
-        lineStyle: { width: 1, opacity: 0.25, color: s.color }, itemStyle: { color: s.color }, z: 1, animation: false,
+        lineStyle: { width: 1, opacity: 0.25, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 1, animation: false,
       });
     }
-    const main = smoothed ? Array.from(smoothed, (v, i) => [xOf(s, i, settings.xAxis), plottable(v, log)]) : raw;
+    const main = smoothed ? Array.from(smoothed, (v, i) => [xs[i], plottable(v, log)]) : raw;
     series.push({
       id: `${s.runKey}:main`, name: s.label, type: 'line', data: main, showSymbol: false, connectNulls: false,
-      lineStyle: { width: 1.6, color: s.color }, itemStyle: { color: s.color }, z: 2, animation: false,
+      lineStyle: { width: 1.6, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 2, animation: false,
       emphasis: { focus: 'series', lineStyle: { width: 2.4 } },
     });
     const marks = s.values.flatMap((v, i) =>
-      Number.isFinite(v) ? [] : [{ value: [xOf(s, i, settings.xAxis), v === -Infinity ? yBottom : yTop, s.steps[i], v], symbolRotate: v === -Infinity ? 180 : 0 }],
+      Number.isFinite(v) ? [] : [{ value: [xs[i], v === -Infinity ? yBottom : yTop, s.steps[i], v], symbolRotate: v === -Infinity ? 180 : 0 }],
     );
     if (marks.length) {
       series.push({
@@ -70,6 +90,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       });
     }
   }
+  const extent = xExtent(card, settings.xAxis);
 
   return {
     backgroundColor: 'transparent',
@@ -83,15 +104,17 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       borderColor: theme.grid,
       textStyle: { color: theme.foreground, fontSize: 12 },
       axisPointer: { type: 'line', lineStyle: { color: theme.muted } },
-      formatter: (params: unknown) => tooltipHtml((params as { axisValue?: number }[])[0]?.axisValue, lookups),
+      formatter: (params: unknown) => tooltipHtml((params as { axisValue?: number }[])[0]?.axisValue, lookups, smooth),
     },
     xAxis: {
       type: settings.xAxis === 'wall' ? 'time' : 'value',
       name: settings.xAxis === 'step' ? 'step' : settings.xAxis === 'relative' ? 'seconds' : '',
       nameLocation: 'end', nameGap: 4, nameTextStyle: { color: theme.muted, fontSize: 10, verticalAlign: 'top', padding: [18, 0, 0, 0] },
       scale: true,
+      min: extent?.[0],
+      max: extent?.[1],
       axisLine: { lineStyle: { color: theme.grid } },
-      axisLabel: { color: theme.muted, hideOverlap: true },
+      axisLabel: { color: theme.muted, hideOverlap: true, ...(settings.xAxis === 'relative' ? { formatter: (v: number) => formatValue(v) } : {}) },
       splitLine: { show: false },
     },
     yAxis: {
@@ -109,6 +132,39 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 14, bottom: 6, borderColor: theme.grid, textStyle: { color: theme.muted }, showDetail: false },
     ],
     series,
+  };
+}
+
+/** The min-max band of a mean over ranks: an invisible lower line and the band's height stacked on it. */
+function bandSeries(s: RunSeries, xs: number[]): object[] {
+  const { lower, upper } = s.band!;
+  const ok = (i: number) => Number.isFinite(lower[i]!) && Number.isFinite(upper[i]!);
+  const stack = `${s.runKey}:band`;
+  const common = { type: 'line', stack, stackStrategy: 'all', showSymbol: false, silent: true, connectNulls: false, animation: false, z: 0, lineStyle: { opacity: 0 } };
+  return [
+    { ...common, id: `${s.runKey}:band-lower`, name: s.label, data: xs.map((x, i) => [x, ok(i) ? lower[i]! : null]) },
+    { ...common, id: `${s.runKey}:band`, name: s.label, data: xs.map((x, i) => [x, ok(i) ? upper[i]! - lower[i]! : null]), areaStyle: { color: s.color, opacity: 0.18 } },
+  ];
+}
+
+/**
+ * The card as a picture that stands alone (the PNG export): the metric's name as a title and a legend
+ * of the runs' lines above the plot, without the zoom slider.
+ */
+export function buildExportOption(card: CardData, settings: ChartSettings, theme: ChartTheme, legendRows: number): EChartsCoreOption {
+  const option = buildScalarOption(card, settings, theme) as Record<string, unknown>;
+  const top = 36 + legendRows * 20;
+  return {
+    ...option,
+    backgroundColor: theme.background,
+    title: { text: card.key, left: 12, top: 8, textStyle: { color: theme.foreground, fontSize: 14, fontWeight: 600, fontFamily: theme.fontFamily } },
+    legend: {
+      data: card.series.map((s) => ({ name: s.label, itemStyle: { color: s.color }, lineStyle: { color: s.color } })),
+      top: 32, left: 12, right: 12, icon: 'roundRect', itemWidth: 14, itemHeight: 4, textStyle: { color: theme.foreground, fontSize: 12 },
+    },
+    grid: { left: 56, right: 24, top, bottom: 32 },
+    dataZoom: [],
+    tooltip: undefined,
   };
 }
 
@@ -132,27 +188,36 @@ export function nearestIndex(xs: number[], x: number): number {
 }
 
 /**
- * Every run's value at the hovered x, largest first. Runs are looked up here rather than taken from
- * echarts' axis tooltip, which lists only the series with a point at exactly the snapped x: runs
- * downsampled into different buckets would go missing. Names are escaped: they are user text.
+ * Every run's value at the hovered x, largest first, as a small table whose columns say which value
+ * is smoothed and which is raw. Runs are looked up here rather than taken from echarts' axis tooltip,
+ * which lists only the series with a point at exactly the snapped x: runs downsampled into different
+ * buckets would go missing. Names are escaped: they are user text.
  */
-function tooltipHtml(x: number | undefined, runs: TooltipRun[]): string {
+export function tooltipHtml(x: number | undefined, runs: TooltipRun[], smoothed: boolean): string {
   if (x === undefined) return '';
   const rows = runs
     .filter((r) => r.xs.length > 0)
     .map((r) => {
       const i = nearestIndex(r.xs, x);
-      return { name: r.run.label, color: r.run.color, step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]! };
+      const band = r.run.band ? `${formatValue(r.run.band.lower[i]!)} – ${formatValue(r.run.band.upper[i]!)}` : '';
+      return { name: r.run.label, color: r.run.color, step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]!, band };
     })
     .sort((a, b) => (Number.isFinite(b.shown) ? b.shown : -Infinity) - (Number.isFinite(a.shown) ? a.shown : -Infinity));
   if (rows.length === 0) return '';
-  const head = `<div style="opacity:.7;margin-bottom:2px">step ${escapeHtml(String(rows[0]!.step))}</div>`;
+  const anyBand = rows.some((r) => r.band);
+  const cell = 'padding:1px 0 1px 12px;text-align:right;font-variant-numeric:tabular-nums';
+  const headCell = `${cell};font-weight:normal;opacity:.7`;
+  const head =
+    `<tr><th style="text-align:left;font-weight:normal;opacity:.7">step ${escapeHtml(String(rows[0]!.step))}</th>` +
+    (smoothed ? `<th style="${headCell}">smoothed</th><th style="${headCell}">raw</th>` : `<th style="${headCell}">value</th>`) +
+    (anyBand ? `<th style="${headCell}">min – max</th>` : '') +
+    '</tr>';
   const body = rows
     .map((r) => {
       const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:6px;background:${r.color}"></span>`;
-      const raw = r.raw === r.shown ? '' : ` <span style="opacity:.6">(${formatValue(r.raw)})</span>`;
-      return `<div>${dot}${escapeHtml(r.name)}: <b>${formatValue(r.shown)}</b>${raw}</div>`;
+      const values = smoothed ? `<td style="${cell}"><b>${formatValue(r.shown)}</b></td><td style="${cell};opacity:.75">${formatValue(r.raw)}</td>` : `<td style="${cell}"><b>${formatValue(r.raw)}</b></td>`;
+      return `<tr><td>${dot}${escapeHtml(r.name)}</td>${values}${anyBand ? `<td style="${cell};opacity:.75">${r.band}</td>` : ''}</tr>`;
     })
     .join('');
-  return head + body;
+  return `<table style="border-collapse:collapse">${head}${body}</table>`;
 }

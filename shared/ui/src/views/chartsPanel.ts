@@ -1,14 +1,21 @@
-// The charts panel both editors mount: a toolbar (filters, smoothing, axes), a legend with one
-// stable colour per run, cards grouped by key prefix (train/, val/), and the comparison of the runs.
-// Data comes through the HostBridge; live points are appended from its feed without a refetch.
-import { fromJsonNumber, type MetricSeries, type StoreEvent } from '@runlane/protocol';
+// The charts panel both editors mount: a toolbar (filters, smoothing, axes, ranks), a legend with one
+// stable colour per run, resizable cards grouped by key prefix (train/, val/), and the comparison of
+// the runs. Data comes through the HostBridge; live points are appended from its feed without a
+// refetch. A job's ranks are kept apart (contract C1): rank 0 by default, every rank or their mean
+// on demand. What the user chooses is remembered (panelState.ts).
+import { fromJsonNumber, type MetricSeries, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { applyCardSize, makeResizable } from '../charts/cardResize.js';
 import { ChartCard } from '../charts/chartCard.js';
-import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RunSeries } from '../charts/chartTypes.js';
-import { echarts, type ECharts } from '../charts/echarts.js';
+import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RankMode, type RunSeries } from '../charts/chartTypes.js';
+import type { ECharts } from '../charts/echarts.js';
+import { loadRemembered, parseState, remember, type ChartsPanelState } from '../charts/panelState.js';
+import { meanOverRanks, rankLabel } from '../charts/ranks.js';
 import { assignRunColors } from '../charts/runColors.js';
+import { statusColor } from '../charts/statusColors.js';
 import { readTheme } from '../charts/theme.js';
 import { runKey, type ChartsBridge, type RunRef, type SourcedRun } from '../hostBridge.js';
-import { buildCompareRows, buildParallelOption } from './compareRows.js';
+import { duplicateNames, runLabel } from '../runs/runLabel.js';
+import { renderCompare } from './compareView.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
 
@@ -20,6 +27,21 @@ export interface ChartsPanelOptions {
   runs?: RunRef[];
   /** Follow new runs as they appear (when showing all runs). */
   followNewRuns?: boolean;
+  /** This panel's state as its host kept it (VS Code's webview state); wins over remembered choices. */
+  state?: ChartsPanelState;
+  /** Called with the state after each change the user makes, for the host to keep with the panel. */
+  onStateChange?: (state: ChartsPanelState) => void;
+}
+
+/** The ranks a run shows apart: only a run whose metrics came from more than rank 0. */
+function runRanks(run: RunSummary): number[] {
+  const ranks = run.ranks ?? []; // runs from older daemons and other sources may carry none
+  return ranks.length > 1 || (ranks.length === 1 && ranks[0] !== 0) ? ranks : [];
+}
+
+/** The key of one line's series: the run's key for its primary series, `<run key>#<rank>` for a rank. */
+function lineKey(rk: string, rank: number | null): string {
+  return rank === null ? rk : `${rk}#${rank}`;
 }
 
 /** Matches a metric key or run name against a filter box: `/regex/` or a case-insensitive substring. */
@@ -47,6 +69,7 @@ export function groupOf(key: string): string {
 export class ChartsPanel {
   readonly root: HTMLElement;
   private settings: ChartSettings;
+  private state: ChartsPanelState;
   private runs = new Map<string, SourcedRun>();
   private hiddenRuns = new Set<string>();
   private series = new Map<string, Map<string, RunSeries>>(); // metric key -> run key -> series
@@ -63,6 +86,8 @@ export class ChartsPanel {
   private readonly legend: HTMLElement;
   private readonly compareHost: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly rankControl: HTMLElement;
+  private readonly relayout: ResizeObserver;
 
   constructor(
     host: HTMLElement,
@@ -70,14 +95,27 @@ export class ChartsPanel {
     private readonly options: ChartsPanelOptions = {},
   ) {
     installStyles(host.ownerDocument);
-    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    // The host's defaults (editor settings), then what the user last chose in any panel, then this one.
+    const remembered = loadRemembered();
+    const own = options.state ? parseState(options.state) : { choices: {}, cards: {} };
+    this.state = { choices: { ...remembered.choices, ...own.choices }, cards: { ...remembered.cards, ...own.cards } };
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings, ...this.state.choices };
     this.root = el('div', { className: 'rl-root' });
     this.status = el('span', { className: 'rl-status' });
+    this.rankControl = el('label', { textContent: 'Ranks', className: 'rl-rank-control', title: "A job's workers: rank 0, every rank, or their mean with the min-max band" });
     this.legend = el('div', { className: 'rl-legend' });
     this.cardsHost = el('div', { className: 'rl-groups' });
     this.compareHost = el('div', { className: 'rl-compare' });
     this.root.append(this.toolbar(), this.legend, this.cardsHost, this.compareHost);
     host.appendChild(this.root);
+    // The grid's column count follows the panel's width: spans of widened cards are clamped again.
+    this.relayout = new ResizeObserver(() => this.applySizes());
+    this.relayout.observe(this.cardsHost);
+  }
+
+  /** What the panel remembers; also given to `onStateChange` after every change. */
+  getState(): ChartsPanelState {
+    return { choices: { ...this.state.choices }, cards: { ...this.state.cards } };
   }
 
   /** Loads the runs and their series, then follows the live feed. */
@@ -91,6 +129,7 @@ export class ChartsPanel {
     this.colors = assignRunColors([...this.runs.keys()]);
     this.unsubscribe = this.bridge.subscribe((event) => this.onEvent(event));
     await Promise.all([...this.runs.values()].flatMap((r) => Object.keys(r.run.metrics).map((k) => this.fetch(r, k))));
+    if (this.settings.ranks !== 'primary') await this.fetchRanks();
     this.renderAll();
     this.status.textContent = '';
   }
@@ -104,28 +143,44 @@ export class ChartsPanel {
     this.unsubscribe();
     cancelAnimationFrame(this.frame);
     cancelAnimationFrame(this.compareFrame);
+    this.relayout.disconnect();
     for (const card of this.cards.values()) card.dispose();
     this.parallel?.dispose();
     this.root.remove();
   }
 
-  private async fetch(run: SourcedRun, key: string, range?: { from: number; to: number }, points = FULL_VIEW_POINTS): Promise<void> {
+  /** One series of a run: its primary series, or one rank's (`rank` given). */
+  private async fetch(run: SourcedRun, key: string, range?: { from: number; to: number }, points = FULL_VIEW_POINTS, rank: number | null = null): Promise<void> {
     const ref = { source: run.source, id: run.run.id };
-    const data = await this.bridge.getSeries(ref, key, { points, fromStep: range?.from, toStep: range?.to });
-    this.putSeries(run, key, data);
+    const data = await this.bridge.getSeries(ref, key, { points, fromStep: range?.from, toStep: range?.to, ...(rank === null ? {} : { rank }) });
+    this.putSeries(run, key, data, rank);
   }
 
-  private putSeries(run: SourcedRun, key: string, data: MetricSeries): void {
+  /** Every rank's series of the runs that have ranks, for the keys not fetched yet. */
+  private async fetchRanks(): Promise<void> {
+    await Promise.all(
+      [...this.runs.entries()].flatMap(([rk, run]) =>
+        runRanks(run.run).flatMap((rank) =>
+          Object.keys(run.run.metrics)
+            .filter((key) => !this.series.get(key)?.has(lineKey(rk, rank)))
+            .map((key) => this.fetch(run, key, undefined, FULL_VIEW_POINTS, rank)),
+        ),
+      ),
+    );
+  }
+
+  private putSeries(run: SourcedRun, key: string, data: Pick<MetricSeries, 'steps' | 'times' | 'values'>, rank: number | null): void {
     const rk = runKey({ source: run.source, id: run.run.id });
     let byRun = this.series.get(key);
     if (!byRun) this.series.set(key, (byRun = new Map()));
-    byRun.set(rk, {
-      runKey: rk,
+    byRun.set(lineKey(rk, rank), {
+      runKey: lineKey(rk, rank),
       label: run.run.name,
       color: this.colors.get(rk) ?? '#888',
       steps: data.steps,
       times: data.times,
       values: data.values.map(fromJsonNumber),
+      rank,
     });
   }
 
@@ -134,20 +189,32 @@ export class ChartsPanel {
       const rk = runKey({ source: event.store, id: event.run_id });
       const run = this.runs.get(rk);
       if (!run) return;
-      const s = this.series.get(event.key)?.get(rk);
-      if (!s) {
-        this.putSeries(run, event.key, { run: event.run_id, key: event.key, rank: event.rank, steps: event.steps, times: event.times, values: event.values, total: event.steps.length, downsampled: false });
-        this.renderAll();
-        return;
+      // Each rank's points go to that rank's line; rank 0's (and a rankless writer's) also to the
+      // primary series, so two workers logging `loss` never merge into one staircase.
+      const rank = event.rank ?? null;
+      const targets: (number | null)[] = rank === null ? [null] : rank === 0 ? [null, 0] : [rank];
+      let created = false;
+      for (const target of targets) {
+        const s = this.series.get(event.key)?.get(lineKey(rk, target));
+        if (s) {
+          s.steps.push(...event.steps);
+          s.times.push(...event.times);
+          s.values.push(...event.values.map(fromJsonNumber));
+        } else if (target === null || this.settings.ranks !== 'primary') {
+          this.putSeries(run, event.key, { steps: [...event.steps], times: [...event.times], values: event.values }, target);
+          created = true;
+        }
       }
-      s.steps.push(...event.steps);
-      s.times.push(...event.times);
-      s.values.push(...event.values.map(fromJsonNumber));
-      this.schedule(event.key);
+      if (created) this.renderAll();
+      else this.schedule(event.key);
     } else if (event.type === 'run-created' || event.type === 'run-updated') {
       const rk = runKey({ source: event.store, id: event.run.id });
       const known = this.runs.get(rk);
-      if (known) known.run = event.run;
+      if (known) {
+        const ranksBefore = runRanks(known.run).join();
+        known.run = event.run;
+        if (this.settings.ranks !== 'primary' && runRanks(event.run).join() !== ranksBefore) void this.fetchRanks().then(() => this.renderCards());
+      }
       else if (event.type === 'run-created' && !this.options.runs && this.options.followNewRuns !== false) {
         this.runs.set(rk, { source: event.store, run: event.run });
         this.colors = assignRunColors([...this.runs.keys()]);
@@ -186,11 +253,27 @@ export class ChartsPanel {
     });
   }
 
+  /** Names shared by runs in this panel: their labels carry a short id (contract C5). */
+  private duplicates(): Set<string> {
+    return duplicateNames([...this.runs.values()].map((r) => r.run));
+  }
+
+  /** A card's lines: per run its primary series, or (ranks shown) one line per rank or their mean. */
   private cardData(key: string): CardData {
     const byRun = this.series.get(key) ?? new Map<string, RunSeries>();
-    const series = this.visibleRunKeys().flatMap((rk) => {
-      const s = byRun.get(rk);
-      return s ? [{ ...s, label: this.runs.get(rk)!.run.name, color: this.colors.get(rk) ?? s.color }] : [];
+    const dup = this.duplicates();
+    const mode: RankMode = this.settings.ranks;
+    const series = this.visibleRunKeys().flatMap((rk): RunSeries[] => {
+      const run = this.runs.get(rk)!.run;
+      const label = runLabel(run, dup);
+      const color = this.colors.get(rk) ?? '#888';
+      const perRank = mode === 'primary' ? [] : runRanks(run).flatMap((rank) => byRun.get(lineKey(rk, rank)) ?? []);
+      if (perRank.length === 0) {
+        const s = byRun.get(rk);
+        return s ? [{ ...s, label, color, rank: null }] : [];
+      }
+      if (mode === 'all') return perRank.map((s) => ({ ...s, label: rankLabel(label, s.rank!), color }));
+      return [meanOverRanks(perRank, `${rk}#mean`, label, color)];
     });
     return { key, series };
   }
@@ -204,12 +287,18 @@ export class ChartsPanel {
   }
 
   private renderLegend(): void {
+    const dup = this.duplicates();
+    this.rankControl.hidden = ![...this.runs.values()].some((r) => runRanks(r.run).length > 0);
     this.legend.replaceChildren(
       ...[...this.runs.entries()].map(([rk, { run }]) => {
         const item = el('span', { className: `rl-legend-item${this.hiddenRuns.has(rk) ? ' rl-hidden' : ''}`, title: `${run.id} (${run.status})` });
+        item.dataset.status = run.status;
         const swatch = el('span', { className: 'rl-swatch' });
         swatch.style.background = this.colors.get(rk) ?? '#888';
-        item.append(swatch, el('span', { textContent: run.name }), el('span', { className: 'rl-status', textContent: run.status === 'running' ? '● live' : '' }));
+        // A finished run needs no word; any other status is said, in its own colour.
+        const status = el('span', { className: 'rl-run-status', textContent: run.status === 'running' ? '● live' : run.status === 'finished' ? '' : run.status });
+        status.style.color = statusColor(run.status);
+        item.append(swatch, el('span', { textContent: runLabel(run, dup) }), status);
         item.addEventListener('click', () => {
           if (this.hiddenRuns.has(rk)) this.hiddenRuns.delete(rk);
           else this.hiddenRuns.add(rk);
@@ -246,7 +335,24 @@ export class ChartsPanel {
     const created = new Set([...this.cards.values()].filter((c) => !before.has(c))); // drawn when made
     if (sections.length === 0) sections.push(el('div', { className: 'rl-empty', textContent: this.runs.size ? 'No metric matches the filter.' : 'No runs to show yet.' }));
     this.cardsHost.replaceChildren(...sections);
+    this.applySizes();
     for (const card of this.cards.values()) if (!created.has(card)) card.update(this.cardData(card.key), this.settings, theme);
+  }
+
+  private applySizes(): void {
+    for (const card of this.cards.values()) applyCardSize(card.element.parentElement!, card.element, this.state.cards[card.key]);
+  }
+
+  /** A change the user made: kept for this panel (its host) and as the starting point of new panels. */
+  private saveState(): void {
+    remember(this.state);
+    this.options.onStateChange?.(this.getState());
+  }
+
+  private choose(patch: Partial<ChartSettings>): void {
+    this.settings = { ...this.settings, ...patch };
+    this.state = { ...this.state, choices: { ...this.state.choices, ...patch } };
+    this.saveState();
   }
 
   private cardElement(key: string, theme: ReturnType<typeof readTheme>): HTMLElement {
@@ -260,6 +366,14 @@ export class ChartsPanel {
     head.append(el('span', { className: 'rl-card-title', textContent: key, title: key }), png, csv);
     const chartEl = el('div', { className: 'rl-chart' });
     box.append(head, chartEl);
+    applyCardSize(box, chartEl, this.state.cards[key]); // the right height before echarts measures it
+    makeResizable(box, chartEl, (size) => {
+      const cards = { ...this.state.cards };
+      if (size) cards[key] = size;
+      else delete cards[key];
+      this.state = { ...this.state, cards };
+      this.saveState();
+    });
     const card = new ChartCard(chartEl, this.cardData(key), this.settings, theme, (range) => void this.zoom(key, range, card));
     png.addEventListener('click', () => download(`${safeName(key)}.png`, card.toPng()));
     csv.addEventListener('click', () => download(`${safeName(key)}.csv`, `data:text/csv;charset=utf-8,${encodeURIComponent(card.toCsv())}`));
@@ -272,49 +386,24 @@ export class ChartsPanel {
     if (this.settings.xAxis !== 'step') return;
     const from = range ? Math.floor(range.from) : undefined;
     const to = range ? Math.ceil(range.to) : undefined;
+    const span = from !== undefined && to !== undefined ? { from, to } : undefined;
     await Promise.all(
-      this.visibleRunKeys().map((rk) => {
+      this.visibleRunKeys().flatMap((rk) => {
         const run = this.runs.get(rk)!;
-        if (!(key in run.run.metrics) && !this.series.get(key)?.has(rk)) return Promise.resolve();
-        return this.fetch(run, key, from !== undefined && to !== undefined ? { from, to } : undefined, card.width);
+        if (!(key in run.run.metrics) && !this.series.get(key)?.has(rk)) return [];
+        const ranks = this.settings.ranks === 'primary' ? [] : runRanks(run.run);
+        if (ranks.length === 0) return [this.fetch(run, key, span, card.width)];
+        return ranks.map((rank) => this.fetch(run, key, span, card.width, rank));
       }),
     );
     card.update(this.cardData(key), this.settings, readTheme(this.root));
   }
 
   private renderCompare(): void {
-    const runs = this.visibleRunKeys().map((rk) => this.runs.get(rk)!.run);
     this.parallel?.dispose();
-    this.parallel = null;
-    if (runs.length < 2) {
-      this.compareHost.replaceChildren();
-      return;
-    }
-    const table = el('table');
-    const head = el('tr');
-    head.append(el('th', { textContent: '' }), ...runs.map((r) => el('th', { textContent: r.name, title: r.id })));
-    table.append(head);
-    for (const row of buildCompareRows(runs)) {
-      const tr = el('tr', { className: row.differs ? 'rl-differs' : '' });
-      tr.append(el('td', { textContent: row.label }), ...row.cells.map((c) => el('td', { textContent: c })));
-      table.append(tr);
-    }
-    const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-    const chooser = el('select', { title: 'Metric for the parallel coordinates' });
-    chooser.append(...metrics.map((m) => el('option', { value: m, textContent: m })));
-    const plot = el('div', { className: 'rl-parallel' });
-    const title = el('div', { className: 'rl-toolbar' });
-    const label = el('label', { textContent: 'Params vs' });
-    label.append(chooser);
-    title.append(label);
-    this.compareHost.replaceChildren(el('h3', { textContent: 'Compare runs' }), table, title, plot);
-    if (metrics.length) {
-      const chart = echarts.init(plot);
-      this.parallel = chart;
-      const draw = () => chart.setOption(buildParallelOption(runs, chooser.value, this.colors, (r) => [...this.runs].find(([, s]) => s.run === r)?.[0] ?? '', readTheme(this.root)), { notMerge: true });
-      chooser.addEventListener('change', draw);
-      draw();
-    }
+    const runs = this.visibleRunKeys().map((rk) => this.runs.get(rk)!.run);
+    const keyOf = (r: RunSummary) => [...this.runs].find(([, s]) => s.run === r)?.[0] ?? '';
+    this.parallel = renderCompare(this.compareHost, runs, this.colors, keyOf, readTheme(this.root));
   }
 
   private toolbar(): HTMLElement {
@@ -332,7 +421,7 @@ export class ChartsPanel {
     const smoothing = el('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(this.settings.smoothing) });
     const smoothingValue = el('input', { type: 'number', className: 'rl-smoothing-value', min: '0', max: '0.99', step: '0.01', value: String(this.settings.smoothing) });
     const setSmoothing = (v: string) => {
-      this.settings = { ...this.settings, smoothing: Math.min(0.99, Math.max(0, Number(v) || 0)) };
+      this.choose({ smoothing: Math.min(0.99, Math.max(0, Number(v) || 0)) });
       smoothing.value = smoothingValue.value = String(this.settings.smoothing);
       this.renderCards();
     };
@@ -341,25 +430,37 @@ export class ChartsPanel {
     const xAxis = el('select');
     xAxis.append(...(['step', 'relative', 'wall'] as const).map((v) => el('option', { value: v, textContent: v === 'relative' ? 'relative time' : v === 'wall' ? 'wall time' : 'step', selected: v === this.settings.xAxis })));
     xAxis.addEventListener('change', () => {
-      this.settings = { ...this.settings, xAxis: xAxis.value as ChartSettings['xAxis'] };
+      this.choose({ xAxis: xAxis.value as ChartSettings['xAxis'] });
       this.renderCards();
     });
     const log = el('input', { type: 'checkbox', checked: this.settings.yScale === 'log' });
     log.addEventListener('change', () => {
-      this.settings = { ...this.settings, yScale: log.checked ? 'log' : 'linear' };
+      this.choose({ yScale: log.checked ? 'log' : 'linear' });
       this.renderCards();
     });
-    const outliers = el('input', { type: 'checkbox', checked: this.settings.ignoreOutliers });
+    const outliers = el('input', { type: 'checkbox', checked: this.settings.ignoreOutliers, className: 'rl-outliers' });
     outliers.addEventListener('change', () => {
-      this.settings = { ...this.settings, ignoreOutliers: outliers.checked };
+      this.choose({ ignoreOutliers: outliers.checked });
       this.renderCards();
     });
+    const ranks = el('select', { className: 'rl-ranks' });
+    ranks.append(
+      ...([['primary', 'rank 0'], ['all', 'every rank'], ['mean', 'mean, min–max band']] as const).map(([value, text]) =>
+        el('option', { value, textContent: text, selected: value === this.settings.ranks }),
+      ),
+    );
+    ranks.addEventListener('change', () => {
+      this.choose({ ranks: ranks.value as RankMode });
+      void this.fetchRanks().then(() => this.renderAll());
+    });
+    this.rankControl.append(ranks);
+    this.rankControl.hidden = true; // until a run with ranks is shown
     const labelled = (text: string, ...children: HTMLElement[]) => {
       const label = el('label', { textContent: text });
       label.append(...children);
       return label;
     };
-    bar.append(keys, runs, labelled('Smoothing', smoothing, smoothingValue), labelled('X axis', xAxis), labelled('Log scale', log), labelled('Ignore outliers', outliers), this.status);
+    bar.append(keys, runs, labelled('Smoothing', smoothing, smoothingValue), labelled('X axis', xAxis), labelled('Log scale', log), labelled('Ignore outliers', outliers), this.rankControl, this.status);
     return bar;
   }
 }

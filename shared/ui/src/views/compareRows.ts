@@ -1,9 +1,11 @@
 // The comparison of selected runs: params and final/min/max metrics side by side, with the params
 // whose values differ between runs marked (like MLflow's compare view), and the parallel-coordinates
-// chart of numeric params against one metric (like TensorBoard's HParams).
+// chart of numeric params against one metric (like TensorBoard's HParams). Numbers read as they do
+// on the charts (charts/numberFormat.ts).
 import type { EChartsCoreOption } from 'echarts/core';
 import type { JsonNumber, RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
+import { formatValue } from '../charts/numberFormat.js';
 
 export interface CompareRow {
   label: string;
@@ -21,7 +23,7 @@ function text(value: unknown): string {
 
 function num(v: JsonNumber | null | undefined): string {
   if (v === null || v === undefined) return '—';
-  return typeof v === 'number' ? String(Number(v.toPrecision(5))) : v;
+  return typeof v === 'number' ? formatValue(v) : v;
 }
 
 export function buildCompareRows(runs: RunSummary[]): CompareRow[] {
@@ -41,18 +43,47 @@ export function buildCompareRows(runs: RunSummary[]): CompareRow[] {
   return rows;
 }
 
-/** Numeric params (and the metric's last value) as parallel axes, one line per run. */
-export function buildParallelOption(runs: RunSummary[], metric: string, colors: Map<string, string>, keyOf: (r: RunSummary) => string, theme: ChartTheme): EChartsCoreOption {
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))]
+/** The numeric params whose value differs between the runs: a constant one is a flat line that says nothing. */
+export function parallelParams(runs: RunSummary[]): string[] {
+  return [...new Set(runs.flatMap((r) => Object.keys(r.params)))]
     .filter((k) => runs.every((r) => r.params[k] === undefined || typeof r.params[k] === 'number'))
+    .filter((k) => new Set(runs.map((r) => r.params[k])).size > 1)
     .sort();
+}
+
+const CHAR_WIDTH = 7; // px per character at 12px, a safe upper bound for axis names and labels
+
+/**
+ * Numeric params that vary (and the metric's last value) as parallel axes, one line per run. `width`
+ * is the plot's: axis names wrap to the room between axes and the outer margins fit the first and
+ * last names and the tick labels, so no label is cut off at the edge or drawn over its neighbour.
+ */
+export function buildParallelOption(runs: RunSummary[], metric: string, colors: Map<string, string>, keyOf: (r: RunSummary) => string, theme: ChartTheme, width = 800): EChartsCoreOption {
+  const paramKeys = parallelParams(runs);
   const dims = [...paramKeys, metric];
-  const axisStyle = { nameTextStyle: { color: theme.foreground }, axisLine: { lineStyle: { color: theme.grid } }, axisLabel: { color: theme.muted } };
+  const names = dims.map((name, dim) => (dim === dims.length - 1 ? `${name} (last)` : name));
+  const tickWidth = (dim: number) => {
+    const values = runs.map((r) => (dim === dims.length - 1 ? lastNumber(r, metric) : (r.params[dims[dim]!] as number | undefined))).filter((v): v is number => typeof v === 'number');
+    return Math.max(4, ...values.map((v) => formatValue(v).length)) * CHAR_WIDTH + 12;
+  };
+  const nameWidth = (name: string) => name.length * CHAR_WIDTH;
+  const firstHalf = nameWidth(names[0]!) / 2;
+  const lastHalf = nameWidth(names.at(-1)!) / 2;
+  const left = Math.ceil(Math.max(24, Math.min(firstHalf, width / 4) + 8));
+  const right = Math.ceil(Math.max(tickWidth(dims.length - 1), Math.min(lastHalf, width / 4) + 8));
+  const between = dims.length > 1 ? (width - left - right) / (dims.length - 1) : width - left - right;
+  const nameRoom = Math.max(60, Math.floor(between - 8));
+  const axisStyle = {
+    nameTextStyle: { color: theme.foreground, width: nameRoom, overflow: 'break', lineHeight: 14 },
+    axisLine: { lineStyle: { color: theme.grid } },
+    axisLabel: { color: theme.muted, formatter: (v: number) => formatValue(v) },
+  };
+  const lines = Math.max(...names.map((n) => Math.ceil(nameWidth(n) / nameRoom)));
   return {
     animation: false,
     textStyle: { color: theme.foreground, fontFamily: theme.fontFamily },
-    parallel: { left: 40, right: 90, top: 36, bottom: 24 },
-    parallelAxis: dims.map((name, dim) => ({ dim, name: dim === dims.length - 1 ? `${name} (last)` : name, ...axisStyle })),
+    parallel: { left, right, top: 22 + 14 * Math.min(lines, 4), bottom: 24 },
+    parallelAxis: dims.map((_, dim) => ({ dim, name: names[dim], ...axisStyle })),
     series: runs.map((r) => ({
       type: 'parallel',
       name: r.name,

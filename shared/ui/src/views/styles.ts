@@ -1,5 +1,7 @@
 // The UI's stylesheet, injected once. Colours come from the host: VS Code's --vscode-* variables,
 // else JupyterLab's --jp-*, else a light default; each host's dark theme therefore just works.
+import { statusPillCss } from '../charts/statusColors.js';
+
 const CSS = `
 .rl-root {
   --rl-fg: var(--vscode-foreground, var(--jp-ui-font-color1, #1f2328));
@@ -37,8 +39,14 @@ const CSS = `
 .rl-status { color: var(--rl-muted); font-size: 11px; }
 .rl-group > summary { cursor: pointer; font-weight: 600; margin: 4px 0 8px; color: var(--rl-fg); }
 .rl-group-count { color: var(--rl-muted); font-weight: normal; margin-left: 6px; }
-.rl-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 10px; }
-.rl-card { background: var(--rl-card); border: 1px solid var(--rl-border); border-radius: 6px; padding: 8px 8px 2px; min-width: 0; }
+.rl-cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 400px), 1fr)); gap: 10px; }
+.rl-card { position: relative; background: var(--rl-card); border: 1px solid var(--rl-border); border-radius: 6px; padding: 8px 8px 2px; min-width: 0; }
+.rl-resize { position: absolute; right: 0; bottom: 0; width: 14px; height: 14px; cursor: nwse-resize; touch-action: none;
+  background: linear-gradient(135deg, transparent 50%, var(--rl-muted) 50%, var(--rl-muted) 58%, transparent 58%, transparent 70%, var(--rl-muted) 70%, var(--rl-muted) 78%, transparent 78%); opacity: 0.6; }
+.rl-resize:hover { opacity: 1; }
+.rl-run-status { font-size: 11px; font-weight: 600; }
+.rl-status-dot { display: inline-block; width: 8px; height: 8px; border-radius: 4px; margin-right: 6px; vertical-align: 1px; }
+.rl-rank-control[hidden] { display: none; }
 .rl-card-head { display: flex; align-items: center; gap: 8px; }
 .rl-card-title { font-weight: 600; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .rl-card-head button { background: none; border: 1px solid var(--rl-border); color: var(--rl-muted); border-radius: 4px; font: 11px var(--rl-font); padding: 1px 6px; cursor: pointer; }
@@ -78,10 +86,7 @@ const VIEWS_CSS = `
 .rl-chips { display: flex; flex-wrap: wrap; gap: 6px; }
 .rl-chip { border: 1px solid var(--rl-border); border-radius: 10px; padding: 1px 8px; font-size: 12px; }
 .rl-pill { border-radius: 10px; padding: 1px 8px; font-size: 11px; font-weight: 600; color: #fff; background: #6e7781; }
-.rl-status-running, .rl-status-queued { background: #0969da; }
-.rl-status-finished { background: #1a7f37; }
-.rl-status-failed, .rl-status-crashed { background: #cf222e; }
-.rl-status-interrupted, .rl-status-cancelled { background: #9a6700; }
+${statusPillCss()}
 .rl-button { background: var(--vscode-button-secondaryBackground, var(--jp-layout-color2, #f6f8fa)); color: var(--vscode-button-secondaryForeground, var(--rl-fg));
   border: 1px solid var(--rl-border); border-radius: 4px; padding: 2px 10px; font: inherit; font-size: 12px; cursor: pointer; }
 .rl-button:hover { border-color: var(--rl-accent); }

@@ -1,0 +1,21 @@
+// One precision for every number the charts show (axis labels, tooltips, the compare table, the runs
+// list): 4 significant digits, trailing zeros dropped, exponent notation outside [0.001, 100000).
+// Before, the axis, the tooltip and the table each rounded their own way (0.2346 / 0.23456 / 2.346e-1).
+
+export const SIGNIFICANT_DIGITS = 4;
+
+function trimExponent(text: string): string {
+  // "1.500e-5" -> "1.5e-5", "2.000e+6" -> "2e+6"
+  return text.replace(/\.?0+e/, 'e');
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  if (abs < 1e-3 || abs >= 1e5) return trimExponent(v.toExponential(SIGNIFICANT_DIGITS - 1));
+  const rounded = Number(v.toPrecision(SIGNIFICANT_DIGITS));
+  // toPrecision may itself round up into exponent range (99999.9 -> 1.000e+5).
+  return Math.abs(rounded) >= 1e5 ? trimExponent(rounded.toExponential(SIGNIFICANT_DIGITS - 1)) : String(rounded);
+}
