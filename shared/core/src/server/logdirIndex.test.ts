@@ -1,6 +1,6 @@
 // A TensorBoard run turns finished when its event files go quiet: no file event says so, so the
 // index compares statuses on every poll and publishes the change.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +29,30 @@ it('publishes running -> finished when a run has been quiet past the running win
   await expect.poll(() => events.filter((e) => e.type === 'run-updated').length, { timeout: 5000 }).toBe(3);
   for (const e of events) expect(e).toMatchObject({ type: 'run-updated', previous_status: 'running', run: { status: 'finished' } });
   expect(index.summaries().every((r) => r.status === 'finished')).toBe(true);
+});
+
+it('an add_hparams folder seen as a run while being written joins its run: run-deleted, then its run updated with params', async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  const source = path.join(fixtures, 'hparams', 'trained');
+  const session = readdirSync(source).find((n) => !n.includes('tfevents'))!;
+  cpSync(source, path.join(tmp, 'trained'), { recursive: true, filter: (src) => !src.includes(session) });
+  const events: StoreEvent[] = [];
+  index = await LogdirIndex.open(tmp, (e) => events.push(e));
+  expect(index.summaries().map((r) => [r.id, r.params])).toEqual([['trained', {}]]);
+  // The writer's first record (the file version) lands before the hparams: for a moment, a run of its own.
+  const file = readdirSync(path.join(source, session))[0]!;
+  const bytes = readFileSync(path.join(source, session, file));
+  const firstRecord = 16 + bytes.readUInt32LE(0);
+  mkdirSync(path.join(tmp, 'trained', session));
+  writeFileSync(path.join(tmp, 'trained', session, file), bytes.subarray(0, firstRecord));
+  await expect.poll(() => events.some((e) => e.type === 'run-created' && e.run.id === `trained/${session}`), { timeout: 5000 }).toBe(true);
+  appendFileSync(path.join(tmp, 'trained', session, file), bytes.subarray(firstRecord));
+  await expect.poll(() => events.some((e) => e.type === 'run-deleted' && e.run_id === `trained/${session}`), { timeout: 5000 }).toBe(true);
+  const updated = events.find((e) => e.type === 'run-updated' && e.run.id === 'trained');
+  expect(updated).toMatchObject({ run: { params: { lr: 0.01, batch_size: 32, optimizer: 'adam', augment: true } } });
+  expect(events.filter((e) => e.type === 'metrics').map((e) => e.type === 'metrics' && [e.run_id, e.key])).toEqual([
+    ['trained', 'hparam/accuracy'],
+    ['trained', 'hparam/loss'],
+  ]);
+  expect(index.summaries().map((r) => r.id)).toEqual(['trained']);
 });

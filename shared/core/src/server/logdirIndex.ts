@@ -1,7 +1,9 @@
 // A TensorBoard log directory served by the daemon: re-read every second (appended bytes only;
 // TensorBoard itself reloads every 5 s), new runs, points and status changes published on the feed.
 // Event files hold no status: a run is running while its files change, and turns finished when they
-// have been quiet for a while, which no file event announces; every poll compares the statuses.
+// have been quiet for a while, which no file event announces; every poll compares the statuses, and
+// the params (an add_hparams folder joins its run, which then has params; that folder, if it was
+// seen as a run of its own a moment before, is announced deleted).
 import type { MetricSeries, RunDetail, RunStatus, RunSummary, StoreEvent } from '@runlane/protocol';
 import { jsonNumber } from '@runlane/protocol';
 import { TensorBoardLogdir } from '../formats/tfevents/index.js';
@@ -15,6 +17,8 @@ export class LogdirIndex implements RunSource {
   private timer: NodeJS.Timeout | null = null;
   /** Each run's status as last published. */
   private known = new Map<string, RunStatus>();
+  /** Each run's params as last published (JSON). */
+  private knownParams = new Map<string, string>();
   private busy = false;
 
   private constructor(
@@ -27,7 +31,9 @@ export class LogdirIndex implements RunSource {
   static async open(dir: string, publish: (event: StoreEvent) => void, now = () => Date.now() / 1000): Promise<LogdirIndex> {
     const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}), publish, now);
     await index.logdir.refresh();
-    index.known = new Map(index.logdir.runs(now()).map((r) => [r.id, r.status]));
+    const runs = index.logdir.runs(now());
+    index.known = new Map(runs.map((r) => [r.id, r.status]));
+    index.knownParams = new Map(runs.map((r) => [r.id, JSON.stringify(r.params)]));
     index.timer = setInterval(() => void index.poll(), POLL_MS);
     index.timer.unref();
     return index;
@@ -64,12 +70,21 @@ export class LogdirIndex implements RunSource {
     this.busy = true;
     try {
       const points = await this.logdir.refresh();
-      for (const run of this.logdir.runs(this.now())) {
+      const runs = this.logdir.runs(this.now());
+      for (const run of runs) {
         const before = this.known.get(run.id);
-        if (before === run.status) continue;
+        const params = JSON.stringify(run.params);
+        if (before === run.status && this.knownParams.get(run.id) === params) continue;
         this.known.set(run.id, run.status);
+        this.knownParams.set(run.id, params);
         if (before === undefined) this.publish({ type: 'run-created', store: this.dir, run });
         else this.publish({ type: 'run-updated', store: this.dir, run, previous_status: before });
+      }
+      const ids = new Set(runs.map((r) => r.id));
+      for (const id of [...this.known.keys()].filter((known) => !ids.has(known))) {
+        this.known.delete(id);
+        this.knownParams.delete(id);
+        this.publish({ type: 'run-deleted', store: this.dir, run_id: id });
       }
       for (const p of points) {
         this.publish({ type: 'metrics', store: this.dir, run_id: p.runId, key: p.key, rank: null, steps: p.steps, times: p.times, values: p.values.map(jsonNumber) });

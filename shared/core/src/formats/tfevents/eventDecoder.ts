@@ -1,6 +1,8 @@
 // Scalars out of TensorBoard Event protos (field numbers in ANCHORS.md "TensorBoard event files"):
 // Summary values with `simple_value`, and rank-0 DT_FLOAT / DT_DOUBLE tensors whose plugin is
-// "scalars" (PyTorch's new_style, TF2). Images, histograms, graphs and the rest are skipped.
+// "scalars" (PyTorch's new_style, TF2), and the HParams plugin's hparams (hparams.ts). Images,
+// histograms, graphs and the rest are skipped.
+import { decodeHparamsPluginData, HPARAMS_PLUGIN, type HparamsSink } from './hparams.js';
 import { ProtoReader, WIRE } from './protoReader.js';
 import { PluginDeclaration, type TagTable } from './tagTable.js';
 
@@ -18,9 +20,15 @@ const summaryReader = new ProtoReader(EMPTY, 0, 0);
 const valueReader = new ProtoReader(EMPTY, 0, 0);
 const nestedReader = new ProtoReader(EMPTY, 0, 0);
 const innerReader = new ProtoReader(EMPTY, 0, 0);
+// Where the last metadata's "hparams" plugin content lies (set by pluginDeclaration; -1: none).
+let hparamsStart = -1;
+let hparamsEnd = -1;
 
-/** Decodes one Event record; calls `sink` once per scalar it holds. Throws on malformed protobuf. */
-export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTable, sink: ScalarSink): void {
+/**
+ * Decodes one Event record; calls `sink` once per scalar it holds, and `onHparams` with the hparams of
+ * an HParams session start. Throws on malformed protobuf.
+ */
+export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTable, sink: ScalarSink, onHparams?: HparamsSink): void {
   const r = eventReader.reset(buf, start, end);
   let wallTime = 0;
   let step = 0;
@@ -43,7 +51,12 @@ export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTa
     const key = s.key();
     if (key === (1 << 3) + WIRE.bytes) {
       const valueEnd = s.bytes();
+      hparamsStart = -1;
       decodeValue(buf, s.start, valueEnd, step, wallTime, tags, sink);
+      if (hparamsStart >= 0 && onHparams) {
+        const hparams = decodeHparamsPluginData(buf, hparamsStart, hparamsEnd);
+        if (hparams) onHparams(hparams);
+      }
     } else s.skip(key & 7);
   }
 }
@@ -86,7 +99,8 @@ function decodeValue(buf: Buffer, start: number, end: number, step: number, wall
   }
 }
 
-/** SummaryMetadata.plugin_data.plugin_name, compared in place with "scalars". */
+/** SummaryMetadata.plugin_data.plugin_name, compared in place with "scalars" (and "hparams", whose
+ * content's place is kept for decodeEvent). */
 function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDeclaration {
   const r = nestedReader.reset(buf, start, end);
   let declared: PluginDeclaration = PluginDeclaration.Other; // metadata without a plugin name is no scalar
@@ -98,15 +112,28 @@ function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDecla
     }
     const pluginDataEnd = r.bytes();
     const p = innerReader.reset(buf, r.start, pluginDataEnd);
+    let isHparams = false;
+    let contentStart = -1;
+    let contentEnd = -1;
     while (!p.done()) {
       const inner = p.key();
+      if (inner === (2 << 3) + WIRE.bytes) {
+        contentEnd = p.bytes();
+        contentStart = p.start;
+        continue;
+      }
       if (inner !== (1 << 3) + WIRE.bytes) {
         p.skip(inner & 7);
         continue;
       }
       const nameEnd = p.bytes();
       const isScalars = nameEnd - p.start === SCALARS_PLUGIN.length && buf.compare(SCALARS_PLUGIN, 0, SCALARS_PLUGIN.length, p.start, nameEnd) === 0;
+      isHparams = nameEnd - p.start === HPARAMS_PLUGIN.length && buf.compare(HPARAMS_PLUGIN, 0, HPARAMS_PLUGIN.length, p.start, nameEnd) === 0;
       declared = isScalars ? PluginDeclaration.Scalars : PluginDeclaration.Other;
+    }
+    if (isHparams && contentStart >= 0) {
+      hparamsStart = contentStart;
+      hparamsEnd = contentEnd;
     }
   }
   return declared;

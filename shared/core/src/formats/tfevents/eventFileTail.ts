@@ -1,6 +1,7 @@
 // One event file read incrementally: a byte offset, and per call the scalars appended since.
 import { readFrom, type Warn } from '../../store/fileTail.js';
 import { decodeEvent, type ScalarSink } from './eventDecoder.js';
+import type { HparamsSink } from './hparams.js';
 import { TagTable } from './tagTable.js';
 import { readRecords } from './tfrecord.js';
 
@@ -34,15 +35,16 @@ export class EventFileTail {
     return this.offset;
   }
 
-  /** Calls `onScalar` for every scalar in the records appended since the last call. Never throws. */
-  async read(onScalar: ScalarSink): Promise<void> {
+  /** Calls `onScalar` for every scalar in the records appended since the last call (and
+   * `onHparams` for each HParams session start). Never throws. */
+  async read(onScalar: ScalarSink, onHparams?: HparamsSink): Promise<void> {
     let want = this.sliceBytes;
     for (;;) {
       const buf = await this.readSlice(want);
       if (!buf || buf.length === 0) return;
       const decode = (start: number, end: number): void => {
         try {
-          decodeEvent(buf, start, end, this.tags, onScalar);
+          decodeEvent(buf, start, end, this.tags, onScalar, onHparams);
         } catch (err) {
           this.warn(`${this.file}: an event that is not valid protobuf was skipped (${(err as Error).message}).`);
         }

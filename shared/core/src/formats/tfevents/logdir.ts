@@ -1,6 +1,9 @@
 // A TensorBoard log directory as Runlane runs: every folder holding event files is a run (as
 // TensorBoard sees it), its id the folder's path relative to the log directory ("." for the log
 // directory itself). Files are followed incrementally, so a growing log directory is live.
+// One exception: `add_hparams` (PyTorch, tensorboardX) writes each call into a sub-folder of the
+// writer's own; a run's only such sub-folder is part of it (its hparams are the run's params, its
+// metrics the run's), not a run of its own. Several sub-folders are several trials: each stays a run.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { jsonNumber, type MetricSeries, type RunSummary } from '@runlane/protocol';
@@ -11,6 +14,7 @@ import { StoreError } from '../../store/names.js';
 import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
 import { ColumnBuffer } from './columnBuffer.js';
 import { EventFileTail, type EventFileTailOptions } from './eventFileTail.js';
+import type { HparamValue } from './hparams.js';
 import { TagTable } from './tagTable.js';
 
 /**
@@ -35,6 +39,8 @@ class LogdirRun {
   firstTime: number | null = null;
   lastTime: number | null = null;
   lastModified = 0;
+  /** The HParams session's hparams (add_hparams), null when the run has none. */
+  hparams: Record<string, HparamValue> | null = null;
 
   constructor(readonly id: string) {}
 
@@ -57,6 +63,8 @@ export interface LogdirPoints {
 export class TensorBoardLogdir {
   readonly dir: string;
   private readonly runsById = new Map<string, LogdirRun>();
+  /** add_hparams sub-folder run id -> the id of the run it is part of. */
+  private foldedInto = new Map<string, string>();
   private refreshed = false;
   private missingSaid = false;
 
@@ -84,12 +92,36 @@ export class TensorBoardLogdir {
       if (!run) this.runsById.set(runId, (run = new LogdirRun(runId)));
       for (const file of files) await this.readFile(run, file, report ? out : null);
     }
+    this.foldedInto = this.hparamsFolders();
+    for (const p of out) p.runId = this.foldedInto.get(p.runId) ?? p.runId;
     this.refreshed = true;
     return out;
   }
 
   runIds(): string[] {
-    return [...this.runsById.keys()].sort();
+    return [...this.runsById.keys()].filter((id) => !this.foldedInto.has(id)).sort();
+  }
+
+  /** A run and the add_hparams sub-folders folded into it (the run first: its tags win). */
+  private members(id: string): LogdirRun[] {
+    const run = this.runsById.get(id);
+    if (!run || this.foldedInto.has(id)) return [];
+    return [run, ...[...this.foldedInto].filter(([, into]) => into === id).map(([child]) => this.runsById.get(child)!)];
+  }
+
+  /** Each run whose folder holds exactly one HParams session folder -> that folder's run id. */
+  private hparamsFolders(): Map<string, string> {
+    const children = new Map<string, string[]>();
+    for (const run of this.runsById.values()) {
+      if (run.hparams === null || run.id === '.') continue;
+      const slash = run.id.lastIndexOf('/');
+      const parent = slash < 0 ? '.' : run.id.slice(0, slash);
+      if (!this.runsById.has(parent)) continue;
+      children.set(parent, [...(children.get(parent) ?? []), run.id]);
+    }
+    const folded = new Map<string, string>();
+    for (const [parent, ids] of children) if (ids.length === 1) folded.set(ids[0]!, parent);
+    return folded;
   }
 
   runs(now = Date.now() / 1000): RunSummary[] {
@@ -97,30 +129,40 @@ export class TensorBoardLogdir {
   }
 
   summary(id: string, now = Date.now() / 1000): RunSummary | null {
-    const run = this.runsById.get(id);
-    if (!run) return null;
-    const metrics: RunSummary['metrics'] = {};
-    for (const tag of [...run.series.keys()].sort()) {
-      const s = run.series.get(tag)!.summary.summary();
-      if (s) metrics[tag] = s;
+    const members = this.members(id);
+    if (!members.length) return null;
+    const byTag: RunSummary['metrics'] = {};
+    const params: Record<string, HparamValue> = {};
+    let lastModified = 0;
+    let started: number | null = null;
+    let last: number | null = null;
+    for (const run of [...members].reverse()) {
+      Object.assign(params, run.hparams);
+      for (const tag of [...run.series.keys()].sort()) {
+        const s = run.series.get(tag)!.summary.summary();
+        if (s) byTag[tag] = s;
+      }
+      lastModified = Math.max(lastModified, run.lastModified);
+      if (run.firstTime !== null && (started === null || run.firstTime < started)) started = run.firstTime;
+      if (run.lastTime !== null && (last === null || run.lastTime > last)) last = run.lastTime;
     }
-    const running = now - run.lastModified < RUNNING_WINDOW_S;
-    const started = run.firstTime;
-    const ended = running ? null : run.lastTime;
+    const metrics = Object.fromEntries(Object.keys(byTag).sort().map((tag) => [tag, byTag[tag]!]));
+    const running = now - lastModified < RUNNING_WINDOW_S;
+    const ended = running ? null : last;
     return {
       id,
       name: id === '.' ? this.experiment : id,
       experiment: this.experiment,
       status: running ? 'running' : 'finished',
       kind: 'tensorboard',
-      created_at: started ?? run.lastModified,
+      created_at: started ?? lastModified,
       started_at: started,
       ended_at: ended,
       duration: ended !== null && started !== null ? ended - started : null,
       notebook: null,
       cell_id: null,
       execution_count: null,
-      params: {},
+      params: Object.fromEntries(Object.keys(params).sort().map((k) => [k, params[k]])),
       tags: { logdir: this.dir },
       metrics,
       ranks: [],
@@ -132,9 +174,9 @@ export class TensorBoardLogdir {
   /** One tag of one run, in step order, cut to a step range and downsampled like a store series. */
   readSeries(id: string, tag: string, options: SeriesOptions = {}): MetricSeries {
     // Ids are looked up among the runs found, never joined to a path, so "../x" finds nothing.
-    const run = this.runsById.get(id);
-    if (!run) throw new StoreError('not_found', `No run "${id}" in the TensorBoard log directory ${this.dir}.`);
-    const data = run.series.get(tag);
+    const members = this.members(id);
+    if (!members.length) throw new StoreError('not_found', `No run "${id}" in the TensorBoard log directory ${this.dir}.`);
+    const data = members.find((run) => run.series.has(tag))?.series.get(tag);
     if (!data) throw new StoreError('not_found', `Run "${id}" of ${this.dir} has no scalar "${tag}".`);
     if (data.merged?.length !== data.points.length) data.merged = { length: data.points.length, columns: mergeByStep([data.points.view()]) };
     const ranged = sliceStepRange(data.merged.columns, options.fromStep, options.toStep);
@@ -176,7 +218,7 @@ export class TensorBoardLogdir {
       data.points.push(step, time, value);
       if (run.firstTime === null || time < run.firstTime) run.firstTime = time;
       if (run.lastTime === null || time > run.lastTime) run.lastTime = time;
-    });
+    }, (hparams) => (run.hparams = { ...run.hparams, ...hparams }));
     touched.forEach((data, i) => {
       const from = data.readStart;
       data.readStart = -1;

@@ -1,0 +1,71 @@
+// add_hparams (PyTorch's SummaryWriter, tensorboardX) writes a sub-folder per call: a run's one such
+// folder is part of that run (its hparams are the run's params, its metrics the run's), checked
+// against what TensorBoard itself reads from files the real writer made (make_hparams_fixtures.py).
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { TensorBoardLogdir } from './logdir.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents/hparams');
+type Points = [number, number, number][];
+interface Case {
+  scalars: Record<string, Record<string, Points>>;
+  hparams: Record<string, Record<string, unknown>>;
+}
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'expected.json'), 'utf8')) as Record<string, Case>;
+const trained = expected.trained!;
+const session = Object.keys(trained.hparams)[0]!; // the sub-folder add_hparams made, named after the time
+
+let tmp: string | undefined;
+afterEach(() => tmp && rmSync(tmp, { recursive: true, force: true }));
+
+it('a run’s add_hparams sub-folder is part of the run: its hparams are params, its metrics the run’s', async () => {
+  const logdir = new TensorBoardLogdir(fixtures, () => {});
+  await logdir.refresh();
+  expect(logdir.runIds()).not.toContain(`trained/${session}`);
+  const run = logdir.summary('trained')!;
+  expect(run.params).toEqual({ augment: true, batch_size: 32, lr: 0.01, optimizer: 'adam' });
+  expect(run.params).toEqual(trained.hparams[session]);
+  expect(Object.keys(run.metrics)).toEqual(['hparam/accuracy', 'hparam/loss', 'train/loss']);
+  for (const [folder, tags] of Object.entries(trained.scalars)) {
+    for (const [tag, points] of Object.entries(tags)) {
+      const series = logdir.readSeries('trained', tag);
+      expect([series.steps, series.times, series.values], `${folder} ${tag}`).toEqual([points.map((p) => p[0]), points.map((p) => p[1]), points.map((p) => p[2])]);
+    }
+  }
+  expect(run.started_at).toBe(trained.scalars['.']!['train/loss']![0]![1]);
+  expect(() => logdir.readSeries(`trained/${session}`, 'hparam/accuracy')).toThrow(/No run/);
+});
+
+it('one writer’s several add_hparams calls are several trials: each a run with its own params', async () => {
+  const logdir = new TensorBoardLogdir(fixtures, () => {});
+  await logdir.refresh();
+  const sweep = expected.sweep!;
+  const trials = Object.keys(sweep.hparams).sort();
+  expect(trials).toHaveLength(3);
+  expect(logdir.runIds()).toEqual(['sweep', ...trials.map((t) => `sweep/${t}`), 'trained']);
+  for (const t of trials) {
+    expect(logdir.summary(`sweep/${t}`)!.params).toEqual(sweep.hparams[t]);
+    expect(logdir.summary(`sweep/${t}`)!.metrics['hparam/accuracy']!.last).toBe(sweep.scalars[t]!['hparam/accuracy']![0]![2]);
+  }
+});
+
+it('an add_hparams folder that appears later joins its run live: its points are reported as the run’s', async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-hparams-'));
+  const run = path.join(tmp, 'trained');
+  cpSync(path.join(fixtures, 'trained'), run, { recursive: true, filter: (src) => !src.includes(session) });
+  const logdir = new TensorBoardLogdir(tmp, () => {});
+  await logdir.refresh();
+  expect(logdir.summary('trained')!.params).toEqual({});
+  cpSync(path.join(fixtures, 'trained', session), path.join(run, session), { recursive: true });
+  const added = await logdir.refresh();
+  expect(added.map((p) => [p.runId, p.key, p.values])).toEqual([
+    ['trained', 'hparam/accuracy', [trained.scalars[session]!['hparam/accuracy']![0]![2]]],
+    ['trained', 'hparam/loss', [0.25]],
+  ]);
+  expect(logdir.runIds()).toEqual(['trained']);
+  expect(logdir.summary('trained')!.params).toMatchObject({ lr: 0.01, optimizer: 'adam' });
+  expect(readdirSync(run)).toHaveLength(2); // read only: nothing written
+});
