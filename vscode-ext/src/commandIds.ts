@@ -15,6 +15,12 @@ export const CommandIds = {
   cancel: 'runlane.cancel',
   runCellAsExperiment: 'runlane.runCellAsExperiment',
   runFileAsExperiment: 'runlane.runFileAsExperiment',
+  stopRun: 'runlane.stopRun',
+  openScript: 'runlane.openScript',
+  openLogdir: 'runlane.openLogdir',
+  removeSource: 'runlane.removeSource',
+  chooseMainMetric: 'runlane.chooseMainMetric',
+  installHelper: 'runlane.installHelper',
 } as const;
 
 export const ViewIds = { runs: 'runlane.runs', targets: 'runlane.targets' } as const;

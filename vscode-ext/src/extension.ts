@@ -1,32 +1,44 @@
 // Runlane for VS Code: the Runs and Targets views, the Charts and Run-details panels (the shared views
 // of shared/ui in webviews), "Run Cell as Experiment", "Run File as Experiment", the "Runlane jobs"
-// notebook controller, and a status bar item. Activated lazily: by its views, commands, notebooks
-// and restored panels (package.json's activation events).
+// notebook controller, the run-link renderer of cell outputs, and a status bar item. Activated lazily:
+// by its views, commands, notebooks and restored panels (package.json's activation events).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { withRunlaneMagic, editableParams, parseEditedParams } from '@runlane/ui';
-import type { RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
+import { findStoreDir, inspectFolder } from '@runlane/core';
+import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
+import { withRunlaneMagic, editableParams, parseEditedParams, scriptPathOf } from '@runlane/ui';
 import { CommandIds, ViewIds } from './commandIds';
+import { installCommand } from './commands/install';
+import { pickTarget } from './commands/pickTarget';
+import { splitArgs } from './commands/targetChoices';
 import { JobController } from './notebook/jobController';
+import type { RunLinkMessage } from './notebook/runLink';
 import { RunlaneService } from './service';
+import { workspaceSources } from './sources';
 import { RunsTree, runOf, type RunsNode } from './views/runsTree';
 import { TargetsTree } from './views/targetsTree';
 import { RunlanePanels } from './webviewHost';
 import { StatusItem } from './statusItem';
+
+const LOGDIRS_KEY = 'runlane.logdirs';
+const MAIN_METRIC_KEY = 'runlane.mainMetric';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Runlane');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
-  const service = new RunlaneService(RunlaneService.storeFor(folder), path.join(dist, 'runlane.cjs'), log, RunlaneService.targetsFileFor(folder));
-  const runsTree = new RunsTree(service);
+  const state = context.workspaceState;
+  const service = new RunlaneService(path.join(dist, 'runlane.cjs'), log, RunlaneService.targetsFileFor(folder));
+  const mainMetrics = () => state.get<Record<string, string>>(MAIN_METRIC_KEY, {});
+  const runsTree = new RunsTree(service, (experiment) => mainMetrics()[experiment] ?? null);
   const runsView = vscode.window.createTreeView(ViewIds.runs, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: true });
   const targetsTree = new TargetsTree(service);
   const panels = new RunlanePanels(context.extensionUri, service, {
     openCharts: (runs) => panels.openCharts(runs),
-    openSource: (run) => void goToCell(run),
+    openSource: (run) => void goToCell(run).catch((err: Error) => void vscode.window.showErrorMessage(`Runlane: ${err.message}`)),
+    openScript: (file) => void vscode.window.showTextDocument(vscode.Uri.file(file)),
   });
   const python = () => {
     const setting = vscode.workspace.getConfiguration('runlane').get<string>('pythonPath', '').trim();
@@ -34,27 +46,97 @@ export function activate(context: vscode.ExtensionContext): void {
     const venv = folder ? path.join(folder, '.venv', 'bin', 'python') : '';
     return venv && existsSync(venv) ? venv : 'python3';
   };
-  const jobs = new JobController(service, path.join(dist, 'python'), python);
+  const storeOfFile = (file: string) => findStoreDir(path.dirname(file));
+  const jobs = new JobController(service, path.join(dist, 'python'), python, (nb) => (nb.uri.scheme === 'file' ? storeOfFile(nb.uri.fsPath) : undefined));
   const status = new StatusItem(service);
+  const renderer = vscode.notebooks.createRendererMessaging('runlane.runRenderer');
   context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, vscode.window.registerTreeDataProvider(ViewIds.targets, targetsTree));
-  void service.load();
 
-  const ref = (run: RunSummary): RunRef => ({ source: service.store, id: run.id });
-  const pickRun = (arg: unknown): RunSummary | undefined => {
-    const run = runOf(arg, service, runsView.selection as readonly RunsNode[]);
-    if (!run) void vscode.window.showInformationMessage('Select a run in the Runlane Runs view first.');
-    return run;
+  // Which sources the Runs view shows; recomputed when notebooks and scripts open or close.
+  const warned = new Set<string>();
+  const openFiles = (): string[] => {
+    const files = new Set<string>();
+    for (const nb of vscode.workspace.notebookDocuments) if (nb.uri.scheme === 'file' && nb.notebookType === 'jupyter-notebook') files.add(nb.uri.fsPath);
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        const uri = input instanceof vscode.TabInputText || input instanceof vscode.TabInputNotebook ? input.uri : null;
+        if (uri?.scheme === 'file' && /\.(py|ipynb)$/.test(uri.fsPath)) files.add(uri.fsPath);
+      }
+    }
+    return [...files];
   };
-  const selectedRuns = (arg: unknown): RunSummary[] => {
-    const chosen = (runsView.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [n.run] : []));
+  async function updateSources(): Promise<void> {
+    const raw = vscode.workspace.getConfiguration('runlane').get<string>('storeFolder', '').trim();
+    let setting: string | null = null;
+    runsView.message = undefined;
+    if (raw) {
+      const found = await inspectFolder(path.resolve(folder ?? process.cwd(), raw));
+      if (found.kind === 'store' || found.kind === 'empty' || found.kind === 'missing') setting = found.path;
+      else {
+        runsView.message = `The store setting points at ${found.path}, ${found.detail}; it is not a Runlane store, so nothing is written there.`;
+        if (!warned.has(found.path)) {
+          warned.add(found.path);
+          void notAStore(found.path, found.kind, found.detail);
+        }
+      }
+    }
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    service.setSources(workspaceSources({ setting, folders, files: openFiles(), logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) }));
+  }
+  const refreshSources = () => void updateSources().catch((err: Error) => log.appendLine(`Runlane: ${err.message}`));
+  async function notAStore(where: string, kind: string, detail: string): Promise<void> {
+    const open = 'Open as TensorBoard Log Folder';
+    const actions = kind === 'tensorboard' ? [open, 'Open Settings'] : ['Open Settings'];
+    const answer = await vscode.window.showWarningMessage(`Runlane: the store setting points at ${where}, which is ${detail}, not a Runlane store. Nothing was written there.`, ...actions);
+    if (answer === open) await addLogdir(where);
+    else if (answer === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'runlane.storeFolder');
+  }
+  async function addLogdir(dir: string): Promise<void> {
+    const list = state.get<string[]>(LOGDIRS_KEY, []);
+    if (!list.includes(dir)) await state.update(LOGDIRS_KEY, [...list, dir]);
+    await updateSources();
+  }
+  context.subscriptions.push(
+    vscode.window.tabGroups.onDidChangeTabs(refreshSources),
+    vscode.workspace.onDidOpenNotebookDocument(refreshSources),
+    vscode.workspace.onDidCloseNotebookDocument(refreshSources),
+    vscode.workspace.onDidChangeWorkspaceFolders(refreshSources),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlane.storeFolder') && refreshSources()),
+    renderer.onDidReceiveMessage(({ message }) => {
+      const m = message as RunLinkMessage;
+      if (m?.type !== 'open' || typeof m.run?.id !== 'string') return;
+      const source = service.sourceOf(m.run.id) ?? m.run.store;
+      if (m.view === 'details') panels.openDetails({ source, id: m.run.id });
+      else panels.openCharts([{ source, id: m.run.id }]);
+    }),
+  );
+  refreshSources();
+
+  const ref = (picked: { run: RunSummary; source: string }): RunRef => ({ source: picked.source, id: picked.run.id });
+  const pickRun = (arg: unknown) => {
+    const picked = runOf(arg, service, runsView.selection as readonly RunsNode[]);
+    if (!picked) void vscode.window.showInformationMessage('Select a run in the Runlane Runs view first.');
+    return picked;
+  };
+  const selectedRuns = (arg: unknown) => {
+    const chosen = (runsView.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ run: n.run, source: n.source.path }] : []));
     const clicked = runOf(arg, service, []);
-    return clicked && !chosen.some((r) => r.id === clicked.id) ? [clicked] : chosen;
+    return clicked && !chosen.some((r) => r.run.id === clicked.run.id && r.source === clicked.source) ? [clicked] : chosen;
   };
   const guarded = (action: (arg: unknown, ...rest: unknown[]) => unknown) => async (arg: unknown, ...rest: unknown[]) => {
     try {
       await action(arg, ...rest);
     } catch (err) {
       void vscode.window.showErrorMessage(`Runlane: ${(err as Error).message}`);
+    }
+  };
+  const targets = async (): Promise<TargetInfo[]> => {
+    try {
+      return await (await service.daemon()).targets();
+    } catch (err) {
+      log.appendLine(`Runlane: targets are not available: ${(err as Error).message}`);
+      return [];
     }
   };
 
@@ -72,24 +154,22 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }
 
-  async function pickTarget(current: string | null): Promise<string | null | undefined> {
-    let targets: TargetInfo[] = [];
-    try {
-      targets = await (await service.daemon()).targets();
-    } catch (err) {
-      log.appendLine(`Runlane: targets are not available: ${(err as Error).message}`);
-    }
-    const items = [
-      { label: 'This kernel', description: 'tracked in the notebook’s own kernel', target: null as string | null, picked: current === null },
-      ...targets.map((t) => ({ label: t.name, description: `${t.kind} · ${t.ok ? t.detail : `unavailable: ${t.detail}`}`, target: t.name as string | null, picked: current === t.name })),
-    ];
-    const choice = await vscode.window.showQuickPick(items, { title: 'Run Cell as Experiment', placeHolder: 'Where the cell runs' });
-    return choice === undefined ? undefined : choice.target;
+  /** The script a script run (or a job of a script) came from, absolute, or null. */
+  async function scriptOf(detail: RunDetail): Promise<string | null> {
+    const recorded = scriptPathOf(detail);
+    if (recorded) return recorded;
+    const command = Array.isArray(detail.params.command) ? (detail.params.command as unknown[]) : [];
+    const script = command.find((a): a is string => typeof a === 'string' && a.endsWith('.py'));
+    const cwd = typeof detail.meta.cwd === 'string' ? detail.meta.cwd : null;
+    if (script) return path.isAbsolute(script) ? script : cwd ? path.join(cwd, script) : null;
+    const found = /\.py$/.test(detail.name) ? await vscode.workspace.findFiles(`**/${detail.name}`, '**/node_modules/**', 1) : [];
+    return found[0]?.fsPath ?? null;
   }
 
   const register = (id: string, action: (arg: unknown, ...rest: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, guarded(action)));
-  register(CommandIds.refresh, () => {
-    void service.load();
+  register(CommandIds.refresh, async () => {
+    await updateSources();
+    await service.load();
     targetsTree.refresh();
   });
   register(CommandIds.filter, async () => {
@@ -119,58 +199,70 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   register(CommandIds.goToCell, (arg) => {
     const run = pickRun(arg);
-    return run ? goToCell(run) : undefined;
+    return run ? goToCell(run.run) : undefined;
+  });
+  register(CommandIds.openScript, async (arg) => {
+    const run = pickRun(arg);
+    if (!run) return;
+    const file = await scriptOf(await (await service.daemon(run.source)).run(run.run.id));
+    if (!file) throw new Error(`The run “${run.run.name}” does not record which script it came from.`);
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
   });
   register(CommandIds.copyId, async (arg) => {
     const run = pickRun(arg);
-    if (run) await vscode.env.clipboard.writeText(run.id);
+    if (run) await vscode.env.clipboard.writeText(run.run.id);
   });
   register(CommandIds.rename, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.name });
-    if (name && name !== run.name) await (await service.daemon()).updateRun(run.id, { name });
+    const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.run.name });
+    if (name && name !== run.run.name) await (await service.daemon(run.source)).updateRun(run.run.id, { name });
   });
   register(CommandIds.tag, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const text = (await vscode.window.showInputBox({ title: `Tag ${run.name}`, prompt: 'name, or name=value; -name removes it' }))?.trim();
+    const text = (await vscode.window.showInputBox({ title: `Tag ${run.run.name}`, prompt: 'name, or name=value; -name removes it' }))?.trim();
     if (!text) return;
     const tags = text.startsWith('-') ? { [text.slice(1)]: null } : { [text.split('=')[0]!.trim()]: text.includes('=') ? text.slice(text.indexOf('=') + 1).trim() : '' };
-    await (await service.daemon()).updateRun(run.id, { tags });
+    await (await service.daemon(run.source)).updateRun(run.run.id, { tags });
   });
   register(CommandIds.delete, async (arg) => {
     const runs = selectedRuns(arg);
     if (!runs.length) return;
     const answer = await vscode.window.showWarningMessage(
-      runs.length === 1 ? `Delete the run “${runs[0]!.name}”?` : `Delete ${runs.length} runs?`,
+      runs.length === 1 ? `Delete the run “${runs[0]!.run.name}”?` : `Delete ${runs.length} runs?`,
       { modal: true, detail: "The run folders move to the store's trash/ folder; nothing is erased." },
       'Delete',
     );
     if (answer !== 'Delete') return;
-    const client = await service.daemon();
-    for (const r of runs) await client.deleteRun(r.id);
+    for (const r of runs) await (await service.daemon(r.source)).deleteRun(r.run.id);
   });
   register(CommandIds.rerun, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const text = await vscode.window.showInputBox({ title: `Re-run ${run.name}`, prompt: 'The params, as JSON (a cell run as a job gets them as its top-level assignments)', value: JSON.stringify(editableParams(run.params)) });
+    const text = await vscode.window.showInputBox({ title: `Re-run ${run.run.name}`, prompt: 'The params, as JSON (a cell run as a job gets them as its top-level assignments)', value: JSON.stringify(editableParams(run.run.params)) });
     if (text === undefined) return;
-    const created = await (await service.daemon()).rerun(run.id, parseEditedParams(text));
+    const created = await (await service.daemon(run.source)).rerun(run.run.id, parseEditedParams(text));
     void vscode.window.showInformationMessage(`Runlane: re-run submitted as ${created.run_id} (${created.status}).`);
   });
   register(CommandIds.cancel, async (arg) => {
     const run = pickRun(arg);
-    if (run) await (await service.daemon()).cancelJob(run.id);
+    if (run) await (await service.daemon(run.source)).cancelJob(run.run.id);
+  });
+  register(CommandIds.stopRun, async (arg) => {
+    const run = pickRun(arg);
+    if (run) await (await service.daemon(run.source)).stopRun(run.run.id);
   });
   register(CommandIds.runCellAsExperiment, async (arg) => {
     const editor = vscode.window.activeNotebookEditor;
     const cell = arg && typeof arg === 'object' && 'document' in (arg as object) ? (arg as vscode.NotebookCell) : editor?.notebook.cellAt(editor.selections[0]?.start ?? 0);
-    if (!editor || !cell || cell.kind !== vscode.NotebookCellKind.Code) throw new Error('Select a code cell of a notebook first.');
+    if (!cell || cell.kind !== vscode.NotebookCellKind.Code) return firstSteps('Run Cell as Experiment runs a code cell of an open notebook: open one and select a cell.');
     const source = cell.document.getText();
-    const current = /^%%runlane\s.*--on[\s=]+["']?([^\s"']+)/.exec(source)?.[1] ?? null;
-    const target = await pickTarget(current);
-    if (target === undefined) return;
+    const context = jobs.isSelectedFor(cell.notebook)
+      ? ({ kind: 'jobs-cell', source, defaultTarget: vscode.workspace.getConfiguration('runlane').get<string>('jobs.defaultTarget', 'local') } as const)
+      : ({ kind: 'kernel-cell', source } as const);
+    const target = await pickTarget(context, await targets());
+    if (target === undefined) return; // Escape: nothing changes, nothing runs
     const updated = withRunlaneMagic(source, target);
     if (updated !== source) {
       const edit = new vscode.WorkspaceEdit();
@@ -180,13 +272,89 @@ export function activate(context: vscode.ExtensionContext): void {
     await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
   });
   register(CommandIds.runFileAsExperiment, async (arg) => {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || !uri.fsPath.endsWith('.py')) throw new Error('Open or select a Python file.');
-    const target = (await pickTarget('local')) ?? 'local';
-    const client = await service.daemon();
-    const created = await client.submitJob({ target, command: [python(), uri.fsPath], workers: 1, gpusPerWorker: 0, name: path.basename(uri.fsPath), cwd: path.dirname(uri.fsPath), env: { PYTHONPATH: path.join(dist, 'python') } });
-    panels.openDetails({ source: service.store, id: created.run_id }, true);
+    const active = vscode.window.activeTextEditor?.document.uri;
+    let uri = arg instanceof vscode.Uri ? arg : active?.fsPath.endsWith('.py') ? active : undefined;
+    uri ??= (await vscode.window.showOpenDialog({ title: 'Run File as Experiment: pick a Python script', filters: { Python: ['py'] }, canSelectMany: false, defaultUri: folder ? vscode.Uri.file(folder) : undefined }))?.[0];
+    if (!uri) return;
+    if (!uri.fsPath.endsWith('.py')) throw new Error(`${path.basename(uri.fsPath)} is not a Python script (.py).`);
+    const file = uri.fsPath;
+    const target = await pickTarget({ kind: 'file', file, lastTarget: state.get<string>(`runlane.fileTarget:${file}`) ?? null }, await targets());
+    if (target === undefined || target === null) return; // Escape: nothing runs
+    const argsText = await vscode.window.showInputBox({
+      title: `Run ${path.basename(file)} as Experiment on ${target}`,
+      prompt: `Arguments for ${path.basename(file)}, as on a command line (empty: none; Escape cancels)`,
+      placeHolder: '--lr 0.1 --epochs 10',
+      value: state.get<string>(`runlane.fileArgs:${file}`, ''),
+    });
+    if (argsText === undefined) return;
+    await state.update(`runlane.fileTarget:${file}`, target);
+    await state.update(`runlane.fileArgs:${file}`, argsText);
+    const own = storeOfFile(file);
+    const store = service.sources().some((s) => s.path === own) ? own : service.store;
+    const client = await service.daemon(store);
+    const created = await client.submitJob({ target, command: [python(), file, ...splitArgs(argsText)], workers: 1, gpusPerWorker: 0, name: path.basename(file), cwd: path.dirname(file), env: { PYTHONPATH: path.join(dist, 'python') } });
+    panels.openDetails({ source: store, id: created.run_id }, true);
   });
+  register(CommandIds.openLogdir, async (arg) => {
+    const picked = typeof arg === 'string' ? arg : (await vscode.window.showOpenDialog({ title: 'Open TensorBoard Log Folder', openLabel: 'Open Log Folder', canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: folder ? vscode.Uri.file(folder) : undefined }))?.[0]?.fsPath;
+    if (!picked) return;
+    const found = await inspectFolder(picked);
+    if (found.kind === 'store') {
+      const use = await vscode.window.showInformationMessage(`${found.path} is a Runlane store, not a TensorBoard log folder.`, 'Use as the Store');
+      if (use) await vscode.workspace.getConfiguration('runlane').update('storeFolder', found.path, vscode.ConfigurationTarget.Workspace);
+      return;
+    }
+    if (found.kind !== 'tensorboard') void vscode.window.showInformationMessage(`Runlane: ${found.path} has no TensorBoard event files yet (${found.detail}); its runs appear as a writer logs there.`);
+    await addLogdir(found.path);
+  });
+  register(CommandIds.removeSource, async (arg) => {
+    const node = arg as RunsNode | undefined;
+    if (node?.kind !== 'source' || node.source.kind !== 'logdir') return;
+    await state.update(LOGDIRS_KEY, state.get<string[]>(LOGDIRS_KEY, []).filter((d) => d !== node.source.path));
+    await updateSources();
+  });
+  register(CommandIds.chooseMainMetric, async (arg) => {
+    const node = arg as RunsNode | undefined;
+    const experiment = node?.kind === 'experiment' ? node.name : node?.kind === 'run' ? node.run.experiment : undefined;
+    if (!experiment) return void vscode.window.showInformationMessage('Pick an experiment in the Runlane Runs view first.');
+    const keys = [...new Set(service.all().filter((r) => r.run.experiment === experiment).flatMap((r) => Object.keys(r.run.metrics)))].sort();
+    const current = mainMetrics()[experiment];
+    const items = [{ label: 'Automatic', description: 'a validation loss if there is one, else a loss', key: null as string | null }, ...keys.map((key) => ({ label: key, description: key === current ? 'chosen now' : '', key }))];
+    const choice = await vscode.window.showQuickPick(items, { title: `Main metric of ${experiment}`, placeHolder: 'Shown in each run’s row' });
+    if (!choice) return;
+    const next = { ...mainMetrics() };
+    if (choice.key) next[experiment] = choice.key;
+    else delete next[experiment];
+    await state.update(MAIN_METRIC_KEY, next);
+    runsTree.refresh();
+  });
+  register(CommandIds.installHelper, async () => {
+    const py = await interpreter();
+    const helper = path.join(dist, 'helper');
+    const terminal = vscode.window.createTerminal({ name: 'Runlane: install' });
+    terminal.show();
+    terminal.sendText(installCommand(py, helper));
+  });
+
+  /** The Python the user selected (the Python extension's interpreter), else runlane.pythonPath, .venv, python3. */
+  async function interpreter(): Promise<string> {
+    try {
+      const api = (await vscode.extensions.getExtension('ms-python.python')?.activate()) as { environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } } } | undefined;
+      const found = api?.environments?.getActiveEnvironmentPath(vscode.workspace.workspaceFolders?.[0]?.uri)?.path;
+      if (found && found !== 'python') return found;
+    } catch (err) {
+      log.appendLine(`Runlane: the Python extension did not say which interpreter is selected: ${(err as Error).message}`);
+    }
+    return python();
+  }
+
+  async function firstSteps(why: string): Promise<void> {
+    const file = 'Run a Python File…';
+    const install = 'Install runlane into My Python';
+    const answer = await vscode.window.showInformationMessage(`Runlane: ${why}`, file, install);
+    if (answer === file) await vscode.commands.executeCommand(CommandIds.runFileAsExperiment);
+    else if (answer === install) await vscode.commands.executeCommand(CommandIds.installHelper);
+  }
 
   // Automatic tracking in Jupyter kernels: the Jupyter extension's startup commands load the helper.
   const applyAutoTracking = () => {
@@ -197,7 +365,7 @@ export function activate(context: vscode.ExtensionContext): void {
     void Promise.resolve(jupyter.update('runStartupCommands', commands, vscode.ConfigurationTarget.Workspace)).catch(() => undefined);
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlane.autoTracking') && applyAutoTracking()));
-  log.appendLine(`Runlane activated in ${(performance.now() - started).toFixed(1)} ms; store ${service.store}`);
+  log.appendLine(`Runlane activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
 export function deactivate(): void {}

@@ -1,35 +1,49 @@
-// The extension's one connection to Runlane: the store it shows, the runs (listed in-process, so
-// browsing needs no daemon) kept live by the daemon's feed, and the daemon client for everything that
-// changes something (jobs, renames). The daemon is found through its runtime file or started from
-// the bundled CLI with VS Code's own Node.
+// The extension's one connection to Runlane: the sources the Runs view shows (the stores the
+// workspace's notebooks and scripts write to, and TensorBoard log folders the user opened), each with
+// its runs (stores listed in-process, so browsing needs no daemon) kept live by the daemon's feed, and
+// a daemon client per source for everything else (series, jobs, renames). The daemon is found through
+// its runtime file or started from the bundled CLI with VS Code's own Node.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DaemonClient, findStoreDir, StoreReader } from '@runlane/core';
+import { DaemonClient, StoreReader } from '@runlane/core';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
 import { RunSet } from '@runlane/ui';
+import type { Source } from './sources';
+
+class SourceState {
+  readonly runs: RunSet;
+  client: Promise<DaemonClient> | null = null;
+  stopFeed: () => void = () => {};
+  poller: NodeJS.Timeout | null = null;
+  /** Why the source could not be read, shown in the tree instead of its runs. */
+  error: string | null = null;
+
+  constructor(readonly source: Source) {
+    this.runs = new RunSet(source.path);
+  }
+
+  dispose(): void {
+    this.stopFeed();
+    if (this.poller) clearInterval(this.poller);
+  }
+}
 
 export class RunlaneService implements vscode.Disposable {
-  readonly runs: RunSet;
   private readonly changed = new vscode.EventEmitter<void>();
   /** The run list changed (the tree, the status bar and the badges follow it). */
   readonly onDidChange = this.changed.event;
   private readonly feed = new vscode.EventEmitter<StoreEvent>();
-  /** Every event of the store's feed (webviews forward them to their views). */
+  /** Every event of every source's feed (webviews forward them to their views). */
   readonly onEvent = this.feed.event;
-  private client: Promise<DaemonClient> | null = null;
-  private stopFeed: () => void = () => {};
-  private poller: NodeJS.Timeout | null = null;
+  private states: SourceState[] = [];
 
   constructor(
-    readonly store: string,
     private readonly cliBundle: string,
     private readonly log: vscode.OutputChannel,
     /** `runlane.targetsFile`, resolved; undefined for the runlane.toml beside the store. */
     private readonly targetsFile?: string,
-  ) {
-    this.runs = new RunSet(store);
-  }
+  ) {}
 
   /** The targets file of the settings (relative to the workspace), or undefined. */
   static targetsFileFor(folder: string | undefined): string | undefined {
@@ -37,63 +51,122 @@ export class RunlaneService implements vscode.Disposable {
     return setting ? path.resolve(folder ?? process.cwd(), setting) : undefined;
   }
 
-  /** The store of the settings, else RUNLANE_DIR, else the nearest .runlane/ from the workspace. */
-  static storeFor(folder: string | undefined): string {
-    const setting = vscode.workspace.getConfiguration('runlane').get<string>('storeFolder', '').trim();
-    if (setting) return path.resolve(folder ?? process.cwd(), setting);
-    return findStoreDir(folder ?? process.cwd());
+  /** The primary store: where jobs started from the tree or a file without a store of its own go. */
+  get store(): string {
+    return this.states.find((s) => s.source.kind === 'store')?.source.path ?? '';
+  }
+
+  sources(): Source[] {
+    return this.states.map((s) => s.source);
+  }
+
+  /** Why a source shows no runs (unreadable), or null. */
+  errorOf(where: string): string | null {
+    return this.states.find((s) => s.source.path === where)?.error ?? null;
+  }
+
+  /** Shows exactly these sources: new ones are loaded, gone ones stop following. */
+  setSources(sources: Source[]): void {
+    const next = sources.map((source) => {
+      const old = this.states.find((s) => s.source.path === source.path && s.source.kind === source.kind);
+      if (old) return Object.assign(old, { source }) as SourceState;
+      return new SourceState(source);
+    });
+    for (const s of this.states) if (!next.includes(s)) s.dispose();
+    const added = next.filter((s) => !this.states.includes(s));
+    this.states = next;
+    for (const s of added) void this.loadOne(s);
+    this.changed.fire();
   }
 
   async load(): Promise<void> {
-    try {
-      const reader = await StoreReader.open(this.store, (message) => this.log.appendLine(message));
-      this.runs.reset(await reader.listRuns());
-    } catch (err) {
-      this.log.appendLine(`Runlane: could not read the store ${this.store}: ${(err as Error).message}`);
-      this.runs.reset([]);
-    }
-    this.changed.fire();
-    this.follow();
+    await Promise.all(this.states.map((s) => this.loadOne(s)));
   }
 
-  daemon(): Promise<DaemonClient> {
-    this.client ??= DaemonClient.connect({
-      store: this.store,
+  private async loadOne(state: SourceState): Promise<void> {
+    state.error = null;
+    try {
+      if (state.source.kind === 'store') {
+        const reader = await StoreReader.open(state.source.path, (message) => this.log.appendLine(message));
+        state.runs.reset(await reader.listRuns());
+      } else {
+        state.runs.reset(await (await this.daemon(state.source.path)).runs());
+      }
+    } catch (err) {
+      const missing = state.source.kind === 'store' && !existsSync(state.source.path);
+      if (!missing) {
+        state.error = (err as Error).message;
+        this.log.appendLine(`Runlane: could not read ${state.source.path}: ${state.error}`);
+      }
+      state.runs.reset([]);
+    }
+    if (this.states.includes(state)) {
+      this.changed.fire();
+      this.follow(state);
+    }
+  }
+
+  /** The daemon's client for one source (by path; default: the primary store). */
+  daemon(source?: string): Promise<DaemonClient> {
+    const state = source === undefined ? this.states.find((s) => s.source.kind === 'store') : this.states.find((s) => s.source.path === source);
+    if (!state) return Promise.reject(new Error(source === undefined ? 'No Runlane store is open: open a folder, or set runlane.storeFolder.' : `Runlane does not show ${source} any more.`));
+    const where = state.source.kind === 'logdir' ? { logdir: state.source.path } : { store: state.source.path };
+    state.client ??= DaemonClient.connect({
+      ...where,
       targetsFile: this.targetsFile,
       serveCommand: { command: process.execPath, args: [this.cliBundle], env: { ELECTRON_RUN_AS_NODE: '1' } },
     }).catch((err: Error) => {
-      this.client = null;
+      state.client = null;
       throw err;
     });
-    return this.client;
+    return state.client;
   }
 
-  run(id: string): RunSummary | undefined {
-    return this.runs.get(id);
+  /** Every run shown, with the source it comes from. */
+  all(): { source: Source; run: RunSummary }[] {
+    return this.states.flatMap((s) => s.runs.all().map((run) => ({ source: s.source, run })));
   }
 
-  private follow(): void {
-    this.stopFeed();
-    if (!existsSync(this.store)) {
+  runsOf(where: string): RunSummary[] {
+    return this.states.find((s) => s.source.path === where)?.runs.all() ?? [];
+  }
+
+  /** A run by id (in `source` when given, else the first source that has it). */
+  run(id: string, source?: string): RunSummary | undefined {
+    for (const s of this.states) if (source === undefined || s.source.path === source) {
+      const run = s.runs.get(id);
+      if (run) return run;
+    }
+    return undefined;
+  }
+
+  /** The source path a run id belongs to (the first that has it). */
+  sourceOf(id: string): string | undefined {
+    return this.states.find((s) => s.runs.get(id))?.source.path;
+  }
+
+  private follow(state: SourceState): void {
+    state.stopFeed();
+    if (state.source.kind === 'store' && !existsSync(state.source.path)) {
       // No store yet: look again now and then, without starting a daemon for nothing.
-      this.poller ??= setInterval(() => existsSync(this.store) && (clearInterval(this.poller!), (this.poller = null), void this.load()), 2000);
+      state.poller ??= setInterval(() => existsSync(state.source.path) && (clearInterval(state.poller!), (state.poller = null), void this.loadOne(state)), 2000);
       return;
     }
-    void this.daemon().then(
+    void this.daemon(state.source.path).then(
       (client) => {
-        this.stopFeed = client.events((event) => {
-          if (event.type === 'reset') void this.load();
-          else if (this.runs.apply(event)) this.changed.fire();
+        if (!this.states.includes(state)) return;
+        state.stopFeed = client.events((event) => {
+          if (event.type === 'reset') void this.loadOne(state);
+          else if (state.runs.apply(event)) this.changed.fire();
           this.feed.fire(event);
         });
       },
-      (err: Error) => this.log.appendLine(`Runlane: the daemon is not available (${err.message}); the list will not update live.`),
+      (err: Error) => this.log.appendLine(`Runlane: the daemon is not available (${err.message}); ${state.source.path} will not update live.`),
     );
   }
 
   dispose(): void {
-    this.stopFeed();
-    if (this.poller) clearInterval(this.poller);
+    for (const s of this.states) s.dispose();
     this.changed.dispose();
     this.feed.dispose();
   }

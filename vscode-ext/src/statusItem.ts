@@ -14,7 +14,7 @@ export class StatusItem implements vscode.Disposable {
   }
 
   private update(): void {
-    const runs = this.service.runs.all();
+    const runs = this.service.all().map((r) => r.run);
     const running = runs.filter((r) => r.status === 'running').sort((a, b) => b.created_at - a.created_at);
     const jobs = running.filter((r) => r.kind === 'job').length;
     const newest = running[0];

@@ -4,18 +4,34 @@
 // Content-Security-Policy (scripts only with this panel's nonce), resources only from the bundle, the
 // view kept with the webview's state and restored after a reload by the serializer.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { BridgeMethod, HostToWebview, PanelView, RunRef, WebviewToHost } from '@runlane/protocol';
+import type { BridgeMethod, HostToWebview, PanelView, RunRef, RunSummary, WebviewToHost } from '@runlane/protocol';
+import { duplicateNames, runLabel } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
 export interface PanelActions {
   openCharts(runs: RunRef[]): void;
   openSource(run: { notebook: string | null; cell_id: string | null }): void;
+  openScript(path: string): void;
+}
+
+type Named = Pick<RunSummary, 'name' | 'id'>;
+
+/** A charts tab's title: its runs by their labels (C5), so two tabs of same-named runs differ. */
+export function chartsTabTitle(runs: Named[] | null, peers: Named[]): string {
+  if (runs === null) return 'Charts: all runs';
+  const dup = duplicateNames([...peers, ...runs]);
+  const labels = runs.map((r) => runLabel(r, dup));
+  const all = `Charts: ${labels.join(', ')}`;
+  return all.length <= 48 || runs.length === 1 ? all : `Charts: ${runs.length} runs (${labels[0]}, …)`;
 }
 
 export class RunlanePanels implements vscode.Disposable {
   private readonly details = new Map<string, vscode.WebviewPanel>();
+  /** Every open panel with what it shows: titles follow renames. */
+  private readonly open = new Map<vscode.WebviewPanel, PanelView>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -33,11 +49,26 @@ export class RunlanePanels implements vscode.Disposable {
         }),
       );
     }
+    this.subscriptions.push(service.onDidChange(() => this.retitle()));
+  }
+
+  /** The title a panel's view has now (a rename shows at once; same-named runs get their short id). */
+  titleOf(view: PanelView): string {
+    const peers = this.service.all().map((r) => r.run);
+    const named = (ref: RunRef): Named => this.service.run(ref.id, ref.source) ?? { name: ref.id, id: ref.id };
+    if (view.kind === 'charts') return chartsTabTitle(view.runs ? view.runs.map(named) : null, peers);
+    return runLabel(named(view.run), peers);
+  }
+
+  private retitle(): void {
+    for (const [panel, view] of this.open) {
+      const title = this.titleOf(view);
+      if (panel.title !== title) panel.title = title;
+    }
   }
 
   openCharts(runs: RunRef[] | null): void {
-    const title = runs ? (runs.length === 1 ? `Charts: ${this.service.run(runs[0]!.id)?.name ?? runs[0]!.id}` : `Charts: ${runs.length} runs`) : 'Charts: all runs';
-    const panel = vscode.window.createWebviewPanel(PanelTypes.charts, title, vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(PanelTypes.charts, this.titleOf({ kind: 'charts', runs }), vscode.ViewColumn.Active, this.options());
     this.attach(panel, { kind: 'charts', runs });
   }
 
@@ -47,8 +78,7 @@ export class RunlanePanels implements vscode.Disposable {
       open.reveal();
       return;
     }
-    const name = this.service.run(run.id)?.name ?? run.id;
-    const panel = vscode.window.createWebviewPanel(PanelTypes.details, name, vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(PanelTypes.details, this.titleOf({ kind: 'details', run }), vscode.ViewColumn.Active, this.options());
     this.details.set(run.id, panel);
     panel.onDidDispose(() => this.details.delete(run.id));
     this.attach(panel, { kind: 'details', run }, focusLogs);
@@ -60,6 +90,8 @@ export class RunlanePanels implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel, view: PanelView, focusLogs = false): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'runlane.svg');
+    this.open.set(panel, view);
+    panel.title = this.titleOf(view); // a restored panel too
     panel.webview.options = this.options();
     panel.webview.html = this.html(panel.webview, view, focusLogs);
     const post = (message: HostToWebview) => void panel.webview.postMessage(message);
@@ -83,16 +115,23 @@ export class RunlanePanels implements vscode.Disposable {
       this.service.onEvent((event) => ready && post({ type: 'event', event })),
       vscode.window.onDidChangeActiveColorTheme(() => ready && post({ type: 'theme', dark: dark() })),
     ];
-    panel.onDidDispose(() => disposables.forEach((d) => d.dispose()));
+    panel.onDidDispose(() => {
+      this.open.delete(panel);
+      disposables.forEach((d) => d.dispose());
+    });
   }
 
   /** One HostBridge call from a page, answered with the daemon's client (bytes as base64). */
   private async answer(method: BridgeMethod, args: unknown[]): Promise<unknown> {
-    const client = await this.service.daemon();
+    if (method === 'listRuns') {
+      // A store not created yet has no runs (and asking the daemon about it would start one for nothing).
+      const readable = this.service.sources().filter((s) => s.kind === 'logdir' || existsSync(s.path));
+      const lists = await Promise.all(readable.map(async (s) => (await (await this.service.daemon(s.path)).runs()).map((run) => ({ source: s.path, run }))));
+      return lists.flat();
+    }
     const ref = args[0] as RunRef;
+    const client = await this.service.daemon(ref.source);
     switch (method) {
-      case 'listRuns':
-        return (await client.runs()).map((run) => ({ source: this.service.store, run }));
       case 'getSeries': {
         const request = args[2] as { points: number; fromStep?: number; toStep?: number };
         return client.series(ref.id, args[1] as string, request);
@@ -114,6 +153,8 @@ export class RunlanePanels implements vscode.Disposable {
         return client.deleteRun(ref.id);
       case 'cancelJob':
         return client.cancelJob(ref.id);
+      case 'stopRun':
+        return client.stopRun(ref.id);
       case 'rerunJob':
         return client.rerun(ref.id, args[1] as Record<string, unknown> | undefined);
     }
@@ -123,12 +164,13 @@ export class RunlanePanels implements vscode.Disposable {
     if (action === 'openCharts') this.actions.openCharts(args[0] as RunRef[]);
     else if (action === 'openSource') this.actions.openSource(args[0] as { notebook: string | null; cell_id: string | null });
     else if (action === 'saveArtifact') void this.saveArtifact(args[0] as RunRef, args[1] as { path: string });
+    else if (action === 'openScript') this.actions.openScript(args[0] as string);
   }
 
   private async saveArtifact(ref: RunRef, artifact: { path: string }): Promise<void> {
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(artifact.path.split('/').pop() ?? 'artifact') });
     if (!target) return;
-    const bytes = await (await this.service.daemon()).artifact(ref.id, artifact.path);
+    const bytes = await (await this.service.daemon(ref.source)).artifact(ref.id, artifact.path);
     await vscode.workspace.fs.writeFile(target, bytes);
   }
 

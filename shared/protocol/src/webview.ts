@@ -13,6 +13,7 @@ export type BridgeMethod =
   | 'updateRun'
   | 'deleteRun'
   | 'cancelJob'
+  | 'stopRun'
   | 'rerunJob';
 
 /** What a panel shows; kept with the webview's state so that a reload restores it. */
@@ -21,7 +22,7 @@ export type PanelView = { kind: 'charts'; runs: { source: string; id: string }[]
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'request'; id: number; method: BridgeMethod; args: unknown[] }
-  | { type: 'action'; action: 'openCharts' | 'openSource' | 'saveArtifact'; args: unknown[] };
+  | { type: 'action'; action: 'openCharts' | 'openSource' | 'saveArtifact' | 'openScript'; args: unknown[] };
 
 export type HostToWebview =
   | { type: 'init'; view: PanelView; dark: boolean; charts: { smoothing: number; xAxis: 'step' | 'relative' | 'wall' } }

@@ -9,38 +9,53 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DaemonClient } from '@runlane/core';
 import { FINAL_STATUSES, type StoreEvent } from '@runlane/protocol';
-import { magicOptions } from '@runlane/ui';
+import { magicOption, magicOptions } from '@runlane/ui';
 import type { RunlaneService } from '../service';
+import { runLinkBundle, RUN_MIME, type RunLink } from './runLink';
 import { WorkerOutput } from './workerOutput';
 
 const UPDATE_MS = 50; // at most ~20 cell updates a second
 
 /** Target, workers and GPUs from the cell's %%runlane line, and the body without it. */
 export function jobOfCell(source: string, defaultTarget: string): { target: string; workers: number; gpus: number; name: string | null; body: string } {
-  const options = magicOptions(source) ?? [];
-  const value = (flag: string) => {
-    const at = options.findIndex((o) => o === flag || o.startsWith(`${flag}=`));
-    if (at < 0) return null;
-    const raw = options[at]!.includes('=') ? options[at]!.slice(flag.length + 1) : (options[at + 1] ?? '');
-    return raw.replace(/^["']|["']$/g, '');
-  };
+  const value = (flag: string) => magicOption(source, flag);
   const body = magicOptions(source) === null ? source : source.slice(source.indexOf('\n') + 1);
   return { target: value('--on') ?? defaultTarget, workers: Number(value('--workers') ?? 1), gpus: Number(value('--gpus') ?? 0), name: value('--name'), body };
+}
+
+/** The cell output that names the job's run (contract C3). */
+export function runLinkOutput(run: RunLink): vscode.NotebookCellOutput {
+  const bundle = runLinkBundle(run);
+  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(bundle[RUN_MIME], RUN_MIME), vscode.NotebookCellOutputItem.text(bundle['text/plain'] as string)]);
 }
 
 export class JobController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
 
+  /** Notebooks (uri strings) whose selected controller is this one. */
+  private readonly selected = new Set<string>();
+
   constructor(
     private readonly service: RunlaneService,
     private readonly helperDir: string,
     private readonly python: () => string,
+    /** The store a notebook's runs go to (the helper's discovery rule from its folder). */
+    private readonly storeFor: (notebook: vscode.NotebookDocument) => string | undefined,
   ) {
     this.controller = vscode.notebooks.createNotebookController('runlane-jobs', 'jupyter-notebook', 'Runlane jobs');
     this.controller.supportedLanguages = ['python'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'Runs each cell as a Runlane job (local GPUs, SSH, Slurm)';
     this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
+    this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+      if (selected) this.selected.add(notebook.uri.toString());
+      else this.selected.delete(notebook.uri.toString());
+    });
+  }
+
+  /** Whether the notebook runs its cells with this controller (then there is no kernel to run in). */
+  isSelectedFor(notebook: vscode.NotebookDocument): boolean {
+    return this.selected.has(notebook.uri.toString());
   }
 
   private order = 0;
@@ -59,9 +74,13 @@ export class JobController implements vscode.Disposable {
     const input = mkdtempSync(path.join(os.tmpdir(), 'runlane-cell-'));
     let client: DaemonClient;
     let runId: string;
+    let link: RunLink;
     try {
       writeFileSync(path.join(input, 'cell.py'), job.body);
-      client = await this.service.daemon();
+      // The notebook's own store when the Runs view shows it (it does for an open notebook).
+      const own = this.storeFor(notebook);
+      const store = own && this.service.sources().some((src) => src.path === own) ? own : this.service.store;
+      client = await this.service.daemon(store);
       const notebookName = path.basename(notebook.uri.fsPath);
       const created = await client.submitJob({
         target: job.target,
@@ -81,6 +100,8 @@ export class JobController implements vscode.Disposable {
         },
       });
       runId = created.run_id;
+      link = { id: runId, name: job.name ?? `${notebookName} cell ${cell.index + 1}`, experiment: notebookName.replace(/\.ipynb$/, ''), store, kind: 'job' };
+      await execution.replaceOutput(runLinkOutput(link));
     } catch (err) {
       await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
       execution.end(false, Date.now());
@@ -88,12 +109,12 @@ export class JobController implements vscode.Disposable {
     } finally {
       rmSync(input, { recursive: true, force: true }); // the run keeps its own copy
     }
-    const ok = await this.follow(client, runId, execution);
+    const ok = await this.follow(client, runId, execution, runLinkOutput(link));
     execution.end(ok, Date.now());
   }
 
   /** Streams the run's logs into the cell until the job ends; true when it finished. */
-  private follow(client: DaemonClient, runId: string, execution: vscode.NotebookCellExecution): Promise<boolean> {
+  private follow(client: DaemonClient, runId: string, execution: vscode.NotebookCellExecution, link: vscode.NotebookCellOutput): Promise<boolean> {
     const output = new WorkerOutput();
     const offsets = new Map<string, number>();
     let shown = '';
@@ -104,7 +125,7 @@ export class JobController implements vscode.Disposable {
       const text = output.render();
       if (text !== shown) {
         shown = text;
-        void execution.replaceOutput(item(text));
+        void execution.replaceOutput([link, item(text)]);
       }
     };
     const schedule = () => (timer ??= setTimeout(() => ((timer = null), flush()), UPDATE_MS));

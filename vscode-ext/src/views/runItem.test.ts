@@ -1,10 +1,11 @@
 import type { RunSummary } from '@runlane/protocol';
+import { duplicateNames } from '@runlane/ui';
 import { expect, it } from 'vitest';
 import { runItem } from './runItem.js';
 
 const base: RunSummary = {
-  id: 'r1', name: '<img src=x onerror=alert(1)>', experiment: 'demo', status: 'running', kind: 'job', created_at: 100, started_at: 100, ended_at: null, duration: null,
-  notebook: null, cell_id: null, execution_count: null, params: { lr: 0.1, target: 'gpu-box' }, tags: {}, metrics: { loss: { count: 2, last: 0.25, min: 0.25, max: 1 } }, error: null, exit_code: null,
+  id: '20250101-000000-a1b2c3', name: '<img src=x onerror=alert(1)>', experiment: 'demo', status: 'running', kind: 'job', created_at: 100, started_at: 100, ended_at: null, duration: null,
+  notebook: null, cell_id: null, execution_count: null, params: { lr: 0.1, target: 'gpu-box' }, tags: {}, metrics: { loss: { count: 2, last: 0.25, min: 0.25, max: 1 } }, ranks: [], error: null, exit_code: null,
 };
 
 it('describes a running job: metric, elapsed time, target, a spinning icon, cancellable', () => {
@@ -13,12 +14,39 @@ it('describes a running job: metric, elapsed time, target, a spinning icon, canc
   expect(item.description).toBe('loss 0.25 · 1m 30s · on gpu-box');
   expect(item.tooltip).toContain('lr = 0.1');
   expect(item.icon.id).toBe('sync~spin');
-  expect(item.contextValue).toBe('run-live-job');
+  expect(item.contextValue).toBe('run.job.live.script');
 });
 
 it('describes a finished cell run and a failed job', () => {
-  expect(runItem({ ...base, kind: 'cell', status: 'finished', duration: 3.2, metrics: {} }).contextValue).toBe('run');
+  expect(runItem({ ...base, kind: 'cell', status: 'finished', duration: 3.2, metrics: {}, notebook: '/w/a.ipynb', cell_id: 'c1' }).contextValue).toBe('run.notebook');
   const failed = runItem({ ...base, status: 'failed', duration: 1, error: 'Worker w1 exited with code 3.\nlast lines' });
-  expect([failed.icon.id, failed.contextValue]).toEqual(['error', 'run-job']);
+  expect([failed.icon.id, failed.contextValue]).toEqual(['error', 'run.job.script']);
   expect(failed.tooltip).toContain('Worker w1 exited with code 3.');
+});
+
+it('offers Stop for a running cell run, Open Script (not Go to Source Cell) for a script run, nothing to edit in a TensorBoard run', () => {
+  expect(runItem({ ...base, kind: 'cell', notebook: '/w/a.ipynb', cell_id: 'c1' }).contextValue).toBe('run.live.notebook');
+  expect(runItem({ ...base, kind: 'script', status: 'finished' }).contextValue).toBe('run.script');
+  expect(runItem({ ...base, kind: 'tensorboard', status: 'finished' }, { readonly: true }).contextValue).toBe('run.readonly');
+});
+
+it('shows tags in the row and the tooltip', () => {
+  const item = runItem({ ...base, tags: { best: '', lr: 'high' } }, 190);
+  expect(item.description).toBe('#best #lr=high · loss 0.25 · 1m 30s · on gpu-box');
+  expect(item.tooltip).toContain('tags: best, lr=high');
+});
+
+it('marks runs that share a name with a short id, and only those', () => {
+  const twin = { ...base, id: '20250101-000001-d4e5f6' };
+  const other = { ...base, id: 'x', name: 'other' };
+  const duplicates = duplicateNames([base, twin, other]);
+  expect(runItem(base, { duplicates }).label).toBe('<img src=x onerror=alert(1)> · a1b2c3');
+  expect(runItem(twin, { duplicates }).label).toBe('<img src=x onerror=alert(1)> · d4e5f6');
+  expect(runItem(other, { duplicates }).label).toBe('other');
+});
+
+it('shows the main metric the user chose for the experiment, when the run has it', () => {
+  const run = { ...base, metrics: { 'train/loss': { count: 1, last: 0.5, min: 0.5, max: 0.5 }, 'val/acc': { count: 1, last: 0.9, min: 0.9, max: 0.9 } } };
+  expect(runItem(run, { now: 190, preferredMetric: 'val/acc' }).description).toBe('val/acc 0.9 · 1m 30s · on gpu-box');
+  expect(runItem(run, { now: 190, preferredMetric: 'gone' }).description).toMatch(/^(train\/loss 0\.5|val\/acc 0\.9) · /);
 });

@@ -1,8 +1,10 @@
 // What the Runs tree shows for a run, as plain data (the tree turns it into a TreeItem; tests read it
-// without VS Code): label, description (main metric and time), a tooltip with params, the status icon
-// and the context value that decides its menu.
+// without VS Code): label (runLabel: a short id mark when another run shown has the same name),
+// description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
+// the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { formatDuration, formatParam, formatValue, mainMetric, targetOf } from '@runlane/ui';
+import { formatDuration, formatParam, formatValue, mainMetric, runLabel, targetOf } from '@runlane/ui';
+import { fromJsonNumber } from '@runlane/protocol';
 
 export interface RunItemData {
   label: string;
@@ -10,8 +12,21 @@ export interface RunItemData {
   tooltip: string;
   /** A codicon id and its theme colour id. */
   icon: { id: string; color: string | null };
-  /** `run`, `run-job` or `run-live-job` (a queued or running job can be cancelled). */
+  /**
+   * `run`, then in this order as they apply: `.job`, `.live` (queued or running: cancel or stop),
+   * `.notebook` (Go to Source Cell), `.script` (Open Script), `.readonly` (a TensorBoard run).
+   */
   contextValue: string;
+}
+
+export interface RunItemOptions {
+  now?: number;
+  /** Names shared by two or more runs in view (duplicateNames). */
+  duplicates?: Set<string>;
+  /** The metric the user chose for the run's experiment. */
+  preferredMetric?: string | null;
+  /** A run of a TensorBoard log folder: nothing to rename, tag or delete. */
+  readonly?: boolean;
 }
 
 const ICONS: Record<string, { id: string; color: string | null }> = {
@@ -21,23 +36,43 @@ const ICONS: Record<string, { id: string; color: string | null }> = {
   failed: { id: 'error', color: 'testing.iconFailed' },
   crashed: { id: 'error', color: 'testing.iconFailed' },
   interrupted: { id: 'circle-slash', color: 'charts.yellow' },
-  cancelled: { id: 'circle-slash', color: 'charts.yellow' },
+  cancelled: { id: 'circle-slash', color: 'charts.orange' },
 };
 
-export function runItem(run: RunSummary, now = Date.now() / 1000): RunItemData {
-  const metric = mainMetric(run);
+/** The metric a row shows: the one chosen for the experiment when the run has it, else the default. */
+export function rowMetric(run: RunSummary, preferred?: string | null): { key: string; value: number } | null {
+  if (preferred && run.metrics[preferred]) return { key: preferred, value: fromJsonNumber(run.metrics[preferred]!.last) };
+  return mainMetric(run);
+}
+
+/** Tags as people write them: `best`, `lr=high`. */
+export function tagText(tags: Record<string, string>): string[] {
+  return Object.entries(tags).map(([k, v]) => (v ? `${k}=${v}` : k));
+}
+
+export function runItem(run: RunSummary, options: RunItemOptions | number = {}): RunItemData {
+  const { now = Date.now() / 1000, duplicates = new Set<string>(), preferredMetric = null, readonly = false } = typeof options === 'number' ? { now: options } : options;
+  const metric = rowMetric(run, preferredMetric);
   const time = run.status === 'running' && run.started_at ? formatDuration(now - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '';
   const target = targetOf(run);
-  const description = [metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
+  const tags = tagText(run.tags);
+  const description = [tags.length ? tags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
-  const tooltip = [`${run.name}`, `${run.status} · ${run.experiment} · ${run.id}`, ...(params.length ? ['', ...params.slice(0, 30)] : []), ...(run.error ? ['', run.error.split('\n')[0]!] : [])].join('\n');
-  const job = run.kind === 'job';
+  const tooltip = [
+    runLabel(run, duplicates),
+    `${run.status} · ${run.experiment} · ${run.id}`,
+    ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
+    ...(params.length ? ['', ...params.slice(0, 30)] : []),
+    ...(run.error ? ['', run.error.split('\n')[0]!] : []),
+  ].join('\n');
   const live = run.status === 'running' || run.status === 'queued';
+  const script = !run.notebook && (run.kind === 'script' || run.kind === 'job');
+  const context = ['run', run.kind === 'job' && 'job', live && 'live', run.notebook && 'notebook', script && 'script', readonly && 'readonly'].filter(Boolean).join('.');
   return {
-    label: run.name,
+    label: runLabel(run, duplicates),
     description,
     tooltip,
     icon: ICONS[run.status] ?? { id: 'circle-outline', color: null },
-    contextValue: job ? (live ? 'run-live-job' : 'run-job') : 'run',
+    contextValue: context,
   };
 }

@@ -1,12 +1,20 @@
-// The Runs view: experiments, newest activity first, each with its runs newest first; live. A filter
-// (the same search words as JupyterLab's sidebar) and "this notebook only".
+// The Runs view: experiments, newest activity first, each with its runs newest first; live. With more
+// than one source (stores that open notebooks write to, TensorBoard log folders the user opened), one
+// group per source, named with why it is shown, so no run is left out without a word: a source that
+// cannot be read or has no runs yet says so. A filter (the same search words as JupyterLab's sidebar)
+// and "this notebook only".
 import * as vscode from 'vscode';
 import type { RunSummary } from '@runlane/protocol';
-import { matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
+import { duplicateNames, matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
 import type { RunlaneService } from '../service';
+import type { Source } from '../sources';
 import { runItem } from './runItem';
 
-type Node = { kind: 'experiment'; name: string; runs: RunSummary[] } | { kind: 'run'; run: RunSummary };
+type Node =
+  | { kind: 'source'; source: Source }
+  | { kind: 'experiment'; name: string; source: Source; runs: RunSummary[] }
+  | { kind: 'run'; run: RunSummary; source: Source }
+  | { kind: 'message'; text: string; source: Source };
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -14,10 +22,14 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   filter: RunFilter = { ...NO_FILTER };
   private ticker: NodeJS.Timeout;
 
-  constructor(private readonly service: RunlaneService) {
+  constructor(
+    private readonly service: RunlaneService,
+    /** The main metric chosen for an experiment (workspace state), or null. */
+    private readonly preferredMetric: (experiment: string) => string | null,
+  ) {
     service.onDidChange(() => this.changed.fire(undefined));
     // Elapsed times of running runs move once a second.
-    this.ticker = setInterval(() => this.service.runs.all().some((r) => r.status === 'running') && this.changed.fire(undefined), 1000);
+    this.ticker = setInterval(() => this.service.all().some((r) => r.run.status === 'running') && this.changed.fire(undefined), 1000);
   }
 
   refresh(): void {
@@ -25,27 +37,58 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   }
 
   getChildren(node?: Node): Node[] {
-    if (node?.kind === 'run') return [];
-    if (node?.kind === 'experiment') return node.runs.map((run) => ({ kind: 'run', run }));
-    const shown = sortRuns(this.service.runs.all().filter((r) => matches(r, this.filter)), 'created', 'desc');
+    if (node?.kind === 'run' || node?.kind === 'message') return [];
+    if (node?.kind === 'experiment') return node.runs.map((run) => ({ kind: 'run', run, source: node.source }));
+    if (node?.kind === 'source') return this.experiments(node.source);
+    const sources = this.service.sources();
+    if (sources.length === 1) return this.experiments(sources[0]!);
+    return sources.map((source) => ({ kind: 'source', source }));
+  }
+
+  private experiments(source: Source): Node[] {
+    const error = this.service.errorOf(source.path);
+    if (error) return [{ kind: 'message', text: error, source }];
+    const shown = sortRuns(this.service.runsOf(source.path).filter((r) => matches(r, this.filter)), 'created', 'desc');
     const byExperiment = new Map<string, RunSummary[]>();
     for (const run of shown) byExperiment.set(run.experiment, [...(byExperiment.get(run.experiment) ?? []), run]);
-    return [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, runs }));
+    return [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, source, runs }));
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'message') {
+      const item = new vscode.TreeItem(node.text);
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.tooltip = node.text;
+      return item;
+    }
+    if (node.kind === 'source') {
+      const runs = this.service.runsOf(node.source.path);
+      const item = new vscode.TreeItem(node.source.label, runs.length || this.service.errorOf(node.source.path) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+      const count = runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'store' ? 'no runs yet' : 'no event files yet';
+      item.description = `${count} · ${node.source.reason}`;
+      item.tooltip = `${node.source.kind === 'logdir' ? 'TensorBoard log folder' : 'Runlane store'} ${node.source.path}\nShown for: ${node.source.reason}`;
+      item.iconPath = new vscode.ThemeIcon(node.source.kind === 'logdir' ? 'graph-line' : 'database');
+      item.contextValue = node.source.kind === 'logdir' ? 'source-logdir' : 'source-store';
+      item.id = `source:${node.source.kind}:${node.source.path}`;
+      return item;
+    }
     if (node.kind === 'experiment') {
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
       const running = node.runs.filter((r) => r.status === 'running').length;
-      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}${running ? ` · ${running} running` : ''}`;
+      const metric = this.preferredMetric(node.name);
+      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}${running ? ` · ${running} running` : ''}${metric ? ` · ${metric}` : ''}`;
       item.iconPath = new vscode.ThemeIcon('beaker');
       item.contextValue = 'experiment';
-      item.id = `experiment:${node.name}`;
+      item.id = `experiment:${node.source.path}:${node.name}`;
       return item;
     }
-    const data = runItem(node.run);
+    const data = runItem(node.run, {
+      duplicates: duplicateNames(this.service.all().map((r) => r.run)),
+      preferredMetric: this.preferredMetric(node.run.experiment),
+      readonly: node.source.kind === 'logdir',
+    });
     const item = new vscode.TreeItem(data.label, vscode.TreeItemCollapsibleState.None);
-    item.id = `run:${node.run.id}`;
+    item.id = `run:${node.source.path}:${node.run.id}`;
     item.description = data.description;
     item.tooltip = data.tooltip;
     item.iconPath = new vscode.ThemeIcon(data.icon.id, data.icon.color ? new vscode.ThemeColor(data.icon.color) : undefined);
@@ -59,12 +102,19 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
-/** The run a command was invoked on: a tree node, a run id, or the tree's selection. */
-export function runOf(arg: unknown, service: RunlaneService, selection: readonly Node[]): RunSummary | undefined {
-  if (arg && typeof arg === 'object' && (arg as Node).kind === 'run') return (arg as { run: RunSummary }).run;
-  if (typeof arg === 'string') return service.run(arg);
+/** The run a command was invoked on (with its source path): a tree node, a run id, or the tree's selection. */
+export function runOf(arg: unknown, service: RunlaneService, selection: readonly Node[]): { run: RunSummary; source: string } | undefined {
+  if (arg && typeof arg === 'object' && (arg as Node).kind === 'run') {
+    const node = arg as Extract<Node, { kind: 'run' }>;
+    return { run: service.run(node.run.id, node.source.path) ?? node.run, source: node.source.path };
+  }
+  if (typeof arg === 'string') {
+    const source = service.sourceOf(arg);
+    const run = source ? service.run(arg, source) : undefined;
+    return run && source ? { run, source } : undefined;
+  }
   const selected = selection.find((n) => n.kind === 'run');
-  return selected?.kind === 'run' ? selected.run : undefined;
+  return selected?.kind === 'run' ? { run: selected.run, source: selected.source.path } : undefined;
 }
 
 export type RunsNode = Node;

@@ -24,7 +24,7 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
 
   async getChildren(node?: Node): Promise<Node[]> {
     if (node?.kind === 'target') {
-      return this.service.runs.all()
+      return this.service.all().map((r) => r.run)
         .filter((r) => r.kind === 'job' && targetOf(r) === node.target.name && (r.status === 'running' || r.status === 'queued'))
         .map((r) => ({ kind: 'job', id: r.id }));
     }
@@ -51,9 +51,9 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
       return item;
     }
     const t = node.target;
-    const jobs = this.service.runs.all().filter((r) => r.kind === 'job' && targetOf(r) === t.name && (r.status === 'running' || r.status === 'queued'));
+    const jobs = this.service.all().map((r) => r.run).filter((r) => r.kind === 'job' && targetOf(r) === t.name && (r.status === 'running' || r.status === 'queued'));
     const item = new vscode.TreeItem(t.name, jobs.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.description = `${t.kind}${t.gpus.length ? ` · ${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : ''}${jobs.length ? ` · ${jobs.length} job${jobs.length > 1 ? 's' : ''}` : ''}`;
+    item.description = `${t.ok ? '' : 'unavailable · '}${t.kind}${t.gpus.length ? ` · ${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : ''}${jobs.length ? ` · ${jobs.length} job${jobs.length > 1 ? 's' : ''}` : ''}`;
     item.tooltip = `${t.name} (${t.kind}): ${t.ok ? t.detail : `unavailable: ${t.detail}`}`;
     item.iconPath = new vscode.ThemeIcon(t.kind === 'ssh' ? 'remote' : t.kind === 'slurm' ? 'server-environment' : 'vm', new vscode.ThemeColor(t.ok ? 'testing.iconPassed' : 'testing.iconFailed'));
     return item;

@@ -43,6 +43,7 @@ const bridge: HostBridge = {
   updateRun: (run, patch) => call('updateRun', run, patch),
   deleteRun: (run) => call('deleteRun', run),
   cancelJob: (run) => call('cancelJob', run),
+  stopRun: (run) => call('stopRun', run),
   rerunJob: (run, params) => call('rerunJob', run, params),
 };
 
@@ -63,6 +64,8 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
       openCharts: (ref) => vscode.postMessage({ type: 'action', action: 'openCharts', args: [[ref]] }),
       openSource: (run) => vscode.postMessage({ type: 'action', action: 'openSource', args: [{ notebook: run.notebook, cell_id: run.cell_id }] }),
       saveArtifact: (ref, artifact) => vscode.postMessage({ type: 'action', action: 'saveArtifact', args: [ref, artifact] }),
+      stopRun: (ref) => call('stopRun', ref),
+      openScript: (_run, path) => vscode.postMessage({ type: 'action', action: 'openScript', args: [path] }),
     });
     setDark = (d) => details.setDark(d);
     void details.load().then(() => {

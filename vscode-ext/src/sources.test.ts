@@ -1,0 +1,44 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { findStoreDir } from '@runlane/core';
+import { workspaceSources } from './sources.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'runlane-sources-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const storeFor = (dir: string) => findStoreDir(dir, {});
+
+it('shows the store of a notebook in a subfolder that has its own .runlane/, beside the workspace store', () => {
+  const ws = path.join(root, 'ws');
+  mkdirSync(path.join(ws, '.runlane'), { recursive: true });
+  mkdirSync(path.join(ws, 'sub', 'deep', '.runlane'), { recursive: true });
+  mkdirSync(path.join(ws, 'plain'), { recursive: true });
+  const sources = workspaceSources({ setting: null, folders: [ws], files: [path.join(ws, 'sub', 'deep', 'nb.ipynb'), path.join(ws, 'plain', 'train.py'), path.join(ws, 'top.ipynb')], logdirs: [], storeFor });
+  expect(sources.map((s) => [s.label, s.reason])).toEqual([
+    ['.runlane', 'workspace folder, train.py, top.ipynb'],
+    [path.join('sub', 'deep', '.runlane'), 'nb.ipynb'],
+  ]);
+});
+
+it('in a multi-root workspace: one store per folder, named with the folder; opened log folders after', () => {
+  const a = path.join(root, 'a');
+  const b = path.join(root, 'b');
+  mkdirSync(path.join(a, '.runlane'), { recursive: true });
+  mkdirSync(b, { recursive: true });
+  const logs = path.join(root, 'tb');
+  const sources = workspaceSources({ setting: null, folders: [a, b], files: [path.join(b, 'x.py')], logdirs: [logs], storeFor });
+  expect(sources.map((s) => [s.kind, s.label, s.reason])).toEqual([
+    ['store', path.join('a', '.runlane'), 'workspace folder'],
+    ['store', path.join('b', '.runlane'), 'workspace folder, x.py'], // not there yet: created by x.py's first run
+    ['logdir', logs, 'TensorBoard log folder'],
+  ]);
+});
+
+it('with the store setting, still shows where open notebooks write when it is elsewhere', () => {
+  const ws = path.join(root, 'ws2');
+  mkdirSync(path.join(ws, 'nb', '.runlane'), { recursive: true });
+  const setting = path.join(root, 'shared-store');
+  const sources = workspaceSources({ setting, folders: [ws], files: [path.join(ws, 'nb', 'a.ipynb')], logdirs: [], storeFor });
+  expect(sources.map((s) => s.path)).toEqual([setting, path.join(ws, 'nb', '.runlane')]);
+});

@@ -1,0 +1,51 @@
+// Which folders the Runs view shows, as plain logic: the store of the setting (else of each workspace
+// folder), the store every open notebook and script writes to (the helper's rule: RUNLANE_DIR, else
+// the nearest .runlane/ from the file's folder up, else one in that folder), and the TensorBoard log
+// folders the user opened. A notebook in a subfolder with its own .runlane/ thus has its runs shown,
+// under their own store, instead of nowhere.
+import * as path from 'node:path';
+
+export interface Source {
+  kind: 'store' | 'logdir';
+  /** Absolute path of the store folder or log folder. */
+  path: string;
+  /** How the tree names it: relative to the workspace where it can be. */
+  label: string;
+  /** Why it is shown: "store setting", "workspace folder", "notebook.ipynb, train.py", "opened". */
+  reason: string;
+}
+
+export interface SourceInputs {
+  /** runlane.storeFolder resolved, when set and usable as a store. */
+  setting: string | null;
+  /** Workspace folders (absolute). */
+  folders: string[];
+  /** Open notebooks and Python files (absolute). */
+  files: string[];
+  /** TensorBoard log folders the user opened (absolute). */
+  logdirs: string[];
+  /** The store a file in `dir` writes to (findStoreDir). */
+  storeFor: (dir: string) => string;
+}
+
+export function workspaceSources(inputs: SourceInputs): Source[] {
+  const sources: Source[] = [];
+  const label = (p: string) => {
+    for (const folder of inputs.folders) {
+      const rel = path.relative(folder, p);
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) return inputs.folders.length > 1 ? path.join(path.basename(folder), rel) : rel || path.basename(p);
+    }
+    return p;
+  };
+  const add = (kind: Source['kind'], p: string, reason: string) => {
+    const found = sources.find((s) => s.path === p && s.kind === kind);
+    if (found) {
+      if (!found.reason.split(', ').includes(reason)) found.reason = `${found.reason}, ${reason}`;
+    } else sources.push({ kind, path: p, label: label(p), reason });
+  };
+  if (inputs.setting) add('store', inputs.setting, 'store setting');
+  else for (const folder of inputs.folders) add('store', inputs.storeFor(folder), 'workspace folder');
+  for (const file of [...inputs.files].sort()) add('store', inputs.storeFor(path.dirname(file)), path.basename(file));
+  for (const dir of inputs.logdirs) add('logdir', dir, 'TensorBoard log folder');
+  return sources;
+}
