@@ -14,6 +14,7 @@ from ..capture.params import imported_modules, literal_assignments
 from ..store.discovery import find_store_dir
 from .context import CellContext, is_tagged
 from .tee import CaptureOutput
+from .tracebacks import user_traceback
 
 MODES = ("off", "tagged", "all")
 DEFAULT_THRESHOLD = 10.0
@@ -44,15 +45,11 @@ class PendingCellRun:
             # The cell's first run began with the cell, though it may be made later (at the
             # threshold, at the first log); one after rl.finish() in the cell begins now.
             started = self.started if self.run is None else time.time()
-            self.run = tracking.start_run(
-                find_store_dir(ctx.folder),
-                self.name or ctx.default_name,
-                self.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT,
-                "cell",
-                started_at=started,
-                **ctx.run_meta()
-            )
+            experiment = self.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT
+            self.run = tracking.start_run(find_store_dir(ctx.folder), self.name or ctx.default_name, experiment, "cell",
+                                          started_at=started, **ctx.run_meta())
             self.capture.attach(self.run)
+            self.tracker.tracked_now = True
             python = self.body if self.body is not None else _python_source(self.tracker.shell, ctx.raw_cell)
             found = literal_assignments(python)
             if found:
@@ -60,6 +57,7 @@ class PendingCellRun:
             write_env_in_background(self.run.writer, self.run.id, imported_modules(python), ctx.folder)
             if api._active() is self:
                 api._set_active(self.run)
+            show_run_link(self.tracker.shell, self.run, experiment, self.capture.original_stdout)
             return self.run
 
     # The API of a Run, materializing first.
@@ -84,6 +82,24 @@ class PendingCellRun:
         return "<runlane pending run of cell %s>" % self.context.cell_id
 
 
+RUN_MIME = "application/vnd.runlane.run+json"
+
+
+def show_run_link(shell, run, experiment, terminal=None, kind="cell"):
+    """One output in the cell when its run starts (contract C3): the editors render the custom type
+    as the run's name with links to its details and charts; elsewhere the text says how to see it.
+    A terminal IPython (no kernel) prints the text to `terminal`, the stream under the cell's Tee:
+    it is not part of what the cell printed."""
+    link = {"id": run.id, "name": run.name, "experiment": experiment, "store": run.store_dir, "kind": kind}
+    text = 'Runlane run "%s" (%s): runlane show %s' % (run.name, run.id, run.id)
+    if getattr(shell, "kernel", None) is None and terminal is not None:
+        terminal.write(text + "\n")
+        return
+    from IPython.display import display
+
+    display({RUN_MIME: link, "text/plain": text}, raw=True)
+
+
 def _python_source(shell, raw_cell):
     """The cell as Python (magics turned into calls), so ast can read its assignments and imports."""
     try:
@@ -101,6 +117,9 @@ class CellTracker:
         self.threshold = DEFAULT_THRESHOLD
         self.current = None
         self._timer = None
+        # The executing cell made a run (or a job): a KeyboardInterrupt in it is shown as one line.
+        self.tracked_now = False
+        self.previous_error_display = None
 
     def register(self):
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
@@ -140,6 +159,7 @@ class CellTracker:
         self._end_current(getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None))
 
     def _end_current(self, error):
+        self.tracked_now = False
         pending, self.current = self.current, None
         if pending is None:
             return
@@ -153,7 +173,8 @@ class CellTracker:
         if pending.run is None and self.mode == "all" and time.time() - pending.started >= self.threshold:
             pending.materialize()  # the timer lost the race with the cell's end
         if pending.run is not None and not pending.run.finished:
-            status, traceback_text = tracking.status_from_exception(error)
+            status, _ = tracking.status_from_exception(error)
+            traceback_text = user_traceback(self.shell, error) if status == "failed" else None
             pending.run.finish(status, error=traceback_text)
 
 

@@ -11,6 +11,7 @@ from ..store.names import validate_experiment, validate_run_name
 from ..tracking import status_from_exception
 from .cell_runs import MODES, CellTracker, PendingCellRun
 from .context import CellContext
+from .tracebacks import from_first_cell_frame, install_interrupt_display, uninstall_interrupt_display, user_traceback
 
 
 class UsageError(RunlaneError):
@@ -59,17 +60,63 @@ def _seconds(text):
     return value
 
 
-def _run_body(shell, body, cell_name):
-    """Runs the body in the user's namespace; the value of a last expression is displayed (Out[n])."""
-    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame from tracebacks
-    tree = ast.parse(body, filename=cell_name)
+def _compile_body(body, cell_name, first_line):
+    """The body's code, numbered from `first_line` as the editor numbers it (the magic line is line
+    1), and the code of its last expression, whose value is displayed (Out[n]), or None."""
+    tree = ast.parse("\n" * (first_line - 1) + body, filename=cell_name)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    exec(compile(tree, cell_name, "exec"), shell.user_ns)
+        last = compile(ast.Expression(tree.body.pop().value), cell_name, "eval")
+    return compile(tree, cell_name, "exec"), last
+
+
+def _run_body(shell, code, last):
+    """Runs the body in the user's namespace."""
+    __tracebackhide__ = True  # noqa: F841 - IPython hides this frame from tracebacks
+    exec(code, shell.user_ns)
     if last is not None:
-        value = eval(compile(last, cell_name, "eval"), shell.user_ns)
-        shell.displayhook(value)
+        shell.displayhook(eval(last, shell.user_ns))
+
+
+def _syntax_error(shell, exc):
+    """A body that does not parse is shown as IPython shows a plain cell's SyntaxError (no frames),
+    and no run is made: nothing ran. IPython shows a SyntaxError itself, with every frame, so this
+    is an error of another class by the same name that carries what to show."""
+    stb = shell.SyntaxTB.structured_traceback(type(exc), exc, [])
+    shown = type(type(exc).__name__, (RunlaneError,), {"_render_traceback_": lambda self: stb})
+    return shown(str(exc))
+
+
+def _blank_lines_at_start(text):
+    count = 0
+    for line in text.split("\n"):
+        if line.strip():
+            break
+        count += 1
+    return count
+
+
+def _cache_cell(shell, magic_line, cell, body, execution_count):
+    """Registers the cell as IPython does its own cells, so a traceback names it "Cell In[n]" and shows
+    its lines. Returns (file name, the body's first line number): IPython's transform drops blank
+    lines at the start of the body, which still count in the editor."""
+    first_line = 2 + max(0, _blank_lines_at_start(cell) - _blank_lines_at_start(body))
+    compiler = getattr(shell, "compile", None)
+    if compiler is None:
+        return "<cell>", first_line
+    text = magic_line + "\n" * (first_line - 1) + body
+    return compiler.cache(text, execution_count if isinstance(execution_count, int) else 0), first_line
+
+
+def _show_as_the_user_wrote_it(shell, exc):
+    """The cell shows the user's frames only, once: IPython shows an exception through its
+    `_render_traceback_` when it has one, instead of the frames of run_cell_magic and this magic."""
+    tb = from_first_cell_frame(shell, exc.__traceback__)
+    stb = shell.InteractiveTB.structured_traceback(type(exc), exc, tb, tb_offset=0)
+    try:
+        exc._render_traceback_ = lambda: stb
+    except (AttributeError, TypeError):  # an exception type without attributes: shown as IPython does
+        pass
 
 
 def _usage_error(message):
@@ -109,15 +156,25 @@ class RunlaneMagics:
             pending.context.raw_cell = "%%%%runlane %s\n%s" % (line, cell)
         pending.name, pending.experiment = name, experiment
         body = self.shell.transform_cell(cell)
+        raw = pending.context.raw_cell
+        magic_line = raw.lstrip().split("\n", 1)[0] if raw.lstrip().startswith("%%runlane") else "%%runlane " + line
+        cell_name, first_line = _cache_cell(self.shell, magic_line, cell, body, pending.context.execution_count)
+        try:
+            code, last = _compile_body(body, cell_name, first_line)
+        except SyntaxError as exc:
+            raise _syntax_error(self.shell, exc) from None
         pending.body = body
         run = pending.materialize()
         api._set_active(run)
         try:
-            _run_body(self.shell, body, self.shell.compile.cache(body) if hasattr(self.shell, "compile") else "<cell>")
+            _run_body(self.shell, code, last)
         except BaseException as exc:
-            status, error = status_from_exception(exc)
+            status, _ = status_from_exception(exc)
+            error = user_traceback(self.shell, exc) if status == "failed" else None
             run.finish(status, error=error)
-            raise  # shown in the cell as usual
+            if status == "failed":
+                _show_as_the_user_wrote_it(self.shell, exc)
+            raise  # a KeyboardInterrupt is shown as one line (tracebacks.install_interrupt_display)
         finally:
             if api._active() is run:
                 api._set_active(None)
@@ -131,6 +188,7 @@ class RunlaneMagics:
 
         pending = self.tracker.current
         ctx = pending.context if isinstance(pending, PendingCellRun) else CellContext(self.shell, None)
+        self.tracker.tracked_now = True  # stopping the job shows one line, not job_cell's frames
         if isinstance(pending, PendingCellRun):
             self.tracker.current = None  # the job's run is the run: no in-kernel run for this cell
             pending.capture.stop()
@@ -184,6 +242,7 @@ def load(shell):
     magics = RunlaneMagics(shell, tracker)
     shell.register_magic_function(magics.cell_magic, "cell", "runlane")
     shell.register_magic_function(magics.line_magic, "line", "runlane")
+    tracker.previous_error_display = install_interrupt_display(shell, tracker)
     shell._runlane_tracker = tracker
     return tracker
 
@@ -192,4 +251,5 @@ def unload(shell):
     tracker = getattr(shell, "_runlane_tracker", None)
     if tracker is not None:
         tracker.unregister()
+        uninstall_interrupt_display(shell, tracker.previous_error_display)
         del shell._runlane_tracker

@@ -76,6 +76,11 @@ class CaptureOutput:
             self.pending = []
             self.run = run
 
+    @property
+    def original_stdout(self):
+        """sys.stdout as it was before start(): writing there is not copied into the run."""
+        return self._saved[0] if self._saved is not None else None
+
     def start(self):
         self._saved = (sys.stdout, sys.stderr)
         sys.stdout = Tee(sys.stdout, self, "stdout")
