@@ -67,6 +67,22 @@ def test_param_encoding(vectors):
         assert encode_param(eval(case["python"])) == case["json"]
 
 
+def test_writer_ranks(vectors):
+    for case in vectors["writer_ranks"]:
+        assert names.writer_rank(case["writer"]) == case["rank"], case["writer"]
+
+
+def test_ranks_fixture_summarises_rank_0_and_reads_each_rank_apart(vectors):
+    case = vectors["ranks"]
+    reader = StoreReader(FIXTURES / case["store"])
+    assert reader.get_run(case["run"]) == case["summary"]
+    for key, by_rank in case["series"].items():
+        for which, want in by_rank.items():
+            rank = None if which == "primary" else int(which)
+            got = [{"step": s, "time": t, "value": float_json(v)} for s, t, v in reader.read_points(case["run"], key, rank)]
+            assert got == want, (key, which)
+
+
 def test_fixture_store_v1_reads_as_expected():
     expected = json.loads((FIXTURES / "store-v1.expected.json").read_text(encoding="utf-8"))
     warnings = []

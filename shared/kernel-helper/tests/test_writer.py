@@ -158,3 +158,33 @@ def test_a_store_without_a_marker_is_version_1_and_gets_one(tmp_path):
     (tmp_path / "runs").mkdir()
     StoreWriter(tmp_path)
     assert json.loads((tmp_path / "runlane-store.json").read_text())["version"] == 1
+
+
+def test_a_job_worker_writes_under_its_rank_and_readers_keep_ranks_apart(tmp_path, monkeypatch):
+    # What every target gives a job's workers (shared/core/src/jobs/*Workers.ts): the run id and RANK.
+    monkeypatch.setenv("RUNLANE_RUN_ID", "20261102-090000-eeeeee")
+    writers = {}
+    for rank in ("0", "1"):
+        monkeypatch.setenv("RANK", rank)
+        writers[rank] = w = StoreWriter(tmp_path)
+        assert re.fullmatch(r"r%s-%d-[0-9a-f]{8}" % (rank, os.getpid()), w.writer_id)
+    run_id = writers["0"].create_run("two ranks", "jobs", "job", run_id="20261102-090000-eeeeee")
+    writers["0"].append_metric(run_id, "loss", [(0, 1.0, 3.0), (1, 2.0, 2.0)])
+    writers["1"].append_metric(run_id, "loss", [(0, 1.5, 30.0), (1, 2.5, 20.0)])  # flushed last
+    reader = StoreReader(tmp_path)
+    run = reader.get_run(run_id)
+    assert run["ranks"] == [0, 1]
+    assert run["metrics"]["loss"] == {"count": 2, "last": 2.0, "min": 2.0, "max": 3.0}
+    assert [v for _, _, v in reader.read_points(run_id, "loss")] == [3.0, 2.0]
+    assert [v for _, _, v in reader.read_points(run_id, "loss", rank=1)] == [30.0, 20.0]
+
+
+def test_only_a_job_worker_has_a_rank(monkeypatch):
+    monkeypatch.delenv("RUNLANE_RUN_ID", raising=False)
+    monkeypatch.setenv("RANK", "3")  # torchrun outside Runlane: an ordinary script's writer
+    assert writer_module.job_worker_rank() is None
+    monkeypatch.setenv("RUNLANE_RUN_ID", "20261102-090000-eeeeee")
+    assert writer_module.job_worker_rank() == 3
+    for bad in ("", "-1", "one", "٣", "1234567890"):
+        monkeypatch.setenv("RANK", bad)
+        assert writer_module.job_worker_rank() is None, bad

@@ -62,7 +62,8 @@ describe('runlane CLI', () => {
     expect(show).toMatchObject({ ...expected.runs[2], env: { python: '3.11.7' } });
     expect(show.source).toContain('rl.log');
     const points = JSON.parse((await cli(['metrics', '20261101-120000-aaaaaa', 'acc', '--json', ...v1])).stdout);
-    expect(points).toEqual(expected.points.series.acc);
+    // Every point carries its writer's rank: null, as none of these writers is a job's worker.
+    expect(points).toEqual(expected.points.series.acc.map((p: object) => ({ ...p, rank: null })));
   });
 
   it('logs prints the stored bytes as they are', async () => {
@@ -110,7 +111,8 @@ describe('runlane CLI', () => {
     expect(lines.filter((l) => l.startsWith('[w1] rank 1 step'))).toHaveLength(3);
     const [run] = JSON.parse((await cli(['ls', '--json', '--dir', store])).stdout);
     expect(run).toMatchObject({ kind: 'job', name: 'two', status: 'finished' });
-    expect(run.metrics.loss.count).toBe(6); // both workers logged into the job's run
+    expect(run.metrics.loss.count).toBe(3); // rank 0's series: each worker's points stay apart
+    expect(run.ranks).toEqual([0, 1]);
     const failed = await cli(['launch', '--dir', store, '--on', 'local', '--', 'sh', '-c', 'echo bad >&2; exit 5']);
     expect(failed.code).toBe(5);
     expect(failed.stderr).toContain('[w0 err] bad');

@@ -20,7 +20,7 @@ const HELP = `runlane ${RUNLANE_VERSION}: experiment tracking in the notebook ed
 Usage:
   runlane ls [--json] [--experiment E] [--status S] [--sort FIELD] [--limit N]
   runlane show RUN [--json]
-  runlane metrics RUN KEY [--json]
+  runlane metrics RUN KEY [--rank N|all] [--json]   rank 0's points by default
   runlane logs RUN [-f] [--stream NAME]
   runlane launch --on TARGET [--workers N] [--gpus N] [--name N] [--detach] -- COMMAND...
   runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
@@ -54,6 +54,7 @@ const options = {
   gpus: { type: 'string' },
   name: { type: 'string' },
   detach: { type: 'boolean' },
+  rank: { type: 'string' },
   'idle-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -70,6 +71,14 @@ function intOption(values: Values, name: 'port' | 'idle-timeout' | 'workers' | '
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, not "${raw}".`);
+  return n;
+}
+
+/** `--rank N` (one worker's points), `--rank all`, or absent (the primary series: rank 0). */
+function rankOption(raw: string | undefined): number | 'all' | undefined {
+  if (raw === undefined || raw === 'all') return raw;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--rank takes a worker rank (0, 1, ...) or "all", not "${raw}".`);
   return n;
 }
 
@@ -111,13 +120,18 @@ async function run(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'metrics': {
-      const id = positional(args, 0, 'the run id', 'runlane metrics RUN KEY [--json]');
-      const key = positional(args, 1, 'the metric key', 'runlane metrics RUN KEY [--json]');
-      const series = await (await RunSources.open(storeDir, values.logdir)).readSeries(id, key);
+      const usage = 'runlane metrics RUN KEY [--rank N|all] [--json]';
+      const id = positional(args, 0, 'the run id', usage);
+      const key = positional(args, 1, 'the metric key', usage);
+      const points = await (await RunSources.open(storeDir, values.logdir)).readRankedPoints(id, key, rankOption(values.rank));
       if (values.json) {
-        write(JSON.stringify(series.steps.map((step, i) => ({ step, value: series.values[i], time: series.times[i] }))));
+        write(JSON.stringify(points));
       } else {
-        write(table(['STEP', 'VALUE', 'TIME'], series.steps.map((step, i) => [String(step), formatNumber(series.values[i]!), new Date(series.times[i]! * 1000).toISOString()])));
+        const row = (p: (typeof points)[number]) => [String(p.step), formatNumber(p.value), new Date(p.time * 1000).toISOString()];
+        // The rank column only where a worker's rank is known (a job's run).
+        write(points.some((p) => p.rank !== null)
+          ? table(['RANK', 'STEP', 'VALUE', 'TIME'], points.map((p) => [p.rank === null ? '-' : String(p.rank), ...row(p)]))
+          : table(['STEP', 'VALUE', 'TIME'], points.map(row)));
       }
       return EXIT.ok;
     }

@@ -108,11 +108,13 @@ export class DaemonClient {
     return this.request(`/runs/${encodeURIComponent(id)}`);
   }
 
-  series(id: string, key: string, options: { points?: number; fromStep?: number; toStep?: number } = {}): Promise<MetricSeries> {
+  /** `rank`: one worker's series; absent: the primary series (rank 0 and writers without a rank). */
+  series(id: string, key: string, options: { points?: number; fromStep?: number; toStep?: number; rank?: number } = {}): Promise<MetricSeries> {
     return this.request(`/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}`, {
       points: options.points,
       from_step: options.fromStep,
       to_step: options.toStep,
+      rank: options.rank,
     });
   }
 

@@ -1,6 +1,6 @@
 // The daemon's side of in-band metrics: reads each worker's stdout as it arrives, takes the record
 // lines out (shared/protocol/src/inband.ts) and appends their points to the run, one writer per worker
-// so that ranks stay apart as they do when workers write the store themselves.
+// (its id `r<rank>-...`) so that ranks stay apart as they do when workers write the store themselves.
 import { StringDecoder } from 'node:string_decoder';
 import { fromJsonNumber, InbandDemux } from '@runlane/protocol';
 import { StoreWriter } from '../store/index.js';
@@ -23,7 +23,9 @@ export class InbandMetrics {
     let w = this.workers.get(worker);
     if (!w) {
       // latin1 maps bytes one to one; records are ASCII (metric keys are), so none is cut or altered.
-      w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer: StoreWriter.open(this.store) };
+      // The writer carries the worker's rank (`r<rank>-` id): its points are that rank's series.
+      const rank = Number(worker.slice(1));
+      w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer: StoreWriter.open(this.store, { rank }) };
       this.workers.set(worker, w);
     }
     const { records } = w.demux.push(w.decoder.write(bytes));

@@ -191,10 +191,13 @@ const routes: [Method, RegExp, Handler][] = [
       const [id, key] = ctx.params as [string, string];
       const points = intParam(ctx.url, 'points');
       if (points !== undefined && points < 0) throw new HttpError(400, 'bad_request', 'points must be 0 (all) or a positive number.');
+      const rank = intParam(ctx.url, 'rank');
+      if (rank !== undefined && rank < 0) throw new HttpError(400, 'bad_request', 'rank must be a worker rank (0 or more); leave it out for the primary series.');
       return (await ctx.source()).series(id, key, {
         points,
         fromStep: intParam(ctx.url, 'from_step'),
         toStep: intParam(ctx.url, 'to_step'),
+        rank,
       });
     },
   ],

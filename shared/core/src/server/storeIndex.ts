@@ -126,7 +126,7 @@ export class StoreIndex implements RunSource {
     this.announced.set(run.runId, summary.status);
     for (const update of updates) {
       for (const m of update.metrics) {
-        this.publish({ type: 'metrics', store, run_id: run.runId, key: m.key, rank: null, steps: m.steps, times: m.times, values: m.values.map(jsonNumber) });
+        this.publish({ type: 'metrics', store, run_id: run.runId, key: m.key, rank: m.rank, steps: m.steps, times: m.times, values: m.values.map(jsonNumber) });
       }
       for (const l of update.logs) this.publish({ type: 'log', store, run_id: run.runId, ...l });
     }

@@ -1,5 +1,5 @@
 // Public entry point of the embedded store (docs/store-format.md).
-export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, encodeKeyFile, decodeKeyFile, validateArtifactPath } from './names.js';
+export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, writerRank, isPrimaryWriter, encodeKeyFile, decodeKeyFile, validateArtifactPath } from './names.js';
 export type { StoreErrorCode } from './names.js';
 export { findStoreDir, STORE_FOLDER } from './discovery.js';
 export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';

@@ -121,7 +121,7 @@ describe('LiveRun', () => {
     appendFileSync(file, record.subarray(0, 10)); // torn: the writer is mid-write
     expect((await live.refresh(file)).metrics).toEqual([]);
     appendFileSync(file, Buffer.concat([record.subarray(10), encodeRecord(2, 3, 0.25)]));
-    expect((await live.refresh(file)).metrics).toEqual([{ key: 'loss', steps: [1, 2], times: [2, 3], values: [0.5, 0.25] }]);
+    expect((await live.refresh(file)).metrics).toEqual([{ key: 'loss', rank: null, steps: [1, 2], times: [2, 3], values: [0.5, 0.25] }]);
     expect(live.summary()!.metrics.loss).toEqual({ count: 3, last: 0.25, min: 0.25, max: 1 });
 
     const events = path.join(dir, 'runs', id, 'events', `${writer.writerId}.jsonl`);
@@ -148,7 +148,7 @@ describe('LiveRun', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(path.dirname(other), { recursive: true });
     writeFileSync(other, Buffer.concat([METRIC_HEADER, encodeRecord(5, 5, 0.9)]));
-    expect((await live.refresh(other)).metrics).toEqual([{ key: 'acc', steps: [5], times: [5], values: [0.9] }]);
+    expect((await live.refresh(other)).metrics).toEqual([{ key: 'acc', rank: null, steps: [5], times: [5], values: [0.9] }]);
   });
 
   it('sees a run as created only once meta.json exists', async () => {

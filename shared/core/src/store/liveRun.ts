@@ -7,7 +7,7 @@ import type { RunKind, RunSummary } from '@runlane/protocol';
 import { isTempFile } from './atomicFile.js';
 import { EventsTail, MetricsTail, warnToStderr, type Warn } from './fileTail.js';
 import { MetricAccumulator } from './metricSummary.js';
-import { decodeKeyFile } from './names.js';
+import { decodeKeyFile, writerRank } from './names.js';
 import { compareEvents, effectiveStatus, foldEvents, type FoldedRun, type OrderedEvent } from './runFold.js';
 import { parseStorePath } from './storePaths.js';
 
@@ -17,8 +17,11 @@ export interface LiveRunUpdate {
   statusChanged: boolean;
   /** Name, params, tags or status changed. */
   metaChanged: boolean;
-  /** New points since the previous refresh (never reported by the first refresh, which reads the past). */
-  metrics: { key: string; steps: number[]; times: number[]; values: number[] }[];
+  /**
+   * New points since the previous refresh (never reported by the first refresh, which reads the past),
+   * with the rank of the writer that logged them (null: a writer without a rank).
+   */
+  metrics: { key: string; rank: number | null; steps: number[]; times: number[]; values: number[] }[];
   /** New log bytes since the previous refresh (same rule). */
   logs: { writer: string; stream: string; offset: number; length: number }[];
 }
@@ -26,6 +29,7 @@ export interface LiveRunUpdate {
 interface MetricFile {
   key: string;
   writer: string;
+  rank: number | null;
   tail: MetricsTail;
 }
 
@@ -36,7 +40,10 @@ export class LiveRun {
   private folded: FoldedRun = foldEvents([]);
   private readonly eventTails = new Map<string, EventsTail>();
   private readonly metricFiles = new Map<string, MetricFile>();
+  /** Per key, over the primary series only (rank 0 and writers without a rank): what summaries show. */
   private readonly accumulators = new Map<string, MetricAccumulator>();
+  /** Ranks of the writers that have logged at least one point. */
+  private readonly ranks = new Set<number>();
   private readonly logSizes = new Map<string, number>();
   private refreshed = false;
 
@@ -106,7 +113,7 @@ export class LiveRun {
       params: f.params,
       tags: f.tags,
       metrics,
-      ranks: [],
+      ranks: [...this.ranks].sort((a, b) => a - b),
       error: f.error,
       exit_code: f.exit_code,
     };
@@ -180,16 +187,22 @@ export class LiveRun {
     if (!entry) {
       const key = decodeKeyFile(fileName);
       if (key === null) return;
-      entry = { key, writer, tail: new MetricsTail(file, this.warn) };
+      entry = { key, writer, rank: writerRank(writer), tail: new MetricsTail(file, this.warn) };
       this.metricFiles.set(file, entry);
     }
-    const { key } = entry;
-    let acc = this.accumulators.get(key);
-    if (!acc) this.accumulators.set(key, (acc = new MetricAccumulator()));
+    const { key, rank } = entry;
+    // Other ranks' points stay out of the summaries (two ranks logging `loss` must not make one
+    // staircase whose "last" depends on which rank flushed last); charts read them per rank.
+    let acc: MetricAccumulator | null = null;
+    if (rank === null || rank === 0) {
+      acc = this.accumulators.get(key) ?? null;
+      if (!acc) this.accumulators.set(key, (acc = new MetricAccumulator()));
+    }
     await entry.tail.read((firstIndex, points) => {
-      acc.add(writer, firstIndex, points);
+      acc?.add(writer, firstIndex, points);
+      if (rank !== null && points.values.length > 0) this.ranks.add(rank);
       if (update) {
-        update.metrics.push({ key, steps: Array.from(points.steps), times: Array.from(points.times), values: Array.from(points.values) });
+        update.metrics.push({ key, rank, steps: Array.from(points.steps), times: Array.from(points.times), values: Array.from(points.values) });
       }
     });
   }

@@ -44,6 +44,22 @@ export function validateWriterId(id: string): string {
   return id;
 }
 
+// A job worker's writer id starts with `r<rank>-` (docs/store-format.md "Ranks"); a canonical
+// decimal only, so that one rank has one spelling.
+const RANKED_WRITER = /^r(0|[1-9][0-9]{0,8})-/;
+
+/** The worker rank a writer id carries, or null for a writer without one (not a job worker). */
+export function writerRank(writerId: string): number | null {
+  const m = RANKED_WRITER.exec(writerId);
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether a writer's points belong to a run's primary series (rank 0, or no rank). */
+export function isPrimaryWriter(writerId: string): boolean {
+  const rank = writerRank(writerId);
+  return rank === null || rank === 0;
+}
+
 export function validateStream(stream: string): string {
   if (!STREAM_PATTERN.test(stream)) {
     bad('log stream name', stream, 'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.');

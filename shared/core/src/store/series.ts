@@ -1,10 +1,11 @@
-// A metric series: every writer's points merged in step order, cut to a step range, and downsampled
+// A metric series: the points of one rank's writers (or of the primary writers: rank 0 and writers
+// without a rank, docs/store-format.md "Ranks") merged in step order, cut to a step range, and downsampled
 // for charts so that no spike vanishes (each bucket keeps its first, min, max and last points; a bucket
 // with NaN keeps its first NaN so it can be marked).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
-import { encodeKeyFile, StoreError } from './names.js';
+import { encodeKeyFile, isPrimaryWriter, StoreError, writerRank } from './names.js';
 import { readFrom } from './fileTail.js';
 import { readStepRange, rememberOrder } from './stepIndex.js';
 
@@ -13,6 +14,8 @@ export interface SeriesOptions {
   toStep?: number;
   /** Target number of points; 0 or absent returns every point. */
   points?: number;
+  /** Only that worker rank's writers; absent: the primary series (rank 0 and writers without a rank). */
+  rank?: number;
 }
 
 export interface SeriesColumns extends PointColumns {
@@ -21,18 +24,50 @@ export interface SeriesColumns extends PointColumns {
   downsampled: boolean;
 }
 
-/** Reads one key of one run from every writer's file; null when no writer logged that key. */
+/** Reads one key of one run from the chosen writers' files; null when none of them logged that key. */
 export async function readSeriesColumns(runDir: string, key: string, options: SeriesOptions = {}): Promise<SeriesColumns | null> {
+  const wanted = options.rank === undefined ? isPrimaryWriter : (writer: string) => writerRank(writer) === options.rank;
+  const parts = await readWriterParts(runDir, key, wanted, options);
+  if (!parts) return null;
+  const merged = mergeByStep(parts.map((p) => p.points));
+  const ranged = sliceStepRange(merged, options.fromStep, options.toStep);
+  const total = ranged.values.length;
+  const target = options.points ?? 0;
+  if (target <= 0 || total <= target) return { ...ranged, total, downsampled: false };
+  return { ...downsample(ranged, target), total, downsampled: true };
+}
+
+/** Every point of one key, one series per rank (null: the writers without a rank), ranks in order. */
+export async function readRankSeries(runDir: string, key: string, wantRank: (rank: number | null) => boolean): Promise<{ rank: number | null; points: PointColumns }[] | null> {
+  const parts = await readWriterParts(runDir, key, (writer) => wantRank(writerRank(writer)), {});
+  if (!parts) return null;
+  const byRank = new Map<number | null, PointColumns[]>();
+  for (const p of parts) {
+    const rank = writerRank(p.writer);
+    byRank.set(rank, [...(byRank.get(rank) ?? []), p.points]);
+  }
+  return [...byRank]
+    .sort(([a], [b]) => (a ?? -1) - (b ?? -1))
+    .map(([rank, columns]) => ({ rank, points: mergeByStep(columns) }));
+}
+
+/** The chosen writers' points of one key (writers in id order); null when none of them logged it. */
+async function readWriterParts(
+  runDir: string,
+  key: string,
+  wanted: (writer: string) => boolean,
+  options: SeriesOptions,
+): Promise<{ writer: string; points: PointColumns }[] | null> {
   const fileName = encodeKeyFile(key);
-  const parts: PointColumns[] = [];
+  const parts: { writer: string; points: PointColumns }[] = [];
   let found = false;
-  for (const writer of await listWriters(path.join(runDir, 'metrics'))) {
+  for (const writer of (await listWriters(path.join(runDir, 'metrics'))).filter(wanted)) {
     const file = path.join(runDir, 'metrics', writer, fileName);
     if (options.fromStep !== undefined && options.toStep !== undefined) {
       const ranged = await readStepRange(file, options.fromStep, options.toStep).catch(() => null);
       if (ranged) {
         found = true;
-        parts.push(ranged);
+        parts.push({ writer, points: ranged });
         continue;
       }
     }
@@ -43,15 +78,9 @@ export async function readSeriesColumns(runDir: string, key: string, options: Se
     const body = buf.subarray(HEADER_SIZE);
     const points = decodeRecords(body.subarray(0, body.length - (body.length % RECORD_SIZE)));
     rememberOrder(file, points);
-    parts.push(points);
+    parts.push({ writer, points });
   }
-  if (!found) return null;
-  const merged = mergeByStep(parts);
-  const ranged = sliceStepRange(merged, options.fromStep, options.toStep);
-  const total = ranged.values.length;
-  const target = options.points ?? 0;
-  if (target <= 0 || total <= target) return { ...ranged, total, downsampled: false };
-  return { ...downsample(ranged, target), total, downsampled: true };
+  return found ? parts : null;
 }
 
 async function listWriters(dir: string): Promise<string[]> {

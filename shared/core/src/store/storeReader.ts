@@ -7,7 +7,8 @@ import { readFrom, warnToStderr, type Warn } from './fileTail.js';
 import { LiveRun } from './liveRun.js';
 import { StoreError, validateMetricKey, validateRunId, validateStream, validateWriterId } from './names.js';
 import { filterRuns, summarizeExperiments } from './runQuery.js';
-import { readSeriesColumns, type SeriesOptions } from './series.js';
+import { readRankSeries, readSeriesColumns, type SeriesOptions } from './series.js';
+import type { PointColumns } from './metricCodec.js';
 import { checkStoreVersion } from './storeFormat.js';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
@@ -87,6 +88,9 @@ export class StoreReader {
     const columns = await readSeriesColumns(runDir, key, options);
     if (!columns) {
       await this.loadRun(id); // throws not_found for an unknown run
+      if (options.rank !== undefined) {
+        throw new StoreError('not_found', `Rank ${options.rank} of run "${id}" logged no "${key}". Run \`runlane show ${id}\` to see which ranks logged metrics.`);
+      }
       throw new StoreError('not_found', `Run "${id}" has no metric "${key}". Run \`runlane show ${id}\` to see its metrics.`);
     }
     const values = new Array<number | 'NaN' | 'Infinity' | '-Infinity'>(columns.values.length);
@@ -94,13 +98,29 @@ export class StoreReader {
     return {
       run: id,
       key,
-      rank: null,
+      rank: options.rank ?? null,
       steps: Array.from(columns.steps),
       times: Array.from(columns.times),
       values,
       total: columns.total,
       downsampled: columns.downsampled,
     };
+  }
+
+  /**
+   * Every point of one key with the rank of the writer that logged it, one series per rank (null:
+   * writers without a rank), for `runlane metrics --rank`. `rank`: one rank, 'all', or absent for
+   * the primary series' writers (rank 0 and writers without a rank).
+   */
+  async readRankSeries(id: string, key: string, rank?: number | 'all'): Promise<{ rank: number | null; points: PointColumns }[]> {
+    validateRunId(id);
+    validateMetricKey(key);
+    const want = rank === 'all' ? () => true : rank === undefined ? (r: number | null) => r === null || r === 0 : (r: number | null) => r === rank;
+    const series = await readRankSeries(path.join(this.dir, 'runs', id), key, want);
+    if (series) return series;
+    await this.loadRun(id); // throws not_found for an unknown run
+    const which = typeof rank === 'number' ? `Rank ${rank} of run "${id}" logged` : `Run "${id}" has`;
+    throw new StoreError('not_found', `${which} no metric "${key}". Run \`runlane show ${id}\` to see its metrics and ranks.`);
   }
 
   /** Raw log bytes from `offset` (at most `length`), and the file's current size. */

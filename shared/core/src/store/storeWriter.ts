@@ -40,8 +40,10 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export function newWriterId(pid = process.pid): string {
-  return `${pid}-${randomBytes(4).toString('hex')}`;
+/** `<pid>-<8 hex>`; a job worker's writer (`rank` given) is `r<rank>-<pid>-<8 hex>` (contract C1). */
+export function newWriterId(pid = process.pid, rank?: number): string {
+  const id = `${pid}-${randomBytes(4).toString('hex')}`;
+  return rank === undefined ? id : `r${rank}-${id}`;
 }
 
 /** Non-finite floats as {"$float": ...}, because JSON cannot hold them (docs/store-format.md). */
@@ -57,14 +59,19 @@ export function encodeParamValue(value: unknown): unknown {
 }
 
 export class StoreWriter {
-  readonly writerId = newWriterId();
   private readonly helloWritten = new Set<string>();
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    readonly writerId: string,
+  ) {}
 
-  /** Opens (and creates when missing) a store for writing; refuses newer format versions. */
-  static async open(dir: string): Promise<StoreWriter> {
-    const writer = new StoreWriter(path.resolve(dir));
+  /**
+   * Opens (and creates when missing) a store for writing; refuses newer format versions. `rank`: the
+   * writer writes for that worker of a job (its points form that rank's series, not the run's primary).
+   */
+  static async open(dir: string, options: { rank?: number } = {}): Promise<StoreWriter> {
+    const writer = new StoreWriter(path.resolve(dir), newWriterId(process.pid, options.rank));
     await ensureStore(writer.dir, writer.writerId);
     return writer;
   }

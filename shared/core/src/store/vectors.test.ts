@@ -94,6 +94,36 @@ describe('event folding', () => {
   });
 });
 
+describe('ranks (docs/store-format.md "Ranks")', () => {
+  it.each(vectors.writer_ranks as { writer: string; rank: number | null }[])('writer $writer has rank $rank', ({ writer, rank }) => {
+    expect(names.writerRank(writer)).toBe(rank);
+  });
+
+  const ranks = vectors.ranks as { store: string; run: string; summary: unknown; series: Record<string, Record<string, { step: number; time: number; value: JsonNumber }[]>> };
+
+  it('summarises the primary series (rank 0) and lists every rank', async () => {
+    const reader = await StoreReader.open(path.join(fixtures, ranks.store), quiet);
+    expect(await reader.readRun(ranks.run)).toEqual(ranks.summary);
+  });
+
+  it('reads each rank apart, and the primary series without a rank', async () => {
+    const reader = await StoreReader.open(path.join(fixtures, ranks.store), quiet);
+    for (const [key, byRank] of Object.entries(ranks.series)) {
+      for (const [which, points] of Object.entries(byRank)) {
+        const rank = which === 'primary' ? undefined : Number(which);
+        const read = reader.readSeries(ranks.run, key, { rank });
+        if (points.length === 0) {
+          await expect(read, `${key} ${which}`).rejects.toThrow(/no metric|logged no/);
+          continue;
+        }
+        const series = await read;
+        expect(series.rank, `${key} ${which}`).toBe(rank ?? null);
+        expect(series.steps.map((step, i) => ({ step, time: series.times[i], value: series.values[i] })), `${key} ${which}`).toEqual(points);
+      }
+    }
+  });
+});
+
 describe('fixture store v1', () => {
   it('lists the runs exactly as expected (torn lines and records ignored, NaN/Inf kept)', async () => {
     const warnings: string[] = [];

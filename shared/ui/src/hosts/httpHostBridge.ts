@@ -49,6 +49,7 @@ export class HttpHostBridge implements HostBridge {
     const query: Query = { points: String(request.points) };
     if (request.fromStep !== undefined) query.from_step = String(request.fromStep);
     if (request.toStep !== undefined) query.to_step = String(request.toStep);
+    if (request.rank !== undefined) query.rank = String(request.rank);
     return this.json('GET', `${runPath(run)}/metrics/${encodeURIComponent(key)}`, this.source(run), query);
   }
 

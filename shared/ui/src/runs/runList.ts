@@ -139,7 +139,15 @@ export class RunSet {
     if (event.type === 'metrics') {
       const run = this.byId.get(event.run_id);
       if (!run) return false;
-      this.byId.set(run.id, { ...run, metrics: { ...run.metrics, [event.key]: foldPoints(run.metrics[event.key], event.steps, event.values) } });
+      // Summaries are rank 0's (and rank-less writers'); another rank only adds itself to `ranks`.
+      const rank = event.rank ?? null;
+      const ranks = rank === null || (run.ranks ?? []).includes(rank) ? run.ranks : [...(run.ranks ?? []), rank].sort((a, b) => a - b);
+      if (rank !== null && rank !== 0) {
+        if (ranks === run.ranks) return false;
+        this.byId.set(run.id, { ...run, ranks });
+        return true;
+      }
+      this.byId.set(run.id, { ...run, ranks, metrics: { ...run.metrics, [event.key]: foldPoints(run.metrics[event.key], event.steps, event.values) } });
       return true;
     }
     return false;

@@ -29,6 +29,21 @@ def validate_writer_id(name):
     return name
 
 
+# A job worker's writer id starts with "r<rank>-" (docs/store-format.md "Ranks"); a canonical decimal.
+_RANKED_WRITER = re.compile(r"r(0|[1-9][0-9]{0,8})-")
+
+
+def writer_rank(writer_id):
+    """The worker rank a writer id carries, or None for a writer without one (not a job's worker)."""
+    m = _RANKED_WRITER.match(writer_id)
+    return int(m.group(1)) if m else None
+
+
+def is_primary_writer(writer_id):
+    """Whether a writer's points belong to a run's primary series (rank 0, or no rank)."""
+    return writer_rank(writer_id) in (None, 0)
+
+
 def validate_stream(name):
     if not isinstance(name, str) or not _STREAM.match(name):
         _bad("log stream name", str(name), 'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.')

@@ -10,7 +10,7 @@ import sys
 from ..errors import RunNotFoundError
 from .atomic import is_temp_file
 from .codec import METRIC_HEADER, decode_records, float_json
-from .names import decode_key_file, validate_run_id, validate_stream, validate_writer_id
+from .names import decode_key_file, is_primary_writer, validate_run_id, validate_stream, validate_writer_id, writer_rank
 from .version import check_store_version
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}\Z")
@@ -135,7 +135,7 @@ def effective_status(folded, meta, hostname=None):
 
 
 class _Summary:
-    """count / last / min / max over the points of every writer (docs/store-format.md)."""
+    """count / last / min / max over the points of the primary writers (docs/store-format.md)."""
 
     def __init__(self):
         self.count = 0
@@ -207,6 +207,7 @@ class StoreReader:
             return None
         folded = fold_run_events(run_dir, self.warn)
         summaries = {}
+        ranks = set()
         metrics_dir = os.path.join(run_dir, "metrics")
         for writer in _listdir(metrics_dir):
             for name in _listdir(os.path.join(metrics_dir, writer)):
@@ -214,7 +215,12 @@ class StoreReader:
                 if key is None:
                     continue
                 points = read_metric_file(os.path.join(metrics_dir, writer, name), self.warn)
-                if points:
+                if not points:
+                    continue
+                if writer_rank(writer) is not None:
+                    ranks.add(writer_rank(writer))
+                # Another rank's points stay out of the summaries: they are that rank's series.
+                if is_primary_writer(writer):
                     summaries.setdefault(key, _Summary()).add(writer, points)
         status = effective_status(folded, meta)
         ended = folded["ended_at"] if folded["status"] not in (None, "running", "queued") else None
@@ -235,6 +241,7 @@ class StoreReader:
             "params": folded["params"],
             "tags": folded["tags"],
             "metrics": {k: summaries[k].as_json() for k in sorted(summaries)},
+            "ranks": sorted(ranks),
             "error": folded["error"],
             "exit_code": folded["exit_code"],
         }
@@ -251,13 +258,17 @@ class StoreReader:
             raise RunNotFoundError("No run %r in the store %s. Run `runlane ls` to see the run ids." % (run_id, self.dir))
         return run
 
-    def read_points(self, run_id, key):
-        """Every point of one key, in step order: [(step, time, value)]."""
+    def read_points(self, run_id, key, rank=None):
+        """One series of one key, in step order: [(step, time, value)]. `rank`: that worker's points;
+        None: the primary series (rank 0 and writers without a rank)."""
         from .names import encode_key_file
 
         run_dir = os.path.join(self.dir, "runs", validate_run_id(run_id))
         points = []
         for writer in _listdir(os.path.join(run_dir, "metrics")):
+            wanted = is_primary_writer(writer) if rank is None else writer_rank(writer) == rank
+            if not wanted:
+                continue
             path = os.path.join(run_dir, "metrics", writer, encode_key_file(key))
             if os.path.exists(path):
                 points.extend((s, t, writer, i, v) for i, (s, t, v) in enumerate(read_metric_file(path, self.warn)))

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import secrets
 import socket
 import threading
@@ -27,8 +28,25 @@ def new_run_id(now=None):
     return "%s-%s" % (now.strftime("%Y%m%d-%H%M%S"), secrets.token_hex(3))
 
 
-def new_writer_id():
-    return "%d-%s" % (os.getpid(), secrets.token_hex(4))
+_RANK = re.compile(r"[0-9]{1,9}\Z")
+
+
+def job_worker_rank(environ=None):
+    """This process's rank when it runs as a worker of a Runlane job, else None. Every target gives
+    its workers RUNLANE_RUN_ID and RANK (local, SSH, Slurm); a launcher inside a worker that sets RANK
+    per process (torchrun) gives each process its own rank, which is the one to keep apart."""
+    environ = os.environ if environ is None else environ
+    rank = environ.get("RANK", "")
+    if not environ.get("RUNLANE_RUN_ID") or not _RANK.match(rank):
+        return None
+    return int(rank)
+
+
+def new_writer_id(rank=None):
+    """`<pid>-<8 hex>`; a job worker's is `r<rank>-<pid>-<8 hex>`, so readers keep each rank's series
+    apart (contract C1, docs/store-format.md "Ranks")."""
+    writer = "%d-%s" % (os.getpid(), secrets.token_hex(4))
+    return writer if rank is None else "r%d-%s" % (rank, writer)
 
 
 def _json_line(obj):
@@ -45,7 +63,7 @@ class StoreWriter:
 
     def __init__(self, store_dir):
         self.dir = os.path.abspath(store_dir)
-        self.writer_id = new_writer_id()
+        self.writer_id = new_writer_id(job_worker_rank())
         self.host = socket.gethostname()
         self._lock = threading.Lock()
         self._files = {}  # path -> open binary append handle

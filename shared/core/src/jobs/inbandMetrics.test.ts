@@ -1,0 +1,48 @@
+// In-band metrics (an SSH host that does not share the store) keep each worker's rank: the real
+// Python helper prints its records on stdout, and the daemon's demux stores them per rank.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreReader, StoreWriter } from '../store/index.js';
+import { InbandMetrics } from './inbandMetrics.js';
+
+const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../.venv/bin/python');
+
+let tmp: string;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-inband-'));
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** What a worker of `rank` prints when it logs loss = offset + step for 5 steps. */
+function workerStdout(runId: string, rank: number, offset: number): Buffer {
+  const code = `import runlane as rl\nfor i in range(5):\n    rl.log(loss=${offset} + i, step=i)\nprint("done")`;
+  const env = { ...process.env, RUNLANE_DIR: path.join(tmp, 'host'), RUNLANE_RUN_ID: runId, RANK: String(rank), RUNLANE_METRICS: 'stdout' };
+  return execFileSync(python, ['-c', code], { env, cwd: tmp });
+}
+
+describe('in-band metrics', () => {
+  it('stores each worker under its own rank, so rank 1 never lands in the primary series', async () => {
+    const store = path.join(tmp, 'store');
+    const runId = await (await StoreWriter.open(store)).createRun({ name: 'ssh job', experiment: 'jobs', kind: 'job' });
+    const errors: string[] = [];
+    const inband = new InbandMetrics(store, runId, (m) => errors.push(m));
+    inband.take('logs/w0/stdout.log', workerStdout(runId, 0, 0));
+    inband.take('logs/w1/stdout.log', workerStdout(runId, 1, 100));
+
+    const reader = await StoreReader.open(store, () => {});
+    const deadline = Date.now() + 10_000;
+    while ((await reader.readRun(runId)).ranks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual([]);
+    const run = await reader.readRun(runId);
+    expect(run.ranks).toEqual([0, 1]);
+    expect(run.metrics.loss).toEqual({ count: 5, last: 4, min: 0, max: 4 });
+    expect((await reader.readSeries(runId, 'loss', { rank: 1 })).values).toEqual([100, 101, 102, 103, 104]);
+    expect((await reader.readSeries(runId, 'loss')).values).toEqual([0, 1, 2, 3, 4]);
+    const writers = readdirSync(path.join(store, 'runs', runId, 'metrics')).sort();
+    expect(writers.map((w) => w.replace(/-\d+-[0-9a-f]{8}$/, ''))).toEqual(['r0', 'r1']);
+  }, 30_000);
+});
