@@ -34,6 +34,8 @@ export interface JobSpec {
   cell?: JobCell;
   /** The runlane.toml to find the target in (absolute); default: the one beside the store. */
   targetsFile?: string;
+  /** Recorded as the run's params beside target and workers (a cell job's `--with` variables). */
+  params?: Record<string, unknown>;
 }
 
 export interface JobCell {

@@ -98,6 +98,9 @@ export class JobManager {
       throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
     }
     const input = spec.input === undefined ? undefined : checkInput(spec.input);
+    if (spec.params !== undefined && (typeof spec.params !== 'object' || spec.params === null || Array.isArray(spec.params))) {
+      throw new StoreError('bad_query', 'params must be an object of name to value, like {"lr": 0.01}.');
+    }
     const writer = await this.writer(store);
     const cell = checkCell(spec.cell);
     const runId = await writer.createRun({
@@ -110,7 +113,7 @@ export class JobManager {
       cellId: cell?.cell_id ?? null,
       executionCount: cell?.execution_count ?? null,
     });
-    writer.appendEvent(runId, { type: 'params', params: { target: target.name, workers, gpus_per_worker: perWorker, command: spec.command } });
+    writer.appendEvent(runId, { type: 'params', params: userParams(spec, target.name, workers, perWorker, cell !== undefined) });
     // The run keeps its own copy of the input: the submitter may delete its folder, and a re-run needs it.
     const runInput = input === undefined ? undefined : path.join(store, 'runs', runId, 'input');
     if (input !== undefined) await fs.cp(input, runInput!, { recursive: true });
@@ -420,6 +423,21 @@ export class JobManager {
       await this.start(next);
     }
   }
+}
+
+/**
+ * What the user ran, as the run's params: the target, the workers (and GPUs each when asked for), the
+ * command as they would type it for a script job (a cell job's command is Runlane's worker; the cell
+ * is the run's source), and the params the client sent (a cell job's `--with` variables).
+ */
+function userParams(spec: JobSpec, target: string, workers: number, gpusPerWorker: number, isCell: boolean): Record<string, unknown> {
+  return {
+    target,
+    workers,
+    ...(gpusPerWorker > 0 ? { gpus_per_worker: gpusPerWorker } : {}),
+    ...(isCell ? {} : { command: spec.command.map(shellQuote).join(' ') }),
+    ...spec.params,
+  };
 }
 
 /** A job's cell link, checked: text where text is expected, or refused with a sentence. */

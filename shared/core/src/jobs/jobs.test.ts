@@ -57,7 +57,8 @@ describe('local jobs', () => {
     const { run_id } = await client.submitJob({ target: 'local', command: node(env), workers: 3, gpusPerWorker: 0, name: 'env' });
     const run = await waitForEnd(run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job', name: 'env' });
-    expect(run.params).toMatchObject({ target: 'local', workers: 3, gpus_per_worker: 0 });
+    expect(run.params).toMatchObject({ target: 'local', workers: 3 });
+    expect(run.params).not.toHaveProperty('gpus_per_worker'); // none asked for: not a param of the run
     const seen = [0, 1, 2].map((r) => JSON.parse(log(run_id, `w${r}`)));
     expect(seen.map((s) => [s.r, s.l, s.w, s.a, s.id])).toEqual([0, 1, 2].map((r) => [String(r), String(r), '3', '127.0.0.1', run_id]));
     expect(new Set(seen.map((s) => s.p)).size).toBe(1);
@@ -159,6 +160,15 @@ describe('local jobs', () => {
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('finished');
     expect(log(run_id, 'w0')).toBe('done\n');
+  });
+
+  it('records what the user ran as params: the command as typed, target, workers, GPUs and the client\'s params', async () => {
+    const { run_id } = await client.submitJob({ target: 'box', command: ['python3', '-c', 'pass', '--lr', '0.1', "it's"], workers: 2, gpusPerWorker: 1, params: { lr: 0.1 } });
+    const run = await waitForEnd(run_id);
+    expect(run.params).toEqual({ target: 'box', workers: 2, gpus_per_worker: 1, command: "python3 -c pass --lr 0.1 'it'\\''s'", lr: 0.1 });
+    const cell = await client.submitJob({ target: 'local', command: ['python3', '-c', 'pass'], workers: 1, gpusPerWorker: 0, cell: { notebook: null, cell_id: 'c1', source: '%%runlane --on local\npass\n' } });
+    expect((await waitForEnd(cell.run_id)).params).toEqual({ target: 'local', workers: 1 }); // the cell is the run's source
+    await expect(client.submitJob({ target: 'local', command: ['true'], workers: 1, gpusPerWorker: 0, params: [1] as unknown as Record<string, unknown> })).rejects.toThrow(/params must be an object/);
   });
 
   it('refuses unknown targets and bad specs with a sentence', async () => {

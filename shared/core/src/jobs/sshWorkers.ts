@@ -178,7 +178,9 @@ root, offsets = sys.argv[1], json.loads(sys.argv[2])
 done = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
 def files():
-    for top in ("logs", "metrics"):
+    if os.path.exists(os.path.join(root, "env.json")):
+        yield "env.json"  # rank 0's environment capture, written once
+    for top in ("job", "logs", "metrics"):
         base = os.path.join(root, top)
         for d, _, names in os.walk(base):
             for n in names:
@@ -254,7 +256,9 @@ export class SshMirror {
 
   private localOffsets(): Record<string, number> {
     const offsets: Record<string, number> = {};
-    for (const top of ['logs', 'metrics']) {
+    const env = path.join(this.localRunDir, 'env.json');
+    if (existsSync(env)) offsets['env.json'] = statSync(env).size;
+    for (const top of ['job', 'logs', 'metrics']) {
       const base = path.join(this.localRunDir, top);
       for (const rel of walk(base)) offsets[path.join(top, rel)] = statSync(path.join(base, rel)).size;
     }
@@ -269,7 +273,7 @@ export class SshMirror {
       return;
     }
     const rel = path.normalize(msg.p);
-    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^(logs|metrics)\//.test(rel)) return; // only the run's own files
+    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^((job|logs|metrics)\/|env\.json$)/.test(rel)) return; // only the run's own files
     const file = path.join(this.localRunDir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     const size = existsSync(file) ? statSync(file).size : 0;

@@ -1,21 +1,29 @@
 """The entry point of a notebook cell run as a job: `python -m runlane.worker [INPUT_DIR]`.
 
-INPUT_DIR (default: $RUNLANE_INPUT_DIR, the job's input copied by the launcher) holds the cell's body (`cell.py`) and the variables it was given (`vars.pkl`). A re-run
-with edited params sets RUNLANE_PARAMS (a JSON object): each one replaces the value of the body's
-top-level assignment to that name, or is defined before the body runs if it assigns none. The body
-runs as a script; on rank 0, the value of its last expression (or what it passed to
-`runlane.result(...)`) is written as the artifact `result.pkl` (under $RUNLANE_OUTPUT_DIR, so it
-comes back from remote hosts with the other artifacts), which the kernel loads."""
+INPUT_DIR (default: $RUNLANE_INPUT_DIR, the job's input copied by the launcher) holds the cell's
+body (`cell.py`), the variables it was given (`vars.pkl`) and how the editor names and numbers the
+cell (`cell.json`: {"filename": "Cell In[3]", "first_line": 2, "source": the cell as written}). A
+re-run with edited params sets RUNLANE_PARAMS (a JSON object): each one replaces the value of the
+body's top-level assignment to that name, or is defined before the body runs if it assigns none. The
+body runs as a script; on rank 0, the value of its last expression (or what it passed to
+`runlane.result(...)`) is written to the run's `job/result.pkl` (not an artifact: the daemon brings
+the `job/` folder back from SSH hosts with the exit codes), which the kernel loads. Rank 0 also
+writes the run's env.json (Python, the packages the cell imports, git, host, GPUs).
+
+A failure prints the user's frames only (none of this module's), with the line numbers the editor
+shows (line 1 is the `%%runlane` line), once, on stderr, and exits 1."""
 import ast
 import json
+import linecache
 import os
 import pickle
 import sys
+import threading
+import traceback
 
-from .results import NOTHING, RESULT_FILE, explicit_result
+from .results import NOTHING, explicit_result, result_path
 
-
-
+ENV_WAIT = 5.0  # seconds rank 0 waits at the end for its environment capture (git, nvidia-smi)
 
 def _dumps(value):
     try:
@@ -59,6 +67,66 @@ def _param_overrides():
     return overrides
 
 
+def _cell_info(input_dir, body):
+    """How tracebacks name and number the cell; defaults for inputs written before cell.json existed."""
+    info = {"filename": "<cell>", "first_line": 1, "source": None}
+    try:
+        with open(os.path.join(input_dir, "cell.json"), encoding="utf-8") as f:
+            info.update(json.load(f))
+    except (OSError, ValueError):
+        pass
+    offset = max(0, int(info["first_line"]) - 1)
+    source = info["source"] if isinstance(info["source"], str) else "\n" * offset + body
+    # The traceback shows the cell's lines as written (the magic line included) under its name.
+    lines = source.splitlines(True)
+    linecache.cache[info["filename"]] = (len(source), None, lines, info["filename"])
+    return info["filename"], offset
+
+
+def _print_user_traceback(exc, filename):
+    """The traceback from the cell's first frame on: Runlane's own frames are not the user's code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    if isinstance(exc, SyntaxError) and tb is None:
+        sys.stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
+    else:
+        sys.stderr.write("".join(traceback.format_exception(type(exc), exc, tb)))
+    sys.stderr.flush()
+
+
+def _imported_modules(tree):
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return sorted(names)
+
+
+def _write_env(modules):
+    """env.json of the job's run, from rank 0 (an atomic replace, as every snapshot file)."""
+    store, run_id = os.environ.get("RUNLANE_DIR"), os.environ.get("RUNLANE_RUN_ID")
+    if not store or not run_id:
+        return
+    try:
+        from .capture.env import capture_env
+
+        env = capture_env(modules, os.getcwd())
+        env["workers"] = int(os.environ.get("WORLD_SIZE", "1"))
+        run_dir = os.path.join(store, "runs", run_id)
+        if not os.path.isdir(run_dir):
+            return
+        target = os.path.join(run_dir, "env.json")
+        temp = "%s.tmp-%s" % (target, os.environ.get("RUNLANE_WORKER", "w0"))
+        with open(temp, "w", encoding="utf-8") as f:
+            json.dump(env, f, indent=1, default=str)
+        os.replace(temp, target)
+    except Exception:
+        pass  # the environment is a nicety; it never fails the user's job
+
+
 def run(input_dir):
     namespace = {"__name__": "__main__"}
     vars_file = os.path.join(input_dir, "vars.pkl")
@@ -67,26 +135,43 @@ def run(input_dir):
             namespace.update(pickle.load(f))
     with open(os.path.join(input_dir, "cell.py"), encoding="utf-8") as f:
         body = f.read()
-    tree = ast.parse(body, filename="<cell>")
-    namespace.update(apply_param_overrides(tree, _param_overrides()))
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    exec(compile(tree, "<cell>", "exec"), namespace)
-    value = eval(compile(last, "<cell>", "eval"), namespace) if last is not None else None
+    filename, offset = _cell_info(input_dir, body)
+    rank0 = os.environ.get("RANK", "0") == "0"
+    env_thread = None
+    try:
+        # Blank lines in place of the magic line: line numbers are the editor's, in every message.
+        tree = ast.parse("\n" * offset + body, filename=filename)
+        if rank0:
+            env_thread = threading.Thread(target=_write_env, args=(_imported_modules(tree),), daemon=True)
+            env_thread.start()
+        namespace.update(apply_param_overrides(tree, _param_overrides()))
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        exec(compile(tree, filename, "exec"), namespace)
+        value = eval(compile(last, filename, "eval"), namespace) if last is not None else None
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        _print_user_traceback(exc, filename)
+        if env_thread is not None:
+            env_thread.join(ENV_WAIT)
+        sys.exit(1)
     if explicit_result() is not NOTHING:
         value = explicit_result()
-    output = os.environ.get("RUNLANE_OUTPUT_DIR")
-    if os.environ.get("RANK", "0") == "0" and value is not None and output:
+    target = result_path(os.environ.get("RUNLANE_DIR"), os.environ.get("RUNLANE_RUN_ID"))
+    if rank0 and value is not None and target:
         try:
             data = _dumps(value)
         except Exception as err:  # an unpicklable result: its text still comes back
             data = pickle.dumps("<result that cannot be pickled: %s: %r>" % (type(err).__name__, value))
-        os.makedirs(output, exist_ok=True)
-        target = os.path.join(output, RESULT_FILE)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target + ".tmp-worker", "wb") as f:
             f.write(data)
         os.replace(target + ".tmp-worker", target)
+    if env_thread is not None:
+        env_thread.join(ENV_WAIT)
+
 
 if __name__ == "__main__":
     source = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNLANE_INPUT_DIR")

@@ -1,5 +1,10 @@
 """`%%runlane --on TARGET`: the cell body runs as a job (through the daemon), its workers' output
-streams into this cell, Ctrl-C cancels it, and rank 0's result comes back as the cell's value."""
+streams into this cell, Ctrl-C cancels it, and rank 0's result comes back as the cell's value.
+
+The cell shows a link to the job's run first (contract C3). The workers print the user's traceback
+(runlane.worker), so a failure ends the cell with one line, not a second traceback through Runlane's
+frames; a stop is one line too ("Stopped: job ID cancelled.")."""
+import json
 import os
 import pickle
 import shutil
@@ -10,7 +15,7 @@ import time
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..store.reader import fold_run_events
-from ..results import RESULT_FILE
+from ..results import result_path
 from .detached import show_detached
 from .worker_output import WorkerOutput
 
@@ -19,8 +24,23 @@ POLL = 0.02
 CANCEL_WAIT = 15.0
 
 
+RUN_MIME = "application/vnd.runlane.run+json"
+
+
 class JobFailed(RunlaneError):
-    """The job ended without success; its run keeps every line of output."""
+    """The job ended without success; its run keeps every line of output. Shown as its message alone:
+    the workers' tracebacks are already in the cell, and Runlane's frames are not the user's."""
+
+    def _render_traceback_(self):
+        return ["\x1b[31m%s\x1b[0m" % line for line in str(self).splitlines()]
+
+
+class JobStopped(RunlaneError):
+    """The user stopped the cell (Ctrl-C, the editor's stop button): the job was cancelled. Not a
+    KeyboardInterrupt: the kernel would show those as a bare "Interrupted"."""
+
+    def _render_traceback_(self):
+        return [str(self)]
 
 
 def run_status(run_dir):
@@ -48,6 +68,32 @@ def _pickled_vars(shell, names):
                            "in the notebook need cloudpickle: pip install cloudpickle." % err) from None
 
 
+def _with_params(shell, names):
+    """The --with variables as the run's params: JSON values as they are, anything else as its text
+    (cut short: a DataFrame's repr is not a param)."""
+    params = {}
+    for name in names:
+        value = shell.user_ns[name]
+        try:
+            if len(json.dumps(value, allow_nan=False)) <= 1000:
+                params[name] = value
+                continue
+        except (TypeError, ValueError):
+            pass
+        text = repr(value)
+        params[name] = text if len(text) <= 200 else text[:199] + "…"
+    return params
+
+
+def _cell_json(cell):
+    """How the workers name and number the cell in tracebacks: as the editor does (line 1 is the
+    %%runlane line), under IPython's name for it when the execution count is known."""
+    count = (cell or {}).get("execution_count")
+    source = (cell or {}).get("source")
+    return {"filename": "Cell In[%d]" % count if isinstance(count, int) else "<cell>", "first_line": 2,
+            "source": source if isinstance(source, str) else None}
+
+
 def submit(shell, store, body, target, workers, gpus, with_vars, name, experiment, cwd, cell=None):
     """Hands the job's input (body and variables) to the daemon, which keeps a copy in the run and
     takes it to the target; returns the client and the run id."""
@@ -70,9 +116,11 @@ def submit(shell, store, body, target, workers, gpus, with_vars, name, experimen
         if variables is not None:
             with open(os.path.join(input_dir, "vars.pkl"), "wb") as f:
                 f.write(variables)
+        with open(os.path.join(input_dir, "cell.json"), "w", encoding="utf-8") as f:
+            json.dump(_cell_json(cell), f)
         spec = {"target": target, "command": [python, "-m", "runlane.worker"], "workers": workers,
                 "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": None if remote else cwd,
-                "input": input_dir, "cell": cell}
+                "input": input_dir, "cell": cell, "params": _with_params(shell, with_vars) or None}
         created = client.submit_job({k: v for k, v in spec.items() if v is not None})
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)  # the run has its own copy now
@@ -100,17 +148,16 @@ def follow(shell, client, store, run_id, display=None):
         except KeyboardInterrupt:
             if cancel_deadline is not None:
                 break  # a second Ctrl-C: stop waiting for the workers to end
-            print("Cancelling job %s: stopping every worker…" % run_id, file=sys.stderr)
             client.cancel_job(run_id)
             cancel_deadline = time.time() + CANCEL_WAIT
     output.finish()
     if cancel_deadline is not None:
-        raise KeyboardInterrupt
+        raise JobStopped("Stopped: job %s cancelled." % run_id)
     return status, error
 
 
 def load_result(store, run_id):
-    path = os.path.join(store, "runs", run_id, "artifacts", RESULT_FILE)
+    path = result_path(store, run_id)
     if not os.path.exists(path):
         return None
     with open(path, "rb") as f:
@@ -125,6 +172,7 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment, cell=None):
     with_vars = [v.strip() for v in (args.with_vars or "").split(",") if v.strip()]
     client, run_id = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
                             experiment, cwd, cell)
+    show_run_link(display, store, run_id, name, experiment)
     print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
     if args.detach:
         if display is not None:
@@ -137,9 +185,26 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment, cell=None):
     return finish(store, run_id, status, error)
 
 
+def show_run_link(display, store, run_id, name, experiment):
+    """The run-link output (contract C3): the editors render it as the run's name with Details and
+    Charts links; elsewhere its text says how to see the run."""
+    if display is None:
+        return
+    bundle = {RUN_MIME: {"id": run_id, "name": name, "experiment": experiment, "store": store, "kind": "job"},
+              "text/plain": 'Runlane run "%s" (%s): runlane show %s' % (name, run_id, run_id)}
+    display.display(bundle, raw=True)
+
+
+def failure_message(run_id, status, error):
+    """One sentence for the cell: how the job ended, without the last lines already shown above it."""
+    first = (error or "").split(" Its last lines:", 1)[0].strip()
+    first = first if not first or first.endswith(".") else first + "."
+    return "Job %s %s%s Its output: runlane logs %s" % (run_id, status, ": " + first if first else ".", run_id)
+
+
 def finish(store, run_id, status, error):
     if status != "finished":
-        raise JobFailed("Job %s %s. %s" % (run_id, status, (error or "").strip()))
+        raise JobFailed(failure_message(run_id, status, error))
     return load_result(store, run_id)
 
 
@@ -153,4 +218,4 @@ def attach(shell, store, run_id):
     return finish(store, run_id, status, error)
 
 
-__all__ = ["run_job_cell", "attach", "JobFailed", "run_status"]
+__all__ = ["run_job_cell", "attach", "JobFailed", "JobStopped", "run_status"]
