@@ -107,7 +107,10 @@ export type RunSortField = 'created_at' | 'name' | 'status' | 'duration' | 'expe
 export interface RunQuery {
   experiment?: string;
   status?: RunStatus[];
-  /** Substring match over name, id, experiment, tags and param values (case-insensitive). */
+  /**
+   * Words that must all match (case-insensitive, `searchTermMatches`): plain text in the name, id,
+   * experiment, tags, param keys and values; `key=value`; `status:S`; `tag:NAME`.
+   */
   q?: string;
   sort?: RunSortField;
   order?: 'asc' | 'desc';
@@ -148,4 +151,36 @@ export interface SeriesRequest {
   rank?: number;
   fromStep?: number;
   toStep?: number;
+}
+
+function searchValueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * One word of a run search (the Runs sidebar's box, the API's `q`), case-insensitive: `status:S`,
+ * `tag:NAME` (has that tag), `key=value` (a param or tag with that value, or the words themselves in
+ * the run's name, experiment, id or tags: `lr=0.1` finds a run named "lr=0.1" that recorded no
+ * params), or plain text found in the name, experiment, id or tags (and in param keys and values
+ * when `params` is set, as the API's `q` does).
+ */
+export function searchTermMatches(run: RunSummary, term: string, options: { params?: boolean } = {}): boolean {
+  const lower = term.toLowerCase();
+  if (lower.startsWith('status:')) return run.status === lower.slice(7);
+  if (lower.startsWith('tag:')) return Object.keys(run.tags).some((t) => t.toLowerCase() === lower.slice(4));
+  const eq = term.indexOf('=');
+  if (eq > 0) {
+    const key = term.slice(0, eq);
+    const want = term.slice(eq + 1).toLowerCase();
+    const value = key in run.params ? run.params[key] : run.tags[key];
+    if (value !== undefined && searchValueText(value).toLowerCase() === want) return true;
+  }
+  const haystack = [run.name, run.experiment, run.id, ...Object.keys(run.tags), ...Object.values(run.tags)];
+  if (haystack.some((s) => s.toLowerCase().includes(lower))) return true;
+  return options.params === true && Object.entries(run.params).some(([k, v]) => `${k} ${searchValueText(v)}`.toLowerCase().includes(lower));
+}
+
+/** Whether a run matches every whitespace-separated word of `search` (see searchTermMatches). */
+export function matchesSearch(run: RunSummary, search: string, options: { params?: boolean } = {}): boolean {
+  return search.split(/\s+/).filter(Boolean).every((term) => searchTermMatches(run, term, options));
 }

@@ -1,13 +1,6 @@
 // Filtering and sorting of run summaries (RunQuery), shared by the CLI and the daemon's index.
-import { RUN_STATUSES, type ExperimentSummary, type RunQuery, type RunStatus, type RunSummary } from '@runlane/protocol';
+import { matchesSearch, RUN_STATUSES, type ExperimentSummary, type RunQuery, type RunStatus, type RunSummary } from '@runlane/protocol';
 import { StoreError } from './names.js';
-
-/** Text a run is found by in `q` searches: name, id, experiment, tags and param values. */
-function searchText(run: RunSummary): string {
-  const tags = Object.entries(run.tags).map(([k, v]) => `${k} ${v}`);
-  const params = Object.entries(run.params).map(([k, v]) => `${k} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return [run.name, run.id, run.experiment, ...tags, ...params].join('\n').toLowerCase();
-}
 
 function compareBy(field: NonNullable<RunQuery['sort']>): (a: RunSummary, b: RunSummary) => number {
   return (a, b) => {
@@ -21,7 +14,7 @@ function compareBy(field: NonNullable<RunQuery['sort']>): (a: RunSummary, b: Run
 }
 
 export function filterRuns(runs: RunSummary[], query: RunQuery = {}): RunSummary[] {
-  const q = query.q?.toLowerCase();
+  const q = query.q;
   const statuses = query.status && query.status.length > 0 ? new Set(query.status) : null;
   const kept = runs.filter(
     (run) =>
@@ -29,7 +22,8 @@ export function filterRuns(runs: RunSummary[], query: RunQuery = {}): RunSummary
       (statuses === null || statuses.has(run.status)) &&
       (query.notebook === undefined || run.notebook === query.notebook) &&
       (query.cell_id === undefined || run.cell_id === query.cell_id) &&
-      (q === undefined || searchText(run).includes(q)),
+      // The sidebar's words (matchesSearch), and param keys and values as plain text too.
+      (q === undefined || matchesSearch(run, q, { params: true })),
   );
   const field = query.sort ?? 'created_at';
   const order = query.order ?? (field === 'created_at' ? 'desc' : 'asc');

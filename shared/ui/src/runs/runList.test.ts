@@ -5,7 +5,7 @@ import { mainMetric, matches, NO_FILTER, RunSet, sortRuns } from './runList.js';
 function run(over: Partial<RunSummary>): RunSummary {
   return {
     id: 'r', name: 'run', experiment: 'demo', status: 'finished', kind: 'cell', created_at: 1, started_at: 1, ended_at: 2, duration: 1,
-    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, error: null, exit_code: null, ...over,
+    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, ranks: [], error: null, exit_code: null, ...over,
   };
 }
 
@@ -24,6 +24,17 @@ describe('runs list', () => {
     expect(names({ text: 'sweeps' })).toEqual(['c']);
     expect(names({ status: 'failed' })).toEqual(['c']);
     expect(names({ notebook: '/n/train.ipynb' })).toEqual(['b']);
+  });
+
+  it('finds `lr=0.1` (the placeholder\'s example) in a run\'s name when the run recorded no params', () => {
+    // `for lr in [...]: with rl.run(name=f"lr={lr}")` records the value only in the name.
+    const named = run({ id: 'n', name: 'lr=0.1', experiment: 'sweep' });
+    const other = run({ id: 'o', name: 'lr=0.01', params: { lr: 0.01 } });
+    const tagged = run({ id: 't', name: 'x', tags: { note: 'retry lr=0.1' } });
+    const names = (text: string) => [named, other, tagged, a, b].filter((r) => matches(r, { ...NO_FILTER, text })).map((r) => r.id);
+    expect(names('lr=0.1')).toEqual(['n', 't', 'a']); // the name, a tag's text, a param; not lr=0.01
+    expect(names('LR=0.1 sweep')).toEqual(['n']);
+    expect(names('lr=0.01')).toEqual(['o']);
   });
 
   it('sorts by any column, newest first by default, runs without the metric last', () => {
@@ -49,11 +60,21 @@ describe('runs list', () => {
   it('keeps a live run\'s metric summaries current from the metrics events', () => {
     const set = new RunSet('/s');
     set.reset([run({ id: 'x', status: 'running' })]);
-    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', steps: [0, 1], times: [1, 2], values: [0.4, 'NaN'] })).toBe(true);
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', rank: null, steps: [0, 1], times: [1, 2], values: [0.4, 'NaN'] })).toBe(true);
     expect(set.get('x')!.metrics.acc).toEqual({ count: 2, last: 'NaN', min: 0.4, max: 0.4 });
-    set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', steps: [2], times: [3], values: [0.8] });
+    set.apply({ type: 'metrics', store: '/s', run_id: 'x', key: 'acc', rank: null, steps: [2], times: [3], values: [0.8] });
     expect(set.get('x')!.metrics.acc).toEqual({ count: 3, last: 0.8, min: 0.4, max: 0.8 });
     expect(mainMetric(set.get('x')!)).toEqual({ key: 'acc', value: 0.8 });
-    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'unknown', key: 'acc', steps: [0], times: [0], values: [1] })).toBe(false);
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'unknown', key: 'acc', rank: null, steps: [0], times: [0], values: [1] })).toBe(false);
+  });
+
+  it('summarises rank 0 from the feed; another rank only joins `ranks`', () => {
+    const set = new RunSet('/s');
+    set.reset([run({ id: 'j', kind: 'job', status: 'running' })]);
+    set.apply({ type: 'metrics', store: '/s', run_id: 'j', key: 'loss', rank: 0, steps: [0, 1], times: [1, 2], values: [3, 2] });
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'j', key: 'loss', rank: 1, steps: [0, 1], times: [3, 4], values: [30, 20] })).toBe(true);
+    expect(set.get('j')!.metrics.loss).toEqual({ count: 2, last: 2, min: 2, max: 3 });
+    expect(set.get('j')!.ranks).toEqual([0, 1]);
+    expect(set.apply({ type: 'metrics', store: '/s', run_id: 'j', key: 'loss', rank: 1, steps: [2], times: [5], values: [10] })).toBe(false);
   });
 });

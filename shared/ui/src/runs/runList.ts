@@ -1,12 +1,15 @@
 // The runs of a sidebar (JupyterLab's Runs panel, VS Code's Runs tree): search, filters, sorting and
 // live updates from the feed, as pure logic over RunSummary, so both editors list runs the same way.
-import { fromJsonNumber, jsonNumber, type JsonNumber, type MetricSummary, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { fromJsonNumber, jsonNumber, matchesSearch, type JsonNumber, type MetricSummary, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
 
 export type SortKey = 'created' | 'name' | 'status' | 'duration' | 'metric' | 'experiment' | 'target';
 export type SortOrder = 'asc' | 'desc';
 
 export interface RunFilter {
-  /** Words that must all match: plain text (name, experiment, id, tags), `key=value` (a param or tag), `status:running`, `tag:name`. */
+  /**
+   * Words that must all match: plain text (name, experiment, id, tags), `key=value` (a param or tag
+   * with that value, or that text in the name, experiment, id or tags), `status:running`, `tag:name`.
+   */
   text: string;
   status: RunStatus | 'all';
   /** Only runs of this notebook (its absolute path), or null for all. */
@@ -28,29 +31,11 @@ export function targetOf(run: RunSummary): string | null {
   return typeof run.params.target === 'string' ? run.params.target : null;
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function termMatches(run: RunSummary, term: string): boolean {
-  const lower = term.toLowerCase();
-  if (lower.startsWith('status:')) return run.status === lower.slice(7);
-  if (lower.startsWith('tag:')) return Object.keys(run.tags).some((t) => t.toLowerCase() === lower.slice(4));
-  const eq = term.indexOf('=');
-  if (eq > 0) {
-    const key = term.slice(0, eq);
-    const want = term.slice(eq + 1).toLowerCase();
-    const value = key in run.params ? run.params[key] : run.tags[key];
-    return value !== undefined && text(value).toLowerCase() === want;
-  }
-  const haystack = [run.name, run.experiment, run.id, ...Object.keys(run.tags), ...Object.values(run.tags)];
-  return haystack.some((s) => s.toLowerCase().includes(lower));
-}
-
 export function matches(run: RunSummary, filter: RunFilter): boolean {
   if (filter.status !== 'all' && run.status !== filter.status) return false;
   if (filter.notebook !== null && run.notebook !== filter.notebook) return false;
-  return filter.text.split(/\s+/).filter(Boolean).every((term) => termMatches(run, term));
+  // The same words as the daemon's `q` (searchTermMatches): `lr=0.1` also finds it in a run's name.
+  return matchesSearch(run, filter.text);
 }
 
 const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, crashed: 3, interrupted: 4, cancelled: 5, finished: 6 };
