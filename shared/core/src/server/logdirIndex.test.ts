@@ -4,6 +4,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import type { StoreEvent } from '@runlane/protocol';
 import { RUNNING_WINDOW_S } from '../formats/tfevents/index.js';
@@ -18,12 +19,12 @@ afterEach(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-it('publishes running -> finished when a run has been quiet past the running window', async () => {
+it('where open files cannot be seen: publishes running -> finished when a run has been quiet past the running window', async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
   cpSync(path.join(fixtures, 'pytorch', 'add_scalars'), tmp, { recursive: true }); // fresh copies: running
   let now = Date.now() / 1000;
   const events: StoreEvent[] = [];
-  index = await LogdirIndex.open(tmp, (e) => events.push(e), () => now);
+  index = await LogdirIndex.open(tmp, (e) => events.push(e), () => now, { openFiles: null });
   expect(index.summaries().map((r) => r.status)).toEqual(['running', 'running', 'running']);
   now += RUNNING_WINDOW_S + 1;
   await expect.poll(() => events.filter((e) => e.type === 'run-updated').length, { timeout: 5000 }).toBe(3);
@@ -55,4 +56,41 @@ it('an add_hparams folder seen as a run while being written joins its run: run-d
     ['trained', 'hparam/loss'],
   ]);
   expect(index.summaries().map((r) => r.id)).toEqual(['trained']);
+});
+
+// A real writer in another process: it holds the event file open while it trains (quiet for longer
+// than the window, as PyTorch's SummaryWriter is between its 120 s flushes), then closes it and
+// lives on, as a notebook kernel does after writer.close().
+it.runIf(process.platform === 'linux')('a run is running while a process holds its event file open, and finished within seconds of its close', async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  const source = path.join(fixtures, 'pytorch', 'default');
+  const name = readdirSync(source)[0]!;
+  mkdirSync(path.join(tmp, 'run'));
+  const file = path.join(tmp, 'run', name);
+  const writer = spawn(process.execPath, ['-e', `
+    const fs = require('node:fs');
+    const fd = fs.openSync(${JSON.stringify(file)}, 'a');
+    fs.writeSync(fd, fs.readFileSync(${JSON.stringify(path.join(source, name))}));
+    console.log('open');
+    process.stdin.once('data', () => { fs.closeSync(fd); console.log('closed'); process.stdin.once('data', () => process.exit(0)); });
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const said = (word: string) => new Promise<void>((resolve) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes(word) && resolve()));
+  try {
+    await said('open');
+    let now = Date.now() / 1000 + RUNNING_WINDOW_S + 1; // long quiet: only the open file says running
+    const events: StoreEvent[] = [];
+    index = await LogdirIndex.open(tmp, (e) => events.push(e), () => now);
+    expect(index.summaries().map((r) => [r.id, r.status])).toEqual([['run', 'running']]);
+    await new Promise((r) => setTimeout(r, 1500)); // a poll or more: still open, still running
+    expect(index.summaries()[0]!.status).toBe('running');
+    now = Date.now() / 1000; // from here on the file is fresh: the window alone would say running for 120 s
+    const closing = Date.now();
+    writer.stdin!.write('close\n');
+    await said('closed');
+    await expect.poll(() => events.find((e) => e.type === 'run-updated'), { timeout: 5000, interval: 100 }).toMatchObject({ previous_status: 'running', run: { status: 'finished' } });
+    expect(Date.now() - closing).toBeLessThan(3000);
+    expect(writer.exitCode).toBeNull(); // the writer's process is alive: its closed file is what counts
+  } finally {
+    writer.kill();
+  }
 });

@@ -1,12 +1,13 @@
 // A TensorBoard log directory served by the daemon: re-read every second (appended bytes only;
 // TensorBoard itself reloads every 5 s), new runs, points and status changes published on the feed.
-// Event files hold no status: a run is running while its files change, and turns finished when they
-// have been quiet for a while, which no file event announces; every poll compares the statuses, and
+// Event files hold no status: a run is running while a process holds its files open (or, where that
+// cannot be seen, while they change), and turns finished when they are closed (or have been quiet
+// for a while), which no file event announces; every poll compares the statuses, and
 // the params (an add_hparams folder joins its run, which then has params; that folder, if it was
 // seen as a run of its own a moment before, is announced deleted).
 import type { MetricSeries, RunDetail, RunStatus, RunSummary, StoreEvent } from '@runlane/protocol';
 import { jsonNumber } from '@runlane/protocol';
-import { TensorBoardLogdir } from '../formats/tfevents/index.js';
+import { TensorBoardLogdir, type LogdirOptions } from '../formats/tfevents/index.js';
 import { StoreError } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
@@ -28,8 +29,8 @@ export class LogdirIndex implements RunSource {
   ) {}
 
   /** `now`: Unix seconds (tests move it to see a quiet run turn finished). */
-  static async open(dir: string, publish: (event: StoreEvent) => void, now = () => Date.now() / 1000): Promise<LogdirIndex> {
-    const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}), publish, now);
+  static async open(dir: string, publish: (event: StoreEvent) => void, now = () => Date.now() / 1000, options: LogdirOptions = {}): Promise<LogdirIndex> {
+    const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}, options), publish, now);
     await index.logdir.refresh();
     const runs = index.logdir.runs(now());
     index.known = new Map(runs.map((r) => [r.id, r.status]));

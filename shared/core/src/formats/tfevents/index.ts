@@ -1,4 +1,5 @@
 // TensorBoard event files (tfevents) read as Runlane runs.
-export { TensorBoardLogdir, RUNNING_WINDOW_S, type LogdirPoints } from './logdir.js';
+export { TensorBoardLogdir, RUNNING_WINDOW_S, type LogdirPoints, type LogdirOptions } from './logdir.js';
+export { OpenFiles } from './openFiles.js';
 export { crc32c, maskedCrc32c } from './crc32c.js';
 export { EventFileTail, type EventFileTailOptions } from './eventFileTail.js';

@@ -15,11 +15,15 @@ import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../
 import { ColumnBuffer } from './columnBuffer.js';
 import { EventFileTail, type EventFileTailOptions } from './eventFileTail.js';
 import type { HparamValue } from './hparams.js';
+import { OpenFiles, realDir } from './openFiles.js';
 import { TagTable } from './tagTable.js';
 
 /**
- * A run whose newest event file changed this recently is shown as running: event files hold no
- * status, and a writer that stopped logging for two minutes has most likely finished.
+ * Event files hold no status. Where open files can be seen (Linux, a local file system: openFiles.ts)
+ * a run is running while a process has one of its files open, and finished once none has. Elsewhere,
+ * and for a run whose files grow while no process we can see holds them (a writer in another
+ * container, say), a run whose newest event file changed this recently is shown as running: a writer
+ * that stopped logging for two minutes has most likely finished.
  */
 export const RUNNING_WINDOW_S = 120;
 
@@ -41,6 +45,14 @@ class LogdirRun {
   lastModified = 0;
   /** The HParams session's hparams (add_hparams), null when the run has none. */
   hparams: Record<string, HparamValue> | null = null;
+  /** Each file's real path, as /proc's links name it. */
+  readonly realPaths = new Map<string, string>();
+  /** Whether a process had one of its files open at the last look; null: not known (use the window). */
+  open: boolean | null = null;
+  /** lastModified at that look: a run is looked at again only when open or changed. */
+  lookedAtModified = -1;
+  /** Its files grew while no process we can see held them: judged by the window from then on. */
+  unseenWriter = false;
 
   constructor(readonly id: string) {}
 
@@ -60,8 +72,14 @@ export interface LogdirPoints {
   values: number[];
 }
 
+export interface LogdirOptions extends Omit<EventFileTailOptions, 'tags'> {
+  /** How open event files are found; null: not at all (the idle window only). Default: /proc where it can tell. */
+  openFiles?: OpenFiles | null;
+}
+
 export class TensorBoardLogdir {
   readonly dir: string;
+  private readonly openFiles: OpenFiles | null;
   private readonly runsById = new Map<string, LogdirRun>();
   /** add_hparams sub-folder run id -> the id of the run it is part of. */
   private foldedInto = new Map<string, string>();
@@ -71,9 +89,10 @@ export class TensorBoardLogdir {
   constructor(
     dir: string,
     private readonly warn: Warn = warnToStderr,
-    private readonly fileOptions: Omit<EventFileTailOptions, 'tags'> = {},
+    private readonly fileOptions: LogdirOptions = {},
   ) {
     this.dir = path.resolve(dir);
+    this.openFiles = fileOptions.openFiles !== undefined ? fileOptions.openFiles : OpenFiles.forDir(this.dir);
   }
 
   get experiment(): string {
@@ -92,6 +111,7 @@ export class TensorBoardLogdir {
       if (!run) this.runsById.set(runId, (run = new LogdirRun(runId)));
       for (const file of files) await this.readFile(run, file, report ? out : null);
     }
+    this.lookForWriters();
     this.foldedInto = this.hparamsFolders();
     for (const p of out) p.runId = this.foldedInto.get(p.runId) ?? p.runId;
     this.refreshed = true;
@@ -100,6 +120,23 @@ export class TensorBoardLogdir {
 
   runIds(): string[] {
     return [...this.runsById.keys()].filter((id) => !this.foldedInto.has(id)).sort();
+  }
+
+  /**
+   * Which runs a process still writes: looked at for runs never looked at, runs open at the last
+   * look, and runs whose files changed since; a finished run costs nothing until it changes.
+   */
+  private lookForWriters(): void {
+    if (!this.openFiles) return;
+    const runs = [...this.runsById.values()].filter((r) => !r.unseenWriter && (r.open !== false || r.lastModified !== r.lookedAtModified));
+    if (!runs.length) return;
+    const held = this.openFiles.anyOpen(runs.map((r) => [...r.realPaths.values()]));
+    runs.forEach((run, i) => {
+      const open = held[i]!;
+      if (!open && run.open === false) run.unseenWriter = true; // it grew, yet nobody we can see writes it
+      run.open = open;
+      run.lookedAtModified = run.lastModified;
+    });
   }
 
   /** A run and the add_hparams sub-folders folded into it (the run first: its tags win). */
@@ -136,6 +173,7 @@ export class TensorBoardLogdir {
     let lastModified = 0;
     let started: number | null = null;
     let last: number | null = null;
+    let running = false;
     for (const run of [...members].reverse()) {
       Object.assign(params, run.hparams);
       for (const tag of [...run.series.keys()].sort()) {
@@ -143,11 +181,11 @@ export class TensorBoardLogdir {
         if (s) byTag[tag] = s;
       }
       lastModified = Math.max(lastModified, run.lastModified);
+      running ||= run.open === true || ((run.open === null || run.unseenWriter) && now - run.lastModified < RUNNING_WINDOW_S);
       if (run.firstTime !== null && (started === null || run.firstTime < started)) started = run.firstTime;
       if (run.lastTime !== null && (last === null || run.lastTime > last)) last = run.lastTime;
     }
     const metrics = Object.fromEntries(Object.keys(byTag).sort().map((tag) => [tag, byTag[tag]!]));
-    const running = now - lastModified < RUNNING_WINDOW_S;
     const ended = running ? null : last;
     return {
       id,
@@ -197,7 +235,10 @@ export class TensorBoardLogdir {
 
   private async readFile(run: LogdirRun, file: string, out: LogdirPoints[] | null): Promise<void> {
     let tail = run.files.get(file);
-    if (!tail) run.files.set(file, (tail = new EventFileTail(file, this.warn, { ...this.fileOptions, tags: run.tags })));
+    if (!tail) {
+      run.files.set(file, (tail = new EventFileTail(file, this.warn, { ...this.fileOptions, tags: run.tags })));
+      run.realPaths.set(file, realDir(file));
+    }
     const touched: TagSeries[] = [];
     const touchedTags: string[] = [];
     let lastTag = '';
