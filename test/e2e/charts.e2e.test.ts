@@ -1,7 +1,9 @@
-// The shared charts in real Chromium: fixture runs and a real PyTorch TensorBoard log directory side
-// by side, cards grouped by prefix, the tooltip, live points, names shown as text, light and dark
-// screenshots saved for a person to look at (test/e2e/screenshots/).
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// The shared charts in real Chromium: fixture runs (two with the same name, an interrupted and a
+// cancelled one, a job whose two ranks both log) and a real PyTorch TensorBoard log directory side by
+// side, cards grouped by prefix and filling the width, resizing, the tooltip, live points, PNG and
+// CSV exports, remembered choices; light and dark screenshots saved for a person to look at
+// (test/e2e/screenshots/).
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,10 @@ let logdir: string;
 let harness: Harness;
 let browser: Browser;
 let writer: StoreWriter;
+let rank1: StoreWriter;
 let liveRun: string;
+let jobRun: string;
+const baselines: string[] = [];
 
 function curve(seed: number, steps: number, scale: number): { step: number; value: number; time: number }[] {
   let x = seed;
@@ -27,7 +32,7 @@ function curve(seed: number, steps: number, scale: number): { step: number; valu
   return Array.from({ length: steps }, (_, step) => ({ step, value: scale * Math.exp(-step / 600) + 0.1 + noise() * scale * 0.4, time: 1.7e9 + step * 0.5 }));
 }
 
-async function fixtureRun(name: string, params: Record<string, unknown>, seed: number, scale: number, finished = true): Promise<string> {
+async function fixtureRun(name: string, params: Record<string, unknown>, seed: number, scale: number, status: string | null = 'finished'): Promise<string> {
   const id = await writer.createRun({ name, experiment: 'mlp', kind: 'cell' });
   writer.appendEvent(id, { type: 'status', status: 'running' });
   writer.appendEvent(id, { type: 'params', params });
@@ -39,7 +44,7 @@ async function fixtureRun(name: string, params: Record<string, unknown>, seed: n
   writer.logMetrics(id, 'train/loss', loss);
   writer.logMetrics(id, 'val/loss', curve(seed + 10, 2000, scale * 1.1).filter((p) => p.step % 50 === 0));
   writer.logMetrics(id, 'train/acc', curve(seed + 20, 2000, 0.5).map((p) => ({ ...p, value: 1 - p.value })));
-  if (finished) writer.appendEvent(id, { type: 'status', status: 'finished' });
+  if (status) writer.appendEvent(id, { type: 'status', status } as never);
   return id;
 }
 
@@ -48,10 +53,15 @@ beforeAll(async () => {
   store = path.join(tmp, 'store');
   logdir = path.join(tmp, 'tensorboard');
   cpSync(path.join(here, '../fixtures/tfevents/pytorch/default'), path.join(logdir, 'pytorch-run'), { recursive: true });
-  writer = await StoreWriter.open(store);
-  await fixtureRun('baseline lr=0.1', { lr: 0.1, hidden: 64, optimizer: 'sgd' }, 1, 1.0);
+  writer = await StoreWriter.open(store, { rank: 0 });
+  rank1 = await StoreWriter.open(store, { rank: 1 });
+  baselines.push(await fixtureRun('baseline lr=0.1', { lr: 0.1, hidden: 64, optimizer: 'sgd' }, 1, 1.0));
   await fixtureRun('wider lr=0.03', { lr: 0.03, hidden: 256, optimizer: 'adam' }, 2, 0.8);
-  liveRun = await fixtureRun('<img src=x onerror=alert(1)> live', { lr: 0.01, hidden: 128, optimizer: 'adam' }, 3, 0.9, false);
+  liveRun = await fixtureRun('<img src=x onerror=alert(1)> live', { lr: 0.01, hidden: 128, optimizer: 'adam' }, 3, 0.9, null);
+  baselines.push(await fixtureRun('baseline lr=0.1', { lr: 0.1, hidden: 64, optimizer: 'adam' }, 4, 1.2, 'interrupted'));
+  // A job: rank 0 logs with `writer` (r0-...), rank 1 with its own writer (r1-...), same key, same steps.
+  jobRun = await fixtureRun('two ranks', { lr: 0.05, hidden: 64, optimizer: 'sgd' }, 5, 0.7, 'cancelled');
+  rank1.logMetrics(jobRun, 'train/loss', curve(6, 2000, 1.4));
   harness = await startHarness(store);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -66,8 +76,14 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function open(theme: 'light' | 'dark'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+type PanelHandle = {
+  series: Map<string, Map<string, { steps: number[] }>>;
+  cards: Map<string, { chart: { getModel(): { getComponent(t: string, i: number): { axis: { scale: { getExtent(): number[] } } } } } }>;
+  cardData(key: string): { series: { label: string; runKey: string; steps: number[]; band?: unknown }[] };
+};
+
+async function open(theme: 'light' | 'dark', page?: Page): Promise<Page> {
+  page ??= await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('dialog', (d) => errors.push(`dialog: ${d.message()}`));
@@ -79,34 +95,148 @@ async function open(theme: 'light' | 'dark'): Promise<Page> {
   return page;
 }
 
+/** The x and y extents echarts drew for a card. */
+function extents(page: Page, key: string): Promise<{ x: number[]; y: number[] }> {
+  return page.evaluate((k) => {
+    const panel = (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel;
+    const model = panel.cards.get(k)!.chart.getModel();
+    return { x: model.getComponent('xAxis', 0).axis.scale.getExtent(), y: model.getComponent('yAxis', 0).axis.scale.getExtent() };
+  }, key);
+}
+
+function labels(page: Page, key: string): Promise<string[]> {
+  return page.evaluate((k) => (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel.cardData(k).series.map((s) => s.label), key);
+}
+
+const short = (id: string) => id.slice(-6);
+
 describe('charts panel in Chromium', () => {
-  it('shows native and TensorBoard runs side by side, grouped by prefix, names as text', async () => {
+  it('shows native and TensorBoard runs side by side, grouped, filling the width, names as text and told apart', async () => {
     const page = await open('light');
     const groups = await page.$$eval('.rl-group > summary', (els) => els.map((e) => e.firstChild?.textContent));
     expect(groups).toEqual(['train', 'val', 'other']);
     const cards = await page.$$eval('.rl-card', (els) => els.map((e) => (e as HTMLElement).dataset.key));
     expect(cards).toEqual(expect.arrayContaining(['train/loss', 'train/acc', 'val/loss', 'lr']));
+    // Every grid's cards reach its right edge: no empty columns beside a group's cards.
+    const gaps = await page.$$eval('.rl-cards', (grids) =>
+      grids.map((g) => g.getBoundingClientRect().right - Math.max(...[...g.children].map((c) => c.getBoundingClientRect().right))),
+    );
+    for (const gap of gaps) expect(gap).toBeLessThan(2);
     const legend = await page.$$eval('.rl-legend-item', (els) => els.map((e) => e.textContent));
-    expect(legend).toHaveLength(4);
+    expect(legend).toHaveLength(6);
     expect(legend.join('|')).toContain('<img src=x onerror=alert(1)> live');
+    for (const id of baselines) expect(legend.join('|')).toContain(`baseline lr=0.1 · ${short(id)}`);
+    expect(legend.join('|')).toContain('wider lr=0.03'); // a unique name gets no mark
+    expect(legend.join('|')).not.toContain('wider lr=0.03 ·');
     expect(await page.$$('.rl-legend img, .rl-compare img')).toHaveLength(0);
+    const headers = await page.$$eval('.rl-compare th', (els) => els.map((e) => e.textContent));
+    for (const id of baselines) expect(headers).toContain(`baseline lr=0.1 · ${short(id)}`);
+    // interrupted and cancelled in their own colours, in the legend and the compare headers
+    const colour = (status: string) => page.$eval(`.rl-legend-item[data-status="${status}"] .rl-run-status`, (e) => getComputedStyle(e).color);
+    expect(await colour('interrupted')).not.toBe(await colour('cancelled'));
+    const dots = await page.$$eval('.rl-compare .rl-status-dot', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('title'), getComputedStyle(e).backgroundColor])));
+    expect(dots.interrupted).not.toBe(dots.cancelled);
     expect(await page.$$eval('.rl-compare tr.rl-differs td:first-child', (els) => els.map((e) => e.textContent))).toEqual(['hidden', 'lr', 'optimizer']);
     await page.screenshot({ path: path.join(screenshots, 'charts-light.png'), fullPage: true });
     await page.close();
   });
 
-  it('lists every run at the hovered step in the tooltip, largest first', async () => {
+  it('ends the x axis with the data, and shows whole loss curves unless outliers are ignored (remembered)', async () => {
+    const page = await open('light');
+    expect((await extents(page, 'val/loss')).x).toEqual([0, 1950]); // val/loss is logged every 50 steps up to 1950
+    expect(await page.$eval('.rl-outliers', (e) => (e as HTMLInputElement).checked)).toBe(false);
+    const [, top] = (await extents(page, 'train/loss')).y;
+    expect(top).toBeGreaterThanOrEqual(1.4); // the largest first point (scale 1.4 + 0.1 - noise)
+    await page.click('.rl-outliers');
+    await page.waitForTimeout(200);
+    expect((await extents(page, 'train/loss')).y[1]).toBeLessThan(top);
+    await open('light', page); // reloaded: the choice is remembered
+    expect(await page.$eval('.rl-outliers', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    await page.close();
+  });
+
+  it('lists every run at the hovered step in the tooltip, largest first, smoothed and raw labelled', async () => {
     const page = await open('light');
     const chart = await page.$('.rl-card[data-key="train/loss"] .rl-chart');
     const box = (await chart!.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
     await page.waitForTimeout(300);
-    const tooltip = await page.evaluate(() => [...document.querySelectorAll('div')].find((d) => d.textContent?.startsWith('step '))?.innerText ?? '');
-    expect(tooltip).toMatch(/^step \d+/);
-    const names = ['baseline lr=0.1', 'wider lr=0.03', '<img src=x onerror=alert(1)> live'].filter((n) => tooltip.includes(n));
-    expect(names).toHaveLength(3);
-    const values = [...tooltip.matchAll(/: ([-\d.e+]+)/g)].map((m) => Number(m[1]));
-    expect(values).toEqual([...values].sort((a, b) => b - a));
+    const tooltip = await page.evaluate(() => [...document.querySelectorAll('table')].find((t) => t.textContent?.startsWith('step '))?.innerText ?? '');
+    const [head, ...rows] = tooltip.split('\n').filter(Boolean);
+    expect(head).toMatch(/^step \d+\s+smoothed\s+raw$/);
+    expect(rows).toHaveLength(6); // the store's five runs and the TensorBoard run's train/loss
+    for (const id of baselines) expect(tooltip).toContain(`baseline lr=0.1 · ${short(id)}`);
+    const smoothed = rows.map((r) => Number(r.split('\t').at(-2)));
+    expect(smoothed.every(Number.isFinite)).toBe(true);
+    expect(smoothed).toEqual([...smoothed].sort((a, b) => b - a));
+    await page.close();
+  });
+
+  it('resizes a card by its corner, and keeps the size after a reload', async () => {
+    const page = await open('light');
+    const card = '.rl-card[data-key="train/acc"]';
+    const before = (await page.$eval(card, (e) => e.getBoundingClientRect().toJSON())) as DOMRect;
+    const handle = (await (await page.$(`${card} .rl-resize`))!.boundingBox())!;
+    await page.mouse.move(handle.x + 5, handle.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + 5 + before.width, handle.y + 5 + 120, { steps: 5 });
+    await page.mouse.up();
+    const size = async () => page.$eval(card, (e) => ({ width: e.getBoundingClientRect().width, chart: e.querySelector('.rl-chart')!.getBoundingClientRect().height }));
+    const after = await size();
+    expect(after.width).toBeGreaterThan(before.width * 1.8);
+    expect(after.chart).toBeGreaterThan(330);
+    await open('light', page);
+    expect(await size()).toEqual(after);
+    await page.screenshot({ path: path.join(screenshots, 'charts-resized.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('exports PNG with the title and legend, and CSV with the runs told apart', async () => {
+    const page = await open('light');
+    const card = '.rl-card[data-key="val/loss"]';
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click(`${card} button:text("PNG")`)]);
+    const file = path.join(screenshots, 'charts-export.png');
+    await png.saveAs(file);
+    const bytes = readFileSync(file);
+    const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    const chartHeight = await page.$eval(`${card} .rl-chart`, (e) => e.getBoundingClientRect().height);
+    expect(height / 2).toBeGreaterThan(chartHeight + 40); // pixel ratio 2; room above the plot for title and legend
+    expect(width).toBeGreaterThan(600);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click(`${card} button:text("CSV")`)]);
+    const text = readFileSync(await csv.path(), 'utf8');
+    for (const id of baselines) expect(text).toContain(`baseline lr=0.1 · ${short(id)},val/loss,0,`);
+    await page.close();
+  });
+
+  it("shows a job's rank 0 by default, every rank or their mean with a band on demand, live ranks kept apart", async () => {
+    const page = await open('light');
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    expect(await page.isVisible('.rl-ranks')).toBe(true);
+    expect((await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks']);
+    await page.selectOption('.rl-ranks', 'all');
+    await expect.poll(async () => (await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks [rank 0]', 'two ranks [rank 1]']);
+    const lastSteps = () =>
+      page.evaluate((id) => {
+        const series = (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel.cardData('train/loss').series;
+        return series.filter((s) => s.runKey.includes(id)).map((s) => s.steps.at(-1));
+      }, jobRun);
+    expect(await lastSteps()).toEqual([1999, 1999]);
+    rank1.logMetrics(jobRun, 'train/loss', Array.from({ length: 10 }, (_, i) => ({ step: 2000 + i, value: 0.3, time: 1.7e9 + 1000 + i })));
+    await expect.poll(lastSteps, { timeout: 5000 }).toEqual([1999, 2009]); // rank 1's points on rank 1's line only
+    await page.fill('input[placeholder^="Filter runs"]', 'two ranks');
+    await page.screenshot({ path: path.join(screenshots, 'charts-ranks-all.png') });
+    await page.selectOption('.rl-ranks', 'mean');
+    await expect.poll(async () => (await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks [mean of 2 ranks]']);
+    // Drawn: the mean's band under its line (rank 1 logged train/loss only: val/loss keeps rank 0's line).
+    const drawn = () => page.evaluate(() => {
+      const panel = (window as unknown as { runlane: { panel: { cards: Map<string, { chart: { getOption(): { series: ({ id: string } | null)[] } } }> } } }).runlane.panel;
+      return panel.cards.get('train/loss')!.chart.getOption().series.flatMap((s) => (s && /#mean:band$/.test(s.id) ? [s.id] : []));
+    });
+    await expect.poll(drawn).toHaveLength(1);
+    expect(await labels(page, 'val/loss')).toEqual(['two ranks']);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: path.join(screenshots, 'charts-ranks-mean.png') });
     await page.close();
   });
 
@@ -114,7 +244,7 @@ describe('charts panel in Chromium', () => {
     const page = await open('dark');
     const lastStep = () =>
       page.evaluate((id) => {
-        const panel = (window as unknown as { runlane: { panel: { series: Map<string, Map<string, { steps: number[] }>> } } }).runlane.panel;
+        const panel = (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel;
         const byRun = panel.series.get('train/loss')!;
         const key = [...byRun.keys()].find((k) => k.endsWith(`::${id}`))!;
         return byRun.get(key)!.steps.at(-1);

@@ -134,11 +134,18 @@ describe('8. ignore outliers is off by default', () => {
 describe('9. ranks', () => {
   const r0 = line({ runKey: 's::a#0', steps: [0, 1, 2], times: [1, 2, 3], values: [1, 2, 3], rank: 0 });
   const r1 = line({ runKey: 's::a#1', steps: [0, 1, 3], times: [1, 2, 4], values: [3, NaN, 5], rank: 1 });
-  it('folds ranks into a mean with its min-max band, aligned by step', () => {
+  it('folds ranks into a mean with its min-max band, between points on straight lines', () => {
     const mean = meanOverRanks([r0, r1], 's::a#mean', 'job', '#f00');
     expect(mean.steps).toEqual([0, 1, 2, 3]);
+    // step 1: rank 1 is NaN there (left out); step 2: rank 1 has no point, and NaN beside it; step 3: rank 1 only
     expect(mean.values).toEqual([2, 2, 3, 5]);
     expect(mean.band).toEqual({ lower: [1, 2, 3, 5], upper: [3, 2, 3, 5] });
+    // Downsampled ranks rarely share steps: rank b at step 5 is read on its line from 0 to 10.
+    const a = line({ steps: [0, 5, 10], times: [0, 5, 10], values: [1, 1, 1] });
+    const b = line({ steps: [0, 10], times: [0, 10], values: [2, 4] });
+    const ab = meanOverRanks([a, b], 'k', 'job', '#f00');
+    expect(ab.values).toEqual([1.5, 2, 2.5]);
+    expect(ab.band).toEqual({ lower: [1, 1, 1], upper: [2, 3, 4] });
     expect(mean.label).toBe('job [mean of 2 ranks]');
     expect(rankLabel('job', 1)).toBe('job [rank 1]');
   });
@@ -166,5 +173,15 @@ describe('10. runs with the same name', () => {
     const many = Array.from({ length: 5 }, (_, i) => ({ id: `x${i}`, name: `sweep lr=${i}` }));
     expect(chartsTitle(many)).toBe('Charts: 5 runs (sweep lr=0, sweep lr=1, …)');
     expect(chartsTitle(many).length).toBeLessThanOrEqual(48);
+  });
+});
+
+describe('3. axis labels', () => {
+  it('use one notation per axis, chosen by its largest value', async () => {
+    const { formatTick } = await import('./numberFormat.js');
+    expect([0.0012, 0.001, 0.0008, 0].map((v) => formatTick(v, 0.0012))).toEqual(['0.0012', '0.001', '0.0008', '0']);
+    expect([4e-4, 2e-4].map((v) => formatTick(v, 4e-4))).toEqual(['4e-4', '2e-4']);
+    const option = buildScalarOption(card(line({ values: [0.001, 0.0005, 0.0002, 0.0001] })), DEFAULT_SETTINGS, theme) as Option;
+    expect(option.yAxis.axisLabel.formatter(0.0008)).toBe('0.0008');
   });
 });

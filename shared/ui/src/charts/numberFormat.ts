@@ -19,3 +19,14 @@ export function formatValue(v: number): string {
   // toPrecision may itself round up into exponent range (99999.9 -> 1.000e+5).
   return Math.abs(rounded) >= 1e5 ? trimExponent(rounded.toExponential(SIGNIFICANT_DIGITS - 1)) : String(rounded);
 }
+
+/**
+ * An axis label: one notation for every tick of an axis, chosen by the largest value on it (`0.0012,
+ * 0.001, 0.0008`, not `0.0012, 0.001, 8e-4`), at the same 4 significant digits.
+ */
+export function formatTick(v: number, magnitude: number): string {
+  if (!Number.isFinite(v) || v === 0) return formatValue(v);
+  const m = Math.abs(magnitude);
+  if (m >= 1e-3 && m < 1e5) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  return trimExponent(v.toExponential(SIGNIFICANT_DIGITS - 1));
+}

@@ -1,5 +1,5 @@
 // A job's workers each log their own series (contract C1). These helpers name a rank's line and fold
-// the ranks of one run into their mean with a min-max band, aligned by step.
+// the ranks of one run into their mean with a min-max band.
 import type { RunSeries } from './chartTypes.js';
 
 export function rankLabel(label: string, rank: number): string {
@@ -7,35 +7,42 @@ export function rankLabel(label: string, rank: number): string {
 }
 
 /**
- * The mean of the ranks' finite values at each step any rank logged, with the min and max beside it.
- * A step where no rank has a finite value is NaN (drawn as a gap); the time is the earliest rank's.
+ * A rank's value at `step`: its own point there, else the straight line between its neighbouring
+ * points. Ranks are fetched downsampled, each into its own buckets, so their steps rarely coincide;
+ * without this the "mean" at most steps would be one rank's value and the band would zigzag.
+ * Undefined outside the rank's steps or next to a NaN/Inf point.
+ */
+function valueAt(steps: number[], values: number[], step: number): number | undefined {
+  let lo = 0;
+  let hi = steps.length - 1;
+  if (hi < 0 || step < steps[0]! || step > steps[hi]!) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[mid]! < step) lo = mid + 1;
+    else hi = mid;
+  }
+  if (steps[lo] === step) return Number.isFinite(values[lo]!) ? values[lo] : undefined;
+  const [s0, s1, v0, v1] = [steps[lo - 1]!, steps[lo]!, values[lo - 1]!, values[lo]!];
+  if (!Number.isFinite(v0) || !Number.isFinite(v1)) return undefined;
+  return v0 + ((v1 - v0) * (step - s0)) / (s1 - s0);
+}
+
+/**
+ * The mean of the ranks at every step any rank logged, with the min and max beside it. A step where
+ * no rank has a finite value is NaN (drawn as a gap); the time is the earliest rank's at that step.
  */
 export function meanOverRanks(ranks: RunSeries[], runKey: string, label: string, color: string): RunSeries {
-  const bySteps = new Map<number, { time: number; sum: number; n: number; min: number; max: number }>();
-  for (const s of ranks) {
-    for (let i = 0; i < s.steps.length; i++) {
-      const step = s.steps[i]!;
-      const v = s.values[i]!;
-      let acc = bySteps.get(step);
-      if (!acc) bySteps.set(step, (acc = { time: s.times[i]!, sum: 0, n: 0, min: Infinity, max: -Infinity }));
-      acc.time = Math.min(acc.time, s.times[i]!);
-      if (!Number.isFinite(v)) continue;
-      acc.sum += v;
-      acc.n++;
-      acc.min = Math.min(acc.min, v);
-      acc.max = Math.max(acc.max, v);
-    }
+  const times = new Map<number, number>();
+  for (const s of ranks) s.steps.forEach((step, i) => times.set(step, Math.min(times.get(step) ?? Infinity, s.times[i]!)));
+  const steps = [...times.keys()].sort((a, b) => a - b);
+  const values: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (const step of steps) {
+    const at = ranks.map((s) => valueAt(s.steps, s.values, step)).filter((v): v is number => v !== undefined);
+    values.push(at.length ? at.reduce((a, b) => a + b, 0) / at.length : NaN);
+    lower.push(at.length ? Math.min(...at) : NaN);
+    upper.push(at.length ? Math.max(...at) : NaN);
   }
-  const steps = [...bySteps.keys()].sort((a, b) => a - b);
-  const at = steps.map((step) => bySteps.get(step)!);
-  return {
-    runKey,
-    label: `${label} [mean of ${ranks.length} ranks]`,
-    color,
-    steps,
-    times: at.map((a) => a.time),
-    values: at.map((a) => (a.n ? a.sum / a.n : NaN)),
-    rank: null,
-    band: { lower: at.map((a) => (a.n ? a.min : NaN)), upper: at.map((a) => (a.n ? a.max : NaN)) },
-  };
+  return { runKey, label: `${label} [mean of ${ranks.length} ranks]`, color, steps, times: steps.map((s) => times.get(s)!), values, rank: null, band: { lower, upper } };
 }

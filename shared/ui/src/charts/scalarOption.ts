@@ -4,7 +4,7 @@
 // triangles at the top (NaN, +Inf) or bottom (-Inf) of the plot instead of vanishing. A mean over a
 // job's ranks carries its min-max band as a shaded area.
 import type { EChartsCoreOption } from 'echarts/core';
-import { formatValue } from './numberFormat.js';
+import { formatTick, formatValue } from './numberFormat.js';
 import { percentileRange } from './outliers.js';
 import { smoothTensorBoard } from './smoothing.js';
 import type { CardData, ChartSettings, ChartTheme, RunSeries } from './chartTypes.js';
@@ -91,6 +91,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
     }
   }
   const extent = xExtent(card, settings.xAxis);
+  const magnitude = Math.max(0, ...(range ?? finite).map(Math.abs));
 
   return {
     backgroundColor: 'transparent',
@@ -124,7 +125,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       max: range ? range[1] : undefined,
       axisLine: { show: false },
       // With an outlier-free range the bounds are not round numbers: their labels would crowd the ticks.
-      axisLabel: { color: theme.muted, formatter: (v: number) => formatValue(v), showMinLabel: !range, showMaxLabel: !range },
+      axisLabel: { color: theme.muted, formatter: (v: number) => formatTick(v, magnitude), showMinLabel: !range, showMaxLabel: !range },
       splitLine: { lineStyle: { color: theme.grid, opacity: 0.6 } },
     },
     dataZoom: [

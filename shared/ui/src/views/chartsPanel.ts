@@ -72,6 +72,8 @@ export class ChartsPanel {
   private state: ChartsPanelState;
   private runs = new Map<string, SourcedRun>();
   private hiddenRuns = new Set<string>();
+  /** `<key>\n<line key>` of ranks that logged nothing under that key. */
+  private noRankSeries = new Set<string>();
   private series = new Map<string, Map<string, RunSeries>>(); // metric key -> run key -> series
   private cards = new Map<string, ChartCard>();
   private colors = new Map<string, string>();
@@ -109,7 +111,13 @@ export class ChartsPanel {
     this.root.append(this.toolbar(), this.legend, this.cardsHost, this.compareHost);
     host.appendChild(this.root);
     // The grid's column count follows the panel's width: spans of widened cards are clamped again.
-    this.relayout = new ResizeObserver(() => this.applySizes());
+    // Only a change of width matters (a card's own resize changes the height, mid-drag).
+    let width = 0;
+    this.relayout = new ResizeObserver(() => {
+      if (this.cardsHost.clientWidth === width) return;
+      width = this.cardsHost.clientWidth;
+      this.applySizes();
+    });
     this.relayout.observe(this.cardsHost);
   }
 
@@ -162,11 +170,23 @@ export class ChartsPanel {
       [...this.runs.entries()].flatMap(([rk, run]) =>
         runRanks(run.run).flatMap((rank) =>
           Object.keys(run.run.metrics)
-            .filter((key) => !this.series.get(key)?.has(lineKey(rk, rank)))
-            .map((key) => this.fetch(run, key, undefined, FULL_VIEW_POINTS, rank)),
+            .filter((key) => !this.series.get(key)?.has(lineKey(rk, rank)) && !this.noRankSeries.has(`${key}\n${lineKey(rk, rank)}`))
+            .map((key) => this.fetchRank(run, key, rank)),
         ),
       ),
     );
+  }
+
+  /**
+   * One rank's series; a rank that did not log this key (rank 0 alone logs `val/loss`, say) is
+   * answered with an error: that rank simply has no line on this card (until the feed brings one).
+   */
+  private async fetchRank(run: SourcedRun, key: string, rank: number, range?: { from: number; to: number }, points = FULL_VIEW_POINTS): Promise<void> {
+    try {
+      await this.fetch(run, key, range, points, rank);
+    } catch {
+      this.noRankSeries.add(`${key}\n${lineKey(runKey({ source: run.source, id: run.run.id }), rank)}`);
+    }
   }
 
   private putSeries(run: SourcedRun, key: string, data: Pick<MetricSeries, 'steps' | 'times' | 'values'>, rank: number | null): void {
@@ -202,6 +222,7 @@ export class ChartsPanel {
           s.values.push(...event.values.map(fromJsonNumber));
         } else if (target === null || this.settings.ranks !== 'primary') {
           this.putSeries(run, event.key, { steps: [...event.steps], times: [...event.times], values: event.values }, target);
+          this.noRankSeries.delete(`${event.key}\n${lineKey(rk, target)}`);
           created = true;
         }
       }
@@ -268,7 +289,7 @@ export class ChartsPanel {
       const label = runLabel(run, dup);
       const color = this.colors.get(rk) ?? '#888';
       const perRank = mode === 'primary' ? [] : runRanks(run).flatMap((rank) => byRun.get(lineKey(rk, rank)) ?? []);
-      if (perRank.length === 0) {
+      if (perRank.length === 0 || (mode === 'mean' && perRank.length === 1)) { // a mean of one rank is that rank
         const s = byRun.get(rk);
         return s ? [{ ...s, label, color, rank: null }] : [];
       }
@@ -373,6 +394,7 @@ export class ChartsPanel {
       else delete cards[key];
       this.state = { ...this.state, cards };
       this.saveState();
+      this.applySizes(); // other cards of the grid move around the resized one
     });
     const card = new ChartCard(chartEl, this.cardData(key), this.settings, theme, (range) => void this.zoom(key, range, card));
     png.addEventListener('click', () => download(`${safeName(key)}.png`, card.toPng()));
@@ -393,7 +415,7 @@ export class ChartsPanel {
         if (!(key in run.run.metrics) && !this.series.get(key)?.has(rk)) return [];
         const ranks = this.settings.ranks === 'primary' ? [] : runRanks(run.run);
         if (ranks.length === 0) return [this.fetch(run, key, span, card.width)];
-        return ranks.map((rank) => this.fetch(run, key, span, card.width, rank));
+        return ranks.map((rank) => this.fetchRank(run, key, rank, span, card.width));
       }),
     );
     card.update(this.cardData(key), this.settings, readTheme(this.root));

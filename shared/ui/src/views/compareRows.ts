@@ -5,7 +5,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { JsonNumber, RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
-import { formatValue } from '../charts/numberFormat.js';
+import { formatTick, formatValue } from '../charts/numberFormat.js';
 
 export interface CompareRow {
   label: string;
@@ -62,10 +62,9 @@ export function buildParallelOption(runs: RunSummary[], metric: string, colors: 
   const paramKeys = parallelParams(runs);
   const dims = [...paramKeys, metric];
   const names = dims.map((name, dim) => (dim === dims.length - 1 ? `${name} (last)` : name));
-  const tickWidth = (dim: number) => {
-    const values = runs.map((r) => (dim === dims.length - 1 ? lastNumber(r, metric) : (r.params[dims[dim]!] as number | undefined))).filter((v): v is number => typeof v === 'number');
-    return Math.max(4, ...values.map((v) => formatValue(v).length)) * CHAR_WIDTH + 12;
-  };
+  const axisValues = (dim: number) =>
+    runs.map((r) => (dim === dims.length - 1 ? lastNumber(r, metric) : (r.params[dims[dim]!] as number | undefined))).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const tickWidth = (dim: number) => Math.max(4, ...axisValues(dim).map((v) => formatValue(v).length + 2)) * CHAR_WIDTH + 12;
   const nameWidth = (name: string) => name.length * CHAR_WIDTH;
   const firstHalf = nameWidth(names[0]!) / 2;
   const lastHalf = nameWidth(names.at(-1)!) / 2;
@@ -76,14 +75,17 @@ export function buildParallelOption(runs: RunSummary[], metric: string, colors: 
   const axisStyle = {
     nameTextStyle: { color: theme.foreground, width: nameRoom, overflow: 'break', lineHeight: 14 },
     axisLine: { lineStyle: { color: theme.grid } },
-    axisLabel: { color: theme.muted, formatter: (v: number) => formatValue(v) },
+    axisLabel: { color: theme.muted },
   };
   const lines = Math.max(...names.map((n) => Math.ceil(nameWidth(n) / nameRoom)));
   return {
     animation: false,
     textStyle: { color: theme.foreground, fontFamily: theme.fontFamily },
     parallel: { left, right, top: 22 + 14 * Math.min(lines, 4), bottom: 24 },
-    parallelAxis: dims.map((_, dim) => ({ dim, name: names[dim], ...axisStyle })),
+    parallelAxis: dims.map((_, dim) => {
+      const magnitude = Math.max(0, ...axisValues(dim).map(Math.abs));
+      return { dim, name: names[dim], ...axisStyle, axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => formatTick(v, magnitude) } };
+    }),
     series: runs.map((r) => ({
       type: 'parallel',
       name: r.name,
