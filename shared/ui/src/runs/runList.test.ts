@@ -46,6 +46,29 @@ describe('runs list', () => {
     expect(mainMetric(b)).toEqual({ key: 'val/loss', value: 0.2 });
   });
 
+  it('takes a validation metric as the main metric before a training one, a loss first', () => {
+    const main = (...keys: string[]) => mainMetric(run({ metrics: Object.fromEntries(keys.map((k, i) => [k, { count: 1, last: i, min: i, max: i }])) }))?.key;
+    expect(main('train/loss', 'val/loss')).toBe('val/loss');
+    expect(main('loss', 'val_loss', 'acc')).toBe('val_loss');
+    expect(main('train/loss', 'validation/acc')).toBe('validation/acc');
+    expect(main('eval/accuracy', 'eval/loss', 'train_loss')).toBe('eval/loss');
+    expect(main('test/loss', 'val/loss')).toBe('val/loss'); // a test set is usually seen only at the end
+    expect(main('test/acc', 'train/loss')).toBe('test/acc');
+    expect(main('val/loss_ema', 'val/loss')).toBe('val/loss');
+    expect(main('train/val_ratio', 'latest_loss', 'loss')).toBe('loss'); // words, not substrings
+    expect(main('acc', 'lr')).toBe('acc');
+    expect(mainMetric(run({}))).toBeNull();
+  });
+
+  it('takes the metric the user chose for the experiment, when the run has it', () => {
+    const r = run({ metrics: { 'train/loss': { count: 1, last: 0.3, min: 0.3, max: 0.3 }, 'val/loss': { count: 1, last: 0.5, min: 0.5, max: 0.5 } } });
+    expect(mainMetric(r, 'train/loss')).toEqual({ key: 'train/loss', value: 0.3 });
+    expect(mainMetric(r, 'bleu')).toEqual({ key: 'val/loss', value: 0.5 }); // not logged here: the default
+    const other = run({ id: 'o', metrics: { 'train/loss': { count: 1, last: 0.9, min: 0.9, max: 0.9 }, 'val/loss': { count: 1, last: 0.1, min: 0.1, max: 0.1 } } });
+    expect(sortRuns([r, other], 'metric', 'asc').map((x) => x.id)).toEqual(['o', 'r']);
+    expect(sortRuns([r, other], 'metric', 'asc', () => 'train/loss').map((x) => x.id)).toEqual(['r', 'o']);
+  });
+
   it('follows the feed: created, updated and deleted runs of its own source only', () => {
     const set = new RunSet('/s');
     set.reset([a]);

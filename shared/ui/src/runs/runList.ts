@@ -18,11 +18,45 @@ export interface RunFilter {
 
 export const NO_FILTER: RunFilter = { text: '', status: 'all', notebook: null };
 
-/** The metric a person watches: `loss`, else a key containing "loss", else the first key. */
-export function mainMetric(run: RunSummary): { key: string; value: number } | null {
+// Words that mark a held-out metric, best first: a validation set is watched during training, a
+// test set usually only at the end.
+const HELD_OUT_WORDS = ['val', 'valid', 'validation', 'eval', 'evaluation', 'dev', 'test'];
+const TRAIN_WORDS = ['train', 'training'];
+
+/**
+ * How much a key looks like the metric a person watches, lower first: held-out (validation, then
+ * test) before the rest, then a loss before other metrics, then plain `loss` before `loss_ema`.
+ * Keys are split into words at `/ _ - . ` and spaces, so `latest` is not `test`.
+ */
+function metricRank(key: string): number[] {
+  const words = key.toLowerCase().split(/[/_\-. ]+/).filter(Boolean);
+  const training = words.some((w) => TRAIN_WORDS.includes(w));
+  const heldOut = training ? -1 : HELD_OUT_WORDS.findIndex((h) => words.includes(h));
+  const isLoss = words.some((w) => w.includes('loss'));
+  const plainLoss = words.filter((w) => !HELD_OUT_WORDS.includes(w)).join('/') === 'loss';
+  return [heldOut >= 0 ? heldOut : HELD_OUT_WORDS.length, isLoss ? 0 : 1, plainLoss ? 0 : 1];
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * The metric a person watches: `preferred` when the run has it (the user's choice for the run's
+ * experiment), else a validation metric before a training one (`val/loss` over `train/loss`), a
+ * loss before other metrics, and among equals the first by name.
+ */
+export function mainMetric(run: RunSummary, preferred?: string | null): { key: string; value: number } | null {
+  if (preferred && run.metrics[preferred]) return { key: preferred, value: fromJsonNumber(run.metrics[preferred].last) };
   const keys = Object.keys(run.metrics).sort();
   if (!keys.length) return null;
-  const key = run.metrics.loss ? 'loss' : (keys.find((k) => k.includes('loss')) ?? keys[0]!);
+  let key = keys[0]!;
+  let best = metricRank(key);
+  for (const k of keys.slice(1)) {
+    const rank = metricRank(k);
+    if (compareRanks(rank, best) < 0) [key, best] = [k, rank];
+  }
   return { key, value: fromJsonNumber(run.metrics[key]!.last) };
 }
 
@@ -40,7 +74,10 @@ export function matches(run: RunSummary, filter: RunFilter): boolean {
 
 const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, crashed: 3, interrupted: 4, cancelled: 5, finished: 6 };
 
-function compare(a: RunSummary, b: RunSummary, key: SortKey): number {
+/** The user's main metric for a run (per experiment), if they chose one. */
+export type PreferredMetric = (run: RunSummary) => string | null | undefined;
+
+function compare(a: RunSummary, b: RunSummary, key: SortKey, preferred?: PreferredMetric): number {
   switch (key) {
     case 'name':
       return a.name.localeCompare(b.name);
@@ -54,8 +91,8 @@ function compare(a: RunSummary, b: RunSummary, key: SortKey): number {
       return (a.duration ?? Infinity) - (b.duration ?? Infinity);
     case 'metric': {
       // Runs without the metric (or with NaN) go last in both orders, as spreadsheets do.
-      const va = mainMetric(a)?.value ?? NaN;
-      const vb = mainMetric(b)?.value ?? NaN;
+      const va = mainMetric(a, preferred?.(a))?.value ?? NaN;
+      const vb = mainMetric(b, preferred?.(b))?.value ?? NaN;
       if (Number.isNaN(va) || Number.isNaN(vb)) return Number.isNaN(va) ? (Number.isNaN(vb) ? 0 : 1) : -1;
       return va - vb;
     }
@@ -64,11 +101,13 @@ function compare(a: RunSummary, b: RunSummary, key: SortKey): number {
   }
 }
 
-export function sortRuns(runs: RunSummary[], key: SortKey, order: SortOrder): RunSummary[] {
+/** `preferred`: the main metric the user chose for a run's experiment, for the `metric` column. */
+export function sortRuns(runs: RunSummary[], key: SortKey, order: SortOrder, preferred?: PreferredMetric): RunSummary[] {
   const sign = order === 'asc' ? 1 : -1;
+  const valueOf = (r: RunSummary) => mainMetric(r, preferred?.(r))?.value ?? NaN;
   return [...runs].sort((a, b) => {
-    const c = compare(a, b, key);
-    if (key === 'metric' && (Number.isNaN(mainMetric(a)?.value ?? NaN) || Number.isNaN(mainMetric(b)?.value ?? NaN))) return c;
+    const c = compare(a, b, key, preferred);
+    if (key === 'metric' && (Number.isNaN(valueOf(a)) || Number.isNaN(valueOf(b)))) return c;
     return sign * c || b.created_at - a.created_at;
   });
 }
