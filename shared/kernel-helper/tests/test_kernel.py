@@ -161,7 +161,8 @@ def test_auto_tagged_tracks_only_cells_marked_as_experiments(kernel):
 def test_auto_all_shows_a_long_cell_live_and_an_interrupt_marks_it_interrupted(kernel):
     kernel.run("%runlane auto all --threshold 0.5", "cell-auto")
     msg_id = kernel.send("import time\nepochs = 100\nprint('begin', flush=True)\ntime.sleep(30)\n", "cell-long")
-    live = wait_for(lambda: [r for r in kernel.runs() if r["status"] == "running"], timeout=10)
+    # The params follow the run's creation by a moment: wait for both (two cores, seven suites).
+    live = wait_for(lambda: [r for r in kernel.runs() if r["status"] == "running" and r["params"]], timeout=10)
     assert live and live[0]["cell_id"] == "cell-long" and live[0]["params"] == {"epochs": 100}
     kernel.km.interrupt_kernel()
     outputs = kernel.outputs(msg_id)
@@ -397,3 +398,136 @@ def test_a_cell_runs_on_slurm_as_two_tasks_with_a_gpu_each(slurm_cluster, job_ke
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
     assert run["status"] == "finished" and run["metrics"]["acc"]["count"] == 2
     assert result.strip("'") == str(run["params"]["slurm_job"])
+
+
+# -- Tracebacks and interrupts of tracked cells (issue 10) ----------------------------------------
+
+def plain(text):
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def error_of(outputs):
+    [error] = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    return error["ename"], plain("\n".join(error["traceback"]))
+
+
+def count_of(outputs):
+    [count] = [m["content"]["execution_count"] for m in outputs if m["msg_type"] == "execute_input"]
+    return count
+
+
+FAILING_CELL = "%%runlane --name broken\n\nscale = 2\n\ndef step(x):\n    return x / 0\nstep(scale)\n"
+
+
+def test_a_magic_cell_traceback_shows_the_users_frames_once_with_the_editors_line_numbers(kernel):
+    outputs = kernel.run(FAILING_CELL, "cell-broken")
+    n = count_of(outputs)
+    ename, shown = error_of(outputs)
+    assert ename == "ZeroDivisionError"
+    # The editor's numbering: the magic line is line 1, the blank line after it line 2.
+    assert "Cell In[%d], line 7\n" % n in shown and "Cell In[%d], line 6, in step(x)" % n in shown, shown
+    assert "----> 7 step(scale)" in shown and "----> 6     return x / 0" in shown
+    for internal in ("run_cell_magic", "Cell In[0]", "magic.py", "skipping hidden", "'\\nscale = 2"):
+        assert internal not in shown, shown
+    assert shown.count("ZeroDivisionError: division by zero") == 1
+    [run] = kernel.runs()
+    assert run["status"] == "failed"
+    assert run["error"] == ('Traceback (most recent call last):\n'
+                            '  File "Cell In[%d]", line 7, in <module>\n    step(scale)\n'
+                            '  File "Cell In[%d]", line 6, in step\n    return x / 0\n'
+                            'ZeroDivisionError: division by zero\n' % (n, n))
+
+
+def test_an_auto_tracked_cell_stores_the_traceback_it_shows(kernel):
+    kernel.run("%runlane auto all", "cell-auto")
+    outputs = kernel.run("import runlane as rl\nrl.log(acc=0.5)\nraise ValueError('bad batch')\n", "cell-logs")
+    n = count_of(outputs)
+    assert "Cell In[%d], line 3" % n in error_of(outputs)[1]
+    [run] = kernel.runs()
+    assert run["status"] == "failed"
+    assert run["error"] == ('Traceback (most recent call last):\n  File "Cell In[%d]", line 3, in <module>\n'
+                            "    raise ValueError('bad batch')\nValueError: bad batch\n" % n)
+
+
+def test_a_magic_cell_that_does_not_parse_shows_the_syntax_error_alone_and_makes_no_run(kernel):
+    outputs = kernel.run("%%runlane --name typo\nx = 1\ny = (\n", "cell-typo")
+    ename, shown = error_of(outputs)
+    assert ename == "SyntaxError" and "Cell In[%d], line 3" % count_of(outputs) in shown, shown
+    assert "magic.py" not in shown and "run_cell_magic" not in shown
+    assert kernel.runs() == []
+
+
+def interrupt(kernel, code, cell_id):
+    msg_id = kernel.send(code, cell_id)
+    assert wait_for(lambda: any(r["status"] == "running" for r in kernel.runs()), timeout=20)
+    time.sleep(0.3)
+    kernel.km.interrupt_kernel()
+    return kernel.outputs(msg_id)
+
+
+def test_interrupting_a_tracked_cell_shows_one_line(kernel):
+    outputs = interrupt(kernel, "%%runlane --name sleepy\nimport time\ntime.sleep(30)\n", "cell-magic")
+    assert error_of(outputs) == ("KeyboardInterrupt", "Interrupted")
+    kernel.run("%runlane auto all --threshold 0.3", "cell-auto")
+    outputs = interrupt(kernel, "import time\nfor i in range(300):\n    time.sleep(0.1)\n", "cell-long")
+    assert error_of(outputs) == ("KeyboardInterrupt", "Interrupted")
+    assert sorted(r["status"] for r in kernel.runs()) == ["interrupted", "interrupted"]
+    # A cell that made no run is shown as IPython shows it.
+    kernel.run("%runlane auto off", "cell-off")
+    msg_id = kernel.send("import time\ntime.sleep(30)\n", "cell-plain")
+    time.sleep(1.0)
+    kernel.km.interrupt_kernel()
+    ename, shown = error_of(kernel.outputs(msg_id))
+    assert ename == "KeyboardInterrupt" and "time.sleep(30)" in shown
+
+
+# -- The run's link in the cell (contract C3) ------------------------------------------------------
+
+RUN_MIME = "application/vnd.runlane.run+json"
+
+
+def links_in(outputs):
+    return [m["content"]["data"] for m in outputs
+            if m["msg_type"] == "display_data" and RUN_MIME in m["content"]["data"]]
+
+
+def test_a_tracked_cell_shows_its_run_link_when_the_run_starts(kernel):
+    outputs = kernel.run(TRAIN_CELL, "cell-train")
+    [run] = kernel.runs()
+    [link] = links_in(outputs)
+    assert link[RUN_MIME] == {"id": run["id"], "name": "mlp", "experiment": "demo", "store": str(kernel.store),
+                              "kind": "cell"}
+    assert link["text/plain"] == 'Runlane run "mlp" (%s): runlane show %s' % (run["id"], run["id"])
+    first_print = next(i for i, m in enumerate(outputs) if m["msg_type"] == "stream")
+    assert outputs.index(next(m for m in outputs if m["msg_type"] == "display_data")) < first_print
+    # Auto-tracked: the link comes when the cell becomes a run (at the threshold), not before.
+    kernel.run("%runlane auto all --threshold 0.5", "cell-auto")
+    assert links_in(kernel.run("x = 1", "cell-quick")) == []
+    outputs = kernel.run("import time\nprint('before', flush=True)\ntime.sleep(1)\n", "cell-slow")
+    [slow] = [r for r in kernel.runs() if r["cell_id"] == "cell-slow"]
+    assert [link[RUN_MIME]["id"] for link in links_in(outputs)] == [slow["id"]]
+
+
+# -- Params of runs started in a cell (issue 10) ---------------------------------------------------
+
+SWEEP_CELL = """import runlane as rl
+epochs = 2
+for cfg in [{"depth": 2}]:
+    for seed in (1, 2):
+        for lr, wd in [(0.1, 0.0), (0.01, 1e-4)]:
+            with rl.run(name=f"lr={lr} seed={seed}", params={"seed": seed * 10}):
+                rl.log(loss=lr)
+"""
+
+
+def test_runs_started_in_a_loop_record_the_loop_variables_and_the_cells_literals(kernel):
+    outputs = kernel.run(SWEEP_CELL, "cell-sweep")
+    assert not [m for m in outputs if m["msg_type"] == "error"]
+    got = {r["name"]: r["params"] for r in kernel.runs()}
+    # The loop's values at each rl.run() call; `cfg` (a dict: data, not a setting) is left out; the
+    # explicit params= wins over the loop's `seed`.
+    assert got == {"lr=%s seed=%d" % (lr, seed): {"epochs": 2, "seed": seed * 10, "lr": lr, "wd": wd}
+                   for seed in (1, 2) for lr, wd in [(0.1, 0.0), (0.01, 1e-4)]}
+    assert len(links_in(outputs)) == 4  # each run's link in the cell (C3)

@@ -79,6 +79,7 @@ export class LiveRun {
       update.metaChanged =
         update.statusChanged ||
         before.name !== after.name ||
+        before.experiment !== after.experiment ||
         JSON.stringify(before.params) !== JSON.stringify(after.params) ||
         JSON.stringify(before.tags) !== JSON.stringify(after.tags);
     }
@@ -99,7 +100,7 @@ export class LiveRun {
     return {
       id: this.runId,
       name: f.name ?? str(meta.name) ?? this.runId,
-      experiment: str(meta.experiment) ?? 'Default',
+      experiment: f.experiment ?? str(meta.experiment) ?? 'Default',
       // A job's status is the daemon's to keep (it re-adopts workers that outlive it), not the writer's.
       status: meta.kind === 'job' ? (f.status ?? 'queued') : effectiveStatus(this.withMetaWriter(f, meta)),
       kind: (str(meta.kind) ?? 'script') as RunKind,

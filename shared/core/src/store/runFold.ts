@@ -22,6 +22,8 @@ export interface FoldedRun {
   /** The writer that wrote the current status (for the derived `crashed` status). */
   statusWriter: string | null;
   name: string | null;
+  /** From `experiment` events (rl.run(experiment=...) joining a job's run); null: meta.json's. */
+  experiment: string | null;
   params: Record<string, unknown>;
   tags: Record<string, string>;
   started_at: number | null;
@@ -50,6 +52,7 @@ export function foldEvents(events: readonly OrderedEvent[]): FoldedRun {
     status: null,
     statusWriter: null,
     name: null,
+    experiment: null,
     params: {},
     tags: {},
     started_at: null,
@@ -86,6 +89,9 @@ export function foldEvents(events: readonly OrderedEvent[]): FoldedRun {
         break;
       case 'name':
         if (typeof event.name === 'string') run.name = event.name;
+        break;
+      case 'experiment':
+        if (typeof event.experiment === 'string') run.experiment = event.experiment;
         break;
       default:
         break;

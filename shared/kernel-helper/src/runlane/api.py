@@ -98,11 +98,19 @@ def _ensure_run():
         return run
     job_run = os.environ.get("RUNLANE_RUN_ID")
     if job_run:
-        # A job's worker: log into the job's run (each worker process writes its own files).
-        run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
-    else:
-        run = _running_cell() or _start_script_run()
+        return _job_run(job_run)
+    run = _running_cell() or _start_script_run()
     _set_active(run)
+    return run
+
+
+def _job_run(job_run):
+    """A job's worker logs into the job's run (each worker process writes files of its own); the
+    daemon keeps its status. The same Run serves every rl.run() block and rl.log() of the worker."""
+    run = _active()
+    if run is None or run.finished or run.id != job_run:
+        run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
+        _set_active(run)
     return run
 
 
@@ -156,10 +164,18 @@ class run:
 
     `r` has `.id`, `.log`, `.params`, `.tags` and `.finish(status)`. An exception in the block marks
     the run failed (with its traceback), Ctrl-C marks it interrupted; the exception still
-    propagates. Inside a notebook cell the run is linked to the cell (kind "cell"), otherwise it is
-    a script run. `id=` attaches to an existing run: while another process keeps it running, this
-    process adds its points (in files of its own, so nothing is lost when both log at once);
-    a run that has ended is resumed (running again until this block ends).
+    propagates. Inside a notebook cell the run is linked to the cell (kind "cell") and its params
+    start from the cell's top-level literals and the values of the loop variables around the call
+    (`for lr in [...]: with rl.run():` records `lr`); `params=` wins over both. Otherwise it is a
+    script run, with the script's source, environment and output.
+
+    Inside a job's worker (`runlane launch`, `%%runlane --on`) the block joins the job's run: one
+    script, one run. Its name, experiment, params and tags apply to the job's run, its metrics go
+    there, and the job's status stays the daemon's to set.
+
+    `id=` attaches to an existing run: while another process keeps it running, this process adds
+    its points (in files of its own, so nothing is lost when both log at once); a run that has
+    ended is resumed (running again until this block ends).
     """
 
     def __init__(self, name=None, experiment=None, id=None, params=None, tags=None):
@@ -171,30 +187,72 @@ class run:
         self._tags = tags
         self._run = None
         self._previous = None
+        self._joined = False  # the job's run, joined rather than started
+        self._shell = None  # the IPython shell of the cell the run belongs to
+        # The loop variables as they are at this call (the `with` line), read from the caller's frame.
+        self._loop = {}
+        if _ipython_shell() is not None:
+            from .capture.params import loop_variables
+
+            self._loop = loop_variables(sys._getframe(1))
 
     def __enter__(self):
-        cell = _running_cell()
         self._previous = _active()  # restored at the end (the cell's pending run, an outer run...)
-        context = cell.context if cell is not None else None
-        if context is not None:
-            name = self.name or context.default_name
-            experiment = self.experiment or context.notebook_stem or DEFAULT_EXPERIMENT
-            self._run = tracking.start_run(store_dir(context.folder), name, experiment, "cell", run_id=self.run_id,
-                                           **context.run_meta())
+        job_run = os.environ.get("RUNLANE_RUN_ID")
+        captured, link = {}, None
+        if job_run and self.run_id in (None, job_run):
+            self._run, self._joined = _job_run(job_run), True
+            if self.name is not None:
+                self._run.rename(self.name)
+            if self.experiment is not None:
+                self._run.set_experiment(self.experiment)
         else:
-            self._run = _start_script_run(self.name, self.experiment, self.run_id)
+            cell = _running_cell()
+            if cell is not None and cell.context is not None:
+                self._run, captured, link = self._start_in_cell(cell)
+            else:
+                self._run = _start_script_run(self.name, self.experiment, self.run_id)
         _set_active(self._run)
-        if self._params:
-            self._run.params(self._params)
+        captured.update(self._params or {})
+        if captured:
+            self._run.params(captured)
         if self._tags:
             if isinstance(self._tags, dict):
                 self._run.tags(**self._tags)
             else:
                 self._run.tags(*self._tags)
+        if link is not None:
+            link()
         return self._run
 
+    def _start_in_cell(self, cell):
+        """The run of this block in a notebook cell: linked to the cell, with the params the cell's
+        literals and loops give, and its run link shown in the cell once it exists."""
+        from .capture.params import literal_assignments
+        from .notebook.cell_runs import cell_python, show_run_link
+
+        context, self._shell = cell.context, cell.tracker.shell
+        name = self.name or context.default_name
+        experiment = self.experiment or context.notebook_stem or DEFAULT_EXPERIMENT
+        started = tracking.start_run(store_dir(context.folder), name, experiment, "cell", run_id=self.run_id,
+                                     **context.run_meta())
+        cell.tracker.tracked_now = True
+        captured = literal_assignments(cell_python(cell))
+        captured.update(self._loop)
+        terminal = cell.capture.original_stdout
+        return started, captured, lambda: show_run_link(self._shell, started, experiment, terminal)
+
     def __exit__(self, exc_type, exc, tb):
+        if self._joined:
+            # The worker's exit code and output tell the daemon how the job ended; the run stays
+            # this worker's active run, so a later block or rl.log() continues it.
+            self._run.flush()
+            return False
         status, error = tracking.status_from_exception(exc)
+        if status == "failed" and self._shell is not None:
+            from .notebook.tracebacks import user_traceback
+
+            error = user_traceback(self._shell, exc)  # the cell's frames, as the cell shows them
         _end_script_output(self._run, error)
         self._run.finish(status, error=error)
         _set_active(self._previous)

@@ -16,7 +16,7 @@ import traceback
 from . import inband
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
-from .store.names import validate_artifact_path, validate_metric_key
+from .store.names import validate_artifact_path, validate_experiment, validate_metric_key
 from .store.writer import StoreWriter
 
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
@@ -183,6 +183,10 @@ class Run:
         tags.update(values)
         if tags:
             self._own_writer().set_tags(self.id, tags)
+
+    def set_experiment(self, experiment):
+        """Moves the run to another experiment: an `experiment` event (readers: last wins)."""
+        self._own_writer().append_events(self.id, [{"type": "experiment", "experiment": validate_experiment(experiment)}])
 
     def rename(self, name):
         self._own_writer().set_name(self.id, name)

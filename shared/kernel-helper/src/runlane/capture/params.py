@@ -1,5 +1,8 @@
-"""Hyperparameters from a cell's top-level literal assignments (`lr = 3e-4`, `layers = [64, 64]`)."""
+"""Hyperparameters found without code changes: a cell's top-level literal assignments (`lr = 3e-4`,
+`layers = [64, 64]`) and the variables of the loops around `rl.run()` (`for lr in [...]:`)."""
 import ast
+import linecache
+import numbers
 
 
 def literal_assignments(source):
@@ -41,3 +44,59 @@ def imported_modules(source):
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.append(node.module.split(".")[0])
     return sorted(set(names))
+
+
+MAX_TUPLE = 8  # a loop over pairs or triples of settings, not over rows of data
+MAX_TEXT = 200
+
+
+def _simple(value):
+    """The value as a param when it is a simple one (a number, short text, bool, None, a short tuple
+    of those), else None. Data a loop walks over (arrays, tensors, dicts, rows) is not a setting."""
+    if value is None or isinstance(value, bool):
+        return True, value
+    if isinstance(value, numbers.Integral):  # numpy ints are not ints, but are Integral
+        return True, int(value)
+    if isinstance(value, numbers.Real):
+        return True, float(value)
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT, value
+    if isinstance(value, tuple) and len(value) <= MAX_TUPLE:
+        items = [_simple(v) for v in value]
+        return all(ok and not isinstance(v, tuple) for ok, v in items), tuple(v for _, v in items)
+    return False, None
+
+
+def _target_names(target):
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    return []  # `for x.attr in ...`, `for d[k] in ...`: no variable of its own
+
+
+def loop_variables(frame):
+    """{name: value} of the variables of the `for` loops around the line `frame` is executing
+    (outermost first), as they are now, when they hold simple values. The source is read through
+    linecache, where IPython keeps every cell; code without source gives {}."""
+    lines = linecache.getlines(frame.f_code.co_filename, frame.f_globals)
+    if not lines:
+        return {}
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return {}
+    line = frame.f_lineno
+    loops = [node for node in ast.walk(tree) if isinstance(node, (ast.For, ast.AsyncFor)) and node.body
+             and node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)]
+    loops.sort(key=lambda node: node.lineno)
+    local, missing = frame.f_locals, object()
+    found = {}
+    for loop in loops:
+        for name in _target_names(loop.target):
+            value = local.get(name, frame.f_globals.get(name, missing))
+            if value is not missing and not name.startswith("_"):
+                ok, value = _simple(value)
+                if ok:
+                    found[name] = value
+    return found

@@ -50,7 +50,7 @@ class PendingCellRun:
                                           started_at=started, **ctx.run_meta())
             self.capture.attach(self.run)
             self.tracker.tracked_now = True
-            python = self.body if self.body is not None else _python_source(self.tracker.shell, ctx.raw_cell)
+            python = cell_python(self)
             found = literal_assignments(python)
             if found:
                 self.run.params(found)
@@ -98,6 +98,11 @@ def show_run_link(shell, run, experiment, terminal=None, kind="cell"):
     from IPython.display import display
 
     display({RUN_MIME: link, "text/plain": text}, raw=True)
+
+
+def cell_python(pending):
+    """The executing cell as Python: the magic's body when known, else the whole cell transformed."""
+    return pending.body if pending.body is not None else _python_source(pending.tracker.shell, pending.context.raw_cell)
 
 
 def _python_source(shell, raw_cell):

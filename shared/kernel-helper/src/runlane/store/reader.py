@@ -53,7 +53,7 @@ def read_events(path, warn=_warn):
 
 def fold_events(ordered):
     """ordered: [(writer, line, event)] sorted by (t, writer, line). Returns the folded run state."""
-    run = {"status": None, "status_writer": None, "name": None, "params": {}, "tags": {},
+    run = {"status": None, "status_writer": None, "name": None, "experiment": None, "params": {}, "tags": {},
            "started_at": None, "ended_at": None, "error": None, "exit_code": None, "writers": {}}
     for writer, _line, e in ordered:
         kind = e["type"]
@@ -82,6 +82,8 @@ def fold_events(ordered):
                     run["tags"][k] = v
         elif kind == "name" and isinstance(e.get("name"), str):
             run["name"] = e["name"]
+        elif kind == "experiment" and isinstance(e.get("experiment"), str):
+            run["experiment"] = e["experiment"]  # rl.run(experiment=...) joining a job's run
     return run
 
 
@@ -228,7 +230,7 @@ class StoreReader:
         return {
             "id": run_id,
             "name": folded["name"] or _str(meta.get("name")) or run_id,
-            "experiment": _str(meta.get("experiment")) or "Default",
+            "experiment": folded["experiment"] or _str(meta.get("experiment")) or "Default",
             "status": status,
             "kind": _str(meta.get("kind")) or "script",
             "created_at": _num(meta.get("created_at")) or 0,
