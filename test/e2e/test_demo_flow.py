@@ -139,7 +139,8 @@ def test_demo_notebook_runs_and_runlane_ls_lists_the_run(demo_dir, monkeypatch):
 
     # The job cell: two workers, both streamed into the cell, rank 0's value back in the notebook.
     [job] = [r for r in from_venv if r["kind"] == "job"]
-    assert job["name"] == "two workers" and job["status"] == "finished" and job["metrics"]["loss"]["count"] == 60
+    assert job["name"] == "two workers" and job["status"] == "finished" and job["metrics"]["loss"]["count"] == 30
+    assert job["ranks"] == [0, 1]  # each worker's loss is its own series; the summary is rank 0's
     job_cell = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%%runlane --on local")][0]
     streamed = "".join(o.get("text", "") for o in job_cell.outputs)
     assert "[w0]" in streamed and "[w1]" in streamed and "step 30/30" in streamed

@@ -243,7 +243,8 @@ def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_
     results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     assert results == ["{'world': '2', 'scaled': 20}"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
-    assert run["name"] == "two-workers" and run["status"] == "finished" and run["metrics"]["loss"]["count"] == 6
+    assert run["name"] == "two-workers" and run["status"] == "finished" and run["metrics"]["loss"]["count"] == 3
+    assert run["ranks"] == [0, 1]  # each worker's loss is its own series; the summary is rank 0's
     # The job's run is linked to its cell as a kernel's runs are (badges, "this notebook", diffs).
     assert run["notebook"] == job_kernel.notebook and run["cell_id"] == "cell-job"
     assert (job_kernel.store / "runs" / run["id"] / "source.py").read_text().startswith("%%runlane --on local")
