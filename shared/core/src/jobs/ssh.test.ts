@@ -92,10 +92,12 @@ describe('SSH target', () => {
     expect(log(run_id, 'w0')).toContain(INBAND_START);
     expect(shown(log(run_id, 'w0'))).toBe('rank 0 of 2 step 0\nrank 0 of 2 step 1\nrank 0 of 2 step 2\n');
     expect(shown(log(run_id, 'w1'))).toBe('rank 1 of 2 step 0\nrank 1 of 2 step 1\nrank 1 of 2 step 2\n');
-    expect(run.metrics.loss).toMatchObject({ count: 6, last: 1 / 3 });
+    expect(run.metrics.loss).toMatchObject({ count: 3, last: 1 / 3 }); // rank 0's: each worker's points stay apart
+    expect(run.ranks).toEqual([0, 1]);
     expect(existsSync(path.join(remote, 'runs', run_id, 'metrics'))).toBe(false); // in-band: no metric files on the host
     const series = await client.series(run_id, 'loss');
-    expect(series.steps.length).toBe(6);
+    expect(series.steps.length).toBe(3);
+    expect((await client.series(run_id, 'loss', { rank: 1 })).steps.length).toBe(3);
     expect(existsSync(path.join(remote, 'runs', run_id, 'logs', 'w0', 'stdout.log'))).toBe(true); // written on the host
     // Files written under RUNLANE_OUTPUT_DIR on the host came back as the run's artifacts; links did not.
     expect((await client.artifacts(run_id)).map((a) => a.path)).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);
