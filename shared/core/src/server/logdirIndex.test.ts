@@ -94,3 +94,32 @@ it.runIf(process.platform === 'linux')('a run is running while a process holds i
     writer.kill();
   }
 });
+
+// PyTorch's SummaryWriter (without TensorFlow) opens its file only to append each flush, and names
+// it after its process: events.out.tfevents.<time>.<host>.<pid>.<n>. The run ends with the process.
+it.runIf(process.platform === 'linux')('a PyTorch-style writer’s run is finished within seconds of its process ending', async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  const source = path.join(fixtures, 'pytorch', 'default');
+  const bytes = path.join(source, readdirSync(source)[0]!);
+  mkdirSync(path.join(tmp, 'run'));
+  const writer = spawn(process.execPath, ['-e', `
+    const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
+    const file = path.join(${JSON.stringify(path.join(tmp, 'run'))}, 'events.out.tfevents.' + Math.floor(Date.now() / 1000) + '.' + os.hostname() + '.' + process.pid + '.0');
+    fs.appendFileSync(file, fs.readFileSync(${JSON.stringify(bytes)}));
+    console.log('flushed');
+    process.stdin.once('data', () => process.exit(0));
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes('flushed') && resolve()));
+    const events: StoreEvent[] = [];
+    index = await LogdirIndex.open(tmp, (e) => events.push(e));
+    await new Promise((r) => setTimeout(r, 1500)); // a poll or more: the file is closed, its writer alive
+    expect(index.summaries().map((r) => [r.id, r.status])).toEqual([['run', 'running']]);
+    const ending = Date.now();
+    writer.stdin!.write('exit\n');
+    await expect.poll(() => events.find((e) => e.type === 'run-updated'), { timeout: 5000, interval: 100 }).toMatchObject({ previous_status: 'running', run: { status: 'finished' } });
+    expect(Date.now() - ending).toBeLessThan(3000); // the window alone would say running for 120 s
+  } finally {
+    writer.kill();
+  }
+});

@@ -19,11 +19,12 @@ import { OpenFiles, realDir } from './openFiles.js';
 import { TagTable } from './tagTable.js';
 
 /**
- * Event files hold no status. Where open files can be seen (Linux, a local file system: openFiles.ts)
- * a run is running while a process has one of its files open, and finished once none has. Elsewhere,
- * and for a run whose files grow while no process we can see holds them (a writer in another
- * container, say), a run whose newest event file changed this recently is shown as running: a writer
- * that stopped logging for two minutes has most likely finished.
+ * Event files hold no status. Where writers can be seen (Linux, a local file system: openFiles.ts) a
+ * run is running while a process has one of its files open (tensorboardX, TensorFlow), finished once
+ * none has, and finished as soon as the process its files' names give as their writer is gone
+ * (PyTorch). Otherwise (a named writer still alive, a writer we cannot see, other systems) a run whose
+ * newest event file changed this recently is shown as running: a writer that stopped logging for two
+ * minutes has most likely finished.
  */
 export const RUNNING_WINDOW_S = 120;
 
@@ -49,6 +50,8 @@ class LogdirRun {
   readonly realPaths = new Map<string, string>();
   /** Whether a process had one of its files open at the last look; null: not known (use the window). */
   open: boolean | null = null;
+  /** Whether the process a file's name gives as its writer (PyTorch) was alive at the last look. */
+  writerAlive = false;
   /** lastModified at that look: a run is looked at again only when open or changed. */
   lookedAtModified = -1;
   /** Its files grew while no process we can see held them: judged by the window from then on. */
@@ -123,17 +126,24 @@ export class TensorBoardLogdir {
   }
 
   /**
-   * Which runs a process still writes: looked at for runs never looked at, runs open at the last
-   * look, and runs whose files changed since; a finished run costs nothing until it changes.
+   * Which runs a process still writes. Open files are looked for in runs never looked at, runs open
+   * at the last look, and runs whose files changed since (one scan for all); a named writer's
+   * process (PyTorch's) is looked at on every refresh while it lives. A finished run costs nothing
+   * until it changes.
    */
   private lookForWriters(): void {
-    if (!this.openFiles) return;
+    const probe = this.openFiles;
+    if (!probe) return;
+    const live = (run: LogdirRun): boolean => [...run.files.keys()].some((file) => probe.writerAlive(file) === true);
+    for (const run of this.runsById.values()) if (run.writerAlive && run.lastModified === run.lookedAtModified) run.writerAlive = live(run);
     const runs = [...this.runsById.values()].filter((r) => !r.unseenWriter && (r.open !== false || r.lastModified !== r.lookedAtModified));
     if (!runs.length) return;
-    const held = this.openFiles.anyOpen(runs.map((r) => [...r.realPaths.values()]));
+    const held = probe.anyOpen(runs.map((r) => [...r.realPaths.values()]));
     runs.forEach((run, i) => {
       const open = held[i]!;
-      if (!open && run.open === false) run.unseenWriter = true; // it grew, yet nobody we can see writes it
+      run.writerAlive = !open && live(run);
+      // It grew, yet no process we can see writes it (a writer in another container, say).
+      if (!open && !run.writerAlive && run.open === false) run.unseenWriter = true;
       run.open = open;
       run.lookedAtModified = run.lastModified;
     });
@@ -181,7 +191,9 @@ export class TensorBoardLogdir {
         if (s) byTag[tag] = s;
       }
       lastModified = Math.max(lastModified, run.lastModified);
-      running ||= run.open === true || ((run.open === null || run.unseenWriter) && now - run.lastModified < RUNNING_WINDOW_S);
+      // A named writer that lives (a notebook kernel after writer.close(), too) gets the window.
+      const windowed = run.open === null || run.unseenWriter || run.writerAlive;
+      running ||= run.open === true || (windowed && now - run.lastModified < RUNNING_WINDOW_S);
       if (run.firstTime !== null && (started === null || run.firstTime < started)) started = run.firstTime;
       if (run.lastTime !== null && (last === null || run.lastTime > last)) last = run.lastTime;
     }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TensorBoardLogdir } from './logdir.js';
-import { mountType, OpenFiles } from './openFiles.js';
+import { mountType, namedWriter, OpenFiles } from './openFiles.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents');
 let tmp: string;
@@ -49,4 +49,21 @@ it.runIf(process.platform === 'linux')('a closed file reads finished at once; on
   await logdir.refresh();
   expect(logdir.summary('run', Date.now() / 1000)!.status).toBe('running');
   expect(logdir.summary('run', Date.now() / 1000 + 121)!.status).toBe('finished');
+});
+
+it('reads the writer’s pid from PyTorch and TensorFlow 2 file names on this host only', () => {
+  expect(namedWriter('events.out.tfevents.1700000000.my.host.com.1234.0', 'my.host.com')).toEqual({ pid: 1234, time: 1700000000 });
+  expect(namedWriter('events.out.tfevents.1700000000.gpu1.77.3.v2', 'gpu1')).toEqual({ pid: 77, time: 1700000000 });
+  expect(namedWriter('events.out.tfevents.1700000000.my.host.com.1234.0', 'my')).toBeNull();
+  expect(namedWriter('events.out.tfevents.1700000000.other.1234.0', 'gpu1')).toBeNull(); // another machine's writer
+  expect(namedWriter('events.out.tfevents.1700000000.gpu1', 'gpu1')).toBeNull(); // tensorboardX: no pid
+});
+
+it.runIf(process.platform === 'linux')('a named writer is alive only if its process started before the file (a reused pid is no writer)', () => {
+  const probe = new OpenFiles();
+  const named = (time: number, pid = process.pid) => `/x/events.out.tfevents.${time}.${os.hostname()}.${pid}.0`;
+  expect(probe.writerAlive(named(Math.floor(Date.now() / 1000)))).toBe(true);
+  expect(probe.writerAlive(named(1_000_000_000))).toBe(false); // this process came later
+  expect(probe.writerAlive(named(Math.floor(Date.now() / 1000), 4_194_304 + 1))).toBe(false); // above any pid_max
+  expect(probe.writerAlive(`/x/events.out.tfevents.1700000000.${os.hostname()}`)).toBeNull();
 });

@@ -1,9 +1,14 @@
-// Which event files a process still has open: the one real signal that a TensorBoard writer is done
-// (event files hold no status, and PyTorch's SummaryWriter flushes only every 120 s, so quiet files
-// say little). On Linux every process's open files are links under /proc/<pid>/fd; a finished (or
-// killed) writer has closed its file. Elsewhere, and on shared file systems whose writers may be on
-// other machines, there is no such signal: callers fall back to an idle window.
+// Whether a TensorBoard writer is still there: event files hold no status, and PyTorch's
+// SummaryWriter flushes only every 120 s, so quiet files say little. Two real signals, on Linux:
+// - tensorboardX and TensorFlow keep their event file open until close(): every process's open
+//   files are links under /proc/<pid>/fd.
+// - PyTorch's SummaryWriter (TensorBoard's writer without TensorFlow) opens the file only for each
+//   flush, but names it events.out.tfevents.<time>.<host>.<pid>.<n>: its process, on this host,
+//   is alive or gone (/proc/<pid>/stat, started before the file, so a reused pid is no writer).
+// Elsewhere, and on shared file systems whose writers may be on other machines, there is no such
+// signal: callers fall back to an idle window.
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** File systems whose writers may run on another machine, where /proc cannot see them. */
@@ -76,6 +81,37 @@ export class OpenFiles {
     return open;
   }
 
+  /**
+   * For an event file whose name gives its writer's pid on this host (PyTorch, TensorFlow 2): whether
+   * that process is alive and started before the file. null when the name gives no local writer.
+   */
+  writerAlive(file: string): boolean | null {
+    const writer = namedWriter(path.basename(file), this.host);
+    if (!writer) return null;
+    let stat: string;
+    try {
+      stat = readFileSync(path.join(this.procRoot, String(writer.pid), 'stat'), 'utf8');
+    } catch {
+      return false; // no such process: the writer is gone
+    }
+    // After the command name (which may hold spaces and parentheses): state, then field 22 starttime.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return false;
+    const started = this.bootTime() + Number(fields[19]) / CLOCK_TICKS;
+    return started <= writer.time + 1; // a second's slack: the name's time is whole seconds
+  }
+
+  private readonly host = os.hostname();
+  private boot: number | null = null;
+
+  private bootTime(): number {
+    if (this.boot === null) {
+      const line = /^btime (\d+)$/m.exec(safeRead(path.join(this.procRoot, 'stat')));
+      this.boot = line ? Number(line[1]) : 0;
+    }
+    return this.boot;
+  }
+
   private fdTargets(pid: number): string[] {
     const fdDir = path.join(this.procRoot, String(pid), 'fd');
     const targets: string[] = [];
@@ -87,6 +123,25 @@ export class OpenFiles {
       }
     }
     return targets;
+  }
+}
+
+/** Linux's USER_HZ, 100 on every architecture it runs on (/proc's start times count in it). */
+const CLOCK_TICKS = 100;
+
+/** The writer's pid and the file's time from events.out.tfevents.<time>.<host>.<pid>[.<more>], when <host> is `host`. */
+export function namedWriter(name: string, host: string): { pid: number; time: number } | null {
+  const m = /^events\.out\.tfevents\.(\d+)\.(.+)$/.exec(name);
+  if (!m || !m[2]!.startsWith(`${host}.`)) return null;
+  const pid = /^(\d+)(\.|$)/.exec(m[2]!.slice(host.length + 1));
+  return pid ? { pid: Number(pid[1]), time: Number(m[1]) } : null;
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 
