@@ -185,6 +185,9 @@ describe('charts panel in Chromium', () => {
     const after = await size();
     expect(after.width).toBeGreaterThan(before.width * 1.8);
     expect(after.chart).toBeGreaterThan(330);
+    // The card that no longer fits beside it takes the whole next row, not a third of it.
+    const loss = await page.$eval('.rl-card[data-key="train/loss"]', (e) => e.getBoundingClientRect().width);
+    expect(Math.abs(loss - after.width)).toBeLessThan(2);
     await open('light', page);
     expect(await size()).toEqual(after);
     await page.screenshot({ path: path.join(screenshots, 'charts-resized.png'), fullPage: true });

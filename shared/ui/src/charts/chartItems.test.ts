@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
 import { buildCompareRows, buildParallelOption, parallelParams } from '../views/compareRows.js';
 import { legendRows } from './chartCard.js';
-import { resizedSize } from './cardResize.js';
+import { packSpans, resizedSize } from './cardResize.js';
 import { chartsTitle } from './chartsTitle.js';
 import { DEFAULT_SETTINGS, type CardData, type ChartTheme, type RunSeries } from './chartTypes.js';
 import { formatValue } from './numberFormat.js';
@@ -34,6 +34,13 @@ describe('1. resizable cards', () => {
     expect(resizedSize({ width: 400, height: 240 }, 410, 100, 1220, 3)).toEqual({ span: 2, height: 340 });
     expect(resizedSize({ width: 400, height: 240 }, 5000, -1000, 1220, 3)).toEqual({ span: 3, height: 160 });
     expect(resizedSize({ width: 810, height: 240 }, -300, 0, 1220, 3)).toEqual({ span: 1, height: 240 });
+  });
+
+  it('packs the rows around a widened card, and leaves a grid of default cards to the browser', () => {
+    expect(packSpans([3, 1], 3)).toEqual([3, 3]);
+    expect(packSpans([1, 2, 2], 3)).toEqual([1, 2, 3]);
+    expect(packSpans([2, 5, 1], 3)).toEqual([3, 3, 3]);
+    expect(packSpans([1, 1, 1, 1], 3)).toEqual([1, 1, 1, 1]);
   });
 
   it('keeps card sizes and choices read back from storage, dropping what is malformed', () => {

@@ -4,7 +4,7 @@
 // refetch. A job's ranks are kept apart (contract C1): rank 0 by default, every rank or their mean
 // on demand. What the user chooses is remembered (panelState.ts).
 import { fromJsonNumber, type MetricSeries, type RunSummary, type StoreEvent } from '@runlane/protocol';
-import { applyCardSize, makeResizable } from '../charts/cardResize.js';
+import { applyCardSize, layoutGrid, makeResizable } from '../charts/cardResize.js';
 import { ChartCard } from '../charts/chartCard.js';
 import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RankMode, type RunSeries } from '../charts/chartTypes.js';
 import type { ECharts } from '../charts/echarts.js';
@@ -361,7 +361,7 @@ export class ChartsPanel {
   }
 
   private applySizes(): void {
-    for (const card of this.cards.values()) applyCardSize(card.element.parentElement!, card.element, this.state.cards[card.key]);
+    for (const grid of Array.from(this.cardsHost.querySelectorAll<HTMLElement>('.rl-cards'))) layoutGrid(grid, (card) => this.state.cards[card.dataset.key!]);
   }
 
   /** A change the user made: kept for this panel (its host) and as the starting point of new panels. */
