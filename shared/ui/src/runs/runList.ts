@@ -28,7 +28,7 @@ const TRAIN_WORDS = ['train', 'training'];
  * test) before the rest, then a loss before other metrics, then plain `loss` before `loss_ema`.
  * Keys are split into words at `/ _ - . ` and spaces, so `latest` is not `test`.
  */
-function metricRank(key: string): number[] {
+function metricPriority(key: string): number[] {
   const words = key.toLowerCase().split(/[/_\-. ]+/).filter(Boolean);
   const training = words.some((w) => TRAIN_WORDS.includes(w));
   const heldOut = training ? -1 : HELD_OUT_WORDS.findIndex((h) => words.includes(h));
@@ -37,7 +37,7 @@ function metricRank(key: string): number[] {
   return [heldOut >= 0 ? heldOut : HELD_OUT_WORDS.length, isLoss ? 0 : 1, plainLoss ? 0 : 1];
 }
 
-function compareRanks(a: number[], b: number[]): number {
+function comparePriorities(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return 0;
 }
@@ -52,10 +52,10 @@ export function mainMetric(run: RunSummary, preferred?: string | null): { key: s
   const keys = Object.keys(run.metrics).sort();
   if (!keys.length) return null;
   let key = keys[0]!;
-  let best = metricRank(key);
+  let best = metricPriority(key);
   for (const k of keys.slice(1)) {
-    const rank = metricRank(k);
-    if (compareRanks(rank, best) < 0) [key, best] = [k, rank];
+    const priority = metricPriority(k);
+    if (comparePriorities(priority, best) < 0) [key, best] = [k, priority];
   }
   return { key, value: fromJsonNumber(run.metrics[key]!.last) };
 }
