@@ -111,6 +111,8 @@ def _cache_cell(shell, magic_line, cell, body, execution_count):
 def _show_as_the_user_wrote_it(shell, exc):
     """The cell shows the user's frames only, once: IPython shows an exception through its
     `_render_traceback_` when it has one, instead of the frames of run_cell_magic and this magic."""
+    if hasattr(exc, "_render_traceback_"):
+        return  # the exception says how it is shown (ipyparallel's remote errors, a job's failure)
     tb = from_first_cell_frame(shell, exc.__traceback__)
     stb = shell.InteractiveTB.structured_traceback(type(exc), exc, tb, tb_offset=0)
     try:
