@@ -14,9 +14,8 @@ import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorker
 import { InbandMetrics } from './inbandMetrics.js';
 import { shellQuote } from './shellQuote.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
-import { checkSsh, downloadArtifacts, findHelperDir, SshMirror, sshTarget, startSshWorker, uploadHelper, uploadInput, type SshTarget } from './sshWorkers.js';
+import { checkSsh, downloadArtifacts, findHelperDir, killSshWorkers, launchSshWorker, SshMirror, sshTarget, uploadHelper, uploadInput, uploadRunMeta, type SshTarget } from './sshWorkers.js';
 import { freePort } from './localWorkers.js';
-import type { ChildProcess } from 'node:child_process';
 
 const POLL_MS = 200;
 const SLURM_POLL_MS = 1000; // squeue asks the controller: once a second per job is plenty
@@ -30,7 +29,7 @@ interface JobFile {
   started_at: number;
   /** Set for jobs on a Slurm target: the cluster's job id. */
   slurm_job?: string;
-  /** Set for jobs on an SSH target: their workers end with the daemon's connections. */
+  /** Set for jobs on an SSH target: the host its workers run on, detached (a new daemon re-adopts them). */
   ssh_host?: string;
 }
 
@@ -45,7 +44,7 @@ interface Job {
   done: boolean;
   /** A worker failed and the others are being stopped (as torchrun does): the run fails with the first failure. */
   failing?: boolean;
-  /** The index of the worker whose failure was seen first, where exit files cannot tell (SSH). */
+  /** The index of the worker whose failure was seen first (the one that made the others stop). */
   firstFailed?: number;
   slurmJob?: string;
   /** Slurm jobs: whether `running` was recorded (they start `queued` until Slurm runs them). */
@@ -53,8 +52,8 @@ interface Job {
   /** A Slurm state query is in flight (the poller must not stack them). */
   checking?: boolean;
   lastSlurmCheck?: number;
-  /** SSH jobs: one connection per worker, its exit code when it closed, and the output mirror. */
-  ssh?: { children: ChildProcess[]; codes: (number | null)[]; mirror: SshMirror };
+  /** SSH jobs: the host, and the mirror that brings its run files (logs, exit codes) here. */
+  ssh?: { target: SshTarget; mirror: SshMirror; ending?: boolean };
 }
 
 export class JobManager {
@@ -178,10 +177,6 @@ export class JobManager {
       await cancelSlurmJob(job.slurmJob);
       return;
     }
-    if (job.ssh) {
-      job.ssh.children.forEach((c) => c.stdin?.end()); // the wrapper on the host kills the worker's group
-      return;
-    }
     await this.stopWorkers(job);
   }
 
@@ -189,6 +184,10 @@ export class JobManager {
   private async stopWorkers(job: Job): Promise<void> {
     if (job.slurmJob) {
       await cancelSlurmJob(job.slurmJob);
+      return;
+    }
+    if (job.ssh) {
+      await killSshWorkers(job.ssh.target, job.runId);
       return;
     }
     for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
@@ -204,8 +203,7 @@ export class JobManager {
       if (!existsSync(file)) continue;
       const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
       if (state.ssh_host) {
-        // Its workers were stopped with the previous daemon's connections (no orphans on the host).
-        (await this.writer(store)).appendEvent(run.id, { type: 'status', status: 'failed', error: `The daemon stopped while this job ran on ${state.ssh_host}; its workers were stopped with it.` });
+        await this.adoptSsh(store, run.id, state);
         continue;
       }
       const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false, slurmJob: state.slurm_job, announcedRunning: run.status === 'running' };
@@ -218,6 +216,20 @@ export class JobManager {
   async close(): Promise<void> {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
+    for (const job of this.jobs.values()) job.ssh?.mirror.abandon(); // the workers run on; the next daemon resumes
+  }
+
+  /** Re-adopts an SSH job: its workers run on the host; the mirror resumes from the local files. */
+  private async adoptSsh(store: string, runId: string, state: JobFile): Promise<void> {
+    const target = this.targetsFor(store, state.spec.targetsFile).find((t) => t.name === state.spec.target && t.kind === 'ssh');
+    if (!target) {
+      const error = `This job's target "${state.spec.target}" is no longer declared, so its workers on ${state.ssh_host} cannot be followed; declare it again in runlane.toml and restart the daemon.`;
+      (await this.writer(store)).appendEvent(runId, { type: 'status', status: 'failed', error });
+      return;
+    }
+    const job: Job = { store, runId, spec: state.spec, target: state.spec.target, gpus: [], workers: state.workers, cancelled: false, done: false };
+    this.jobs.set(runId, job);
+    this.followSsh(job, sshTarget(target));
   }
 
   private pool(target: TargetConfig): string[] {
@@ -314,44 +326,52 @@ export class JobManager {
     const t = sshTarget(target);
     const writer = await this.writer(job.store);
     const runDir = path.join(job.store, 'runs', job.runId);
-    try {
-      await uploadHelper(t, findHelperDir());
-      if (job.spec.input) await uploadInput(t, job.runId, job.spec.input);
-    } catch (err) {
+    const fail = async (err: unknown) => {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
       await this.release(job);
       throw err;
+    };
+    try {
+      await uploadHelper(t, findHelperDir());
+      await uploadRunMeta(t, job.runId, readFileSync(path.join(runDir, 'meta.json')));
+      if (job.spec.input) await uploadInput(t, job.runId, job.spec.input);
+    } catch (err) {
+      return fail(err);
     }
     writer.appendEvent(job.runId, { type: 'status', status: 'running' });
     const masterPort = await freePort(); // a guess for the host; torch only needs it free there
-    const metrics = new InbandMetrics(job.store, job.runId, (message) => writer.appendLog(job.runId, 'runlane', `${message}\n`));
-    const mirror = new SshMirror(t, job.runId, runDir, (rel, bytes) => metrics.take(rel, bytes));
-    const children = Array.from({ length: job.spec.workers }, (_, rank) =>
-      startSshWorker(t, { runId: job.runId, rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined }),
-    );
-    job.ssh = { children, codes: children.map(() => null), mirror };
-    job.workers = children.map((c, rank) => ({ rank, pid: c.pid ?? 0, gpus: [], exitFile: '' }));
+    job.workers = Array.from({ length: job.spec.workers }, (_, rank) => ({ rank, pid: 0, gpus: [], exitFile: path.join(runDir, 'job', `w${rank}.exit`) }));
     const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, ssh_host: t.destination };
     await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
-    mirror.start();
-    let open = children.length;
-    children.forEach((child, rank) =>
-      child.once('close', (code) => {
-        job.ssh!.codes[rank] = code;
-        if (code !== 0 && !job.failing && !job.cancelled) {
-          job.failing = true;
-          job.firstFailed = rank;
-          children.forEach((c) => c.stdin?.end()); // the wrapper on the host kills each worker's group
-        }
-        if (--open === 0) void this.endSshJob(job, t, mirror);
-      }),
+    const launched = await Promise.allSettled(
+      job.workers.map((w) =>
+        launchSshWorker(t, { runId: job.runId, rank: w.rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined }),
+      ),
     );
+    const refused = launched.find((r) => r.status === 'rejected');
+    if (refused) {
+      await killSshWorkers(t, job.runId, 0); // the ones that did start
+      return fail((refused as PromiseRejectedResult).reason);
+    }
+    this.followSsh(job, t);
+  }
+
+  /** Mirrors the host's run files here; the poller ends the job once every worker's exit code is in. */
+  private followSsh(job: Job, t: SshTarget): void {
+    const runDir = path.join(job.store, 'runs', job.runId);
+    const metrics = new InbandMetrics(job.store, job.runId, (message) => void this.writer(job.store).then((w) => w.appendLog(job.runId, 'runlane', `${message}\n`)));
+    const mirror = new SshMirror(t, job.runId, runDir, (rel, bytes) => metrics.take(rel, bytes));
+    job.ssh = { target: t, mirror };
+    mirror.start();
+    this.watch();
   }
 
   /** The last output is mirrored, then the artifacts copied back, before the job's end is recorded. */
-  private async endSshJob(job: Job, t: SshTarget, mirror: SshMirror): Promise<void> {
+  private async endSshJob(job: Job): Promise<void> {
+    const { mirror, target } = job.ssh!;
+    job.ssh!.ending = true;
     await mirror.stop();
-    const problem = await downloadArtifacts(t, job.runId, path.join(job.store, 'runs', job.runId));
+    const problem = await downloadArtifacts(target, job.runId, path.join(job.store, 'runs', job.runId));
     if (problem) (await this.writer(job.store)).appendLog(job.runId, 'runlane', `${problem}\n`);
     await this.finish(job);
   }
@@ -364,10 +384,17 @@ export class JobManager {
   }
 
   private async check(job: Job): Promise<void> {
-    if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh) return;
-    if (!job.cancelled && !job.failing && exitCodes(job).some((c) => c !== null && c !== 0)) {
+    if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh?.ending) return;
+    const codes = exitCodes(job);
+    if (!job.cancelled && !job.failing && codes.some((c) => c !== null && c !== 0)) {
       job.failing = true;
+      job.firstFailed = firstFailure(job, codes); // the others' exit codes that follow are of the stop
       await this.stopWorkers(job);
+    }
+    if (job.ssh) {
+      // Host processes cannot be seen from here: a worker has ended when its exit code is mirrored.
+      if (codes.every((c) => c !== null)) await this.endSshJob(job);
+      return;
     }
     if (!job.slurmJob) {
       if (!job.workers.some((w) => processIsAlive(w.pid))) await this.finish(job);
@@ -402,7 +429,6 @@ export class JobManager {
       const tail = await lastLines(path.join(job.store, 'runs', job.runId, 'logs', `w${rank}`));
       const how =
         code === null ? 'ended without an exit code (killed, or lost with its machine)'
-        : job.ssh && code === 255 ? 'lost its connection to the host (ssh exit 255)'
         : `exited with code ${code}`;
       const others = job.failing && job.workers.length > 1 ? ' The other workers were stopped.' : '';
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}.${others} Its last lines:\n${tail}` });
@@ -471,7 +497,7 @@ function checkInput(input: unknown): string {
 }
 
 function exitCodes(job: Job): (number | null)[] {
-  return job.ssh ? job.ssh.codes : job.workers.map((w) => readExitCode(w.exitFile));
+  return job.workers.map((w) => readExitCode(w.exitFile));
 }
 
 /**

@@ -150,6 +150,36 @@ describe('SSH target', () => {
     await expect.poll(() => pids().filter(processIsAlive), { timeout: 15_000 }).toEqual([]);
   }, 90_000);
 
+  it('a failing worker stops the others on the host at once, and the run names it', async () => {
+    const code = 'import os, sys, time\nif os.environ["RANK"] == "1":\n    sys.exit(3)\ntime.sleep(60)\nprint("done", flush=True)';
+    const started = Date.now();
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 2, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect([run.status, run.exit_code]).toEqual(['failed', 3]);
+    expect(run.error).toMatch(/^Worker w1 exited with code 3\. The other workers were stopped\./);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(log(run_id, 'w0')).not.toContain('done');
+  }, 60_000);
+
+  it('a job outlives the daemon: its workers run on, and a new daemon re-adopts them and catches up every line once', async () => {
+    const code = 'import os, time\nfor i in range(8):\n    print("w", os.environ["RANK"], "line", i, flush=True)\n    time.sleep(1)';
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 2, gpusPerWorker: 0, name: 'overnight' });
+    await expect.poll(() => log(run_id, 'w1').includes('line 1'), { timeout: 20_000 }).toBe(true);
+    await daemon.close(); // the laptop goes away: the daemon and its ssh connections
+    const hostPids = [0, 1].map((r) => Number(readFileSync(path.join(remote, 'runs', run_id, 'job', `w${r}.pid`), 'utf8')));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(hostPids.every(processIsAlive)).toBe(true); // still working on the host meanwhile
+    const seenWhileAway = log(run_id, 'w0');
+    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
+    await daemon.start();
+    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    await client.runs(); // opening the store re-adopts its jobs
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('finished');
+    for (const r of [0, 1]) expect(log(run_id, `w${r}`)).toBe(Array.from({ length: 8 }, (_, i) => `w ${r} line ${i}\n`).join(''));
+    expect(seenWhileAway.length).toBeLessThan(log(run_id, 'w0').length); // the rest came after the re-adoption
+  }, 90_000);
+
   it('refuses a host that is down, a host key mismatch and a missing Python with a sentence, creating no run', async () => {
     await expect(client.submitJob({ target: 'down', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Cannot reach 127.0.0.1 over ssh: .*(refused|Connection)/i);
     await expect(client.submitJob({ target: 'impostor', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Host key verification failed/);

@@ -2,12 +2,12 @@
 // agents as users have them set up (the npm ssh2 client does not read them, and cannot signal root
 // processes, as recipes/ssh notes).
 //
-// Each worker runs through one ssh connection whose stdin stays open: on the host, a wrapper kills
-// the worker's whole process group when that connection closes (a cancel, or the daemon gone), so no
-// worker is orphaned on a GPU. Workers write their output and metrics into a run folder on the host;
-// a separate follower connection mirrors those append-only files into the local run by byte offset,
-// so when it drops it reconnects and resumes with nothing lost or repeated. Workers send their
-// metrics in-band on stdout (shared/protocol/src/inband.ts), so they need no shared filesystem.
+// Workers run detached on the host (they outlive the daemon, its connections and the laptop), each in
+// its own process group recorded in the host's run folder, with their output, exit codes and metrics
+// in files there. A follower connection mirrors those append-only files into the local run by byte
+// offset, so when it drops, or a new daemon re-adopts the job, it resumes with nothing lost or
+// repeated. Workers send their metrics in-band on stdout (shared/protocol/src/inband.ts), so they need
+// no shared filesystem. A cancel kills every worker's process group on the host.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
@@ -92,6 +92,16 @@ export async function uploadInput(t: SshTarget, runId: string, inputDir: string)
   await uploadTar(t, ['-C', inputDir, '.'], `${remotePath(t.workdir)}/runs/${shellQuote(runId)}/input`, "the job's input");
 }
 
+/**
+ * Puts the run's meta.json in the host's run folder: the helper on the host then sees a job's run and
+ * joins it (its events come back with the mirror) rather than creating a run of its own with statuses.
+ */
+export async function uploadRunMeta(t: SshTarget, runId: string, meta: Buffer): Promise<void> {
+  const dir = runDirOf(t, runId);
+  const res = await collect(ssh(t, `mkdir -p ${dir} && cat > ${dir}/meta.json.tmp-daemon && mv ${dir}/meta.json.tmp-daemon ${dir}/meta.json`), meta);
+  if (res.code !== 0) throw new StoreError('bad_query', `Could not write the run's meta.json on ${t.destination}: ${res.stderr.trim()}`);
+}
+
 async function uploadTar(t: SshTarget, tarArgs: string[], remoteDir: string, what: string): Promise<void> {
   const tar = spawn('tar', ['-c', ...tarArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
@@ -100,13 +110,22 @@ async function uploadTar(t: SshTarget, tarArgs: string[], remoteDir: string, wha
   if (res.code !== 0) throw new StoreError('bad_query', `Could not copy ${what} to ${t.destination}: ${res.stderr.trim()}`);
 }
 
-// On the host: run "$@" in its own process group with its output into the run folder; when the
-// connection's stdin closes, TERM then KILL the group (recipes/ssh/remote-wrap.sh).
-const REMOTE_WRAP = [
-  'exec 3<&0',
-  'setsid sh -c \'"$@" >>"$RUNLANE_LOG_DIR/stdout.log" 2>>"$RUNLANE_LOG_DIR/stderr.log"\' runlane-worker "$@" </dev/null & p=$!',
-  '( cat >/dev/null; kill -TERM -- -$p 2>/dev/null; sleep 5; kill -KILL -- -$p 2>/dev/null ) 0<&3 & w=$!',
-  'wait $p; rc=$?; kill $w 2>/dev/null; exit $rc',
+// On the host, each worker runs detached from the connection that started it, so it outlives the
+// daemon and the laptop: a supervisor in its own session starts the command in another session (its
+// own process group, the one a cancel kills), records that group's id in job/wR.pid, waits for it and
+// writes its exit code to job/wR.exit (atomically). The follower mirrors job/ back with the logs.
+const SUPERVISOR = [
+  'setsid "$@" >>"$RUNLANE_LOG_DIR/stdout.log" 2>>"$RUNLANE_LOG_DIR/stderr.log" </dev/null & p=$!',
+  'printf "%s" "$p" >"$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid.tmp-host" && mv "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid.tmp-host" "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid"',
+  'wait "$p"; code=$?',
+  'printf "%s" "$code" >"$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit.tmp-host" && mv "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit.tmp-host" "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit"',
+].join('\n');
+// Starts the supervisor with no tie to the ssh session (no inherited descriptors, its own session),
+// and returns once the worker's process group is recorded, so that a cancel right away finds it.
+const LAUNCH = [
+  `setsid bash -c ${shellQuote(SUPERVISOR)} runlane-supervise "$@" </dev/null >/dev/null 2>&1 &`,
+  'i=0; while [ ! -f "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done',
+  '[ -f "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid" ] || { echo "the worker did not start" >&2; exit 1; }',
 ].join('\n');
 
 export interface SshWorkerLaunch {
@@ -121,10 +140,14 @@ export interface SshWorkerLaunch {
   input: boolean;
 }
 
-/** Starts one worker; its ssh process exits with the worker's exit code (255: the connection failed). */
-export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
+function runDirOf(t: SshTarget, runId: string): string {
+  return `${remotePath(t.workdir)}/runs/${shellQuote(runId)}`;
+}
+
+/** Starts one worker, detached on the host; resolves once it runs, throws a sentence if it could not start. */
+export async function launchSshWorker(t: SshTarget, w: SshWorkerLaunch): Promise<void> {
   const store = remotePath(t.workdir);
-  const runDir = `${store}/runs/${shellQuote(w.runId)}`;
+  const runDir = runDirOf(t, w.runId);
   const env: Record<string, string> = {
     ...w.env,
     RANK: String(w.rank),
@@ -140,14 +163,30 @@ export function startSshWorker(t: SshTarget, w: SshWorkerLaunch): ChildProcess {
   };
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
   const remote = [
-    `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} RUNLANE_OUTPUT_DIR=${runDir}/artifacts PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
-    'mkdir -p "$RUNLANE_LOG_DIR" "$RUNLANE_OUTPUT_DIR"',
+    `export RUNLANE_DIR=${store} RUNLANE_LOG_DIR=${runDir}/logs/w${w.rank} RUNLANE_OUTPUT_DIR=${runDir}/artifacts RUNLANE_JOB_DIR=${runDir}/job PYTHONPATH=${store}/lib\${PYTHONPATH:+:$PYTHONPATH}`,
+    'mkdir -p "$RUNLANE_LOG_DIR" "$RUNLANE_OUTPUT_DIR" "$RUNLANE_JOB_DIR"',
     ...(w.input ? [`export RUNLANE_INPUT_DIR=${runDir}/input`] : []),
     exports,
     w.cwd ? `cd ${remotePath(w.cwd)}` : w.input ? 'cd "$RUNLANE_INPUT_DIR"' : `cd ${store}`,
-    `exec bash -c ${shellQuote(REMOTE_WRAP)} runlane-wrap ${w.command.map(shellQuote).join(' ')}`, // bash: its kill takes "--" and process groups
+    `exec bash -c ${shellQuote(LAUNCH)} runlane-launch ${w.command.map(shellQuote).join(' ')}`, // bash: setsid and kill -- -group
   ].join(' && ');
-  return ssh(t, remote, ['pipe', 'ignore', 'pipe']);
+  const res = await collect(ssh(t, remote));
+  if (res.code !== 0) throw new StoreError('bad_query', `Worker w${w.rank} could not be started on ${t.destination}: ${res.stderr.trim().split('\n').pop() || `ssh exited with ${res.code}`}`);
+}
+
+/**
+ * Stops the job's workers still running on the host: SIGTERM to each one's process group, SIGKILL
+ * after a grace (left to the host, so this returns at once). A worker that has ended is not touched.
+ */
+export async function killSshWorkers(t: SshTarget, runId: string, graceSeconds = 5): Promise<void> {
+  const script = [
+    `cd ${runDirOf(t, runId)}/job 2>/dev/null || exit 0`,
+    'groups=""; for f in w*.pid; do [ -f "$f" ] || continue; w=${f%.pid}; [ -f "$w.exit" ] || groups="$groups -$(cat "$f")"; done',
+    '[ -n "$groups" ] || exit 0',
+    'kill -TERM -- $groups 2>/dev/null',
+    `( sleep ${graceSeconds}; kill -KILL -- $groups 2>/dev/null ) </dev/null >/dev/null 2>&1 &`,
+  ].join('\n');
+  await collect(ssh(t, `exec bash -c ${shellQuote(script)}`));
 }
 
 /**
@@ -180,7 +219,7 @@ threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).sta
 def files():
     if os.path.exists(os.path.join(root, "env.json")):
         yield "env.json"  # rank 0's environment capture, written once
-    for top in ("job", "logs", "metrics"):
+    for top in ("events", "job", "logs", "metrics"):
         base = os.path.join(root, top)
         for d, _, names in os.walk(base):
             for n in names:
@@ -209,6 +248,7 @@ while True:
 export class SshMirror {
   private child: ChildProcess | null = null;
   private stopping = false;
+  private abandoned = false;
   private finished!: () => void;
   readonly done = new Promise<void>((resolve) => (this.finished = resolve));
 
@@ -237,9 +277,15 @@ export class SshMirror {
     child.on('close', (code) => {
       this.child = null;
       if (this.stopping && code === 0) this.finished();
-      else setTimeout(() => this.start(), 500).unref(); // dropped: resume from where the local files are
+      else if (!this.abandoned) setTimeout(() => !this.abandoned && this.start(), 500).unref(); // dropped: resume from where the local files are
     });
     if (this.stopping) child.stdin!.end();
+  }
+
+  /** The daemon is closing: drop the connection and do not reconnect (the next daemon resumes). */
+  abandon(): void {
+    this.abandoned = true;
+    this.child?.kill('SIGTERM');
   }
 
   /** The job ended: let the follower send what is left, then stop. */
@@ -258,7 +304,7 @@ export class SshMirror {
     const offsets: Record<string, number> = {};
     const env = path.join(this.localRunDir, 'env.json');
     if (existsSync(env)) offsets['env.json'] = statSync(env).size;
-    for (const top of ['job', 'logs', 'metrics']) {
+    for (const top of ['events', 'job', 'logs', 'metrics']) {
       const base = path.join(this.localRunDir, top);
       for (const rel of walk(base)) offsets[path.join(top, rel)] = statSync(path.join(base, rel)).size;
     }
@@ -273,7 +319,7 @@ export class SshMirror {
       return;
     }
     const rel = path.normalize(msg.p);
-    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^((job|logs|metrics)\/|env\.json$)/.test(rel)) return; // only the run's own files
+    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^((events|job|logs|metrics)\/|env\.json$)/.test(rel)) return; // only the run's own files
     const file = path.join(this.localRunDir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     const size = existsSync(file) ? statSync(file).size : 0;
