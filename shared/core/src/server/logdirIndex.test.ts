@@ -105,9 +105,12 @@ it.runIf(process.platform === 'linux')('a PyTorch-style writer’s run is finish
   const writer = spawn(process.execPath, ['-e', `
     const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
     const file = path.join(${JSON.stringify(path.join(tmp, 'run'))}, 'events.out.tfevents.' + Math.floor(Date.now() / 1000) + '.' + os.hostname() + '.' + process.pid + '.0');
-    fs.appendFileSync(file, fs.readFileSync(${JSON.stringify(bytes)}));
+    const records = fs.readFileSync(${JSON.stringify(bytes)});
+    const first = 16 + records.readUInt32LE(0);
+    fs.appendFileSync(file, records.subarray(0, first));
     console.log('flushed');
-    process.stdin.once('data', () => process.exit(0));
+    // close(): the last flush, then the process ends.
+    process.stdin.once('data', () => { fs.appendFileSync(file, records.subarray(first)); process.exit(0); });
   `], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes('flushed') && resolve()));

@@ -126,24 +126,34 @@ export class TensorBoardLogdir {
   }
 
   /**
-   * Which runs a process still writes. Open files are looked for in runs never looked at, runs open
-   * at the last look, and runs whose files changed since (one scan for all); a named writer's
-   * process (PyTorch's) is looked at on every refresh while it lives. A finished run costs nothing
-   * until it changes.
+   * Which runs a process still writes. A named writer's process (PyTorch's) is looked at on every
+   * refresh while it lives (cheap: one small file). Open files are looked for, in one scan for all,
+   * in runs without a live named writer that were never looked at, were open at the last look, or
+   * changed since. A finished run costs nothing until it changes.
    */
   private lookForWriters(): void {
     const probe = this.openFiles;
     if (!probe) return;
-    const live = (run: LogdirRun): boolean => [...run.files.keys()].some((file) => probe.writerAlive(file) === true);
-    for (const run of this.runsById.values()) if (run.writerAlive && run.lastModified === run.lookedAtModified) run.writerAlive = live(run);
-    const runs = [...this.runsById.values()].filter((r) => !r.unseenWriter && (r.open !== false || r.lastModified !== r.lookedAtModified));
-    if (!runs.length) return;
-    const held = probe.anyOpen(runs.map((r) => [...r.realPaths.values()]));
-    runs.forEach((run, i) => {
+    const scan: LogdirRun[] = [];
+    for (const run of this.runsById.values()) {
+      const changed = run.lastModified !== run.lookedAtModified;
+      if (run.unseenWriter || (run.open === false && !changed && !run.writerAlive)) continue;
+      const wasAlive = run.writerAlive;
+      run.writerAlive = [...run.files.keys()].some((file) => probe.writerAlive(file) === true);
+      if (run.writerAlive) {
+        run.open = false;
+        run.lookedAtModified = run.lastModified;
+      } else if (wasAlive) {
+        run.open = false; // its writer is gone: the last change was its final flush
+        run.lookedAtModified = run.lastModified;
+      } else scan.push(run);
+    }
+    if (!scan.length) return;
+    const held = probe.anyOpen(scan.map((r) => [...r.realPaths.values()]));
+    scan.forEach((run, i) => {
       const open = held[i]!;
-      run.writerAlive = !open && live(run);
       // It grew, yet no process we can see writes it (a writer in another container, say).
-      if (!open && !run.writerAlive && run.open === false) run.unseenWriter = true;
+      if (!open && run.open === false && run.lastModified !== run.lookedAtModified) run.unseenWriter = true;
       run.open = open;
       run.lookedAtModified = run.lastModified;
     });
