@@ -192,3 +192,12 @@ describe('3. axis labels', () => {
     expect(option.yAxis.axisLabel.formatter(0.0008)).toBe('0.0008');
   });
 });
+
+describe('long live series', () => {
+  it('draws a series that grew live past a million points', () => {
+    const n = 1_000_000;
+    const steps = Array.from({ length: n }, (_, i) => i);
+    const values = steps.map((i) => 1 / (1 + i));
+    expect(() => buildScalarOption(card(line({ steps, times: steps, values })), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme)).not.toThrow();
+  });
+});

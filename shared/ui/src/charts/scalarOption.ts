@@ -56,8 +56,14 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   const allValues = card.series.flatMap((s) => (s.band ? [...s.values, ...s.band.lower, ...s.band.upper] : s.values));
   const finite = allValues.filter((v) => plottable(v, log) !== null);
   const range = settings.ignoreOutliers ? percentileRange(finite) : null;
-  const yTop = range ? range[1] : Math.max(...finite, 0);
-  const yBottom = range ? range[0] : Math.min(...finite, 0);
+  // A loop, not Math.max(...finite): a live series can outgrow the engine's argument limit.
+  let [dataMin, dataMax] = [0, 0];
+  for (const v of finite) {
+    if (v < dataMin) dataMin = v;
+    if (v > dataMax) dataMax = v;
+  }
+  const yTop = range ? range[1] : dataMax;
+  const yBottom = range ? range[0] : dataMin;
   const series: object[] = [];
   const lookups: TooltipRun[] = [];
   for (const s of card.series) {
@@ -91,7 +97,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
     }
   }
   const extent = xExtent(card, settings.xAxis);
-  const magnitude = Math.max(0, ...(range ?? finite).map(Math.abs));
+  const magnitude = range ? Math.max(Math.abs(range[0]), Math.abs(range[1])) : Math.max(-dataMin, dataMax);
 
   return {
     backgroundColor: 'transparent',
