@@ -60,3 +60,25 @@ def test_a_project_folder_is_refused_with_its_own_store_named(tmp_path, monkeypa
     assert not (tmp_path / "runs").exists()
     StoreWriter(str(tmp_path / ".runlane"))  # empty: becomes the store
     assert sorted(os.listdir(str(tmp_path / ".runlane"))) == ["runlane-store.json", "runs"]
+
+
+def test_a_notebook_cell_says_what_the_store_folder_is_and_writes_nothing(tmp_path):
+    """In a real kernel (test_kernel's driver), RUNLANE_DIR at a TensorBoard log folder."""
+    import pytest
+
+    pytest.importorskip("jupyter_client")
+    from test_kernel import Kernel
+
+    shutil.copytree(str(FIXTURES / "tfevents" / "pytorch"), str(tmp_path / "store"))  # the kernel's RUNLANE_DIR
+    before = tree(str(tmp_path / "store"))
+    k = Kernel(tmp_path)
+    try:
+        k.run("%load_ext runlane", "setup")
+        out = k.run("%%runlane --name mlp\nimport runlane as rl\nrl.log(loss=0.5)\nprint('logged')\n")
+    finally:
+        k.stop()
+    errors = [m["content"] for m in out if m["msg_type"] == "error"]
+    shown = " ".join(e["evalue"] for e in errors)
+    assert "is a TensorBoard log folder (6 runs of event files), not a Runlane store; nothing was written there" in shown, out
+    assert [len(e["traceback"]) for e in errors] == [1]  # the sentence, without Runlane's frames
+    assert tree(str(tmp_path / "store")) == before

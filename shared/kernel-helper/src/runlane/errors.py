@@ -16,6 +16,10 @@ class StoreVersionError(RunlaneError):
 class NotAStoreError(RunlaneError, ValueError):
     """The store folder is something else (a TensorBoard log folder, a project folder); nothing was written."""
 
+    def _render_traceback_(self):
+        # IPython shows this instead of a traceback: the sentence is the whole story, Runlane's frames are not.
+        return ["NotAStoreError: %s" % self]
+
 
 class RunFinishedError(RunlaneError, RuntimeError):
     """Something was logged to a run that has already ended."""
