@@ -2,8 +2,14 @@
 // as a user installs it; the Runs tree lists a fixture store (a hostile name as text); Charts show
 // lines; details open; a notebook cell runs through the "Runlane jobs" controller on the local target
 // with two workers, both workers' prefixed lines arriving while it runs, then the run finished in the
-// tree; a long job is cancelled from the tree. Screenshots: test/e2e/screenshots/vscode/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// tree; a long job is cancelled from the tree. Issue 10: the cell's run link (renderer), the target
+// picker under the jobs controller (keeps the magic line, no "This kernel", Escape cancels), Run File
+// with arguments, stopping a script run and opening its script, same-named runs told apart, tags,
+// the main metric per experiment, a rename retitling open tabs, a store setting at a TensorBoard
+// folder and the "Open TensorBoard Log Folder" button, a subfolder notebook's own store.
+// Screenshots: test/e2e/screenshots/vscode/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +19,7 @@ import { DaemonClient, StoreWriter } from '@runlane/core';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
 const shots = path.join(here, 'screenshots', 'vscode');
 const XSS = '<img src=x onerror=alert(1)>';
 const ready = existsSync(vsix) && existsSync(path.join(here, '../../.cache/code-server/cs/node_modules/.bin/code-server'));
@@ -22,6 +29,9 @@ let workspace: string;
 let server: CodeServer;
 let context: BrowserContext;
 let page: Page;
+let client: DaemonClient;
+let stopme: ChildProcess | null = null;
+const twinIds: string[] = [];
 const dialogs: string[] = [];
 
 async function shot(name: string): Promise<void> {
@@ -67,6 +77,37 @@ afterEach(async (ctx) => {
 });
 
 const treeRow = (text: string) => page.locator('.pane-body .monaco-list-row', { hasText: text }).first();
+const pickerTitle = () => page.locator('.quick-input-widget .quick-input-title');
+const pickerRows = () => page.locator('.quick-input-list .monaco-list-row');
+const pickerInput = () => page.locator('.quick-input-widget input').first();
+const tab = (text: string) => page.locator('.tab', { hasText: text }).first();
+const text = async (locator: { innerText(): Promise<string> }) => (await locator.innerText()).replace(/\u00a0/g, ' ');
+
+/** The test's own client of the daemon the extension started (waits for it). */
+async function daemon(): Promise<DaemonClient> {
+  if (client) return client;
+  await expect.poll(async () => {
+    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store: path.join(workspace, '.runlane') }).catch(() => undefined as unknown as DaemonClient);
+    return Boolean(client);
+  }, { timeout: 60_000 }).toBe(true);
+  return client;
+}
+
+/** The Runlane side bar, shown (clicking its icon while it shows would hide it). */
+async function showRunlane(): Promise<void> {
+  if (await page.locator('.pane-header', { hasText: 'Runs' }).first().isVisible()) return;
+  await page.locator('.activitybar a[aria-label="Runlane"]').click();
+  await page.locator('.pane-header', { hasText: 'Runs' }).first().waitFor({ timeout: 30_000 });
+}
+
+async function quickOpen(name: string): Promise<void> {
+  await page.mouse.click(700, 12);
+  await page.keyboard.press('Control+P');
+  await pickerInput().fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await tab(name).waitFor({ timeout: 30_000 });
+}
 
 beforeAll(async () => {
   if (!ready) throw new Error('The VS Code e2e test needs the .vsix (npm run build) and code-server (scripts/setup-code-server.sh); scripts/setup.sh installs both.');
@@ -83,6 +124,25 @@ beforeAll(async () => {
     writer.appendLog(id, 'stdout', `\x1b[32mtraining ${name}\x1b[0m\nepoch 1 done\n`);
     writer.appendEvent(id, { type: 'status', status: 'finished' });
   }
+  // Two runs with one name (told apart by a short id), tagged, with a train and a validation metric.
+  for (const loss of [0.5, 0.4]) {
+    const id = await writer.createRun({ name: 'twin', experiment: 'twins', kind: 'script' });
+    twinIds.push(id);
+    writer.appendEvent(id, { type: 'status', status: 'running' });
+    writer.appendEvent(id, { type: 'tags', tags: { best: '' } });
+    writer.logMetrics(id, 'train/loss', [{ step: 0, value: loss, time: 1.7e9 }]);
+    writer.logMetrics(id, 'val/acc', [{ step: 0, value: 1 - loss, time: 1.7e9 }]);
+    writer.appendEvent(id, { type: 'status', status: 'finished' });
+  }
+  // A notebook in a subfolder with its own store: the kernel writes there, so the Runs view must show it.
+  const sub = await StoreWriter.open(path.join(workspace, 'sub', '.runlane'));
+  const subRun = await sub.createRun({ name: 'sub run', experiment: 'sub', kind: 'cell' });
+  sub.appendEvent(subRun, { type: 'status', status: 'finished' });
+  // A TensorBoard log folder, and a target that cannot be used (nothing listens on port 1).
+  cpSync(path.join(repo, 'test/fixtures/tfevents/tensorboardx'), path.join(tmp, 'tb'), { recursive: true });
+  writeFileSync(path.join(workspace, 'runlane.toml'), '[targets.dead-box]\nkind = "ssh"\nhost = "127.0.0.1"\nport = 1\n');
+  writeFileSync(path.join(workspace, 'train.py'), 'import sys\nprint("args", sys.argv[1:], flush=True)\n');
+  writeFileSync(path.join(workspace, 'stopme.py'), 'import time\nimport runlane as rl\nrl.log(loss=1.0)\nprint("working", flush=True)\ntime.sleep(120)\n');
   const cell = (source: string) => ({ cell_type: 'code', id: `c${source.length}`, metadata: {}, execution_count: null, outputs: [], source });
   writeFileSync(
     path.join(workspace, 'jobs.ipynb'),
@@ -92,6 +152,10 @@ beforeAll(async () => {
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
       cells: [cell('%%runlane --on local --workers 2 --name "two workers"\nimport os, time\nfor i in range(8):\n    print(f"rank {os.environ[\'RANK\']} step {i}", flush=True)\n    time.sleep(0.4)\n')],
     }),
+  );
+  writeFileSync(
+    path.join(workspace, 'sub', 'analysis.ipynb'),
+    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, cells: [cell('print(1)')] }),
   );
   server = await startCodeServer(tmp, workspace, { RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt'), RUNLANE_DIR: '' });
   context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
@@ -111,6 +175,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!ready) return;
+  stopme?.kill('SIGKILL');
   await context?.close();
   await server?.stop();
   try {
@@ -129,7 +194,15 @@ describe('Runlane in VS Code (code-server)', () => {
     await icon.waitFor({ timeout: 60_000 });
     await icon.click();
     await treeRow('baseline lr=0.1').waitFor({ timeout: 60_000 });
+    // The Targets view folded: the Runs view gets the height for the folders added below.
+    const targets = page.locator('.pane-header', { hasText: 'Targets' }).first();
+    if ((await targets.getAttribute('aria-expanded')) === 'true') await targets.click();
     expect(await treeRow(XSS).locator('.label-name').textContent()).toBe(XSS);
+    // Issue 10: two runs named "twin" are told apart by a short id; their tag shows in the row.
+    const twins = page.locator('.pane-body .monaco-list-row', { hasText: 'twin ·' });
+    await expect.poll(() => twins.count(), { timeout: 30_000 }).toBe(2);
+    expect((await twins.locator('.label-name').allTextContents()).sort()).toEqual(twinIds.map((id) => `twin · ${id.slice(-6)}`).sort());
+    expect(await twins.first().locator('.label-description').textContent()).toContain('#best');
     await shot('01-runs-tree');
   }, 180_000);
 
@@ -170,12 +243,49 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(early).not.toContain('step 7'); // still running: the lines came live
     await shot('04-cell-streaming');
     await inFrames('text=[w1] rank 1 step 7', 60_000);
-    await page.locator('.activitybar a[aria-label="Runlane"]').click();
+    // Contract C3: the cell's first output names its run, as text, with links that open its panels.
+    const link = await inFrames('.runlane-run-name', 30_000);
+    expect(await link.locator('.runlane-run-name').first().textContent()).toBe('two workers');
+    await link.locator('.runlane-open-details').first().click();
+    await tab('two workers').waitFor({ timeout: 30_000 });
+    await inFrames('h2.rl-title:text-is("two workers")', 60_000);
+    await showRunlane();
     const row = treeRow('two workers');
     await row.waitFor({ timeout: 30_000 });
     await expect.poll(async () => row.locator('.codicon-pass-filled').count(), { timeout: 30_000 }).toBe(1);
     await shot('05-job-finished');
   }, 180_000);
+
+
+  it('Run Cell as Experiment under the Runlane jobs controller: no "This kernel", the magic kept, unusable targets say why, Escape cancels', async () => {
+    const c = await daemon();
+    const count = async () => (await c.runs()).filter((r) => r.name === 'two workers').length;
+    const before = await count();
+    await tab('jobs.ipynb').click();
+    await page.locator('.notebook-editor .cell-list-container').waitFor({ timeout: 30_000 });
+    await page.locator('.notebook-editor .cell .view-line').first().click();
+    await palette('Run Cell as Experiment');
+    await expect.poll(() => pickerTitle().textContent(), { timeout: 30_000 }).toBe('Run Cell as Experiment');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'dead-box' }).waitFor({ timeout: 30_000 });
+    const rows = (await pickerRows().allInnerTexts()).join('\n');
+    expect(rows).not.toContain('This kernel');
+    expect(rows).toMatch(/dead-box[\s\S]*Unavailable: /); // why, in the list itself
+    expect(await text(page.locator('.quick-input-list .monaco-list-row.focused'))).toContain('local'); // what the magic says
+    await shot('08-picker-jobs-controller');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(3000);
+    expect(await count()).toBe(before);
+    // An unusable target cannot be picked: the picker stays open and says why.
+    await palette('Run Cell as Experiment');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'dead-box' }).click();
+    await expect.poll(() => pickerInput().getAttribute('placeholder'), { timeout: 10_000 }).toContain('dead-box cannot be used');
+    await page.locator('.quick-input-list .monaco-list-row.focused').waitFor();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^local/ }).first().click();
+    await expect.poll(count, { timeout: 60_000 }).toBe(before + 1);
+    const first = await text(page.locator('.notebook-editor .cell .view-line').first());
+    expect(first).toBe('%%runlane --on local --workers 2 --name "two workers"');
+    await inFrames('text=[w1] rank 1 step 7', 90_000);
+  }, 240_000);
 
   it('cancels a long job from the tree: it ends cancelled', async () => {
     const client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store: path.join(workspace, '.runlane') });
@@ -195,6 +305,127 @@ describe('Runlane in VS Code (code-server)', () => {
     await row.locator('.codicon-circle-slash').waitFor({ timeout: 30_000 });
     await shot('06-cancelled');
     expect(dialogs).toEqual([]);
+  }, 120_000);
+
+
+  it('Run File as Experiment: titled with the file, Escape cancels, arguments passed and remembered per file', async () => {
+    const c = await daemon();
+    const count = async () => (await c.runs()).filter((r) => r.name === 'train.py').length;
+    await quickOpen('train.py');
+    await palette('Run File as Experiment');
+    await expect.poll(() => pickerTitle().textContent(), { timeout: 30_000 }).toBe('Run train.py as Experiment');
+    await pickerRows().first().waitFor();
+    expect((await pickerRows().allInnerTexts()).join('\n')).not.toContain('This kernel');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(3000);
+    expect(await count()).toBe(0);
+    await palette('Run File as Experiment');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'local' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => pickerTitle().textContent(), { timeout: 10_000 }).toBe('Run train.py as Experiment on local');
+    await pickerInput().fill('--lr 0.3 --name "two words"');
+    await page.keyboard.press('Enter');
+    await inFrames(`text=args ['--lr', '0.3', '--name', 'two words']`, 90_000);
+    await shot('09-run-file-arguments');
+    expect(await count()).toBe(1);
+    await tab('train.py').click();
+    await palette('Run File as Experiment');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'local' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => pickerInput().inputValue(), { timeout: 10_000 }).toBe('--lr 0.3 --name "two words"');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(2000);
+    expect(await count()).toBe(1);
+  }, 240_000);
+
+  it('stops a running script run from the tree (it ends interrupted) and opens its script; no "Go to Source Cell"', async () => {
+    const c = await daemon();
+    const env = { ...process.env };
+    delete env.RUNLANE_DIR;
+    stopme = spawn(path.join(repo, '.venv', 'bin', 'python'), ['stopme.py'], { cwd: workspace, env, stdio: 'ignore' });
+    await showRunlane();
+    const row = treeRow('stopme.py');
+    await row.locator('[class*="codicon-sync"]').first().waitFor({ timeout: 60_000 });
+    const id = (await c.runs()).find((r) => r.name === 'stopme.py')!.id;
+    await expect.poll(async () => {
+      const status = (await c.run(id)).status;
+      if (status === 'running') {
+        await row.hover();
+        await row.locator('.action-label[aria-label="Stop Run"]').click({ timeout: 5000 }).catch(() => undefined);
+      }
+      return status;
+    }, { timeout: 45_000, intervals: [3000] }).toBe('interrupted');
+    await row.locator('.codicon-circle-slash').waitFor({ timeout: 30_000 });
+    await shot('10-script-run-stopped');
+    await row.click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ timeout: 10_000 });
+    const items = await menu.locator('.action-label').allInnerTexts();
+    expect(items).toContain('Open Script');
+    expect(items).not.toContain('Go to Source Cell');
+    await menu.locator('.action-label', { hasText: 'Open Script' }).click();
+    await tab('stopme.py').waitFor({ timeout: 30_000 });
+  }, 180_000);
+
+  it('a rename retitles the open tab; the main metric is chosen per experiment', async () => {
+    const c = await daemon();
+    await showRunlane();
+    const label = `twin · ${twinIds[0]!.slice(-6)}`;
+    await treeRow(label).click();
+    await tab(label).waitFor({ timeout: 30_000 });
+    await c.updateRun(twinIds[0]!, { name: 'twin renamed' });
+    await tab('twin renamed').waitFor({ timeout: 30_000 });
+    await treeRow('twin renamed').waitFor({ timeout: 30_000 });
+    const experiment = page.locator('.pane-body .monaco-list-row', { hasText: /^twins/ }).first();
+    await experiment.hover();
+    await experiment.locator('.action-label[aria-label="Choose Main Metric…"]').click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'val/acc' }).click();
+    await expect.poll(() => treeRow('twin renamed').locator('.label-description').textContent(), { timeout: 30_000 }).toContain('val/acc 0.5');
+    await shot('11-renamed-main-metric');
+  }, 120_000);
+
+  it('a store setting at a TensorBoard folder is explained and never written to; it opens as a log folder, beside the store, removable; the title button opens one', async () => {
+    const tb = path.join(tmp, 'tb');
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    mkdirSync(path.dirname(settings), { recursive: true });
+    writeFileSync(settings, JSON.stringify({ 'runlane.storeFolder': tb }));
+    const toast = page.locator('.notification-toast', { hasText: 'not a Runlane store' });
+    await toast.waitFor({ timeout: 60_000 });
+    await shot('12-setting-not-a-store');
+    await toast.locator('.monaco-button', { hasText: 'Open as TensorBoard Log Folder' }).click();
+    const group = page.locator('.pane-body .monaco-list-row', { hasText: 'TensorBoard log folder' }).first();
+    await group.waitFor({ timeout: 30_000 });
+    const tbClient = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, logdir: tb });
+    const name = 'display_name';
+    expect((await tbClient.runs()).map((r) => r.name)).toContain(name);
+    await treeRow(name).click();
+    await inFrames(`h2.rl-title:text-is(${JSON.stringify(name)})`, 60_000);
+    await shot('13-tensorboard-runs');
+    expect(existsSync(path.join(tb, 'runs'))).toBe(false);
+    expect(existsSync(path.join(tb, 'runlane-store.json'))).toBe(false);
+    writeFileSync(settings, '{}');
+    await group.hover();
+    await group.locator('.action-label[aria-label="Remove from Runs View"]').click();
+    await expect.poll(() => page.locator('.pane-body .monaco-list-row', { hasText: 'TensorBoard log folder' }).count(), { timeout: 30_000 }).toBe(0);
+    await page.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await page.locator('.pane-header .action-label[aria-label="Open TensorBoard Log Folder"]').click();
+    await pickerInput().waitFor();
+    await pickerInput().fill(tb);
+    for (let i = 0; i < 3 && (await page.locator('.quick-input-widget').isVisible()); i++) {
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(1500);
+    }
+    await group.waitFor({ timeout: 30_000 });
+  }, 240_000);
+
+  it('shows the store of a notebook in a subfolder beside the workspace store', async () => {
+    await quickOpen('analysis.ipynb');
+    await showRunlane();
+    const group = page.locator('.pane-body .monaco-list-row', { hasText: path.join('sub', '.runlane') }).first();
+    await group.waitFor({ timeout: 30_000 });
+    expect(await group.innerText()).toContain('analysis.ipynb');
+    await treeRow('sub run').waitFor({ timeout: 30_000 });
+    await shot('14-subfolder-store');
   }, 120_000);
 
   it('restores the charts and details panels after the window reloads', async () => {

@@ -54,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // Which sources the Runs view shows; recomputed when notebooks and scripts open or close.
   const warned = new Set<string>();
+  // The view's message line: a store setting that is not a store, and the "this notebook only" filter.
+  const messages = { setting: '', filter: '' };
+  const showMessages = () => (runsView.message = [messages.setting, messages.filter].filter(Boolean).join(' ') || undefined);
   const openFiles = (): string[] => {
     const files = new Set<string>();
     for (const nb of vscode.workspace.notebookDocuments) if (nb.uri.scheme === 'file' && nb.notebookType === 'jupyter-notebook') files.add(nb.uri.fsPath);
@@ -69,18 +72,19 @@ export function activate(context: vscode.ExtensionContext): void {
   async function updateSources(): Promise<void> {
     const raw = vscode.workspace.getConfiguration('runlane').get<string>('storeFolder', '').trim();
     let setting: string | null = null;
-    runsView.message = undefined;
+    messages.setting = '';
     if (raw) {
       const found = await inspectFolder(path.resolve(folder ?? process.cwd(), raw));
       if (found.kind === 'store' || found.kind === 'empty' || found.kind === 'missing') setting = found.path;
       else {
-        runsView.message = `The store setting points at ${found.path}, ${found.detail}; it is not a Runlane store, so nothing is written there.`;
+        messages.setting = `The store setting points at ${found.path}, ${found.detail}; it is not a Runlane store, so nothing is written there.`;
         if (!warned.has(found.path)) {
           warned.add(found.path);
           void notAStore(found.path, found.kind, found.detail);
         }
       }
     }
+    showMessages();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     service.setSources(workspaceSources({ setting, folders, files: openFiles(), logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) }));
   }
@@ -119,8 +123,14 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!picked) void vscode.window.showInformationMessage('Select a run in the Runlane Runs view first.');
     return picked;
   };
+  // The selection as ids: the tree's node objects are rebuilt on every refresh.
+  let selected: { id: string; source: string }[] = [];
+  context.subscriptions.push(runsView.onDidChangeSelection((e) => (selected = (e.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ id: n.run.id, source: n.source.path }] : [])))));
   const selectedRuns = (arg: unknown) => {
-    const chosen = (runsView.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ run: n.run, source: n.source.path }] : []));
+    const chosen = selected.flatMap(({ id, source }) => {
+      const run = service.run(id, source);
+      return run ? [{ run, source }] : [];
+    });
     const clicked = runOf(arg, service, []);
     return clicked && !chosen.some((r) => r.run.id === clicked.run.id && r.source === clicked.source) ? [clicked] : chosen;
   };
@@ -182,7 +192,8 @@ export function activate(context: vscode.ExtensionContext): void {
   register(CommandIds.toggleThisNotebook, () => {
     const notebook = vscode.window.activeNotebookEditor?.notebook.uri.fsPath ?? null;
     runsTree.filter = { ...runsTree.filter, notebook: runsTree.filter.notebook ? null : notebook };
-    runsView.message = runsTree.filter.notebook ? `Runs of ${path.basename(runsTree.filter.notebook)} only` : undefined;
+    messages.filter = runsTree.filter.notebook ? `Runs of ${path.basename(runsTree.filter.notebook)} only.` : '';
+    showMessages();
     runsTree.refresh();
   });
   register(CommandIds.openCharts, (arg) => {

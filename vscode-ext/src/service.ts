@@ -72,11 +72,14 @@ export class RunlaneService implements vscode.Disposable {
       if (old) return Object.assign(old, { source }) as SourceState;
       return new SourceState(source);
     });
+    const key = (list: Source[]) => JSON.stringify(list.map((s) => [s.kind, s.path, s.label, s.reason]));
+    const same = key(this.sources()) === key(sources);
     for (const s of this.states) if (!next.includes(s)) s.dispose();
     const added = next.filter((s) => !this.states.includes(s));
     this.states = next;
     for (const s of added) void this.loadOne(s);
-    this.changed.fire();
+    // Only a real change refreshes the tree (a refresh can drop the tree's selection mid-click).
+    if (!same) this.changed.fire();
   }
 
   async load(): Promise<void> {
