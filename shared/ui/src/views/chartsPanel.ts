@@ -74,7 +74,7 @@ export class ChartsPanel {
   private hiddenRuns = new Set<string>();
   /** `<key>\n<line key>` of ranks that logged nothing under that key. */
   private noRankSeries = new Set<string>();
-  private series = new Map<string, Map<string, RunSeries>>(); // metric key -> run key -> series
+  private series = new Map<string, Map<string, RunSeries>>(); // metric key -> line key (run, or run#rank) -> series
   private cards = new Map<string, ChartCard>();
   private colors = new Map<string, string>();
   private keyFilter = '';
