@@ -71,6 +71,8 @@ describe('3. one precision for every number', () => {
     expect(option.tooltip.formatter([{ axisValue: 1 }])).toContain('<b>0.1235</b>');
     const rows = buildCompareRows([run({ metrics: { loss: { count: 1, last: 0.123456, min: 0.123456, max: 0.123456 } } }), run({ id: 'q' })]);
     expect(rows[0]!.cells[0]).toBe('0.1235');
+    const inf = buildCompareRows([run({ metrics: { loss: { count: 1, last: 'Infinity', min: '-Infinity', max: 'NaN' } } }), run({ id: 'q' })]);
+    expect(inf.map((r) => r.cells[0])).toEqual(['+Inf', '-Inf', 'NaN']);
   });
 });
 

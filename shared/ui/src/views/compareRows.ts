@@ -3,7 +3,7 @@
 // chart of numeric params against one metric (like TensorBoard's HParams). Numbers read as they do
 // on the charts (charts/numberFormat.ts).
 import type { EChartsCoreOption } from 'echarts/core';
-import type { JsonNumber, RunSummary } from '@runlane/protocol';
+import { fromJsonNumber, type JsonNumber, type RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { formatTick, formatValue } from '../charts/numberFormat.js';
 
@@ -23,7 +23,7 @@ function text(value: unknown): string {
 
 function num(v: JsonNumber | null | undefined): string {
   if (v === null || v === undefined) return '—';
-  return typeof v === 'number' ? formatValue(v) : v;
+  return formatValue(fromJsonNumber(v)); // 'Infinity' reads +Inf, as on the charts
 }
 
 export function buildCompareRows(runs: RunSummary[]): CompareRow[] {
