@@ -35,4 +35,12 @@ describe('HttpHostBridge series by rank', () => {
     expect([one.rank, one.values]).toEqual([1, [30, 20, 10]]);
     await expect(bridge.getSeries(RUN, 'acc', { points: 0, rank: 1 })).rejects.toThrow(/Rank 1 of run "20261102-090000-eeeeee" logged no "acc"/);
   });
+
+  it('gives a TensorBoard run\'s series without a rank, and no series for a rank', async () => {
+    const logdir = path.join(fixtures, 'tfevents', 'pytorch', 'add_scalars');
+    const bridge = new HttpHostBridge(`http://127.0.0.1:${daemon.port}`, [{ kind: 'logdir', path: logdir }], () => ({ headers: { 'x-runlane-token': daemon.token } }));
+    const tb = { source: logdir, id: 'metrics_val' };
+    expect((await bridge.getSeries(tb, 'metrics', { points: 0 })).rank).toBeNull();
+    await expect(bridge.getSeries(tb, 'metrics', { points: 0, rank: 1 })).rejects.toThrow(/TensorBoard run; it has no rank 1/);
+  });
 });

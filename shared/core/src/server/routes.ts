@@ -193,6 +193,10 @@ const routes: [Method, RegExp, Handler][] = [
       if (points !== undefined && points < 0) throw new HttpError(400, 'bad_request', 'points must be 0 (all) or a positive number.');
       const rank = intParam(ctx.url, 'rank');
       if (rank !== undefined && rank < 0) throw new HttpError(400, 'bad_request', 'rank must be a worker rank (0 or more); leave it out for the primary series.');
+      // A TensorBoard run has one series per tag and no ranks: another rank must not get it back.
+      if (rank !== undefined && ctx.url.searchParams.has('logdir')) {
+        throw new HttpError(404, 'not_found', `Run "${id}" is a TensorBoard run; it has no rank ${rank}. Leave rank out to read its series.`);
+      }
       return (await ctx.source()).series(id, key, {
         points,
         fromStep: intParam(ctx.url, 'from_step'),
