@@ -13,6 +13,7 @@ import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
 import { InbandMetrics } from './inbandMetrics.js';
 import { shellQuote } from './shellQuote.js';
+import { envCaptureCommand } from './envCapture.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
 import { checkSsh, downloadArtifacts, findHelperDir, killSshWorkers, launchSshWorker, SshMirror, sshTarget, uploadHelper, uploadInput, uploadRunMeta, type SshTarget } from './sshWorkers.js';
 import { freePort } from './localWorkers.js';
@@ -276,6 +277,7 @@ export class JobManager {
         gpusByRank,
         cwd: job.spec.cwd ?? process.cwd(),
         env: jobEnv(job.spec),
+        envCapture: envCaptureCommand(job.spec.command, helperPath()),
       });
       job.workers = started.map((s) => s.record);
       // Exits are noticed at once through the children's events, and by the poller as well: a
@@ -309,6 +311,7 @@ export class JobManager {
         gpusPerWorker: job.spec.gpusPerWorker,
         cwd: job.spec.cwd ?? process.cwd(),
         env: jobEnv(job.spec),
+        envCapture: envCaptureCommand(job.spec.command, helperPath()),
       });
     } catch (err) {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
@@ -345,7 +348,7 @@ export class JobManager {
     await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
     const launched = await Promise.allSettled(
       job.workers.map((w) =>
-        launchSshWorker(t, { runId: job.runId, rank: w.rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined }),
+        launchSshWorker(t, { runId: job.runId, rank: w.rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined, envCapture: w.rank === 0 ? envCaptureCommand(job.spec.command) : undefined }),
       ),
     );
     const refused = launched.find((r) => r.status === 'rejected');
@@ -482,6 +485,15 @@ function checkCell(cell: JobSpec['cell']): JobSpec['cell'] {
 /** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */
 function jobEnv(spec: JobSpec): Record<string, string> {
   return { ...spec.env, ...(spec.input ? { RUNLANE_INPUT_DIR: spec.input } : {}) };
+}
+
+/** Where the daemon's copy of the helper package lives (its parent folder, for PYTHONPATH), if found. */
+function helperPath(): string | undefined {
+  try {
+    return path.dirname(findHelperDir());
+  } catch {
+    return undefined;
+  }
 }
 
 function checkInput(input: unknown): string {

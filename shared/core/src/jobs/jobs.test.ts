@@ -1,5 +1,5 @@
 // Local jobs through a real daemon and real worker processes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,20 @@ describe('local jobs', () => {
     const cell = await client.submitJob({ target: 'local', command: ['python3', '-c', 'pass'], workers: 1, gpusPerWorker: 0, cell: { notebook: null, cell_id: 'c1', source: '%%runlane --on local\npass\n' } });
     expect((await waitForEnd(cell.run_id)).params).toEqual({ target: 'local', workers: 1 }); // the cell is the run's source
     await expect(client.submitJob({ target: 'local', command: ['true'], workers: 1, gpusPerWorker: 0, params: [1] as unknown as Record<string, unknown> })).rejects.toThrow(/params must be an object/);
+  });
+
+  it('records a Python script job\'s environment from rank 0 (env.json: Python, packages it imports, host)', async () => {
+    const project = path.join(tmp, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'train.py'), 'import json\nprint("trained")\n');
+    const { run_id } = await client.submitJob({ target: 'local', command: ['python3', 'train.py'], workers: 2, gpusPerWorker: 0, cwd: project });
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    const envFile = path.join(store, 'runs', run_id, 'env.json');
+    await expect.poll(() => existsSync(envFile), { timeout: 10_000 }).toBe(true);
+    const env = JSON.parse(readFileSync(envFile, 'utf8'));
+    expect(env).toMatchObject({ workers: 2, cwd: project, host: os.hostname() });
+    expect(env.python).toMatch(/^3\./);
+    expect(log(run_id, 'w0')).toBe('trained\n'); // the capture prints nothing into the worker's output
   });
 
   it('refuses unknown targets and bad specs with a sentence', async () => {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { START_ENV_CAPTURE } from './envCapture.js';
 
 export interface WorkerRecord {
   rank: number;
@@ -21,7 +22,7 @@ export interface StartedWorker {
 }
 
 // `exec` is not used: the shell must outlive the command to write its exit code.
-const WRAPPER = '"$@"; code=$?; printf "%s" "$code" > "$RUNLANE_EXIT_FILE.tmp" && mv "$RUNLANE_EXIT_FILE.tmp" "$RUNLANE_EXIT_FILE"; exit "$code"';
+const WRAPPER = START_ENV_CAPTURE + '; "$@"; code=$?; printf "%s" "$code" > "$RUNLANE_EXIT_FILE.tmp" && mv "$RUNLANE_EXIT_FILE.tmp" "$RUNLANE_EXIT_FILE"; exit "$code"';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,6 +43,8 @@ export interface LaunchOptions {
   gpusByRank: string[][];
   cwd: string;
   env: Record<string, string>;
+  /** Rank 0 records the run's env.json with this (envCapture.ts). */
+  envCapture?: string;
 }
 
 export async function startLocalWorkers(options: LaunchOptions): Promise<StartedWorker[]> {
@@ -79,6 +82,7 @@ export async function startLocalWorkers(options: LaunchOptions): Promise<Started
           RUNLANE_WORKER: writer,
           RUNLANE_EXIT_FILE: exitFile,
           RUNLANE_OUTPUT_DIR: path.join(runDir, 'artifacts'),
+          ...(rank === 0 && options.envCapture ? { RUNLANE_ENV_CAPTURE: options.envCapture } : {}),
         },
       });
       await new Promise<void>((resolve, reject) => {

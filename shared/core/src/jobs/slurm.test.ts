@@ -1,7 +1,7 @@
 // Jobs on a real single-node Slurm cluster with fake GPUs (test/engines/slurm, from Debian's slurm-wlm,
 // installed by scripts/setup.sh), through the real daemon.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,15 @@ describe('Slurm target', () => {
     expect(run.error).toMatch(/^Worker w1 exited with code 3/);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(log(run_id, 'w0')).not.toContain('done');
+  }, 90_000);
+
+  it('rank 0 of a Python job records the run\'s environment on the node', async () => {
+    const { run_id } = await client.submitJob({ target: 'cluster', command: ['python3', '-c', 'print("hi")'], workers: 2, gpusPerWorker: 0 });
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    const envFile = path.join(store, 'runs', run_id, 'env.json');
+    await expect.poll(() => existsSync(envFile), { timeout: 15_000 }).toBe(true);
+    expect(JSON.parse(readFileSync(envFile, 'utf8'))).toMatchObject({ workers: 2, python: expect.stringMatching(/^3\./) });
+    expect(log(run_id, 'w0')).toBe('hi\n');
   }, 90_000);
 
   it('cancel runs scancel: the job ends cancelled and its task processes are gone', async () => {

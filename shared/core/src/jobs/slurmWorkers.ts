@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { StoreError } from '../store/index.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
+import { START_ENV_CAPTURE } from './envCapture.js';
 import { shellQuote } from './shellQuote.js';
 
 const run = promisify(execFile);
@@ -21,12 +22,16 @@ export interface SlurmLaunch {
   gpusPerWorker: number;
   cwd: string;
   env: Record<string, string>;
+  /** Rank 0 records the run's env.json with this (envCapture.ts). */
+  envCapture?: string;
 }
 
 // Each task: its rank from Slurm, then the command as "$@" (never re-parsed), then its exit code.
 const TASK = [
   'export RANK="$SLURM_PROCID" LOCAL_RANK="$SLURM_LOCALID" WORLD_SIZE="$SLURM_NTASKS" LOCAL_WORLD_SIZE="$SLURM_NTASKS_PER_NODE"',
   'export RUNLANE_WORKER="w$SLURM_PROCID"',
+  '[ "$SLURM_PROCID" = 0 ] || unset RUNLANE_ENV_CAPTURE',
+  START_ENV_CAPTURE,
   '"$@"; code=$?',
   'printf "%s" "$code" > "$RUNLANE_EXIT_DIR/w$SLURM_PROCID.exit.tmp" && mv "$RUNLANE_EXIT_DIR/w$SLURM_PROCID.exit.tmp" "$RUNLANE_EXIT_DIR/w$SLURM_PROCID.exit"',
   'exit "$code"',
@@ -58,7 +63,7 @@ export function batchScript(target: TargetConfig, job: SlurmLaunch): string {
   // Slurm's nodes share the store's filesystem (a cluster's home or project folder), so workers write
   // their artifacts straight into the run.
   const output = path.join(job.storeDir, 'runs', job.runId, 'artifacts');
-  const env = { ...job.env, RUNLANE_DIR: job.storeDir, RUNLANE_RUN_ID: job.runId, RUNLANE_EXIT_DIR: exitDir, RUNLANE_OUTPUT_DIR: output, PYTHONUNBUFFERED: '1' };
+  const env = { ...job.env, ...(job.envCapture ? { RUNLANE_ENV_CAPTURE: job.envCapture } : {}), RUNLANE_DIR: job.storeDir, RUNLANE_RUN_ID: job.runId, RUNLANE_EXIT_DIR: exitDir, RUNLANE_OUTPUT_DIR: output, PYTHONUNBUFFERED: '1' };
   return [
     '#!/bin/sh',
     ...directives.map((d) => `#SBATCH ${shellQuote(d)}`),

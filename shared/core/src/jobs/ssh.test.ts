@@ -102,6 +102,8 @@ describe('SSH target', () => {
     // Files written under RUNLANE_OUTPUT_DIR on the host came back as the run's artifacts; links did not.
     expect((await client.artifacts(run_id)).map((a) => a.path)).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);
     expect((await client.artifact(run_id, 'ckpt/w1.txt')).toString()).toBe('weights 1');
+    // Rank 0 recorded the environment on the host, and it came back with the job.
+    expect(JSON.parse(readFileSync(path.join(store, 'runs', run_id, 'env.json'), 'utf8'))).toMatchObject({ workers: 2, python: expect.stringMatching(/^3\./) });
   }, 60_000);
 
   it('runlane launch takes the files the command names to the host and runs there in their folder', async () => {

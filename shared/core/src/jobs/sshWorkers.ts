@@ -115,9 +115,12 @@ async function uploadTar(t: SshTarget, tarArgs: string[], remoteDir: string, wha
 // own process group, the one a cancel kills), records that group's id in job/wR.pid, waits for it and
 // writes its exit code to job/wR.exit (atomically). The follower mirrors job/ back with the logs.
 const SUPERVISOR = [
+  // Rank 0's env.json capture: waited for before the exit code, so that it comes back with the job.
+  'e=""; if [ -n "$RUNLANE_ENV_CAPTURE" ]; then eval "$RUNLANE_ENV_CAPTURE" </dev/null >/dev/null 2>&1 & e=$!; fi; unset RUNLANE_ENV_CAPTURE',
   'setsid "$@" >>"$RUNLANE_LOG_DIR/stdout.log" 2>>"$RUNLANE_LOG_DIR/stderr.log" </dev/null & p=$!',
   'printf "%s" "$p" >"$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid.tmp-host" && mv "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid.tmp-host" "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.pid"',
   'wait "$p"; code=$?',
+  '[ -z "$e" ] || wait "$e"',
   'printf "%s" "$code" >"$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit.tmp-host" && mv "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit.tmp-host" "$RUNLANE_JOB_DIR/$RUNLANE_WORKER.exit"',
 ].join('\n');
 // Starts the supervisor with no tie to the ssh session (no inherited descriptors, its own session),
@@ -138,6 +141,8 @@ export interface SshWorkerLaunch {
   env: Record<string, string>;
   /** The job has an input folder (uploaded to the run's `input/` on the host). */
   input: boolean;
+  /** Rank 0 records the run's env.json with this (envCapture.ts). */
+  envCapture?: string;
 }
 
 function runDirOf(t: SshTarget, runId: string): string {
@@ -160,6 +165,7 @@ export async function launchSshWorker(t: SshTarget, w: SshWorkerLaunch): Promise
     RUNLANE_RUN_ID: w.runId,
     RUNLANE_WORKER: `w${w.rank}`,
     RUNLANE_METRICS: 'stdout', // the host does not share the store: metrics travel in-band
+    ...(w.envCapture ? { RUNLANE_ENV_CAPTURE: w.envCapture } : {}),
   };
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ');
   const remote = [

@@ -173,7 +173,22 @@ def run(input_dir):
         env_thread.join(ENV_WAIT)
 
 
+def capture_script_env(script):
+    """`python -m runlane.worker --env [SCRIPT]`: rank 0 of a script job records the run's env.json
+    (the packages SCRIPT imports), started by the launcher beside the user's command."""
+    modules = []
+    try:
+        with open(script, encoding="utf-8") as f:
+            modules = _imported_modules(ast.parse(f.read()))
+    except (OSError, SyntaxError, ValueError, TypeError):
+        pass
+    _write_env(modules)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--env"]:
+        capture_script_env(sys.argv[2] if len(sys.argv) > 2 else None)
+        sys.exit(0)
     source = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNLANE_INPUT_DIR")
     if not source:
         sys.exit("runlane.worker: give the input folder (python -m runlane.worker INPUT_DIR) or set RUNLANE_INPUT_DIR.")
