@@ -59,6 +59,14 @@ def test_a_syntax_error_points_at_the_editors_line(job_kernel):
     assert "worker.py" not in shown and "runpy" not in shown
 
 
+def test_a_job_cell_that_cannot_start_says_why_in_one_line(job_kernel):
+    outputs = job_kernel.run("%%runlane --on gpu-box\nprint(1)\n", "cell-no-target")
+    [error] = errors_of(outputs)
+    assert error["ename"] == "RunlaneError" and len(error["traceback"]) == 1
+    assert 'No target "gpu-box". Targets: local' in error["traceback"][0]
+    assert "job_cell.py" not in error["traceback"][0] and "run_cell_magic" not in error["traceback"][0]
+
+
 def test_stopping_a_job_cell_is_one_line(job_kernel):
     msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\nprint('started', flush=True)\ntime.sleep(60)\n",
                              "cell-stop")

@@ -170,8 +170,14 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment, cell=None):
     except ImportError:  # pragma: no cover - always there in a kernel
         display = None
     with_vars = [v.strip() for v in (args.with_vars or "").split(",") if v.strip()]
-    client, run_id = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
-                            experiment, cwd, cell)
+    try:
+        client, run_id = submit(shell, store, body, args.target, args.workers, args.gpus, with_vars, name,
+                                experiment, cwd, cell)
+    except RunlaneError as err:
+        # A sentence for the user (no such target, a --with variable missing...): shown alone, not
+        # under a traceback through the magic and this module.
+        err._render_traceback_ = lambda e=err: ["\x1b[31m%s: %s\x1b[0m" % (type(e).__name__, e)]
+        raise
     show_run_link(display, store, run_id, name, experiment)
     print("runlane: job %s on %s (%d worker%s)" % (run_id, args.target, args.workers, "s" if args.workers > 1 else ""))
     if args.detach:
