@@ -25,8 +25,11 @@ def test_classifies_folders_like_the_typescript_core(tmp_path):
     assert inspect_folder(str(FIXTURES / "store-v1"))["kind"] == "store"
     assert inspect_folder(str(tmp_path))["kind"] == "empty"
     assert inspect_folder(str(tmp_path / "nope"))["kind"] == "missing"
+    (tmp_path / ".gitkeep").write_text("")
+    assert inspect_folder(str(tmp_path))["kind"] == "empty"  # hidden files alone: still empty
     (tmp_path / "train.py").write_text("print(1)\n")
-    assert inspect_folder(str(tmp_path))["detail"] == "a folder of 1 file and folder that is not a Runlane store"
+    (tmp_path / "data").mkdir()
+    assert inspect_folder(str(tmp_path))["detail"] == "a folder that is not a Runlane store (it holds 1 folder and 1 file)"
 
 
 def test_a_script_refuses_a_tensorboard_folder_as_its_store_and_writes_nothing(tmp_path):

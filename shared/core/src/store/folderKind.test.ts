@@ -23,8 +23,11 @@ it('classifies stores, TensorBoard log folders, empty, missing and other folders
   });
   expect(await inspectFolder(tmp)).toMatchObject({ kind: 'empty' });
   expect(await inspectFolder(path.join(tmp, 'nope'))).toMatchObject({ kind: 'missing', path: path.join(tmp, 'nope') });
+  writeFileSync(path.join(tmp, '.DS_Store'), '');
+  expect(await inspectFolder(tmp)).toMatchObject({ kind: 'empty' }); // hidden files alone: still empty
   writeFileSync(path.join(tmp, 'train.py'), 'print(1)\n');
-  expect(await inspectFolder(tmp)).toMatchObject({ kind: 'other', detail: 'a folder of 1 file and folder that is not a Runlane store' });
+  mkdirSync(path.join(tmp, 'data'));
+  expect(await inspectFolder(tmp)).toMatchObject({ kind: 'other', detail: 'a folder that is not a Runlane store (it holds 1 folder and 1 file)' });
   mkdirSync(path.join(tmp, '.runlane'));
   expect((await inspectFolder(tmp)).detail).toContain(path.join(tmp, '.runlane'));
   expect(await inspectFolder(path.join(tmp, 'train.py'))).toMatchObject({ kind: 'other', detail: 'is a file, not a folder' });

@@ -2,7 +2,7 @@
 // or --dir pointed at a TensorBoard log folder or a project folder must not grow a `runs/` folder
 // and a marker there: writers create a store only where there is one, nothing, or an empty folder.
 // The Python helper has its twin (runlane/store/folder_kind.py), with the same rules and sentences.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { FolderInspection } from '@runlane/protocol';
 import { StoreError } from './names.js';
@@ -22,15 +22,16 @@ export function isEventFileName(name: string): boolean {
 /** Classifies `dir` (absolute): store, TensorBoard log folder, empty, missing or other. Never throws. */
 export async function inspectFolder(dir: string): Promise<FolderInspection> {
   const abs = path.resolve(dir);
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await fs.readdir(abs);
+    entries = await fs.readdir(abs, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { path: abs, kind: 'missing', detail: 'does not exist yet; a store is created there on the first write' };
     if (code === 'ENOTDIR') return { path: abs, kind: 'other', detail: 'is a file, not a folder' };
     return { path: abs, kind: 'other', detail: `cannot be read (${(err as Error).message})` };
   }
+  const names = entries.map((e) => e.name);
   if (names.includes(MARKER_FILE)) return { path: abs, kind: 'store', detail: 'a Runlane store' };
   const events = await findEventFolders(abs);
   if (events.folders > 0) {
@@ -39,13 +40,16 @@ export async function inspectFolder(dir: string): Promise<FolderInspection> {
   }
   // A store whose first writer crashed before writing the marker (docs/store-format.md).
   if (names.includes('runs') && (await isDirectory(path.join(abs, 'runs')))) return { path: abs, kind: 'store', detail: 'a Runlane store (without its marker yet)' };
-  if (names.length === 0) return { path: abs, kind: 'empty', detail: 'an empty folder; a store is created there on the first write' };
+  // Hidden files alone (.DS_Store, .gitkeep) leave a folder empty for this purpose.
+  const shown = entries.filter((e) => !e.name.startsWith('.'));
   const nested = names.includes('.runlane') && (await isDirectory(path.join(abs, '.runlane')));
-  const holds = `${names.length} file${names.length === 1 ? '' : 's'} and folder${names.length === 1 ? '' : 's'}`;
+  if (shown.length === 0 && !nested) return { path: abs, kind: 'empty', detail: 'an empty folder; a store is created there on the first write' };
+  const folders = shown.filter((e) => e.isDirectory()).length;
+  const holds = [count(folders, 'folder'), count(shown.length - folders, 'file')].filter(Boolean).join(' and ');
   return {
     path: abs,
     kind: 'other',
-    detail: nested ? `a folder with a Runlane store inside it, in ${path.join(abs, '.runlane')}` : `a folder of ${holds} that is not a Runlane store`,
+    detail: nested ? `a folder with a Runlane store inside it, in ${path.join(abs, '.runlane')}` : `a folder that is not a Runlane store (it holds ${holds})`,
   };
 }
 
@@ -99,6 +103,11 @@ async function findEventFolders(root: string): Promise<{ folders: number; comple
     level = next;
   }
   return { folders, complete: true }; // deeper folders are left unsearched: runs nest a level or two
+}
+
+/** "3 files", "1 folder"; '' for none. */
+function count(n: number, word: string): string {
+  return n === 0 ? '' : `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

@@ -15,6 +15,11 @@ def _plural(n, word):
     return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
+def _count(n, word):
+    """'3 files', '1 folder'; '' for none."""
+    return _plural(n, word) if n else ""
+
+
 def _event_folders(root):
     """(folders under root holding event files, whether the look was complete), breadth-first."""
     folders, seen, level = 0, 0, [root]
@@ -42,13 +47,14 @@ def inspect_folder(path):
     """{"path", "kind": store | tensorboard | empty | missing | other, "detail"}; never raises."""
     path = os.path.abspath(path)
     try:
-        names = os.listdir(path)
+        entries = list(os.scandir(path))
     except FileNotFoundError:
         return {"path": path, "kind": "missing", "detail": "does not exist yet; a store is created there on the first write"}
-    except NotADirectoryError:
+    except NotADirectoryError:  # scandir says so for a file
         return {"path": path, "kind": "other", "detail": "is a file, not a folder"}
     except OSError as e:
         return {"path": path, "kind": "other", "detail": "cannot be read (%s)" % e}
+    names = [e.name for e in entries]
     if MARKER_FILE in names:
         return {"path": path, "kind": "store", "detail": "a Runlane store"}
     folders, complete = _event_folders(path)
@@ -58,13 +64,17 @@ def inspect_folder(path):
     # A store whose first writer crashed before writing the marker (docs/store-format.md).
     if "runs" in names and os.path.isdir(os.path.join(path, "runs")):
         return {"path": path, "kind": "store", "detail": "a Runlane store (without its marker yet)"}
-    if not names:
-        return {"path": path, "kind": "empty", "detail": "an empty folder; a store is created there on the first write"}
     inside = os.path.join(path, ".runlane")
-    if ".runlane" in names and os.path.isdir(inside):
+    nested = ".runlane" in names and os.path.isdir(inside)
+    # Hidden files alone (.DS_Store, .gitkeep) leave a folder empty for this purpose.
+    shown = [e for e in entries if not e.name.startswith(".")]
+    if not shown and not nested:
+        return {"path": path, "kind": "empty", "detail": "an empty folder; a store is created there on the first write"}
+    if nested:
         return {"path": path, "kind": "other", "detail": "a folder with a Runlane store inside it, in %s" % inside}
-    holds = "%s and folder%s" % (_plural(len(names), "file"), "" if len(names) == 1 else "s")
-    return {"path": path, "kind": "other", "detail": "a folder of %s that is not a Runlane store" % holds}
+    folders = sum(1 for e in shown if e.is_dir())
+    holds = " and ".join(c for c in (_count(folders, "folder"), _count(len(shown) - folders, "file")) if c)
+    return {"path": path, "kind": "other", "detail": "a folder that is not a Runlane store (it holds %s)" % holds}
 
 
 def assert_store_folder(path):
