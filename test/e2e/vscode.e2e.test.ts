@@ -371,6 +371,8 @@ describe('Runlane in VS Code (code-server)', () => {
     const c = await daemon();
     await showRunlane();
     const label = `twin · ${twinIds[0]!.slice(-6)}`;
+    await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
+    await page.waitForTimeout(1000);
     await treeRow(label).click();
     await tab(label).waitFor({ timeout: 30_000 });
     await c.updateRun(twinIds[0]!, { name: 'twin renamed' });
@@ -395,6 +397,7 @@ describe('Runlane in VS Code (code-server)', () => {
     await toast.locator('.monaco-button', { hasText: 'Open as TensorBoard Log Folder' }).click();
     const group = page.locator('.pane-body .monaco-list-row', { hasText: 'TensorBoard log folder' }).first();
     await group.waitFor({ timeout: 30_000 });
+    expect(await text(group)).toMatch(/^tb\b/);
     const tbClient = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, logdir: tb });
     const name = 'display_name';
     expect((await tbClient.runs()).map((r) => r.name)).toContain(name);
@@ -409,13 +412,17 @@ describe('Runlane in VS Code (code-server)', () => {
     await expect.poll(() => page.locator('.pane-body .monaco-list-row', { hasText: 'TensorBoard log folder' }).count(), { timeout: 30_000 }).toBe(0);
     await page.locator('.pane-header', { hasText: 'Runs' }).hover();
     await page.locator('.pane-header .action-label[aria-label="Open TensorBoard Log Folder"]').click();
+    // code-server's folder picker is a quick input: type the folder, let it go there, accept it.
     await pickerInput().waitFor();
-    await pickerInput().fill(tb);
-    for (let i = 0; i < 3 && (await page.locator('.quick-input-widget').isVisible()); i++) {
-      await page.keyboard.press('Enter');
+    await pickerInput().fill(`${tb}/`);
+    for (let i = 0; i < 4 && (await page.locator('.quick-input-widget').isVisible()); i++) {
       await page.waitForTimeout(1500);
+      const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'Open Log Folder' });
+      if (await ok.isVisible()) await ok.click();
+      else await page.keyboard.press('Enter');
     }
-    await group.waitFor({ timeout: 30_000 });
+    await expect.poll(() => text(group), { timeout: 30_000 }).toMatch(/^tb\b/);
+    await treeRow('display_name').waitFor({ timeout: 30_000 });
   }, 240_000);
 
   it('shows the store of a notebook in a subfolder beside the workspace store', async () => {

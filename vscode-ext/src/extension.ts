@@ -77,10 +77,10 @@ export function activate(context: vscode.ExtensionContext): void {
       const found = await inspectFolder(path.resolve(folder ?? process.cwd(), raw));
       if (found.kind === 'store' || found.kind === 'empty' || found.kind === 'missing') setting = found.path;
       else {
-        messages.setting = `The store setting points at ${found.path}, ${found.detail}; it is not a Runlane store, so nothing is written there.`;
+        messages.setting = `The store setting points at a folder that is not a Runlane store: ${describe(found)}. Nothing is written there.`;
         if (!warned.has(found.path)) {
           warned.add(found.path);
-          void notAStore(found.path, found.kind, found.detail);
+          void notAStore(found.path, found.kind, describe(found));
         }
       }
     }
@@ -89,10 +89,10 @@ export function activate(context: vscode.ExtensionContext): void {
     service.setSources(workspaceSources({ setting, folders, files: openFiles(), logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) }));
   }
   const refreshSources = () => void updateSources().catch((err: Error) => log.appendLine(`Runlane: ${err.message}`));
-  async function notAStore(where: string, kind: string, detail: string): Promise<void> {
+  async function notAStore(where: string, kind: string, what: string): Promise<void> {
     const open = 'Open as TensorBoard Log Folder';
     const actions = kind === 'tensorboard' ? [open, 'Open Settings'] : ['Open Settings'];
-    const answer = await vscode.window.showWarningMessage(`Runlane: the store setting points at ${where}, which is ${detail}, not a Runlane store. Nothing was written there.`, ...actions);
+    const answer = await vscode.window.showWarningMessage(`Runlane: the store setting points at a folder that is not a Runlane store: ${what}. Nothing was written there.`, ...actions);
     if (answer === open) await addLogdir(where);
     else if (answer === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'runlane.storeFolder');
   }
@@ -315,7 +315,12 @@ export function activate(context: vscode.ExtensionContext): void {
       if (use) await vscode.workspace.getConfiguration('runlane').update('storeFolder', found.path, vscode.ConfigurationTarget.Workspace);
       return;
     }
-    if (found.kind !== 'tensorboard') void vscode.window.showInformationMessage(`Runlane: ${found.path} has no TensorBoard event files yet (${found.detail}); its runs appear as a writer logs there.`);
+    if (found.kind === 'other') {
+      // A project folder is not a log folder: adding it would list nothing, silently.
+      void vscode.window.showWarningMessage(`Runlane: ${describe(found)}, with no TensorBoard event files in it. Pick the folder your SummaryWriter writes to (its log_dir).`);
+      return;
+    }
+    if (found.kind !== 'tensorboard') void vscode.window.showInformationMessage(`Runlane: ${found.path} has no TensorBoard event files yet; its runs appear as a writer logs there.`);
     await addLogdir(found.path);
   });
   register(CommandIds.removeSource, async (arg) => {
@@ -377,6 +382,11 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlane.autoTracking') && applyAutoTracking()));
   log.appendLine(`Runlane activated in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+/** "PATH is a TensorBoard log folder (...)", "PATH cannot be read (...)": a folder and what it is, as a clause. */
+function describe(found: { path: string; detail: string }): string {
+  return `${found.path} ${/^(a|an) /.test(found.detail) ? 'is ' : ''}${found.detail}`;
 }
 
 export function deactivate(): void {}

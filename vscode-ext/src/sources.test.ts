@@ -31,7 +31,7 @@ it('in a multi-root workspace: one store per folder, named with the folder; open
   expect(sources.map((s) => [s.kind, s.label, s.reason])).toEqual([
     ['store', path.join('a', '.runlane'), 'workspace folder'],
     ['store', path.join('b', '.runlane'), 'workspace folder, x.py'], // not there yet: created by x.py's first run
-    ['logdir', logs, 'TensorBoard log folder'],
+    ['logdir', 'tb', 'TensorBoard log folder'], // outside the workspace: its name
   ]);
 });
 

@@ -30,18 +30,22 @@ export interface SourceInputs {
 
 export function workspaceSources(inputs: SourceInputs): Source[] {
   const sources: Source[] = [];
+  let kindOf: Source['kind'] = 'store';
   const label = (p: string) => {
     for (const folder of inputs.folders) {
       const rel = path.relative(folder, p);
       if (!rel.startsWith('..') && !path.isAbsolute(rel)) return inputs.folders.length > 1 ? path.join(path.basename(folder), rel) : rel || path.basename(p);
     }
-    return p;
+    return kindOf === 'logdir' ? path.basename(p) : p; // a log folder elsewhere: its name (the tooltip has the path)
   };
   const add = (kind: Source['kind'], p: string, reason: string) => {
     const found = sources.find((s) => s.path === p && s.kind === kind);
     if (found) {
       if (!found.reason.split(', ').includes(reason)) found.reason = `${found.reason}, ${reason}`;
-    } else sources.push({ kind, path: p, label: label(p), reason });
+    } else {
+      kindOf = kind;
+      sources.push({ kind, path: p, label: label(p), reason });
+    }
   };
   if (inputs.setting) add('store', inputs.setting, 'store setting');
   else for (const folder of inputs.folders) add('store', inputs.storeFor(folder), 'workspace folder');

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { BridgeMethod, HostToWebview, PanelView, RunRef, RunSummary, WebviewToHost } from '@runlane/protocol';
-import { duplicateNames, runLabel } from '@runlane/ui';
+import { chartsTitle, runLabel } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
@@ -18,15 +18,6 @@ export interface PanelActions {
 }
 
 type Named = Pick<RunSummary, 'name' | 'id'>;
-
-/** A charts tab's title: its runs by their labels (C5), so two tabs of same-named runs differ. */
-export function chartsTabTitle(runs: Named[] | null, peers: Named[]): string {
-  if (runs === null) return 'Charts: all runs';
-  const dup = duplicateNames([...peers, ...runs]);
-  const labels = runs.map((r) => runLabel(r, dup));
-  const all = `Charts: ${labels.join(', ')}`;
-  return all.length <= 48 || runs.length === 1 ? all : `Charts: ${runs.length} runs (${labels[0]}, …)`;
-}
 
 export class RunlanePanels implements vscode.Disposable {
   private readonly details = new Map<string, vscode.WebviewPanel>();
@@ -56,7 +47,7 @@ export class RunlanePanels implements vscode.Disposable {
   titleOf(view: PanelView): string {
     const peers = this.service.all().map((r) => r.run);
     const named = (ref: RunRef): Named => this.service.run(ref.id, ref.source) ?? { name: ref.id, id: ref.id };
-    if (view.kind === 'charts') return chartsTabTitle(view.runs ? view.runs.map(named) : null, peers);
+    if (view.kind === 'charts') return chartsTitle(view.runs ? view.runs.map(named) : null, peers);
     return runLabel(named(view.run), peers);
   }
 

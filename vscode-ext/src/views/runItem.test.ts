@@ -27,7 +27,10 @@ it('describes a finished cell run and a failed job', () => {
 it('offers Stop for a running cell run, Open Script (not Go to Source Cell) for a script run, nothing to edit in a TensorBoard run', () => {
   expect(runItem({ ...base, kind: 'cell', notebook: '/w/a.ipynb', cell_id: 'c1' }).contextValue).toBe('run.live.notebook');
   expect(runItem({ ...base, kind: 'script', status: 'finished' }).contextValue).toBe('run.script');
-  expect(runItem({ ...base, kind: 'tensorboard', status: 'finished' }, { readonly: true }).contextValue).toBe('run.readonly');
+  const tb = runItem({ ...base, kind: 'tensorboard', status: 'finished', tags: { logdir: '/tmp/tb' } }, { readonly: true });
+  expect(tb.contextValue).toBe('run.readonly');
+  expect(tb.description).not.toContain('logdir'); // the folder it is listed under
+  expect(tb.tooltip).toContain('tags: logdir=/tmp/tb');
 });
 
 it('shows tags in the row and the tooltip', () => {

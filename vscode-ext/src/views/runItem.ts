@@ -4,7 +4,6 @@
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
 import { formatDuration, formatParam, formatValue, mainMetric, runLabel, targetOf } from '@runlane/ui';
-import { fromJsonNumber } from '@runlane/protocol';
 
 export interface RunItemData {
   label: string;
@@ -41,8 +40,7 @@ const ICONS: Record<string, { id: string; color: string | null }> = {
 
 /** The metric a row shows: the one chosen for the experiment when the run has it, else the default. */
 export function rowMetric(run: RunSummary, preferred?: string | null): { key: string; value: number } | null {
-  if (preferred && run.metrics[preferred]) return { key: preferred, value: fromJsonNumber(run.metrics[preferred]!.last) };
-  return mainMetric(run);
+  return mainMetric(run, preferred);
 }
 
 /** Tags as people write them: `best`, `lr=high`. */
@@ -56,7 +54,9 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   const time = run.status === 'running' && run.started_at ? formatDuration(now - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '';
   const target = targetOf(run);
   const tags = tagText(run.tags);
-  const description = [tags.length ? tags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
+  // A TensorBoard run's `logdir` tag repeats the folder it is listed under: the tooltip keeps it.
+  const rowTags = run.kind === 'tensorboard' ? tagText(Object.fromEntries(Object.entries(run.tags).filter(([k]) => k !== 'logdir'))) : tags;
+  const description = [rowTags.length ? rowTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   const tooltip = [
     runLabel(run, duplicates),
