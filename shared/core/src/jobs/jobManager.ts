@@ -1,7 +1,8 @@
-// Jobs on the local target: GPU allocation with a FIFO queue (a job never oversubscribes GPUs; it
-// waits, shown as `queued`), the workers' lives, and the run's status from their exit codes. The job
-// state (job.json in the run folder) lets a restarted daemon re-adopt workers that outlived it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// Jobs on every target: GPU allocation on local ones with a FIFO queue (a job never oversubscribes
+// GPUs; it waits, shown as `queued`), the workers' lives (a failing worker stops the others), and the
+// run's status from their exit codes. The job state (job.json in the run folder) lets a restarted
+// daemon re-adopt workers that outlived it, on this machine, a Slurm cluster or an SSH host.
+import { existsSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JobCreated, JobSpec } from '@runlane/protocol';
@@ -13,6 +14,8 @@ import type { TargetConfig } from '../targets/targetsFile.js';
 import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
 import { InbandMetrics } from './inbandMetrics.js';
 import { shellQuote } from './shellQuote.js';
+import { checkCell, checkInput, jobEnv, userParams } from './jobSpec.js';
+import { exitCodes, firstFailure, lastLines } from './workerExits.js';
 import { envCaptureCommand } from './envCapture.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
 import { checkSsh, downloadArtifacts, findHelperDir, killSshWorkers, launchSshWorker, SshMirror, sshTarget, uploadHelper, uploadInput, uploadRunMeta, type SshTarget } from './sshWorkers.js';
@@ -21,7 +24,6 @@ import { freePort } from './localWorkers.js';
 const POLL_MS = 200;
 const SLURM_POLL_MS = 1000; // squeue asks the controller: once a second per job is plenty
 const KILL_GRACE_MS = 3000;
-const LAST_LINES = 10;
 
 interface JobFile {
   spec: JobSpec;
@@ -174,10 +176,6 @@ export class JobManager {
       await this.finish(job);
       return;
     }
-    if (job.slurmJob) {
-      await cancelSlurmJob(job.slurmJob);
-      return;
-    }
     await this.stopWorkers(job);
   }
 
@@ -203,6 +201,11 @@ export class JobManager {
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
       const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+      if (state.ssh_host && state.workers.some((w) => !w.exitFile)) {
+        // Started by a Runlane whose SSH workers ended with the daemon's connections.
+        (await this.writer(store)).appendEvent(run.id, { type: 'status', status: 'failed', error: `The daemon stopped while this job ran on ${state.ssh_host}; its workers were stopped with it.` });
+        continue;
+      }
       if (state.ssh_host) {
         await this.adoptSsh(store, run.id, state);
         continue;
@@ -388,10 +391,10 @@ export class JobManager {
 
   private async check(job: Job): Promise<void> {
     if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh?.ending) return;
-    const codes = exitCodes(job);
+    const codes = exitCodes(job.workers);
     if (!job.cancelled && !job.failing && codes.some((c) => c !== null && c !== 0)) {
       job.failing = true;
-      job.firstFailed = firstFailure(job, codes); // the others' exit codes that follow are of the stop
+      job.firstFailed = firstFailure(job.workers, codes, job.firstFailed); // the others' exit codes that follow are of the stop
       await this.stopWorkers(job);
     }
     if (job.ssh) {
@@ -422,8 +425,8 @@ export class JobManager {
     if (job.done) return;
     job.done = true;
     const writer = await this.writer(job.store);
-    const codes = exitCodes(job);
-    const failed = firstFailure(job, codes);
+    const codes = exitCodes(job.workers);
+    const failed = firstFailure(job.workers, codes, job.firstFailed);
     if (job.cancelled || (job.slurmJob && codes.every((c) => c === null) && !job.announcedRunning)) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
     else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
     else {
@@ -454,39 +457,6 @@ export class JobManager {
   }
 }
 
-/**
- * What the user ran, as the run's params: the target, the workers (and GPUs each when asked for), the
- * command as they would type it for a script job (a cell job's command is Runlane's worker; the cell
- * is the run's source), and the params the client sent (a cell job's `--with` variables).
- */
-function userParams(spec: JobSpec, target: string, workers: number, gpusPerWorker: number, isCell: boolean): Record<string, unknown> {
-  return {
-    target,
-    workers,
-    ...(gpusPerWorker > 0 ? { gpus_per_worker: gpusPerWorker } : {}),
-    ...(isCell ? {} : { command: spec.command.map(shellQuote).join(' ') }),
-    ...spec.params,
-  };
-}
-
-/** A job's cell link, checked: text where text is expected, or refused with a sentence. */
-function checkCell(cell: JobSpec['cell']): JobSpec['cell'] {
-  if (cell === undefined || cell === null) return undefined;
-  const text = (v: unknown) => v === undefined || v === null || typeof v === 'string';
-  if (typeof cell !== 'object' || !text(cell.notebook) || !text(cell.cell_id) || !text(cell.source)) {
-    throw new StoreError('bad_query', 'cell must be {"notebook": path or null, "cell_id": text or null, "source": text}.');
-  }
-  if (cell.execution_count !== undefined && cell.execution_count !== null && !Number.isInteger(cell.execution_count)) {
-    throw new StoreError('bad_query', 'cell.execution_count must be a whole number.');
-  }
-  return cell;
-}
-
-/** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */
-function jobEnv(spec: JobSpec): Record<string, string> {
-  return { ...spec.env, ...(spec.input ? { RUNLANE_INPUT_DIR: spec.input } : {}) };
-}
-
 /** Where the daemon's copy of the helper package lives (its parent folder, for PYTHONPATH), if found. */
 function helperPath(): string | undefined {
   try {
@@ -494,62 +464,4 @@ function helperPath(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function checkInput(input: unknown): string {
-  if (typeof input !== 'string' || !path.isAbsolute(input)) throw new StoreError('bad_query', 'input must be the absolute path of a folder.');
-  let isDir = false;
-  try {
-    isDir = statSync(input).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new StoreError('bad_query', `The job's input folder ${input} does not exist (or is not a folder).`);
-  return input;
-}
-
-function exitCodes(job: Job): (number | null)[] {
-  return job.workers.map((w) => readExitCode(w.exitFile));
-}
-
-/**
- * The worker whose failure ended the job: of those that exited non-zero, the one whose exit file was
- * written first (the others were most likely stopped because of it); else the first without an exit
- * code (killed, or lost). -1 when every worker exited 0.
- */
-function firstFailure(job: Job, codes: (number | null)[]): number {
-  const when = (i: number) => {
-    try {
-      return statSync(job.workers[i]!.exitFile).mtimeMs;
-    } catch {
-      return Infinity;
-    }
-  };
-  if (job.firstFailed !== undefined) return job.firstFailed;
-  const nonZero = codes.map((c, i) => (c !== null && c !== 0 ? i : -1)).filter((i) => i >= 0);
-  if (nonZero.length > 0) return nonZero.reduce((a, b) => (when(b) < when(a) ? b : a));
-  return codes.findIndex((c) => c !== 0);
-}
-
-function readExitCode(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) ? n : null;
-  } catch {
-    return null;
-  }
-}
-
-async function lastLines(logDir: string): Promise<string> {
-  const parts: string[] = [];
-  for (const stream of ['stderr', 'stdout']) {
-    try {
-      const text = (await fs.readFile(path.join(logDir, `${stream}.log`))).toString('utf8');
-      const lines = text.trimEnd().split('\n').slice(-LAST_LINES);
-      if (lines.join('').trim()) parts.push(`[${stream}]\n${lines.join('\n')}`);
-    } catch {
-      // no such stream
-    }
-  }
-  return parts.join('\n') || '(no output)';
 }

@@ -1,0 +1,55 @@
+// How a job's workers ended: their exit codes (files their wrappers write), which failure counts, and
+// the last lines of a worker's output for the run's error.
+import { promises as fs, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { WorkerRecord } from './localWorkers.js';
+
+const LAST_LINES = 10;
+
+/** Each worker's exit code, or null while it runs (or when it was killed before its wrapper wrote one). */
+export function exitCodes(workers: WorkerRecord[]): (number | null)[] {
+  return workers.map((w) => readExitCode(w.exitFile));
+}
+
+/**
+ * The worker whose failure ended the job: of those that exited non-zero, the one whose exit file was
+ * written first (the others were most likely stopped because of it); else the first without an exit
+ * code (killed, or lost). -1 when every worker exited 0.
+ */
+export function firstFailure(workers: WorkerRecord[], codes: (number | null)[], seenFirst?: number): number {
+  const when = (i: number) => {
+    try {
+      return statSync(workers[i]!.exitFile).mtimeMs;
+    } catch {
+      return Infinity;
+    }
+  };
+  if (seenFirst !== undefined) return seenFirst;
+  const nonZero = codes.map((c, i) => (c !== null && c !== 0 ? i : -1)).filter((i) => i >= 0);
+  if (nonZero.length > 0) return nonZero.reduce((a, b) => (when(b) < when(a) ? b : a));
+  return codes.findIndex((c) => c !== 0);
+}
+
+export function readExitCode(file: string): number | null {
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    const n = Number(text);
+    return text !== '' && Number.isInteger(n) ? n : null; // empty: being written (a mirrored copy)
+  } catch {
+    return null;
+  }
+}
+
+export async function lastLines(logDir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const stream of ['stderr', 'stdout']) {
+    try {
+      const text = (await fs.readFile(path.join(logDir, `${stream}.log`))).toString('utf8');
+      const lines = text.trimEnd().split('\n').slice(-LAST_LINES);
+      if (lines.join('').trim()) parts.push(`[${stream}]\n${lines.join('\n')}`);
+    } catch {
+      // no such stream
+    }
+  }
+  return parts.join('\n') || '(no output)';
+}
