@@ -25,8 +25,8 @@ let hparamsStart = -1;
 let hparamsEnd = -1;
 
 /**
- * Decodes one Event record; calls `sink` once per scalar it holds, and `onHparams` with the hparams of
- * an HParams session start. Throws on malformed protobuf.
+ * Decodes one Event record; calls `sink` once per scalar it holds, and `onHparams` with each HParams
+ * summary (a session start's hparams, an experiment). Throws on malformed protobuf.
  */
 export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTable, sink: ScalarSink, onHparams?: HparamsSink): void {
   const r = eventReader.reset(buf, start, end);
@@ -53,10 +53,7 @@ export function decodeEvent(buf: Buffer, start: number, end: number, tags: TagTa
       const valueEnd = s.bytes();
       hparamsStart = -1;
       decodeValue(buf, s.start, valueEnd, step, wallTime, tags, sink);
-      if (hparamsStart >= 0 && onHparams) {
-        const hparams = decodeHparamsPluginData(buf, hparamsStart, hparamsEnd);
-        if (hparams) onHparams(hparams);
-      }
+      if (hparamsStart >= 0 && onHparams) onHparams(decodeHparamsPluginData(buf, hparamsStart, hparamsEnd));
     } else s.skip(key & 7);
   }
 }

@@ -36,7 +36,7 @@ export class EventFileTail {
   }
 
   /** Calls `onScalar` for every scalar in the records appended since the last call (and
-   * `onHparams` for each HParams session start). Never throws. */
+   * `onHparams` for each HParams summary). Never throws. */
   async read(onScalar: ScalarSink, onHparams?: HparamsSink): Promise<void> {
     let want = this.sliceBytes;
     for (;;) {

@@ -1,11 +1,12 @@
 // add_hparams (PyTorch's SummaryWriter, tensorboardX) writes a sub-folder per call: a run's one such
 // folder is part of that run (its hparams are the run's params, its metrics the run's), checked
 // against what TensorBoard itself reads from files the real writer made (make_hparams_fixtures.py).
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { maskedCrc32c } from './crc32c.js';
 import { TensorBoardLogdir } from './logdir.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents/hparams');
@@ -68,4 +69,38 @@ it('an add_hparams folder that appears later joins its run live: its points are 
   expect(logdir.runIds()).toEqual(['trained']);
   expect(logdir.summary('trained')!.params).toMatchObject({ lr: 0.01, optimizer: 'adam' });
   expect(readdirSync(run)).toHaveLength(2); // read only: nothing written
+});
+
+// TensorFlow's hparams API writes the experiment into the top folder and each trial's session into
+// the trial's own run folder (no TensorFlow here: its events are encoded by hand, field by field).
+const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(n >>> 7)]);
+const field = (num: number, data: number[]) => [...varint((num << 3) | 2), ...varint(data.length), ...data];
+const text = (num: number, s: string) => field(num, [...Buffer.from(s)]);
+const f64 = (v: number) => [...Buffer.from(new Float64Array([v]).buffer)];
+function hparamsEvent(pluginData: number[]): Buffer {
+  const metadata = field(1, [...text(1, 'hparams'), ...field(2, pluginData)]);
+  const value = [...text(1, '_hparams_/x'), ...field(9, metadata)];
+  return Buffer.from([...varint((1 << 3) | 1), ...f64(1700000000), ...field(5, field(1, value))]);
+}
+function records(events: Buffer[]): Buffer {
+  return Buffer.concat(events.map((data) => {
+    const len = Buffer.alloc(8);
+    len.writeUInt32LE(data.length, 0);
+    const crc = (b: Buffer) => { const c = Buffer.alloc(4); c.writeUInt32LE(maskedCrc32c(b), 0); return c; };
+    return Buffer.concat([len, crc(len), data, crc(data)]);
+  }));
+}
+
+it('TensorFlow’s layout (the experiment above, a session in each trial’s folder): every trial stays a run with its params', async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-hparams-'));
+  writeFileSync(path.join(tmp, 'events.out.tfevents.1700000000.host'), records([hparamsEvent(field(2, []))]));
+  const lr = [(2 << 3) | 1, ...f64(0.1)]; // Value.number_value: field 2, fixed64
+  const session = field(3, field(1, [...text(1, 'lr'), ...field(2, lr)]));
+  mkdirSync(path.join(tmp, 'run-0'));
+  writeFileSync(path.join(tmp, 'run-0', 'events.out.tfevents.1700000000.host'), records([hparamsEvent(session)]));
+  const logdir = new TensorBoardLogdir(tmp, () => {}, { openFiles: null });
+  await logdir.refresh();
+  expect(logdir.runIds()).toEqual(['.', 'run-0']);
+  expect(logdir.summary('run-0')!.params).toEqual({ lr: 0.1 });
+  expect(logdir.summary('.')!.params).toEqual({});
 });

@@ -10,20 +10,31 @@
 import { ProtoReader, WIRE } from './protoReader.js';
 
 export type HparamValue = number | string | boolean | null;
-export type HparamsSink = (hparams: Record<string, HparamValue>) => void;
+/**
+ * One HParams summary: a session's hparams, or (hparams null) the experiment's description, which
+ * add_hparams writes into its own sub-folder and TensorFlow's hparams_config into the top folder.
+ */
+export interface HparamsData {
+  hparams: Record<string, HparamValue> | null;
+  experiment: boolean;
+}
+export type HparamsSink = (data: HparamsData) => void;
 
 export const HPARAMS_PLUGIN = Buffer.from('hparams');
 const utf8 = new TextDecoder();
 
-/** The hparams of a serialized HParamsPluginData; null when it holds no session_start_info. */
-export function decodeHparamsPluginData(buf: Buffer, start: number, end: number): Record<string, HparamValue> | null {
+/** What a serialized HParamsPluginData holds: a session start's hparams, or an experiment. */
+export function decodeHparamsPluginData(buf: Buffer, start: number, end: number): HparamsData {
   const r = new ProtoReader(buf, start, end);
-  let found: Record<string, HparamValue> | null = null;
+  const found: HparamsData = { hparams: null, experiment: false };
   while (!r.done()) {
     const key = r.key();
     if (key === (3 << 3) + WIRE.bytes) {
       const infoEnd = r.bytes();
-      found = sessionStartInfo(buf, r.start, infoEnd);
+      found.hparams = sessionStartInfo(buf, r.start, infoEnd);
+    } else if (key === (2 << 3) + WIRE.bytes) {
+      r.bytes();
+      found.experiment = true;
     } else r.skip(key & 7);
   }
   return found;

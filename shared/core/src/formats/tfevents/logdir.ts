@@ -2,8 +2,10 @@
 // TensorBoard sees it), its id the folder's path relative to the log directory ("." for the log
 // directory itself). Files are followed incrementally, so a growing log directory is live.
 // One exception: `add_hparams` (PyTorch, tensorboardX) writes each call into a sub-folder of the
-// writer's own; a run's only such sub-folder is part of it (its hparams are the run's params, its
-// metrics the run's), not a run of its own. Several sub-folders are several trials: each stays a run.
+// writer's own, the experiment and the session in it; a run's only such sub-folder is part of it
+// (its hparams are the run's params, its metrics the run's), not a run of its own. Several are
+// several trials: each stays a run. TensorFlow's trials (a session in each run's folder, the
+// experiment in the top folder) stay runs too.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { jsonNumber, type MetricSeries, type RunSummary } from '@runlane/protocol';
@@ -46,6 +48,8 @@ class LogdirRun {
   lastModified = 0;
   /** The HParams session's hparams (add_hparams), null when the run has none. */
   hparams: Record<string, HparamValue> | null = null;
+  /** Whether it holds an HParams experiment (add_hparams writes one into its own sub-folder). */
+  hparamsExperiment = false;
   /** Each file's real path, as /proc's links name it. */
   readonly realPaths = new Map<string, string>();
   /** Whether a process had one of its files open at the last look; null: not known (use the window). */
@@ -166,14 +170,15 @@ export class TensorBoardLogdir {
     return [run, ...[...this.foldedInto].filter(([, into]) => into === id).map(([child]) => this.runsById.get(child)!)];
   }
 
-  /** Each run whose folder holds exactly one HParams session folder -> that folder's run id. */
+  /** Each run whose folder holds exactly one add_hparams folder (a session and its experiment) -> that folder's run id. */
   private hparamsFolders(): Map<string, string> {
     const children = new Map<string, string[]>();
     for (const run of this.runsById.values()) {
-      if (run.hparams === null || run.id === '.') continue;
+      if (run.hparams === null || !run.hparamsExperiment || run.id === '.') continue;
       const slash = run.id.lastIndexOf('/');
       const parent = slash < 0 ? '.' : run.id.slice(0, slash);
-      if (!this.runsById.has(parent)) continue;
+      const parentRun = this.runsById.get(parent);
+      if (!parentRun || parentRun.hparamsExperiment) continue; // TensorFlow's layout: the experiment above its trials
       children.set(parent, [...(children.get(parent) ?? []), run.id]);
     }
     const folded = new Map<string, string>();
@@ -281,7 +286,10 @@ export class TensorBoardLogdir {
       data.points.push(step, time, value);
       if (run.firstTime === null || time < run.firstTime) run.firstTime = time;
       if (run.lastTime === null || time > run.lastTime) run.lastTime = time;
-    }, (hparams) => (run.hparams = { ...run.hparams, ...hparams }));
+    }, (data) => {
+      if (data.hparams) run.hparams = { ...run.hparams, ...data.hparams };
+      if (data.experiment) run.hparamsExperiment = true;
+    });
     touched.forEach((data, i) => {
       const from = data.readStart;
       data.readStart = -1;
