@@ -125,7 +125,7 @@ function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDecla
       }
       const nameEnd = p.bytes();
       const isScalars = nameEnd - p.start === SCALARS_PLUGIN.length && buf.compare(SCALARS_PLUGIN, 0, SCALARS_PLUGIN.length, p.start, nameEnd) === 0;
-      isHparams = nameEnd - p.start === HPARAMS_PLUGIN.length && buf.compare(HPARAMS_PLUGIN, 0, HPARAMS_PLUGIN.length, p.start, nameEnd) === 0;
+      isHparams = !isScalars && nameEnd - p.start === HPARAMS_PLUGIN.length && buf.compare(HPARAMS_PLUGIN, 0, HPARAMS_PLUGIN.length, p.start, nameEnd) === 0;
       declared = isScalars ? PluginDeclaration.Scalars : PluginDeclaration.Other;
     }
     if (isHparams && contentStart >= 0) {
