@@ -182,6 +182,20 @@ describe('SSH target', () => {
     expect(seenWhileAway.length).toBeLessThan(log(run_id, 'w0').length); // the rest came after the re-adoption
   }, 90_000);
 
+  it('a re-adopted job can still be cancelled: every worker process on the host is killed', async () => {
+    const { run_id } = await client.submitJob({ target: 'box', command: py('import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(120)'), workers: 2, gpusPerWorker: 0 });
+    const pids = () => [0, 1].map((r) => Number(log(run_id, `w${r}`).trim())).filter((p) => p > 0);
+    await expect.poll(() => pids().length, { timeout: 20_000 }).toBe(2);
+    await daemon.close();
+    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
+    await daemon.start();
+    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    expect(pids().every(processIsAlive)).toBe(true);
+    await client.stopRun(run_id); // adopts the store's jobs first, then cancels
+    expect((await waitForEnd(run_id)).status).toBe('cancelled');
+    await expect.poll(() => pids().filter(processIsAlive), { timeout: 15_000 }).toEqual([]);
+  }, 90_000);
+
   it('refuses a host that is down, a host key mismatch and a missing Python with a sentence, creating no run', async () => {
     await expect(client.submitJob({ target: 'down', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Cannot reach 127.0.0.1 over ssh: .*(refused|Connection)/i);
     await expect(client.submitJob({ target: 'impostor', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Host key verification failed/);
