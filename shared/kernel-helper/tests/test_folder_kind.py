@@ -85,3 +85,15 @@ def test_a_notebook_cell_says_what_the_store_folder_is_and_writes_nothing(tmp_pa
     assert "is a TensorBoard log folder (6 runs of event files), not a Runlane store; nothing was written there" in shown, out
     assert [len(e["traceback"]) for e in errors] == [1]  # the sentence, without Runlane's frames
     assert tree(str(tmp_path / "store")) == before
+
+
+def test_a_file_named_as_the_store_is_refused_as_a_file(tmp_path):
+    from runlane.errors import NotAStoreError
+    from runlane.store.writer import StoreWriter
+
+    (tmp_path / "store").write_text("not a folder")
+    try:
+        StoreWriter(str(tmp_path / "store"))
+        raise AssertionError("a file was taken as a store")
+    except NotAStoreError as e:
+        assert str(e).startswith("%s is a file, not a folder; nothing was written there." % (tmp_path / "store"))

@@ -60,8 +60,8 @@ async function checkStoreFolder(dir: string): Promise<void> {
   if (!existsSync(path.dirname(dir))) {
     throw new StoreError('not_found', `No folder ${path.dirname(dir)} for the store ${dir}; check the path, or create the folder first.`);
   }
-  await checkStoreVersion(dir);
   await assertStoreFolder(dir); // watching creates runs/: never inside a TensorBoard or project folder
+  await checkStoreVersion(dir);
 }
 
 export class Daemon {

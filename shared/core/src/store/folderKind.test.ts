@@ -30,7 +30,7 @@ it('classifies stores, TensorBoard log folders, empty, missing and other folders
   expect(await inspectFolder(tmp)).toMatchObject({ kind: 'other', detail: 'a folder that is not a Runlane store (it holds 1 folder and 1 file)' });
   mkdirSync(path.join(tmp, '.runlane'));
   expect((await inspectFolder(tmp)).detail).toContain(path.join(tmp, '.runlane'));
-  expect(await inspectFolder(path.join(tmp, 'train.py'))).toMatchObject({ kind: 'other', detail: 'is a file, not a folder' });
+  expect(await inspectFolder(path.join(tmp, 'train.py'))).toMatchObject({ kind: 'other', detail: 'a file, not a folder' });
   // A TensorBoard user's `runs/` folder is not mistaken for a store's.
   cpSync(path.join(fixtures, 'tfevents', 'pytorch', 'default'), path.join(tmp, 'tb', 'runs', 'Nov30'), { recursive: true });
   expect(await inspectFolder(path.join(tmp, 'tb'))).toMatchObject({ kind: 'tensorboard', detail: 'a TensorBoard log folder (1 run of event files)' });
@@ -58,4 +58,9 @@ it('refuses a project folder, pointing at its store; creates stores in empty and
   await StoreWriter.open(path.join(tmp, 'new'));
   for (const dir of ['project/.runlane', 'new']) expect(readdirSync(path.join(tmp, dir)).sort()).toEqual(['runlane-store.json', 'runs']);
   expect(await inspectFolder(path.join(tmp, 'new'))).toMatchObject({ kind: 'store' });
+});
+
+it('refuses a file named as the store, saying so', async () => {
+  writeFileSync(path.join(tmp, 'store'), 'not a folder');
+  await expect(StoreWriter.open(path.join(tmp, 'store'))).rejects.toThrow(`${path.join(tmp, 'store')} is a file, not a folder; nothing was written there.`);
 });

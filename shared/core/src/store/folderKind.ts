@@ -19,7 +19,10 @@ export function isEventFileName(name: string): boolean {
   return name.includes('tfevents');
 }
 
-/** Classifies `dir` (absolute): store, TensorBoard log folder, empty, missing or other. Never throws. */
+/**
+ * Classifies `dir` (absolute): store, TensorBoard log folder, empty, missing or other, with a detail
+ * that reads after "<path> is". Never throws.
+ */
 export async function inspectFolder(dir: string): Promise<FolderInspection> {
   const abs = path.resolve(dir);
   let entries: Dirent[];
@@ -27,9 +30,9 @@ export async function inspectFolder(dir: string): Promise<FolderInspection> {
     entries = await fs.readdir(abs, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { path: abs, kind: 'missing', detail: 'does not exist yet; a store is created there on the first write' };
-    if (code === 'ENOTDIR') return { path: abs, kind: 'other', detail: 'is a file, not a folder' };
-    return { path: abs, kind: 'other', detail: `cannot be read (${(err as Error).message})` };
+    if (code === 'ENOENT') return { path: abs, kind: 'missing', detail: 'a folder that does not exist yet; a store is created there on the first write' };
+    if (code === 'ENOTDIR') return { path: abs, kind: 'other', detail: 'a file, not a folder' };
+    return { path: abs, kind: 'other', detail: `a folder that cannot be read (${(err as Error).message})` };
   }
   const names = entries.map((e) => e.name);
   if (names.includes(MARKER_FILE)) return { path: abs, kind: 'store', detail: 'a Runlane store' };
@@ -75,7 +78,7 @@ function refusal(found: FolderInspection): string {
   const inside = path.join(where, '.runlane');
   if (found.detail.includes(inside)) return `${where} is ${found.detail}; nothing was written there. Point the store (RUNLANE_DIR, --dir or the store setting) at ${inside} instead.`;
   return (
-    `${where} ${found.detail.startsWith('a ') ? 'is ' : ''}${found.detail}; nothing was written there. ` +
+    `${where} is ${found.detail}; nothing was written there. ` +
     `Point the store (RUNLANE_DIR, --dir or the store setting) at an existing store, an empty folder or a new one such as ${inside}.`
   );
 }

@@ -38,8 +38,8 @@ export async function checkStoreVersion(dir: string): Promise<number> {
 
 /** Creates the store folder and its marker when missing (atomic, so racing writers are safe). */
 export async function ensureStore(dir: string, writerId: string): Promise<void> {
-  await checkStoreVersion(dir);
   await assertStoreFolder(dir); // never a runs/ folder inside a TensorBoard or project folder
+  await checkStoreVersion(dir);
   await fs.mkdir(path.join(dir, 'runs'), { recursive: true });
   try {
     await fs.access(path.join(dir, MARKER_FILE));

@@ -44,16 +44,18 @@ def _event_folders(root):
 
 
 def inspect_folder(path):
-    """{"path", "kind": store | tensorboard | empty | missing | other, "detail"}; never raises."""
+    """{"path", "kind": store | tensorboard | empty | missing | other, "detail"} (the detail reads
+    after "<path> is"); never raises."""
     path = os.path.abspath(path)
     try:
         entries = list(os.scandir(path))
     except FileNotFoundError:
-        return {"path": path, "kind": "missing", "detail": "does not exist yet; a store is created there on the first write"}
+        return {"path": path, "kind": "missing",
+                "detail": "a folder that does not exist yet; a store is created there on the first write"}
     except NotADirectoryError:  # scandir says so for a file
-        return {"path": path, "kind": "other", "detail": "is a file, not a folder"}
+        return {"path": path, "kind": "other", "detail": "a file, not a folder"}
     except OSError as e:
-        return {"path": path, "kind": "other", "detail": "cannot be read (%s)" % e}
+        return {"path": path, "kind": "other", "detail": "a folder that cannot be read (%s)" % e}
     names = [e.name for e in entries]
     if MARKER_FILE in names:
         return {"path": path, "kind": "store", "detail": "a Runlane store"}
@@ -92,6 +94,5 @@ def assert_store_folder(path):
     inside = os.path.join(where, ".runlane")
     if inside in detail:
         raise NotAStoreError("%s is %s; nothing was written there. %s %s instead." % (where, detail, point, inside))
-    verb = "is " if detail.startswith("a ") else ""
-    raise NotAStoreError("%s %s%s; nothing was written there. %s an existing store, an empty folder or a new one such as %s."
-                         % (where, verb, detail, point, inside))
+    raise NotAStoreError("%s is %s; nothing was written there. %s an existing store, an empty folder or a new one such as %s."
+                         % (where, detail, point, inside))

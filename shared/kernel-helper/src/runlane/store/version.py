@@ -32,8 +32,8 @@ def check_store_version(store_dir):
 
 def ensure_store(store_dir, writer_id):
     """Creates the store folder and its marker when missing (atomic, so racing writers are safe)."""
-    check_store_version(store_dir)
     assert_store_folder(store_dir)  # never a runs/ folder inside a TensorBoard or project folder
+    check_store_version(store_dir)
     os.makedirs(os.path.join(store_dir, "runs"), exist_ok=True)
     marker = os.path.join(store_dir, MARKER_FILE)
     if not os.path.exists(marker):
