@@ -383,6 +383,7 @@ describe('Runlane in VS Code (code-server)', () => {
     await experiment.locator('.action-label[aria-label="Choose Main Metric…"]').click();
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'val/acc' }).click();
     await expect.poll(() => treeRow('twin renamed').locator('.label-description').textContent(), { timeout: 30_000 }).toContain('val/acc 0.5');
+    await page.waitForTimeout(500); // the quick pick fades out
     await shot('11-renamed-main-metric');
   }, 120_000);
 
@@ -397,7 +398,7 @@ describe('Runlane in VS Code (code-server)', () => {
     await toast.locator('.monaco-button', { hasText: 'Open as TensorBoard Log Folder' }).click();
     const group = page.locator('.pane-body .monaco-list-row', { hasText: 'TensorBoard log folder' }).first();
     await group.waitFor({ timeout: 30_000 });
-    expect(await text(group)).toMatch(/^tb\b/);
+    expect(await group.locator('.label-name').textContent()).toBe('tb');
     const tbClient = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, logdir: tb });
     const name = 'display_name';
     expect((await tbClient.runs()).map((r) => r.name)).toContain(name);
@@ -421,7 +422,7 @@ describe('Runlane in VS Code (code-server)', () => {
       if (await ok.isVisible()) await ok.click();
       else await page.keyboard.press('Enter');
     }
-    await expect.poll(() => text(group), { timeout: 30_000 }).toMatch(/^tb\b/);
+    await expect.poll(() => group.locator('.label-name').textContent(), { timeout: 30_000 }).toBe('tb');
     await treeRow('display_name').waitFor({ timeout: 30_000 });
   }, 240_000);
 
