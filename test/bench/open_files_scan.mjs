@@ -14,7 +14,7 @@ const held = path.join(tmp, 'events.out.tfevents.1.held');
 const nobody = path.join(tmp, 'events.out.tfevents.2.closed');
 writeFileSync(held, '');
 writeFileSync(nobody, '');
-const redirects = Array.from({ length: 10 }, (_, i) => `exec ${i + 3}<'${held}'`).join('; ');
+const redirects = Array.from({ length: 10 }, (_, i) => `exec ${i + 3}>>'${held}'`).join('; '); // open for writing, as a writer's
 const children = Array.from({ length: PROCS }, () => spawn('bash', ['-c', `${redirects}; exec sleep 600`], { stdio: 'ignore' }));
 
 function median(fn, times) {

@@ -1,5 +1,6 @@
 // The open-file signal: where it cannot be trusted (shared file systems, no /proc) there is none,
 // and a run whose files grow while no process we can see holds them falls back to the idle window.
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,4 +67,23 @@ it.runIf(process.platform === 'linux')('a named writer is alive only if its proc
   expect(probe.writerAlive(named(1_000_000_000))).toBe(false); // this process came later
   expect(probe.writerAlive(named(Math.floor(Date.now() / 1000), 4_194_304 + 1))).toBe(false); // above any pid_max
   expect(probe.writerAlive(`/x/events.out.tfevents.1700000000.${os.hostname()}`)).toBeNull();
+});
+
+it.runIf(process.platform === 'linux')('counts files open for writing only: a reader (TensorBoard itself) is no writer', async () => {
+  const file = path.join(tmp, 'events.out.tfevents.1.host');
+  writeFileSync(file, '');
+  const holder = (mode: string) => spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, '${mode}'); console.log('open'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const opened = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => child.stdout!.on('data', () => resolve()));
+  const reader = holder('r');
+  const writer = holder('a');
+  try {
+    await Promise.all([opened(reader), opened(writer)]);
+    expect(new OpenFiles().anyOpen([[file]])).toEqual([true]);
+    writer.kill();
+    await new Promise((resolve) => writer.once('exit', resolve));
+    expect(new OpenFiles().anyOpen([[file]])).toEqual([false]); // the reader still holds it
+  } finally {
+    reader.kill();
+    writer.kill();
+  }
 });

@@ -1,7 +1,8 @@
 // Whether a TensorBoard writer is still there: event files hold no status, and PyTorch's
 // SummaryWriter flushes only every 120 s, so quiet files say little. Two real signals, on Linux:
 // - tensorboardX and TensorFlow keep their event file open until close(): every process's open
-//   files are links under /proc/<pid>/fd.
+//   files are links under /proc/<pid>/fd. Only files open for writing count (/proc/<pid>/fdinfo):
+//   TensorBoard itself, or any reader, may hold them open to follow them.
 // - PyTorch's SummaryWriter (TensorBoard's writer without TensorFlow) opens the file only for each
 //   flush, but names it events.out.tfevents.<time>.<host>.<pid>.<n>: its process, on this host,
 //   is alive or gone (/proc/<pid>/stat, started before the file, so a reused pid is no writer).
@@ -54,9 +55,9 @@ export class OpenFiles {
     const looked = new Set<number>([process.pid]); // this process reads them, briefly: never a writer
     const lookAt = (pid: number): boolean => {
       looked.add(pid);
-      for (const target of this.fdTargets(pid)) {
+      for (const [fd, target] of this.fdTargets(pid)) {
         const group = groupOf.get(target);
-        if (group === undefined) continue;
+        if (group === undefined || !this.openForWriting(pid, fd)) continue;
         this.lastHolder.set(target, pid);
         if (!open[group]) {
           open[group] = true;
@@ -112,17 +113,24 @@ export class OpenFiles {
     return this.boot;
   }
 
-  private fdTargets(pid: number): string[] {
+  /** [fd, the file it is open on] for each open file of `pid`. */
+  private fdTargets(pid: number): [string, string][] {
     const fdDir = path.join(this.procRoot, String(pid), 'fd');
-    const targets: string[] = [];
+    const targets: [string, string][] = [];
     for (const fd of safeReaddir(fdDir)) {
       try {
-        targets.push(readlinkSync(path.join(fdDir, fd)));
+        targets.push([fd, readlinkSync(path.join(fdDir, fd))]);
       } catch {
         // closed meanwhile
       }
     }
     return targets;
+  }
+
+  /** Whether `fd` of `pid` is open for writing (the access mode in fdinfo's octal flags: O_WRONLY or O_RDWR). */
+  private openForWriting(pid: number, fd: string): boolean {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(safeRead(path.join(this.procRoot, String(pid), 'fdinfo', fd)));
+    return flags !== null && (parseInt(flags[1]!, 8) & 3) !== 0;
   }
 }
 
