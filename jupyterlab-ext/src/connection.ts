@@ -31,7 +31,8 @@ export class RunlaneConnection {
     // which sends no headers) authenticates with the page's cookie, or the token when there is one.
     const init = (): RequestInit => ({ headers: xsrfHeaders(), credentials: 'same-origin' });
     const query: Record<string, string> = settings.token ? { token: settings.token } : {};
-    const bridge = new SourcesBridge((source) => new HttpHostBridge(base, [source], init, query));
+    const feed = `${base}/api/v1/events?${new URLSearchParams({ ...query, all: '1' })}`;
+    const bridge = new SourcesBridge((source) => new HttpHostBridge(base, [source], init, query), feed);
     return new RunlaneConnection(config, bridge, settings);
   }
 

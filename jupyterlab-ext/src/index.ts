@@ -120,8 +120,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     sidebar.title.icon = runlaneIcon;
     app.shell.add(sidebar, 'left', { rank: 600 });
     const shown = new ShownSources(connection, sidebar, (logdirs) => saveSetting('logdirs', logdirs));
-    await shown.setDefault(settings.store);
     await shown.restoreLogdirs(settings.logdirs ?? []);
+    await shown.setDefault(settings.store);
     ready({ connection, shown });
 
     // The metric a row, a badge and the sort show: the user's choice for the run's experiment when

@@ -31,12 +31,12 @@ export class ShownSources {
       if (!found || found.kind === 'store' || found.kind === 'empty' || found.kind === 'missing') {
         store = chosen;
         why = 'the store setting';
-      } else {
+      } else if (!this.connection.bridge.has(chosen)) {
         const label = this.connection.label(chosen);
         const tensorboard = found.kind === 'tensorboard';
         this.sidebar.setNotice('setting', {
-          text: `The store setting names ${label}, which is ${tensorboard ? 'a TensorBoard log folder' : 'not a Runlane store'} (${found.detail}); Runlane writes nothing there and shows ${this.connection.label(server)} instead. ${tensorboard ? 'Open it as a TensorBoard log folder, or choose' : 'Choose'} a store folder in Settings > Runlane.`,
-          action: tensorboard ? { label: 'Open as TensorBoard log folder', run: () => void this.openLogdir(chosen) } : undefined,
+          text: `The store setting names ${label}: ${found.detail}. Runlane writes nothing there and shows ${this.connection.label(server)} instead. ${tensorboard ? 'Open it as a TensorBoard log folder, or choose' : 'Choose'} a store folder in Settings > Runlane.`,
+          action: tensorboard ? { label: 'Open as TensorBoard log folder', run: () => void this.openLogdir(chosen).then(() => this.sidebar.setNotice('setting', null)) } : undefined,
         });
       }
     }

@@ -2,6 +2,8 @@
 // store it finds from its notebook's folder, so the page shows the store of every open notebook beside
 // the default one, plus the TensorBoard log folders the user opened: sources come and go while the
 // page lives, which the fixed source list of HttpHostBridge does not allow, so each source gets one.
+// The live feed is one EventSource for every source and every view: a browser keeps at most six
+// connections to a server, and one feed per source per tab used them all up (requests then hung).
 import { HttpHostBridge, type HostBridge, type HttpSource, type RunRef, type SeriesRequest } from '@runlane/ui';
 import type { RunPatch, RunSummary, SourcedRun, StoreEvent } from '@runlane/protocol';
 
@@ -14,11 +16,21 @@ export interface ShownSource extends HttpSource {
 
 type Listener = (event: StoreEvent) => void;
 
+const EVENT_TYPES = ['hello', 'reset', 'run-created', 'run-updated', 'run-deleted', 'metrics', 'log'];
+
 export class SourcesBridge implements HostBridge {
   private readonly bridges = new Map<string, { source: ShownSource; bridge: HttpHostBridge }>();
-  private readonly listeners = new Map<Listener, Map<string, () => void>>();
+  private readonly listeners = new Set<Listener>();
+  private feed: EventSource | null = null;
 
-  constructor(private readonly make: (source: HttpSource) => HttpHostBridge) {}
+  /**
+   * @param make the bridge of one source
+   * @param feedUrl the daemon's feed of every folder it follows (a folder is followed once listed)
+   */
+  constructor(
+    private readonly make: (source: HttpSource) => HttpHostBridge,
+    private readonly feedUrl: string,
+  ) {}
 
   sources(): ShownSource[] {
     return [...this.bridges.values()].map((b) => b.source);
@@ -28,21 +40,15 @@ export class SourcesBridge implements HostBridge {
     return this.bridges.has(path);
   }
 
-  /** Adds a source (true) or returns false when it is shown already; live listeners follow it too. */
+  /** Adds a source (true) or returns false when it is shown already. */
   add(source: ShownSource): boolean {
     if (this.bridges.has(source.path)) return false;
-    const bridge = this.make({ kind: source.kind, path: source.path });
-    this.bridges.set(source.path, { source, bridge });
-    for (const [listener, stops] of this.listeners) stops.set(source.path, bridge.subscribe(listener));
+    this.bridges.set(source.path, { source, bridge: this.make({ kind: source.kind, path: source.path }) });
     return true;
   }
 
   remove(path: string): void {
     this.bridges.delete(path);
-    for (const stops of this.listeners.values()) {
-      stops.get(path)?.();
-      stops.delete(path);
-    }
   }
 
   /** One source's runs; its error is the caller's (the sidebar names the source that failed). */
@@ -56,13 +62,24 @@ export class SourcesBridge implements HostBridge {
     return lists.flatMap((l) => (l.status === 'fulfilled' ? l.value : []));
   }
 
+  /** The feed, shared: opened for the first listener, closed after the last (the browser reconnects it). */
   subscribe(onEvent: Listener): () => void {
-    const stops = new Map<string, () => void>();
-    for (const [path, { bridge }] of this.bridges) stops.set(path, bridge.subscribe(onEvent));
-    this.listeners.set(onEvent, stops);
+    this.listeners.add(onEvent);
+    if (!this.feed) {
+      const feed = (this.feed = new EventSource(this.feedUrl));
+      const handle = (message: MessageEvent<string>) => {
+        const event = JSON.parse(message.data) as StoreEvent;
+        if ('store' in event && !this.bridges.has(event.store)) return; // a folder another client follows
+        for (const listener of [...this.listeners]) listener(event);
+      };
+      for (const type of EVENT_TYPES) feed.addEventListener(type, handle as EventListener);
+    }
     return () => {
-      stops.forEach((stop) => stop());
       this.listeners.delete(onEvent);
+      if (!this.listeners.size) {
+        this.feed?.close();
+        this.feed = null;
+      }
     };
   }
 

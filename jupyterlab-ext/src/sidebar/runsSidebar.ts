@@ -70,6 +70,7 @@ export class RunsSidebar extends Widget {
   private readonly message: HTMLElement;
   private readonly sourcesNode: HTMLElement;
   private readonly noticesNode: HTMLElement;
+  private sourcesSignature = '';
   private ticker = 0;
   private stopFeed: () => void = () => {};
   private renderFrame = 0;
@@ -269,6 +270,10 @@ export class RunsSidebar extends Widget {
   /** The folders shown (when more than one, or one the user opened), then the notices. */
   private renderSources(): void {
     const sources = this.connection.bridge.sources();
+    // Redrawn only when something changed: a chip replaced under the pointer swallows its click.
+    const signature = JSON.stringify([sources.map((s) => s.path), [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
+    if (signature === this.sourcesSignature) return;
+    this.sourcesSignature = signature;
     const chips = sources.length > 1 || sources.some((s) => s.kind === 'logdir')
       ? sources.map((s) => {
           const chip = div(`rl-source rl-source-${s.kind}`, text('span', `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`));
@@ -333,7 +338,7 @@ export class RunsSidebar extends Widget {
     parts.status.className = `rl-dot rl-dot-${run.status}`;
     parts.status.title = run.status;
     parts.name.textContent = runLabel(run, this.duplicates);
-    parts.tags.replaceChildren(...Object.entries(run.tags).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
+    parts.tags.replaceChildren(...shownTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
     parts.facts.textContent = [
       run.experiment,
       time,
@@ -394,6 +399,11 @@ export class RunsSidebar extends Widget {
     this.list.refresh();
     this.selectionChanged.emit(this.selectedRuns());
   }
+}
+
+/** Tags worth a row's room: a TensorBoard run's `logdir` tag repeats what "in <folder>" says. */
+function shownTags(run: RunSummary): [string, string][] {
+  return Object.entries(run.tags).filter(([k]) => !(run.kind === 'tensorboard' && k === 'logdir'));
 }
 
 function keyOf(run: SourcedRun): string {
