@@ -57,12 +57,10 @@ export class OpenFiles {
       looked.add(pid);
       for (const [fd, target] of this.fdTargets(pid)) {
         const group = groupOf.get(target);
-        if (group === undefined || !this.openForWriting(pid, fd)) continue;
+        if (group === undefined || open[group] || !this.openForWriting(pid, fd)) continue;
         this.lastHolder.set(target, pid);
-        if (!open[group]) {
-          open[group] = true;
-          missing--;
-        }
+        open[group] = true;
+        missing--;
       }
       return missing === 0;
     };
