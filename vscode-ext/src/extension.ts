@@ -118,14 +118,17 @@ export function activate(context: vscode.ExtensionContext): void {
   refreshSources();
 
   const ref = (picked: { run: RunSummary; source: string }): RunRef => ({ source: picked.source, id: picked.run.id });
+  // The selection as ids: what a refresh cannot take away.
+  let selected: { id: string; source: string }[] = [];
+  context.subscriptions.push(runsView.onDidChangeSelection((e) => (selected = (e.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ id: n.run.id, source: n.source.path }] : [])))));
   const pickRun = (arg: unknown) => {
-    const picked = runOf(arg, service, runsView.selection as readonly RunsNode[]);
+    // No argument (a click on a row being redrawn can lose it): the tree's selection, which that click set.
+    const last = selected.length === 1 ? selected[0]! : undefined;
+    const fallback = last && service.run(last.id, last.source);
+    const picked = runOf(arg, service, runsView.selection as readonly RunsNode[]) ?? (last && fallback ? { run: fallback, source: last.source } : undefined);
     if (!picked) void vscode.window.showInformationMessage('Select a run in the Runlane Runs view first.');
     return picked;
   };
-  // The selection as ids: the tree's node objects are rebuilt on every refresh.
-  let selected: { id: string; source: string }[] = [];
-  context.subscriptions.push(runsView.onDidChangeSelection((e) => (selected = (e.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ id: n.run.id, source: n.source.path }] : [])))));
   const selectedRuns = (arg: unknown) => {
     const chosen = selected.flatMap(({ id, source }) => {
       const run = service.run(id, source);

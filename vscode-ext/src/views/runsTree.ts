@@ -17,10 +17,16 @@ type Node =
   | { kind: 'message'; text: string; source: Source };
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   filter: RunFilter = { ...NO_FILTER };
   private ticker: NodeJS.Timeout;
+  /**
+   * One node object per run for the tree's life: the once-a-second tick then refreshes only the rows
+   * of running runs (a whole-tree refresh re-renders every row, and a click landing on a row being
+   * re-rendered reaches its command without its arguments).
+   */
+  private readonly runNodes = new Map<string, Extract<Node, { kind: 'run' }>>();
 
   constructor(
     private readonly service: RunlaneService,
@@ -28,8 +34,11 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     private readonly preferredMetric: (experiment: string) => string | null,
   ) {
     service.onDidChange(() => this.changed.fire(undefined));
-    // Elapsed times of running runs move once a second.
-    this.ticker = setInterval(() => this.service.all().some((r) => r.run.status === 'running') && this.changed.fire(undefined), 1000);
+    // Elapsed times of running runs move once a second: only their rows are redrawn.
+    this.ticker = setInterval(() => {
+      const running = [...this.runNodes.values()].filter((n) => n.run.status === 'running');
+      if (running.length) this.changed.fire(running);
+    }, 1000);
   }
 
   refresh(): void {
@@ -38,11 +47,20 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (node?.kind === 'run' || node?.kind === 'message') return [];
-    if (node?.kind === 'experiment') return node.runs.map((run) => ({ kind: 'run', run, source: node.source }));
+    if (node?.kind === 'experiment') return node.runs.map((run) => this.runNode(run, node.source));
     if (node?.kind === 'source') return this.experiments(node.source);
     const sources = this.service.sources();
     if (sources.length === 1) return this.experiments(sources[0]!);
     return sources.map((source) => ({ kind: 'source', source }));
+  }
+
+  private runNode(run: RunSummary, source: Source): Node {
+    const key = `${source.path}\n${run.id}`;
+    const node = this.runNodes.get(key);
+    if (node) return Object.assign(node, { run, source });
+    const created = { kind: 'run' as const, run, source };
+    this.runNodes.set(key, created);
+    return created;
   }
 
   private experiments(source: Source): Node[] {
@@ -82,6 +100,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       item.id = `experiment:${node.source.path}:${node.name}`;
       return item;
     }
+    node.run = this.service.run(node.run.id, node.source.path) ?? node.run; // a tick redraws with the latest
     const data = runItem(node.run, {
       duplicates: duplicateNames(this.service.all().map((r) => r.run)),
       preferredMetric: this.preferredMetric(node.run.experiment),

@@ -1,0 +1,72 @@
+// The Runs tree against a stand-in for the `vscode` module (only the classes it constructs) and a
+// service holding real RunSummary data.
+import type { RunSummary } from '@runlane/protocol';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('vscode', () => {
+  class EventEmitter<T> {
+    listeners: ((e: T) => void)[] = [];
+    event = (l: (e: T) => void) => (this.listeners.push(l), { dispose() {} });
+    fire(e: T) {
+      this.listeners.forEach((l) => l(e));
+    }
+  }
+  class TreeItem {
+    constructor(
+      public label: string,
+      public collapsibleState?: number,
+    ) {}
+  }
+  class ThemeIcon {
+    constructor(public id: string) {}
+  }
+  return { EventEmitter, TreeItem, ThemeIcon, ThemeColor: class {}, TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 } };
+});
+
+const { RunsTree } = await import('./runsTree.js');
+
+const run = (id: string, name: string, status: RunSummary['status'], experiment = 'e'): RunSummary => ({
+  id, name, experiment, status, kind: 'cell', created_at: Number(id.slice(-1)), started_at: 1, ended_at: null, duration: 1, notebook: null, cell_id: null, execution_count: null,
+  params: {}, tags: {}, metrics: {}, ranks: [], error: null, exit_code: null,
+});
+
+function fakeService(sources: { path: string; runs: RunSummary[] }[]) {
+  const all = () => sources.flatMap((s) => s.runs.map((r) => ({ source: { kind: 'store', path: s.path, label: s.path, reason: 'x' }, run: r })));
+  return {
+    onDidChange: () => ({ dispose() {} }),
+    sources: () => sources.map((s) => ({ kind: 'store', path: s.path, label: s.path.split('/').pop(), reason: 'workspace folder' })),
+    runsOf: (p: string) => sources.find((s) => s.path === p)?.runs ?? [],
+    errorOf: () => null,
+    all,
+    run: (id: string, p?: string) => all().find((r) => r.run.id === id && (!p || r.source.path === p))?.run,
+  };
+}
+
+describe('the Runs tree', () => {
+  it('redraws only the rows of running runs each second, with the same node objects', async () => {
+    vi.useFakeTimers();
+    const service = fakeService([{ path: '/w/.runlane', runs: [run('r1', 'a', 'running'), run('r2', 'b', 'finished')] }]);
+    const tree = new RunsTree(service as never, () => null);
+    const fired: unknown[] = [];
+    tree.onDidChangeTreeData((e) => fired.push(e));
+    const [experiment] = tree.getChildren();
+    const rows = tree.getChildren(experiment);
+    expect(tree.getChildren(tree.getChildren()[0])).toEqual(rows);
+    expect(tree.getChildren(tree.getChildren()[0])[0]).toBe(rows[0]); // the same objects
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual([[rows.find((r) => r.kind === 'run' && r.run.id === 'r1')]]);
+    tree.dispose();
+    vi.useRealTimers();
+  });
+
+  it('groups by store when there is more than one, and says when one has no runs yet', () => {
+    const service = fakeService([{ path: '/w/.runlane', runs: [run('r1', 'a', 'finished')] }, { path: '/w/sub/.runlane', runs: [] }]);
+    const tree = new RunsTree(service as never, () => null);
+    const groups = tree.getChildren();
+    expect(groups.map((g) => g.kind)).toEqual(['source', 'source']);
+    const empty = tree.getTreeItem(groups[1]!);
+    expect(empty.label).toBe('.runlane');
+    expect(empty.description).toBe('no runs yet · workspace folder');
+    tree.dispose();
+  });
+});
