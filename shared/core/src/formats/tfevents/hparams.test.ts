@@ -46,7 +46,10 @@ it('one writer’s several add_hparams calls are several trials: each a run with
   const sweep = expected.sweep!;
   const trials = Object.keys(sweep.hparams).sort();
   expect(trials).toHaveLength(3);
-  expect(logdir.runIds()).toEqual(['sweep', ...trials.map((t) => `sweep/${t}`), 'trained']);
+  // The writer itself logged nothing (its folder holds only the file's header): not a run of its own.
+  expect(sweep.scalars['.']).toEqual({});
+  expect(logdir.runIds()).toEqual([...trials.map((t) => `sweep/${t}`), 'trained']);
+  expect(logdir.summary('sweep')).toBeNull();
   for (const t of trials) {
     expect(logdir.summary(`sweep/${t}`)!.params).toEqual(sweep.hparams[t]);
     expect(logdir.summary(`sweep/${t}`)!.metrics['hparam/accuracy']!.last).toBe(sweep.scalars[t]!['hparam/accuracy']![0]![2]);

@@ -90,6 +90,8 @@ export class TensorBoardLogdir {
   private readonly runsById = new Map<string, LogdirRun>();
   /** add_hparams sub-folder run id -> the id of the run it is part of. */
   private foldedInto = new Map<string, string>();
+  /** Writers of several add_hparams trials that logged nothing themselves: only their trials are shown. */
+  private hiddenHolders = new Set<string>();
   private refreshed = false;
   private missingSaid = false;
 
@@ -119,14 +121,14 @@ export class TensorBoardLogdir {
       for (const file of files) await this.readFile(run, file, report ? out : null);
     }
     this.lookForWriters();
-    this.foldedInto = this.hparamsFolders();
+    this.groupHparamsFolders();
     for (const p of out) p.runId = this.foldedInto.get(p.runId) ?? p.runId;
     this.refreshed = true;
     return out;
   }
 
   runIds(): string[] {
-    return [...this.runsById.keys()].filter((id) => !this.foldedInto.has(id)).sort();
+    return [...this.runsById.keys()].filter((id) => !this.foldedInto.has(id) && !this.hiddenHolders.has(id)).sort();
   }
 
   /**
@@ -166,12 +168,15 @@ export class TensorBoardLogdir {
   /** A run and the add_hparams sub-folders folded into it (the run first: its tags win). */
   private members(id: string): LogdirRun[] {
     const run = this.runsById.get(id);
-    if (!run || this.foldedInto.has(id)) return [];
+    if (!run || this.foldedInto.has(id) || this.hiddenHolders.has(id)) return [];
     return [run, ...[...this.foldedInto].filter(([, into]) => into === id).map(([child]) => this.runsById.get(child)!)];
   }
 
-  /** Each run whose folder holds exactly one add_hparams folder (a session and its experiment) -> that folder's run id. */
-  private hparamsFolders(): Map<string, string> {
+  /**
+   * A run whose folder holds exactly one add_hparams folder (a session and its experiment) takes it
+   * in (foldedInto); a writer of several that logged nothing itself is hidden (hiddenHolders).
+   */
+  private groupHparamsFolders(): void {
     const children = new Map<string, string[]>();
     for (const run of this.runsById.values()) {
       if (run.hparams === null || !run.hparamsExperiment || run.id === '.') continue;
@@ -181,9 +186,12 @@ export class TensorBoardLogdir {
       if (!parentRun || parentRun.hparamsExperiment) continue; // TensorFlow's layout: the experiment above its trials
       children.set(parent, [...(children.get(parent) ?? []), run.id]);
     }
-    const folded = new Map<string, string>();
-    for (const [parent, ids] of children) if (ids.length === 1) folded.set(ids[0]!, parent);
-    return folded;
+    this.foldedInto = new Map();
+    this.hiddenHolders = new Set();
+    for (const [parent, ids] of children) {
+      if (ids.length === 1) this.foldedInto.set(ids[0]!, parent);
+      else if (this.runsById.get(parent)!.series.size === 0) this.hiddenHolders.add(parent); // an empty row above its trials
+    }
   }
 
   runs(now = Date.now() / 1000): RunSummary[] {
