@@ -43,7 +43,7 @@ export class OpenFiles {
 
   /**
    * For each group of files (real paths; a run's event files), whether some other process has one
-   * of them open. Looks first at the processes that held them last time (a running writer is then
+   * of them open for writing. Looks first at the processes that held them last time (a running writer is then
    * found at the cost of one fd folder), and scans every visible process only while a group is
    * still without an open file: once for a run that closed, never for one still written.
    */
