@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const storeOfFile = (file: string) => findStoreDir(path.dirname(file));
   const jobs = new JobController(service, path.join(dist, 'python'), python, (nb) => (nb.uri.scheme === 'file' ? storeOfFile(nb.uri.fsPath) : undefined));
-  const status = new StatusItem(service);
+  const status = new StatusItem(service, (experiment) => mainMetrics()[experiment] ?? null);
   const renderer = vscode.notebooks.createRendererMessaging('runlane.runRenderer');
   context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, vscode.window.registerTreeDataProvider(ViewIds.targets, targetsTree));
 
@@ -338,7 +338,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!experiment) return void vscode.window.showInformationMessage('Pick an experiment in the Runlane Runs view first.');
     const keys = [...new Set(service.all().filter((r) => r.run.experiment === experiment).flatMap((r) => Object.keys(r.run.metrics)))].sort();
     const current = mainMetrics()[experiment];
-    const items = [{ label: 'Automatic', description: 'a validation loss if there is one, else a loss', key: null as string | null }, ...keys.map((key) => ({ label: key, description: key === current ? 'chosen now' : '', key }))];
+    const items = [{ label: 'Automatic', description: 'validation metrics before training ones, losses first', key: null as string | null }, ...keys.map((key) => ({ label: key, description: key === current ? 'chosen now' : '', key }))];
     const choice = await vscode.window.showQuickPick(items, { title: `Main metric of ${experiment}`, placeHolder: 'Shown in each run’s row' });
     if (!choice) return;
     const next = { ...mainMetrics() };
@@ -346,6 +346,7 @@ export function activate(context: vscode.ExtensionContext): void {
     else delete next[experiment];
     await state.update(MAIN_METRIC_KEY, next);
     runsTree.refresh();
+    status.update();
   });
   register(CommandIds.installHelper, async () => {
     const py = await interpreter();

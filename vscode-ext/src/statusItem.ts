@@ -6,19 +6,23 @@ import type { RunlaneService } from './service';
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('runlane.status', vscode.StatusBarAlignment.Left, 50);
 
-  constructor(private readonly service: RunlaneService) {
+  constructor(
+    private readonly service: RunlaneService,
+    /** The main metric chosen for an experiment, or null. */
+    private readonly preferredMetric: (experiment: string) => string | null = () => null,
+  ) {
     this.item.name = 'Runlane';
     this.item.command = 'runlane.runs.focus';
     service.onDidChange(() => this.update());
     this.update();
   }
 
-  private update(): void {
+  update(): void {
     const runs = this.service.all().map((r) => r.run);
     const running = runs.filter((r) => r.status === 'running').sort((a, b) => b.created_at - a.created_at);
     const jobs = running.filter((r) => r.kind === 'job').length;
     const newest = running[0];
-    const metric = newest ? mainMetric(newest) : null;
+    const metric = newest ? mainMetric(newest, this.preferredMetric(newest.experiment)) : null;
     this.item.text = running.length
       ? `$(pulse) ${jobs ? `${jobs} job${jobs > 1 ? 's' : ''}` : `${running.length} running`}${metric ? ` · ${metric.key} ${formatValue(metric.value)}` : ''}`
       : `$(beaker) ${runs.length} run${runs.length === 1 ? '' : 's'}`;
