@@ -9,8 +9,8 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
-import { fromJsonNumber, type RunDetail, type RunSummary, type SourcedRun } from '@runlane/protocol';
-import { applyParamsToSource, duplicateNames, editableParams, mainMetric, parseEditedParams, runKey, runLabel, scriptPathOf, type ChartSettings } from '@runlane/ui';
+import type { RunDetail, RunSummary, SourcedRun } from '@runlane/protocol';
+import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, runKey, runLabel, scriptPathOf, type ChartSettings } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
@@ -21,7 +21,6 @@ import { loadHelper } from './notebook/kernelHelper';
 import { runCellAsExperiment } from './notebook/runCell';
 import { ChartsWidget } from './panels/chartsWidget';
 import { DetailsWidget } from './panels/detailsWidget';
-import { chartsTabTitle } from './panels/titles';
 import { setRunOutputActions } from './runOutput';
 import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
@@ -125,12 +124,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ready({ connection, shown });
 
     // The metric a row, a badge and the sort show: the user's choice for the run's experiment when
-    // the run has it, else the default rule.
-    const metricOf = (run: RunSummary): { key: string; value: number } | null => {
-      const preferred = settings.mainMetrics?.[run.experiment];
-      const summary = preferred ? run.metrics[preferred] : undefined;
-      return summary && preferred ? { key: preferred, value: fromJsonNumber(summary.last) } : mainMetric(run);
-    };
+    // the run has it, else the default rule (validation metrics first).
+    const metricOf = (run: RunSummary) => mainMetric(run, settings.mainMetrics?.[run.experiment]);
     sidebar.setMetricChooser(metricOf);
     void sidebar.load();
 
@@ -141,7 +136,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const peers = () => duplicateNames(sidebar.allRuns().map((r) => r.run));
     // Tab titles follow renames, and carry a short id when another run shares the name.
     const retitle = () => {
-      const dup = peers();
+      const all = sidebar.allRuns().map((r) => r.run);
+      const dup = duplicateNames(all);
       for (const [key, widget] of details) {
         const run = sidebar.run(key)?.run;
         if (widget.isDisposed) details.delete(key);
@@ -151,7 +147,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (widget.isDisposed) charts.delete(widget);
         else {
           const runs = widget.runs ? widget.runs.map((r) => sidebar.run(runKey(r))?.run ?? { id: r.id, name: r.id }) : null;
-          const title = chartsTabTitle(runs, dup);
+          const title = chartsTitle(runs, all);
           if (widget.title.label !== title) widget.title.label = title;
         }
       }

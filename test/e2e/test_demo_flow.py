@@ -194,6 +194,13 @@ def test_start_script_brings_up_jupyterlab(tmp_path, no_leaks):
         with pytest.raises(urllib.error.HTTPError) as denied:  # and the token is required
             urllib.request.urlopen("http://127.0.0.1:%d/api/contents/demo.ipynb" % port, timeout=10)
         assert denied.value.code == 403
+        # The store a notebook's kernel writes to, by the helper's rule: the page shows that store.
+        store_url = "http://127.0.0.1:%d/runlane/notebook-store?token=e2e-token&notebook=" % port
+        with urllib.request.urlopen(store_url + "demo.ipynb", timeout=10) as r:
+            assert json.loads(r.read())["store"] == str(ROOT / "examples" / ".runlane")
+        with pytest.raises(urllib.error.HTTPError) as outside:  # only notebooks under the server's folder
+            urllib.request.urlopen(store_url + "../../etc/nb.ipynb", timeout=10)
+        assert outside.value.code == 400
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
