@@ -87,3 +87,11 @@ def test_a_script_that_only_logs_records_its_output_too(tmp_path):
     assert done.returncode == 0 and done.stdout == "logged\n"
     [run] = StoreReader(tmp_path / "store").list_runs()
     assert run["name"] == "quick.py" and logs(tmp_path / "store", run["id"]) == {"stdout": "logged\n"}
+
+
+def test_a_script_run_records_its_file_for_open_script(tmp_path):
+    done = run_script(tmp_path)
+    assert done.returncode == 0, done.stderr
+    [run] = StoreReader(tmp_path / "store").list_runs()
+    with open(tmp_path / "store" / "runs" / run["id"] / "meta.json") as f:
+        assert json.load(f)["script"] == str(tmp_path / "project" / "train.py")  # absolute, though run from elsewhere

@@ -82,9 +82,9 @@ def _start_script_run(name=None, experiment=None, run_id=None):
 
     source = main_script_source()
     _install_script_hooks()
-    run = tracking.start_run(store_dir(), name or _script_name(), experiment or DEFAULT_EXPERIMENT, "script",
-                             run_id=run_id, source=source)
     path = main_script_path()
+    run = tracking.start_run(store_dir(), name or _script_name(), experiment or DEFAULT_EXPERIMENT, "script",
+                             run_id=run_id, source=source, script=path)
     folder = os.path.dirname(path) if path else os.getcwd()  # git of the script, wherever it is run from
     write_env_in_background(run.writer, run.id, imported_modules(source or ""), folder)
     run.output = CaptureOutput(run)

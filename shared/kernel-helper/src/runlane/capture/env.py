@@ -12,8 +12,6 @@ import threading
 import time
 from importlib import metadata
 
-from .source import main_script_path
-
 _distributions = None  # top-level module -> [distribution names], built once per process
 
 
@@ -130,7 +128,6 @@ def capture_env(modules, folder):
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "cwd": os.getcwd(),
-        "script": main_script_path(),  # the editors' "Open Script" for a script run
         "packages": package_versions(modules),
         "git": git_state(folder),
         "gpus": gpus(),

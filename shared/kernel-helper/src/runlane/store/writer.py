@@ -74,7 +74,7 @@ class StoreWriter:
         return os.path.join(self.dir, "runs", validate_run_id(run_id))
 
     def create_run(self, name, experiment, kind, run_id=None, notebook=None, cell_id=None, source=None,
-                   execution_count=None, created_at=None):
+                   execution_count=None, created_at=None, script=None):
         validate_run_name(name)
         validate_experiment(experiment)
         run_id = validate_run_id(run_id) if run_id is not None else new_run_id()
@@ -96,6 +96,8 @@ class StoreWriter:
             "source_sha256": None if source is None else hashlib.sha256(source.encode("utf-8")).hexdigest(),
             "execution_count": execution_count,
         }
+        if script is not None:  # a script run's file (absolute): the editors' "Open Script"
+            meta["script"] = script
         write_file_atomic(os.path.join(run_dir, "meta.json"), json.dumps(meta, indent=1) + "\n", self.writer_id)
         return run_id
 
