@@ -118,9 +118,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new RunsSidebar(connection);
     sidebar.title.icon = runlaneIcon;
     app.shell.add(sidebar, 'left', { rank: 600 });
-    const shown = new ShownSources(connection, sidebar, (logdirs) => saveSetting('logdirs', logdirs));
-    await shown.restoreLogdirs(settings.logdirs ?? []);
+    const shown = new ShownSources(connection, sidebar, settings.logdirs ?? [], (logdirs) => saveSetting('logdirs', logdirs));
     await shown.setDefault(settings.store);
+    shown.restoreLogdirs();
     ready({ connection, shown });
 
     // The metric a row, a badge and the sort show: the user's choice for the run's experiment when

@@ -10,11 +10,15 @@ export class ShownSources {
   private readonly notebookStores = new Map<string, string>();
   private logdirs: string[] = [];
 
+  /** `logdirs`: the log folders remembered from the last session (shown by `restoreLogdirs`). */
   constructor(
     private readonly connection: RunlaneConnection,
     private readonly sidebar: RunsSidebar,
+    logdirs: string[],
     private readonly remember: (logdirs: string[]) => void,
-  ) {}
+  ) {
+    this.logdirs = [...logdirs];
+  }
 
   /**
    * The default store: the store setting's folder when it is a store (or empty or missing: the
@@ -31,7 +35,7 @@ export class ShownSources {
       if (!found || found.kind === 'store' || found.kind === 'empty' || found.kind === 'missing') {
         store = chosen;
         why = 'the store setting';
-      } else if (!this.connection.bridge.has(chosen)) {
+      } else if (!this.logdirs.includes(chosen)) {
         const label = this.connection.label(chosen);
         const tensorboard = found.kind === 'tensorboard';
         this.sidebar.setNotice('setting', {
@@ -77,10 +81,9 @@ export class ShownSources {
     if (this.connection.bridge.add({ kind: 'store', path: store, why: 'named by a run in a cell’s output', removable: true })) await this.sidebar.load();
   }
 
-  /** The log folders remembered from the last session. */
-  async restoreLogdirs(paths: string[]): Promise<void> {
-    this.logdirs = [...paths];
-    for (const path of paths) this.connection.bridge.add({ kind: 'logdir', path, why: 'a TensorBoard log folder you opened', removable: true });
+  /** Shows the log folders remembered from the last session (after the stores). */
+  restoreLogdirs(): void {
+    for (const path of this.logdirs) this.connection.bridge.add({ kind: 'logdir', path, why: 'a TensorBoard log folder you opened', removable: true });
   }
 
   /**

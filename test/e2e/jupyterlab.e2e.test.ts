@@ -1,9 +1,13 @@
 // Runlane in a real JupyterLab (from PyPI, the extension installed as setup installs it) with a real
 // ipykernel, driven in Debian's Chromium: the Runs sidebar lists the store, "Run Cell as Experiment"
 // runs the demo's training cell (running, then finished, live), its charts and details open, automatic
-// tracking turns an ordinary cell into a run, and a hostile run name stays text. Screenshots of each
-// step go to test/e2e/screenshots/jupyterlab/ for a person to look at.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// tracking turns an ordinary cell into a run, and a hostile run name stays text. Then what real users
+// hit: a notebook in a subfolder with its own store, a store setting at a TensorBoard folder, log
+// folders opened beside the store, stopping a running cell, script runs, run outputs in cells, tags,
+// renames, same-named runs and the main metric. Screenshots of each step go to
+// test/e2e/screenshots/jupyterlab/ for a person to look at.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +17,42 @@ import { StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
 const shots = path.join(here, 'screenshots', 'jupyterlab');
 const XSS = '<img src=x onerror=alert(1)>';
+let folder: string;
+let xssId: string;
+
+/** A notebook in a subfolder with its own store: a tracked cell, a cell naming an unknown target, a long cell, a run output. */
+function subNotebook(runOutput: Record<string, string>): string {
+  const cell = (id: string, source: string) => ({ cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source });
+  const cells = [
+    cell('load', '%load_ext runlane'),
+    cell('tracked', '%%runlane --name "sub run" --experiment sub\nimport runlane as rl\nrl.log(val_loss=0.5, step=0)\nrl.log(val_loss=0.25, step=1)\nprint("sub done")'),
+    cell('unknown', '%%runlane --on nowhere --workers 2 --name "not a target"\nprint("never")'),
+    cell('long', '%%runlane --name "long one" --experiment sub\nimport time\nimport runlane as rl\nfor i in range(3000):\n    rl.log(x=i)\n    time.sleep(0.1)'),
+    cell('output', `from IPython.display import display\ndisplay(${JSON.stringify({ 'application/vnd.runlane.run+json': runOutput, 'text/plain': `Runlane run "${runOutput.name}"` })}, raw=True)`),
+  ];
+  return JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 });
+}
+
+/** A browser page on JupyterLab, its console errors and dialogs recorded. */
+async function openPage(): Promise<void> {
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+}
+
+async function contextMenu(row: string, item: string): Promise<void> {
+  await page.locator('.rl-run-row', { hasText: row }).first().click({ button: 'right' });
+  await page.locator('.lm-Menu-item', { hasText: item }).first().click();
+}
 
 let tmp: string;
 let lab: Lab;
@@ -29,12 +67,19 @@ async function shot(name: string): Promise<void> {
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lab-'));
-  const folder = path.join(tmp, 'work');
+  folder = path.join(tmp, 'work');
   mkdirSync(folder);
   copyFileSync(path.join(here, '../../examples/demo.ipynb'), path.join(folder, 'demo.ipynb'));
+  // A script that uses `with rl.run()`, run for real with the helper: a script run in the store.
+  mkdirSync(path.join(folder, 'scripts'));
+  writeFileSync(path.join(folder, 'scripts', 'train_small.py'), 'import runlane as rl\nwith rl.run(name="script run", experiment="scripts"):\n    rl.log(loss=1.0)\n    rl.log(loss=0.5)\n    print("script done")\n');
+  execFileSync(path.join(repo, '.venv', 'bin', 'python'), ['scripts/train_small.py'], { cwd: folder, env: { ...process.env, RUNLANE_DIR: '' }, stdio: 'pipe' });
+  // TensorBoard log folders: one the store setting wrongly names, one opened from the palette.
+  cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/add_scalars'), path.join(folder, 'tb-logs'), { recursive: true });
+  cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(folder, 'tb2'), { recursive: true });
   // A run from earlier, with a hostile name: it must show as text everywhere.
   const writer = await StoreWriter.open(path.join(folder, '.runlane'));
-  const id = await writer.createRun({ name: XSS, experiment: 'security', kind: 'script' });
+  const id = (xssId = await writer.createRun({ name: XSS, experiment: 'security', kind: 'script' }));
   writer.appendEvent(id, { type: 'status', status: 'running' });
   writer.appendEvent(id, { type: 'params', params: { lr: 0.2, note: '<b>bold?</b>' } });
   writer.logMetrics(id, 'loss', Array.from({ length: 50 }, (_, s) => ({ step: s, value: 1 / (s + 1), time: 1.7e9 + s })));
@@ -43,6 +88,13 @@ beforeAll(async () => {
   const settingsDir = path.join(tmp, 'lab-settings');
   mkdirSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension'), { recursive: true });
   writeFileSync(path.join(settingsDir, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), '{"fetchNews": "false"}');
+  // The store setting at a TensorBoard log folder (a real user's mistake).
+  mkdirSync(path.join(settingsDir, 'runlane-jupyterlab'), { recursive: true });
+  writeFileSync(path.join(settingsDir, 'runlane-jupyterlab', 'plugin.jupyterlab-settings'), '{"store": "tb-logs"}');
+  // A notebook in a subfolder with its own store.
+  mkdirSync(path.join(folder, 'sub'));
+  await StoreWriter.open(path.join(folder, 'sub', '.runlane'));
+  writeFileSync(path.join(folder, 'sub', 'nb.ipynb'), subNotebook({ id, name: XSS, experiment: 'security', store: path.join(folder, '.runlane'), kind: 'script' }));
   lab = await startLab(folder, {
     RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt'),
     JUPYTER_CONFIG_DIR: path.join(tmp, 'jc'),
@@ -52,15 +104,7 @@ beforeAll(async () => {
     RUNLANE_DIR: '',
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
+  await openPage();
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 
@@ -86,6 +130,46 @@ describe('Runlane in JupyterLab', () => {
     await row.waitFor({ timeout: 30_000 });
     expect(await row.locator('.rl-row-name').textContent()).toBe(XSS);
     await shot('01-sidebar');
+  }, 120_000);
+
+  it('says the store setting names a TensorBoard folder, writes nothing there, and opens it as a log folder', async () => {
+    const notice = page.locator('.rl-notice', { hasText: 'The store setting names tb-logs' });
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toContain('TensorBoard log folder');
+    expect(existsSync(path.join(folder, 'tb-logs', 'runs'))).toBe(false);
+    await shot('01b-store-setting-notice');
+    await notice.locator('button', { hasText: 'Open as TensorBoard log folder' }).click();
+    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb-logs' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.rl-source', { hasText: 'TensorBoard: tb-logs' }).waitFor();
+    expect(await page.locator('.rl-notice', { hasText: 'The store setting names' }).count()).toBe(0);
+    expect(existsSync(path.join(folder, 'tb-logs', 'runs'))).toBe(false);
+    // Its runs have charts like any run.
+    await page.locator('.rl-run-row', { hasText: 'metrics_val' }).click();
+    await page.locator('.rl-sidebar .rl-primary').click();
+    await page.locator('.rl-charts-widget:visible .rl-card canvas').first().waitFor({ timeout: 30_000 });
+    await shot('01c-tensorboard-folder');
+    await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabCloseIcon').click();
+  }, 90_000);
+
+  it('opens a TensorBoard log folder from the palette, remembered across a reload, and removes it', async () => {
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('.lm-CommandPalette-input').fill('Open TensorBoard Log Folder');
+    await page.locator('.lm-CommandPalette-item', { hasText: 'Open TensorBoard Log Folder' }).first().click();
+    await page.locator('.jp-Dialog input').fill('tb2');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb2' }).first().waitFor({ timeout: 30_000 });
+    // JupyterLab opened again (a new page: a reload would ask to leave the unsaved notebook).
+    await page.close({ runBeforeUnload: false });
+    await openPage();
+    await page.goto(lab.url('/lab/tree/demo.ipynb'));
+    await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60_000 });
+    if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb2' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb-logs' }).first().waitFor();
+    await shot('01d-log-folders-after-reload');
+    await page.locator('.rl-source', { hasText: 'TensorBoard: tb2' }).locator('.rl-source-remove').click();
+    await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-facts', { hasText: 'in tb2' }).count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.locator('.rl-source', { hasText: 'tb2' }).count()).toBe(0);
   }, 120_000);
 
   it('runs a cell as an experiment: the picker, then the run live in the sidebar, running then finished', async () => {
@@ -115,9 +199,18 @@ describe('Runlane in JupyterLab', () => {
 
   it('runs the demo job cell on two local workers, their prefixed lines streaming into the cell', async () => {
     const cell = page.locator('.jp-Notebook .jp-CodeCell').nth(2);
+    const before = await cell.locator('.jp-InputArea-editor').innerText();
     await cell.locator('.jp-InputPrompt').click();
+    // Escape on the picker cancels: nothing runs, the cell is as the user wrote it.
     await page.keyboard.press('Control+Shift+Enter');
     const dialog = page.locator('.jp-Dialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForTimeout(1500);
+    expect(await page.locator('.rl-run-row', { hasText: 'two workers' }).count()).toBe(0);
+    expect(await cell.locator('.jp-InputArea-editor').innerText()).toBe(before);
+    await page.keyboard.press('Control+Shift+Enter');
     await dialog.waitFor();
     expect(await dialog.locator('input[value="local"]').isChecked()).toBe(true); // the cell's own --on
     await dialog.locator('button.jp-mod-accept').click();
@@ -129,6 +222,8 @@ describe('Runlane in JupyterLab', () => {
     expect(text).toContain('[w1] worker 1 of 2: step 30/30');
     expect(text).toContain("'hidden': 32"); // rank 0's value, back in the kernel
     await cell.locator('.rl-cell-badge', { hasText: 'two workers' }).waitFor({ timeout: 10_000 }); // the job's run is the cell's
+    // Run as the magic said: nothing the user wrote on the line was rewritten.
+    expect((await cell.locator('.jp-InputArea-editor').innerText()).split('\n')[0]).toBe(before.split('\n')[0]);
     await cell.scrollIntoViewIfNeeded();
     await shot('04b-job-cell');
   }, 150_000);
@@ -180,6 +275,58 @@ describe('Runlane in JupyterLab', () => {
     await shot('07-rerun-diff');
   }, 150_000);
 
+  it('tells same-named runs apart, and the badge opens all runs of its cell', async () => {
+    const names = await page.locator('.rl-run-row:visible .rl-row-name', { hasText: 'mlp on two moons' }).allTextContents();
+    expect(names).toHaveLength(2);
+    expect(names.every((n) => /^mlp on two moons · \S{6}$/.test(n))).toBe(true);
+    expect(new Set(names).size).toBe(2);
+    await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
+    const badge = page.locator('.jp-Notebook .jp-CodeCell').nth(1).locator('.rl-cell-badge');
+    await badge.scrollIntoViewIfNeeded();
+    await badge.locator('.rl-badge-all', { hasText: '2 runs of this cell' }).click();
+    const charts = page.locator('.rl-charts-widget:visible');
+    await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
+    const title = await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabLabel').textContent();
+    // Not "Charts: 2 runs" twice: the tab names its runs by their labels (cut to fit a tab).
+    expect(title).toMatch(/^Charts: 2 runs \(mlp on two moons · \S{6}, …\)$|^Charts: mlp on two moons · \S{6}, mlp on two moons · \S{6}$/);
+    expect(names.some((n) => title!.includes(n))).toBe(true);
+    await page.waitForTimeout(500);
+    await shot('07b-all-runs-of-a-cell');
+  }, 60_000);
+
+  it('shows tags in rows and tooltips, and a rename retitles the open details tab', async () => {
+    const newest = page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).first();
+    const label = (await newest.locator('.rl-row-name').textContent())!;
+    await newest.click({ button: 'right' });
+    await page.locator('.lm-Menu-item', { hasText: 'Tag…' }).click();
+    await page.locator('.jp-Dialog input').fill('best');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await page.locator('.rl-run-row', { hasText: label }).locator('.rl-tag', { hasText: 'best' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('.rl-run-row', { hasText: label }).getAttribute('title')).toContain('tags: best');
+    await page.locator('.rl-run-row', { hasText: label }).dblclick();
+    await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-details-"]', { hasText: label }).waitFor({ timeout: 10_000 });
+    await contextMenu(label, 'Rename…');
+    await page.locator('.jp-Dialog input').fill('mlp, lr 0.3');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await page.locator('.lm-TabBar-tab[data-id^="runlane-details-"]', { hasText: 'mlp, lr 0.3' }).waitFor({ timeout: 10_000 });
+    // The charts tab of both runs follows the rename too.
+    await page.locator('.lm-TabBar-tab[data-id^="runlane-charts-"]', { hasText: 'mlp, lr 0.3' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('.lm-TabBar-tab', { hasText: label }).count()).toBe(0);
+    // Names are unique again: no short ids.
+    await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-name', { hasText: 'mlp on two moons' }).allTextContents(), { timeout: 10_000 }).toEqual(['mlp on two moons']);
+    await shot('07c-tags-and-rename');
+  }, 60_000);
+
+  it('lets the user choose the main metric of an experiment', async () => {
+    const row = page.locator('.rl-run-row', { hasText: 'mlp, lr 0.3' });
+    expect(await row.locator('.rl-row-facts').textContent()).toMatch(/ loss /);
+    await contextMenu('mlp, lr 0.3', 'Main Metric for “demo”');
+    await page.locator('.jp-Dialog select').selectOption('acc');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await expect.poll(async () => row.locator('.rl-row-facts').textContent(), { timeout: 10_000 }).toMatch(/ acc 0\.\d+/);
+    expect(await page.locator('.rl-run-row', { hasText: 'two workers' }).locator('.rl-row-facts').textContent()).not.toMatch(/ acc /); // it has no acc
+  }, 60_000);
+
   it('turns automatic tracking on: an ordinary cell that logs becomes a run', async () => {
     await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
     await page.locator('.jp-NotebookPanel:visible .rl-auto-switch select').first().selectOption('all');
@@ -200,6 +347,90 @@ describe('Runlane in JupyterLab', () => {
     expect(await badge.textContent()).toContain('acc 0.8');
     await shot('08-auto-tracking');
   }, 90_000);
+
+  it('shows the runs of a notebook in a subfolder with its own store: rows, badges, This notebook', async () => {
+    await page.click('.jp-SideBar [data-id="filebrowser"]');
+    const item = (name: string) => page.locator('.jp-DirListing-item', { has: page.locator('.jp-DirListing-itemText', { hasText: new RegExp(`^${name}$`) }) });
+    await item('sub').dblclick();
+    await item('nb\\.ipynb').dblclick();
+    await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'nb.ipynb' }).waitFor({ timeout: 30_000 });
+    await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    const cells = page.locator('.jp-NotebookPanel:visible .jp-CodeCell');
+    await cells.nth(0).locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.press('Shift+Enter'); // the tracked cell
+    const row = page.locator('.rl-run-row', { hasText: 'sub run' });
+    await row.locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
+    expect(await row.locator('.rl-row-facts').textContent()).toContain('in sub/.runlane');
+    await page.locator('.rl-source', { hasText: 'sub/.runlane' }).waitFor();
+    await cells.nth(1).locator('.rl-cell-badge', { hasText: 'sub run' }).waitFor({ timeout: 10_000 });
+    await page.locator('.rl-sidebar .rl-check input').check();
+    await expect.poll(() => page.locator('.rl-run-row:visible').count(), { timeout: 10_000 }).toBe(1);
+    await shot('11-subfolder-notebook');
+    await page.locator('.rl-sidebar .rl-check input').uncheck();
+  }, 120_000);
+
+  it('offers only targets that exist: a cell naming an unknown one keeps its line, and Escape cancels', async () => {
+    const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell').nth(2);
+    const before = await cell.locator('.jp-InputArea-editor').innerText();
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Shift+Enter');
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('.rl-picker-note', { hasText: '--on nowhere' }).waitFor({ timeout: 30_000 });
+    expect(await dialog.locator('input[name=rl-target]:checked').count()).toBe(0);
+    expect(await dialog.locator('input[value="nowhere"]').count()).toBe(0);
+    await shot('12-picker-unknown-target');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await cell.locator('.jp-InputArea-editor').innerText()).toBe(before);
+    expect(await cell.locator('.jp-OutputArea').innerText()).not.toContain('never');
+  }, 60_000);
+
+  it('stops a running cell from the sidebar and from its details', async () => {
+    const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell').nth(3);
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Enter');
+    const row = page.locator('.rl-run-row', { hasText: 'long one' }).first();
+    await row.locator('.rl-dot-running').waitFor({ timeout: 30_000 });
+    await contextMenu('long one', 'Stop Run');
+    await row.locator('.rl-dot-interrupted').waitFor({ timeout: 30_000 });
+    // Again, from the details view's Stop button.
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => page.locator('.rl-run-row:visible', { hasText: 'long one' }).count(), { timeout: 30_000 }).toBe(2);
+    const second = page.locator('.rl-run-row', { hasText: 'long one' }).first();
+    await second.locator('.rl-dot-running').waitFor({ timeout: 30_000 });
+    await second.dblclick();
+    const details = page.locator('.rl-details-widget:visible');
+    await details.locator('button.rl-stop').click();
+    await details.locator('.rl-pill.rl-status-interrupted').waitFor({ timeout: 30_000 });
+    await shot('13-stopped-from-details');
+  }, 120_000);
+
+  it('offers Open Script, not Go to Source Cell, for a script run', async () => {
+    await page.locator('.rl-run-row', { hasText: 'script run' }).click({ button: 'right' });
+    const menu = page.locator('.lm-Menu').last();
+    await menu.locator('.lm-Menu-item', { hasText: 'Open Script' }).waitFor();
+    expect(await menu.locator('.lm-Menu-item:visible', { hasText: 'Go to Source Cell' }).count()).toBe(0);
+    await menu.locator('.lm-Menu-item', { hasText: 'Open Script' }).click();
+    await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'train_small.py' }).waitFor({ timeout: 30_000 });
+  }, 60_000);
+
+  it('renders a run output in a cell as the run name (text) with Details and Charts links', async () => {
+    await page.locator('.lm-TabBar-tab', { hasText: 'nb.ipynb' }).click();
+    const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell').nth(4);
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Enter');
+    const output = cell.locator('.rl-run-output');
+    await output.waitFor({ timeout: 30_000 });
+    expect(await output.locator('.rl-run-output-name').textContent()).toBe(XSS);
+    expect(await output.textContent()).toContain(xssId);
+    await cell.scrollIntoViewIfNeeded();
+    await shot('14-run-output');
+    await output.locator('button', { hasText: 'Details' }).click();
+    await page.locator('.rl-details-widget:visible h2.rl-title').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.rl-details-widget:visible h2.rl-title').textContent()).toBe(XSS);
+  }, 60_000);
 
   it('shows a hostile run name as text in the details too, and nothing ran', async () => {
     await page.locator('.rl-run-row', { hasText: XSS }).dblclick();

@@ -127,8 +127,8 @@ export class RunsSidebar extends Widget {
     this.sourcesNode = div('rl-sources');
     this.noticesNode = div('rl-notices');
 
-    const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), div('rl-row', this.logdirButton, this.chartsButton));
-    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), notebookLabel);
+    const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), this.chartsButton);
+    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread', notebookLabel, this.logdirButton));
     this.list = new VirtualList(ROW_HEIGHT, (row, run) => this.renderRow(row, run));
     this.list.node.addEventListener('click', (e) => this.onClick(e));
     this.list.node.addEventListener('dblclick', (e) => {

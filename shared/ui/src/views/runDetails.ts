@@ -25,19 +25,13 @@ export interface RunDetailsActions {
 }
 
 /**
- * The script a script run came from, absolute, or null: the helper records it in the run's meta
- * (`script`) or its environment (`argv[0]` beside `cwd`); cell runs have a notebook instead.
+ * The script a script run came from (absolute), or null: the helper records it in the run's meta
+ * (`script`); cell runs have a notebook instead, and a job's workers run Runlane's own module.
  */
-export function scriptPathOf(run: Pick<RunDetail, 'meta' | 'env' | 'notebook'>): string | null {
-  if (run.notebook) return null;
-  const env = run.env ?? {};
-  const cwd = typeof env.cwd === 'string' ? env.cwd : null;
-  const argv = Array.isArray(env.argv) ? env.argv : [];
-  const candidates = [run.meta?.script, run.meta?.script_path, env.script, argv[0]];
-  const found = candidates.find((c): c is string => typeof c === 'string' && /\.py$/.test(c));
-  if (!found) return null;
-  if (found.startsWith('/')) return found;
-  return cwd ? `${cwd.replace(/\/$/, '')}/${found.replace(/^\.\//, '')}` : null;
+export function scriptPathOf(run: Pick<RunDetail, 'kind' | 'meta' | 'notebook'>): string | null {
+  if (run.kind !== 'script' || run.notebook) return null;
+  const script = run.meta?.script;
+  return typeof script === 'string' && script.startsWith('/') ? script : null;
 }
 
 /** The log shown in the page stops here; the stored log keeps everything. */
