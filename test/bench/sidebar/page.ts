@@ -4,6 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { HttpHostBridge } from '@runlane/ui';
 import type { RunSummary } from '@runlane/protocol';
 import { RunsSidebar } from '../../../jupyterlab-ext/src/sidebar/runsSidebar';
+import { SourcesBridge } from '../../../jupyterlab-ext/src/sources';
 import css from '../../../jupyterlab-ext/style/base.css';
 
 const style = document.createElement('style');
@@ -14,7 +15,9 @@ const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r,
 
 async function openSidebar(): Promise<{ ms: number; rows: number; sidebar: RunsSidebar }> {
   const start = performance.now();
-  const sidebar = new RunsSidebar({ source: store, bridge: new HttpHostBridge('', [{ kind: 'store', path: store }]) });
+  const bridge = new SourcesBridge((source) => new HttpHostBridge('', [source]), '/api/v1/events?all=1');
+  bridge.add({ kind: 'store', path: store, why: 'the bench store', removable: false });
+  const sidebar = new RunsSidebar({ bridge, label: (folder) => folder });
   Widget.attach(sidebar, document.body);
   await sidebar.load();
   await frame();
