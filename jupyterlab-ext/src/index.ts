@@ -89,10 +89,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const settings: Settings = { store: '', logdirs: [], mainMetrics: {}, autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
     let saveSetting: (key: keyof Settings, value: unknown) => void = () => {};
+    let storeChanged: (store: string) => void = () => {};
     if (registry) {
       try {
         const loaded = await registry.load(PLUGIN_ID);
-        const read = () => Object.assign(settings, loaded.composite as Partial<Settings>);
+        const read = () => {
+          const before = settings.store;
+          Object.assign(settings, loaded.composite as Partial<Settings>);
+          if (settings.store !== before) storeChanged(settings.store);
+        };
         read();
         loaded.changed.connect(read);
         saveSetting = (key, value) => void loaded.set(key, value as never).catch((err: Error) => console.warn(`Runlane: the ${key} setting could not be saved.`, err));
@@ -121,6 +126,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const shown = new ShownSources(connection, sidebar, settings.logdirs ?? [], (logdirs) => saveSetting('logdirs', logdirs));
     await shown.setDefault(settings.store);
     shown.restoreLogdirs();
+    // A store setting changed in the Settings Editor is shown at once (the one shown before stays).
+    storeChanged = (store) => void shown.setDefault(store).then(() => sidebar.load());
     ready({ connection, shown });
 
     // The metric a row, a badge and the sort show: the user's choice for the run's experiment when
