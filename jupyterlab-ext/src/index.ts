@@ -174,7 +174,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           openCharts: () => openCharts([sidebar.run(key) ?? item]),
           openSource: (detail) => void goToCell(detail),
           openScript: (_, path) => void openScript(path).catch((err: Error) => showErrorMessage('Open script', err.message)),
-          stopRun: (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
+          // A TensorBoard run is stopped by the program writing it, not from here.
+          stopRun: item.run.kind === 'tensorboard' ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
         });
         details.set(key, widget);
         app.shell.add(widget, 'main');
@@ -229,7 +230,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!run) return showErrorMessage(label, 'Select a run in the Runs panel first.');
       return Promise.resolve(action(run)).catch((err: Error) => showErrorMessage(label, err.message));
     };
-    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '');
+    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '') && target({})?.run.kind !== 'tensorboard';
 
     const { commands } = app;
     commands.addCommand(CommandIds.openRuns, { label: 'Show Runs', icon: runlaneIcon, execute: () => app.shell.activateById(sidebar.id) });

@@ -58,7 +58,7 @@ export class ShownSources {
     } else if (exists) {
       this.connection.bridge.add({ kind: 'store', path: store, why: `the store ${relative} writes to (the nearest .runlane/ from its folder)`, removable: false });
       this.sidebar.setNotice(`notebook:${relative}`, null);
-      await this.sidebar.load();
+      await this.sidebar.loadSource(store);
     } else {
       // Not created until the kernel's first run: said, and looked at again after each cell runs.
       this.sidebar.setNotice(`notebook:${relative}`, { text: `${relative} will write its runs to ${label} (the nearest .runlane/ from its folder); they appear here once it does.` });
@@ -78,7 +78,7 @@ export class ShownSources {
 
   /** A store named elsewhere (a cell's run output): shown from now on. */
   async showStore(store: string): Promise<void> {
-    if (this.connection.bridge.add({ kind: 'store', path: store, why: 'named by a run in a cell’s output', removable: true })) await this.sidebar.load();
+    if (this.connection.bridge.add({ kind: 'store', path: store, why: 'named by a run in a cell’s output', removable: true })) await this.sidebar.loadSource(store);
   }
 
   /** Shows the log folders remembered from the last session (after the stores). */
@@ -100,7 +100,7 @@ export class ShownSources {
       this.connection.bridge.add({ kind: 'logdir', path, why: 'a TensorBoard log folder you opened', removable: true });
       if (!this.logdirs.includes(path)) this.remember((this.logdirs = [...this.logdirs, path]));
     }
-    await this.sidebar.load();
+    await this.sidebar.loadSource(path);
   }
 
   removeSource(path: string): void {
