@@ -380,6 +380,9 @@ describe('Runlane in JupyterLab', () => {
     expect(await dialog.locator('input[name=rl-target]:checked').count()).toBe(0);
     expect(await dialog.locator('input[value="nowhere"]').count()).toBe(0);
     await shot('12-picker-unknown-target');
+    // Choosing this kernel says which of the user's options it would take off the line.
+    await dialog.locator('input[value=""]').check();
+    expect(await dialog.locator('.rl-picker-dropped').textContent()).toContain('--workers 2');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await cell.locator('.jp-InputArea-editor').innerText()).toBe(before);

@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 import type { TargetInfo } from '@runlane/protocol';
 import type { RunlaneConnection } from '../connection';
 import { loadHelper } from './kernelHelper';
-import { magicOptions, withRunlaneMagic } from '@runlane/ui';
+import { droppedOptions, magicOptions, withRunlaneMagic } from '@runlane/ui';
 
 const KERNEL = '';
 
@@ -22,7 +22,7 @@ function currentTarget(source: string): string {
 }
 
 /** A small picker: this kernel, then each target with its kind and state. Null when cancelled. */
-async function pickTarget(connection: RunlaneConnection, store: string, current: string): Promise<string | null> {
+async function pickTarget(connection: RunlaneConnection, store: string, source: string, current: string): Promise<string | null> {
   let targets: TargetInfo[] = [];
   let problem = '';
   try {
@@ -68,6 +68,17 @@ async function pickTarget(connection: RunlaneConnection, store: string, current:
     note.textContent = text;
     list.appendChild(note);
   }
+  // Moving a job cell to the kernel drops its job-only options: said before anything is rewritten.
+  const dropped = droppedOptions(source, null);
+  const warning = document.createElement('div');
+  warning.className = 'rl-muted rl-picker-note rl-picker-dropped';
+  const updateWarning = () => {
+    const kernel = list.querySelector<HTMLInputElement>('input[name=rl-target]:checked')?.value === KERNEL;
+    warning.textContent = kernel && dropped.length ? `In this kernel the cell runs as one process: ${dropped.join(', ')} will be taken off its %%runlane line.` : '';
+  };
+  list.addEventListener('change', updateWarning);
+  updateWarning();
+  list.appendChild(warning);
   body.node.appendChild(list);
   const result = await showDialog({
     title: 'Run Cell as Experiment',
@@ -90,7 +101,7 @@ export async function runCellAsExperiment(panel: NotebookPanel, connection: Runl
   }
   const source = cell.model.sharedModel.getSource();
   const current = currentTarget(source);
-  const target = pick ? await pickTarget(connection, store, current) : current;
+  const target = pick ? await pickTarget(connection, store, source, current) : current;
   if (target === null) return;
   // The same choice as the cell's own magic: the cell runs exactly as the user wrote it.
   const unchanged = magicOptions(source) !== null && target === current;
