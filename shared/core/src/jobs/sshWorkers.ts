@@ -9,7 +9,7 @@
 // repeated. Workers send their metrics in-band on stdout (shared/protocol/src/inband.ts), so they need
 // no shared filesystem. A cancel kills every worker's process group on the host.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../store/index.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
@@ -222,9 +222,8 @@ import base64, json, os, sys, threading, time
 root, offsets = sys.argv[1], json.loads(sys.argv[2])
 done = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+snapshots = {}  # env.json is replaced whole (atomically), not appended: sent whole when it changes
 def files():
-    if os.path.exists(os.path.join(root, "env.json")):
-        yield "env.json"  # rank 0's environment capture, written once
     for top in ("events", "job", "logs", "metrics"):
         base = os.path.join(root, top)
         for d, _, names in os.walk(base):
@@ -233,6 +232,15 @@ def files():
                     yield os.path.relpath(os.path.join(d, n), root)
 while True:
     last = done.is_set()
+    try:
+        st = os.stat(os.path.join(root, "env.json"))
+        if snapshots.get("env.json") != (st.st_mtime_ns, st.st_size):
+            with open(os.path.join(root, "env.json"), "rb") as f:
+                data = f.read()
+            snapshots["env.json"] = (st.st_mtime_ns, st.st_size)
+            sys.stdout.write(json.dumps({"p": "env.json", "o": 0, "s": 1, "d": base64.b64encode(data).decode()}) + "\\n")
+    except OSError:
+        pass
     for rel in sorted(files()):
         off = offsets.get(rel, 0)
         with open(os.path.join(root, rel), "rb") as f:
@@ -308,8 +316,6 @@ export class SshMirror {
 
   private localOffsets(): Record<string, number> {
     const offsets: Record<string, number> = {};
-    const env = path.join(this.localRunDir, 'env.json');
-    if (existsSync(env)) offsets['env.json'] = statSync(env).size;
     for (const top of ['events', 'job', 'logs', 'metrics']) {
       const base = path.join(this.localRunDir, top);
       for (const rel of walk(base)) offsets[path.join(top, rel)] = statSync(path.join(base, rel)).size;
@@ -318,14 +324,21 @@ export class SshMirror {
   }
 
   private apply(line: string): void {
-    let msg: { p: string; o: number; d: string };
+    let msg: { p: string; o: number; d: string; s?: number };
     try {
-      msg = JSON.parse(line) as { p: string; o: number; d: string };
+      msg = JSON.parse(line) as { p: string; o: number; d: string; s?: number };
     } catch {
       return;
     }
+    if (msg.s === 1 && msg.p === 'env.json') {
+      // A snapshot file: replaced whole, atomically, as the store format asks of its writers.
+      const file = path.join(this.localRunDir, 'env.json');
+      writeFileSync(`${file}.tmp-mirror`, Buffer.from(msg.d, 'base64'));
+      renameSync(`${file}.tmp-mirror`, file);
+      return;
+    }
     const rel = path.normalize(msg.p);
-    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^((events|job|logs|metrics)\/|env\.json$)/.test(rel)) return; // only the run's own files
+    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^(events|job|logs|metrics)\//.test(rel)) return; // only the run's own files
     const file = path.join(this.localRunDir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     const size = existsSync(file) ? statSync(file).size : 0;
