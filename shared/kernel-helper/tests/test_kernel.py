@@ -326,7 +326,9 @@ def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_
     assert "\x1bP" not in shown  # the in-band metric records were taken out
     assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["50"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
-    assert run["status"] == "finished" and run["metrics"]["score"]["count"] == 2
+    # Each worker's series stays apart: the summary is rank 0's (score = base), rank 1 logged its own.
+    assert run["status"] == "finished" and run["ranks"] == [0, 1]
+    assert run["metrics"]["score"]["count"] == 1 and run["metrics"]["score"]["last"] == 5
     artifacts = job_kernel.store / "runs" / run["id"] / "artifacts"
     assert (artifacts / "note.txt").read_text() == "from the host"
     assert (ssh_host / "runs" / run["id"] / "input" / "cell.py").exists()  # the body went to the host
@@ -397,7 +399,8 @@ def test_a_cell_runs_on_slurm_as_two_tasks_with_a_gpu_each(slurm_cluster, job_ke
         assert "[w%d]\x1b[0m task %d of 2 gpu " % (rank, rank) in shown, shown
     [result] = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
-    assert run["status"] == "finished" and run["metrics"]["acc"]["count"] == 2
+    assert run["status"] == "finished" and run["ranks"] == [0, 1]
+    assert run["metrics"]["acc"]["count"] == 1 and run["metrics"]["acc"]["last"] == 0.5  # rank 0's series
     assert result.strip("'") == str(run["params"]["slurm_job"])
 
 
