@@ -2,6 +2,7 @@
 // the user's command: `python -m runlane.worker --env SCRIPT`, with the job's own Python, so it
 // describes what the job runs with. A notebook cell's worker records it itself.
 import * as path from 'node:path';
+import { pythonScriptArg } from './jobScript.js';
 import { shellQuote } from './shellQuote.js';
 
 /** Shell text for the workers' wrappers (quoted here), or undefined when the command is not Python. */
@@ -9,7 +10,7 @@ export function envCaptureCommand(command: string[], pythonPath?: string): strin
   const [program, ...args] = command;
   if (!program || !/^python(\d+(\.\d+)*)?$/.test(path.basename(program))) return undefined;
   if (args[0] === '-m' && args[1] === 'runlane.worker') return undefined;
-  const script = args.find((a) => a.endsWith('.py'));
+  const script = pythonScriptArg(command);
   const argv = [program, '-m', 'runlane.worker', '--env', ...(script ? [script] : [])].map(shellQuote).join(' ');
   // The helper may not be installed in the job's Python: the daemon's copy is put on its path.
   return pythonPath ? `PYTHONPATH=${shellQuote(pythonPath)}\${PYTHONPATH:+:$PYTHONPATH} ${argv}` : argv;

@@ -17,6 +17,7 @@ import { shellQuote } from './shellQuote.js';
 import { checkCell, checkInput, jobEnv, userParams } from './jobSpec.js';
 import { exitCodes, firstFailure, lastLines } from './workerExits.js';
 import { envCaptureCommand } from './envCapture.js';
+import { readJobScript } from './jobScript.js';
 import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
 import { checkSsh, downloadArtifacts, findHelperDir, killSshWorkers, launchSshWorker, SshMirror, sshTarget, uploadHelper, uploadInput, uploadRunMeta, type SshTarget } from './sshWorkers.js';
 import { freePort } from './localWorkers.js';
@@ -105,12 +106,14 @@ export class JobManager {
     }
     const writer = await this.writer(store);
     const cell = checkCell(spec.cell);
+    const script = cell ? null : await readJobScript(spec.command, spec.cwd ?? input ?? process.cwd());
     const runId = await writer.createRun({
       // eslint-disable-next-line no-control-regex
       name: spec.name ?? spec.command.join(' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200),
       experiment: spec.experiment ?? 'jobs',
       kind: 'job',
-      source: cell?.source ?? spec.command.map(shellQuote).join(' '),
+      source: cell?.source ?? script?.source ?? spec.command.map(shellQuote).join(' '),
+      script: script?.path,
       notebook: cell?.notebook ?? null,
       cellId: cell?.cell_id ?? null,
       executionCount: cell?.execution_count ?? null,

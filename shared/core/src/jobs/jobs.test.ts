@@ -183,6 +183,10 @@ describe('local jobs', () => {
     expect(env).toMatchObject({ workers: 2, cwd: project, host: os.hostname() });
     expect(env.python).toMatch(/^3\./);
     expect(log(run_id, 'w0')).toBe('trained\n'); // the capture prints nothing into the worker's output
+    // One script, one run: the job's source is the script (not the command line), and it names the file.
+    const detail = await client.run(run_id);
+    expect(detail.source).toBe('import json\nprint("trained")\n');
+    expect(detail.meta.script).toBe(path.join(project, 'train.py'));
   });
 
   it('refuses unknown targets and bad specs with a sentence', async () => {

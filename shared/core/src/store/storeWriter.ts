@@ -27,6 +27,8 @@ export interface NewRun {
   cellId?: string | null;
   source?: string | null;
   executionCount?: number | null;
+  /** The script a script or job run runs (absolute), for the editors' Open Script; omitted when absent. */
+  script?: string;
 }
 
 export type WriterEvent =
@@ -97,6 +99,7 @@ export class StoreWriter {
       cell_id: run.cellId ?? null,
       source_sha256: source === null ? null : createHash('sha256').update(source, 'utf8').digest('hex'),
       execution_count: run.executionCount ?? null,
+      ...(run.script !== undefined ? { script: run.script } : {}),
     };
     await writeFileAtomic(path.join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`, this.writerId);
     return id;

@@ -29,7 +29,7 @@ export interface RunDetailsActions {
  * (`script`); cell runs have a notebook instead, and a job's workers run Runlane's own module.
  */
 export function scriptPathOf(run: Pick<RunDetail, 'kind' | 'meta' | 'notebook'>): string | null {
-  if (run.kind !== 'script' || run.notebook) return null;
+  if ((run.kind !== 'script' && run.kind !== 'job') || run.notebook) return null; // a job runs a cell or a script
   const script = run.meta?.script;
   return typeof script === 'string' && script.startsWith('/') ? script : null;
 }
