@@ -106,6 +106,21 @@ describe('SSH target', () => {
     expect(JSON.parse(readFileSync(path.join(store, 'runs', run_id, 'env.json'), 'utf8'))).toMatchObject({ workers: 2, python: expect.stringMatching(/^3\./) });
   }, 60_000);
 
+  it('a with rl.run() block on the host joins the job\'s run: its name, experiment and params come back', async () => {
+    const code = [
+      'import runlane as rl',
+      'with rl.run(name="from the host", experiment="remote", params={"lr": 0.1}):',
+      '    rl.log(loss=0.5, step=0)',
+    ].join('\n');
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 1, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect(run).toMatchObject({ status: 'finished', name: 'from the host', experiment: 'remote', kind: 'job' });
+    expect(run.params).toMatchObject({ lr: 0.1, target: 'box' });
+    expect(run.metrics.loss).toMatchObject({ count: 1, last: 0.5 });
+    const all = await (await StoreReader.open(store, () => {})).listRuns();
+    expect(all.filter((r) => r.name === 'from the host')).toHaveLength(1); // one script, one run
+  }, 60_000);
+
   it('runlane launch takes the files the command names to the host and runs there in their folder', async () => {
     const project = path.join(tmp, 'project');
     mkdirSync(path.join(project, 'cfg'), { recursive: true });
