@@ -36,3 +36,11 @@ def test_non_finite_values_and_bad_params(tmp_path):
     bad = run_worker(tmp_path, "x = 1\n", "[1, 2]")
     assert bad.returncode != 0
     assert "RUNLANE_PARAMS must be a JSON object" in bad.stderr
+
+
+def test_a_whole_number_replacing_a_float_literal_stays_a_float(tmp_path):
+    # The re-run dialog's JSON sends 1.0 as 1: lr was a float in the cell, so it stays one; ints stay ints.
+    done = run_worker(tmp_path, "lr = 0.3\nepochs = 10\nflag = False\nprint(repr(lr), repr(epochs), repr(flag))\n",
+                      '{"lr": 1, "epochs": 20, "flag": true}')
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.0 20 True"

@@ -43,7 +43,12 @@ def apply_param_overrides(tree, overrides):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id in overrides:
                 name = targets[0].id
-                node.value = ast.copy_location(_literal(overrides[name]), node.value)
+                value = overrides[name]
+                # JSON has one number type: a whole number replacing a float literal stays a float.
+                was_float = isinstance(node.value, ast.Constant) and isinstance(node.value.value, float)
+                if was_float and isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                node.value = ast.copy_location(_literal(value), node.value)
                 unused.pop(name, None)
     return unused
 

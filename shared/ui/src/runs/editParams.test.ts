@@ -9,6 +9,12 @@ describe('re-run with edited params', () => {
     expect(unused).toEqual(['seed']);
   });
 
+  it('keeps a float a float: 1.0 typed for lr = 0.3 is written as 1.0, an int stays an int', () => {
+    const cell = 'lr = 0.3\nepochs = 10\nwd = 1e-4  # decay\n';
+    const { source } = applyParamsToSource(cell, parseEditedParams('{"lr": 1.0, "epochs": 20, "wd": 0}'));
+    expect(source).toBe('lr = 1.0\nepochs = 20\nwd = 0.0  # decay\n');
+  });
+
   it('writes Python literals and reads JSON with a clear error', () => {
     expect(pythonLiteral({ a: [true, null, 1.5], b: { $float: 'NaN' } })).toBe('{"a": [True, None, 1.5], "b": float(\'nan\')}');
     expect(parseEditedParams('{"lr": 1}')).toEqual({ lr: 1 });

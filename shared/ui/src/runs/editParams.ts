@@ -45,7 +45,18 @@ export function applyParamsToSource(source: string, params: Record<string, unkno
     if (!m || !(m[1]! in params)) return line;
     unused.delete(m[1]!);
     const comment = /\s+#.*$/.exec(m[3]!)?.[0] ?? '';
-    return `${m[1]}${m[2]}${pythonLiteral(params[m[1]!])}${comment}`;
+    const old = m[3]!.slice(0, m[3]!.length - comment.length).trim();
+    return `${m[1]}${m[2]}${keepFloat(pythonLiteral(params[m[1]!]), old)}${comment}`;
   });
   return { source: lines.join('\n'), unused: [...unused] };
+}
+
+/**
+ * JSON has one number type, so `1.0` typed in the dialog arrives as 1: where the cell's literal was a
+ * float (`lr = 0.3`), a whole number is written back as a float (`lr = 1.0`), so the cell runs with
+ * the type it had (code may check it, and `1 / 2` differs from `1.0 / 2` in older code).
+ */
+function keepFloat(literal: string, oldLiteral: string): string {
+  const wasFloat = /^[-+]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][-+]?\d+)$/.test(oldLiteral);
+  return wasFloat && /^-?\d+$/.test(literal) ? `${literal}.0` : literal;
 }
