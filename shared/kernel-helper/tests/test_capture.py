@@ -49,7 +49,9 @@ def test_git_state_reports_commit_and_dirty(tmp_path):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
     assert git_state(str(tmp_path)) is None
-    git("init", "-q")
+    git("init", "-q", "-b", "main")
+    # A new repository is a repository before its first commit (it read as "not a git repository").
+    assert git_state(str(tmp_path)) == {"commit": None, "dirty": False, "branch": "main"}
     git("-c", "user.email=t@e", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "x")
     (tmp_path / "f.txt").write_text("a")
     git("add", "f.txt")

@@ -233,13 +233,13 @@ export class RunDetailsView {
   private envSection(run: RunDetail): HTMLElement {
     const env = run.env;
     if (!env) return el('span');
-    const git = env.git as { commit?: string; dirty?: boolean; branch?: string | null } | null | undefined;
+    const git = env.git as { commit?: string | null; dirty?: boolean; branch?: string | null } | null | undefined;
     const gpus = Array.isArray(env.gpus) ? (env.gpus as { name?: string; memory_total_mib?: number }[]) : [];
     const rows: [string, string][] = [
       ['Python', `${env.python ?? '?'} (${env.python_executable ?? ''})`],
       ['Host', String(env.host ?? '')],
       ['Platform', String(env.platform ?? '')],
-      ['Git', git?.commit ? `${git.commit.slice(0, 12)}${git.branch ? ` on ${git.branch}` : ''}${git.dirty ? ', uncommitted changes' : ''}` : 'not a git repository'],
+      ['Git', gitText(git)],
       ['GPUs', gpus.length ? gpus.map((g) => g.name ?? 'GPU').join(', ') : 'none'],
     ];
     const packages = Object.entries((env.packages as Record<string, string> | undefined) ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -329,4 +329,11 @@ function button(label: string, onClick: () => void): HTMLElement {
   const b = el('button', { className: 'rl-button', textContent: label, type: 'button' });
   b.addEventListener('click', onClick);
   return b;
+}
+
+function gitText(git: { commit?: string | null; dirty?: boolean; branch?: string | null } | null | undefined): string {
+  if (!git) return 'not a git repository';
+  const where = git.branch ? ` on ${git.branch}` : '';
+  if (!git.commit) return `no commits yet${where}`;
+  return `${git.commit.slice(0, 12)}${where}${git.dirty ? ', uncommitted changes' : ''}`;
 }

@@ -83,15 +83,17 @@ def _run(args, cwd=None, timeout=5):
 
 
 def git_state(folder):
-    """{"commit", "dirty", "branch"} of the repository holding `folder`, or None outside one."""
+    """{"commit", "dirty", "branch"} of the repository holding `folder` (commit None before the first
+    commit; branch None when detached), or None outside one."""
     if shutil.which("git") is None:
         return None
-    commit = _run(["git", "rev-parse", "HEAD"], cwd=folder)
-    if commit is None:
+    if _run(["git", "rev-parse", "--git-dir"], cwd=folder) is None:
         return None
+    # A new repository has no HEAD commit yet: it is still a repository (commit None), with its branch.
+    commit = _run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=folder)
     status = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder) or ""
-    branch = (_run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=folder) or "").strip() or None
-    return {"commit": commit.strip(), "dirty": bool(status.strip()), "branch": branch}
+    branch = (_run(["git", "symbolic-ref", "--short", "--quiet", "HEAD"], cwd=folder) or "").strip() or None
+    return {"commit": commit.strip() if commit else None, "dirty": bool(status.strip()), "branch": branch}
 
 
 def parse_nvidia_smi(text):
