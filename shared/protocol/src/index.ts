@@ -4,3 +4,4 @@ export * from './api.js';
 export * from './jobs.js';
 export * from './inband.js';
 export * from './webview.js';
+export * from './format.js';

@@ -1,5 +1,7 @@
 // Human-readable output of the CLI: aligned tables and durations. JSON output bypasses this.
-import type { JsonNumber, MetricSummary, RunDetail, RunSummary } from '@runlane/protocol';
+import { formatDuration, type JsonNumber, type MetricSummary, type RunDetail, type RunSummary } from '@runlane/protocol';
+
+export { formatDuration };
 
 export function formatNumber(value: JsonNumber | null): string {
   if (value === null) return '-';
@@ -7,14 +9,6 @@ export function formatNumber(value: JsonNumber | null): string {
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
-}
-
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function table(header: string[], rows: string[][]): string {

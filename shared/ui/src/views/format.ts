@@ -1,13 +1,10 @@
 // How run facts read in every view: durations, times, sizes and param values.
+import { formatDuration as formatSharedDuration } from '@runlane/protocol';
 
+/** One duration format everywhere (the CLI's too); `—` where the UI shows no value. */
 export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m}m ${Math.floor(seconds % 60)}s`;
-  const h = Math.floor(m / 60);
-  return h < 48 ? `${h}h ${m % 60}m` : `${Math.floor(h / 24)}d ${h % 24}h`;
+  const text = formatSharedDuration(seconds);
+  return text === '-' ? '—' : text;
 }
 
 /** Local date and time, to the second (today's runs: the time alone). */
