@@ -1,0 +1,10 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration } from './format.js';
+
+describe('formatDuration (CLI and editors alike)', () => {
+  it('reads the same at every scale', () => {
+    expect(formatDuration(0.016)).toBe('16 ms'); // `runlane ls` said 0.0s here
+    expect([formatDuration(4.21), formatDuration(42.4), formatDuration(185), formatDuration(7620), formatDuration(3 * 86400 + 4 * 3600)]).toEqual(['4.2 s', '42 s', '3m 05s', '2h 07m', '3d 4h']);
+    expect([formatDuration(null), formatDuration(-1), formatDuration(NaN)]).toEqual(['-', '-', '-']);
+  });
+});
