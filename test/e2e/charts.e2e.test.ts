@@ -129,13 +129,20 @@ describe('charts panel in Chromium', () => {
     expect(legend.join('|')).toContain('wider lr=0.03'); // a unique name gets no mark
     expect(legend.join('|')).not.toContain('wider lr=0.03 ·');
     expect(await page.$$('.rl-legend img, .rl-compare img')).toHaveLength(0);
-    const headers = await page.$$eval('.rl-compare th', (els) => els.map((e) => e.textContent));
+    const headers = await page.$$eval('.rl-compare th .rl-compare-name', (els) => els.map((e) => e.textContent));
     for (const id of baselines) expect(headers).toContain(`baseline lr=0.1 · ${short(id)}`);
     // interrupted and cancelled in their own colours, in the legend and the compare headers
     const colour = (status: string) => page.$eval(`.rl-legend-item[data-status="${status}"] .rl-run-status`, (e) => getComputedStyle(e).color);
     expect(await colour('interrupted')).not.toBe(await colour('cancelled'));
-    const dots = await page.$$eval('.rl-compare .rl-status-dot', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('title'), getComputedStyle(e).backgroundColor])));
-    expect(dots.interrupted).not.toBe(dots.cancelled);
+    // The compare table marks each run with its chart colour (the legend's), its status as a word.
+    const swatches = await page.$$eval('.rl-legend-item', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('title'), getComputedStyle(e.querySelector('.rl-swatch')!).backgroundColor])));
+    const marks = await page.$$eval('.rl-compare th[title]', (els) => els.map((e) => ({ title: e.getAttribute('title')!, mark: getComputedStyle(e.querySelector('.rl-run-mark')!).backgroundColor, pill: e.querySelector('.rl-pill')!.textContent, pillColor: getComputedStyle(e.querySelector('.rl-pill')!).backgroundColor })));
+    expect(marks).toHaveLength(6);
+    for (const m of marks) expect(m.mark, m.title).toBe(swatches[m.title]);
+    expect(new Set(marks.map((m) => m.mark)).size).toBe(6); // six runs, six colours (the old dots: four greens)
+    const pill = (status: string) => marks.find((m) => m.title.endsWith(`(${status})`))!;
+    expect(pill('interrupted').pill).toBe('interrupted');
+    expect(pill('interrupted').pillColor).not.toBe(pill('cancelled').pillColor);
     expect(await page.$$eval('.rl-compare tr.rl-differs td:first-child', (els) => els.map((e) => e.textContent))).toEqual(['hidden', 'lr', 'optimizer']);
     await page.screenshot({ path: path.join(screenshots, 'charts-light.png'), fullPage: true });
     await page.close();
@@ -227,6 +234,9 @@ describe('charts panel in Chromium', () => {
     expect((await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks']);
     await page.selectOption('.rl-ranks', 'all');
     await expect.poll(async () => (await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks [rank 0]', 'two ranks [rank 1]']);
+    // The legend names each rank beside its line's dash, as drawn (rank 1 dashed).
+    const legendLines = () => page.$$eval('.rl-legend-line', (els) => els.map((e) => [e.textContent, e.querySelector('line')!.getAttribute('stroke-dasharray')]));
+    expect(await legendLines()).toEqual([['two ranks [rank 0]', null], ['two ranks [rank 1]', '6 3']]);
     const lastSteps = () =>
       page.evaluate((id) => {
         const series = (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel.cardData('train/loss').series;
@@ -237,6 +247,14 @@ describe('charts panel in Chromium', () => {
     await expect.poll(lastSteps, { timeout: 5000 }).toEqual([1999, 2009]); // rank 1's points on rank 1's line only
     await page.fill('input[placeholder^="Filter runs"]', 'two ranks');
     await page.screenshot({ path: path.join(screenshots, 'charts-ranks-all.png') });
+    // The tooltip names the rank of each line.
+    const box = (await (await page.$('.rl-card[data-key="train/loss"] .rl-chart'))!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.waitForTimeout(300);
+    const tooltip = await page.evaluate(() => [...document.querySelectorAll('table')].find((t) => t.textContent?.startsWith('step '))?.innerText ?? '');
+    expect(tooltip).toContain('two ranks [rank 0]');
+    expect(tooltip).toContain('two ranks [rank 1]');
+    await page.mouse.move(0, 0);
     await page.selectOption('.rl-ranks', 'mean');
     await expect.poll(async () => (await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks [mean of 2 ranks]']);
     // Drawn: the mean's band under its line (rank 1 logged train/loss only: val/loss keeps rank 0's line).
@@ -246,8 +264,22 @@ describe('charts panel in Chromium', () => {
     });
     await expect.poll(drawn).toHaveLength(1);
     expect(await labels(page, 'val/loss')).toEqual(['two ranks']);
+    expect(await legendLines()).toEqual([['two ranks [mean of 2 ranks]', null]]);
+    expect(await page.$$('.rl-legend-line rect')).toHaveLength(1); // the band in the legend's sample
+    const bandFill = () => page.evaluate(() => {
+      const panel = (window as unknown as { runlane: { panel: { cards: Map<string, { chart: { getOption(): { series: ({ id: string; areaStyle?: { opacity: number } } | null)[] } } }> } } }).runlane.panel;
+      return panel.cards.get('train/loss')!.chart.getOption().series.find((s) => s && /#mean:band$/.test(s.id))!.areaStyle!.opacity;
+    });
+    const lightFill = await bandFill();
+    expect(lightFill).toBeGreaterThanOrEqual(0.25);
     expect(errors).toEqual([]);
     await page.screenshot({ path: path.join(screenshots, 'charts-ranks-mean.png') });
+    // Dark: the band is stronger there (a colour at a given opacity shows less on dark).
+    await open('dark', page); // the mean is remembered
+    await page.fill('input[placeholder^="Filter runs"]', 'two ranks');
+    await expect.poll(drawn).toHaveLength(1);
+    expect(await bandFill()).toBeGreaterThan(lightFill);
+    await page.screenshot({ path: path.join(screenshots, 'charts-ranks-mean-dark.png') });
     await page.close();
   });
 

@@ -1,9 +1,39 @@
 // A job's workers each log their own series (contract C1). These helpers name a rank's line and fold
 // the ranks of one run into their mean with a min-max band.
-import type { RunSeries } from './chartTypes.js';
+import type { RankMode, RunSeries } from './chartTypes.js';
 
 export function rankLabel(label: string, rank: number): string {
   return `${label} [rank ${rank}]`;
+}
+
+export function meanLabel(label: string, ranks: number): string {
+  return `${label} [mean of ${ranks} ranks]`;
+}
+
+/** Rank lines of one run share its colour; the dash tells the ranks apart (rank 0 solid). */
+const RANK_DASHES: (number[] | 'solid')[] = ['solid', [6, 3], [2, 2], [8, 3, 2, 3]];
+
+export function rankDash(rank: number | null | undefined): number[] | 'solid' {
+  return typeof rank === 'number' ? RANK_DASHES[rank % RANK_DASHES.length]! : 'solid';
+}
+
+/** One line of a run as the legend shows it: its label and how it is drawn. */
+export interface LegendLine {
+  label: string;
+  dash: number[] | 'solid';
+  /** A mean over ranks, drawn with its min-max band. */
+  band: boolean;
+}
+
+/**
+ * The legend's lines for one run, matching what the cards draw (chartsPanel's cardData): its name
+ * alone, or with every rank each rank's own label and dash, or the mean's label with its band. Without
+ * this the legend said only "ddp toy" beside a solid and a dashed line.
+ */
+export function legendLines(label: string, ranks: number[], mode: RankMode): LegendLine[] {
+  if (mode === 'all' && ranks.length > 0) return ranks.map((rank) => ({ label: rankLabel(label, rank), dash: rankDash(rank), band: false }));
+  if (mode === 'mean' && ranks.length > 1) return [{ label: meanLabel(label, ranks.length), dash: 'solid', band: true }];
+  return [{ label, dash: 'solid', band: false }];
 }
 
 /**
@@ -44,5 +74,5 @@ export function meanOverRanks(ranks: RunSeries[], runKey: string, label: string,
     lower.push(at.length ? Math.min(...at) : NaN);
     upper.push(at.length ? Math.max(...at) : NaN);
   }
-  return { runKey, label: `${label} [mean of ${ranks.length} ranks]`, color, steps, times: steps.map((s) => times.get(s)!), values, rank: null, band: { lower, upper } };
+  return { runKey, label: meanLabel(label, ranks.length), color, steps, times: steps.map((s) => times.get(s)!), values, rank: null, band: { lower, upper } };
 }

@@ -6,6 +6,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import { formatTick, formatValue } from './numberFormat.js';
 import { percentileRange } from './outliers.js';
+import { rankDash } from './ranks.js';
 import { smoothTensorBoard } from './smoothing.js';
 import type { CardData, ChartSettings, ChartTheme, RunSeries } from './chartTypes.js';
 
@@ -43,11 +44,30 @@ export function xExtent(card: CardData, mode: ChartSettings['xAxis']): [number, 
   return Number.isFinite(lo) && hi > lo ? [lo, hi] : null;
 }
 
-/** Rank lines of one run share its colour; the dash tells the ranks apart (rank 0 solid). */
-const RANK_DASHES: (number[] | 'solid')[] = ['solid', [6, 3], [2, 2], [8, 3, 2, 3]];
-
 function lineType(s: RunSeries): number[] | 'solid' {
-  return typeof s.rank === 'number' ? RANK_DASHES[s.rank % RANK_DASHES.length]! : 'solid';
+  return rankDash(s.rank);
+}
+
+/** Whether a CSS colour (#rgb, #rrggbb or rgb()) is dark; unreadable colours count as light. */
+export function isDark(color: string): boolean {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
+  const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(color.trim());
+  let channels: number[] | null = null;
+  if (hex) {
+    const h = hex[1]!.length === 3 ? [...hex[1]!].map((c) => c + c).join('') : hex[1]!;
+    channels = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+  } else if (rgb) channels = rgb.slice(1, 4).map(Number);
+  if (!channels) return false;
+  return 0.2126 * channels[0]! + 0.7152 * channels[1]! + 0.0722 * channels[2]! < 128;
+}
+
+/**
+ * How opaque a mean's min-max band is: clearly visible but light enough for the lines to read through
+ * it. A colour at a given opacity shows less on a dark background, so the dark themes get more
+ * (at 0.18 users did not see the band at all).
+ */
+export function bandOpacity(theme: ChartTheme): number {
+  return isDark(theme.background) ? 0.4 : 0.28;
 }
 
 export function buildScalarOption(card: CardData, settings: ChartSettings, theme: ChartTheme): EChartsCoreOption {
@@ -73,7 +93,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
     // Points are [x, y] only: the tooltip looks the step and raw value up by index (fewer, smaller
     // arrays for echarts to process on every live update and zoom).
     const raw = s.values.map((v, i) => [xs[i], plottable(v, log)]);
-    if (s.band && !log) series.push(...bandSeries(s, xs));
+    if (s.band && !log) series.push(...bandSeries(s, xs, smooth ? settings.smoothing : 0, bandOpacity(theme)));
     if (smoothed) {
       series.push({
         id: `${s.runKey}:raw`, name: s.label, type: 'line', data: raw, showSymbol: false, silent: true, connectNulls: false,
@@ -142,15 +162,20 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   };
 }
 
-/** The min-max band of a mean over ranks: an invisible lower line and the band's height stacked on it. */
-function bandSeries(s: RunSeries, xs: number[]): object[] {
-  const { lower, upper } = s.band!;
+/**
+ * The min-max band of a mean over ranks: an invisible lower line and the band's height stacked on it.
+ * With smoothing on, the bounds are smoothed like the mean (the moving average keeps their order), so
+ * the band surrounds the line drawn instead of the raw points the line no longer follows.
+ */
+function bandSeries(s: RunSeries, xs: number[], smoothing: number, opacity: number): object[] {
+  const lower = smoothing > 0 ? smoothTensorBoard(s.band!.lower, smoothing) : s.band!.lower;
+  const upper = smoothing > 0 ? smoothTensorBoard(s.band!.upper, smoothing) : s.band!.upper;
   const ok = (i: number) => Number.isFinite(lower[i]!) && Number.isFinite(upper[i]!);
   const stack = `${s.runKey}:band`;
   const common = { type: 'line', stack, stackStrategy: 'all', showSymbol: false, silent: true, connectNulls: false, animation: false, z: 0, lineStyle: { opacity: 0 } };
   return [
     { ...common, id: `${s.runKey}:band-lower`, name: s.label, data: xs.map((x, i) => [x, ok(i) ? lower[i]! : null]) },
-    { ...common, id: `${s.runKey}:band`, name: s.label, data: xs.map((x, i) => [x, ok(i) ? upper[i]! - lower[i]! : null]), areaStyle: { color: s.color, opacity: 0.18 } },
+    { ...common, id: `${s.runKey}:band`, name: s.label, data: xs.map((x, i) => [x, ok(i) ? upper[i]! - lower[i]! : null]), areaStyle: { color: s.color, opacity } },
   ];
 }
 
@@ -207,7 +232,7 @@ export function tooltipHtml(x: number | undefined, runs: TooltipRun[], smoothed:
     .map((r) => {
       const i = nearestIndex(r.xs, x);
       const band = r.run.band ? `${formatValue(r.run.band.lower[i]!)} – ${formatValue(r.run.band.upper[i]!)}` : '';
-      return { name: r.run.label, color: r.run.color, step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]!, band };
+      return { name: r.run.label, color: r.run.color, dash: rankDash(r.run.rank), step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]!, band };
     })
     .sort((a, b) => (Number.isFinite(b.shown) ? b.shown : -Infinity) - (Number.isFinite(a.shown) ? a.shown : -Infinity));
   if (rows.length === 0) return '';
@@ -221,10 +246,22 @@ export function tooltipHtml(x: number | undefined, runs: TooltipRun[], smoothed:
     '</tr>';
   const body = rows
     .map((r) => {
-      const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:6px;background:${r.color}"></span>`;
+      const dot = r.dash === 'solid'
+        ? `<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:6px;background:${r.color}"></span>`
+        : lineSampleSvg(r.color, r.dash); // a rank's line: its dash, as on the chart
       const values = smoothed ? `<td style="${cell}"><b>${formatValue(r.shown)}</b></td><td style="${cell};opacity:.75">${formatValue(r.raw)}</td>` : `<td style="${cell}"><b>${formatValue(r.raw)}</b></td>`;
       return `<tr><td>${dot}${escapeHtml(r.name)}</td>${values}${anyBand ? `<td style="${cell};opacity:.75">${r.band}</td>` : ''}</tr>`;
     })
     .join('');
   return `<table style="border-collapse:collapse">${head}${body}</table>`;
+}
+
+/**
+ * A short line drawn as a card draws it (colour, dash), for the legend and the tooltip. Colours come
+ * from the palette, never from user text.
+ */
+export function lineSampleSvg(color: string, dash: number[] | 'solid', band = false, bandAlpha = 0.28): string {
+  const dashAttr = dash === 'solid' ? '' : ` stroke-dasharray="${dash.join(' ')}"`;
+  const fill = band ? `<rect x="0" y="1" width="24" height="8" fill="${color}" fill-opacity="${bandAlpha}"/>` : '';
+  return `<svg width="24" height="10" viewBox="0 0 24 10" style="vertical-align:middle;margin-right:6px;flex:none" aria-hidden="true">${fill}<line x1="0" y1="5" x2="24" y2="5" stroke="${color}" stroke-width="2"${dashAttr}/></svg>`;
 }

@@ -9,9 +9,10 @@ import { ChartCard } from '../charts/chartCard.js';
 import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RankMode, type RunSeries } from '../charts/chartTypes.js';
 import type { ECharts } from '../charts/echarts.js';
 import { loadRemembered, parseState, remember, type ChartsPanelState } from '../charts/panelState.js';
-import { meanOverRanks, rankLabel } from '../charts/ranks.js';
+import { legendLines, meanOverRanks, rankLabel } from '../charts/ranks.js';
 import { assignRunColors } from '../charts/runColors.js';
 import { statusColor } from '../charts/statusColors.js';
+import { bandOpacity } from '../charts/scalarOption.js';
 import { readTheme } from '../charts/theme.js';
 import { runKey, type ChartsBridge, type RunRef, type SourcedRun } from '../hostBridge.js';
 import { duplicateNames, runLabel } from '../runs/runLabel.js';
@@ -37,6 +38,23 @@ export interface ChartsPanelOptions {
 function runRanks(run: RunSummary): number[] {
   const ranks = run.ranks ?? []; // runs from older daemons and other sources may carry none
   return ranks.length > 1 || (ranks.length === 1 && ranks[0] !== 0) ? ranks : [];
+}
+
+/** A short line drawn as the cards draw it (colour, dash, band), built as SVG nodes. */
+function lineSample(color: string, dash: number[] | 'solid', band: boolean, bandAlpha: number): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const attrs = (node: Element, values: Record<string, string | number>) => Object.entries(values).forEach(([k, v]) => node.setAttribute(k, String(v)));
+  attrs(svg, { width: 24, height: 10, viewBox: '0 0 24 10', class: 'rl-line-sample', 'aria-hidden': 'true' });
+  if (band) {
+    const rect = document.createElementNS(ns, 'rect');
+    attrs(rect, { x: 0, y: 1, width: 24, height: 8, fill: color, 'fill-opacity': bandAlpha });
+    svg.append(rect);
+  }
+  const line = document.createElementNS(ns, 'line');
+  attrs(line, { x1: 0, y1: 5, x2: 24, y2: 5, stroke: color, 'stroke-width': 2, ...(dash === 'solid' ? {} : { 'stroke-dasharray': dash.join(' ') }) });
+  svg.append(line);
+  return svg;
 }
 
 /** The key of one line's series: the run's key for its primary series, `<run key>#<rank>` for a rank. */
@@ -314,12 +332,20 @@ export class ChartsPanel {
       ...[...this.runs.entries()].map(([rk, { run }]) => {
         const item = el('span', { className: `rl-legend-item${this.hiddenRuns.has(rk) ? ' rl-hidden' : ''}`, title: `${run.id} (${run.status})` });
         item.dataset.status = run.status;
-        const swatch = el('span', { className: 'rl-swatch' });
-        swatch.style.background = this.colors.get(rk) ?? '#888';
+        const color = this.colors.get(rk) ?? '#888';
         // A finished run needs no word; any other status is said, in its own colour.
         const status = el('span', { className: 'rl-run-status', textContent: run.status === 'running' ? '● live' : run.status === 'finished' ? '' : run.status });
         status.style.color = statusColor(run.status);
-        item.append(swatch, el('span', { textContent: runLabel(run, dup) }), status);
+        const lines = legendLines(runLabel(run, dup), runRanks(run), this.settings.ranks);
+        if (lines.length === 1 && !lines[0]!.band) {
+          const swatch = el('span', { className: 'rl-swatch' });
+          swatch.style.background = color;
+          item.append(swatch, el('span', { className: 'rl-legend-label', textContent: lines[0]!.label }), status);
+        } else {
+          // A job's ranks or their mean: each line as the cards draw it (dash, band) beside its label.
+          const alpha = bandOpacity(readTheme(this.root));
+          item.append(...lines.map((l) => el('span', { className: 'rl-legend-line' }, lineSample(color, l.dash, l.band, alpha), el('span', { className: 'rl-legend-label', textContent: l.label }))), status);
+        }
         item.addEventListener('click', () => {
           if (this.hiddenRuns.has(rk)) this.hiddenRuns.delete(rk);
           else this.hiddenRuns.add(rk);

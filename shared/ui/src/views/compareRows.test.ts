@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
-import { buildCompareRows } from './compareRows.js';
+import { buildCompareRows, compareHeaders } from './compareRows.js';
 
 function run(overrides: Partial<RunSummary>): RunSummary {
   return {
@@ -23,5 +23,20 @@ describe('buildCompareRows', () => {
       ['loss (min)', ['0.1', '—'], false],
       ['loss (max)', ['1', '—'], false],
     ]);
+  });
+});
+
+describe('compareHeaders', () => {
+  it("marks each run with its chart colour, not its status, and says the status as a word", () => {
+    const runs = [run({ id: 'a', status: 'finished' }), run({ id: 'b', status: 'finished' }), run({ id: 'c', status: 'interrupted' })];
+    const colors = new Map([['s::a', '#E69F00'], ['s::b', '#56B4E9'], ['s::c', '#009E73']]);
+    const heads = compareHeaders(runs, ['A', 'B', 'C'], colors, (r) => `s::${r.id}`, '#000');
+    expect(heads.map((h) => [h.label, h.color, h.status])).toEqual([
+      ['A', '#E69F00', 'finished'],
+      ['B', '#56B4E9', 'finished'],
+      ['C', '#009E73', 'interrupted'],
+    ]);
+    expect(new Set(heads.map((h) => h.color)).size).toBe(3); // two finished runs no longer share a mark
+    expect(heads[2]!.title).toBe('c (interrupted)');
   });
 });

@@ -43,6 +43,24 @@ export function buildCompareRows(runs: RunSummary[]): CompareRow[] {
   return rows;
 }
 
+export interface CompareHeader {
+  label: string;
+  /** The run's colour on the charts (legend and lines): the mark beside its name. */
+  color: string;
+  /** Said as a word beside the mark, not as a second colour that reads like the run's. */
+  status: string;
+  title: string;
+}
+
+/**
+ * The table's column heads: each run's label (contract C5), marked with its chart colour. The marks
+ * used to be status dots, all green for finished runs, which users read as run colours that did not
+ * match the lines.
+ */
+export function compareHeaders(runs: RunSummary[], labels: string[], colors: Map<string, string>, keyOf: (r: RunSummary) => string, fallback: string): CompareHeader[] {
+  return runs.map((r, i) => ({ label: labels[i]!, color: colors.get(keyOf(r)) ?? fallback, status: r.status, title: `${r.id} (${r.status})` }));
+}
+
 /** The numeric params whose value differs between the runs: a constant one is a flat line that says nothing. */
 export function parallelParams(runs: RunSummary[]): string[] {
   return [...new Set(runs.flatMap((r) => Object.keys(r.params)))]

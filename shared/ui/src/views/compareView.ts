@@ -1,11 +1,11 @@
-// The comparison under the charts, drawn from compareRows.ts: the table (runs by their labels, with
-// their status colour) and the parallel-coordinates chart of the params that vary against a metric.
+// The comparison under the charts, drawn from compareRows.ts: the table (runs by their labels, marked
+// with their chart colour, their status as a word) and the parallel-coordinates chart of the params
+// that vary against a metric.
 import type { RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { echarts, type ECharts } from '../charts/echarts.js';
-import { statusColor } from '../charts/statusColors.js';
 import { duplicateNames, runLabel } from '../runs/runLabel.js';
-import { buildCompareRows, buildParallelOption, parallelParams } from './compareRows.js';
+import { buildCompareRows, buildParallelOption, compareHeaders, parallelParams } from './compareRows.js';
 import { el } from './dom.js';
 
 /** Fills `host` with the comparison of `runs` (nothing for fewer than two); returns the chart to dispose. */
@@ -19,10 +19,12 @@ export function renderCompare(host: HTMLElement, runs: RunSummary[], colors: Map
   const head = el('tr');
   head.append(
     el('th', { textContent: '' }),
-    ...runs.map((r) => {
-      const dot = el('span', { className: 'rl-status-dot', title: r.status });
-      dot.style.background = statusColor(r.status);
-      return el('th', { title: `${r.id} (${r.status})` }, dot, runLabel(r, dup));
+    ...compareHeaders(runs, runs.map((r) => runLabel(r, dup)), colors, keyOf, theme.accent).map((h) => {
+      const mark = el('span', { className: 'rl-run-mark', title: 'the run\'s colour on the charts' });
+      mark.style.background = h.color;
+      const th = el('th', { title: h.title }, mark, el('span', { className: 'rl-compare-name', textContent: h.label }), el('span', { className: `rl-pill rl-status-${h.status}`, textContent: h.status }));
+      th.dataset.status = h.status;
+      return th;
     }),
   );
   table.append(head);

@@ -36,6 +36,8 @@ const CSS = `
 .rl-legend-item { display: inline-flex; align-items: center; gap: 6px; cursor: pointer; user-select: none; }
 .rl-legend-item.rl-hidden { opacity: 0.35; }
 .rl-swatch { width: 10px; height: 10px; border-radius: 5px; flex: none; }
+.rl-legend-line { display: inline-flex; align-items: center; margin-right: 4px; }
+.rl-line-sample { flex: none; margin-right: 6px; }
 .rl-status { color: var(--rl-muted); font-size: 11px; }
 .rl-group > summary { cursor: pointer; font-weight: 600; margin: 4px 0 8px; color: var(--rl-fg); }
 .rl-group-count { color: var(--rl-muted); font-weight: normal; margin-left: 6px; }
@@ -46,6 +48,8 @@ const CSS = `
 .rl-resize:hover { opacity: 1; }
 .rl-run-status { font-size: 11px; font-weight: 600; }
 .rl-status-dot { display: inline-block; width: 8px; height: 8px; border-radius: 4px; margin-right: 6px; vertical-align: 1px; }
+.rl-run-mark { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 6px; vertical-align: 0; }
+.rl-compare th .rl-pill { margin-left: 8px; font-size: 10px; padding: 0 6px; vertical-align: 1px; }
 .rl-rank-control[hidden] { display: none; }
 .rl-card-head { display: flex; align-items: center; gap: 8px; }
 .rl-card-title { font-weight: 600; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
