@@ -255,6 +255,10 @@ describe('charts panel in Chromium', () => {
     expect(tooltip).toContain('two ranks [rank 0]');
     expect(tooltip).toContain('two ranks [rank 1]');
     await page.mouse.move(0, 0);
+    // The PNG export has no tooltip: its legend draws each rank's dash (looked at in charts-ranks-export.png).
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('.rl-card[data-key="train/loss"] button:text("PNG")')]);
+    await png.saveAs(path.join(screenshots, 'charts-ranks-export.png'));
+    expect(readFileSync(path.join(screenshots, 'charts-ranks-export.png')).readUInt32BE(16)).toBeGreaterThan(600);
     await page.selectOption('.rl-ranks', 'mean');
     await expect.poll(async () => (await labels(page, 'train/loss')).filter((l) => l.startsWith('two ranks'))).toEqual(['two ranks [mean of 2 ranks]']);
     // Drawn: the mean's band under its line (rank 1 logged train/loss only: val/loss keeps rank 0's line).

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type ChartTheme, type RunSeries } from './chartTypes.js';
 import { legendLines, meanOverRanks } from './ranks.js';
-import { bandOpacity, buildScalarOption, isDark } from './scalarOption.js';
+import { bandOpacity, buildExportOption, buildScalarOption, dashIcon, isDark } from './scalarOption.js';
 
 const light: ChartTheme = { foreground: '#1f2328', muted: '#666', background: '#ffffff', grid: '#ddd', accent: '#00f', fontFamily: 'sans' };
 const dark: ChartTheme = { ...light, foreground: '#ccc', background: 'rgb(30, 30, 30)' };
@@ -57,5 +57,17 @@ describe('mean band', () => {
       expect(y).toBeGreaterThanOrEqual(lower[i] - 1e-12);
       expect(y).toBeLessThanOrEqual(lower[i] + height[i] + 1e-12);
     });
+  });
+});
+
+describe('PNG export legend', () => {
+  it("draws each rank's dash in the exported picture's legend", () => {
+    const option = buildExportOption({ key: 'loss', series: [rank(0, 1), rank(1, 1.2)] }, DEFAULT_SETTINGS, light, 1) as Option;
+    const [r0, r1] = option.legend.data;
+    expect(r0.name).toBe('ddp toy [rank 0]');
+    expect(r0.icon).toBeUndefined();
+    expect(r1.name).toBe('ddp toy [rank 1]');
+    expect(r1.icon).toBe('path://M0,0h6v2h-6zM9,0h6v2h-6zM18,0h6v2h-6z');
+    expect(dashIcon([2, 2]).icon!.match(/M/g)).toHaveLength(6);
   });
 });

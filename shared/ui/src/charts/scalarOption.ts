@@ -191,13 +191,28 @@ export function buildExportOption(card: CardData, settings: ChartSettings, theme
     backgroundColor: theme.background,
     title: { text: card.key, left: 12, top: 8, textStyle: { color: theme.foreground, fontSize: 14, fontWeight: 600, fontFamily: theme.fontFamily } },
     legend: {
-      data: card.series.map((s) => ({ name: s.label, itemStyle: { color: s.color }, lineStyle: { color: s.color } })),
+      data: card.series.map((s) => ({ name: s.label, itemStyle: { color: s.color }, lineStyle: { color: s.color }, ...dashIcon(rankDash(s.rank)) })),
       top: 32, left: 12, right: 12, icon: 'roundRect', itemWidth: 14, itemHeight: 4, textStyle: { color: theme.foreground, fontSize: 12 },
     },
     grid: { left: 56, right: 24, top, bottom: 32 },
     dataZoom: [],
     tooltip: undefined,
   };
+}
+
+/**
+ * A legend icon drawn with a rank's dash (the picture has no tooltip to tell the ranks apart):
+ * the dash pattern laid out as small bars along a 24-unit line. Solid lines keep the default icon.
+ */
+export function dashIcon(dash: number[] | 'solid'): { icon?: string } {
+  if (dash === 'solid') return {};
+  const bars: string[] = [];
+  for (let x = 0, i = 0; x < 24; i++) {
+    const len = dash[i % dash.length]!;
+    if (i % 2 === 0) bars.push(`M${x},0h${Math.min(len, 24 - x)}v2h-${Math.min(len, 24 - x)}z`);
+    x += len;
+  }
+  return { icon: `path://${bars.join('')}` };
 }
 
 interface TooltipRun {
