@@ -15,13 +15,13 @@ import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
 import { createAutoTrackingSwitch } from './notebook/autoTrackingToolbar';
-import { updateBadges } from './notebook/cellBadges';
+import { runsPerCell, updateBadges } from './notebook/cellBadges';
 import type { AutoMode } from './notebook/kernelHelper';
 import { loadHelper } from './notebook/kernelHelper';
 import { runCellAsExperiment } from './notebook/runCell';
 import { ChartsWidget } from './panels/chartsWidget';
 import { DetailsWidget } from './panels/detailsWidget';
-import { setRunOutputActions } from './runOutput';
+import { refreshRunOutputs, setRunOutputActions, type RunOutput } from './runOutput';
 import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
 
@@ -216,9 +216,39 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (known) return known;
       return { source: output.store, run: await connection.bridge.getRun({ source: output.store, id: output.id }) };
     };
+    // The runs of each cell (notebook and cell id), newest first, for the run lines in cells; computed
+    // again only after the run list changed.
+    let cellRunsCache: Map<string, SourcedRun[]> | null = null;
+    const cellRunsOf = (run: RunSummary): SourcedRun[] => {
+      if (!run.notebook || !run.cell_id) return [];
+      if (!cellRunsCache) {
+        cellRunsCache = new Map();
+        const all = sidebar.allRuns();
+        for (const notebook of new Set(all.map((r) => r.run.notebook).filter((n): n is string => !!n))) {
+          for (const [cell, runs] of runsPerCell(all, notebook)) cellRunsCache.set(`${notebook}\n${cell}`, runs);
+        }
+      }
+      return cellRunsCache.get(`${run.notebook}\n${run.cell_id}`) ?? [];
+    };
+    const known = (output: RunOutput) => sidebar.run(runKey({ source: output.store, id: output.id }));
     setRunOutputActions({
       openDetails: (output) => void fromOutput(output).then(openDetails, (err: Error) => showErrorMessage('Runlane run', err.message)),
       openCharts: (output) => void fromOutput(output).then((r) => openCharts([r]), (err: Error) => showErrorMessage('Runlane run', err.message)),
+      openCellRuns: (output) => {
+        const item = known(output);
+        if (item) openCharts(cellRunsOf(item.run));
+      },
+      describe: (output) => {
+        const item = known(output);
+        if (!item) return null;
+        const runs = cellRunsOf(item.run);
+        const newest = runs[0]?.run.id === item.run.id;
+        return { run: item.run, metric: metricOf(item.run), cellRuns: newest && runs.length > 1 ? runs.length : 0 };
+      },
+    });
+    sidebar.runsChanged.connect(() => {
+      cellRunsCache = null;
+      refreshRunOutputs();
     });
 
     // The run a command acts on: the one given by key or id (badges, palette), else the context
@@ -392,10 +422,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Badges under the cells of every open notebook, current with the live run list; tab titles too.
     const absolute = (panel: NotebookPanel) => connection.absolutePath(panel.context.path);
     const refreshBadges = () => {
+      badgeFrame = 0;
       notebooks.forEach((panel) =>
-        updateBadges(panel, absolute(panel), sidebar.allRuns(), { openDetails: (run) => openDetails(run), openCharts: (runs) => openCharts(runs), metric: metricOf }),
+        updateBadges(panel, absolute(panel), sidebar.allRuns(), {
+          openDetails: (run) => openDetails(run),
+          openCharts: (runs) => openCharts(runs),
+          metric: metricOf,
+          cellChanged: scheduleBadges,
+        }),
       );
     };
+    // Outputs change with every streamed line: the badges are looked at again once a frame at most.
+    let badgeFrame = 0;
+    function scheduleBadges(): void {
+      if (!badgeFrame) badgeFrame = requestAnimationFrame(refreshBadges);
+    }
     sidebar.runsChanged.connect(refreshBadges);
     sidebar.runsChanged.connect(retitle);
     // Each open notebook's store is shown; one not created yet is looked for again after a cell ran.

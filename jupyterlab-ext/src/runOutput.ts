@@ -1,9 +1,13 @@
 // Contract C3: a tracked cell or a job cell shows, at its start, an output of MIME type
-// application/vnd.runlane.run+json naming its run. This mime renderer shows it as the run's name (as
-// text, never HTML) with "Details" and "Charts" links; the links act through the main plugin, which
-// registers its actions here when it starts (both plugins live in this one package).
+// application/vnd.runlane.run+json naming its run. This renderer makes it the cell's one live line
+// of that run: status dot, current name (it follows renames), status, duration, main metric, links to
+// Details and Charts, and "N runs of this cell" on the newest run's line. Everything is text, never
+// HTML. The live facts and the links come from the main plugin, which registers them here when it
+// starts (both plugins live in this one package); until then the output's own name is shown.
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
+import type { RunSummary } from '@runlane/protocol';
+import { formatDuration, formatValue, targetOf } from '@runlane/ui';
 
 export const RUN_MIME = 'application/vnd.runlane.run+json';
 
@@ -16,35 +20,82 @@ export interface RunOutput {
   kind?: string;
 }
 
+/** What the page knows of the run now (from the Runs panel's live list). */
+export interface LiveRun {
+  run: RunSummary;
+  metric: { key: string; value: number } | null;
+  /** Every run of the run's cell when it is the cell's newest and there are several; else 0. */
+  cellRuns: number;
+}
+
 export interface RunOutputActions {
   openDetails(run: RunOutput): void;
   openCharts(run: RunOutput): void;
+  /** The charts of every run of the run's cell. */
+  openCellRuns(run: RunOutput): void;
+  /** The run as the page knows it now, or null when its folder is not read yet. */
+  describe(run: RunOutput): LiveRun | null;
 }
 
 let actions: RunOutputActions | null = null;
+const live = new Set<RunOutputRenderer>();
+let ticker = 0;
 
-/** Called by the main plugin once it can open tabs. */
+/** Called by the main plugin once it can open tabs and knows the runs. */
 export function setRunOutputActions(value: RunOutputActions): void {
   actions = value;
+  refreshRunOutputs();
+  // A running run's duration ticks once a second (only the lines of running runs are redrawn).
+  clearInterval(ticker);
+  ticker = window.setInterval(() => live.forEach((r) => r.running && r.refresh()), 1000);
+}
+
+/** Redraws every run line on the page (the run list changed: a rename, a status, a metric). */
+export function refreshRunOutputs(): void {
+  live.forEach((r) => r.refresh());
 }
 
 class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
+  private output: RunOutput | null = null;
+  running = false;
+
   constructor() {
     super();
     this.addClass('rl-run-output');
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const run = model.data[RUN_MIME] as unknown as RunOutput;
-    const label = document.createElement('span');
-    label.className = 'rl-muted';
-    label.textContent = run.kind === 'job' ? 'Runlane job' : 'Runlane run';
-    const name = document.createElement('span');
-    name.className = 'rl-run-output-name';
-    name.textContent = run.name;
-    const facts = document.createElement('span');
-    facts.className = 'rl-muted';
-    facts.textContent = [run.experiment, run.id].filter(Boolean).join(' · ');
+    this.output = model.data[RUN_MIME] as unknown as RunOutput;
+    live.add(this);
+    this.refresh();
+  }
+
+  override dispose(): void {
+    live.delete(this);
+    super.dispose();
+  }
+
+  refresh(): void {
+    const output = this.output;
+    if (!output || this.isDisposed) return;
+    const now = actions?.describe(output) ?? null;
+    const run = now?.run;
+    this.running = run?.status === 'running' || run?.status === 'queued';
+    const dot = span(`rl-dot rl-dot-${run?.status ?? 'unknown'}`, '');
+    dot.title = run?.status ?? '';
+    const name = span('rl-run-output-name', run?.name ?? output.name);
+    const time = run ? (this.running && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '') : '';
+    const target = run ? targetOf(run) : null;
+    const facts = span('rl-muted rl-run-output-facts', '');
+    facts.textContent = [
+      run?.experiment ?? output.experiment,
+      run?.status,
+      time,
+      now?.metric ? `${now.metric.key} ${formatValue(now.metric.value)}` : '',
+      target ? `on ${target}` : '',
+    ].filter(Boolean).join(' · ');
+    this.node.title = `Runlane ${output.kind === 'job' ? 'job' : 'run'} ${output.id} in ${output.store}`;
+    this.node.dataset.runId = output.id;
     const link = (text: string, act: (a: RunOutputActions) => void) => {
       const button = document.createElement('button');
       button.className = 'rl-link';
@@ -52,13 +103,27 @@ class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
       button.addEventListener('click', () => (actions ? act(actions) : (facts.textContent = 'Runlane is still starting; try again in a moment.')));
       return button;
     };
-    this.node.replaceChildren(label, name, facts, link('Details', (a) => a.openDetails(run)), link('Charts', (a) => a.openCharts(run)));
+    const parts = [dot, name, facts, link('Details', (a) => a.openDetails(output)), link('Charts', (a) => a.openCharts(output))];
+    if (now && now.cellRuns > 1) {
+      const all = link(`${now.cellRuns} runs of this cell`, (a) => a.openCellRuns(output));
+      all.classList.add('rl-badge-all');
+      all.title = 'Open the charts of every run of this cell';
+      parts.push(all);
+    }
+    this.node.replaceChildren(...parts);
   }
+}
+
+function span(className: string, text: string): HTMLElement {
+  const s = document.createElement('span');
+  s.className = className;
+  s.textContent = text;
+  return s;
 }
 
 const extension: IRenderMime.IExtension = {
   id: 'runlane-jupyterlab:run-output',
-  description: 'Shows a Runlane run named in a cell output with links to its details and charts',
+  description: 'Shows a Runlane run named in a cell output, live, with links to its details and charts',
   rendererFactory: { safe: true, mimeTypes: [RUN_MIME], defaultRank: 10, createRenderer: () => new RunOutputRenderer() },
   dataType: 'json',
 };

@@ -4,7 +4,8 @@
 // tracking turns an ordinary cell into a run, and a hostile run name stays text. Then what real users
 // hit: a notebook in a subfolder with its own store, a store setting at a TensorBoard folder, log
 // folders opened beside the store, stopping a running cell, script runs, run outputs in cells, tags,
-// renames, same-named runs and the main metric. Screenshots of each step go to
+// renames, same-named runs and the main metric; the trial's findings (folder marks on rows, the cell's
+// one live run line, shift-click, the Charts count with a search). Screenshots of each step go to
 // test/e2e/screenshots/jupyterlab/ for a person to look at.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,6 +130,8 @@ describe('Runlane in JupyterLab', () => {
     const row = page.locator('.rl-run-row').first();
     await row.waitFor({ timeout: 30_000 });
     expect(await row.locator('.rl-row-name').textContent()).toBe(XSS);
+    // One folder shown: rows carry no folder mark.
+    expect(await page.locator('.rl-run-row .rl-row-folder:visible').count()).toBe(0);
     await shot('01-sidebar');
   }, 120_000);
 
@@ -139,8 +142,21 @@ describe('Runlane in JupyterLab', () => {
     expect(existsSync(path.join(folder, 'tb-logs', 'runs'))).toBe(false);
     await shot('01b-store-setting-notice');
     await notice.locator('button', { hasText: 'Open as TensorBoard log folder' }).click();
-    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb-logs' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb-logs' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.rl-source', { hasText: 'TensorBoard: tb-logs' }).waitFor();
+    // Several folders: each row says its folder with a short chip (full path in its tooltip), not in
+    // its facts line, which keeps the whole main metric at the default sidebar width.
+    const rows = page.locator('.rl-run-row:visible');
+    for (let i = 0; i < (await rows.count()); i++) {
+      const facts = rows.nth(i).locator('.rl-row-facts');
+      expect(await facts.textContent()).not.toMatch(/ in /);
+      expect(await facts.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+      expect(await rows.nth(i).locator('.rl-row-folder').isVisible()).toBe(true);
+    }
+    const store = page.locator('.rl-run-row', { hasText: 'script run' }).locator('.rl-row-folder');
+    expect(await store.textContent()).toBe('.runlane');
+    expect(await store.getAttribute('title')).toBe(`In ${path.join(folder, '.runlane')}`);
+    expect(await page.locator('.rl-run-row', { hasText: 'script run' }).locator('.rl-row-facts').textContent()).toContain('loss 0.5');
     expect(await page.locator('.rl-notice', { hasText: 'The store setting names' }).count()).toBe(0);
     expect(existsSync(path.join(folder, 'tb-logs', 'runs'))).toBe(false);
     // Its runs have charts like any run.
@@ -157,18 +173,18 @@ describe('Runlane in JupyterLab', () => {
     await page.locator('.lm-CommandPalette-item', { hasText: 'Open TensorBoard Log Folder' }).first().click();
     await page.locator('.jp-Dialog input').fill('tb2');
     await page.locator('.jp-Dialog button.jp-mod-accept').click();
-    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb2' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb2' }).first().waitFor({ timeout: 30_000 });
     // JupyterLab opened again (a new page: a reload would ask to leave the unsaved notebook).
     await page.close({ runBeforeUnload: false });
     await openPage();
     await page.goto(lab.url('/lab/tree/demo.ipynb'));
     await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60_000 });
     if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
-    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb2' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.rl-run-row .rl-row-facts', { hasText: 'in tb-logs' }).first().waitFor();
+    await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb2' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb-logs' }).first().waitFor();
     await shot('01d-log-folders-after-reload');
     await page.locator('.rl-source', { hasText: 'TensorBoard: tb2' }).locator('.rl-source-remove').click();
-    await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-facts', { hasText: 'in tb2' }).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-folder', { hasText: 'tb2' }).count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator('.rl-source', { hasText: 'tb2' }).count()).toBe(0);
   }, 120_000);
 
@@ -190,11 +206,15 @@ describe('Runlane in JupyterLab', () => {
     await shot('03-running');
     await run.locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
     expect(await run.locator('.rl-row-facts').textContent()).toMatch(/demo · .* · loss 0\.\d+/);
-    const badge = cells.nth(1).locator('.rl-cell-badge');
-    await badge.waitFor({ timeout: 10_000 });
-    expect(await badge.textContent()).toContain('mlp on two moons');
-    await badge.scrollIntoViewIfNeeded();
-    await shot('04-finished-with-badge');
+    // The cell's run line is live (status, duration, metric) and said once: no badge repeats it.
+    const line = cells.nth(1).locator('.rl-run-output');
+    await line.locator('.rl-dot-finished').waitFor({ timeout: 10_000 });
+    expect(await line.locator('.rl-run-output-name').textContent()).toBe('mlp on two moons');
+    expect(await line.locator('.rl-run-output-facts').textContent()).toMatch(/^demo · finished · .+ · loss 0\.\d+$/);
+    await page.waitForTimeout(500); // a badge would be drawn by now
+    expect(await cells.nth(1).locator('.rl-cell-badge').count()).toBe(0);
+    await line.scrollIntoViewIfNeeded();
+    await shot('04-finished-run-line');
   }, 180_000);
 
   it('runs the demo job cell on two local workers, their prefixed lines streaming into the cell', async () => {
@@ -221,12 +241,41 @@ describe('Runlane in JupyterLab', () => {
     expect(text).toContain('[w0] worker 0 of 2: step 30/30');
     expect(text).toContain('[w1] worker 1 of 2: step 30/30');
     expect(text).toContain("'hidden': 32"); // rank 0's value, back in the kernel
-    await cell.locator('.rl-cell-badge', { hasText: 'two workers' }).waitFor({ timeout: 10_000 }); // the job's run is the cell's
+    // The job's run is the cell's: its line says it finished, on local; no badge repeats it.
+    await cell.locator('.rl-run-output', { hasText: 'two workers' }).locator('.rl-dot-finished').waitFor({ timeout: 10_000 });
+    expect(await cell.locator('.rl-run-output-facts').textContent()).toContain('on local');
+    expect(await cell.locator('.rl-cell-badge').count()).toBe(0);
     // Run as the magic said: nothing the user wrote on the line was rewritten.
     expect((await cell.locator('.jp-InputArea-editor').innerText()).split('\n')[0]).toBe(before.split('\n')[0]);
     await cell.scrollIntoViewIfNeeded();
     await shot('04b-job-cell');
   }, 150_000);
+
+  it('selects a range of rows with shift-click, not their text', async () => {
+    await page.locator('.rl-run-row', { hasText: 'two workers' }).click();
+    await page.locator('.rl-run-row', { hasText: 'script run' }).click({ modifiers: ['Shift'] });
+    expect(await page.locator('.rl-run-row.rl-selected').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe('');
+    await shot('04c-shift-click-range');
+  }, 60_000);
+
+  it('counts and opens only the selected runs the search shows', async () => {
+    await page.locator('.rl-run-row', { hasText: 'two workers' }).click();
+    await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).click({ modifiers: ['Control'] });
+    expect(await page.locator('.rl-sidebar .rl-primary').textContent()).toBe('Charts (2)');
+    const search = page.locator('.rl-search');
+    await search.fill('mlp');
+    await expect.poll(() => page.locator('.rl-sidebar .rl-primary').textContent(), { timeout: 10_000 }).toBe('Charts (1)');
+    expect(await page.locator('.rl-selection-note').textContent()).toBe('2 selected, 1 hidden by the search: Charts opens the 1 shown.');
+    await shot('04d-selection-hidden-by-search');
+    await page.locator('.rl-sidebar .rl-primary').click();
+    await page.locator('.rl-charts-widget:visible .rl-card canvas').first().waitFor({ timeout: 30_000 });
+    const title = page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabLabel');
+    expect(await title.textContent()).toBe('Charts: mlp on two moons');
+    await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabCloseIcon').click();
+    await search.fill('');
+    await expect.poll(() => page.locator('.rl-selection-note').isVisible()).toBe(false);
+  }, 60_000);
 
   it('opens the run in the charts with its points', async () => {
     await page.locator('.rl-run-row', { hasText: 'mlp on two moons' }).click();
@@ -275,15 +324,15 @@ describe('Runlane in JupyterLab', () => {
     await shot('07-rerun-diff');
   }, 150_000);
 
-  it('tells same-named runs apart, and the badge opens all runs of its cell', async () => {
+  it("tells same-named runs apart, and the cell's run line opens all runs of its cell", async () => {
     const names = await page.locator('.rl-run-row:visible .rl-row-name', { hasText: 'mlp on two moons' }).allTextContents();
     expect(names).toHaveLength(2);
     expect(names.every((n) => /^mlp on two moons · \S{6}$/.test(n))).toBe(true);
     expect(new Set(names).size).toBe(2);
     await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
-    const badge = page.locator('.jp-Notebook .jp-CodeCell').nth(1).locator('.rl-cell-badge');
-    await badge.scrollIntoViewIfNeeded();
-    await badge.locator('.rl-badge-all', { hasText: '2 runs of this cell' }).click();
+    const line = page.locator('.jp-Notebook .jp-CodeCell').nth(1).locator('.rl-run-output');
+    await line.scrollIntoViewIfNeeded();
+    await line.locator('.rl-badge-all', { hasText: '2 runs of this cell' }).click();
     const charts = page.locator('.rl-charts-widget:visible');
     await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
     const title = await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabLabel').textContent();
@@ -312,6 +361,9 @@ describe('Runlane in JupyterLab', () => {
     // The charts tab of both runs follows the rename too.
     await page.locator('.lm-TabBar-tab[data-id^="runlane-charts-"]', { hasText: 'mlp, lr 0.3' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('.lm-TabBar-tab', { hasText: label }).count()).toBe(0);
+    // The cell's run line follows the rename (it kept the old name before).
+    const cellLine = page.locator('.jp-Notebook .jp-CodeCell').nth(1).locator('.rl-run-output-name');
+    await expect.poll(() => cellLine.textContent(), { timeout: 10_000 }).toBe('mlp, lr 0.3');
     // Names are unique again: no short ids.
     await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-name', { hasText: 'mlp on two moons' }).allTextContents(), { timeout: 10_000 }).toEqual(['mlp on two moons']);
     await shot('07c-tags-and-rename');
@@ -325,6 +377,23 @@ describe('Runlane in JupyterLab', () => {
     await page.locator('.jp-Dialog button.jp-mod-accept').click();
     await expect.poll(async () => row.locator('.rl-row-facts').textContent(), { timeout: 10_000 }).toMatch(/ acc 0\.\d+/);
     expect(await page.locator('.rl-run-row', { hasText: 'two workers' }).locator('.rl-row-facts').textContent()).not.toMatch(/ acc /); // it has no acc
+  }, 60_000);
+
+  it("shows the badge only once the cell's outputs no longer show its run", async () => {
+    await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
+    const cell = page.locator('.jp-Notebook .jp-CodeCell').nth(1);
+    expect(await cell.locator('.rl-cell-badge').count()).toBe(0);
+    await cell.locator('.jp-InputPrompt').click();
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('.lm-CommandPalette-input').fill('Clear Cell Output');
+    await page.locator('.lm-CommandPalette-item', { hasText: 'Clear Cell Output' }).first().click();
+    await cell.locator('.rl-run-output').waitFor({ state: 'detached', timeout: 10_000 });
+    const badge = cell.locator('.rl-cell-badge');
+    await badge.waitFor({ timeout: 10_000 });
+    expect(await badge.locator('.rl-badge-name').textContent()).toBe('mlp, lr 0.3');
+    expect(await badge.locator('.rl-badge-all').textContent()).toBe('2 runs of this cell');
+    await badge.scrollIntoViewIfNeeded();
+    await shot('07d-badge-after-clearing-outputs');
   }, 60_000);
 
   it('turns automatic tracking on: an ordinary cell that logs becomes a run', async () => {
@@ -342,9 +411,9 @@ describe('Runlane in JupyterLab', () => {
       await shot('failed-auto-tracking');
       throw err;
     });
-    const badge = cells.last().locator('.rl-cell-badge');
-    await badge.waitFor({ timeout: 10_000 });
-    expect(await badge.textContent()).toContain('acc 0.8');
+    const line = cells.last().locator('.rl-run-output');
+    await expect.poll(() => line.locator('.rl-run-output-facts').textContent(), { timeout: 10_000 }).toContain('acc 0.8');
+    expect(await cells.last().locator('.rl-cell-badge').count()).toBe(0);
     await shot('08-auto-tracking');
   }, 90_000);
 
@@ -361,9 +430,10 @@ describe('Runlane in JupyterLab', () => {
     await page.keyboard.press('Shift+Enter'); // the tracked cell
     const row = page.locator('.rl-run-row', { hasText: 'sub run' });
     await row.locator('.rl-dot-finished').waitFor({ timeout: 60_000 });
-    expect(await row.locator('.rl-row-facts').textContent()).toContain('in sub/.runlane');
+    expect(await row.locator('.rl-row-folder').textContent()).toBe('sub');
+    expect(await row.locator('.rl-row-folder').getAttribute('title')).toBe(`In ${path.join(folder, 'sub', '.runlane')}`);
     await page.locator('.rl-source', { hasText: 'sub/.runlane' }).waitFor();
-    await cells.nth(1).locator('.rl-cell-badge', { hasText: 'sub run' }).waitFor({ timeout: 10_000 });
+    await cells.nth(1).locator('.rl-run-output', { hasText: 'sub run' }).waitFor({ timeout: 10_000 });
     await page.locator('.rl-sidebar .rl-check input').check();
     await expect.poll(() => page.locator('.rl-run-row:visible').count(), { timeout: 10_000 }).toBe(1);
     await shot('11-subfolder-notebook');
@@ -419,7 +489,7 @@ describe('Runlane in JupyterLab', () => {
     await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'train_small.py' }).waitFor({ timeout: 30_000 });
   }, 60_000);
 
-  it('renders a run output in a cell as the run name (text) with Details and Charts links', async () => {
+  it('renders a run output in a cell as the run name (text), live, with Details and Charts links', async () => {
     await page.locator('.lm-TabBar-tab', { hasText: 'nb.ipynb' }).click();
     const cell = page.locator('.jp-NotebookPanel:visible .jp-CodeCell').nth(4);
     await cell.locator('.jp-InputPrompt').click();
@@ -427,7 +497,8 @@ describe('Runlane in JupyterLab', () => {
     const output = cell.locator('.rl-run-output');
     await output.waitFor({ timeout: 30_000 });
     expect(await output.locator('.rl-run-output-name').textContent()).toBe(XSS);
-    expect(await output.textContent()).toContain(xssId);
+    expect(await output.getAttribute('title')).toContain(xssId);
+    expect(await output.locator('.rl-run-output-facts').textContent()).toMatch(/^security · finished · /);
     await cell.scrollIntoViewIfNeeded();
     await shot('14-run-output');
     await output.locator('button', { hasText: 'Details' }).click();

@@ -1,14 +1,48 @@
-// A badge under each cell that produced runs: the newest run's name, status, main metric, and links to
+// A badge under a cell that produced runs: the newest run's name, status, main metric, and links to
 // its details and charts; "N runs of this cell" opens the charts of all of them. Kept current by the
-// sidebar's live run list.
+// sidebar's live run list. The cell's run-link output (runOutput.ts) is the same line, live, so the
+// badge is shown only where the outputs carry no link of the newest run: outputs cleared, or a
+// notebook opened from disk without them (a cell said it twice before, and the output line kept the
+// old name after a rename).
+import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { RunSummary, SourcedRun } from '@runlane/protocol';
 import { formatDuration, formatValue } from '@runlane/ui';
+import { RUN_MIME } from '../runOutput';
 
 export interface BadgeActions {
   openDetails(run: SourcedRun): void;
   openCharts(runs: SourcedRun[]): void;
   metric(run: RunSummary): { key: string; value: number } | null;
+  /** Called when a cell's outputs or execution state change: whether it needs a badge may change. */
+  cellChanged(): void;
+}
+
+/** The run ids the cell's outputs link to (contract C3). */
+export function linkedRunIds(outputs: { data: Record<string, unknown> }[]): Set<string> {
+  const ids = new Set<string>();
+  for (const output of outputs) {
+    const link = output.data[RUN_MIME] as { id?: unknown } | undefined;
+    if (link && typeof link.id === 'string') ids.add(link.id);
+  }
+  return ids;
+}
+
+const watched = new WeakSet<object>();
+
+/** Whether the cell shows no line of its newest run: no link in its outputs, and not running again. */
+function needsBadge(cell: Cell, newest: string, actions: BadgeActions): boolean {
+  if (cell.model.type !== 'code') return true;
+  const model = cell.model as ICodeCellModel;
+  if (!watched.has(model)) {
+    watched.add(model);
+    model.outputs.changed.connect(() => actions.cellChanged());
+    model.stateChanged.connect((_, change) => change.name === 'executionState' && actions.cellChanged());
+  }
+  // While the cell runs again its old outputs are gone and the new run's line is about to come.
+  if (model.executionState === 'running') return false;
+  const outputs = Array.from({ length: model.outputs.length }, (_, i) => ({ data: model.outputs.get(i).data as Record<string, unknown> }));
+  return !linkedRunIds(outputs).has(newest);
 }
 
 /** Every run of each cell of one notebook (absolute path as the helper records it), newest first. */
@@ -29,7 +63,7 @@ export function updateBadges(panel: NotebookPanel, notebook: string, runs: Sourc
   for (const cell of panel.content.widgets) {
     const found = perCell.get(cell.model.id);
     let badge = cell.node.querySelector<HTMLElement>(':scope > .rl-cell-badge');
-    if (!found) {
+    if (!found || !needsBadge(cell, found[0]!.run.id, actions)) {
       badge?.remove();
       continue;
     }

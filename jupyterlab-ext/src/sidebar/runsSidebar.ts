@@ -10,6 +10,8 @@ import { RUN_STATUSES } from '@runlane/protocol';
 import { duplicateNames, formatDuration, formatValue, mainMetric, matches, NO_FILTER, RunSet, runKey, runLabel, sortRuns, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
+import { folderMarks, type FolderMark } from './folderMarks';
+import { chartsButtonState } from './selectionState';
 import { VirtualList } from './virtualList';
 
 const ROW_HEIGHT = 44;
@@ -62,12 +64,14 @@ export class RunsSidebar extends Widget {
   private notebook: string | null = null;
   private metricOf: MetricChooser = (run) => mainMetric(run);
   private duplicates = new Set<string>();
+  private marks = new Map<string, FolderMark>();
   private readonly list: VirtualList<SourcedRun>;
   private readonly count: HTMLElement;
   private readonly chartsButton: HTMLButtonElement;
   private readonly logdirButton: HTMLButtonElement;
   private readonly notebookToggle: HTMLInputElement;
   private readonly message: HTMLElement;
+  private readonly selectionNote: HTMLElement;
   private readonly sourcesNode: HTMLElement;
   private readonly noticesNode: HTMLElement;
   private sourcesSignature = '';
@@ -124,6 +128,8 @@ export class RunsSidebar extends Widget {
     this.count.className = 'rl-count';
     this.message = document.createElement('div');
     this.message.className = 'rl-empty';
+    this.selectionNote = div('rl-selection-note');
+    this.selectionNote.style.display = 'none';
     this.sourcesNode = div('rl-sources');
     this.noticesNode = div('rl-notices');
 
@@ -131,6 +137,10 @@ export class RunsSidebar extends Widget {
     const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread', notebookLabel, this.logdirButton));
     this.list = new VirtualList(ROW_HEIGHT, (row, run) => this.renderRow(row, run));
     this.list.node.addEventListener('click', (e) => this.onClick(e));
+    // Shift-click selects rows, not the rows' text (the browser would extend a text selection).
+    this.list.node.addEventListener('mousedown', (e) => {
+      if (e.shiftKey) e.preventDefault();
+    });
     this.list.node.addEventListener('dblclick', (e) => {
       const run = this.runAt(e);
       if (run) this.openRequested.emit(run);
@@ -141,7 +151,7 @@ export class RunsSidebar extends Widget {
       if (run && !this.selected.has(keyOf(run))) this.select([keyOf(run)], keyOf(run));
     });
     this.list.node.addEventListener('keydown', (e) => this.onKey(e));
-    this.node.append(header, this.sourcesNode, this.noticesNode, tools, this.message, this.list.node);
+    this.node.append(header, this.sourcesNode, this.noticesNode, tools, this.selectionNote, this.message, this.list.node);
   }
 
   get chartsButtonNode(): HTMLButtonElement {
@@ -261,7 +271,7 @@ export class RunsSidebar extends Widget {
     this.message.textContent =
       all.length === 0 ? 'No runs yet. Run a cell with %%runlane (or "Run Cell as Experiment") and it appears here.' : this.shown.length === 0 ? 'No run matches.' : '';
     this.message.style.display = this.message.textContent ? '' : 'none';
-    this.chartsButton.textContent = this.selected.size ? `Charts (${this.selected.size})` : 'Charts';
+    this.updateChartsButton();
     this.renderSources();
     this.list.setItems(this.shown);
     this.runsChanged.emit();
@@ -270,13 +280,17 @@ export class RunsSidebar extends Widget {
   /** The folders shown (when more than one, or one the user opened), then the notices. */
   private renderSources(): void {
     const sources = this.connection.bridge.sources();
+    this.marks = folderMarks(sources.map((s) => s.path), (path) => this.connection.label(path));
     // Redrawn only when something changed: a chip replaced under the pointer swallows its click.
     const signature = JSON.stringify([sources.map((s) => s.path), [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
     if (signature === this.sourcesSignature) return;
     this.sourcesSignature = signature;
     const chips = sources.length > 1 || sources.some((s) => s.kind === 'logdir')
       ? sources.map((s) => {
-          const chip = div(`rl-source rl-source-${s.kind}`, text('span', `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`));
+          const mark = this.marks.get(s.path);
+          // The colour of this folder's marks in the rows.
+          const swatch = mark ? [text('span', '', `rl-folder-swatch rl-folder-${mark.colour}`)] : [];
+          const chip = div(`rl-source rl-source-${s.kind}`, ...swatch, text('span', `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`));
           chip.title = `${s.path}\n${s.why}`;
           chip.dataset.path = s.path;
           if (s.removable) {
@@ -320,8 +334,9 @@ export class RunsSidebar extends Widget {
       const name = text('span', '', 'rl-row-name');
       const tags = text('span', '', 'rl-row-tags');
       const facts = text('div', '', 'rl-row-facts');
-      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags), facts));
-      parts = { box, status, name, tags, facts };
+      const folder = text('span', '', 'rl-row-folder');
+      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags, folder), facts));
+      parts = { box, status, name, tags, facts, folder };
       rowParts.set(row, parts);
     }
     const key = keyOf(item);
@@ -333,7 +348,7 @@ export class RunsSidebar extends Widget {
     const target = targetOf(run);
     const time =
       run.status === 'running' && run.started_at ? `${formatDuration(Date.now() / 1000 - run.started_at)}` : run.duration !== null ? formatDuration(run.duration) : '';
-    const many = this.sets.size > 1;
+    const mark = this.marks.get(item.source);
     parts.box.checked = this.selected.has(key);
     parts.status.className = `rl-dot rl-dot-${run.status}`;
     parts.status.title = run.status;
@@ -344,8 +359,11 @@ export class RunsSidebar extends Widget {
       time,
       metric ? `${metric.key} ${formatValue(metric.value)}` : '',
       target ? `on ${target}` : '',
-      many ? `in ${this.connection.label(item.source)}` : '',
     ].filter(Boolean).join(' · ');
+    parts.folder.textContent = mark?.text ?? '';
+    parts.folder.className = mark ? `rl-row-folder rl-folder-${mark.colour}` : 'rl-row-folder';
+    parts.folder.style.display = mark ? '' : 'none';
+    parts.folder.title = mark ? `In ${item.source}` : '';
   }
 
   private runAt(event: Event): SourcedRun | null {
@@ -394,8 +412,16 @@ export class RunsSidebar extends Widget {
     this.selectionUpdated();
   }
 
+  /** "Charts (N)" counts the selected runs shown; selected runs the search hides are said apart. */
+  private updateChartsButton(): void {
+    const state = chartsButtonState(this.selected.size, this.selectedRuns().length, this.shown.length);
+    this.chartsButton.textContent = state.label;
+    this.selectionNote.textContent = state.note;
+    this.selectionNote.style.display = state.note ? '' : 'none';
+  }
+
   private selectionUpdated(): void {
-    this.chartsButton.textContent = this.selected.size ? `Charts (${this.selected.size})` : 'Charts';
+    this.updateChartsButton();
     this.list.refresh();
     this.selectionChanged.emit(this.selectedRuns());
   }
@@ -422,7 +448,7 @@ function sortByMetric(runs: RunSummary[], choose: MetricChooser, order: SortOrde
   });
 }
 
-const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement }>();
+const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement; folder: HTMLElement }>();
 
 function tooltip(run: RunSummary, source: string): string {
   const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
