@@ -62,7 +62,7 @@ def test_a_project_folder_is_refused_with_its_own_store_named(tmp_path, monkeypa
         assert str(e).endswith("at %s instead." % (tmp_path / ".runlane"))
     assert not (tmp_path / "runs").exists()
     StoreWriter(str(tmp_path / ".runlane"))  # empty: becomes the store
-    assert sorted(os.listdir(str(tmp_path / ".runlane"))) == ["runlane-store.json", "runs"]
+    assert sorted(os.listdir(str(tmp_path / ".runlane"))) == [".gitignore", "runlane-store.json", "runs"]
 
 
 def test_a_notebook_cell_says_what_the_store_folder_is_and_writes_nothing(tmp_path):

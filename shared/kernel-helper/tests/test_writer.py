@@ -39,7 +39,7 @@ def test_a_written_run_has_exactly_the_documented_files_and_bytes(tmp_path):
     writer_id = w.writer_id
     run = "runs/%s/" % run_id
     assert files_under(tmp_path) == sorted([
-        "runlane-store.json", run + "meta.json", run + "source.py", run + "env.json",
+        ".gitignore", "runlane-store.json", run + "meta.json", run + "source.py", run + "env.json",
         run + "events/%s.jsonl" % writer_id,
         run + "metrics/%s/train%%2Floss.rlm" % writer_id,
         run + "logs/%s/stdout.log" % writer_id,
@@ -188,3 +188,17 @@ def test_only_a_job_worker_has_a_rank(monkeypatch):
     for bad in ("", "-1", "one", "٣", "1234567890"):
         monkeypatch.setenv("RANK", bad)
         assert writer_module.job_worker_rank() is None, bad
+
+
+def test_a_new_store_is_ignored_by_git(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "train.py").write_text("print(1)\n")
+    writer = StoreWriter(str(tmp_path / ".runlane"))
+    run_id = writer.create_run(name="x", experiment="e", kind="script", source="print(1)\n")
+    writer.append_log(run_id, "stdout", b"hi\n")
+    writer.close_run_files(run_id)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stdout
+    assert status.strip().splitlines() == ["?? train.py"]

@@ -56,7 +56,7 @@ it('refuses a project folder, pointing at its store; creates stores in empty and
   expect(existsSync(path.join(tmp, 'project', 'runs'))).toBe(false);
   await StoreWriter.open(path.join(tmp, 'project', '.runlane')); // empty: becomes a store
   await StoreWriter.open(path.join(tmp, 'new'));
-  for (const dir of ['project/.runlane', 'new']) expect(readdirSync(path.join(tmp, dir)).sort()).toEqual(['runlane-store.json', 'runs']);
+  for (const dir of ['project/.runlane', 'new']) expect(readdirSync(path.join(tmp, dir)).sort()).toEqual(['.gitignore', 'runlane-store.json', 'runs']);
   expect(await inspectFolder(path.join(tmp, 'new'))).toMatchObject({ kind: 'store' });
 });
 

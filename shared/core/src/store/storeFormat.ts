@@ -46,5 +46,15 @@ export async function ensureStore(dir: string, writerId: string): Promise<void> 
   } catch {
     const marker = `${JSON.stringify({ format: 'runlane-store', version: FORMAT_VERSION })}\n`;
     await writeFileAtomic(path.join(dir, MARKER_FILE), marker, writerId);
+    await ignoreInGit(dir, writerId);
   }
+}
+
+export const GITIGNORE_TEXT = '# Written by Runlane when it made this store: runs are data, not source (delete this file to track them).\n*\n';
+
+/** A new store inside a git repository must not flood Source Control with run files (like .venv/ does it). */
+async function ignoreInGit(dir: string, writerId: string): Promise<void> {
+  const file = path.join(dir, '.gitignore');
+  if (await fs.access(file).then(() => true, () => false)) return;
+  await writeFileAtomic(file, GITIGNORE_TEXT, writerId).catch(() => {}); // a nicety: never fails a write
 }

@@ -39,3 +39,18 @@ def ensure_store(store_dir, writer_id):
     if not os.path.exists(marker):
         body = json.dumps({"format": "runlane-store", "version": FORMAT_VERSION}) + "\n"
         write_file_atomic(marker, body, writer_id)
+        _ignore_in_git(store_dir, writer_id)
+
+
+GITIGNORE_TEXT = "# Written by Runlane when it made this store: runs are data, not source (delete this file to track them).\n*\n"
+
+
+def _ignore_in_git(store_dir, writer_id):
+    """A new store inside a git repository must not flood Source Control with run files."""
+    path = os.path.join(store_dir, ".gitignore")
+    if os.path.exists(path):
+        return
+    try:
+        write_file_atomic(path, GITIGNORE_TEXT, writer_id)
+    except OSError:
+        pass  # a nicety: never fails a write
