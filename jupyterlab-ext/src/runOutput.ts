@@ -58,14 +58,33 @@ export function refreshRunOutputs(): void {
 class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
   private output: RunOutput | null = null;
   running = false;
+  // Built once and updated in place: a line redrawn while the run logs would swallow clicks on its
+  // links (the button under the pointer at mousedown is gone at mouseup).
+  private readonly dot = span('rl-dot', '');
+  private readonly name = span('rl-run-output-name', '');
+  private readonly facts = span('rl-muted rl-run-output-facts', '');
+  private readonly all: HTMLButtonElement;
 
   constructor() {
     super();
     this.addClass('rl-run-output');
+    this.all = this.link('', (a, output) => a.openCellRuns(output));
+    this.all.classList.add('rl-badge-all');
+    this.all.title = 'Open the charts of every run of this cell';
+    this.node.append(
+      this.dot,
+      this.name,
+      this.facts,
+      this.link('Details', (a, output) => a.openDetails(output)),
+      this.link('Charts', (a, output) => a.openCharts(output)),
+      this.all,
+    );
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     this.output = model.data[RUN_MIME] as unknown as RunOutput;
+    this.node.title = `Runlane ${this.output.kind === 'job' ? 'job' : 'run'} ${this.output.id} in ${this.output.store}`;
+    this.node.dataset.runId = this.output.id;
     live.add(this);
     this.refresh();
   }
@@ -81,36 +100,33 @@ class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
     const now = actions?.describe(output) ?? null;
     const run = now?.run;
     this.running = run?.status === 'running' || run?.status === 'queued';
-    const dot = span(`rl-dot rl-dot-${run?.status ?? 'unknown'}`, '');
-    dot.title = run?.status ?? '';
-    const name = span('rl-run-output-name', run?.name ?? output.name);
+    this.dot.className = `rl-dot rl-dot-${run?.status ?? 'unknown'}`;
+    this.dot.title = run?.status ?? '';
+    this.name.textContent = run?.name ?? output.name;
     const time = run ? (this.running && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '') : '';
     const target = run ? targetOf(run) : null;
-    const facts = span('rl-muted rl-run-output-facts', '');
-    facts.textContent = [
+    this.facts.textContent = [
       run?.experiment ?? output.experiment,
       run?.status,
       time,
       now?.metric ? `${now.metric.key} ${formatValue(now.metric.value)}` : '',
       target ? `on ${target}` : '',
     ].filter(Boolean).join(' · ');
-    this.node.title = `Runlane ${output.kind === 'job' ? 'job' : 'run'} ${output.id} in ${output.store}`;
-    this.node.dataset.runId = output.id;
-    const link = (text: string, act: (a: RunOutputActions) => void) => {
-      const button = document.createElement('button');
-      button.className = 'rl-link';
-      button.textContent = text;
-      button.addEventListener('click', () => (actions ? act(actions) : (facts.textContent = 'Runlane is still starting; try again in a moment.')));
-      return button;
-    };
-    const parts = [dot, name, facts, link('Details', (a) => a.openDetails(output)), link('Charts', (a) => a.openCharts(output))];
-    if (now && now.cellRuns > 1) {
-      const all = link(`${now.cellRuns} runs of this cell`, (a) => a.openCellRuns(output));
-      all.classList.add('rl-badge-all');
-      all.title = 'Open the charts of every run of this cell';
-      parts.push(all);
-    }
-    this.node.replaceChildren(...parts);
+    const many = now?.cellRuns ?? 0;
+    this.all.textContent = `${many} runs of this cell`;
+    this.all.style.display = many > 1 ? '' : 'none';
+  }
+
+  private link(text: string, act: (a: RunOutputActions, output: RunOutput) => void): HTMLButtonElement {
+    const button = document.createElement('button');
+    button.className = 'rl-link';
+    button.textContent = text;
+    button.addEventListener('click', () => {
+      if (!this.output) return;
+      if (actions) act(actions, this.output);
+      else this.facts.textContent = 'Runlane is still starting; try again in a moment.';
+    });
+    return button;
   }
 }
 
