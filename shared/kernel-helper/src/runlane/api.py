@@ -2,7 +2,7 @@
 import os
 import sys
 
-from . import tracking
+from . import inband, tracking
 from .store.discovery import find_store_dir
 from .store.names import validate_experiment, validate_run_id, validate_run_name
 
@@ -13,6 +13,10 @@ DEFAULT_EXPERIMENT = "Default"
 # runs it may hold a PendingCellRun, which becomes a real run on first use (notebook/cell_runs.py).
 _global = {"active": None}
 _hooks_installed = []
+# In a job's worker: how many rl.run() blocks this process has entered (the first joins the job's run,
+# each later one is a run of its own), the experiment the last one named, and the cell's literals
+# (set by runlane.worker), which those runs' params start from.
+job_state = {"blocks": 0, "experiment": None, "literals": {}}
 
 
 def _active():
@@ -104,6 +108,39 @@ def _ensure_run():
     return run
 
 
+def _job_block_run(job_run, ordinal, name, experiment):
+    """Block `ordinal` (2, 3, ...) of a job's worker: a run of its own, `<job run id>-b<ordinal>`, an id
+    every rank computes alike, so the ranks of one block join one run with writers of their own.
+    Rank 0 creates it (kind "script", tagged `job`, the job's source, notebook cell and script) and
+    sets its status; the other ranks only add their points."""
+    from .store.reader import read_meta
+    from .store.writer import job_worker_rank
+
+    folder = store_dir()
+    job_dir = os.path.join(folder, "runs", job_run)
+    try:
+        job_meta = read_meta(job_dir) or {}
+    except ValueError:
+        job_meta = {}
+    try:
+        with open(os.path.join(job_dir, "source.py"), encoding="utf-8") as f:
+            source = f.read()
+    except OSError:
+        source = None
+    name = name or "%s (block %d)" % (job_meta.get("name") or _script_name(), ordinal)
+    experiment = experiment or job_state["experiment"] or job_meta.get("experiment") or DEFAULT_EXPERIMENT
+    meta = {key: job_meta.get(key) for key in ("notebook", "cell_id", "execution_count", "script")}
+    owner = job_worker_rank() in (0, None)
+    run = tracking.start_block_run(folder, "%s-b%d" % (job_run, ordinal), name, experiment, owner,
+                                   source=source, **meta)
+    if owner:
+        run.tags(job=job_run)
+    if owner and inband.enabled():  # an SSH host's store, which the daemon mirrors only the job's run of
+        sys.stderr.write('runlane: the run "%s" (%s) stays in this host\'s store, %s: only the job\'s own run '
+                         "comes back from an SSH host.\n" % (name, run.id, folder))
+    return run
+
+
 def _job_run(job_run):
     """A job's worker logs into the job's run (each worker process writes files of its own); the
     daemon keeps its status. The same Run serves every rl.run() block and rl.log() of the worker."""
@@ -169,9 +206,11 @@ class run:
     (`for lr in [...]: with rl.run():` records `lr`); `params=` wins over both. Otherwise it is a
     script run, with the script's source, environment and output.
 
-    Inside a job's worker (`runlane launch`, `%%runlane --on`) the block joins the job's run: one
-    script, one run. Its name, experiment, params and tags apply to the job's run, its metrics go
-    there, and the job's status stays the daemon's to set.
+    Inside a job's worker (`runlane launch`, `%%runlane --on`) the first block joins the job's run:
+    one script, one run. Its name, experiment, params and tags apply to the job's run, its metrics go
+    there, and the job's status stays the daemon's to set. Each later block of the same process (a
+    sweep loop) is a run of its own, `<job run id>-b2`, `-b3`...: kind "script", tagged `job`, with
+    its own name, experiment and params (the loop variables, as in a cell), which rank 0 ends.
 
     `id=` attaches to an existing run: while another process keeps it running, this process adds
     its points (in files of its own, so nothing is lost when both log at once); a run that has
@@ -191,7 +230,7 @@ class run:
         self._shell = None  # the IPython shell of the cell the run belongs to
         # The loop variables as they are at this call (the `with` line), read from the caller's frame.
         self._loop = {}
-        if _ipython_shell() is not None:
+        if _ipython_shell() is not None or os.environ.get("RUNLANE_RUN_ID"):
             from .capture.params import loop_variables
 
             self._loop = loop_variables(sys._getframe(1))
@@ -201,11 +240,19 @@ class run:
         job_run = os.environ.get("RUNLANE_RUN_ID")
         captured, link = {}, None
         if job_run and self.run_id in (None, job_run):
-            self._run, self._joined = _job_run(job_run), True
-            if self.name is not None:
-                self._run.rename(self.name)
-            if self.experiment is not None:
-                self._run.set_experiment(self.experiment)
+            job_state["blocks"] += 1
+            ordinal = 1 if self.run_id == job_run else job_state["blocks"]
+            if ordinal == 1:  # one script, one run: the first block is the job's run
+                self._run, self._joined = _job_run(job_run), True
+                if self.name is not None:
+                    self._run.rename(self.name)
+                if self.experiment is not None:
+                    self._run.set_experiment(self.experiment)
+            else:  # a sweep's later blocks: runs of their own, each with its own name and params
+                self._run = _job_block_run(job_run, ordinal, self.name, self.experiment)
+            job_state["experiment"] = self.experiment or job_state["experiment"]
+            if not self._run.attached or self._joined:
+                captured = dict(job_state["literals"], **self._loop)
         else:
             cell = _running_cell()
             if cell is not None and cell.context is not None:

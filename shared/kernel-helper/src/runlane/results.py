@@ -4,6 +4,7 @@ the package does not import the worker module (`python -m runlane.worker` would 
 import os
 
 RESULT_FILE = "result.pkl"  # in the run's job/ folder, beside the exit codes: not one of the user's artifacts
+RESULT_TEXT_FILE = "result.json"  # its text, {"text/plain": repr}, for clients that cannot unpickle
 NOTHING = object()
 _explicit = [NOTHING]
 

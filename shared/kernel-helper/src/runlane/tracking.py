@@ -307,6 +307,21 @@ def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, *
     return run
 
 
+def start_block_run(store_dir, run_id, name, experiment, owner, **meta):
+    """A run that several processes (a job's ranks) start under one id. The owner (rank 0) writes
+    its meta.json and statuses; the others attach, and create meta.json only if the owner has not
+    yet, so that their points never sit in a folder readers do not list as a run."""
+    writer = writer_for(store_dir)
+    run_dir = os.path.join(writer.dir, "runs", run_id)
+    if owner or not os.path.exists(os.path.join(run_dir, "meta.json")):
+        writer.create_run(name, experiment, "script", run_id=run_id, **meta)
+    run = Run(writer, run_id, name, attached=not owner)
+    if owner:
+        writer.set_status(run_id, "running")
+    _flusher.track(run)
+    return run
+
+
 def status_from_exception(exc):
     """(status, traceback text) for how a run ended: finished, interrupted (Ctrl-C), or failed."""
     if exc is None:

@@ -7,11 +7,14 @@ re-run with edited params sets RUNLANE_PARAMS (a JSON object): each one replaces
 body's top-level assignment to that name, or is defined before the body runs if it assigns none. The
 body runs as a script; on rank 0, the value of its last expression (or what it passed to
 `runlane.result(...)`) is written to the run's `job/result.pkl` (not an artifact: the daemon brings
-the `job/` folder back from SSH hosts with the exit codes), which the kernel loads. Rank 0 also
-writes the run's env.json (Python, the packages the cell imports, git, host, GPUs).
+the `job/` folder back from SSH hosts with the exit codes), which the kernel loads, and its text to
+`job/result.json` ({"text/plain": repr}), which editors that cannot unpickle (VS Code) show. Rank 0
+also records the body's top-level literal assignments (`lr = 0.3`, after a re-run's overrides) as the
+run's params, and writes its env.json (Python, the packages the cell imports, git, host, GPUs).
 
 A failure prints the user's frames only (none of this module's), with the line numbers the editor
-shows (line 1 is the `%%runlane` line), once, on stderr, and exits 1."""
+shows (line 1 is the `%%runlane` line), once, on stderr, and exits 1. A NameError gets one more
+line saying why: each job cell is a process of its own, so other cells' names do not exist there."""
 import ast
 import json
 import linecache
@@ -21,9 +24,12 @@ import sys
 import threading
 import traceback
 
-from .results import NOTHING, explicit_result, result_path
+from .results import NOTHING, RESULT_TEXT_FILE, explicit_result, result_path
 
 ENV_WAIT = 5.0  # seconds rank 0 waits at the end for its environment capture (git, nvidia-smi)
+MAX_RESULT_TEXT = 100000  # characters of the result's repr kept in result.json
+FRESH_PROCESS_HINT = ("Each job cell runs in a fresh process: names from other cells are not defined there. "
+                      "Import what the cell uses in the cell, or pass kernel variables with --with NAME.")
 
 def _dumps(value):
     try:
@@ -97,6 +103,8 @@ def _print_user_traceback(exc, filename):
         sys.stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
     else:
         sys.stderr.write("".join(traceback.format_exception(type(exc), exc, tb)))
+    if type(exc) is NameError:  # not UnboundLocalError: that one is about the cell's own code
+        sys.stderr.write(FRESH_PROCESS_HINT + "\n")
     sys.stderr.flush()
 
 
@@ -132,6 +140,36 @@ def _write_env(modules):
         pass  # the environment is a nicety; it never fails the user's job
 
 
+def _record_cell_params(tree):
+    """The body's top-level literals (as the re-run's overrides left them) as the job run's params,
+    the rule the kernel's tracked cells follow: Re-run then offers them for editing. Later
+    `with rl.run()` blocks of this worker start from them too."""
+    from . import api, tracking
+    from .capture.params import literal_assignments_of
+
+    params = literal_assignments_of(tree)
+    api.job_state["literals"] = dict(params)
+    store, run_id = os.environ.get("RUNLANE_DIR"), os.environ.get("RUNLANE_RUN_ID")
+    if not params or not store or not run_id:
+        return
+    try:
+        tracking.writer_for(store).set_params(run_id, params)
+    except Exception as err:  # the params are a record of the run; the job itself goes on
+        sys.stderr.write("runlane: the cell's params were not recorded (%s).\n" % err)
+
+
+def _write_result_text(target, value):
+    """job/result.json: the result as text, for clients that cannot load result.pkl (it is Node)."""
+    try:
+        text = repr(value)
+    except Exception as err:
+        text = "<result whose repr failed: %s>" % type(err).__name__
+    temp = os.path.join(os.path.dirname(target), RESULT_TEXT_FILE + ".tmp-worker")
+    with open(temp, "w", encoding="utf-8") as f:
+        json.dump({"text/plain": text[:MAX_RESULT_TEXT]}, f, ensure_ascii=False)
+    os.replace(temp, os.path.join(os.path.dirname(target), RESULT_TEXT_FILE))
+
+
 def run(input_dir):
     namespace = {"__name__": "__main__"}
     vars_file = os.path.join(input_dir, "vars.pkl")
@@ -150,6 +188,8 @@ def run(input_dir):
             env_thread = threading.Thread(target=_write_env, args=(_imported_modules(tree),), daemon=True)
             env_thread.start()
         namespace.update(apply_param_overrides(tree, _param_overrides()))
+        if rank0:
+            _record_cell_params(tree)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)
@@ -174,6 +214,7 @@ def run(input_dir):
         with open(target + ".tmp-worker", "wb") as f:
             f.write(data)
         os.replace(target + ".tmp-worker", target)
+        _write_result_text(target, value)
     if env_thread is not None:
         env_thread.join(ENV_WAIT)
 

@@ -13,6 +13,12 @@ def literal_assignments(source):
         tree = ast.parse(source)
     except SyntaxError:
         return {}
+    return literal_assignments_of(tree)
+
+
+def literal_assignments_of(tree):
+    """literal_assignments() of a parsed module (a job's worker reads them after a re-run's
+    overrides have replaced some values in the tree)."""
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
@@ -75,6 +81,20 @@ def _target_names(target):
     return []  # `for x.attr in ...`, `for d[k] in ...`: no variable of its own
 
 
+def _parse_cell(lines):
+    """The module of a cell's lines; a job cell's source keeps its `%%runlane` line (and may hold
+    other magics), which are blanked so that the rest parses with its line numbers unchanged."""
+    try:
+        return ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        pass
+    plain = ["\n" if line.lstrip().startswith(("%", "!")) else line for line in lines]
+    try:
+        return ast.parse("".join(plain))
+    except (SyntaxError, ValueError):
+        return None
+
+
 def loop_variables(frame):
     """{name: value} of the variables of the `for` loops around the line `frame` is executing
     (outermost first), as they are now, when they hold simple values. The source is read through
@@ -82,9 +102,8 @@ def loop_variables(frame):
     lines = linecache.getlines(frame.f_code.co_filename, frame.f_globals)
     if not lines:
         return {}
-    try:
-        tree = ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
+    tree = _parse_cell(lines)
+    if tree is None:
         return {}
     line = frame.f_lineno
     loops = [node for node in ast.walk(tree) if isinstance(node, (ast.For, ast.AsyncFor)) and node.body
