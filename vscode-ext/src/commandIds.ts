@@ -2,6 +2,7 @@
 export const CommandIds = {
   refresh: 'runlane.refresh',
   filter: 'runlane.filter',
+  clearFilter: 'runlane.clearFilter',
   toggleThisNotebook: 'runlane.toggleThisNotebook',
   openCharts: 'runlane.openCharts',
   openDetails: 'runlane.openDetails',

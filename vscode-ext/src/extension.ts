@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
-import { withRunlaneMagic, editableParams, parseEditedParams, scriptPathOf } from '@runlane/ui';
+import { withRunlaneMagic, editableParams, parseEditedParams, runLabel, scriptPathOf } from '@runlane/ui';
 import { CommandIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
+import { parseTagInput, TAG_PLACEHOLDER } from './commands/tagInput';
 import { splitArgs } from './commands/targetChoices';
 import { JobController } from './notebook/jobController';
 import type { RunLinkMessage } from './notebook/runLink';
@@ -118,6 +119,8 @@ export function activate(context: vscode.ExtensionContext): void {
   refreshSources();
 
   const ref = (picked: { run: RunSummary; source: string }): RunRef => ({ source: picked.source, id: picked.run.id });
+  /** How prompts and messages name a run: with its short id, so two runs of one name are told apart. */
+  const label = (run: RunSummary) => runLabel(run, service.all().map((r) => r.run), true);
   // The selection as ids: what a refresh cannot take away.
   let selected: { id: string; source: string }[] = [];
   context.subscriptions.push(runsView.onDidChangeSelection((e) => (selected = (e.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ id: n.run.id, source: n.source.path }] : [])))));
@@ -185,19 +188,24 @@ export function activate(context: vscode.ExtensionContext): void {
     await service.load();
     targetsTree.refresh();
   });
+  /** Applies the Runs view's filter: the tree, the view's description and message, the Clear Filter button. */
+  const setFilter = (filter: typeof runsTree.filter) => {
+    runsTree.filter = filter;
+    runsView.description = filter.text ? `filter: ${filter.text}` : undefined;
+    messages.filter = filter.notebook ? `Runs of ${path.basename(filter.notebook)} only.` : '';
+    showMessages();
+    void vscode.commands.executeCommand('setContext', 'runlane.filtered', Boolean(filter.text || filter.notebook));
+    runsTree.refresh();
+  };
   register(CommandIds.filter, async () => {
     const text = await vscode.window.showInputBox({ title: 'Filter runs', value: runsTree.filter.text, prompt: 'Words that must all match: text, key=value (a param or tag), status:running, tag:best' });
     if (text === undefined) return;
-    runsTree.filter = { ...runsTree.filter, text };
-    runsView.description = text ? `filter: ${text}` : undefined;
-    runsTree.refresh();
+    setFilter({ ...runsTree.filter, text: text.trim() });
   });
+  register(CommandIds.clearFilter, () => setFilter({ ...runsTree.filter, text: '', notebook: null }));
   register(CommandIds.toggleThisNotebook, () => {
     const notebook = vscode.window.activeNotebookEditor?.notebook.uri.fsPath ?? null;
-    runsTree.filter = { ...runsTree.filter, notebook: runsTree.filter.notebook ? null : notebook };
-    messages.filter = runsTree.filter.notebook ? `Runs of ${path.basename(runsTree.filter.notebook)} only.` : '';
-    showMessages();
-    runsTree.refresh();
+    setFilter({ ...runsTree.filter, notebook: runsTree.filter.notebook ? null : notebook });
   });
   register(CommandIds.openCharts, (arg) => {
     const runs = selectedRuns(arg);
@@ -219,7 +227,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const run = pickRun(arg);
     if (!run) return;
     const file = await scriptOf(await (await service.daemon(run.source)).run(run.run.id));
-    if (!file) throw new Error(`The run “${run.run.name}” does not record which script it came from.`);
+    if (!file) throw new Error(`The run “${label(run.run)}” does not record which script it came from.`);
     await vscode.window.showTextDocument(vscode.Uri.file(file));
   });
   register(CommandIds.copyId, async (arg) => {
@@ -229,23 +237,33 @@ export function activate(context: vscode.ExtensionContext): void {
   register(CommandIds.rename, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.run.name });
+    const name = await vscode.window.showInputBox({ title: `Rename ${label(run.run)}`, value: run.run.name });
     if (name && name !== run.run.name) await (await service.daemon(run.source)).updateRun(run.run.id, { name });
   });
   register(CommandIds.tag, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const text = (await vscode.window.showInputBox({ title: `Tag ${run.run.name}`, prompt: 'name, or name=value; -name removes it' }))?.trim();
-    if (!text) return;
-    const tags = text.startsWith('-') ? { [text.slice(1)]: null } : { [text.split('=')[0]!.trim()]: text.includes('=') ? text.slice(text.indexOf('=') + 1).trim() : '' };
-    await (await service.daemon(run.source)).updateRun(run.run.id, { tags });
+    const problem = (text: string) => {
+      const parsed = text.trim() ? parseTagInput(text) : null;
+      return parsed && 'error' in parsed ? parsed.error : null;
+    };
+    const text = await vscode.window.showInputBox({
+      title: `Tag ${label(run.run)}`,
+      prompt: 'Tags separated by spaces: name or name=value (a value with spaces in quotes); -name removes a tag',
+      placeHolder: TAG_PLACEHOLDER,
+      validateInput: problem, // a word that cannot be a tag says why as it is typed; Enter is refused
+    });
+    if (!text?.trim()) return;
+    const parsed = parseTagInput(text);
+    if ('error' in parsed) throw new Error(parsed.error);
+    await (await service.daemon(run.source)).updateRun(run.run.id, { tags: parsed.tags });
   });
   register(CommandIds.delete, async (arg) => {
     const runs = selectedRuns(arg);
     if (!runs.length) return;
     const answer = await vscode.window.showWarningMessage(
-      runs.length === 1 ? `Delete the run “${runs[0]!.run.name}”?` : `Delete ${runs.length} runs?`,
-      { modal: true, detail: "The run folders move to the store's trash/ folder; nothing is erased." },
+      runs.length === 1 ? `Delete the run “${label(runs[0]!.run)}”?` : `Delete ${runs.length} runs?`,
+      { modal: true, detail: `${runs.length > 1 ? `${runs.slice(0, 10).map((r) => label(r.run)).join('\n')}${runs.length > 10 ? `\nand ${runs.length - 10} more` : ''}\n\n` : ''}The run folders move to the store's trash/ folder; nothing is erased.` },
       'Delete',
     );
     if (answer !== 'Delete') return;
@@ -254,10 +272,10 @@ export function activate(context: vscode.ExtensionContext): void {
   register(CommandIds.rerun, async (arg) => {
     const run = pickRun(arg);
     if (!run) return;
-    const text = await vscode.window.showInputBox({ title: `Re-run ${run.run.name}`, prompt: 'The params, as JSON (a cell run as a job gets them as its top-level assignments)', value: JSON.stringify(editableParams(run.run.params)) });
+    const text = await vscode.window.showInputBox({ title: `Re-run ${label(run.run)}`, prompt: 'The params, as JSON (a cell run as a job gets them as its top-level assignments)', value: JSON.stringify(editableParams(run.run.params)) });
     if (text === undefined) return;
     const created = await (await service.daemon(run.source)).rerun(run.run.id, parseEditedParams(text));
-    void vscode.window.showInformationMessage(`Runlane: re-run submitted as ${created.run_id} (${created.status}).`);
+    void vscode.window.showInformationMessage(`Runlane: re-run of “${label(run.run)}” submitted as ${created.run_id} (${created.status}).`);
   });
   register(CommandIds.cancel, async (arg) => {
     const run = pickRun(arg);

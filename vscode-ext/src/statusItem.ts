@@ -1,6 +1,6 @@
 // The status bar: how many jobs run, and the newest running run's main metric, live. Click: the Runs view.
 import * as vscode from 'vscode';
-import { formatValue, mainMetric } from '@runlane/ui';
+import { formatValue, mainMetric, runLabel } from '@runlane/ui';
 import type { RunlaneService } from './service';
 
 export class StatusItem implements vscode.Disposable {
@@ -26,7 +26,7 @@ export class StatusItem implements vscode.Disposable {
     this.item.text = running.length
       ? `$(pulse) ${jobs ? `${jobs} job${jobs > 1 ? 's' : ''}` : `${running.length} running`}${metric ? ` · ${metric.key} ${formatValue(metric.value)}` : ''}`
       : `$(beaker) ${runs.length} run${runs.length === 1 ? '' : 's'}`;
-    this.item.tooltip = newest ? `Runlane: ${newest.name} is running` : 'Runlane: open the Runs view';
+    this.item.tooltip = newest ? `Runlane: ${runLabel(newest, runs, true)} is running` : 'Runlane: open the Runs view';
     this.item.show();
   }
 

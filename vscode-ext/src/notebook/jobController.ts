@@ -8,20 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DaemonClient } from '@runlane/core';
-import { FINAL_STATUSES, type StoreEvent } from '@runlane/protocol';
-import { magicOption, magicOptions } from '@runlane/ui';
+import { FINAL_STATUSES, type RunStatus, type StoreEvent } from '@runlane/protocol';
 import type { RunlaneService } from '../service';
+import { cellJson, executionSuccess, jobEndMessage, jobOfCell, readResultText } from './jobCell';
 import { runLinkBundle, RUN_MIME, type RunLink } from './runLink';
 import { WorkerOutput } from './workerOutput';
 
 const UPDATE_MS = 50; // at most ~20 cell updates a second
-
-/** Target, workers and GPUs from the cell's %%runlane line, and the body without it. */
-export function jobOfCell(source: string, defaultTarget: string): { target: string; workers: number; gpus: number; name: string | null; body: string } {
-  const value = (flag: string) => magicOption(source, flag);
-  const body = magicOptions(source) === null ? source : source.slice(source.indexOf('\n') + 1);
-  return { target: value('--on') ?? defaultTarget, workers: Number(value('--workers') ?? 1), gpus: Number(value('--gpus') ?? 0), name: value('--name'), body };
-}
 
 /** The cell output that names the job's run (contract C3). */
 export function runLinkOutput(run: RunLink): vscode.NotebookCellOutput {
@@ -70,16 +63,20 @@ export class JobController implements vscode.Disposable {
     execution.start(Date.now());
     await execution.clearOutput();
     const settings = vscode.workspace.getConfiguration('runlane');
-    const job = jobOfCell(cell.document.getText(), settings.get<string>('jobs.defaultTarget', 'local'));
+    const source = cell.document.getText();
+    const job = jobOfCell(source, settings.get<string>('jobs.defaultTarget', 'local'));
     const input = mkdtempSync(path.join(os.tmpdir(), 'runlane-cell-'));
     let client: DaemonClient;
     let runId: string;
     let link: RunLink;
+    let store: string;
     try {
       writeFileSync(path.join(input, 'cell.py'), job.body);
+      // Tracebacks name the cell "Cell In[N]" and number its lines as the editor does.
+      writeFileSync(path.join(input, 'cell.json'), JSON.stringify(cellJson(source, job.hasMagic, execution.executionOrder)));
       // The notebook's own store when the Runs view shows it (it does for an open notebook).
       const own = this.storeFor(notebook);
-      const store = own && this.service.sources().some((src) => src.path === own) ? own : this.service.store;
+      store = own && this.service.sources().some((src) => src.path === own) ? own : this.service.store;
       client = await this.service.daemon(store);
       const notebookName = path.basename(notebook.uri.fsPath);
       const created = await client.submitJob({
@@ -95,7 +92,7 @@ export class JobController implements vscode.Disposable {
         cell: {
           notebook: notebook.uri.scheme === 'file' ? notebook.uri.fsPath : null,
           cell_id: (cell.metadata as { id?: string }).id ?? null,
-          source: cell.document.getText(),
+          source,
           execution_count: execution.executionOrder ?? null,
         },
       });
@@ -109,12 +106,15 @@ export class JobController implements vscode.Disposable {
     } finally {
       rmSync(input, { recursive: true, force: true }); // the run keeps its own copy
     }
-    const ok = await this.follow(client, runId, execution, runLinkOutput(link));
-    execution.end(ok, Date.now());
+    const status = await this.follow(client, runId, execution, runLinkOutput(link));
+    // Rank 0's last expression (or runlane.result()), as the kernel would show it: the cell's last output.
+    const result = status === 'finished' ? readResultText(store, runId) : null;
+    if (result !== null) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result, 'text/plain')]));
+    execution.end(executionSuccess(status), Date.now());
   }
 
-  /** Streams the run's logs into the cell until the job ends; true when it finished. */
-  private follow(client: DaemonClient, runId: string, execution: vscode.NotebookCellExecution, link: vscode.NotebookCellOutput): Promise<boolean> {
+  /** Streams the run's logs into the cell until the job ends; its final status (null: unknown). */
+  private follow(client: DaemonClient, runId: string, execution: vscode.NotebookCellExecution, link: vscode.NotebookCellOutput): Promise<RunStatus | null> {
     const output = new WorkerOutput();
     const offsets = new Map<string, number>();
     let shown = '';
@@ -143,7 +143,7 @@ export class JobController implements vscode.Disposable {
         schedule();
         return FINAL_STATUSES.includes(detail.status) ? detail.status : null;
       }).then(() => undefined, () => undefined));
-    return new Promise<boolean>((resolve) => {
+    return new Promise<RunStatus | null>((resolve) => {
       let done = false;
       const finish = async () => {
         if (done) return;
@@ -155,11 +155,9 @@ export class JobController implements vscode.Disposable {
         output.end();
         flush();
         const run = await client.run(runId).catch(() => null);
-        if (run && run.status !== 'finished') {
-          const why = run.status === 'cancelled' ? 'Job cancelled: every worker was stopped.' : `Job ${run.status}${run.error ? `: ${run.error}` : '.'}`;
-          await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${why}\n`)]));
-        }
-        resolve(run?.status === 'finished');
+        const why = run ? jobEndMessage(run.status, run.error) : null;
+        if (why) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${why}\n`)]));
+        resolve(run?.status ?? null);
       };
       const check = async () => {
         await readAll();

@@ -22,6 +22,10 @@ it('describes a finished cell run and a failed job', () => {
   const failed = runItem({ ...base, status: 'failed', duration: 1, error: 'Worker w1 exited with code 3.\nlast lines' });
   expect([failed.icon.id, failed.contextValue]).toEqual(['error', 'run.job.script']);
   expect(failed.tooltip).toContain('Worker w1 exited with code 3.');
+  // A job's error names the worker, then its last lines: the tooltip shows the exception, not "Its last lines:".
+  const job = runItem({ ...base, status: 'failed', duration: 1, error: 'Worker w0 exited with code 1. Its last lines:\n[stderr]\nTraceback (most recent call last):\n  File "Cell In[4]", line 6, in <module>\nValueError: matmul mismatch' });
+  expect(job.tooltip.split('\n').slice(-2)).toEqual(['Worker w0 exited with code 1.', 'ValueError: matmul mismatch']);
+  expect(job.tooltip).not.toContain('Its last lines');
 });
 
 it('offers Stop for a running cell run, Open Script (not Go to Source Cell) for a script run, nothing to edit in a TensorBoard run', () => {

@@ -4,6 +4,7 @@
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
 import { formatDuration, formatParam, formatValue, mainMetric, runLabel, targetOf } from '@runlane/ui';
+import { errorSummary } from '../errorText';
 
 export interface RunItemData {
   label: string;
@@ -63,7 +64,8 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
     `${run.status} · ${run.experiment} · ${run.id}`,
     ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
     ...(params.length ? ['', ...params.slice(0, 30)] : []),
-    ...(run.error ? ['', run.error.split('\n')[0]!] : []),
+    // What happened and the exception, not a first line that ends at "Its last lines:".
+    ...(run.error ? ['', ...errorSummary(run.error)] : []),
   ].join('\n');
   const live = run.status === 'running' || run.status === 'queued';
   const script = !run.notebook && (run.kind === 'script' || run.kind === 'job');

@@ -69,4 +69,17 @@ describe('the Runs tree', () => {
     expect(empty.description).toBe('no runs yet · workspace folder');
     tree.dispose();
   });
+
+  it('a filter that hides every run says so and offers Clear Filter, not the "No runs yet." welcome', () => {
+    const service = fakeService([{ path: '/w/.runlane', runs: [run('r1', 'a', 'finished'), run('r2', 'b', 'finished')] }]);
+    const tree = new RunsTree(service as never, () => null);
+    tree.filter = { ...tree.filter, text: 'tag:best' };
+    const nodes = tree.getChildren();
+    const items = nodes.map((n) => tree.getTreeItem(n));
+    expect(items.map((i) => i.label)).toEqual(['No runs match “tag:best”.', 'Clear Filter']);
+    expect((items[1] as { command?: { command: string } }).command?.command).toBe('runlane.clearFilter');
+    tree.filter = { ...tree.filter, text: 'a' };
+    expect(tree.getChildren().map((n) => n.kind)).toEqual(['experiment']);
+    tree.dispose();
+  });
 });

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '@runlane/protocol';
 import { duplicateNames, matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
+import { CommandIds } from '../commandIds';
 import type { RunlaneService } from '../service';
 import type { Source } from '../sources';
 import { runItem } from './runItem';
@@ -14,7 +15,14 @@ type Node =
   | { kind: 'source'; source: Source }
   | { kind: 'experiment'; name: string; source: Source; runs: RunSummary[] }
   | { kind: 'run'; run: RunSummary; source: Source }
-  | { kind: 'message'; text: string; source: Source };
+  | { kind: 'message'; text: string; source: Source; icon?: string; command?: vscode.Command };
+
+/** What the tree says when runs exist but the filter hides all of them (never the "No runs yet." welcome). */
+export function noMatchText(filter: RunFilter): string {
+  const notebook = filter.notebook ? ` of ${filter.notebook.split(/[\\/]/).pop()}` : '';
+  const text = filter.text.trim();
+  return text ? `No runs${notebook} match “${text}”.` : `No runs${notebook}${filter.status !== 'all' ? ` are ${filter.status}` : ''}.`;
+}
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
@@ -66,7 +74,14 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   private experiments(source: Source): Node[] {
     const error = this.service.errorOf(source.path);
     if (error) return [{ kind: 'message', text: error, source }];
-    const shown = sortRuns(this.service.runsOf(source.path).filter((r) => matches(r, this.filter)), 'created', 'desc');
+    const all = this.service.runsOf(source.path);
+    const shown = sortRuns(all.filter((r) => matches(r, this.filter)), 'created', 'desc');
+    if (all.length && !shown.length) {
+      return [
+        { kind: 'message', text: noMatchText(this.filter), source, icon: 'filter' },
+        { kind: 'message', text: 'Clear Filter', source, icon: 'clear-all', command: { command: CommandIds.clearFilter, title: 'Clear Filter' } },
+      ];
+    }
     const byExperiment = new Map<string, RunSummary[]>();
     for (const run of shown) byExperiment.set(run.experiment, [...(byExperiment.get(run.experiment) ?? []), run]);
     return [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, source, runs }));
@@ -75,8 +90,10 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.kind === 'message') {
       const item = new vscode.TreeItem(node.text);
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-      item.tooltip = node.text;
+      item.iconPath = node.icon ? new vscode.ThemeIcon(node.icon) : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.tooltip = node.command ? 'Show every run again' : node.text;
+      item.command = node.command;
+      item.contextValue = node.command ? 'clear-filter' : 'message';
       return item;
     }
     if (node.kind === 'source') {

@@ -5,6 +5,7 @@ import type { TargetInfo } from '@runlane/protocol';
 import { targetOf } from '@runlane/ui';
 import type { RunlaneService } from '../service';
 import { runItem } from './runItem';
+import { targetDescription } from './targetItem';
 
 type Node = { kind: 'target'; target: TargetInfo } | { kind: 'job'; id: string } | { kind: 'message'; text: string };
 
@@ -53,7 +54,7 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
     const t = node.target;
     const jobs = this.service.all().map((r) => r.run).filter((r) => r.kind === 'job' && targetOf(r) === t.name && (r.status === 'running' || r.status === 'queued'));
     const item = new vscode.TreeItem(t.name, jobs.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    item.description = `${t.ok ? '' : 'unavailable · '}${t.kind}${t.gpus.length ? ` · ${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : ''}${jobs.length ? ` · ${jobs.length} job${jobs.length > 1 ? 's' : ''}` : ''}`;
+    item.description = targetDescription(t, jobs.length);
     item.tooltip = `${t.name} (${t.kind}): ${t.ok ? t.detail : `unavailable: ${t.detail}`}`;
     item.iconPath = new vscode.ThemeIcon(t.kind === 'ssh' ? 'remote' : t.kind === 'slurm' ? 'server-environment' : 'vm', new vscode.ThemeColor(t.ok ? 'testing.iconPassed' : 'testing.iconFailed'));
     return item;
