@@ -12,7 +12,7 @@ import pytest
 
 from runlane.daemon_client import DaemonClient
 from runlane.store.reader import StoreReader
-from test_job_scripts import NODE, ROOT
+from test_job_scripts import NODE, ROOT, cli  # noqa: F401 - cli is a fixture
 
 pytestmark = pytest.mark.skipif(NODE is None or not (ROOT / "shared" / "core" / "dist").exists(),
                                 reason="needs Node.js and the built core (npx tsc -b)")
@@ -164,3 +164,21 @@ def test_rank_0_writes_the_result_as_text_for_clients_that_cannot_unpickle(jobs)
     assert len(text) == 100000 and text.startswith("'xxx")
     quiet = jobs.run_cell("x = 1\n")  # no last expression: no result
     assert not (jobs.store / "runs" / quiet["id"] / "job" / "result.json").exists()
+
+
+def test_a_sweep_in_a_script_launched_as_a_two_worker_job_makes_one_run_per_block(cli, tmp_path):
+    # Run File as Experiment / `runlane launch`: the same rule for a script's loop (its file in linecache).
+    (tmp_path / "sweep.py").write_text(SWEEP)
+    cli("launch", "--on", "local", "--workers", "2", "--", sys.executable, "sweep.py")
+    reader = StoreReader(str(cli.store), warn=lambda message: None)
+    runs = {r["id"]: r for r in reader.list_runs()}
+    [job] = [r for r in runs.values() if r["kind"] == "job"]
+    assert sorted(runs) == sorted([job["id"], job["id"] + "-b2", job["id"] + "-b3"])
+    for run_id, lr in zip(sorted(runs), [0.01, 0.1, 1.0]):
+        run = runs[run_id]
+        assert (run["name"], run["params"]["lr"], run["status"], run["ranks"]) == ("lr=%s" % lr, lr, "finished", [0, 1])
+        assert [len(reader.read_points(run_id, "loss", rank=rank)) for rank in (0, 1)] == [30, 30]
+    block = runs[job["id"] + "-b2"]
+    assert block["kind"] == "script" and block["tags"] == {"job": job["id"]}
+    meta = json.loads((cli.store / "runs" / block["id"] / "meta.json").read_text())
+    assert meta["script"] == str(tmp_path / "sweep.py")  # the editors' Open Script, as for the job's run
