@@ -3,7 +3,7 @@
 // assignments (`lr = 0.1` becomes `lr = 0.05`), which is where the helper captured them from.
 
 /** Params the launcher records about the job itself, not the user's. */
-const JOB_FACTS = new Set(['target', 'workers', 'gpus_per_worker', 'command', 'slurm_job']);
+export const JOB_FACTS: ReadonlySet<string> = new Set(['target', 'workers', 'gpus_per_worker', 'command', 'slurm_job']);
 
 export function editableParams(params: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(params).filter(([k]) => !JOB_FACTS.has(k)));

@@ -10,6 +10,15 @@ function run(overrides: Partial<RunSummary>): RunSummary {
 }
 
 describe('buildCompareRows', () => {
+  it('does not mark how a job ran (target, workers, command) as a difference from runs that were not jobs', () => {
+    const rows = buildCompareRows([
+      run({ kind: 'job', params: { lr: 0.1, target: 'local', workers: 2, command: 'python3 train.py' } }),
+      run({ kind: 'script', params: { lr: 0.1 } }),
+      run({ kind: 'job', params: { lr: 0.1, target: 'local', workers: 4, command: 'python3 train.py' } }),
+    ]);
+    expect(rows.map((r) => [r.label, r.differs])).toEqual([['command', false], ['lr', false], ['target', false], ['workers', true]]);
+  });
+
   it('puts params side by side, marking the ones that differ, then last/min/max of each metric', () => {
     const rows = buildCompareRows([
       run({ params: { lr: 0.1, layers: [64, 64], seed: 1 }, metrics: { loss: { count: 3, last: 0.2, min: 0.1, max: 1 } } }),

@@ -6,6 +6,7 @@ import type { EChartsCoreOption } from 'echarts/core';
 import { fromJsonNumber, type JsonNumber, type RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { formatTick, formatValue } from '../charts/numberFormat.js';
+import { JOB_FACTS } from '../runs/editParams.js';
 
 export interface CompareRow {
   label: string;
@@ -31,7 +32,10 @@ export function buildCompareRows(runs: RunSummary[]): CompareRow[] {
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   for (const key of paramKeys) {
     const cells = runs.map((r) => text(r.params[key]));
-    rows.push({ label: key, kind: 'param', cells, differs: new Set(cells).size > 1 });
+    // How a job ran (target, workers, command) is no difference from a run that was not a job: only
+    // jobs that ran differently are marked. A user's param missing in one run is a difference.
+    const compared = JOB_FACTS.has(key) ? cells.filter((_, i) => runs[i]!.params[key] !== undefined) : cells;
+    rows.push({ label: key, kind: 'param', cells, differs: new Set(compared).size > 1 });
   }
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   for (const key of metricKeys) {
