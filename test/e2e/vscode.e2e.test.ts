@@ -6,7 +6,10 @@
 // picker under the jobs controller (keeps the magic line, no "This kernel", Escape cancels), Run File
 // with arguments, stopping a script run and opening its script, same-named runs told apart, tags,
 // the main metric per experiment, a rename retitling open tabs, a store setting at a TensorBoard
-// folder and the "Open TensorBoard Log Folder" button, a subfolder notebook's own store.
+// folder and the "Open TensorBoard Log Folder" button, a subfolder notebook's own store; the trial's
+// findings: Tag with several tags (and refusals), a filter matching nothing (Clear Filter), prompts
+// naming a run with its short id, job cells' tracebacks (editor line numbers, once, one closing line),
+// the last expression, a cancelled cell without the failure mark, a failed run's tooltip, Targets rows.
 // Screenshots: test/e2e/screenshots/vscode/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,6 +154,20 @@ beforeAll(async () => {
       nbformat_minor: 5,
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
       cells: [cell('%%runlane --on local --workers 2 --name "two workers"\nimport os, time\nfor i in range(8):\n    print(f"rank {os.environ[\'RANK\']} step {i}", flush=True)\n    time.sleep(0.4)\n')],
+    }),
+  );
+  // Job cells that fail (line 5 under the magic line), return a value, and run until interrupted.
+  writeFileSync(
+    path.join(workspace, 'cells.ipynb'),
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+      cells: [
+        cell('%%runlane --on local --name "fails"\nx = 1\n\n\nraise ValueError("bad value")\n'),
+        cell('%%runlane --on local --name "returns"\nprint("computing", flush=True)\n"done" + "!"\n'),
+        cell('%%runlane --on local --name "long cell"\nimport time\nprint("long", flush=True)\ntime.sleep(60)\n'),
+      ],
     }),
   );
   writeFileSync(
@@ -367,6 +384,112 @@ describe('Runlane in VS Code (code-server)', () => {
     await tab('stopme.py').waitFor({ timeout: 30_000 });
   }, 180_000);
 
+  it('Tag takes space-separated tags and refuses what cannot be one; a filter with no matches says so and clears; prompts name the run with its short id', async () => {
+    const c = await daemon();
+    await showRunlane();
+    const label = `twin · ${twinIds[0]!.slice(-6)}`;
+    const menu = async (row: string, action: string) => {
+      await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
+      await treeRow(row).click({ button: 'right' });
+      const item = page.locator('.context-view .monaco-menu .action-label', { hasText: action });
+      await item.waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(500); // a menu ignores a click that comes as it opens
+      await item.click();
+    };
+    await menu(label, 'Tag…');
+    await expect.poll(() => pickerTitle().textContent(), { timeout: 30_000 }).toBe(`Tag ${label}`);
+    expect(await pickerInput().getAttribute('placeholder')).toContain('space-separated');
+    await pickerInput().fill('"best lr"=high');
+    const refusal = page.locator('.quick-input-widget .quick-input-message');
+    await expect.poll(() => refusal.textContent(), { timeout: 10_000 }).toContain('is one word');
+    await shot('15-tag-refused');
+    await page.keyboard.press('Enter'); // refused: the prompt stays open
+    await page.waitForTimeout(500);
+    expect((await c.run(twinIds[0]!)).tags).toEqual({ best: '' });
+    await pickerInput().fill('best lr=high');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await c.run(twinIds[0]!)).tags, { timeout: 30_000 }).toEqual({ best: '', lr: 'high' });
+    await expect.poll(() => treeRow(label).locator('.label-description').textContent(), { timeout: 30_000 }).toContain('#best #lr=high');
+    // The filter finds the new tags by name; one that matches nothing says so, with Clear Filter.
+    const filter = async (words: string) => {
+      await page.locator('.pane-header', { hasText: 'Runs' }).hover();
+      await page.locator('.pane-header .action-label[aria-label="Filter Runs…"]').click();
+      await pickerInput().fill(words);
+      await page.keyboard.press('Enter');
+    };
+    await filter('tag:lr');
+    await expect.poll(() => page.locator('.pane-body .monaco-list-row', { hasText: 'twin ·' }).count(), { timeout: 30_000 }).toBe(1);
+    await treeRow(label).waitFor();
+    await filter('tag:nomatch');
+    await treeRow('No runs match “tag:nomatch”.').waitFor({ timeout: 30_000 });
+    expect(await page.getByText('No runs yet.').count()).toBe(0);
+    await shot('16-filter-no-match');
+    await treeRow('Clear Filter').click();
+    await treeRow('baseline lr=0.1').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.pane-body .monaco-list-row', { hasText: 'twin ·' }).count()).toBe(2);
+    // Delete's confirmation names the run with its short id; Cancel keeps it.
+    await menu(label, 'Delete…');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    expect(await text(dialog)).toContain(`Delete the run “${label}”?`);
+    await shot('17-delete-names-the-run');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await page.waitForTimeout(1000);
+    expect((await c.run(twinIds[0]!)).status).toBe('finished');
+  }, 180_000);
+
+  it('job cells: a traceback with the editor\'s line numbers once and one closing line, the last expression shown, a cancelled cell without the failure mark; tooltips and Targets rows', async () => {
+    await quickOpen('cells.ipynb');
+    const notebook = page.locator('.notebook-editor:visible'); // jobs.ipynb's editor is open too, hidden
+    await notebook.locator('.cell-list-container').waitFor({ timeout: 60_000 });
+    await notebook.getByText('Run All', { exact: true }).first().click();
+    const picker = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Runlane jobs' });
+    if (await picker.first().isVisible({ timeout: 5000 }).catch(() => false)) await picker.first().click();
+    const frame = await inFrames('text=[w0] long', 180_000);
+    await notebook.getByText('Stop Execution', { exact: true }).first().click();
+    await inFrames('text=Job cancelled: every worker was stopped.', 60_000);
+    const out = await text(frame.locator('body'));
+    expect(out).toMatch(/File "Cell In\[\d+\]", line 5/); // the raise is line 5 in the editor
+    expect(out.match(/Traceback \(most recent call last\)/g)).toHaveLength(1);
+    expect(out).toContain('Job failed: worker w0 exited with code 1.');
+    expect(out).not.toContain('Its last lines');
+    expect(out).toContain("'done!'"); // rank 0's last expression
+    const cellRow = (name: string) => notebook.locator('.code-cell-row', { hasText: `--name "${name}"` }).first();
+    await expect.poll(() => cellRow('returns').locator('.codicon-notebook-state-success').count(), { timeout: 30_000 }).toBe(1);
+    expect(await cellRow('fails').locator('.codicon-notebook-state-error').count()).toBe(1);
+    await expect.poll(() => cellRow('long cell').locator('[class*="notebook-state-executing"], [class*="notebook-state-pending"]').count(), { timeout: 30_000 }).toBe(0);
+    expect(await cellRow('long cell').locator('.codicon-notebook-state-error').count()).toBe(0);
+    await cellRow('fails').scrollIntoViewIfNeeded();
+    await shot('18-job-cells-failed-result-cancelled');
+    await page.mouse.move(850, 500);
+    for (let i = 0; i < 4; i++) {
+      await page.mouse.wheel(0, 600); // down to the cancelled cell and its one line
+      await page.waitForTimeout(300);
+    }
+    await page.waitForTimeout(500);
+    await shot('18b-job-cell-cancelled');
+    // The failed run's tooltip: what happened and the exception, not a line ending at "Its last lines:".
+    await showRunlane();
+    await page.mouse.move(900, 600);
+    await treeRow('fails').hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'ValueError: bad value' }).first();
+    await hover.waitFor({ timeout: 30_000 });
+    expect(await text(hover)).toContain('Worker w0 exited with code 1.');
+    expect(await text(hover)).not.toContain('Its last lines');
+    await shot('19-failed-run-tooltip');
+    // The Targets row: "local" with what it has, not "local  local".
+    const targets = page.locator('.pane-header', { hasText: 'Targets' }).first();
+    await page.mouse.move(900, 600);
+    if ((await targets.getAttribute('aria-expanded')) !== 'true') await targets.click();
+    const local = page.locator('.pane-body .monaco-list-row', { has: page.locator('.label-name', { hasText: /^local$/ }) }).first();
+    await local.waitFor({ timeout: 30_000 });
+    const description = await local.locator('.label-description').textContent();
+    expect(description).not.toBe('local');
+    expect(description).toMatch(/GPU/);
+    await shot('20-targets-row');
+    await targets.click();
+  }, 300_000);
+
   it('a rename retitles the open tab; the main metric is chosen per experiment', async () => {
     const c = await daemon();
     await showRunlane();
@@ -414,7 +537,9 @@ describe('Runlane in VS Code (code-server)', () => {
     await page.locator('.pane-header', { hasText: 'Runs' }).hover();
     await page.locator('.pane-header .action-label[aria-label="Open TensorBoard Log Folder"]').click();
     // code-server's folder picker is a quick input: type the folder, let it go there, accept it.
-    await pickerInput().waitFor();
+    // Typing before the dialog has put its starting folder in the box gets the two joined: wait for it.
+    await expect.poll(() => pickerTitle().textContent(), { timeout: 30_000 }).toBe('Open TensorBoard Log Folder');
+    await expect.poll(() => pickerInput().inputValue(), { timeout: 30_000 }).toContain(workspace);
     await pickerInput().fill(`${tb}/`);
     for (let i = 0; i < 4 && (await page.locator('.quick-input-widget').isVisible()); i++) {
       await page.waitForTimeout(1500);
