@@ -246,6 +246,11 @@ describe('charts panel in Chromium', () => {
     rank1.logMetrics(jobRun, 'train/loss', Array.from({ length: 10 }, (_, i) => ({ step: 2000 + i, value: 0.3, time: 1.7e9 + 1000 + i })));
     await expect.poll(lastSteps, { timeout: 5000 }).toEqual([1999, 2009]); // rank 1's points on rank 1's line only
     await page.fill('input[placeholder^="Filter runs"]', 'two ranks');
+    // Filtered to one run: no empty card for a metric only other runs logged (`lr`), and the legend
+    // dims the runs the filter hides.
+    await expect.poll(() => page.$$eval('.rl-card', (cards) => cards.map((c) => (c as HTMLElement).dataset.key))).toEqual(['train/acc', 'train/loss', 'val/loss']);
+    const dimmed = await page.$$eval('.rl-legend-item', (items) => items.map((i) => [i.querySelector('.rl-legend-label')?.textContent ?? '', i.classList.contains('rl-hidden')]));
+    expect(dimmed.filter(([, hidden]) => !hidden).map(([label]) => label)).toEqual(['two ranks [rank 0]']);
     await page.screenshot({ path: path.join(screenshots, 'charts-ranks-all.png') });
     // The tooltip names the rank of each line.
     const box = (await (await page.$('.rl-card[data-key="train/loss"] .rl-chart'))!.boundingBox())!;

@@ -328,9 +328,10 @@ export class ChartsPanel {
   private renderLegend(): void {
     const dup = this.duplicates();
     this.rankControl.hidden = ![...this.runs.values()].some((r) => runRanks(r.run).length > 0);
+    const shown = new Set(this.visibleRunKeys()); // runs hidden by a click or by the run filter are dimmed
     this.legend.replaceChildren(
       ...[...this.runs.entries()].map(([rk, { run }]) => {
-        const item = el('span', { className: `rl-legend-item${this.hiddenRuns.has(rk) ? ' rl-hidden' : ''}`, title: `${run.id} (${run.status})` });
+        const item = el('span', { className: `rl-legend-item${shown.has(rk) ? '' : ' rl-hidden'}`, title: `${run.id} (${run.status})` });
         item.dataset.status = run.status;
         const color = this.colors.get(rk) ?? '#888';
         // A finished run needs no word; any other status is said, in its own colour.
@@ -358,7 +359,10 @@ export class ChartsPanel {
 
   private renderCards(): void {
     const match = keyMatcher(this.keyFilter);
-    const keys = [...this.series.keys()].filter(match).sort();
+    // A metric none of the shown runs logged is an empty card: not drawn while the run filter hides them.
+    const shown = this.visibleRunKeys();
+    const hasData = (key: string) => shown.some((rk) => key in this.runs.get(rk)!.run.metrics || this.series.get(key)?.has(rk));
+    const keys = [...this.series.keys()].filter((k) => match(k) && hasData(k)).sort();
     const theme = readTheme(this.root);
     for (const [key, card] of this.cards) {
       if (!keys.includes(key)) {
@@ -380,7 +384,7 @@ export class ChartsPanel {
       sections.push(details);
     }
     const created = new Set([...this.cards.values()].filter((c) => !before.has(c))); // drawn when made
-    if (sections.length === 0) sections.push(el('div', { className: 'rl-empty', textContent: this.runs.size ? 'No metric matches the filter.' : 'No runs to show yet.' }));
+    if (sections.length === 0) sections.push(el('div', { className: 'rl-empty', textContent: this.runs.size ? 'No metric of the shown runs matches the filters.' : 'No runs to show yet.' }));
     this.cardsHost.replaceChildren(...sections);
     this.applySizes();
     for (const card of this.cards.values()) if (!created.has(card)) card.update(this.cardData(card.key), this.settings, theme);
