@@ -121,6 +121,29 @@ describe('SSH target', () => {
     expect(all.filter((r) => r.name === 'from the host')).toHaveLength(1); // one script, one run
   }, 60_000);
 
+  it('a sweep loop on the host comes back as one run per rl.run() block, each rank apart', async () => {
+    const code = [
+      'import runlane as rl',
+      'for lr in [0.01, 0.1, 1.0]:',
+      '    with rl.run(name=f"lr={lr}", experiment="ssh-sweep", params={"lr": lr}):',
+      '        for step in range(5):',
+      '            rl.log(loss=lr * step, step=step)',
+    ].join('\n');
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 2, gpusPerWorker: 0 });
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    const reader = await StoreReader.open(store, () => {});
+    await expect.poll(async () => (await reader.listRuns({ experiment: 'ssh-sweep' })).map((r) => [r.id, r.name, r.status]).sort(), { timeout: 15_000 }).toEqual([
+      [run_id, 'lr=0.01', 'finished'],
+      [`${run_id}-b2`, 'lr=0.1', 'finished'],
+      [`${run_id}-b3`, 'lr=1.0', 'finished'],
+    ]);
+    const third = await reader.readRun(`${run_id}-b3`);
+    expect(third.params).toMatchObject({ lr: 1 });
+    expect(third.tags).toMatchObject({ job: run_id });
+    expect(third.metrics.loss).toMatchObject({ count: 5, last: 4 }); // rank 0's; rank 1's points kept apart
+    expect(third.ranks).toEqual([0, 1]);
+  }, 90_000);
+
   it('runlane launch takes the files the command names to the host and runs there in their folder', async () => {
     const project = path.join(tmp, 'project');
     mkdirSync(path.join(project, 'cfg'), { recursive: true });

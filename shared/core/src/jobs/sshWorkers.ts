@@ -218,37 +218,46 @@ export async function downloadArtifacts(t: SshTarget, runId: string, localRunDir
 // metric files as JSON lines {p, o, d(base64)} from the offsets it is given, until told the job ended
 // (its stdin closes) and everything is sent.
 const FOLLOWER = `
-import base64, json, os, sys, threading, time
+import base64, glob, json, os, sys, threading, time
 root, offsets = sys.argv[1], json.loads(sys.argv[2])
 done = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-snapshots = {}  # env.json is replaced whole (atomically), not appended: sent whole when it changes
-def files():
+snapshots = {}  # meta.json, source.py, env.json are replaced whole (atomically): sent whole when they change
+def roots():
+    # The job's run, then the runs of later rl.run() blocks of its workers (<run>-b2, -b3...), as @<name>/.
+    yield "", root
+    for d in sorted(glob.glob(glob.escape(root) + "-b*")):
+        if os.path.basename(d)[len(os.path.basename(root)) + 2:].isdigit():
+            yield "@" + os.path.basename(d) + "/", d
+def files(base_root):
     for top in ("events", "job", "logs", "metrics"):
-        base = os.path.join(root, top)
+        base = os.path.join(base_root, top)
         for d, _, names in os.walk(base):
             for n in names:
                 if ".tmp-" not in n:
-                    yield os.path.relpath(os.path.join(d, n), root)
+                    yield os.path.relpath(os.path.join(d, n), base_root)
 while True:
     last = done.is_set()
-    try:
-        st = os.stat(os.path.join(root, "env.json"))
-        if snapshots.get("env.json") != (st.st_mtime_ns, st.st_size):
-            with open(os.path.join(root, "env.json"), "rb") as f:
-                data = f.read()
-            snapshots["env.json"] = (st.st_mtime_ns, st.st_size)
-            sys.stdout.write(json.dumps({"p": "env.json", "o": 0, "s": 1, "d": base64.b64encode(data).decode()}) + "\\n")
-    except OSError:
-        pass
-    for rel in sorted(files()):
-        off = offsets.get(rel, 0)
-        with open(os.path.join(root, rel), "rb") as f:
-            f.seek(off)
-            data = f.read(1 << 20)
-        if data:
-            offsets[rel] = off + len(data)
-            sys.stdout.write(json.dumps({"p": rel, "o": off, "d": base64.b64encode(data).decode()}) + "\\n")
+    for prefix, base_root in list(roots()):
+        for name in (("meta.json", "source.py", "env.json") if prefix else ("env.json",)):
+            try:
+                st = os.stat(os.path.join(base_root, name))
+                if snapshots.get(prefix + name) != (st.st_mtime_ns, st.st_size):
+                    with open(os.path.join(base_root, name), "rb") as f:
+                        data = f.read()
+                    snapshots[prefix + name] = (st.st_mtime_ns, st.st_size)
+                    sys.stdout.write(json.dumps({"p": prefix + name, "o": 0, "s": 1, "d": base64.b64encode(data).decode()}) + "\\n")
+            except OSError:
+                pass
+        for rel in sorted(files(base_root)):
+            key = prefix + rel
+            off = offsets.get(key, 0)
+            with open(os.path.join(base_root, rel), "rb") as f:
+                f.seek(off)
+                data = f.read(1 << 20)
+            if data:
+                offsets[key] = off + len(data)
+                sys.stdout.write(json.dumps({"p": key, "o": off, "d": base64.b64encode(data).decode()}) + "\\n")
     sys.stdout.flush()
     if last:
         break
@@ -316,11 +325,26 @@ export class SshMirror {
 
   private localOffsets(): Record<string, number> {
     const offsets: Record<string, number> = {};
-    for (const top of ['events', 'job', 'logs', 'metrics']) {
-      const base = path.join(this.localRunDir, top);
-      for (const rel of walk(base)) offsets[path.join(top, rel)] = statSync(path.join(base, rel)).size;
+    for (const [prefix, dir] of [['', this.localRunDir], ...this.localBlockRuns().map((name) => [`@${name}/`, this.siblingDir(name)])] as [string, string][]) {
+      for (const top of ['events', 'job', 'logs', 'metrics']) {
+        const base = path.join(dir, top);
+        for (const rel of walk(base)) offsets[prefix + path.join(top, rel)] = statSync(path.join(base, rel)).size;
+      }
     }
     return offsets;
+  }
+
+  /** The runs of later `rl.run()` blocks of this job's workers (`<run>-b2`...), already mirrored here. */
+  private localBlockRuns(): string[] {
+    try {
+      return readdirSync(path.dirname(this.localRunDir)).filter((n) => isBlockRunOf(this.runId, n));
+    } catch {
+      return [];
+    }
+  }
+
+  private siblingDir(name: string): string {
+    return path.join(path.dirname(this.localRunDir), name);
   }
 
   private apply(line: string): void {
@@ -330,16 +354,22 @@ export class SshMirror {
     } catch {
       return;
     }
-    if (msg.s === 1 && msg.p === 'env.json') {
+    // `@<run>-bN/...`: a block run's file, mirrored into its own run folder beside the job's.
+    const block = /^@([A-Za-z0-9_-]+)\/(.+)$/.exec(msg.p);
+    if (block && !isBlockRunOf(this.runId, block[1]!)) return;
+    const dir = block ? this.siblingDir(block[1]!) : this.localRunDir;
+    const rel = path.normalize(block ? block[2]! : msg.p);
+    if (msg.s === 1) {
+      if (!(rel === 'env.json' || (block && (rel === 'meta.json' || rel === 'source.py')))) return;
       // A snapshot file: replaced whole, atomically, as the store format asks of its writers.
-      const file = path.join(this.localRunDir, 'env.json');
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, rel);
       writeFileSync(`${file}.tmp-mirror`, Buffer.from(msg.d, 'base64'));
       renameSync(`${file}.tmp-mirror`, file);
       return;
     }
-    const rel = path.normalize(msg.p);
     if (rel.startsWith('..') || path.isAbsolute(rel) || !/^(events|job|logs|metrics)\//.test(rel)) return; // only the run's own files
-    const file = path.join(this.localRunDir, rel);
+    const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     const size = existsSync(file) ? statSync(file).size : 0;
     const data = Buffer.from(msg.d, 'base64');
@@ -351,8 +381,13 @@ export class SshMirror {
     } finally {
       closeSync(fd);
     }
-    this.onAppend?.(rel, fresh);
+    if (!block) this.onAppend?.(rel, fresh); // in-band records come from the job's own workers' output
   }
+}
+
+/** `<job run id>-b<N>`: the run of a worker's Nth `rl.run()` block (the helper's naming, api.py). */
+function isBlockRunOf(runId: string, name: string): boolean {
+  return name.startsWith(`${runId}-b`) && /^\d+$/.test(name.slice(runId.length + 2));
 }
 
 function walk(dir: string, prefix = ''): string[] {

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from . import inband, tracking
+from . import tracking
 from .store.discovery import find_store_dir
 from .store.names import validate_experiment, validate_run_id, validate_run_name
 
@@ -135,9 +135,8 @@ def _job_block_run(job_run, ordinal, name, experiment):
                                    source=source, **meta)
     if owner:
         run.tags(job=job_run)
-    if owner and inband.enabled():  # an SSH host's store, which the daemon mirrors only the job's run of
-        sys.stderr.write('runlane: the run "%s" (%s) stays in this host\'s store, %s: only the job\'s own run '
-                         "comes back from an SSH host.\n" % (name, run.id, folder))
+    # On an SSH host the run's files are written in the host's store; the daemon's mirror of the job
+    # brings block runs (<job run>-bN) back beside the job's run.
     return run
 
 
