@@ -1,6 +1,6 @@
 // The real `runlane` executable (bin/runlane.js over the compiled dist/), as a person runs it.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,24 @@ describe('runlane CLI', () => {
     expect(failed.stderr).toContain('[w0 err] bad');
     expect((await cli(['launch', '--dir', store, '--on', 'mars', '--', 'true'])).stderr).toMatch(/No target "mars"/);
   }, 90_000); // three jobs, each starting Python workers: slow on a loaded 2-core machine
+
+  it('launch runs the program the caller\'s PATH names (an activated venv), not the daemon\'s', async () => {
+    const store = path.join(tmp, 'jobstore');
+    // The daemon is started first, by another client with the usual PATH (a kernel, an editor).
+    expect((await cli(['launch', '--dir', store, '--on', 'local', '--', 'true'])).code).toBe(0);
+    const venvBin = path.join(tmp, 'venv', 'bin');
+    mkdirSync(venvBin, { recursive: true });
+    writeFileSync(path.join(venvBin, 'python'), '#!/bin/sh\necho "the venv python $VIRTUAL_ENV"\n', { mode: 0o755 });
+    const usual = env;
+    env = { ...usual, PATH: `${venvBin}:${usual.PATH}`, VIRTUAL_ENV: path.dirname(venvBin) };
+    try {
+      const ran = await cli(['launch', '--dir', store, '--on', 'local', '--', 'python', 'train.py']);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout.trim()).toBe(`[w0] the venv python ${path.dirname(venvBin)}`);
+    } finally {
+      env = usual;
+    }
+  }, 60_000);
 
   it('logs -f follows a running run through the daemon until it ends, nothing lost or repeated', async () => {
     const store = path.join(tmp, 'store');

@@ -41,6 +41,7 @@ export async function launch(args: LaunchArgs): Promise<number> {
       name: args.name,
       experiment: args.experiment,
       cwd: remote ? undefined : process.cwd(),
+      env: remote ? undefined : callerEnvironment(),
       input: input ?? undefined,
     });
   } finally {
@@ -52,6 +53,18 @@ export async function launch(args: LaunchArgs): Promise<number> {
   }
   process.stderr.write(`runlane: job ${created.run_id} ${created.status} on ${args.target} (${args.workers} worker${args.workers > 1 ? 's' : ''}); Ctrl-C cancels it.\n`);
   return finish(await followRun(args.storeDir, created.run_id, { prefix: true }, () => client.cancelJob(created.run_id)));
+}
+
+/**
+ * What decides which `python` (or other program) a command names: the caller's PATH and active
+ * environment. The daemon was started by whoever needed it first (a kernel, an editor) with its own
+ * PATH, so `runlane launch -- python train.py` from an activated venv ran the daemon's Python without
+ * the venv's packages. Local and Slurm workers get these from the shell that launched them, as if
+ * the command ran there; an SSH host keeps its own.
+ */
+export function callerEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const names = ['PATH', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'CONDA_DEFAULT_ENV', 'PYTHONPATH'];
+  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]!]] : [])));
 }
 
 export async function attach(storeDir: string, id: string): Promise<number> {
