@@ -61,6 +61,9 @@ describe('runlane CLI', () => {
     const show = JSON.parse((await cli(['show', '20261101-120000-aaaaaa', '--json', ...v1])).stdout);
     expect(show).toMatchObject({ ...expected.runs[2], env: { python: '3.11.7' } });
     expect(show.source).toContain('rl.log');
+    // The text form shows the environment the details views show: the packages the run imported.
+    const text = (await cli(['show', '20261101-120000-aaaaaa', ...v1])).stdout;
+    expect(text).toMatch(/\n {2}python {6}3\.11\.7\n {2}packages {4}numpy 2\.1\.0\n/);
     const points = JSON.parse((await cli(['metrics', '20261101-120000-aaaaaa', 'acc', '--json', ...v1])).stdout);
     // Every point carries its writer's rank: null, as none of these writers is a job's worker.
     expect(points).toEqual(expected.points.series.acc.map((p: object) => ({ ...p, rank: null })));

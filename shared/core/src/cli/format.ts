@@ -70,12 +70,22 @@ export function runDetailText(run: RunDetail): string {
       ),
     );
   }
-  const env = run.env as { python?: string; host?: string; git?: { commit?: string; dirty?: boolean } | null; gpus?: { name?: string }[] } | null;
+  const env = run.env as {
+    python?: string; python_executable?: string; host?: string; cwd?: string; packages?: Record<string, unknown>;
+    git?: { commit?: string | null; dirty?: boolean; branch?: string | null } | null; gpus?: { name?: string }[];
+  } | null;
   if (env) {
+    // What the details views show: the run is reproducible from this (which Python, packages, commit).
     out.push('', 'environment');
-    if (env.python) out.push(`  python      ${env.python}`);
+    if (env.python) out.push(`  python      ${env.python}${env.python_executable ? ` (${printable(env.python_executable)})` : ''}`);
     if (env.host) out.push(`  host        ${printable(env.host)}`);
-    if (env.git?.commit) out.push(`  git         ${env.git.commit.slice(0, 12)}${env.git.dirty ? ' (dirty)' : ''}`);
+    if (env.cwd) out.push(`  cwd         ${printable(env.cwd)}`);
+    if (env.git) {
+      const branch = env.git.branch ? ` on ${printable(env.git.branch)}` : '';
+      out.push(`  git         ${env.git.commit ? `${env.git.commit.slice(0, 12)}${branch}${env.git.dirty ? ' (dirty)' : ''}` : `no commits yet${branch}`}`);
+    }
+    const packages = Object.entries(env.packages ?? {});
+    if (packages.length) out.push(`  packages    ${packages.map(([name, version]) => `${printable(name)} ${printable(String(version))}`).join(', ')}`);
     if (env.gpus?.length) out.push(`  gpus        ${env.gpus.map((g) => printable(g.name ?? '?')).join(', ')}`);
   }
   if (run.logs.length) out.push('', 'logs', ...run.logs.map((l) => `  ${l.writer}/${l.stream}  ${l.size} bytes`));
