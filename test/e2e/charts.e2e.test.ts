@@ -304,6 +304,12 @@ describe('charts panel in Chromium', () => {
     expect(await lastStep()).toBe(1999);
     writer.logMetrics(liveRun, 'train/loss', Array.from({ length: 50 }, (_, i) => ({ step: 2000 + i, value: 0.2, time: 1.7e9 + 1000 + i })));
     await expect.poll(lastStep, { timeout: 5000 }).toBe(2049);
+    // A rename reaches the compare table's header too (it kept the old name while the legend followed).
+    writer.appendEvent(liveRun, { type: 'name', name: '<img src=x onerror=alert(1)> renamed' });
+    const headers = () => page.$$eval('.rl-compare th .rl-compare-name', (els) => els.map((e) => e.textContent));
+    await expect.poll(headers, { timeout: 5000 }).toContain('<img src=x onerror=alert(1)> renamed');
+    writer.appendEvent(liveRun, { type: 'name', name: '<img src=x onerror=alert(1)> live' });
+    await expect.poll(headers, { timeout: 5000 }).toContain('<img src=x onerror=alert(1)> live');
     await page.screenshot({ path: path.join(screenshots, 'charts-dark.png'), fullPage: true });
     await page.close();
   });

@@ -118,6 +118,11 @@ describe('6. parallel coordinates', () => {
     expect(room).toBeLessThanOrEqual((700 - option.parallel.left - option.parallel.right) / 2);
     expect(option.parallelAxis[0].nameTextStyle.overflow).toBe('break');
   });
+
+  it('spans each axis over its values, not from 0 (final losses of 0.68-0.70 fell on one point)', () => {
+    const option = buildParallelOption(runs, 'validation/accuracy_top1', new Map(), () => '', theme, 700) as Option;
+    expect(option.parallelAxis.map((a: { scale?: boolean }) => a.scale)).toEqual([true, true, true]);
+  });
 });
 
 describe('7. status colours', () => {

@@ -251,6 +251,9 @@ export class ChartsPanel {
       const known = this.runs.get(rk);
       if (known) {
         const ranksBefore = runRanks(known.run).join();
+        // A rename, a status or params change shows in the compare table's headers and rows too.
+        const compared = (r: RunSummary) => JSON.stringify([r.name, r.status, r.params]);
+        if (compared(known.run) !== compared(event.run)) this.scheduleCompare();
         known.run = event.run;
         if (this.settings.ranks !== 'primary' && runRanks(event.run).join() !== ranksBefore) void this.fetchRanks().then(() => this.renderCards());
       }
@@ -320,7 +323,11 @@ export class ChartsPanel {
   private renderAll(): void {
     this.renderLegend();
     this.renderCards();
-    // The comparison sits below the charts: draw it after they are painted, not before.
+    this.scheduleCompare();
+  }
+
+  /** The comparison sits below the charts: drawn after they are painted, not before. */
+  private scheduleCompare(): void {
     cancelAnimationFrame(this.compareFrame);
     this.compareFrame = requestAnimationFrame(() => setTimeout(() => this.renderCompare(), 0));
   }

@@ -106,7 +106,8 @@ export function buildParallelOption(runs: RunSummary[], metric: string, colors: 
     parallel: { left, right, top: 22 + 14 * Math.min(lines, 4), bottom: 24 },
     parallelAxis: dims.map((_, dim) => {
       const magnitude = Math.max(0, ...axisValues(dim).map(Math.abs));
-      return { dim, name: names[dim], ...axisStyle, axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => formatTick(v, magnitude) } };
+      // scale: each axis spans its values, not 0 to max (final losses of 0.68-0.70 fell on one point).
+      return { dim, name: names[dim], scale: true, ...axisStyle, axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => formatTick(v, magnitude) } };
     }),
     series: runs.map((r) => ({
       type: 'parallel',

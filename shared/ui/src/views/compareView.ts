@@ -4,6 +4,7 @@
 import type { RunSummary } from '@runlane/protocol';
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { echarts, type ECharts } from '../charts/echarts.js';
+import { mainMetric } from '../runs/runList.js';
 import { duplicateNames, runLabel } from '../runs/runLabel.js';
 import { buildCompareRows, buildParallelOption, compareHeaders, parallelParams } from './compareRows.js';
 import { el } from './dom.js';
@@ -36,6 +37,9 @@ export function renderCompare(host: HTMLElement, runs: RunSummary[], colors: Map
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   const chooser = el('select', { title: 'Metric for the parallel coordinates' });
   chooser.append(...metrics.map((m) => el('option', { value: m, textContent: m })));
+  // The metric people watch (validation first, as the sidebars' main metric), not the first by name.
+  const watched = runs.map((r) => mainMetric(r)?.key).find((k) => k !== undefined);
+  if (watched) chooser.value = watched;
   const plot = el('div', { className: 'rl-parallel' });
   const title = el('div', { className: 'rl-toolbar' });
   const label = el('label', { textContent: 'Params vs' });
