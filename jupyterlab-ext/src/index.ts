@@ -141,6 +141,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const charts = new Set<ChartsWidget>();
     const details = new Map<string, DetailsWidget>();
     const peers = () => duplicateNames(sidebar.allRuns().map((r) => r.run));
+    let outputPeers: Set<string> | null = null; // the names run lines mark, until the run list changes
     // Tab titles follow renames, and carry a short id when another run shares the name.
     const retitle = () => {
       const all = sidebar.allRuns().map((r) => r.run);
@@ -243,11 +244,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (!item) return null;
         const runs = cellRunsOf(item.run);
         const newest = runs[0]?.run.id === item.run.id;
-        return { run: item.run, metric: metricOf(item.run), cellRuns: newest && runs.length > 1 ? runs.length : 0 };
+        return { run: item.run, label: runLabel(item.run, outputPeers ??= peers()), metric: metricOf(item.run), cellRuns: newest && runs.length > 1 ? runs.length : 0 };
       },
     });
     sidebar.runsChanged.connect(() => {
       cellRunsCache = null;
+      outputPeers = null;
       refreshRunOutputs();
     });
 

@@ -23,6 +23,8 @@ export interface RunOutput {
 /** What the page knows of the run now (from the Runs panel's live list). */
 export interface LiveRun {
   run: RunSummary;
+  /** The run's name as every view shows it: with a short id when another run has the same name. */
+  label: string;
   metric: { key: string; value: number } | null;
   /** Every run of the run's cell when it is the cell's newest and there are several; else 0. */
   cellRuns: number;
@@ -102,7 +104,7 @@ class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
     this.running = run?.status === 'running' || run?.status === 'queued';
     this.dot.className = `rl-dot rl-dot-${run?.status ?? 'unknown'}`;
     this.dot.title = run?.status ?? '';
-    this.name.textContent = run?.name ?? output.name;
+    this.name.textContent = now?.label ?? output.name;
     const time = run ? (this.running && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '') : '';
     const target = run ? targetOf(run) : null;
     this.facts.textContent = [

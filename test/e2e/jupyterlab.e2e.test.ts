@@ -332,6 +332,8 @@ describe('Runlane in JupyterLab', () => {
     await page.locator('.lm-TabBar-tab', { hasText: 'demo.ipynb' }).click();
     const line = page.locator('.jp-Notebook .jp-CodeCell').nth(1).locator('.rl-run-output');
     await line.scrollIntoViewIfNeeded();
+    // The cell's run line names its run as the rows do: with the short id the twin needs.
+    expect(names).toContain(await line.locator('.rl-run-output-name').textContent());
     await line.locator('.rl-badge-all', { hasText: '2 runs of this cell' }).click();
     const charts = page.locator('.rl-charts-widget:visible');
     await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
