@@ -46,6 +46,11 @@ describe('cell.json', () => {
   it('a cell that is only the magic line has an empty body', () => {
     expect(jobOfCell('%%runlane --on local', 'local')).toMatchObject({ body: '', hasMagic: true });
   });
+
+  it('takes the magic\'s --name and --experiment (the experiment was ignored: every run went under the notebook\'s name)', () => {
+    expect(jobOfCell('%%runlane --name "baseline" --experiment lr-study\nx = 1\n', 'local')).toMatchObject({ name: 'baseline', experiment: 'lr-study', target: 'local' });
+    expect(jobOfCell('x = 1\n', 'local')).toMatchObject({ name: null, experiment: null });
+  });
 });
 
 describe('how a job cell ends', () => {

@@ -85,7 +85,7 @@ export class JobController implements vscode.Disposable {
         workers: job.workers,
         gpusPerWorker: job.gpus,
         name: job.name ?? `${notebookName} cell ${cell.index + 1}`,
-        experiment: notebookName.replace(/\.ipynb$/, ''),
+        experiment: job.experiment ?? notebookName.replace(/\.ipynb$/, ''), // the magic's --experiment, as in a kernel
         cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,
         env: { PYTHONPATH: this.helperDir },
         input,
@@ -97,7 +97,7 @@ export class JobController implements vscode.Disposable {
         },
       });
       runId = created.run_id;
-      link = { id: runId, name: job.name ?? `${notebookName} cell ${cell.index + 1}`, experiment: notebookName.replace(/\.ipynb$/, ''), store, kind: 'job' };
+      link = { id: runId, name: job.name ?? `${notebookName} cell ${cell.index + 1}`, experiment: job.experiment ?? notebookName.replace(/\.ipynb$/, ''), store, kind: 'job' };
       await execution.replaceOutput(runLinkOutput(link));
     } catch (err) {
       await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
