@@ -58,6 +58,12 @@ describe('2. the x axis ends where the data ends', () => {
     const rel = buildScalarOption(card(line()), { ...DEFAULT_SETTINGS, xAxis: 'relative' }, theme) as Option;
     expect([rel.xAxis.min, rel.xAxis.max]).toEqual([0, 3]);
   });
+
+  it('draws a series of one point as a dot (a line of one point was an empty card until hovered)', () => {
+    const option = buildScalarOption(card(line({ steps: [4], values: [0.9], times: [1] }), line({ runKey: 's::b' })), DEFAULT_SETTINGS, theme) as Option;
+    const mains = option.series.filter((x: { id: string }) => x.id.endsWith(':main'));
+    expect(mains.map((x: { showSymbol: boolean }) => x.showSymbol)).toEqual([true, false]);
+  });
 });
 
 describe('3. one precision for every number', () => {

@@ -101,8 +101,10 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       });
     }
     const main = smoothed ? Array.from(smoothed, (v, i) => [xs[i], plottable(v, log)]) : raw;
+    // A line needs two points: a series of one (an add_hparams metric, a final score) is drawn as a dot.
+    const lonely = s.values.length < 2;
     series.push({
-      id: `${s.runKey}:main`, name: s.label, type: 'line', data: main, showSymbol: false, connectNulls: false,
+      id: `${s.runKey}:main`, name: s.label, type: 'line', data: main, showSymbol: lonely, symbolSize: lonely ? 7 : 4, connectNulls: false,
       lineStyle: { width: 1.6, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 2, animation: false,
       emphasis: { focus: 'series', lineStyle: { width: 2.4 } },
     });

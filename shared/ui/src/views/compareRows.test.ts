@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
-import { buildCompareRows, compareHeaders } from './compareRows.js';
+import { buildCompareRows, compareHeaders, parallelParams } from './compareRows.js';
 
 function run(overrides: Partial<RunSummary>): RunSummary {
   return {
@@ -17,6 +17,9 @@ describe('buildCompareRows', () => {
       run({ kind: 'job', params: { lr: 0.1, target: 'local', workers: 4, command: 'python3 train.py' } }),
     ]);
     expect(rows.map((r) => [r.label, r.differs])).toEqual([['command', false], ['lr', false], ['target', false], ['workers', true]]);
+    // Nor is it an axis of the parallel coordinates.
+    const sweep = [run({ params: { lr: 0.1, workers: 1 } }), run({ params: { lr: 0.3, workers: 2 } })];
+    expect(parallelParams(sweep)).toEqual(['lr']);
   });
 
   it('puts params side by side, marking the ones that differ, then last/min/max of each metric', () => {

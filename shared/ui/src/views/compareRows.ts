@@ -68,6 +68,7 @@ export function compareHeaders(runs: RunSummary[], labels: string[], colors: Map
 /** The numeric params whose value differs between the runs: a constant one is a flat line that says nothing. */
 export function parallelParams(runs: RunSummary[]): string[] {
   return [...new Set(runs.flatMap((r) => Object.keys(r.params)))]
+    .filter((k) => !JOB_FACTS.has(k)) // how a job ran (workers, GPUs) is no hyperparameter
     .filter((k) => runs.every((r) => r.params[k] === undefined || typeof r.params[k] === 'number'))
     .filter((k) => new Set(runs.map((r) => r.params[k])).size > 1)
     .sort();
