@@ -241,6 +241,11 @@ describe('Runlane in VS Code (code-server)', () => {
     expect((await twins.locator('.label-name').allTextContents()).sort()).toEqual(twinIds.map((id) => `twin · ${id.slice(-6)}`).sort());
     expect(await twins.first().locator('.label-description').textContent()).toContain('#best');
     await shot('01-runs-tree');
+    // Trial 2 #2: a subfolder's store shows at first look, with no notebook of it open.
+    const subGroup = page.locator('.pane-body .monaco-list-row', { hasText: path.join('sub', '.runlane') }).first();
+    await subGroup.waitFor({ timeout: 30_000 });
+    expect(await text(subGroup)).toContain('in the workspace');
+    await treeRow('sub run').waitFor({ timeout: 30_000 });
   }, 180_000);
 
   it('opens Charts with lines for the selected runs', async () => {
@@ -573,6 +578,15 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(await group.innerText()).toContain('analysis.ipynb');
     await treeRow('sub run').waitFor({ timeout: 30_000 });
     await shot('14-subfolder-store');
+    // Closing every editor takes no store away (trial 2 #2: its runs vanished, the count dropped).
+    const count = await text(page.locator('.statusbar-item', { hasText: /\d+ runs?\b/ }).first()).catch(() => '');
+    await palette('View: Close All Editors');
+    await expect.poll(() => page.locator('.tab').count(), { timeout: 15_000 }).toBe(0);
+    await page.waitForTimeout(1500); // the sources are recomputed as the tabs close
+    await treeRow('sub run').waitFor({ timeout: 5000 });
+    expect(await text(group)).toContain(path.join('sub', '.runlane'));
+    if (count) expect(await text(page.locator('.statusbar-item', { hasText: /\d+ runs?\b/ }).first())).toBe(count);
+    await shot('14b-subfolder-store-editors-closed');
   }, 120_000);
 
   it('restores the charts and details panels after the window reloads', async () => {

@@ -53,7 +53,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const renderer = vscode.notebooks.createRendererMessaging('runlane.runRenderer');
   context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, vscode.window.registerTreeDataProvider(ViewIds.targets, targetsTree));
 
-  // Which sources the Runs view shows; recomputed when notebooks and scripts open or close.
+  // Which sources the Runs view shows; recomputed when notebooks and scripts open or close, and when
+  // a store appears in the workspace.
   const warned = new Set<string>();
   // The view's message line: a store setting that is not a store, and the "this notebook only" filter.
   const messages = { setting: '', filter: '' };
@@ -87,8 +88,28 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     showMessages();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    service.setSources(workspaceSources({ setting, folders, files: openFiles(), logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) }));
+    const sources = workspaceSources({ setting, folders, files: openFiles(), found: [...foundStores], kept: [...keptStores], logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) });
+    // A store shown once stays for this window (one that exists: a would-be store of a closed file goes).
+    for (const s of sources) if (s.kind === 'store' && existsSync(s.path)) keptStores.add(s.path);
+    service.setSources(sources);
   }
+  // Every store in the workspace folders, found by its marker (once now, then as markers appear).
+  const foundStores = new Set<string>();
+  const keptStores = new Set<string>();
+  const STORE_GLOB = '**/.runlane/runlane-store.json';
+  const NOT_SEARCHED = '{**/node_modules/**,**/.git/**,**/.venv/**}';
+  const searched = (uri: vscode.Uri) => uri.scheme === 'file' && !/[\\/](node_modules|\.git|\.venv)[\\/]/.test(uri.fsPath);
+  async function findStores(): Promise<void> {
+    const markers = await vscode.workspace.findFiles(STORE_GLOB, NOT_SEARCHED);
+    for (const uri of markers) if (searched(uri)) foundStores.add(path.dirname(uri.fsPath));
+  }
+  const storeWatcher = vscode.workspace.createFileSystemWatcher(STORE_GLOB, false, true, true);
+  storeWatcher.onDidCreate((uri) => {
+    if (!searched(uri)) return;
+    foundStores.add(path.dirname(uri.fsPath));
+    refreshSources();
+  });
+  context.subscriptions.push(storeWatcher);
   const refreshSources = () => void updateSources().catch((err: Error) => log.appendLine(`Runlane: ${err.message}`));
   async function notAStore(where: string, kind: string, what: string): Promise<void> {
     const open = 'Open as TensorBoard Log Folder';
@@ -117,6 +138,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   refreshSources();
+  void findStores().then(refreshSources, (err: Error) => log.appendLine(`Runlane: could not look for stores in the workspace: ${err.message}`));
 
   const ref = (picked: { run: RunSummary; source: string }): RunRef => ({ source: picked.source, id: picked.run.id });
   /** How prompts and messages name a run: with its short id, so two runs of one name are told apart. */

@@ -42,3 +42,26 @@ it('with the store setting, still shows where open notebooks write when it is el
   const sources = workspaceSources({ setting, folders: [ws], files: [path.join(ws, 'nb', 'a.ipynb')], logdirs: [], storeFor });
   expect(sources.map((s) => s.path)).toEqual([setting, path.join(ws, 'nb', '.runlane')]);
 });
+
+it('shows the stores found in the workspace with no editor open, and keeps a store shown before once its notebook closes', () => {
+  const ws = path.join(root, 'ws3');
+  const study = path.join(ws, 'research', 'lr-study', '.runlane');
+  mkdirSync(study, { recursive: true });
+  mkdirSync(path.join(ws, '.runlane'), { recursive: true });
+  const outside = path.join(root, 'elsewhere', '.runlane'); // a notebook outside the folder wrote here
+  const base = { setting: null, folders: [ws], files: [] as string[], logdirs: [], storeFor };
+  // First look, nothing open: the subfolder's store is there already.
+  expect(workspaceSources({ ...base, found: [study, path.join(ws, '.runlane')] }).map((s) => [s.label, s.reason])).toEqual([
+    ['.runlane', 'workspace folder'], // found too, but its first reason stands alone
+    [path.join('research', 'lr-study', '.runlane'), 'in the workspace'],
+  ]);
+  // The notebook open, then closed: its store stays, said to be shown before.
+  const open = workspaceSources({ ...base, files: [path.join(root, 'elsewhere', 'nb.ipynb')], found: [study] });
+  expect(open.map((s) => s.path)).toContain(outside);
+  const closed = workspaceSources({ ...base, found: [study], kept: open.map((s) => s.path) });
+  expect(closed.map((s) => [s.path, s.reason])).toEqual([
+    [path.join(ws, '.runlane'), 'workspace folder'],
+    [study, 'in the workspace'],
+    [outside, 'shown before'],
+  ]);
+});

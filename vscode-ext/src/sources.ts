@@ -2,7 +2,9 @@
 // folder), the store every open notebook and script writes to (the helper's rule: RUNLANE_DIR, else
 // the nearest .runlane/ from the file's folder up, else one in that folder), and the TensorBoard log
 // folders the user opened. A notebook in a subfolder with its own .runlane/ thus has its runs shown,
-// under their own store, instead of nowhere.
+// under their own store, instead of nowhere. Besides those: every store found in the workspace
+// folders (a store exists before any of its notebooks is open), and every store this window has
+// shown (closing an editor never takes a store's runs away without a word).
 import * as path from 'node:path';
 
 export interface Source {
@@ -22,6 +24,10 @@ export interface SourceInputs {
   folders: string[];
   /** Open notebooks and Python files (absolute). */
   files: string[];
+  /** Stores found under the workspace folders (absolute store folders). */
+  found?: string[];
+  /** Stores this window showed before (kept, so that closing an editor drops nothing). */
+  kept?: string[];
   /** TensorBoard log folders the user opened (absolute). */
   logdirs: string[];
   /** The store a file in `dir` writes to (findStoreDir). */
@@ -50,6 +56,10 @@ export function workspaceSources(inputs: SourceInputs): Source[] {
   if (inputs.setting) add('store', inputs.setting, 'store setting');
   else for (const folder of inputs.folders) add('store', inputs.storeFor(folder), 'workspace folder');
   for (const file of [...inputs.files].sort()) add('store', inputs.storeFor(path.dirname(file)), path.basename(file));
+  // Found or kept stores that are also shown for a reason above keep that reason alone.
+  const extra = (store: string, reason: string) => sources.some((s) => s.kind === 'store' && s.path === store) || add('store', store, reason);
+  for (const store of [...(inputs.found ?? [])].sort()) extra(store, 'in the workspace');
+  for (const store of inputs.kept ?? []) extra(store, 'shown before');
   for (const dir of inputs.logdirs) add('logdir', dir, 'TensorBoard log folder');
   return sources;
 }
