@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, formatDuration, formatValue, mainMetric, matches, NO_FILTER, RunSet, runKey, runLabel, sortRuns, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, formatDuration, formatValue, mainMetric, matches, NO_FILTER, rowTags, RunSet, runKey, runLabel, sortRuns, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
@@ -353,7 +353,7 @@ export class RunsSidebar extends Widget {
     parts.status.className = `rl-dot rl-dot-${run.status}`;
     parts.status.title = run.status;
     parts.name.textContent = runLabel(run, this.duplicates);
-    parts.tags.replaceChildren(...shownTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
+    parts.tags.replaceChildren(...rowTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
     parts.facts.textContent = [
       run.experiment,
       time,
@@ -427,10 +427,6 @@ export class RunsSidebar extends Widget {
   }
 }
 
-/** Tags worth a row's room: a TensorBoard run's `logdir` tag repeats what "in <folder>" says. */
-function shownTags(run: RunSummary): [string, string][] {
-  return Object.entries(run.tags).filter(([k]) => !(run.kind === 'tensorboard' && k === 'logdir'));
-}
 
 function keyOf(run: SourcedRun): string {
   return runKey({ source: run.source, id: run.run.id });

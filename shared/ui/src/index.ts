@@ -13,7 +13,7 @@ export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';
 export { RunDetailsView, scriptPathOf, type RunDetailsActions } from './views/runDetails.js';
 export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
 export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';
-export { RunSet, matches, sortRuns, mainMetric, targetOf, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
+export { RunSet, matches, sortRuns, mainMetric, rowTags, targetOf, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
 export { droppedOptions, magicOption, magicOptions, magicTarget, withRunlaneMagic, type MagicChoice } from './runs/magicLine.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';

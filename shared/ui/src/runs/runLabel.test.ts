@@ -16,5 +16,6 @@ describe('runLabel', () => {
     expect(duplicateNames([a, a]).size).toBe(0);
     expect(runLabel(a, [], true)).toBe('x · a1b2c3');
     expect(shortRunId('abc')).toBe('abc');
+    expect(shortRunId('20261130-064330-6691b3-b3')).toBe('6691b3-b3'); // a sweep block's run of a job
   });
 });

@@ -3,8 +3,13 @@
 // "baseline" runs can always be told apart. One place, so every view marks runs the same way.
 import type { RunSummary } from '@runlane/protocol';
 
-/** The last 6 characters of the id: the random part of generated ids (`YYYYMMDD-HHMMSS-xxxxxx`). */
+/**
+ * The random part of generated ids (`YYYYMMDD-HHMMSS-xxxxxx`: its last 6 characters), with the block
+ * of a job's sweep run kept whole (`<job id>-b3` reads `6691b3-b3`, not `1b3-b3`).
+ */
 export function shortRunId(id: string): string {
+  const block = /^(.*)(-b\d+)$/.exec(id);
+  if (block && block[1]!.length > 6) return `${block[1]!.slice(-6)}${block[2]}`;
   return id.length <= 6 ? id : id.slice(-6);
 }
 

@@ -1,6 +1,6 @@
 import type { RunSummary } from '@runlane/protocol';
 import { describe, expect, it } from 'vitest';
-import { mainMetric, matches, NO_FILTER, RunSet, sortRuns } from './runList.js';
+import { mainMetric, matches, NO_FILTER, rowTags, RunSet, sortRuns } from './runList.js';
 
 function run(over: Partial<RunSummary>): RunSummary {
   return {
@@ -99,5 +99,12 @@ describe('runs list', () => {
     expect(set.get('j')!.metrics.loss).toEqual({ count: 2, last: 2, min: 2, max: 3 });
     expect(set.get('j')!.ranks).toEqual([0, 1]);
     expect(set.apply({ type: 'metrics', store: '/s', run_id: 'j', key: 'loss', rank: 1, steps: [2], times: [5], values: [10] })).toBe(false);
+  });
+});
+
+describe('rowTags', () => {
+  it('keeps the user\'s tags for rows; link tags and a TensorBoard run\'s logdir go to tooltips', () => {
+    expect(rowTags({ kind: 'script', tags: { best: '', job: '20261130-064330-6691b3', rerun_of: 'x', lr: 'high' } })).toEqual([['best', ''], ['lr', 'high']]);
+    expect(rowTags({ kind: 'tensorboard', tags: { logdir: 'tb', best: '' } })).toEqual([['best', '']]);
   });
 });

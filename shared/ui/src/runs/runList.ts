@@ -60,6 +60,17 @@ export function mainMetric(run: RunSummary, preferred?: string | null): { key: s
   return { key, value: fromJsonNumber(run.metrics[key]!.last) };
 }
 
+/** Tags Runlane writes to link runs (a sweep block's job, a re-run's original): in tooltips, not rows. */
+const LINK_TAGS = new Set(['job', 'rerun_of']);
+
+/**
+ * The tags worth a row's room in both editors' run lists: the user's. A TensorBoard run's `logdir`
+ * repeats its folder, and link tags (`job=20261130-…`) pushed the user's tags and the metric out of view.
+ */
+export function rowTags(run: Pick<RunSummary, 'kind' | 'tags'>): [string, string][] {
+  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !(run.kind === 'tensorboard' && k === 'logdir'));
+}
+
 /** The target a job ran on (its `target` param); a kernel's own runs have none. */
 export function targetOf(run: RunSummary): string | null {
   return typeof run.params.target === 'string' ? run.params.target : null;
