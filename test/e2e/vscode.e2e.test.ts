@@ -164,6 +164,8 @@ beforeAll(async () => {
   // A TensorBoard log folder, and a target that cannot be used (nothing listens on port 1).
   cpSync(path.join(repo, 'test/fixtures/tfevents/tensorboardx'), path.join(tmp, 'tb'), { recursive: true });
   writeFileSync(path.join(workspace, 'runlane.toml'), '[targets.dead-box]\nkind = "ssh"\nhost = "127.0.0.1"\nport = 1\n');
+  // Trial 2 #3: the subfolder's own targets, beside its store.
+  writeFileSync(path.join(workspace, 'sub', 'runlane.toml'), '[targets.sub-box]\nkind = "local"\n');
   writeFileSync(path.join(workspace, 'train.py'), 'import sys\nprint("args", sys.argv[1:], flush=True)\n');
   writeFileSync(path.join(workspace, 'stopme.py'), 'import time\nimport runlane as rl\nrl.log(loss=1.0)\nprint("working", flush=True)\ntime.sleep(120)\n');
   const cell = (source: string) => ({ cell_type: 'code', id: `c${source.length}`, metadata: {}, execution_count: null, outputs: [], source });
@@ -578,6 +580,20 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(await group.innerText()).toContain('analysis.ipynb');
     await treeRow('sub run').waitFor({ timeout: 30_000 });
     await shot('14-subfolder-store');
+    // Its runlane.toml's targets: in the Targets view (which names the file) and in the picker.
+    const targets = page.locator('.pane-header', { hasText: 'Targets' }).first();
+    await page.mouse.move(900, 600);
+    if ((await targets.getAttribute('aria-expanded')) !== 'true') await targets.click();
+    await expect.poll(async () => text(targets), { timeout: 30_000 }).toContain(path.join('sub', 'runlane.toml'));
+    await treeRow('sub-box').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.pane-body .monaco-list-row', { hasText: 'dead-box' }).count()).toBe(0);
+    await shot('14c-subfolder-targets');
+    await targets.click();
+    await page.locator('.notebook-editor .cell .view-line').first().click();
+    await palette('Run Cell as Experiment');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sub-box' }).waitFor({ timeout: 30_000 });
+    expect((await pickerRows().allInnerTexts()).join('\n')).not.toContain('dead-box');
+    await page.keyboard.press('Escape');
     // Closing every editor takes no store away (trial 2 #2: its runs vanished, the count dropped).
     const count = await text(page.locator('.statusbar-item', { hasText: /\d+ runs?\b/ }).first()).catch(() => '');
     await palette('View: Close All Editors');

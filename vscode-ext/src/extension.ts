@@ -17,6 +17,7 @@ import { JobController } from './notebook/jobController';
 import type { RunLinkMessage } from './notebook/runLink';
 import { RunlaneService } from './service';
 import { workspaceSources } from './sources';
+import { targetsFileFor } from './targetsFor';
 import { RunsTree, runOf, type RunsNode } from './views/runsTree';
 import { TargetsTree } from './views/targetsTree';
 import { RunlanePanels } from './webviewHost';
@@ -35,7 +36,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const mainMetrics = () => state.get<Record<string, string>>(MAIN_METRIC_KEY, {});
   const runsTree = new RunsTree(service, (experiment) => mainMetrics()[experiment] ?? null);
   const runsView = vscode.window.createTreeView(ViewIds.runs, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: true });
-  const targetsTree = new TargetsTree(service);
+  // The Targets view lists the targets of the active editor's file (the last notebook or script shown).
+  let targetsFile: string | undefined;
+  const targetsTree = new TargetsTree(service, async () => {
+    const client = await service.daemon();
+    return targetsFile ? client.request<TargetInfo[]>('/targets', { targets: targetsFile }) : client.targets();
+  });
+  const targetsView = vscode.window.createTreeView(ViewIds.targets, { treeDataProvider: targetsTree });
   const panels = new RunlanePanels(context.extensionUri, service, {
     openCharts: (runs) => panels.openCharts(runs),
     openSource: (run) => void goToCell(run).catch((err: Error) => void vscode.window.showErrorMessage(`Runlane: ${err.message}`)),
@@ -48,10 +55,15 @@ export function activate(context: vscode.ExtensionContext): void {
     return venv && existsSync(venv) ? venv : 'python3';
   };
   const storeOfFile = (file: string) => findStoreDir(path.dirname(file));
-  const jobs = new JobController(service, path.join(dist, 'python'), python, (nb) => (nb.uri.scheme === 'file' ? storeOfFile(nb.uri.fsPath) : undefined));
+  const fileFolders = () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  /** The runlane.toml a file's jobs use (the nearest one, as `runlane targets` in its folder finds it). */
+  const targetsFileOf = (file: string | undefined): string | undefined =>
+    // No file: the workspace folder's own (a name inside it, so that the search starts there).
+    targetsFileFor(file ?? path.join(folder ?? process.cwd(), 'runlane.toml'), { setting: RunlaneService.targetsFileFor(folder), folders: fileFolders(), storeFor: (dir) => findStoreDir(dir) });
+  const jobs = new JobController(service, path.join(dist, 'python'), python, (nb) => (nb.uri.scheme === 'file' ? storeOfFile(nb.uri.fsPath) : undefined), (nb) => (nb.uri.scheme === 'file' ? targetsFileOf(nb.uri.fsPath) : undefined));
   const status = new StatusItem(service, (experiment) => mainMetrics()[experiment] ?? null);
   const renderer = vscode.notebooks.createRendererMessaging('runlane.runRenderer');
-  context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, vscode.window.registerTreeDataProvider(ViewIds.targets, targetsTree));
+  context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, targetsView);
 
   // Which sources the Runs view shows; recomputed when notebooks and scripts open or close, and when
   // a store appears in the workspace.
@@ -137,6 +149,19 @@ export function activate(context: vscode.ExtensionContext): void {
       else panels.openCharts([{ source, id: m.run.id }]);
     }),
   );
+  const updateTargetsFile = () => {
+    const uri = vscode.window.activeNotebookEditor?.notebook.uri ?? vscode.window.activeTextEditor?.document.uri;
+    const active = uri?.scheme === 'file' && /\.(py|ipynb)$/.test(uri.fsPath) ? uri.fsPath : undefined;
+    if (!active && targetsFile !== undefined) return; // a panel or another file: keep the last file's targets
+    const next = targetsFileOf(active);
+    const shown = next ? vscode.workspace.asRelativePath(next) : 'no runlane.toml: local only';
+    if (next === targetsFile && targetsView.description === shown) return;
+    targetsFile = next;
+    targetsView.description = shown;
+    targetsTree.refresh();
+  };
+  context.subscriptions.push(vscode.window.onDidChangeActiveNotebookEditor(updateTargetsFile), vscode.window.onDidChangeActiveTextEditor(updateTargetsFile));
+  updateTargetsFile();
   refreshSources();
   void findStores().then(refreshSources, (err: Error) => log.appendLine(`Runlane: could not look for stores in the workspace: ${err.message}`));
 
@@ -169,9 +194,12 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showErrorMessage(`Runlane: ${(err as Error).message}`);
     }
   };
-  const targets = async (): Promise<TargetInfo[]> => {
+  /** The targets a file's jobs can use: its runlane.toml's (see targetsFileOf). */
+  const targets = async (file?: string): Promise<TargetInfo[]> => {
     try {
-      return await (await service.daemon()).targets();
+      const client = await service.daemon();
+      const toml = targetsFileOf(file);
+      return toml ? await client.request<TargetInfo[]>('/targets', { targets: toml }) : await client.targets();
     } catch (err) {
       log.appendLine(`Runlane: targets are not available: ${(err as Error).message}`);
       return [];
@@ -315,7 +343,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const context = jobs.isSelectedFor(cell.notebook)
       ? ({ kind: 'jobs-cell', source, defaultTarget: vscode.workspace.getConfiguration('runlane').get<string>('jobs.defaultTarget', 'local') } as const)
       : ({ kind: 'kernel-cell', source } as const);
-    const target = await pickTarget(context, await targets());
+    const target = await pickTarget(context, await targets(cell.notebook.uri.scheme === 'file' ? cell.notebook.uri.fsPath : undefined));
     if (target === undefined) return; // Escape: nothing changes, nothing runs
     const updated = withRunlaneMagic(source, target);
     if (updated !== source) {
@@ -332,7 +360,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!uri) return;
     if (!uri.fsPath.endsWith('.py')) throw new Error(`${path.basename(uri.fsPath)} is not a Python script (.py).`);
     const file = uri.fsPath;
-    const target = await pickTarget({ kind: 'file', file, lastTarget: state.get<string>(`runlane.fileTarget:${file}`) ?? null }, await targets());
+    const target = await pickTarget({ kind: 'file', file, lastTarget: state.get<string>(`runlane.fileTarget:${file}`) ?? null }, await targets(file));
     if (target === undefined || target === null) return; // Escape: nothing runs
     const argsText = await vscode.window.showInputBox({
       title: `Run ${path.basename(file)} as Experiment on ${target}`,
@@ -346,7 +374,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const own = storeOfFile(file);
     const store = service.sources().some((s) => s.path === own) ? own : service.store;
     const client = await service.daemon(store);
-    const created = await client.submitJob({ target, command: [python(), file, ...splitArgs(argsText)], workers: 1, gpusPerWorker: 0, name: path.basename(file), cwd: path.dirname(file), env: { PYTHONPATH: path.join(dist, 'python') } });
+    const created = await client.submitJob({ target, targetsFile: targetsFileOf(file), command: [python(), file, ...splitArgs(argsText)], workers: 1, gpusPerWorker: 0, name: path.basename(file), cwd: path.dirname(file), env: { PYTHONPATH: path.join(dist, 'python') } });
     panels.openDetails({ source: store, id: created.run_id }, true);
   });
   register(CommandIds.openLogdir, async (arg) => {

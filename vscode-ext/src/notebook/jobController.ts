@@ -34,6 +34,8 @@ export class JobController implements vscode.Disposable {
     private readonly python: () => string,
     /** The store a notebook's runs go to (the helper's discovery rule from its folder). */
     private readonly storeFor: (notebook: vscode.NotebookDocument) => string | undefined,
+    /** The runlane.toml whose targets a notebook's cells run on (undefined: the daemon's rule). */
+    private readonly targetsFileFor: (notebook: vscode.NotebookDocument) => string | undefined = () => undefined,
   ) {
     this.controller = vscode.notebooks.createNotebookController('runlane-jobs', 'jupyter-notebook', 'Runlane jobs');
     this.controller.supportedLanguages = ['python'];
@@ -81,6 +83,7 @@ export class JobController implements vscode.Disposable {
       const notebookName = path.basename(notebook.uri.fsPath);
       const created = await client.submitJob({
         target: job.target,
+        targetsFile: this.targetsFileFor(notebook),
         command: [this.python(), '-m', 'runlane.worker'],
         workers: job.workers,
         gpusPerWorker: job.gpus,

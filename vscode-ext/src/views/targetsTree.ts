@@ -1,4 +1,4 @@
-// The Targets view: the targets of runlane.toml (and `local`), their state, and the jobs running or
+// The Targets view: the targets of the active file's runlane.toml (and `local`), their state, and the jobs running or
 // queued on each.
 import * as vscode from 'vscode';
 import type { TargetInfo } from '@runlane/protocol';
@@ -14,7 +14,11 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData = this.changed.event;
   private targets: Promise<TargetInfo[]> | null = null;
 
-  constructor(private readonly service: RunlaneService) {
+  constructor(
+    private readonly service: RunlaneService,
+    /** The targets to list (those of the active file's runlane.toml). */
+    private readonly load: () => Promise<TargetInfo[]> = () => service.daemon().then((c) => c.targets()),
+  ) {
     service.onDidChange(() => this.changed.fire(undefined));
   }
 
@@ -31,7 +35,7 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
     }
     if (node) return [];
     try {
-      this.targets ??= this.service.daemon().then((c) => c.targets());
+      this.targets ??= this.load();
       return (await this.targets).map((target) => ({ kind: 'target', target }));
     } catch (err) {
       this.targets = null;
