@@ -298,6 +298,15 @@ describe('Runlane in VS Code (code-server)', () => {
     await row.waitFor({ timeout: 30_000 });
     await expect.poll(async () => row.locator('.codicon-pass-filled').count(), { timeout: 30_000 }).toBe(1);
     await shot('05-job-finished');
+    // Trial 2 #4: the cell's link shows the run's current name after a rename (then the name is put back).
+    const c = await daemon();
+    const run = (await c.runs()).find((r) => r.name === 'two workers')!;
+    await c.updateRun(run.id, { name: 'two workers renamed' });
+    await tab('jobs.ipynb').click();
+    await expect.poll(async () => (await inFrames('.runlane-run-name', 10_000)).locator('.runlane-run-name').first().textContent(), { timeout: 30_000 }).toBe('two workers renamed');
+    await shot('05b-cell-link-renamed');
+    await c.updateRun(run.id, { name: 'two workers' });
+    await expect.poll(async () => (await inFrames('.runlane-run-name', 10_000)).locator('.runlane-run-name').first().textContent(), { timeout: 30_000 }).toBe('two workers');
   }, 180_000);
 
 

@@ -14,7 +14,7 @@ import { pickTarget } from './commands/pickTarget';
 import { parseTagInput, TAG_PLACEHOLDER } from './commands/tagInput';
 import { splitArgs } from './commands/targetChoices';
 import { JobController } from './notebook/jobController';
-import type { RunLinkMessage } from './notebook/runLink';
+import { namesMessage, type RunLinkMessage } from './notebook/runLink';
 import { RunlaneService } from './service';
 import { workspaceSources } from './sources';
 import { targetsFileFor } from './targetsFor';
@@ -141,8 +141,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidCloseNotebookDocument(refreshSources),
     vscode.workspace.onDidChangeWorkspaceFolders(refreshSources),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlane.storeFolder') && refreshSources()),
-    renderer.onDidReceiveMessage(({ message }) => {
+    renderer.onDidReceiveMessage(({ editor, message }) => {
       const m = message as RunLinkMessage;
+      if (m?.type === 'names?' && Array.isArray(m.ids)) {
+        const ids = m.ids.filter((id): id is string => typeof id === 'string');
+        for (const id of ids) linkedRuns.add(id);
+        void renderer.postMessage(runNames(ids), editor);
+        return;
+      }
       if (m?.type !== 'open' || typeof m.run?.id !== 'string') return;
       const source = service.sourceOf(m.run.id) ?? m.run.store;
       if (m.view === 'details') panels.openDetails({ source, id: m.run.id });
@@ -162,6 +168,22 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   context.subscriptions.push(vscode.window.onDidChangeActiveNotebookEditor(updateTargetsFile), vscode.window.onDidChangeActiveTextEditor(updateTargetsFile));
   updateTargetsFile();
+  // Run links in cell outputs show each run's current label: sent again when the runs change.
+  const linkedRuns = new Set<string>();
+  const runNames = (ids: Iterable<string>) => {
+    const peers = service.all().map((r) => r.run);
+    return namesMessage(ids, (id) => {
+      const run = service.run(id);
+      return run && runLabel(run, peers);
+    });
+  };
+  let sentNames = '';
+  context.subscriptions.push(service.onDidChange(() => {
+    if (!linkedRuns.size) return;
+    const message = runNames(linkedRuns);
+    const key = JSON.stringify(message);
+    if (key !== sentNames) void renderer.postMessage(message).then((delivered) => delivered && (sentNames = key));
+  }));
   refreshSources();
   void findStores().then(refreshSources, (err: Error) => log.appendLine(`Runlane: could not look for stores in the workspace: ${err.message}`));
 

@@ -25,9 +25,32 @@ export function parseRunLink(value: unknown): RunLink | null {
   return { id, name: text('name') ?? id, experiment: text('experiment') ?? '', store: text('store') ?? '', kind: text('kind') ?? '' };
 }
 
-/** What the renderer asks the extension to open. */
-export interface RunLinkMessage {
-  type: 'open';
-  view: 'details' | 'charts';
-  run: RunLink;
+/**
+ * What the renderer sends the extension: open a run's panel, or ask for the current names of the runs
+ * it shows (the output keeps the name the run had when the cell ran; a rename, or the cell's own
+ * rl.run(name=...), comes later).
+ */
+export type RunLinkMessage = { type: 'open'; view: 'details' | 'charts'; run: RunLink } | { type: 'names?'; ids: string[] };
+
+/** What the extension sends the renderers: the current label of each run they asked about. */
+export interface RunNamesMessage {
+  type: 'names';
+  names: Record<string, string>;
+}
+
+/** The names message for `ids`, labelled by `label`; runs it does not know are left out (they keep their name). */
+export function namesMessage(ids: Iterable<string>, label: (id: string) => string | undefined): RunNamesMessage {
+  const names: Record<string, string> = {};
+  for (const id of ids) {
+    const name = label(id);
+    if (name !== undefined) names[id] = name;
+  }
+  return { type: 'names', names };
+}
+
+/** The names a renderer message carries, checked (the extension's messages only; anything else: null). */
+export function parseNames(value: unknown): Map<string, string> | null {
+  const v = value as Partial<RunNamesMessage> | null;
+  if (!v || v.type !== 'names' || !v.names || typeof v.names !== 'object') return null;
+  return new Map(Object.entries(v.names).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
