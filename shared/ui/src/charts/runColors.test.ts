@@ -86,4 +86,17 @@ describe('run palette', () => {
     const nine = assignRunColors(Array.from({ length: 9 }, (_, i) => `store::run-${i}`));
     expect(new Set(nine.values()).size).toBe(9);
   });
+
+  it('keeps a run\'s colour from another tab when it is free here (one run was pink in one tab, orange in another)', () => {
+    const runs = Array.from({ length: 12 }, (_, i) => `store::run-${i}`);
+    const first = assignRunColors(runs.slice(0, 4));
+    // Another tab with one of those runs and others whose hashes may want its colour.
+    for (let start = 4; start < 12; start++) {
+      const tab = [runs[1]!, runs[start]!, runs[(start + 1) % 12]!];
+      const colors = assignRunColors(tab, first);
+      expect(colors.get(runs[1]!)).toBe(first.get(runs[1]!));
+      expect(new Set(colors.values()).size).toBe(3);
+    }
+    expect(assignRunColors([runs[0]!], new Map([[runs[0]!, 'javascript:alert(1)']])).get(runs[0]!)).toMatch(/^#/); // only palette colours are taken back
+  });
 });

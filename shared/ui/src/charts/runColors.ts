@@ -33,14 +33,51 @@ function rotation(tier: string[], h: number): string[] {
  * is taken, trying the colour-blind-safe six before the others, so up to six runs are always told
  * apart by everyone and up to nine never share a colour; a run's colour does not depend on list order.
  */
-export function assignRunColors(runKeys: string[]): Map<string, string> {
+export function assignRunColors(runKeys: string[], before: ReadonlyMap<string, string> = new Map()): Map<string, string> {
   const taken = new Set<string>();
   const out = new Map<string, string>();
+  // A run keeps the colour it had in another charts tab (`before`) while no run here has it: the same
+  // run in two tabs was two colours when the tabs' other runs differed.
   for (const key of [...runKeys].sort()) {
+    const color = before.get(key);
+    if (color && RUN_PALETTE.includes(color) && !taken.has(color)) {
+      taken.add(color);
+      out.set(key, color);
+    }
+  }
+  for (const key of [...runKeys].sort()) {
+    if (out.has(key)) continue;
     const h = hash(key);
     const color = [...rotation(CVD_SAFE_COLORS, h), ...rotation(EXTRA_COLORS, h)].find((c) => !taken.has(c)) ?? RUN_PALETTE[h % RUN_PALETTE.length]!;
     taken.add(color);
     out.set(key, color);
   }
   return out;
+}
+
+const STORAGE_KEY = 'runlane.runColors';
+const REMEMBERED = 2000; // runs whose colours are kept; the oldest are forgotten first
+
+/** The colours runs had in this page's (or, in VS Code, this extension's webviews') charts tabs. */
+export function rememberedColors(): Map<string, string> {
+  try {
+    const saved = JSON.parse(globalThis.localStorage?.getItem(STORAGE_KEY) ?? '[]') as unknown;
+    return new Map(Array.isArray(saved) ? saved.filter((e): e is [string, string] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string') : []);
+  } catch {
+    return new Map(); // storage unavailable or spoiled: colours from hashes alone
+  }
+}
+
+/** Keeps `colors` for the next tab, newest last (a re-assigned run moves to the end). */
+export function rememberColors(colors: ReadonlyMap<string, string>): void {
+  try {
+    const all = rememberedColors();
+    for (const [key, color] of colors) {
+      all.delete(key);
+      all.set(key, color);
+    }
+    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify([...all].slice(-REMEMBERED)));
+  } catch {
+    // storage full or unavailable: the next tab falls back to hashes
+  }
 }

@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RankMode, typ
 import type { ECharts } from '../charts/echarts.js';
 import { loadRemembered, parseState, remember, type ChartsPanelState } from '../charts/panelState.js';
 import { legendLines, meanOverRanks, rankLabel } from '../charts/ranks.js';
-import { assignRunColors } from '../charts/runColors.js';
+import { assignRunColors, rememberColors, rememberedColors } from '../charts/runColors.js';
 import { statusColor } from '../charts/statusColors.js';
 import { bandOpacity } from '../charts/scalarOption.js';
 import { readTheme } from '../charts/theme.js';
@@ -152,7 +152,7 @@ export class ChartsPanel {
       const key = runKey({ source: sourced.source, id: sourced.run.id });
       if (!wanted || wanted.has(key)) this.runs.set(key, sourced);
     }
-    this.colors = assignRunColors([...this.runs.keys()]);
+    this.assignColors();
     this.unsubscribe = this.bridge.subscribe((event) => this.onEvent(event));
     await Promise.all([...this.runs.values()].flatMap((r) => Object.keys(r.run.metrics).map((k) => this.fetch(r, k))));
     if (this.settings.ranks !== 'primary') await this.fetchRanks();
@@ -259,7 +259,7 @@ export class ChartsPanel {
       }
       else if (event.type === 'run-created' && !this.options.runs && this.options.followNewRuns !== false) {
         this.runs.set(rk, { source: event.store, run: event.run });
-        this.colors = assignRunColors([...this.runs.keys()]);
+        this.assignColors();
         this.renderAll();
       }
       this.renderLegend();
@@ -324,6 +324,12 @@ export class ChartsPanel {
     this.renderLegend();
     this.renderCards();
     this.scheduleCompare();
+  }
+
+  /** Colours as the run had them in other tabs where free, then by hash; kept for the next tab. */
+  private assignColors(): void {
+    this.colors = assignRunColors([...this.runs.keys()], rememberedColors());
+    rememberColors(this.colors);
   }
 
   /** The comparison sits below the charts: drawn after they are painted, not before. */
