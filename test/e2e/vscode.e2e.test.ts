@@ -586,7 +586,7 @@ describe('Runlane in VS Code (code-server)', () => {
     await showRunlane();
     const group = page.locator('.pane-body .monaco-list-row', { hasText: path.join('sub', '.runlane') }).first();
     await group.waitFor({ timeout: 30_000 });
-    expect(await group.innerText()).toContain('analysis.ipynb');
+    await expect.poll(() => group.innerText(), { timeout: 15_000 }).toContain('analysis.ipynb');
     await treeRow('sub run').waitFor({ timeout: 30_000 });
     await shot('14-subfolder-store');
     // Its runlane.toml's targets: in the Targets view (which names the file) and in the picker.
@@ -598,8 +598,7 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(await page.locator('.pane-body .monaco-list-row', { hasText: 'dead-box' }).count()).toBe(0);
     await shot('14c-subfolder-targets');
     await targets.click();
-    await page.locator('.notebook-editor .cell .view-line').first().click();
-    await palette('Run Cell as Experiment');
+    await palette('Run Cell as Experiment'); // on analysis.ipynb's first cell
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sub-box' }).waitFor({ timeout: 30_000 });
     expect((await pickerRows().allInnerTexts()).join('\n')).not.toContain('dead-box');
     await page.keyboard.press('Escape');

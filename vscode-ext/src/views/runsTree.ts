@@ -104,7 +104,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       item.tooltip = `${node.source.kind === 'logdir' ? 'TensorBoard log folder' : 'Runlane store'} ${node.source.path}\nShown for: ${node.source.reason}`;
       item.iconPath = new vscode.ThemeIcon(node.source.kind === 'logdir' ? 'graph-line' : 'database');
       item.contextValue = node.source.kind === 'logdir' ? 'source-logdir' : 'source-store';
-      item.id = `source:${node.source.kind}:${node.source.path}`;
+      // A new id once runs arrive: a store shown before its runs were read (None) would stay folded.
+      item.id = `source:${node.source.kind}:${node.source.path}${runs.length ? '' : ':empty'}`;
       return item;
     }
     if (node.kind === 'experiment') {
