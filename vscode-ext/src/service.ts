@@ -67,13 +67,14 @@ export class RunlaneService implements vscode.Disposable {
 
   /** Shows exactly these sources: new ones are loaded, gone ones stop following. */
   setSources(sources: Source[]): void {
+    // Compared before the kept states take their new sources: a changed reason alone redraws the tree.
+    const key = (list: Source[]) => JSON.stringify(list.map((s) => [s.kind, s.path, s.label, s.reason]));
+    const same = key(this.sources()) === key(sources);
     const next = sources.map((source) => {
       const old = this.states.find((s) => s.source.path === source.path && s.source.kind === source.kind);
       if (old) return Object.assign(old, { source }) as SourceState;
       return new SourceState(source);
     });
-    const key = (list: Source[]) => JSON.stringify(list.map((s) => [s.kind, s.path, s.label, s.reason]));
-    const same = key(this.sources()) === key(sources);
     for (const s of this.states) if (!next.includes(s)) s.dispose();
     const added = next.filter((s) => !this.states.includes(s));
     this.states = next;
