@@ -11,6 +11,8 @@ describe('the target picker', () => {
     const choices = targetChoices({ kind: 'jobs-cell', source: '%%runlane --on local --workers 2 --name "two ranks"\nx', defaultTarget: 'gpu-box' }, targets);
     expect(choices.map((c) => c.target)).toEqual(['local', 'gpu-box']);
     expect(active(choices)).toEqual(['local']);
+    // The kind is said only where the name does not say it (the row read "local  local").
+    expect(choices.map((c) => c.description)).toEqual(['ready', 'local · cannot be used']);
   });
 
   it('in a kernel notebook offers "This kernel" and says which job options it would remove', () => {

@@ -41,7 +41,8 @@ export function targetChoices(context: PickerContext, targets: TargetInfo[]): Ta
   for (const t of targets) {
     choices.push({
       label: t.ok ? t.name : `$(error) ${t.name}`,
-      description: t.ok ? `${t.kind}${t.gpus.length ? ` · ${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : ''} · ${t.detail}` : `${t.kind} · cannot be used`,
+      // The kind only when the name does not say it ("local  local" read as a typo).
+      description: [t.kind === t.name ? '' : t.kind, t.ok && t.gpus.length ? `${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : '', t.ok ? t.detail : 'cannot be used'].filter(Boolean).join(' · '),
       detail: t.ok ? undefined : `Unavailable: ${t.detail}`,
       target: t.name,
       usable: t.ok,
