@@ -4,7 +4,6 @@ What the runs record: a sweep loop's blocks as runs of their own, the cell's lit
 NameError that says why, and the result as text for clients that cannot unpickle it."""
 import json
 import os
-import signal
 import sys
 import time
 
@@ -13,6 +12,7 @@ import pytest
 from runlane.daemon_client import DaemonClient
 from runlane.store.reader import StoreReader
 from test_job_scripts import NODE, ROOT, cli  # noqa: F401 - cli is a fixture
+from daemons import stop_daemon
 
 pytestmark = pytest.mark.skipif(NODE is None or not (ROOT / "shared" / "core" / "dist").exists(),
                                 reason="needs Node.js and the built core (npx tsc -b)")
@@ -77,12 +77,7 @@ def jobs(tmp_path, monkeypatch):
     monkeypatch.delenv("RUNLANE_RUN_ID", raising=False)
     monkeypatch.delenv("RUNLANE_DIR", raising=False)
     yield Jobs(tmp_path)
-    info = tmp_path / "runtime" / "daemon.json"
-    if info.exists():
-        try:
-            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
-        except OSError:
-            pass
+    stop_daemon(tmp_path / "runtime")
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -4,13 +4,13 @@ import json
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
 
 import pytest
 
 from runlane.store.reader import StoreReader, read_events
+from daemons import stop_daemon
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 BIN = ROOT / "shared" / "core" / "bin" / "runlane.js"
@@ -43,12 +43,7 @@ def cli(tmp_path):
 
     run.store = store
     yield run
-    info = runtime / "daemon.json"
-    if info.exists():
-        try:
-            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
-        except OSError:
-            pass
+    stop_daemon(runtime)
 
 
 def test_a_with_run_script_launched_as_a_job_is_one_run(cli, tmp_path):

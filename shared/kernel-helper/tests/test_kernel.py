@@ -10,6 +10,7 @@ import pytest
 jupyter_client = pytest.importorskip("jupyter_client")
 
 from runlane.store.reader import StoreReader  # noqa: E402
+from daemons import stop_daemon  # noqa: E402
 
 
 class Kernel:
@@ -216,14 +217,7 @@ def job_kernel(tmp_path, monkeypatch):
     k.run("%load_ext runlane", "setup")
     yield k
     k.stop()
-    info = tmp_path / "runtime" / "daemon.json"
-    if info.exists():
-        import signal
-
-        try:
-            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
-        except OSError:
-            pass
+    stop_daemon(tmp_path / "runtime")
 
 
 def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_kernel):
