@@ -3,7 +3,7 @@
 // description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { formatDuration, formatParam, formatValue, mainMetric, rowTags as userRowTags, runLabel, targetOf } from '@runlane/ui';
+import { formatDuration, formatParam, formatValue, mainMetric, rowTags, runLabel, targetOf } from '@runlane/ui';
 import { errorSummary } from '../errorText';
 
 export interface RunItemData {
@@ -56,8 +56,8 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   const target = targetOf(run);
   const tags = tagText(run.tags);
   // A TensorBoard run's `logdir` tag repeats the folder it is listed under: the tooltip keeps it.
-  const rowTags = tagText(Object.fromEntries(userRowTags(run)));
-  const description = [rowTags.length ? rowTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
+  const shownTags = tagText(Object.fromEntries(rowTags(run)));
+  const description = [shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   const tooltip = [
     runLabel(run, duplicates),

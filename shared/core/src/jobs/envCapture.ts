@@ -1,14 +1,13 @@
 // A script job's environment (env.json: Python, packages, git, host, GPUs), recorded by rank 0 beside
 // the user's command: `python -m runlane.worker --env SCRIPT`, with the job's own Python, so it
 // describes what the job runs with. A notebook cell's worker records it itself.
-import * as path from 'node:path';
-import { pythonScriptArg } from './jobScript.js';
+import { isPythonProgram, pythonScriptArg } from './jobScript.js';
 import { shellQuote } from './shellQuote.js';
 
 /** Shell text for the workers' wrappers (quoted here), or undefined when the command is not Python. */
 export function envCaptureCommand(command: string[], pythonPath?: string): string | undefined {
   const [program, ...args] = command;
-  if (!program || !/^python(\d+(\.\d+)*)?$/.test(path.basename(program))) return undefined;
+  if (!isPythonProgram(program)) return undefined;
   if (args[0] === '-m' && args[1] === 'runlane.worker') return undefined;
   const script = pythonScriptArg(command);
   const argv = [program, '-m', 'runlane.worker', '--env', ...(script ? [script] : [])].map(shellQuote).join(' ');

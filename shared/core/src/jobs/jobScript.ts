@@ -7,10 +7,15 @@ import * as path from 'node:path';
 /** Source files larger than this are not copied into the run (a generated file, not a script). */
 const MAX_SCRIPT_BYTES = 1 << 20;
 
+/** Whether a command's program is a Python interpreter (`python`, `python3.11`, `/venv/bin/python`). */
+export function isPythonProgram(program: string | undefined): program is string {
+  return program !== undefined && /^python(\d+(\.\d+)*)?$/.test(path.basename(program));
+}
+
 /** The `.py` argument of a Python command (`python3 train.py ...`, not `-m module`), as written. */
 export function pythonScriptArg(command: string[]): string | undefined {
   const [program, ...args] = command;
-  if (!program || !/^python(\d+(\.\d+)*)?$/.test(path.basename(program))) return undefined;
+  if (!isPythonProgram(program)) return undefined;
   if (args[0] === '-m') return undefined;
   return args.find((a) => a.endsWith('.py'));
 }
