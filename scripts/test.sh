@@ -1,39 +1,97 @@
 #!/usr/bin/env bash
-# `npm test`: sets everything up, type-checks, then runs every test: TypeScript (vitest) and Python
-# (pytest). Ends with one line "N passed, N failed" (the sum of both runners, from their JSON and
-# JUnit XML reports) and exits non-zero if anything failed.
-set -uo pipefail
+# `npm test`: sets everything up, type-checks and lints, then runs the three test suites, each with
+# vitest (TypeScript) and pytest (Python):
+#   unit     no engines: vitest units and integration tests, the kernel helper's tests
+#   engines  on real engines the tests start themselves: an OpenSSH server, a Slurm cluster
+#   e2e      the editors in Chromium (JupyterLab, VS Code in code-server) and the demo flow
+# Usage: scripts/test.sh [--no-setup] [unit] [engines] [e2e]   (no suite: all, with the checks)
+# `npm run test:unit` / `test:engines` / `test:e2e` run one suite. test/suites/ says which test is in
+# which suite. An engine this machine lacks (scripts/check-engines.mjs) skips its suite with a
+# "SKIPPED: ..." line, or fails the run under CI=true or RUNLANE_REQUIRE_ENGINES=1. Ends with one line
+# "N passed, N failed" (both runners, from their JSON and JUnit XML reports), and exits non-zero if
+# anything failed.
+set -uo pipefail  # and bash 3.2 (macOS): empty arrays are expanded as ${a[@]+"${a[@]}"}
 cd "$(dirname "$0")/.."
 
-if ! bash scripts/setup.sh; then
-  echo "setup failed (above): no test ran."
-  echo "0 passed, 1 failed"
-  exit 1
+setup=1
+suites=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-setup) setup=0 ;;
+    unit | engines | e2e) suites+=("$arg") ;;
+    *) echo "test: unknown argument $arg (known: --no-setup, unit, engines, e2e)." >&2; exit 2 ;;
+  esac
+done
+checks=0
+[ "${#suites[@]}" -gt 0 ] || { suites=(unit engines e2e); checks=1; }
+wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
+
+if [ "$setup" = 1 ]; then
+  # The unit suite needs no engines: skip installing them (Debian packages, code-server).
+  setup_args=()
+  wants engines || wants e2e || setup_args=(--no-test-engines)
+  if ! bash scripts/setup.sh ${setup_args[@]+"${setup_args[@]}"}; then
+    echo "setup failed (above): no test ran."
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
 fi
 
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
+problems=()
+failed=0
+ts_passed=0 ts_failed=0 py_passed=0 py_failed=0
 
-echo "== Type check (tsc -b)"
-npx tsc -b
-tsc_status=$?
+# A check that passes or fails as a whole (the type check, a linter): a failure counts as one.
+step() {
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" || { problems+=("$name failed"); failed=$((failed + 1)); }
+}
 
-echo "== TypeScript tests (vitest)"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/vitest.json"
-ts_status=$?
+# Engines this machine lacks: their suites are left out (RUNLANE_SKIP_ENGINES, read by
+# test/suites/), and reported at the end; under CI each one is a failure instead.
+notes=()
+skip=()
+engine_suites=()
+wants engines && engine_suites+=(engines)
+wants e2e && engine_suites+=(e2e)
+if [ "${#engine_suites[@]}" -gt 0 ]; then
+  missing=$(node scripts/check-engines.mjs --tsv "${engine_suites[@]}")
+  engines_status=$?
+  while IFS=$'\t' read -r name line; do
+    [ -n "$name" ] || continue
+    skip+=("$name")
+    notes+=("$line")
+  done <<<"$missing"
+  if [ "$engines_status" -ne 0 ]; then
+    failed=$((failed + ${#skip[@]}))
+    [ "${#skip[@]}" -gt 0 ] || { notes+=("FAILED: the engine check (scripts/check-engines.mjs) failed"); failed=$((failed + 1)); }
+  fi
+fi
+RUNLANE_SKIP_ENGINES=$(IFS=,; echo "${skip[*]+${skip[*]}}")
+export RUNLANE_SKIP_ENGINES
 
-echo "== Python tests (pytest)"
-.venv/bin/python -m pytest -q -p no:cacheprovider --junitxml="$reports/pytest.xml" \
-  shared/kernel-helper/tests test/e2e
-py_status=$?
+if [ "$checks" = 1 ]; then
+  step "Type check (tsc -b)" npx tsc -b
+  # The tests, type-checked apart from the build (tsconfig.test.json; its configs never emit):
+  step "Type check of the tests (tsc -b tsconfig.test.json)" npx tsc -b tsconfig.test.json
+fi
 
-# passed/failed per runner; a missing report counts nothing (the exit status still fails the run).
-read -r ts_passed ts_failed < <(node -e '
-  let r = {};
-  try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
-  console.log((r.numPassedTests ?? 0) + " " + (r.numFailedTests ?? 0));
-' "$reports/vitest.json")
-read -r py_passed py_failed < <(.venv/bin/python - "$reports/pytest.xml" <<'PY'
+# "passed failed" from a vitest JSON report; a missing report counts nothing.
+vitest_counts() {
+  node -e '
+    let r = {};
+    try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
+    console.log((r.numPassedTests ?? 0) + " " + (r.numFailedTests ?? 0));
+  ' "$1"
+}
+
+# "passed failed" from a pytest JUnit XML report (skipped tests are neither).
+pytest_counts() {
+  .venv/bin/python - "$1" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
@@ -46,29 +104,48 @@ failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites
 skipped = sum(int(s.get("skipped", 0)) for s in suites)
 print(total - failed - skipped, failed)
 PY
-)
-passed=$((ts_passed + py_passed))
-failed=$((ts_failed + py_failed))
+}
 
-problems=()
-[ "$tsc_status" -eq 0 ] || { problems+=("the type check (tsc -b) failed"); failed=$((failed + 1)); }
-if [ "$ts_status" -ne 0 ]; then
-  problems+=("vitest exited with status $ts_status")
-  # A runner that failed without counting a failed test (a file that does not load, an unhandled
-  # error) still fails the run, and counts as one failure.
-  [ "$ts_failed" -gt 0 ] || failed=$((failed + 1))
+for suite in "${suites[@]}"; do
+  echo "== $suite tests, TypeScript (vitest)"
+  npx vitest run -c "test/suites/$suite.config.ts" --reporter=default --reporter=json \
+    --outputFile.json="$reports/vitest-$suite.json"
+  status=$?
+  read -r p f < <(vitest_counts "$reports/vitest-$suite.json")
+  ts_passed=$((ts_passed + p)) ts_failed=$((ts_failed + f)) failed=$((failed + f))
+  if [ "$status" -ne 0 ]; then
+    problems+=("vitest ($suite) exited with status $status")
+    # A runner that failed without counting a failed test (a file that does not load, an unhandled
+    # error) still fails the run, and counts as one failure.
+    [ "$f" -gt 0 ] || failed=$((failed + 1))
+  fi
+
+  echo "== $suite tests, Python (pytest)"
+  paths=(shared/kernel-helper/tests)
+  [ "$suite" != e2e ] || paths=(test/e2e)
+  PYTHONPATH="$PWD/test/suites${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q -p no:cacheprovider \
+    -p runlane_test_suites --runlane-suite="$suite" --junitxml="$reports/pytest-$suite.xml" "${paths[@]}"
+  status=$?
+  read -r p f < <(pytest_counts "$reports/pytest-$suite.xml")
+  py_passed=$((py_passed + p)) py_failed=$((py_failed + f)) failed=$((failed + f))
+  # pytest's 5 means "no tests collected": right when this machine skips every engine of the suite.
+  if [ "$status" -eq 5 ] && [ "$suite" != unit ]; then
+    echo "(pytest: no $suite tests here)"
+  elif [ "$status" -ne 0 ]; then
+    problems+=("pytest ($suite) exited with status $status")
+    [ "$f" -gt 0 ] || failed=$((failed + 1))
+  fi
+done
+
+passed=$((ts_passed + py_passed))
+if [ "$passed" -eq 0 ] && [ "${#notes[@]}" -eq 0 ]; then
+  problems+=("no test ran")
+  [ "$failed" -gt 0 ] || failed=1
 fi
-# pytest's 5 means "no tests collected": a failure only when nothing at all ran.
-if [ "$py_status" -eq 5 ] && [ "$passed" -gt 0 ]; then
-  echo "(pytest collected no tests)"
-elif [ "$py_status" -ne 0 ]; then
-  problems+=("pytest exited with status $py_status")
-  [ "$py_failed" -gt 0 ] || failed=$((failed + 1))
-fi
-[ "$passed" -gt 0 ] || { problems+=("no test ran"); [ "$failed" -gt 0 ] || failed=1; }
 
 echo
 echo "TypeScript: $ts_passed passed, $ts_failed failed; Python: $py_passed passed, $py_failed failed"
-for p in "${problems[@]}"; do echo "FAILED: $p"; done
+for p in ${problems[@]+"${problems[@]}"}; do echo "FAILED: $p"; done
+for n in ${notes[@]+"${notes[@]}"}; do echo "$n"; done
 echo "$passed passed, $failed failed"
-[ "${#problems[@]}" -eq 0 ]
+[ "${#problems[@]}" -eq 0 ] && [ "$failed" -eq 0 ]

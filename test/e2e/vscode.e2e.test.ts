@@ -354,7 +354,7 @@ describe('Runlane in VS Code (code-server)', () => {
         await row.locator('.action-label[aria-label="Cancel Job"]').click({ timeout: 5000 }).catch(() => undefined);
       }
       return status;
-    }, { timeout: 45_000, intervals: [3000] }).toBe('cancelled');
+    }, { timeout: 45_000 }).toBe('cancelled');
     await row.locator('.codicon-circle-slash').waitFor({ timeout: 30_000 });
     await shot('06-cancelled');
     expect(dialogs).toEqual([]);
@@ -407,7 +407,7 @@ describe('Runlane in VS Code (code-server)', () => {
         await row.locator('.action-label[aria-label="Stop Run"]').click({ timeout: 5000 }).catch(() => undefined);
       }
       return status;
-    }, { timeout: 45_000, intervals: [3000] }).toBe('interrupted');
+    }, { timeout: 45_000 }).toBe('interrupted');
     await row.locator('.codicon-circle-slash').waitFor({ timeout: 30_000 });
     await shot('10-script-run-stopped');
     await row.click({ button: 'right' });

@@ -5,7 +5,7 @@ import { buildCompareRows, compareHeaders, parallelParams } from './compareRows.
 function run(overrides: Partial<RunSummary>): RunSummary {
   return {
     id: 'r', name: 'r', experiment: 'e', status: 'finished', kind: 'cell', created_at: 0, started_at: 0, ended_at: 1, duration: 1,
-    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, error: null, exit_code: null, ...overrides,
+    notebook: null, cell_id: null, execution_count: null, params: {}, tags: {}, metrics: {}, ranks: [], error: null, exit_code: null, ...overrides,
   };
 }
 
