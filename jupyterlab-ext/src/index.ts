@@ -10,7 +10,7 @@ import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterl
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 import type { RunDetail, RunSummary, SourcedRun } from '@runlane/protocol';
-import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, runKey, runLabel, scriptPathOf, type ChartSettings } from '@runlane/ui';
+import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, parseTagInput, runKey, runLabel, scriptPathOf, TAG_PROMPT, type ChartSettings } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
@@ -299,11 +299,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIds.tag, {
       label: 'Tag…',
       execute: guard('Tag', async (run) => {
-        const answer = await InputDialog.getText({ title: 'Tag run', placeholder: 'name, or name=value; -name removes it', okLabel: 'Tag' });
+        const answer = await InputDialog.getText({ title: 'Tag run', label: TAG_PROMPT, placeholder: 'best lr=high', okLabel: 'Tag' });
         const text = answer.value?.trim();
         if (!answer.button.accept || !text) return;
-        const tags = text.startsWith('-') ? { [text.slice(1)]: null } : { [text.split('=')[0]!.trim()]: text.includes('=') ? text.slice(text.indexOf('=') + 1).trim() : '' };
-        await connection.bridge.updateRun(ref(run), { tags });
+        const parsed = parseTagInput(text);
+        if ('error' in parsed) throw new Error(parsed.error); // said in a dialog by guard()
+        await connection.bridge.updateRun(ref(run), { tags: parsed.tags });
       }),
     });
     commands.addCommand(CommandIds.mainMetric, {

@@ -7,7 +7,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 import type { RunSummary } from '@runlane/protocol';
-import { formatDuration, formatValue, targetOf } from '@runlane/ui';
+import { elapsedText, formatValue, runTargetText } from '@runlane/ui';
 
 export const RUN_MIME = 'application/vnd.runlane.run+json';
 
@@ -105,14 +105,13 @@ class RunOutputRenderer extends Widget implements IRenderMime.IRenderer {
     this.dot.className = `rl-dot rl-dot-${run?.status ?? 'unknown'}`;
     this.dot.title = run?.status ?? '';
     this.name.textContent = now?.label ?? output.name;
-    const time = run ? (this.running && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '') : '';
-    const target = run ? targetOf(run) : null;
+    const time = run ? elapsedText(run) : '';
     this.facts.textContent = [
       run?.experiment ?? output.experiment,
       run?.status,
       time,
       now?.metric ? `${now.metric.key} ${formatValue(now.metric.value)}` : '',
-      target ? `on ${target}` : '',
+      run ? runTargetText(run) : '',
     ].filter(Boolean).join(' · ');
     const many = now?.cellRuns ?? 0;
     this.all.textContent = `${many} runs of this cell`;

@@ -7,11 +7,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
-import { withRunlaneMagic, editableParams, parseEditedParams, runLabel, scriptPathOf } from '@runlane/ui';
+import { withRunlaneMagic, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
 import { CommandIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
-import { parseTagInput, TAG_PLACEHOLDER } from './commands/tagInput';
 import { splitArgs } from './commands/targetChoices';
 import { JobController } from './notebook/jobController';
 import { namesMessage, type RunLinkMessage } from './notebook/runLink';
@@ -321,7 +320,7 @@ export function activate(context: vscode.ExtensionContext): void {
     };
     const text = await vscode.window.showInputBox({
       title: `Tag ${label(run.run)}`,
-      prompt: 'Tags separated by spaces: name or name=value (a value with spaces in quotes); -name removes a tag',
+      prompt: TAG_PROMPT,
       placeHolder: TAG_PLACEHOLDER,
       validateInput: problem, // a word that cannot be a tag says why as it is typed; Enter is refused
     });

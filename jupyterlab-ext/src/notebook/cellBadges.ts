@@ -7,7 +7,7 @@
 import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { RunSummary, SourcedRun } from '@runlane/protocol';
-import { formatDuration, formatValue } from '@runlane/ui';
+import { elapsedText, formatValue } from '@runlane/ui';
 import { RUN_MIME } from '../runOutput';
 
 export interface BadgeActions {
@@ -80,7 +80,7 @@ function fill(badge: HTMLElement, runs: SourcedRun[], actions: BadgeActions): vo
   const newest = runs[0]!;
   const run = newest.run;
   const metric = actions.metric(run);
-  const time = run.status === 'running' && run.started_at ? formatDuration(Date.now() / 1000 - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '';
+  const time = elapsedText(run);
   const dot = document.createElement('span');
   dot.className = `rl-dot rl-dot-${run.status}`;
   const name = document.createElement('span');

@@ -9,17 +9,9 @@ import { Widget } from '@lumino/widgets';
 import type { TargetInfo } from '@runlane/protocol';
 import type { RunlaneConnection } from '../connection';
 import { loadHelper } from './kernelHelper';
-import { droppedOptions, magicOptions, withRunlaneMagic } from '@runlane/ui';
+import { droppedOptions, KERNEL_CHOICE, magicOptions, magicTarget, targetChoiceText, withRunlaneMagic } from '@runlane/ui';
 
 const KERNEL = '';
-
-/** The cell's current choice: the target named on its %%runlane line, or this kernel. */
-function currentTarget(source: string): string {
-  const options = magicOptions(source) ?? [];
-  const at = options.findIndex((o) => o === '--on' || o.startsWith('--on='));
-  if (at < 0) return KERNEL;
-  return options[at]!.includes('=') ? options[at]!.split('=')[1]! : (options[at + 1] ?? KERNEL).replace(/^["']|["']$/g, '');
-}
 
 /** A small picker: this kernel, then each target with its kind and state. Null when cancelled. */
 async function pickTarget(connection: RunlaneConnection, store: string, source: string, current: string): Promise<string | null> {
@@ -38,8 +30,9 @@ async function pickTarget(connection: RunlaneConnection, store: string, source: 
   body.addClass('rl-target-picker');
   const list = document.createElement('div');
   const choices: [string, string, string, boolean][] = [
-    [KERNEL, 'This kernel', 'tracked in the notebook’s own kernel', true],
-    ...targets.map((t): [string, string, string, boolean] => [t.name, t.name, `${t.kind} · ${t.ok ? t.detail : `cannot be used: ${t.detail}`}`, t.ok]),
+    [KERNEL, KERNEL_CHOICE.label, KERNEL_CHOICE.description, true],
+    // A row here has one line, so an unusable target says why on it (VS Code's picker has a second line).
+    ...targets.map((t): [string, string, string, boolean] => [t.name, t.name, t.ok ? targetChoiceText(t) : `${targetChoiceText(t)}: ${t.detail}`, t.ok]),
   ];
   for (const [value, label, detail, usable] of choices) {
     const row = document.createElement('label');
@@ -100,7 +93,8 @@ export async function runCellAsExperiment(panel: NotebookPanel, connection: Runl
     return;
   }
   const source = cell.model.sharedModel.getSource();
-  const current = currentTarget(source);
+  // The cell's current choice: the target its %%runlane line names, or this kernel.
+  const current = magicTarget(source) ?? KERNEL;
   const target = pick ? await pickTarget(connection, store, source, current) : current;
   if (target === null) return;
   // The same choice as the cell's own magic: the cell runs exactly as the user wrote it.

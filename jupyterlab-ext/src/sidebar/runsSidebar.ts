@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, formatDuration, formatValue, mainMetric, matches, NO_FILTER, rowTags, RunSet, runKey, runLabel, sortRuns, targetOf, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, elapsedText, formatValue, mainMetric, matches, NO_FILTER, rowTags, RunSet, runKey, runLabel, runTargetText, sortRuns, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
@@ -345,9 +345,7 @@ export class RunsSidebar extends Widget {
     row.dataset.runKey = key;
     row.title = tooltip(run, this.connection.label(item.source));
     const metric = this.metricOf(run);
-    const target = targetOf(run);
-    const time =
-      run.status === 'running' && run.started_at ? `${formatDuration(Date.now() / 1000 - run.started_at)}` : run.duration !== null ? formatDuration(run.duration) : '';
+    const time = elapsedText(run);
     const mark = this.marks.get(item.source);
     parts.box.checked = this.selected.has(key);
     parts.status.className = `rl-dot rl-dot-${run.status}`;
@@ -358,7 +356,7 @@ export class RunsSidebar extends Widget {
       run.experiment,
       time,
       metric ? `${metric.key} ${formatValue(metric.value)}` : '',
-      target ? `on ${target}` : '',
+      runTargetText(run),
     ].filter(Boolean).join(' · ');
     parts.folder.textContent = mark?.text ?? '';
     parts.folder.className = mark ? `rl-row-folder rl-folder-${mark.colour}` : 'rl-row-folder';

@@ -13,9 +13,13 @@ export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';
 export { RunDetailsView, scriptPathOf, type RunDetailsActions } from './views/runDetails.js';
 export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
 export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';
-export { RunSet, matches, sortRuns, mainMetric, rowTags, targetOf, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
+export { RunSet, matches, sortRuns, mainMetric, rowTags, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
-export { droppedOptions, magicOption, magicOptions, magicTarget, withRunlaneMagic, type MagicChoice } from './runs/magicLine.js';
+// Logic both editors share, DOM-free (common/): the magic line, tags typed by the user, elapsed time, target labels.
+export { droppedOptions, magicOption, magicOptions, magicTarget, readMagicLine, withRunlaneMagic, type MagicChoice, type MagicLine } from './common/magicLine.js';
+export { parseTagInput, TAG_PLACEHOLDER, TAG_PROMPT, type TagEdit } from './common/tagInput.js';
+export { elapsedSeconds, elapsedText } from './common/elapsedTime.js';
+export { gpuCountText, KERNEL_CHOICE, runTargetText, targetChoiceText, targetKindText, targetOf } from './common/targetLabels.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';
 export { chartsTitle } from './charts/chartsTitle.js';
 export { statusColor, STATUS_COLORS } from './charts/statusColors.js';

@@ -4,7 +4,7 @@
 // never for a file). What the magic line already says is the active item. A target that cannot be
 // used says why on its own line and cannot be picked.
 import type { TargetInfo } from '@runlane/protocol';
-import { droppedOptions, magicTarget } from '@runlane/ui';
+import { droppedOptions, KERNEL_CHOICE, magicTarget, targetChoiceText } from '@runlane/ui';
 
 export type PickerContext = { kind: 'kernel-cell'; source: string } | { kind: 'jobs-cell'; source: string; defaultTarget: string } | { kind: 'file'; file: string; lastTarget: string | null };
 
@@ -30,8 +30,7 @@ export function targetChoices(context: PickerContext, targets: TargetInfo[]): Ta
   if (context.kind === 'kernel-cell') {
     const dropped = droppedOptions(context.source, null);
     choices.push({
-      label: 'This kernel',
-      description: 'tracked in the notebook’s own kernel',
+      ...KERNEL_CHOICE,
       detail: dropped.length ? `Removes ${dropped.join(' ')} from the cell (they only apply to jobs).` : undefined,
       target: null,
       usable: true,
@@ -41,8 +40,7 @@ export function targetChoices(context: PickerContext, targets: TargetInfo[]): Ta
   for (const t of targets) {
     choices.push({
       label: t.ok ? t.name : `$(error) ${t.name}`,
-      // The kind only when the name does not say it ("local  local" read as a typo).
-      description: [t.kind === t.name ? '' : t.kind, t.ok && t.gpus.length ? `${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : '', t.ok ? t.detail : 'cannot be used'].filter(Boolean).join(' · '),
+      description: targetChoiceText(t),
       detail: t.ok ? undefined : `Unavailable: ${t.detail}`,
       target: t.name,
       usable: t.ok,

@@ -4,16 +4,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus } from '@runlane/protocol';
-import { magicOption, magicOptions } from '@runlane/ui';
+import { readMagicLine } from '@runlane/ui';
 import { errorHead } from '../errorText';
 
 /** Target, workers and GPUs from the cell's %%runlane line, and the body without it. */
 export function jobOfCell(source: string, defaultTarget: string): { target: string; workers: number; gpus: number; name: string | null; experiment: string | null; body: string; hasMagic: boolean } {
-  const value = (flag: string) => magicOption(source, flag);
-  const hasMagic = magicOptions(source) !== null;
-  const newline = source.indexOf('\n');
-  const body = !hasMagic ? source : newline < 0 ? '' : source.slice(newline + 1);
-  return { target: value('--on') ?? defaultTarget, workers: Number(value('--workers') ?? 1), gpus: Number(value('--gpus') ?? 0), name: value('--name'), experiment: value('--experiment'), body, hasMagic };
+  const line = readMagicLine(source);
+  if (!line) return { target: defaultTarget, workers: 1, gpus: 0, name: null, experiment: null, body: source, hasMagic: false };
+  return { target: line.target ?? defaultTarget, workers: line.workers ?? 1, gpus: line.gpus ?? 0, name: line.name, experiment: line.experiment, body: line.body, hasMagic: true };
 }
 
 /**

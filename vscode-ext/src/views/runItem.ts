@@ -3,7 +3,7 @@
 // description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { formatDuration, formatParam, formatValue, mainMetric, rowTags, runLabel, targetOf } from '@runlane/ui';
+import { elapsedText, formatParam, formatValue, mainMetric, rowTags, runLabel, runTargetText } from '@runlane/ui';
 import { errorSummary } from '../errorText';
 
 export interface RunItemData {
@@ -52,12 +52,11 @@ export function tagText(tags: Record<string, string>): string[] {
 export function runItem(run: RunSummary, options: RunItemOptions | number = {}): RunItemData {
   const { now = Date.now() / 1000, duplicates = new Set<string>(), preferredMetric = null, readonly = false } = typeof options === 'number' ? { now: options } : options;
   const metric = rowMetric(run, preferredMetric);
-  const time = run.status === 'running' && run.started_at ? formatDuration(now - run.started_at) : run.duration !== null ? formatDuration(run.duration) : '';
-  const target = targetOf(run);
+  const time = elapsedText(run, now);
   const tags = tagText(run.tags);
   // A TensorBoard run's `logdir` tag repeats the folder it is listed under: the tooltip keeps it.
   const shownTags = tagText(Object.fromEntries(rowTags(run)));
-  const description = [shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, target ? `on ${target}` : ''].filter(Boolean).join(' · ');
+  const description = [shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, runTargetText(run)].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   const tooltip = [
     runLabel(run, duplicates),

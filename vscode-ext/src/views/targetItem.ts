@@ -2,9 +2,10 @@
 // its kind only when the name does not already say it ("local" is local), its GPUs, whether it can be
 // used, and its running jobs; never an empty description.
 import type { TargetInfo } from '@runlane/protocol';
+import { gpuCountText, targetKindText } from '@runlane/ui';
 
 export function targetDescription(t: TargetInfo, jobs: number): string {
-  const gpus = t.gpus.length ? `${t.gpus.length} GPU${t.gpus.length > 1 ? 's' : ''}` : t.kind === 'local' ? 'no GPUs' : '';
-  const parts = [t.kind !== t.name ? t.kind : '', gpus, t.ok ? '' : 'unavailable', jobs ? `${jobs} job${jobs > 1 ? 's' : ''}` : ''].filter(Boolean);
+  const gpus = gpuCountText(t.gpus.length) || (t.kind === 'local' ? 'no GPUs' : '');
+  const parts = [targetKindText(t), gpus, t.ok ? '' : 'unavailable', jobs ? `${jobs} job${jobs > 1 ? 's' : ''}` : ''].filter(Boolean);
   return parts.join(' · ') || 'ready';
 }

@@ -1,6 +1,7 @@
 // The runs of a sidebar (JupyterLab's Runs panel, VS Code's Runs tree): search, filters, sorting and
 // live updates from the feed, as pure logic over RunSummary, so both editors list runs the same way.
 import { fromJsonNumber, jsonNumber, matchesSearch, type JsonNumber, type MetricSummary, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { targetOf } from '../common/targetLabels.js';
 
 export type SortKey = 'created' | 'name' | 'status' | 'duration' | 'metric' | 'experiment' | 'target';
 export type SortOrder = 'asc' | 'desc';
@@ -69,11 +70,6 @@ const LINK_TAGS = new Set(['job', 'rerun_of']);
  */
 export function rowTags(run: Pick<RunSummary, 'kind' | 'tags'>): [string, string][] {
   return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !(run.kind === 'tensorboard' && k === 'logdir'));
-}
-
-/** The target a job ran on (its `target` param); a kernel's own runs have none. */
-export function targetOf(run: RunSummary): string | null {
-  return typeof run.params.target === 'string' ? run.params.target : null;
 }
 
 export function matches(run: RunSummary, filter: RunFilter): boolean {

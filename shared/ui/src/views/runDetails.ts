@@ -9,7 +9,9 @@ import type { HostBridge } from '../hostBridge.js';
 import { ansiFragment } from './ansi.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
-import { formatBytes, formatDuration, formatParam, formatTime } from './format.js';
+import { formatBytes, formatParam, formatTime } from './format.js';
+import { elapsedText } from '../common/elapsedTime.js';
+import { runTargetText } from '../common/targetLabels.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -151,13 +153,13 @@ export class RunDetailsView {
     const script = this.actions.openScript ? scriptPathOf(run) : null;
     if (script) buttons.push(button('Open script', () => this.actions.openScript!(run, script)));
     if (this.actions.stopRun && (run.status === 'running' || run.status === 'queued')) buttons.push(this.stopButton());
-    const target = typeof run.params.target === 'string' ? run.params.target : null;
+    const elapsed = elapsedText(run);
     const facts = [
       run.experiment,
       run.kind,
-      target ? `on ${target}` : null,
+      runTargetText(run) || null,
       `started ${formatTime(run.started_at ?? run.created_at)}`,
-      run.duration !== null ? `took ${formatDuration(run.duration)}` : run.started_at ? `running for ${formatDuration(Date.now() / 1000 - run.started_at)}` : null,
+      elapsed ? `${run.status === 'running' ? 'running for' : 'took'} ${elapsed}` : null,
       run.exit_code !== null ? `exit code ${run.exit_code}` : null,
     ].filter((x): x is string => x !== null);
     return el(

@@ -30,6 +30,37 @@ export function magicTarget(source: string): string | null {
   return magicOption(source, '--on');
 }
 
+/** What a cell's `%%runlane` line asks for, read once for every editor; numbers as written (NaN if not one). */
+export interface MagicLine {
+  /** `--on`: a target name, or null (this kernel). */
+  target: string | null;
+  workers: number | null;
+  gpus: number | null;
+  name: string | null;
+  experiment: string | null;
+  /** The cell without its magic line. */
+  body: string;
+}
+
+/** The cell's `%%runlane` line, read; null when the cell does not start with the magic. */
+export function readMagicLine(source: string): MagicLine | null {
+  if (magicOptions(source) === null) return null;
+  const value = (flag: string) => magicOption(source, flag);
+  const number = (flag: string) => {
+    const raw = value(flag);
+    return raw === null ? null : Number(raw);
+  };
+  const newline = source.indexOf('\n');
+  return {
+    target: value('--on'),
+    workers: number('--workers'),
+    gpus: number('--gpus'),
+    name: value('--name'),
+    experiment: value('--experiment'),
+    body: newline < 0 ? '' : source.slice(newline + 1),
+  };
+}
+
 /** Values the user picked in a dialog; each replaces the option of the same name, the others stay. */
 export interface MagicChoice {
   /** A target name, or null for this kernel. */

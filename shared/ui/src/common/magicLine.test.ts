@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { droppedOptions, magicOptions, magicTarget, withRunlaneMagic } from './magicLine.js';
+import { droppedOptions, magicOptions, magicTarget, readMagicLine, withRunlaneMagic } from './magicLine.js';
 
 describe('the %%runlane line "Run Cell as Experiment" writes', () => {
   it('adds the magic to a plain cell, for the kernel or a target', () => {
@@ -46,5 +46,16 @@ describe('the %%runlane line "Run Cell as Experiment" writes', () => {
     expect(magicTarget('%%runlane --name x --on=local\n')).toBe('local');
     expect(magicTarget('%%runlane --name "--on x"\n')).toBeNull();
     expect(magicTarget('print(1)')).toBeNull();
+  });
+
+  it('reads the whole line once: target, workers, GPUs, name, experiment and the body under it', () => {
+    expect(readMagicLine('%%runlane --on "gpu box" --workers 2 --gpus=1 --name \'two ranks\' --experiment lr\nx = 1\ny = 2')).toEqual({
+      target: 'gpu box', workers: 2, gpus: 1, name: 'two ranks', experiment: 'lr', body: 'x = 1\ny = 2',
+    });
+    expect(readMagicLine('%%runlane\nx = 1')).toEqual({ target: null, workers: null, gpus: null, name: null, experiment: null, body: 'x = 1' });
+    expect(readMagicLine('%%runlane --on local')).toMatchObject({ target: 'local', body: '' });
+    expect(readMagicLine('%%runlane --on=a=b\n')).toMatchObject({ target: 'a=b' }); // the part after the first "="
+    expect(readMagicLine('%%runlane --workers many\n')?.workers).toBeNaN(); // said by the job's own check
+    expect(readMagicLine('x = 1\n%%runlane --on local')).toBeNull();
   });
 });

@@ -1,9 +1,12 @@
-// What the Tag prompt accepts: space-separated tags, each `name` or `name=value` (a value with spaces
-// in quotes: note="two words"), `-name` removes one. A name is one word: the Runs filter's `tag:NAME`
-// and `name=value` search words are split at spaces, so a tag named "best lr" could never be found.
-// Pure: text in, tags (or a sentence saying what to fix) out.
+// What a Tag prompt accepts, in both editors: tags separated by spaces or commas, each `name` or
+// `name=value` (a value with spaces or commas in quotes: note="two words"), `-name` removes one. A name
+// is one word: the Runs filter's `tag:NAME` and `name=value` search words are split at spaces, so a tag
+// named "best lr" could never be found. Pure: text in, tags (or a sentence saying what to fix) out.
 
-export const TAG_PLACEHOLDER = 'best lr=high   (space-separated: name or name=value; note="two words"; -name removes a tag)';
+/** What a Tag prompt says above its input. */
+export const TAG_PROMPT = 'Tags separated by spaces or commas: name or name=value (a value with spaces in quotes); -name removes a tag';
+
+export const TAG_PLACEHOLDER = 'best lr=high   (space-separated, commas work too: name or name=value; note="two words"; -name removes a tag)';
 
 export type TagEdit = { tags: Record<string, string | null> } | { error: string };
 
@@ -19,7 +22,8 @@ function words(text: string): string[] | null {
     } else if (ch === '"' || ch === "'") {
       quote = ch;
       current ??= '';
-    } else if (/\s/.test(ch)) {
+    } else if (/[\s,]/.test(ch)) {
+      // "a, b c": a comma outside quotes separates tags as a space does (a list typed as prose).
       if (current !== null) out.push(current);
       current = null;
     } else {
@@ -34,7 +38,7 @@ function words(text: string): string[] | null {
 export function parseTagInput(text: string): TagEdit {
   const list = words(text.trim());
   if (list === null) return { error: 'A quote is not closed: close it, as in note="two words".' };
-  if (!list.length) return { error: 'Type a tag: best, or lr=high (several, separated by spaces).' };
+  if (!list.length) return { error: 'Type a tag: best, or lr=high (several, separated by spaces or commas).' };
   const tags: Record<string, string | null> = {};
   for (const word of list) {
     const removing = word.startsWith('-');
