@@ -6,16 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { BridgeMethod, HostToWebview, PanelView, RunRef, RunSummary, WebviewToHost } from '@runlane/protocol';
+import type { ActionArgs, ActionMessage, BridgeArgs, BridgeMethod, BridgeReplies, BridgeRequest, HostToWebview, PanelView, RunRef, RunSummary, WebviewAction, WebviewActions, WebviewToHost } from '@runlane/protocol';
 import { chartsTitle, runLabel } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
-export interface PanelActions {
-  openCharts(runs: RunRef[]): void;
-  openSource(run: { notebook: string | null; cell_id: string | null }): void;
-  openScript(path: string): void;
-}
+/** What the extension does for a page: every page action but saving an artifact, which this host does. */
+export type PanelActions = Omit<WebviewActions, 'saveArtifact'>;
+
+/** One handler per bridge method, taking its arguments as the page sends them and giving its reply. */
+type BridgeHandlers = { [K in BridgeMethod]: (...args: BridgeArgs[K]) => Promise<BridgeReplies[K]> };
+/** One handler per page action. */
+type ActionHandlers = { [A in WebviewAction]: (...args: ActionArgs[A]) => void };
 
 type Named = Pick<RunSummary, 'name' | 'id'>;
 
@@ -95,12 +97,9 @@ export class RunlanePanels implements vscode.Disposable {
           const settings = vscode.workspace.getConfiguration('runlane.charts');
           post({ type: 'init', view, dark: dark(), charts: { smoothing: settings.get('smoothing', 0.6), xAxis: settings.get('xAxis', 'step') } });
         } else if (message.type === 'request') {
-          this.answer(message.method, message.args).then(
-            (value) => post({ type: 'response', id: message.id, ok: true, value }),
-            (err: Error) => post({ type: 'response', id: message.id, ok: false, error: err.message }),
-          );
+          this.reply(message, post);
         } else if (message.type === 'action') {
-          this.act(message.action, message.args);
+          this.act(message);
         }
       }),
       this.service.onEvent((event) => ready && post({ type: 'event', event })),
@@ -112,50 +111,52 @@ export class RunlanePanels implements vscode.Disposable {
     });
   }
 
-  /** One HostBridge call from a page, answered with the daemon's client (bytes as base64). */
-  private async answer(method: BridgeMethod, args: unknown[]): Promise<unknown> {
-    if (method === 'listRuns') {
+  /** One HostBridge call from a page, answered with its method's handler (an error as its message). */
+  private reply<K extends BridgeMethod>(request: BridgeRequest<K>, post: (message: HostToWebview) => void): void {
+    const { id, method } = request;
+    const handle: BridgeHandlers[K] = this.handlers[method];
+    handle(...request.args).then(
+      (value) => post({ type: 'response', id, method, ok: true, value }),
+      (err: Error) => post({ type: 'response', id, method, ok: false, error: err.message }),
+    );
+  }
+
+  /** The bridge over the daemon's clients (bytes as base64): the page's HostBridge calls land here. */
+  private readonly handlers: BridgeHandlers = {
+    listRuns: async () => {
       // A store not created yet has no runs (and asking the daemon about it would start one for nothing).
       const readable = this.service.sources().filter((s) => s.kind === 'logdir' || existsSync(s.path));
       const lists = await Promise.all(readable.map(async (s) => (await (await this.service.daemon(s.path)).runs()).map((run) => ({ source: s.path, run }))));
       return lists.flat();
-    }
-    const ref = args[0] as RunRef;
-    const client = await this.service.daemon(ref.source);
-    switch (method) {
-      case 'getSeries': {
-        const request = args[2] as { points: number; fromStep?: number; toStep?: number };
-        return client.series(ref.id, args[1] as string, request);
-      }
-      case 'getRun':
-        return client.run(ref.id);
-      case 'readLog': {
-        const { bytes, size } = await client.log(ref.id, args[1] as string, args[2] as string, args[3] as number);
-        const length = args[4] as number | undefined;
-        return { bytes: (length === undefined ? bytes : bytes.subarray(0, length)).toString('base64'), size };
-      }
-      case 'listArtifacts':
-        return client.artifacts(ref.id);
-      case 'readArtifact':
-        return (await client.artifact(ref.id, args[1] as string)).toString('base64');
-      case 'updateRun':
-        return client.updateRun(ref.id, args[1] as { name?: string; tags?: Record<string, string | null> });
-      case 'deleteRun':
-        return client.deleteRun(ref.id);
-      case 'cancelJob':
-        return client.cancelJob(ref.id);
-      case 'stopRun':
-        return client.stopRun(ref.id);
-      case 'rerunJob':
-        return client.rerun(ref.id, args[1] as Record<string, unknown> | undefined);
-    }
+    },
+    getSeries: async (ref, key, request) => (await this.client(ref)).series(ref.id, key, request),
+    getRun: async (ref) => (await this.client(ref)).run(ref.id),
+    readLog: async (ref, writer, stream, offset, length) => {
+      const { bytes, size } = await (await this.client(ref)).log(ref.id, writer, stream, offset);
+      return { bytes: (length === undefined ? bytes : bytes.subarray(0, length)).toString('base64'), size };
+    },
+    listArtifacts: async (ref) => (await this.client(ref)).artifacts(ref.id),
+    readArtifact: async (ref, path) => (await (await this.client(ref)).artifact(ref.id, path)).toString('base64'),
+    updateRun: async (ref, patch) => (await this.client(ref)).updateRun(ref.id, patch),
+    deleteRun: async (ref) => (await this.client(ref)).deleteRun(ref.id),
+    cancelJob: async (ref) => (await this.client(ref)).cancelJob(ref.id),
+    stopRun: async (ref) => (await this.client(ref)).stopRun(ref.id),
+    rerunJob: async (ref, params) => (await this.client(ref)).rerun(ref.id, params),
+  };
+
+  private client(ref: RunRef) {
+    return this.service.daemon(ref.source);
   }
 
-  private act(action: string, args: unknown[]): void {
-    if (action === 'openCharts') this.actions.openCharts(args[0] as RunRef[]);
-    else if (action === 'openSource') this.actions.openSource(args[0] as { notebook: string | null; cell_id: string | null });
-    else if (action === 'saveArtifact') void this.saveArtifact(args[0] as RunRef, args[1] as { path: string });
-    else if (action === 'openScript') this.actions.openScript(args[0] as string);
+  private act<A extends WebviewAction>(message: ActionMessage<A>): void {
+    const actions: ActionHandlers = {
+      openCharts: (runs) => this.actions.openCharts(runs),
+      openSource: (run) => this.actions.openSource(run),
+      openScript: (file) => this.actions.openScript(file),
+      saveArtifact: (ref, artifact) => void this.saveArtifact(ref, artifact),
+    };
+    const run: ActionHandlers[A] = actions[message.action];
+    run(...message.args);
   }
 
   private async saveArtifact(ref: RunRef, artifact: { path: string }): Promise<void> {

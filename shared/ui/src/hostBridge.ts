@@ -1,46 +1,9 @@
-// The one seam between the shared UI and its host: JupyterLab and VS Code each implement it (over
-// the daemon's HTTP API, or over webview messages to the extension host), tests implement it over
-// fixtures. Wire types come from shared/protocol.
-import type {
-  ArtifactInfo,
-  JobCreated,
-  MetricSeries,
-  RunDetail,
-  RunPatch,
-  RunRef,
-  RunSummary,
-  SeriesRequest,
-  SourcedRun,
-  StoreEvent,
-} from '@runlane/protocol';
+// The one seam between the shared UI and its host. The interfaces live in shared/protocol (the VS
+// Code webview messages are derived from them); they are re-exported here, where the views and the
+// editors have always imported them from.
+import type { RunRef } from '@runlane/protocol';
 
-export type { RunRef, SeriesRequest, SourcedRun };
-
-/** What the charts panel needs: reading runs and series, and the live feed. */
-export interface ChartsBridge {
-  listRuns(): Promise<SourcedRun[]>;
-  getSeries(run: RunRef, key: string, request: SeriesRequest): Promise<MetricSeries>;
-  /** Live changes; returns the function that stops them. */
-  subscribe(onEvent: (event: StoreEvent) => void): () => void;
-}
-
-/** Everything a host offers the shared views: reading (details, logs, artifacts) and run actions. */
-export interface HostBridge extends ChartsBridge {
-  getRun(run: RunRef): Promise<RunDetail>;
-  /** Log bytes from `offset` (at most `length` of them; default: to the end), and the stream's current size. */
-  readLog(run: RunRef, writer: string, stream: string, offset: number, length?: number): Promise<{ bytes: Uint8Array; size: number }>;
-  listArtifacts(run: RunRef): Promise<ArtifactInfo[]>;
-  readArtifact(run: RunRef, path: string): Promise<Uint8Array>;
-  /** Rename and tag; a `null` tag value removes the tag. */
-  updateRun(run: RunRef, patch: RunPatch): Promise<RunSummary>;
-  /** Moves the run to the store's trash; refused while a job still runs. */
-  deleteRun(run: RunRef): Promise<void>;
-  cancelJob(run: RunRef): Promise<void>;
-  /** Stops a running run (contract C2): a job is cancelled, a cell or script run interrupted. */
-  stopRun?(run: RunRef): Promise<void>;
-  /** Submits a job again with its spec; `params` override the cell's top-level assignments. */
-  rerunJob(run: RunRef, params?: Record<string, unknown>): Promise<JobCreated>;
-}
+export type { ChartsBridge, HostBridge, RunRef, SeriesRequest, SourcedRun } from '@runlane/protocol';
 
 export function runKey(ref: RunRef): string {
   return `${ref.source}::${ref.id}`;

@@ -1,50 +1,66 @@
 // The page inside a Runlane webview: a HostBridge over messages to the extension host, then the
 // shared charts or run details. It says `ready` first and waits for `init` (the handshake); the view
 // is kept with the webview's state, so VS Code restores the panel after a reload.
-import type { BridgeMethod, HostToWebview, PanelView, StoreEvent } from '@runlane/protocol';
+import type { ActionCall, BridgeCall, BridgeMethod, BridgeReplies, BridgeResponse, HostToWebview, PanelView, StoreEvent, WebviewToHost } from '@runlane/protocol';
 import { ChartsPanel, RunDetailsView, type HostBridge } from '@runlane/ui';
 
 interface VsCodeApi {
-  postMessage(message: unknown): void;
+  postMessage(message: WebviewToHost): void;
   getState(): { view?: PanelView } | undefined;
   setState(state: { view: PanelView }): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+/** Who waits for each request id: a settler that checks the response answers its method. */
+const pending = new Map<number, (response: BridgeResponse) => void>();
 const listeners = new Set<(event: StoreEvent) => void>();
 let nextId = 1;
 
-function call<T>(method: BridgeMethod, ...args: unknown[]): Promise<T> {
+/** A response is the answer to a request of `method` (its value then has that method's type). */
+function answers<K extends BridgeMethod>(method: K, response: BridgeResponse): response is BridgeResponse<K> {
+  return response.method === method;
+}
+
+/** One HostBridge call to the extension host; resolves with its reply (bytes still as base64). */
+function call<C extends BridgeCall>(request: C): Promise<BridgeReplies[C['method']]> {
   const id = nextId++;
-  return new Promise<T>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    vscode.postMessage({ type: 'request', id, method, args });
+  return new Promise((resolve, reject) => {
+    pending.set(id, (response) => {
+      if (!answers<C['method']>(request.method, response)) reject(new Error(`Runlane: the editor answered ${response.method} to a ${request.method} request.`));
+      else if (response.ok) resolve(response.value);
+      else reject(new Error(response.error));
+    });
+    vscode.postMessage({ type: 'request', id, ...request });
   });
+}
+
+/** Asks the editor to do something (open a panel, the source, a save dialog). */
+function act(action: ActionCall): void {
+  vscode.postMessage({ type: 'action', ...action });
 }
 
 const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 const bridge: HostBridge = {
-  listRuns: () => call('listRuns'),
-  getSeries: (run, key, request) => call('getSeries', run, key, request),
+  listRuns: () => call({ method: 'listRuns', args: [] }),
+  getSeries: (run, key, request) => call({ method: 'getSeries', args: [run, key, request] }),
   subscribe: (onEvent) => {
     listeners.add(onEvent);
     return () => listeners.delete(onEvent);
   },
-  getRun: (run) => call('getRun', run),
+  getRun: (run) => call({ method: 'getRun', args: [run] }),
   readLog: async (run, writer, stream, offset, length) => {
-    const { bytes, size } = await call<{ bytes: string; size: number }>('readLog', run, writer, stream, offset, length);
+    const { bytes, size } = await call({ method: 'readLog', args: [run, writer, stream, offset, length] });
     return { bytes: fromBase64(bytes), size };
   },
-  listArtifacts: (run) => call('listArtifacts', run),
-  readArtifact: async (run, path) => fromBase64(await call<string>('readArtifact', run, path)),
-  updateRun: (run, patch) => call('updateRun', run, patch),
-  deleteRun: (run) => call('deleteRun', run),
-  cancelJob: (run) => call('cancelJob', run),
-  stopRun: (run) => call('stopRun', run),
-  rerunJob: (run, params) => call('rerunJob', run, params),
+  listArtifacts: (run) => call({ method: 'listArtifacts', args: [run] }),
+  readArtifact: async (run, path) => fromBase64(await call({ method: 'readArtifact', args: [run, path] })),
+  updateRun: (run, patch) => call({ method: 'updateRun', args: [run, patch] }),
+  deleteRun: (run) => call({ method: 'deleteRun', args: [run] }),
+  cancelJob: (run) => call({ method: 'cancelJob', args: [run] }),
+  stopRun: (run) => call({ method: 'stopRun', args: [run] }),
+  rerunJob: (run, params) => call({ method: 'rerunJob', args: [run, params] }),
 };
 
 let setDark: (dark: boolean) => void = () => {};
@@ -61,11 +77,11 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
     void panel.load();
   } else {
     const details = new RunDetailsView(host, bridge, view.run, {
-      openCharts: (ref) => vscode.postMessage({ type: 'action', action: 'openCharts', args: [[ref]] }),
-      openSource: (run) => vscode.postMessage({ type: 'action', action: 'openSource', args: [{ notebook: run.notebook, cell_id: run.cell_id }] }),
-      saveArtifact: (ref, artifact) => vscode.postMessage({ type: 'action', action: 'saveArtifact', args: [ref, artifact] }),
-      stopRun: (ref) => call('stopRun', ref),
-      openScript: (_run, path) => vscode.postMessage({ type: 'action', action: 'openScript', args: [path] }),
+      openCharts: (ref) => act({ action: 'openCharts', args: [[ref]] }),
+      openSource: (run) => act({ action: 'openSource', args: [{ notebook: run.notebook, cell_id: run.cell_id }] }),
+      saveArtifact: (ref, artifact) => act({ action: 'saveArtifact', args: [ref, artifact] }),
+      stopRun: (ref) => call({ method: 'stopRun', args: [ref] }),
+      openScript: (_run, path) => act({ action: 'openScript', args: [path] }),
     });
     setDark = (d) => details.setDark(d);
     void details.load().then(() => {
@@ -81,10 +97,9 @@ window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   else if (message.type === 'theme') setDark(message.dark);
   else if (message.type === 'event') listeners.forEach((l) => l(message.event));
   else if (message.type === 'response') {
-    const waiting = pending.get(message.id);
+    const settle = pending.get(message.id);
     pending.delete(message.id);
-    if (message.ok) waiting?.resolve(message.value);
-    else waiting?.reject(new Error(message.error));
+    settle?.(message);
   }
 });
 vscode.postMessage({ type: 'ready' });
