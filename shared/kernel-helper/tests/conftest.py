@@ -9,16 +9,16 @@ FIXTURES = pathlib.Path(__file__).resolve().parents[3] / "test" / "fixtures"
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """A fresh store that the API writes to (RUNLANE_DIR), with no active run left over."""
-    from runlane import api
+    from runlane import active, api
 
     directory = tmp_path / "store"
     monkeypatch.setenv("RUNLANE_DIR", str(directory))
-    api._set_active(None)
+    active.set_current(None)
     yield directory
     run = api.active_run()
     if run is not None and not run.finished:
         run.finish()
-    api._set_active(None)
+    active.set_current(None)
 
 
 @pytest.fixture(scope="session")

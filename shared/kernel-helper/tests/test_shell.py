@@ -9,7 +9,7 @@ IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
 import runlane as rl  # noqa: E402
-from runlane import api  # noqa: E402
+from runlane import active  # noqa: E402
 from runlane.store.reader import StoreReader  # noqa: E402
 
 NOTEBOOK = "/work/notebooks/train.ipynb"
@@ -22,12 +22,12 @@ def shell(tmp_path, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     sh = InteractiveShell.instance()
     sh.user_ns["__vsc_ipynb_file__"] = NOTEBOOK  # as VS Code's Jupyter extension sets it
-    api._set_active(None)
+    active.set_current(None)
     sh.run_line_magic("load_ext", "runlane")
     sh.store = tmp_path / "store"
     yield sh
     sh.run_line_magic("unload_ext", "runlane")
-    api._set_active(None)
+    active.set_current(None)
     InteractiveShell.clear_instance()
     sys.displayhook, sys.excepthook, sys.stdout, sys.stderr = saved
 

@@ -2,16 +2,12 @@
 import os
 import sys
 
-from . import tracking
+from . import active, tracking
 from .store.discovery import find_store_dir
 from .store.names import validate_experiment, validate_run_id, validate_run_name
 
-DEFAULT_EXPERIMENT = "Default"
+DEFAULT_EXPERIMENT = tracking.DEFAULT_EXPERIMENT
 
-# The run that log() writes to. Module-global rather than thread-local on purpose: training loops
-# often log from worker threads (data loaders, callbacks) into the cell's run. While a notebook cell
-# runs it may hold a PendingCellRun, which becomes a real run on first use (notebook/cell_runs.py).
-_global = {"active": None}
 _hooks_installed = []
 # In a job's worker: how many rl.run() blocks this process has entered (the first joins the job's run,
 # each later one is a run of its own), the experiment the last one named, and the cell's literals
@@ -19,18 +15,10 @@ _hooks_installed = []
 job_state = {"blocks": 0, "experiment": None, "literals": {}}
 
 
-def _active():
-    return _global["active"]
-
-
-def _set_active(run):
-    _global["active"] = run
-
-
 def active_run():
     """The run that `log()` writes to now, or None while there is none yet (an untracked cell
     has no run until it logs something)."""
-    run = _active()
+    run = active.current()
     run = getattr(run, "run", run)  # a pending cell run: its real run, once it has one
     return None if run is None or run.finished else run
 
@@ -63,13 +51,13 @@ def _running_cell():
     """The pending run of the notebook cell executing now, or None outside a notebook. In a
     notebook where `%load_ext runlane` was not run, the extension is loaded here, so the cell
     still becomes a run of its own (and the next cells too) instead of one run for the kernel."""
-    current = _active()
+    current = active.current()
     if getattr(current, "context", None) is not None:
         return current
     shell = _ipython_shell()
     if shell is None:
         return None
-    from .notebook.cell_runs import track_running_cell
+    from .notebook.magic import track_running_cell
 
     return track_running_cell(shell)
 
@@ -97,14 +85,14 @@ def _start_script_run(name=None, experiment=None, run_id=None):
 
 
 def _ensure_run():
-    run = _active()
+    run = active.current()
     if run is not None and not run.finished:
         return run
     job_run = os.environ.get("RUNLANE_RUN_ID")
     if job_run:
         return _job_run(job_run)
     run = _running_cell() or _start_script_run()
-    _set_active(run)
+    active.set_current(run)
     return run
 
 
@@ -143,10 +131,10 @@ def _job_block_run(job_run, ordinal, name, experiment):
 def _job_run(job_run):
     """A job's worker logs into the job's run (each worker process writes files of its own); the
     daemon keeps its status. The same Run serves every rl.run() block and rl.log() of the worker."""
-    run = _active()
+    run = active.current()
     if run is None or run.finished or run.id != job_run:
         run = tracking.start_run(store_dir(), _script_name(), DEFAULT_EXPERIMENT, "job", run_id=job_run)
-        _set_active(run)
+        active.set_current(run)
     return run
 
 
@@ -162,7 +150,7 @@ def log(metrics=None, step=None, **kwargs):
     10 ms, at `finish()` and at exit. With no active run it starts one: in a notebook, a run of the
     executing cell; in a script, a run named after the script (experiment "Default").
     """
-    run = _global["active"]
+    run = active.current()
     if run is None or run.finished:
         run = _ensure_run()
     run.log(metrics, step, **kwargs)
@@ -189,10 +177,10 @@ def artifact(path, name=None):
 
 def finish(status="finished"):
     """Ends the active run (flushing everything it logged) with `status`."""
-    run = _active()
+    run = active.current()
     if run is not None:
         run.finish(status)
-        _set_active(None)
+        active.set_current(None)
 
 
 class run:
@@ -235,7 +223,7 @@ class run:
             self._loop = loop_variables(sys._getframe(1))
 
     def __enter__(self):
-        self._previous = _active()  # restored at the end (the cell's pending run, an outer run...)
+        self._previous = active.current()  # restored at the end (the cell's pending run, an outer run...)
         job_run = os.environ.get("RUNLANE_RUN_ID")
         captured, link = {}, None
         if job_run and self.run_id in (None, job_run):
@@ -258,7 +246,7 @@ class run:
                 self._run, captured, link = self._start_in_cell(cell)
             else:
                 self._run = _start_script_run(self.name, self.experiment, self.run_id)
-        _set_active(self._run)
+        active.set_current(self._run)
         captured.update(self._params or {})
         if captured:
             self._run.params(captured)
@@ -301,7 +289,7 @@ class run:
             error = user_traceback(self._shell, exc)  # the cell's frames, as the cell shows them
         _end_script_output(self._run, error)
         self._run.finish(status, error=error)
-        _set_active(self._previous)
+        active.set_current(self._previous)
         return False
 
 
@@ -327,7 +315,7 @@ def _install_script_hooks():
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
-        run = _active()
+        run = active.current()
         if run is not None and not run.finished:
             status, error = tracking.status_from_exception(exc)
             _end_script_output(run, error)

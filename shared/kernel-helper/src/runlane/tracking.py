@@ -19,6 +19,7 @@ from .flusher import Flusher
 from .store.names import validate_artifact_path, validate_experiment, validate_metric_key
 from .store.writer import StoreWriter
 
+DEFAULT_EXPERIMENT = "Default"  # a run's experiment when nothing names one
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
 _writers_lock = threading.Lock()
 _flusher = Flusher()

@@ -8,7 +8,7 @@ a cell always makes a new run of the same cell (notebook path + cell id link the
 import threading
 import time
 
-from .. import api, tracking
+from .. import active, tracking
 from ..capture.env import write_env_in_background
 from ..capture.params import imported_modules, literal_assignments
 from ..store.discovery import find_store_dir
@@ -32,7 +32,7 @@ class PendingCellRun:
         self.name = None
         self.experiment = None
         self.body = None  # the cell's Python source without the magic line, when known
-        self.finished = False  # the cell has ended: api.log() then looks for a run afresh
+        self.finished = False  # the cell has ended: rl.log() then looks for a run afresh
         self._lock = threading.Lock()
 
     def materialize(self):
@@ -45,7 +45,7 @@ class PendingCellRun:
             # The cell's first run began with the cell, though it may be made later (at the
             # threshold, at the first log); one after rl.finish() in the cell begins now.
             started = self.started if self.run is None else time.time()
-            experiment = self.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT
+            experiment = self.experiment or ctx.notebook_stem or tracking.DEFAULT_EXPERIMENT
             self.run = tracking.start_run(find_store_dir(ctx.folder), self.name or ctx.default_name, experiment, "cell",
                                           started_at=started, **ctx.run_meta())
             self.capture.attach(self.run)
@@ -55,8 +55,8 @@ class PendingCellRun:
             if found:
                 self.run.params(found)
             write_env_in_background(self.run.writer, self.run.id, imported_modules(python), ctx.folder)
-            if api._active() is self:
-                api._set_active(self.run)
+            if active.current() is self:
+                active.set_current(self.run)
             show_run_link(self.tracker.shell, self.run, experiment, self.capture.original_stdout)
             return self.run
 
@@ -143,7 +143,7 @@ class CellTracker:
         pending = PendingCellRun(self, context)
         self.current = pending
         pending.capture.start()
-        api._set_active(pending)
+        active.set_current(pending)
         return pending
 
     def pre_run_cell(self, info):
@@ -173,8 +173,8 @@ class CellTracker:
             self._timer = None
         pending.capture.stop()
         pending.finished = True
-        if api._active() in (pending, pending.run):
-            api._set_active(None)
+        if active.current() in (pending, pending.run):
+            active.set_current(None)
         if pending.run is None and self.mode == "all" and time.time() - pending.started >= self.threshold:
             pending.materialize()  # the timer lost the race with the cell's end
         if pending.run is not None and not pending.run.finished:
@@ -182,14 +182,3 @@ class CellTracker:
             traceback_text = user_traceback(self.shell, error) if status == "failed" else None
             pending.run.finish(status, error=traceback_text)
 
-
-def track_running_cell(shell):
-    """`rl.log()` (or `rl.run()`) in a kernel where `%load_ext runlane` was not run: loads the
-    extension and starts the pending run of the cell executing now, which post_run_cell ends."""
-    from .magic import load
-
-    manager = getattr(shell, "extension_manager", None)
-    if manager is not None and getattr(shell, "_runlane_tracker", None) is None:
-        manager.load_extension("runlane")  # as %load_ext would: %unload_ext and %reload_ext work
-    tracker = load(shell)
-    return tracker.current or tracker.begin(CellContext(shell, None))

@@ -5,10 +5,9 @@ import argparse
 import ast
 import shlex
 
-from .. import api
+from .. import active, tracking
 from ..errors import RunlaneError
 from ..store.names import validate_experiment, validate_run_name
-from ..tracking import status_from_exception
 from .cell_runs import MODES, CellTracker, PendingCellRun
 from .context import CellContext
 from .tracebacks import from_first_cell_frame, install_interrupt_display, uninstall_interrupt_display, user_traceback
@@ -167,19 +166,19 @@ class RunlaneMagics:
             raise _syntax_error(self.shell, exc) from None
         pending.body = body
         run = pending.materialize()
-        api._set_active(run)
+        active.set_current(run)
         try:
             _run_body(self.shell, code, last)
         except BaseException as exc:
-            status, _ = status_from_exception(exc)
+            status, _ = tracking.status_from_exception(exc)
             error = user_traceback(self.shell, exc) if status == "failed" else None
             run.finish(status, error=error)
             if status == "failed":
                 _show_as_the_user_wrote_it(self.shell, exc)
             raise  # a KeyboardInterrupt is shown as one line (tracebacks.install_interrupt_display)
         finally:
-            if api._active() is run:
-                api._set_active(None)
+            if active.current() is run:
+                active.set_current(None)
         run.finish("finished")
         return None
 
@@ -195,10 +194,10 @@ class RunlaneMagics:
             self.tracker.current = None  # the job's run is the run: no in-kernel run for this cell
             pending.capture.stop()
             pending.finished = True
-            api._set_active(None)
+            active.set_current(None)
         name = args.name or ctx.default_name
         return run_job_cell(self.shell, args, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
-                            name, args.experiment or ctx.notebook_stem or api.DEFAULT_EXPERIMENT, ctx.run_meta())
+                            name, args.experiment or ctx.notebook_stem or tracking.DEFAULT_EXPERIMENT, ctx.run_meta())
 
     def line_magic(self, line):
         try:
@@ -247,6 +246,16 @@ def load(shell):
     tracker.previous_error_display = install_interrupt_display(shell, tracker)
     shell._runlane_tracker = tracker
     return tracker
+
+
+def track_running_cell(shell):
+    """`rl.log()` (or `rl.run()`) in a kernel where `%load_ext runlane` was not run: loads the
+    extension and starts the pending run of the cell executing now, which post_run_cell ends."""
+    manager = getattr(shell, "extension_manager", None)
+    if manager is not None and getattr(shell, "_runlane_tracker", None) is None:
+        manager.load_extension("runlane")  # as %load_ext would: %unload_ext and %reload_ext work
+    tracker = load(shell)
+    return tracker.current or tracker.begin(CellContext(shell, None))
 
 
 def unload(shell):
