@@ -1,0 +1,44 @@
+"""pytest plugin for the three test suites of scripts/test.sh (loaded with -p runlane_test_suites).
+
+--runlane-suite=unit|engines|e2e keeps that suite's tests: e2e is test/e2e/, an engine test is one
+that uses a fixture engines.json names for its engine (a real sshd, a Slurm cluster), and unit is
+every other test. RUNLANE_SKIP_ENGINES (engine names, comma-separated) leaves out the engine tests
+this machine cannot run; scripts/test.sh sets it from scripts/check-engines.mjs and reports them."""
+import json
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+E2E = ROOT / "test" / "e2e"
+ENGINES = json.loads((ROOT / "test" / "suites" / "engines.json").read_text(encoding="utf-8"))["engines"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runlane-suite", choices=("unit", "engines", "e2e"),
+                     help="run only this suite's tests (scripts/test.sh passes it)")
+
+
+def engine_of(item):
+    """The name of the engine the test needs, or None."""
+    for engine in ENGINES:
+        if set(engine.get("pytest_fixtures", ())) & set(getattr(item, "fixturenames", ())):
+            return engine["name"]
+    return None
+
+
+def suite_of(item):
+    if E2E in pathlib.Path(str(item.fspath)).resolve().parents:
+        return "e2e"
+    return "engines" if engine_of(item) else "unit"
+
+
+def pytest_collection_modifyitems(config, items):
+    suite = config.getoption("--runlane-suite")
+    skipped = set(filter(None, os.environ.get("RUNLANE_SKIP_ENGINES", "").split(",")))
+    keep, drop = [], []
+    for item in items:
+        wanted = suite is None or suite_of(item) == suite
+        (keep if wanted and engine_of(item) not in skipped else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

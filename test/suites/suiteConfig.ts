@@ -1,0 +1,47 @@
+// The three test suites (unit, engines, e2e) as vitest configs over the root vitest.config.ts: the
+// engine suites' files come from engines.json, e2e is test/e2e/, and unit is every other test file.
+// RUNLANE_SKIP_ENGINES (names from engines.json, comma-separated; set by scripts/test.sh from
+// scripts/check-engines.mjs) leaves out the suites this machine cannot run.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, type UserConfig } from 'vitest/config';
+import base from '../../vitest.config.js';
+
+export type Suite = 'unit' | 'engines' | 'e2e';
+
+interface Engine {
+  name: string;
+  suite: 'engines' | 'e2e';
+  vitest: string[];
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const E2E_FILES = ['test/e2e/**/*.test.ts'];
+export const engines: Engine[] = JSON.parse(readFileSync(path.join(root, 'test/suites/engines.json'), 'utf8')).engines;
+
+const skipped = new Set((process.env.RUNLANE_SKIP_ENGINES ?? '').split(',').filter(Boolean));
+const filesOf = (list: Engine[]) => list.flatMap((e) => e.vitest);
+
+/** The include and exclude globs of one suite (exported for the test that checks the split). */
+export function suiteFiles(suite: Suite, skip: ReadonlySet<string> = skipped): { include: string[]; exclude: string[] } {
+  const baseExclude = base.test?.exclude ?? configDefaults.exclude;
+  const left = filesOf(engines.filter((e) => skip.has(e.name)));
+  if (suite === 'unit') return { include: base.test?.include ?? [], exclude: [...baseExclude, ...E2E_FILES, ...filesOf(engines)] };
+  if (suite === 'engines') return { include: filesOf(engines.filter((e) => e.suite === 'engines')), exclude: [...baseExclude, ...left] };
+  return { include: E2E_FILES, exclude: [...baseExclude, ...left] };
+}
+
+export function suiteConfig(suite: Suite): UserConfig {
+  return {
+    ...base,
+    root,
+    test: {
+      ...base.test,
+      ...suiteFiles(suite),
+      // A machine without the engines runs none of an engine suite's files: that is a skip, which
+      // scripts/test.sh reports, not a failure of the runner.
+      passWithNoTests: suite !== 'unit',
+    },
+  };
+}
