@@ -6,7 +6,7 @@ import struct
 import pytest
 
 from runlane.errors import InvalidNameError, StoreVersionError
-from runlane.store import names
+from runlane.store import RUN_STATUSES, names
 from runlane.store.codec import METRIC_HEADER, decode_records, encode_param, encode_records, float_json
 from runlane.store.reader import StoreReader, fold_events
 
@@ -60,6 +60,17 @@ def test_event_folding(vectors):
         folded = fold_events(ordered)
         for field, value in case["expected"].items():
             assert folded[field] == value, (case["about"], field)
+
+
+def test_run_statuses_match_the_vectors(vectors):
+    """One list of statuses on both sides (protocol's RUN_STATUSES is checked against the same list)."""
+    assert list(RUN_STATUSES) == vectors["statuses"]
+    for status in vectors["statuses"]:
+        folded = fold_events([("w-1", 0, {"t": 1.0, "type": "status", "status": "finished"}),
+                              ("w-1", 1, {"t": 2.0, "type": "status", "status": status})])
+        # A derived status is only ever computed by readers: an event naming it is ignored.
+        want = "finished" if status in vectors["derived_statuses"] else status
+        assert folded["status"] == want, status
 
 
 def test_param_encoding(vectors):

@@ -4,6 +4,11 @@
 /** A number in JSON output: NaN and +/-Infinity are carried as these strings (JSON has no literal for them). */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
+/**
+ * Every status a run summary may carry; `crashed` is derived by readers, never written. The Python
+ * helper has the same list (runlane.store.RUN_STATUSES); both are checked against the shared store
+ * vectors (test/fixtures/store-vectors.json "statuses").
+ */
 export const RUN_STATUSES = [
   'queued',
   'running',

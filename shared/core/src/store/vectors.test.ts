@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fromJsonNumber, jsonNumber, type JsonNumber } from '@runlane/protocol';
+import { fromJsonNumber, jsonNumber, RUN_STATUSES, type JsonNumber } from '@runlane/protocol';
 import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER } from './metricCodec.js';
 import * as names from './names.js';
 import { compareEvents, foldEvents, type OrderedEvent, type StoreEventLine } from './runFold.js';
@@ -86,6 +86,18 @@ describe('event folding', () => {
       for (const [field, value] of Object.entries(want)) expect(folded[field], field).toEqual(value);
     },
   );
+
+  it('knows the statuses of the vectors (the Python helper checks the same list), and never reads a derived one from a file', () => {
+    expect([...RUN_STATUSES]).toEqual(vectors.statuses);
+    for (const status of vectors.statuses as string[]) {
+      const lines: StoreEventLine[] = [
+        { t: 1, type: 'status', status: 'finished' },
+        { t: 2, type: 'status', status },
+      ];
+      const folded = foldEvents(lines.map((event, line) => ({ writer: 'w-1', line, event })));
+      expect(folded.status, status).toBe((vectors.derived_statuses as string[]).includes(status) ? 'finished' : status);
+    }
+  });
 
   it('encodes params as the vectors say', () => {
     expect(encodeParamValue(NaN)).toEqual({ $float: 'NaN' });

@@ -17,6 +17,7 @@ from . import inband
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .store.names import validate_artifact_path, validate_experiment, validate_metric_key
+from .store.statuses import LIVE_STATUSES
 from .store.writer import StoreWriter
 
 DEFAULT_EXPERIMENT = "Default"  # a run's experiment when nothing names one
@@ -25,7 +26,6 @@ _writers_lock = threading.Lock()
 _flusher = Flusher()
 
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
-_LIVE = ("queued", "running")
 
 
 def writer_for(store_dir):
@@ -295,7 +295,7 @@ def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, *
     `started_at`: when the work began, if before now (a cell that became a run at its threshold)."""
     writer = writer_for(store_dir)
     state = _run_state(writer.dir, run_id) if run_id is not None else None
-    if state is not None and (state[0] == "job" or state[1] in _LIVE):
+    if state is not None and (state[0] == "job" or state[1] in LIVE_STATUSES):
         run = Run(writer, run_id, name, attached=True)
     elif state is not None:
         run = Run(writer, run_id, name)

@@ -13,8 +13,9 @@ import time
 
 from ..store.codec import METRIC_HEADER, RECORD, RECORD_SIZE
 from ..store.names import decode_key_file
+from ..store.statuses import FINAL_STATUSES
 
-FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
+FINAL = frozenset(FINAL_STATUSES)
 INTERVAL = 0.5
 LAST_LINES = 3
 TAIL_BYTES = 4096

@@ -15,11 +15,12 @@ import time
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..store.reader import fold_run_events
+from ..store.statuses import FINAL_STATUSES
 from ..results import result_path
 from .detached import show_detached
 from .worker_output import WorkerOutput
 
-FINAL = {"finished", "failed", "interrupted", "cancelled", "crashed"}
+FINAL = frozenset(FINAL_STATUSES)
 POLL = 0.02
 CANCEL_WAIT = 15.0
 

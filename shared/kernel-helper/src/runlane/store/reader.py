@@ -11,11 +11,12 @@ from ..errors import RunNotFoundError
 from .atomic import is_temp_file
 from .codec import METRIC_HEADER, decode_records, float_json
 from .names import decode_key_file, is_primary_writer, validate_run_id, validate_stream, validate_writer_id, writer_rank
+from .statuses import LIVE_STATUSES, STORED_STATUSES
 from .version import check_store_version
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}\Z")
-_STORED = {"queued", "running", "finished", "failed", "interrupted", "cancelled"}
-_LIVE = {"queued", "running"}
+_STORED = frozenset(STORED_STATUSES)
+_LIVE = frozenset(LIVE_STATUSES)
 
 
 def _warn(message):
