@@ -1,4 +1,5 @@
-// Every command of the extension, in one place; a test checks them against package.json.
+// Every id the extension shares with package.json or VS Code, in one place; commandIds.test.ts checks
+// them against package.json's contributes both ways, and that no source file spells one out itself.
 export const CommandIds = {
   refresh: 'runlane.refresh',
   filter: 'runlane.filter',
@@ -24,5 +25,17 @@ export const CommandIds = {
   installHelper: 'runlane.installHelper',
 } as const;
 
+/** The activity-bar container of the views. */
+export const ContainerIds = { runlane: 'runlane' } as const;
 export const ViewIds = { runs: 'runlane.runs', targets: 'runlane.targets' } as const;
 export const PanelTypes = { charts: 'runlane.charts', details: 'runlane.details' } as const;
+/** The notebook renderer of run links (package.json's notebookRenderer). */
+export const RendererIds = { runLink: 'runlane.runRenderer' } as const;
+/** Context keys the extension sets, read by `when` clauses in package.json. */
+export const ContextKeys = { filtered: 'runlane.filtered' } as const;
+/** Ids VS Code knows from the code alone (not declared in package.json). */
+export const StatusItemId = 'runlane.status';
+export const JobsControllerId = 'runlane-jobs';
+
+/** The built-in command that shows and focuses a view. */
+export const focusViewCommand = (view: (typeof ViewIds)[keyof typeof ViewIds]): string => `${view}.focus`;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
 import { withRunlaneMagic, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
-import { CommandIds, ViewIds } from './commandIds';
+import { CommandIds, ContextKeys, RendererIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
 import { splitArgs } from './commands/targetChoices';
@@ -61,8 +61,8 @@ export function activate(context: vscode.ExtensionContext): void {
     targetsFileFor(file ?? path.join(folder ?? process.cwd(), 'runlane.toml'), { setting: RunlaneService.targetsFileFor(folder), folders: fileFolders(), storeFor: (dir) => findStoreDir(dir) });
   const jobs = new JobController(service, path.join(dist, 'python'), python, (nb) => (nb.uri.scheme === 'file' ? storeOfFile(nb.uri.fsPath) : undefined), (nb) => (nb.uri.scheme === 'file' ? targetsFileOf(nb.uri.fsPath) : undefined));
   const status = new StatusItem(service, (experiment) => mainMetrics()[experiment] ?? null);
-  const renderer = vscode.notebooks.createRendererMessaging('runlane.runRenderer');
-  context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, targetsView);
+  const renderer = vscode.notebooks.createRendererMessaging(RendererIds.runLink);
+  context.subscriptions.push(log, service, runsView, runsTree, panels, jobs, status, targetsView, targetsTree);
 
   // Which sources the Runs view shows; recomputed when notebooks and scripts open or close, and when
   // a store appears in the workspace.
@@ -115,12 +115,12 @@ export function activate(context: vscode.ExtensionContext): void {
     for (const uri of markers) if (searched(uri)) foundStores.add(path.dirname(uri.fsPath));
   }
   const storeWatcher = vscode.workspace.createFileSystemWatcher(STORE_GLOB, false, true, true);
-  storeWatcher.onDidCreate((uri) => {
+  const storeCreated = storeWatcher.onDidCreate((uri) => {
     if (!searched(uri)) return;
     foundStores.add(path.dirname(uri.fsPath));
     refreshSources();
   });
-  context.subscriptions.push(storeWatcher);
+  context.subscriptions.push(storeCreated, storeWatcher);
   const refreshSources = () => void updateSources().catch((err: Error) => log.appendLine(`Runlane: ${err.message}`));
   async function notAStore(where: string, kind: string, what: string): Promise<void> {
     const open = 'Open as TensorBoard Log Folder';
@@ -265,7 +265,7 @@ export function activate(context: vscode.ExtensionContext): void {
     runsView.description = filter.text ? `filter: ${filter.text}` : undefined;
     messages.filter = filter.notebook ? `Runs of ${path.basename(filter.notebook)} only.` : '';
     showMessages();
-    void vscode.commands.executeCommand('setContext', 'runlane.filtered', Boolean(filter.text || filter.notebook));
+    void vscode.commands.executeCommand('setContext', ContextKeys.filtered, Boolean(filter.text || filter.notebook));
     runsTree.refresh();
   };
   register(CommandIds.filter, async () => {

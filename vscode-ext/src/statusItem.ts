@@ -1,10 +1,12 @@
 // The status bar: how many jobs run, and the newest running run's main metric, live. Click: the Runs view.
 import * as vscode from 'vscode';
 import { formatValue, mainMetric, runLabel } from '@runlane/ui';
+import { focusViewCommand, StatusItemId, ViewIds } from './commandIds';
 import type { RunlaneService } from './service';
 
 export class StatusItem implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('runlane.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(StatusItemId, vscode.StatusBarAlignment.Left, 50);
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly service: RunlaneService,
@@ -12,8 +14,8 @@ export class StatusItem implements vscode.Disposable {
     private readonly preferredMetric: (experiment: string) => string | null = () => null,
   ) {
     this.item.name = 'Runlane';
-    this.item.command = 'runlane.runs.focus';
-    service.onDidChange(() => this.update());
+    this.item.command = focusViewCommand(ViewIds.runs);
+    this.subscription = service.onDidChange(() => this.update());
     this.update();
   }
 
@@ -31,6 +33,7 @@ export class StatusItem implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DaemonClient } from '@runlane/core';
 import { FINAL_STATUSES, type RunStatus, type StoreEvent } from '@runlane/protocol';
+import { JobsControllerId } from '../commandIds';
 import type { RunlaneService } from '../service';
 import { cellJson, executionSuccess, jobEndMessage, jobOfCell, readResultText } from './jobCell';
 import { runLinkBundle, RUN_MIME, type RunLink } from './runLink';
@@ -24,6 +25,7 @@ export function runLinkOutput(run: RunLink): vscode.NotebookCellOutput {
 
 export class JobController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
+  private readonly selection: vscode.Disposable;
 
   /** Notebooks (uri strings) whose selected controller is this one. */
   private readonly selected = new Set<string>();
@@ -37,12 +39,12 @@ export class JobController implements vscode.Disposable {
     /** The runlane.toml whose targets a notebook's cells run on (undefined: the daemon's rule). */
     private readonly targetsFileFor: (notebook: vscode.NotebookDocument) => string | undefined = () => undefined,
   ) {
-    this.controller = vscode.notebooks.createNotebookController('runlane-jobs', 'jupyter-notebook', 'Runlane jobs');
+    this.controller = vscode.notebooks.createNotebookController(JobsControllerId, 'jupyter-notebook', 'Runlane jobs');
     this.controller.supportedLanguages = ['python'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'Runs each cell as a Runlane job (local GPUs, SSH, Slurm)';
     this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
-    this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+    this.selection = this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
       if (selected) this.selected.add(notebook.uri.toString());
       else this.selected.delete(notebook.uri.toString());
     });
@@ -178,6 +180,7 @@ export class JobController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.selection.dispose();
     this.controller.dispose();
   }
 }

@@ -1,29 +1,12 @@
-// The Runs tree against a stand-in for the `vscode` module (only the classes it constructs) and a
-// service holding real RunSummary data.
+// The Runs tree against a stand-in for the `vscode` module (testing/vscodeStub.ts) and a service
+// holding real RunSummary data.
 import type { RunSummary } from '@runlane/protocol';
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('vscode', () => {
-  class EventEmitter<T> {
-    listeners: ((e: T) => void)[] = [];
-    event = (l: (e: T) => void) => (this.listeners.push(l), { dispose() {} });
-    fire(e: T) {
-      this.listeners.forEach((l) => l(e));
-    }
-  }
-  class TreeItem {
-    constructor(
-      public label: string,
-      public collapsibleState?: number,
-    ) {}
-  }
-  class ThemeIcon {
-    constructor(public id: string) {}
-  }
-  return { EventEmitter, TreeItem, ThemeIcon, ThemeColor: class {}, TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 } };
-});
+vi.mock('vscode', () => import('../testing/vscodeStub.js'));
 
 const { RunsTree } = await import('./runsTree.js');
+const { CommandIds } = await import('../commandIds.js');
 
 const run = (id: string, name: string, status: RunSummary['status'], experiment = 'e'): RunSummary => ({
   id, name, experiment, status, kind: 'cell', created_at: Number(id.slice(-1)), started_at: 1, ended_at: null, duration: 1, notebook: null, cell_id: null, execution_count: null,
@@ -77,7 +60,7 @@ describe('the Runs tree', () => {
     const nodes = tree.getChildren();
     const items = nodes.map((n) => tree.getTreeItem(n));
     expect(items.map((i) => i.label)).toEqual(['No runs match “tag:best”.', 'Clear Filter']);
-    expect((items[1] as { command?: { command: string } }).command?.command).toBe('runlane.clearFilter');
+    expect((items[1] as { command?: { command: string } }).command?.command).toBe(CommandIds.clearFilter);
     tree.filter = { ...tree.filter, text: 'a' };
     expect(tree.getChildren().map((n) => n.kind)).toEqual(['experiment']);
     tree.dispose();

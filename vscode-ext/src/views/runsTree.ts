@@ -24,11 +24,12 @@ export function noMatchText(filter: RunFilter): string {
   return text ? `No runs${notebook} match “${text}”.` : `No runs${notebook}${filter.status !== 'all' ? ` are ${filter.status}` : ''}.`;
 }
 
-export class RunsTree implements vscode.TreeDataProvider<Node> {
+export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   filter: RunFilter = { ...NO_FILTER };
-  private ticker: NodeJS.Timeout;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly subscription: vscode.Disposable;
   /**
    * One node object per run for the tree's life: the once-a-second tick then refreshes only the rows
    * of running runs (a whole-tree refresh re-renders every row, and a click landing on a row being
@@ -41,7 +42,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     /** The main metric chosen for an experiment (workspace state), or null. */
     private readonly preferredMetric: (experiment: string) => string | null,
   ) {
-    service.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
     // Elapsed times of running runs move once a second: only their rows are redrawn.
     this.ticker = setInterval(() => {
       const running = [...this.runNodes.values()].filter((n) => n.run.status === 'running');
@@ -130,12 +131,14 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     item.tooltip = data.tooltip;
     item.iconPath = new vscode.ThemeIcon(data.icon.id, data.icon.color ? new vscode.ThemeColor(data.icon.color) : undefined);
     item.contextValue = data.contextValue;
-    item.command = { command: 'runlane.openDetails', title: 'Open Details', arguments: [node] };
+    item.command = { command: CommandIds.openDetails, title: 'Open Details', arguments: [node] };
     return item;
   }
 
   dispose(): void {
     clearInterval(this.ticker);
+    this.subscription.dispose();
+    this.changed.dispose();
   }
 }
 

@@ -3,23 +3,25 @@
 import * as vscode from 'vscode';
 import type { TargetInfo } from '@runlane/protocol';
 import { targetOf } from '@runlane/ui';
+import { CommandIds } from '../commandIds';
 import type { RunlaneService } from '../service';
 import { runItem } from './runItem';
 import { targetDescription } from './targetItem';
 
 type Node = { kind: 'target'; target: TargetInfo } | { kind: 'job'; id: string } | { kind: 'message'; text: string };
 
-export class TargetsTree implements vscode.TreeDataProvider<Node> {
+export class TargetsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private targets: Promise<TargetInfo[]> | null = null;
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly service: RunlaneService,
     /** The targets to list (those of the active file's runlane.toml). */
     private readonly load: () => Promise<TargetInfo[]> = () => service.daemon().then((c) => c.targets()),
   ) {
-    service.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
   }
 
   refresh(): void {
@@ -52,7 +54,7 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
       item.description = data?.description;
       item.iconPath = new vscode.ThemeIcon(data?.icon.id ?? 'circle-outline');
       item.contextValue = data?.contextValue;
-      item.command = { command: 'runlane.openDetails', title: 'Open Details', arguments: [node.id] };
+      item.command = { command: CommandIds.openDetails, title: 'Open Details', arguments: [node.id] };
       return item;
     }
     const t = node.target;
@@ -62,5 +64,9 @@ export class TargetsTree implements vscode.TreeDataProvider<Node> {
     item.tooltip = `${t.name} (${t.kind}): ${t.ok ? t.detail : `unavailable: ${t.detail}`}`;
     item.iconPath = new vscode.ThemeIcon(t.kind === 'ssh' ? 'remote' : t.kind === 'slurm' ? 'server-environment' : 'vm', new vscode.ThemeColor(t.ok ? 'testing.iconPassed' : 'testing.iconFailed'));
     return item;
+  }
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
   }
 }
