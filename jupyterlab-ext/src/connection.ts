@@ -1,10 +1,10 @@
 // How the page reaches the daemon: only through the Jupyter server (runlane_jupyterlab's handlers at
 // <base_url>/runlane), authenticated as every JupyterLab request is. The daemon's token never reaches
-// the page.
-import { URLExt } from '@jupyterlab/coreutils';
+// the page. Every request goes through one function (./request).
 import { ServerConnection } from '@jupyterlab/services';
 import { HttpHostBridge } from '@runlane/ui';
 import type { TargetInfo } from '@runlane/protocol';
+import { runlaneUrl, serverRequest, ServerRequestError, type ServerRequest } from './request';
 import { SourcesBridge } from './sources';
 
 export interface RunlaneConfig {
@@ -19,21 +19,22 @@ export class RunlaneConnection {
     readonly config: RunlaneConfig,
     readonly bridge: SourcesBridge,
     private readonly settings: ServerConnection.ISettings,
+    private readonly request: ServerRequest,
   ) {}
 
-  /** `storeSetting`: the user's store folder (relative to the server's root, or absolute); empty for the server's. */
   static async open(settings = ServerConnection.makeSettings()): Promise<RunlaneConnection> {
-    const base = URLExt.join(settings.baseUrl, 'runlane');
-    const res = await ServerConnection.makeRequest(URLExt.join(base, 'config'), {}, settings);
-    if (!res.ok) throw new Error(`The Runlane server extension did not answer (${res.status}); is runlane-jupyterlab installed and enabled?`);
-    const config = (await res.json()) as RunlaneConfig;
-    // Requests carry the XSRF cookie as a header, as JupyterLab's own do; the feed (an EventSource,
-    // which sends no headers) authenticates with the page's cookie, or the token when there is one.
-    const init = (): RequestInit => ({ headers: xsrfHeaders(), credentials: 'same-origin' });
+    const request = serverRequest(settings);
+    const config = await RunlaneConnection.json<RunlaneConfig>(request, runlaneUrl(settings, 'config'));
+    // The feed (an EventSource, which sends no headers and so cannot go through the request
+    // function) authenticates with the page's cookie, or the token when there is one.
     const query: Record<string, string> = settings.token ? { token: settings.token } : {};
-    const feed = `${base}/api/v1/events?${new URLSearchParams({ ...query, all: '1' })}`;
-    const bridge = new SourcesBridge((source) => new HttpHostBridge(base, [source], init, query), feed);
-    return new RunlaneConnection(config, bridge, settings);
+    const feed = `${runlaneUrl(settings, 'api', 'v1', 'events')}?${new URLSearchParams({ ...query, all: '1' })}`;
+    const bridge = new SourcesBridge((source) => new HttpHostBridge(runlaneUrl(settings), [source], undefined, query, request), feed);
+    return new RunlaneConnection(config, bridge, settings, request);
+  }
+
+  private static async json<T>(request: ServerRequest, url: string): Promise<T> {
+    return (await (await request(url)).json()) as T;
   }
 
   /** The default store (the one new targets and runs without a notebook refer to). */
@@ -54,19 +55,18 @@ export class RunlaneConnection {
 
   /** The store a notebook's kernel writes to (the helper's rule, answered by the server). */
   async notebookStore(relative: string): Promise<{ store: string; exists: boolean }> {
-    const url = URLExt.join(this.settings.baseUrl, 'runlane', 'notebook-store') + `?notebook=${encodeURIComponent(relative)}`;
-    const res = await ServerConnection.makeRequest(url, {}, this.settings);
-    if (!res.ok) throw new Error(`Runlane could not find the store of ${relative} (${res.status}).`);
-    return (await res.json()) as { store: string; exists: boolean };
+    return RunlaneConnection.json(this.request, `${runlaneUrl(this.settings, 'notebook-store')}?notebook=${encodeURIComponent(relative)}`);
   }
 
   /** What a folder is (contract C4); null when the daemon cannot say (an older daemon). */
   async inspect(folder: string): Promise<{ path: string; kind: 'store' | 'tensorboard' | 'empty' | 'missing' | 'other'; detail: string } | null> {
-    const url = URLExt.join(this.settings.baseUrl, 'runlane', 'api', 'v1', 'sources', 'inspect') + `?path=${encodeURIComponent(folder)}`;
-    const res = await ServerConnection.makeRequest(url, {}, this.settings);
-    if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`Runlane could not inspect ${folder} (${res.status}).`);
-    return (await res.json()) as { path: string; kind: 'store' | 'tensorboard' | 'empty' | 'missing' | 'other'; detail: string };
+    const url = `${runlaneUrl(this.settings, 'api', 'v1', 'sources', 'inspect')}?path=${encodeURIComponent(folder)}`;
+    try {
+      return await RunlaneConnection.json(this.request, url);
+    } catch (err) {
+      if (err instanceof ServerRequestError && err.status === 404) return null;
+      throw err;
+    }
   }
 
   /** The notebook's absolute path as the kernel helper records it. */
@@ -82,14 +82,7 @@ export class RunlaneConnection {
 
   /** The targets of the runlane.toml beside `store` (a notebook's own store, else the default one). */
   async targets(store = this.config.store): Promise<TargetInfo[]> {
-    const url = URLExt.join(this.settings.baseUrl, 'runlane', 'api', 'v1', 'targets') + `?store=${encodeURIComponent(store)}`;
-    const res = await ServerConnection.makeRequest(url, {}, this.settings);
-    if (!res.ok) throw new Error(`Runlane could not list the targets (${res.status}).`);
-    return (await res.json()) as TargetInfo[];
+    return RunlaneConnection.json(this.request, `${runlaneUrl(this.settings, 'api', 'v1', 'targets')}?store=${encodeURIComponent(store)}`);
   }
 }
 
-function xsrfHeaders(): Record<string, string> {
-  const match = document.cookie.match('\\b_xsrf=([^;]*)\\b');
-  return match ? { 'X-XSRFToken': match[1]! } : {};
-}

@@ -27,15 +27,18 @@ type Query = Record<string, string>;
 export class HttpHostBridge implements HostBridge {
   /**
    * @param baseUrl where `/api/v1` lives, e.g. `/runlane` behind the Jupyter server ('' for the page's origin)
-   * @param init extra fetch options for every request (JupyterLab adds its XSRF header this way)
+   * @param init extra fetch options for every request (a client of the daemon itself adds its token this way)
    * @param query extra query parameters on every URL, the feed's included (an EventSource sends no
    *   headers, so a front that authenticates by token gets it here)
+   * @param request how a request is sent (JupyterLab's goes through ServerConnection.makeRequest and
+   *   throws its own error sentence); the page's fetch by default
    */
   constructor(
     private readonly baseUrl: string,
     private readonly sources: HttpSource[],
     private readonly init: () => RequestInit = () => ({}),
     private readonly query: Query = {},
+    private readonly request: (url: string, init: RequestInit) => Promise<Response> = (url, init) => fetch(url, init),
   ) {}
 
   async listRuns(): Promise<SourcedRun[]> {
@@ -122,7 +125,7 @@ export class HttpHostBridge implements HostBridge {
     const init = this.init();
     const headers = new Headers(init.headers);
     if (body !== undefined) headers.set('content-type', 'application/json');
-    const res = await fetch(this.url(route, source, query), { ...init, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await this.request(this.url(route, source, query), { ...init, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!res.ok) {
       const error = (await res.json().catch(() => null)) as { error?: string } | null;
       throw new Error(error?.error ?? `The Runlane daemon answered ${res.status}.`);
