@@ -17,19 +17,14 @@ if [ ! -x .venv-bench/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want"
 fi
 [ -f .venv-bench/package.json ] || echo '{ "type": "commonjs" }' > .venv-bench/package.json  # as in setup.sh
 
-echo "== log call cost"
-(cd test/bench && ../../.venv-bench/bin/python log_call.py 2>/dev/null)
-echo "== reading a 10-million-point run"
-node --expose-gc test/bench/read_series.mjs
-echo "== TensorBoard event files: parsing beside EventAccumulator"
-node test/bench/tfevents_parse.mjs
-echo "== rendering 10 runs x 1M points in Chromium"
-npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
-echo "== the JupyterLab Runs sidebar with 10,000 runs"
-npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
-echo "== the VS Code extension's activation"
-node test/bench/vscode_activation.mjs
-echo "== live latency"
-(cd test/bench && ../../.venv/bin/python live_latency.py)
-echo "== worker output into the notebook cell (latency, flood)"
-(cd test/bench && ../../.venv/bin/python job_stream.py 2>/dev/null)
+# Each benchmark runs even when one before it died; the run fails at the end, saying which and why.
+source scripts/bench-run.sh
+bench_run "log call cost" test/bench --quiet ../../.venv-bench/bin/python log_call.py
+bench_run "reading a 10-million-point run" . node --expose-gc test/bench/read_series.mjs
+bench_run "TensorBoard event files: parsing beside EventAccumulator" . node test/bench/tfevents_parse.mjs
+bench_run "rendering 10 runs x 1M points in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
+bench_run "the JupyterLab Runs sidebar with 10,000 runs" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
+bench_run "the VS Code extension's activation" . node test/bench/vscode_activation.mjs
+bench_run "live latency" test/bench ../../.venv/bin/python live_latency.py
+bench_run "worker output into the notebook cell (latency, flood)" test/bench --quiet ../../.venv/bin/python job_stream.py
+bench_summary

