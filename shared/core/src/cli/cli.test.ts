@@ -1,10 +1,12 @@
 // The real `runlane` executable (bin/runlane.js over the compiled dist/), as a person runs it.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stopDaemonIn } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { StoreWriter } from '../store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -15,12 +17,12 @@ const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-cli-'));
+  tmp = makeTempDir('cli');
   env = { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'runtime'), RUNLANE_DIR: '' };
 });
 afterEach(async () => {
-  await stopDaemon();
-  rmSync(tmp, { recursive: true, force: true });
+  await stopDaemonIn(path.join(tmp, 'runtime'));
+  removeTempDir(tmp);
 });
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,16 +31,6 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function stopDaemon(): Promise<void> {
-  try {
-    const info = JSON.parse(readFileSync(path.join(tmp, 'runtime', 'daemon.json'), 'utf8')) as { pid: number };
-    process.kill(info.pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
-  } catch {
-    // no daemon was started
-  }
 }
 
 const v1 = ['--dir', path.join(fixtures, 'store-v1')];
@@ -161,9 +153,3 @@ describe('runlane CLI', () => {
     expect(out).toBe(Array.from({ length: 21 }, (_, i) => `line ${i}\n`).join(''));
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !check()) await new Promise((r) => setTimeout(r, 25));
-  if (!check()) throw new Error('condition not met in time');
-}

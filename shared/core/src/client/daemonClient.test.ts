@@ -1,10 +1,10 @@
 // A long-lived client (the VS Code extension host) outliving the daemon it first found.
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Daemon } from '../server/daemon.js';
+import { startTestDaemon } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { Daemon } from '../server/daemon.js';
 import { DaemonClient, type DaemonError } from './daemonClient.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
@@ -14,19 +14,18 @@ let runtime: string;
 const daemons: Daemon[] = [];
 
 async function startDaemon(): Promise<Daemon> {
-  const daemon = new Daemon({ defaultStore: path.join(fixtures, 'store-v1'), runtimeDir: runtime, idleTimeout: 0 });
+  const { daemon } = await startTestDaemon({ store: path.join(fixtures, 'store-v1'), runtimeDir: runtime });
   daemons.push(daemon);
-  await daemon.start();
   return daemon;
 }
 
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-client-'));
+  tmp = makeTempDir('client');
   runtime = path.join(tmp, 'runtime');
 });
 afterEach(async () => {
   for (const daemon of daemons.splice(0)) await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 describe('DaemonClient', () => {

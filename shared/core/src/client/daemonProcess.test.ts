@@ -1,12 +1,14 @@
 // The daemon as its own process, started by clients: one per user, restarted when it dies, gone when idle.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import * as os from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreEvent } from '@runlane/protocol';
+import { stopDaemonIn } from '../../../../test/helpers/daemon.js';
+import { freePort } from '../../../../test/helpers/processes.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { processIsAlive } from '../processAlive.js';
 import { readRuntime } from '../runtime/runtimeFile.js';
 import { StoreWriter } from '../store/index.js';
@@ -21,24 +23,14 @@ let store: string;
 const serveCommand = { command: process.execPath, args: [bin] };
 
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-proc-'));
+  tmp = makeTempDir('proc');
   runtime = path.join(tmp, 'runtime');
   store = path.join(tmp, 'store');
 });
 afterEach(async () => {
-  const info = readRuntime(runtime);
-  if (info && processIsAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
+  await stopDaemonIn(runtime);
+  removeTempDir(tmp);
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('daemon process', () => {
   it('is started once however many clients connect at the same time', async () => {
@@ -84,12 +76,7 @@ describe('daemon process', () => {
   it('ignores a stale runtime file (its pid reused, its port closed) and a lock left by a dead client', async () => {
     await StoreWriter.open(store);
     mkdirSync(runtime, { recursive: true });
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     // A live process that is no daemon, as a pid reused after a reboot would be: only /health tells.
     const reused = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     const reusedGone = new Promise((resolve) => reused.once('exit', resolve));

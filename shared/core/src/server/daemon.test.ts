@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreEvent } from '@runlane/protocol';
+import { startTestDaemon } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { runtimeFile } from '../runtime/runtimeFile.js';
 import { StoreWriter } from '../store/index.js';
-import { Daemon } from './daemon.js';
+import type { Daemon } from './daemon.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
 
@@ -20,18 +23,16 @@ let daemon: Daemon;
 let client: DaemonClient;
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-daemon-'));
+  tmp = makeTempDir('daemon');
   store = path.join(tmp, 'store');
   runtime = path.join(tmp, 'runtime');
   cpSync(path.join(fixtures, 'store-v1'), store, { recursive: true });
-  daemon = new Daemon({ defaultStore: store, runtimeDir: runtime, idleTimeout: 0 });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: runtime, start: false });
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: runtime }));
 });
 
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 function rawGet(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -236,12 +237,3 @@ describe('daemon live feed (SSE)', () => {
     expect(reset.map((e) => e.type)).toEqual(['hello', 'reset']);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}
