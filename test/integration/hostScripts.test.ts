@@ -99,3 +99,24 @@ describe('scripts/bench-run.sh', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('scripts/check-clean.sh (run by .ci/run after npm start and npm test)', () => {
+  it('passes on a clean clone, and lists what a command changed or left, but not what git ignores', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'runlane-clean-'));
+    try {
+      const check = `cd '${repo}' && bash '${path.join(root, 'scripts/check-clean.sh')}' "npm test"`;
+      await bash(`cd '${repo}' && git init -q && printf 'x\\n' > kept.txt && printf 'ignored/\\n' > .gitignore && git add . && git -c user.name=t -c user.email=t@t commit -qm init`, process.env);
+      expect(await bash(check, process.env)).toEqual({ code: 0, out: '' });
+      mkdirSync(path.join(repo, 'ignored'));
+      writeFileSync(path.join(repo, 'ignored', 'build.log'), 'x');
+      expect((await bash(check, process.env)).code).toBe(0);
+      writeFileSync(path.join(repo, 'kept.txt'), 'changed');
+      writeFileSync(path.join(repo, 'left.png'), 'x');
+      const { code, out } = await bash(check, process.env);
+      expect(out).toBe('FAILED: npm test left the clone changed (stop writing these, or add them to .gitignore):\n   M kept.txt\n  ?? left.png\n');
+      expect(code).toBe(1);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});
