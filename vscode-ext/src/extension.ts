@@ -177,8 +177,8 @@ export function activate(context: vscode.ExtensionContext): void {
     });
   };
   let sentNames = '';
-  context.subscriptions.push(service.onDidChange(() => {
-    if (!linkedRuns.size) return;
+  context.subscriptions.push(service.onDidChange((change) => {
+    if (!linkedRuns.size || change.kind === 'run') return; // a row's own data (metrics, tags): no name changed
     const message = runNames(linkedRuns);
     const key = JSON.stringify(message);
     if (key !== sentNames) void renderer.postMessage(message).then((delivered) => delivered && (sentNames = key));

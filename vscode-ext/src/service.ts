@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { DaemonClient, StoreReader } from '@runlane/core';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
 import { RunSet } from '@runlane/ui';
+import { applyEvent, EVERYTHING, type RunsChange } from './runsChange';
 import type { Source } from './sources';
 
 class SourceState {
@@ -30,8 +31,8 @@ class SourceState {
 }
 
 export class RunlaneService implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** The run list changed (the tree, the status bar and the badges follow it). */
+  private readonly changed = new vscode.EventEmitter<RunsChange>();
+  /** The run list changed (the tree, the status bar and the badges follow it): one run's row, or everything. */
   readonly onDidChange = this.changed.event;
   private readonly feed = new vscode.EventEmitter<StoreEvent>();
   /** Every event of every source's feed (webviews forward them to their views). */
@@ -80,7 +81,7 @@ export class RunlaneService implements vscode.Disposable {
     this.states = next;
     for (const s of added) void this.loadOne(s);
     // Only a real change refreshes the tree (a refresh can drop the tree's selection mid-click).
-    if (!same) this.changed.fire();
+    if (!same) this.changed.fire(EVERYTHING);
   }
 
   async load(): Promise<void> {
@@ -105,7 +106,7 @@ export class RunlaneService implements vscode.Disposable {
       state.runs.reset([]);
     }
     if (this.states.includes(state)) {
-      this.changed.fire();
+      this.changed.fire(EVERYTHING);
       this.follow(state);
     }
   }
@@ -161,7 +162,10 @@ export class RunlaneService implements vscode.Disposable {
         if (!this.states.includes(state)) return;
         state.stopFeed = client.events((event) => {
           if (event.type === 'reset') void this.loadOne(state);
-          else if (state.runs.apply(event)) this.changed.fire();
+          else {
+            const change = applyEvent(state.runs, event);
+            if (change) this.changed.fire(change);
+          }
           this.feed.fire(event);
         });
       },

@@ -42,7 +42,8 @@ export class RunlanePanels implements vscode.Disposable {
         }),
       );
     }
-    this.subscriptions.push(service.onDidChange(() => this.retitle()));
+    // Titles show names: one run's new metrics or tags leave them as they are.
+    this.subscriptions.push(service.onDidChange((change) => change.kind === 'all' && this.retitle()));
   }
 
   /** The title a panel's view has now (a rename shows at once; same-named runs get their short id). */

@@ -1,11 +1,16 @@
 // The Runs tree against a stand-in for the `vscode` module (testing/vscodeStub.ts) and a service
 // holding real RunSummary data.
-import type { RunSummary } from '@runlane/protocol';
+import type { RunSummary, StoreEvent } from '@runlane/protocol';
+import { RunSet } from '@runlane/ui';
+import type { RunsChange } from '../runsChange.js';
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('vscode', () => import('../testing/vscodeStub.js'));
 
+const stub = await import('../testing/vscodeStub.js');
 const { RunsTree } = await import('./runsTree.js');
+const { applyEvent } = await import('../runsChange.js');
+const { ROW_REDRAW_MS } = await import('./rowRedraws.js');
 const { CommandIds } = await import('../commandIds.js');
 
 const run = (id: string, name: string, status: RunSummary['status'], experiment = 'e'): RunSummary => ({
@@ -65,4 +70,68 @@ describe('the Runs tree', () => {
     expect(tree.getChildren().map((n) => n.kind)).toEqual(['experiment']);
     tree.dispose();
   });
+
+  it('a metrics event for one run redraws that row only (the same node, the same id), with the new value', () => {
+    vi.useFakeTimers();
+    const service = liveService([run('r1', 'a', 'running'), run('r2', 'b', 'finished'), run('r3', 'c', 'finished', 'other')]);
+    const tree = new RunsTree(service as never, () => null);
+    const fired: unknown[] = [];
+    tree.onDidChangeTreeData((e) => fired.push(e));
+    const rows = tree.getChildren().flatMap((experiment) => tree.getChildren(experiment));
+    const r1 = rows.find((n) => n.kind === 'run' && n.run.id === 'r1')!;
+    const id = tree.getTreeItem(r1).id;
+    service.feed(metrics('r1', 0.25));
+    expect(fired).toEqual([[r1]]); // not `undefined`: the rest of the tree is not redrawn
+    const item = tree.getTreeItem(r1);
+    expect(item.id).toBe(id); // selection and expansion survive
+    expect(item.description).toContain('loss 0.25');
+    // A burst is batched: the next rows are redrawn together, ROW_REDRAW_MS after the last redraw.
+    service.feed(metrics('r1', 0.2));
+    service.feed(metrics('r1', 0.1));
+    expect(fired).toHaveLength(1);
+    vi.advanceTimersByTime(ROW_REDRAW_MS);
+    expect(fired).toEqual([[r1], [r1]]);
+    tree.dispose();
+    vi.useRealTimers();
+  });
+
+  it('redraws the whole tree when a change moves rows: a new status, or a run the filter now shows', () => {
+    const service = liveService([run('r1', 'a', 'running'), run('r2', 'b', 'finished')]);
+    const tree = new RunsTree(service as never, () => null);
+    const fired: unknown[] = [];
+    tree.onDidChangeTreeData((e) => fired.push(e));
+    tree.getChildren().flatMap((experiment) => tree.getChildren(experiment));
+    service.feed({ type: 'run-updated', store: STORE, run: { ...service.run('r1')!, status: 'finished' }, previous_status: 'running' });
+    expect(fired).toEqual([undefined]);
+    tree.filter = { ...tree.filter, text: 'tag:best' };
+    service.feed({ type: 'run-updated', store: STORE, run: { ...service.run('r2')!, tags: { best: '' } }, previous_status: 'finished' });
+    expect(fired).toEqual([undefined, undefined]);
+    // A metrics event of a run the filter hides redraws nothing.
+    service.feed(metrics('r1', 0.5));
+    expect(fired).toHaveLength(2);
+    tree.dispose();
+  });
 });
+
+const STORE = '/w/.runlane';
+const metrics = (id: string, value: number): StoreEvent => ({ type: 'metrics', store: STORE, run_id: id, key: 'loss', rank: null, steps: [1], times: [1.7e9], values: [value] });
+
+/** A service over a real RunSet fed real feed events, as RunlaneService applies them. */
+function liveService(runs: RunSummary[]) {
+  const set = new RunSet(STORE);
+  set.reset(runs);
+  const changes = new stub.EventEmitter<RunsChange>();
+  const source = { kind: 'store', path: STORE, label: '.runlane', reason: 'workspace folder' };
+  return {
+    feed(event: StoreEvent) {
+      const change = applyEvent(set, event);
+      if (change) changes.fire(change);
+    },
+    onDidChange: changes.event,
+    sources: () => [source],
+    runsOf: () => set.all(),
+    errorOf: () => null,
+    all: () => set.all().map((r) => ({ source, run: r })),
+    run: (id: string) => set.get(id),
+  };
+}

@@ -2,14 +2,17 @@
 // than one source (stores that open notebooks write to, TensorBoard log folders the user opened), one
 // group per source, named with why it is shown, so no run is left out without a word: a source that
 // cannot be read or has no runs yet says so. A filter (the same search words as JupyterLab's sidebar)
-// and "this notebook only".
+// and "this notebook only". A live run redraws its own row only (its metrics and elapsed time, a few
+// times a second at most); the whole tree is redrawn only when rows appear, vanish or move.
 import * as vscode from 'vscode';
 import type { RunSummary } from '@runlane/protocol';
 import { duplicateNames, matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
 import { CommandIds } from '../commandIds';
+import type { RunsChange } from '../runsChange';
 import type { RunlaneService } from '../service';
 import type { Source } from '../sources';
 import { runItem } from './runItem';
+import { RowRedraws } from './rowRedraws';
 
 type Node =
   | { kind: 'source'; source: Source }
@@ -24,6 +27,10 @@ export function noMatchText(filter: RunFilter): string {
   return text ? `No runs${notebook} match “${text}”.` : `No runs${notebook}${filter.status !== 'all' ? ` are ${filter.status}` : ''}.`;
 }
 
+type RunNode = Extract<Node, { kind: 'run' }>;
+
+const nodeKey = (source: string, id: string) => `${source}\n${id}`;
+
 export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -35,24 +42,37 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
    * of running runs (a whole-tree refresh re-renders every row, and a click landing on a row being
    * re-rendered reaches its command without its arguments).
    */
-  private readonly runNodes = new Map<string, Extract<Node, { kind: 'run' }>>();
+  private readonly runNodes = new Map<string, RunNode>();
+  /** Rows redrawn for live data (batched: a fast-logging run redraws its row a few times a second). */
+  private readonly rows = new RowRedraws<RunNode>((nodes) => this.changed.fire(nodes));
 
   constructor(
     private readonly service: RunlaneService,
     /** The main metric chosen for an experiment (workspace state), or null. */
     private readonly preferredMetric: (experiment: string) => string | null,
   ) {
-    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = service.onDidChange((change) => this.onRunsChange(change));
     // Elapsed times of running runs move once a second: only their rows are redrawn.
     this.ticker = setInterval(() => {
       const running = [...this.runNodes.values()].filter((n) => n.run.status === 'running');
-      if (running.length) this.changed.fire(running);
+      this.rows.add(running);
     }, 1000);
   }
 
   refresh(): void {
+    this.rows.clear(); // every row is redrawn: none is due any more
     this.changed.fire(undefined);
   }
+
+  private onRunsChange(change: RunsChange): void {
+    if (change.kind === 'all') return this.refresh();
+    // One run's own data: its row alone, unless the change makes it appear or vanish under the filter.
+    const shown = matches(change.after, this.filter);
+    if (shown !== matches(change.before, this.filter)) return this.refresh();
+    const node = this.runNodes.get(nodeKey(change.source, change.after.id));
+    if (shown && node) this.rows.add([node]); // no node: VS Code has not shown the row yet
+  }
+
 
   getChildren(node?: Node): Node[] {
     if (node?.kind === 'run' || node?.kind === 'message') return [];
@@ -64,7 +84,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   }
 
   private runNode(run: RunSummary, source: Source): Node {
-    const key = `${source.path}\n${run.id}`;
+    const key = nodeKey(source.path, run.id);
     const node = this.runNodes.get(key);
     if (node) return Object.assign(node, { run, source });
     const created = { kind: 'run' as const, run, source };
@@ -137,6 +157,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   dispose(): void {
     clearInterval(this.ticker);
+    this.rows.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }

@@ -1,39 +1,60 @@
 // The Targets view: the targets of the active file's runlane.toml (and `local`), their state, and the jobs running or
-// queued on each.
+// queued on each. A job's row alone is redrawn when only its own data changes (its metrics).
 import * as vscode from 'vscode';
 import type { TargetInfo } from '@runlane/protocol';
 import { targetOf } from '@runlane/ui';
 import { CommandIds } from '../commandIds';
 import type { RunlaneService } from '../service';
+import type { RunsChange } from '../runsChange';
 import { runItem } from './runItem';
+import { RowRedraws } from './rowRedraws';
 import { targetDescription } from './targetItem';
 
-type Node = { kind: 'target'; target: TargetInfo } | { kind: 'job'; id: string } | { kind: 'message'; text: string };
+type JobNode = { kind: 'job'; id: string };
+type Node = { kind: 'target'; target: TargetInfo } | JobNode | { kind: 'message'; text: string };
 
 export class TargetsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private targets: Promise<TargetInfo[]> | null = null;
   private readonly subscription: vscode.Disposable;
+  /** One node per job row, kept so that a row can be redrawn alone. */
+  private readonly jobNodes = new Map<string, JobNode>();
+  private readonly rows = new RowRedraws<JobNode>((nodes) => this.changed.fire(nodes));
 
   constructor(
     private readonly service: RunlaneService,
     /** The targets to list (those of the active file's runlane.toml). */
     private readonly load: () => Promise<TargetInfo[]> = () => service.daemon().then((c) => c.targets()),
   ) {
-    this.subscription = service.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = service.onDidChange((change) => this.onRunsChange(change));
   }
 
   refresh(): void {
     this.targets = null;
+    this.redrawAll();
+  }
+
+  private redrawAll(): void {
+    this.rows.clear();
     this.changed.fire(undefined);
+  }
+
+  private onRunsChange(change: RunsChange): void {
+    if (change.kind === 'all') return this.redrawAll();
+    const node = this.jobNodes.get(change.after.id);
+    if (node) this.rows.add([node]);
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
     if (node?.kind === 'target') {
       return this.service.all().map((r) => r.run)
         .filter((r) => r.kind === 'job' && targetOf(r) === node.target.name && (r.status === 'running' || r.status === 'queued'))
-        .map((r) => ({ kind: 'job', id: r.id }));
+        .map((r) => {
+          const job = this.jobNodes.get(r.id) ?? { kind: 'job', id: r.id };
+          this.jobNodes.set(r.id, job);
+          return job;
+        });
     }
     if (node) return [];
     try {
@@ -67,6 +88,7 @@ export class TargetsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
   dispose(): void {
     this.subscription.dispose();
+    this.rows.dispose();
     this.changed.dispose();
   }
 }
