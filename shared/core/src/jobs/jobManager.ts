@@ -1,71 +1,52 @@
-// Jobs on every target: GPU allocation on local ones with a FIFO queue (a job never oversubscribes
-// GPUs; it waits, shown as `queued`), the workers' lives (a failing worker stops the others), and the
-// run's status from their exit codes. The job state (job.json in the run folder) lets a restarted
-// daemon re-adopt workers that outlived it, on this machine, a Slurm cluster or an SSH host.
+// Jobs on every target kind, each through its launcher (launcher.ts; launchers/: local, slurm, ssh).
+// This file keeps what every kind shares: the checks that need the daemon (the target, its GPUs, the
+// input folder), this machine's GPUs with a FIFO queue (a job never oversubscribes GPUs; it waits,
+// shown as `queued`), the run's status from the workers' exit codes (a failing worker stops the
+// others, as torchrun does), and job.json, which lets a restarted daemon re-adopt workers that
+// outlived it.
 import { existsSync, readFileSync } from 'node:fs';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JobCreated, JobSpec } from '@runlane/protocol';
-import { processIsAlive } from '../processAlive.js';
 import { StoreError, StoreWriter, StoreReader, validateRunId } from '../store/index.js';
 import { writeFileAtomic } from '../store/atomicFile.js';
-import { detectLocalGpus } from '../targets/localGpus.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
-import { signalGroup, startLocalWorkers, type WorkerRecord } from './localWorkers.js';
-import { InbandMetrics } from './inbandMetrics.js';
-import { shellQuote } from './shellQuote.js';
-import { checkCell, checkInput, jobEnv, userParams } from './jobSpec.js';
-import { exitCodes, firstFailure, lastLines } from './workerExits.js';
-import { envCaptureCommand } from './envCapture.js';
-import { readJobScript } from './jobScript.js';
-import { cancelSlurmJob, slurmState, submitSlurmJob } from './slurmWorkers.js';
-import { checkSsh, downloadArtifacts, findHelperDir, killSshWorkers, launchSshWorker, SshMirror, sshTarget, uploadHelper, uploadInput, uploadRunMeta, type SshTarget } from './sshWorkers.js';
-import { freePort } from './localWorkers.js';
+import { GpuPool } from './gpuPool.js';
+import { createJobRun } from './jobRun.js';
+import { checkInput } from './jobSpec.js';
+import { RunFailed, type JobControl, type JobFile, type LaunchedJob, type TargetLauncher } from './launcher.js';
+import { jobFileKind, launcherFor } from './launchers/index.js';
+import { endStatus, exitCodes, firstFailure } from './workerExits.js';
 
 const POLL_MS = 200;
-const SLURM_POLL_MS = 1000; // squeue asks the controller: once a second per job is plenty
-const KILL_GRACE_MS = 3000;
 
-interface JobFile {
-  spec: JobSpec;
-  store: string;
-  workers: WorkerRecord[];
-  started_at: number;
-  /** Set for jobs on a Slurm target: the cluster's job id. */
-  slurm_job?: string;
-  /** Set for jobs on an SSH target: the host its workers run on, detached (a new daemon re-adopts them). */
-  ssh_host?: string;
-}
-
-interface Job {
-  store: string;
-  runId: string;
-  spec: JobSpec;
+interface Job extends LaunchedJob {
+  /** The target's name; `launcher` is its kind's. */
   target: string;
+  launcher: TargetLauncher;
+  /** The launcher's own state, set once `start` or `adopt` has returned (`started`). */
+  state: unknown;
+  started: boolean;
+  gpusByRank: string[][];
+  /** This machine's GPUs the job holds (launchers with `localGpus`). */
   gpus: string[];
-  workers: WorkerRecord[];
   cancelled: boolean;
   done: boolean;
-  /** A worker failed and the others are being stopped (as torchrun does): the run fails with the first failure. */
+  /** Whether `running` was recorded (a job the target holds back starts `queued`). */
+  running: boolean;
+  /** A worker failed and the others are being stopped: the run fails with the first failure. */
   failing?: boolean;
   /** The index of the worker whose failure was seen first (the one that made the others stop). */
   firstFailed?: number;
-  slurmJob?: string;
-  /** Slurm jobs: whether `running` was recorded (they start `queued` until Slurm runs them). */
-  announcedRunning?: boolean;
-  /** A Slurm state query is in flight (the poller must not stack them). */
-  checking?: boolean;
-  lastSlurmCheck?: number;
-  /** SSH jobs: the host, and the mirror that brings its run files (logs, exit codes) here. */
-  ssh?: { target: SshTarget; mirror: SshMirror; ending?: boolean };
+  /** A poll (or the job's end) is in progress: the poller must not stack them. */
+  busy: boolean;
+  lastPoll: number;
 }
 
 export class JobManager {
   private readonly jobs = new Map<string, Job>(); // run id -> job (running or queued)
   private readonly queue: Job[] = [];
-  private readonly allocated = new Map<string, Set<string>>(); // target -> GPU ids in use
+  private readonly gpus = new GpuPool();
   private readonly writers = new Map<string, Promise<StoreWriter>>();
-  private readonly pools = new Map<string, string[]>();
   private poller: NodeJS.Timeout | null = null;
   /** After close, workers still running are left to the next daemon, which re-adopts them. */
   private closed = false;
@@ -77,9 +58,10 @@ export class JobManager {
     return this.jobs.size;
   }
 
+  /** Submits a job whose fields have the right shapes (parseJobSpec in jobSpec.ts checks a request's). */
   async submit(store: string, spec: JobSpec): Promise<JobCreated> {
-    if (spec.targetsFile !== undefined && (typeof spec.targetsFile !== 'string' || !path.isAbsolute(spec.targetsFile) || !existsSync(spec.targetsFile))) {
-      throw new StoreError('bad_query', `The targets file ${String(spec.targetsFile)} does not exist (give an absolute path to a runlane.toml).`);
+    if (spec.targetsFile !== undefined && !existsSync(spec.targetsFile)) {
+      throw new StoreError('bad_query', `The targets file ${spec.targetsFile} does not exist (give an absolute path to a runlane.toml).`);
     }
     const declared = this.targetsFor(store, spec.targetsFile);
     const target = declared.find((t) => t.name === spec.target);
@@ -87,58 +69,24 @@ export class JobManager {
       const names = declared.map((t) => t.name).join(', ');
       throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
     }
-    const ssh = target.kind === 'ssh' ? sshTarget(target) : null;
-    if (ssh) await checkSsh(ssh); // a host that is down, a key mismatch, no Python: refused before any run exists
-    if (!Array.isArray(spec.command) || spec.command.length === 0 || !spec.command.every((a) => typeof a === 'string')) {
-      throw new StoreError('bad_query', 'A job needs a command: a list of strings, like ["python", "train.py"].');
-    }
+    const launcher = launcherFor(target.kind);
+    await launcher.check?.(target);
     const workers = spec.workers ?? 1;
     const perWorker = spec.gpusPerWorker ?? 0;
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new StoreError('bad_query', 'workers must be a whole number from 1 to 256.');
-    if (!Number.isInteger(perWorker) || perWorker < 0) throw new StoreError('bad_query', 'gpus per worker must be a whole number (0 for none).');
-    const pool = target.kind === 'local' ? this.pool(target) : [];
-    if (target.kind === 'local' && workers * perWorker > pool.length) {
+    const pool = launcher.localGpus ? this.gpus.all(target) : [];
+    if (launcher.localGpus && workers * perWorker > pool.length) {
       throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
     }
     const input = spec.input === undefined ? undefined : checkInput(spec.input);
-    if (spec.params !== undefined && (typeof spec.params !== 'object' || spec.params === null || Array.isArray(spec.params))) {
-      throw new StoreError('bad_query', 'params must be an object of name to value, like {"lr": 0.01}.');
+    const created = await createJobRun(await this.writer(store), store, { ...spec, workers, gpusPerWorker: perWorker }, input);
+    const job = this.record(store, created.runId, created.spec, launcher);
+    this.jobs.set(job.runId, job);
+    if (!launcher.localGpus || this.gpus.free(target).length >= workers * perWorker) {
+      return { run_id: job.runId, status: await this.start(job, true, target) };
     }
-    const writer = await this.writer(store);
-    const cell = checkCell(spec.cell);
-    const script = cell ? null : await readJobScript(spec.command, spec.cwd ?? input ?? process.cwd());
-    const runId = await writer.createRun({
-      // eslint-disable-next-line no-control-regex
-      name: spec.name ?? spec.command.join(' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200),
-      experiment: spec.experiment ?? 'jobs',
-      kind: 'job',
-      source: cell?.source ?? script?.source ?? spec.command.map(shellQuote).join(' '),
-      script: script?.path,
-      notebook: cell?.notebook ?? null,
-      cellId: cell?.cell_id ?? null,
-      executionCount: cell?.execution_count ?? null,
-    });
-    writer.appendEvent(runId, { type: 'params', params: userParams(spec, target.name, workers, perWorker, cell !== undefined) });
-    // The run keeps its own copy of the input: the submitter may delete its folder, and a re-run needs it.
-    const runInput = input === undefined ? undefined : path.join(store, 'runs', runId, 'input');
-    if (input !== undefined) await fs.cp(input, runInput!, { recursive: true });
-    const job: Job = { store, runId, spec: { ...spec, input: runInput, workers, gpusPerWorker: perWorker }, target: target.name, gpus: [], workers: [], cancelled: false, done: false };
-    this.jobs.set(runId, job);
-    if (target.kind === 'slurm') {
-      await this.startOnSlurm(job, target);
-      return { run_id: runId, status: 'queued' };
-    }
-    if (ssh) {
-      await this.startOnSsh(job, target);
-      return { run_id: runId, status: 'running' };
-    }
-    if (this.free(target).length >= workers * perWorker) {
-      await this.start(job);
-      return { run_id: runId, status: 'running' };
-    }
-    writer.appendEvent(runId, { type: 'status', status: 'queued' });
+    (await this.writer(store)).appendEvent(job.runId, { type: 'status', status: 'queued' });
     this.queue.push(job);
-    return { run_id: runId, status: 'queued' };
+    return { run_id: job.runId, status: 'queued' };
   }
 
   /**
@@ -179,21 +127,7 @@ export class JobManager {
       await this.finish(job);
       return;
     }
-    await this.stopWorkers(job);
-  }
-
-  /** Stops every worker still running: SIGTERM to its process group, SIGKILL after a grace. */
-  private async stopWorkers(job: Job): Promise<void> {
-    if (job.slurmJob) {
-      await cancelSlurmJob(job.slurmJob);
-      return;
-    }
-    if (job.ssh) {
-      await killSshWorkers(job.ssh.target, job.runId);
-      return;
-    }
-    for (const w of job.workers) signalGroup(w.pid, 'SIGTERM');
-    setTimeout(() => job.workers.forEach((w) => signalGroup(w.pid, 'SIGKILL')), KILL_GRACE_MS).unref();
+    if (job.started) await job.launcher.stop(job, job.state); // else stopped once its start returns
   }
 
   /** Re-adopts the jobs of a store that a previous daemon left running (workers outlive daemons). */
@@ -203,57 +137,31 @@ export class JobManager {
       if (run.kind !== 'job' || this.jobs.has(run.id)) continue;
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
-      const state = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
-      if (state.ssh_host && state.workers.some((w) => !w.exitFile)) {
-        // Started by a Runlane whose SSH workers ended with the daemon's connections.
-        (await this.writer(store)).appendEvent(run.id, { type: 'status', status: 'failed', error: `The daemon stopped while this job ran on ${state.ssh_host}; its workers were stopped with it.` });
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+      const job = this.record(store, run.id, saved.spec, launcherFor(jobFileKind(saved)));
+      job.workers = saved.workers;
+      job.running = run.status === 'running';
+      const target = this.targetsFor(store, saved.spec.targetsFile).find((t) => t.name === saved.spec.target);
+      try {
+        job.state = await job.launcher.adopt(job, saved, target);
+      } catch (err) {
+        (await this.writer(store)).appendEvent(run.id, { type: 'status', status: 'failed', error: (err as Error).message });
         continue;
       }
-      if (state.ssh_host) {
-        await this.adoptSsh(store, run.id, state);
-        continue;
+      job.started = true;
+      if (job.launcher.localGpus) {
+        job.gpus = saved.workers.flatMap((w) => w.gpus);
+        this.gpus.hold(job.target, job.gpus);
       }
-      const job: Job = { store, runId: run.id, spec: state.spec, target: state.spec.target, gpus: state.workers.flatMap((w) => w.gpus), workers: state.workers, cancelled: false, done: false, slurmJob: state.slurm_job, announcedRunning: run.status === 'running' };
       this.jobs.set(run.id, job);
-      if (!job.slurmJob) this.reserve(job.target, job.gpus);
-      this.watch();
+      this.follow(job, await this.writer(store));
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
-    for (const job of this.jobs.values()) job.ssh?.mirror.abandon(); // the workers run on; the next daemon resumes
-  }
-
-  /** Re-adopts an SSH job: its workers run on the host; the mirror resumes from the local files. */
-  private async adoptSsh(store: string, runId: string, state: JobFile): Promise<void> {
-    const target = this.targetsFor(store, state.spec.targetsFile).find((t) => t.name === state.spec.target && t.kind === 'ssh');
-    if (!target) {
-      const error = `This job's target "${state.spec.target}" is no longer declared, so its workers on ${state.ssh_host} cannot be followed; declare it again in runlane.toml and restart the daemon.`;
-      (await this.writer(store)).appendEvent(runId, { type: 'status', status: 'failed', error });
-      return;
-    }
-    const job: Job = { store, runId, spec: state.spec, target: state.spec.target, gpus: [], workers: state.workers, cancelled: false, done: false };
-    this.jobs.set(runId, job);
-    this.followSsh(job, sshTarget(target));
-  }
-
-  private pool(target: TargetConfig): string[] {
-    let pool = this.pools.get(target.name);
-    if (!pool) this.pools.set(target.name, (pool = target.gpus ?? detectLocalGpus()));
-    return pool;
-  }
-
-  private free(target: TargetConfig): string[] {
-    const used = this.allocated.get(target.name) ?? new Set();
-    return this.pool(target).filter((g) => !used.has(g));
-  }
-
-  private reserve(target: string, gpus: string[]): void {
-    const used = this.allocated.get(target) ?? new Set<string>();
-    gpus.forEach((g) => used.add(g));
-    this.allocated.set(target, used);
+    for (const job of this.jobs.values()) if (job.started) job.launcher.detach?.(job.state); // the next daemon resumes
   }
 
   /** The daemon's one writer per store (job statuses, renames, tags): one writer id, one events file per run. */
@@ -264,207 +172,113 @@ export class JobManager {
     return w;
   }
 
-  private async start(job: Job): Promise<void> {
-    const target = this.targetsFor(job.store, job.spec.targetsFile).find((t) => t.name === job.target)!;
-    const { workers, gpusPerWorker } = job.spec;
-    const free = this.free(target);
-    const gpusByRank = Array.from({ length: workers }, (_, r) => free.slice(r * gpusPerWorker, (r + 1) * gpusPerWorker));
-    job.gpus = gpusByRank.flat();
-    this.reserve(job.target, job.gpus);
-    const writer = await this.writer(job.store);
-    const runDir = path.join(job.store, 'runs', job.runId);
-    writer.appendEvent(job.runId, { type: 'status', status: 'running' });
-    try {
-      const started = await startLocalWorkers({
-        runDir,
-        runId: job.runId,
-        storeDir: job.store,
-        command: job.spec.command,
-        gpusByRank,
-        cwd: job.spec.cwd ?? process.cwd(),
-        env: jobEnv(job.spec),
-        envCapture: envCaptureCommand(job.spec.command, helperPath()),
-      });
-      job.workers = started.map((s) => s.record);
-      // Exits are noticed at once through the children's events, and by the poller as well: a
-      // worker that ends while the others are still starting has exited before any listener exists.
-      for (const s of started) {
-        if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
-        s.child.once('exit', () => void this.check(job));
-      }
-      this.watch();
-      const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000 };
-      await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
-      void this.check(job);
-    } catch (err) {
-      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: `The job could not start: ${(err as Error).message}` });
-      await this.release(job);
-    }
+  private record(store: string, runId: string, spec: JobSpec, launcher: TargetLauncher): Job {
+    const runDir = path.join(store, 'runs', runId);
+    const job: Job = { store, runId, runDir, spec, target: spec.target, launcher, state: undefined, started: false, gpusByRank: [], gpus: [], workers: [], cancelled: false, done: false, running: false, busy: false, lastPoll: 0 };
+    // The launcher's state also reads as job.<kind> (job.ssh.mirror), for tests and a debugger.
+    Object.defineProperty(job, launcher.kind, { get: () => job.state });
+    return job;
   }
 
-  /** Submits to Slurm; the poller records `running` when Slurm starts it and the end when it leaves the queue. */
-  private async startOnSlurm(job: Job, target: TargetConfig): Promise<void> {
-    const writer = await this.writer(job.store);
-    writer.appendEvent(job.runId, { type: 'status', status: 'queued' });
-    const runDir = path.join(job.store, 'runs', job.runId);
-    try {
-      job.slurmJob = await submitSlurmJob(target, {
-        runDir,
-        runId: job.runId,
-        storeDir: job.store,
-        command: job.spec.command,
-        workers: job.spec.workers,
-        gpusPerWorker: job.spec.gpusPerWorker,
-        cwd: job.spec.cwd ?? process.cwd(),
-        env: jobEnv(job.spec),
-        envCapture: envCaptureCommand(job.spec.command, helperPath()),
-      });
-    } catch (err) {
-      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
-      await this.release(job);
-      throw err;
-    }
-    job.workers = Array.from({ length: job.spec.workers }, (_, rank) => ({ rank, pid: 0, gpus: [], exitFile: path.join(runDir, 'job', `w${rank}.exit`) }));
-    const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, slurm_job: job.slurmJob };
-    await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
-    writer.appendEvent(job.runId, { type: 'params', params: { slurm_job: job.slurmJob } });
-    this.watch();
-  }
-
-  private async startOnSsh(job: Job, target: TargetConfig): Promise<void> {
-    const t = sshTarget(target);
-    const writer = await this.writer(job.store);
-    const runDir = path.join(job.store, 'runs', job.runId);
-    const fail = async (err: unknown) => {
-      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
-      await this.release(job);
-      throw err;
+  /** What a launcher may do to the job's run: its status, job.json, params, Runlane's own lines, a look now. */
+  private control(job: Job, writer: StoreWriter): JobControl {
+    return {
+      status: (status) => {
+        job.running = status === 'running';
+        writer.appendEvent(job.runId, { type: 'status', status });
+      },
+      save: async (fields) => {
+        const file: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, kind: job.launcher.kind, ...fields };
+        await writeFileAtomic(path.join(job.runDir, 'job.json'), `${JSON.stringify(file, null, 1)}\n`, writer.writerId);
+      },
+      params: (params) => writer.appendEvent(job.runId, { type: 'params', params }),
+      note: (message) => writer.appendLog(job.runId, 'runlane', `${message}\n`),
+      wake: () => void this.check(job),
     };
+  }
+
+  /**
+   * Starts a job through its launcher, with its GPUs when it takes this machine's. A start that fails
+   * fails the run; `refuse`: the error also refuses the submission (see RunFailed).
+   */
+  private async start(job: Job, refuse: boolean, target?: TargetConfig): Promise<'queued' | 'running'> {
+    const writer = await this.writer(job.store);
+    target ??= this.targetsFor(job.store, job.spec.targetsFile).find((t) => t.name === job.target);
+    let started: { status: 'queued' | 'running'; state: unknown };
     try {
-      await uploadHelper(t, findHelperDir());
-      await uploadRunMeta(t, job.runId, readFileSync(path.join(runDir, 'meta.json')));
-      if (job.spec.input) await uploadInput(t, job.runId, job.spec.input);
+      if (!target) throw new RunFailed(`The target "${job.target}" is no longer declared; declare it again in runlane.toml and re-run the job.`);
+      const { workers, gpusPerWorker } = job.spec;
+      job.gpusByRank = job.launcher.localGpus ? this.gpus.take(target, workers, gpusPerWorker) : Array.from({ length: workers }, () => []);
+      job.gpus = job.gpusByRank.flat();
+      started = await job.launcher.start(job, target, this.control(job, writer));
     } catch (err) {
-      return fail(err);
+      writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
+      await this.release(job);
+      if (refuse && !(err instanceof RunFailed)) throw err;
+      return 'running';
     }
-    writer.appendEvent(job.runId, { type: 'status', status: 'running' });
-    const masterPort = await freePort(); // a guess for the host; torch only needs it free there
-    job.workers = Array.from({ length: job.spec.workers }, (_, rank) => ({ rank, pid: 0, gpus: [], exitFile: path.join(runDir, 'job', `w${rank}.exit`) }));
-    const state: JobFile = { spec: job.spec, store: job.store, workers: job.workers, started_at: Date.now() / 1000, ssh_host: t.destination };
-    await writeFileAtomic(path.join(runDir, 'job.json'), `${JSON.stringify(state, null, 1)}\n`, writer.writerId);
-    const launched = await Promise.allSettled(
-      job.workers.map((w) =>
-        launchSshWorker(t, { runId: job.runId, rank: w.rank, workers: job.spec.workers, masterPort, command: job.spec.command, cwd: job.spec.cwd, env: job.spec.env ?? {}, input: job.spec.input !== undefined, envCapture: w.rank === 0 ? envCaptureCommand(job.spec.command) : undefined }),
-      ),
-    );
-    const refused = launched.find((r) => r.status === 'rejected');
-    if (refused) {
-      await killSshWorkers(t, job.runId, 0); // the ones that did start
-      return fail((refused as PromiseRejectedResult).reason);
-    }
-    this.followSsh(job, t);
+    job.state = started.state;
+    job.started = true;
+    this.follow(job, writer);
+    if (job.cancelled) await job.launcher.stop(job, job.state); // cancelled while it started
+    return started.status;
   }
 
-  /** Mirrors the host's run files here; the poller ends the job once every worker's exit code is in. */
-  private followSsh(job: Job, t: SshTarget): void {
-    const runDir = path.join(job.store, 'runs', job.runId);
-    const metrics = new InbandMetrics(job.store, job.runId, (message) => void this.writer(job.store).then((w) => w.appendLog(job.runId, 'runlane', `${message}\n`)));
-    const mirror = new SshMirror(t, job.runId, runDir, (rel, bytes) => metrics.take(rel, bytes));
-    job.ssh = { target: t, mirror };
-    mirror.start();
-    this.watch();
-  }
-
-  /** The last output is mirrored, then the artifacts copied back, before the job's end is recorded. */
-  private async endSshJob(job: Job): Promise<void> {
-    const { mirror, target } = job.ssh!;
-    job.ssh!.ending = true;
-    await mirror.stop();
-    const problem = await downloadArtifacts(target, job.runId, path.join(job.store, 'runs', job.runId));
-    if (problem) (await this.writer(job.store)).appendLog(job.runId, 'runlane', `${problem}\n`);
-    await this.finish(job);
-  }
-
-  /** Polls every job's workers: re-adopted ones are not our children, and an exit can predate its listener. */
-  private watch(): void {
+  /** The job runs (started or adopted): its launcher brings its output if it must, and the poller watches it. */
+  private follow(job: Job, writer: StoreWriter): void {
+    job.launcher.follow?.(job, job.state, this.control(job, writer));
     this.poller ??= setInterval(() => {
-      for (const job of this.jobs.values()) void this.check(job);
+      // Every job is polled: re-adopted workers are not our children, and an exit can predate its listener.
+      for (const each of this.jobs.values()) void this.check(each);
     }, POLL_MS);
+    void this.check(job);
   }
 
   private async check(job: Job): Promise<void> {
-    if (this.closed || job.done || job.workers.length === 0 || job.checking || job.ssh?.ending) return;
+    if (this.closed || !job.started || job.done || job.workers.length === 0 || job.busy) return;
     const codes = exitCodes(job.workers);
     if (!job.cancelled && !job.failing && codes.some((c) => c !== null && c !== 0)) {
       job.failing = true;
       job.firstFailed = firstFailure(job.workers, codes, job.firstFailed); // the others' exit codes that follow are of the stop
-      await this.stopWorkers(job);
+      await job.launcher.stop(job, job.state);
     }
-    if (job.ssh) {
-      // Host processes cannot be seen from here: a worker has ended when its exit code is mirrored.
-      if (codes.every((c) => c !== null)) await this.endSshJob(job);
-      return;
-    }
-    if (!job.slurmJob) {
-      if (!job.workers.some((w) => processIsAlive(w.pid))) await this.finish(job);
-      return;
-    }
-    if (Date.now() - (job.lastSlurmCheck ?? 0) < SLURM_POLL_MS) return;
-    job.checking = true;
-    job.lastSlurmCheck = Date.now();
+    if (Date.now() - job.lastPoll < job.launcher.pollMs) return;
+    job.busy = true;
+    job.lastPoll = Date.now();
     try {
-      const state = await slurmState(job.slurmJob);
-      if (state === null) await this.finish(job);
-      else if (state !== 'PENDING' && !job.announcedRunning) {
-        job.announcedRunning = true;
+      const phase = await job.launcher.poll(job, job.state, codes);
+      if (phase === 'running' && !job.running) {
+        job.running = true;
         (await this.writer(job.store)).appendEvent(job.runId, { type: 'status', status: 'running' });
       }
+      if (phase === 'ended') {
+        await job.launcher.collect?.(job, job.state, this.control(job, await this.writer(job.store)));
+        await this.finish(job);
+      }
     } finally {
-      job.checking = false;
+      job.busy = false;
     }
   }
 
+  /** Records how the job ended, from its workers' exit codes. */
   private async finish(job: Job): Promise<void> {
     if (job.done) return;
     job.done = true;
-    const writer = await this.writer(job.store);
-    const codes = exitCodes(job.workers);
-    const failed = firstFailure(job.workers, codes, job.firstFailed);
-    if (job.cancelled || (job.slurmJob && codes.every((c) => c === null) && !job.announcedRunning)) writer.appendEvent(job.runId, { type: 'status', status: 'cancelled' });
-    else if (failed < 0) writer.appendEvent(job.runId, { type: 'status', status: 'finished', exit_code: 0 });
-    else {
-      const code = codes[failed];
-      const rank = job.workers[failed]!.rank;
-      const tail = await lastLines(path.join(job.store, 'runs', job.runId, 'logs', `w${rank}`));
-      const how =
-        code === null ? 'ended without an exit code (killed, or lost with its machine)'
-        : `exited with code ${code}`;
-      const others = job.failing && job.workers.length > 1 ? ' The other workers were stopped.' : '';
-      writer.appendEvent(job.runId, { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}.${others} Its last lines:\n${tail}` });
-    }
+    const end = { cancelled: job.cancelled, running: job.running, failing: job.failing === true, firstFailed: job.firstFailed };
+    (await this.writer(job.store)).appendEvent(job.runId, await endStatus(job.workers, path.join(job.runDir, 'logs'), end));
     await this.release(job);
   }
 
+  /** The job is over here: its GPUs go back, and queued jobs that now fit start, in order. */
   private async release(job: Job): Promise<void> {
     job.done = true;
     this.jobs.delete(job.runId);
-    const used = this.allocated.get(job.target);
-    job.gpus.forEach((g) => used?.delete(g));
-    if (job.slurmJob) return; // Slurm keeps its own queue
-    for (const next of [...this.queue]) {
-      const target = this.targetsFor(next.store, next.spec.targetsFile).find((t) => t.name === next.target)!;
-      if (this.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
+    this.gpus.release(job.target, job.gpus);
+    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
+      const target = this.targetsFor(next.store, next.spec.targetsFile).find((t) => t.name === next?.target);
+      if (target && this.gpus.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
       this.queue.shift();
-      await this.start(next);
+      await this.start(next, false, target);
     }
-  }
-}
-
-/** Where the daemon's copy of the helper package lives (its parent folder, for PYTHONPATH), if found. */
-function helperPath(): string | undefined {
-  try {
-    return path.dirname(findHelperDir());
-  } catch {
-    return undefined;
   }
 }

@@ -33,6 +33,45 @@ export function checkCell(cell: JobSpec['cell']): JobSpec['cell'] {
   return cell;
 }
 
+/** The fields a job spec may have (shared/protocol/src/jobs.ts). */
+const FIELDS = ['target', 'command', 'workers', 'gpusPerWorker', 'name', 'experiment', 'cwd', 'env', 'input', 'cell', 'targetsFile', 'params'];
+
+const bad = (message: string) => new StoreError('bad_query', message);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A job spec as a request sends it, checked field by field before anything happens: a field of the
+ * wrong shape is refused with a sentence naming it and what it may be. Optional fields may be left
+ * out or null; `workers` defaults to 1 and `gpusPerWorker` to 0. Whether the target, the input folder
+ * and the targets file exist is for the manager to say.
+ */
+export function parseJobSpec(body: unknown): JobSpec {
+  if (!isObject(body)) throw bad('Send the job as a JSON object: {"target": "local", "command": ["python", "train.py"]}.');
+  const unknown = Object.keys(body).filter((k) => !FIELDS.includes(k));
+  if (unknown.length) throw bad(`A job has no field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its fields are ${FIELDS.join(', ')}.`);
+  const given = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null && v !== undefined));
+  const { target, command, workers = 1, gpusPerWorker = 0, name, experiment, cwd, env, input, cell, targetsFile, params } = given;
+  if (typeof target !== 'string' || target === '') throw bad('target must be the name of a target, like "local" (`runlane targets` lists them).');
+  if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string')) {
+    throw bad('A job needs a command: a list of strings, like ["python", "train.py"].');
+  }
+  if (!Number.isInteger(workers) || (workers as number) < 1 || (workers as number) > 256) throw bad('workers must be a whole number from 1 to 256.');
+  if (!Number.isInteger(gpusPerWorker) || (gpusPerWorker as number) < 0) throw bad('gpusPerWorker (GPUs per worker) must be a whole number, 0 for none.');
+  for (const [field, value] of Object.entries({ name, experiment, cwd })) {
+    if (value !== undefined && typeof value !== 'string') throw bad(`${field} must be text, not ${JSON.stringify(value)}.`);
+  }
+  if (env !== undefined) {
+    if (!isObject(env)) throw bad('env must be an object of variable name to text, like {"SEED": "1"}.');
+    for (const [k, v] of Object.entries(env)) if (typeof v !== 'string') throw bad(`env.${k} must be text, not ${JSON.stringify(v)}.`);
+  }
+  if (input !== undefined && (typeof input !== 'string' || !path.isAbsolute(input))) throw bad('input must be the absolute path of a folder.');
+  if (targetsFile !== undefined && (typeof targetsFile !== 'string' || !path.isAbsolute(targetsFile))) {
+    throw bad(`targetsFile must be the absolute path of a runlane.toml, not ${JSON.stringify(targetsFile)}.`);
+  }
+  if (params !== undefined && !isObject(params)) throw bad('params must be an object of name to value, like {"lr": 0.01}.');
+  return { ...(given as Partial<JobSpec>), target, command: command as string[], workers: workers as number, gpusPerWorker: gpusPerWorker as number, cell: checkCell(cell as JobSpec['cell']) };
+}
+
 /** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */
 export function jobEnv(spec: JobSpec): Record<string, string> {
   return { ...spec.env, ...(spec.input ? { RUNLANE_INPUT_DIR: spec.input } : {}) };

@@ -8,13 +8,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { START_ENV_CAPTURE } from './envCapture.js';
-
-export interface WorkerRecord {
-  rank: number;
-  pid: number;
-  gpus: string[];
-  exitFile: string;
-}
+import type { WorkerRecord } from './launcher.js';
 
 export interface StartedWorker {
   record: WorkerRecord;

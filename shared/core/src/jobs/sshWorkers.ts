@@ -5,11 +5,11 @@
 // Workers run detached on the host (they outlive the daemon, its connections and the laptop), each in
 // its own process group recorded in the host's run folder, with their output, exit codes and metrics
 // in files there. A follower connection mirrors those append-only files into the local run by byte
-// offset, so when it drops, or a new daemon re-adopts the job, it resumes with nothing lost or
-// repeated. Workers send their metrics in-band on stdout (shared/protocol/src/inband.ts), so they need
+// offset (sshMirror.ts), so when it drops, or a new daemon re-adopts the job, it resumes with nothing
+// lost or repeated. Workers send their metrics in-band on stdout (shared/protocol/src/inband.ts), so they need
 // no shared filesystem. A cancel kills every worker's process group on the host.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../store/index.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
@@ -44,11 +44,11 @@ export function sshTarget(target: TargetConfig): SshTarget {
 }
 
 /** A remote path in a command: absolute as given, else under the remote home (never `~`-expanded). */
-function remotePath(p: string): string {
+export function remotePath(p: string): string {
   return p.startsWith('/') ? shellQuote(p) : `"$HOME"/${shellQuote(p)}`;
 }
 
-function ssh(t: SshTarget, remoteCommand: string, stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe']): ChildProcess {
+export function ssh(t: SshTarget, remoteCommand: string, stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe']): ChildProcess {
   return spawn('ssh', [...t.args, '-T', t.destination, remoteCommand], { stdio: stdio as ('pipe' | 'ignore')[] });
 }
 
@@ -213,202 +213,3 @@ export async function downloadArtifacts(t: SshTarget, runId: string, localRunDir
   if (received.code !== 0 && !/does not look like a tar archive|Unexpected EOF/.test(received.stderr)) return `Artifacts could not be unpacked: ${received.stderr.trim()}`;
   return null;
 }
-
-// The follower, run on the host by the host's Python: prints every append to the run's log and
-// metric files as JSON lines {p, o, d(base64)} from the offsets it is given, until told the job ended
-// (its stdin closes) and everything is sent.
-const FOLLOWER = `
-import base64, glob, json, os, sys, threading, time
-root, offsets = sys.argv[1], json.loads(sys.argv[2])
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-snapshots = {}  # meta.json, source.py, env.json are replaced whole (atomically): sent whole when they change
-def roots():
-    # The job's run, then the runs of later rl.run() blocks of its workers (<run>-b2, -b3...), as @<name>/.
-    yield "", root
-    for d in sorted(glob.glob(glob.escape(root) + "-b*")):
-        if os.path.basename(d)[len(os.path.basename(root)) + 2:].isdigit():
-            yield "@" + os.path.basename(d) + "/", d
-def files(base_root):
-    for top in ("events", "job", "logs", "metrics"):
-        base = os.path.join(base_root, top)
-        for d, _, names in os.walk(base):
-            for n in names:
-                if ".tmp-" not in n:
-                    yield os.path.relpath(os.path.join(d, n), base_root)
-while True:
-    last = done.is_set()
-    for prefix, base_root in list(roots()):
-        for name in (("meta.json", "source.py", "env.json") if prefix else ("env.json",)):
-            try:
-                st = os.stat(os.path.join(base_root, name))
-                if snapshots.get(prefix + name) != (st.st_mtime_ns, st.st_size):
-                    with open(os.path.join(base_root, name), "rb") as f:
-                        data = f.read()
-                    snapshots[prefix + name] = (st.st_mtime_ns, st.st_size)
-                    sys.stdout.write(json.dumps({"p": prefix + name, "o": 0, "s": 1, "d": base64.b64encode(data).decode()}) + "\\n")
-            except OSError:
-                pass
-        for rel in sorted(files(base_root)):
-            key = prefix + rel
-            off = offsets.get(key, 0)
-            with open(os.path.join(base_root, rel), "rb") as f:
-                f.seek(off)
-                data = f.read(1 << 20)
-            if data:
-                offsets[key] = off + len(data)
-                sys.stdout.write(json.dumps({"p": key, "o": off, "d": base64.b64encode(data).decode()}) + "\\n")
-    sys.stdout.flush()
-    if last:
-        break
-    time.sleep(0.02)  # the poll sets the floor of output latency from the host
-`;
-
-/**
- * Mirrors the host's run folder into the local one until `stop()` is called and the last bytes are
- * in. Reconnects after a dropped connection from the offsets reached locally.
- */
-export class SshMirror {
-  private child: ChildProcess | null = null;
-  private stopping = false;
-  private abandoned = false;
-  private finished!: () => void;
-  readonly done = new Promise<void>((resolve) => (this.finished = resolve));
-
-  constructor(
-    private readonly t: SshTarget,
-    private readonly runId: string,
-    private readonly localRunDir: string,
-    /** Called with each file's new bytes, once, in order (the in-band metrics demux reads stdout here). */
-    private readonly onAppend?: (rel: string, bytes: Buffer) => void,
-  ) {}
-
-  start(): void {
-    const remoteRun = `${remotePath(this.t.workdir)}/runs/${shellQuote(this.runId)}`;
-    const offsets = JSON.stringify(this.localOffsets());
-    const child = ssh(this.t, `mkdir -p ${remoteRun} && exec ${shellQuote(this.t.python)} -u -c ${shellQuote(FOLLOWER)} ${remoteRun} ${shellQuote(offsets)}`);
-    this.child = child;
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        this.apply(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-      }
-    });
-    child.on('close', (code) => {
-      this.child = null;
-      if (this.stopping && code === 0) this.finished();
-      else if (!this.abandoned) setTimeout(() => !this.abandoned && this.start(), 500).unref(); // dropped: resume from where the local files are
-    });
-    if (this.stopping) child.stdin!.end();
-  }
-
-  /** The daemon is closing: drop the connection and do not reconnect (the next daemon resumes). */
-  abandon(): void {
-    this.abandoned = true;
-    this.child?.kill('SIGTERM');
-  }
-
-  /** The job ended: let the follower send what is left, then stop. */
-  stop(): Promise<void> {
-    this.stopping = true;
-    this.child?.stdin?.end();
-    return this.done;
-  }
-
-  /** The follower connection's pid (tests cut it to check the resume). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  private localOffsets(): Record<string, number> {
-    const offsets: Record<string, number> = {};
-    for (const [prefix, dir] of [['', this.localRunDir], ...this.localBlockRuns().map((name) => [`@${name}/`, this.siblingDir(name)])] as [string, string][]) {
-      for (const top of ['events', 'job', 'logs', 'metrics']) {
-        const base = path.join(dir, top);
-        for (const rel of walk(base)) offsets[prefix + path.join(top, rel)] = statSync(path.join(base, rel)).size;
-      }
-    }
-    return offsets;
-  }
-
-  /** The runs of later `rl.run()` blocks of this job's workers (`<run>-b2`...), already mirrored here. */
-  private localBlockRuns(): string[] {
-    try {
-      return readdirSync(path.dirname(this.localRunDir)).filter((n) => isBlockRunOf(this.runId, n));
-    } catch {
-      return [];
-    }
-  }
-
-  private siblingDir(name: string): string {
-    return path.join(path.dirname(this.localRunDir), name);
-  }
-
-  private apply(line: string): void {
-    let msg: { p: string; o: number; d: string; s?: number };
-    try {
-      msg = JSON.parse(line) as { p: string; o: number; d: string; s?: number };
-    } catch {
-      return;
-    }
-    // `@<run>-bN/...`: a block run's file, mirrored into its own run folder beside the job's.
-    const block = /^@([A-Za-z0-9_-]+)\/(.+)$/.exec(msg.p);
-    if (block && !isBlockRunOf(this.runId, block[1]!)) return;
-    const dir = block ? this.siblingDir(block[1]!) : this.localRunDir;
-    const rel = path.normalize(block ? block[2]! : msg.p);
-    if (msg.s === 1) {
-      if (!(rel === 'env.json' || (block && (rel === 'meta.json' || rel === 'source.py')))) return;
-      // A snapshot file: replaced whole, atomically, as the store format asks of its writers.
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, rel);
-      writeFileSync(`${file}.tmp-mirror`, Buffer.from(msg.d, 'base64'));
-      renameSync(`${file}.tmp-mirror`, file);
-      return;
-    }
-    if (rel.startsWith('..') || path.isAbsolute(rel) || !/^(events|job|logs|metrics)\//.test(rel)) return; // only the run's own files
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const size = existsSync(file) ? statSync(file).size : 0;
-    const data = Buffer.from(msg.d, 'base64');
-    if (msg.o + data.length <= size) return; // already here (a resumed follower repeats nothing we keep)
-    const fresh = data.subarray(size - msg.o); // exactly what is new
-    const fd = openSync(file, 'a');
-    try {
-      writeSync(fd, fresh);
-    } finally {
-      closeSync(fd);
-    }
-    if (!block) this.onAppend?.(rel, fresh); // in-band records come from the job's own workers' output
-  }
-}
-
-/** `<job run id>-b<N>`: the run of a worker's Nth `rl.run()` block (the helper's naming, api.py). */
-function isBlockRunOf(runId: string, name: string): boolean {
-  return name.startsWith(`${runId}-b`) && /^\d+$/.test(name.slice(runId.length + 2));
-}
-
-function walk(dir: string, prefix = ''): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n), path.join(prefix, n)) : [path.join(prefix, n)]));
-}
-
-/** The helper package to upload: beside the bundled CLI (pip install), or in the repository. */
-export function findHelperDir(): string {
-  const candidates = [
-    process.env.RUNLANE_HELPER_DIR,
-    process.argv[1] && path.basename(path.dirname(process.argv[1])) === '_node' ? path.dirname(path.dirname(process.argv[1])) : undefined,
-    process.argv[1] ? path.resolve(path.dirname(process.argv[1]), '../../kernel-helper/src/runlane') : undefined,
-    path.resolve(process.cwd(), 'shared/kernel-helper/src/runlane'),
-  ];
-  for (const c of candidates) if (c && existsSync(path.join(c, '__init__.py'))) return c;
-  throw new StoreError('bad_query', 'The Runlane Python helper was not found to copy to the host; set RUNLANE_HELPER_DIR to its runlane/ folder.');
-}
-

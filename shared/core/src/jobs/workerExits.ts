@@ -2,7 +2,8 @@
 // the last lines of a worker's output for the run's error.
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WorkerRecord } from './localWorkers.js';
+import type { WriterEvent } from '../store/storeWriter.js';
+import type { WorkerRecord } from './launcher.js';
 
 const LAST_LINES = 10;
 
@@ -52,4 +53,30 @@ export async function lastLines(logDir: string): Promise<string> {
     }
   }
   return parts.join('\n') || '(no output)';
+}
+
+/** How the job stood when it ended, beside its workers' exit codes. */
+export interface JobEnd {
+  cancelled: boolean;
+  /** Whether it ever ran (a job its target held back starts `queued`). */
+  running: boolean;
+  /** A worker failed and the others were stopped because of it. */
+  failing: boolean;
+  /** The worker whose failure was seen first, if one was. */
+  firstFailed?: number;
+}
+
+/** The run's last status, from the workers' exit codes: finished, failed (naming the first failure) or cancelled. */
+export async function endStatus(workers: WorkerRecord[], logsDir: string, end: JobEnd): Promise<WriterEvent> {
+  const codes = exitCodes(workers);
+  // A job that left its target's queue without ever running, and no worker exited: cancelled there (scancel).
+  if (end.cancelled || (!end.running && codes.every((c) => c === null))) return { type: 'status', status: 'cancelled' };
+  const failed = firstFailure(workers, codes, end.firstFailed);
+  if (failed < 0) return { type: 'status', status: 'finished', exit_code: 0 };
+  const code = codes[failed] ?? null;
+  const rank = workers[failed]?.rank ?? failed;
+  const tail = await lastLines(path.join(logsDir, `w${rank}`));
+  const how = code === null ? 'ended without an exit code (killed, or lost with its machine)' : `exited with code ${code}`;
+  const others = end.failing && workers.length > 1 ? ' The other workers were stopped.' : '';
+  return { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}.${others} Its last lines:\n${tail}` };
 }

@@ -4,10 +4,11 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type JobSpec, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
+import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
+import { parseJobSpec } from '../jobs/jobSpec.js';
 import { stopRun } from '../jobs/stopRun.js';
 
 export class HttpError extends Error {
@@ -94,9 +95,8 @@ const routes: [Method, RegExp, Handler][] = [
     'POST',
     /^\/jobs$/,
     async (ctx) => {
-      const spec = await ctx.body();
-      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new HttpError(400, 'bad_request', 'Send the job as a JSON object: {"target": "local", "command": ["python", "train.py"]}.');
-      const created = await ctx.jobs.submit(ctx.storeDir, spec as JobSpec);
+      const spec = parseJobSpec(await ctx.body()); // a bad field: 400 naming it
+      const created = await ctx.jobs.submit(ctx.storeDir, spec);
       await ctx.sync(created.run_id);
       return created;
     },
