@@ -1,0 +1,34 @@
+// ESLint for every TypeScript file of the tree, products and tests (`npm run lint`, run by npm test):
+// ESLint's and typescript-eslint's recommended rules, type-aware. A rule is turned off only with a
+// reason here; a finding that is right in one place is suppressed there, with the reason beside it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      // Build outputs, bundles, downloads and virtual environments: not sources.
+      '**/node_modules/', '**/dist/', '**/lib/', '**/out/', '.cache/', '.venv/', '.venv-bench/',
+      'jupyterlab-ext/runlane_jupyterlab/labextension/', 'shared/kernel-helper/src/runlane/_node/',
+      // Only TypeScript is linted; the few JavaScript build scripts (.mjs) are not.
+      '**/*.js', '**/*.mjs', '**/*.cjs',
+    ],
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        // The projects npm test type-checks: each package's build config and the tests' configs
+        // (tsconfig.test.json); the project service cannot be used, as it only finds tsconfig.json.
+        project: [
+          './shared/*/tsconfig.json', './jupyterlab-ext/tsconfig.json', './vscode-ext/tsconfig.json',
+          './shared/*/tsconfig.test.json', './jupyterlab-ext/tsconfig.test.json', './vscode-ext/tsconfig.test.json',
+          './test/tsconfig.json', './test/tsconfig.browser.json',
+        ],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+);
