@@ -18,7 +18,7 @@ export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral }
 // Logic both editors share, DOM-free (common/): the magic line, tags typed by the user, elapsed time, target labels.
 export { droppedOptions, magicOption, magicOptions, magicTarget, readMagicLine, withRunlaneMagic, type MagicChoice, type MagicLine } from './common/magicLine.js';
 export { parseTagInput, TAG_PLACEHOLDER, TAG_PROMPT, type TagEdit } from './common/tagInput.js';
-export { elapsedSeconds, elapsedText } from './common/elapsedTime.js';
+export { elapsedText } from './common/elapsedTime.js';
 export { gpuCountText, KERNEL_CHOICE, runTargetText, targetChoiceText, targetKindText, targetOf } from './common/targetLabels.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';
 export { chartsTitle } from './charts/chartsTitle.js';

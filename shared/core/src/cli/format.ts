@@ -1,5 +1,5 @@
 // Human-readable output of the CLI: aligned tables and durations. JSON output bypasses this.
-import { formatDuration, type JsonNumber, type MetricSummary, type RunDetail, type RunSummary } from '@runlane/protocol';
+import { elapsedSeconds, formatDuration, type JsonNumber, type MetricSummary, type RunDetail, type RunSummary } from '@runlane/protocol';
 
 export { formatDuration };
 
@@ -38,7 +38,7 @@ export function runTable(runs: RunSummary[], now = Date.now() / 1000): string {
       printable(r.name),
       printable(r.experiment),
       r.status,
-      formatDuration(r.duration ?? (r.status === 'running' && r.started_at ? now - r.started_at : null)),
+      formatDuration(elapsedSeconds(r, now)),
       printable(metricsLine(r.metrics)),
     ]),
   );
