@@ -35,6 +35,6 @@ cpSync(path.join(root, 'shared/kernel-helper/src/runlane'), path.join(helper, 's
 if (process.argv.includes('--package')) {
   const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
   // vsce lists every file it packs; only its last line (where the .vsix went) is worth printing.
-  const out = execFileSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', path.join(dist, 'runlane-vscode.vsix')], { cwd: here, encoding: 'utf8' });
+  const out = execFileSync(vsce, ['package', '--no-dependencies', '-o', path.join(dist, 'runlane-vscode.vsix')], { cwd: here, encoding: 'utf8' });
   console.log(out.trim().split('\n').pop());
 }
