@@ -39,6 +39,10 @@ fi
 
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
+# The e2e suites' screenshots go to .cache/screenshots/ (ignored), so that a run leaves the clone as it
+# was; RUNLANE_SCREENSHOTS="$PWD/test/e2e/screenshots" refreshes the committed ones instead.
+RUNLANE_SCREENSHOTS=${RUNLANE_SCREENSHOTS:-$PWD/.cache/screenshots}
+export RUNLANE_SCREENSHOTS
 problems=()
 failed=0
 ts_passed=0 ts_failed=0 py_passed=0 py_failed=0

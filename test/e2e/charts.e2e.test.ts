@@ -13,7 +13,7 @@ import { StoreWriter } from '@runlane/core';
 import { startHarness, type Harness } from './charts/harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.join(here, 'screenshots');
+const screenshots = process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'screenshots'); // scripts/test.sh: .cache/screenshots
 
 let tmp: string;
 let store: string;

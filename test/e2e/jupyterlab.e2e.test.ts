@@ -19,7 +19,7 @@ import { startLab, type Lab } from './jupyterlab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
-const shots = path.join(here, 'screenshots', 'jupyterlab');
+const shots = path.join(process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'screenshots'), process.env.RUNLANE_JUPYTERLAB === 'oldest' ? 'jupyterlab-oldest' : 'jupyterlab'); // scripts/test.sh: .cache/screenshots
 const XSS = '<img src=x onerror=alert(1)>';
 let folder: string;
 let xssId: string;

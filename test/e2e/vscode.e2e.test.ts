@@ -23,7 +23,7 @@ import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
-const shots = path.join(here, 'screenshots', 'vscode');
+const shots = path.join(process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'screenshots'), 'vscode'); // scripts/test.sh: .cache/screenshots
 const XSS = '<img src=x onerror=alert(1)>';
 const ready = existsSync(vsix) && existsSync(path.join(here, '../../.cache/code-server/cs/node_modules/.bin/code-server'));
 
