@@ -37,9 +37,9 @@ export class WorkerOutput {
   end(): void {
     for (const [key, s] of this.streams) {
       const [writer, stream] = key.split('/') as [string, string];
-      const rest = s.partial + s.demux.end();
+      this.take(writer, stream, s, s.demux.end()); // held back as a possible record: it was output, line by line
+      if (s.partial) this.line(writer, stream, lastRewrite(s.partial));
       s.partial = '';
-      if (rest) this.line(writer, stream, lastRewrite(rest));
     }
     this.live.clear();
   }

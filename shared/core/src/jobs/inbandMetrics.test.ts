@@ -1,13 +1,17 @@
 // In-band metrics (an SSH host that does not share the store) keep each worker's rank: the real
 // Python helper prints its records on stdout, and the daemon's demux stores them per rank.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InbandRecord } from '@runlane/protocol';
 import { StoreReader, StoreWriter } from '../store/index.js';
 import { InbandMetrics } from './inbandMetrics.js';
+
+const vectorsFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/inband-vectors.json');
+const demuxVectors = (JSON.parse(readFileSync(vectorsFile, 'utf8')) as { demux: { name: string; chunks: string[]; records: InbandRecord[] }[] }).demux;
 
 const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../.venv/bin/python');
 
@@ -44,5 +48,29 @@ describe('in-band metrics', () => {
     expect((await reader.readSeries(runId, 'loss')).values).toEqual([0, 1, 2, 3, 4]);
     const writers = readdirSync(path.join(store, 'runs', runId, 'metrics')).sort();
     expect(writers.map((w) => w.replace(/-\d+-[0-9a-f]{8}$/, ''))).toEqual(['r0', 'r1']);
+  }, 30_000);
+
+  it('stores the records of the shared demux vectors, their bytes read one at a time', async () => {
+    const store = path.join(tmp, 'store');
+    const writer = await StoreWriter.open(store);
+    const reader = await StoreReader.open(store, () => {});
+    for (const c of demuxVectors) {
+      const runId = await writer.createRun({ name: c.name.slice(0, 60), experiment: 'vectors', kind: 'job' });
+      const inband = new InbandMetrics(store, runId, (m) => expect.fail(m));
+      // The daemon sees a worker's stdout in reads of any size: every byte boundary cuts the stream here.
+      const bytes = Buffer.from(c.chunks.join(''), 'utf8');
+      for (let i = 0; i < bytes.length; i++) inband.take('logs/w0/stdout.log', bytes.subarray(i, i + 1));
+      const want = new Map<string, [number, number, unknown][]>();
+      for (const r of c.records) want.set(r.k, [...(want.get(r.k) ?? []), ...r.p]);
+      const deadline = Date.now() + 10_000;
+      const total = [...want.values()].reduce((n, points) => n + points.length, 0);
+      const stored = async () => Object.values((await reader.readRun(runId)).metrics).reduce((n, m) => n + m.count, 0);
+      while ((await stored()) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(Object.keys((await reader.readRun(runId)).metrics).sort(), c.name).toEqual([...want.keys()].sort());
+      for (const [key, points] of want) {
+        const series = await reader.readSeries(runId, key);
+        expect([series.steps, series.times, series.values], c.name).toEqual([points.map((p) => p[0]), points.map((p) => p[1]), points.map((p) => p[2])]);
+      }
+    }
   }, 30_000);
 });

@@ -34,6 +34,12 @@ def write_records(fd, by_key):
             data = data[os.write(fd, data):]
 
 
+def _not_json(constant):
+    """NaN and Infinity are not JSON (records carry them as strings): such a record is damaged, as
+    the TypeScript demux (JSON.parse) finds it."""
+    raise ValueError("%s is not JSON" % constant)
+
+
 def _partial_start(text):
     for n in range(min(len(START) - 1, len(text)), 0, -1):
         if START.startswith(text[-n:]):
@@ -67,7 +73,7 @@ class Demux:
                     self.held = text[start:]
                 break
             try:
-                record = json.loads(text[start + len(START):end])
+                record = json.loads(text[start + len(START):end], parse_constant=_not_json)
                 if isinstance(record, dict) and isinstance(record.get("k"), str) and isinstance(record.get("p"), list):
                     records.append(record)
             except ValueError:
