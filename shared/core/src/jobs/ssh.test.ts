@@ -234,6 +234,22 @@ describe('SSH target', () => {
     await expect.poll(() => pids().filter(processIsAlive), { timeout: 15_000 }).toEqual([]);
   }, 90_000);
 
+  it('re-adopts a job whose host copy of the helper has no follower file (an older Runlane started it): the follower is copied there', async () => {
+    const code = 'import time\nfor i in range(6):\n    print("line", i, flush=True)\n    time.sleep(0.5)';
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 1, gpusPerWorker: 0 });
+    await expect.poll(() => log(run_id, 'w0').includes('line 0'), { timeout: 20_000 }).toBe(true);
+    await daemon.close();
+    const follower = path.join(remote, 'lib', 'runlane', 'ssh_follower.py');
+    rmSync(follower);
+    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
+    await daemon.start();
+    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    await client.runs(); // opening the store re-adopts its jobs
+    expect((await waitForEnd(run_id)).status).toBe('finished');
+    expect(log(run_id, 'w0')).toBe(Array.from({ length: 6 }, (_, i) => `line ${i}\n`).join(''));
+    expect(existsSync(follower)).toBe(true);
+  }, 60_000);
+
   it('refuses a host that is down, a host key mismatch and a missing Python with a sentence, creating no run', async () => {
     await expect(client.submitJob({ target: 'down', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Cannot reach 127.0.0.1 over ssh: .*(refused|Connection)/i);
     await expect(client.submitJob({ target: 'impostor', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Host key verification failed/);

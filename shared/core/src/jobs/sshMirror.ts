@@ -1,62 +1,12 @@
-// The SSH follower connection: the host's Python runs the follower below, which prints every append
-// to the job's run files as JSON lines; this end writes them into the local run by byte offset, so a
-// dropped connection, or a new daemon, resumes with nothing lost or repeated.
+// The SSH follower connection: the host's Python runs the helper's follower (runlane/ssh_follower.py,
+// copied there with the helper), which prints every append to the job's run files as JSON lines; this
+// end writes them into the local run by byte offset, so a dropped connection, or a new daemon,
+// resumes with nothing lost or repeated.
 import { type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { shellQuote } from './shellQuote.js';
-import { remotePath, ssh, type SshTarget } from './sshWorkers.js';
-
-// The follower, run on the host by the host's Python: prints every append to the run's log and
-// metric files as JSON lines {p, o, d(base64)} from the offsets it is given, until told the job ended
-// (its stdin closes) and everything is sent.
-const FOLLOWER = `
-import base64, glob, json, os, sys, threading, time
-root, offsets = sys.argv[1], json.loads(sys.argv[2])
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-snapshots = {}  # meta.json, source.py, env.json are replaced whole (atomically): sent whole when they change
-def roots():
-    # The job's run, then the runs of later rl.run() blocks of its workers (<run>-b2, -b3...), as @<name>/.
-    yield "", root
-    for d in sorted(glob.glob(glob.escape(root) + "-b*")):
-        if os.path.basename(d)[len(os.path.basename(root)) + 2:].isdigit():
-            yield "@" + os.path.basename(d) + "/", d
-def files(base_root):
-    for top in ("events", "job", "logs", "metrics"):
-        base = os.path.join(base_root, top)
-        for d, _, names in os.walk(base):
-            for n in names:
-                if ".tmp-" not in n:
-                    yield os.path.relpath(os.path.join(d, n), base_root)
-while True:
-    last = done.is_set()
-    for prefix, base_root in list(roots()):
-        for name in (("meta.json", "source.py", "env.json") if prefix else ("env.json",)):
-            try:
-                st = os.stat(os.path.join(base_root, name))
-                if snapshots.get(prefix + name) != (st.st_mtime_ns, st.st_size):
-                    with open(os.path.join(base_root, name), "rb") as f:
-                        data = f.read()
-                    snapshots[prefix + name] = (st.st_mtime_ns, st.st_size)
-                    sys.stdout.write(json.dumps({"p": prefix + name, "o": 0, "s": 1, "d": base64.b64encode(data).decode()}) + "\\n")
-            except OSError:
-                pass
-        for rel in sorted(files(base_root)):
-            key = prefix + rel
-            off = offsets.get(key, 0)
-            with open(os.path.join(base_root, rel), "rb") as f:
-                f.seek(off)
-                data = f.read(1 << 20)
-            if data:
-                offsets[key] = off + len(data)
-                sys.stdout.write(json.dumps({"p": key, "o": off, "d": base64.b64encode(data).decode()}) + "\\n")
-    sys.stdout.flush()
-    if last:
-        break
-    time.sleep(0.02)  # the poll sets the floor of output latency from the host
-`;
-
+import { followerOnHost, remotePath, ssh, uploadFollower, type SshTarget } from './sshWorkers.js';
 
 /**
  * Mirrors the host's run folder into the local one until `stop()` is called and the last bytes are
@@ -75,12 +25,29 @@ export class SshMirror {
     private readonly localRunDir: string,
     /** Called with each file's new bytes, once, in order (the in-band metrics demux reads stdout here). */
     private readonly onAppend?: (rel: string, bytes: Buffer) => void,
+    /**
+     * The helper folder whose follower to copy to the host before the first connection: for a job
+     * re-adopted by this daemon, whose host copy of the helper may predate the follower file.
+     */
+    private copyFollowerFrom?: string,
   ) {}
 
   start(): void {
+    if (this.copyFollowerFrom !== undefined) {
+      const from = this.copyFollowerFrom;
+      uploadFollower(this.t, from).then(
+        () => {
+          this.copyFollowerFrom = undefined;
+          if (!this.abandoned) this.start();
+        },
+        () => this.retry(),
+      );
+      return;
+    }
     const remoteRun = `${remotePath(this.t.workdir)}/runs/${shellQuote(this.runId)}`;
     const offsets = JSON.stringify(this.localOffsets());
-    const child = ssh(this.t, `mkdir -p ${remoteRun} && exec ${shellQuote(this.t.python)} -u -c ${shellQuote(FOLLOWER)} ${remoteRun} ${shellQuote(offsets)}`);
+    // -I: the helper's own modules, beside the follower, must not shadow the standard library's.
+    const child = ssh(this.t, `mkdir -p ${remoteRun} && exec ${shellQuote(this.t.python)} -I -u ${followerOnHost(this.t)} ${remoteRun} ${shellQuote(offsets)}`);
     this.child = child;
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -94,9 +61,13 @@ export class SshMirror {
     child.on('close', (code) => {
       this.child = null;
       if (this.stopping && code === 0) this.finished();
-      else if (!this.abandoned) setTimeout(() => !this.abandoned && this.start(), 500).unref(); // dropped: resume from where the local files are
+      else this.retry(); // dropped: resume from where the local files are
     });
     if (this.stopping) child.stdin!.end();
+  }
+
+  private retry(): void {
+    if (!this.abandoned) setTimeout(() => !this.abandoned && this.start(), 500).unref();
   }
 
   /** The daemon is closing: drop the connection and do not reconnect (the next daemon resumes). */

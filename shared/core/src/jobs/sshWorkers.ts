@@ -87,6 +87,16 @@ export async function uploadHelper(t: SshTarget, helperDir: string): Promise<voi
   await uploadTar(t, ['--exclude=__pycache__', '--exclude=_node', '-C', path.dirname(helperDir), path.basename(helperDir)], `${remotePath(t.workdir)}/lib`, 'the Runlane helper');
 }
 
+/** The follower of a job's run files (runlane/ssh_follower.py) in the host's copy of the helper. */
+export function followerOnHost(t: SshTarget): string {
+  return `${remotePath(t.workdir)}/lib/runlane/ssh_follower.py`;
+}
+
+/** Copies the follower alone into the host's copy of the helper (a job re-adopted by a newer daemon). */
+export async function uploadFollower(t: SshTarget, helperDir: string): Promise<void> {
+  await uploadTar(t, ['-C', path.dirname(helperDir), path.join(path.basename(helperDir), 'ssh_follower.py')], `${remotePath(t.workdir)}/lib`, 'the output follower');
+}
+
 /** Copies a job's input folder into the host's run folder (`input/`, the workers' RUNLANE_INPUT_DIR). */
 export async function uploadInput(t: SshTarget, runId: string, inputDir: string): Promise<void> {
   await uploadTar(t, ['-C', inputDir, '.'], `${remotePath(t.workdir)}/runs/${shellQuote(runId)}/input`, "the job's input");

@@ -16,6 +16,8 @@ interface SshState {
   target: SshTarget;
   /** Brings the host's run files here; set by `follow`. */
   mirror?: SshMirror;
+  /** Re-adopted: the host's copy of the helper may be older than this daemon's follower. */
+  adopted?: boolean;
 }
 
 export const sshLauncher: TargetLauncher<SshState> = {
@@ -61,7 +63,8 @@ export const sshLauncher: TargetLauncher<SshState> = {
 
   follow(job, state, control) {
     const metrics = new InbandMetrics(job.store, job.runId, (message) => control.note(message));
-    state.mirror = new SshMirror(state.target, job.runId, job.runDir, (rel, bytes) => metrics.take(rel, bytes));
+    const copyFollower = state.adopted ? helperDirIfFound() : undefined;
+    state.mirror = new SshMirror(state.target, job.runId, job.runDir, (rel, bytes) => metrics.take(rel, bytes), copyFollower);
     state.mirror.start();
   },
 
@@ -88,10 +91,18 @@ export const sshLauncher: TargetLauncher<SshState> = {
     if (target?.kind !== 'ssh') {
       throw new Error(`This job's target "${file.spec.target}" is no longer declared, so its workers on ${String(file.ssh_host)} cannot be followed; declare it again in runlane.toml and restart the daemon.`);
     }
-    return { target: sshTarget(target) };
+    return { target: sshTarget(target), adopted: true };
   },
 
   detach(state) {
     state.mirror?.abandon(); // the workers run on; the next daemon resumes
   },
 };
+
+function helperDirIfFound(): string | undefined {
+  try {
+    return findHelperDir();
+  } catch {
+    return undefined; // the host's own copy of the follower is used
+  }
+}
