@@ -69,8 +69,12 @@ export class RunFailed extends Error {}
 
 /**
  * One target kind. To add a kind (Ray, say): write launchers/<kind>.ts implementing this, with its
- * tests, and add it to the registry map in launchers/index.ts (kind -> launcher); the manager
- * reaches launchers only through that map and this interface.
+ * tests; register it in the map of launchers/index.ts (kind -> launcher), and name the kind in
+ * TARGET_KINDS (shared/protocol/src/jobs.ts), which the targets file accepts and the map must cover.
+ * The manager, the daemon's target list and job.json reach launchers only through that map and this
+ * interface. A target with no shared filesystem (SSH, Ray) brings the output in `follow` (mirrored,
+ * or demuxed from a log stream into logs/w<rank>/), writes the exit files as it learns the codes,
+ * and saves in job.json whatever finds the job again (a host, a submission id).
  *
  * The contract every launcher keeps, whatever the target:
  * - each worker's output lands in the run's logs/w<rank>/stdout.log and stderr.log (written there by

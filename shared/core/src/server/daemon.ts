@@ -7,9 +7,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { API_PREFIX, API_VERSION, TOKEN_HEADER, type Health, type StoreEvent, type TargetInfo } from '@runlane/protocol';
 import { JobManager } from '../jobs/jobManager.js';
-import { checkSlurm } from '../jobs/slurmWorkers.js';
-import { checkSsh, sshTarget } from '../jobs/sshWorkers.js';
-import { detectLocalGpus } from '../targets/localGpus.js';
+import { describeTarget } from '../jobs/launchers/index.js';
 import { findTargetsFile, loadTargets, type TargetConfig } from '../targets/targetsFile.js';
 import { assertStoreFolder, checkStoreVersion, StoreError } from '../store/index.js';
 import { newToken, removeRuntime, writeRuntime } from '../runtime/runtimeFile.js';
@@ -151,19 +149,7 @@ export class Daemon {
   /** Every target checked (`only`: just the one with that name, e.g. before submitting to it). */
   private targetInfo(store: string, only?: string, file?: string): Promise<TargetInfo[]> {
     return Promise.all(
-      this.targetsOf(store, file).filter((t) => only === undefined || t.name === only).map(async (t): Promise<TargetInfo> => {
-        if (t.kind === 'slurm') return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ...(await checkSlurm()) };
-        if (t.kind === 'ssh') {
-          try {
-            const target = sshTarget(t);
-            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: true, detail: `${target.destination}, Python ${await checkSsh(target)}`, python: target.python };
-          } catch (err) {
-            return { name: t.name, kind: t.kind, gpus: t.gpus ?? [], ok: false, detail: (err as Error).message };
-          }
-        }
-        const gpus = t.gpus ?? detectLocalGpus();
-        return { name: t.name, kind: t.kind, gpus, ok: true, detail: gpus.length ? `this machine, GPUs ${gpus.join(', ')}` : 'this machine, no GPUs' };
-      }),
+      this.targetsOf(store, file).filter((t) => only === undefined || t.name === only).map((t) => describeTarget(t)), // by its kind's launcher
     );
   }
 

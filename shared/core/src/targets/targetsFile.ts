@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
-import type { TargetKind } from '@runlane/protocol';
+import { TARGET_KINDS, type TargetKind } from '@runlane/protocol';
 import { StoreError } from '../store/index.js';
 
 export interface TargetConfig {
@@ -19,7 +19,7 @@ export interface TargetConfig {
   options: Record<string, unknown>;
 }
 
-const KINDS: TargetKind[] = ['local', 'ssh', 'slurm'];
+const KINDS: readonly TargetKind[] = TARGET_KINDS;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** runlane.toml next to the store's folder (the project root), else in `cwd`; null when there is none. */

@@ -1,5 +1,6 @@
-// The registry of target kinds: kind -> launcher. A new kind is one launcher file plus one line here.
-import type { TargetInfo } from '@runlane/protocol';
+// The registry of target kinds: kind -> launcher. A new kind is its launcher file, one line here, and
+// its name in TARGET_KINDS (shared/protocol/src/jobs.ts); this map does not compile without it.
+import type { TargetInfo, TargetKind } from '@runlane/protocol';
 import { StoreError } from '../../store/index.js';
 import type { TargetConfig } from '../../targets/targetsFile.js';
 import type { JobFile, TargetLauncher } from '../launcher.js';
@@ -7,11 +8,15 @@ import { localLauncher } from './local.js';
 import { slurmLauncher } from './slurm.js';
 import { sshLauncher } from './ssh.js';
 
-const LAUNCHERS: ReadonlyMap<string, TargetLauncher> = new Map<string, TargetLauncher>([localLauncher, slurmLauncher, sshLauncher].map((l) => [l.kind, l]));
+const LAUNCHERS: { readonly [K in TargetKind]: TargetLauncher } = {
+  local: localLauncher,
+  ssh: sshLauncher,
+  slurm: slurmLauncher,
+};
 
 export function launcherFor(kind: string): TargetLauncher {
-  const launcher = LAUNCHERS.get(kind);
-  if (!launcher) throw new StoreError('bad_query', `Runlane cannot run jobs on a target of kind "${kind}"; kinds: ${[...LAUNCHERS.keys()].join(', ')}.`);
+  const launcher = Object.hasOwn(LAUNCHERS, kind) ? LAUNCHERS[kind as TargetKind] : undefined;
+  if (!launcher) throw new StoreError('bad_query', `Runlane cannot run jobs on a target of kind "${kind}"; kinds: ${Object.keys(LAUNCHERS).join(', ')}.`);
   return launcher;
 }
 
