@@ -62,7 +62,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
     python3 -m venv .venv || { echo "setup: python3 -m venv failed; on Debian/Ubuntu install python3-venv." >&2; exit 1; }
     pip install --upgrade pip
   fi
-  say "installing requirements-dev.txt into .venv (JupyterLab, ipykernel, nbclient, pytest, numpy)"
+  say "installing requirements-dev.txt into .venv (JupyterLab, ipykernel, nbclient, pytest, ruff, numpy)"
   pip install -r requirements-dev.txt
   say "installing the kernel helper into .venv (pip install -e shared/kernel-helper)"
   pip install -e shared/kernel-helper

@@ -84,6 +84,12 @@ if [ "$checks" = 1 ]; then
   step "Type check of the tests (tsc -b tsconfig.test.json)" npx tsc -b tsconfig.test.json
 fi
 
+# == Python lint (ruff): the kernel helper and the Python of test/, with the one config in
+# shared/kernel-helper/pyproject.toml; any finding fails the run.
+if [ "$checks" = 1 ]; then
+  step "Python lint (ruff)" .venv/bin/ruff check --config shared/kernel-helper/pyproject.toml shared/kernel-helper test
+fi
+
 # "passed failed" from a vitest JSON report; a missing report counts nothing.
 vitest_counts() {
   node -e '

@@ -25,7 +25,8 @@ def percentile(values, q):
 
 
 def summarize(per_call_ns):
-    return {"median_ns": statistics.median(per_call_ns), "p90_ns": percentile(per_call_ns, 0.9), "samples": len(per_call_ns)}
+    return {"median_ns": statistics.median(per_call_ns), "p90_ns": percentile(per_call_ns, 0.9),
+            "samples": len(per_call_ns)}
 
 
 def print_table(title, header, rows):

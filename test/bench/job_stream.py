@@ -17,7 +17,6 @@ import threading
 import time
 
 import jupyter_client
-
 from bench_common import percentile, print_table, write_result
 
 FLOOD_LINES = int(os.environ.get("FLOOD_LINES", "1000000"))
@@ -49,7 +48,7 @@ def measure_latency(kc, target):
     cell = ("%%runlane --on " + target + " --workers 2 --name latency-" + target + "\n"
             "import time\nfor i in range(100):\n    print('sent', time.time(), flush=True)\n    time.sleep(0.05)\n")
     execute(kc, cell, on_line)
-    return sorted(l * 1000 for l in latencies)
+    return sorted(seconds * 1000 for seconds in latencies)
 
 
 def start_kernel(tmp):
@@ -108,7 +107,8 @@ def detached_flood_round_trips(kc, store, per_worker):
     from runlane.store.reader import StoreReader
 
     cell = ("%%runlane --on local --workers 4 --detach --name flood-detached\n"
-            "import sys\nw = sys.stdout.write\nfor i in range(" + str(per_worker) + "):\n    w('line ' + str(i) + '\\n')\n")
+            "import sys\nw = sys.stdout.write\n"
+            "for i in range(" + str(per_worker) + "):\n    w('line ' + str(i) + '\\n')\n")
     execute(kc, cell, lambda m, t: None)
     trips = []
     deadline = time.time() + 300
@@ -140,7 +140,8 @@ def main():
 
             per_worker = FLOOD_LINES // 4
             flood_cell = ("%%runlane --on local --workers 4 --name flood\n"
-                          "import sys\nw = sys.stdout.write\nfor i in range(" + str(per_worker) + "):\n    w('line ' + str(i) + '\\n')\n")
+                          "import sys\nw = sys.stdout.write\n"
+                          "for i in range(" + str(per_worker) + "):\n    w('line ' + str(i) + '\\n')\n")
             pings = ControlPings(kc)
             started = time.time()
             pings.start()
@@ -162,7 +163,8 @@ def main():
         store = pathlib.Path(tmp, "store", "runs")
         names = {d: json.loads((d / "meta.json").read_text())["name"] for d in store.iterdir()}
         flood_run = [d for d, n in names.items() if n == "flood"][0]
-        stored = sum((flood_run / "logs" / w / "stdout.log").read_bytes().count(b"\n") for w in ("w0", "w1", "w2", "w3"))
+        stored = sum((flood_run / "logs" / w / "stdout.log").read_bytes().count(b"\n")
+                     for w in ("w0", "w1", "w2", "w3"))
     span = max(updates) - min(updates) if len(updates) > 1 else 1.0
     windows = {}
     for t in updates:
@@ -179,21 +181,24 @@ def main():
         "detached_execute_round_trips": len(execute_ms), "detached_execute_p95_ms": percentile(execute_ms, 0.95),
         "detached_execute_max_ms": max(execute_ms) if execute_ms else None,
     }
-    print_table("Worker output into the cell (real kernel; local and SSH-loopback targets)", ["measure", "value", "target"], [
+    title = "Worker output into the cell (real kernel; local and SSH-loopback targets)"
+    print_table(title, ["measure", "value", "target"], [
         ("local: print -> cell, p50", "%.1f ms" % figures["latency_p50_ms"], ""),
         ("local: print -> cell, p95", "%.1f ms" % figures["latency_p95_ms"], "<= 100 ms"),
         ("ssh: print -> cell, p50", "%.1f ms" % figures["ssh_latency_p50_ms"], ""),
         ("ssh: print -> cell, p95", "%.1f ms" % figures["ssh_latency_p95_ms"], "<= 100 ms"),
         ("flood: lines from 4 workers", "{:,}".format(figures["flood_lines"]), ""),
-        ("flood: lines in the stored log", "{:,}".format(stored), "all"),
+        ("flood: lines in the stored log", f"{stored:,}", "all"),
         ("flood: cell updates per second (max in any second)", figures["cell_updates_per_s_max"], "<= ~20"),
         ("flood: seconds until the cell finished", "%.1f" % flood_seconds, ""),
-        ("flood: kernel control answers, p95 (max)", "%.1f ms (%.1f)" % (figures["control_p95_ms"], figures["control_max_ms"]), "<= 200 ms"),
+        ("flood: kernel control answers, p95 (max)",
+         "%.1f ms (%.1f)" % (figures["control_p95_ms"], figures["control_max_ms"]), "<= 200 ms"),
         ("detached flood: other cells' execute round trip, p95 (max)",
          "%.1f ms (%.1f)" % (figures["detached_execute_p95_ms"], figures["detached_execute_max_ms"]), "<= 200 ms"),
     ])
     checks = {"latency_p95_le_100ms": figures["latency_p95_ms"] <= 100,
-              "ssh_latency_p95_le_100ms": figures["ssh_latency_p95_ms"] <= 100, "stored_every_line": stored == figures["flood_lines"],
+              "ssh_latency_p95_le_100ms": figures["ssh_latency_p95_ms"] <= 100,
+              "stored_every_line": stored == figures["flood_lines"],
               "updates_le_20_per_s": figures["cell_updates_per_s_max"] <= 22,
               "control_p95_le_200ms": figures["control_p95_ms"] <= 200,
               "detached_execute_p95_le_200ms": figures["detached_execute_p95_ms"] <= 200}

@@ -43,7 +43,8 @@ def wait_for_runtime(runtime_dir, timeout=15):
 
 def follow(info, store, latencies, stop):
     conn = http.client.HTTPConnection("127.0.0.1", info["port"])
-    conn.request("GET", "/api/v1/events?store=%s" % urllib.parse.quote(store), headers={"authorization": "Bearer %s" % info["token"]})
+    conn.request("GET", "/api/v1/events?store=%s" % urllib.parse.quote(store),
+                 headers={"authorization": "Bearer %s" % info["token"]})
     resp = conn.getresponse()
     event, data = None, []
     while not stop.is_set():
@@ -83,13 +84,15 @@ def main():
         finally:
             daemon.terminate()
             daemon.wait(10)
-    ms = sorted(l * 1000 for l in latencies)
+    ms = sorted(seconds * 1000 for seconds in latencies)
     if not ms:
         raise SystemExit("no metric event arrived: the live path is broken")
     figures = {"points": len(ms), "p50_ms": percentile(ms, 0.5), "p95_ms": percentile(ms, 0.95), "max_ms": ms[-1]}
-    print_table("Live latency, rl.log() in one process -> SSE event at a client in another (%d points at %d Hz)" % (len(ms), RATE_HZ),
+    print_table("Live latency, rl.log() in one process -> SSE event at a client in another (%d points at %d Hz)"
+                % (len(ms), RATE_HZ),
                 ["path", "p50", "p95", "max"],
-                [("runlane (store + daemon + SSE)", "%.1f ms" % figures["p50_ms"], "%.1f ms" % figures["p95_ms"], "%.1f ms" % figures["max_ms"]),
+                [("runlane (store + daemon + SSE)",
+                  "%.1f ms" % figures["p50_ms"], "%.1f ms" % figures["p95_ms"], "%.1f ms" % figures["max_ms"]),
                  ("TensorBoard (documented: reload 5 s, UI refresh <= 30 s)", "5-30 s", "-", "-"),
                  ("MLflow UI (documented: refresh 30 s)", "30 s", "-", "-")])
     ok = figures["p95_ms"] <= 50

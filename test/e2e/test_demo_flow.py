@@ -113,7 +113,8 @@ def test_demo_notebook_runs_and_runlane_ls_lists_the_run(demo_dir, monkeypatch):
     assert (store / "runlane-store.json").is_file()  # the store is next to the notebook
     from_venv = json.loads(run_cli(str(VENV_BIN / "runlane"), "ls", "--json", "--dir", str(store), cwd=demo_dir))
     from_npx = json.loads(run_cli("npx", "runlane", "ls", "--json", "--dir", str(store), cwd=ROOT))
-    found = json.loads(run_cli(str(VENV_BIN / "runlane"), "ls", "--json", cwd=demo_dir))  # no --dir: found from the folder
+    # No --dir: the store is found from the folder.
+    found = json.loads(run_cli(str(VENV_BIN / "runlane"), "ls", "--json", cwd=demo_dir))
     assert from_venv == from_npx == found
     [run] = [r for r in from_venv if r["kind"] == "cell"]
     assert run["name"] == "mlp on two moons" and run["experiment"] == "demo" and run["status"] == "finished"
@@ -125,7 +126,8 @@ def test_demo_notebook_runs_and_runlane_ls_lists_the_run(demo_dir, monkeypatch):
     # nbclient, unlike JupyterLab and VS Code, sends no cell id (the kernel tests cover cell ids).
     assert run["notebook"] == str(notebook)
 
-    points = json.loads(run_cli("npx", "runlane", "metrics", run["id"], "loss", "--json", "--dir", str(store), cwd=ROOT))
+    points = json.loads(run_cli("npx", "runlane", "metrics", run["id"], "loss", "--json", "--dir", str(store),
+                                cwd=ROOT))
     assert [p["step"] for p in points] == list(range(150))
     assert points[-1]["value"] == run["metrics"]["loss"]["last"]
 
@@ -189,7 +191,8 @@ def test_start_script_brings_up_jupyterlab(tmp_path, no_leaks):
         assert "started" in status
         with urllib.request.urlopen(url, timeout=10) as r:
             assert r.status == 200 and b"JupyterLab" in r.read()
-        with urllib.request.urlopen("http://127.0.0.1:%d/api/contents/demo.ipynb?token=e2e-token" % port, timeout=10) as r:
+        contents = "http://127.0.0.1:%d/api/contents/demo.ipynb?token=e2e-token" % port
+        with urllib.request.urlopen(contents, timeout=10) as r:
             assert json.loads(r.read())["type"] == "notebook"  # the notebook folder is examples/
         with pytest.raises(urllib.error.HTTPError) as denied:  # and the token is required
             urllib.request.urlopen("http://127.0.0.1:%d/api/contents/demo.ipynb" % port, timeout=10)

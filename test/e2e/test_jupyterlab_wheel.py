@@ -21,7 +21,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def run(*args, **kwargs):
     done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kwargs)
-    assert done.returncode == 0, "%s failed:\n%s\n%s" % (" ".join(map(str, args)), done.stdout[-3000:], done.stderr[-3000:])
+    command = " ".join(map(str, args))
+    assert done.returncode == 0, "%s failed:\n%s\n%s" % (command, done.stdout[-3000:], done.stderr[-3000:])
     return done.stdout + done.stderr
 
 
@@ -38,7 +39,8 @@ def fresh_venv(tmp_path_factory):
     [wheel] = list((tmp / "dist").glob("runlane_jupyterlab-*.whl"))
     venv = tmp / "venv"
     run(sys.executable, "-m", "venv", venv)
-    jupyterlab = [line for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if line.startswith("jupyterlab==")]
+    requirements = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    jupyterlab = [line for line in requirements if line.startswith("jupyterlab==")]
     run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel, *jupyterlab)
     return tmp, venv, wheel
 
@@ -67,15 +69,18 @@ def test_the_server_fronts_the_daemon_behind_jupyters_token(fresh_venv, tmp_path
     _, venv, _ = fresh_venv
     bin_ = venv / "bin"
     port, token = free_port(), "wheel-token"
-    env = dict(os.environ, PATH="%s%s%s" % (bin_, os.pathsep, os.environ["PATH"]), RUNLANE_RUNTIME_DIR=str(tmp_path / "rt"),
+    env = dict(os.environ, PATH="%s%s%s" % (bin_, os.pathsep, os.environ["PATH"]),
+               RUNLANE_RUNTIME_DIR=str(tmp_path / "rt"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "jc"), JUPYTER_RUNTIME_DIR=str(tmp_path / "jr"))
     env.pop("RUNLANE_DIR", None)
     work = tmp_path / "work"
     work.mkdir()
-    run(bin_ / "python", "-c", "import runlane as rl\nwith rl.run(name='from the wheel'):\n    rl.log(loss=0.5)", cwd=work, env=env)
+    run(bin_ / "python", "-c", "import runlane as rl\nwith rl.run(name='from the wheel'):\n    rl.log(loss=0.5)",
+        cwd=work, env=env)
     server = subprocess.Popen([str(bin_ / "jupyter"), "server", "--no-browser", "--ip=127.0.0.1", "--port=%d" % port,
                                "--IdentityProvider.token=%s" % token, "--ServerApp.root_dir=%s" % work, "--allow-root"],
-                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
     try:
         base = "http://127.0.0.1:%d" % port
         deadline = time.time() + 60

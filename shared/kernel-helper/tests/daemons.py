@@ -1,7 +1,14 @@
-"""Stopping the daemon a test's clients started on demand (found through its runtime file)."""
+"""The daemon a test's clients start on demand: the CLI that starts it, and stopping it (found through
+its runtime file)."""
 import json
 import os
+import pathlib
+import shutil
 import signal
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BIN = ROOT / "shared" / "core" / "bin" / "runlane.js"
+NODE = shutil.which("node")
 
 
 def stop_daemon(runtime_dir):

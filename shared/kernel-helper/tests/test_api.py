@@ -69,7 +69,7 @@ def test_numpy_scalars_and_bools_are_numbers_other_values_are_refused(store):
 def test_failures_and_interrupts_set_the_status(store):
     with pytest.raises(ZeroDivisionError):
         with rl.run(name="boom"):
-            1 / 0
+            _ = 1 / 0
     with pytest.raises(KeyboardInterrupt):
         with rl.run(name="ctrl-c"):
             raise KeyboardInterrupt

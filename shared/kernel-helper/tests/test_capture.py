@@ -4,6 +4,7 @@ import socket
 import subprocess
 
 import pytest
+from conftest import FIXTURES
 
 from runlane.capture.env import (
     capture_env,
@@ -14,8 +15,6 @@ from runlane.capture.env import (
     parse_nvidia_smi,
 )
 from runlane.capture.params import imported_modules, literal_assignments
-
-from conftest import FIXTURES
 
 
 def test_literal_assignments_become_params():

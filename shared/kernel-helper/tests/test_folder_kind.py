@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import FIXTURES
+
 from runlane.store.folder_kind import inspect_folder
 
 SCRIPTS = {
@@ -29,7 +30,8 @@ def test_classifies_folders_like_the_typescript_core(tmp_path):
     assert inspect_folder(str(tmp_path))["kind"] == "empty"  # hidden files alone: still empty
     (tmp_path / "train.py").write_text("print(1)\n")
     (tmp_path / "data").mkdir()
-    assert inspect_folder(str(tmp_path))["detail"] == "a folder that is not a Runlane store (it holds 1 folder and 1 file)"
+    detail = inspect_folder(str(tmp_path))["detail"]
+    assert detail == "a folder that is not a Runlane store (it holds 1 folder and 1 file)"
 
 
 def test_a_script_refuses_a_tensorboard_folder_as_its_store_and_writes_nothing(tmp_path):
@@ -44,14 +46,15 @@ def test_a_script_refuses_a_tensorboard_folder_as_its_store_and_writes_nothing(t
                               capture_output=True, text=True, timeout=60)
         assert done.returncode != 0, name
         assert "logged" not in done.stdout
-        assert ("NotAStoreError: %s is a TensorBoard log folder (6 runs of event files), not a Runlane store; "
-                "nothing was written there. Open it as one: runlane ls --logdir %s" % (logdir, logdir)) in done.stderr, done.stderr
+        said = ("NotAStoreError: %s is a TensorBoard log folder (6 runs of event files), not a Runlane store; "
+                "nothing was written there. Open it as one: runlane ls --logdir %s" % (logdir, logdir))
+        assert said in done.stderr, done.stderr
     assert tree(str(logdir)) == before
 
 
 def test_a_project_folder_is_refused_with_its_own_store_named(tmp_path, monkeypatch):
-    from runlane.store.writer import StoreWriter
     from runlane.errors import NotAStoreError
+    from runlane.store.writer import StoreWriter
 
     (tmp_path / ".runlane").mkdir()
     (tmp_path / "train.py").write_text("print(1)\n")
@@ -66,11 +69,11 @@ def test_a_project_folder_is_refused_with_its_own_store_named(tmp_path, monkeypa
 
 
 def test_a_notebook_cell_says_what_the_store_folder_is_and_writes_nothing(tmp_path):
-    """In a real kernel (test_kernel's driver), RUNLANE_DIR at a TensorBoard log folder."""
+    """In a real kernel (kernels.py), RUNLANE_DIR at a TensorBoard log folder."""
     import pytest
 
     pytest.importorskip("jupyter_client")
-    from test_kernel import Kernel
+    from kernels import Kernel
 
     shutil.copytree(str(FIXTURES / "tfevents" / "pytorch"), str(tmp_path / "store"))  # the kernel's RUNLANE_DIR
     before = tree(str(tmp_path / "store"))
@@ -82,7 +85,8 @@ def test_a_notebook_cell_says_what_the_store_folder_is_and_writes_nothing(tmp_pa
         k.stop()
     errors = [m["content"] for m in out if m["msg_type"] == "error"]
     shown = " ".join(e["evalue"] for e in errors)
-    assert "is a TensorBoard log folder (6 runs of event files), not a Runlane store; nothing was written there" in shown, out
+    said = "is a TensorBoard log folder (6 runs of event files), not a Runlane store; nothing was written there"
+    assert said in shown, out
     assert [len(e["traceback"]) for e in errors] == [1]  # the sentence, without Runlane's frames
     assert tree(str(tmp_path / "store")) == before
 

@@ -8,11 +8,10 @@ import sys
 import time
 
 import pytest
+from daemons import NODE, ROOT, stop_daemon
 
 from runlane.daemon_client import DaemonClient
 from runlane.store.reader import StoreReader
-from test_job_scripts import NODE, ROOT, cli  # noqa: F401 - cli is a fixture
-from daemons import stop_daemon
 
 pytestmark = pytest.mark.skipif(NODE is None or not (ROOT / "shared" / "core" / "dist").exists(),
                                 reason="needs Node.js and the built core (npx tsc -b)")
@@ -149,10 +148,12 @@ def test_a_name_error_in_a_job_cell_says_cells_share_no_variables(jobs):
 
 
 def test_rank_0_writes_the_result_as_text_for_clients_that_cannot_unpickle(jobs):
-    run = jobs.run_cell("import os\nprint('working', flush=True)\n{'done': True, 'rank': os.environ['RANK']}\n", workers=2)
+    run = jobs.run_cell("import os\nprint('working', flush=True)\n{'done': True, 'rank': os.environ['RANK']}\n",
+                        workers=2)
     assert run["status"] == "finished", jobs.stderr(run["id"])
     job_dir = jobs.store / "runs" / run["id"] / "job"
-    assert json.loads((job_dir / "result.json").read_text(encoding="utf-8")) == {"text/plain": "{'done': True, 'rank': '0'}"}
+    result = json.loads((job_dir / "result.json").read_text(encoding="utf-8"))
+    assert result == {"text/plain": "{'done': True, 'rank': '0'}"}
     assert not [name for name in os.listdir(job_dir) if ".tmp" in name]
     long_run = jobs.run_cell("'x' * 300000\n")
     text = json.loads((jobs.store / "runs" / long_run["id"] / "job" / "result.json").read_text())["text/plain"]

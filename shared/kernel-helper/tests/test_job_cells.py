@@ -1,8 +1,7 @@
 """Job cells in a real kernel (as test_kernel.py drives one): the run link at the start (contract C3),
 tracebacks with the user's frames only and the editor's line numbers, once, and a one-line stop."""
 import pytest
-
-from test_kernel import job_kernel, text_of, wait_for  # noqa: F401 - job_kernel is a fixture
+from kernels import text_of, wait_for
 
 RUN_MIME = "application/vnd.runlane.run+json"
 
@@ -68,8 +67,8 @@ def test_a_job_cell_that_cannot_start_says_why_in_one_line(job_kernel):
 
 
 def test_stopping_a_job_cell_is_one_line(job_kernel):
-    msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\nprint('started', flush=True)\ntime.sleep(60)\n",
-                             "cell-stop")
+    msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\n"
+                             "print('started', flush=True)\ntime.sleep(60)\n", "cell-stop")
     assert wait_for(lambda: any(r["kind"] == "job" and r["status"] == "running" for r in job_kernel.runs()), timeout=20)
     wait_for(lambda: False, timeout=1.0)
     job_kernel.km.interrupt_kernel()

@@ -2,19 +2,12 @@
 script.py`, the daemon started on demand): it joins the job's run instead of making a second one."""
 import json
 import os
-import pathlib
-import shutil
-import subprocess
 import sys
 
 import pytest
+from daemons import NODE, ROOT
 
 from runlane.store.reader import StoreReader, read_events
-from daemons import stop_daemon
-
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-BIN = ROOT / "shared" / "core" / "bin" / "runlane.js"
-NODE = shutil.which("node")
 
 SCRIPT = '''import runlane as rl
 
@@ -26,24 +19,6 @@ with rl.run(name="lr sweep", experiment="sweeps", params={"lr": 0.1}, tags=["swe
 
 pytestmark = pytest.mark.skipif(NODE is None or not (ROOT / "shared" / "core" / "dist").exists(),
                                 reason="needs Node.js and the built core (npx tsc -b)")
-
-
-@pytest.fixture
-def cli(tmp_path):
-    runtime = tmp_path / "runtime"
-    store = tmp_path / ".runlane"
-    env = dict(os.environ, RUNLANE_RUNTIME_DIR=str(runtime), RUNLANE_DIR="")
-    env.pop("RUNLANE_RUN_ID", None)
-
-    def run(*args):
-        done = subprocess.run([NODE, str(BIN), *args, "--dir", str(store)], cwd=str(tmp_path), env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    run.store = store
-    yield run
-    stop_daemon(runtime)
 
 
 def test_a_with_run_script_launched_as_a_job_is_one_run(cli, tmp_path):

@@ -7,59 +7,11 @@ import time
 
 import pytest
 
-jupyter_client = pytest.importorskip("jupyter_client")
+pytest.importorskip("jupyter_client")
+
+from kernels import Kernel, text_of, wait_for  # noqa: E402
 
 from runlane.store.reader import StoreReader  # noqa: E402
-from daemons import stop_daemon  # noqa: E402
-
-
-class Kernel:
-    def __init__(self, tmp_path):
-        self.store = tmp_path / "store"
-        self.notebook = str(tmp_path / "train.ipynb")
-        env = dict(os.environ, RUNLANE_DIR=str(self.store), JPY_SESSION_NAME=self.notebook)
-        self.km = jupyter_client.KernelManager(kernel_name="python3")
-        self.km.kernel_cmd = None
-        self.km.start_kernel(env=env, cwd=str(tmp_path), extra_arguments=[])
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
-
-    def send(self, code, cell_id, metadata=None):
-        md = {"cellId": cell_id}
-        md.update(metadata or {})
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
-        msg = self.kc.session.msg("execute_request", content, metadata=md)
-        self.kc.shell_channel.send(msg)
-        return msg["header"]["msg_id"]
-
-    def outputs(self, msg_id, timeout=60):
-        """iopub messages of one execution until the kernel is idle again."""
-        out = []
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            msg = self.kc.get_iopub_msg(timeout=deadline - time.time())
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return out
-            out.append(msg)
-        raise TimeoutError("the kernel did not finish the cell")
-
-    def run(self, code, cell_id="cell-1", metadata=None):
-        return self.outputs(self.send(code, cell_id, metadata))
-
-    def runs(self):
-        return StoreReader(self.store).list_runs() if self.store.exists() else []
-
-    def stop(self):
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
-
-
-def text_of(outputs, name="stdout"):
-    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream" and m["content"]["name"] == name)
 
 
 @pytest.fixture
@@ -79,16 +31,6 @@ for epoch in range(epochs):
     rl.log(loss=1.0 / (epoch + 1))
     print("epoch", epoch)
 """
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_magic_cell_becomes_a_run_with_everything_captured(kernel):
@@ -116,7 +58,8 @@ def test_rerunning_a_cell_makes_a_new_run_of_the_same_cell(kernel):
     runs = kernel.runs()
     assert len(runs) == 2 and {r["cell_id"] for r in runs} == {"cell-train"}
     assert all(r["status"] == "finished" for r in runs)
-    out = kernel.run("import runlane, json; print(json.dumps([r['id'] for r in runlane.cell_history(%r, 'cell-train')]))"
+    out = kernel.run("import runlane, json\n"
+                     "print(json.dumps([r['id'] for r in runlane.cell_history(%r, 'cell-train')]))"
                      % kernel.notebook, "cell-history")
     assert json.loads(text_of(out)) == [r["id"] for r in runs]
 
@@ -129,7 +72,8 @@ def test_a_failing_cell_is_failed_with_its_traceback_shown_and_stored(kernel):
 
 
 def test_interrupting_a_cell_marks_its_run_interrupted(kernel):
-    msg_id = kernel.send("%%runlane --name sleepy\nimport time\nprint('start', flush=True)\ntime.sleep(30)\n", "cell-sleep")
+    msg_id = kernel.send("%%runlane --name sleepy\nimport time\nprint('start', flush=True)\ntime.sleep(30)\n",
+                         "cell-sleep")
     assert wait_for(lambda: kernel.runs() and kernel.runs()[0]["status"] == "running")
     time.sleep(0.3)
     kernel.km.interrupt_kernel()
@@ -209,17 +153,6 @@ def test_importing_runlane_stays_light():
     assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"
 
 
-@pytest.fixture
-def job_kernel(tmp_path, monkeypatch):
-    """A kernel whose jobs go to a daemon of its own (its runtime folder in tmp_path)."""
-    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(tmp_path / "runtime"))
-    k = Kernel(tmp_path)
-    k.run("%load_ext runlane", "setup")
-    yield k
-    k.stop()
-    stop_daemon(tmp_path / "runtime")
-
-
 def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_kernel):
     job_kernel.run("scale = 10", "cell-vars")
     cell = ("%%runlane --on local --workers 2 --with scale --name two-workers\n"
@@ -247,14 +180,16 @@ def test_a_cell_runs_as_a_two_worker_job_with_output_and_result_in_the_cell(job_
 
 
 def test_a_failing_job_fails_the_cell_with_the_worker_exit_code(job_kernel):
-    outputs = job_kernel.run("%%runlane --on local\nimport sys\nprint('about to fail', flush=True)\nsys.exit(3)\n", "cell-fail")
+    outputs = job_kernel.run("%%runlane --on local\nimport sys\nprint('about to fail', flush=True)\nsys.exit(3)\n",
+                             "cell-fail")
     errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
     assert errors and errors[0]["ename"] == "JobFailed" and "exited with code 3" in errors[0]["evalue"]
     assert "about to fail" in text_of(outputs)
 
 
 def test_interrupting_a_job_cell_cancels_the_job(job_kernel):
-    msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\nprint('started', flush=True)\ntime.sleep(60)\n", "cell-long")
+    msg_id = job_kernel.send("%%runlane --on local --workers 2\nimport time\n"
+                             "print('started', flush=True)\ntime.sleep(60)\n", "cell-long")
     assert wait_for(lambda: any(r["kind"] == "job" and r["status"] == "running" for r in job_kernel.runs()), timeout=20)
     time.sleep(1.0)
     job_kernel.km.interrupt_kernel()
@@ -298,8 +233,9 @@ def ssh_host(tmp_path):
     subprocess.run(["bash", os.path.join(engines, "start-sshd.sh"), str(sshd)], check=True, capture_output=True,
                    env=dict(os.environ, SSHD_PORT="22318"), timeout=30)
     remote = tmp_path / "remote-jobs"
-    (tmp_path / "runlane.toml").write_text('[targets.box]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "%s"\n'
-                                           'workdir = "%s"\npython = "%s"\n' % (sshd / "ssh_config", remote, sys.executable))
+    (tmp_path / "runlane.toml").write_text(
+        '[targets.box]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "%s"\nworkdir = "%s"\npython = "%s"\n'
+        % (sshd / "ssh_config", remote, sys.executable))
     yield remote
     subprocess.run(["bash", os.path.join(engines, "stop-sshd.sh"), str(sshd)], capture_output=True)
 
@@ -316,7 +252,8 @@ def test_a_cell_runs_on_an_ssh_host_with_its_variables_and_result(ssh_host, job_
     shown = text_of(outputs)
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
     for rank in (0, 1):  # workers start in the run's input folder on the host
-        assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, ssh_host / "runs" / run["id"] / "input") in shown, shown
+        cwd = ssh_host / "runs" / run["id"] / "input"
+        assert "[w%d]\x1b[0m on host, rank %d cwd %s" % (rank, rank, cwd) in shown, shown
     assert "\x1bP" not in shown  # the in-band metric records were taken out
     assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["50"]
     [run] = [r for r in job_kernel.runs() if r["kind"] == "job"]
@@ -385,7 +322,8 @@ def test_a_cell_runs_on_slurm_as_two_tasks_with_a_gpu_each(slurm_cluster, job_ke
     cell = ("%%runlane --on cluster --workers 2 --gpus 1 --name on-slurm\n"
             "import os, runlane as rl\n"
             "rl.log(acc=0.5 + int(os.environ['RANK']) / 10)\n"
-            "print('task', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'], 'gpu', os.environ.get('CUDA_VISIBLE_DEVICES'), flush=True)\n"
+            "print('task', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'],\n"
+            "      'gpu', os.environ.get('CUDA_VISIBLE_DEVICES'), flush=True)\n"
             "os.environ['SLURM_JOB_ID']\n")
     outputs = job_kernel.run(cell, "cell-slurm")
     shown = text_of(outputs)

@@ -1,9 +1,9 @@
 """Contract C2 from the kernel's side: stopping a running tracked cell through the daemon
 (POST /runs/:id/stop, what the editors' Stop buttons call) interrupts the cell, and its run ends
 `interrupted`, as a kernel interrupt would."""
-from runlane.daemon_client import DaemonClient
+from kernels import text_of, wait_for
 
-from test_kernel import job_kernel, text_of, wait_for  # noqa: F401 - job_kernel is a fixture
+from runlane.daemon_client import DaemonClient
 
 
 def test_stopping_a_running_tracked_cell_interrupts_it(job_kernel):

@@ -4,13 +4,12 @@ import math
 import struct
 
 import pytest
+from conftest import FIXTURES
 
 from runlane.errors import InvalidNameError, StoreVersionError
 from runlane.store import RUN_STATUSES, names
 from runlane.store.codec import METRIC_HEADER, decode_records, encode_param, encode_records, float_json
 from runlane.store.reader import StoreReader, fold_events
-
-from conftest import FIXTURES
 
 VALIDATORS = {
     "run_id": names.validate_run_id,
@@ -90,7 +89,8 @@ def test_ranks_fixture_summarises_rank_0_and_reads_each_rank_apart(vectors):
     for key, by_rank in case["series"].items():
         for which, want in by_rank.items():
             rank = None if which == "primary" else int(which)
-            got = [{"step": s, "time": t, "value": float_json(v)} for s, t, v in reader.read_points(case["run"], key, rank)]
+            points = reader.read_points(case["run"], key, rank)
+            got = [{"step": s, "time": t, "value": float_json(v)} for s, t, v in points]
             assert got == want, (key, which)
 
 

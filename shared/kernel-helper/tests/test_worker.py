@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 
 def run_worker(tmp_path, body, params=None):
     (tmp_path / "cell.py").write_text(body, encoding="utf-8")

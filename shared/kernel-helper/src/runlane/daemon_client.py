@@ -65,7 +65,8 @@ class DaemonClient:
             if info and cls(info, store)._healthy():
                 return cls(info, store)
             time.sleep(0.05)
-        raise DaemonError("The Runlane daemon did not start within %d s; see %s." % (timeout, os.path.join(folder, "daemon.log")))
+        log = os.path.join(folder, "daemon.log")
+        raise DaemonError("The Runlane daemon did not start within %d s; see %s." % (timeout, log))
 
     def _healthy(self):
         try:

@@ -187,7 +187,8 @@ class Run:
 
     def set_experiment(self, experiment):
         """Moves the run to another experiment: an `experiment` event (readers: last wins)."""
-        self._own_writer().append_events(self.id, [{"type": "experiment", "experiment": validate_experiment(experiment)}])
+        event = {"type": "experiment", "experiment": validate_experiment(experiment)}
+        self._own_writer().append_events(self.id, [event])
 
     def rename(self, name):
         self._own_writer().set_name(self.id, name)

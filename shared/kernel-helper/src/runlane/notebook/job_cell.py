@@ -14,9 +14,9 @@ import time
 
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
+from ..results import result_path
 from ..store.reader import fold_run_events
 from ..store.statuses import FINAL_STATUSES
-from ..results import result_path
 from .detached import show_detached
 from .worker_output import WorkerOutput
 
@@ -186,7 +186,8 @@ def run_job_cell(shell, args, body, store, cwd, name, experiment, cell=None):
             show_detached(shell, os.path.join(store, "runs", run_id), run_id, args.target,
                           lambda run_dir: run_status(run_dir))
         else:
-            print("Detached: it runs on. Follow it with %%runlane attach %s, or `runlane attach %s`." % (run_id, run_id))
+            print("Detached: it runs on. Follow it with %%runlane attach %s, or `runlane attach %s`."
+                  % (run_id, run_id))
         return None
     status, error = follow(shell, client, store, run_id, display)
     return finish(store, run_id, status, error)

@@ -94,5 +94,5 @@ def assert_store_folder(path):
     inside = os.path.join(where, ".runlane")
     if inside in detail:
         raise NotAStoreError("%s is %s; nothing was written there. %s %s instead." % (where, detail, point, inside))
-    raise NotAStoreError("%s is %s; nothing was written there. %s an existing store, an empty folder or a new one such as %s."
-                         % (where, detail, point, inside))
+    raise NotAStoreError("%s is %s; nothing was written there. %s an existing store, an empty folder or a new one "
+                         "such as %s." % (where, detail, point, inside))

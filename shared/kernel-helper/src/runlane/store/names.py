@@ -46,7 +46,8 @@ def is_primary_writer(writer_id):
 
 def validate_stream(name):
     if not isinstance(name, str) or not _STREAM.match(name):
-        _bad("log stream name", str(name), 'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.')
+        _bad("log stream name", str(name),
+             'use 1-64 letters, digits, "_", "-" or ".", starting with a letter or digit.')
     return name
 
 
@@ -119,5 +120,6 @@ def validate_artifact_path(path):
         _bad("artifact path", path, "control characters, NUL and backslashes are not allowed.")
     segments = path.split("/")
     if any(s in ("", ".", "..") for s in segments):
-        _bad("artifact path", path, 'use a relative path with "/" between names; empty, "." and ".." segments are not allowed.')
+        _bad("artifact path", path,
+             'use a relative path with "/" between names; empty, "." and ".." segments are not allowed.')
     return segments

@@ -258,7 +258,8 @@ class StoreReader:
     def get_run(self, run_id):
         run = self.read_run(run_id)
         if run is None:
-            raise RunNotFoundError("No run %r in the store %s. Run `runlane ls` to see the run ids." % (run_id, self.dir))
+            raise RunNotFoundError("No run %r in the store %s. Run `runlane ls` to see the run ids."
+                                   % (run_id, self.dir))
         return run
 
     def read_points(self, run_id, key, rank=None):
@@ -286,4 +287,5 @@ class StoreReader:
 
     def log_streams(self, run_id):
         run_dir = os.path.join(self.dir, "runs", validate_run_id(run_id), "logs")
-        return [(w, n[:-4]) for w in _listdir(run_dir) for n in _listdir(os.path.join(run_dir, w)) if n.endswith(".log")]
+        return [(w, n[:-4]) for w in _listdir(run_dir)
+                for n in _listdir(os.path.join(run_dir, w)) if n.endswith(".log")]

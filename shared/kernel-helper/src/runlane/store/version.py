@@ -19,7 +19,8 @@ def check_store_version(store_dir):
     except FileNotFoundError:
         return FORMAT_VERSION
     except (ValueError, AttributeError):
-        raise StoreVersionError("The store marker %s is not valid JSON; restore it or move the store aside." % path)
+        raise StoreVersionError("The store marker %s is not valid JSON; restore it or move the store aside."
+                                % path) from None
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise StoreVersionError("The store marker %s has no valid version; restore it or move the store aside." % path)
     if version > FORMAT_VERSION:
@@ -42,7 +43,8 @@ def ensure_store(store_dir, writer_id):
         _ignore_in_git(store_dir, writer_id)
 
 
-GITIGNORE_TEXT = "# Written by Runlane when it made this store: runs are data, not source (delete this file to track them).\n*\n"
+GITIGNORE_TEXT = ("# Written by Runlane when it made this store: runs are data, not source "
+                  "(delete this file to track them).\n*\n")
 
 
 def _ignore_in_git(store_dir, writer_id):
