@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+# The SHA-256 of stdin, as sha256sum prints it (GNU only: macOS has none).
+sha256() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'; }
 stamp=.venv-bench/.runlane-requirements
-want=$(cat requirements-bench.txt shared/kernel-helper/pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements-bench.txt shared/kernel-helper/pyproject.toml | sha256)
 if [ ! -x .venv-bench/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[bench] creating .venv-bench with the anchors (MLflow, tensorboardX, W&B)"
   [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ext=jupyterlab-ext
 out=$ext/runlane_jupyterlab/labextension
 stamp=$out/.runlane-sources
-want=$(cat $ext/package.json $ext/schema/*.json $ext/style/* $(find $ext/lib shared/ui/dist shared/protocol/dist -name '*.js' | sort) | sha256sum | cut -d' ' -f1)
+want=$(cat $ext/package.json $ext/schema/*.json $ext/style/* $(find $ext/lib shared/ui/dist shared/protocol/dist -name '*.js' | sort) | python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')  # no sha256sum on macOS
 if [ ! -f "$out/package.json" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[setup] building the JupyterLab extension (jupyter-builder)"
   (cd $ext && PATH="$PWD/../.venv/bin:$PATH" jupyter-builder build . >/dev/null) || { echo "setup: the JupyterLab extension did not build (run: cd $ext && ../.venv/bin/jupyter-builder build .)" >&2; exit 1; }

@@ -53,8 +53,10 @@ fi
 say "building TypeScript (tsc -b), the CLI bundle and the VS Code extension (esbuild, vsce)"
 npm run -s build
 
+# The SHA-256 of stdin, as sha256sum prints it (GNU only: macOS has none).
+sha256() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'; }
 stamp=.venv/.runlane-requirements
-want=$(cat requirements-dev.txt shared/kernel-helper/pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements-dev.txt shared/kernel-helper/pyproject.toml | sha256)
 pip() { .venv/bin/python -m pip --quiet --disable-pip-version-check "$@"; }
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   if [ ! -x .venv/bin/python ]; then

@@ -120,3 +120,28 @@ describe('scripts/check-clean.sh (run by .ci/run after npm start and npm test)',
     }
   });
 });
+
+describe('the scripts npm start, npm test and npm run bench run', () => {
+  // macOS has BSD tools and bash 3.2: a GNU-only command or a bash 4 feature stops setup there.
+  const gnuOnly: [RegExp, string][] = [
+    [/\bsha256sum\b/, 'sha256sum (macOS has shasum; the scripts hash with python3)'],
+    [/\breadlink -f\b/, 'readlink -f'],
+    [/\bsed -i\s+['"s]/, 'sed -i without a suffix argument'],
+    [/\bstat -c\b/, 'stat -c'],
+    [/\bdate -d\b/, 'date -d'],
+    [/(^|[;&|(]\s*)(timeout|nproc|setsid)\s/m, 'timeout, nproc or setsid'],
+    [/\b(mapfile|readarray)\b|declare -A|\$\{\w+(,,|\^\^)\}/, 'a bash 4 feature'],
+  ];
+  // Linux-only by design: code-server's Node is linux-x64 (setup.sh runs it only there).
+  const linuxOnly = new Set(['setup-code-server.sh']);
+
+  it('use no GNU-only command and no bash 4 feature, so they run on macOS', () => {
+    const found: string[] = [];
+    for (const name of readdirSync(path.join(root, 'scripts')).filter((n) => n.endsWith('.sh') && !linuxOnly.has(n))) {
+      // What runs, not what comments say (a comment may name the GNU tool it avoids).
+      const text = readFileSync(path.join(root, 'scripts', name), 'utf8').replace(/(^|\s)#.*$/gm, '$1');
+      for (const [pattern, what] of gnuOnly) if (pattern.test(text)) found.push(`scripts/${name}: ${what}`);
+    }
+    expect(found).toEqual([]);
+  });
+});
