@@ -51,7 +51,11 @@ export class JobManager {
   /** After close, workers still running are left to the next daemon, which re-adopts them. */
   private closed = false;
 
-  constructor(private readonly targetsFor: (store: string, targetsFile?: string) => TargetConfig[]) {}
+  constructor(
+    private readonly targetsFor: (store: string, targetsFile?: string) => TargetConfig[],
+    /** The launcher of each target kind: the registry (launchers/index.ts); a test may bring its own. */
+    private readonly launcherOf: (kind: string) => TargetLauncher = launcherFor,
+  ) {}
 
   /** Jobs running or queued: the daemon does not exit while there are any. */
   get activeCount(): number {
@@ -69,7 +73,7 @@ export class JobManager {
       const names = declared.map((t) => t.name).join(', ');
       throw new StoreError('bad_query', `No target "${spec.target}". Targets: ${names} (declare more in runlane.toml).`);
     }
-    const launcher = launcherFor(target.kind);
+    const launcher = this.launcherOf(target.kind);
     await launcher.check?.(target);
     const workers = spec.workers ?? 1;
     const perWorker = spec.gpusPerWorker ?? 0;
@@ -138,7 +142,13 @@ export class JobManager {
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
       const saved = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
-      const job = this.record(store, run.id, saved.spec, launcherFor(jobFileKind(saved)));
+      let launcher: TargetLauncher;
+      try {
+        launcher = this.launcherOf(jobFileKind(saved));
+      } catch {
+        continue; // a kind this daemon does not know: left, untouched, to one that does
+      }
+      const job = this.record(store, run.id, saved.spec, launcher);
       job.workers = saved.workers;
       job.running = run.status === 'running';
       const target = this.targetsFor(store, saved.spec.targetsFile).find((t) => t.name === saved.spec.target);
@@ -176,7 +186,7 @@ export class JobManager {
     const runDir = path.join(store, 'runs', runId);
     const job: Job = { store, runId, runDir, spec, target: spec.target, launcher, state: undefined, started: false, gpusByRank: [], gpus: [], workers: [], cancelled: false, done: false, running: false, busy: false, lastPoll: 0 };
     // The launcher's state also reads as job.<kind> (job.ssh.mirror), for tests and a debugger.
-    Object.defineProperty(job, launcher.kind, { get: () => job.state });
+    if (!(launcher.kind in job)) Object.defineProperty(job, launcher.kind, { get: () => job.state });
     return job;
   }
 
