@@ -624,4 +624,78 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(await frame.locator('.rl-card').count()).toBeGreaterThanOrEqual(2);
     await shot('07-restored-after-reload');
   }, 150_000);
+
+  // Issue 11: while a run logs fast, the Runs view redraws that run's row alone (a few times a second)
+  // instead of the whole tree on every metrics event, so a click on any row, the live one included,
+  // opens its details and selects it at the first try. Runs alone too (vitest -t "logs fast").
+  it('a click on a row takes effect while a run logs fast; the other rows are not redrawn', async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    const writer = await StoreWriter.open(path.join(workspace, '.runlane'));
+    for (const name of ['fast neighbour 1', 'fast neighbour 2']) {
+      const id = await writer.createRun({ name, experiment: 'fast', kind: 'script' });
+      writer.appendEvent(id, { type: 'status', status: 'running' });
+      writer.logMetrics(id, 'loss', [{ step: 0, value: 0.5, time: 1.7e9 }]);
+      writer.appendEvent(id, { type: 'status', status: 'finished' });
+    }
+    // About 500 points a second (the helper writes every 10 ms): a metrics event after another.
+    writeFileSync(path.join(workspace, 'fastlog.py'), 'import time\nimport runlane as rl\nwith rl.run(name="fast logger", experiment="fast"):\n    for i in range(300000):\n        rl.log(loss=1.0 / (i + 1), step=i)\n        time.sleep(0.002)\n');
+    const env = { ...process.env };
+    delete env.RUNLANE_DIR;
+    const logger = spawn(path.join(repo, '.venv', 'bin', 'python'), ['fastlog.py'], { cwd: workspace, env, stdio: 'ignore' });
+    try {
+      await showRunlane();
+      await page.mouse.move(200, 300);
+      await page.mouse.wheel(0, -5000); // the tree at its top, where the newest experiment is
+      const live = treeRow('fast logger');
+      await live.locator('[class*="codicon-sync"]').first().waitFor({ timeout: 60_000 });
+      await treeRow('fast neighbour 1').waitFor({ timeout: 30_000 });
+      const c = await daemon();
+      const loggerId = (await c.runs()).find((r) => r.name === 'fast logger')?.id ?? '';
+      expect(loggerId).not.toBe('');
+      await expect.poll(async () => Object.keys((await c.run(loggerId)).metrics), { timeout: 30_000 }).toContain('loss');
+      // Count the DOM changes of each row for 3 s of fast logging, and mark a neighbour's row element.
+      await treeRow('fast neighbour 1').evaluate((row) => (row.dataset.rlMark = 'neighbour'));
+      await page.evaluate(() => {
+        const counts: Record<string, number> = {};
+        const list = [...document.querySelectorAll('.pane-body .monaco-list-rows')].find((l) => l.textContent?.includes('fast logger'));
+        const observer = new MutationObserver((records) => {
+          for (const r of records) {
+            const el = r.target instanceof Element ? r.target : r.target.parentElement;
+            const row = el?.closest('.monaco-list-row');
+            const name = row?.querySelector('.label-name')?.textContent ?? '(the list)';
+            counts[name] = (counts[name] ?? 0) + 1;
+          }
+        });
+        if (list) observer.observe(list, { childList: true, subtree: true, characterData: true });
+        (window as unknown as { rlCounts: Record<string, number> }).rlCounts = counts;
+      });
+      await page.mouse.move(900, 600); // no hover on the tree while counting
+      await page.waitForTimeout(3000);
+      const counts = await page.evaluate(() => (window as unknown as { rlCounts: Record<string, number> }).rlCounts);
+      const points = (await c.series(loggerId, 'loss', { points: 10 })).total;
+      console.log(`Runs view while a run logged (${points} points so far): DOM changes per row in 3 s ${JSON.stringify(counts)}`);
+      expect(points).toBeGreaterThan(500); // it did log fast
+      // The neighbour's row is the same element, still showing the same run: it was not redrawn.
+      expect(await treeRow('fast neighbour 1').getAttribute('data-rl-mark')).toBe('neighbour');
+      expect(counts['fast neighbour 1'] ?? 0).toBe(0);
+      expect(counts['fast neighbour 2'] ?? 0).toBe(0);
+      // Each click, with no second try, opens that run's details and selects its row.
+      const activeTab = () => text(page.locator('.tab.active').first()).then((t) => t.trim());
+      for (const name of ['fast neighbour 1', 'fast logger', 'fast neighbour 2', 'fast logger', 'fast neighbour 1', 'fast neighbour 2']) {
+        await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
+        await page.waitForTimeout(300);
+        await treeRow(name).click();
+        await expect.poll(activeTab, { timeout: 10_000 }).toBe(name);
+        expect(await treeRow(name).getAttribute('aria-selected')).toBe('true');
+      }
+      await inFrames(`h2.rl-title:text-is("fast neighbour 2")`, 60_000); // a first webview can take long to load
+      await shot('21-click-while-logging-fast');
+      expect((await c.run(loggerId)).status).toBe('running'); // all of it while the run logged
+    } finally {
+      logger.kill('SIGINT');
+    }
+  }, 180_000);
 });

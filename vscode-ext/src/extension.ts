@@ -193,7 +193,7 @@ export function activate(context: vscode.ExtensionContext): void {
   let selected: { id: string; source: string }[] = [];
   context.subscriptions.push(runsView.onDidChangeSelection((e) => (selected = (e.selection as readonly RunsNode[]).flatMap((n) => (n.kind === 'run' ? [{ id: n.run.id, source: n.source.path }] : [])))));
   const pickRun = (arg: unknown) => {
-    // No argument (a click on a row being redrawn can lose it): the tree's selection, which that click set.
+    // No argument (a click on a row: rows' commands carry none, see RunsTree): the tree's selection, which that click set.
     const last = selected.length === 1 ? selected[0]! : undefined;
     const fallback = last && service.run(last.id, last.source);
     const picked = runOf(arg, service, runsView.selection as readonly RunsNode[]) ?? (last && fallback ? { run: fallback, source: last.source } : undefined);

@@ -4,7 +4,7 @@
 // so a test can check that nothing is left subscribed.
 
 /** Every emitter and status item made since the module was loaded (tests read and clear them). */
-export const created: { emitters: EventEmitter<unknown>[]; statusItems: StatusBarItem[] } = { emitters: [], statusItems: [] };
+export const created: { emitters: EventEmitter<unknown>[]; statusItems: StatusBarItem[]; panels: WebviewPanel[] } = { emitters: [], statusItems: [], panels: [] };
 
 export class Disposable {
   constructor(private readonly onDispose: () => void) {}
@@ -77,6 +77,62 @@ export class StatusBarItem {
   }
 }
 
+
+/** A webview panel as the Charts and Run-details host drives it: messages in and out are recorded. */
+export class WebviewPanel {
+  title: string;
+  iconPath?: unknown;
+  readonly posted: unknown[] = [];
+  private readonly received = new EventEmitter<unknown>();
+  private readonly disposed = new EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
+  readonly webview = {
+    options: {},
+    html: '',
+    cspSource: 'vscode-resource:',
+    asWebviewUri: (uri: Uri) => uri,
+    onDidReceiveMessage: this.received.event,
+    postMessage: async (message: unknown) => {
+      this.posted.push(message);
+      return true;
+    },
+  };
+  constructor(
+    readonly viewType: string,
+    title: string,
+  ) {
+    this.title = title;
+    created.panels.push(this);
+  }
+  /** A message from the page to the extension. */
+  send(message: unknown): void {
+    this.received.fire(message);
+  }
+  reveal(): void {}
+  dispose(): void {
+    this.disposed.fire();
+  }
+}
+
+export class Uri {
+  constructor(readonly fsPath: string) {}
+  static file(fsPath: string): Uri {
+    return new Uri(fsPath);
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri([base.fsPath, ...parts].join('/'));
+  }
+}
+
+export const ViewColumn = { Active: -1 } as const;
+export const ColorThemeKind = { Light: 1, Dark: 2, HighContrast: 3 } as const;
 export const window = {
   createStatusBarItem: (id: string): StatusBarItem => new StatusBarItem(id),
+  activeColorTheme: { kind: ColorThemeKind.Light },
+  onDidChangeActiveColorTheme: new EventEmitter<unknown>().event,
+  registerWebviewPanelSerializer: () => new Disposable(() => undefined),
+  createWebviewPanel: (viewType: string, title: string) => new WebviewPanel(viewType, title),
+};
+export const workspace = {
+  getConfiguration: () => ({ get: <T>(_key: string, fallback: T): T => fallback }),
 };

@@ -85,6 +85,8 @@ describe('the Runs tree', () => {
     const item = tree.getTreeItem(r1);
     expect(item.id).toBe(id); // selection and expansion survive
     expect(item.description).toContain('loss 0.25');
+    // A click runs Open Details on the selection it sets: no arguments VS Code could drop as the row is redrawn.
+    expect(item.command).toEqual({ command: CommandIds.openDetails, title: 'Open Details' });
     // A burst is batched: the next rows are redrawn together, ROW_REDRAW_MS after the last redraw.
     service.feed(metrics('r1', 0.2));
     service.feed(metrics('r1', 0.1));

@@ -151,7 +151,10 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     item.tooltip = data.tooltip;
     item.iconPath = new vscode.ThemeIcon(data.icon.id, data.icon.color ? new vscode.ThemeColor(data.icon.color) : undefined);
     item.contextValue = data.contextValue;
-    item.command = { command: CommandIds.openDetails, title: 'Open Details', arguments: [node] };
+    // No arguments: VS Code keeps a command's arguments with the row as drawn, and drops them when the
+    // row is redrawn, so a click on a live row could land on arguments just dropped ("Actual command not
+    // found", nothing opens). Without them the click runs the command on the selection it just set.
+    item.command = { command: CommandIds.openDetails, title: 'Open Details' };
     return item;
   }
 
