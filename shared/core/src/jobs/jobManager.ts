@@ -96,15 +96,13 @@ export class JobManager {
   /**
    * Submits a job again with the spec it ran with (from its job.json). `params` reach the workers as
    * the JSON environment variable RUNLANE_PARAMS (`runlane.worker` applies them to the cell's
-   * top-level assignments) and are recorded as the new run's params, with the tag `rerun_of`.
+   * top-level assignments) and are recorded as the new run's params, with the tag `rerun_of`
+   * (parseRerunRequest in jobSpec.ts checks a request's).
    */
   async rerun(store: string, runId: string, params?: Record<string, unknown>): Promise<JobCreated> {
     const file = path.join(path.resolve(store), 'runs', validateRunId(runId), 'job.json');
     if (!existsSync(file)) {
       throw new StoreError(existsSync(path.dirname(file)) ? 'conflict' : 'not_found', `Run ${runId} is not a job that has started, so there is nothing to re-run.`);
-    }
-    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
-      throw new StoreError('bad_query', 'params must be an object of name to value, like {"lr": 0.01}.');
     }
     const { spec } = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
     const env = { ...spec.env };

@@ -25,11 +25,11 @@ afterEach(async () => {
   removeTempDir(tmp);
 });
 
-function postJob(body: unknown): Promise<{ status: number; body: { error?: string; run_id?: string } }> {
+function post(apiPath: string, body: unknown): Promise<{ status: number; body: { error?: string; run_id?: string } }> {
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: test.daemon.port, method: 'POST', path: '/api/v1/jobs', headers: { 'x-runlane-token': test.daemon.token, 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port: test.daemon.port, method: 'POST', path: `/api/v1${apiPath}`, headers: { 'x-runlane-token': test.daemon.token, 'content-type': 'application/json' } },
       (res) => {
         let data = '';
         res.on('data', (c) => (data += c));
@@ -41,6 +41,7 @@ function postJob(body: unknown): Promise<{ status: number; body: { error?: strin
   });
 }
 
+const postJob = (body: unknown) => post('/jobs', body);
 const good = { target: 'local', command: ['true'] };
 const runs = () => (existsSync(path.join(store, 'runs')) ? readdirSync(path.join(store, 'runs')) : []);
 
@@ -75,5 +76,15 @@ describe('a job spec entering the daemon', () => {
     expect(res.status).toBe(200);
     const run = await waitForJobEnd(store, res.body.run_id ?? '');
     expect(run).toMatchObject({ status: 'finished', name: 'true', params: { target: 'local', workers: 1 } });
+  });
+
+  it.each([
+    ['the body', [1], /Send the re-run as a JSON object/],
+    ['an unknown field', { params: {}, workers: 2 }, /takes only "params", not "workers"/],
+    ['params', { params: [1] }, /^params must be an object of name to value/],
+  ])('refuses a re-run with a bad %s with a 400 naming it', async (_what, body, message) => {
+    const res = await post('/runs/20260101-000000-abcdef/rerun', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(message);
   });
 });

@@ -1,7 +1,7 @@
 // A job spec as it enters the daemon, checked, and what its run records of it.
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JobSpec } from '@runlane/protocol';
+import type { JobSpec, RerunRequest } from '@runlane/protocol';
 import { StoreError } from '../store/index.js';
 import { shellQuote } from './shellQuote.js';
 
@@ -70,6 +70,16 @@ export function parseJobSpec(body: unknown): JobSpec {
   }
   if (params !== undefined && !isObject(params)) throw bad('params must be an object of name to value, like {"lr": 0.01}.');
   return { ...(given as Partial<JobSpec>), target, command: command as string[], workers: workers as number, gpusPerWorker: gpusPerWorker as number, cell: checkCell(cell as JobSpec['cell']) };
+}
+
+/** A re-run request (`{"params"?: {...}}`, or no body), checked as a job spec is. */
+export function parseRerunRequest(body: unknown): RerunRequest {
+  if (body === undefined || body === null) return {};
+  if (!isObject(body)) throw bad('Send the re-run as a JSON object: {"params": {"lr": 0.01}}, or no body to re-run it as it was.');
+  const unknown = Object.keys(body).filter((k) => k !== 'params');
+  if (unknown.length) throw bad(`A re-run takes only "params", not ${unknown.map((k) => JSON.stringify(k)).join(', ')}.`);
+  if (body.params !== undefined && body.params !== null && !isObject(body.params)) throw bad('params must be an object of name to value, like {"lr": 0.01}.');
+  return body.params ? { params: body.params } : {};
 }
 
 /** Workers on this machine's filesystem (local, Slurm) read the run's input copy where it is. */

@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RerunRequest, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
+import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RunPatch, type RunQuery, type RunSummary, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
-import { parseJobSpec } from '../jobs/jobSpec.js';
+import { parseJobSpec, parseRerunRequest } from '../jobs/jobSpec.js';
 import { stopRun } from '../jobs/stopRun.js';
 
 export class HttpError extends Error {
@@ -178,7 +178,7 @@ const routes: [Method, RegExp, Handler][] = [
     /^\/runs\/([^/]+)\/rerun$/,
     async (ctx) => {
       refuseLogdir(ctx);
-      const request = ((await ctx.body()) ?? {}) as RerunRequest;
+      const request = parseRerunRequest(await ctx.body());
       const created = await ctx.jobs.rerun(ctx.storeDir, ctx.params[0]!, request.params);
       await ctx.sync(created.run_id);
       return created;
