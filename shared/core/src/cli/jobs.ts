@@ -64,7 +64,7 @@ export async function launch(args: LaunchArgs): Promise<number> {
  */
 export function callerEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const names = ['PATH', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'CONDA_DEFAULT_ENV', 'PYTHONPATH'];
-  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]!]] : [])));
+  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])));
 }
 
 export async function attach(storeDir: string, id: string): Promise<number> {

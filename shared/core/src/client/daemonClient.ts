@@ -101,7 +101,7 @@ export class DaemonClient {
 
   runs(query: RunQuery = {}): Promise<RunSummary[]> {
     const { status, ...rest } = query;
-    return this.request('/runs', { ...rest, status: status?.join(',') } as Record<string, string | number | undefined>);
+    return this.request('/runs', { ...rest, status: status?.join(',') });
   }
 
   run(id: string): Promise<RunDetail> {
@@ -200,7 +200,7 @@ export class DaemonClient {
     void loop();
     return () => {
       stopped = true;
-      (current as IncomingMessage | null)?.destroy();
+      current?.destroy();
     };
   }
 

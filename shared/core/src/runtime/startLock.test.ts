@@ -16,7 +16,7 @@ afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid!;
+  return spawnSync(process.execPath, ['-e', '0']).pid;
 }
 
 describe('start lock', () => {

@@ -74,7 +74,7 @@ it.runIf(process.platform === 'linux')('a run is running while a process holds i
     console.log('open');
     process.stdin.once('data', () => { fs.closeSync(fd); console.log('closed'); process.stdin.once('data', () => process.exit(0)); });
   `], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const said = (word: string) => new Promise<void>((resolve) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes(word) && resolve()));
+  const said = (word: string) => new Promise<void>((resolve) => writer.stdout.on('data', (d: Buffer) => d.toString().includes(word) && resolve()));
   try {
     await said('open');
     let now = Date.now() / 1000 + RUNNING_WINDOW_S + 1; // long quiet: only the open file says running
@@ -85,7 +85,7 @@ it.runIf(process.platform === 'linux')('a run is running while a process holds i
     expect(index.summaries()[0]!.status).toBe('running');
     now = Date.now() / 1000; // from here on the file is fresh: the window alone would say running for 120 s
     const closing = Date.now();
-    writer.stdin!.write('close\n');
+    writer.stdin.write('close\n');
     await said('closed');
     await expect.poll(() => events.find((e) => e.type === 'run-updated'), { timeout: 5000, interval: 100 }).toMatchObject({ previous_status: 'running', run: { status: 'finished' } });
     expect(Date.now() - closing).toBeLessThan(3000);
@@ -113,13 +113,13 @@ it.runIf(process.platform === 'linux')('a PyTorch-style writer’s run is finish
     process.stdin.once('data', () => { fs.appendFileSync(file, records.subarray(first)); process.exit(0); });
   `], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
-    await new Promise<void>((resolve) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes('flushed') && resolve()));
+    await new Promise<void>((resolve) => writer.stdout.on('data', (d: Buffer) => d.toString().includes('flushed') && resolve()));
     const events: StoreEvent[] = [];
     index = await LogdirIndex.open(tmp, (e) => events.push(e));
     await new Promise((r) => setTimeout(r, 1500)); // a poll or more: the file is closed, its writer alive
     expect(index.summaries().map((r) => [r.id, r.status])).toEqual([['run', 'running']]);
     const ending = Date.now();
-    writer.stdin!.write('exit\n');
+    writer.stdin.write('exit\n');
     await expect.poll(() => events.find((e) => e.type === 'run-updated'), { timeout: 5000, interval: 100 }).toMatchObject({ previous_status: 'running', run: { status: 'finished' } });
     expect(Date.now() - ending).toBeLessThan(3000); // the window alone would say running for 120 s
   } finally {

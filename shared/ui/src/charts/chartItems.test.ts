@@ -19,7 +19,20 @@ function line(overrides: Partial<RunSeries> = {}): RunSeries {
 }
 const card = (...series: RunSeries[]): CardData => ({ key: 'train/loss', series });
 
-type Option = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The parts of a built option these tests read (ECharts types an option's fields as unknown). */
+interface Option {
+  xAxis: { min?: number; max?: number };
+  yAxis: { max?: number; axisLabel: { formatter: (value: number) => string } };
+  tooltip: { formatter: (params: { axisValue: number }[]) => string };
+  title: { text: string };
+  legend: { data: { name: string }[]; top: number };
+  grid: { top: number };
+  dataZoom: unknown[];
+  series: { id: string; type: string; showSymbol?: boolean; data: number[][]; areaStyle?: { opacity: number }; lineStyle?: { type: unknown } }[];
+  parallel: { left: number; right: number };
+  parallelAxis: { name: string; scale?: boolean; nameTextStyle: { width: number; overflow: string } }[];
+}
+const view = (option: unknown) => option as Option;
 
 function run(overrides: Partial<RunSummary>): RunSummary {
   return {
@@ -52,17 +65,17 @@ describe('1. resizable cards', () => {
 
 describe('2. the x axis ends where the data ends', () => {
   it('bounds the axis by the first and last x of every run', () => {
-    const option = buildScalarOption(card(line({ steps: [0, 10, 1490] , values: [1, 2, 3], times: [1, 2, 3] }), line({ runKey: 's::b', steps: [5, 900], values: [1, 2], times: [1, 2] })), DEFAULT_SETTINGS, theme) as Option;
+    const option = view(buildScalarOption(card(line({ steps: [0, 10, 1490] , values: [1, 2, 3], times: [1, 2, 3] }), line({ runKey: 's::b', steps: [5, 900], values: [1, 2], times: [1, 2] })), DEFAULT_SETTINGS, theme));
     expect([option.xAxis.min, option.xAxis.max]).toEqual([0, 1490]);
     expect(xExtent(card(line({ steps: [4], values: [1], times: [1] })), 'step')).toBeNull();
-    const rel = buildScalarOption(card(line()), { ...DEFAULT_SETTINGS, xAxis: 'relative' }, theme) as Option;
+    const rel = view(buildScalarOption(card(line()), { ...DEFAULT_SETTINGS, xAxis: 'relative' }, theme));
     expect([rel.xAxis.min, rel.xAxis.max]).toEqual([0, 3]);
   });
 
   it('draws a series of one point as a dot (a line of one point was an empty card until hovered)', () => {
-    const option = buildScalarOption(card(line({ steps: [4], values: [0.9], times: [1] }), line({ runKey: 's::b' })), DEFAULT_SETTINGS, theme) as Option;
-    const mains = option.series.filter((x: { id: string }) => x.id.endsWith(':main'));
-    expect(mains.map((x: { showSymbol: boolean }) => x.showSymbol)).toEqual([true, false]);
+    const option = view(buildScalarOption(card(line({ steps: [4], values: [0.9], times: [1] }), line({ runKey: 's::b' })), DEFAULT_SETTINGS, theme));
+    const mains = option.series.filter((x) => x.id.endsWith(':main'));
+    expect(mains.map((x) => x.showSymbol)).toEqual([true, false]);
   });
 });
 
@@ -72,7 +85,7 @@ describe('3. one precision for every number', () => {
   });
 
   it('uses it on the y axis, in the tooltip and in the compare table alike', () => {
-    const option = buildScalarOption(card(line({ values: [0.123456, 0.123456, 0.123456, 0.123456] })), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme) as Option;
+    const option = view(buildScalarOption(card(line({ values: [0.123456, 0.123456, 0.123456, 0.123456] })), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme));
     expect(option.yAxis.axisLabel.formatter(0.123456)).toBe('0.1235');
     expect(option.tooltip.formatter([{ axisValue: 1 }])).toContain('<b>0.1235</b>');
     const rows = buildCompareRows([run({ metrics: { loss: { count: 1, last: 0.123456, min: 0.123456, max: 0.123456 } } }), run({ id: 'q' })]);
@@ -84,10 +97,10 @@ describe('3. one precision for every number', () => {
 
 describe('4. the tooltip says which value is smoothed', () => {
   it('labels the smoothed and the raw column, or says value without smoothing', () => {
-    const html = (buildScalarOption(card(line()), DEFAULT_SETTINGS, theme) as Option).tooltip.formatter([{ axisValue: 2 }]) as string;
+    const html = view(buildScalarOption(card(line()), DEFAULT_SETTINGS, theme)).tooltip.formatter([{ axisValue: 2 }]);
     expect(html).toMatch(/<th[^>]*>smoothed<\/th><th[^>]*>raw<\/th>/);
     expect(html).toContain('>0.6<'); // the raw value at step 2
-    const plain = (buildScalarOption(card(line()), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme) as Option).tooltip.formatter([{ axisValue: 2 }]) as string;
+    const plain = view(buildScalarOption(card(line()), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme)).tooltip.formatter([{ axisValue: 2 }]);
     expect(plain).not.toContain('smoothed');
     expect(plain).toContain('>value<');
   });
@@ -95,9 +108,9 @@ describe('4. the tooltip says which value is smoothed', () => {
 
 describe('5. PNG exports carry the title and the legend', () => {
   it('adds the metric as title and every line to a legend, above the plot', () => {
-    const option = buildExportOption(card(line({ label: 'baseline · a1b2c3' }), line({ runKey: 's::b', label: 'wide' })), DEFAULT_SETTINGS, theme, 1) as Option;
+    const option = view(buildExportOption(card(line({ label: 'baseline · a1b2c3' }), line({ runKey: 's::b', label: 'wide' })), DEFAULT_SETTINGS, theme, 1));
     expect(option.title.text).toBe('train/loss');
-    expect(option.legend.data.map((d: { name: string }) => d.name)).toEqual(['baseline · a1b2c3', 'wide']);
+    expect(option.legend.data.map((d) => d.name)).toEqual(['baseline · a1b2c3', 'wide']);
     expect(option.grid.top).toBeGreaterThan(option.legend.top);
     expect(option.dataZoom).toEqual([]);
     expect(legendRows(['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40)], 400)).toBe(3);
@@ -115,19 +128,19 @@ describe('6. parallel coordinates', () => {
   });
 
   it('leaves room for the first and last axis names and wraps names to the room between axes', () => {
-    const option = buildParallelOption(runs, 'validation/accuracy_top1', new Map(), () => '', theme, 700) as Option;
-    const names: string[] = option.parallelAxis.map((a: { name: string }) => a.name);
+    const option = view(buildParallelOption(runs, 'validation/accuracy_top1', new Map(), () => '', theme, 700));
+    const names = option.parallelAxis.map((a) => a.name);
     expect(names).toEqual(['a_very_long_parameter_name_for_the_first_axis', 'lr', 'validation/accuracy_top1 (last)']);
     expect(option.parallel.left * 2).toBeGreaterThanOrEqual(Math.min(names[0]!.length * 7, 700 / 2));
     expect(option.parallel.right * 2).toBeGreaterThanOrEqual(Math.min(names[2]!.length * 7, 700 / 2));
-    const room = option.parallelAxis[0].nameTextStyle.width;
+    const room = option.parallelAxis[0]?.nameTextStyle.width ?? NaN;
     expect(room).toBeLessThanOrEqual((700 - option.parallel.left - option.parallel.right) / 2);
-    expect(option.parallelAxis[0].nameTextStyle.overflow).toBe('break');
+    expect(option.parallelAxis[0]?.nameTextStyle.overflow).toBe('break');
   });
 
   it('spans each axis over its values, not from 0 (final losses of 0.68-0.70 fell on one point)', () => {
-    const option = buildParallelOption(runs, 'validation/accuracy_top1', new Map(), () => '', theme, 700) as Option;
-    expect(option.parallelAxis.map((a: { scale?: boolean }) => a.scale)).toEqual([true, true, true]);
+    const option = view(buildParallelOption(runs, 'validation/accuracy_top1', new Map(), () => '', theme, 700));
+    expect(option.parallelAxis.map((a) => a.scale)).toEqual([true, true, true]);
   });
 });
 
@@ -144,9 +157,9 @@ describe('8. ignore outliers is off by default', () => {
     const values = Array.from({ length: 100 }, (_, i) => 0.1 + 2.2 * Math.exp(-i / 5)); // starts at 2.3
     const steps = values.map((_, i) => i);
     expect(DEFAULT_SETTINGS.ignoreOutliers).toBe(false);
-    const option = buildScalarOption(card(line({ steps, times: steps, values })), DEFAULT_SETTINGS, theme) as Option;
+    const option = view(buildScalarOption(card(line({ steps, times: steps, values })), DEFAULT_SETTINGS, theme));
     expect(option.yAxis.max).toBeUndefined(); // echarts fits the whole data
-    const cut = buildScalarOption(card(line({ steps, times: steps, values })), { ...DEFAULT_SETTINGS, ignoreOutliers: true }, theme) as Option;
+    const cut = view(buildScalarOption(card(line({ steps, times: steps, values })), { ...DEFAULT_SETTINGS, ignoreOutliers: true }, theme));
     expect(cut.yAxis.max).toBeLessThan(2.3); // what users saw before
   });
 });
@@ -172,13 +185,13 @@ describe('9. ranks', () => {
 
   it('draws a band under the mean and dashes the lines of ranks after 0', () => {
     const mean = meanOverRanks([r0, r1], 's::a#mean', 'job', '#f00');
-    const option = buildScalarOption(card(mean), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme) as Option;
-    const band = option.series.find((s: { id: string }) => s.id === 's::a#mean:band');
-    expect(band.areaStyle.opacity).toBeGreaterThan(0);
-    expect(band.data.map((p: number[]) => p[1])).toEqual([2, 0, 0, 0]);
-    const ranks = buildScalarOption(card(r0, r1), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme) as Option;
-    const lines = ranks.series.filter((s: { type: string }) => s.type === 'line');
-    expect(lines.map((s: { lineStyle: { type: unknown } }) => s.lineStyle.type)).toEqual(['solid', [6, 3]]);
+    const option = view(buildScalarOption(card(mean), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme));
+    const band = option.series.find((s) => s.id === 's::a#mean:band');
+    expect(band?.areaStyle?.opacity).toBeGreaterThan(0);
+    expect(band?.data.map((p) => p[1])).toEqual([2, 0, 0, 0]);
+    const ranks = view(buildScalarOption(card(r0, r1), { ...DEFAULT_SETTINGS, smoothing: 0 }, theme));
+    const lines = ranks.series.filter((s) => s.type === 'line');
+    expect(lines.map((s) => s.lineStyle?.type)).toEqual(['solid', [6, 3]]);
   });
 });
 
@@ -201,7 +214,7 @@ describe('3. axis labels', () => {
     const { formatTick } = await import('./numberFormat.js');
     expect([0.0012, 0.001, 0.0008, 0].map((v) => formatTick(v, 0.0012))).toEqual(['0.0012', '0.001', '0.0008', '0']);
     expect([4e-4, 2e-4].map((v) => formatTick(v, 4e-4))).toEqual(['4e-4', '2e-4']);
-    const option = buildScalarOption(card(line({ values: [0.001, 0.0005, 0.0002, 0.0001] })), DEFAULT_SETTINGS, theme) as Option;
+    const option = view(buildScalarOption(card(line({ values: [0.001, 0.0005, 0.0002, 0.0001] })), DEFAULT_SETTINGS, theme));
     expect(option.yAxis.axisLabel.formatter(0.0008)).toBe('0.0008');
   });
 });

@@ -2,7 +2,7 @@
 // size of each card they resized. Hosts persist it with the panel (VS Code's webview state); every
 // panel also keeps the last choices in localStorage, so a new panel starts the way the user left the
 // last one (JupyterLab's tabs, and a VS Code panel with no state of its own yet).
-import type { ChartSettings, RankMode, XAxisMode } from './chartTypes.js';
+import type { ChartSettings } from './chartTypes.js';
 
 export interface CardSize {
   /** Grid columns the card spans (1 = the default width). */
@@ -28,10 +28,10 @@ export function parseState(value: unknown): ChartsPanelState {
   const c = raw.choices ?? {};
   const choices: Partial<ChartSettings> = {};
   if (typeof c.smoothing === 'number' && c.smoothing >= 0 && c.smoothing < 1) choices.smoothing = c.smoothing;
-  if (c.xAxis === 'step' || c.xAxis === 'relative' || c.xAxis === 'wall') choices.xAxis = c.xAxis as XAxisMode;
+  if (c.xAxis === 'step' || c.xAxis === 'relative' || c.xAxis === 'wall') choices.xAxis = c.xAxis;
   if (c.yScale === 'linear' || c.yScale === 'log') choices.yScale = c.yScale;
   if (typeof c.ignoreOutliers === 'boolean') choices.ignoreOutliers = c.ignoreOutliers;
-  if (c.ranks === 'primary' || c.ranks === 'all' || c.ranks === 'mean') choices.ranks = c.ranks as RankMode;
+  if (c.ranks === 'primary' || c.ranks === 'all' || c.ranks === 'mean') choices.ranks = c.ranks;
   const cards: Record<string, CardSize> = {};
   for (const [key, size] of Object.entries(raw.cards ?? {})) {
     const s = size as Partial<CardSize> | null;

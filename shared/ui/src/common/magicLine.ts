@@ -111,7 +111,10 @@ export function withRunlaneMagic(source: string, choice: string | null | MagicCh
     if (name === '--on' || values.has(name) || jobOnlyInKernel) {
       if (!token.includes('=') && (JOB_ONLY_WITH_VALUE.has(name) || values.has(name))) i++; // its value
       // A picked value takes the place of the one it replaces, so the line reads as the user wrote it.
-      if (name !== '--on' && values.has(name)) kept.push(name, values.get(name)!), values.delete(name);
+      if (name !== '--on' && values.has(name)) {
+        kept.push(name, values.get(name)!);
+        values.delete(name);
+      }
       continue;
     }
     kept.push(token);

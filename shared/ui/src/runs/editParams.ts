@@ -15,7 +15,7 @@ export function parseEditedParams(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`The params are not valid JSON (${(err as Error).message}); write them like {"lr": 0.05, "epochs": 10}.`);
+    throw new Error(`The params are not valid JSON (${(err as Error).message}); write them like {"lr": 0.05, "epochs": 10}.`, { cause: err });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('Write the params as one JSON object, like {"lr": 0.05}.');
   return value as Record<string, unknown>;

@@ -210,7 +210,7 @@ export class ChartsPanel {
   private putSeries(run: SourcedRun, key: string, data: Pick<MetricSeries, 'steps' | 'times' | 'values'>, rank: number | null): void {
     const rk = runKey({ source: run.source, id: run.run.id });
     let byRun = this.series.get(key);
-    if (!byRun) this.series.set(key, (byRun = new Map()));
+    if (!byRun) this.series.set(key, (byRun = new Map<string, RunSeries>()));
     byRun.set(lineKey(rk, rank), {
       runKey: lineKey(rk, rank),
       label: run.run.name,

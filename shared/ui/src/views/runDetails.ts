@@ -238,9 +238,9 @@ export class RunDetailsView {
     const git = env.git as { commit?: string | null; dirty?: boolean; branch?: string | null } | null | undefined;
     const gpus = Array.isArray(env.gpus) ? (env.gpus as { name?: string; memory_total_mib?: number }[]) : [];
     const rows: [string, string][] = [
-      ['Python', `${env.python ?? '?'} (${env.python_executable ?? ''})`],
-      ['Host', String(env.host ?? '')],
-      ['Platform', String(env.platform ?? '')],
+      ['Python', `${envText(env.python, '?')} (${envText(env.python_executable)})`],
+      ['Host', envText(env.host)],
+      ['Platform', envText(env.platform)],
       ['Git', gitText(git)],
       ['GPUs', gpus.length ? gpus.map((g) => g.name ?? 'GPU').join(', ') : 'none'],
     ];
@@ -331,6 +331,11 @@ function button(label: string, onClick: () => void): HTMLElement {
   const b = el('button', { className: 'rl-button', textContent: label, type: 'button' });
   b.addEventListener('click', onClick);
   return b;
+}
+
+/** An environment fact as text: the helper writes strings and numbers; anything else is not shown. */
+function envText(value: unknown, missing = ''): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : missing;
 }
 
 function gitText(git: { commit?: string | null; dirty?: boolean; branch?: string | null } | null | undefined): string {

@@ -103,7 +103,7 @@ describe('a log directory on disk', () => {
     await logdir.refresh();
     mkdirSync(path.join(dir, 'run'));
     // The later steps written first, under the later name.
-    writeFileSync(path.join(dir, 'run', 'events.out.tfevents.2.host'), Buffer.concat([fixtureBytes.subarray(0, ends[0]), fixtureBytes.subarray(ends[8]!)]));
+    writeFileSync(path.join(dir, 'run', 'events.out.tfevents.2.host'), Buffer.concat([fixtureBytes.subarray(0, ends[0]), fixtureBytes.subarray(ends[8])]));
     writeFileSync(path.join(dir, 'run', 'events.out.tfevents.1.host'), fixtureBytes.subarray(0, ends[8]));
     const added = await logdir.refresh();
     expect(added.map((p) => [p.key, p.steps])).toEqual([

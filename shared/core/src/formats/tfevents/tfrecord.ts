@@ -48,7 +48,6 @@ export function readRecords(
     if (resyncing || !hasValidHeader(buf, at)) {
       if (!resyncing) {
         warn(`${where}: the record header at byte ${baseOffset + at} is corrupt; the bytes up to the next valid record were skipped.`);
-        resyncing = true;
         at++;
       }
       const next = findValidHeader(buf, at);
