@@ -196,7 +196,7 @@ export function activate(context: vscode.ExtensionContext): void {
     // No argument (a click on a row: rows' commands carry none, see RunsTree): the tree's selection, which that click set.
     const last = selected.length === 1 ? selected[0]! : undefined;
     const fallback = last && service.run(last.id, last.source);
-    const picked = runOf(arg, service, runsView.selection as readonly RunsNode[]) ?? (last && fallback ? { run: fallback, source: last.source } : undefined);
+    const picked = runOf(arg, service, runsView.selection) ?? (last && fallback ? { run: fallback, source: last.source } : undefined);
     if (!picked) void vscode.window.showInformationMessage('Select a run in the Runlane Runs view first.');
     return picked;
   };
@@ -358,7 +358,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   register(CommandIds.runCellAsExperiment, async (arg) => {
     const editor = vscode.window.activeNotebookEditor;
-    const cell = arg && typeof arg === 'object' && 'document' in (arg as object) ? (arg as vscode.NotebookCell) : editor?.notebook.cellAt(editor.selections[0]?.start ?? 0);
+    const cell = arg && typeof arg === 'object' && 'document' in arg ? (arg as vscode.NotebookCell) : editor?.notebook.cellAt(editor.selections[0]?.start ?? 0);
     if (!cell || cell.kind !== vscode.NotebookCellKind.Code) return firstSteps('Run Cell as Experiment runs a code cell of an open notebook: open one and select a cell.');
     const source = cell.document.getText();
     const context = jobs.isSelectedFor(cell.notebook)

@@ -73,7 +73,7 @@ export class RunlaneService implements vscode.Disposable {
     const same = key(this.sources()) === key(sources);
     const next = sources.map((source) => {
       const old = this.states.find((s) => s.source.path === source.path && s.source.kind === source.kind);
-      if (old) return Object.assign(old, { source }) as SourceState;
+      if (old) return Object.assign<SourceState, { source: Source }>(old, { source });
       return new SourceState(source);
     });
     for (const s of this.states) if (!next.includes(s)) s.dispose();

@@ -108,7 +108,7 @@ export class RunlanePanels implements vscode.Disposable {
     ];
     panel.onDidDispose(() => {
       this.open.delete(panel);
-      disposables.forEach((d) => d.dispose());
+      for (const d of disposables) d.dispose();
     });
   }
 
@@ -182,10 +182,10 @@ export class RunlanePanels implements vscode.Disposable {
     return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
 <style>html, body { margin: 0; padding: 0; height: 100%; background: var(--vscode-editor-background); }</style></head>
-<body data-focus-logs="${focusLogs ? '1' : ''}"><div id="app"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
+<body data-focus-logs="${focusLogs ? '1' : ''}"><div id="app"></div><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
   }
 
   dispose(): void {
-    this.subscriptions.forEach((d) => d.dispose());
+    for (const d of this.subscriptions) d.dispose();
   }
 }

@@ -12,7 +12,7 @@ export function pickTarget(context: PickerContext, targets: TargetInfo[]): Promi
   const choices = targetChoices(context, targets);
   const items: Item[] = choices.map((choice) => ({ label: choice.label, description: choice.description, detail: choice.detail, choice }));
   const quickPick = vscode.window.createQuickPick<Item>();
-  quickPick.title = pickerTitle(context, path.basename);
+  quickPick.title = pickerTitle(context, (file) => path.basename(file));
   const placeholder = context.kind === 'file' ? 'Where the script runs (Escape cancels)' : 'Where the cell runs (Escape cancels)';
   quickPick.placeholder = placeholder;
   quickPick.items = items;

@@ -19,7 +19,7 @@ export function runLinkBundle(run: RunLink): Record<string, unknown> {
 export function parseRunLink(value: unknown): RunLink | null {
   if (!value || typeof value !== 'object') return null;
   const v = value as Record<string, unknown>;
-  const text = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : null);
+  const text = (k: string) => (typeof v[k] === 'string' ? v[k] : null);
   const id = text('id');
   if (!id) return null;
   return { id, name: text('name') ?? id, experiment: text('experiment') ?? '', store: text('store') ?? '', kind: text('kind') ?? '' };
