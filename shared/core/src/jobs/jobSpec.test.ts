@@ -33,7 +33,7 @@ function post(apiPath: string, body: unknown): Promise<{ status: number; body: {
       (res) => {
         let data = '';
         res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) as { error?: string; run_id?: string } }));
       },
     );
     req.on('error', reject);

@@ -69,7 +69,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     throw bad(`targetsFile must be the absolute path of a runlane.toml, not ${JSON.stringify(targetsFile)}.`);
   }
   if (params !== undefined && !isObject(params)) throw bad('params must be an object of name to value, like {"lr": 0.01}.');
-  return { ...(given as Partial<JobSpec>), target, command: command as string[], workers: workers as number, gpusPerWorker: gpusPerWorker as number, cell: checkCell(cell as JobSpec['cell']) };
+  return { ...(given as Partial<JobSpec>), target, command, workers: workers as number, gpusPerWorker: gpusPerWorker as number, cell: checkCell(cell as JobSpec['cell']) };
 }
 
 /** A re-run request (`{"params"?: {...}}`, or no body), checked as a job spec is. */

@@ -124,7 +124,7 @@ describe('a target kind behind the launcher interface', () => {
     const run = await waitForJobEnd(store, run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, params: { target: 'cluster', workers: 2, gpus_per_worker: 1, remote_job: `sub-${run_id}` } });
     expect(log(run_id, 0)).toBe('epoch 1\nepoch 2\n');
-    const saved = JSON.parse(readFileSync(path.join(store, 'runs', run_id, 'job.json'), 'utf8'));
+    const saved: unknown = JSON.parse(readFileSync(path.join(store, 'runs', run_id, 'job.json'), 'utf8'));
     expect(saved).toMatchObject({ kind: 'remote', remote_job: `sub-${run_id}`, spec: { target: 'cluster', workers: 2 }, workers: [{ rank: 0 }, { rank: 1 }] });
   });
 

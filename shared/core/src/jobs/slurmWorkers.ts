@@ -58,7 +58,7 @@ export function batchScript(target: TargetConfig, job: SlurmLaunch): string {
     ...(job.gpusPerWorker > 0 ? [`--gpus-per-task=${job.gpusPerWorker}`] : []),
     ...(option(target, 'partition') ? [`--partition=${option(target, 'partition')}`] : []),
     ...(option(target, 'account') ? [`--account=${option(target, 'account')}`] : []),
-    ...((extra as string[] | undefined) ?? []),
+    ...(extra ?? []),
   ];
   // Slurm's nodes share the store's filesystem (a cluster's home or project folder), so workers write
   // their artifacts straight into the run.

@@ -49,7 +49,7 @@ export function remotePath(p: string): string {
 }
 
 export function ssh(t: SshTarget, remoteCommand: string, stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe']): ChildProcess {
-  return spawn('ssh', [...t.args, '-T', t.destination, remoteCommand], { stdio: stdio as ('pipe' | 'ignore')[] });
+  return spawn('ssh', [...t.args, '-T', t.destination, remoteCommand], { stdio });
 }
 
 function collect(child: ChildProcess, input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -216,7 +216,7 @@ export async function downloadArtifacts(t: SshTarget, runId: string, localRunDir
   mkdirSync(local, { recursive: true });
   const sender = ssh(t, `cd ${remote} 2>/dev/null || exit 0; find . -type f ! -name '*.tmp-*' -print0 | tar -c --null -T - -f -`, ['ignore', 'pipe', 'pipe']);
   const receiver = spawn('tar', ['-x', '--no-same-owner', '--no-same-permissions', '-f', '-', '-C', local], { stdio: ['pipe', 'ignore', 'pipe'] });
-  sender.stdout!.pipe(receiver.stdin!);
+  sender.stdout!.pipe(receiver.stdin);
   const [sent, received] = await Promise.all([exited(sender), exited(receiver)]);
   if (sent.code !== 0) return `Artifacts could not be copied from ${t.destination}: ${sent.stderr.trim() || `ssh exited with ${sent.code}`}`;
   // An empty stream (no artifacts) is not an archive; tar then says so, and nothing is missing.
