@@ -29,7 +29,7 @@ describe('package-lock.json', () => {
   it('is accepted by npm ci, in sync with every package.json', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lock-'));
     try {
-      const workspaces: string[] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).workspaces;
+      const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
       for (const file of ['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]) {
         mkdirSync(path.dirname(path.join(tmp, file)), { recursive: true });
         cpSync(path.join(root, file), path.join(tmp, file));

@@ -29,7 +29,7 @@ async function sh(command: string, args: string[], cwd = root): Promise<string> 
 /** The names in a zip file (a .vsix or a wheel) and the text of the ones asked for. */
 async function unzip(file: string, read: RegExp): Promise<{ names: string[]; text: Record<string, string> }> {
   const code = 'import json, re, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nnames = z.namelist()\nprint(json.dumps({"names": names, "text": {n: z.read(n).decode() for n in names if re.search(sys.argv[2], n)}}))';
-  return JSON.parse((await run(python, ['-c', code, file, read.source], { maxBuffer: 64 << 20 })).stdout);
+  return JSON.parse((await run(python, ['-c', code, file, read.source], { maxBuffer: 64 << 20 })).stdout) as { names: string[]; text: Record<string, string> };
 }
 
 describe('the VS Code extension (.vsix)', () => {
@@ -44,7 +44,7 @@ describe('the VS Code extension (.vsix)', () => {
     expect(manifest).toContain('<Icon>extension/media/icon.png</Icon>');
     expect(manifest).toContain(`Links.Source" Value="${REPO}.git"`);
     expect(manifest).toMatch(/<Tags>[^<]*experiment tracking/);
-    expect(JSON.parse(text['extension/package.json'] ?? '{}').license).toBe('MIT');
+    expect((JSON.parse(text['extension/package.json'] ?? '{}') as { license?: string }).license).toBe('MIT');
   }, 120_000);
 
   it('has the 128x128 PNG icon scripts/make-icon.mjs draws', async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const engines: { name: string; pytest_fixtures?: string[] }[] = JSON.parse(readFileSync(path.join(root, 'test/suites/engines.json'), 'utf8')).engines;
+const { engines } = JSON.parse(readFileSync(path.join(root, 'test/suites/engines.json'), 'utf8')) as { engines: { name: string; pytest_fixtures?: string[] }[] };
 
 interface Outcome {
   code: number;
@@ -58,7 +58,7 @@ describe('a machine without sbatch and ssh', () => {
     bin = mkdtempSync(path.join(os.tmpdir(), 'runlane-path-'));
     const hidden = new Set(['sbatch', 'ssh']);
     for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(dir);
       } catch {
@@ -79,9 +79,10 @@ describe('a machine without sbatch and ssh', () => {
 
   it('skips the engine suites, one line each saying why, and passes', async () => {
     const { code, lines } = await sh('bash', ['scripts/test.sh', '--no-setup', 'engines'], env);
-    expect(lines).toContain('SKIPPED: Slurm engine tests: sbatch not found (install slurm-wlm, or run on Linux as root)');
-    expect(lines).toContain('SKIPPED: SSH engine tests: ssh not found (install openssh-server and openssh-client)');
-    expect(lines.at(-1)).toBe('0 passed, 0 failed');
+    const output = lines.join('\n'); // shown when an expectation fails: the run's own words
+    expect(lines, output).toContain('SKIPPED: Slurm engine tests: sbatch not found (install slurm-wlm, or run on Linux as root)');
+    expect(lines, output).toContain('SKIPPED: SSH engine tests: ssh not found (install openssh-server and openssh-client)');
+    expect(lines.at(-1), output).toBe('0 passed, 0 failed');
     expect(code).toBe(0);
   }, 180_000);
 

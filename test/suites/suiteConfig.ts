@@ -18,7 +18,7 @@ interface Engine {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const E2E_FILES = ['test/e2e/**/*.test.ts'];
-export const engines: Engine[] = JSON.parse(readFileSync(path.join(root, 'test/suites/engines.json'), 'utf8')).engines;
+export const { engines } = JSON.parse(readFileSync(path.join(root, 'test/suites/engines.json'), 'utf8')) as { engines: Engine[] };
 
 const skipped = new Set((process.env.RUNLANE_SKIP_ENGINES ?? '').split(',').filter(Boolean));
 const filesOf = (list: Engine[]) => list.flatMap((e) => e.vitest);
