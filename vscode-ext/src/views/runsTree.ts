@@ -79,7 +79,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     if (node?.kind === 'experiment') return node.runs.map((run) => this.runNode(run, node.source));
     if (node?.kind === 'source') return this.experiments(node.source);
     const sources = this.service.sources();
-    if (sources.length === 1) return this.experiments(sources[0]!);
+    const [only] = sources;
+    if (only && sources.length === 1) return this.experiments(only);
     return sources.map((source) => ({ kind: 'source', source }));
   }
 

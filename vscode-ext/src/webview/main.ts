@@ -70,7 +70,7 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
   if (mounted) return;
   mounted = true;
   vscode.setState({ view });
-  const host = document.getElementById('app')!;
+  const host = document.getElementById('app') ?? document.body; // the page always has #app (webviewHost's html)
   if (view.kind === 'charts') {
     const panel = new ChartsPanel(host, bridge, { runs: view.runs ?? undefined, followNewRuns: view.runs === null, settings: charts });
     setDark = (d) => panel.setDark(d);
