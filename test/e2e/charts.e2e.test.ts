@@ -135,7 +135,7 @@ describe('charts panel in Chromium', () => {
     const colour = (status: string) => page.$eval(`.rl-legend-item[data-status="${status}"] .rl-run-status`, (e) => getComputedStyle(e).color);
     expect(await colour('interrupted')).not.toBe(await colour('cancelled'));
     // The compare table marks each run with its chart colour (the legend's), its status as a word.
-    const swatches = await page.$$eval('.rl-legend-item', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('title'), getComputedStyle(e.querySelector('.rl-swatch')!).backgroundColor])));
+    const swatches = await page.$$eval('.rl-legend-item', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('title') ?? '', getComputedStyle(e.querySelector('.rl-swatch')!).backgroundColor] as const)));
     const marks = await page.$$eval('.rl-compare th[title]', (els) => els.map((e) => ({ title: e.getAttribute('title')!, mark: getComputedStyle(e.querySelector('.rl-run-mark')!).backgroundColor, pill: e.querySelector('.rl-pill')!.textContent, pillColor: getComputedStyle(e.querySelector('.rl-pill')!).backgroundColor })));
     expect(marks).toHaveLength(6);
     for (const m of marks) expect(m.mark, m.title).toBe(swatches[m.title]);
@@ -190,7 +190,7 @@ describe('charts panel in Chromium', () => {
   it('resizes a card by its corner, and keeps the size after a reload', async () => {
     const page = await open('light');
     const card = '.rl-card[data-key="train/acc"]';
-    const before = (await page.$eval(card, (e) => e.getBoundingClientRect().toJSON())) as DOMRect;
+    const before = await page.$eval(card, (e) => ({ width: e.getBoundingClientRect().width }));
     const handle = (await (await page.$(`${card} .rl-resize`))!.boundingBox())!;
     await page.mouse.move(handle.x + 5, handle.y + 5);
     await page.mouse.down();

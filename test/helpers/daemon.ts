@@ -20,7 +20,7 @@ export interface TestDaemonOptions {
 export interface TestDaemon {
   daemon: Daemon;
   client: DaemonClient;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Starts a daemon that never exits on idle, and connects a client that may not start another. */

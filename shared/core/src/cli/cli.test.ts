@@ -7,12 +7,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stopDaemonIn } from '../../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { waitFor } from '../../../../test/helpers/waitFor.js';
+import type { RunSummary } from '@runlane/protocol';
 import { StoreWriter } from '../store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.resolve(here, '../../bin/runlane.js');
 const fixtures = path.resolve(here, '../../../../test/fixtures');
-const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8'));
+/** test/fixtures/store-v1.expected.json: the runs as `ls --json` prints them, and one run's points. */
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8')) as {
+  runs: Record<string, unknown>[];
+  points: { series: Record<string, object[]> };
+};
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;
@@ -50,15 +55,15 @@ describe('runlane CLI', () => {
   });
 
   it('show --json adds source, env and logs; metrics --json gives the points', async () => {
-    const show = JSON.parse((await cli(['show', '20261101-120000-aaaaaa', '--json', ...v1])).stdout);
+    const show = JSON.parse((await cli(['show', '20261101-120000-aaaaaa', '--json', ...v1])).stdout) as { source: string };
     expect(show).toMatchObject({ ...expected.runs[2], env: { python: '3.11.7' } });
     expect(show.source).toContain('rl.log');
     // The text form shows the environment the details views show: the packages the run imported.
     const text = (await cli(['show', '20261101-120000-aaaaaa', ...v1])).stdout;
     expect(text).toMatch(/\n {2}python {6}3\.11\.7\n {2}packages {4}numpy 2\.1\.0\n/);
-    const points = JSON.parse((await cli(['metrics', '20261101-120000-aaaaaa', 'acc', '--json', ...v1])).stdout);
+    const points = JSON.parse((await cli(['metrics', '20261101-120000-aaaaaa', 'acc', '--json', ...v1])).stdout) as unknown;
     // Every point carries its writer's rank: null, as none of these writers is a job's worker.
-    expect(points).toEqual(expected.points.series.acc.map((p: object) => ({ ...p, rank: null })));
+    expect(points).toEqual(expected.points.series.acc?.map((p) => ({ ...p, rank: null })));
   });
 
   it('logs prints the stored bytes as they are', async () => {
@@ -91,8 +96,8 @@ describe('runlane CLI', () => {
       ['.', 'add_scalars', 'add_scalars/metrics/train', 'add_scalars/metrics/val', 'default', 'display_name'],
     );
     expect(listed.filter((r) => r.kind !== 'tensorboard')).toHaveLength(3);
-    const points = JSON.parse((await cli(['metrics', 'add_scalars/metrics/val', 'metrics', '--json', ...v1, '--logdir', tbx])).stdout);
-    expect(points.map((p: { value: number }) => p.value)).toEqual([2, 1, 2 / 3, 0.5].map((v) => Math.fround(v)));
+    const points = JSON.parse((await cli(['metrics', 'add_scalars/metrics/val', 'metrics', '--json', ...v1, '--logdir', tbx])).stdout) as { value: number }[];
+    expect(points.map((p) => p.value)).toEqual([2, 1, 2 / 3, 0.5].map((v) => Math.fround(v)));
   });
 
   it('launch runs a job on two local workers, prefixes their lines, and exits with the job\'s code', async () => {
@@ -104,10 +109,10 @@ describe('runlane CLI', () => {
     const lines = ok.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('[w0] rank 0 step'))).toHaveLength(3);
     expect(lines.filter((l) => l.startsWith('[w1] rank 1 step'))).toHaveLength(3);
-    const [run] = JSON.parse((await cli(['ls', '--json', '--dir', store])).stdout);
+    const [run] = JSON.parse((await cli(['ls', '--json', '--dir', store])).stdout) as RunSummary[];
     expect(run).toMatchObject({ kind: 'job', name: 'two', status: 'finished' });
-    expect(run.metrics.loss.count).toBe(3); // rank 0's series: each worker's points stay apart
-    expect(run.ranks).toEqual([0, 1]);
+    expect(run?.metrics.loss?.count).toBe(3); // rank 0's series: each worker's points stay apart
+    expect(run?.ranks).toEqual([0, 1]);
     const failed = await cli(['launch', '--dir', store, '--on', 'local', '--', 'sh', '-c', 'echo bad >&2; exit 5']);
     expect(failed.code).toBe(5);
     expect(failed.stderr).toContain('[w0 err] bad');

@@ -117,7 +117,7 @@ describe('daemon HTTP API', () => {
     const typo = path.join(tmp, 'no-such-project', '.runlane');
     const missing = await rawGet(`/api/v1/runs?store=${encodeURIComponent(typo)}`, { 'x-runlane-token': daemon.token });
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body).error).toMatch(/No folder .*no-such-project for the store/);
+    expect((JSON.parse(missing.body) as { error: string }).error).toMatch(/No folder .*no-such-project for the store/);
     expect(existsSync(path.dirname(typo))).toBe(false); // nothing was created for a mistyped path
   });
 

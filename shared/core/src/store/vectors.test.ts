@@ -11,8 +11,27 @@ import { StoreReader } from './storeReader.js';
 import { encodeParamValue } from './storeWriter.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
-const vectors = JSON.parse(readFileSync(path.join(fixtures, 'store-vectors.json'), 'utf8'));
-const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8'));
+type Point = { step: number; time: number; value: JsonNumber };
+/** test/fixtures/store-vectors.json, the parts these tests read. */
+interface StoreVectors {
+  metric_header_hex: string;
+  metric_records: { step: number; time: number; value: JsonNumber; hex: string }[];
+  metric_key_files: { key: string; file: string }[];
+  valid: Record<string, string[]>;
+  invalid: Record<string, string[]>;
+  fold: { about: string; files: Record<string, StoreEventLine[]>; expected: Record<string, unknown> }[];
+  statuses: string[];
+  derived_statuses: string[];
+  writer_ranks: { writer: string; rank: number | null }[];
+  ranks: { store: string; run: string; summary: unknown; series: Record<string, Record<string, Point[]>> };
+}
+/** test/fixtures/store-v1.expected.json. */
+interface ExpectedStore {
+  runs: unknown[];
+  points: { run: string; series: Record<string, Point[]>; logs: Record<string, string> };
+}
+const vectors = JSON.parse(readFileSync(path.join(fixtures, 'store-vectors.json'), 'utf8')) as StoreVectors;
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'store-v1.expected.json'), 'utf8')) as ExpectedStore;
 const quiet = () => {};
 
 const validators: Record<string, (name: string) => string> = {
@@ -30,7 +49,7 @@ describe('metric records', () => {
     expect(METRIC_HEADER.toString('hex')).toBe(vectors.metric_header_hex);
   });
 
-  it.each(vectors.metric_records as { step: number; time: number; value: JsonNumber; hex: string }[])(
+  it.each(vectors.metric_records)(
     'encodes and decodes step $step value $value',
     ({ step, time, value, hex }) => {
       expect(encodeRecord(step, time, fromJsonNumber(value)).toString('hex')).toBe(hex);
@@ -43,7 +62,7 @@ describe('metric records', () => {
   );
 
   it('leaves out a torn tail and reads unaligned buffers', () => {
-    const records = (vectors.metric_records as { hex: string }[]).map((r) => Buffer.from(r.hex, 'hex'));
+    const records = vectors.metric_records.map((r) => Buffer.from(r.hex, 'hex'));
     const body = Buffer.concat([Buffer.alloc(3), ...records, Buffer.alloc(10)]).subarray(3);
     expect(decodeRecords(body).values.length).toBe(records.length);
     expect(HEADER_SIZE).toBe(8);
@@ -51,7 +70,7 @@ describe('metric records', () => {
 });
 
 describe('names', () => {
-  it.each(vectors.metric_key_files as { key: string; file: string }[])('encodes key $key as $file', ({ key, file }) => {
+  it.each(vectors.metric_key_files)('encodes key $key as $file', ({ key, file }) => {
     expect(names.encodeKeyFile(key)).toBe(file);
     expect(names.decodeKeyFile(file)).toBe(key);
   });
@@ -75,7 +94,7 @@ describe('names', () => {
 });
 
 describe('event folding', () => {
-  it.each(vectors.fold as { about: string; files: Record<string, StoreEventLine[]>; expected: Record<string, unknown> }[])(
+  it.each(vectors.fold)(
     '$about',
     ({ files, expected: want }) => {
       const events: OrderedEvent[] = Object.entries(files).flatMap(([writer, lines]) =>
@@ -89,13 +108,13 @@ describe('event folding', () => {
 
   it('knows the statuses of the vectors (the Python helper checks the same list), and never reads a derived one from a file', () => {
     expect([...RUN_STATUSES]).toEqual(vectors.statuses);
-    for (const status of vectors.statuses as string[]) {
+    for (const status of vectors.statuses) {
       const lines: StoreEventLine[] = [
         { t: 1, type: 'status', status: 'finished' },
         { t: 2, type: 'status', status },
       ];
       const folded = foldEvents(lines.map((event, line) => ({ writer: 'w-1', line, event })));
-      expect(folded.status, status).toBe((vectors.derived_statuses as string[]).includes(status) ? 'finished' : status);
+      expect(folded.status, status).toBe(vectors.derived_statuses.includes(status) ? 'finished' : status);
     }
   });
 
@@ -107,11 +126,11 @@ describe('event folding', () => {
 });
 
 describe('ranks (docs/store-format.md "Ranks")', () => {
-  it.each(vectors.writer_ranks as { writer: string; rank: number | null }[])('writer $writer has rank $rank', ({ writer, rank }) => {
+  it.each(vectors.writer_ranks)('writer $writer has rank $rank', ({ writer, rank }) => {
     expect(names.writerRank(writer)).toBe(rank);
   });
 
-  const ranks = vectors.ranks as { store: string; run: string; summary: unknown; series: Record<string, Record<string, { step: number; time: number; value: JsonNumber }[]>> };
+  const ranks = vectors.ranks;
 
   it('summarises the primary series (rank 0) and lists every rank', async () => {
     const reader = await StoreReader.open(path.join(fixtures, ranks.store), quiet);
@@ -146,7 +165,7 @@ describe('fixture store v1', () => {
 
   it('reads the points of every writer in step order', async () => {
     const reader = await StoreReader.open(path.join(fixtures, 'store-v1'), quiet);
-    for (const [key, points] of Object.entries(expected.points.series as Record<string, { step: number; time: number; value: JsonNumber }[]>)) {
+    for (const [key, points] of Object.entries(expected.points.series)) {
       const series = await reader.readSeries(expected.points.run, key);
       expect(series.steps).toEqual(points.map((p) => p.step));
       expect(series.times).toEqual(points.map((p) => p.time));
@@ -156,7 +175,7 @@ describe('fixture store v1', () => {
 
   it('keeps log bytes that are not UTF-8', async () => {
     const reader = await StoreReader.open(path.join(fixtures, 'store-v1'), quiet);
-    for (const [stream, hex] of Object.entries(expected.points.logs as Record<string, string>)) {
+    for (const [stream, hex] of Object.entries(expected.points.logs)) {
       const [writer, name] = stream.split('/') as [string, string];
       const { bytes, size } = await reader.readLog(expected.points.run, writer, name);
       expect(bytes.toString('hex')).toBe(hex);
