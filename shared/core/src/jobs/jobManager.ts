@@ -7,11 +7,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JobCreated, JobSpec } from '@runlane/protocol';
-import { StoreError, StoreWriter, StoreReader, validateRunId } from '../store/index.js';
+import { StoreError, StoreWriter, StoreReader } from '../store/index.js';
 import { writeFileAtomic } from '../store/atomicFile.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
 import { GpuPool } from './gpuPool.js';
-import { createJobRun } from './jobRun.js';
+import { createJobRun, rerunSpec } from './jobRun.js';
 import { checkInput } from './jobSpec.js';
 import { RunFailed, type JobControl, type JobFile, type LaunchedJob, type TargetLauncher } from './launcher.js';
 import { jobFileKind, launcherFor } from './launchers/index.js';
@@ -100,14 +100,7 @@ export class JobManager {
    * (parseRerunRequest in jobSpec.ts checks a request's).
    */
   async rerun(store: string, runId: string, params?: Record<string, unknown>): Promise<JobCreated> {
-    const file = path.join(path.resolve(store), 'runs', validateRunId(runId), 'job.json');
-    if (!existsSync(file)) {
-      throw new StoreError(existsSync(path.dirname(file)) ? 'conflict' : 'not_found', `Run ${runId} is not a job that has started, so there is nothing to re-run.`);
-    }
-    const { spec } = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
-    const env = { ...spec.env };
-    if (params && Object.keys(params).length > 0) env.RUNLANE_PARAMS = JSON.stringify(params);
-    const created = await this.submit(store, { ...spec, env });
+    const created = await this.submit(store, rerunSpec(store, runId, params));
     const writer = await this.writer(store);
     if (params && Object.keys(params).length > 0) writer.appendEvent(created.run_id, { type: 'params', params });
     writer.appendEvent(created.run_id, { type: 'tags', tags: { rerun_of: runId } });

@@ -1,10 +1,12 @@
 // The run a job is tracked as: created before any worker starts, with what the user ran as its name,
-// source and params, its notebook cell's link, and its own copy of the job's input folder.
-import { promises as fs } from 'node:fs';
+// source and params, its notebook cell's link, and its own copy of the job's input folder; and the
+// spec a started job runs again with.
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JobSpec } from '@runlane/protocol';
-import type { StoreWriter } from '../store/index.js';
+import { StoreError, validateRunId, type StoreWriter } from '../store/index.js';
 import { checkCell, userParams } from './jobSpec.js';
+import type { JobFile } from './launcher.js';
 import { readJobScript } from './jobScript.js';
 import { shellQuote } from './shellQuote.js';
 
@@ -28,4 +30,16 @@ export async function createJobRun(writer: StoreWriter, store: string, spec: Job
   const runInput = input === undefined ? undefined : path.join(store, 'runs', runId, 'input');
   if (input !== undefined && runInput !== undefined) await fs.cp(input, runInput, { recursive: true });
   return { runId, spec: { ...spec, input: runInput } };
+}
+
+/** The spec a started job runs again with (its job.json's); `params` go to the workers as RUNLANE_PARAMS. */
+export function rerunSpec(store: string, runId: string, params?: Record<string, unknown>): JobSpec {
+  const file = path.join(path.resolve(store), 'runs', validateRunId(runId), 'job.json');
+  if (!existsSync(file)) {
+    throw new StoreError(existsSync(path.dirname(file)) ? 'conflict' : 'not_found', `Run ${runId} is not a job that has started, so there is nothing to re-run.`);
+  }
+  const { spec } = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
+  const env = { ...spec.env };
+  if (params && Object.keys(params).length > 0) env.RUNLANE_PARAMS = JSON.stringify(params);
+  return { ...spec, env };
 }
