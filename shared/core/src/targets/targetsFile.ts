@@ -20,6 +20,8 @@ export interface TargetConfig {
 }
 
 const KINDS: readonly TargetKind[] = TARGET_KINDS;
+/** `"local", "ssh" or "slurm"`: every kind, as the error for a wrong one lists them. */
+const KINDS_TEXT = KINDS.map((k) => JSON.stringify(k)).join(', ').replace(/, ([^,]*)$/, ' or $1');
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** runlane.toml next to the store's folder (the project root), else in `cwd`; null when there is none. */
@@ -38,7 +40,7 @@ export function findTargetsFile(storeDir: string, cwd = process.cwd()): string |
 export function parseTargets(text: string, file = 'runlane.toml'): TargetConfig[] {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = parse(text);
   } catch (err) {
     throw new StoreError('bad_query', `${file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -52,7 +54,7 @@ export function parseTargets(text: string, file = 'runlane.toml'): TargetConfig[
     if (typeof raw !== 'object' || raw === null) throw new StoreError('bad_query', `${file}: [targets.${name}] must be a table.`);
     const { kind, gpus, ...options } = raw as Record<string, unknown>;
     if (!KINDS.includes(kind as TargetKind)) {
-      throw new StoreError('bad_query', `${file}: [targets.${name}] needs kind = "local", "ssh" or "slurm" (got ${JSON.stringify(kind)}).`);
+      throw new StoreError('bad_query', `${file}: [targets.${name}] needs kind = ${KINDS_TEXT} (got ${JSON.stringify(kind)}).`);
     }
     if (gpus !== undefined && !(Array.isArray(gpus) && gpus.every((g) => typeof g === 'string' || typeof g === 'number'))) {
       throw new StoreError('bad_query', `${file}: [targets.${name}] gpus must be a list of GPU ids, like ["0", "1"].`);
