@@ -4,12 +4,18 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../store/index.js';
 
-/** The helper package's folder (runlane/): beside the bundled CLI (pip install), or in the repository. */
-export function findHelperDir(): string {
+/**
+ * The helper package's folder (runlane/), found from the CLI script the daemon runs as (`script`):
+ * the bundled CLI inside the pip-installed package (runlane/_node/runlane.cjs), the VS Code
+ * extension's bundle beside its copy (dist/runlane.cjs, dist/python/runlane), or the repository.
+ */
+export function findHelperDir(script: string | undefined = process.argv[1]): string {
+  const dir = script === undefined ? undefined : path.dirname(script);
   const candidates = [
     process.env.RUNLANE_HELPER_DIR,
-    process.argv[1] && path.basename(path.dirname(process.argv[1])) === '_node' ? path.dirname(path.dirname(process.argv[1])) : undefined,
-    process.argv[1] ? path.resolve(path.dirname(process.argv[1]), '../../kernel-helper/src/runlane') : undefined,
+    dir !== undefined && path.basename(dir) === '_node' ? path.dirname(dir) : undefined,
+    dir !== undefined ? path.join(dir, 'python', 'runlane') : undefined,
+    dir !== undefined ? path.resolve(dir, '../../kernel-helper/src/runlane') : undefined,
     path.resolve(process.cwd(), 'shared/kernel-helper/src/runlane'),
   ];
   for (const c of candidates) if (c && existsSync(path.join(c, '__init__.py'))) return c;
