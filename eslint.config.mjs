@@ -21,9 +21,12 @@ export default tseslint.config(
       parserOptions: {
         // The projects npm test type-checks: each package's build config and the tests' configs
         // (tsconfig.test.json); the project service cannot be used, as it only finds tsconfig.json.
+        // (test/integration/lint.test.ts checks that this list has them all).
         project: [
-          './shared/*/tsconfig.json', './jupyterlab-ext/tsconfig.json', './vscode-ext/tsconfig.json',
-          './shared/*/tsconfig.test.json', './jupyterlab-ext/tsconfig.test.json', './vscode-ext/tsconfig.test.json',
+          './shared/protocol/tsconfig.json', './shared/core/tsconfig.json', './shared/ui/tsconfig.json',
+          './jupyterlab-ext/tsconfig.json', './vscode-ext/tsconfig.json',
+          './shared/protocol/tsconfig.test.json', './shared/core/tsconfig.test.json', './shared/ui/tsconfig.test.json',
+          './jupyterlab-ext/tsconfig.test.json', './vscode-ext/tsconfig.test.json',
           './test/tsconfig.json', './test/tsconfig.browser.json',
         ],
         tsconfigRootDir: import.meta.dirname,

@@ -82,6 +82,8 @@ if [ "$checks" = 1 ]; then
   step "Type check (tsc -b)" npx tsc -b
   # The tests, type-checked apart from the build (tsconfig.test.json; its configs never emit):
   step "Type check of the tests (tsc -b tsconfig.test.json)" npx tsc -b tsconfig.test.json
+  # TypeScript lint (eslint.config.mjs, type-aware): any finding, warnings included, fails the run.
+  step "TypeScript lint (npm run lint)" npm run -s lint
 fi
 
 # == Python lint (ruff): the kernel helper and the Python of test/, with the one config in
