@@ -4,8 +4,11 @@
 # it into .venv's JupyterLab, makes the server extension importable and enables it. Run by setup.sh
 # after the TypeScript build; quick when nothing changed. The wheel (`pip install ./jupyterlab-ext`)
 # carries the same files: see docs/jupyterlab.md.
+# Usage: scripts/setup-jupyterlab-ext.sh [VENV]   (VENV: where to link it, .venv by default; the
+#        oldest supported JupyterLab's venv gets it this way too: scripts/setup-jupyterlab-oldest.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+venv="${1:-.venv}"
 ext=jupyterlab-ext
 out=$ext/runlane_jupyterlab/labextension
 stamp=$out/.runlane-sources
@@ -15,8 +18,8 @@ if [ ! -f "$out/package.json" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ];
   (cd $ext && PATH="$PWD/../.venv/bin:$PATH" jupyter-builder build . >/dev/null) || { echo "setup: the JupyterLab extension did not build (run: cd $ext && ../.venv/bin/jupyter-builder build .)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
-site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$PWD/$ext" > "$site/runlane_jupyterlab_dev.pth"
-mkdir -p .venv/share/jupyter/labextensions .venv/etc/jupyter/jupyter_server_config.d
-ln -sfn "$PWD/$out" .venv/share/jupyter/labextensions/runlane-jupyterlab
-cp $ext/jupyter-config/server-config/runlane_jupyterlab.json .venv/etc/jupyter/jupyter_server_config.d/
+mkdir -p "$venv/share/jupyter/labextensions" "$venv/etc/jupyter/jupyter_server_config.d"
+ln -sfn "$PWD/$out" "$venv/share/jupyter/labextensions/runlane-jupyterlab"
+cp $ext/jupyter-config/server-config/runlane_jupyterlab.json "$venv/etc/jupyter/jupyter_server_config.d/"

@@ -6,7 +6,8 @@
 // folders opened beside the store, stopping a running cell, script runs, run outputs in cells, tags,
 // renames, same-named runs and the main metric; the trial's findings (folder marks on rows, the cell's
 // one live run line, shift-click, the Charts count with a search). Screenshots of each step go to
-// test/e2e/screenshots/jupyterlab/ for a person to look at.
+// test/e2e/screenshots/jupyterlab/ for a person to look at. RUNLANE_JUPYTERLAB=oldest runs it on the
+// oldest JupyterLab the extension supports (./jupyterlab-oldest.e2e.test.ts does), shots in jupyterlab-oldest/.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';

@@ -40,8 +40,10 @@ function needsBadge(cell: Cell, newest: string, actions: BadgeActions): boolean 
     model.stateChanged.connect((_, change) => change.name === 'executionState' && actions.cellChanged());
   }
   // While the cell runs again its old outputs are gone and the new run's line is about to come.
-  if (model.executionState === 'running') return false;
-  const outputs = Array.from({ length: model.outputs.length }, (_, i) => ({ data: model.outputs.get(i).data as Record<string, unknown> }));
+  // executionState came in JupyterLab 4.1: on 4.0 it is undefined, and the badge shows until the
+  // new line arrives.
+  if ((model as { executionState?: string }).executionState === 'running') return false;
+  const outputs = Array.from({ length: model.outputs.length }, (_, i) => ({ data: model.outputs.get(i).data }));
   return !linkedRunIds(outputs).has(newest);
 }
 

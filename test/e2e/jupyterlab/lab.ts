@@ -1,13 +1,30 @@
-// A real JupyterLab (from .venv, with the extension as setup installs it) in a temp folder, for the
-// end-to-end test: started in its own process group, stopped with everything it started.
+// A real JupyterLab (from .venv, or the oldest supported one: jupyterlabBin) with the extension as
+// setup installs it, in a temp folder, for the end-to-end tests: started in its own process group,
+// stopped with everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const venvBin = path.join(root, '.venv', 'bin');
+
+/** The oldest JupyterLab the extension declares (package.json: `@jupyterlab/* ^4.0.0`), in its own venv. */
+export const OLDEST_JUPYTERLAB = { version: '4.0.0', venv: path.join(root, '.cache', 'jupyterlab-4.0') };
+
+/**
+ * The JupyterLab a test drives: .venv's (the newest, as `npm start` runs it), or the oldest supported
+ * one when RUNLANE_JUPYTERLAB=oldest (scripts/setup-jupyterlab-oldest.sh installs it).
+ */
+export function jupyterlabBin(): string {
+  const which = process.env.RUNLANE_JUPYTERLAB ?? '';
+  if (which === '' || which === 'newest') return path.join(root, '.venv', 'bin');
+  if (which !== 'oldest') throw new Error(`RUNLANE_JUPYTERLAB=${which} is not a JupyterLab the tests know; use oldest, newest or leave it unset.`);
+  const bin = path.join(OLDEST_JUPYTERLAB.venv, 'bin');
+  if (!existsSync(path.join(bin, 'jupyter'))) throw new Error(`JupyterLab ${OLDEST_JUPYTERLAB.version} is not installed in ${OLDEST_JUPYTERLAB.venv}; run: bash scripts/setup-jupyterlab-oldest.sh`);
+  return bin;
+}
 
 export interface Lab {
   url: (page: string) => string;
@@ -28,6 +45,7 @@ function freePort(): Promise<number> {
 }
 
 export async function startLab(folder: string, env: Record<string, string>): Promise<Lab> {
+  const venvBin = jupyterlabBin();
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   let output = '';
