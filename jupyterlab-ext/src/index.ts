@@ -257,7 +257,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // menu's, else the sidebar's selection.
     const target = (args: { id?: unknown }): SourcedRun | null =>
       (typeof args.id === 'string' ? (sidebar.run(args.id) ?? null) : null) ?? sidebar.contextRun ?? sidebar.selectedRuns()[0] ?? null;
-    const guard = (label: string, action: (run: SourcedRun) => Promise<unknown> | unknown) => (args: { id?: unknown }) => {
+    const guard = (label: string, action: (run: SourcedRun) => unknown) => (args: { id?: unknown }) => {
       const run = target(args);
       if (!run) return showErrorMessage(label, 'Select a run in the Runs panel first.');
       return Promise.resolve(action(run)).catch((err: Error) => showErrorMessage(label, err.message));

@@ -25,7 +25,7 @@ async function pickTarget(connection: RunlaneConnection, store: string, source: 
   // A target named by the cell that the list cannot confirm stays a choice only while the list is
   // unknown; one that runlane.toml does not declare is said, and nothing is preselected.
   const unknown = current !== KERNEL && !targets.some((t) => t.name === current);
-  if (unknown && problem) targets.push({ name: current, kind: 'local', gpus: [], ok: true, detail: 'named by the cell’s %%runlane line' } as TargetInfo);
+  if (unknown && problem) targets.push({ name: current, kind: 'local', gpus: [], ok: true, detail: 'named by the cell’s %%runlane line' });
   const body = new Widget();
   body.addClass('rl-target-picker');
   const list = document.createElement('div');

@@ -393,8 +393,9 @@ export class RunsSidebar extends Widget {
     const at = this.anchor ? keys.indexOf(this.anchor) : -1;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       const next = Math.min(keys.length - 1, Math.max(0, at + (e.key === 'ArrowDown' ? 1 : -1)));
-      if (keys[next]) {
-        this.select([keys[next]!], keys[next]!);
+      const key = keys[next];
+      if (key) {
+        this.select([key], key);
         this.list.scrollToIndex(next);
       }
       e.preventDefault();
