@@ -12,13 +12,14 @@
 // the last expression, a cancelled cell without the failure mark, a failed run's tooltip, Targets rows.
 // Screenshots: test/e2e/screenshots/vscode/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonClient, StoreWriter } from '@runlane/core';
+import { stopDaemonIn } from '../helpers/daemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -217,11 +218,7 @@ afterAll(async () => {
   stopme?.kill('SIGKILL');
   await context?.close();
   await server?.stop();
-  try {
-    process.kill((JSON.parse(readFileSync(path.join(tmp, 'rt', 'daemon.json'), 'utf8')) as { pid: number }).pid, 'SIGTERM');
-  } catch {
-    // no daemon
-  }
+  await stopDaemonIn(path.join(tmp, 'rt'));
   rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 

@@ -2,9 +2,9 @@
 // .vsix installed, in a temp home, for the end-to-end test. See ../shared/recipes/vscode-e2e.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, stopProcessGroup } from '../../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = path.join(root, '.cache', 'code-server', 'cs', 'node_modules', '.bin', 'code-server');
@@ -15,16 +15,6 @@ export interface CodeServer {
   url: string;
   output: () => string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startCodeServer(tmp: string, workspace: string, env: Record<string, string>): Promise<CodeServer> {
@@ -83,18 +73,6 @@ export async function startCodeServer(tmp: string, workspace: string, env: Recor
   return {
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
     output: () => output,
-    stop: async () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    },
+    stop: () => stopProcessGroup(child, 1000),
   };
 }
