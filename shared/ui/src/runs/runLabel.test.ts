@@ -17,5 +17,9 @@ describe('runLabel', () => {
     expect(runLabel(a, [], true)).toBe('x · a1b2c3');
     expect(shortRunId('abc')).toBe('abc');
     expect(shortRunId('20261130-064330-6691b3-b3')).toBe('6691b3-b3'); // a sweep block's run of a job
+    // A random part that reads like a block is not one: 'b' + digits happens to about 1 id in 160.
+    expect(shortRunId('20261130-082335-b00985')).toBe('b00985');
+    expect(shortRunId('20261130-082335-b12345')).toBe('b12345');
+    expect(shortRunId('20261130-082335-b12345-b2')).toBe('b12345-b2');
   });
 });

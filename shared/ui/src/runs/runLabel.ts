@@ -3,13 +3,19 @@
 // "baseline" runs can always be told apart. One place, so every view marks runs the same way.
 import type { RunSummary } from '@runlane/protocol';
 
+const DATE_TIME_ONLY = /^\d{8}-\d{6}$/;
+
 /**
  * The random part of generated ids (`YYYYMMDD-HHMMSS-xxxxxx`: its last 6 characters), with the block
  * of a job's sweep run kept whole (`<job id>-b3` reads `6691b3-b3`, not `1b3-b3`).
  */
 export function shortRunId(id: string): string {
-  const block = /^(.*)(-b\d+)$/.exec(id);
-  if (block && block[1]!.length > 6) return `${block[1]!.slice(-6)}${block[2]}`;
+  // A generated id's random part may itself read `b` + digits (`...-082335-b00985`): that is a block
+  // only when what comes before it is a whole id, not just the date and time.
+  const block = /^(.*)(-b[1-9]\d*)$/.exec(id);
+  if (block?.[1] && block[2] && block[1].length > 6 && !DATE_TIME_ONLY.test(block[1])) {
+    return `${block[1].slice(-6)}${block[2]}`;
+  }
   return id.length <= 6 ? id : id.slice(-6);
 }
 
