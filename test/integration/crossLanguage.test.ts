@@ -1,11 +1,10 @@
 // The Python helper writes, the TypeScript core reads: the two implementations of the store format
 // must agree on real data, not only on the shared vectors.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { StoreReader, StoreWriter } from '@runlane/core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,9 +12,9 @@ const python = path.join(root, '.venv', 'bin', 'python');
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-xlang-'));
+  dir = makeTempDir('xlang');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => removeTempDir(dir));
 
 function runPython(code: string): string {
   return execFileSync(python, ['-c', code], { env: { ...process.env, RUNLANE_DIR: dir }, encoding: 'utf8' });

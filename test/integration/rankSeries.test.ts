@@ -1,10 +1,9 @@
 // The charts' HostBridge (HttpHostBridge, JupyterLab's) asks a real daemon for one rank's series:
 // `rank` travels as `?rank=N` and comes back as the series' rank (contract C1).
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { Daemon } from '@runlane/core';
 import { HttpHostBridge } from '@runlane/ui';
 
@@ -15,13 +14,13 @@ const RUN = { source: store, id: '20261102-090000-eeeeee' };
 let tmp: string;
 let daemon: Daemon;
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-rank-series-'));
+  tmp = makeTempDir('rank-series');
   daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0 });
   await daemon.start();
 });
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 describe('HttpHostBridge series by rank', () => {

@@ -1,11 +1,10 @@
 // Two workers of a real local job both log `loss`: each rank keeps its own series in the store, the
 // daemon's API and feed, and `runlane metrics`; summaries are rank 0's (issue 10, contract C1).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import type { StoreEvent } from '@runlane/protocol';
 import { DaemonClient } from '../client/daemonClient.js';
 import { Daemon } from '../server/daemon.js';
@@ -30,7 +29,7 @@ let runtime: string;
 let daemon: Daemon;
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-ranks-'));
+  tmp = makeTempDir('ranks');
   store = path.join(tmp, '.runlane');
   runtime = path.join(tmp, 'runtime');
   daemon = new Daemon({ defaultStore: store, runtimeDir: runtime, idleTimeout: 0 });
@@ -38,7 +37,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

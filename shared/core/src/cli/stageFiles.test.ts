@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { namedPaths, stageNamedFiles } from './stageFiles.js';
 
 let tmp: string;
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => removeTempDir(tmp));
 
 it('stages the files and folders a command names, keeping their relative layout', () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-stage-'));
+  tmp = makeTempDir('stage');
   mkdirSync(path.join(tmp, 'cfg'));
   mkdirSync(path.join(tmp, 'data', 'a'), { recursive: true });
   writeFileSync(path.join(tmp, 'train.py'), 'print(1)');

@@ -1,18 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { readRuntime, runtimeDir, writeRuntime } from './runtimeFile.js';
 import { tryLock } from './startLock.js';
 
 let tmp: string;
 let lock: string;
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lock-'));
+  tmp = makeTempDir('lock');
   lock = path.join(tmp, 'daemon.lock');
 });
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => removeTempDir(tmp));
 
 /** The pid of a process that has exited. */
 function deadPid(): number {

@@ -2,11 +2,11 @@
 // exit 2, one sentence saying what to do) and nothing is written into it; /sources/inspect says what
 // a folder is, so the editors can offer to open it as that.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { Daemon } from './daemon.js';
 
@@ -18,14 +18,14 @@ let logdir: string;
 let daemon: Daemon | undefined;
 
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-folders-'));
+  tmp = makeTempDir('folders');
   logdir = path.join(tmp, 'tb');
   cpSync(path.join(fixtures, 'tfevents', 'tensorboardx'), logdir, { recursive: true });
 });
 afterEach(async () => {
   await daemon?.close();
   daemon = undefined;
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 it('daemon: inspects folders, and answers 400 for a store that is a TensorBoard log folder', async () => {

@@ -1,11 +1,11 @@
 // A TensorBoard run turns finished when its event files go quiet: no file event says so, so the
 // index compares statuses on every poll and publishes the change.
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import type { StoreEvent } from '@runlane/protocol';
 import { RUNNING_WINDOW_S } from '../formats/tfevents/index.js';
 import { LogdirIndex } from './logdirIndex.js';
@@ -16,11 +16,11 @@ let index: LogdirIndex | undefined;
 
 afterEach(async () => {
   await index?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 it('where open files cannot be seen: publishes running -> finished when a run has been quiet past the running window', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  tmp = makeTempDir('logdir');
   cpSync(path.join(fixtures, 'pytorch', 'add_scalars'), tmp, { recursive: true }); // fresh copies: running
   let now = Date.now() / 1000;
   const events: StoreEvent[] = [];
@@ -33,7 +33,7 @@ it('where open files cannot be seen: publishes running -> finished when a run ha
 });
 
 it('an add_hparams folder seen as a run while being written joins its run: run-deleted, then its run updated with params', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  tmp = makeTempDir('logdir');
   const source = path.join(fixtures, 'hparams', 'trained');
   const session = readdirSync(source).find((n) => !n.includes('tfevents'))!;
   cpSync(source, path.join(tmp, 'trained'), { recursive: true, filter: (src) => !src.includes(session) });
@@ -62,7 +62,7 @@ it('an add_hparams folder seen as a run while being written joins its run: run-d
 // than the window, as PyTorch's SummaryWriter is between its 120 s flushes), then closes it and
 // lives on, as a notebook kernel does after writer.close().
 it.runIf(process.platform === 'linux')('a run is running while a process holds its event file open, and finished within seconds of its close', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  tmp = makeTempDir('logdir');
   const source = path.join(fixtures, 'pytorch', 'default');
   const name = readdirSync(source)[0]!;
   mkdirSync(path.join(tmp, 'run'));
@@ -98,7 +98,7 @@ it.runIf(process.platform === 'linux')('a run is running while a process holds i
 // PyTorch's SummaryWriter (without TensorFlow) opens its file only to append each flush, and names
 // it after its process: events.out.tfevents.<time>.<host>.<pid>.<n>. The run ends with the process.
 it.runIf(process.platform === 'linux')('a PyTorch-style writer’s run is finished within seconds of its process ending', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+  tmp = makeTempDir('logdir');
   const source = path.join(fixtures, 'pytorch', 'default');
   const bytes = path.join(source, readdirSync(source)[0]!);
   mkdirSync(path.join(tmp, 'run'));

@@ -1,10 +1,10 @@
 // The daemon's write routes: rename and tag (events by the daemon's writer), delete (to the trash,
 // nothing lost), artifacts (read only inside the run's folder) and their errors.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { StoreReader } from '../store/index.js';
 import { Daemon } from './daemon.js';
@@ -18,7 +18,7 @@ let daemon: Daemon;
 let client: DaemonClient;
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-edits-'));
+  tmp = makeTempDir('edits');
   store = path.join(tmp, 'store');
   cpSync(path.join(fixtures, 'store-v1'), store, { recursive: true });
   daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'runtime'), idleTimeout: 0 });
@@ -28,7 +28,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 async function readRun(id: string) {

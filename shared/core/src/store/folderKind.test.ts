@@ -1,17 +1,17 @@
 // Writers create a store only where there is one, nothing, or an empty folder (contract C4): a
 // TensorBoard log folder or a project folder named as the store is refused and left untouched.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { inspectFolder } from './folderKind.js';
 import { StoreWriter } from './storeWriter.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
 let tmp: string;
-beforeEach(() => void (tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-folder-'))));
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+beforeEach(() => void (tmp = makeTempDir('folder')));
+afterEach(() => removeTempDir(tmp));
 
 it('classifies stores, TensorBoard log folders, empty, missing and other folders', async () => {
   expect(await inspectFolder(path.join(fixtures, 'store-v1'))).toMatchObject({ kind: 'store' });

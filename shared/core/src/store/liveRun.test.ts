@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { LiveRun } from './liveRun.js';
 import { encodeRecord, METRIC_HEADER } from './metricCodec.js';
 import { StoreError } from './names.js';
@@ -11,9 +12,9 @@ import { StoreWriter } from './storeWriter.js';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-store-'));
+  dir = makeTempDir('store');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => removeTempDir(dir));
 
 async function newRun(writer: StoreWriter, name = 'run'): Promise<string> {
   const id = await writer.createRun({ name, experiment: 'exp', kind: 'script', source: 'x = 1\n' });

@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { StoreWriter } from './storeWriter.js';
 
 describe('a new store', () => {
   let tmp = '';
-  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(tmp));
 
   it('is ignored by git (a .gitignore of its own), so runs never flood Source Control', async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-git-'));
+    tmp = makeTempDir('git');
     execFileSync('git', ['init', '-q'], { cwd: tmp });
     writeFileSync(path.join(tmp, 'train.py'), 'print(1)\n');
     const writer = await StoreWriter.open(path.join(tmp, '.runlane'));

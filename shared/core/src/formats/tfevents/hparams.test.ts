@@ -1,11 +1,11 @@
 // add_hparams (PyTorch's SummaryWriter, tensorboardX) writes a sub-folder per call: a run's one such
 // folder is part of that run (its hparams are the run's params, its metrics the run's), checked
 // against what TensorBoard itself reads from files the real writer made (make_hparams_fixtures.py).
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { maskedCrc32c } from './crc32c.js';
 import { TensorBoardLogdir } from './logdir.js';
 
@@ -20,7 +20,7 @@ const trained = expected.trained!;
 const session = Object.keys(trained.hparams)[0]!; // the sub-folder add_hparams made, named after the time
 
 let tmp: string | undefined;
-afterEach(() => tmp && rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => tmp && removeTempDir(tmp));
 
 it('a run’s add_hparams sub-folder is part of the run: its hparams are params, its metrics the run’s', async () => {
   const logdir = new TensorBoardLogdir(fixtures, () => {});
@@ -57,7 +57,7 @@ it('one writer’s several add_hparams calls are several trials: each a run with
 });
 
 it('an add_hparams folder that appears later joins its run live: its points are reported as the run’s', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-hparams-'));
+  tmp = makeTempDir('hparams');
   const run = path.join(tmp, 'trained');
   cpSync(path.join(fixtures, 'trained'), run, { recursive: true, filter: (src) => !src.includes(session) });
   const logdir = new TensorBoardLogdir(tmp, () => {});
@@ -95,7 +95,7 @@ function records(events: Buffer[]): Buffer {
 }
 
 it('TensorFlow’s layout (the experiment above, a session in each trial’s folder): every trial stays a run with its params', async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-hparams-'));
+  tmp = makeTempDir('hparams');
   writeFileSync(path.join(tmp, 'events.out.tfevents.1700000000.host'), records([hparamsEvent(field(2, []))]));
   const lr = [(2 << 3) | 1, ...f64(0.1)]; // Value.number_value: field 2, fixed64
   const session = field(3, field(1, [...text(1, 'lr'), ...field(2, lr)]));

@@ -1,8 +1,8 @@
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { fromJsonNumber, type JsonNumber } from '@runlane/protocol';
 import { RUNNING_WINDOW_S, TensorBoardLogdir } from './logdir.js';
 
@@ -66,10 +66,10 @@ describe('a log directory on disk', () => {
   const fixtureBytes = readFileSync(defaultFile);
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-logdir-'));
+    dir = makeTempDir('logdir');
     warnings = [];
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   /** End offset of each record of a TFRecord file, from its length fields. */
   function recordEnds(buf: Buffer): number[] {
@@ -170,7 +170,7 @@ describe('a log directory on disk', () => {
   });
 
   it('keeps runs inside the log directory: no "..", symlinked folders not followed', async () => {
-    const outside = mkdtempSync(path.join(os.tmpdir(), 'runlane-outside-'));
+    const outside = makeTempDir('outside');
     try {
       cpSync(path.join(fixtures, 'pytorch', 'default'), outside, { recursive: true });
       mkdirSync(path.join(dir, 'inside'));
@@ -184,7 +184,7 @@ describe('a log directory on disk', () => {
       expect(() => logdir.readSeries('../inside', 'lr')).toThrow(/No run "..\/inside"/);
       expect(() => logdir.readSeries('link', 'lr')).toThrow(/No run "link"/);
     } finally {
-      rmSync(outside, { recursive: true, force: true });
+      removeTempDir(outside);
     }
   });
 

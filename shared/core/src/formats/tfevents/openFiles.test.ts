@@ -1,18 +1,19 @@
 // The open-file signal: where it cannot be trusted (shared file systems, no /proc) there is none,
 // and a run whose files grow while no process we can see holds them falls back to the idle window.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { TensorBoardLogdir } from './logdir.js';
 import { mountType, namedWriter, OpenFiles } from './openFiles.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents');
 let tmp: string;
-beforeEach(() => void (tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-open-'))));
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+beforeEach(() => void (tmp = makeTempDir('open')));
+afterEach(() => removeTempDir(tmp));
 
 const MOUNTINFO = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',

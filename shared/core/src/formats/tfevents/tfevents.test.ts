@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { jsonNumber } from '@runlane/protocol';
 import { crc32c, maskedCrc32c } from './crc32c.js';
 import { decodeEvent } from './eventDecoder.js';
@@ -232,11 +232,11 @@ describe('EventFileTail', () => {
   }
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-tfevents-'));
+    dir = makeTempDir('tfevents');
     file = path.join(dir, 'events.out.tfevents.1.host');
     warnings = [];
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(dir));
 
   it('returns only what was appended, and resumes a torn record once it is complete', async () => {
     writeFileSync(file, Buffer.concat([scalar(0, 1), scalar(1, 2)]));
