@@ -9,12 +9,13 @@
 // test/e2e/screenshots/jupyterlab/ for a person to look at. RUNLANE_JUPYTERLAB=oldest runs it on the
 // oldest JupyterLab the extension supports (./jupyterlab-oldest.e2e.test.ts does), shots in jupyterlab-oldest/.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopDaemonIn } from '../helpers/daemon.js';
 import { StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
 
@@ -114,12 +115,7 @@ afterAll(async () => {
   if (process.env.RUNLANE_E2E_DEBUG) console.log(consoleErrors.join('\n'), lab?.output());
   await browser?.close();
   await lab?.stop();
-  try {
-    const info = JSON.parse(readFileSync(path.join(tmp, 'rt', 'daemon.json'), 'utf8')) as { pid: number };
-    process.kill(info.pid, 'SIGTERM');
-  } catch {
-    // no daemon was started
-  }
+  await stopDaemonIn(path.join(tmp, 'rt'));
   rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 

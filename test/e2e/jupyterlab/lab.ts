@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, stopProcessGroup } from '../../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -31,17 +31,6 @@ export interface Lab {
   token: string;
   output: () => string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export async function startLab(folder: string, env: Record<string, string>): Promise<Lab> {
@@ -73,19 +62,6 @@ export async function startLab(folder: string, env: Record<string, string>): Pro
     url: (page) => `${base}${page}${page.includes('?') ? '&' : '?'}token=${token}`,
     token,
     output: () => output,
-    stop: async () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const gone = new Promise((r) => child.once('exit', r));
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    },
+    stop: () => stopProcessGroup(child, 10_000),
   };
 }

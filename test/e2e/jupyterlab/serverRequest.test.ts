@@ -3,11 +3,12 @@
 // request go through ServerConnection.makeRequest, so they are authenticated as JupyterLab's own
 // requests are (here by the token in the settings: Node has no cookies), and each failure reads as
 // one sentence that says what to do.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ServerConnection } from '@jupyterlab/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopDaemonIn } from '../../helpers/daemon.js';
 import { StoreWriter } from '@runlane/core';
 import { RunlaneConnection } from '../../../jupyterlab-ext/src/connection.js';
 import { runlaneUrl, serverRequest, ServerRequestError } from '../../../jupyterlab-ext/src/request.js';
@@ -39,12 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.stop();
-  try {
-    const info = JSON.parse(readFileSync(path.join(tmp, 'rt', 'daemon.json'), 'utf8')) as { pid: number };
-    process.kill(info.pid, 'SIGTERM');
-  } catch {
-    // no daemon was started
-  }
+  await stopDaemonIn(path.join(tmp, 'rt'));
   rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 
