@@ -25,6 +25,12 @@ export const CommandIds = {
   installHelper: 'runlane.installHelper',
 } as const;
 
+/**
+ * Commands the extension runs itself, not contributed (not in the palette or menus): a click on a job's
+ * row in the Targets view, which opens the details of the job that click selected there.
+ */
+export const InternalCommandIds = { openTargetsJob: 'runlane.openTargetsJob' } as const;
+
 /** The activity-bar container of the views. */
 export const ContainerIds = { runlane: 'runlane' } as const;
 export const ViewIds = { runs: 'runlane.runs', targets: 'runlane.targets' } as const;

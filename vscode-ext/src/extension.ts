@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
 import { withRunlaneMagic, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
-import { CommandIds, ContextKeys, RendererIds, ViewIds } from './commandIds';
+import { CommandIds, ContextKeys, InternalCommandIds, RendererIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
 import { splitArgs } from './commands/targetChoices';
@@ -18,7 +18,7 @@ import { RunlaneService } from './service';
 import { workspaceSources } from './sources';
 import { targetsFileFor } from './targetsFor';
 import { RunsTree, runOf, type RunsNode } from './views/runsTree';
-import { TargetsTree } from './views/targetsTree';
+import { jobOf, TargetsTree } from './views/targetsTree';
 import { RunlanePanels } from './webviewHost';
 import { StatusItem } from './statusItem';
 
@@ -285,6 +285,14 @@ export function activate(context: vscode.ExtensionContext): void {
   register(CommandIds.openDetails, (arg) => {
     const run = pickRun(arg);
     if (run) panels.openDetails(ref(run));
+  });
+  // A click on a job's row in the Targets view: the job that click selected there (its row's command
+  // carries no arguments, see TargetsTree).
+  register(InternalCommandIds.openTargetsJob, () => {
+    const id = jobOf(targetsView.selection);
+    const source = id === undefined ? undefined : service.sourceOf(id);
+    if (id !== undefined && source !== undefined) panels.openDetails({ source, id });
+    else void vscode.window.showInformationMessage('Select a job in the Runlane Targets view first.');
   });
   register(CommandIds.showLogs, (arg) => {
     const run = pickRun(arg);

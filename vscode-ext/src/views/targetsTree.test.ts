@@ -1,5 +1,6 @@
 // The Targets view against the `vscode` stand-in and a real RunSet fed real feed events: a running
-// job's new metrics redraw its row alone; a job that ends redraws the view.
+// job's new metrics redraw its row alone; a job that ends redraws the view; a click on a job's row
+// opens the job it selects, with no arguments VS Code could drop as the row is redrawn.
 import type { RunSummary, StoreEvent, TargetInfo } from '@runlane/protocol';
 import { RunSet } from '@runlane/ui';
 import { expect, it, vi } from 'vitest';
@@ -10,6 +11,8 @@ vi.mock('vscode', () => import('../testing/vscodeStub.js'));
 const stub = await import('../testing/vscodeStub.js');
 const { TargetsTree } = await import('./targetsTree.js');
 const { applyEvent } = await import('../runsChange.js');
+const { jobOf } = await import('./targetsTree.js');
+const { InternalCommandIds } = await import('../commandIds.js');
 
 const STORE = '/w/.runlane';
 const job: RunSummary = {
@@ -42,5 +45,24 @@ it('a running job\'s metrics redraw its row only; its end redraws the view', asy
   expect(tree.getTreeItem(row).description).toContain('loss 0.5');
   feed({ type: 'run-updated', store: STORE, run: { ...job, status: 'finished' }, previous_status: 'running' });
   expect(fired).toEqual([rows, undefined]);
+  tree.dispose();
+});
+
+it('a job row\'s click carries no arguments: it opens the job it selects in this view, as redrawn rows do', async () => {
+  const runs = new RunSet(STORE);
+  runs.reset([job]);
+  const changes = new stub.EventEmitter<RunsChange>();
+  const service = { onDidChange: changes.event, all: () => runs.all().map((run) => ({ run })), run: (id: string) => runs.get(id) };
+  const tree = new TargetsTree(service as never, async () => [local]);
+  const [target] = await tree.getChildren();
+  if (!target) throw new Error('no target row');
+  const [row] = await tree.getChildren(target);
+  if (!row) throw new Error('no job row');
+  // Arguments live with the row as drawn; a click on a row redrawn meanwhile found them gone.
+  expect(tree.getTreeItem(row).command).toEqual({ command: InternalCommandIds.openTargetsJob, title: 'Open Details' });
+  // The command reads the job from the selection the click set; a target's row or nothing is no job.
+  expect(jobOf([row])).toBe('j1');
+  expect(jobOf([target])).toBeUndefined();
+  expect(jobOf([])).toBeUndefined();
   tree.dispose();
 });

@@ -1,9 +1,10 @@
 // The Targets view: the targets of the active file's runlane.toml (and `local`), their state, and the jobs running or
-// queued on each. A job's row alone is redrawn when only its own data changes (its metrics).
+// queued on each. A job's row alone is redrawn when only its own data changes (its metrics). A click on
+// a job's row opens its details through the selection that click sets (see jobOf).
 import * as vscode from 'vscode';
 import type { TargetInfo } from '@runlane/protocol';
 import { targetOf } from '@runlane/ui';
-import { CommandIds } from '../commandIds';
+import { InternalCommandIds } from '../commandIds';
 import type { RunlaneService } from '../service';
 import type { RunsChange } from '../runsChange';
 import { runItem } from './runItem';
@@ -12,6 +13,13 @@ import { targetDescription } from './targetItem';
 
 type JobNode = { kind: 'job'; id: string };
 type Node = { kind: 'target'; target: TargetInfo } | JobNode | { kind: 'message'; text: string };
+export type TargetsNode = Node;
+
+/** The job of a Targets view's selection (one job row), or undefined. */
+export function jobOf(selection: readonly Node[]): string | undefined {
+  const [node] = selection;
+  return selection.length === 1 && node?.kind === 'job' ? node.id : undefined;
+}
 
 export class TargetsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();
@@ -75,7 +83,11 @@ export class TargetsTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       item.description = data?.description;
       item.iconPath = new vscode.ThemeIcon(data?.icon.id ?? 'circle-outline');
       item.contextValue = data?.contextValue;
-      item.command = { command: CommandIds.openDetails, title: 'Open Details', arguments: [node.id] };
+      // No arguments, as the Runs view's rows: VS Code drops a command's arguments when the row is redrawn
+      // (a live job's row is, a few times a second), so a click could land on arguments just dropped and
+      // do nothing. Its own command (not Open Details, which reads the Runs view's selection) opens the
+      // job this click selected in this view.
+      item.command = { command: InternalCommandIds.openTargetsJob, title: 'Open Details' };
       return item;
     }
     const t = node.target;
