@@ -3,12 +3,12 @@
 // side, cards grouped by prefix and filling the width, resizing, the tooltip, live points, PNG and
 // CSV exports, remembered choices; light and dark screenshots saved for a person to look at
 // (test/e2e/screenshots/).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { StoreWriter } from '@runlane/core';
 import { startHarness, type Harness } from './charts/harness.js';
 
@@ -49,7 +49,7 @@ async function fixtureRun(name: string, params: Record<string, unknown>, seed: n
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-charts-'));
+  tmp = makeTempDir('charts');
   store = path.join(tmp, 'store');
   logdir = path.join(tmp, 'tensorboard');
   cpSync(path.join(here, '../fixtures/tfevents/pytorch/default'), path.join(logdir, 'pytorch-run'), { recursive: true });
@@ -73,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 type PanelHandle = {

@@ -9,12 +9,12 @@
 // test/e2e/screenshots/jupyterlab/ for a person to look at. RUNLANE_JUPYTERLAB=oldest runs it on the
 // oldest JupyterLab the extension supports (./jupyterlab-oldest.e2e.test.ts does), shots in jupyterlab-oldest/.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
@@ -69,7 +69,7 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lab-'));
+  tmp = makeTempDir('lab');
   folder = path.join(tmp, 'work');
   mkdirSync(folder);
   copyFileSync(path.join(here, '../../examples/demo.ipynb'), path.join(folder, 'demo.ipynb'));
@@ -116,7 +116,7 @@ afterAll(async () => {
   await browser?.close();
   await lab?.stop();
   await stopDaemonIn(path.join(tmp, 'rt'));
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 }, 60_000);
 
 describe('Runlane in JupyterLab', () => {

@@ -3,11 +3,11 @@
 // request go through ServerConnection.makeRequest, so they are authenticated as JupyterLab's own
 // requests are (here by the token in the settings: Node has no cookies), and each failure reads as
 // one sentence that says what to do.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServerConnection } from '@jupyterlab/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../helpers/tempDir.js';
 import { stopDaemonIn } from '../../helpers/daemon.js';
 import { StoreWriter } from '@runlane/core';
 import { RunlaneConnection } from '../../../jupyterlab-ext/src/connection.js';
@@ -24,7 +24,7 @@ function settings(token = lab.token): ServerConnection.ISettings {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-request-'));
+  tmp = makeTempDir('request');
   folder = path.join(tmp, 'work');
   mkdirSync(folder);
   const writer = await StoreWriter.open(path.join(folder, '.runlane'));
@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
   await stopDaemonIn(path.join(tmp, 'rt'));
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 }, 60_000);
 
 describe('the JupyterLab extension’s requests', () => {
