@@ -26,7 +26,7 @@ function metricsLine(metrics: Record<string, MetricSummary>, max = 3): string {
 
 /** Names and other user text are printed as text; control characters would let them repaint the terminal. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 

@@ -17,7 +17,7 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const STREAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const METRIC_KEY_CHARS = /^[A-Za-z0-9_\-./ ]+$/;
 // Control characters (C0, DEL, C1) and NUL are never allowed in names that are shown to people.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_KEY_FILE_BYTES = 255; // NAME_MAX on Linux, macOS and Windows filesystems
 
