@@ -1,12 +1,12 @@
 // Rendering in headless Chromium: 10 runs x 1 million points each. Reports the time from the data's
 // arrival to the first complete paint (target <= 300 ms), a zoom's refetch and redraw (target
 // <= 100 ms), and the page's memory. The anchors' point budgets are documented, not measured here.
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import * as os from 'node:os';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { METRIC_HEADER, RECORD_SIZE, StoreWriter } from '@runlane/core';
 import { startHarness } from '../e2e/charts/harness.js';
 
@@ -15,7 +15,7 @@ const POINTS = Number(process.env.RENDER_POINTS ?? 1_000_000);
 const results = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 it('renders 10 runs x 1M points', async () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-render-'));
+  const tmp = makeTempDir('bench-render');
   const writer = await StoreWriter.open(tmp);
   for (let r = 0; r < RUNS; r++) {
     const id = await writer.createRun({ name: `run ${r}`, experiment: 'bench', kind: 'script' });
@@ -80,6 +80,6 @@ it('renders 10 runs x 1M points', async () => {
   } finally {
     await browser.close();
     await harness.close();
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 });

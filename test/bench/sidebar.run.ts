@@ -3,12 +3,13 @@
 // 16.7 ms), beside the
 // anchor: the same runs rendered the plain way, every row in the DOM. The daemon has read the store
 // before the page opens (as it has when a user opens the sidebar: it serves every client).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { startHarness } from '../e2e/charts/harness.js';
 
 const RUNS = Number(process.env.SIDEBAR_RUNS ?? 10_000);
@@ -35,7 +36,7 @@ function writeStore(dir: string): void {
 }
 
 it(`opens the Runs sidebar with ${RUNS} runs`, async () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-sidebar-'));
+  const tmp = makeTempDir('bench-sidebar');
   writeStore(tmp);
   const harness = await startHarness(tmp, path.join(here, 'sidebar', 'page.ts'));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
@@ -71,6 +72,6 @@ it(`opens the Runs sidebar with ${RUNS} runs`, async () => {
   } finally {
     await browser.close();
     await harness.close();
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 });
