@@ -695,4 +695,59 @@ describe('Runlane in VS Code (code-server)', () => {
       logger.kill('SIGINT');
     }
   }, 180_000);
+
+  // Issue 11: a running job's row in the Targets view is redrawn a few times a second while the job
+  // logs; a click on it opens the job's details at the first try (its command carries no arguments
+  // that VS Code could drop as the row is redrawn). Runs alone too (vitest -t "Targets view").
+  it('a click on a live job\'s row in the Targets view opens its details at the first try while the job prints fast', async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    const c = await daemon();
+    // Prints and logs about 300 times a second (the helper writes metrics every 10 ms).
+    const script = 'import time\nimport runlane as rl\nfor i in range(200000):\n    print(f"line {i}", flush=True)\n    rl.log(loss=1.0 / (i + 1), step=i)\n    time.sleep(0.003)\n';
+    const { run_id } = await c.submitJob({ target: 'local', command: [path.join(repo, '.venv', 'bin', 'python'), '-c', script], workers: 1, gpusPerWorker: 0, name: 'fast job' });
+    try {
+      await showRunlane();
+      await quickOpen('train.py'); // another editor, to come back from between clicks
+      const header = page.locator('.pane-header', { hasText: 'Targets' }).first();
+      await page.mouse.move(900, 600);
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      const targetsPane = page.locator('.pane').filter({ has: header }).last();
+      const row = targetsPane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^fast job$/ }) }).first();
+      await row.locator('[class*="codicon-sync"]').first().waitFor({ timeout: 60_000 });
+      await expect.poll(async () => Object.keys((await c.run(run_id)).metrics), { timeout: 30_000 }).toContain('loss');
+      // The row is live: count its DOM changes for 2 s (what can swallow a click).
+      await row.evaluate((el) => {
+        const counter = { changes: 0 };
+        const list = el.closest('.monaco-list-rows');
+        new MutationObserver((records) => (counter.changes += records.filter((r) => (r.target instanceof Element ? r.target : r.target.parentElement)?.closest('.monaco-list-row')?.textContent?.includes('fast job')).length)).observe(list ?? el, { childList: true, subtree: true, characterData: true });
+        (window as unknown as { rlJobRow: typeof counter }).rlJobRow = counter;
+      });
+      await page.waitForTimeout(2000);
+      const changes = await page.evaluate(() => (window as unknown as { rlJobRow: { changes: number } }).rlJobRow.changes);
+      console.log(`Targets view while a job printed fast: ${changes} DOM changes of its row in 2 s`);
+      expect(changes).toBeGreaterThan(0);
+      // Each click, with no second try, opens the job's details (the first opens them, later ones show them again).
+      const activeTab = () => page.locator('.tab.active .label-name').first().textContent();
+      for (let i = 0; i < 4; i++) {
+        await tab('train.py').click();
+        await expect.poll(() => tab('train.py').getAttribute('class'), { timeout: 10_000 }).toMatch(/\bactive\b/);
+        await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
+        await page.waitForTimeout(300);
+        await row.click();
+        await expect.poll(activeTab, { timeout: 10_000 }).toBe('fast job');
+        expect(await row.getAttribute('aria-selected')).toBe('true');
+      }
+      await inFrames('h2.rl-title:text-is("fast job")', 60_000);
+      await shot('22-targets-click-while-printing-fast');
+      const detail = await c.run(run_id);
+      expect(detail.status).toBe('running'); // all of it while the job printed
+      expect((await c.series(run_id, 'loss', { points: 10 })).total).toBeGreaterThan(300);
+      await header.click(); // folded again, as the other tests expect
+    } finally {
+      await c.cancelJob(run_id).catch(() => undefined);
+    }
+  }, 180_000);
 });
