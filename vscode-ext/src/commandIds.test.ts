@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CommandIds, ContainerIds, ContextKeys, JobsControllerId, PanelTypes, RendererIds, StatusItemId, ViewIds } from './commandIds.js';
+import { CommandIds, ContainerIds, ContextKeys, InternalCommandIds, JobsControllerId, PanelTypes, RendererIds, StatusItemId, ViewIds } from './commandIds.js';
 
 const src = path.dirname(fileURLToPath(import.meta.url));
 interface Manifest {
@@ -59,7 +59,7 @@ function sources(dir: string): string[] {
 
 describe('the code', () => {
   it('spells no command, view, panel, renderer, context key or status item id itself: it uses the constants', () => {
-    const ids = new Set<string>([...values(CommandIds), ...values(ViewIds), ...values(PanelTypes), ...values(RendererIds), ...values(ContextKeys), StatusItemId, JobsControllerId]);
+    const ids = new Set<string>([...values(CommandIds), ...values(InternalCommandIds), ...values(ViewIds), ...values(PanelTypes), ...values(RendererIds), ...values(ContextKeys), StatusItemId, JobsControllerId]);
     const viewIds = values(ViewIds);
     const own = new Set([path.join(src, 'commandIds.ts'), path.join(src, 'commandIds.test.ts')]);
     const found: string[] = [];
