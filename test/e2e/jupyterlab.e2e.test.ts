@@ -64,6 +64,11 @@ let page: Page;
 const dialogs: string[] = [];
 const consoleErrors: string[] = [];
 
+/** Waits for the visible notebook's kernel to be connected and idle (its toolbar indicator says so). */
+async function kernelIdle(): Promise<void> {
+  await page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: 60_000 });
+}
+
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
@@ -422,6 +427,9 @@ describe('Runlane in JupyterLab', () => {
     await item('sub').dblclick();
     await item('nb\\.ipynb').dblclick();
     await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'nb.ipynb' }).waitFor({ timeout: 30_000 });
+    // JupyterLab drops a Shift+Enter pressed before the kernel is connected (the cell stays [ ]):
+    // under load that takes seconds, so wait for the notebook's kernel to say idle first.
+    await kernelIdle();
     await page.click('.jp-SideBar [data-id="runlane-runs"]');
     const cells = page.locator('.jp-NotebookPanel:visible .jp-CodeCell');
     await cells.nth(0).locator('.jp-InputPrompt').click();
@@ -466,6 +474,9 @@ describe('Runlane in JupyterLab', () => {
     await row.locator('.rl-dot-running').waitFor({ timeout: 30_000 });
     await contextMenu('long one', 'Stop Run');
     await row.locator('.rl-dot-interrupted').waitFor({ timeout: 30_000 });
+    // The run is recorded interrupted before the kernel has answered the interrupted cell, and the
+    // kernel aborts what was sent meanwhile (as after any error): re-run once it is idle again.
+    await kernelIdle();
     // Again, from the details view's Stop button.
     await cell.locator('.jp-InputPrompt').click();
     await page.keyboard.press('Control+Enter');
