@@ -7,7 +7,15 @@ import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { encodeKeyFile, isPrimaryWriter, StoreError, writerRank } from './names.js';
 import { readFrom } from './fileTail.js';
-import { readStepRange, rememberOrder } from './stepIndex.js';
+import { readStepRange, rememberOrder, rememberSorted } from './stepIndex.js';
+import { loadSummary } from './seriesSummary.js';
+import { readSummarized } from './summaryDownsample.js';
+
+/**
+ * Files this long (64 Ki records, 1.5 MiB) are read through their summary: below it a whole read
+ * costs a few milliseconds, and no summary file is written beside them.
+ */
+export const SUMMARY_MIN_RECORDS = 1 << 16;
 
 export interface SeriesOptions {
   fromStep?: number;
@@ -16,6 +24,8 @@ export interface SeriesOptions {
   points?: number;
   /** Only that worker rank's writers; absent: the primary series (rank 0 and writers without a rank). */
   rank?: number;
+  /** false: read every point even when a summary could answer (the benchmark's "before"). */
+  summaries?: boolean;
 }
 
 export interface SeriesColumns extends PointColumns {
@@ -27,6 +37,11 @@ export interface SeriesColumns extends PointColumns {
 /** Reads one key of one run from the chosen writers' files; null when none of them logged that key. */
 export async function readSeriesColumns(runDir: string, key: string, options: SeriesOptions = {}): Promise<SeriesColumns | null> {
   const wanted = options.rank === undefined ? isPrimaryWriter : (writer: string) => writerRank(writer) === options.rank;
+  if ((options.points ?? 0) > 0 && options.summaries !== false) {
+    const file = await onlyLongFile(runDir, key, wanted);
+    const read = file && (await readSummarized(file, options.points!, options.fromStep, options.toStep));
+    if (read) return read;
+  }
   const parts = await readWriterParts(runDir, key, wanted, options);
   if (!parts) return null;
   const merged = mergeByStep(parts.map((p) => p.points));
@@ -51,6 +66,25 @@ export async function readRankSeries(runDir: string, key: string, wantRank: (ran
     .map(([rank, columns]) => ({ rank, points: mergeByStep(columns) }));
 }
 
+/** The one chosen writer's file of `key` when it is long enough for a summary; null otherwise. */
+async function onlyLongFile(runDir: string, key: string, wanted: (writer: string) => boolean): Promise<string | null> {
+  const files: { file: string; size: number }[] = [];
+  for (const writer of (await listWriters(path.join(runDir, 'metrics'))).filter(wanted)) {
+    const file = path.join(runDir, 'metrics', writer, encodeKeyFile(key));
+    const size = await fs.stat(file).then((st) => st.size, () => -1);
+    if (size >= 0) files.push({ file, size });
+  }
+  return files.length === 1 && files[0]!.size >= HEADER_SIZE + SUMMARY_MIN_RECORDS * RECORD_SIZE ? files[0]!.file : null;
+}
+
+/** Learns a long file's step order from its summary, so a zoom reads only its range. */
+async function learnOrder(file: string): Promise<void> {
+  const size = await fs.stat(file).then((st) => st.size, () => 0);
+  if (size < HEADER_SIZE + SUMMARY_MIN_RECORDS * RECORD_SIZE) return;
+  const summary = await loadSummary(file);
+  if (summary?.ordered()) rememberSorted(file, summary.records * RECORD_SIZE);
+}
+
 /** The chosen writers' points of one key (writers in id order); null when none of them logged it. */
 async function readWriterParts(
   runDir: string,
@@ -64,6 +98,7 @@ async function readWriterParts(
   for (const writer of (await listWriters(path.join(runDir, 'metrics'))).filter(wanted)) {
     const file = path.join(runDir, 'metrics', writer, fileName);
     if (options.fromStep !== undefined && options.toStep !== undefined) {
+      if (options.summaries !== false) await learnOrder(file).catch(() => {});
       const ranged = await readStepRange(file, options.fromStep, options.toStep).catch(() => null);
       if (ranged) {
         found = true;

@@ -24,6 +24,13 @@ export function rememberOrder(file: string, points: PointColumns): void {
   sortedBytes.set(file, points.steps.length * RECORD_SIZE);
 }
 
+/** Records that the first `bytes` of `file`'s record body are in step order (known from its summary). */
+export function rememberSorted(file: string, bytes: number): void {
+  if ((sortedBytes.get(file) ?? -1) >= bytes) return;
+  if (sortedBytes.size >= MAX_FILES) sortedBytes.delete(sortedBytes.keys().next().value!);
+  sortedBytes.set(file, bytes);
+}
+
 /** The records of `file` with from <= step <= to, or null when the file's order is not known yet. */
 export async function readStepRange(file: string, from: number, to: number): Promise<PointColumns | null> {
   const known = sortedBytes.get(file);

@@ -1,0 +1,123 @@
+// Metric summaries on real files: a summarized read returns exactly what the full read's downsample
+// returns, the summary grows with the file, and a torn, stale or foreign summary is rebuilt.
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER, type PointColumns } from './metricCodec.js';
+import { downsample, readSeriesColumns, SUMMARY_MIN_RECORDS, sliceStepRange } from './series.js';
+import { ENTRY_SIZE, loadSummary, SUMMARY_HEADER_SIZE, summaryFile } from './seriesSummary.js';
+import { StoreReader } from './storeReader.js';
+import { StoreWriter } from './storeWriter.js';
+import { readSummarized } from './summaryDownsample.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = makeTempDir('summary');
+});
+afterEach(() => removeTempDir(dir));
+
+/** A wavy series with spikes, NaN and infinities, and runs of equal steps (ties across block edges). */
+function points(n: number, from = 0): { step: number; time: number; value: number }[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    const value = i % 97 === 13 ? NaN : i % 211 === 5 ? Infinity : i % 389 === 7 ? -Infinity : i % 53 === 0 ? 100 + (i % 7) : Math.sin(i / 40) * (i % 3);
+    return { step: Math.floor(i / 3) * 2, time: 1000 + i, value };
+  });
+}
+
+function writeMetric(file: string, pts: { step: number; time: number; value: number }[], append = false): void {
+  const body = Buffer.concat(pts.map((p) => encodeRecord(p.step, p.time, p.value)));
+  if (append) appendFileSync(file, body);
+  else writeFileSync(file, Buffer.concat([METRIC_HEADER, body]));
+}
+
+function fullRead(file: string): PointColumns {
+  return decodeRecords(readFileSync(file).subarray(HEADER_SIZE));
+}
+
+/** What series.ts returns reading every point: the reference a summarized read must equal. */
+function expected(file: string, target: number, from?: number, to?: number) {
+  const ranged = sliceStepRange(fullRead(file), from, to);
+  const cols = ranged.values.length > target ? downsample(ranged, target) : ranged;
+  return { steps: Array.from(cols.steps), times: Array.from(cols.times), values: Array.from(cols.values), total: ranged.values.length };
+}
+
+async function summarized(file: string, target: number, from?: number, to?: number, block = 16) {
+  const read = (await readSummarized(file, target, from, to, block))!;
+  expect(read).not.toBeNull();
+  return { steps: Array.from(read.steps), times: Array.from(read.times), values: Array.from(read.values), total: read.total };
+}
+
+describe('a summarized read', () => {
+  it('returns what downsampling every point returns, for whole series and step ranges', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, points(5003));
+    for (const target of [4, 10, 41, 100, 1000, 6000]) expect(await summarized(file, target)).toEqual(expected(file, target));
+    for (const [from, to] of [[0, 100], [37, 2900], [1001, 1001], [3000, 99_999], [-5, 3], [5000, 6000]] as const) {
+      for (const target of [8, 64, 400]) expect(await summarized(file, target, from, to)).toEqual(expected(file, target, from, to));
+    }
+    expect(statSync(summaryFile(file)).size).toBe(SUMMARY_HEADER_SIZE + Math.floor(5003 / 16) * ENTRY_SIZE);
+  });
+
+  it('extends the summary as points are appended, keeping the entries already written', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, points(1000));
+    await summarized(file, 50);
+    const before = readFileSync(summaryFile(file));
+    writeMetric(file, points(777, 1000), true);
+    appendFileSync(file, Buffer.alloc(10)); // a torn record being written: not covered
+    expect(await summarized(file, 50)).toEqual(expected(file, 50));
+    const after = readFileSync(summaryFile(file));
+    expect(after.length).toBe(SUMMARY_HEADER_SIZE + Math.floor(1777 / 16) * ENTRY_SIZE);
+    expect(after.subarray(0, before.length).equals(before)).toBe(true);
+  });
+
+  it('rebuilds a torn or zeroed summary, and one that covers more than the metric file', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, points(3000));
+    await summarized(file, 100);
+    const good = readFileSync(summaryFile(file));
+    truncateSync(summaryFile(file), good.length - 50); // a crash mid-write
+    expect(await summarized(file, 100)).toEqual(expected(file, 100));
+    expect(readFileSync(summaryFile(file)).equals(good)).toBe(true);
+    const zeroed = Buffer.from(good);
+    zeroed.fill(0, SUMMARY_HEADER_SIZE + 40 * ENTRY_SIZE, SUMMARY_HEADER_SIZE + 41 * ENTRY_SIZE);
+    writeFileSync(summaryFile(file), zeroed);
+    expect(await summarized(file, 100)).toEqual(expected(file, 100));
+    expect(readFileSync(summaryFile(file)).equals(good)).toBe(true);
+    // The metric file replaced by a shorter one with other values: the summary is not trusted.
+    writeMetric(file, points(900).map((p) => ({ ...p, value: -p.value })));
+    expect(await summarized(file, 100)).toEqual(expected(file, 100));
+    expect((await loadSummary(file, 16))!.blocks).toBe(Math.floor(900 / 16));
+    // Same length, another first record: not trusted either.
+    writeMetric(file, points(900).map((p, i) => (i === 0 ? { ...p, value: 42 } : { ...p, value: -p.value })));
+    expect(await summarized(file, 7)).toEqual(expected(file, 7));
+  });
+
+  it('declines a file whose steps go back, so it is read whole', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, [...points(500), ...points(500)]);
+    expect(await readSummarized(file, 50, undefined, undefined, 16)).toBeNull();
+  });
+});
+
+describe('readSeriesColumns on a long series', () => {
+  it('answers through a summary beside the file, as the full read does, and zooms without a full read', async () => {
+    const writer = await StoreWriter.open(dir);
+    const id = await writer.createRun({ name: 'long', experiment: 'e', kind: 'script' });
+    const n = SUMMARY_MIN_RECORDS + 12_345;
+    writer.logMetrics(id, 'loss', points(n));
+    const runDir = path.join(dir, 'runs', id);
+    const file = path.join(runDir, 'metrics', writer.writerId, 'loss.rlm');
+    const full = await readSeriesColumns(runDir, 'loss', { points: 1000, summaries: false });
+    const fast = await readSeriesColumns(runDir, 'loss', { points: 1000 });
+    expect(existsSync(summaryFile(file))).toBe(true);
+    expect(fast).toEqual(full);
+    const zoomFull = await readSeriesColumns(runDir, 'loss', { fromStep: 20_000, toStep: 21_000, summaries: false });
+    expect(await readSeriesColumns(runDir, 'loss', { fromStep: 20_000, toStep: 21_000 })).toEqual(zoomFull);
+    // Older readers ignore the summary: the run still has exactly one metric.
+    const reader = await StoreReader.open(dir);
+    expect(Object.keys((await reader.readRun(id)).metrics)).toEqual(['loss']);
+  });
+});
