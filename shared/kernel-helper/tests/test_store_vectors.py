@@ -112,3 +112,14 @@ def test_fixture_store_v1_reads_as_expected():
 def test_newer_store_version_is_refused_naming_both_versions():
     with pytest.raises(StoreVersionError, match=r"format version 99, but this Runlane reads up to version 1\. Upgrade"):
         StoreReader(FIXTURES / "store-v99")
+
+
+def test_a_metric_summary_beside_a_metric_file_is_ignored():
+    """docs/store-format.md "Metric summaries": the Python reader does not know `<key>.rlm.summary`."""
+    expected = json.loads((FIXTURES / "store-summary.expected.json").read_text(encoding="utf-8"))
+    warnings = []
+    reader = StoreReader(FIXTURES / "store-summary", warn=warnings.append)
+    assert reader.read_run(expected["run"])["metrics"] == {"loss": expected["metric_summary"]}
+    full = next(r for r in expected["reads"] if r["target"] >= r["total"] and r["from_step"] is None)
+    assert [float_json(v) for _, _, v in reader.read_points(expected["run"], "loss")] == full["values"]
+    assert warnings == []

@@ -1,12 +1,14 @@
 // Metric summaries on real files: a summarized read returns exactly what the full read's downsample
 // returns, the summary grows with the file, and a torn, stale or foreign summary is rebuilt.
-import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jsonNumber, type JsonNumber } from '@runlane/protocol';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER, type PointColumns } from './metricCodec.js';
 import { downsample, readSeriesColumns, SUMMARY_MIN_RECORDS, sliceStepRange } from './series.js';
-import { ENTRY_SIZE, loadSummary, SUMMARY_HEADER_SIZE, summaryFile } from './seriesSummary.js';
+import { ENTRY_SIZE, loadSummary, summarizeBlocks, SUMMARY_HEADER_SIZE, summaryFile, summaryHeader } from './seriesSummary.js';
 import { StoreReader } from './storeReader.js';
 import { StoreWriter } from './storeWriter.js';
 import { readSummarized } from './summaryDownsample.js';
@@ -119,5 +121,46 @@ describe('readSeriesColumns on a long series', () => {
     // Older readers ignore the summary: the run still has exactly one metric.
     const reader = await StoreReader.open(dir);
     expect(Object.keys((await reader.readRun(id)).metrics)).toEqual(['loss']);
+  });
+});
+
+describe('the shared vectors (test/fixtures/store-summary, written by make_series_summary.py)', () => {
+  const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
+  const want = JSON.parse(readFileSync(path.join(fixtures, 'store-summary.expected.json'), 'utf8')) as {
+    run: string;
+    metric_file: string;
+    block: number;
+    metric_summary: unknown;
+    reads: { target: number; from_step: number | null; to_step: number | null; total: number; downsampled: boolean; steps: number[]; times: number[]; values: JsonNumber[] }[];
+  };
+  const fixtureFile = path.join(fixtures, 'store-summary', want.metric_file);
+
+  it('builds the summary the specification gives, byte for byte', () => {
+    const committed = readFileSync(summaryFile(fixtureFile));
+    expect(committed.subarray(0, SUMMARY_HEADER_SIZE).equals(summaryHeader(want.block))).toBe(true);
+    expect(summarizeBlocks(fullRead(fixtureFile), want.block).equals(committed.subarray(SUMMARY_HEADER_SIZE))).toBe(true);
+  });
+
+  it('reads the expected downsampled points through it, and rebuilds a torn copy to the same bytes', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    copyFileSync(fixtureFile, file);
+    copyFileSync(summaryFile(fixtureFile), summaryFile(file));
+    const committed = readFileSync(summaryFile(fixtureFile));
+    for (const torn of [false, true]) {
+      if (torn) truncateSync(summaryFile(file), committed.length - 7);
+      for (const r of want.reads) {
+        const got = (await readSummarized(file, r.target, r.from_step ?? undefined, r.to_step ?? undefined))!;
+        expect({ steps: Array.from(got.steps), times: Array.from(got.times), values: Array.from(got.values, jsonNumber), total: got.total, downsampled: got.downsampled })
+          .toEqual({ steps: r.steps, times: r.times, values: r.values, total: r.total, downsampled: r.downsampled });
+      }
+      expect(readFileSync(summaryFile(file)).equals(committed)).toBe(true); // a valid summary is used as it is
+    }
+  });
+
+  it('is ignored by a store reader: one metric, summarized from its points', async () => {
+    const reader = await StoreReader.open(path.join(fixtures, 'store-summary'));
+    expect((await reader.readRun(want.run)).metrics).toEqual({ loss: want.metric_summary });
+    const full = want.reads.find((r) => r.target >= r.total && r.from_step === null)!;
+    expect((await reader.readSeries(want.run, 'loss')).values).toEqual(full.values);
   });
 });
