@@ -34,6 +34,7 @@ export class StoreIndex implements RunSource {
       index.runs.set(run.runId, run);
       index.announced.set(run.runId, run.summary()!.status);
     }
+    for (const [id, status] of index.announced) if (isLive(status)) index.watcher.setLive(id, true);
     index.liveTimer = setInterval(() => index.enqueue(() => index.checkLiveRuns()), LIVE_CHECK_MS);
     index.liveTimer.unref();
     return index;
@@ -48,6 +49,9 @@ export class StoreIndex implements RunSource {
   }
 
   async detail(id: string): Promise<RunDetail> {
+    // A run taken from the run index holds only its summary: its files are read (in the queue,
+    // like every read) the first time its details are asked for.
+    if (this.known(id).seeded) await this.sync(id);
     return detailOf(this.known(id));
   }
 
@@ -124,6 +128,7 @@ export class StoreIndex implements RunSource {
       this.publish({ type: 'run-updated', store, run: summary, previous_status: before });
     }
     this.announced.set(run.runId, summary.status);
+    this.watcher?.setLive(run.runId, isLive(summary.status));
     for (const update of updates) {
       for (const m of update.metrics) {
         this.publish({ type: 'metrics', store, run_id: run.runId, key: m.key, rank: m.rank, steps: m.steps, times: m.times, values: m.values.map(jsonNumber) });
@@ -139,6 +144,11 @@ export class StoreIndex implements RunSource {
       if (before === 'running' || before === 'queued') await this.refreshRun(run.runId, []);
     }
   }
+}
+
+/** Runs whose files are still being written: watched folder by folder, the others only swept. */
+function isLive(status: RunStatus): boolean {
+  return status === 'running' || status === 'queued';
 }
 
 function runFolderOf(storeDir: string, file: string): string | null {

@@ -46,6 +46,9 @@ export class LiveRun {
   private readonly ranks = new Set<number>();
   private readonly logSizes = new Map<string, number>();
   private refreshed = false;
+  /** The summary the run index gave for a settled run whose files were unchanged; the run's files
+   * are read (and this dropped) only on its first refresh, so a closed run costs its summary only. */
+  private seed: RunSummary | null = null;
 
   constructor(
     readonly storeDir: string,
@@ -55,11 +58,25 @@ export class LiveRun {
     this.dir = path.join(storeDir, 'runs', runId);
   }
 
+  /** A run known only by its indexed summary (runIndex.ts) until something asks for more. */
+  static fromSummary(storeDir: string, runId: string, summary: RunSummary, warn: Warn = warnToStderr): LiveRun {
+    const run = new LiveRun(storeDir, runId, warn);
+    run.seed = summary;
+    return run;
+  }
+
+  /** True while the run holds only its indexed summary: details need a refresh() first. */
+  get seeded(): boolean {
+    return this.seed !== null;
+  }
+
   /** Reads what changed: the one file at `changedPath`, or the whole folder when omitted. */
   async refresh(changedPath?: string): Promise<LiveRunUpdate> {
     const update: LiveRunUpdate = { created: false, statusChanged: false, metaChanged: false, metrics: [], logs: [] };
     const report = this.refreshed;
     const before = this.summary();
+    const seeded = this.seed !== null;
+    this.seed = null;
     const files = changedPath === undefined || !this.refreshed ? await this.listFiles() : [changedPath];
     let eventsChanged = false;
     for (const file of files) {
@@ -81,13 +98,17 @@ export class LiveRun {
         before.name !== after.name ||
         before.experiment !== after.experiment ||
         JSON.stringify(before.params) !== JSON.stringify(after.params) ||
-        JSON.stringify(before.tags) !== JSON.stringify(after.tags);
+        JSON.stringify(before.tags) !== JSON.stringify(after.tags) ||
+        // The first read of an indexed run reports no points (it reads the past), so a change since
+        // the index was written (points appended to a closed run) is told as a changed summary.
+        (seeded && JSON.stringify(before) !== JSON.stringify(after));
     }
     return update;
   }
 
   /** The run as `ls --json` reports it; null while meta.json is missing. */
   summary(): RunSummary | null {
+    if (this.seed) return this.seed;
     const meta = this.meta;
     if (!meta) return null;
     const f = this.folded;

@@ -5,6 +5,7 @@ import { jsonNumber, type ExperimentSummary, type MetricSeries, type RunDetail, 
 import { isTempFile } from './atomicFile.js';
 import { readFrom, warnToStderr, type Warn } from './fileTail.js';
 import { LiveRun } from './liveRun.js';
+import { loadIndexedRuns } from './runIndex.js';
 import { StoreError, validateMetricKey, validateRunId, validateStream, validateWriterId } from './names.js';
 import { filterRuns, summarizeExperiments } from './runQuery.js';
 import { readRankSeries, readSeriesColumns, type SeriesOptions } from './series.js';
@@ -43,15 +44,13 @@ export class StoreReader {
     });
   }
 
-  /** Every run's LiveRun after one full read; runs still being created (no meta.json) are left out. */
+  /**
+   * Every run's LiveRun; runs still being created (no meta.json) are left out. Settled runs whose
+   * files are unchanged since the run index was written hold only their summary (runIndex.ts);
+   * the others are read from their folders, and the index brought up to date.
+   */
   async loadRuns(): Promise<LiveRun[]> {
-    const runs: LiveRun[] = [];
-    for (const id of await this.listRunIds()) {
-      const run = new LiveRun(this.dir, id, this.warn);
-      await run.refresh();
-      if (run.summary()) runs.push(run);
-    }
-    return runs;
+    return loadIndexedRuns(this.dir, await this.listRunIds(), this.warn);
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
@@ -138,6 +137,7 @@ export class StoreReader {
 
 /** The full picture of one run: summary plus source, environment, meta and log streams. */
 export async function detailOf(run: LiveRun): Promise<RunDetail> {
+  if (run.seeded) await run.refresh(); // an indexed run's source, meta and logs are read now
   const summary = run.summary();
   if (!summary) throw new StoreError('not_found', `Run "${run.runId}" has no meta.json yet.`);
   return {
