@@ -1,52 +1,210 @@
-// Watches a store's runs/ folder and reports which run files changed. Changes are coalesced per
-// file for a few milliseconds, so a burst of appends costs one incremental read, not hundreds.
-import { mkdirSync } from 'node:fs';
+// Watches a store at the cost of what is live, not of what exists: one watch on runs/ (new and
+// deleted runs), one per folder of each followed run (running or queued ones, and new ones until
+// their status is known), none per file and none for finished runs, whose edits by other processes
+// (renames, tags) an EditSweep finds by stat. 10,000 finished runs and 10 running: about 70 watches.
+// What cannot be watched (the system's limit, see watchDir.ts) is polled every second.
+// Changes are coalesced for a few milliseconds, so a burst of appends costs one incremental read.
+import { existsSync, mkdirSync, readdirSync, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { EditSweep } from './editSweep.js';
+import { isWatchLimit, warnWatchLimit, watchDir } from './watchDir.js';
 
 export type ChangeHandler = (files: string[]) => void;
 
 const COALESCE_MS = 3;
+const POLL_MS = 1_000;
+/** A run stays followed this long after it ends: its writer may still flush its last points and logs. */
+const UNFOLLOW_AFTER_MS = 5_000;
+/** Pause between two edit sweeps: at least this, and long enough that sweeping costs at most ~3% of a core. */
+const SWEEP_GAP_MS = 2_000;
+const SWEEP_DUTY = 30;
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+/** A run's folders that hold files the readers follow (artifacts/ is read on demand, not followed). */
+const FOLLOWED = ['events', 'metrics', 'logs'];
+
+interface Followed {
+  watchers: Map<string, FSWatcher>;
+  /** Some folder could not be watched: the whole run is re-read every POLL_MS. */
+  polled: boolean;
+  /** When the run was seen ended (ms), null while live. */
+  endedAt: number | null;
+}
 
 export class StoreWatcher {
-  private watcher: FSWatcher | null = null;
+  private readonly runsDir: string;
+  private runsWatcher: FSWatcher | null = null;
+  /** Run folders in runs/, as last seen (the sweep's list; the poll's baseline without a watch). */
+  private readonly names = new Set<string>();
+  private readonly followed = new Map<string, Followed>();
+  private readonly sweep: EditSweep;
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly storeDir: string,
     private readonly onChange: ChangeHandler,
-  ) {}
+  ) {
+    this.runsDir = path.join(storeDir, 'runs');
+    this.sweep = new EditSweep(this.runsDir, (files) => files.forEach((f) => this.queue(f)));
+  }
 
-  /** Resolves once the initial scan is done, so no change after it is missed. */
-  start(): Promise<void> {
-    const runs = path.join(this.storeDir, 'runs');
-    mkdirSync(runs, { recursive: true });
-    // No awaitWriteFinish: files are append-only and readers stop at torn tails, and waiting
-    // for writes to settle would add its whole delay to every live chart update.
-    this.watcher = watch(runs, { ignoreInitial: true, depth: 4, ignored: (p) => p.includes('.tmp-') });
-    this.watcher.on('add', (file) => this.queue(file));
-    this.watcher.on('change', (file) => this.queue(file));
-    this.watcher.on('addDir', (dir) => this.queue(dir));
-    this.watcher.on('unlinkDir', (dir) => this.queue(dir));
-    // chokidar drops a file's 'change' events within 50 ms of the previous one, and never re-emits
-    // them: appends in that window would go unseen until the next change. Its 'raw' events (one per
-    // inotify event, unthrottled) close that gap and keep live latency at the flush interval.
-    this.watcher.on('raw', (_event, name, details) => {
-      const watched = (details as { watchedPath?: string }).watchedPath;
-      if (typeof name !== 'string' || !watched || name.includes('.tmp-')) return;
-      this.queue(watched.endsWith(path.sep + name) ? watched : path.join(watched, name));
-    });
-    return new Promise((resolve) => this.watcher!.once('ready', () => resolve()));
+  /** Resolves once runs/ is watched (or polled) and listed, so no run created after it is missed. */
+  async start(): Promise<void> {
+    mkdirSync(this.runsDir, { recursive: true });
+    const started = Date.now();
+    this.runsWatcher = this.tryWatch(this.runsDir, (_event, name) => name && this.onRunsEntry(name), null);
+    for (const name of this.listRuns()) {
+      this.names.add(name);
+      this.sweep.add(name, started);
+    }
+    this.pollTimer = setInterval(() => this.poll(), POLL_MS);
+    this.pollTimer.unref();
+    this.scheduleSweep();
+  }
+
+  /** Whether a run is live (followed with watches) or ended (left to the edit sweep, after a grace). */
+  setLive(runId: string, live: boolean): void {
+    const run = this.followed.get(runId);
+    if (live) {
+      if (run) run.endedAt = null;
+      else this.follow(runId);
+    } else if (run && run.endedAt === null) {
+      run.endedAt = Date.now();
+    }
+  }
+
+  /** How many folders are watched now (runs/ included). */
+  get watchCount(): number {
+    let n = this.runsWatcher ? 1 : 0;
+    for (const run of this.followed.values()) n += run.watchers.size;
+    return n;
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    await this.watcher?.close();
-    this.watcher = null;
+    this.closed = true;
+    for (const t of [this.timer, this.pollTimer, this.sweepTimer]) if (t) clearTimeout(t);
+    this.runsWatcher?.close();
+    for (const id of [...this.followed.keys()]) this.unfollow(id);
+  }
+
+  private follow(runId: string): void {
+    const run: Followed = { watchers: new Map(), polled: false, endedAt: null };
+    this.followed.set(runId, run);
+    this.sweep.remove(runId);
+    this.watchRunFolders(runId, run);
+  }
+
+  private unfollow(runId: string): void {
+    const run = this.followed.get(runId);
+    if (!run) return;
+    for (const w of run.watchers.values()) w.close();
+    this.followed.delete(runId);
+    // From now on the sweep looks after it; what changed since it ended is reported once.
+    if (this.names.has(runId) && !this.closed) this.sweep.add(runId, run.endedAt ?? Date.now());
+  }
+
+  /** Watches the run's folders not watched yet, then asks for a full re-read of the run: whatever was
+   * written before a watch existed is read then, and everything after is reported by the watch. */
+  private watchRunFolders(runId: string, run: Followed): void {
+    const runDir = path.join(this.runsDir, runId);
+    const dirs = [runDir];
+    for (const sub of FOLLOWED) {
+      const dir = path.join(runDir, sub);
+      if (!existsSync(dir)) continue;
+      dirs.push(dir);
+      if (sub !== 'events') for (const writer of listDirs(dir)) dirs.push(path.join(dir, writer));
+    }
+    for (const dir of dirs) {
+      if (run.polled || run.watchers.has(dir)) continue;
+      const depth = path.relative(runDir, dir).split(path.sep).filter(Boolean).length;
+      const watcher = this.tryWatch(dir, (event, name) => name && this.onRunEntry(runId, dir, depth, event, name), run);
+      if (watcher) run.watchers.set(dir, watcher);
+    }
+    this.queue(runDir);
+  }
+
+  /** A watch, or null when the system would give no more (the caller is then polled) or the folder went. */
+  private tryWatch(dir: string, listener: (event: 'rename' | 'change', name: string | null) => void, run: Followed | null): FSWatcher | null {
+    const fallBack = (err: unknown): void => {
+      if (isWatchLimit(err)) warnWatchLimit(err as NodeJS.ErrnoException);
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // deleted meanwhile
+      else process.stderr.write(`runlane daemon: cannot watch ${dir} (${(err as Error).message}); checking it every second instead.\n`);
+      if (run) run.polled = true;
+      else if (dir === this.runsDir) this.runsWatcher = null;
+    };
+    try {
+      return watchDir(dir, listener, fallBack);
+    } catch (err) {
+      fallBack(err);
+      return null;
+    }
+  }
+
+  private onRunsEntry(name: string): void {
+    if (!RUN_ID.test(name)) return;
+    const exists = existsSync(path.join(this.runsDir, name));
+    if (exists && !this.names.has(name)) {
+      this.names.add(name);
+      this.follow(name); // a new run: followed until its status says it has ended
+    } else if (!exists && this.names.has(name)) {
+      this.names.delete(name);
+      this.sweep.remove(name);
+      this.unfollow(name);
+    }
+    this.queue(path.join(this.runsDir, name));
+  }
+
+  /** An entry of a followed run's folder: `depth` 0 is the run folder, 1 events/metrics/logs, 2 a writer's. */
+  private onRunEntry(runId: string, dir: string, depth: number, event: 'rename' | 'change', name: string): void {
+    if (name.includes('.tmp-')) return;
+    const run = this.followed.get(runId);
+    if (!run) return;
+    const file = path.join(dir, name);
+    const sub = depth === 0 ? '' : path.relative(path.join(this.runsDir, runId), dir).split(path.sep)[0];
+    if (depth === 0 && name === 'meta.json') return this.queue(file);
+    if ((depth === 0 && FOLLOWED.includes(name)) || (depth === 1 && sub !== 'events')) {
+      if (event === 'rename') this.watchRunFolders(runId, run); // a new folder (or a writer's)
+      return;
+    }
+    // Only the files readers follow: other files (derived summaries, say) would re-read the run for nothing.
+    if ((sub === 'events' && name.endsWith('.jsonl')) || (sub === 'metrics' && name.endsWith('.rlm')) || (sub === 'logs' && depth === 2)) this.queue(file);
+  }
+
+  /** Every POLL_MS: runs/ when it has no watch, followed runs that could not be watched, ended runs' grace. */
+  private poll(): void {
+    if (!this.runsWatcher) {
+      const now = new Set(this.listRuns());
+      for (const name of now) if (!this.names.has(name)) this.onRunsEntry(name);
+      for (const name of [...this.names]) if (!now.has(name)) this.onRunsEntry(name);
+    }
+    const now = Date.now();
+    for (const [id, run] of this.followed) {
+      if (run.endedAt !== null && now - run.endedAt > UNFOLLOW_AFTER_MS) this.unfollow(id);
+      else if (run.polled) this.queue(path.join(this.runsDir, id));
+    }
+  }
+
+  private scheduleSweep(delay = SWEEP_GAP_MS): void {
+    if (this.closed) return;
+    this.sweepTimer = setTimeout(() => {
+      const began = performance.now();
+      const ended = [...this.names].filter((id) => !this.followed.has(id));
+      void this.sweep.sweep(ended, () => this.closed).finally(() => {
+        this.scheduleSweep(Math.max(SWEEP_GAP_MS, (performance.now() - began) * SWEEP_DUTY));
+      });
+    }, delay);
+    this.sweepTimer.unref();
+  }
+
+  private listRuns(): string[] {
+    return listDirs(this.runsDir).filter((name) => RUN_ID.test(name));
   }
 
   private queue(file: string): void {
+    if (this.closed) return;
     this.pending.add(file);
     this.timer ??= setTimeout(() => {
       this.timer = null;
@@ -54,5 +212,15 @@ export class StoreWatcher {
       this.pending.clear();
       this.onChange(files);
     }, COALESCE_MS);
+  }
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
   }
 }
