@@ -1,6 +1,6 @@
 // Metric summaries on real files: a summarized read returns exactly what the full read's downsample
 // returns, the summary grows with the file, and a torn, stale or foreign summary is rebuilt.
-import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,8 +81,12 @@ describe('a summarized read', () => {
     await summarized(file, 100);
     const good = readFileSync(summaryFile(file));
     truncateSync(summaryFile(file), good.length - 50); // a crash mid-write
+    const leftover = `${summaryFile(file)}.tmp-1234-abcdef`; // and a rebuild killed before its rename
+    writeFileSync(leftover, good.subarray(0, 100));
+    utimesSync(leftover, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     expect(await summarized(file, 100)).toEqual(expected(file, 100));
     expect(readFileSync(summaryFile(file)).equals(good)).toBe(true);
+    expect(existsSync(leftover)).toBe(false);
     const zeroed = Buffer.from(good);
     zeroed.fill(0, SUMMARY_HEADER_SIZE + 40 * ENTRY_SIZE, SUMMARY_HEADER_SIZE + 41 * ENTRY_SIZE);
     writeFileSync(summaryFile(file), zeroed);
@@ -163,4 +167,47 @@ describe('the shared vectors (test/fixtures/store-summary, written by make_serie
     const full = want.reads.find((r) => r.target >= r.total && r.from_step === null)!;
     expect((await reader.readSeries(want.run, 'loss')).values).toEqual(full.values);
   });
+});
+
+describe('a reader killed (kill -9) while it extends or rebuilds a summary', () => {
+  // The child runs the built module (npm test builds first), like the other real-process tests.
+  const built = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/store/summaryDownsample.js');
+  const child = `
+    const fs = require('node:fs');
+    const [file, built] = process.argv.slice(1);
+    import(built).then(async ({ readSummarized }) => {
+      for (let round = 0; ; round++) {
+        const n = fs.statSync(file).size; // a live writer appends while charts read the series
+        const buf = Buffer.alloc(3000 * 24);
+        const first = Math.floor((n - 8) / 24);
+        for (let i = 0; i < 3000; i++) {
+          buf.writeBigInt64LE(BigInt(first + i), i * 24);
+          buf.writeDoubleLE(first + i, i * 24 + 8);
+          buf.writeDoubleLE(Math.sin(first + i), i * 24 + 16);
+        }
+        fs.appendFileSync(file, buf);
+        if (round % 3 === 2) fs.rmSync(file + '.summary', { force: true }); // and sometimes rebuilds it whole
+        await readSummarized(file, 1000);
+        if (round === 0) process.stdout.write('ready\\n');
+      }
+    });`;
+
+  it('leaves a summary the next reader repairs, so reads stay exactly right', async () => {
+    const { spawn } = await import('node:child_process');
+    const file = path.join(dir, 'loss.rlm');
+    for (const delay of [150, 400, 900]) {
+      writeMetric(file, Array.from({ length: 100_000 }, (_, i) => ({ step: i, time: i, value: Math.sin(i) })));
+      const proc = spawn(process.execPath, ['-e', child, file, built], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', () => resolve());
+        proc.on('exit', (code) => reject(new Error(`the reader exited (${code}) before it was killed`)));
+      });
+      await new Promise((r) => setTimeout(r, delay));
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.on('exit', r));
+      expect(await summarized(file, 1000, undefined, undefined, 512)).toEqual(expected(file, 1000));
+      const rebuilt = Buffer.concat([summaryHeader(512), summarizeBlocks(fullRead(file), 512)]);
+      expect(readFileSync(summaryFile(file)).equals(rebuilt)).toBe(true);
+    }
+  }, 60_000);
 });

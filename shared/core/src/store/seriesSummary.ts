@@ -5,6 +5,7 @@
 // a torn, stale or foreign summary is detected and rebuilt from the metric file, never trusted
 // beyond the records it covers.
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { writeFileAtomic } from './atomicFile.js';
 
@@ -259,6 +260,18 @@ export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK):
 
 async function save(file: string, data: Buffer): Promise<void> {
   await writeFileAtomic(file, data, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`).catch(() => {});
+  await removeStaleTemps(file).catch(() => {});
+}
+
+/** A reader killed mid-rebuild leaves its temp file: the next rebuild removes those a minute old. */
+async function removeStaleTemps(file: string): Promise<void> {
+  const prefix = `${path.basename(file)}.tmp-`;
+  for (const name of await fs.readdir(path.dirname(file))) {
+    if (!name.startsWith(prefix)) continue;
+    const temp = path.join(path.dirname(file), name);
+    const st = await fs.stat(temp).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > 60_000) await fs.rm(temp, { force: true });
+  }
 }
 
 /**
