@@ -177,17 +177,29 @@ type Validated = { block: number; entries: Buffer; intact: boolean };
  * does not re-read and re-check an unchanged summary (the metric file is still checked each time).
  */
 const checked = new Map<string, { key: string; value: Validated | null }>();
-const MAX_CHECKED = 64;
+const MAX_CHECKED_BYTES = 32 * 1048576; // the daemon's memory stays small: 10M points' entries are 2.7 MiB
+let checkedBytes = 0;
+
+function forget(file: string): void {
+  checkedBytes -= checked.get(file)?.value?.entries.length ?? 0;
+  checked.delete(file);
+}
 
 async function readChecked(file: string): Promise<Validated | null> {
   const st = await fs.stat(file).catch(() => null);
   if (!st) return null;
   const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
   const hit = checked.get(file);
-  if (hit?.key === key) return hit.value;
+  if (hit?.key === key) {
+    checked.delete(file); // most recently used last: the first key is the one to forget
+    checked.set(file, hit);
+    return hit.value;
+  }
   const value = validEntries(await fs.readFile(file).catch(() => null));
-  if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
+  forget(file);
   checked.set(file, { key, value });
+  checkedBytes += value?.entries.length ?? 0;
+  while (checkedBytes > MAX_CHECKED_BYTES && checked.size > 1) forget(checked.keys().next().value!);
   return value;
 }
 
