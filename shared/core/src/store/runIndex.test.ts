@@ -1,7 +1,7 @@
 // The persistent run index (runIndex.ts): it gives the same runs as a full scan of the run folders,
 // is rebuilt when missing or corrupt, is really used (an unchanged run's files are not read), and
 // sees what other processes changed since it was written.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,4 +184,32 @@ describe('the index is used, and never trusted past a change', () => {
     expect(warnings).toEqual([expect.stringMatching(/could not save its run index .* still listed correctly/)]);
     expect(existsSync(indexFile(dir))).toBe(false);
   });
+});
+
+describe('a process killed (kill -9) while it writes the index', () => {
+  it('leaves the old or the new index, never a torn one, and a store that lists as before', async () => {
+    await makeStore(dir, 40);
+    age(dir);
+    const truth = byId(await fullScan(dir));
+    await listed(dir);
+    const entries = readIndex(dir)!.size;
+    // The child rewrites the whole index as fast as it can (each write: temp file, fsync, rename),
+    // so a kill at any moment lands in the middle of one.
+    const script = `const { readIndex, writeIndex } = await import(${JSON.stringify(distIndex)}); const dir = process.argv[1];
+      const entries = readIndex(dir); process.stdout.write('ready\\n'); for (;;) await writeIndex(dir, entries, () => {});`;
+    let tempsLeft = 0;
+    for (let round = 0; round < 6; round++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 150));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      tempsLeft += readdirSync(path.dirname(indexFile(dir))).filter((n) => n.includes('.tmp-')).length;
+      expect(readIndex(dir)?.size).toBe(entries);
+      expect(byId(await listed(dir))).toEqual(truth);
+    }
+    // Not a requirement, but the sign that the kills did land mid-write (a temp file not yet renamed).
+    console.log(`temp files left by the ${6} kills: ${tempsLeft}`);
+  }, 60_000);
 });

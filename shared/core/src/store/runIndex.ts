@@ -54,9 +54,11 @@ export function indexFile(storeDir: string): string {
  */
 export function scanFingerprint(runDir: string): { files: string[]; fp: string; newest: number } | null {
   if (!statSync(path.join(runDir, 'meta.json'), { throwIfNoEntry: false })) return null;
-  const files = ['meta.json', 'events', ...names(path.join(runDir, 'events')).map((n) => `events/${n}`), 'metrics'];
+  // Only the files summaries are folded from: a metric file's own summary beside it (`.rlm.summary`,
+  // written by chart reads) is no reason to read the run again.
+  const files = ['meta.json', 'events', ...names(path.join(runDir, 'events'), '.jsonl').map((n) => `events/${n}`), 'metrics'];
   for (const writer of names(path.join(runDir, 'metrics'))) {
-    files.push(`metrics/${writer}`, ...names(path.join(runDir, 'metrics', writer)).map((n) => `metrics/${writer}/${n}`));
+    files.push(`metrics/${writer}`, ...names(path.join(runDir, 'metrics', writer), '.rlm').map((n) => `metrics/${writer}/${n}`));
   }
   return { files, ...fingerprintOf(runDir, files) };
 }
@@ -73,9 +75,9 @@ export function fingerprintOf(runDir: string, files: string[]): { fp: string; ne
   return { fp: parts.join('|'), newest };
 }
 
-function names(dir: string): string[] {
+function names(dir: string, suffix = ''): string[] {
   try {
-    return readdirSync(dir).filter((name) => !isTempFile(name)).sort();
+    return readdirSync(dir).filter((name) => !isTempFile(name) && name.endsWith(suffix)).sort();
   } catch {
     return [];
   }
