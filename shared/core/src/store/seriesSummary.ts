@@ -16,7 +16,7 @@ export const ENTRY_SIZE = 144;
 export const DEFAULT_BLOCK = 512;
 const CHECKED = 136; // bytes of an entry covered by its checksum
 const ORDERED = 1; // flags bit: the block's steps never decrease
-const BUILD_BLOCKS = 256; // blocks decoded at a time while building (6 MiB of records)
+const BUILD_BLOCKS = 256; // blocks decoded at a time while building (3 MiB of records at B = 512)
 
 export function summaryFile(metricFile: string): string {
   return metricFile + SUMMARY_SUFFIX;
@@ -214,8 +214,15 @@ function validEntries(buf: Buffer | null): Validated | null {
   return { block, entries: body.subarray(0, n * ENTRY_SIZE), intact: n * ENTRY_SIZE === body.length };
 }
 
-function samePoint(p: SummaryPoint | null, cols: PointColumns, i: number): boolean {
-  return !!p && cols.steps.length > i && p.step === cols.steps[i] && p.time === cols.times[i] && Object.is(p.value, cols.values[i]);
+/** Whether entry `b`'s point of `role` (0 first, 1 last) is the one record in `cols`. */
+function samePoint(entries: Buffer, b: number, role: number, cols: PointColumns): boolean {
+  const at = b * ENTRY_SIZE + role * 24;
+  return (
+    cols.steps.length === 1 &&
+    entries.readDoubleLE(at) === cols.steps[0] &&
+    entries.readDoubleLE(at + 8) === cols.times[0] &&
+    Object.is(entries.readDoubleLE(at + 16), cols.values[0])
+  );
 }
 
 /**
@@ -244,10 +251,9 @@ export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK):
     if (keptBlocks > 0) {
       // Never trusted beyond the metric file: more blocks than records, or other first/last records
       // (the file was replaced), and the summary is rebuilt.
-      const probe = new MetricSummaryFile(block, kept, records, decodeRecords(Buffer.alloc(0)));
       const first = await readRecords(handle, 0, 1);
       const last = keptBlocks * block <= records ? await readRecords(handle, keptBlocks * block - 1, 1) : null;
-      if (!last || !samePoint(probe.point(0, 0), first, 0) || !samePoint(probe.point(keptBlocks - 1, 1), last, 0)) {
+      if (!last || !samePoint(kept, 0, 0, first) || !samePoint(kept, keptBlocks - 1, 1, last)) {
         block = newBlock;
         kept = Buffer.alloc(0);
         rewrite = true;
