@@ -67,7 +67,8 @@ export function scanFingerprint(runDir: string): { files: string[]; fp: string; 
 export function fingerprintOf(runDir: string, files: string[]): { fp: string; newest: number } {
   let newest = 0;
   const parts = files.map((file) => {
-    const st = statSync(path.join(runDir, file), { throwIfNoEntry: false });
+    // Concatenated, not path.join()ed: this runs for every file of every run on each open.
+    const st = statSync(`${runDir}/${file}`, { throwIfNoEntry: false });
     if (!st) return '-';
     if (st.mtimeMs > newest) newest = st.mtimeMs;
     return st.isDirectory() ? `${st.mtimeMs}` : `${st.size}:${st.mtimeMs}`;
