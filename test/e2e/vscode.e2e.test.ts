@@ -661,29 +661,6 @@ describe('Runlane in VS Code (code-server)', () => {
     // The details panel too, showing its run.
     await page.locator('.tab', { has: page.locator('.label-name', { hasText: /^baseline lr=0\.1$/ }) }).first().click({ timeout: 30_000 });
     await inFrames('h2.rl-title:text-is("baseline lr=0.1")', 60_000);
-    // The test ends with the window settled: the extension, started afresh by the reload, shows every
-    // source and has stopped redrawing the Runs view (nothing runs now; the next test counts redraws).
-    await showRunlane();
-    await page.mouse.move(900, 600); // no hover on the tree
-    for (const row of ['baseline lr=0.1', 'sub run', 'TensorBoard log folder']) await treeRow(row).waitFor({ timeout: 60_000 });
-    const settled = await page.evaluate(async () => {
-      const list = [...document.querySelectorAll('.pane-body .monaco-list-rows')].find((l) => l.textContent?.includes('baseline lr=0.1'));
-      if (!list) throw new Error('The Runs view is not shown.');
-      const start = Date.now();
-      let last = start;
-      const observer = new MutationObserver(() => (last = Date.now()));
-      observer.observe(list, { childList: true, subtree: true, characterData: true });
-      try {
-        while (Date.now() - last < 2000) {
-          if (Date.now() - start > 60_000) throw new Error('The Runs view kept redrawing for a minute after the reload, with nothing running.');
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      } finally {
-        observer.disconnect();
-      }
-      return last - start;
-    });
-    console.log(`After the reload the Runs view settled ${settled} ms after the panels were back`);
   }, 150_000);
 
   // Issue 11: while a run logs fast, the Runs view redraws that run's row alone (a few times a second)
