@@ -49,9 +49,11 @@ export function warnWatchLimit(err: NodeJS.ErrnoException, write: (line: string)
 }
 
 export function watchLimitMessage(err: NodeJS.ErrnoException): string {
+  // ENOSPC: too many watches for this user; EMFILE/ENFILE: too many inotify instances (or open files).
   const [setting, value] = err.code === 'ENOSPC' ? ['fs.inotify.max_user_watches', 524288] : ['fs.inotify.max_user_instances', 1024];
+  const files = err.code === 'ENOSPC' ? '' : ', or of open files (ulimit -n)';
   return (
-    `runlane daemon: the system's limit of file watches is reached (${err.code}, ${setting}); ` +
+    `runlane daemon: the system's limit of file watches is reached (${err.code}, ${setting}${files}); ` +
     `Runlane checks the runs it cannot watch every second instead. ` +
     `To raise the limit: sudo sysctl ${setting}=${value} (and add ${setting}=${value} to /etc/sysctl.conf to keep it).`
   );
