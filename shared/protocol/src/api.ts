@@ -50,6 +50,9 @@ export interface Health {
   incarnation: string;
   stores: string[];
   clients: number;
+  /** Problems the daemon works around, one sentence each, saying what to do (e.g. the system's limit
+   * of file watches: it polls instead). Absent from older daemons. */
+  warnings?: string[];
 }
 
 /** What PATCH /runs/:id changes; absent fields stay as they are, a `null` tag value removes the tag. */

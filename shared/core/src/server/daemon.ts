@@ -17,6 +17,7 @@ import { HttpError, matchRoute, sendJson, toHttpError } from './routes.js';
 import { LogdirIndex } from './logdirIndex.js';
 import type { RunSource } from './runSource.js';
 import { StoreIndex } from './storeIndex.js';
+import { watchWarnings } from '../watch/watchDir.js';
 
 export interface DaemonOptions {
   /** The store used when a request names none. */
@@ -227,6 +228,7 @@ export class Daemon {
       incarnation: this.hub.incarnation,
       stores: [...this.stores.keys(), ...this.logdirs.keys()],
       clients: this.hub.clientCount,
+      warnings: watchWarnings(),
     };
   }
 }

@@ -10,7 +10,7 @@ export type DirListener = (event: 'rename' | 'change', name: string | null) => v
 const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 
 let made = 0;
-let warned = false;
+let warning: string | null = null;
 
 /**
  * Watches one folder (not its subfolders). Throws what fs.watch throws; isWatchLimit() tells a
@@ -43,9 +43,14 @@ function watchLimitError(dir: string): NodeJS.ErrnoException {
 
 /** One line, once per process, however many folders and stores hit the limit. */
 export function warnWatchLimit(err: NodeJS.ErrnoException, write: (line: string) => void = (line) => process.stderr.write(line)): void {
-  if (warned) return;
-  warned = true;
-  write(`${watchLimitMessage(err)}\n`);
+  if (warning !== null) return;
+  warning = watchLimitMessage(err);
+  write(`${warning}\n`);
+}
+
+/** The warning given, if any: the daemon's health answer carries it, for clients to show. */
+export function watchWarnings(): string[] {
+  return warning === null ? [] : [warning];
 }
 
 export function watchLimitMessage(err: NodeJS.ErrnoException): string {

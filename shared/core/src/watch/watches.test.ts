@@ -116,6 +116,7 @@ describe('watching a store', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('ENOSPC, fs.inotify.max_user_watches');
     expect(warnings[0]).toContain('sudo sysctl fs.inotify.max_user_watches=524288');
+    expect((await client.health()).warnings).toEqual(warnings); // for clients to show
     feed.stop();
   }, 60_000);
 });
