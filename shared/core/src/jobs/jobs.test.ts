@@ -1,13 +1,13 @@
 // Local jobs through a real daemon and real worker processes.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobSpec, RunSummary } from '@runlane/protocol';
+import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { processIsAlive } from '../processAlive.js';
-import { Daemon } from '../server/daemon.js';
-import { StoreReader } from '../store/index.js';
+import type { Daemon } from '../server/daemon.js';
 
 let tmp: string;
 let store: string;
@@ -19,13 +19,11 @@ let client: DaemonClient;
 const node = (code: string): string[] => [process.execPath, '-e', code];
 
 async function startDaemon(): Promise<void> {
-  daemon = new Daemon({ defaultStore: store, runtimeDir: runtime, idleTimeout: 0, targetsFile });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: runtime, start: false, store });
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: runtime, targetsFile, clientStore: store }));
 }
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-jobs-'));
+  tmp = makeTempDir('jobs');
   store = path.join(tmp, '.runlane');
   runtime = path.join(tmp, 'rt');
   targetsFile = path.join(tmp, 'runlane.toml');
@@ -35,17 +33,10 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
-async function waitForEnd(id: string, timeoutMs = 20_000): Promise<RunSummary> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await (await StoreReader.open(store, () => {})).readRun(id);
-    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitForEnd = (id: string, timeoutMs = 20_000) => waitForJobEnd(store, id, timeoutMs);
 
 function log(id: string, worker: string, stream = 'stdout'): string {
   return readFileSync(path.join(store, 'runs', id, 'logs', worker, `${stream}.log`), 'utf8');
@@ -59,7 +50,7 @@ describe('local jobs', () => {
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job', name: 'env' });
     expect(run.params).toMatchObject({ target: 'local', workers: 3 });
     expect(run.params).not.toHaveProperty('gpus_per_worker'); // none asked for: not a param of the run
-    const seen = [0, 1, 2].map((r) => JSON.parse(log(run_id, `w${r}`)));
+    const seen = [0, 1, 2].map((r) => JSON.parse(log(run_id, `w${r}`)) as Record<'r' | 'l' | 'w' | 'a' | 'p' | 'id', string>);
     expect(seen.map((s) => [s.r, s.l, s.w, s.a, s.id])).toEqual([0, 1, 2].map((r) => [String(r), String(r), '3', '127.0.0.1', run_id]));
     expect(new Set(seen.map((s) => s.p)).size).toBe(1);
   });
@@ -179,7 +170,7 @@ describe('local jobs', () => {
     expect((await waitForEnd(run_id)).status).toBe('finished');
     const envFile = path.join(store, 'runs', run_id, 'env.json');
     await expect.poll(() => existsSync(envFile), { timeout: 10_000 }).toBe(true);
-    const env = JSON.parse(readFileSync(envFile, 'utf8'));
+    const env = JSON.parse(readFileSync(envFile, 'utf8')) as { python: string };
     expect(env).toMatchObject({ workers: 2, cwd: project, host: os.hostname() });
     expect(env.python).toMatch(/^3\./);
     expect(log(run_id, 'w0')).toBe('trained\n'); // the capture prints nothing into the worker's output
@@ -191,7 +182,7 @@ describe('local jobs', () => {
 
   it('refuses unknown targets and bad specs with a sentence', async () => {
     await expect(client.submitJob({ target: 'nowhere', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/No target "nowhere". Targets: local, box/);
-    await expect(client.submitJob({ target: 'local', command: [], workers: 1, gpusPerWorker: 0 } as JobSpec)).rejects.toThrow(/needs a command/);
+    await expect(client.submitJob({ target: 'local', command: [], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/needs a command/);
     await expect(client.submitJob({ target: 'local', command: ['true'], workers: 0, gpusPerWorker: 0 })).rejects.toThrow(/workers must be/);
     const targets = await client.targets();
     expect(targets.map((t) => [t.name, t.gpus])).toEqual([['local', []], ['box', ['0', '1']]]);
