@@ -4,7 +4,7 @@
 // function that makes a watch: the real limit is system-wide and shared with this machine's other
 // processes, so it is never lowered here).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { StoreEvent } from '@runlane/protocol';
 import { appendPoint, inotifyWatches, writeBigStore } from '../../../../test/helpers/bigStore.js';
 import { stopDaemonIn } from '../../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
-import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { sleep, waitFor } from '../../../../test/helpers/waitFor.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { readRuntime } from '../runtime/runtimeFile.js';
 import { StoreWriter } from '../store/index.js';
@@ -31,7 +31,7 @@ beforeEach(() => {
 afterEach(async () => {
   await stopDaemonIn(runtime);
   removeTempDir(tmp);
-});
+}, 180_000); // 10,000 run folders take a while to remove on a busy disk
 
 /** `runlane serve` as its own process, its stderr (its log) kept; resolves once it answers. */
 async function serve(env: Record<string, string> = {}): Promise<{ child: ChildProcess; client: DaemonClient; log: () => string }> {
@@ -45,6 +45,12 @@ async function serve(env: Record<string, string> = {}): Promise<{ child: ChildPr
   if (child.exitCode !== null) throw new Error(`runlane serve exited: ${log}`);
   const client = await DaemonClient.connect({ runtimeDir: runtime, start: false, store });
   return { child, client, log: () => log };
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 function follow(client: DaemonClient): { events: StoreEvent[]; stop: () => void } {
@@ -91,6 +97,12 @@ describe('watching a store', () => {
     writeFileSync(other, [{ t: 1.8e9, type: 'hello', host: 'elsewhere', pid: 4242 }, { t: 1.8e9 + 1, type: 'name', name: 'renamed elsewhere' }].map((e) => `${JSON.stringify(e)}\n`).join(''));
     await waitFor(() => updated(feed.events, tagged)?.tags.best === 'yes' && updated(feed.events, renamed)?.name === 'renamed elsewhere', 30_000);
     expect(inotifyWatches(child.pid!)).toBeLessThanOrEqual(200);
+    // What sweeping 10,000 finished runs for edits costs while nothing happens: paced, a few % of a core.
+    const before = cpuMs(child.pid!);
+    await sleep(10_000);
+    const share = (cpuMs(child.pid!) - before) / 10_000;
+    console.log(`idle daemon with 10,010 runs: ${(share * 100).toFixed(1)}% of a core`);
+    expect(share).toBeLessThan(0.15);
     feed.stop();
   }, 300_000);
 
