@@ -1,16 +1,15 @@
 // Jobs on a real single-node Slurm cluster with fake GPUs (test/engines/slurm, from Debian's slurm-wlm,
 // installed by scripts/setup.sh), through the real daemon.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '@runlane/protocol';
-import { DaemonClient } from '../client/daemonClient.js';
+import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { DaemonClient } from '../client/daemonClient.js';
 import { processIsAlive } from '../processAlive.js';
-import { Daemon } from '../server/daemon.js';
-import { StoreReader } from '../store/index.js';
+import type { Daemon } from '../server/daemon.js';
 
 const engines = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/engines/slurm');
 let tmp: string;
@@ -20,7 +19,7 @@ let daemon: Daemon;
 let client: DaemonClient;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-slurm-'));
+  tmp = makeTempDir('slurm');
   chmodSync(tmp, 0o755); // munged runs as the munge user and must reach its folder inside
   slurmDir = path.join(tmp, 'slurm');
   store = path.join(tmp, '.runlane');
@@ -28,9 +27,7 @@ beforeAll(async () => {
   process.env.SLURM_CONF = path.join(slurmDir, 'etc', 'slurm.conf');
   const targetsFile = path.join(tmp, 'runlane.toml');
   writeFileSync(targetsFile, '[targets.cluster]\nkind = "slurm"\npartition = "debug"\n');
-  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile, clientStore: store }));
 }, 90_000);
 
 afterAll(async () => {
@@ -39,18 +36,11 @@ afterAll(async () => {
     execFileSync('bash', [path.join(engines, 'stop-slurm.sh'), slurmDir], { stdio: 'pipe', timeout: 60_000 });
   } finally {
     delete process.env.SLURM_CONF;
-    rmSync(tmp, { recursive: true, force: true });
+    removeTempDir(tmp);
   }
 }, 90_000);
 
-async function waitForEnd(id: string): Promise<RunSummary> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await (await StoreReader.open(store, () => {})).readRun(id);
-    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForEnd = (id: string) => waitForJobEnd(store, id, 60_000, 100);
 
 const log = (id: string, worker: string, stream = 'stdout') => readFileSync(path.join(store, 'runs', id, 'logs', worker, `${stream}.log`), 'utf8');
 const node = (code: string) => [process.execPath, '-e', code];
@@ -69,7 +59,7 @@ describe('Slurm target', () => {
     const run = await waitForEnd(run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job' });
     expect(run.params.slurm_job).toMatch(/^\d+$/);
-    const seen = [0, 1].map((r) => JSON.parse(log(run_id, `w${r}`)));
+    const seen = [0, 1].map((r) => JSON.parse(log(run_id, `w${r}`)) as { r: string; w: string; g?: string; a: string; args: string[] });
     expect(seen.map((s) => [s.r, s.w])).toEqual([['0', '2'], ['1', '2']]);
     expect(seen.every((s) => s.g !== undefined && s.a && s.args[0] === "it's $HOME")).toBe(true);
   }, 90_000);
