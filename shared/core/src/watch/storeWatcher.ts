@@ -110,18 +110,18 @@ export class StoreWatcher {
    * written before a watch existed is read then, and everything after is reported by the watch. */
   private watchRunFolders(runId: string, run: Followed): void {
     const runDir = path.join(this.runsDir, runId);
-    const dirs = [runDir];
+    // Each folder is watched before it is listed: a subfolder made in between is then reported.
+    const watch = (dir: string, depth: number): void => {
+      if (run.polled || run.watchers.has(dir)) return;
+      const watcher = this.tryWatch(dir, (event, name) => name && this.onRunEntry(runId, dir, depth, event, name), run);
+      if (watcher) run.watchers.set(dir, watcher);
+    };
+    watch(runDir, 0);
     for (const sub of FOLLOWED) {
       const dir = path.join(runDir, sub);
       if (!existsSync(dir)) continue;
-      dirs.push(dir);
-      if (sub !== 'events') for (const writer of listDirs(dir)) dirs.push(path.join(dir, writer));
-    }
-    for (const dir of dirs) {
-      if (run.polled || run.watchers.has(dir)) continue;
-      const depth = path.relative(runDir, dir).split(path.sep).filter(Boolean).length;
-      const watcher = this.tryWatch(dir, (event, name) => name && this.onRunEntry(runId, dir, depth, event, name), run);
-      if (watcher) run.watchers.set(dir, watcher);
+      watch(dir, 1);
+      if (sub !== 'events') for (const writer of listDirs(dir)) watch(path.join(dir, writer), 2);
     }
     this.queue(runDir);
   }
