@@ -1,13 +1,12 @@
 // A worker that fails stops the job's other workers (as torchrun does), through a real daemon and real
 // worker processes; the run fails with the first failure.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '@runlane/protocol';
-import { DaemonClient } from '../client/daemonClient.js';
-import { Daemon } from '../server/daemon.js';
-import { StoreReader } from '../store/index.js';
+import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { DaemonClient } from '../client/daemonClient.js';
+import type { Daemon } from '../server/daemon.js';
 
 let tmp: string;
 let store: string;
@@ -15,28 +14,19 @@ let daemon: Daemon;
 let client: DaemonClient;
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-failfast-'));
+  tmp = makeTempDir('failfast');
   store = path.join(tmp, '.runlane');
   const targetsFile = path.join(tmp, 'runlane.toml');
   writeFileSync(targetsFile, '');
-  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile, clientStore: store }));
 });
 
 afterEach(async () => {
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
-async function waitForEnd(id: string, timeoutMs = 30_000): Promise<RunSummary> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await (await StoreReader.open(store, () => {})).readRun(id);
-    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitForEnd = (id: string) => waitForJobEnd(store, id, 30_000);
 
 const log = (id: string, worker: string) => readFileSync(path.join(store, 'runs', id, 'logs', worker, 'stdout.log'), 'utf8');
 

@@ -1,12 +1,12 @@
 // In-band metrics (an SSH host that does not share the store) keep each worker's rank: the real
 // Python helper prints its records on stdout, and the daemon's demux stores them per rank.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InbandRecord } from '@runlane/protocol';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { StoreReader, StoreWriter } from '../store/index.js';
 import { InbandMetrics } from './inbandMetrics.js';
 
@@ -17,9 +17,9 @@ const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 
 let tmp: string;
 beforeEach(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-inband-'));
+  tmp = makeTempDir('inband');
 });
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => removeTempDir(tmp));
 
 /** What a worker of `rank` prints when it logs loss = offset + step for 5 steps. */
 function workerStdout(runId: string, rank: number, offset: number): Buffer {

@@ -2,15 +2,16 @@
 // The host's run folder is not the local store: outputs and metrics come back through the mirror.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INBAND_START, InbandDemux, type RunSummary } from '@runlane/protocol';
-import { DaemonClient } from '../client/daemonClient.js';
+import { INBAND_START, InbandDemux } from '@runlane/protocol';
+import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { DaemonClient } from '../client/daemonClient.js';
 import { processIsAlive } from '../processAlive.js';
-import { Daemon } from '../server/daemon.js';
+import type { Daemon } from '../server/daemon.js';
 import { StoreReader } from '../store/index.js';
 
 const engines = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/engines/ssh');
@@ -23,7 +24,7 @@ let daemon: Daemon;
 let client: DaemonClient;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-ssh-'));
+  tmp = makeTempDir('ssh');
   chmodSync(tmp, 0o755); // sshd reads the authorized keys as the target user
   sshd = path.join(tmp, 'sshd');
   store = path.join(tmp, '.runlane');
@@ -43,25 +44,21 @@ beforeAll(async () => {
       `[targets.nopython]\nkind = "ssh"\nhost = "ci-target"\nssh_config = "${config}"\npython = "python9.99"`,
     ].join('\n'),
   );
-  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+  await startDaemon();
 }, 60_000);
 
 afterAll(async () => {
   await daemon?.close();
   execFileSync('bash', [path.join(engines, 'stop-sshd.sh'), sshd], { stdio: 'pipe' });
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
-async function waitForEnd(id: string): Promise<RunSummary> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await (await StoreReader.open(store, () => {})).readRun(id);
-    if (!['running', 'queued'].includes(run.status) || Date.now() > deadline) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The daemon (again, after a test closed it) over the test's store, runtime folder and runlane.toml. */
+async function startDaemon(): Promise<void> {
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile: path.join(tmp, 'runlane.toml'), clientStore: store }));
 }
+
+const waitForEnd = (id: string) => waitForJobEnd(store, id, 60_000, 100);
 
 const log = (id: string, worker: string, stream = 'stdout') => {
   const file = path.join(store, 'runs', id, 'logs', worker, `${stream}.log`);
@@ -210,9 +207,7 @@ describe('SSH target', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(hostPids.every(processIsAlive)).toBe(true); // still working on the host meanwhile
     const seenWhileAway = log(run_id, 'w0');
-    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
-    await daemon.start();
-    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    await startDaemon();
     await client.runs(); // opening the store re-adopts its jobs
     const run = await waitForEnd(run_id);
     expect(run.status).toBe('finished');
@@ -225,9 +220,7 @@ describe('SSH target', () => {
     const pids = () => [0, 1].map((r) => Number(log(run_id, `w${r}`).trim())).filter((p) => p > 0);
     await expect.poll(() => pids().length, { timeout: 20_000 }).toBe(2);
     await daemon.close();
-    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
-    await daemon.start();
-    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    await startDaemon();
     expect(pids().every(processIsAlive)).toBe(true);
     await client.stopRun(run_id); // adopts the store's jobs first, then cancels
     expect((await waitForEnd(run_id)).status).toBe('cancelled');
@@ -241,9 +234,7 @@ describe('SSH target', () => {
     await daemon.close();
     const follower = path.join(remote, 'lib', 'runlane', 'ssh_follower.py');
     rmSync(follower);
-    daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
-    await daemon.start();
-    client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+    await startDaemon();
     await client.runs(); // opening the store re-adopts its jobs
     expect((await waitForEnd(run_id)).status).toBe('finished');
     expect(log(run_id, 'w0')).toBe(Array.from({ length: 6 }, (_, i) => `line ${i}\n`).join(''));

@@ -1,15 +1,16 @@
 // Contract C2: POST /runs/:id/stop, through a real daemon, against a real Python script run and a real
 // job; called through the DaemonClient and the browser's HttpHostBridge.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
 import { HttpHostBridge } from '@runlane/ui';
-import { DaemonClient } from '../client/daemonClient.js';
-import { Daemon } from '../server/daemon.js';
+import { startTestDaemon } from '../../../../test/helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { DaemonClient } from '../client/daemonClient.js';
+import type { Daemon } from '../server/daemon.js';
 import { StoreReader } from '../store/index.js';
 
 const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../.venv/bin/python');
@@ -20,18 +21,16 @@ let client: DaemonClient;
 let script: ChildProcess | null = null;
 
 beforeEach(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-stop-'));
+  tmp = makeTempDir('stop');
   store = path.join(tmp, '.runlane');
   writeFileSync(path.join(tmp, 'runlane.toml'), '');
-  daemon = new Daemon({ defaultStore: store, runtimeDir: path.join(tmp, 'rt'), idleTimeout: 0, targetsFile: path.join(tmp, 'runlane.toml') });
-  await daemon.start();
-  client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store });
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile: path.join(tmp, 'runlane.toml'), clientStore: store }));
 });
 
 afterEach(async () => {
   script?.kill('SIGKILL');
   await daemon.close();
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 });
 
 async function read(id: string): Promise<RunSummary> {
