@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../test/helpers/tempDir.js';
 import { findStoreDir } from '@runlane/core';
 import { workspaceSources } from './sources.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'runlane-sources-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = makeTempDir('sources');
+afterAll(() => removeTempDir(root));
 const storeFor = (dir: string) => findStoreDir(dir, {});
 
 it('shows the store of a notebook in a subfolder that has its own .runlane/, beside the workspace store', () => {

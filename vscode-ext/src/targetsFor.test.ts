@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../test/helpers/tempDir.js';
 import { findStoreDir } from '@runlane/core';
 import { targetsFileFor } from './targetsFor.js';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'runlane-targetsfor-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = makeTempDir('targetsfor');
+afterAll(() => removeTempDir(root));
 const storeFor = (dir: string) => findStoreDir(dir, {});
 
 it('takes the runlane.toml beside a subfolder notebook (trial 2 #3), else the nearest up to the workspace folder', () => {

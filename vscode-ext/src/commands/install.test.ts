@@ -1,9 +1,9 @@
 import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/helpers/tempDir.js';
 import { installCommand } from './install.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -16,13 +16,13 @@ it('quotes the interpreter and the folder (PowerShell needs the call operator)',
 
 it('installs the helper the extension ships into a Python, importable there', () => {
   expect(existsSync(helper), 'build the extension first (node vscode-ext/build.mjs)').toBe(true);
-  const target = mkdtempSync(path.join(os.tmpdir(), 'runlane-install-'));
+  const target = makeTempDir('install');
   try {
     const python = path.join(root, '.venv', 'bin', 'python');
     execSync(`${installCommand(python, helper)} --quiet --no-deps --target "${target}"`, { stdio: 'pipe', timeout: 170_000 });
     const out = execSync(`"${python}" -c "import runlane, sys; print(runlane.__file__)"`, { env: { ...process.env, PYTHONPATH: target }, cwd: target }).toString();
     expect(out.trim().startsWith(target)).toBe(true);
   } finally {
-    rmSync(target, { recursive: true, force: true });
+    removeTempDir(target);
   }
 }, 180_000);

@@ -1,11 +1,11 @@
 // The job cell's pure parts; cell.json is checked with the real worker (`python -m runlane.worker`,
 // the kernel helper of this tree) reading it, as a job of the Runlane jobs controller does.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../test/helpers/tempDir.js';
 import { errorSummary } from '../errorText.js';
 import { cellJson, executionSuccess, jobEndMessage, jobOfCell, readResultText } from './jobCell.js';
 
@@ -13,8 +13,8 @@ import { cellJson, executionSuccess, jobEndMessage, jobOfCell, readResultText } 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const venv = path.join(repo, '.venv', 'bin', 'python');
 const python = existsSync(venv) ? venv : 'python3';
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-jobcell-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = makeTempDir('jobcell');
+afterAll(() => removeTempDir(tmp));
 
 /** Runs a cell as the jobs controller hands it to a worker: cell.py (the body) and cell.json. */
 function runWorker(source: string, executionOrder: number): { code: number | null; stderr: string } {
