@@ -15,7 +15,7 @@ export async function createJobRun(writer: StoreWriter, store: string, spec: Job
   const cell = checkCell(spec.cell);
   const script = cell ? null : await readJobScript(spec.command, spec.cwd ?? input ?? process.cwd());
   const runId = await writer.createRun({
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point here
     name: spec.name ?? spec.command.join(' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200),
     experiment: spec.experiment ?? 'jobs',
     kind: 'job',
