@@ -12,12 +12,12 @@
 // the last expression, a cancelled cell without the failure mark, a failed run's tooltip, Targets rows.
 // Screenshots: test/e2e/screenshots/vscode/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { DaemonClient, StoreWriter } from '@runlane/core';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
@@ -163,7 +163,7 @@ async function quickOpen(name: string): Promise<void> {
 
 beforeAll(async () => {
   if (!ready) throw new Error('The VS Code e2e test needs the .vsix (npm run build) and code-server (scripts/setup-code-server.sh); scripts/setup.sh installs both.');
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-vscode-'));
+  tmp = makeTempDir('vscode');
   workspace = path.join(tmp, 'project');
   mkdirSync(workspace);
   const writer = await StoreWriter.open(path.join(workspace, '.runlane'));
@@ -247,7 +247,7 @@ afterAll(async () => {
   await context?.close();
   await server?.stop();
   await stopDaemonIn(path.join(tmp, 'rt'));
-  rmSync(tmp, { recursive: true, force: true });
+  removeTempDir(tmp);
 }, 60_000);
 
 describe('Runlane in VS Code (code-server)', () => {

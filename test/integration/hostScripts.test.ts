@@ -1,12 +1,12 @@
 // What the set-up and benchmark scripts leave and say: setup installs the engines with a
 // policy-rc.d that it removes again (unless the host had one), and a benchmark that dies says why.
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,7 +44,7 @@ describe('scripts/setup-test-engines.sh on Debian as root, without Slurm', () =>
 
   // apt-get is the seam: a stand-in records what it was asked and whether policy-rc.d was there.
   beforeEach(() => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-setup-'));
+    tmp = makeTempDir('setup');
     const bin = path.join(tmp, 'bin');
     policy = path.join(tmp, 'policy-rc.d');
     const log = path.join(tmp, 'apt.log');
@@ -55,7 +55,7 @@ describe('scripts/setup-test-engines.sh on Debian as root, without Slurm', () =>
     pathWithout(bin, ['sbatch']);
     env = { ...process.env, PATH: bin, RUNLANE_POLICY_RC_D: policy, RUNLANE_SKIP_SYSTEM_PACKAGES: '' };
   });
-  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+  afterEach(() => removeTempDir(tmp));
   const aptLog = () => readFileSync(path.join(tmp, 'apt.log'), 'utf8');
 
   it('installs slurm-wlm with services kept from starting, and removes the policy-rc.d it wrote', async () => {
@@ -102,7 +102,7 @@ describe('scripts/bench-run.sh', () => {
 
 describe('scripts/check-clean.sh (run by .ci/run after npm start and npm test)', () => {
   it('passes on a clean clone, and lists what a command changed or left, but not what git ignores', async () => {
-    const repo = mkdtempSync(path.join(os.tmpdir(), 'runlane-clean-'));
+    const repo = makeTempDir('clean');
     try {
       const check = `cd '${repo}' && bash '${path.join(root, 'scripts/check-clean.sh')}' "npm test"`;
       await bash(`cd '${repo}' && git init -q && printf 'x\\n' > kept.txt && printf 'ignored/\\n' > .gitignore && git add . && git -c user.name=t -c user.email=t@t commit -qm init`, process.env);
@@ -116,7 +116,7 @@ describe('scripts/check-clean.sh (run by .ci/run after npm start and npm test)',
       expect(out).toBe('FAILED: npm test left the clone changed (stop writing these, or add them to .gitignore):\n   M kept.txt\n  ?? left.png\n');
       expect(code).toBe(1);
     } finally {
-      rmSync(repo, { recursive: true, force: true });
+      removeTempDir(repo);
     }
   });
 });

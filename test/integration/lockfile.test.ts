@@ -2,12 +2,12 @@
 // package is locked (a Mac needs @rspack/binding-darwin-arm64 to build the JupyterLab extension),
 // and npm accepts package-lock.json as in sync with every package.json of the workspace.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +27,7 @@ describe('package-lock.json', () => {
   });
 
   it('is accepted by npm ci, in sync with every package.json', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-lock-'));
+    const tmp = makeTempDir('lock');
     try {
       const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
       for (const file of ['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]) {
@@ -39,7 +39,7 @@ describe('package-lock.json', () => {
       expect(out).not.toMatch(/npm error/);
       expect(code).toBe(0);
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      removeTempDir(tmp);
     }
   }, 120_000);
 });

@@ -2,12 +2,12 @@
 // icon, a license, a changelog, the real repository, keywords and a README written for that page,
 // and pass the stores' own checks: vsce packages without a warning, `twine check --strict` passes.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,9 +16,9 @@ const REPO = 'https://github.com/runlane/runlane';
 let tmp: string;
 
 beforeAll(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'runlane-publish-'));
+  tmp = makeTempDir('publish');
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => removeTempDir(tmp));
 
 /** Command output, stdout and stderr together in order. */
 async function sh(command: string, args: string[], cwd = root): Promise<string> {

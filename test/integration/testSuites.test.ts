@@ -2,12 +2,12 @@
 // suite, and a machine that lacks an engine (a Mac: no sbatch, no sshd from Debian) skips its suite
 // with one line saying why, unless CI=true or RUNLANE_REQUIRE_ENGINES=1 asks for every engine.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import * as os from 'node:os';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +55,7 @@ describe('a machine without sbatch and ssh', () => {
 
   // A PATH with every command of this one but sbatch and ssh: what a Mac without the engines has.
   beforeAll(() => {
-    bin = mkdtempSync(path.join(os.tmpdir(), 'runlane-path-'));
+    bin = makeTempDir('path');
     const hidden = new Set(['sbatch', 'ssh']);
     for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
       let names: string[];
@@ -75,7 +75,7 @@ describe('a machine without sbatch and ssh', () => {
     }
     env = { ...process.env, PATH: bin, CI: '', RUNLANE_REQUIRE_ENGINES: '' };
   });
-  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  afterAll(() => removeTempDir(bin));
 
   it('skips the engine suites, one line each saying why, and passes', async () => {
     const { code, lines } = await sh('bash', ['scripts/test.sh', '--no-setup', 'engines'], env);
