@@ -33,11 +33,17 @@ interface MetricFile {
   tail: MetricsTail;
 }
 
+const NO_EVENTS: FoldedRun = foldEvents([]);
+Object.freeze(NO_EVENTS.params);
+Object.freeze(NO_EVENTS.tags);
+
 export class LiveRun {
   readonly dir: string;
   private meta: Record<string, unknown> | null = null;
   private events: OrderedEvent[] = [];
-  private folded: FoldedRun = foldEvents([]);
+  /** Shared until the first events are folded (never mutated: a fold makes a new one), so that
+   * 10,000 runs taken from the run index do not each hold an empty fold. */
+  private folded: FoldedRun = NO_EVENTS;
   private readonly eventTails = new Map<string, EventsTail>();
   private readonly metricFiles = new Map<string, MetricFile>();
   /** Per key, over the primary series only (rank 0 and writers without a rank): what summaries show. */

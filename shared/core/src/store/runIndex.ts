@@ -30,8 +30,9 @@ const STALE_TEMP_MS = 60_000;
 const RACY_MS = 2_000;
 
 interface IndexEntry {
-  /** The files (and folders) the summary was read from, relative to the run's folder. */
-  files: string[];
+  /** The files (and folders) the summary was read from, relative to the run's folder, separated by
+   * spaces (no store name holds one): one string, not an array, keeps the parsed index small. */
+  files: string;
   /** Their sizes and mtimes when it was read (fingerprintOf). */
   fp: string;
   run: RunSummary;
@@ -52,7 +53,7 @@ export function indexFile(storeDir: string): string {
  * and the folders that hold them (mtimes: a file added or removed changes its folder's). Logs,
  * sources and artifacts are not in the summary. Null without meta.json.
  */
-export function scanFingerprint(runDir: string): { files: string[]; fp: string; newest: number } | null {
+export function scanFingerprint(runDir: string): { files: string; fp: string; newest: number } | null {
   if (!statSync(path.join(runDir, 'meta.json'), { throwIfNoEntry: false })) return null;
   // Only the files summaries are folded from: a metric file's own summary beside it (`.rlm.summary`,
   // written by chart reads) is no reason to read the run again.
@@ -60,13 +61,13 @@ export function scanFingerprint(runDir: string): { files: string[]; fp: string; 
   for (const writer of names(path.join(runDir, 'metrics'))) {
     files.push(`metrics/${writer}`, ...names(path.join(runDir, 'metrics', writer), '.rlm').map((n) => `metrics/${writer}/${n}`));
   }
-  return { files, ...fingerprintOf(runDir, files) };
+  return { files: files.join(' '), ...fingerprintOf(runDir, files.join(' ')) };
 }
 
 /** The fingerprint of the files an index entry lists: stats only, no folder is read. */
-export function fingerprintOf(runDir: string, files: string[]): { fp: string; newest: number } {
+export function fingerprintOf(runDir: string, files: string): { fp: string; newest: number } {
   let newest = 0;
-  const parts = files.map((file) => {
+  const parts = files.split(' ').map((file) => {
     // Concatenated, not path.join()ed: this runs for every file of every run on each open.
     const st = statSync(`${runDir}/${file}`, { throwIfNoEntry: false });
     if (!st) return '-';
@@ -98,7 +99,7 @@ export function readIndex(storeDir: string): Map<string, IndexEntry> | null {
   if (format !== 'runlane-index' || version !== INDEX_VERSION || typeof runs !== 'object' || runs === null) return null;
   const entries = new Map<string, IndexEntry>();
   for (const [id, entry] of Object.entries(runs)) {
-    if (typeof entry?.fp === 'string' && Array.isArray(entry.files) && typeof entry.run === 'object' && entry.run !== null && entry.run.id === id) entries.set(id, entry);
+    if (typeof entry?.fp === 'string' && typeof entry.files === 'string' && typeof entry.run === 'object' && entry.run !== null && entry.run.id === id) entries.set(id, entry);
   }
   return entries;
 }
