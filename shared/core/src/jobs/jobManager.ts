@@ -6,7 +6,7 @@
 // outlived it.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { JobCreated, JobSpec } from '@runlane/protocol';
+import type { JobCreated, JobSpec, RunSummary } from '@runlane/protocol';
 import { StoreError, StoreWriter, StoreReader } from '../store/index.js';
 import { writeFileAtomic } from '../store/atomicFile.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
@@ -125,10 +125,13 @@ export class JobManager {
     if (job.started) await job.launcher.stop(job, job.state); // else stopped once its start returns
   }
 
-  /** Re-adopts the jobs of a store that a previous daemon left running (workers outlive daemons). */
-  async adopt(store: string): Promise<void> {
-    const reader = await StoreReader.open(store, () => {});
-    for (const run of await reader.listRuns({ status: ['running', 'queued'] })) {
+  /**
+   * Re-adopts the jobs of a store that a previous daemon left running (workers outlive daemons).
+   * `known`: the store's runs as the daemon just listed them, so a big store is not read twice.
+   */
+  async adopt(store: string, known?: RunSummary[]): Promise<void> {
+    const live = known?.filter((run) => run.status === 'running' || run.status === 'queued');
+    for (const run of live ?? (await (await StoreReader.open(store, () => {})).listRuns({ status: ['running', 'queued'] }))) {
       if (run.kind !== 'job' || this.jobs.has(run.id)) continue;
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;

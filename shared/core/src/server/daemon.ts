@@ -132,7 +132,7 @@ export class Daemon {
     if (!index) {
       index = checkStoreFolder(abs).then(async () => {
         const opened = await StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event));
-        await this.jobs.adopt(abs); // workers that outlived a previous daemon
+        await this.jobs.adopt(abs, opened.summaries()); // workers that outlived a previous daemon
         return opened;
       });
       index.catch(() => this.stores.delete(abs)); // a fixed store can be retried
