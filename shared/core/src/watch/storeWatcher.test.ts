@@ -57,6 +57,24 @@ describe('StoreWatcher', () => {
     expect(watcher.watchCount).toBe(1);
   }, 30_000);
 
+  it('gives back the watches of a live run that has been quiet for long, and keeps those of an active one', async () => {
+    const { running, writer } = writeBigStore(store, { finished: 0, running: 2 });
+    const [quiet, active] = running as [string, string];
+    watcher = new StoreWatcher(store, (files) => seen.push(...files), 1_500);
+    await watcher.start();
+    watcher.setLive(quiet, true);
+    watcher.setLive(active, true);
+    expect(watcher.watchCount).toBe(9);
+    const loss = path.join(store, 'runs', active, 'metrics', writer(active), 'loss.rlm');
+    for (let step = 0; step < 15; step++) {
+      appendPoint(loss, 100 + step, 0.1); // a point every 200 ms: never quiet
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(watcher.watchCount).toBe(5); // runs/ and the active run's four folders
+    watcher.setLive(quiet, true); // still live: its watches are not made again
+    expect(watcher.watchCount).toBe(5);
+  });
+
   it('follows a new run at once and lets go of a deleted one', async () => {
     writeBigStore(store, { finished: 1, running: 0 });
     watcher = new StoreWatcher(store, (files) => seen.push(...files));

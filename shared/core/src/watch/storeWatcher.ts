@@ -1,7 +1,8 @@
 // Watches a store at the cost of what is live, not of what exists: one watch on runs/ (new and
 // deleted runs), one per folder of each followed run (running or queued ones, and new ones until
 // their status is known), none per file and none for finished runs, whose edits by other processes
-// (renames, tags) an EditSweep finds by stat. 10,000 finished runs and 10 running: about 70 watches.
+// (renames, tags) an EditSweep finds by stat. 10,000 finished runs and 10 running: 41 watches. A live
+// run quiet for 10 minutes (its writer likely killed elsewhere) gives its watches back too.
 // What cannot be watched (the system's limit, see watchDir.ts) is polled every second.
 // Changes are coalesced for a few milliseconds, so a burst of appends costs one incremental read.
 import { existsSync, mkdirSync, readdirSync, type FSWatcher } from 'node:fs';
@@ -15,6 +16,10 @@ const COALESCE_MS = 3;
 const POLL_MS = 1_000;
 /** A run stays followed this long after it ends: its writer may still flush its last points and logs. */
 const UNFOLLOW_AFTER_MS = 5_000;
+/** A live run with no file change for this long loses its watches: a writer killed on another host
+ * (a Slurm node) leaves its run "running" forever. The store index still re-reads live runs every
+ * 2 s, so a quiet run that logs again is shown within 2 s. */
+const QUIET_MS = 10 * 60_000;
 /** Pause between two edit sweeps: at least this, and long enough that sweeping costs at most ~3% of a core. */
 const SWEEP_GAP_MS = 2_000;
 const SWEEP_DUTY = 30;
@@ -28,6 +33,10 @@ interface Followed {
   polled: boolean;
   /** When the run was seen ended (ms), null while live. */
   endedAt: number | null;
+  /** The last file event from its folders (ms). */
+  activeAt: number;
+  /** Quiet for quietMs: its watches closed, left to the store index's re-read of live runs. */
+  quiet: boolean;
 }
 
 export class StoreWatcher {
@@ -46,6 +55,7 @@ export class StoreWatcher {
   constructor(
     private readonly storeDir: string,
     private readonly onChange: ChangeHandler,
+    private readonly quietMs = QUIET_MS,
   ) {
     this.runsDir = path.join(storeDir, 'runs');
     this.sweep = new EditSweep(this.runsDir, (files) => files.forEach((f) => this.queue(f)));
@@ -91,7 +101,7 @@ export class StoreWatcher {
   }
 
   private follow(runId: string): void {
-    const run: Followed = { watchers: new Map(), polled: false, endedAt: null };
+    const run: Followed = { watchers: new Map(), polled: false, endedAt: null, activeAt: Date.now(), quiet: false };
     this.followed.set(runId, run);
     this.sweep.remove(runId);
     this.watchRunFolders(runId, run);
@@ -106,13 +116,20 @@ export class StoreWatcher {
     if (this.names.has(runId) && !this.closed) this.sweep.add(runId, run.endedAt ?? Date.now());
   }
 
+  /** Closes a quiet live run's watches; it stays followed (no sweep) until it ends. */
+  private quieten(run: Followed): void {
+    for (const w of run.watchers.values()) w.close();
+    run.watchers.clear();
+    run.quiet = true; // and no new ones
+  }
+
   /** Watches the run's folders not watched yet, then asks for a full re-read of the run: whatever was
    * written before a watch existed is read then, and everything after is reported by the watch. */
   private watchRunFolders(runId: string, run: Followed): void {
     const runDir = path.join(this.runsDir, runId);
     // Each folder is watched before it is listed: a subfolder made in between is then reported.
     const watch = (dir: string, depth: number): void => {
-      if (run.polled || run.watchers.has(dir)) return;
+      if (run.polled || run.quiet || run.watchers.has(dir)) return;
       const watcher = this.tryWatch(dir, (event, name) => name && this.onRunEntry(runId, dir, depth, event, name), run);
       if (watcher) run.watchers.set(dir, watcher);
     };
@@ -162,6 +179,7 @@ export class StoreWatcher {
     if (name.includes('.tmp-')) return;
     const run = this.followed.get(runId);
     if (!run) return;
+    run.activeAt = Date.now();
     const file = path.join(dir, name);
     const sub = depth === 0 ? '' : path.relative(path.join(this.runsDir, runId), dir).split(path.sep)[0];
     if (depth === 0 && name === 'meta.json') return this.queue(file);
@@ -184,6 +202,7 @@ export class StoreWatcher {
     for (const [id, run] of this.followed) {
       if (run.endedAt !== null && now - run.endedAt > UNFOLLOW_AFTER_MS) this.unfollow(id);
       else if (run.polled) this.queue(path.join(this.runsDir, id));
+      else if (!run.quiet && now - run.activeAt > this.quietMs) this.quieten(run);
     }
   }
 
