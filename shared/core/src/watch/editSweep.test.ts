@@ -1,9 +1,9 @@
 // The sweep that finds edits of finished runs by stat, on real folders: a run edited lately is
 // checked every sweep, an old one every 8th; a new writer's events file and an append both count.
-import { appendFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeBigStore } from '../../../../test/helpers/bigStore.js';
+import { appendPoint, writeBigStore } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { EditSweep } from './editSweep.js';
 
@@ -16,15 +16,22 @@ beforeEach(() => {
 });
 afterEach(() => removeTempDir(tmp));
 
+/** Sets the mtime of a folder and everything in it, as if it was last written at `when`. */
+function ageFolder(dir: string, when: Date): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) ageFolder(p, when);
+    else utimesSync(p, when, when);
+  }
+  utimesSync(dir, when, when);
+}
+
 describe('EditSweep', () => {
   it('reports appends and new writers at once for recent runs, and within 8 sweeps for old ones', async () => {
     const { finished, writer } = writeBigStore(path.join(tmp, 'store'), { finished: 3, running: 0 });
     const [recent, old, untouched] = finished as [string, string, string];
     const dayAgo = new Date(Date.now() - 86_400_000);
-    for (const id of [old, untouched]) {
-      utimesSync(path.join(runs, id, 'events', `${writer(id)}.jsonl`), dayAgo, dayAgo);
-      utimesSync(path.join(runs, id, 'events'), dayAgo, dayAgo);
-    }
+    for (const id of [old, untouched]) ageFolder(path.join(runs, id), dayAgo); // last changed a day ago
     const seen: string[] = [];
     const sweep = new EditSweep(runs, (files) => seen.push(...files));
     const start = Date.now() + 5_000; // written "before" the start: nothing to report on the first sweep
@@ -49,5 +56,29 @@ describe('EditSweep', () => {
     expect(seen).toEqual([appended, newWriter]);
     for (let i = 0; i < 8; i++) await once();
     expect(seen).toEqual([appended, newWriter]); // nothing else changed, nothing else reported
+  });
+
+  it("reports points a writer appends to an ended run's metrics, and a late writer's new metric file", async () => {
+    const { finished, writer } = writeBigStore(path.join(tmp, 'store'), { finished: 1, running: 0 });
+    const [id] = finished as [string];
+    const seen: string[] = [];
+    const sweep = new EditSweep(runs, (files) => seen.push(...files));
+    sweep.add(id, Date.now() + 5_000);
+    const once = (): Promise<void> => sweep.sweep(finished, () => false);
+    await once();
+    expect(seen).toEqual([]);
+
+    const loss = path.join(runs, id, 'metrics', writer(id), 'loss.rlm');
+    appendPoint(loss, 1000, 0.5); // the run's own writer flushes once more after the end
+    await once();
+    expect(seen).toEqual([loss]);
+    // rank 1 of a job, whose first flush comes after rank 0 recorded the end: a new folder and file.
+    const late = path.join(runs, id, 'metrics', 'r1-4242-0badcafe', 'loss.rlm');
+    mkdirSync(path.dirname(late));
+    copyFileSync(loss, late);
+    await once();
+    expect(seen).toEqual([loss, late]);
+    await once();
+    expect(seen).toEqual([loss, late]);
   });
 });

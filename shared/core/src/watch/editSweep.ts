@@ -1,12 +1,13 @@
 // Finished runs are not watched (a store of 10,000 runs would need 10,000+ watches, past the old
 // 8,192 limit), but another process may still edit one: a rename or a tag is an event appended to
-// its events/ folder (a new <writer>.jsonl, or an append to one). This sweep stats each such run's
-// events folder and files, a few runs at a time, and reports the files whose size or mtime changed.
-// Runs edited within the last hour are checked every sweep, older ones every 8th. Metric and log
-// files of finished runs are not checked: points appended to an ended run without any event show
-// at the next daemon start (the run index compares every file's size and mtime).
+// its events/ folder (a new <writer>.jsonl, or an append to one), and a writer that flushes after
+// the run ended (a job's rank 1 after rank 0 recorded the end) appends to its metrics/ files. This
+// sweep stats each such run's events and metric files, a few runs at a time, and reports the files
+// whose size or mtime changed. Runs changed within the last hour are checked every sweep, older ones
+// every 8th. Logs of finished runs are not checked (no view follows an ended run's log live).
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { isTempFile } from '../store/atomicFile.js';
 
 /** Runs checked between two yields to the event loop, so requests are never held up for long. */
 const SLICE = 250;
@@ -18,9 +19,11 @@ const RECENT_MS = 3_600_000;
 const OLD_EVERY = 8;
 
 interface Fingerprint {
-  dirMtime: number;
+  /** The mtime of each folder listed (events/, metrics/, metrics/<writer>/): a new file changes it. */
+  dirs: Map<string, number>;
+  /** `size:mtime` of each file, by its path relative to the run folder. */
   files: Map<string, string>;
-  /** The newest mtime seen among the folder and its files (ms). */
+  /** The newest mtime seen among the folders and files (ms). */
   newest: number;
 }
 
@@ -60,31 +63,39 @@ export class EditSweep {
   }
 
   private check(runId: string, changed: string[]): void {
-    const dir = path.join(this.runsDir, runId, 'events');
+    const runDir = path.join(this.runsDir, runId);
     const old = this.prints.get(runId);
-    const dirMtime = statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-    // A new writer's file changes the folder's mtime; an append changes only the file's.
-    const names = old && old.dirMtime === dirMtime ? [...old.files.keys()] : listJsonl(dir);
-    const files = new Map<string, string>();
-    let newest = dirMtime;
     const since = this.since.get(runId);
-    for (const name of names) {
-      const st = statSync(path.join(dir, name), { throwIfNoEntry: false });
-      if (!st) continue;
-      const print = `${st.size}:${st.mtimeMs}`;
-      files.set(name, print);
-      newest = Math.max(newest, st.mtimeMs);
-      const isChange = old ? old.files.get(name) !== print : since !== undefined && st.mtimeMs >= since - MTIME_SLACK_MS;
-      if (isChange) changed.push(path.join(dir, name));
+    const print: Fingerprint = { dirs: new Map(), files: new Map(), newest: -1 };
+    // A new writer's file changes its folder's mtime; an append changes only the file's. A folder
+    // whose mtime is unchanged is not listed again: its files are the ones seen last time.
+    const list = (rel: string, keep: (name: string) => boolean): string[] => {
+      const mtime = statSync(path.join(runDir, rel), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+      print.dirs.set(rel, mtime);
+      print.newest = Math.max(print.newest, mtime);
+      if (old && old.dirs.get(rel) === mtime) return [...old.dirs.keys(), ...old.files.keys()].filter((f) => path.dirname(f) === rel);
+      return listNames(path.join(runDir, rel)).filter(keep).map((name) => path.join(rel, name));
+    };
+    const files = list('events', (name) => name.endsWith('.jsonl'));
+    for (const writer of list('metrics', (name) => !name.startsWith('.'))) files.push(...list(writer, (name) => name.endsWith('.rlm')));
+    for (const rel of files) {
+      const st = statSync(path.join(runDir, rel), { throwIfNoEntry: false });
+      if (!st?.isFile()) continue;
+      const fileprint = `${st.size}:${st.mtimeMs}`;
+      print.files.set(rel, fileprint);
+      print.newest = Math.max(print.newest, st.mtimeMs);
+      const isChange = old ? old.files.get(rel) !== fileprint : since !== undefined && st.mtimeMs >= since - MTIME_SLACK_MS;
+      if (isChange) changed.push(path.join(runDir, rel));
     }
-    this.prints.set(runId, { dirMtime, files, newest });
+    this.prints.set(runId, print);
     this.since.delete(runId);
   }
 }
 
-function listJsonl(dir: string): string[] {
+/** The names in a folder, without temp files of atomic writes; none when it is missing. */
+function listNames(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((name) => name.endsWith('.jsonl') && !name.includes('.tmp-'));
+    return readdirSync(dir).filter((name) => !isTempFile(name));
   } catch {
     return [];
   }
