@@ -176,7 +176,7 @@ describe('daemon live feed (SSE)', () => {
     expect(got.find((e) => e.type === 'log')).toMatchObject({ run_id: id, stream: 'stdout', offset: 0, length: 6 });
   });
 
-  it('delivers every point of appends that come faster than chokidar reports changes', async () => {
+  it('delivers every point of appends that come faster than the watcher reports changes', async () => {
     const writer = await StoreWriter.open(store);
     const id = await writer.createRun({ name: 'rapid', experiment: 'e', kind: 'script' });
     await new Promise((r) => setTimeout(r, 150));
@@ -184,7 +184,7 @@ describe('daemon live feed (SSE)', () => {
     await new Promise((r) => setTimeout(r, 100));
     for (let step = 0; step < 30; step++) {
       writer.logMetric(id, 'loss', step, step);
-      await new Promise((r) => setTimeout(r, 5)); // well inside chokidar's 50 ms change throttle
+      await new Promise((r) => setTimeout(r, 5)); // well inside a watcher's batching of changes
     }
     const steps = (await got).flatMap((e) => (e.type === 'metrics' ? e.steps : []));
     expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
