@@ -1,7 +1,7 @@
 // The Charts and Run-details host answers a page's typed messages (shared/protocol's webview.ts):
 // the `ready` handshake, each HostBridge request by its method (bytes as base64, errors as their
 // message), and page actions. The daemon client is the seam: a fake answers like DaemonClient.
-import type { BridgeRequest, HostToWebview, RunRef, WebviewToHost } from '@runlane/protocol';
+import type { BridgeRequest, HostToWebview, RunRef, StoreEvent, WebviewToHost } from '@runlane/protocol';
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('vscode', () => import('./testing/vscodeStub.js'));
@@ -54,6 +54,38 @@ describe('the webview host', () => {
     expect(calls).toContainEqual(['series', 'r1', 'loss', { points: 100, rank: 1 }]);
     send({ type: 'action', action: 'openCharts', args: [[ref]] });
     expect(opened).toEqual([[ref]]);
+    panels.dispose();
+  });
+
+  it('posts each open panel only the feed events about what it shows: 10 panels and a job printing fast cost one message a line', () => {
+    const feed = new stub.EventEmitter<StoreEvent>();
+    const panels = new RunlanePanels(stub.Uri.file('/ext') as never, { ...service, onEvent: feed.event } as never, { openCharts: () => undefined, openSource: () => undefined, openScript: () => undefined });
+    const other: RunRef = { source: '/w/.runlane', id: 'r2' };
+    const elsewhere: RunRef = { source: '/w/sub/.runlane', id: 'r1' }; // the same id in another store
+    const first = stub.created.panels.length;
+    panels.openDetails(ref);
+    panels.openCharts([ref]);
+    panels.openCharts(null); // every run, new ones too
+    for (let i = 0; i < 7; i++) panels.openDetails({ source: '/w/.runlane', id: `idle${i}` });
+    const [details, charts, all, ...idle] = stub.created.panels.slice(first);
+    if (!details || !charts || !all) throw new Error('the panels were not opened');
+    for (const panel of stub.created.panels.slice(first)) panel.send({ type: 'ready' });
+    const line = (run: RunRef, offset: number): StoreEvent => ({ type: 'log', store: run.source, run_id: run.id, writer: 'w0', stream: 'stdout', offset, length: 9 });
+    const events: StoreEvent[] = [
+      ...Array.from({ length: 300 }, (_, i) => line(ref, i * 9)), // a job printing 300 lines
+      { type: 'metrics', store: ref.source, run_id: ref.id, key: 'loss', rank: null, steps: [1], times: [1.7e9], values: [0.5] },
+      { type: 'metrics', store: other.source, run_id: other.id, key: 'loss', rank: null, steps: [1], times: [1.7e9], values: [0.4] },
+      { type: 'metrics', store: elsewhere.source, run_id: elsewhere.id, key: 'loss', rank: null, steps: [1], times: [1.7e9], values: [0.3] },
+      { type: 'run-created', store: other.source, run: { id: other.id } as never },
+      { type: 'reset', reason: 'another daemon' },
+    ];
+    for (const event of events) feed.fire(event);
+    const got = (panel: { posted: unknown[] }) => (panel.posted as HostToWebview[]).flatMap((m) => (m.type === 'event' ? [m.event] : []));
+    // Its run's 300 lines and metrics, and the reset; nothing about r2 or the other store's r1.
+    expect(got(details)).toEqual([...events.slice(0, 301), events.at(-1)]);
+    expect(got(charts)).toEqual([events[300], events.at(-1)]); // charts draw no log lines
+    expect(got(all)).toEqual(events.slice(300)); // a charts panel of every run: every run's metrics and new runs
+    for (const panel of idle) expect(got(panel)).toEqual([events.at(-1)]);
     panels.dispose();
   });
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { ActionArgs, ActionMessage, BridgeArgs, BridgeMethod, BridgeReplies, BridgeRequest, HostToWebview, PanelView, RunRef, RunSummary, WebviewAction, WebviewActions, WebviewToHost } from '@runlane/protocol';
+import type { ActionArgs, ActionMessage, BridgeArgs, BridgeMethod, BridgeReplies, BridgeRequest, HostToWebview, PanelView, RunRef, RunSummary, StoreEvent, WebviewAction, WebviewActions, WebviewToHost } from '@runlane/protocol';
 import { chartsTitle, runLabel } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
@@ -20,6 +20,22 @@ type BridgeHandlers = { [K in BridgeMethod]: (...args: BridgeArgs[K]) => Promise
 type ActionHandlers = { [A in WebviewAction]: (...args: ActionArgs[A]) => void };
 
 type Named = Pick<RunSummary, 'name' | 'id'>;
+
+/**
+ * Whether a panel's page needs a feed event: a details page only its own run's events, a charts
+ * page its runs' (every run's when it follows new runs), never log lines (charts draw none). Every
+ * event posted is serialized for the page, so a job printing fast would otherwise cost each open
+ * panel a message per line. Events of no store (hello, reset) go to every page (charts reload on a
+ * reset).
+ */
+export function panelWants(view: PanelView, event: StoreEvent): boolean {
+  if (!('store' in event)) return true;
+  const id = event.type === 'run-created' || event.type === 'run-updated' ? event.run.id : event.run_id;
+  const about = (ref: RunRef) => ref.source === event.store && ref.id === id;
+  if (view.kind === 'details') return about(view.run);
+  if (event.type === 'log') return false;
+  return view.runs === null || view.runs.some(about);
+}
 
 export class RunlanePanels implements vscode.Disposable {
   private readonly details = new Map<string, vscode.WebviewPanel>();
@@ -103,7 +119,7 @@ export class RunlanePanels implements vscode.Disposable {
           this.act(message);
         }
       }),
-      this.service.onEvent((event) => ready && post({ type: 'event', event })),
+      this.service.onEvent((event) => ready && panelWants(view, event) && post({ type: 'event', event })),
       vscode.window.onDidChangeActiveColorTheme(() => ready && post({ type: 'theme', dark: dark() })),
     ];
     panel.onDidDispose(() => {
