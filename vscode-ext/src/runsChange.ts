@@ -16,6 +16,27 @@ export function applyEvent(runs: RunSet, event: StoreEvent): RunsChange | null {
   if (!runs.apply(event)) return null;
   const after = id === null ? undefined : runs.get(id);
   if (!before || !after) return EVERYTHING;
-  const moved = before.name !== after.name || before.experiment !== after.experiment || before.status !== after.status;
-  return moved ? EVERYTHING : { kind: 'run', source: runs.source, before, after };
+  return moved(before, after) ? EVERYTHING : { kind: 'run', source: runs.source, before, after };
+}
+
+/** A change of name, experiment or status moves a row (or relabels its same-named peers). */
+function moved(before: RunSummary, after: RunSummary): boolean {
+  return before.name !== after.name || before.experiment !== after.experiment || before.status !== after.status;
+}
+
+/**
+ * Replaces a source's runs with a fresh listing; what that changed: nothing ([]), some runs' own
+ * data (one change each), or everything (runs added, removed or moved).
+ */
+export function relistChanges(runs: RunSet, listed: RunSummary[]): RunsChange[] {
+  const before = new Map(runs.all().map((run) => [run.id, run]));
+  runs.reset(listed);
+  if (before.size !== listed.length) return [EVERYTHING];
+  const changes: RunsChange[] = [];
+  for (const after of listed) {
+    const previous = before.get(after.id);
+    if (!previous || moved(previous, after)) return [EVERYTHING];
+    if (JSON.stringify(previous) !== JSON.stringify(after)) changes.push({ kind: 'run', source: runs.source, before: previous, after });
+  }
+  return changes;
 }

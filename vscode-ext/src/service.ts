@@ -9,13 +9,15 @@ import * as vscode from 'vscode';
 import { DaemonClient, StoreReader } from '@runlane/core';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
 import { RunSet } from '@runlane/ui';
-import { applyEvent, EVERYTHING, type RunsChange } from './runsChange';
+import { applyEvent, EVERYTHING, relistChanges, type RunsChange } from './runsChange';
 import type { Source } from './sources';
 
 class SourceState {
   readonly runs: RunSet;
   client: Promise<DaemonClient> | null = null;
   stopFeed: () => void = () => {};
+  /** Counts follow() calls: a feed whose client arrives after a newer follow() began is not started. */
+  follows = 0;
   poller: NodeJS.Timeout | null = null;
   /** Why the source could not be read, shown in the tree instead of its runs. */
   error: string | null = null;
@@ -88,27 +90,34 @@ export class RunlaneService implements vscode.Disposable {
     await Promise.all(this.states.map((s) => this.loadOne(s)));
   }
 
+  /**
+   * Lists a source again (when shown, on the feed's `reset`, on Refresh) and follows its feed. Only
+   * what the listing changed is redrawn: the same runs again (a reset after a reconnect, a TensorBoard
+   * folder re-read) redraw nothing, so a row being clicked is not redrawn under the click.
+   */
   private async loadOne(state: SourceState): Promise<void> {
-    state.error = null;
+    const errorBefore = state.error;
+    let listed: RunSummary[] = [];
+    let error: string | null = null;
     try {
       if (state.source.kind === 'store') {
         const reader = await StoreReader.open(state.source.path, (message) => this.log.appendLine(message));
-        state.runs.reset(await reader.listRuns());
+        listed = await reader.listRuns();
       } else {
-        state.runs.reset(await (await this.daemon(state.source.path)).runs());
+        listed = await (await this.daemon(state.source.path)).runs();
       }
     } catch (err) {
       const missing = state.source.kind === 'store' && !existsSync(state.source.path);
       if (!missing) {
-        state.error = (err as Error).message;
-        this.log.appendLine(`Runlane: could not read ${state.source.path}: ${state.error}`);
+        error = (err as Error).message;
+        this.log.appendLine(`Runlane: could not read ${state.source.path}: ${error}`);
       }
-      state.runs.reset([]);
     }
-    if (this.states.includes(state)) {
-      this.changed.fire(EVERYTHING);
-      this.follow(state);
-    }
+    state.error = error;
+    const changes = relistChanges(state.runs, listed);
+    if (!this.states.includes(state)) return;
+    for (const change of error === errorBefore ? changes : [EVERYTHING]) this.changed.fire(change);
+    this.follow(state);
   }
 
   /** The daemon's client for one source (by path; default: the primary store). */
@@ -152,6 +161,8 @@ export class RunlaneService implements vscode.Disposable {
 
   private follow(state: SourceState): void {
     state.stopFeed();
+    state.stopFeed = () => {};
+    const followed = ++state.follows;
     if (state.source.kind === 'store' && !existsSync(state.source.path)) {
       // No store yet: look again now and then, without starting a daemon for nothing.
       state.poller ??= setInterval(() => existsSync(state.source.path) && (clearInterval(state.poller!), (state.poller = null), void this.loadOne(state)), 2000);
@@ -159,7 +170,8 @@ export class RunlaneService implements vscode.Disposable {
     }
     void this.daemon(state.source.path).then(
       (client) => {
-        if (!this.states.includes(state)) return;
+        // A newer follow() (a second reset while this client was coming) starts the one feed.
+        if (!this.states.includes(state) || state.follows !== followed) return;
         state.stopFeed = client.events((event) => {
           if (event.type === 'reset') void this.loadOne(state);
           else {
