@@ -93,7 +93,11 @@ def main() -> None:
         raise SystemExit(f"search_runs found {found['runs']} runs, not {runs}")
     import mlflow
 
-    print(json.dumps({"mlflow_search_ms": found["ms"], "mlflow_build_ms": build_ms, "mlflow_version": mlflow.__version__}))
+    print(json.dumps({
+        "mlflow_search_ms": found["ms"],
+        "mlflow_build_ms": build_ms,
+        "mlflow_version": mlflow.__version__,
+    }))
 
 
 if __name__ == "__main__":
