@@ -35,13 +35,15 @@ describe('npm run lint', () => {
     }
   });
 
-  it('reports a floating promise and an explicit any, in product code and in tests', async () => {
+  // retry: once in a fresh clone's npm test this saw no finding at all (not reproduced in the runs
+  // since); a lint config that misses these rules still fails both tries.
+  it('reports a floating promise and an explicit any, in product code and in tests', { retry: 1, timeout: 60_000 }, async () => {
     const code = 'async function later(): Promise<number> { return 1; }\nlater();\nexport const loose: any = 1;\n';
     for (const file of ['shared/protocol/src/format.ts', 'shared/protocol/src/format.test.ts']) {
-      const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+      const [result] = await eslint.lintText(code, { filePath: path.join(root, file), warnIgnored: true });
       expect(result?.messages.map((m) => m.ruleId).sort(), file).toEqual(['@typescript-eslint/no-explicit-any', '@typescript-eslint/no-floating-promises']);
     }
-  }, 60_000);
+  });
 
   it('leaves build outputs and bundles alone', async () => {
     for (const file of ['shared/core/dist/index.js', 'shared/core/dist/index.d.ts', 'vscode-ext/dist/extension.js', 'jupyterlab-ext/lib/index.d.ts', 'node_modules/typescript/lib/typescript.d.ts']) {
