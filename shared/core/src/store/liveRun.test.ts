@@ -108,6 +108,22 @@ describe('StoreWriter + StoreReader', () => {
 });
 
 describe('LiveRun', () => {
+  it('a run taken from the index keeps its summary while its files are first read', async () => {
+    const writer = await StoreWriter.open(dir);
+    const id = await newRun(writer, 'indexed');
+    writer.logMetric(id, 'loss', 0, 1, 1);
+    writer.appendEvent(id, { type: 'status', status: 'finished' });
+    const read = new LiveRun(dir, id, () => {});
+    await read.refresh();
+    const indexed = LiveRun.fromSummary(dir, id, read.summary()!, () => {});
+    // The details panel asks for the run (its files are read) while the charts panel lists the runs.
+    const reading = indexed.refresh();
+    expect(indexed.summary()?.name).toBe('indexed');
+    await reading;
+    expect(indexed.seeded).toBe(false);
+    expect(indexed.summary()).toEqual(read.summary());
+  });
+
   it('reads only what was appended, waiting for torn records and lines to complete', async () => {
     const writer = await StoreWriter.open(dir);
     const id = await newRun(writer);

@@ -82,7 +82,8 @@ export class LiveRun {
     const report = this.refreshed;
     const before = this.summary();
     const seeded = this.seed !== null;
-    this.seed = null;
+    // A run taken from the index keeps its indexed summary until its files are read: a listing asked
+    // for meanwhile (the charts panel opened while the details panel reads the run) still has it.
     const files = changedPath === undefined || !this.refreshed ? await this.listFiles() : [changedPath];
     let eventsChanged = false;
     for (const file of files) {
@@ -94,6 +95,7 @@ export class LiveRun {
       else if (where.kind === 'logs' && where.writer && where.name) await this.readLogSize(file, where.writer, where.name, report ? update : null);
     }
     if (eventsChanged) this.folded = foldEvents(this.events);
+    this.seed = null;
     this.refreshed = true;
     const after = this.summary();
     update.created = before === null && after !== null;
