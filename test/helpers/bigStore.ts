@@ -1,7 +1,7 @@
 // A big store written straight in the store format (docs/store-format.md), fast: many finished runs
 // and a few running ones, whose writer is a live process of this host (so they are not 'crashed').
 // And the inotify watches a process holds, counted the way the kernel lists them.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 
@@ -90,4 +90,15 @@ function linkOf(file: string): string | null {
   } catch {
     return null; // closed meanwhile
   }
+}
+
+/** Sets the mtime of a folder and everything in it, as if last written at `when` (default: a minute
+ * ago, older than the run index's "changed in the last seconds" rule). */
+export function ageFolder(dir: string, when: Date = new Date(Date.now() - 60_000)): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) ageFolder(p, when);
+    else utimesSync(p, when, when);
+  }
+  utimesSync(dir, when, when);
 }

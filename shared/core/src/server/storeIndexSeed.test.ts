@@ -2,12 +2,12 @@
 // the details of a run it took from the index, and follows changes that other processes make to
 // runs it never read (rename, tag, delete, points appended to a finished run).
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '@runlane/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../../../../test/helpers/daemon.js';
+import { ageFolder } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { readIndex, StoreReader, StoreWriter } from '../store/index.js';
 
@@ -34,16 +34,6 @@ function otherProcess(script: string, id: string): Promise<void> {
   });
 }
 
-/** Every mtime a minute back: runs changed in the last seconds are not indexed yet. */
-function age(folder: string): void {
-  const then = Date.now() / 1000 - 60;
-  const walk = (p: string): void => {
-    if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(path.join(p, name));
-    utimesSync(p, then, then);
-  };
-  walk(folder);
-}
-
 function byId(runs: RunSummary[]): RunSummary[] {
   return [...runs].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
@@ -59,7 +49,7 @@ it('a daemon seeded from the index serves the same runs and details, and follows
     writer.appendEvent(id, { type: 'status', status: 'finished' });
     ids.push(id);
   }
-  age(store);
+  ageFolder(store);
   const truth = await (await StoreReader.open(store, () => {})).listRuns();
   expect(readIndex(store)?.size).toBe(5);
 

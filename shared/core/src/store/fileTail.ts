@@ -12,6 +12,18 @@ export const warnToStderr: Warn = (message) => process.stderr.write(`runlane: wa
 /** Metric files are read in chunks of whole records, so memory stays bounded on huge files. */
 const CHUNK_RECORDS = 1 << 19; // 12 MiB of records
 
+/** Reads `length` bytes at `position`, fewer only where the file ends first (reads may come short). */
+export async function readExactly(handle: fs.FileHandle, length: number, position: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buf.subarray(0, done);
+}
+
 /** Reads bytes [offset, end of file); returns null when the file is gone. */
 export async function readFrom(file: string, offset: number, maxBytes = Infinity): Promise<Buffer | null> {
   let handle: fs.FileHandle;
@@ -24,14 +36,7 @@ export async function readFrom(file: string, offset: number, maxBytes = Infinity
   try {
     const { size } = await handle.stat();
     const length = Math.max(0, Math.min(size - offset, maxBytes));
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
+    return await readExactly(handle, length, offset);
   } finally {
     await handle.close();
   }

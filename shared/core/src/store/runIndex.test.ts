@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '@runlane/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ageFolder } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { LiveRun } from './liveRun.js';
 import { indexFile, readIndex } from './runIndex.js';
@@ -42,15 +43,6 @@ async function listed(store: string): Promise<RunSummary[]> {
 
 /** Sets every mtime in the store a minute back: runs changed in the last seconds are not indexed
  * yet (their mtimes could still hide a change), and tests write their runs just before listing. */
-function age(folder: string): void {
-  const then = Date.now() / 1000 - 60;
-  const walk = (p: string): void => {
-    if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(path.join(p, name));
-    utimesSync(p, then, then);
-  };
-  walk(folder);
-}
-
 function byId(runs: RunSummary[]): RunSummary[] {
   return [...runs].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
@@ -88,7 +80,7 @@ describe('the run index agrees with a full scan', () => {
     it(`on the fixture ${name}: the first open (writes the index) and the next (reads it)`, async () => {
       const store = path.join(dir, name);
       cpSync(path.join(fixtures, name), store, { recursive: true });
-      age(store);
+      ageFolder(store);
       const truth = await fullScan(store);
       expect(truth.length).toBeGreaterThan(0);
       expect(byId(await listed(store))).toEqual(byId(truth));
@@ -99,7 +91,7 @@ describe('the run index agrees with a full scan', () => {
 
   it('on a generated store, where only settled runs are indexed (a running run is read each time)', async () => {
     const ids = await makeStore(dir);
-    age(dir);
+    ageFolder(dir);
     const truth = await fullScan(dir);
     expect(truth.map((r) => r.status)).toContain('running');
     expect(byId(await listed(dir))).toEqual(byId(truth));
@@ -127,7 +119,7 @@ describe('a missing, stale or corrupt index is rebuilt with the same answer', ()
   for (const [what, spoil] of damage) {
     it(`an index ${what}`, async () => {
       await makeStore(dir);
-      age(dir);
+      ageFolder(dir);
       const truth = await fullScan(dir);
       await listed(dir);
       spoil(indexFile(dir));
@@ -141,7 +133,7 @@ describe('a missing, stale or corrupt index is rebuilt with the same answer', ()
 describe('the index is used, and never trusted past a change', () => {
   it('an unchanged settled run is taken from the index without reading its files', async () => {
     const [id] = await makeStore(dir, 2);
-    age(dir);
+    ageFolder(dir);
     const metrics = path.join(dir, 'runs', id!, 'metrics');
     const file = path.join(metrics, readdirSync(metrics)[0]!, 'train%2Floss.rlm');
     utimesSync(file, 1_700_000_000, 1_700_000_000); // whole seconds, so that it can be set back exactly
@@ -158,7 +150,7 @@ describe('the index is used, and never trusted past a change', () => {
 
   it('renames, tags, deletes and appended points by another process show on the next open', async () => {
     const ids = await makeStore(dir, 4);
-    age(dir);
+    ageFolder(dir);
     await listed(dir);
     expect(readIndex(dir)!.size).toBe(3);
     const [renamed, tagged, deleted, appended] = ids as [string, string, string, string];
@@ -189,7 +181,7 @@ describe('the index is used, and never trusted past a change', () => {
 describe('a process killed (kill -9) while it writes the index', () => {
   it('leaves the old or the new index, never a torn one, and a store that lists as before', async () => {
     await makeStore(dir, 40);
-    age(dir);
+    ageFolder(dir);
     const truth = byId(await fullScan(dir));
     await listed(dir);
     const entries = readIndex(dir)!.size;

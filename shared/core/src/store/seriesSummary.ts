@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { readExactly } from './fileTail.js';
 
 export const SUMMARY_SUFFIX = '.summary';
 export const SUMMARY_MAGIC = Buffer.from('RLS1\0\0\0\0', 'latin1');
@@ -153,17 +154,6 @@ export class MetricSummaryFile {
     }
     return true;
   }
-}
-
-async function readExactly(handle: fs.FileHandle, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buf.subarray(0, done);
 }
 
 /** Decodes `count` records of an open metric file from record `first`. */

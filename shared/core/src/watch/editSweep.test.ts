@@ -1,9 +1,9 @@
 // The sweep that finds edits of finished runs by stat, on real folders: a run edited lately is
 // checked every sweep, an old one every 8th; a new writer's events file and an append both count.
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendPoint, writeBigStore } from '../../../../test/helpers/bigStore.js';
+import { ageFolder, appendPoint, writeBigStore } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { EditSweep } from './editSweep.js';
 
@@ -15,16 +15,6 @@ beforeEach(() => {
   runs = path.join(tmp, 'store', 'runs');
 });
 afterEach(() => removeTempDir(tmp));
-
-/** Sets the mtime of a folder and everything in it, as if it was last written at `when`. */
-function ageFolder(dir: string, when: Date): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) ageFolder(p, when);
-    else utimesSync(p, when, when);
-  }
-  utimesSync(dir, when, when);
-}
 
 describe('EditSweep', () => {
   it('reports appends and new writers at once for recent runs, and within 8 sweeps for old ones', async () => {
