@@ -24,15 +24,20 @@ export async function readExactly(handle: fs.FileHandle, length: number, positio
   return buf.subarray(0, done);
 }
 
-/** Reads bytes [offset, end of file); returns null when the file is gone. */
-export async function readFrom(file: string, offset: number, maxBytes = Infinity): Promise<Buffer | null> {
-  let handle: fs.FileHandle;
+/** Opens a file for reading; null when it does not exist (any other error is thrown). */
+export async function openIfExists(file: string): Promise<fs.FileHandle | null> {
   try {
-    handle = await fs.open(file, 'r');
+    return await fs.open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** Reads bytes [offset, end of file); returns null when the file is gone. */
+export async function readFrom(file: string, offset: number, maxBytes = Infinity): Promise<Buffer | null> {
+  const handle = await openIfExists(file);
+  if (!handle) return null;
   try {
     const { size } = await handle.stat();
     const length = Math.max(0, Math.min(size - offset, maxBytes));

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { decodeRecords, hasMetricHeader, HEADER_SIZE, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { readExactly } from './fileTail.js';
+import { openIfExists, readExactly } from './fileTail.js';
 
 export const SUMMARY_SUFFIX = '.summary';
 export const SUMMARY_MAGIC = Buffer.from('RLS1\0\0\0\0', 'latin1');
@@ -221,13 +221,8 @@ function samePoint(entries: Buffer, b: number, role: number, cols: PointColumns)
  * store that cannot be written is only slower). Null when the metric file is missing or not RLM1.
  */
 export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK): Promise<MetricSummaryFile | null> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(metricFile, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const handle = await openIfExists(metricFile);
+  if (!handle) return null;
   try {
     const size = (await handle.stat()).size;
     if (!hasMetricHeader(await readExactly(handle, HEADER_SIZE, 0))) return null;
