@@ -23,7 +23,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses after which a run never changes by itself. */
 export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'interrupted', 'cancelled', 'crashed'];
 
-export type RunKind = 'cell' | 'script' | 'job' | 'tensorboard';
+/** 'mlflow': a run read from an MLflow tracking server (docs/mlflow.md); its id is MLflow's run id. */
+export type RunKind = 'cell' | 'script' | 'job' | 'tensorboard' | 'mlflow';
 
 export interface MetricSummary {
   count: number;
@@ -61,6 +62,24 @@ export interface RunSummary {
   ranks: number[];
   error: string | null;
   exit_code: number | null;
+  /**
+   * Where a local run stands in its sync to an MLflow server (`runlane push`, `sync = "auto"`); only on
+   * runs the daemon has pushed or is pushing (docs/mlflow.md "Pushing and syncing").
+   */
+  sync?: RunSync;
+}
+
+/** The state of one local run's sync to an MLflow tracking server. */
+export interface RunSync {
+  /** The server's URI. */
+  to: string;
+  /** pending: queued (the server is down or busy: retried with backoff); failed: needs the user (message). */
+  state: 'pending' | 'syncing' | 'synced' | 'failed';
+  message?: string;
+  /** Unix seconds of the last batch the server acknowledged. */
+  pushed_at?: number;
+  /** The run's id on the server, once created there. */
+  server_run_id?: string;
 }
 
 export interface LogStreamInfo {
