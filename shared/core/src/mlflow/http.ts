@@ -159,6 +159,11 @@ export class MlflowHttp {
     return this.call<T>('POST', this.url(path), JSON.stringify(body), options);
   }
 
+  /** PUT raw bytes: an artifact upload through the server's proxy (`/api/2.0/mlflow-artifacts/artifacts/...`). */
+  put<T>(path: string, bytes: Buffer, options: RequestOptions = {}): Promise<T> {
+    return this.call<T>('PUT', this.url(path), bytes, options);
+  }
+
   /** Closes kept-alive connections (a daemon dropping a source, a test ending). */
   close(): void {
     this.agent.destroy();
@@ -169,7 +174,7 @@ export class MlflowHttp {
     return new URL(rel, this.base);
   }
 
-  private async call<T>(method: string, url: URL, body: string | undefined, options: RequestOptions): Promise<T> {
+  private async call<T>(method: string, url: URL, body: string | Buffer | undefined, options: RequestOptions): Promise<T> {
     const retries = options.retries ?? this.retries;
     for (let attempt = 0; ; attempt++) {
       let failure: MlflowError;
@@ -193,12 +198,12 @@ export class MlflowHttp {
     }
   }
 
-  private once(method: string, url: URL, body: string | undefined, signal?: AbortSignal): Promise<RawResponse> {
+  private once(method: string, url: URL, body: string | Buffer | undefined, signal?: AbortSignal): Promise<RawResponse> {
     const lib = url.protocol === 'https:' ? https : http;
     const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
     if (this.auth) headers.authorization = this.auth;
     if (body !== undefined) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = typeof body === 'string' ? 'application/json' : 'application/octet-stream';
       headers['content-length'] = Buffer.byteLength(body);
     }
     return new Promise((resolve, reject) => {
