@@ -98,7 +98,7 @@ class ProxyHandler(APIHandler):
         query = urllib.parse.parse_qs(self.request.query, keep_blank_values=True)
         query.pop("token", None)  # Jupyter's own token (an EventSource sends it in the URL) stays here
         # `all`: the page's one feed of every folder it shows (the daemon sends all it follows)
-        if query.pop("all", None) is None and "store" not in query and "logdir" not in query:
+        if query.pop("all", None) is None and "store" not in query and "logdir" not in query and "mlflow" not in query:
             query["store"] = [self.daemon.store]
         return "http://127.0.0.1:%d/api/v1/%s?%s" % (client.info["port"], route, urllib.parse.urlencode(query, doseq=True))
 

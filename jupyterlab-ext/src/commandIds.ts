@@ -18,4 +18,6 @@ export const CommandIds = {
   openScript: 'runlane:open-script',
   mainMetric: 'runlane:main-metric',
   openLogdir: 'runlane:open-logdir',
+  addMlflow: 'runlane:add-mlflow-server',
+  pushToTeamStore: 'runlane:push-to-team-store',
 } as const;

@@ -4,6 +4,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { HttpHostBridge } from '@runlane/ui';
 import type { TargetInfo } from '@runlane/protocol';
+import type { DeclaredStore } from '@runlane/ui';
 import { runlaneUrl, serverRequest, ServerRequestError, type ServerRequest } from './request';
 import { SourcesBridge } from './sources';
 
@@ -78,6 +79,16 @@ export class RunlaneConnection {
   relativePath(absolute: string): string | null {
     const root = `${this.config.root_dir.replace(/\/$/, '')}/`;
     return absolute.startsWith(root) ? absolute.slice(root.length) : null;
+  }
+
+  /** The team stores runlane.toml declares beside `store` (contract M3); none from a daemon without the route. */
+  async declaredStores(store = this.config.store): Promise<DeclaredStore[]> {
+    try {
+      return await RunlaneConnection.json(this.request, `${runlaneUrl(this.settings, 'api', 'v1', 'stores')}?store=${encodeURIComponent(store)}`);
+    } catch (err) {
+      if (err instanceof ServerRequestError && err.status === 404) return [];
+      throw err;
+    }
   }
 
   /** The targets of the runlane.toml beside `store` (a notebook's own store, else the default one). */

@@ -24,6 +24,7 @@ import { DetailsWidget } from './panels/detailsWidget';
 import { refreshRunOutputs, setRunOutputActions, type RunOutput } from './runOutput';
 import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
+import { setUpTeamStores } from './teamStores';
 
 const PLUGIN_ID = 'runlane-jupyterlab:plugin';
 
@@ -43,6 +44,8 @@ interface Settings {
   store: string;
   /** TensorBoard log folders the user opened (absolute), shown again after a reload. */
   logdirs: string[];
+  /** Team MLflow servers shown beside the local stores (URIs; credentials come from the daemon's environment). */
+  mlflowStores: string[];
   /** The metric rows show, per experiment (the user's choice; absent: the default rule). */
   mainMetrics: Record<string, string>;
   autoTracking: AutoMode;
@@ -87,16 +90,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       },
     });
 
-    const settings: Settings = { store: '', logdirs: [], mainMetrics: {}, autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
+    const settings: Settings = { store: '', logdirs: [], mlflowStores: [], mainMetrics: {}, autoTracking: 'off', threshold: 10, smoothing: 0.6, xAxis: 'step' };
     let saveSetting: (key: keyof Settings, value: unknown) => void = () => {};
     let storeChanged: (store: string) => void = () => {};
+    let mlflowChanged: (uris: string[]) => void = () => {};
     if (registry) {
       try {
         const loaded = await registry.load(PLUGIN_ID);
         const read = () => {
           const before = settings.store;
+          const mlflowBefore = JSON.stringify(settings.mlflowStores);
           Object.assign(settings, loaded.composite as Partial<Settings>);
           if (settings.store !== before) storeChanged(settings.store);
+          if (JSON.stringify(settings.mlflowStores) !== mlflowBefore) mlflowChanged(settings.mlflowStores ?? []);
         };
         read();
         loaded.changed.connect(read);
@@ -123,9 +129,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new RunsSidebar(connection);
     sidebar.title.icon = runlaneIcon;
     app.shell.add(sidebar, 'left', { rank: 600 });
-    const shown = new ShownSources(connection, sidebar, settings.logdirs ?? [], (logdirs) => saveSetting('logdirs', logdirs));
+    const shown = new ShownSources(connection, sidebar, settings.logdirs ?? [], (logdirs) => saveSetting('logdirs', logdirs), {
+      stores: settings.mlflowStores ?? [],
+      remember: (uris) => saveSetting('mlflowStores', uris),
+    });
     await shown.setDefault(settings.store);
     shown.restoreLogdirs();
+    await shown.showTeamStores();
+    mlflowChanged = (uris) => void shown.setMlflowStores(uris);
     // A store setting changed in the Settings Editor is shown at once (the one shown before stays).
     storeChanged = (store) => void shown.setDefault(store).then(() => sidebar.load());
     ready({ connection, shown });
@@ -175,8 +186,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           openCharts: () => openCharts([sidebar.run(key) ?? item]),
           openSource: (detail) => void goToCell(detail),
           openScript: (_, path) => void openScript(path).catch((err: Error) => showErrorMessage('Open script', err.message)),
-          // A TensorBoard run is stopped by the program writing it, not from here.
-          stopRun: item.run.kind === 'tensorboard' ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
+          // A TensorBoard or MLflow server's run is stopped by the program writing it, not from here.
+          stopRun: item.run.kind === 'tensorboard' || item.run.kind === 'mlflow' ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
         });
         details.set(key, widget);
         app.shell.add(widget, 'main');
@@ -262,7 +273,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!run) return showErrorMessage(label, 'Select a run in the Runs panel first.');
       return Promise.resolve(action(run)).catch((err: Error) => showErrorMessage(label, err.message));
     };
-    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '') && target({})?.run.kind !== 'tensorboard';
+    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '') && target({})?.run.kind !== 'tensorboard' && target({})?.run.kind !== 'mlflow';
 
     const { commands } = app;
     commands.addCommand(CommandIds.openRuns, { label: 'Show Runs', icon: runlaneIcon, execute: () => app.shell.activateById(sidebar.id) });
@@ -399,6 +410,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     sidebar.removeRequested.connect((_, path) => shown.removeSource(path));
     sidebar.chartsButtonNode.addEventListener('click', () => openCharts(sidebar.selection()));
     sidebar.logdirButtonNode.addEventListener('click', () => void commands.execute(CommandIds.openLogdir));
+    setUpTeamStores(app, connection, shown, sidebar, palette);
 
     for (const [command, rank] of [
       [CommandIds.openCharts, 0],

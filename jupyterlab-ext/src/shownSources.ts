@@ -1,7 +1,9 @@
 // Which folders the Runs sidebar shows, and the notices that say why: the default store (the store
 // setting's when it names a store, else the server's), the store each open notebook's kernel writes
 // to (asked of the server, by the helper's rule), and the TensorBoard log folders the user opened
-// (remembered in the settings). A folder that is not a store is never opened as one.
+// (remembered in the settings), and team stores: MLflow servers of the mlflowStores setting and the
+// ones runlane.toml declares (`[stores.<name>]`). A folder that is not a store is never opened as one.
+import { mlflowLabel, parseMlflowUri } from '@runlane/ui';
 import type { RunlaneConnection } from './connection';
 import type { RunsSidebar } from './sidebar/runsSidebar';
 
@@ -9,15 +11,21 @@ export class ShownSources {
   /** Each notebook's store (page-relative notebook path -> absolute store). */
   private readonly notebookStores = new Map<string, string>();
   private logdirs: string[] = [];
+  private mlflowStores: string[] = [];
 
-  /** `logdirs`: the log folders remembered from the last session (shown by `restoreLogdirs`). */
+  /**
+   * `logdirs`: the log folders remembered from the last session (shown by `restoreLogdirs`);
+   * `mlflow`: the mlflowStores setting and how to save it (shown by `showTeamStores`).
+   */
   constructor(
     private readonly connection: RunlaneConnection,
     private readonly sidebar: RunsSidebar,
     logdirs: string[],
     private readonly remember: (logdirs: string[]) => void,
+    private readonly mlflow: { stores: string[]; remember: (uris: string[]) => void } = { stores: [], remember: () => {} },
   ) {
     this.logdirs = [...logdirs];
+    this.mlflowStores = [...mlflow.stores];
   }
 
   /**
@@ -103,9 +111,55 @@ export class ShownSources {
     await this.sidebar.loadSource(path);
   }
 
+  /**
+   * The MLflow servers of the setting and the ones runlane.toml declares beside the default store,
+   * shown without anyone typing a URI. A runlane.toml that cannot be read is said, not skipped silently.
+   */
+  async showTeamStores(): Promise<void> {
+    for (const uri of this.mlflowStores) this.addMlflow(uri, 'an MLflow server in the mlflowStores setting');
+    try {
+      for (const store of await this.connection.declaredStores()) {
+        const parsed = store.kind === 'mlflow' ? parseMlflowUri(store.uri) : null;
+        if (parsed && 'uri' in parsed) this.addMlflow(parsed.uri, `declared in runlane.toml as [stores.${store.name}]`, false);
+      }
+      this.sidebar.setNotice('stores', null);
+    } catch (err) {
+      this.sidebar.setNotice('stores', { text: `Runlane could not read the team stores of runlane.toml: ${(err as Error).message}` });
+    }
+  }
+
+  /** The setting changed (the Settings Editor): servers added there are shown, removed ones go. */
+  async setMlflowStores(uris: string[]): Promise<void> {
+    const before = this.mlflowStores;
+    this.mlflowStores = [...uris];
+    for (const uri of before) if (!uris.includes(uri) && this.connection.bridge.sources().find((s) => s.path === uri)?.why.includes('setting')) this.connection.bridge.remove(uri);
+    const added = uris.filter((uri) => this.addMlflow(uri, 'an MLflow server in the mlflowStores setting'));
+    if (added.length || before.some((uri) => !uris.includes(uri))) await this.sidebar.load();
+  }
+
+  /**
+   * "Add MLflow Server": a URI as typed is checked (a sentence says what is wrong), shown, and kept
+   * in the mlflowStores setting. Its runs are read by the daemon, with the daemon's credentials.
+   */
+  async openMlflow(typed: string): Promise<string> {
+    const parsed = parseMlflowUri(typed);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const { uri } = parsed;
+    if (!this.mlflowStores.includes(uri)) this.mlflow.remember((this.mlflowStores = [...this.mlflowStores, uri]));
+    this.addMlflow(uri, 'an MLflow server in the mlflowStores setting');
+    await this.sidebar.loadSource(uri);
+    await this.sidebar.load(); // the page's feed carries the server's events once it is listed
+    return uri;
+  }
+
+  private addMlflow(uri: string, why: string, removable = true): boolean {
+    return this.connection.bridge.add({ kind: 'mlflow', path: uri, why: `${mlflowLabel(uri)}: ${why}`, removable });
+  }
+
   removeSource(path: string): void {
     this.connection.bridge.remove(path);
     if (this.logdirs.includes(path)) this.remember((this.logdirs = this.logdirs.filter((p) => p !== path)));
+    if (this.mlflowStores.includes(path)) this.mlflow.remember((this.mlflowStores = this.mlflowStores.filter((p) => p !== path)));
     void this.sidebar.load();
   }
 }

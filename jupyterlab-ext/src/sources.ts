@@ -115,6 +115,11 @@ export class SourcesBridge implements HostBridge {
     return this.of(run.source).stopRun(run);
   }
 
+  /** Contract M4: queues a local run's push to a team store (a declared store's name or a server URI). */
+  pushRun(run: RunRef, to: string): Promise<void> {
+    return this.of(run.source).pushRun(run, to);
+  }
+
   private of(path: string): HttpHostBridge {
     const found = this.bridges.get(path);
     if (!found) throw new Error(`Runlane no longer shows ${path}; open it again to see its runs.`);

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, elapsedText, formatValue, mainMetric, matches, NO_FILTER, rowTags, RunSet, runKey, runLabel, runTargetText, sortRuns, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, elapsedText, formatValue, mainMetric, matches, mlflowLabel, NO_FILTER, rowTags, RunSet, runKey, runLabel, runTargetText, sortRuns, syncMark, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
@@ -69,6 +69,9 @@ export class RunsSidebar extends Widget {
   private readonly count: HTMLElement;
   private readonly chartsButton: HTMLButtonElement;
   private readonly logdirButton: HTMLButtonElement;
+  private readonly mlflowButton: HTMLButtonElement;
+  /** The one source shown when the user clicked its chip (filter by source); null: all of them. */
+  private onlySource: string | null = null;
   private readonly notebookToggle: HTMLInputElement;
   private readonly message: HTMLElement;
   private readonly selectionNote: HTMLElement;
@@ -124,6 +127,10 @@ export class RunsSidebar extends Widget {
     this.logdirButton.className = 'rl-icon-button rl-open-logdir';
     this.logdirButton.textContent = '+ TensorBoard';
     this.logdirButton.title = 'Open a TensorBoard log folder: its runs show here beside the store’s';
+    this.mlflowButton = document.createElement('button');
+    this.mlflowButton.className = 'rl-icon-button rl-open-mlflow';
+    this.mlflowButton.textContent = '+ MLflow';
+    this.mlflowButton.title = 'Add a team’s MLflow tracking server: its runs show here beside the local ones';
     this.count = document.createElement('span');
     this.count.className = 'rl-count';
     this.message = document.createElement('div');
@@ -134,7 +141,7 @@ export class RunsSidebar extends Widget {
     this.noticesNode = div('rl-notices');
 
     const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), this.chartsButton);
-    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread', notebookLabel, this.logdirButton));
+    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread', notebookLabel, div('rl-row', this.logdirButton, this.mlflowButton)));
     this.list = new VirtualList(ROW_HEIGHT, (row, run) => this.renderRow(row, run));
     this.list.node.addEventListener('click', (e) => this.onClick(e));
     // Shift-click selects rows, not the rows' text (the browser would extend a text selection).
@@ -160,6 +167,10 @@ export class RunsSidebar extends Widget {
 
   get logdirButtonNode(): HTMLButtonElement {
     return this.logdirButton;
+  }
+
+  get mlflowButtonNode(): HTMLButtonElement {
+    return this.mlflowButton;
   }
 
   /** Reads every source again, then follows their feeds. */
@@ -259,7 +270,8 @@ export class RunsSidebar extends Widget {
   }
 
   private render(): void {
-    const all = this.allRuns();
+    if (this.onlySource && !this.sets.has(this.onlySource)) this.onlySource = null; // its source was removed
+    const all = this.onlySource ? this.allRuns().filter((r) => r.source === this.onlySource) : this.allRuns();
     const owner = new Map<RunSummary, string>(all.map((r) => [r.run, r.source]));
     const chooser = this.metricOf;
     const sorted = this.sort === 'metric' ? sortByMetric(all.map((r) => r.run).filter((r) => matches(r, this.filter)), chooser, this.order) : sortRuns(all.map((r) => r.run).filter((r) => matches(r, this.filter)), this.sort, this.order);
@@ -282,17 +294,25 @@ export class RunsSidebar extends Widget {
     const sources = this.connection.bridge.sources();
     this.marks = folderMarks(sources.map((s) => s.path), (path) => this.connection.label(path));
     // Redrawn only when something changed: a chip replaced under the pointer swallows its click.
-    const signature = JSON.stringify([sources.map((s) => s.path), [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
+    const signature = JSON.stringify([sources.map((s) => s.path), this.onlySource, [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
     if (signature === this.sourcesSignature) return;
     this.sourcesSignature = signature;
-    const chips = sources.length > 1 || sources.some((s) => s.kind === 'logdir')
+    const chips = sources.length > 1 || sources.some((s) => s.kind !== 'store')
       ? sources.map((s) => {
           const mark = this.marks.get(s.path);
           // The colour of this folder's marks in the rows.
           const swatch = mark ? [text('span', '', `rl-folder-swatch rl-folder-${mark.colour}`)] : [];
-          const chip = div(`rl-source rl-source-${s.kind}`, ...swatch, text('span', `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`));
-          chip.title = `${s.path}\n${s.why}`;
+          const name = s.kind === 'mlflow' ? mlflowLabel(s.path) : `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`;
+          const only = this.onlySource === s.path;
+          const chip = div(`rl-source rl-source-${s.kind}${only ? ' rl-source-only' : ''}`, ...swatch, text('span', name));
+          chip.title = `${s.path}\n${s.why}\n${only ? 'Click to show every source again' : 'Click to show only this source’s runs'}`;
           chip.dataset.path = s.path;
+          // Filter by source: a click on a chip shows its runs alone; a second click, all again.
+          chip.addEventListener('click', (e) => {
+            if ((e.target as HTMLElement).closest('.rl-source-remove')) return;
+            this.onlySource = only ? null : s.path;
+            this.render();
+          });
           if (s.removable) {
             const remove = document.createElement('button');
             remove.className = 'rl-link rl-source-remove';
@@ -335,8 +355,9 @@ export class RunsSidebar extends Widget {
       const tags = text('span', '', 'rl-row-tags');
       const facts = text('div', '', 'rl-row-facts');
       const folder = text('span', '', 'rl-row-folder');
-      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags, folder), facts));
-      parts = { box, status, name, tags, facts, folder };
+      const sync = text('span', '', 'rl-row-sync');
+      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags, sync, folder), facts));
+      parts = { box, status, name, tags, facts, folder, sync };
       rowParts.set(row, parts);
     }
     const key = keyOf(item);
@@ -358,6 +379,12 @@ export class RunsSidebar extends Widget {
       metric ? `${metric.key} ${formatValue(metric.value)}` : '',
       runTargetText(run),
     ].filter(Boolean).join(' · ');
+    // A local run pushed to a team store: where its sync stands ("not yet synced" while queued).
+    const sync = syncMark(run);
+    parts.sync.textContent = sync?.text ?? '';
+    parts.sync.title = sync?.title ?? '';
+    parts.sync.className = sync ? `rl-row-sync rl-sync-${sync.state}` : 'rl-row-sync';
+    parts.sync.style.display = sync ? '' : 'none';
     parts.folder.textContent = mark?.text ?? '';
     parts.folder.className = mark ? `rl-row-folder rl-folder-${mark.colour}` : 'rl-row-folder';
     parts.folder.style.display = mark ? '' : 'none';
@@ -443,7 +470,7 @@ function sortByMetric(runs: RunSummary[], choose: MetricChooser, order: SortOrde
   });
 }
 
-const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement; folder: HTMLElement }>();
+const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement; folder: HTMLElement; sync: HTMLElement }>();
 
 function tooltip(run: RunSummary, source: string): string {
   const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);

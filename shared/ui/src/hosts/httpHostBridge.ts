@@ -17,8 +17,9 @@ import {
 import type { HostBridge } from '../hostBridge.js';
 
 export interface HttpSource {
-  kind: 'store' | 'logdir';
-  /** Absolute path of the store folder or TensorBoard log directory. */
+  /** The URL parameter the daemon reads the source from: `?store=`, `?logdir=`, `?mlflow=` (contract M5). */
+  kind: 'store' | 'logdir' | 'mlflow';
+  /** Absolute path of the store folder or TensorBoard log directory, or an MLflow server's URI. */
   path: string;
 }
 
@@ -96,6 +97,14 @@ export class HttpHostBridge implements HostBridge {
 
   rerunJob(run: RunRef, params?: Record<string, unknown>): Promise<JobCreated> {
     return this.json('POST', `${runPath(run)}/rerun`, this.source(run), {}, params ? { params } : {});
+  }
+
+  /**
+   * Pushes a local run to a team store (contract M4): `to` is a declared store's name or a server URI.
+   * Answers once queued; the run's `sync` then moves on the feed (run-updated events).
+   */
+  async pushRun(run: RunRef, to: string): Promise<void> {
+    await this.fetch('POST', `${runPath(run)}/push`, this.source(run), {}, { to });
   }
 
   /** One EventSource per source (the browser reconnects with Last-Event-ID by itself). */
