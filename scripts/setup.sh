@@ -79,6 +79,8 @@ fi
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
 bash scripts/setup-jupyterlab-ext.sh
+# A real Ray (ray[default], pinned, in .cache/ray-venv) for the Ray target's tests and benchmark.
+[ "$test_engines" = 0 ] || bash scripts/setup-ray.sh
 # The oldest JupyterLab the extension supports (4.0.0, in .cache/), for its e2e suite's second run.
 [ "$test_engines" = 0 ] || bash scripts/setup-jupyterlab-oldest.sh
 # A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`): code-server

@@ -4,6 +4,7 @@ import pathlib
 import subprocess
 
 import pytest
+from ray_engine import ray_head  # noqa: F401 (a real Ray head; see ray_engine.py)
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[3] / "test" / "fixtures"
 
