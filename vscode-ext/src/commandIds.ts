@@ -23,6 +23,8 @@ export const CommandIds = {
   removeSource: 'runlane.removeSource',
   chooseMainMetric: 'runlane.chooseMainMetric',
   installHelper: 'runlane.installHelper',
+  addMlflowStore: 'runlane.addMlflowStore',
+  pushToTeamStore: 'runlane.pushToTeamStore',
 } as const;
 
 /**

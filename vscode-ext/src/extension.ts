@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
-import { withRunlaneMagic, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
-import { CommandIds, ContextKeys, InternalCommandIds, RendererIds, ViewIds } from './commandIds';
+import { withRunlaneMagic, parseMlflowUri, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
+import { CommandIds, ContextKeys, focusViewCommand, InternalCommandIds, RendererIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
+import { addMlflowServer, declaredServers, MLFLOW_SETTING, pushRuns, removeMlflowServer, settingServers } from './commands/teamStores';
 import { splitArgs } from './commands/targetChoices';
 import { JobController } from './notebook/jobController';
 import { namesMessage, type RunLinkMessage } from './notebook/runLink';
@@ -21,6 +22,7 @@ import { RunsTree, runOf, type RunsNode } from './views/runsTree';
 import { jobOf, TargetsTree } from './views/targetsTree';
 import { RunlanePanels } from './webviewHost';
 import { StatusItem } from './statusItem';
+import { DaemonWarnings } from './daemonWarnings';
 
 const LOGDIRS_KEY = 'runlane.logdirs';
 const MAIN_METRIC_KEY = 'runlane.mainMetric';
@@ -68,8 +70,10 @@ export function activate(context: vscode.ExtensionContext): void {
   // a store appears in the workspace.
   const warned = new Set<string>();
   // The view's message line: a store setting that is not a store, and the "this notebook only" filter.
-  const messages = { setting: '', filter: '' };
-  const showMessages = () => (runsView.message = [messages.setting, messages.filter].filter(Boolean).join(' ') || undefined);
+  const messages = { setting: '', filter: '', warning: '' };
+  const showMessages = () => (runsView.message = [messages.warning, messages.setting, messages.filter].filter(Boolean).join(' ') || undefined);
+  // Problems the daemon works around (the watch limit: it polls), first in that line.
+  context.subscriptions.push(new DaemonWarnings(service, log, (line) => ((messages.warning = line), showMessages())));
   const openFiles = (): string[] => {
     const files = new Set<string>();
     for (const nb of vscode.workspace.notebookDocuments) if (nb.uri.scheme === 'file' && nb.notebookType === 'jupyter-notebook') files.add(nb.uri.fsPath);
@@ -99,11 +103,23 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     showMessages();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    const sources = workspaceSources({ setting, folders, files: openFiles(), found: [...foundStores], kept: [...keptStores], logdirs: state.get<string[]>(LOGDIRS_KEY, []), storeFor: (dir) => findStoreDir(dir) });
+    const mlflow = [...declaredMlflow, ...settingServers((line) => log.appendLine(line))];
+    const sources = workspaceSources({ setting, folders, files: openFiles(), found: [...foundStores], kept: [...keptStores], logdirs: state.get<string[]>(LOGDIRS_KEY, []), mlflow, storeFor: (dir) => findStoreDir(dir) });
     // A store shown once stays for this window (one that exists: a would-be store of a closed file goes).
     for (const s of sources) if (s.kind === 'store' && existsSync(s.path)) keptStores.add(s.path);
     service.setSources(sources);
   }
+  // The MLflow servers runlane.toml declares beside the primary store (asked of the daemon once it runs).
+  let declaredMlflow: { uri: string; reason: string }[] = [];
+  const findDeclared = async () => {
+    if (!service.store || !existsSync(service.store)) return;
+    const declared = await declaredServers(await service.daemon());
+    const next = declared.map((d) => ({ uri: parseUri(d.uri), reason: `runlane.toml [stores.${d.name}]` }));
+    if (JSON.stringify(next) !== JSON.stringify(declaredMlflow)) {
+      declaredMlflow = next;
+      await updateSources();
+    }
+  };
   // Every store in the workspace folders, found by its marker (once now, then as markers appear).
   const foundStores = new Set<string>();
   const keptStores = new Set<string>();
@@ -139,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidOpenNotebookDocument(refreshSources),
     vscode.workspace.onDidCloseNotebookDocument(refreshSources),
     vscode.workspace.onDidChangeWorkspaceFolders(refreshSources),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlane.storeFolder') && refreshSources()),
+    vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('runlane.storeFolder') || e.affectsConfiguration(`runlane.${MLFLOW_SETTING}`)) && refreshSources()),
     renderer.onDidReceiveMessage(({ editor, message }) => {
       const m = message as RunLinkMessage;
       if (m?.type === 'names?' && Array.isArray(m.ids)) {
@@ -185,6 +201,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }));
   refreshSources();
   void findStores().then(refreshSources, (err: Error) => log.appendLine(`Runlane: could not look for stores in the workspace: ${err.message}`));
+  void updateSources().then(findDeclared).catch((err: Error) => log.appendLine(`Runlane: could not read the team stores of runlane.toml: ${err.message}`));
 
   const ref = (picked: { run: RunSummary; source: string }): RunRef => ({ source: picked.source, id: picked.run.id });
   /** How prompts and messages name a run: with its short id, so two runs of one name are told apart. */
@@ -256,6 +273,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const register = (id: string, action: (arg: unknown, ...rest: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, guarded(action)));
   register(CommandIds.refresh, async () => {
     await updateSources();
+    await findDeclared().catch((err: Error) => log.appendLine(`Runlane: could not read the team stores of runlane.toml: ${err.message}`));
     await service.load();
     targetsTree.refresh();
   });
@@ -423,8 +441,19 @@ export function activate(context: vscode.ExtensionContext): void {
     if (found.kind !== 'tensorboard') void vscode.window.showInformationMessage(`Runlane: ${found.path} has no TensorBoard event files yet; its runs appear as a writer logs there.`);
     await addLogdir(found.path);
   });
+  register(CommandIds.addMlflowStore, async () => {
+    const uri = await addMlflowServer();
+    if (!uri) return;
+    await updateSources(); // the setting's change event does it too; the view shows it now
+    await vscode.commands.executeCommand(focusViewCommand(ViewIds.runs));
+  });
+  register(CommandIds.pushToTeamStore, (arg) => pushRuns(service, selectedRuns(arg), label));
   register(CommandIds.removeSource, async (arg) => {
     const node = arg as RunsNode | undefined;
+    if (node?.kind === 'source' && node.source.kind === 'mlflow') {
+      if (!(await removeMlflowServer(node.source.path))) void vscode.window.showInformationMessage(`Runlane: ${node.source.path} is declared in runlane.toml (${node.source.reason}); remove it there to stop showing it.`);
+      return updateSources();
+    }
     if (node?.kind !== 'source' || node.source.kind !== 'logdir') return;
     await state.update(LOGDIRS_KEY, state.get<string[]>(LOGDIRS_KEY, []).filter((d) => d !== node.source.path));
     await updateSources();
@@ -486,6 +515,12 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 /** "PATH is a TensorBoard log folder (...)", "PATH cannot be read (...)": a folder and what it is, as a clause. */
+/** A declared server's URI as the setting would hold it (so that both name one group). */
+function parseUri(uri: string): string {
+  const parsed = parseMlflowUri(uri);
+  return 'uri' in parsed ? parsed.uri : uri;
+}
+
 function describe(found: { path: string; detail: string }): string {
   return `${found.path} ${/^(a|an) /.test(found.detail) ? 'is ' : ''}${found.detail}`;
 }

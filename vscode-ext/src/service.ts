@@ -124,7 +124,7 @@ export class RunlaneService implements vscode.Disposable {
   daemon(source?: string): Promise<DaemonClient> {
     const state = source === undefined ? this.states.find((s) => s.source.kind === 'store') : this.states.find((s) => s.source.path === source);
     if (!state) return Promise.reject(new Error(source === undefined ? 'No Runlane store is open: open a folder, or set runlane.storeFolder.' : `Runlane does not show ${source} any more.`));
-    const where = state.source.kind === 'logdir' ? { logdir: state.source.path } : { store: state.source.path };
+    const where = state.source.kind === 'logdir' ? { logdir: state.source.path } : state.source.kind === 'mlflow' ? { mlflow: state.source.path } : { store: state.source.path };
     state.client ??= DaemonClient.connect({
       ...where,
       targetsFile: this.targetsFile,

@@ -65,3 +65,25 @@ it('shows the stores found in the workspace with no editor open, and keeps a sto
     [outside, 'shown before'],
   ]);
 });
+
+it('shows MLflow servers after the local sources, named by host, one group per server with every reason', () => {
+  const ws = path.join(root, 'ml');
+  mkdirSync(path.join(ws, '.runlane'), { recursive: true });
+  const sources = workspaceSources({
+    setting: null,
+    folders: [ws],
+    files: [],
+    logdirs: [],
+    mlflow: [
+      { uri: 'http://127.0.0.1:5000', reason: 'runlane.toml [stores.team]' },
+      { uri: 'http://127.0.0.1:5000', reason: 'mlflowStores setting' },
+      { uri: 'https://mlflow.example.com', reason: 'mlflowStores setting' },
+    ],
+    storeFor,
+  });
+  expect(sources.map((s) => [s.kind, s.label, s.reason])).toEqual([
+    ['store', '.runlane', 'workspace folder'],
+    ['mlflow', 'MLflow: 127.0.0.1:5000', 'runlane.toml [stores.team], mlflowStores setting'],
+    ['mlflow', 'MLflow: mlflow.example.com', 'mlflowStores setting'],
+  ]);
+});

@@ -4,12 +4,14 @@
 // folders the user opened. A notebook in a subfolder with its own .runlane/ thus has its runs shown,
 // under their own store, instead of nowhere. Besides those: every store found in the workspace
 // folders (a store exists before any of its notebooks is open), and every store this window has
-// shown (closing an editor never takes a store's runs away without a word).
+// shown (closing an editor never takes a store's runs away without a word). And team stores: the
+// MLflow servers of runlane.mlflowStores and those runlane.toml declares, named by their host.
 import * as path from 'node:path';
+import { mlflowLabel } from '@runlane/ui';
 
 export interface Source {
-  kind: 'store' | 'logdir';
-  /** Absolute path of the store folder or log folder. */
+  kind: 'store' | 'logdir' | 'mlflow';
+  /** Absolute path of the store folder or log folder, or an MLflow server's URI (contract M5). */
   path: string;
   /** How the tree names it: relative to the workspace where it can be. */
   label: string;
@@ -30,6 +32,8 @@ export interface SourceInputs {
   kept?: string[];
   /** TensorBoard log folders the user opened (absolute). */
   logdirs: string[];
+  /** MLflow servers (URIs) with why each is shown ("mlflowStores setting", "runlane.toml [stores.team]"). */
+  mlflow?: { uri: string; reason: string }[];
   /** The store a file in `dir` writes to (findStoreDir). */
   storeFor: (dir: string) => string;
 }
@@ -61,5 +65,10 @@ export function workspaceSources(inputs: SourceInputs): Source[] {
   for (const store of [...(inputs.found ?? [])].sort()) extra(store, 'in the workspace');
   for (const store of inputs.kept ?? []) extra(store, 'shown before');
   for (const dir of inputs.logdirs) add('logdir', dir, 'TensorBoard log folder');
+  for (const server of inputs.mlflow ?? []) {
+    const found = sources.find((s) => s.kind === 'mlflow' && s.path === server.uri);
+    if (found) found.reason = found.reason.split(', ').includes(server.reason) ? found.reason : `${found.reason}, ${server.reason}`;
+    else sources.push({ kind: 'mlflow', path: server.uri, label: mlflowLabel(server.uri), reason: server.reason });
+  }
   return sources;
 }

@@ -142,7 +142,7 @@ export class RunlanePanels implements vscode.Disposable {
   private readonly handlers: BridgeHandlers = {
     listRuns: async () => {
       // A store not created yet has no runs (and asking the daemon about it would start one for nothing).
-      const readable = this.service.sources().filter((s) => s.kind === 'logdir' || existsSync(s.path));
+      const readable = this.service.sources().filter((s) => s.kind !== 'store' || existsSync(s.path));
       const lists = await Promise.all(readable.map(async (s) => (await (await this.service.daemon(s.path)).runs()).map((run) => ({ source: s.path, run }))));
       return lists.flat();
     },

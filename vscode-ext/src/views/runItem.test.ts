@@ -57,3 +57,14 @@ it('shows the main metric the user chose for the experiment, when the run has it
   expect(runItem(run, { now: 190, preferredMetric: 'val/acc' }).description).toBe('val/acc 0.9 · 1m 30s · on gpu-box');
   expect(runItem(run, { now: 190, preferredMetric: 'gone' }).description).toMatch(/^(train\/loss 0\.5|val\/acc 0\.9) · /);
 });
+
+it('a pushed run says where its sync stands: not yet synced while queued, why when it failed', () => {
+  const local = { ...base, kind: 'cell' as const, status: 'finished' as const };
+  expect(runItem(local).description).not.toContain('sync');
+  const queued = runItem({ ...local, sync: { to: 'http://127.0.0.1:5000', state: 'pending' } });
+  expect(queued.description).toContain('not yet synced');
+  expect(queued.tooltip).toContain('Not yet synced to 127.0.0.1:5000');
+  const failed = runItem({ ...local, sync: { to: 'http://127.0.0.1:5000', state: 'failed', message: 'the server answered 401' } });
+  expect(failed.description).toContain('sync failed');
+  expect(failed.tooltip).toContain('the server answered 401');
+});

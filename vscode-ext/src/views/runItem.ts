@@ -3,7 +3,7 @@
 // description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { elapsedText, formatParam, formatValue, mainMetric, rowTags, runLabel, runTargetText } from '@runlane/ui';
+import { elapsedText, formatParam, formatValue, mainMetric, rowTags, runLabel, runTargetText, syncMark } from '@runlane/ui';
 import { errorSummary } from '../errorText';
 
 export interface RunItemData {
@@ -14,7 +14,8 @@ export interface RunItemData {
   icon: { id: string; color: string | null };
   /**
    * `run`, then in this order as they apply: `.job`, `.live` (queued or running: cancel or stop),
-   * `.notebook` (Go to Source Cell), `.script` (Open Script), `.readonly` (a TensorBoard run).
+   * `.notebook` (Go to Source Cell), `.script` (Open Script), `.readonly` (a TensorBoard or MLflow
+   * server's run; without it a run can be pushed to a team store).
    */
   contextValue: string;
 }
@@ -25,7 +26,7 @@ export interface RunItemOptions {
   duplicates?: Set<string>;
   /** The metric the user chose for the run's experiment. */
   preferredMetric?: string | null;
-  /** A run of a TensorBoard log folder: nothing to rename, tag or delete. */
+  /** A run of a TensorBoard log folder or an MLflow server: nothing to rename, tag, delete or push. */
   readonly?: boolean;
 }
 
@@ -56,7 +57,9 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   const tags = tagText(run.tags);
   // A TensorBoard run's `logdir` tag repeats the folder it is listed under: the tooltip keeps it.
   const shownTags = tagText(Object.fromEntries(rowTags(run)));
-  const description = [shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, runTargetText(run)].filter(Boolean).join(' · ');
+  // A local run pushed to a team store: where its sync stands ("not yet synced" while queued).
+  const sync = syncMark(run);
+  const description = [sync ? `${sync.state === 'synced' ? '☁' : '⇡'} ${sync.text}` : '', shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, runTargetText(run)].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   const tooltip = [
     runLabel(run, duplicates),
@@ -65,6 +68,7 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
     ...(params.length ? ['', ...params.slice(0, 30)] : []),
     // What happened and the exception, not a first line that ends at "Its last lines:".
     ...(run.error ? ['', ...errorSummary(run.error)] : []),
+    ...(sync ? ['', sync.title] : []),
   ].join('\n');
   const live = run.status === 'running' || run.status === 'queued';
   const script = !run.notebook && (run.kind === 'script' || run.kind === 'job');

@@ -121,11 +121,12 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     if (node.kind === 'source') {
       const runs = this.service.runsOf(node.source.path);
       const item = new vscode.TreeItem(node.source.label, runs.length || this.service.errorOf(node.source.path) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-      const count = runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'store' ? 'no runs yet' : 'no event files yet';
+      const count = runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
       item.description = `${count} · ${node.source.reason}`;
-      item.tooltip = `${node.source.kind === 'logdir' ? 'TensorBoard log folder' : 'Runlane store'} ${node.source.path}\nShown for: ${node.source.reason}`;
-      item.iconPath = new vscode.ThemeIcon(node.source.kind === 'logdir' ? 'graph-line' : 'database');
-      item.contextValue = node.source.kind === 'logdir' ? 'source-logdir' : 'source-store';
+      const what = { logdir: 'TensorBoard log folder', mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
+      item.tooltip = `${what} ${node.source.path}\nShown for: ${node.source.reason}`;
+      item.iconPath = new vscode.ThemeIcon({ logdir: 'graph-line', mlflow: 'cloud', store: 'database' }[node.source.kind]);
+      item.contextValue = `source-${node.source.kind}`;
       // A new id once runs arrive: a store shown before its runs were read (None) would stay folded.
       item.id = `source:${node.source.kind}:${node.source.path}${runs.length ? '' : ':empty'}`;
       return item;
@@ -144,7 +145,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     const data = runItem(node.run, {
       duplicates: duplicateNames(this.service.all().map((r) => r.run)),
       preferredMetric: this.preferredMetric(node.run.experiment),
-      readonly: node.source.kind === 'logdir',
+      readonly: node.source.kind !== 'store',
     });
     const item = new vscode.TreeItem(data.label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.source.path}:${node.run.id}`;

@@ -210,7 +210,8 @@ export class DaemonClient {
    */
   private async send(route: string, query: Record<string, string | number | undefined>, headers: Record<string, string> = {}, body?: unknown, method?: HttpMethod): Promise<IncomingMessage> {
     const params = new URLSearchParams();
-    if (this.options.logdir) params.set('logdir', path.resolve(this.options.logdir));
+    if (this.options.mlflow) params.set('mlflow', this.options.mlflow);
+    else if (this.options.logdir) params.set('logdir', path.resolve(this.options.logdir));
     else if (this.store) params.set('store', path.resolve(this.store));
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();

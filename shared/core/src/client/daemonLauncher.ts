@@ -21,6 +21,8 @@ export interface ConnectOptions {
   store?: string;
   /** Ask about a TensorBoard log directory instead of a store. */
   logdir?: string;
+  /** Ask about an MLflow tracking server (its URI, `?mlflow=`) instead of a store. */
+  mlflow?: string;
   /** Targets from this runlane.toml (absolute) instead of the one beside the store. */
   targetsFile?: string;
   timeoutMs?: number;
