@@ -106,11 +106,12 @@ describe('a log directory on disk', () => {
     writeFileSync(path.join(dir, 'run', 'events.out.tfevents.2.host'), Buffer.concat([fixtureBytes.subarray(0, ends[0]), fixtureBytes.subarray(ends[8])]));
     writeFileSync(path.join(dir, 'run', 'events.out.tfevents.1.host'), fixtureBytes.subarray(0, ends[8]));
     const added = await logdir.refresh();
+    // File by file, each file's new points tag by tag.
     expect(added.map((p) => [p.key, p.steps])).toEqual([
-      ['train/loss', [0, 1, 2, 3]],
       ['lr', [0, 1, 2, 3]],
-      ['train/loss', [4, 5, 6, 7]],
+      ['train/loss', [0, 1, 2, 3]],
       ['lr', [4, 5, 6, 7]],
+      ['train/loss', [4, 5, 6, 7]],
     ]);
     const want = torchCases.default!['.']!['train/loss']!;
     expect(logdir.readSeries('run', 'train/loss').values).toEqual(want.map((p) => p[2]));

@@ -33,7 +33,7 @@ export const RUNNING_WINDOW_S = 120;
 interface TagSeries {
   points: ColumnBuffer;
   summary: MetricAccumulator;
-  /** Index of the first point added by the file being read; -1 when it added none. */
+  /** The number of points before the file being read. */
   readStart: number;
   /** The points in step order, kept while no point is added (a restarted run's steps go back). */
   merged: { length: number; columns: PointColumns } | null;
@@ -42,7 +42,7 @@ interface TagSeries {
 class LogdirRun {
   readonly files = new Map<string, EventFileTail>();
   readonly series = new Map<string, TagSeries>();
-  readonly tags = new TagTable();
+  readonly tags = new TagTable((text) => this.tag(text).points);
   firstTime: number | null = null;
   lastTime: number | null = null;
   lastModified = 0;
@@ -65,7 +65,7 @@ class LogdirRun {
 
   tag(name: string): TagSeries {
     let data = this.series.get(name);
-    if (!data) this.series.set(name, (data = { points: new ColumnBuffer(), summary: new MetricAccumulator(), readStart: -1, merged: null }));
+    if (!data) this.series.set(name, (data = { points: new ColumnBuffer(), summary: new MetricAccumulator(), readStart: 0, merged: null }));
     return data;
   }
 }
@@ -274,38 +274,32 @@ export class TensorBoardLogdir {
       run.files.set(file, (tail = new EventFileTail(file, this.warn, { ...this.fileOptions, tags: run.tags })));
       run.realPaths.set(file, realDir(file));
     }
-    const touched: TagSeries[] = [];
-    const touchedTags: string[] = [];
-    let lastTag = '';
-    let lastData: TagSeries | null = null;
-    await tail.read((tag, step, time, value) => {
-      // Consecutive events often share a tag: skip the map lookup then (this runs per scalar).
-      let data = lastData;
-      if (tag !== lastTag || data === null) {
-        data = run.tag(tag);
-        lastTag = tag;
-        lastData = data;
-      }
-      if (data.readStart < 0) {
-        data.readStart = data.points.length;
-        touched.push(data);
-        touchedTags.push(tag);
-      }
-      data.points.push(step, time, value);
-      if (run.firstTime === null || time < run.firstTime) run.firstTime = time;
-      if (run.lastTime === null || time > run.lastTime) run.lastTime = time;
-    }, (data) => {
+    // Each series' length before the read: what lies beyond it afterwards is this file's new points
+    // (the reader appends them to the series' columns itself; a series it creates starts at 0).
+    for (const data of run.series.values()) data.readStart = data.points.length;
+    await tail.read(undefined, (data) => {
       if (data.hparams) run.hparams = { ...run.hparams, ...data.hparams };
       if (data.experiment) run.hparamsExperiment = true;
     });
-    touched.forEach((data, i) => {
+    // In tag order, so the feed's order does not depend on which tag a file happened to log first.
+    const touched = [...run.series].filter(([, data]) => data.points.length > data.readStart).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [tag, data] of touched) {
       const from = data.readStart;
-      data.readStart = -1;
       const added = data.points.view(from);
+      const times = added.times;
+      let first = run.firstTime ?? Infinity;
+      let last = run.lastTime ?? -Infinity;
+      for (let i = 0; i < times.length; i++) {
+        const time = times[i]!;
+        if (time < first) first = time;
+        if (time > last) last = time;
+      }
+      run.firstTime = first;
+      run.lastTime = last;
       // The file path ranks writers for "last": later files (by name) hold later points.
       data.summary.add(file, from, added);
-      if (out) out.push({ runId: run.id, key: touchedTags[i]!, steps: Array.from(added.steps), times: Array.from(added.times), values: Array.from(added.values) });
-    });
+      if (out) out.push({ runId: run.id, key: tag, steps: Array.from(added.steps), times: Array.from(added.times), values: Array.from(added.values) });
+    }
     try {
       run.lastModified = Math.max(run.lastModified, (await fs.stat(file)).mtimeMs / 1000);
     } catch {

@@ -1,5 +1,6 @@
 // The tags of one TensorBoard run: their text, interned so that a tag repeating on every event costs
-// no string allocation, and the plugin each tag was first declared with.
+// no string allocation, the columns its points go to, and the plugin each tag was first declared with.
+import { ColumnBuffer } from './columnBuffer.js';
 
 /** What a Summary value's metadata says about its plugin (None: no metadata or no plugin data). */
 export const PluginDeclaration = { None: 0, Scalars: 1, Other: 2 } as const;
@@ -8,9 +9,16 @@ export type PluginDeclaration = (typeof PluginDeclaration)[keyof typeof PluginDe
 const SLOTS = 1024;
 const utf8 = new TextDecoder();
 
-interface InternedTag {
-  bytes: Uint8Array;
-  text: string;
+export interface InternedTag {
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  /** Where the reader appends this tag's points (tags whose bytes differ but decode to one text share it). */
+  readonly points: ColumnBuffer;
+  /**
+   * The tag met right after this one the last time: writers log their tags in the same order every
+   * step, so checking this guess first finds most tags with one comparison and no hashing.
+   */
+  next: InternedTag | null;
 }
 
 export class TagTable {
@@ -19,28 +27,36 @@ export class TagTable {
   // A direct-mapped cache in front of the map: one array load finds most tags.
   private readonly slots: (InternedTag | undefined)[] = new Array<InternedTag | undefined>(SLOTS).fill(undefined);
   private readonly scalarTensorTags = new Map<string, boolean>();
-  // The two tags returned last: writers mostly alternate among a few, and comparing with them first
-  // is cheaper than hashing.
-  private recent: InternedTag | null = null;
-  private previous: InternedTag | null = null;
+  private readonly columnsByText = new Map<string, ColumnBuffer>();
+  // The tag returned last (its `next` is the guess for the one after).
+  private last: InternedTag | null = null;
 
-  /** The tag whose UTF-8 bytes are buf[start, end). */
+  /** `columnsFor`: the columns a tag's points go to, asked once per tag text (a run's series). */
+  constructor(private readonly columnsFor: (text: string) => ColumnBuffer = () => new ColumnBuffer()) {}
+
+  /** The text of the tag whose UTF-8 bytes are buf[start, end). */
   text(buf: Uint8Array, start: number, end: number): string {
-    const recent = this.recent;
-    if (recent !== null && sameBytes(recent.bytes, buf, start, end)) return recent.text;
-    const previous = this.previous;
-    if (previous !== null && sameBytes(previous.bytes, buf, start, end)) {
-      this.previous = recent;
-      this.recent = previous;
-      return previous.text;
-    }
-    const tag = this.intern(buf, start, end);
-    this.previous = recent;
-    this.recent = tag;
-    return tag.text;
+    return this.intern(buf, start, end).text;
   }
 
-  private intern(buf: Uint8Array, start: number, end: number): InternedTag {
+  /** The tag whose UTF-8 bytes are buf[start, end). */
+  intern(buf: Uint8Array, start: number, end: number): InternedTag {
+    const last = this.last;
+    const guess = last === null ? null : last.next;
+    if (guess !== null && sameBytes(guess.bytes, buf, start, end)) return (this.last = guess);
+    const tag = this.find(buf, start, end);
+    if (last !== null) last.next = tag;
+    return (this.last = tag);
+  }
+
+  /** The columns of the tag named `text`. */
+  columns(text: string): ColumnBuffer {
+    let columns = this.columnsByText.get(text);
+    if (!columns) this.columnsByText.set(text, (columns = this.columnsFor(text)));
+    return columns;
+  }
+
+  private find(buf: Uint8Array, start: number, end: number): InternedTag {
     let hash = 0x811c9dc5; // FNV-1a: cheap, and tags are short
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     const slot = hash & (SLOTS - 1);
@@ -59,7 +75,8 @@ export class TagTable {
     // A copy: a view would keep the whole read slice (megabytes) alive for as long as the tag.
     const bytes = new Uint8Array(end - start);
     bytes.set(buf.subarray(start, end));
-    const tag = { bytes, text: utf8.decode(bytes) };
+    const text = utf8.decode(bytes);
+    const tag: InternedTag = { bytes, text, points: this.columns(text), next: null };
     bucket.push(tag);
     return tag;
   }

@@ -19,6 +19,10 @@ export interface FramingOptions {
   /** The previous call ended while looking for a valid header after a corrupt one. */
   resyncing: boolean;
   maxRecordBytes?: number;
+  /** Where in buf to start (default 0). */
+  from?: number;
+  /** Stop before the first record (or corrupt stretch) starting at or after this offset in buf. */
+  until?: number;
 }
 
 export interface FramingResult {
@@ -43,8 +47,9 @@ export function readRecords(
   const { where, baseOffset } = options;
   const maxRecord = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   let resyncing = options.resyncing;
-  let at = 0;
-  while (at + HEADER_BYTES <= buf.length) {
+  let at = options.from ?? 0;
+  const until = options.until ?? Infinity;
+  while (at + HEADER_BYTES <= buf.length && at < until) {
     if (resyncing || !hasValidHeader(buf, at)) {
       if (!resyncing) {
         warn(`${where}: the record header at byte ${baseOffset + at} is corrupt; the bytes up to the next valid record were skipped.`);
