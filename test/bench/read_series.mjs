@@ -3,7 +3,8 @@
 // Targets: issue 2, >= 5 million points per second for whole reads; issue 12, a chart's read through
 // the metric summary (docs/store-format.md "Metric summaries") in <= 50 ms, printed beside today's
 // read of every point, and a zoom to 1% of the range.
-import { mkdtempSync, mkdirSync, rmSync, openSync, writeSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdtempSync, mkdirSync, rmSync, rmdirSync, openSync, writeSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,37 @@ import { Daemon, DaemonClient, LiveRun, METRIC_HEADER, RECORD_SIZE, StoreReader,
 
 const POINTS = Number(process.env.POINTS ?? 10_000_000);
 const results = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+/**
+ * The run's metric folder made unwritable (a read-only folder, another user's store): no write
+ * permission, and for root (which ignores it) the immutable attribute, or a folder in the summary's
+ * place where the file system has no attributes. Returns the undo.
+ */
+function makeUnwritable(folder, summary) {
+  chmodSync(folder, 0o555);
+  const undoMode = () => chmodSync(folder, 0o755);
+  if (process.getuid?.() !== 0) return undoMode;
+  try {
+    execFileSync('chattr', ['+i', folder], { stdio: 'pipe' });
+    return () => (execFileSync('chattr', ['-i', folder], { stdio: 'pipe' }), undoMode());
+  } catch {
+    undoMode();
+    mkdirSync(summary);
+    return () => rmdirSync(summary);
+  }
+}
+
+/** `n` records continuing the series from step `start`. */
+function records(start, n) {
+  const buf = Buffer.allocUnsafe(n * RECORD_SIZE);
+  for (let i = 0; i < n; i++) {
+    const step = start + i;
+    buf.writeBigInt64LE(BigInt(step), i * 24);
+    buf.writeDoubleLE(1.7e9 + step * 0.01, i * 24 + 8);
+    buf.writeDoubleLE(Math.exp(-step / POINTS) + 0.01 * Math.sin(step), i * 24 + 16);
+  }
+  return buf;
+}
 
 function mib(bytes) {
   return Math.round(bytes / 1048576);
@@ -52,17 +84,7 @@ try {
   const fd = openSync(path.join(metricDir, 'loss.rlm'), 'w');
   writeSync(fd, METRIC_HEADER);
   const chunk = 1 << 20;
-  for (let start = 0; start < POINTS; start += chunk) {
-    const n = Math.min(chunk, POINTS - start);
-    const buf = Buffer.allocUnsafe(n * RECORD_SIZE);
-    for (let i = 0; i < n; i++) {
-      const step = start + i;
-      buf.writeBigInt64LE(BigInt(step), i * 24);
-      buf.writeDoubleLE(1.7e9 + step * 0.01, i * 24 + 8);
-      buf.writeDoubleLE(Math.exp(-step / POINTS) + 0.01 * Math.sin(step), i * 24 + 16);
-    }
-    writeSync(fd, buf);
-  }
+  for (let start = 0; start < POINTS; start += chunk) writeSync(fd, records(start, Math.min(chunk, POINTS - start)));
   closeSync(fd);
 
   const rows = [];
@@ -85,6 +107,27 @@ try {
   for (const [a, b] of [[down, downToday], [zoomed, zoomCold], [zoomed, zoomWarm]]) {
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('The summarized read differs from the read of every point.');
   }
+  // A store that cannot be written: the summary cannot be saved beside the file, so the reader
+  // keeps it in memory (built once), and a live run's reads decode only the records appended since.
+  const loss = path.join(metricDir, 'loss.rlm');
+  rmSync(`${loss}.summary`);
+  const undo = makeUnwritable(metricDir, `${loss}.summary`);
+  let appended = POINTS;
+  try {
+    await timed('read-only store: first read, builds the summary in memory (it cannot be saved)', () => reader.readSeries(id, 'loss', { points: 1000 }), rows);
+    const readOnly = await timed('read-only store: downsampled to 1,000 points (summary kept in memory)', () => reader.readSeries(id, 'loss', { points: 1000 }), rows, 'ms50', 9);
+    if (JSON.stringify(readOnly) !== JSON.stringify(downToday)) throw new Error('The read-only store\'s read differs from the read of every point.');
+    const live = () => {
+      appendFileSync(loss, records(appended, 1000));
+      appended += 1000;
+      return reader.readSeries(id, 'loss', { points: 1000 });
+    };
+    await timed('read-only store, live run: 1,000 points appended, then read at 1,000 points', live, rows, 'ms50', 9);
+  } finally {
+    undo();
+  }
+  const liveCheck = await reader.readSeries(id, 'loss', { points: 1000 });
+  if (JSON.stringify(liveCheck) !== JSON.stringify(await reader.readSeries(id, 'loss', { points: 1000, summaries: false }))) throw new Error('The live read differs from the read of every point.');
   await timed('run summary (count/last/min/max), as the daemon index', async () => new LiveRun(dir, id, () => {}).refresh(), rows);
   await timed('readSeries, full resolution (JSON-ready arrays)', () => reader.readSeries(id, 'loss'), rows);
 
@@ -103,10 +146,12 @@ try {
     downsampled_1000: { today_ms: ms('today: readSeries, downsampled'), summary_ms: ms('summary: readSeries, downsampled') },
     zoom_1pct_1000: { today_first_ms: ms('today: zoom to 1%, 1,000 points, first'), today_order_known_ms: ms('today: zoom to 1%, 1,000 points, order known'), summary_ms: ms('summary: zoom') },
     summary_file_bytes: summaryBytes,
+    read_only_store: { first_read_ms: ms('read-only store: first read'), downsampled_1000_ms: ms('read-only store: downsampled'), live_append_then_read_ms: ms('read-only store, live run') },
   };
   console.log(`HTTP answer: ${series.steps.length} points of ${series.total}.`);
   console.log(`Downsampled to 1,000 points: today ${compare.downsampled_1000.today_ms} ms (every point read), through the summary ${compare.downsampled_1000.summary_ms} ms.`);
   console.log(`Zoom to 1%: today ${compare.zoom_1pct_1000.today_first_ms} ms on a first read, ${compare.zoom_1pct_1000.today_order_known_ms} ms once the order is known; through the summary ${compare.zoom_1pct_1000.summary_ms} ms.`);
+  console.log(`Read-only store (summary kept in memory): first read ${compare.read_only_store.first_read_ms} ms, then ${compare.read_only_store.downsampled_1000_ms} ms; a live run's read after 1,000 points appended ${compare.read_only_store.live_append_then_read_ms} ms (before: every read rebuilt the summary from every point, as the first read does).`);
   console.log(`Summary file: ${(summaryBytes / 1048576).toFixed(2)} MiB beside ${mib(POINTS * 24)} MiB of records (identical answers checked).`);
   console.log(`target >= 5 M points/s (rows marked PASS/FAIL): ${pass ? 'PASS' : 'FAIL'}`);
   console.log(`target <= 50 ms for a chart's read through the summary (rows marked '<= 50 ms'): ${summaryPass ? 'PASS' : 'FAIL'}`);

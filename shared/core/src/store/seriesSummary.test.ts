@@ -1,12 +1,13 @@
 // Metric summaries on real files: a summarized read returns exactly what the full read's downsample
 // returns, the summary grows with the file, and a torn, stale or foreign summary is rebuilt.
-import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonNumber, type JsonNumber } from '@runlane/protocol';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
-import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER, type PointColumns } from './metricCodec.js';
+import { decodeRecords, encodeRecord, HEADER_SIZE, METRIC_HEADER, RECORD_SIZE, type PointColumns } from './metricCodec.js';
 import { downsample, readSeriesColumns, SUMMARY_MIN_RECORDS, sliceStepRange } from './series.js';
 import { ENTRY_SIZE, loadSummary, summarizeBlocks, SUMMARY_HEADER_SIZE, summaryFile, summaryHeader } from './seriesSummary.js';
 import { StoreReader } from './storeReader.js';
@@ -105,6 +106,80 @@ describe('a summarized read', () => {
     const file = path.join(dir, 'loss.rlm');
     writeMetric(file, [...points(500), ...points(500)]);
     expect(await readSummarized(file, 50, undefined, undefined, 16)).toBeNull();
+  });
+});
+
+/**
+ * Makes `folder` unwritable as a user meets it (a read-only folder, another user's store): no
+ * write permission; as root, which ignores permissions, the immutable attribute too, or where the
+ * file system has none (tmpfs, overlayfs), a folder in the summary's place, which fails the save
+ * the same way. Returns the undo.
+ */
+function makeUnwritable(folder: string, summary: string): () => void {
+  chmodSync(folder, 0o555);
+  const undoMode = () => chmodSync(folder, 0o755);
+  if (process.getuid?.() !== 0) return undoMode;
+  try {
+    execFileSync('chattr', ['+i', folder], { stdio: 'pipe' });
+    return () => (execFileSync('chattr', ['-i', folder], { stdio: 'pipe' }), undoMode());
+  } catch {
+    undoMode();
+    mkdirSync(summary);
+    return () => rmdirSync(summary);
+  }
+}
+
+/** Overwrites record `i`'s value in place (no writer does this: it shows whether a read looks again). */
+function poke(file: string, i: number, value: number): void {
+  const fd = openSync(file, 'r+');
+  const buf = Buffer.alloc(8);
+  buf.writeDoubleLE(value);
+  writeSync(fd, buf, 0, 8, HEADER_SIZE + i * RECORD_SIZE + 16);
+  closeSync(fd);
+}
+
+describe('a store that cannot be written', () => {
+  it('keeps the summary in memory: a repeated read and a live append decode only the records added since', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, points(4000));
+    const undo = makeUnwritable(dir, summaryFile(file));
+    try {
+      expect(await summarized(file, 100)).toEqual(expected(file, 100));
+      expect(statSync(summaryFile(file), { throwIfNoEntry: false })?.isFile() ?? false).toBe(false); // it could not be saved
+      const max = (await loadSummary(file, 16))!.point(100, 3)!;
+      // A record the summary covers changed in place: not seen, so the covered records were not read again.
+      poke(file, 100 * 16 + 3, 1e9);
+      expect((await loadSummary(file, 16))!.point(100, 3)).toEqual(max);
+      // A live writer appends: the new blocks are summarized from the new records alone.
+      writeMetric(file, points(777, 4000), true);
+      const grown = (await loadSummary(file, 16))!;
+      expect(grown.records).toBe(4777);
+      expect(grown.blocks).toBe(Math.floor(4777 / 16));
+      expect(grown.point(100, 3)).toEqual(max);
+      const fresh = summarizeBlocks(fullRead(file), 16);
+      const from = 4000 * ENTRY_SIZE / 16;
+      expect(grown.entries.subarray(from).equals(fresh.subarray(from))).toBe(true);
+      expect(grown.tail.values.length).toBe(4777 % 16);
+      // And charts read the new range exactly as a full read does.
+      const lastSteps = [points(1, 4001)[0]!.step, points(1, 4776)[0]!.step] as const;
+      expect(await summarized(file, 40, ...lastSteps)).toEqual(expected(file, 40, ...lastSteps));
+    } finally {
+      undo();
+    }
+  });
+
+  it('still notices a metric file replaced by another one', async () => {
+    const file = path.join(dir, 'loss.rlm');
+    writeMetric(file, points(2000));
+    const undo = makeUnwritable(dir, summaryFile(file));
+    try {
+      expect(await summarized(file, 60)).toEqual(expected(file, 60));
+      writeMetric(file, points(1500).map((p) => ({ ...p, value: p.value * 2 + 1 })));
+      expect(await summarized(file, 60)).toEqual(expected(file, 60));
+      expect((await loadSummary(file, 16))!.blocks).toBe(Math.floor(1500 / 16));
+    } finally {
+      undo();
+    }
   });
 });
 

@@ -162,35 +162,40 @@ export async function readRecords(handle: fs.FileHandle, first: number, count: n
 }
 
 type Validated = { block: number; entries: Buffer; intact: boolean };
+
 /**
- * Summaries already checked, by file, with the size/mtime/inode they had: a chart asking again
- * does not re-read and re-check an unchanged summary (the metric file is still checked each time).
+ * What this process last knew of each metric file's summary: its entries (checked against the
+ * metric file), the metric file's inode, and the summary file's size/mtime/inode as it was left
+ * (null: none on disk). While the summary file is as it was left, the next read starts from these
+ * entries, so it neither re-reads the summary nor, in a store that cannot be written (a read-only
+ * folder, another user's store), rebuilds it from every point: a live run's read decodes only the
+ * records appended since. A summary changed by another process is read from disk again.
  */
-const checked = new Map<string, { key: string; value: Validated | null }>();
-const MAX_CHECKED_BYTES = 32 * 1048576; // the daemon's memory stays small: 10M points' entries are 2.7 MiB
-let checkedBytes = 0;
+interface Known {
+  ino: number;
+  block: number;
+  entries: Buffer;
+  disk: string | null;
+}
+const known = new Map<string, Known>();
+const MAX_KNOWN_BYTES = 32 * 1048576; // the daemon's memory stays small: 10M points' entries are 2.7 MiB
+let knownBytes = 0;
 
 function forget(file: string): void {
-  checkedBytes -= checked.get(file)?.value?.entries.length ?? 0;
-  checked.delete(file);
+  knownBytes -= known.get(file)?.entries.length ?? 0;
+  known.delete(file);
 }
 
-async function readChecked(file: string): Promise<Validated | null> {
+function remember(metricFile: string, value: Known): void {
+  forget(metricFile);
+  known.set(metricFile, value); // most recently used last: the first key is the one to forget
+  knownBytes += value.entries.length;
+  while (knownBytes > MAX_KNOWN_BYTES && known.size > 1) forget(known.keys().next().value!);
+}
+
+async function statKey(file: string): Promise<string | null> {
   const st = await fs.stat(file).catch(() => null);
-  if (!st) return null;
-  const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
-  const hit = checked.get(file);
-  if (hit?.key === key) {
-    checked.delete(file); // most recently used last: the first key is the one to forget
-    checked.set(file, hit);
-    return hit.value;
-  }
-  const value = validEntries(await fs.readFile(file).catch(() => null));
-  forget(file);
-  checked.set(file, { key, value });
-  checkedBytes += value?.entries.length ?? 0;
-  while (checkedBytes > MAX_CHECKED_BYTES && checked.size > 1) forget(checked.keys().next().value!);
-  return value;
+  return st ? `${st.size}:${st.mtimeMs}:${st.ino}` : null;
 }
 
 /** The valid entries of a summary file's bytes: its whole, checksummed prefix; null when unusable. */
@@ -224,14 +229,18 @@ export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK):
   const handle = await openIfExists(metricFile);
   if (!handle) return null;
   try {
-    const size = (await handle.stat()).size;
+    const st = await handle.stat();
     if (!hasMetricHeader(await readExactly(handle, HEADER_SIZE, 0))) return null;
-    const records = Math.floor((size - HEADER_SIZE) / RECORD_SIZE);
+    const records = Math.floor((st.size - HEADER_SIZE) / RECORD_SIZE);
     const file = summaryFile(metricFile);
-    const saved = await readChecked(file);
-    let block = saved?.block ?? newBlock;
-    let kept = saved?.entries ?? Buffer.alloc(0);
-    let rewrite = !saved?.intact;
+    const disk = await statKey(file);
+    const mem = known.get(metricFile);
+    const fromMemory = mem !== undefined && mem.ino === st.ino && mem.disk === disk;
+    const saved = fromMemory || disk === null ? null : validEntries(await fs.readFile(file).catch(() => null));
+    let block = fromMemory ? mem.block : (saved?.block ?? newBlock);
+    let kept = fromMemory ? mem.entries : (saved?.entries ?? Buffer.alloc(0));
+    // From memory: the file on disk is what this process left (its entries, or none it could write).
+    let rewrite = fromMemory ? false : !saved?.intact;
     const keptBlocks = kept.length / ENTRY_SIZE;
     if (keptBlocks > 0) {
       // Never trusted beyond the metric file: more blocks than records, or other first/last records
@@ -253,8 +262,12 @@ export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK):
     }
     const entries = added.length ? Buffer.concat([kept, ...added]) : kept;
     const tail = await readRecords(handle, want * block, records - want * block);
-    if (rewrite && (want > 0 || saved)) await save(file, Buffer.concat([summaryHeader(block), entries]));
+    // No summary on disk although this process built one (it could not save it): saved whole
+    // when it grows, in case the store has become writable; otherwise extended in place.
+    const whole = rewrite || (fromMemory && disk === null);
+    if (whole && (want > 0 || saved || disk !== null) && (rewrite || added.length)) await save(file, Buffer.concat([summaryHeader(block), entries]));
     else if (added.length) await extend(file, SUMMARY_HEADER_SIZE + kept.length, Buffer.concat(added));
+    remember(metricFile, { ino: st.ino, block, entries, disk: whole || added.length ? await statKey(file) : disk });
     return new MetricSummaryFile(block, entries, records, tail);
   } finally {
     await handle.close();
