@@ -16,6 +16,7 @@ missing=""
 command -v sbatch >/dev/null || missing="$missing slurm-wlm"
 command -v munged >/dev/null || [ -x /usr/sbin/munged ] || missing="$missing munge"
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+[ -d /usr/lib/postgresql ] || missing="$missing postgresql"  # the MLflow tests' server on Postgres
 command -v ssh >/dev/null || missing="$missing openssh-client"
 [ -e /usr/include/krb5.h ] || [ -e /usr/include/krb5/krb5.h ] || missing="$missing libkrb5-dev"  # code-server's native modules
 [ -n "$missing" ] && [ "${RUNLANE_SKIP_SYSTEM_PACKAGES:-}" != 1 ] || exit 0

