@@ -8,6 +8,7 @@ import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
 import { attach, cancel, launch, targets } from './jobs.js';
+import { pushCommand } from './push.js';
 import { RunSources } from './runSources.js';
 import { serve } from './serve.js';
 
@@ -26,6 +27,7 @@ Usage:
   runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
   runlane cancel RUN
   runlane targets [--json]           the targets of runlane.toml (and \`local\`), checked
+  runlane push RUN... (--mlflow URI | --to NAME)   copy runs to an MLflow server, exactly once
   runlane serve [--port N] [--idle-timeout SECONDS]
 
 Options:
@@ -97,6 +99,7 @@ function runQuery(values: Values): RunQuery {
 }
 
 async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'push') return pushCommand(argv.slice(1)); // its own options (docs/mlflow.md)
   const { values, positionals } = parse(argv);
   if (values.version) return write(RUNLANE_VERSION), EXIT.ok;
   const [command, ...args] = positionals;
