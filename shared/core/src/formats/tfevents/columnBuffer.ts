@@ -16,6 +16,24 @@ export class ColumnBuffer {
     this.length++;
   }
 
+  /** Appends whole columns (a worker's read): taken as they are when this buffer is empty, else copied. */
+  append(steps: Float64Array<ArrayBuffer>, times: Float64Array<ArrayBuffer>, values: Float64Array<ArrayBuffer>): void {
+    const n = values.length;
+    if (n === 0) return;
+    if (this.length === 0) {
+      this.steps = steps;
+      this.times = times;
+      this.values = values;
+      this.length = n;
+      return;
+    }
+    while (this.length + n > this.steps.length) this.grow();
+    this.steps.set(steps, this.length);
+    this.times.set(times, this.length);
+    this.values.set(values, this.length);
+    this.length += n;
+  }
+
   /** Points [from, length) so far, as views (no copy). */
   view(from = 0): PointColumns {
     return {
@@ -27,7 +45,7 @@ export class ColumnBuffer {
 
   private grow(): void {
     const double = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(a.length * 2);
+      const b = new Float64Array(Math.max(64, a.length * 2));
       b.set(a);
       return b;
     };

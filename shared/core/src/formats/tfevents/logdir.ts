@@ -7,6 +7,7 @@
 // several trials: each stays a run. TensorFlow's trials (a session in each run's folder, the
 // experiment in the top folder) stay runs too.
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { jsonNumber, type MetricSeries, type RunSummary } from '@runlane/protocol';
 import { warnToStderr, type Warn } from '../../store/fileTail.js';
@@ -16,8 +17,9 @@ import { StoreError } from '../../store/names.js';
 import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
 import { ColumnBuffer } from './columnBuffer.js';
 import { EventFileTail, type EventFileTailOptions } from './eventFileTail.js';
-import type { HparamValue } from './hparams.js';
+import type { HparamsData, HparamValue } from './hparams.js';
 import { OpenFiles, realDir } from './openFiles.js';
+import { readInWorkers, type FileRead, type RunRead } from './readPool.js';
 import { TagTable } from './tagTable.js';
 
 /**
@@ -29,6 +31,9 @@ import { TagTable } from './tagTable.js';
  * minutes has most likely finished.
  */
 export const RUNNING_WINDOW_S = 120;
+
+/** Below this many bytes of new runs, starting worker threads (tens of ms) costs more than it saves. */
+const PARALLEL_MIN_BYTES = 16 << 20;
 
 interface TagSeries {
   points: ColumnBuffer;
@@ -80,6 +85,10 @@ export interface LogdirPoints {
 }
 
 export interface LogdirOptions extends Omit<EventFileTailOptions, 'tags'> {
+  /** Threads reading many new runs at once (default: os.availableParallelism(); 1: this thread only). */
+  workers?: number;
+  /** New runs holding fewer bytes than this are read by this thread alone (default 16 MiB). */
+  parallelMinBytes?: number;
   /** How open event files are found; null: not at all (the idle window only). Default: /proc where it can tell. */
   openFiles?: OpenFiles | null;
 }
@@ -115,10 +124,14 @@ export class TensorBoardLogdir {
   async refresh(): Promise<LogdirPoints[]> {
     const report = this.refreshed;
     const out: LogdirPoints[] = [];
-    for (const [runId, files] of await this.discover()) {
+    const found = await this.discover();
+    const read = await this.readNewRunsInWorkers(found);
+    for (const [runId, files] of found) {
       let run = this.runsById.get(runId);
       if (!run) this.runsById.set(runId, (run = new LogdirRun(runId)));
-      for (const file of files) await this.readFile(run, file, report ? out : null);
+      const fromWorkers = read.get(runId);
+      run.tags.declare(fromWorkers?.declarations ?? []);
+      for (const [i, file] of files.entries()) await this.readFile(run, file, report ? out : null, fromWorkers?.files[i]);
     }
     this.lookForWriters();
     this.groupHparamsFolders();
@@ -268,7 +281,7 @@ export class TensorBoardLogdir {
     };
   }
 
-  private async readFile(run: LogdirRun, file: string, out: LogdirPoints[] | null): Promise<void> {
+  private async readFile(run: LogdirRun, file: string, out: LogdirPoints[] | null, fromWorker?: FileRead): Promise<void> {
     let tail = run.files.get(file);
     if (!tail) {
       run.files.set(file, (tail = new EventFileTail(file, this.warn, { ...this.fileOptions, tags: run.tags })));
@@ -277,10 +290,16 @@ export class TensorBoardLogdir {
     // Each series' length before the read: what lies beyond it afterwards is this file's new points
     // (the reader appends them to the series' columns itself; a series it creates starts at 0).
     for (const data of run.series.values()) data.readStart = data.points.length;
-    await tail.read(undefined, (data) => {
+    const onHparams = (data: HparamsData): void => {
       if (data.hparams) run.hparams = { ...run.hparams, ...data.hparams };
       if (data.experiment) run.hparamsExperiment = true;
-    });
+    };
+    if (fromWorker) {
+      fromWorker.warnings.forEach((w) => this.warn(w));
+      fromWorker.hparams.forEach(onHparams);
+      for (const c of fromWorker.columns) run.tag(c.tag).points.append(c.steps, c.times, c.values);
+      tail.resume(fromWorker.position);
+    } else await tail.read(undefined, onHparams);
     // In tag order, so the feed's order does not depend on which tag a file happened to log first.
     const touched = [...run.series].filter(([, data]) => data.points.length > data.readStart).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [tag, data] of touched) {
@@ -305,6 +324,21 @@ export class TensorBoardLogdir {
     } catch {
       // removed meanwhile: its points stay, as TensorBoard keeps them
     }
+  }
+
+  /**
+   * Runs never read before, read by worker threads when there are several and enough bytes to repay
+   * starting the threads (readPool.ts); an empty map when not worth it.
+   */
+  private async readNewRunsInWorkers(found: Map<string, string[]>): Promise<Map<string, RunRead>> {
+    const threads = this.fileOptions.workers ?? os.availableParallelism();
+    const fresh = [...found].filter(([id]) => !this.runsById.has(id));
+    if (threads < 2 || fresh.length < 2) return new Map();
+    let bytes = 0;
+    for (const [, files] of fresh) for (const file of files) bytes += (await fs.stat(file).catch(() => null))?.size ?? 0;
+    if (bytes < (this.fileOptions.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return new Map();
+    const { sliceBytes, maxRecordBytes } = this.fileOptions; // plain values: they travel to the workers
+    return readInWorkers(fresh.map(([runId, files]) => ({ runId, files, sliceBytes, maxRecordBytes })), threads);
   }
 
   /**

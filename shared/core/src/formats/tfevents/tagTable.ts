@@ -81,6 +81,16 @@ export class TagTable {
     return tag;
   }
 
+  /** Each tag's first declaration so far: [tag, whether it is a scalar]. */
+  declarations(): [string, boolean][] {
+    return [...this.scalarTensorTags];
+  }
+
+  /** Takes declarations read elsewhere (a worker read these files); the ones known here stand. */
+  declare(declarations: [string, boolean][]): void {
+    for (const [tag, scalars] of declarations) if (!this.scalarTensorTags.has(tag)) this.scalarTensorTags.set(tag, scalars);
+  }
+
   /**
    * Whether a tensor value of `tag` is a scalar. TensorBoard decides a tag's plugin by the first
    * metadata it sees for it: TF1's FileWriter writes metadata only on a tag's first value, so later
