@@ -20,24 +20,29 @@ const RUNS = Number(argRuns > 0 ? process.argv[argRuns + 1] : (process.env.RUNS 
 const POINTS = 50;
 const target = { ms: RUNS <= 10_000 ? 1000 : 3000, rssMib: RUNS <= 10_000 ? 150 : 500 };
 
-/** Writes the store directly (no writer API): a few files per run, like a year of small runs. */
+/** Writes the store directly (no writer API): a few files per run, like a year of small runs, whose
+ * writers (kernels, scripts) ran on this host and have long exited: a few pids of processes that
+ * have exited, as the run index judges writers (docs/store-format.md "Index"). */
 function generateStore(dir) {
+  const host = os.hostname();
+  const gonePids = Array.from({ length: 5 }, () => spawnSync(process.execPath, ['-e', '']).pid);
   writeFileSync(path.join(dir, 'runlane-store.json'), JSON.stringify({ format: 'runlane-store', version: 1 }));
   const base = 1.7e9;
   const header = Buffer.from('RLM1\0\0\0\0', 'latin1');
   for (let i = 0; i < RUNS; i++) {
     const id = `20250101-${String(i).padStart(6, '0')}-${(i * 2654435761 >>> 0).toString(16).padStart(8, '0').slice(0, 6)}`;
-    const writer = `${1000 + (i % 5000)}-${(i * 40503 >>> 0).toString(16).padStart(8, '0')}`;
+    const pid = gonePids[i % gonePids.length];
+    const writer = `${pid}-${(i * 40503 >>> 0).toString(16).padStart(8, '0')}`;
     const runDir = path.join(dir, 'runs', id);
     const created = base + i * 60;
     mkdirSync(path.join(runDir, 'events'), { recursive: true });
     mkdirSync(path.join(runDir, 'metrics', writer), { recursive: true });
     writeFileSync(path.join(runDir, 'meta.json'), JSON.stringify({
       id, name: `run ${i}`, experiment: `exp-${i % 20}`, created_at: created, kind: 'script',
-      writer, host: 'bench-host', pid: 1000 + (i % 5000), notebook: null, cell_id: null, source_sha256: null, execution_count: null,
+      writer, host, pid, notebook: null, cell_id: null, source_sha256: null, execution_count: null,
     }));
     const events = [
-      { t: created, type: 'hello', host: 'bench-host', pid: 1000 + (i % 5000) },
+      { t: created, type: 'hello', host, pid },
       { t: created + 0.1, type: 'status', status: 'running' },
       { t: created + 0.2, type: 'params', params: { lr: 0.001 * (1 + (i % 7)), batch: 32 << (i % 3), model: `mlp-${i % 4}` } },
       { t: created + 30, type: 'status', status: i % 10 === 0 ? 'failed' : 'finished' },

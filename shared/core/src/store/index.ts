@@ -7,7 +7,8 @@ export { inspectFolder, assertStoreFolder, type FolderInspection, type FolderKin
 export { LiveRun, type LiveRunUpdate } from './liveRun.js';
 export { parseStorePath, type StorePath, type StoreFileKind } from './storePaths.js';
 export { StoreReader, detailOf } from './storeReader.js';
-export { INDEX_FOLDER, INDEX_FILE, INDEX_VERSION, indexFile, loadIndexedRuns, readIndex, writeIndex, scanFingerprint, fingerprintOf } from './runIndex.js';
+export { INDEX_FOLDER, INDEX_FILE, INDEX_VERSION, indexFile, loadIndexedRuns, readIndex, writeIndex, entrySummary, recheck } from './runIndex.js';
+export { scanRun } from './runScan.js';
 export { filterRuns, parseRunQuery, summarizeExperiments, type RunQueryText } from './runQuery.js';
 export { readSeriesColumns, downsample, type SeriesOptions, type SeriesColumns } from './series.js';
 export { StoreWriter, newRunId, newWriterId, encodeParamValue, type NewRun, type WriterEvent } from './storeWriter.js';

@@ -44,13 +44,32 @@ export class LiveRun {
   /** Shared until the first events are folded (never mutated: a fold makes a new one), so that
    * 10,000 runs taken from the run index do not each hold an empty fold. */
   private folded: FoldedRun = NO_EVENTS;
-  private readonly eventTails = new Map<string, EventsTail>();
-  private readonly metricFiles = new Map<string, MetricFile>();
+  // The collections below are made when first used: 100,000 runs taken from the run index hold only
+  // their summary, and five empty collections each would cost them 1.1 KB a run (110 MB).
+  private lazy: {
+    eventTails?: Map<string, EventsTail>;
+    metricFiles?: Map<string, MetricFile>;
+    accumulators?: Map<string, MetricAccumulator>;
+    ranks?: Set<number>;
+    logSizes?: Map<string, number>;
+  } | null = null;
+  private get eventTails(): Map<string, EventsTail> {
+    return ((this.lazy ??= {}).eventTails ??= new Map());
+  }
+  private get metricFiles(): Map<string, MetricFile> {
+    return ((this.lazy ??= {}).metricFiles ??= new Map());
+  }
   /** Per key, over the primary series only (rank 0 and writers without a rank): what summaries show. */
-  private readonly accumulators = new Map<string, MetricAccumulator>();
+  private get accumulators(): Map<string, MetricAccumulator> {
+    return ((this.lazy ??= {}).accumulators ??= new Map());
+  }
   /** Ranks of the writers that have logged at least one point. */
-  private readonly ranks = new Set<number>();
-  private readonly logSizes = new Map<string, number>();
+  private get ranks(): Set<number> {
+    return ((this.lazy ??= {}).ranks ??= new Set());
+  }
+  private get logSizes(): Map<string, number> {
+    return ((this.lazy ??= {}).logSizes ??= new Map());
+  }
   private refreshed = false;
   /** The summary the run index gave for a settled run whose files were unchanged; the run's files
    * are read (and this dropped) only on its first refresh, so a closed run costs its summary only. */
@@ -117,36 +136,8 @@ export class LiveRun {
   /** The run as `ls --json` reports it; null while meta.json is missing. */
   summary(): RunSummary | null {
     if (this.seed) return this.seed;
-    const meta = this.meta;
-    if (!meta) return null;
-    const f = this.folded;
-    const metrics: RunSummary['metrics'] = {};
-    for (const key of [...this.accumulators.keys()].sort()) {
-      const summary = this.accumulators.get(key)!.summary();
-      if (summary) metrics[key] = summary;
-    }
-    const endedAt = f.status !== null && f.ended_at !== null && f.status !== 'running' && f.status !== 'queued' ? f.ended_at : null;
-    return {
-      id: this.runId,
-      name: f.name ?? str(meta.name) ?? this.runId,
-      experiment: f.experiment ?? str(meta.experiment) ?? 'Default',
-      // A job's status is the daemon's to keep (it re-adopts workers that outlive it), not the writer's.
-      status: meta.kind === 'job' ? (f.status ?? 'queued') : effectiveStatus(this.withMetaWriter(f, meta)),
-      kind: (str(meta.kind) ?? 'script') as RunKind,
-      created_at: num(meta.created_at) ?? 0,
-      started_at: f.started_at,
-      ended_at: endedAt,
-      duration: endedAt !== null && f.started_at !== null ? endedAt - f.started_at : null,
-      notebook: str(meta.notebook),
-      cell_id: str(meta.cell_id),
-      execution_count: num(meta.execution_count),
-      params: f.params,
-      tags: f.tags,
-      metrics,
-      ranks: [...this.ranks].sort((a, b) => a - b),
-      error: f.error,
-      exit_code: f.exit_code,
-    };
+    if (!this.meta) return null;
+    return summarize(this.runId, this.meta, this.folded, this.accumulators, this.ranks);
   }
 
   metaObject(): Record<string, unknown> | null {
@@ -158,18 +149,6 @@ export class LiveRun {
       const [writer, stream] = id.split('/') as [string, string];
       return { writer, stream, size };
     });
-  }
-
-  /** A run with no status event yet is judged by the process that created it. */
-  private withMetaWriter(f: FoldedRun, meta: Record<string, unknown>): FoldedRun {
-    if (f.statusWriter !== null) return f;
-    const writer = str(meta.writer);
-    const host = str(meta.host);
-    const pid = num(meta.pid);
-    if (writer === null || host === null || pid === null) return f;
-    const writers = new Map(f.writers);
-    if (!writers.has(writer)) writers.set(writer, { host, pid });
-    return { ...f, statusWriter: writer, writers };
   }
 
   private async listFiles(): Promise<string[]> {
@@ -252,6 +231,53 @@ export class LiveRun {
     this.logSizes.set(id, size);
     if (update) update.logs.push({ writer, stream, offset: previous, length: size - previous });
   }
+}
+
+/**
+ * A run's summary from what was read of it: meta.json, its folded events, the metric summaries of
+ * its primary series and the ranks that logged. Shared by LiveRun and the run index's one-shot scan
+ * (runScan.ts), so both report a run exactly alike.
+ */
+export function summarize(runId: string, meta: Record<string, unknown>, f: FoldedRun, accumulators: ReadonlyMap<string, MetricAccumulator>, ranks: ReadonlySet<number>): RunSummary {
+  const metrics: RunSummary['metrics'] = {};
+  for (const key of [...accumulators.keys()].sort()) {
+    const summary = accumulators.get(key)!.summary();
+    if (summary) metrics[key] = summary;
+  }
+  const endedAt = f.status !== null && f.ended_at !== null && f.status !== 'running' && f.status !== 'queued' ? f.ended_at : null;
+  return {
+    id: runId,
+    name: f.name ?? str(meta.name) ?? runId,
+    experiment: f.experiment ?? str(meta.experiment) ?? 'Default',
+    // A job's status is the daemon's to keep (it re-adopts workers that outlive it), not the writer's.
+    status: meta.kind === 'job' ? (f.status ?? 'queued') : effectiveStatus(withMetaWriter(f, meta)),
+    kind: (str(meta.kind) ?? 'script') as RunKind,
+    created_at: num(meta.created_at) ?? 0,
+    started_at: f.started_at,
+    ended_at: endedAt,
+    duration: endedAt !== null && f.started_at !== null ? endedAt - f.started_at : null,
+    notebook: str(meta.notebook),
+    cell_id: str(meta.cell_id),
+    execution_count: num(meta.execution_count),
+    params: f.params,
+    tags: f.tags,
+    metrics,
+    ranks: [...ranks].sort((a, b) => a - b),
+    error: f.error,
+    exit_code: f.exit_code,
+  };
+}
+
+/** A run with no status event yet is judged by the process that created it. */
+function withMetaWriter(f: FoldedRun, meta: Record<string, unknown>): FoldedRun {
+  if (f.statusWriter !== null) return f;
+  const writer = str(meta.writer);
+  const host = str(meta.host);
+  const pid = num(meta.pid);
+  if (writer === null || host === null || pid === null) return f;
+  const writers = new Map(f.writers);
+  if (!writers.has(writer)) writers.set(writer, { host, pid });
+  return { ...f, statusWriter: writer, writers };
 }
 
 async function listDir(dir: string): Promise<string[]> {

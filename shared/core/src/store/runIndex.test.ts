@@ -106,14 +106,20 @@ describe('a missing, stale or corrupt index is rebuilt with the same answer', ()
     ['deleted', (file) => rmSync(path.dirname(file), { recursive: true })],
     ['cut in the middle', (file) => writeFileSync(file, readFileSync(file).subarray(0, 200))],
     ['not JSON', (file) => writeFileSync(file, '\0\0garbage')],
-    ['of another version', (file) => writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), version: 999 }))],
-    ['holding a wrong summary under a stale fingerprint', (file) => {
-      const doc = JSON.parse(readFileSync(file, 'utf8')) as { runs: Record<string, { fp: string; run: RunSummary }> };
-      for (const entry of Object.values(doc.runs)) {
-        entry.run.name = 'WRONG';
-        entry.fp = 'stale';
-      }
-      writeFileSync(file, JSON.stringify(doc));
+    ['of another version', (file) => writeFileSync(file, readFileSync(file, 'utf8').replace('"version":2', '"version":999'))],
+    ['holding wrong summaries under stale checks', (file) => {
+      const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
+      const spoiled = lines.map((line) => {
+        if (!line) return line;
+        const [id, check, summary] = line.split('\t') as [string, string, string];
+        const c = JSON.parse(check) as [string, unknown[]];
+        return [id, JSON.stringify(['stale', c[1]]), JSON.stringify({ ...(JSON.parse(summary) as RunSummary), name: 'WRONG' })].join('\t');
+      });
+      writeFileSync(file, [header, ...spoiled].join('\n'));
+    }],
+    ['with lines cut, or not JSON', (file) => {
+      const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
+      writeFileSync(file, [header, ...lines.map((line, i) => (i % 3 === 0 ? line.slice(0, 40) : i % 3 === 1 ? line.replace('{', '{{') : line))].join('\n'));
     }],
   ];
   for (const [what, spoil] of damage) {
