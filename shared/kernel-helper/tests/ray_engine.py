@@ -156,3 +156,85 @@ def ray_head(tmp_path_factory):
         yield head
     finally:
         head.stop()
+
+
+# Submitting a job by hand through the Jobs REST API, as the daemon's launcher does: the runlane
+# helper and the job's files zipped into a package, uploaded, then the driver as the entrypoint.
+HELPER = ROOT / "shared" / "kernel-helper" / "src" / "runlane"
+
+
+def _request(method, url, body=None, content_type="application/json"):
+    import json
+
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        text = res.read().decode()
+    return json.loads(text) if text.strip().startswith(("{", "[")) else text
+
+
+def package(files):
+    """A zip (bytes) of the runlane helper and `files` ({relpath: bytes or str})."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(HELPER.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                z.write(path, "runlane/" + path.relative_to(HELPER).as_posix())
+        for rel, content in files.items():
+            z.writestr(rel, content)
+    return buf.getvalue()
+
+
+def submit(head, spec, files=None, submission_id=None):
+    """Submits `spec` (spec.json) with `files` as a Ray job of the driver; returns its submission id."""
+    import hashlib
+    import json
+    import uuid
+
+    zipped = package(dict(files or {}, **{"spec.json": json.dumps(spec)}))
+    name = "_ray_pkg_%s.zip" % hashlib.sha1(zipped).hexdigest()[:16]
+    _request("PUT", "%s/api/packages/gcs/%s" % (head.address, name), zipped, "application/zip")
+    submission_id = submission_id or "runlane-test-%s" % uuid.uuid4().hex[:8]
+    _request("POST", head.address + "/api/jobs/", {
+        "entrypoint": "%s -m runlane.ray_driver spec.json" % head.python,
+        "submission_id": submission_id,
+        "runtime_env": {"working_dir": "gcs://" + name,
+                        "env_vars": {"RAY_DEDUP_LOGS": "0", "RAY_COLOR_PREFIX": "0", "PYTHONUNBUFFERED": "1"}},
+    })
+    return submission_id
+
+
+def job_info(head, job):
+    return _request("GET", "%s/api/jobs/%s" % (head.address, job))
+
+
+def job_logs(head, job):
+    return _request("GET", "%s/api/jobs/%s/logs" % (head.address, job))["logs"]
+
+
+def stop_job(head, job):
+    return _request("POST", "%s/api/jobs/%s/stop" % (head.address, job))
+
+
+def wait_job(head, job, timeout=90):
+    """The job's info once it has ended (SUCCEEDED, FAILED, STOPPED)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        info = job_info(head, job)
+        if info["status"] in ("SUCCEEDED", "FAILED", "STOPPED"):
+            return info
+        time.sleep(0.2)
+    raise AssertionError("job %s did not end in %d s; its log:\n%s" % (job, timeout, job_logs(head, job)))
+
+
+def frames(log):
+    """[(rank, kind, rest)] of the driver's framed lines in a job log (Ray's own lines left out)."""
+    out = []
+    for line in log.split("\n"):
+        if line.startswith("\x1eRL "):
+            rank, kind, rest = (line[4:].split(" ", 2) + [""])[:3]
+            out.append((rank, kind, rest))
+    return out
