@@ -14,13 +14,13 @@
 // CPU seconds (every thread of the process, from /proc or process.cpuUsage) are shown beside the wall
 // times: on a shared machine they move less. Medians of TFEVENTS_REPEAT (3) rounds, each round running
 // every reader once. Target: Runlane's reader >= 2x the data server on the single file.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TensorBoardLogdir } from '../../shared/core/dist/formats/tfevents/index.js';
+import { promisify } from 'node:util';
 import { benchTags, writeEventFile } from './tfevents_gen.mjs';
 import { readScalarsRequest, lastSteps } from './tfevents_grpc.mjs';
 
@@ -33,6 +33,7 @@ const RUN_MB = Number(process.env.TFEVENTS_RUN_MB ?? 10);
 const REPEAT = Number(process.env.TFEVENTS_REPEAT ?? 3);
 const TAGS = benchTags(Number(process.env.TFEVENTS_TAGS ?? 16));
 const CORES = os.availableParallelism();
+const execFileP = promisify(execFile);
 
 function dataServerBinary() {
   const lib = path.join(root, '.venv-bench', 'lib');
@@ -152,17 +153,13 @@ async function runlaneDaemon(logdir, runs, lastStep) {
   }
 }
 
-/** Runlane's reader in this process: a fresh TensorBoardLogdir's first refresh. */
+/** Runlane's reader alone, in a fresh process (cold, as a daemon meets a log directory; Node's start-up not counted). */
 async function runlaneReader(logdir, workers, runs, lastStep) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const reader = new TensorBoardLogdir(logdir, (w) => console.warn(w), { openFiles: null, workers });
-  await reader.refresh();
-  const c = process.cpuUsage(c0);
-  const seconds = (performance.now() - t0) / 1000;
-  const last = new Map(runs.map((run) => [run, reader.readSeries(run, TAGS.at(-1), { fromStep: lastStep })]));
-  for (const [run, s] of last) if (s.steps.at(-1) !== lastStep) throw new Error(`the reader read ${run} up to step ${s.steps.at(-1)}, not ${lastStep}`);
-  return { seconds, cpu: (c.user + c.system) / 1e6, last };
+  const { stdout } = await execFileP(process.execPath, [path.join(here, 'tfevents_read_once.mjs'), logdir, String(workers), TAGS.at(-1), String(lastStep), ...runs], { maxBuffer: 1 << 24 });
+  const got = JSON.parse(stdout);
+  const last = new Map(got.last);
+  for (const [run, p] of last) if (p.step !== lastStep) throw new Error(`the reader read ${run} up to step ${p.step}, not ${lastStep}`);
+  return { seconds: got.seconds, cpu: got.cpu, last };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -174,14 +171,14 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
     { key: 'data_server', label: 'TensorBoard data server (as TensorBoard runs it)', run: (dir, r) => dataServer(server, dir, r, lastStep, []) },
     { key: 'data_server_checksum', label: 'TensorBoard data server --checksum', run: (dir, r) => dataServer(server, dir, r, lastStep, ['--checksum']) },
     { key: 'runlane_daemon', label: `Runlane daemon (log-directory route, ${CORES} cores)`, run: (dir, r) => runlaneDaemon(dir, r, lastStep) },
-    { key: 'runlane_reader_1', label: 'Runlane reader, one thread', inProcess: true, run: (dir, r) => runlaneReader(dir, 1, r, lastStep) },
-    { key: 'runlane_reader_all', label: `Runlane reader, ${CORES} worker threads`, inProcess: true, run: (dir, r) => runlaneReader(dir, CORES, r, lastStep) },
+    { key: 'runlane_reader_1', label: 'Runlane reader, one thread', timedInside: true, run: (dir, r) => runlaneReader(dir, 1, r, lastStep) },
+    { key: 'runlane_reader_all', label: `Runlane reader, all ${CORES} cores`, timedInside: true, run: (dir, r) => runlaneReader(dir, CORES, r, lastStep) },
   ];
   const samples = Object.fromEntries(readers.map((r) => [r.key, { seconds: [], cpu: [], startSeconds: [], startCpu: [] }]));
   let check = null;
   for (let round = 0; round < REPEAT; round++) {
     for (const r of readers) {
-      const start = r.inProcess ? { seconds: 0, cpu: 0 } : await r.run(empty, []);
+      const start = r.timedInside ? { seconds: 0, cpu: 0 } : await r.run(empty, []);
       const got = await r.run(logdir, runs);
       const s = samples[r.key];
       s.seconds.push(got.seconds - start.seconds);
@@ -196,7 +193,7 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
   const same = runs.every((run) => {
     const a = check.server.get(run);
     const b = check.runlane.get(run);
-    return a.step === b.steps.at(-1) && a.value === b.values.at(-1);
+    return a.step === b.step && a.value === b.value;
   });
   const base = median(samples.data_server.seconds);
   const rows = readers.map((r) => {
@@ -208,7 +205,7 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
       'MB/s': Math.round(mb / seconds),
       'CPU s': +median(s.cpu).toFixed(2),
       'x data server': +(base / seconds).toFixed(2),
-      'start-up s (subtracted)': r.inProcess ? '-' : +median(s.startSeconds).toFixed(3),
+      'start-up s (subtracted)': r.timedInside ? '-' : +median(s.startSeconds).toFixed(3),
     };
   });
   console.log(`\n${name}: ${mb.toFixed(0)} MB, ${runs.length} run(s), ${TAGS.length} tags interleaved, last step ${lastStep}; medians of ${REPEAT}`);

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { ColumnBuffer } from './columnBuffer.js';
 import { EventFileTail } from './eventFileTail.js';
 import type { HparamsData } from './hparams.js';
@@ -37,6 +37,8 @@ export interface FileRead {
 
 export interface RunRead {
   runId: string;
+  /** The thread that read it (0: the main thread). */
+  thread: number;
   files: FileRead[];
   declarations: [string, boolean][];
 }
@@ -70,7 +72,7 @@ export async function readRun(task: ReadTask): Promise<{ read: RunRead; transfer
     }
     files.push({ file, position: tail.position, columns, hparams, warnings });
   }
-  return { read: { runId: task.runId, files, declarations: tags.declarations() }, transfer };
+  return { read: { runId: task.runId, thread: threadId, files, declarations: tags.declarations() }, transfer };
 }
 
 /** The compiled worker script, or null where there is none. */
@@ -93,7 +95,7 @@ function workerScript(): string | null {
  * threads - 1 workers. Returns the reads by run id (a run missing from it was not read: the caller
  * reads it). Never throws.
  */
-export async function readInWorkers(tasks: ReadTask[], threads: number): Promise<Map<string, RunRead>> {
+export async function readInWorkers(tasks: ReadTask[], threads: number, thisThreadToo = true): Promise<Map<string, RunRead>> {
   const done = new Map<string, RunRead>();
   const script = workerScript();
   if (!script || tasks.length === 0) return done;
@@ -124,6 +126,7 @@ export async function readInWorkers(tasks: ReadTask[], threads: number): Promise
       await worker.terminate();
     }
   };
-  await Promise.all([here(), ...Array.from({ length: Math.min(threads, tasks.length) - 1 }, drain)]);
+  const workers = Math.min(threads, tasks.length) - (thisThreadToo ? 1 : 0);
+  await Promise.all([...(thisThreadToo ? [here()] : []), ...Array.from({ length: workers }, drain)]);
   return done;
 }
