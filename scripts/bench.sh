@@ -24,6 +24,7 @@ source scripts/bench-run.sh
 bench_run "log call cost" test/bench --quiet ../../.venv-bench/bin/python log_call.py
 bench_run "reading a 10-million-point run" . node --expose-gc test/bench/read_series.mjs
 bench_run "TensorBoard event files: parsing beside EventAccumulator" . node test/bench/tfevents_parse.mjs
+bench_run "TensorBoard event files beside TensorBoard's Rust data server" . node test/bench/tfevents_dataserver.mjs
 bench_run "rendering 10 runs x 1M points in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
 bench_run "the JupyterLab Runs sidebar with 10,000 runs" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
 bench_run "the VS Code extension's activation" . node test/bench/vscode_activation.mjs
