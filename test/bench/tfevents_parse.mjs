@@ -1,55 +1,28 @@
 // tfevents parsing: MB/s and scalars/s of Runlane's reader (CRC-checked) on a ~200 MB event file,
 // beside TensorBoard's Python EventAccumulator (keep all) on the same file in the same run.
 // Targets (issue 3): >= 100 MB/s and >= 10x the Python loader.
-// The file interleaves TFEVENTS_TAGS tags (default 16, like a training script logging loss, accuracy,
-// learning rate and per-layer norms): a reader that handles only a couple of tags fast shows here.
+// The file (tfevents_gen.mjs) interleaves TFEVENTS_TAGS tags (default 16).
+// TensorBoard's Rust data server is measured beside Runlane in tfevents_dataserver.mjs.
 // Ours is the median of 3 reads; the Python loader (about a minute) runs once.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TensorBoardLogdir, maskedCrc32c } from '../../shared/core/dist/formats/tfevents/index.js';
+import { TensorBoardLogdir } from '../../shared/core/dist/formats/tfevents/index.js';
+import { benchTags, writeEventFile } from './tfevents_gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const TARGET_MB = Number(process.env.TFEVENTS_MB ?? 200);
 const TAG_COUNT = Number(process.env.TFEVENTS_TAGS ?? 16);
-const TAGS = ['train/loss', 'train/acc', 'lr', 'val/loss', ...Array.from({ length: Math.max(0, TAG_COUNT - 4) }, (_, i) => `grad_norm/layer${i}`)].slice(0, TAG_COUNT);
-
-// Events as PyTorch's SummaryWriter writes them: wall_time, step, summary { value { tag, simple_value } }.
-function eventRecord(step, wallTime, tag, value) {
-  const tagBytes = Buffer.from(tag);
-  const val = Buffer.alloc(2 + tagBytes.length + 5);
-  val[0] = 0x0a; val[1] = tagBytes.length; tagBytes.copy(val, 2);
-  val[2 + tagBytes.length] = 0x15; val.writeFloatLE(value, 3 + tagBytes.length);
-  const summary = Buffer.concat([Buffer.from([0x0a, val.length]), val]);
-  const stepBytes = [];
-  for (let v = step; ; v = Math.floor(v / 128)) { if (v < 128) { stepBytes.push(v); break; } stepBytes.push((v % 128) | 0x80); }
-  const head = Buffer.alloc(9); head[0] = 0x09; head.writeDoubleLE(wallTime, 1);
-  const data = Buffer.concat([head, Buffer.from([0x10, ...stepBytes]), Buffer.from([0x2a, summary.length]), summary]);
-  const len = Buffer.alloc(12); len.writeUInt32LE(data.length, 0); len.writeUInt32LE(maskedCrc32c(len, 0, 8), 8);
-  const foot = Buffer.alloc(4); foot.writeUInt32LE(maskedCrc32c(data), 0);
-  return Buffer.concat([len, data, foot]);
-}
+const TAGS = benchTags(TAG_COUNT);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-tfevents-'));
 try {
   const run = path.join(dir, 'run');
-  mkdirSync(run);
   const file = path.join(run, 'events.out.tfevents.1700000000.bench.1.0');
-  const fd = openSync(file, 'w');
-  let bytes = 0, step = 0;
-  while (bytes < TARGET_MB * 1e6) {
-    const batch = [];
-    for (let i = 0; i < 20_000 / TAGS.length; i++, step++) {
-      TAGS.forEach((tag, t) => batch.push(eventRecord(step, 1.7e9 + step * 0.001, tag, Math.exp(-step / 1e6) + t)));
-    }
-    const buf = Buffer.concat(batch);
-    writeSync(fd, buf);
-    bytes += buf.length;
-  }
-  closeSync(fd);
+  writeEventFile(run, TARGET_MB, TAGS);
   const mb = statSync(file).size / 1e6;
 
   let ours = null;
@@ -57,7 +30,7 @@ try {
   const timings = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const logdir = new TensorBoardLogdir(dir, () => {});
+    const logdir = new TensorBoardLogdir(dir, () => {}, { workers: 1 });
     await logdir.refresh();
     timings.push((performance.now() - t0) / 1000);
     ours = logdir.summary('run');
