@@ -24,6 +24,7 @@ import { DetailsWidget } from './panels/detailsWidget';
 import { refreshRunOutputs, setRunOutputActions, type RunOutput } from './runOutput';
 import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
+import { followDaemonWarnings } from './sidebar/daemonWarnings';
 import { setUpTeamStores } from './teamStores';
 
 const PLUGIN_ID = 'runlane-jupyterlab:plugin';
@@ -146,6 +147,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const metricOf = (run: RunSummary) => mainMetric(run, settings.mainMetrics?.[run.experiment]);
     sidebar.setMetricChooser(metricOf);
     void sidebar.load();
+    // Problems the daemon works around (the watch limit: it polls), one line each above the runs.
+    sidebar.disposed.connect(followDaemonWarnings(sidebar));
 
     const chartSettings = (): Partial<ChartSettings> => ({ smoothing: settings.smoothing, xAxis: settings.xAxis });
     const ref = (item: SourcedRun) => ({ source: item.source, id: item.run.id });

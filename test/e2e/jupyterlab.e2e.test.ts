@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { stopDaemonIn } from '../helpers/daemon.js';
+import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
 
@@ -537,4 +538,33 @@ describe('Runlane in JupyterLab', () => {
     await page.waitForTimeout(600);
     await shot('10-dark-charts');
   }, 60_000);
+
+  it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
+    // No page asks the daemon during the swap: JupyterLab's server would start one of its own.
+    await page.close({ runBeforeUnload: false });
+    const store = path.join(folder, '.runlane');
+    const limited = await swapInWatchLimitedDaemon(path.join(tmp, 'rt'), store, 0);
+    try {
+      await openPage();
+      await page.goto(lab.url('/lab'));
+      await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+      if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+      const notice = page.locator('.rl-notice', { hasText: 'File watch limit reached' });
+      await notice.waitFor({ timeout: 30_000 });
+      expect(await notice.locator('span').first().textContent()).toBe('File watch limit reached (fs.inotify.max_user_watches): runs Runlane cannot watch refresh every second, not at once. To raise it:');
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+      await notice.locator('button', { hasText: 'Copy command' }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^sudo sysctl fs\.inotify\.max_user_watches=\d+$/);
+      expect(await page.locator('.rl-run-row', { hasText: 'script run' }).count()).toBe(1);
+      expect(await page.locator('.jp-Dialog').count()).toBe(0);
+      // Polling instead of watching: a run written now still appears.
+      const writer = await StoreWriter.open(store);
+      const id = await writer.createRun({ name: 'after the watch limit', experiment: 'limits', kind: 'script' });
+      writer.appendEvent(id, { type: 'status', status: 'running' });
+      await page.locator('.rl-run-row', { hasText: 'after the watch limit' }).waitFor({ timeout: 15_000 });
+      await shot('15-watch-limit-warning');
+    } finally {
+      await limited.stop();
+    }
+  }, 120_000);
 });

@@ -20,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { DaemonClient, StoreWriter } from '@runlane/core';
 import { stopDaemonIn } from '../helpers/daemon.js';
+import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -793,4 +794,29 @@ describe('Runlane in VS Code (code-server)', () => {
       await c.cancelJob(run_id).catch(() => undefined);
     }
   }, 180_000);
+
+  it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    const store = path.join(workspace, '.runlane');
+    const limited = await swapInWatchLimitedDaemon(path.join(tmp, 'rt'), store, 0);
+    try {
+      await showRunlane();
+      const message = page.locator('.pane-body .message', { hasText: 'File watch limit reached' }).first();
+      await message.waitFor({ timeout: 60_000 });
+      expect(await text(message)).toMatch(/^⚠ File watch limit reached \(fs\.inotify\.max_user_watches\): runs Runlane cannot watch refresh every second, not at once\. To raise it: sudo sysctl fs\.inotify\.max_user_watches=\d+$/);
+      expect(await page.locator('.monaco-dialog-box').count()).toBe(0);
+      await treeRow('baseline lr=0.1').waitFor({ timeout: 10_000 });
+      // Polling instead of watching: a run written now still appears.
+      const writer = await StoreWriter.open(store);
+      const id = await writer.createRun({ name: 'after the watch limit', experiment: 'limits', kind: 'script' });
+      writer.appendEvent(id, { type: 'status', status: 'running' });
+      await treeRow('after the watch limit').waitFor({ timeout: 30_000 });
+      await shot('23-watch-limit-warning');
+    } finally {
+      await limited.stop();
+    }
+  }, 120_000);
 });

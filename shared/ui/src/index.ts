@@ -28,3 +28,4 @@ export { type ChartsPanelState, type CardSize } from './charts/panelState.js';
 export { buildExportOption, xExtent } from './charts/scalarOption.js';
 export { type RankMode } from './charts/chartTypes.js';
 export { MLFLOW_CREDENTIAL_VARIABLES, MLFLOW_URI_PROMPT, mlflowHost, mlflowLabel, parseMlflowUri, pushDestination, runSync, syncMark, type DeclaredStore } from './common/teamStores.js';
+export { CheckPacer, fixCommand, warningLine } from './common/daemonWarnings.js';
