@@ -34,6 +34,11 @@ export class ColumnBuffer {
     this.length += n;
   }
 
+  /** Makes room for `total` points (a reader's estimate of what a big file holds), so that appending them copies nothing. */
+  reserve(total: number): void {
+    if (total > this.steps.length) this.resize(total);
+  }
+
   /** Points [from, length) so far, as views (no copy). */
   view(from = 0): PointColumns {
     return {
@@ -44,13 +49,17 @@ export class ColumnBuffer {
   }
 
   private grow(): void {
-    const double = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(Math.max(64, a.length * 2));
-      b.set(a);
+    this.resize(Math.max(64, this.steps.length * 2));
+  }
+
+  private resize(capacity: number): void {
+    const resized = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(capacity);
+      b.set(a.subarray(0, this.length));
       return b;
     };
-    this.steps = double(this.steps);
-    this.times = double(this.times);
-    this.values = double(this.values);
+    this.steps = resized(this.steps);
+    this.times = resized(this.times);
+    this.values = resized(this.values);
   }
 }

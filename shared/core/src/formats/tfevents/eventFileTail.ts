@@ -105,6 +105,9 @@ export class EventFileTail {
       maxRecordBytes: this.options.maxRecordBytes ?? MAX_RECORD_BYTES,
     };
     let slice: Slice | null = this.offset < size ? await readSlice(handle, this.offset, Math.min(this.sliceBytes, size - this.offset), 0) : null;
+    const before = new Map([...this.tags.allColumns()].map((columns) => [columns, columns.length]));
+    const startOffset = this.offset;
+    let reserved = false;
     while (slice && slice.length > 0) {
       const sliceEnd = this.offset + slice.length; // the file offset just after it
       const prefetch = sliceEnd < size ? readSlice(handle, sliceEnd, Math.min(this.sliceBytes, size - sliceEnd), CARRY_BYTES) : null;
@@ -114,6 +117,16 @@ export class EventFileTail {
       this.offset += framing.consumed;
       this.resyncing = framing.resyncing;
       if (!prefetch) return;
+      if (!reserved) {
+        // What the first slice held, scaled to the rest of the file: the columns then grow once
+        // instead of doubling (and copying) a dozen times.
+        reserved = true;
+        const scale = (size - this.offset) / Math.max(1, this.offset - startOffset);
+        for (const columns of this.tags.allColumns()) {
+          const added = columns.length - (before.get(columns) ?? 0);
+          if (added > 0) columns.reserve(columns.length + Math.ceil(added * scale * 1.05));
+        }
+      }
       const carried = buf.length - framing.consumed; // negative after a record skipped unread
       const next = await prefetch;
       const fits = carried >= 0 && carried <= CARRY_BYTES && framing.pendingBytes <= carried + next.length;

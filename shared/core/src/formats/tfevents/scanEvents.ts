@@ -84,7 +84,7 @@ function simpleEvent(buf: Buffer, view: DataView, start: number, end: number, ta
   const tagEnd = tagStart + buf[p + 5]!;
   if (buf[p + 5]! >= 0x80 || tagEnd + 5 !== end || buf[tagEnd] !== 0x15) return false;
   const value = view.getFloat32(tagEnd + 1, true);
-  const tag = tags.intern(buf, tagStart, tagEnd);
+  const tag = tags.intern(buf, tagStart, tagEnd, view);
   if (sink === undefined) tag.points.push(step, wallTime, value);
   else sink(tag.text, step, wallTime, value);
   return true;
