@@ -32,8 +32,12 @@ import { TagTable } from './tagTable.js';
  */
 export const RUNNING_WINDOW_S = 120;
 
-/** Below this many bytes of new runs, starting worker threads (tens of ms) costs more than it saves. */
-const PARALLEL_MIN_BYTES = 16 << 20;
+/**
+ * Below this many bytes of new runs, starting worker threads costs more than it saves: a worker takes
+ * tens of ms to start and reads slowly until its code is compiled (about 0.2 s in all, measured here:
+ * some 60 MB of reading).
+ */
+const PARALLEL_MIN_BYTES = 64 << 20;
 
 interface TagSeries {
   points: ColumnBuffer;
@@ -334,11 +338,13 @@ export class TensorBoardLogdir {
     const threads = this.fileOptions.workers ?? os.availableParallelism();
     const fresh = [...found].filter(([id]) => !this.runsById.has(id));
     if (threads < 2 || fresh.length < 2) return new Map();
-    let bytes = 0;
-    for (const [, files] of fresh) for (const file of files) bytes += (await fs.stat(file).catch(() => null))?.size ?? 0;
-    if (bytes < (this.fileOptions.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return new Map();
+    const sized = await Promise.all(
+      fresh.map(async ([runId, files]) => ({ runId, files, bytes: (await Promise.all(files.map((f) => fs.stat(f).then((s) => s.size, () => 0)))).reduce((a, b) => a + b, 0) })),
+    );
+    if (sized.reduce((n, r) => n + r.bytes, 0) < (this.fileOptions.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return new Map();
+    sized.sort((a, b) => b.bytes - a.bytes); // the biggest first, so that no thread is left with one at the end
     const { sliceBytes, maxRecordBytes } = this.fileOptions; // plain values: they travel to the workers
-    return readInWorkers(fresh.map(([runId, files]) => ({ runId, files, sliceBytes, maxRecordBytes })), threads);
+    return readInWorkers(sized.map(({ runId, files }) => ({ runId, files, sliceBytes, maxRecordBytes })), threads);
   }
 
   /**
