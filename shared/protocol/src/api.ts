@@ -76,8 +76,11 @@ export interface RerunRequest {
 
 export interface ApiError {
   error: string;
-  /** Machine-readable reason: bad_request, unauthorized, not_found, conflict, store_version, internal. */
-  code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal';
+  /**
+   * Machine-readable reason: bad_request, unauthorized, not_found, conflict, store_version, internal;
+   * upstream: an MLflow server (`?mlflow=`) is unreachable, failing, or refused the credentials.
+   */
+  code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal' | 'upstream';
 }
 
 /** What a folder is: writers create a store only in a `store`, an `empty` or a `missing` one. */

@@ -10,6 +10,8 @@ import { runDetailText, runTable, table, formatNumber } from './format.js';
 import { attach, cancel, launch, targets } from './jobs.js';
 import { pushCommand } from './push.js';
 import { RunSources } from './runSources.js';
+import { printServerLogs } from './mlflowLogs.js';
+import { MlflowError } from '../mlflow/http.js';
 import { serve } from './serve.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -34,6 +36,8 @@ Options:
   --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
   --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
                 is a run, its id the folder's path relative to DIR ("." for DIR itself)
+  --mlflow URI  also read an MLflow tracking server (ls, show, metrics, logs; repeatable); credentials
+                from MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (docs/mlflow.md)
   -h, --help    this help
   --version     the version
 `;
@@ -41,6 +45,7 @@ Options:
 const options = {
   dir: { type: 'string' },
   logdir: { type: 'string', multiple: true },
+  mlflow: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   experiment: { type: 'string' },
   status: { type: 'string', multiple: true },
@@ -94,6 +99,16 @@ function positional(args: string[], index: number, what: string, usage: string):
   return value;
 }
 
+/** The run sources of --logdir and --mlflow, closed after `use` (a server's connections). */
+async function withSources<T>(storeDir: string, values: Values, use: (sources: RunSources) => Promise<T>): Promise<T> {
+  const sources = await RunSources.open(storeDir, values.logdir, values.mlflow);
+  try {
+    return await use(sources);
+  } finally {
+    await sources.close();
+  }
+}
+
 function runQuery(values: Values): RunQuery {
   return parseRunQuery({ experiment: values.experiment, status: values.status, sort: values.sort, order: values.order, limit: values.limit, q: values.q });
 }
@@ -111,14 +126,14 @@ async function run(argv: string[]): Promise<number> {
     case 'serve':
       return serve({ storeDir, port: intOption(values, 'port'), idleTimeout: intOption(values, 'idle-timeout') });
     case 'ls': {
-      const runs = await (await RunSources.open(storeDir, values.logdir)).listRuns(runQuery(values));
+      const runs = await withSources(storeDir, values, (s) => s.listRuns(runQuery(values)));
       if (values.json) write(JSON.stringify(runs, null, 1));
       else write(runs.length ? runTable(runs) : `No runs in ${storeDir} yet. Log one with \`import runlane as rl; rl.log(loss=0.1)\`.`);
       return EXIT.ok;
     }
     case 'show': {
       const id = positional(args, 0, 'the run id', 'runlane show RUN [--json]');
-      const detail = await (await RunSources.open(storeDir, values.logdir)).readRunDetail(id);
+      const detail = await withSources(storeDir, values, (s) => s.readRunDetail(id));
       write(values.json ? JSON.stringify(detail, null, 1) : runDetailText(detail));
       return EXIT.ok;
     }
@@ -126,7 +141,7 @@ async function run(argv: string[]): Promise<number> {
       const usage = 'runlane metrics RUN KEY [--rank N|all] [--json]';
       const id = positional(args, 0, 'the run id', usage);
       const key = positional(args, 1, 'the metric key', usage);
-      const points = await (await RunSources.open(storeDir, values.logdir)).readRankedPoints(id, key, rankOption(values.rank));
+      const points = await withSources(storeDir, values, (s) => s.readRankedPoints(id, key, rankOption(values.rank)));
       if (values.json) {
         write(JSON.stringify(points));
       } else {
@@ -140,6 +155,13 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'logs': {
       const id = positional(args, 0, 'the run id', 'runlane logs RUN [-f] [--stream NAME]');
+      if (values.mlflow?.length) {
+        const code = await withSources(storeDir, values, async (s) => {
+          const server = await s.serverOf(id);
+          return server ? printServerLogs(server, id, values.stream, values.follow ?? false) : null;
+        });
+        if (code !== null) return code;
+      }
       return values.follow ? followLogs(storeDir, id, values.stream) : printLogs(storeDir, id, values.stream);
     }
     case 'launch': {
@@ -178,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof StoreError && err.code === 'bad_query') return EXIT.usage;
     if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
     if (err instanceof StoreError && err.code === 'not_a_store') return EXIT.usage;
+    if (err instanceof MlflowError) return err.code === 'not_found' ? EXIT.notFound : err.code === 'bad_request' ? EXIT.usage : EXIT.failure;
     if (err instanceof DaemonError && err.status === 404) return EXIT.notFound;
     if (err instanceof DaemonError && err.status === 400) return EXIT.usage;
     return EXIT.failure;

@@ -1,7 +1,9 @@
-// Where the CLI finds runs: the store, plus any TensorBoard log directories given with --logdir.
-// A log directory's run ids are folder paths relative to it; the store's runs win a clash.
+// Where the CLI finds runs: the store, plus any TensorBoard log directories given with --logdir and
+// MLflow tracking servers given with --mlflow. A log directory's run ids are folder paths relative to
+// it, a server's are MLflow's run ids; the store's runs win a clash.
 import { jsonNumber, type JsonNumber, type MetricSeries, type RunDetail, type RunQuery, type RunSummary } from '@runlane/protocol';
 import { TensorBoardLogdir } from '../formats/tfevents/index.js';
+import { MlflowSource } from '../mlflow/mlflowSource.js';
 import { filterRuns, StoreError, StoreReader } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 
@@ -18,18 +20,42 @@ export class RunSources {
   private constructor(
     readonly store: StoreReader,
     readonly logdirs: TensorBoardLogdir[],
+    readonly servers: MlflowSource[] = [],
   ) {}
 
-  static async open(storeDir: string, logdirs: string[] = []): Promise<RunSources> {
+  static async open(storeDir: string, logdirs: string[] = [], mlflows: string[] = []): Promise<RunSources> {
     const store = await StoreReader.open(storeDir);
     const dirs = logdirs.map((d) => new TensorBoardLogdir(d));
     for (const d of dirs) await d.refresh();
-    return new RunSources(store, dirs);
+    // The CLI reads every page at once (large pages: fewer requests), and never polls.
+    const servers = await Promise.all(mlflows.map((uri) => MlflowSource.open(uri, { firstPage: 5000 })));
+    return new RunSources(store, dirs, servers);
+  }
+
+  /** Closes the servers' connections (the CLI is done). */
+  async close(): Promise<void> {
+    for (const s of this.servers) await s.close();
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
-    const runs = [...(await this.store.listRuns()), ...this.logdirs.flatMap((d) => d.runs())];
+    for (const s of this.servers) await s.loaded;
+    const runs = [...(await this.store.listRuns()), ...this.logdirs.flatMap((d) => d.runs()), ...this.servers.flatMap((s) => s.summaries())];
     return filterRuns(runs, query);
+  }
+
+  /** The server a run comes from, when it is on one of them and not in the store. */
+  async serverOf(id: string): Promise<MlflowSource | undefined> {
+    if (this.servers.length === 0 || (await this.inStore(id)) || this.logdirOf(id)) return undefined;
+    for (const s of this.servers) if (s.runs.has(id)) return s;
+    for (const s of this.servers) {
+      try {
+        await s.getRun(id); // a run beyond the pages read, or started since
+        return s;
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === 'not_found')) throw err;
+      }
+    }
+    return undefined;
   }
 
   private logdirOf(id: string): TensorBoardLogdir | undefined {
@@ -47,6 +73,8 @@ export class RunSources {
   }
 
   async readRunDetail(id: string): Promise<RunDetail> {
+    const server = await this.serverOf(id);
+    if (server) return server.detail(id);
     const logdir = !(await this.inStore(id)) ? this.logdirOf(id) : undefined;
     if (!logdir) return this.store.readRunDetail(id);
     return { ...logdir.summary(id)!, source: null, env: null, meta: { logdir: logdir.dir }, logs: [] };
@@ -57,6 +85,16 @@ export class RunSources {
    * worker's, 'all', or absent for the primary series (rank 0 and writers without a rank).
    */
   async readRankedPoints(id: string, key: string, rank?: number | 'all'): Promise<RankedPoint[]> {
+    const server = await this.serverOf(id);
+    if (server) {
+      const ranks = rank === 'all' ? [undefined, ...(await server.detail(id)).ranks.filter((r) => r > 0)] : [rank];
+      const out: RankedPoint[] = [];
+      for (const r of ranks) {
+        const s = await server.series(id, key, { points: 0, rank: r }); // every point (get-history, paged)
+        out.push(...s.steps.map((step, i) => ({ step, value: s.values[i]!, time: s.times[i]!, rank: r ?? null })));
+      }
+      return out;
+    }
     const logdir = !(await this.inStore(id)) ? this.logdirOf(id) : undefined;
     if (logdir) {
       // TensorBoard runs have no ranks: their points are the primary series.
@@ -71,6 +109,8 @@ export class RunSources {
   }
 
   async readSeries(id: string, key: string, options: SeriesOptions = {}): Promise<MetricSeries> {
+    const server = await this.serverOf(id);
+    if (server) return server.series(id, key, options);
     const logdir = !(await this.inStore(id)) ? this.logdirOf(id) : undefined;
     return logdir ? logdir.readSeries(id, key, options) : this.store.readSeries(id, key, options);
   }

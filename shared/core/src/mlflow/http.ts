@@ -96,7 +96,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason as Error); }, { once: true });
   });
 
-interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: string }
+interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: string; bytes: Buffer }
 
 export class MlflowHttp {
   /** The server's address as shown to users (no credentials), without a trailing slash. */
@@ -146,12 +146,7 @@ export class MlflowHttp {
 
   /** GET `/api/2.0/mlflow/<path>` (or `path` as is when it starts with '/', e.g. '/ajax-api/...'). */
   get<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<T> {
-    const url = this.url(path);
-    for (const [k, v] of Object.entries(query)) {
-      if (v === undefined) continue;
-      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
-    }
-    return this.call<T>('GET', url, undefined, options);
+    return this.call<T>('GET', this.withQuery(this.url(path), query), undefined, options);
   }
 
   /** POST a JSON body to `/api/2.0/mlflow/<path>`. */
@@ -164,9 +159,22 @@ export class MlflowHttp {
     return this.call<T>('PUT', this.url(path), bytes, options);
   }
 
+  /** GET raw bytes (an artifact download through '/api/2.0/mlflow-artifacts/artifacts/...'). */
+  getBytes(path: string, query: Query = {}, options: RequestOptions = {}): Promise<Buffer> {
+    return this.call<Buffer>('GET', this.withQuery(this.url(path), query), undefined, options, true);
+  }
+
   /** Closes kept-alive connections (a daemon dropping a source, a test ending). */
   close(): void {
     this.agent.destroy();
+  }
+
+  private withQuery(url: URL, query: Query): URL {
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+    }
+    return url;
   }
 
   private url(path: string): URL {
@@ -174,14 +182,14 @@ export class MlflowHttp {
     return new URL(rel, this.base);
   }
 
-  private async call<T>(method: string, url: URL, body: string | Buffer | undefined, options: RequestOptions): Promise<T> {
+  private async call<T>(method: string, url: URL, body: string | Buffer | undefined, options: RequestOptions, raw = false): Promise<T> {
     const retries = options.retries ?? this.retries;
     for (let attempt = 0; ; attempt++) {
       let failure: MlflowError;
       let retryAfterMs: number | undefined;
       try {
-        const res = await this.once(method, url, body, options.signal);
-        if (res.status >= 200 && res.status < 300) return this.parse<T>(res, url);
+        const res = await this.once(method, url, body, options.signal, raw);
+        if (res.status >= 200 && res.status < 300) return raw ? (res.bytes as T) : this.parse<T>(res, url);
         failure = this.statusError(res, url);
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         if (!RETRYABLE_STATUS.has(res.status)) throw failure;
@@ -198,7 +206,7 @@ export class MlflowHttp {
     }
   }
 
-  private once(method: string, url: URL, body: string | Buffer | undefined, signal?: AbortSignal): Promise<RawResponse> {
+  private once(method: string, url: URL, body: string | Buffer | undefined, signal?: AbortSignal, raw = false): Promise<RawResponse> {
     const lib = url.protocol === 'https:' ? https : http;
     const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
     if (this.auth) headers.authorization = this.auth;
@@ -210,7 +218,12 @@ export class MlflowHttp {
       const req = lib.request(url, { method, headers, agent: this.agent, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          // Raw bytes are not decoded, except for an error's message.
+          resolve({ status, headers: res.headers, body: raw && status < 300 ? '' : bytes.toString('utf8'), bytes });
+        });
         res.on('error', reject);
       });
       req.setTimeout(this.timeoutMs, () =>

@@ -46,6 +46,12 @@ export class EventHub {
     return this.clients.size;
   }
 
+  /** Whether a client follows the feed of `store` itself (an MLflow source polls only then). */
+  watching(store: string): boolean {
+    for (const client of this.clients) if (client.store === store) return true;
+    return false;
+  }
+
   publish(event: StoreEvent): void {
     const stored = { seq: ++this.seq, event };
     this.buffer.push(stored);

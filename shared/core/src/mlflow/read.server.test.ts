@@ -1,0 +1,246 @@
+// Reading a real MLflow server (sqlite) through the daemon (`?mlflow=`) and the CLI (`--mlflow`): runs
+// logged by plain mlflow code are listed, detailed and charted (sampled, zoomed, every point); pages
+// of runs are read in turn; points logged live reach the feed within about 2 s (lag measured).
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_PREFIX, TOKEN_HEADER, type MetricSeries, type RunDetail, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { mlflowPythonJson, startMlflowPython } from '../../../../test/helpers/mlflowPython.js';
+import { startMlflowServer, type MlflowServer } from '../../../../test/helpers/mlflowServer.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { SseParser } from '../client/sseParser.js';
+import { main } from '../cli/main.js';
+import { Daemon } from '../server/daemon.js';
+import { MlflowSource } from './mlflowSource.js';
+
+const SEED = `
+import json, time, mlflow
+from mlflow.entities import Metric
+c = mlflow.tracking.MlflowClient()
+mlflow.set_experiment("team-exp")
+with mlflow.start_run(run_name="finished-run") as run:
+    mlflow.log_params({"lr": 0.01, "optimizer": "adam"})
+    mlflow.set_tag("team", "vision")
+    t = int(time.time() * 1000)
+    pts = [Metric("loss", 1.0 / (s + 1), t + s, s) for s in range(3000)]
+    for i in range(0, 3000, 1000):
+        c.log_batch(run.info.run_id, metrics=pts[i:i + 1000])
+    c.log_batch(run.info.run_id, metrics=[Metric("weird", float("nan"), t, 0), Metric("weird", 2.5, t, 1)])
+    mlflow.log_text("w", "model/weights.txt")
+with mlflow.start_run(run_name="pushed-run") as pushed:
+    mlflow.set_tags({"runlane.notebook": "train.ipynb", "runlane.cell_id": "c1", "runlane.status": "interrupted"})
+    mlflow.log_text("print('hi')\\n", "runlane/source.py")
+    mlflow.log_text('{"python": "3.11"}', "runlane/env.json")
+    mlflow.log_text("epoch 1\\nepoch 2\\n", "runlane/logs/w0/stdout.log")
+    mlflow.log_metric("acc", 0.5, step=0)
+mlflow.tracking.MlflowClient().set_terminated(pushed.info.run_id, "KILLED")
+mlflow.set_experiment("many")
+e = mlflow.get_experiment_by_name("many").experiment_id
+for i in range(30):
+    r = c.create_run(e, run_name=f"many-{i:02d}", start_time=1700000000000 + i * 1000)
+    c.set_terminated(r.info.run_id)
+print(json.dumps({"finished": run.info.run_id, "pushed": pushed.info.run_id}))
+`;
+
+let dir: string;
+let server: MlflowServer;
+let daemon: Daemon;
+let ids: { finished: string; pushed: string };
+
+async function api<T>(route: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const sep = route.includes('?') ? '&' : '?';
+  const res = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}${route}${sep}mlflow=${encodeURIComponent(server.uri)}`, {
+    ...init,
+    headers: { [TOKEN_HEADER]: daemon.token, ...(init.headers ?? {}) },
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Follows the daemon's feed for the server; `events` fills as they come, each with its arrival time. */
+function follow(): { events: { at: number; event: StoreEvent }[]; stop: () => void } {
+  const events: { at: number; event: StoreEvent }[] = [];
+  const ac = new AbortController();
+  const parser = new SseParser((m) => events.push({ at: Date.now() / 1000, event: JSON.parse(m.data) as StoreEvent }));
+  void (async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/events?mlflow=${encodeURIComponent(server.uri)}`, {
+        headers: { [TOKEN_HEADER]: daemon.token },
+        signal: ac.signal,
+      });
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.push(chunk);
+    } catch {
+      // aborted at the end of the test
+    }
+  })();
+  return { events, stop: () => ac.abort() };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array, cb?: unknown) => ((out += c.toString()), typeof cb === 'function' && (cb as () => void)(), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array, cb?: unknown) => ((err += c.toString()), typeof cb === 'function' && (cb as () => void)(), true));
+  try {
+    const code = await main([...args, '--dir', path.join(dir, 'store', '.runlane')]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = makeTempDir('mlflow-read');
+  mkdirSync(path.join(dir, 'store'));
+  server = await startMlflowServer({ dir: path.join(dir, 'server'), backend: 'sqlite' });
+  ids = await mlflowPythonJson(SEED, server.env, 120_000);
+  daemon = new Daemon({ defaultStore: path.join(dir, 'store', '.runlane'), runtimeDir: null, idleTimeout: 0 });
+  await daemon.start();
+}, 180_000);
+afterAll(async () => {
+  await daemon?.close();
+  await server?.stop();
+  removeTempDir(dir);
+});
+
+describe('the daemon serving an MLflow server (?mlflow=)', () => {
+  it('lists the server runs plain mlflow code logged, with their experiment, params, tags and latest metrics', async () => {
+    const { status, body } = await api<RunSummary[]>('/runs?limit=100');
+    expect(status).toBe(200);
+    expect(body).toHaveLength(32);
+    const run = body.find((r) => r.id === ids.finished)!;
+    expect(run).toMatchObject({ name: 'finished-run', experiment: 'team-exp', status: 'finished', kind: 'mlflow', params: { lr: 0.01, optimizer: 'adam' } });
+    expect(run.tags.team).toBe('vision');
+    expect(run.metrics.loss!.last).toBeCloseTo(1 / 3000);
+    expect(run.ended_at).toBeGreaterThan(run.started_at!);
+    const experiments = await api<{ name: string; run_count: number }[]>('/experiments');
+    expect(experiments.body.map((e) => [e.name, e.run_count]).sort()).toEqual([['many', 30], ['team-exp', 2]]);
+  });
+
+  it('gives a run\'s detail with artifacts, and Runlane\'s source, environment and logs when it carries them', async () => {
+    const plain = await api<RunDetail>(`/runs/${ids.finished}`);
+    expect(plain.body).toMatchObject({ source: null, env: null, logs: [] });
+    const artifacts = await api<{ path: string; size: number }[]>(`/runs/${ids.finished}/artifacts`);
+    expect(artifacts.body).toEqual([{ path: 'model/weights.txt', size: 1, mtime: 0 }]);
+    const pushed = await api<RunDetail>(`/runs/${ids.pushed}`);
+    expect(pushed.body).toMatchObject({ status: 'interrupted', notebook: 'train.ipynb', cell_id: 'c1', source: "print('hi')\n", env: { python: '3.11' } });
+    expect(pushed.body.logs).toEqual([{ writer: 'w0', stream: 'stdout', size: 16 }]);
+    const log = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/runs/${ids.pushed}/logs/w0/stdout?mlflow=${encodeURIComponent(server.uri)}`, { headers: { [TOKEN_HEADER]: daemon.token } });
+    expect(await log.text()).toBe('epoch 1\nepoch 2\n');
+  });
+
+  it('charts a series sampled by the server, at full resolution over a zoomed range, and every point on request', async () => {
+    const overview = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=300`);
+    expect(overview.body.downsampled).toBe(true);
+    expect(overview.body.steps.length).toBeLessThanOrEqual(300);
+    expect(overview.body.steps[0]).toBe(0);
+    expect(overview.body.steps.at(-1)).toBe(2999);
+    const zoom = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=300&from_step=1000&to_step=1099`);
+    expect(zoom.body).toMatchObject({ downsampled: false, total: 100 });
+    expect(zoom.body.steps).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
+    const all = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=0`);
+    expect(all.body.steps).toHaveLength(3000);
+    const weird = await api<MetricSeries>(`/runs/${ids.finished}/metrics/weird?points=0`);
+    expect(weird.body.values).toEqual(['NaN', 2.5]);
+    expect((await api(`/runs/${ids.finished}/metrics/nope`)).status).toBe(404);
+  });
+
+  it('refuses edits of server runs with a sentence, and a run that is not there is a 404', async () => {
+    const patch = await api<{ error: string }>(`/runs/${ids.finished}`, { method: 'PATCH', body: JSON.stringify({ name: 'x' }) });
+    expect(patch.status).toBe(400);
+    expect(patch.body.error).toMatch(/read-only in Runlane for now/);
+    expect((await api(`/runs/0123456789abcdef0123456789abcdef`)).status).toBe(404);
+  });
+
+  it('publishes new runs and new points of a running run on the feed within about 2 s', async () => {
+    const feed = follow();
+    const logged = new Map<number, number>();
+    const child = startMlflowPython(
+      `
+import json, time, mlflow
+mlflow.set_experiment("team-exp")
+with mlflow.start_run(run_name="live-run") as run:
+    print(json.dumps({"run": run.info.run_id}), flush=True)
+    for step in range(16):
+        mlflow.log_metric("live", step * 0.5, step=step)
+        print(json.dumps({"step": step, "t": time.time()}), flush=True)
+        time.sleep(0.3)
+`,
+      server.env,
+      (line) => {
+        if (!line.startsWith('{')) return; // mlflow's own "View run at" lines
+        const m = JSON.parse(line) as { step?: number; t?: number };
+        if (m.step !== undefined) logged.set(m.step, m.t!);
+      },
+    );
+    try {
+      const arrived = new Map<number, number>();
+      await waitFor(() => {
+        for (const { at, event } of feed.events) {
+          if (event.type === 'metrics' && event.key === 'live') for (const s of event.steps) if (!arrived.has(s)) arrived.set(s, at);
+        }
+        return arrived.size === 16 && feed.events.some((e) => e.event.type === 'run-updated' && e.event.run.status === 'finished');
+      }, 40_000, 100).catch((err: Error) => {
+        throw new Error(`${err.message}: logged ${logged.size} points, the feed got ${feed.events.map((e) => e.event.type).join(', ')}`);
+      });
+      const created = feed.events.find((e) => e.event.type === 'run-created');
+      expect(created?.event).toMatchObject({ type: 'run-created', run: { name: 'live-run', kind: 'mlflow', status: 'running' } });
+      const lags = [...arrived].map(([step, at]) => at - logged.get(step)!).sort((a, b) => a - b);
+      const p50 = lags[Math.floor(lags.length * 0.5)]!;
+      const p95 = lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.95))]!;
+      process.stdout.write(`MLflow live lag over ${lags.length} points: p50 ${p50.toFixed(2)} s, p95 ${p95.toFixed(2)} s\n`);
+      expect(p95).toBeLessThan(2.5);
+    } finally {
+      feed.stop();
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('reading a server page by page', () => {
+  it('answers with the first page, then pages the rest in, announcing each run', async () => {
+    const events: StoreEvent[] = [];
+    const source = await MlflowSource.open(server.uri, { env: {}, firstPage: 5, pageSize: 7, publish: (e) => events.push(e) });
+    try {
+      expect(source.summaries()).toHaveLength(5);
+      await source.loaded;
+      expect(source.summaries().length).toBeGreaterThanOrEqual(32);
+      expect(events.filter((e) => e.type === 'run-created').length).toBe(source.summaries().length - 5);
+      expect(new Set(source.summaries().map((r) => r.id)).size).toBe(source.summaries().length);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe('runlane ls / show / metrics / logs --mlflow URI', () => {
+  it('prints the server\'s runs as it prints local ones', async () => {
+    const ls = await cli(['ls', '--mlflow', server.uri, '--experiment', 'team-exp', '--json']);
+    expect(ls.code).toBe(0);
+    const names = (JSON.parse(ls.out) as RunSummary[]).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['finished-run', 'pushed-run']));
+    const table = await cli(['ls', '--mlflow', server.uri, '--experiment', 'team-exp']);
+    expect(table.out).toContain('finished-run');
+    const show = await cli(['show', ids.finished, '--mlflow', server.uri]);
+    expect(show.code).toBe(0);
+    expect(show.out).toContain('finished-run');
+    const metrics = await cli(['metrics', ids.finished, 'loss', '--mlflow', server.uri, '--json']);
+    expect(JSON.parse(metrics.out)).toHaveLength(3000);
+    const logs = await cli(['logs', ids.pushed, '--mlflow', server.uri]);
+    expect(logs).toMatchObject({ code: 0, out: 'epoch 1\nepoch 2\n' });
+    const none = await cli(['logs', ids.finished, '--mlflow', server.uri]);
+    expect(none.code).toBe(3);
+    expect(none.err).toMatch(/MLflow keeps none of a run's output/);
+  });
+
+  it('an unreachable server is one sentence naming it, from the CLI and as the daemon\'s 502', async () => {
+    const down = 'http://127.0.0.1:9';
+    const res = await cli(['ls', '--mlflow', down]);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/^runlane: Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): check that it is running/);
+    const viaDaemon = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/runs?mlflow=${encodeURIComponent(down)}`, { headers: { [TOKEN_HEADER]: daemon.token } });
+    expect(viaDaemon.status).toBe(502);
+    expect(((await viaDaemon.json()) as { code: string; error: string })).toMatchObject({ code: 'upstream', error: expect.stringMatching(/Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9/) });
+  }, 60_000);
+});
