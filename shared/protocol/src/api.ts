@@ -22,6 +22,8 @@
 //   GET  /api/v1/runs/:id/artifacts                      -> ArtifactInfo[]
 //   GET  /api/v1/runs/:id/artifacts/<path>               -> raw bytes (path segments URL-encoded)
 //   POST /api/v1/runs/:id/rerun  body RerunRequest       -> JobCreated (job runs only)
+//   POST /api/v1/runs/:id/push  body {"to": URI or NAME} -> RunSync (queued; progress: run-updated events
+//                                                           whose run carries `sync`; docs/mlflow.md)
 //   GET  /api/v1/targets?name&targets                    -> TargetInfo[] (each checked; `name`: only that one;
 //                                                           `targets`: another runlane.toml, absolute)
 //   POST /api/v1/jobs  body JobSpec                      -> JobCreated

@@ -34,6 +34,9 @@ export interface PushResult {
 /** Thrown when a push cannot go on without the user; the journal then says `failed` with this message. */
 export class PushError extends Error {}
 
+/** Another process is pushing this run to this server right now. */
+export class PushBusyError extends Error {}
+
 interface RunInfo {
   run_id: string;
   experiment_id: string;
@@ -188,7 +191,7 @@ async function pushStatus(http: MlflowHttp, runDir: string, summary: RunSummary,
 export async function pushRun(http: MlflowHttp, facts: RunFacts & { runDir: string }, options: PushOptions = {}): Promise<PushResult> {
   const { runDir, summary } = facts;
   const release = await lockJournal(runDir, http.uri);
-  if (!release) throw new PushError(`Run ${summary.id} is being pushed to ${http.uri} by another Runlane process (the daemon's auto-sync or another \`runlane push\`); it goes on there.`);
+  if (!release) throw new PushBusyError(`Run ${summary.id} is being pushed to ${http.uri} by another Runlane process (the daemon's auto-sync or another \`runlane push\`); it goes on there.`);
   const journal = await readJournal(runDir, http.uri);
   try {
     journal.state = 'syncing';

@@ -15,10 +15,9 @@ import { RUNLANE_VERSION } from '../version.js';
 import { EventHub } from './eventHub.js';
 import { HttpError, matchRoute, sendJson, toHttpError } from './routes.js';
 import { LogdirIndex } from './logdirIndex.js';
-import { MlflowSource } from '../mlflow/mlflowSource.js';
-import { MlflowHttp } from '../mlflow/http.js';
 import type { RunSource } from './runSource.js';
 import { StoreIndex } from './storeIndex.js';
+import { SyncService } from './syncService.js';
 import { watchWarnings } from '../watch/watchDir.js';
 
 export interface DaemonOptions {
@@ -70,8 +69,9 @@ export class Daemon {
   readonly hub = new EventHub();
   private readonly stores = new Map<string, Promise<StoreIndex>>();
   private readonly logdirs = new Map<string, Promise<LogdirIndex>>();
-  private readonly mlflows = new Map<string, Promise<MlflowSource>>();
   readonly jobs = new JobManager((store, file) => this.targetsOf(store, file));
+  /** Pushes local runs to MLflow servers: asked for, or every new run with `sync = "auto"` (docs/mlflow.md). */
+  readonly syncs = new SyncService((event) => this.hub.publish(event));
   private server: Server | null = null;
   private lastActivity = Date.now();
   private idleTimer: NodeJS.Timeout | null = null;
@@ -108,7 +108,7 @@ export class Daemon {
     const idle = this.options.idleTimeout ?? 600;
     if (idle > 0) {
       this.idleTimer = setInterval(() => {
-        const idleNow = this.hub.clientCount === 0 && this.jobs.activeCount === 0;
+        const idleNow = this.hub.clientCount === 0 && this.jobs.activeCount === 0 && this.syncs.activeCount === 0;
         if (idleNow && Date.now() - this.lastActivity > idle * 1000) void this.close();
       }, Math.min(idle * 1000, 5_000));
       this.idleTimer.unref();
@@ -121,8 +121,9 @@ export class Daemon {
     if (this.idleTimer) clearInterval(this.idleTimer);
     if (this.options.runtimeDir) removeRuntime(this.options.runtimeDir);
     this.hub.close();
+    this.syncs.close();
     await this.jobs.close();
-    for (const index of [...this.stores.values(), ...this.logdirs.values(), ...this.mlflows.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
+    for (const index of [...this.stores.values(), ...this.logdirs.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     this.resolveDone();
@@ -134,9 +135,15 @@ export class Daemon {
     let index = this.stores.get(abs);
     if (!index) {
       index = checkStoreFolder(abs).then(async () => {
-        const opened = await StoreIndex.open(abs, (event: StoreEvent) => this.hub.publish(event));
+        let opened: StoreIndex | null = null;
+        opened = await StoreIndex.open(abs, (event: StoreEvent) => {
+          this.hub.publish(event);
+          if (opened) this.syncs.onEvent(opened, event);
+        });
         await this.jobs.adopt(abs, opened.summaries()); // workers that outlived a previous daemon
-        return opened;
+        const index = opened;
+        void this.syncs.attach(index).catch((err: unknown) => process.stderr.write(`runlane daemon: sync: ${(err as Error).message}\n`));
+        return index;
       });
       index.catch(() => this.stores.delete(abs)); // a fixed store can be retried
       this.stores.set(abs, index);
@@ -169,18 +176,6 @@ export class Daemon {
     return index;
   }
 
-  /** An MLflow tracking server, read and (while a client follows its feed) polled on first use. */
-  mlflow(uri: string): Promise<MlflowSource> {
-    const key = new MlflowHttp(uri, { env: {} }).uri; // one source per server however its URI is spelled
-    let source = this.mlflows.get(key);
-    if (!source) {
-      source = MlflowSource.open(key, { publish: (event) => this.hub.publish(event), watched: () => this.hub.watching(key) });
-      source.catch(() => this.mlflows.delete(key)); // a server that comes back can be retried
-      this.mlflows.set(key, source);
-    }
-    return source;
-  }
-
   private authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization;
     const given = header?.startsWith('Bearer ') ? header.slice(7) : req.headers[TOKEN_HEADER];
@@ -197,7 +192,6 @@ export class Daemon {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const storeParam = url.searchParams.get('store');
       const logdirParam = url.searchParams.get('logdir');
-      const mlflowParam = url.searchParams.get('mlflow');
       for (const [name, value] of [['store', storeParam], ['logdir', logdirParam]] as const) {
         if (value !== null && !path.isAbsolute(value)) throw new HttpError(400, 'bad_request', `The ${name} must be an absolute path, not "${value}".`);
       }
@@ -206,22 +200,15 @@ export class Daemon {
       if (url.pathname === `${API_PREFIX}/events`) {
         const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id');
         // Start watching before the first event; a feed for a log directory carries only its events.
-        if (mlflowParam !== null) await this.mlflow(mlflowParam);
-        else if (logdirParam !== null) await this.logdir(logdirParam);
+        if (logdirParam !== null) await this.logdir(logdirParam);
         else if (storeParam !== null) await this.store(storeDir);
         const only = logdirParam ?? storeParam;
-        const feed = mlflowParam !== null ? (await this.mlflow(mlflowParam)).dir : only === null ? null : path.resolve(only);
-        this.hub.attach(res, lastId, feed, () => (this.lastActivity = Date.now()));
+        this.hub.attach(res, lastId, only === null ? null : path.resolve(only), () => (this.lastActivity = Date.now()));
         return;
       }
       const route = matchRoute(req.method ?? 'GET', url.pathname);
       if (!route) throw new HttpError(404, 'not_found', `No API route ${url.pathname}; see ${API_PREFIX}/health.`);
-      const source = async (): Promise<RunSource> => {
-        if (mlflowParam === null) return logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir);
-        const server = await this.mlflow(mlflowParam);
-        await server.fresh(); // nobody watching: the cache is brought up to date by this request
-        return server;
-      };
+      const source = (): Promise<RunSource> => (logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir));
       const body = await route.handler({
         req,
         res,
@@ -233,6 +220,7 @@ export class Daemon {
         targets: (store, only, file) => this.targetInfo(store, only, file),
         body: () => readJsonBody(req),
         sync: async (runId) => (await this.store(storeDir)).sync(runId),
+        push: async (runId, to) => this.syncs.push(await this.store(storeDir), runId, to),
       });
       if (body !== undefined) sendJson(res, 200, body);
     } catch (err) {
@@ -249,7 +237,7 @@ export class Daemon {
       api: API_VERSION,
       pid: process.pid,
       incarnation: this.hub.incarnation,
-      stores: [...this.stores.keys(), ...this.logdirs.keys(), ...this.mlflows.keys()],
+      stores: [...this.stores.keys(), ...this.logdirs.keys()],
       clients: this.hub.clientCount,
       warnings: watchWarnings(),
     };

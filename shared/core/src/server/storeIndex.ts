@@ -2,7 +2,7 @@
 // turned into StoreEvents for the feed. Seeded with one full read when the store is first asked for.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { jsonNumber, type MetricSeries, type RunDetail, type RunStatus, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { jsonNumber, type MetricSeries, type RunDetail, type RunStatus, type RunSummary, type RunSync, type StoreEvent } from '@runlane/protocol';
 import { detailOf, LiveRun, parseStorePath, StoreError, StoreReader, validateRunId, type LiveRunUpdate } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
@@ -20,6 +20,8 @@ export class StoreIndex implements RunSource {
   private liveTimer: NodeJS.Timeout | null = null;
   /** Serialises refreshes, so the file offsets of a LiveRun are never advanced by two reads at once. */
   private queue: Promise<void> = Promise.resolve();
+  /** A run's sync to an MLflow server, which no run file holds (the daemon's syncService.ts sets it). */
+  syncOf: (runId: string) => RunSync | undefined = () => undefined;
 
   private constructor(
     readonly reader: StoreReader,
@@ -45,14 +47,19 @@ export class StoreIndex implements RunSource {
   }
 
   summaries(): RunSummary[] {
-    return [...this.runs.values()].map((run) => run.summary()).filter((s): s is RunSummary => s !== null);
+    return [...this.runs.values()].map((run) => this.withSync(run.summary())).filter((s): s is RunSummary => s !== null);
   }
 
   async detail(id: string): Promise<RunDetail> {
     // A run taken from the run index holds only its summary: its files are read (in the queue,
     // like every read) the first time its details are asked for.
     if (this.known(id).seeded) await this.sync(id);
-    return detailOf(this.known(id));
+    return this.withSync(await detailOf(this.known(id)));
+  }
+
+  private withSync<T extends RunSummary | null>(run: T): T {
+    const sync = run && this.syncOf(run.id);
+    return sync ? { ...run, sync } : run;
   }
 
   async series(id: string, key: string, options: SeriesOptions): Promise<MetricSeries> {
@@ -120,7 +127,7 @@ export class StoreIndex implements RunSource {
   }
 
   private publishUpdates(run: LiveRun, updates: LiveRunUpdate[], before: RunStatus | null): void {
-    const summary = run.summary();
+    const summary = this.withSync(run.summary());
     if (!summary) return;
     const store = this.dir;
     if (before === null) this.publish({ type: 'run-created', store, run: summary });

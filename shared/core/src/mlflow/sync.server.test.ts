@@ -1,0 +1,193 @@
+// The daemon's sync to a real MLflow server (sqlite; one with the basic-auth app for credentials): `sync = "auto"` mirrors a live
+// run within seconds, a daemon killed with -9 is resumed by the next one with exact counts, a server
+// down leaves runs "pending" until it is back, a wrong password fails naming the variable, and a run
+// deleted on the server is reported, not made again. Each test has its own project, store and
+// daemon (`runlane serve`, a real process), all against the one server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunSummary, StoreEvent } from '@runlane/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMlflowServer, type MlflowServer } from '../../../../test/helpers/mlflowServer.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { DaemonClient } from '../client/daemonClient.js';
+import { readRuntime } from '../runtime/runtimeFile.js';
+import { StoreWriter } from '../store/index.js';
+import { MlflowHttp } from './http.js';
+import { serverPoints } from './pushMetrics.js';
+import { journalFile, type SyncJournal } from './syncJournal.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
+const PASSWORD = 'team-s3cret-password';
+
+let tmp: string;
+let server: MlflowServer;
+let http: MlflowHttp;
+const daemons: ChildProcess[] = [];
+
+beforeAll(async () => {
+  tmp = makeTempDir('sync');
+  server = await startMlflowServer({ dir: path.join(tmp, 'mlflow') });
+  http = new MlflowHttp(server.uri, { env: server.env });
+}, 120_000);
+
+afterEach(() => {
+  for (const d of daemons.splice(0)) if (d.exitCode === null) d.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  http?.close();
+  await server?.stop();
+  removeTempDir(tmp);
+});
+
+/** A project whose runlane.toml declares the server as an auto-synced store; returns its store. */
+function project(name: string, uri = server.uri): string {
+  const dir = path.join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'runlane.toml'), `[stores.team]\nkind = "mlflow"\nuri = "${uri}"\nsync = "auto"\n`);
+  return path.join(dir, '.runlane');
+}
+
+/** `runlane serve` for a store, with these MLflow credentials; resolves once it answers. */
+async function serve(store: string, env: Record<string, string>): Promise<{ child: ChildProcess; client: DaemonClient }> {
+  const runtimeDir = path.join(path.dirname(store), `runtime-${daemons.length}`);
+  const child = spawn(process.execPath, [bin, 'serve', '--dir', store, '--idle-timeout', '0'], {
+    env: { ...process.env, RUNLANE_RUNTIME_DIR: runtimeDir, MLFLOW_TRACKING_USERNAME: '', MLFLOW_TRACKING_PASSWORD: '', ...env },
+    stdio: 'ignore',
+  });
+  daemons.push(child);
+  await waitFor(() => readRuntime(runtimeDir)?.pid === child.pid, 30_000);
+  return { child, client: await DaemonClient.connect({ runtimeDir, start: false, store }) };
+}
+
+const serverIds = new Map<string, string>();
+
+async function serverRunOf(localId: string): Promise<string | null> {
+  const known = serverIds.get(localId);
+  if (known) return known;
+  const found = await http.post<{ runs?: { info: { run_id: string } }[] }>('runs/search', { experiment_ids: await experimentIds(), filter: `tags.\`runlane.run_id\` = '${localId}'`, run_view_type: 'ALL' });
+  const id = found.runs?.[0]?.info.run_id ?? null;
+  if (id) serverIds.set(localId, id);
+  return id;
+}
+
+async function experimentIds(): Promise<string[]> {
+  const r = await http.post<{ experiments?: { experiment_id: string }[] }>('experiments/search', { max_results: 1000 });
+  return (r.experiments ?? []).map((e) => e.experiment_id);
+}
+
+async function count(localId: string, key = 'loss'): Promise<number> {
+  const runId = await serverRunOf(localId);
+  return runId ? (await serverPoints(http, runId, key)).size : 0;
+}
+
+async function startRun(store: string, points: number): Promise<{ id: string; w: StoreWriter }> {
+  const w = await StoreWriter.open(store);
+  const id = await w.createRun({ name: 'synced', experiment: 'sync-tests', kind: 'script' });
+  w.appendEvent(id, { type: 'status', status: 'running' });
+  const t0 = Date.now() / 1000;
+  if (points > 0) w.logMetrics(id, 'loss', Array.from({ length: points }, (_, i) => ({ step: i, time: t0 + i / 1000, value: 1 / (i + 1) })));
+  return { id, w };
+}
+
+/** The run's sync as the daemon reports it; undefined until the daemon has seen the run. */
+async function syncOf(client: DaemonClient, id: string): Promise<RunSummary['sync']> {
+  try {
+    return (await client.run(id)).sync;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('daemon sync to MLflow (sync = "auto")', () => {
+  it('mirrors a live run: new points on the server within seconds, then its end, with exact counts', async () => {
+    const store = project('live');
+    mkdirSync(store, { recursive: true });
+    const { client } = await serve(store, server.env);
+    const { id, w } = await startRun(store, 100);
+    await waitFor(async () => (await count(id)) === 100, 20_000, 300);
+    const logged = Date.now();
+    w.logMetric(id, 'loss', 100, 0.5);
+    await waitFor(async () => (await count(id)) === 101, 10_000, 100);
+    const lagMs = Date.now() - logged;
+    expect(lagMs).toBeLessThan(5000);
+    w.appendEvent(id, { type: 'status', status: 'finished' });
+    await waitFor(async () => (await http.get<{ run: { info: { status: string } } }>('runs/get', { run_id: (await serverRunOf(id))! })).run.info.status === 'FINISHED', 15_000, 250);
+    expect(await count(id)).toBe(101);
+    await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 10_000);
+    expect(await syncOf(client, id)).toMatchObject({ to: server.uri, state: 'synced', server_run_id: await serverRunOf(id) });
+  }, 60_000);
+
+  it('a daemon killed with -9 mid-sync is resumed by the next one: exactly the local points', async () => {
+    const store = project('restart');
+    mkdirSync(store, { recursive: true });
+    const first = await serve(store, server.env);
+    const { id, w } = await startRun(store, 8_000);
+    w.appendEvent(id, { type: 'status', status: 'finished' });
+    const journal = () => JSON.parse(readFileSync(journalFile(path.join(store, 'runs', id), server.uri), 'utf8')) as SyncJournal;
+    await waitFor(() => { try { return Object.values(journal().files).some((n) => n >= 2000); } catch { return false; } }, 30_000, 20);
+    first.child.kill('SIGKILL');
+    expect(journal().state).toBe('syncing');
+    await serve(store, server.env);
+    await waitFor(() => journal().state === 'synced', 60_000, 200);
+    expect(await count(id)).toBe(8_000);
+  }, 90_000);
+
+  it('a server that is down: the run is pending ("not yet synced") on the feed, and synced once it is back', async () => {
+    const store = project('outage');
+    mkdirSync(store, { recursive: true });
+    const { client } = await serve(store, server.env);
+    const events: StoreEvent[] = [];
+    const stop = client.events((e) => events.push(e));
+    try {
+      await server.kill();
+      const { id, w } = await startRun(store, 500);
+      w.appendEvent(id, { type: 'status', status: 'finished' });
+      await waitFor(async () => (await syncOf(client, id))?.state === 'pending', 15_000, 100);
+      expect((await syncOf(client, id))?.message).toContain(server.uri);
+      await waitFor(() => events.some((e) => e.type === 'run-updated' && e.run.id === id && e.run.sync?.state === 'pending'), 5_000);
+      await server.restart();
+      await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 45_000, 200);
+      expect(await count(id)).toBe(500);
+    } finally {
+      stop();
+    }
+  }, 90_000);
+
+  it('a wrong password fails the sync with a sentence naming the variables, and is not retried', async () => {
+    // MLflow's basic-auth app hashes the password on every request: a server of its own, only here.
+    const authServer = await startMlflowServer({ dir: path.join(tmp, 'mlflow-auth'), auth: { adminPassword: PASSWORD } });
+    try {
+      const store = project('auth', authServer.uri);
+      mkdirSync(store, { recursive: true });
+      const { client } = await serve(store, { ...authServer.env, MLFLOW_TRACKING_PASSWORD: 'wrong' });
+      const { id } = await startRun(store, 10);
+      await waitFor(async () => (await syncOf(client, id))?.state === 'failed', 15_000, 100);
+      const sync = await syncOf(client, id);
+      expect(sync?.message).toContain('MLFLOW_TRACKING_PASSWORD');
+      expect(sync?.message).toContain('HTTP 401');
+    } finally {
+      await authServer.stop();
+    }
+  }, 60_000);
+
+  it('a run deleted on the server is reported when pushed again, never re-created', async () => {
+    const store = project('deleted');
+    mkdirSync(store, { recursive: true });
+    const { client } = await serve(store, server.env);
+    const { id, w } = await startRun(store, 10);
+    w.appendEvent(id, { type: 'status', status: 'finished' });
+    await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 15_000, 100);
+    const serverId = (await serverRunOf(id))!;
+    await http.post('runs/delete', { run_id: serverId });
+    const queued = await client.request<{ state: string }>(`/runs/${id}/push`, {}, { to: 'team' }, 'POST');
+    expect(queued.state).toBe('pending');
+    await waitFor(async () => (await syncOf(client, id))?.state === 'failed', 15_000, 100);
+    expect((await syncOf(client, id))?.message).toContain(`was deleted on the MLflow server at ${server.uri} (server run ${serverId})`);
+    const all = await http.post<{ runs?: unknown[] }>('runs/search', { experiment_ids: await experimentIds(), filter: `tags.\`runlane.run_id\` = '${id}'`, run_view_type: 'ALL' });
+    expect(all.runs).toHaveLength(1);
+  }, 30_000);
+});
