@@ -15,6 +15,8 @@ import { RUNLANE_VERSION } from '../version.js';
 import { EventHub } from './eventHub.js';
 import { HttpError, matchRoute, sendJson, toHttpError } from './routes.js';
 import { LogdirIndex } from './logdirIndex.js';
+import { MlflowSource } from '../mlflow/mlflowSource.js';
+import { MlflowHttp } from '../mlflow/http.js';
 import type { RunSource } from './runSource.js';
 import { StoreIndex } from './storeIndex.js';
 import { SyncService } from './syncService.js';
@@ -69,6 +71,7 @@ export class Daemon {
   readonly hub = new EventHub();
   private readonly stores = new Map<string, Promise<StoreIndex>>();
   private readonly logdirs = new Map<string, Promise<LogdirIndex>>();
+  private readonly mlflows = new Map<string, Promise<MlflowSource>>();
   readonly jobs = new JobManager((store, file) => this.targetsOf(store, file));
   /** Pushes local runs to MLflow servers: asked for, or every new run with `sync = "auto"` (docs/mlflow.md). */
   readonly syncs = new SyncService((event) => this.hub.publish(event));
@@ -123,7 +126,7 @@ export class Daemon {
     this.hub.close();
     this.syncs.close();
     await this.jobs.close();
-    for (const index of [...this.stores.values(), ...this.logdirs.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
+    for (const index of [...this.stores.values(), ...this.logdirs.values(), ...this.mlflows.values()]) await (await (index as Promise<RunSource>).catch(() => null))?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     this.resolveDone();
@@ -176,6 +179,18 @@ export class Daemon {
     return index;
   }
 
+  /** An MLflow tracking server, read and (while a client follows its feed) polled on first use. */
+  mlflow(uri: string): Promise<MlflowSource> {
+    const key = new MlflowHttp(uri, { env: {} }).uri; // one source per server however its URI is spelled
+    let source = this.mlflows.get(key);
+    if (!source) {
+      source = MlflowSource.open(key, { publish: (event) => this.hub.publish(event), watched: () => this.hub.watching(key) });
+      source.catch(() => this.mlflows.delete(key)); // a server that comes back can be retried
+      this.mlflows.set(key, source);
+    }
+    return source;
+  }
+
   private authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization;
     const given = header?.startsWith('Bearer ') ? header.slice(7) : req.headers[TOKEN_HEADER];
@@ -192,6 +207,7 @@ export class Daemon {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const storeParam = url.searchParams.get('store');
       const logdirParam = url.searchParams.get('logdir');
+      const mlflowParam = url.searchParams.get('mlflow');
       for (const [name, value] of [['store', storeParam], ['logdir', logdirParam]] as const) {
         if (value !== null && !path.isAbsolute(value)) throw new HttpError(400, 'bad_request', `The ${name} must be an absolute path, not "${value}".`);
       }
@@ -200,15 +216,22 @@ export class Daemon {
       if (url.pathname === `${API_PREFIX}/events`) {
         const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('last_event_id');
         // Start watching before the first event; a feed for a log directory carries only its events.
-        if (logdirParam !== null) await this.logdir(logdirParam);
+        if (mlflowParam !== null) await this.mlflow(mlflowParam);
+        else if (logdirParam !== null) await this.logdir(logdirParam);
         else if (storeParam !== null) await this.store(storeDir);
         const only = logdirParam ?? storeParam;
-        this.hub.attach(res, lastId, only === null ? null : path.resolve(only), () => (this.lastActivity = Date.now()));
+        const feed = mlflowParam !== null ? (await this.mlflow(mlflowParam)).dir : only === null ? null : path.resolve(only);
+        this.hub.attach(res, lastId, feed, () => (this.lastActivity = Date.now()));
         return;
       }
       const route = matchRoute(req.method ?? 'GET', url.pathname);
       if (!route) throw new HttpError(404, 'not_found', `No API route ${url.pathname}; see ${API_PREFIX}/health.`);
-      const source = (): Promise<RunSource> => (logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir));
+      const source = async (): Promise<RunSource> => {
+        if (mlflowParam === null) return logdirParam !== null ? this.logdir(logdirParam) : this.store(storeDir);
+        const server = await this.mlflow(mlflowParam);
+        await server.fresh(); // nobody watching: the cache is brought up to date by this request
+        return server;
+      };
       const body = await route.handler({
         req,
         res,
@@ -237,7 +260,7 @@ export class Daemon {
       api: API_VERSION,
       pid: process.pid,
       incarnation: this.hub.incarnation,
-      stores: [...this.stores.keys(), ...this.logdirs.keys()],
+      stores: [...this.stores.keys(), ...this.logdirs.keys(), ...this.mlflows.keys()],
       clients: this.hub.clientCount,
       warnings: watchWarnings(),
     };

@@ -11,6 +11,9 @@ import type { JobManager } from '../jobs/jobManager.js';
 import { parseJobSpec, parseRerunRequest } from '../jobs/jobSpec.js';
 import { stopRun } from '../jobs/stopRun.js';
 import { MlflowError } from '../mlflow/http.js';
+import { MlflowSource } from '../mlflow/mlflowSource.js';
+import { findTargetsFile } from '../targets/targetsFile.js';
+import { loadStores } from '../targets/storesFile.js';
 
 export class HttpError extends Error {
   constructor(
@@ -57,6 +60,12 @@ export function toHttpError(err: unknown): HttpError {
     if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
     if (err.code === 'conflict') return new HttpError(409, 'conflict', err.message);
     if (err.code === 'not_a_store') return new HttpError(400, 'bad_request', err.message);
+  }
+  if (err instanceof MlflowError) {
+    // The MLflow server's own 401 is not the daemon's: clients read a 401 as "the Runlane token is wrong".
+    if (err.code === 'not_found') return new HttpError(404, 'not_found', err.message);
+    if (err.code === 'bad_request') return new HttpError(400, 'bad_request', err.message);
+    return new HttpError(err.code === 'unauthorized' || err.code === 'forbidden' ? 403 : 502, 'upstream', err.message);
   }
   return new HttpError(500, 'internal', `The daemon failed: ${(err as Error).message}`);
 }
@@ -131,6 +140,16 @@ const routes: [Method, RegExp, Handler][] = [
       return inspectFolder(dir);
     },
   ],
+  [
+    'GET',
+    /^\/stores$/,
+    async (ctx) => {
+      // The team stores of the store's project (runlane.toml [stores.NAME]), so editors list them unasked.
+      const file = ctx.url.searchParams.get('targets') ?? findTargetsFile(ctx.storeDir);
+      if (file !== null && (!path.isAbsolute(file) || !existsSync(file))) throw new HttpError(404, 'not_found', `The targets file ${file} does not exist (give an absolute path to a runlane.toml).`);
+      return loadStores(file);
+    },
+  ],
   ['GET', /^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
   ['GET', /^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
   ['GET', /^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
@@ -164,13 +183,22 @@ const routes: [Method, RegExp, Handler][] = [
       return { ok: true };
     },
   ],
-  ['GET', /^\/runs\/([^/]+)\/artifacts$/, async (ctx) => (ctx.url.searchParams.has('logdir') ? [] : listArtifacts(ctx.storeDir, ctx.params[0]!))],
+  [
+    'GET',
+    /^\/runs\/([^/]+)\/artifacts$/,
+    async (ctx) => {
+      if (ctx.url.searchParams.has('logdir')) return [];
+      const source = ctx.url.searchParams.has('mlflow') ? await ctx.source() : null;
+      return source instanceof MlflowSource ? source.artifacts(ctx.params[0]!) : listArtifacts(ctx.storeDir, ctx.params[0]!);
+    },
+  ],
   [
     'GET',
     /^\/runs\/([^/]+)\/artifacts\/(.+)$/,
     async (ctx) => {
       const [id, relPath] = ctx.params as [string, string];
-      const bytes = await readArtifact(ctx.storeDir, id, relPath);
+      const source = ctx.url.searchParams.has('mlflow') ? await ctx.source() : null;
+      const bytes = source instanceof MlflowSource ? await source.readArtifact(id, relPath) : await readArtifact(ctx.storeDir, id, relPath);
       ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
       ctx.res.end(bytes);
       return undefined;
@@ -262,6 +290,7 @@ function runPatch(body: unknown): RunPatch {
 
 /** Log directories are TensorBoard's files: Runlane reads them and never writes into them. */
 function refuseLogdir(ctx: RouteContext): void {
+  if (ctx.url.searchParams.has('mlflow')) throw new HttpError(400, 'bad_request', 'Runs on an MLflow server are read-only in Runlane for now: rename, tag, stop or delete them in MLflow (its UI or client).');
   if (ctx.url.searchParams.has('logdir')) throw new HttpError(400, 'bad_request', 'Runs read from a TensorBoard log directory are read-only; change them in the program that wrote them.');
 }
 
