@@ -9,6 +9,7 @@ import pickle
 import signal
 import time
 
+import pytest
 from ray_engine import alive, frames, job_info, job_logs, stop_job, submit, wait_job
 
 from runlane.inband import Demux
@@ -52,10 +53,8 @@ def _by_rank(fs, rank):
     return [(kind, rest) for r, kind, rest in fs if r == str(rank)]
 
 
-def test_two_workers_get_their_env_gpus_output_result_and_artifacts(ray_head):
-    spec = {"run_id": "20260101-000000-aaaaaa", "workers": 2, "gpus_per_worker": 1, "cpus_per_worker": 1,
-            "env": {"GREETING": "hello there"}, "cell": {"input": "input"}, "output_limit_bytes": 100000}
-    job = submit(ray_head, spec, _input(CELL))
+def test_two_workers_get_their_env_gpus_output_result_and_artifacts(ray_head, jobs):
+    job = jobs["main"]
     info = wait_job(ray_head, job)
     log = job_logs(ray_head, job)
     assert info["status"] == "SUCCEEDED", log
@@ -118,10 +117,28 @@ SLEEPER = ("import os, subprocess, sys, time\n"
            "time.sleep(300)\n")
 
 
-def test_a_failing_worker_stops_the_others_and_fails_the_job(ray_head):
-    spec = {"run_id": "20260101-000000-bbbbbb", "workers": 2, "command": ["python", "sleeper.py", "3"]}
-    started = time.time()
-    job = submit(ray_head, spec, {"sleeper.py": SLEEPER})
+@pytest.fixture(scope="module")
+def jobs(ray_head):
+    """Every job of this module, submitted at once (each takes seconds to start: they start together).
+    The head's 4 CPUs hold the 4 placeable jobs of 2 workers of 1 CPU; the GPU job never places."""
+    sleeper = {"sleeper.py": SLEEPER}
+    return {
+        "main": submit(ray_head, {"run_id": "20260101-000000-aaaaaa", "workers": 2, "gpus_per_worker": 1,
+                                  "cpus_per_worker": 0.5, "env": {"GREETING": "hello there"},
+                                  "cell": {"input": "input"}, "output_limit_bytes": 100000}, _input(CELL)),
+        "failing": submit(ray_head, {"run_id": "20260101-000000-bbbbbb", "workers": 2, "cpus_per_worker": 0.5,
+                                     "command": ["python", "sleeper.py", "3"]}, sleeper),
+        "stopped": submit(ray_head, {"run_id": "20260101-000000-cccccc", "workers": 2, "cpus_per_worker": 0.5,
+                                     "command": ["python", "sleeper.py"]}, sleeper),
+        "killed": submit(ray_head, {"run_id": "20260101-000000-eeeeee", "workers": 2, "cpus_per_worker": 0.5,
+                                    "command": ["python", "sleeper.py"]}, sleeper),
+        "gpus": submit(ray_head, {"run_id": "20260101-000000-dddddd", "workers": 2, "gpus_per_worker": 4,
+                                  "command": ["python", "-V"]}),
+    }
+
+
+def test_a_failing_worker_stops_the_others_and_fails_the_job(ray_head, jobs):
+    job = jobs["failing"]
     info = wait_job(ray_head, job)
     log = job_logs(ray_head, job)
     assert info["status"] == "FAILED", log
@@ -129,14 +146,14 @@ def test_a_failing_worker_stops_the_others_and_fails_the_job(ray_head):
     assert _by_rank(fs, 1)[-1] == ("x", "3")
     assert _by_rank(fs, 0)[-1] == ("x", "-15")  # stopped by SIGTERM to its group
     assert any("w1 failed (exit code 3)" in rest for r, _, rest in fs if r == "-")
-    assert time.time() - started < 60
+    started = job_info(ray_head, job)["start_time"] / 1000.0
+    assert job_info(ray_head, job)["end_time"] / 1000.0 - started < 60
     time.sleep(0.5)
     assert [p for p in _pids(log, "pid") + _pids(log, "child") if alive(p)] == []  # the grandchildren too
 
 
-def test_stopping_the_job_kills_every_worker_process(ray_head):
-    spec = {"run_id": "20260101-000000-cccccc", "workers": 2, "command": ["python", "sleeper.py"]}
-    job = submit(ray_head, spec, {"sleeper.py": SLEEPER})
+def test_stopping_the_job_kills_every_worker_process(ray_head, jobs):
+    job = jobs["stopped"]
     log = _wait_for_lines(ray_head, job, "child", 2)
     pids = _pids(log, "pid") + _pids(log, "child")
     assert len(pids) == 4 and all(alive(p) for p in pids)
@@ -150,9 +167,8 @@ def test_stopping_the_job_kills_every_worker_process(ray_head):
     assert [p for p in pids if alive(p)] == []
 
 
-def test_a_gpu_request_no_node_can_meet_waits_with_the_reason(ray_head):
-    spec = {"run_id": "20260101-000000-dddddd", "workers": 2, "gpus_per_worker": 4, "command": ["python", "-V"]}
-    job = submit(ray_head, spec)
+def test_a_gpu_request_no_node_can_meet_waits_with_the_reason(ray_head, jobs):
+    job = jobs["gpus"]
     deadline = time.time() + 60
     notes = []
     while time.time() < deadline and not notes:
@@ -165,9 +181,8 @@ def test_a_gpu_request_no_node_can_meet_waits_with_the_reason(ray_head):
     assert wait_job(ray_head, job)["status"] == "STOPPED"
 
 
-def test_a_driver_killed_outright_leaves_no_worker_process(ray_head):
-    spec = {"run_id": "20260101-000000-eeeeee", "workers": 2, "command": ["python", "sleeper.py"]}
-    job = submit(ray_head, spec, {"sleeper.py": SLEEPER})
+def test_a_driver_killed_outright_leaves_no_worker_process(ray_head, jobs):
+    job = jobs["killed"]
     pids = _pids(_wait_for_lines(ray_head, job, "child", 2), "pid") + _pids(job_logs(ray_head, job), "child")
     entry = b"%s\0-m\0runlane.ray_driver" % ray_head.python.encode()
     [driver] = [p for p in ray_head.pids() if _cmdline(p).startswith(entry)]
