@@ -1,34 +1,11 @@
 // Where a push goes: a server URI as given, or a `[stores.NAME]` of the project's runlane.toml.
-import { readFileSync } from 'node:fs';
-import { parse } from 'smol-toml';
+import { loadStores, type StoreConfig } from '../targets/storesFile.js';
 import { findTargetsFile } from '../targets/targetsFile.js';
 import { MlflowError, parseTrackingUri } from './http.js';
 
-export interface DeclaredMlflowStore {
-  name: string;
-  uri: string;
-  sync: 'auto' | 'off';
-}
-
-/** The MLflow stores runlane.toml declares (`[stores.NAME]` with kind = "mlflow"). */
-export function declaredStores(storeDir: string): DeclaredMlflowStore[] {
-  const file = findTargetsFile(storeDir);
-  if (!file) return [];
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(readFileSync(file, 'utf8'));
-  } catch {
-    return []; // runlane targets reports a broken file; a push by --mlflow still works
-  }
-  const section = doc.stores;
-  if (typeof section !== 'object' || section === null) return [];
-  const out: DeclaredMlflowStore[] = [];
-  for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
-    const s = raw as { kind?: unknown; uri?: unknown; sync?: unknown };
-    if (s?.kind !== 'mlflow' || typeof s.uri !== 'string') continue;
-    out.push({ name, uri: s.uri, sync: s.sync === 'auto' ? 'auto' : 'off' });
-  }
-  return out;
+/** The MLflow stores the runlane.toml of a store's project declares (`[stores.NAME]`, storesFile.ts). */
+export function declaredStores(storeDir: string): StoreConfig[] {
+  return loadStores(findTargetsFile(storeDir));
 }
 
 /** A push destination as the user gave it: a declared store's name, else an http(s) URI. */
