@@ -60,7 +60,19 @@ async function plainList(): Promise<number> {
   return ms;
 }
 
+/** Where the run list's request spent its time, from the sidebar's start (ms): first byte, last byte. */
+function listTiming(start: number): { firstByteMs: number; lastByteMs: number; bytes: number } {
+  const entry = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/runs?')) as PerformanceResourceTiming | undefined;
+  return { firstByteMs: (entry?.responseStart ?? NaN) - start, lastByteMs: (entry?.responseEnd ?? NaN) - start, bytes: entry?.encodedBodySize ?? NaN };
+}
+
 (window as unknown as { bench: unknown }).bench = {
+  /** The sidebar alone, as the first thing the page does (the daemon may not be running yet). */
+  async cold() {
+    const start = performance.now();
+    const opened = await openSidebar();
+    return { openMs: opened.ms, renderedRows: opened.rows, runs: opened.sidebar.allRuns().length, ...listTiming(start) };
+  },
   async run() {
     const plainMs = await plainList();
     const opened = await openSidebar();
