@@ -146,6 +146,9 @@ def test_a_failing_worker_stops_the_others_and_fails_the_job(ray_head, jobs):
     assert _by_rank(fs, 1)[-1] == ("x", "3")
     assert _by_rank(fs, 0)[-1] == ("x", "-15")  # stopped by SIGTERM to its group
     assert any("w1 failed (exit code 3)" in rest for r, _, rest in fs if r == "-")
+    # Rank 0 of a Python script recorded the run's env.json beside it, and it came back.
+    [env] = [rest.split(" ", 1)[1] for r, k, rest in fs if r == "0" and k == "f" and rest.startswith("env.json ")]
+    assert json.loads(base64.b64decode(env))["workers"] == 2
     started = job_info(ray_head, job)["start_time"] / 1000.0
     assert job_info(ray_head, job)["end_time"] / 1000.0 - started < 60
     time.sleep(0.5)

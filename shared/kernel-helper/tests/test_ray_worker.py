@@ -9,7 +9,7 @@ import time
 
 from ray_engine import alive
 
-from runlane.ray_worker import RankWorker, escape, unescape
+from runlane.ray_worker import RankWorker, env_capture_argv, escape, unescape
 
 
 def _run(script, rank=0, timeout=20):
@@ -81,3 +81,11 @@ def test_the_guard_kills_the_worker_group_when_the_actor_is_killed():
     while any(alive(p) for p in pids) and time.time() < deadline:
         time.sleep(0.05)
     assert [p for p in pids if alive(p)] == []
+
+
+def test_a_python_script_gets_its_env_capture_and_other_programs_none():
+    assert env_capture_argv(["/opt/py/bin/python3", "-u", "train.py", "--lr", "0.1"]) == [
+        "/opt/py/bin/python3", "-m", "runlane.worker", "--env", "train.py"]
+    assert env_capture_argv(["python", "-c", "print(1)"]) == ["python", "-m", "runlane.worker", "--env"]
+    assert env_capture_argv(["python", "-m", "runlane.worker", "input"]) is None
+    assert env_capture_argv(["torchrun", "train.py"]) is None

@@ -27,6 +27,7 @@ FLUSH_S = 0.1  # an open line is sent after this long without its newline (progr
 MAX_OPEN_LINE = 64 * 1024  # an open line this long is sent at once (a "line" with no newline at all)
 MAX_POLL_BYTES = 4 << 20  # one poll hands over at most this much (a flood moves in big batches)
 CHUNK = 48 * 1024  # raw bytes per artifact/file frame (64 KiB of base64)
+ENV_WAIT = 5.0  # seconds the files wait for rank 0's env.json (git, nvidia-smi), as runlane.worker does
 RUN_FILES_SKIPPED = ("artifacts", "logs", "metrics", "meta.json")  # artifacts go as `a`; metrics in-band
 
 # The guard: waits for its stdin to close (the actor is gone, or the worker ended), then SIGTERM to the
@@ -98,6 +99,7 @@ class RankWorker:
         self.guard = None
         self.returncode = None
         self.drain_until = 0.0
+        self.env_capture = None
         self.frames = []
         self.size = 0
         self.open_streams = 0
@@ -143,6 +145,10 @@ class RankWorker:
                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       start_new_session=True)
         self.guard.wait()  # the first process exits once the guard has forked away
+        capture = env_capture_argv(argv) if self.rank == 0 and job.get("cell") is None else None
+        if capture:  # rank 0 of a Python script job records the run's env.json beside it, as on every target
+            self.env_capture = subprocess.Popen(capture, cwd=cwd or None, env=full_env, stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.open_streams = 2
         for stream, kind in ((self.process.stdout, "o"), (self.process.stderr, "e")):
             threading.Thread(target=self._pump, args=(stream, kind), daemon=True).start()
@@ -255,6 +261,11 @@ class RankWorker:
         """The run's files (`f`) then artifacts (`a`) of this worker, framed, within `budget` bytes:
         (blob, bytes used, [relpaths left out])."""
         run_dir = os.path.join(self.store, "runs", run_id)
+        if self.env_capture is not None:
+            try:
+                self.env_capture.wait(ENV_WAIT)
+            except subprocess.TimeoutExpired:
+                self.env_capture.kill()
         out, used, skipped = [], 0, []
         for kind, base in (("f", run_dir), ("a", os.path.join(run_dir, "artifacts"))):
             for rel in _files_under(base, skip=RUN_FILES_SKIPPED if kind == "f" else ()):
@@ -300,6 +311,14 @@ def resolve(job, package):
     if argv[0] in ("python", "python3"):
         argv[0] = sys.executable
     return argv, cwd or package, env
+
+
+def env_capture_argv(argv):
+    """`python -m runlane.worker --env SCRIPT` for a command run by Python (envCapture.ts's rule), else None."""
+    if not os.path.basename(argv[0]).startswith("python") or argv[1:3] == ["-m", "runlane.worker"]:
+        return None
+    script = next((a for a in argv[1:] if a.endswith(".py") and not a.startswith("-")), None)
+    return [argv[0], "-m", "runlane.worker", "--env"] + ([script] if script else [])
 
 
 def _files_under(base, skip=()):
