@@ -16,3 +16,14 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// The TensorBoard reader's worker thread, found beside the CLI bundle (shared/core/src/formats/tfevents/readPool.ts).
+await build({
+  entryPoints: [path.join(root, 'shared/core/src/formats/tfevents/readWorker.ts')],
+  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane-tfevents-worker.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+});

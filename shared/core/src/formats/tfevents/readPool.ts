@@ -2,8 +2,8 @@
 // run at a time each (a run's files are read in order by one worker, as a tag's plugin is decided per run), sized
 // to os.availableParallelism(). A worker returns each file's new points as columns (moved, not
 // copied, back to this thread), where the reader then resumes, and what it warned about, in order.
-// Workers run the compiled readWorker.js; where there is none (the CLI bundled into one file), or a
-// worker fails, the caller reads those runs itself: the pool only ever saves time.
+// Workers run the compiled readWorker.js, or the bundle of it beside the bundled CLI; where there is
+// none, or a worker fails, the caller reads those runs itself: the pool only ever saves time.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,11 +75,16 @@ export async function readRun(task: ReadTask): Promise<{ read: RunRead; transfer
   return { read: { runId: task.runId, thread: threadId, files, declarations: tags.declarations() }, transfer };
 }
 
+/** The file bundled from readWorker.ts beside the bundled CLI (scripts/bundle-cli.mjs, vscode-ext/build.mjs). */
+export const BUNDLED_WORKER = 'runlane-tfevents-worker.cjs';
+
 /** The compiled worker script, or null where there is none. */
 function workerScript(): string | null {
+  // The CLI bundled into one CommonJS file (the Python package's, the VS Code extension's).
+  if (typeof __filename === 'string' && existsSync(path.join(path.dirname(__filename), BUNDLED_WORKER))) return path.join(path.dirname(__filename), BUNDLED_WORKER);
   let self: string;
   try {
-    self = fileURLToPath(import.meta.url); // empty in the CommonJS bundle: no workers there
+    self = fileURLToPath(import.meta.url); // empty in a CommonJS bundle
   } catch {
     return null;
   }
