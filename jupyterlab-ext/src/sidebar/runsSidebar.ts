@@ -141,7 +141,7 @@ export class RunsSidebar extends Widget {
     this.noticesNode = div('rl-notices');
 
     const header = div('rl-sidebar-header', div('rl-sidebar-title', text('span', 'Runs'), this.count), this.chartsButton);
-    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread', notebookLabel, div('rl-row', this.logdirButton, this.mlflowButton)));
+    const tools = div('rl-sidebar-tools', search, div('rl-row', status, sort, orderButton), div('rl-row rl-spread rl-add-row', notebookLabel, div('rl-add-sources', this.logdirButton, this.mlflowButton)));
     this.list = new VirtualList(ROW_HEIGHT, (row, run) => this.renderRow(row, run));
     this.list.node.addEventListener('click', (e) => this.onClick(e));
     // Shift-click selects rows, not the rows' text (the browser would extend a text selection).

@@ -107,4 +107,9 @@ describe('rowTags', () => {
     expect(rowTags({ kind: 'script', tags: { best: '', job: '20261130-064330-6691b3', rerun_of: 'x', lr: 'high' } })).toEqual([['best', ''], ['lr', 'high']]);
     expect(rowTags({ kind: 'tensorboard', tags: { logdir: 'tb', best: '' } })).toEqual([['best', '']]);
   });
+
+  it('leaves MLflow\'s system tags of a server run out of its row, as the MLflow UI does', () => {
+    expect(rowTags({ kind: 'mlflow', tags: { 'mlflow.user': 'root', 'mlflow.source.name': '-c', owner: 'alice' } })).toEqual([['owner', 'alice']]);
+    expect(rowTags({ kind: 'script', tags: { 'mlflow.note': 'mine' } })).toEqual([['mlflow.note', 'mine']]);
+  });
 });

@@ -69,7 +69,9 @@ const LINK_TAGS = new Set(['job', 'rerun_of']);
  * repeats its folder, and link tags (`job=20261130-…`) pushed the user's tags and the metric out of view.
  */
 export function rowTags(run: Pick<RunSummary, 'kind' | 'tags'>): [string, string][] {
-  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !(run.kind === 'tensorboard' && k === 'logdir'));
+  // An MLflow server's run carries MLflow's system tags (mlflow.user, mlflow.source.name, ...): the
+  // MLflow UI keeps them out of its lists too; run details still show them.
+  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !(run.kind === 'tensorboard' && k === 'logdir') && !(run.kind === 'mlflow' && k.startsWith('mlflow.')));
 }
 
 export function matches(run: RunSummary, filter: RunFilter): boolean {
