@@ -124,8 +124,8 @@ function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDecla
         continue;
       }
       const nameEnd = p.bytes();
-      const isScalars = nameEnd - p.start === SCALARS_PLUGIN.length && buf.compare(SCALARS_PLUGIN, 0, SCALARS_PLUGIN.length, p.start, nameEnd) === 0;
-      isHparams = !isScalars && nameEnd - p.start === HPARAMS_PLUGIN.length && buf.compare(HPARAMS_PLUGIN, 0, HPARAMS_PLUGIN.length, p.start, nameEnd) === 0;
+      const isScalars = equalBytes(SCALARS_PLUGIN, buf, p.start, nameEnd);
+      isHparams = !isScalars && equalBytes(HPARAMS_PLUGIN, buf, p.start, nameEnd);
       declared = isScalars ? PluginDeclaration.Scalars : PluginDeclaration.Other;
     }
     if (isHparams && contentStart >= 0) {
@@ -134,6 +134,13 @@ function pluginDeclaration(buf: Buffer, start: number, end: number): PluginDecla
     }
   }
   return declared;
+}
+
+/** Whether buf[start, end) holds `name` (a loop: Buffer.compare's native call costs more on a 7-byte name, once per event). */
+function equalBytes(name: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (buf[start + i] !== name[i]) return false;
+  return true;
 }
 
 /** The value of a rank-0 DT_FLOAT or DT_DOUBLE TensorProto; null for any other tensor. */
