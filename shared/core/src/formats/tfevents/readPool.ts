@@ -120,9 +120,10 @@ export async function readInWorkers(tasks: ReadTask[], threads: number, thisThre
         const read = await new Promise<RunRead>((resolve, reject) => {
           worker.once('message', resolve);
           worker.once('error', reject);
+          worker.once('exit', () => reject(new Error('the worker exited')));
           worker.postMessage(task);
         });
-        worker.removeAllListeners('error');
+        worker.removeAllListeners('error').removeAllListeners('exit');
         done.set(read.runId, read);
       }
     } catch {
