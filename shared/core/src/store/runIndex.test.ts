@@ -11,6 +11,8 @@ import { ageFolder } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { LiveRun } from './liveRun.js';
 import { indexFile, readIndex } from './runIndex.js';
+import { dirsPrint } from './runScan.js';
+import { checkDirsInWorkers } from './statPool.js';
 import { StoreReader } from './storeReader.js';
 import { StoreWriter } from './storeWriter.js';
 
@@ -111,9 +113,8 @@ describe('a missing, stale or corrupt index is rebuilt with the same answer', ()
       const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
       const spoiled = lines.map((line) => {
         if (!line) return line;
-        const [id, check, summary] = line.split('\t') as [string, string, string];
-        const c = JSON.parse(check) as [string, unknown[]];
-        return [id, JSON.stringify(['stale', c[1]]), JSON.stringify({ ...(JSON.parse(summary) as RunSummary), name: 'WRONG' })].join('\t');
+        const [id, , writers, summary] = line.split('\t') as [string, string, string, string];
+        return [id, 'stale', writers, JSON.stringify(['WRONG', ...(JSON.parse(summary) as unknown[]).slice(1)])].join('\t');
       });
       writeFileSync(file, [header, ...spoiled].join('\n'));
     }],
@@ -184,6 +185,108 @@ describe('the index is used, and never trusted past a change', () => {
   });
 });
 
+/** The index line of a run, split into its four fields (runIndex.ts). */
+function indexLine(store: string, id: string): { dirs: string; writers: string; summary: string } | undefined {
+  const line = readFileSync(indexFile(store), 'utf8').split('\n').find((l) => l.startsWith(`${id}\t`));
+  if (!line) return undefined;
+  const [, dirs, writers, summary] = line.split('\t') as [string, string, string, string];
+  return { dirs, writers, summary };
+}
+
+/** A writer in another process that stays alive, taking commands on stdin: `append` (one more point
+ * of `loss` in its own file, as a job's rank would after the run ended), `exit`. */
+function liveWriter(store: string): { id: Promise<string>; send: (command: string) => Promise<void>; exited: Promise<unknown> } {
+  const code = `const { StoreWriter } = await import(${JSON.stringify(distIndex)}); const w = await StoreWriter.open(process.argv[1]);
+    const id = await w.createRun({ name: 'live writer', experiment: 'e', kind: 'script' });
+    w.appendEvent(id, { type: 'status', status: 'running' }); w.logMetrics(id, 'loss', [{ step: 0, value: 1, time: 100 }]);
+    w.appendEvent(id, { type: 'status', status: 'finished' }); process.stdout.write(id + '\\n'); let step = 1;
+    for await (const line of (await import('node:readline')).createInterface({ input: process.stdin })) {
+      if (line === 'append') w.logMetrics(id, 'loss', [{ step: step++, value: 0.5, time: 100 + step }]);
+      if (line === 'exit') process.exit(0);
+      process.stdout.write('done\\n');
+    }`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code, store], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.on('error', () => {}); // written to after it exited: nothing to do
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let buffered = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      const resolve = waiting.shift();
+      if (resolve) resolve(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = (): Promise<string> => (lines.length ? Promise.resolve(lines.shift()!) : new Promise((r) => waiting.push(r)));
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    id: nextLine(),
+    send: async (command) => {
+      child.stdin.write(`${command}\n`);
+      if (command !== 'exit') await nextLine();
+    },
+    exited,
+  };
+}
+
+describe('what a reopen stats: the two folders of a run, and the files of its writers still alive', () => {
+  it('a run whose writer has exited costs two folder stats; a new writer\'s edit or points still show', async () => {
+    await otherProcess(`const w = await StoreWriter.open(dir); const run = await w.createRun({ name: 'done', experiment: 'e', kind: 'script' });
+      w.appendEvent(run, { type: 'status', status: 'running' }); w.logMetrics(run, 'loss', [{ step: 0, value: 1, time: 100 }]);
+      w.appendEvent(run, { type: 'status', status: 'finished' });`, dir, 'unused');
+    ageFolder(dir);
+    const [run] = await listed(dir);
+    expect(indexLine(dir, run!.id)?.writers).toBe('[]');
+    await otherProcess(`const w = await StoreWriter.open(dir); w.appendEvent(id, { type: 'name', name: 'renamed later' });`, dir, run!.id);
+    await otherProcess(`const w = await StoreWriter.open(dir); w.logMetrics(id, 'loss', [{ step: 5, value: 0.25, time: 300 }]);`, dir, run!.id);
+    const [after] = await listed(dir);
+    expect(after).toMatchObject({ name: 'renamed later', metrics: { loss: { count: 2, last: 0.25 } } });
+    expect(byId(await listed(dir))).toEqual(byId(await fullScan(dir)));
+  });
+
+  it('a writer alive when the index was written is followed file by file (an append after the end shows), until it exits', async () => {
+    const [a, b] = [liveWriter(dir), liveWriter(dir)];
+    const [idA, idB] = [await a.id, await b.id];
+    // One fixed age for every file: a later append changes only that file's size, nothing else.
+    const when = new Date(Date.now() - 60_000);
+    const count = async (id: string): Promise<number | undefined> => (await listed(dir)).find((r) => r.id === id)?.metrics.loss?.count;
+    try {
+      ageFolder(dir, when);
+      expect(await count(idA)).toBe(1);
+      expect(indexLine(dir, idA)?.writers).toContain('metrics/');
+      await a.send('append');
+      ageFolder(dir, when);
+      expect(await count(idA)).toBe(2);
+      // It appends once more and exits before the next open: what it wrote before exiting is read.
+      await a.send('append');
+      ageFolder(dir, when);
+      await a.send('exit');
+      await b.send('exit');
+      await Promise.all([a.exited, b.exited]);
+      const runs = new Map((await listed(dir)).map((r) => [r.id, r]));
+      expect(runs.get(idA)!.metrics.loss).toMatchObject({ count: 3, last: 0.5 });
+      expect(runs.get(idB)!.metrics.loss).toMatchObject({ count: 1, last: 1 });
+      // Gone now, their files are stat-ed no more: only the two folders of each run.
+      expect([indexLine(dir, idA)?.writers, indexLine(dir, idB)?.writers]).toEqual(['[]', '[]']);
+      expect(byId(await listed(dir))).toEqual(byId(await fullScan(dir)));
+    } finally {
+      await a.send('exit').catch(() => {});
+      await b.send('exit').catch(() => {});
+    }
+  }, 30_000);
+
+  it('the folder checks made in worker threads print exactly as this thread does', async () => {
+    const ids = await makeStore(dir, 3);
+    const runDirs = [...ids.map((id) => path.join(dir, 'runs', id)), path.join(dir, 'runs', 'missing')];
+    const prints = runDirs.map((d) => dirsPrint(d));
+    utimesSync(path.join(runDirs[1]!, 'events'), 1_700_000_000, 1_700_000_000);
+    expect([...(await checkDirsInWorkers(runDirs, prints))]).toEqual([1, 0, 1, 1]);
+  });
+});
+
 describe('a process killed (kill -9) while it writes the index', () => {
   it('leaves the old or the new index, never a torn one, and a store that lists as before', async () => {
     await makeStore(dir, 40);
@@ -209,5 +312,29 @@ describe('a process killed (kill -9) while it writes the index', () => {
     }
     // Not a requirement, but the sign that the kills did land mid-write (a temp file not yet renamed).
     console.log(`temp files left by the ${6} kills: ${tempsLeft}`);
+  }, 60_000);
+
+  it('a first open killed while it reads the runs or writes the index: the next open lists every run and writes the whole index', async () => {
+    await makeStore(dir, 40);
+    ageFolder(dir);
+    const truth = byId(await fullScan(dir));
+    const settled = truth.filter((r) => r.status !== 'running').length;
+    // The child opens the store with no index, again and again: each open reads every run folder
+    // and writes the index (temp file, fsync, rename), so a kill lands in the reads or in the write.
+    const script = `const { StoreReader, indexFile } = await import(${JSON.stringify(distIndex)}); const { rmSync } = await import('node:fs');
+      const dir = process.argv[1]; process.stdout.write('ready\\n');
+      for (;;) { rmSync(indexFile(dir), { force: true }); await (await StoreReader.open(dir, () => {})).listRuns(); }`;
+    for (let round = 0; round < 4; round++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 30 + Math.random() * 200));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const left = readIndex(dir);
+      expect(left === null || left.size === settled).toBe(true); // no index, or a whole one
+      expect(byId(await listed(dir))).toEqual(truth);
+      expect(readIndex(dir)?.size).toBe(settled);
+    }
   }, 60_000);
 });

@@ -11,11 +11,12 @@
 import { readdirSync, readFileSync, statSync, unlinkSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { RunSummary } from '@runlane/protocol';
+import type { MetricSummary, RunSummary } from '@runlane/protocol';
 import { processIsAlive } from '../processAlive.js';
 import { isTempFile, writeFileAtomic } from './atomicFile.js';
 import type { Warn } from './fileTail.js';
 import { LiveRun } from './liveRun.js';
+import { checkDirsInWorkers, POOL_MIN_RUNS } from './statPool.js';
 import { dirsPrint, printOf, scanRun, SETTLED, writerGone, type IsAlive, type RunCheck, type WriterCheck } from './runScan.js';
 
 export const INDEX_FOLDER = '.runlane-index';
@@ -30,49 +31,104 @@ const READ_CONCURRENCY = 16;
 /** A temp file of an index write older than this was left by a killed process. */
 const STALE_TEMP_MS = 60_000;
 
-/** One line of the index: `<id>\t<check as JSON>\t<summary as JSON>`; the summary is parsed only
- * when the entry is used. */
+/** One line of the index: `<id>\t<dirs>\t<writers>\t<summary>` (docs/store-format.md "Index"):
+ * `dirs` the prints of events/ and metrics/, `writers` the JSON of the writers that may still write
+ * (`[]` for most runs, and then not parsed), `summary` the run's summary as a JSON array of its fields
+ * in SUMMARY_FIELDS' order (a third smaller, and faster to parse, than the object). */
 export interface IndexEntry {
   line: string;
   check: RunCheck;
 }
+
+/** The summary's fields as stored (id is the line's, duration is derived, metrics are flattened). */
+const SUMMARY_FIELDS = ['name', 'experiment', 'status', 'kind', 'created_at', 'started_at', 'ended_at', 'notebook', 'cell_id', 'execution_count', 'params', 'tags', 'metrics', 'ranks', 'error', 'exit_code'] as const;
 
 export function indexFile(storeDir: string): string {
   return path.join(storeDir, INDEX_FOLDER, INDEX_FILE);
 }
 
 function entryLine(id: string, check: RunCheck, summaryJson: string): string {
-  return `${id}\t${JSON.stringify([check.dirs, check.writers.map((w) => [w.writer, w.host, w.pid, w.files])])}\t${summaryJson}`;
+  const writers = check.writers.length === 0 ? '[]' : JSON.stringify(check.writers.map((w) => [w.writer, w.host, w.pid, w.files]));
+  return `${id}\t${check.dirs}\t${writers}\t${summaryJson}`;
 }
 
-/** The summary an entry holds (JSON, after the second tab). */
-export function entrySummary(entry: IndexEntry): RunSummary {
-  return JSON.parse(summaryJsonOf(entry.line)) as RunSummary;
+export function encodeSummary(run: RunSummary): string {
+  const metrics: (string | number | null)[] = [];
+  for (const [key, m] of Object.entries(run.metrics)) metrics.push(key, m.count, m.last, m.min, m.max);
+  return JSON.stringify(SUMMARY_FIELDS.map((field) => (field === 'metrics' ? metrics : run[field])));
 }
 
-/** The entry's summary, or null when that part of its line is not JSON (the run is read again). */
-function parsedSummary(entry: IndexEntry): RunSummary | null {
+/** Strings most runs share (statuses, kinds, experiments) are held once, not once per run. */
+const interned = new Map<string, string>();
+function intern(value: string): string {
+  const known = interned.get(value);
+  if (known !== undefined) return known;
+  if (interned.size < 10_000) interned.set(value, value);
+  return value;
+}
+
+/** The summary an encoded line holds, or null when that part of it is not what encodeSummary writes. */
+export function decodeSummary(id: string, json: string): RunSummary | null {
+  let v: unknown[];
   try {
-    const summary = entrySummary(entry);
-    return typeof summary === 'object' && summary !== null ? summary : null;
+    v = JSON.parse(json) as unknown[];
   } catch {
     return null;
   }
+  if (!Array.isArray(v) || v.length !== SUMMARY_FIELDS.length || typeof v[0] !== 'string' || typeof v[1] !== 'string' || typeof v[2] !== 'string' || typeof v[3] !== 'string') return null;
+  const flat = v[12] as unknown[];
+  if (!Array.isArray(flat) || flat.length % 5 !== 0 || !Array.isArray(v[13]) || typeof v[10] !== 'object' || typeof v[11] !== 'object' || v[10] === null || v[11] === null) return null;
+  const metrics: RunSummary['metrics'] = {};
+  for (let i = 0; i < flat.length; i += 5) {
+    metrics[flat[i] as string] = { count: flat[i + 1], last: flat[i + 2], min: flat[i + 3], max: flat[i + 4] } as MetricSummary;
+  }
+  const started = v[5] as number | null;
+  const ended = v[6] as number | null;
+  // The fields in RunSummary's order, as LiveRun makes them, so `ls --json` prints alike either way.
+  return {
+    id,
+    name: v[0],
+    experiment: intern(v[1]),
+    status: intern(v[2]) as RunSummary['status'],
+    kind: intern(v[3]) as RunSummary['kind'],
+    created_at: v[4] as number,
+    started_at: started,
+    ended_at: ended,
+    duration: ended !== null && started !== null ? ended - started : null,
+    notebook: v[7] as string | null,
+    cell_id: v[8] as string | null,
+    execution_count: v[9] as number | null,
+    params: v[10] as RunSummary['params'],
+    tags: v[11] as RunSummary['tags'],
+    metrics,
+    ranks: v[13] as number[],
+    error: v[14] as string | null,
+    exit_code: v[15] as number | null,
+  };
+}
+
+/** The summary an entry holds, or null when that part of its line is damaged (the run is read again). */
+export function entrySummary(entry: IndexEntry): RunSummary | null {
+  const line = entry.line;
+  return decodeSummary(line.slice(0, line.indexOf('\t')), summaryJsonOf(line));
 }
 
 function summaryJsonOf(line: string): string {
-  return line.slice(line.indexOf('\t', line.indexOf('\t') + 1) + 1);
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  return line.slice(line.indexOf('\t', b + 1) + 1);
 }
 
-function parseCheck(json: string): RunCheck | null {
+function parseWriters(json: string): WriterCheck[] | null {
+  if (json === '[]') return [];
   const value = JSON.parse(json) as unknown;
-  if (!Array.isArray(value) || typeof value[0] !== 'string' || !Array.isArray(value[1])) return null;
+  if (!Array.isArray(value)) return null;
   const writers: WriterCheck[] = [];
-  for (const w of value[1] as unknown[]) {
+  for (const w of value as unknown[]) {
     if (!Array.isArray(w) || typeof w[0] !== 'string' || !Array.isArray(w[3]) || !w[3].every((f) => typeof f === 'string')) return null;
     writers.push({ writer: w[0], host: typeof w[1] === 'string' ? w[1] : null, pid: typeof w[2] === 'number' ? w[2] : null, files: w[3] });
   }
-  return { dirs: value[0], writers };
+  return writers;
 }
 
 /** The index's entries, or null when it is missing or of another version; a line that is not what
@@ -92,10 +148,11 @@ export function readIndex(storeDir: string): Map<string, IndexEntry> | null {
     const line = lines[i]!;
     const a = line.indexOf('\t');
     const b = line.indexOf('\t', a + 1);
-    if (a <= 0 || b < 0) continue;
+    const c = line.indexOf('\t', b + 1);
+    if (a <= 0 || b < 0 || c < 0) continue;
     try {
-      const check = parseCheck(line.slice(a + 1, b));
-      if (check) entries.set(line.slice(0, a), { line, check });
+      const writers = parseWriters(line.slice(b + 1, c));
+      if (writers) entries.set(line.slice(0, a), { line, check: { dirs: line.slice(a + 1, b), writers } });
     } catch {
       // not JSON: this run is read from its folder
     }
@@ -169,6 +226,22 @@ function aliveCache(): IsAlive {
   };
 }
 
+/** The folder checks of entries that follow no writer, started in worker threads (statPool.ts);
+ * `answer` is null when the workers could not run (the checks are then made on this thread). */
+function poolChecks(storeDir: string, runIds: string[], previous: Map<string, IndexEntry>): { slots: Map<string, number>; answer: Promise<Uint8Array | null> } {
+  const slots = new Map<string, number>();
+  const dirs: string[] = [];
+  const prints: string[] = [];
+  for (const id of runIds) {
+    const entry = previous.get(id);
+    if (!entry || entry.check.writers.length > 0) continue;
+    slots.set(id, dirs.length);
+    dirs.push(`${storeDir}/runs/${id}`);
+    prints.push(entry.check.dirs);
+  }
+  return { slots, answer: checkDirsInWorkers(dirs, prints).catch(() => null) };
+}
+
 /**
  * Every run of `runIds` that has a meta.json, in that order: from the index where its check still
  * holds (a LiveRun holding only its summary), read from its folder otherwise (settled runs at once
@@ -182,14 +255,19 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
   let changed = previous === null;
   const found: (LiveRun | null)[] = new Array<LiveRun | null>(runIds.length).fill(null);
   const live: { at: number; id: string }[] = [];
+  const pooled = previous && previous.size >= POOL_MIN_RUNS ? poolChecks(storeDir, runIds, previous) : null;
+  // Decoded while the workers stat (a summary whose check then fails is dropped).
+  const seeds = previous ? runIds.map((id) => previous.get(id) ?? null).map((e) => e && entrySummary(e)) : [];
+  const same = pooled && (await pooled.answer);
   for (let at = 0; at < runIds.length; at++) {
     const id = runIds[at]!;
     const runDir = `${storeDir}/runs/${id}`;
     const old = previous?.get(id);
-    const held = old ? recheck(runDir, old.check, alive) : 'changed';
+    const slot = same ? pooled.slots.get(id) : undefined;
+    const held = !old ? 'changed' : slot !== undefined ? (same![slot] === 1 ? 'same' : 'changed') : recheck(runDir, old.check, alive);
     if (old && held !== 'changed') {
       const entry = held === 'same' ? old : { line: entryLine(id, held, summaryJsonOf(old.line)), check: held };
-      const summary = parsedSummary(entry);
+      const summary = seeds[at];
       if (summary?.id === id && SETTLED.has(summary.status)) {
         found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
         next.set(id, entry);
@@ -205,7 +283,7 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
     }
     found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
     if (check) {
-      next.set(id, { line: entryLine(id, check, JSON.stringify(summary)), check });
+      next.set(id, { line: entryLine(id, check, encodeSummary(summary)), check });
       changed = true;
     }
   }
