@@ -32,6 +32,7 @@ bench_run "the VS Code extension's activation" . node test/bench/vscode_activati
 bench_run "cold open of 10,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs
 bench_run "cold open of 100,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs --runs 100000
 bench_run "reading an MLflow server: 10,000 runs listed, 100 x 10,000 points charted, live lag" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mlflowRead.run.ts
+bench_run "push throughput into MLflow on PostgreSQL beside log_batch and log_metric" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mlflowPush.run.ts
 bench_run "live latency" test/bench ../../.venv/bin/python live_latency.py
 bench_run "worker output into the notebook cell (latency, flood)" test/bench --quiet ../../.venv/bin/python job_stream.py
 bench_summary

@@ -19,6 +19,8 @@ export interface PushOptions {
   signal?: AbortSignal;
   /** Upload logs and artifacts even while the run is live (default: once it has ended). */
   files?: 'always' | 'settled';
+  /** log-batch requests in flight at once (default 4). */
+  concurrency?: number;
 }
 
 export interface PushResult {
@@ -201,7 +203,7 @@ export async function pushRun(http: MlflowHttp, facts: RunFacts & { runDir: stri
     journal.server_run_id = run.info.run_id;
     await writeJournal(runDir, journal);
     await pushParamsAndTags(http, runDir, facts, journal);
-    const points = await pushMetrics(http, runDir, journal, { onProgress: options.onProgress, signal: options.signal });
+    const points = await pushMetrics(http, runDir, journal, { onProgress: options.onProgress, signal: options.signal, concurrency: options.concurrency });
     const live = LIVE.has(summary.status);
     if (!live || options.files === 'always') await pushArtifacts(http, run.info.artifact_uri, facts, journal, runDir);
     // The status last: a FINISHED run on the server has every point and file.
