@@ -122,6 +122,9 @@ describe('a team MLflow server in VS Code', () => {
     await treeRow('team baseline').waitFor({ timeout: 30_000 });
     await treeRow('local baseline').waitFor();
     expect(await group.textContent()).toContain('runlane.toml [stores.team]');
+    // Found in use: a running server run offered Stop (inline, on hover), which the daemon refuses.
+    await treeRow('team live').hover();
+    expect(await treeRow('team live').locator('.action-label[aria-label="Stop Run"]').count()).toBe(0);
     const targets = page.locator('.pane-header', { hasText: 'Targets' }).first();
     if ((await targets.getAttribute('aria-expanded')) === 'true') await targets.click();
     await shot('01-server-group');

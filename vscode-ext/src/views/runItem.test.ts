@@ -68,3 +68,9 @@ it('a pushed run says where its sync stands: not yet synced while queued, why wh
   expect(failed.description).toContain('sync failed');
   expect(failed.tooltip).toContain('the server answered 401');
 });
+
+it('a running run of an MLflow server offers no Stop (contextValue without .live): its writer stops it', () => {
+  const item = runItem({ ...base, kind: 'mlflow', status: 'running' }, { readonly: true });
+  expect(item.contextValue).toBe('run.readonly');
+  expect(item.icon.id).toBe('sync~spin');
+});

@@ -72,7 +72,8 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   ].join('\n');
   const live = run.status === 'running' || run.status === 'queued';
   const script = !run.notebook && (run.kind === 'script' || run.kind === 'job');
-  const context = ['run', run.kind === 'job' && 'job', live && 'live', run.notebook && 'notebook', script && 'script', readonly && 'readonly'].filter(Boolean).join('.');
+  // A read-only run (an MLflow server's, a TensorBoard folder's) is stopped by whoever writes it: no Stop here.
+  const context = ['run', run.kind === 'job' && 'job', live && !readonly && 'live', run.notebook && 'notebook', script && 'script', readonly && 'readonly'].filter(Boolean).join('.');
   return {
     label: runLabel(run, duplicates),
     description,
