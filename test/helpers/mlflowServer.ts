@@ -39,6 +39,8 @@ export interface MlflowServer {
   kill(): Promise<void>;
   /** Starts the server again on the same port and data (after kill() or alone: it stops it first). */
   restart(): Promise<void>;
+  /** Stops the PostgreSQL cluster under a running server (its queries then fail: a real HTTP 500). */
+  stopDatabase(): Promise<void>;
 }
 
 const PG_USER = 'ci';
@@ -166,6 +168,10 @@ export async function startMlflowServer(options: MlflowServerOptions): Promise<M
       await pg?.stop();
     },
     kill,
+    stopDatabase: async () => {
+      if (!pg) throw new Error('stopDatabase() needs backend: "postgres"');
+      await pg.stop();
+    },
     restart: async () => {
       if (child) await stopProcessGroup(child, 5000);
       await launch();

@@ -252,6 +252,9 @@ export class MlflowHttp {
     } catch {
       said = res.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
     }
+    // One line, and short: a server's message may carry a whole database error.
+    said = said.replace(/\s+/g, ' ').trim();
+    if (said.length > 300) said = `${said.slice(0, 299)}…`;
     const tail = said ? `: ${said}` : '';
     const s = res.status;
     if (s === 401) return new MlflowError('unauthorized', `The MLflow server at ${this.uri} asks for credentials (HTTP 401), and ${this.authHint}.`, s, code);

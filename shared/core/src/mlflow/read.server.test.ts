@@ -3,14 +3,14 @@
 // of runs are read in turn; points logged live reach the feed within about 2 s (lag measured).
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, TOKEN_HEADER, type MetricSeries, type RunDetail, type RunSummary, type StoreEvent } from '@runlane/protocol';
+import { runCli } from '../../../../test/helpers/cliInProcess.js';
 import { mlflowPythonJson, startMlflowPython } from '../../../../test/helpers/mlflowPython.js';
 import { startMlflowServer, type MlflowServer } from '../../../../test/helpers/mlflowServer.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { SseParser } from '../client/sseParser.js';
-import { main } from '../cli/main.js';
 import { Daemon } from '../server/daemon.js';
 import { MlflowSource } from './mlflowSource.js';
 
@@ -76,18 +76,8 @@ function follow(): { events: { at: number; event: StoreEvent }[]; stop: () => vo
   return { events, stop: () => ac.abort() };
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array, cb?: unknown) => ((out += c.toString()), typeof cb === 'function' && (cb as () => void)(), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array, cb?: unknown) => ((err += c.toString()), typeof cb === 'function' && (cb as () => void)(), true));
-  try {
-    const code = await main([...args, '--dir', path.join(dir, 'store', '.runlane')]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function cli(args: string[]) {
+  return runCli([...args, '--dir', path.join(dir, 'store', '.runlane')]);
 }
 
 beforeAll(async () => {
