@@ -22,8 +22,10 @@ export interface RayHeadOptions {
   numCpus?: number;
   /** Logical GPUs: Ray hands out their ids (CUDA_VISIBLE_DEVICES) though the machine has none. */
   numGpus?: number;
-  /** How long the head may take to come up (about 7 s on an idle machine, 20 s on a busy one). */
+  /** How long the head may take to be usable (about 10 s on an idle machine, 40 s on a busy one). */
   timeoutMs?: number;
+  /** Token auth (RAY_AUTH_MODE=token): every API request then needs `Authorization: Bearer <token>`. */
+  authToken?: string;
 }
 
 export interface RayHead {
@@ -101,13 +103,24 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, token?: string, needle?: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok;
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000), headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    return res.ok && (needle === undefined || (await res.text()).includes(needle));
   } catch {
     return false;
   }
+}
+
+/** The head is usable: its Jobs API answers, and its node is registered with its resources (the
+ * dashboard lists it 7-15 s after the Jobs API first answers on a busy machine). */
+async function usable(address: string, token?: string): Promise<boolean> {
+  return (
+    (await answers(`${address}/api/version`, token)) &&
+    (await answers(`${address}/api/jobs/`, token)) &&
+    (await answers(`${address}/api/v0/nodes?limit=100`, token, '"ALIVE"')) &&
+    (await answers(`${address}/api/cluster_status`, token, '"CPU"'))
+  );
 }
 
 /** Starts a head and resolves once its Jobs API answers; throws with the head's log if it cannot. */
@@ -140,7 +153,7 @@ export async function startRayHead(options: RayHeadOptions): Promise<RayHead> {
   const child = spawn(RAY, args, {
     detached: true, // its own process group: stop() ends it whole
     stdio: ['ignore', log, log],
-    env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0', RAY_DEDUP_LOGS: '0' },
+    env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0', RAY_DEDUP_LOGS: '0', ...(options.authToken ? { RAY_AUTH_MODE: 'token', RAY_AUTH_TOKEN: options.authToken } : {}) },
   });
   closeSync(log);
   const leader = child.pid!;
@@ -184,7 +197,7 @@ export async function startRayHead(options: RayHeadOptions): Promise<RayHead> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
     const started = readFileSync(logFile, 'utf8').includes('Ray runtime started');
-    if (started && (await answers(`${address}/api/version`)) && (await answers(`${address}/api/jobs/`))) return head;
+    if (started && (await usable(address, options.authToken))) return head;
     if (exited || Date.now() > deadline) {
       await head.stop();
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');

@@ -83,19 +83,26 @@ class RayHead:
                                             start_new_session=True)
         self._wait_up(timeout)
 
-    def _answers(self, path):
+    def _answers(self, path, needle=None):
         try:
             with urllib.request.urlopen(self.address + path, timeout=2) as res:
-                return res.status == 200
+                return res.status == 200 and (needle is None or needle in res.read().decode("utf-8", "replace"))
         except OSError:
             return False
+
+    def _usable(self):
+        """The Jobs API answers and the node is registered with its resources (the dashboard lists it
+        7-15 s after the Jobs API first answers on a busy machine)."""
+        return (self._answers("/api/version") and self._answers("/api/jobs/")
+                and self._answers("/api/v0/nodes?limit=100", '"ALIVE"')
+                and self._answers("/api/cluster_status", '"CPU"'))
 
     def _wait_up(self, timeout):
         deadline = time.time() + timeout
         while True:
             with open(self.log_file, encoding="utf-8", errors="replace") as f:
                 started = "Ray runtime started" in f.read()
-            if started and self._answers("/api/version") and self._answers("/api/jobs/"):
+            if started and self._usable():
                 return
             if self.process.poll() is not None or time.time() > deadline:
                 self.stop()
