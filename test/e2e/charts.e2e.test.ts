@@ -292,6 +292,43 @@ describe('charts panel in Chromium', () => {
     await page.close();
   });
 
+  // Issue 12 as a user met it: a metric logged every 100,000 steps of a 10M-step run, zoomed with the
+  // wheel until the window fell between two points; the chart went blank and every later zoom asked
+  // the daemon for from_step=NaN.
+  it('zooms far into a sparse series: the line stays across the window, and no request names a NaN step', async () => {
+    const sparse = path.join(tmp, 'sparse');
+    const w = await StoreWriter.open(sparse);
+    const id = await w.createRun({ name: 'sparse', experiment: 'long', kind: 'script' });
+    w.logMetrics(id, 'acc', Array.from({ length: 100 }, (_, s) => ({ step: s * 100_000, value: 1 - Math.exp(-s / 30), time: 1.76e9 + s })));
+    w.appendEvent(id, { type: 'status', status: 'finished' });
+    const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    const errors: string[] = [];
+    const ranges: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => {
+      const q = new URL(r.url()).searchParams;
+      if (q.has('from_step') || q.has('to_step')) ranges.push(`${q.get('from_step')}..${q.get('to_step')}`);
+    });
+    await page.goto(`${harness.url}?${new URLSearchParams({ store: sparse })}`);
+    await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+    const box = (await page.locator('.rl-card canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.42, box.y + box.height / 2);
+    for (let i = 0; i < 12; i++) {
+      await page.mouse.wheel(0, -300);
+      await page.waitForTimeout(150);
+    }
+    await page.waitForTimeout(500);
+    expect(errors).toEqual([]);
+    expect(ranges.length).toBeGreaterThan(0);
+    for (const r of ranges) expect(r).toMatch(/^\d+\.\.\d+$/);
+    const steps = await page.evaluate(() => (window as unknown as { runlane: { panel: PanelHandle } }).runlane.panel.cardData('acc').series[0]!.steps);
+    expect(steps.length).toBeGreaterThanOrEqual(2); // the points either side of the window: a line across it
+    const { x } = await extents(page, 'acc');
+    expect(x.every(Number.isFinite)).toBe(true);
+    await page.screenshot({ path: path.join(screenshots, 'charts-sparse-zoom.png') });
+    await page.close();
+  });
+
   it('appends live points from the feed to the running run, and looks right in dark', async () => {
     const page = await open('dark');
     const lastStep = () =>

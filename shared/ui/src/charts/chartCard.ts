@@ -27,7 +27,8 @@ export class ChartCard {
       const option = this.chart.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] };
       const zoom = option.dataZoom?.[0];
       if (!zoom || (zoom.start === 0 && zoom.end === 100)) onZoom(null);
-      else if (zoom.startValue !== undefined && zoom.endValue !== undefined) onZoom({ from: zoom.startValue, to: zoom.endValue });
+      // An axis with nothing drawn has no extent (NaN bounds): nothing to fetch.
+      else if (Number.isFinite(zoom.startValue) && Number.isFinite(zoom.endValue)) onZoom({ from: zoom.startValue!, to: zoom.endValue! });
     });
     this.render();
   }

@@ -6,6 +6,7 @@
 import { fromJsonNumber, type MetricSeries, type RunSummary, type StoreEvent } from '@runlane/protocol';
 import { applyCardSize, layoutGrid, makeResizable } from '../charts/cardResize.js';
 import { ChartCard } from '../charts/chartCard.js';
+import { withOverview } from '../charts/zoomMerge.js';
 import { DEFAULT_SETTINGS, type CardData, type ChartSettings, type RankMode, type RunSeries } from '../charts/chartTypes.js';
 import type { ECharts } from '../charts/echarts.js';
 import { loadRemembered, parseState, remember, type ChartsPanelState } from '../charts/panelState.js';
@@ -179,7 +180,7 @@ export class ChartsPanel {
   private async fetch(run: SourcedRun, key: string, range?: { from: number; to: number }, points = FULL_VIEW_POINTS, rank: number | null = null): Promise<void> {
     const ref = { source: run.source, id: run.run.id };
     const data = await this.bridge.getSeries(ref, key, { points, fromStep: range?.from, toStep: range?.to, ...(rank === null ? {} : { rank }) });
-    this.putSeries(run, key, data, rank);
+    this.putSeries(run, key, data, rank, range);
   }
 
   /** Every rank's series of the runs that have ranks, for the keys not fetched yet. */
@@ -207,17 +208,17 @@ export class ChartsPanel {
     }
   }
 
-  private putSeries(run: SourcedRun, key: string, data: Pick<MetricSeries, 'steps' | 'times' | 'values'>, rank: number | null): void {
+  private putSeries(run: SourcedRun, key: string, data: Pick<MetricSeries, 'steps' | 'times' | 'values'>, rank: number | null, zoomed?: { from: number; to: number }): void {
     const rk = runKey({ source: run.source, id: run.run.id });
     let byRun = this.series.get(key);
     if (!byRun) this.series.set(key, (byRun = new Map<string, RunSeries>()));
+    const points = { steps: data.steps, times: data.times, values: data.values.map(fromJsonNumber) };
     byRun.set(lineKey(rk, rank), {
       runKey: lineKey(rk, rank),
       label: run.run.name,
       color: this.colors.get(rk) ?? '#888',
-      steps: data.steps,
-      times: data.times,
-      values: data.values.map(fromJsonNumber),
+      // A zoom's answer replaces its range only: the line still crosses a window between two points.
+      ...(zoomed ? withOverview(byRun.get(lineKey(rk, rank)), points, zoomed) : points),
       rank,
     });
   }
