@@ -60,9 +60,27 @@ export function paramText(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** Param keys longer than MLflow takes are cut too (rare: local keys allow 250, as MLflow does). */
-function mlflowKey(key: string): string {
-  return key.length <= LIMITS.keyLength ? key : key.slice(0, LIMITS.keyLength);
+/**
+ * A param or tag key as MLflow takes it: letters, digits, `_ - . : /` and spaces only (others become
+ * `_`), no empty, `.` or `..` path segment (MLflow treats names as paths), at most 250 characters.
+ * Local keys allow more; a renamed key is named in the tag `runlane.keys_renamed`.
+ */
+export function mlflowKey(key: string): string {
+  const segments = key
+    .replace(/[^\p{L}\p{N}\p{M}_.\- :/]/gu, '_')
+    .split('/')
+    .filter((seg) => seg !== '' && seg !== '.')
+    .map((seg) => (seg === '..' ? '__' : seg));
+  const out = segments.join('/') || '_';
+  return out.length <= LIMITS.keyLength ? out : out.slice(0, LIMITS.keyLength);
+}
+
+export const RENAMED_KEYS_TAG = 'runlane.keys_renamed';
+
+/** `old -> new` for each key MLflow would refuse as it is, or null when there is none. */
+export function renamedKeys(keys: Iterable<string>): string | null {
+  const renamed = [...keys].filter((k) => mlflowKey(k) !== k).map((k) => `${k} -> ${mlflowKey(k)}`);
+  return renamed.length > 0 ? renamed.join(', ') : null;
 }
 
 export interface MappedParams {

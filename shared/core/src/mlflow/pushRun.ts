@@ -11,7 +11,7 @@ import { StoreReader } from '../store/index.js';
 import { MlflowError, type MlflowHttp } from './http.js';
 import { pushArtifacts } from './pushArtifacts.js';
 import { listMetricFiles, pushMetrics, type MetricProgress } from './pushMetrics.js';
-import { CHANGED_PARAMS_TAG, CUT_PARAMS_TAG, LIMITS, mapParams, mapTags, mlflowStatus, RUN_ID_TAG, toMillis, type RunFacts } from './pushMapping.js';
+import { CHANGED_PARAMS_TAG, cut, CUT_PARAMS_TAG, LIMITS, mapParams, mapTags, mlflowStatus, renamedKeys, RENAMED_KEYS_TAG, RUN_ID_TAG, toMillis, type RunFacts } from './pushMapping.js';
 import { lockJournal, readJournal, writeJournal, type SyncJournal } from './syncJournal.js';
 
 export interface PushOptions {
@@ -153,6 +153,8 @@ async function pushParamsAndTags(http: MlflowHttp, runDir: string, facts: RunFac
   if (cutKeys.length > 0) tags[CUT_PARAMS_TAG] = `${cutKeys.join(', ')} (cut to ${LIMITS.paramValue} characters; whole values in runlane/params.json)`;
   // MLflow never changes a param once logged: a value changed later is kept as the first one, named in a tag.
   const changed = params.filter((p) => p.key in journal.params && journal.params[p.key] !== journalValue(p.value)).map((p) => p.key);
+  const renamed = renamedKeys([...Object.keys(facts.summary.params), ...Object.keys(facts.summary.tags)]);
+  if (renamed) tags[RENAMED_KEYS_TAG] = cut(renamed, LIMITS.tagValue);
   if (changed.length > 0) tags[CHANGED_PARAMS_TAG] = `${changed.join(', ')} (changed after they were logged; the last values are in runlane/params.json)`;
   const newParams = params.filter((p) => !(p.key in journal.params));
   const newTags = Object.entries(tags).filter(([k, v]) => journal.tags[k] !== v).map(([key, value]) => ({ key, value }));
@@ -222,8 +224,10 @@ export async function pushRun(http: MlflowHttp, facts: RunFacts & { runDir: stri
   }
 }
 
-/** Failures that pass by themselves: the server down, overloaded or restarting. */
+/** Failures that pass by themselves: the server down, overloaded or restarting, or the run busy. */
 export function isRetryable(err: unknown): boolean {
+  // Another pusher (the daemon's auto-sync) holds the run: its pass ends soon, then this one goes on.
+  if (err instanceof PushBusyError) return true;
   return err instanceof MlflowError && ['unreachable', 'server', 'rate_limited'].includes(err.code);
 }
 
