@@ -27,3 +27,14 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// The run index's first-open readers (shared/core/src/store/scanPool.ts), beside the CLI bundle too.
+await build({
+  entryPoints: [path.join(root, 'shared/core/src/store/scanWorker.ts')],
+  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane-scan-worker.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+});

@@ -13,6 +13,7 @@ import { LiveRun } from './liveRun.js';
 import { indexFile, readIndex } from './runIndex.js';
 import { dirsPrint } from './runScan.js';
 import { checkDirsInWorkers } from './statPool.js';
+import { scanBatch, scanInWorkers } from './scanPool.js';
 import { StoreReader } from './storeReader.js';
 import { StoreWriter } from './storeWriter.js';
 
@@ -284,6 +285,19 @@ describe('what a reopen stats: the two folders of a run, and the files of its wr
     const prints = runDirs.map((d) => dirsPrint(d));
     utimesSync(path.join(runDirs[1]!, 'events'), 1_700_000_000, 1_700_000_000);
     expect([...(await checkDirsInWorkers(runDirs, prints))]).toEqual([1, 0, 1, 1]);
+  });
+});
+
+describe('a first open reads runs in worker threads', () => {
+  it('exactly as this thread reads them: summaries, checks and warnings', async () => {
+    const ids = await makeStore(dir, 12);
+    writeFileSync(path.join(dir, 'runs', ids[2]!, 'events', 'zz-broken.jsonl'), '{"t": 1, "type": "tags", "tags": {"x": "y"}}\nnot json\n');
+    ageFolder(dir);
+    const inWorkers = await scanInWorkers(dir, ids);
+    expect(inWorkers).not.toBeNull();
+    expect(inWorkers).toEqual(scanBatch({ storeDir: dir, ids }));
+    expect(inWorkers!.flatMap((a) => a.warnings)).toEqual([expect.stringMatching(/zz-broken\.jsonl:2: a line that is not JSON was skipped/)]);
+    expect(byId(inWorkers!.map((a) => a.summary!))).toEqual(byId(await fullScan(dir)));
   });
 });
 

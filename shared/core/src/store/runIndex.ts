@@ -12,12 +12,12 @@ import { readdirSync, readFileSync, statSync, unlinkSync, mkdirSync } from 'node
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { MetricSummary, RunSummary } from '@runlane/protocol';
-import { processIsAlive } from '../processAlive.js';
 import { isTempFile, writeFileAtomic } from './atomicFile.js';
 import type { Warn } from './fileTail.js';
 import { LiveRun } from './liveRun.js';
 import { checkDirsInWorkers, POOL_MIN_RUNS } from './statPool.js';
-import { dirsPrint, printOf, scanRun, SETTLED, writerGone, type IsAlive, type RunCheck, type WriterCheck } from './runScan.js';
+import { aliveCache, scanBatch, scanInWorkers, SCAN_POOL_MIN_RUNS } from './scanPool.js';
+import { dirsPrint, printOf, SETTLED, writerGone, type IsAlive, type RunCheck, type WriterCheck } from './runScan.js';
 
 export const INDEX_FOLDER = '.runlane-index';
 /** Named by its version: readers of version 1 keep their own runs.json, so a store opened by old
@@ -216,16 +216,6 @@ export function recheck(runDir: string, check: RunCheck, alive: IsAlive): 'same'
   return kept ? { dirs: check.dirs, writers: kept } : 'same';
 }
 
-/** processIsAlive, asked once per pid: runs of one kernel share its pid. */
-function aliveCache(): IsAlive {
-  const known = new Map<number, boolean>();
-  return (pid) => {
-    let alive = known.get(pid);
-    if (alive === undefined) known.set(pid, (alive = processIsAlive(pid)));
-    return alive;
-  };
-}
-
 /** The folder checks of entries that follow no writer, started in worker threads (statPool.ts);
  * `answer` is null when the workers could not run (the checks are then made on this thread). */
 function poolChecks(storeDir: string, runIds: string[], previous: Map<string, IndexEntry>): { slots: Map<string, number>; answer: Promise<Uint8Array | null> } {
@@ -259,34 +249,38 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
   // Decoded while the workers stat (a summary whose check then fails is dropped).
   const seeds = previous ? runIds.map((id) => previous.get(id) ?? null).map((e) => e && entrySummary(e)) : [];
   const same = pooled && (await pooled.answer);
+  const missed: number[] = [];
   for (let at = 0; at < runIds.length; at++) {
     const id = runIds[at]!;
-    const runDir = `${storeDir}/runs/${id}`;
     const old = previous?.get(id);
     const slot = same ? pooled.slots.get(id) : undefined;
-    const held = !old ? 'changed' : slot !== undefined ? (same![slot] === 1 ? 'same' : 'changed') : recheck(runDir, old.check, alive);
-    if (old && held !== 'changed') {
+    const held = !old ? 'changed' : slot !== undefined ? (same![slot] === 1 ? 'same' : 'changed') : recheck(`${storeDir}/runs/${id}`, old.check, alive);
+    const summary = seeds[at];
+    if (old && held !== 'changed' && summary?.id === id && SETTLED.has(summary.status)) {
       const entry = held === 'same' ? old : { line: entryLine(id, held, summaryJsonOf(old.line)), check: held };
-      const summary = seeds[at];
-      if (summary?.id === id && SETTLED.has(summary.status)) {
-        found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
-        next.set(id, entry);
-        if (entry !== old) changed = true;
-        continue;
-      }
-    }
-    const { summary, check } = scanRun(runDir, id, warn, alive);
-    if (!summary) continue;
+      found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
+      next.set(id, entry);
+      if (entry !== old) changed = true;
+    } else missed.push(at);
+  }
+  // Runs the index could not answer for: read from their folders, in worker threads when many.
+  const ids = missed.map((at) => runIds[at]!);
+  const answers = (ids.length >= SCAN_POOL_MIN_RUNS && (await scanInWorkers(storeDir, ids))) || scanBatch({ storeDir, ids }, alive);
+  answers.forEach(({ summary, check, warnings }, i) => {
+    const at = missed[i]!;
+    const id = runIds[at]!;
+    for (const warning of warnings) warn(warning);
+    if (!summary) return;
     if (!SETTLED.has(summary.status)) {
       live.push({ at, id });
-      continue;
+      return;
     }
     found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
     if (check) {
       next.set(id, { line: entryLine(id, check, encodeSummary(summary)), check });
       changed = true;
     }
-  }
+  });
   let cursor = 0;
   const readNext = async (): Promise<void> => {
     while (cursor < live.length) {
