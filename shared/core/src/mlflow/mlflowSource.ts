@@ -98,16 +98,23 @@ export class MlflowSource implements RunSource {
     } while (token);
   }
 
+  /** The newest experiments only (one small request): a run in a just-made experiment then shows at once. */
+  async readNewExperiments(): Promise<void> {
+    const page = await this.http.post<{ experiments?: MlflowExperiment[] }>('experiments/search', { max_results: 20, order_by: ['creation_time DESC'] });
+    for (const e of page.experiments ?? []) this.experiments.set(e.experiment_id, e.name);
+  }
+
   experimentIds(): string[] {
     return [...this.experiments.keys()];
   }
 
   /** One page of runs/search over `experimentIds`, newest first. */
-  searchPage(experimentIds: string[], token: string | undefined, maxResults: number, filter?: string): Promise<SearchPage> {
+  searchPage(experimentIds: string[], token: string | undefined, maxResults: number, filter?: string, withDeleted = false): Promise<SearchPage> {
     if (experimentIds.length === 0) return Promise.resolve({});
     return this.http.post<SearchPage>('runs/search', {
       experiment_ids: experimentIds,
       filter: filter ?? '',
+      run_view_type: withDeleted ? 'ALL' : 'ACTIVE_ONLY',
       max_results: maxResults,
       order_by: ['attributes.start_time DESC'],
       page_token: token,
@@ -115,11 +122,11 @@ export class MlflowSource implements RunSource {
   }
 
   /** Every page of a search (the poller's queries: few runs each). */
-  async searchAll(filter: string, maxResults = 1000): Promise<MlflowRun[]> {
+  async searchAll(filter: string, maxResults = 1000, withDeleted = false): Promise<MlflowRun[]> {
     const out: MlflowRun[] = [];
     let token: string | undefined;
     do {
-      const page = await this.searchPage(this.experimentIds(), token, maxResults, filter);
+      const page = await this.searchPage(this.experimentIds(), token, maxResults, filter, withDeleted);
       out.push(...(page.runs ?? []));
       token = page.next_page_token || undefined;
     } while (token);

@@ -114,7 +114,8 @@ export class MlflowPoller {
   private async poll(): Promise<void> {
     const src = this.source;
     this.polls++;
-    if (this.polls % EXPERIMENTS_EVERY === 0) await src.readExperiments();
+    if (this.polls % EXPERIMENTS_EVERY === 0) await src.readExperiments(); // renames too
+    else await src.readNewExperiments();
     const runs = [...src.runs.values()];
     const newest = runs.reduce((m, r) => Math.max(m, r.started_at ?? 0), 0);
     const wasRunning = runs.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id);
@@ -129,7 +130,8 @@ export class MlflowPoller {
     if (this.polls % SLOW_EVERY === 0) ask.push(...[...this.views.keys()].filter((id) => !got.has(id) && !ask.includes(id)));
     for (let i = 0; i < ask.length; i += IN_CHUNK) {
       const ids = ask.slice(i, i + IN_CHUNK).map(quoteFilterValue).join(', ');
-      for (const r of await src.searchAll(`attributes.run_id IN (${ids})`)) got.set(r.info.run_id, r);
+      // Deleted ones too: a run deleted on the server is then announced gone (ingest).
+      for (const r of await src.searchAll(`attributes.run_id IN (${ids})`, 1000, true)) got.set(r.info.run_id, r);
     }
     const list = [...got.values()];
     src.ingest(list, true);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, TOKEN_HEADER, type MetricSeries, type RunDetail, type RunSummary, type StoreEvent } from '@runlane/protocol';
 import { runCli } from '../../../../test/helpers/cliInProcess.js';
-import { mlflowPythonJson, startMlflowPython } from '../../../../test/helpers/mlflowPython.js';
+import { mlflowPythonJson, runMlflowPython, startMlflowPython } from '../../../../test/helpers/mlflowPython.js';
 import { startMlflowServer, type MlflowServer } from '../../../../test/helpers/mlflowServer.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { waitFor } from '../../../../test/helpers/waitFor.js';
@@ -181,11 +181,17 @@ with mlflow.start_run(run_name="live-run") as run:
       const p95 = lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.95))]!;
       process.stdout.write(`MLflow live lag over ${lags.length} points: p50 ${p50.toFixed(2)} s, p95 ${p95.toFixed(2)} s\n`);
       expect(p95).toBeLessThan(2.5);
+
+      // A run a client views is asked about while viewed: deleted on the server, it leaves the list.
+      const liveId = (created!.event as { run: RunSummary }).run.id;
+      expect((await api(`/runs/${liveId}`)).status).toBe(200);
+      await runMlflowPython(`import mlflow; mlflow.tracking.MlflowClient().delete_run("${liveId}")`, server.env);
+      await waitFor(() => feed.events.some((e) => e.event.type === 'run-deleted' && e.event.run_id === liveId), 20_000, 100);
     } finally {
       feed.stop();
       child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('reading a server page by page', () => {
@@ -226,11 +232,16 @@ describe('runlane ls / show / metrics / logs --mlflow URI', () => {
 
   it('an unreachable server is one sentence naming it, from the CLI and as the daemon\'s 502', async () => {
     const down = 'http://127.0.0.1:9';
-    const res = await cli(['ls', '--mlflow', down]);
-    expect(res.code).toBe(1);
-    expect(res.err).toMatch(/^runlane: Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): check that it is running/);
-    const viaDaemon = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/runs?mlflow=${encodeURIComponent(down)}`, { headers: { [TOKEN_HEADER]: daemon.token } });
-    expect(viaDaemon.status).toBe(502);
-    expect(((await viaDaemon.json()) as { code: string; error: string })).toMatchObject({ code: 'upstream', error: expect.stringMatching(/Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9/) });
+    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '1'; // the sentence is the same after 4 retries, only later
+    try {
+      const res = await cli(['ls', '--mlflow', down]);
+      expect(res.code).toBe(1);
+      expect(res.err).toMatch(/^runlane: Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): check that it is running/);
+      const viaDaemon = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/runs?mlflow=${encodeURIComponent(down)}`, { headers: { [TOKEN_HEADER]: daemon.token } });
+      expect(viaDaemon.status).toBe(502);
+      expect(((await viaDaemon.json()) as { code: string; error: string })).toMatchObject({ code: 'upstream', error: expect.stringMatching(/Cannot reach the MLflow server at http:\/\/127\.0\.0\.1:9/) });
+    } finally {
+      delete process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES;
+    }
   }, 60_000);
 });
