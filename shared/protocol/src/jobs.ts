@@ -1,7 +1,7 @@
 // Jobs: a command run as N workers on a target (local GPUs, an SSH host, Slurm), tracked as a run.
 
 /** The kinds of target jobs run on: each has its launcher in shared/core/src/jobs/launchers/. */
-export const TARGET_KINDS = ['local', 'ssh', 'slurm'] as const;
+export const TARGET_KINDS = ['local', 'ssh', 'slurm', 'ray'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface TargetInfo {

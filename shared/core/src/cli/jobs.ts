@@ -27,9 +27,10 @@ export function exitCodeOf(run: RunSummary): number {
 
 export async function launch(args: LaunchArgs): Promise<number> {
   const client = await DaemonClient.connect({ store: args.storeDir });
-  // Local and Slurm workers start in this folder (Slurm's nodes share it); an SSH host gets the
-  // files the command names, and its workers start in the run's input folder there.
-  const remote = (await client.target(args.target))?.kind === 'ssh';
+  // Local and Slurm workers start in this folder (Slurm's nodes share it); an SSH host or a Ray
+  // cluster gets the files the command names, and its workers start in the run's input folder there.
+  const kind = (await client.target(args.target))?.kind;
+  const remote = kind === 'ssh' || kind === 'ray';
   const input = remote ? stageNamedFiles(args.command, process.cwd()) : null;
   let created;
   try {

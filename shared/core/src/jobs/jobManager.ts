@@ -37,6 +37,8 @@ interface Job extends LaunchedJob {
   failing?: boolean;
   /** The index of the worker whose failure was seen first (the one that made the others stop). */
   firstFailed?: number;
+  /** How the target says the job ended, when its workers could not (JobControl.end). */
+  outcome?: { status: 'failed' | 'cancelled'; error?: string };
   /** A poll (or the job's end) is in progress: the poller must not stack them. */
   busy: boolean;
   lastPoll: number;
@@ -198,6 +200,7 @@ export class JobManager {
       params: (params) => writer.appendEvent(job.runId, { type: 'params', params }),
       note: (message) => writer.appendLog(job.runId, 'runlane', `${message}\n`),
       wake: () => void this.check(job),
+      end: (outcome) => (job.outcome = outcome),
     };
   }
 
@@ -269,7 +272,8 @@ export class JobManager {
     if (job.done) return;
     job.done = true;
     const end = { cancelled: job.cancelled, running: job.running, failing: job.failing === true, firstFailed: job.firstFailed };
-    (await this.writer(job.store)).appendEvent(job.runId, await endStatus(job.workers, path.join(job.runDir, 'logs'), end));
+    const told = !job.cancelled && !job.failing ? job.outcome : undefined;
+    (await this.writer(job.store)).appendEvent(job.runId, told ? { type: 'status', ...told } : await endStatus(job.workers, path.join(job.runDir, 'logs'), end));
     await this.release(job);
   }
 

@@ -43,6 +43,12 @@ export interface JobControl {
   note(message: string): void;
   /** Asks the manager to look at the job now rather than at its next poll (a worker exited). */
   wake(): void;
+  /**
+   * How the job ended when its workers could not say (no exit codes): the target stopped it
+   * (`cancelled`), or failed it before they ran (`failed`, with the target's reason). Used unless the
+   * job was cancelled here or a worker's failure already decided it.
+   */
+  end(outcome: { status: 'failed' | 'cancelled'; error?: string }): void;
 }
 
 /** job.json: written by the manager's `save`, read back by `adopt` and by re-runs. */

@@ -1,7 +1,7 @@
 // Targets from the project's runlane.toml (found beside the store or in the working folder):
 //
 //   [targets.gpu-box]          # a name of your choice
-//   kind = "local"             # local | ssh | slurm (ssh and slurm: launchers in progress)
+//   kind = "local"             # local | ssh | slurm | ray (docs/jobs.md says what each takes)
 //   gpus = ["0", "1"]          # local: the GPUs jobs may use (default: what nvidia-smi lists)
 //
 // A target named `local` (this machine, all its GPUs) exists without any configuration.
@@ -55,6 +55,11 @@ export function parseTargets(text: string, file = 'runlane.toml'): TargetConfig[
     const { kind, gpus, ...options } = raw as Record<string, unknown>;
     if (!KINDS.includes(kind as TargetKind)) {
       throw new StoreError('bad_query', `${file}: [targets.${name}] needs kind = ${KINDS_TEXT} (got ${JSON.stringify(kind)}).`);
+    }
+    if (kind === 'ray') {
+      // A Ray target's `gpus` is a count per worker (the cluster schedules its own GPUs): jobs/ray/rayTarget.ts checks it.
+      targets.push({ name, kind, gpus: null, options: gpus === undefined ? options : { ...options, gpus } });
+      continue;
     }
     if (gpus !== undefined && !(Array.isArray(gpus) && gpus.every((g) => typeof g === 'string' || typeof g === 'number'))) {
       throw new StoreError('bad_query', `${file}: [targets.${name}] gpus must be a list of GPU ids, like ["0", "1"].`);

@@ -13,6 +13,7 @@ import codecs
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -128,6 +129,11 @@ class RankWorker:
         run_dir = os.path.join(self.store, "runs", run_id)
         os.makedirs(os.path.join(run_dir, "artifacts"), exist_ok=True)
         os.makedirs(os.path.join(run_dir, "job"), exist_ok=True)
+        # The run's meta.json, which the daemon puts in the package: with it the helper in the worker
+        # joins the job's run (as on SSH) instead of writing statuses of its own (the daemon's to write).
+        meta = os.path.join(os.getcwd(), "meta.json")
+        if os.path.isfile(meta) and not os.path.exists(os.path.join(run_dir, "meta.json")):
+            shutil.copyfile(meta, os.path.join(run_dir, "meta.json"))
         full_env = dict(os.environ)
         for name in ("RAY_JOB_ID", "RAY_RAYLET_PID", "RAY_CLIENT_MODE"):
             full_env.pop(name, None)  # the worker is not part of Ray's own process tree

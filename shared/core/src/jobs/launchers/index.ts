@@ -5,6 +5,7 @@ import { StoreError } from '../../store/index.js';
 import type { TargetConfig } from '../../targets/targetsFile.js';
 import type { JobFile, TargetLauncher } from '../launcher.js';
 import { localLauncher } from './local.js';
+import { rayLauncher } from './ray.js';
 import { slurmLauncher } from './slurm.js';
 import { sshLauncher } from './ssh.js';
 
@@ -12,6 +13,7 @@ const LAUNCHERS: { readonly [K in TargetKind]: TargetLauncher } = {
   local: localLauncher,
   ssh: sshLauncher,
   slurm: slurmLauncher,
+  ray: rayLauncher,
 };
 
 export function launcherFor(kind: string): TargetLauncher {

@@ -1,0 +1,195 @@
+// Jobs on a real Ray head (ray[default] from .cache/ray-venv, test/helpers/rayHead.ts), through the
+// real daemon and Ray's Jobs REST API: no shared filesystem, the workers' lines come back over the log
+// tail. The head runs with token auth (RAY_AUTH_MODE=token), so every request here carries the token
+// the target names, and a wrong one is refused. One head for the file; it is stopped by its own pids.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InbandDemux } from '@runlane/protocol';
+import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { freePort } from '../../../../test/helpers/processes.js';
+import { processAlive, startRayHead, type RayHead } from '../../../../test/helpers/rayHead.js';
+import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import type { DaemonClient } from '../client/daemonClient.js';
+import type { Daemon } from '../server/daemon.js';
+import { StoreReader } from '../store/index.js';
+
+const TOKEN = 'runlane-test-token-4d1f';
+const TWO_WORKERS = [
+  'import os, sys, time, runlane as rl',
+  'r = os.environ["RANK"]',
+  'for i in range(4):',
+  '    rl.log(loss=1.0 / (i + 1), step=i)',
+  '    print("rank", r, "of", os.environ["WORLD_SIZE"], "step", i, flush=True)',
+  '    time.sleep(0.6)',
+  'print("warn", r, os.environ["FROM_TARGET"], os.environ["MASTER_PORT"] != "", file=sys.stderr, flush=True)',
+  'print("bar 50%\\rbar 100%", flush=True)',
+  'out = os.environ["RUNLANE_OUTPUT_DIR"]',
+  'os.makedirs(os.path.join(out, "ckpt"), exist_ok=True)',
+  'open(os.path.join(out, "ckpt", "w%s.txt" % r), "w").write("weights " + r)',
+].join('\n');
+const FAILING = 'import os, sys, time\nif os.environ["RANK"] == "1":\n    print("out of memory", flush=True)\n    sys.exit(3)\ntime.sleep(60)\nprint("done", flush=True)';
+const SLEEPER = 'import os, subprocess, time\nchild = subprocess.Popen(["sleep", "300"])\nprint(os.getpid(), child.pid, flush=True)\ntime.sleep(300)';
+let jobs: Record<'two' | 'cell' | 'failing' | 'nopython' | 'cancel', Promise<{ run_id: string }>>;
+let tmp: string;
+let store: string;
+let head: RayHead;
+let daemon: Daemon;
+let client: DaemonClient;
+
+beforeAll(async () => {
+  tmp = makeTempDir('ray');
+  store = path.join(tmp, '.runlane');
+  // The daemon (in this process) reads the tokens from the variables the targets name.
+  Object.assign(process.env, { RUNLANE_TEST_RAY_TOKEN: TOKEN, RUNLANE_TEST_WRONG_TOKEN: 'not-the-token' });
+  head = await startRayHead({ dir: path.join(tmp, 'head'), numCpus: 8, numGpus: 2, authToken: TOKEN });
+  const closedPort = await freePort(); // nothing listens there
+  const target = (name: string, extra: string) => `[targets.${name}]\nkind = "ray"\naddress = "${head.address}"\npython = "${head.python}"\n${extra}`;
+  writeFileSync(
+    path.join(tmp, 'runlane.toml'),
+    [
+      target('ray', 'token_env = "RUNLANE_TEST_RAY_TOKEN"\nenv_vars = { FROM_TARGET = "yes" }'),
+      target('wrongtoken', 'token_env = "RUNLANE_TEST_WRONG_TOKEN"'),
+      target('notoken', ''),
+      target('unsetvar', 'token_env = "RUNLANE_TEST_NO_SUCH_VAR"'),
+      `[targets.down]\nkind = "ray"\naddress = "http://127.0.0.1:${closedPort}"\npython = "python3"`,
+      target('nopython', 'token_env = "RUNLANE_TEST_RAY_TOKEN"').replace(`python = "${head.python}"`, 'python = "/nonexistent/bin/python3"'),
+    ].join('\n'),
+  );
+  await startDaemon();
+  // Ray takes seconds to start a job (runtime env, driver, one actor per worker): the jobs of the
+  // tests below are submitted together here, each test then waits for its own.
+  jobs = {
+    two: client.submitJob({ target: 'ray', command: py(TWO_WORKERS), workers: 2, gpusPerWorker: 0, name: 'ray two' }),
+    cell: client.submitJob({ target: 'ray', command: ['/local/kernel/python', '-m', 'runlane.worker'], workers: 1, gpusPerWorker: 0, input: cellInput(), cell: { notebook: null, cell_id: 'c1', source: 'x = 6 * 7\nx' } }),
+    failing: client.submitJob({ target: 'ray', command: py(FAILING), workers: 2, gpusPerWorker: 0 }),
+    nopython: client.submitJob({ target: 'nopython', command: ['true'], workers: 1, gpusPerWorker: 0 }),
+    cancel: client.submitJob({ target: 'ray', command: py(SLEEPER), workers: 2, gpusPerWorker: 0 }),
+  };
+  for (const job of Object.values(jobs)) job.catch(() => {}); // each test says what went wrong with its own
+}, 120_000);
+
+afterAll(async () => {
+  await daemon?.close();
+  await head?.stop();
+  removeTempDir(tmp);
+}, 60_000);
+
+async function startDaemon(): Promise<void> {
+  ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile: path.join(tmp, 'runlane.toml'), clientStore: store }));
+}
+
+function cellInput(): string {
+  const input = path.join(tmp, 'cell-input');
+  mkdirSync(input, { recursive: true });
+  writeFileSync(path.join(input, 'cell.py'), 'import os\nx = 6 * 7\nprint("cell on rank", os.environ["RANK"])\nx\n');
+  writeFileSync(path.join(input, 'cell.json'), JSON.stringify({ filename: 'Cell In[1]', first_line: 2, source: null }));
+  return input;
+}
+
+const waitForEnd = (id: string) => waitForJobEnd(store, id, 60_000, 100);
+const py = (code: string) => ['python', '-c', code];
+const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+const log = (id: string, worker: string, stream = 'stdout') => read(path.join(store, 'runs', id, 'logs', worker, `${stream}.log`));
+const shown = (text: string) => {
+  const demux = new InbandDemux();
+  return demux.push(text).text + demux.end();
+};
+/** Runlane's own lines about the run (the driver's notes, Ray's own lines). */
+const notes = (id: string) => {
+  const logs = path.join(store, 'runs', id, 'logs');
+  return existsSync(logs) ? readdirSync(logs).map((w) => read(path.join(logs, w, 'runlane.log'))).join('') : '';
+};
+const status = async (id: string) => (await (await StoreReader.open(store, () => {})).readRun(id)).status;
+
+describe('Ray target', () => {
+  it('checks targets: reachable with Ray version, nodes and free GPUs, or the reason (unreachable, wrong or missing token)', async () => {
+    const targets = Object.fromEntries((await client.targets()).map((t) => [t.name, t]));
+    expect(targets.ray).toMatchObject({ kind: 'ray', ok: true, python: head.python });
+    expect(targets.ray?.detail).toMatch(/Ray 2\.60\.0, 1 node, 2 of 2 GPUs free, \d+ of 8 CPUs free$/);
+    expect(targets.wrongtoken).toMatchObject({ ok: false, detail: expect.stringMatching(/refused the token in RUNLANE_TEST_WRONG_TOKEN \(HTTP 403\); set RUNLANE_TEST_WRONG_TOKEN to the cluster's token/) });
+    expect(targets.notoken).toMatchObject({ ok: false, detail: expect.stringMatching(/asks for a token \(HTTP 401\); set token_env = "NAME" on target "notoken"/) });
+    expect(targets.unsetvar?.detail).toMatch(/token_env names RUNLANE_TEST_NO_SUCH_VAR, which is not set/);
+    expect(targets.down).toMatchObject({ ok: false, detail: expect.stringMatching(/^Cannot reach the Ray cluster at http:\/\/127\.0\.0\.1:\d+ to say its version \(ECONNREFUSED\); check that the head is up/) });
+    // Refused before any run exists: nothing is left "running".
+    const before = (await (await StoreReader.open(store, () => {})).listRuns()).length;
+    for (const target of ['down', 'wrongtoken']) await expect(client.submitJob({ target, command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(/Ray cluster/);
+    expect((await (await StoreReader.open(store, () => {})).listRuns()).length).toBe(before);
+  }, 30_000);
+
+  it('runs two workers: lines live per worker, in order, without Ray noise; metrics, artifacts and the environment back', async () => {
+    const { run_id } = await jobs.two;
+    // Live: a worker's first line is here while the job still runs.
+    await expect.poll(() => log(run_id, 'w1').includes('step 0'), { timeout: 45_000 }).toBe(true);
+    expect(await status(run_id)).toBe('running');
+    const run = await waitForEnd(run_id);
+    expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job', params: { target: 'ray', workers: 2, ray_job: `runlane-${run_id}` } });
+    for (const r of [0, 1]) {
+      const steps = Array.from({ length: 4 }, (_, i) => `rank ${r} of 2 step ${i}\n`).join('');
+      expect(shown(log(run_id, `w${r}`))).toBe(`${steps}bar 50%\rbar 100%\n`);
+      expect(log(run_id, `w${r}`, 'stderr')).toBe(`warn ${r} yes True\n`);
+    }
+    expect(log(run_id, 'w0')).not.toMatch(/pid=|repeated/); // no Ray prefixes or dedup
+    expect(log(run_id, 'w0')).not.toContain('\x1b['); // nor Ray's colours
+    expect(run.metrics.loss).toMatchObject({ count: 4, last: 0.25 });
+    expect(run.ranks).toEqual([0, 1]);
+    expect((await client.artifacts(run_id)).map((a) => a.path).sort()).toEqual(['ckpt/w0.txt', 'ckpt/w1.txt']);
+    expect((await client.artifact(run_id, 'ckpt/w1.txt')).toString()).toBe('weights 1');
+    expect(readdirSync(path.join(store, 'runs', run_id, 'artifacts', 'ckpt')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 90_000);
+
+  it('a cell job brings rank 0\'s result back', async () => {
+    const { run_id } = await jobs.cell;
+    const run = await waitForEnd(run_id);
+    expect([run.status, run.error ?? null]).toEqual(['finished', null]);
+    expect(log(run_id, 'w0')).toBe('cell on rank 0\n');
+    expect(JSON.parse(read(path.join(store, 'runs', run_id, 'job', 'result.json')))).toEqual({ 'text/plain': '42' });
+  }, 60_000);
+
+  it('a failing worker fails the run with its exit code and stops the other; a missing python fails it with a sentence', async () => {
+    const [failing, nopython] = await Promise.all([jobs.failing, jobs.nopython]);
+    const [run, missing] = await Promise.all([waitForEnd(failing.run_id), waitForEnd(nopython.run_id)]);
+    expect([run.status, run.exit_code]).toEqual(['failed', 3]);
+    expect(run.error).toMatch(/^Worker w1 exited with code 3\. The other workers were stopped\. Its last lines:\n\[stdout\]\nout of memory/);
+    expect(log(failing.run_id, 'w0')).not.toContain('done');
+    expect(missing.status).toBe('failed');
+    expect(missing.error).toMatch(/^The cluster cannot run \/nonexistent\/bin\/python3 \(.*not found\); set python = "\.\.\." on target "nopython"/);
+  }, 90_000);
+
+  it('GPUs: a request the cluster can never meet is refused; one it cannot meet now waits queued with the reason, and cancel stops it', async () => {
+    await expect(client.submitJob({ target: 'ray', command: ['true'], workers: 2, gpusPerWorker: 2 })).rejects.toThrow(
+      /has 2 GPUs in all; this job asks for 4 \(2 workers x 2\)\. Ask for fewer, or add nodes with GPUs/,
+    );
+    const hold = await client.submitJob({ target: 'ray', command: py('import os, time\nprint("gpus", os.environ["CUDA_VISIBLE_DEVICES"], flush=True)\ntime.sleep(120)'), workers: 1, gpusPerWorker: 2 });
+    await expect.poll(() => log(hold.run_id, 'w0'), { timeout: 45_000 }).toMatch(/^gpus \d,\d\n$/);
+    const waiting = await client.submitJob({ target: 'ray', command: ['true'], workers: 1, gpusPerWorker: 1 });
+    await expect.poll(() => notes(waiting.run_id), { timeout: 30_000 }).toMatch(/waiting for resources/);
+    expect(await status(waiting.run_id)).toBe('queued');
+    await Promise.all([client.cancelJob(waiting.run_id), client.cancelJob(hold.run_id)]);
+    expect((await waitForEnd(waiting.run_id)).status).toBe('cancelled');
+    expect((await waitForEnd(hold.run_id)).status).toBe('cancelled');
+  }, 90_000);
+
+  it('cancel stops the Ray job and every worker process (and what it started) is gone', async () => {
+    const { run_id } = await jobs.cancel;
+    const pids = () => [0, 1].flatMap((r) => log(run_id, `w${r}`).trim().split(/\s+/).map(Number)).filter((p) => p > 0);
+    await expect.poll(() => pids().length, { timeout: 45_000 }).toBe(4);
+    expect(pids().every((p) => head.nodePids().includes(p))).toBe(true); // the head is the node: these are its processes
+    await client.cancelJob(run_id);
+    expect((await waitForEnd(run_id)).status).toBe('cancelled');
+    await expect.poll(() => pids().filter(processAlive), { timeout: 15_000 }).toEqual([]);
+  }, 90_000);
+
+  it('a restarted daemon re-adopts a running Ray job: every line lands once', async () => {
+    const code = 'import os, time\nfor i in range(10):\n    print("w", os.environ["RANK"], "line", i, flush=True)\n    time.sleep(0.5)';
+    const { run_id } = await client.submitJob({ target: 'ray', command: py(code), workers: 2, gpusPerWorker: 0, name: 'overnight' });
+    await expect.poll(() => log(run_id, 'w1').includes('line 1'), { timeout: 45_000 }).toBe(true);
+    await daemon.close(); // the daemon goes; the job runs on in the cluster
+    await new Promise((r) => setTimeout(r, 1500));
+    await startDaemon();
+    await client.runs(); // opening the store re-adopts its jobs
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('finished');
+    for (const r of [0, 1]) expect(log(run_id, `w${r}`)).toBe(Array.from({ length: 10 }, (_, i) => `w ${r} line ${i}\n`).join(''));
+  }, 90_000);
+});

@@ -1,0 +1,192 @@
+// Follows a Ray job's log live over the Jobs API's WebSocket tail (GET /api/jobs/<id>/logs/tail) and
+// demuxes it into the run folder (rayFrames.ts, rayRunFiles.ts). Ray sends the log from its start,
+// about once a second while the job runs, and closes the socket (1000) once the job has ended and the
+// whole log is sent. A dropped connection is opened again and skips what was already taken; a
+// restarted daemon resumes from the checkpoint. permessage-deflate is off: with it, Ray's tail closes
+// without sending anything (ANCHORS "Ray").
+import WebSocket from 'ws';
+import { InbandMetrics } from '../inbandMetrics.js';
+import { LineSplitter, parseFrame } from './rayFrames.js';
+import { RayRunFiles } from './rayRunFiles.js';
+import { authProblem, rayHeaders } from './rayApi.js';
+import type { RayTarget } from './rayTarget.js';
+
+const RECONNECT_MS = 1000;
+const CHECKPOINT_MS = 500;
+
+export interface TailEvents {
+  /** A line of Runlane's own for the run (a driver's note, a line of Ray's own). */
+  note(message: string): void;
+  /** A worker's exit code arrived (the manager looks at the job now). */
+  exited(): void;
+}
+
+export class RayTail {
+  /** The whole log has been taken (Ray closed the tail normally after the job ended). */
+  complete = false;
+  /** Any worker frame seen, or the driver said every worker is placed. */
+  placed = false;
+  /** The driver's last note before its workers were placed (why the job waits). */
+  waiting: string | null = null;
+  /** Ray's own lines, the last few: a failed job's error quotes them. */
+  readonly rayLines: string[] = [];
+  private readonly split = new LineSplitter();
+  private readonly files: RayRunFiles;
+  /** Log characters received on the current connection (each connection starts at the top). */
+  private received = 0;
+  /** Characters to pass over at the top of each connection: what earlier connections (or daemons) took. */
+  private skipTo: number;
+  private socket: WebSocket | null = null;
+  private timer: NodeJS.Timeout | null = null; // the next connection
+  private saveTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private saving: Promise<void> | null = null;
+  private dirty = false;
+  private lastSave = 0;
+  private pendingExits: Promise<void>[] = [];
+
+  constructor(
+    private readonly target: RayTarget,
+    private readonly submissionId: string,
+    private readonly runDir: string,
+    store: string,
+    runId: string,
+    private readonly events: TailEvents,
+  ) {
+    const resume = RayRunFiles.readCheckpoint(runDir);
+    this.skipTo = resume?.offset ?? 0;
+    this.split.consumed = this.skipTo;
+    this.files = new RayRunFiles(runDir, new InbandMetrics(store, runId, (m) => events.note(m)), (m) => events.note(m), resume);
+  }
+
+  start(): void {
+    if (this.stopped || this.complete) return;
+    const url = `${this.target.address.replace(/^http/, 'ws')}/api/jobs/${encodeURIComponent(this.submissionId)}/logs/tail`;
+    const socket = new WebSocket(url, { perMessageDeflate: false, headers: rayHeaders(this.target), handshakeTimeout: 10_000 });
+    this.socket = socket;
+    this.received = 0;
+    socket.on('message', (data: Buffer) => this.take(data.toString('utf8')));
+    socket.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 401 || res.statusCode === 403) this.events.note(authProblem(this.target, res.statusCode));
+      socket.terminate(); // else the socket waits for nothing
+    });
+    socket.on('error', () => {}); // 'close' follows: the tail opens again while the job runs
+    socket.on('close', (code) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (code === 1000) return void this.finish();
+      if (!this.stopped) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.start();
+        }, RECONNECT_MS);
+      }
+    });
+  }
+
+  /** Once the job has ended on Ray: the tail is opened again if it dropped, so the last lines come. */
+  retry(): void {
+    if (!this.socket && !this.timer && !this.complete && !this.stopped) this.start();
+  }
+
+  private take(text: string): void {
+    let fresh = text;
+    if (this.received < this.skipTo) fresh = text.slice(Math.min(text.length, this.skipTo - this.received));
+    this.received += text.length;
+    if (fresh) this.lines(this.split.push(fresh));
+    if (this.received > this.skipTo) this.skipTo = this.received;
+  }
+
+  private lines(lines: string[]): void {
+    const batch = new Map<string, string>();
+    for (const line of lines) {
+      const frame = parseFrame(line);
+      switch (frame.kind) {
+        case 'line': {
+          this.placed = true;
+          const file = `w${frame.rank}/${frame.stream}`;
+          batch.set(file, `${batch.get(file) ?? ''}${frame.text}`);
+          break;
+        }
+        case 'exit':
+          this.placed = true;
+          this.files.lines(batch); // its output before its exit code
+          batch.clear();
+          this.pendingExits.push(this.files.exit(frame.rank, frame.code).then(() => this.events.exited()));
+          break;
+        case 'artifact':
+          this.files.lines(batch);
+          batch.clear();
+          this.files.chunk(frame.rank, frame.path, frame.chunk);
+          break;
+        case 'note':
+          if (!this.placed) this.waiting = frame.text;
+          this.events.note(frame.text);
+          break;
+        case 'placed':
+          this.placed = true;
+          this.waiting = null;
+          if (frame.note) this.events.note(frame.note);
+          break;
+        case 'ray':
+          if (frame.text.trim() === '') break;
+          this.rayLines.push(frame.text);
+          if (this.rayLines.length > 20) this.rayLines.shift();
+          this.events.note(`[ray] ${frame.text}`);
+          break;
+      }
+    }
+    this.files.lines(batch);
+    this.save(false);
+  }
+
+  /** Writes the checkpoint at most every CHECKPOINT_MS (and at the end), one write at a time. */
+  private save(force: boolean): void {
+    if (this.files.receiving) return; // in the middle of a file: resuming there would cut it
+    if (this.saving || (!force && Date.now() - this.lastSave < CHECKPOINT_MS)) {
+      this.dirty = true;
+      if (!this.saving && !this.saveTimer) {
+        this.saveTimer = setTimeout(() => {
+          this.saveTimer = null;
+          this.save(true);
+        }, CHECKPOINT_MS);
+      }
+      return;
+    }
+    this.dirty = false;
+    this.lastSave = Date.now();
+    this.saving = this.files
+      .checkpoint(this.split.consumed)
+      .catch((err: Error) => this.events.note(`The Ray log checkpoint could not be written (${err.message}); a restarted daemon may show some lines twice.`))
+      .finally(() => {
+        this.saving = null;
+        if (this.dirty) this.save(true);
+      });
+  }
+
+  private finish(): void {
+    this.lines(this.split.end());
+    this.files.closeArtifact();
+    this.complete = true;
+    this.save(true);
+  }
+
+  /** Waits for what is being written (exit files, the checkpoint) to be on disk. */
+  async settle(): Promise<void> {
+    await Promise.all(this.pendingExits);
+    this.pendingExits = [];
+    await this.saving;
+  }
+
+  /** Lets go of the connection (the daemon closes, or the job has ended); the checkpoint stays. */
+  close(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.timer = null;
+    this.saveTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    socket?.terminate();
+  }
+}
