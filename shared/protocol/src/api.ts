@@ -2,7 +2,10 @@
 //
 // Every request carries the daemon's token as `Authorization: Bearer <token>` (or `X-Runlane-Token`).
 // Every request about a store names it with `?store=<absolute path>`; without it the daemon uses the
-// store it was started for. Errors come back as `ApiError` with a 4xx/5xx status.
+// store it was started for. Errors come back as `ApiError` with a 4xx/5xx status. A request may name
+// instead a TensorBoard log folder (`?logdir=<absolute path>`) or an MLflow tracking server
+// (`?mlflow=<http(s) URI, URL-encoded>`): the read routes and /events then serve its runs, read-only
+// (edits answer 400; an MLflow server that fails answers 502 or 403 with code `upstream`; docs/mlflow.md).
 //
 //   GET  /api/v1/health                                  -> Health
 //   GET  /api/v1/experiments                             -> ExperimentSummary[]
@@ -24,6 +27,8 @@
 //   POST /api/v1/runs/:id/rerun  body RerunRequest       -> JobCreated (job runs only)
 //   POST /api/v1/runs/:id/push  body {"to": URI or NAME} -> RunSync (queued; progress: run-updated events
 //                                                           whose run carries `sync`; docs/mlflow.md)
+//   GET  /api/v1/stores?targets                          -> { name, kind: 'mlflow', uri, sync: 'auto' | 'off' }[]
+//                                                           (runlane.toml's [stores.NAME]; docs/mlflow.md)
 //   GET  /api/v1/targets?name&targets                    -> TargetInfo[] (each checked; `name`: only that one;
 //                                                           `targets`: another runlane.toml, absolute)
 //   POST /api/v1/jobs  body JobSpec                      -> JobCreated
