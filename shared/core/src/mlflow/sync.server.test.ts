@@ -1,10 +1,12 @@
-// The daemon's sync to a real MLflow server (sqlite; one with the basic-auth app for credentials): `sync = "auto"` mirrors a live
-// run within seconds, a daemon killed with -9 is resumed by the next one with exact counts, a server
-// down leaves runs "pending" until it is back, a wrong password fails naming the variable, and a run
-// deleted on the server is reported, not made again. Each test has its own project, store and
-// daemon (`runlane serve`, a real process), all against the one server.
+// The daemon's sync to a real MLflow server (sqlite; one with the basic-auth app for credentials):
+// `sync = "auto"` mirrors a live run within seconds, a daemon killed with -9 is resumed by the next
+// one with exact counts, a server down (or answering 503/429) leaves runs "pending" until it is back,
+// a wrong password fails naming the variable, and a run deleted on the server is reported, not made
+// again. Each test has its own project, store and daemon (`runlane serve`, a real process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
@@ -154,6 +156,50 @@ describe('daemon sync to MLflow (sync = "auto")', () => {
       expect(await count(id)).toBe(500);
     } finally {
       stop();
+    }
+  }, 90_000);
+
+  it('a server answering 503 and 429 (Retry-After): pending with backoff, then synced with exact counts', async () => {
+    // A thin seam in front of the real server: its first log-batch requests fail as an overloaded
+    // server's or a rate-limiting proxy's would; everything else passes through.
+    const failures = [503, 503, 429, 429, 503];
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url?.endsWith('/runs/log-batch') && failures.length > 0) {
+          const status = failures.shift()!;
+          res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
+          res.end(JSON.stringify({ error_code: status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE', message: 'try later' }));
+          return;
+        }
+        const up = httpRequest(`${server.uri}${req.url}`, { method: req.method, headers: req.headers }, (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        up.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const store = project('busy', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      mkdirSync(store, { recursive: true });
+      const { client } = await serve(store, server.env);
+      const events: StoreEvent[] = [];
+      const stop = client.events((e) => events.push(e));
+      try {
+        const { id, w } = await startRun(store, 3000);
+        w.appendEvent(id, { type: 'status', status: 'finished' });
+        await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 45_000, 200);
+        expect(failures).toEqual([]);
+        expect(events.some((e) => e.type === 'run-updated' && e.run.id === id && e.run.sync?.state === 'pending')).toBe(true);
+        expect(await count(id)).toBe(3000);
+      } finally {
+        stop();
+      }
+    } finally {
+      proxy.close();
     }
   }, 90_000);
 
