@@ -64,7 +64,11 @@ async function waitFor(what, child, read) {
   }
 }
 
+// Children still running: killed when this process is interrupted, so that no server outlives it.
+const live = new Set();
+
 async function stop(child) {
+  live.delete(child);
   if (child.exitCode === null) child.kill('SIGKILL');
   await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
 }
@@ -95,6 +99,7 @@ async function dataServer(server, logdir, runs, lastStep, extraFlags) {
   const portFile = path.join(scratch, 'port');
   const t0 = performance.now();
   const child = spawn(server, [`--logdir=${logdir}`, '--reload=5', '--samples-per-plugin=', '--port=0', `--port-file=${portFile}`, '--die-after-stdin', '--host=127.0.0.1', ...extraFlags], { stdio: ['pipe', 'ignore', 'ignore'] });
+  live.add(child);
   let session = null;
   try {
     const port = await waitFor('the data server', child, () => {
@@ -127,6 +132,7 @@ async function runlaneDaemon(logdir, runs, lastStep) {
   const runtime = path.join(scratch, 'daemon.json');
   const t0 = performance.now();
   const child = spawn(process.execPath, [bin, 'serve', '--dir', path.join(scratch, 'store'), '--idle-timeout', '0'], { env: { ...process.env, RUNLANE_RUNTIME_DIR: scratch }, stdio: ['ignore', 'ignore', 'ignore'] });
+  live.add(child);
   try {
     const info = await waitFor('the Runlane daemon', child, () => {
       try {
@@ -159,7 +165,7 @@ async function runlaneReader(logdir, workers, runs, lastStep) {
   const got = JSON.parse(stdout);
   const last = new Map(got.last);
   for (const [run, p] of last) if (p.step !== lastStep) throw new Error(`the reader read ${run} up to step ${p.step}, not ${lastStep}`);
-  return { seconds: got.seconds, cpu: got.cpu, last };
+  return { seconds: got.seconds, cpu: got.cpu, busiest: got.busiest, last };
 }
 
 // The best of the rounds, for every reader alike: on a shared machine the others' load only ever adds.
@@ -175,7 +181,7 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
     { key: 'runlane_reader_1', label: 'Runlane reader, one thread', timedInside: true, run: (dir, r) => runlaneReader(dir, 1, r, lastStep) },
     { key: 'runlane_reader_all', label: `Runlane reader, all ${CORES} cores`, timedInside: true, run: (dir, r) => runlaneReader(dir, CORES, r, lastStep) },
   ];
-  const samples = Object.fromEntries(readers.map((r) => [r.key, { seconds: [], cpu: [], startSeconds: [], startCpu: [] }]));
+  const samples = Object.fromEntries(readers.map((r) => [r.key, { seconds: [], cpu: [], busiest: [], startSeconds: [], startCpu: [] }]));
   let check = null;
   for (let round = 0; round < REPEAT; round++) {
     for (const r of readers) {
@@ -184,6 +190,7 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
       const s = samples[r.key];
       s.seconds.push(got.seconds - start.seconds);
       s.cpu.push(got.cpu - start.cpu);
+      if (got.busiest !== undefined) s.busiest.push(got.busiest);
       s.startSeconds.push(start.seconds);
       s.startCpu.push(start.cpu);
       if (got.last && r.key === 'data_server') check = { ...check, server: got.last };
@@ -209,16 +216,28 @@ async function measure(name, logdir, runs, lastStep, mb, server) {
       'x data server': +(base / seconds).toFixed(2),
       'CPU s': +cpu.toFixed(2),
       'x (CPU)': +(baseCpu / cpu).toFixed(2),
+      'busiest thread CPU s': s.busiest.length ? +best(s.busiest).toFixed(2) : '-',
       'start-up s (subtracted)': r.timedInside ? '-' : +best(s.startSeconds).toFixed(3),
     };
   });
+  // How the reader scales on idle cores, whatever the machine's load now: the busiest thread's CPU
+  // time reading alone over the busiest thread's reading on every core.
+  const scaling = best(samples.runlane_reader_1.busiest) / best(samples.runlane_reader_all.busiest);
   console.log(`\n${name}: ${mb.toFixed(0)} MB, ${runs.length} run(s), ${TAGS.length} tags interleaved, last step ${lastStep}; best of ${REPEAT} (load average ${os.loadavg()[0].toFixed(1)} on ${CORES} cores)`);
   console.table(rows);
-  console.log(`last points identical in the data server and Runlane: ${same}`);
-  return { name, mb, runs: runs.length, rows, samples, same_last_points: same };
+  console.log(`last points identical in the data server and Runlane: ${same}; the reader on ${CORES} cores: ${scaling.toFixed(2)}x one thread on idle cores (the busiest thread's CPU time, one thread / all cores)`);
+  return { name, mb, runs: runs.length, rows, samples, same_last_points: same, scaling_on_idle_cores: scaling };
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-tfevents-ds-'));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const child of live) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 try {
   const server = dataServerBinary();
   const single = path.join(dir, 'single', 'logs');
