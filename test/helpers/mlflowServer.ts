@@ -49,7 +49,7 @@ const PG_USER = 'ci';
 async function startPostgres(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const bins = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b));
   if (bins.length === 0) throw new Error('no PostgreSQL server in /usr/lib/postgresql: install Debian\'s postgresql package');
-  const bin = path.join('/usr/lib/postgresql', bins[bins.length - 1], 'bin');
+  const bin = path.join('/usr/lib/postgresql', bins[bins.length - 1]!, 'bin');
   const pgDir = path.join(dir, 'pg');
   mkdirSync(pgDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;

@@ -50,7 +50,7 @@ describe('MlflowHttp', () => {
     expect(await c.post('runs/search', { experiment_ids: ['0'] })).toEqual({ b: 2 });
     c.close();
     expect(seen[0]).toMatchObject({ method: 'GET', url: '/api/2.0/mlflow/metrics/get-history?run_id=r1&metric_key=a+b&max_results=5' });
-    expect(seen[0].auth).toBe('Basic ' + Buffer.from('ann:p:w').toString('base64'));
+    expect(seen[0]?.auth).toBe('Basic ' + Buffer.from('ann:p:w').toString('base64'));
     expect(seen[1]).toMatchObject({ method: 'POST', url: '/api/2.0/mlflow/runs/search', body: '{"experiment_ids":["0"]}' });
   });
 
@@ -60,7 +60,7 @@ describe('MlflowHttp', () => {
     const c = client({ MLFLOW_TRACKING_TOKEN: 'tok' });
     await c.get('experiments/search');
     c.close();
-    expect(seen[0].auth).toBe('Bearer tok');
+    expect(seen[0]?.auth).toBe('Bearer tok');
   });
 
   it('retries 503 and 429, honouring Retry-After, then succeeds', async () => {
