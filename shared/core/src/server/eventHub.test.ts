@@ -76,3 +76,13 @@ describe('EventHub', () => {
     expect(seqs).toEqual(Array.from({ length: published }, (_, i) => i + 1));
   });
 });
+
+describe('watching', () => {
+  it('counts a client of every source\'s feed (JupyterLab\'s page) as watching each source, and none once it left', async () => {
+    expect(hub.watching('http://127.0.0.1:5000')).toBe(false);
+    const res = await open(); // this server attaches every client to the feed of every source
+    await expect.poll(() => hub.watching('http://127.0.0.1:5000')).toBe(true);
+    res.destroy();
+    await expect.poll(() => hub.watching('http://127.0.0.1:5000')).toBe(false);
+  });
+});

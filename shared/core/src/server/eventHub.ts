@@ -46,9 +46,12 @@ export class EventHub {
     return this.clients.size;
   }
 
-  /** Whether a client follows the feed of `store` itself (an MLflow source polls only then). */
+  /**
+   * Whether a client follows the feed of `store` (an MLflow source polls only then): its own feed, or
+   * the feed of every source (JupyterLab's page follows one such feed for all the sources it shows).
+   */
   watching(store: string): boolean {
-    for (const client of this.clients) if (client.store === store) return true;
+    for (const client of this.clients) if (client.store === store || client.store === null) return true;
     return false;
   }
 
