@@ -105,7 +105,7 @@ export const rayLauncher: TargetLauncher<RayState> = {
 
   follow(job, state, control) {
     state.control = control;
-    state.tail = new RayTail(state.target, state.submissionId, job.runDir, job.store, job.runId, { note: (m) => control.note(m), exited: () => control.wake() });
+    state.tail = new RayTail(state.target, state.submissionId, job.runDir, job.store, job.runId, { note: (m) => control.note(m), exited: () => control.wake(), placed: () => control.status('running') });
     state.tail.start();
   },
 

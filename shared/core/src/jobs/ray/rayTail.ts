@@ -19,6 +19,8 @@ export interface TailEvents {
   note(message: string): void;
   /** A worker's exit code arrived (the manager looks at the job now). */
   exited(): void;
+  /** Every worker is placed: the job runs now (not at the next poll). */
+  placed(): void;
 }
 
 export class RayTail {
@@ -57,6 +59,15 @@ export class RayTail {
     this.skipTo = resume?.offset ?? 0;
     this.split.consumed = this.skipTo;
     this.files = new RayRunFiles(runDir, new InbandMetrics(store, runId, (m) => events.note(m)), (m) => events.note(m), resume);
+    // Resumed after workers had spoken: they were placed (the driver's note about it is behind the offset).
+    this.placed = Object.keys(resume?.sizes ?? {}).length > 0;
+  }
+
+  private markPlaced(): void {
+    this.waiting = null;
+    if (this.placed) return;
+    this.placed = true;
+    this.events.placed();
   }
 
   start(): void {
@@ -103,13 +114,13 @@ export class RayTail {
       const frame = parseFrame(line);
       switch (frame.kind) {
         case 'line': {
-          this.placed = true;
+          this.markPlaced();
           const file = `w${frame.rank}/${frame.stream}`;
           batch.set(file, `${batch.get(file) ?? ''}${frame.text}`);
           break;
         }
         case 'exit':
-          this.placed = true;
+          this.markPlaced();
           this.files.lines(batch); // its output before its exit code
           batch.clear();
           this.pendingExits.push(this.files.exit(frame.rank, frame.code).then(() => this.events.exited()));
@@ -124,8 +135,7 @@ export class RayTail {
           this.events.note(frame.text);
           break;
         case 'placed':
-          this.placed = true;
-          this.waiting = null;
+          this.markPlaced();
           if (frame.note) this.events.note(frame.note);
           break;
         case 'ray':
