@@ -35,4 +35,5 @@ bench_run "reading an MLflow server: 10,000 runs listed, 100 x 10,000 points cha
 bench_run "push throughput into MLflow on PostgreSQL beside log_batch and log_metric" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mlflowPush.run.ts
 bench_run "live latency" test/bench ../../.venv/bin/python live_latency.py
 bench_run "worker output into the notebook cell (latency, flood)" test/bench --quiet ../../.venv/bin/python job_stream.py
+bench_run "worker output into the cell on a Ray target (latency beside ray job logs --follow, flood)" test/bench --quiet ../../.venv/bin/python ray_stream.py
 bench_summary
