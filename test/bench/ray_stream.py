@@ -138,7 +138,7 @@ def main():
         ("print -> line, p95", ms(figures["latency_p95_ms"]), ms(figures["ray_follower_p95_ms"]),
          "<= 1.5 s, not worse than Ray"),
         ("flood: lines from 2 workers", "{:,}".format(figures["flood_lines"]), "", ""),
-        ("flood: lines in the stored log", "{:,}".format(stored), "", "all"),
+        ("flood: lines in the stored log", f"{stored:,}", "", "all"),
         ("flood: cell updates per second (max in any second)", figures["cell_updates_per_s_max"], "", "<= ~20"),
         ("flood: seconds until the cell finished", "%.1f" % flood_seconds, "", ""),
         ("flood: kernel control answers, p95 (max)",
