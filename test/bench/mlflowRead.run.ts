@@ -69,7 +69,7 @@ it(`reads an MLflow server: ${RUNS} runs listed, ${CURVES} x ${POINTS} points ch
   );
   const fillMs = ms(fillStart);
   const server = await startMlflowServer({ dir });
-  const harness = await startHarness(dir, path.join(here, 'mlflow', 'page.ts'));
+  const harness = await startHarness(path.join(dir, '.runlane'), path.join(here, 'mlflow', 'page.ts'));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   let logger: ReturnType<typeof startMlflowPython> | null = null;
   try {
@@ -78,15 +78,19 @@ it(`reads an MLflow server: ${RUNS} runs listed, ${CURVES} x ${POINTS} points ch
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(harness.url);
     await page.waitForFunction(() => 'bench' in window);
-    type Bench = { bench: { sidebar(u: string): Promise<{ ms: number; rows: number; runs: number }>; charts(u: string, ids: string[]): Promise<{ ms: number; fetchedMs: number; drawn: number }>; follow(u: string, id: string, k: string): Promise<void> } };
+    type Sidebar = { ms: number; rows: number; runs: number; allMs: number; listed: number };
+    type Bench = { bench: { sidebar(u: string, total: number, timeoutMs: number): Promise<Sidebar>; charts(u: string, ids: string[]): Promise<{ ms: number; fetchedMs: number; drawn: number }>; follow(u: string, id: string, k: string): Promise<void> } };
     // Cold: the daemon reads the server for the first time; warm: a second window (the daemon follows it).
-    const cold = await page.evaluate((u) => (window as unknown as Bench).bench.sidebar(u), server.uri);
-    const warm = await page.evaluate((u) => (window as unknown as Bench).bench.sidebar(u), server.uri);
+    const total = RUNS + CURVES;
+    const cold = await page.evaluate(([u, n]) => (window as unknown as Bench).bench.sidebar(u, n, 300_000), [server.uri, total] as const);
+    const warm = await page.evaluate(([u, n]) => (window as unknown as Bench).bench.sidebar(u, n, 10_000), [server.uri, total] as const);
     const charts = await page.evaluate(([u, ids]) => (window as unknown as Bench).bench.charts(u, [...ids]), [server.uri, filled.history_runs] as const);
 
+    console.log('listing and charting:', JSON.stringify({ cold, warm, charts, anchorList, anchorCharts }));
     // Live: a plain mlflow script logs a point every 250 ms into a running run; the page draws them.
     const live = await mlflowPythonJson<{ run_id: string }>(
-      `import json, mlflow; mlflow.set_experiment('live'); r = mlflow.start_run(run_name='live'); mlflow.log_metric('loss', 1.0, step=0); print(json.dumps({'run_id': r.info.run_id}))`,
+      // The client API: a fluent run left open would be ended (and announced on stdout) at exit.
+      `import json, mlflow; c = mlflow.MlflowClient(); e = c.create_experiment('live'); r = c.create_run(e, run_name='live'); c.log_metric(r.info.run_id, 'loss', 1.0, step=0); print(json.dumps({'run_id': r.info.run_id}))`,
       server.env,
     );
     await page.evaluate(([u, id]) => (window as unknown as Bench).bench.follow(u, id, 'loss'), [server.uri, live.run_id] as const);
@@ -102,16 +106,18 @@ it(`reads an MLflow server: ${RUNS} runs listed, ${CURVES} x ${POINTS} points ch
     const lag = { p50: pct(sorted, 50), p95: pct(sorted, 95), max: sorted[sorted.length - 1] ?? NaN, seen: lags.length };
 
     const figures = {
-      runs: cold.runs, fill_ms: Math.round(fillMs),
-      sidebar_first_paint_cold_ms: Math.round(cold.ms), sidebar_first_paint_warm_ms: Math.round(warm.ms), rows_in_dom: cold.rows,
+      runs: total, fill_ms: Math.round(fillMs),
+      sidebar_first_paint_cold_ms: Math.round(cold.ms), runs_at_first_paint_cold: cold.runs, sidebar_all_listed_cold_ms: Math.round(cold.allMs),
+      sidebar_first_paint_warm_ms: Math.round(warm.ms), runs_at_first_paint_warm: warm.runs, rows_in_dom: cold.rows,
       anchor_ui_first_page_ms: Math.round(anchorList.firstPageMs), anchor_ui_all_pages_ms: Math.round(anchorList.allMs),
       charts_complete_ms: Math.round(charts.ms), charts_fetched_ms: Math.round(charts.fetchedMs),
       anchor_bulk_interval_ms: Math.round(anchorCharts.ms), anchor_bulk_interval_points: anchorCharts.points,
       live_lag_p50_ms: Math.round(lag.p50), live_lag_p95_ms: Math.round(lag.p95), live_lag_max_ms: Math.round(lag.max), live_points_seen: lag.seen,
     };
     const rows = [
-      [`Runlane sidebar: ${cold.runs} server runs, first paint (daemon cold)`, `${figures.sidebar_first_paint_cold_ms} ms`, '<= 1,000 ms'],
-      ['  the same, daemon already following the server', `${figures.sidebar_first_paint_warm_ms} ms`, '<= 1,000 ms'],
+      [`Runlane sidebar, daemon cold: first paint (${cold.runs} newest runs)`, `${figures.sidebar_first_paint_cold_ms} ms`, '<= 1,000 ms'],
+      [`  then all ${cold.listed} runs listed (paged in, on the feed)`, `${figures.sidebar_all_listed_cold_ms} ms`, ''],
+      [`Runlane sidebar, daemon following the server: first paint (${warm.runs} runs)`, `${figures.sidebar_first_paint_warm_ms} ms`, '<= 1,000 ms'],
       ['anchor: MLflow UI runs/search, first 100 runs', `${figures.anchor_ui_first_page_ms} ms`, ''],
       [`anchor: MLflow UI runs/search, all ${anchorList.runs} (100 a page)`, `${figures.anchor_ui_all_pages_ms} ms`, ''],
       [`Runlane charts: ${CURVES} runs x ${POINTS} points, complete chart`, `${figures.charts_complete_ms} ms`, '<= 2,000 ms'],
@@ -125,7 +131,9 @@ it(`reads an MLflow server: ${RUNS} runs listed, ${CURVES} x ${POINTS} points ch
     console.log(Object.entries(targets).map(([k, v]) => `${k}: ${v ? 'PASS' : 'FAIL'}`).join(', '));
     mkdirSync(path.join(here, 'results'), { recursive: true });
     writeFileSync(path.join(here, 'results', 'mlflow_read.json'), `${JSON.stringify({ figures, targets, machine: { cpus: os.cpus().length, date: new Date().toISOString() } }, null, 1)}\n`);
-    expect(cold.runs).toBe(RUNS + CURVES);
+    expect(cold.listed).toBe(total);
+    expect(warm.runs).toBe(total);
+    expect(charts.drawn).toBeGreaterThan(0);
     expect(lag.seen).toBeGreaterThan(0);
   } finally {
     logger?.kill('SIGKILL');
