@@ -56,7 +56,8 @@ describe('a machine without sbatch and ssh', () => {
   // A PATH with every command of this one but sbatch and ssh: what a Mac without the engines has.
   beforeAll(() => {
     bin = makeTempDir('path');
-    const hidden = new Set(['sbatch', 'ssh']);
+    // pg_ctlcluster: Debian's PostgreSQL server, which the MLflow suite needs (its venv is in .cache/).
+    const hidden = new Set(['sbatch', 'ssh', 'pg_ctlcluster']);
     for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
       let names: string[];
       try {
