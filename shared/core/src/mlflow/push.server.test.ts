@@ -2,7 +2,7 @@
 // exactly once, counted on the server (metrics/get-history), across a second push, kill -9 of the
 // CLI mid-push, kill -9 of the server mid-push, and a run deleted on the server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,16 @@ async function counts(runId: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** Some points acknowledged, a batch on its way: the moment to cut a push. */
+function midPush(id: string): boolean {
+  try {
+    const j = journal(id);
+    return Object.values(j.files).some((n) => n >= 2000) && Object.keys(j.inflight).length > 0;
+  } catch {
+    return false; // no journal yet, or being replaced
+  }
+}
+
 function journal(id: string): SyncJournal {
   return JSON.parse(readFileSync(journalFile(path.join(store, 'runs', id), server.uri), 'utf8')) as SyncJournal;
 }
@@ -121,34 +131,48 @@ describe('runlane push to MLflow (PostgreSQL)', () => {
     expect(again.stdout).toContain(`${id} -> ${runId}`);
     expect(again.stdout).toContain('(0 points pushed)');
     expect(await counts(runId)).toEqual({ loss: 1500, acc: 100, 'loss/rank1': 50 });
+
+    // The journal lost: the server run is found by its runlane.run_id tag, and what it holds is not sent again.
+    rmSync(path.join(store, 'runs', id, 'sync'), { recursive: true });
+    const lost = await pushCli([id, '--mlflow', server.uri]).done;
+    expect(lost.code).toBe(0);
+    expect(lost.stdout).toContain(`${id} -> ${runId}`);
+    expect(lost.stdout).toContain('(0 points pushed)');
+    expect(await counts(runId)).toEqual({ loss: 1500, acc: 100, 'loss/rank1': 50 });
   }, 60_000);
 
   it('kill -9 of the CLI mid-push, then push again: exactly the local points, no gap, no duplicate', async () => {
-    const id = await localRun('cli killed', 6_000);
+    const id = await localRun('cli killed', 10_000);
     const cli = pushCli([id, '--mlflow', server.uri]);
-    await waitFor(() => { try { return Object.values(journal(id).files).some((n) => n >= 2000); } catch { return false; } }, 60_000, 20);
+    await waitFor(() => midPush(id), 60_000, 10);
     cli.child.kill('SIGKILL');
     await cli.done;
     const cut = journal(id);
     expect(Object.keys(cut.inflight).length).toBeGreaterThan(0); // a batch was on its way: the resume must settle it
-    expect(Object.values(cut.files).reduce((a, b) => a + b, 0)).toBeLessThan(6_150);
+    expect(Object.values(cut.files).reduce((a, b) => a + b, 0)).toBeLessThan(10_150);
+    await sleep(1500); // requests the killed push had sent finish on the server
+    const serverId = (await http.post<{ runs: { info: { run_id: string } }[] }>('runs/search', { experiment_ids: [cut.experiment_id], filter: `tags.\`runlane.run_id\` = '${id}'` })).runs[0]!.info.run_id;
+    const held = Object.values(await counts(serverId)).reduce((a, b) => a + b, 0);
     const resumed = await pushCli([id, '--mlflow', server.uri]).done;
     expect(resumed.code).toBe(0);
-    expect(await counts(serverRunId(resumed.stdout, id))).toEqual({ loss: 6_000, acc: 100, 'loss/rank1': 50 });
+    expect(await counts(serverRunId(resumed.stdout, id))).toEqual({ loss: 10_000, acc: 100, 'loss/rank1': 50 });
+    // Nothing the server held was sent again (the uncertain batch settled by asking), whatever the
+    // server would have done with a duplicate row.
+    expect(resumed.stdout).toContain(`(${(10_150 - held).toLocaleString('en-US')} points pushed)`);
     expect(journal(id).inflight).toEqual({});
   }, 120_000);
 
   it('kill -9 of the server mid-push, restarted: the push waits, resumes, and ends with exact counts', async () => {
-    const id = await localRun('server killed', 6_000);
+    const id = await localRun('server killed', 10_000);
     const cli = pushCli([id, '--mlflow', server.uri]);
-    await waitFor(() => { try { return Object.values(journal(id).files).some((n) => n >= 2000); } catch { return false; } }, 60_000, 20);
+    await waitFor(() => midPush(id), 60_000, 10);
     await server.kill();
     await sleep(1500);
     await server.restart();
     const result = await cli.done;
     expect(result.stderr).toMatch(/Trying again in \d+ s/); // it saw the outage and waited it out
     expect(result.code).toBe(0);
-    expect(await counts(serverRunId(result.stdout, id))).toEqual({ loss: 6_000, acc: 100, 'loss/rank1': 50 });
+    expect(await counts(serverRunId(result.stdout, id))).toEqual({ loss: 10_000, acc: 100, 'loss/rank1': 50 });
   }, 180_000);
 
   it('a run deleted on the server is reported, never pushed again as a new run', async () => {

@@ -115,18 +115,23 @@ async function reconcile(http: MlflowHttp, journal: SyncJournal, files: MetricFi
     if (!range || f.mlKey === null) continue;
     let held = byKey.get(f.mlKey);
     if (!held) byKey.set(f.mlKey, (held = await serverPoints(http, journal.server_run_id!, f.mlKey)));
-    const from = Math.max(range[0], journal.files[f.id] ?? 0);
     const to = Math.min(range[1], f.records);
-    const pts = from < to ? await readRecords(f.file, from, to) : null;
     const already = new Set<string>();
-    for (let i = 0; pts && i < pts.steps.length; i++) {
-      const id = pointId(pts.steps[i]!, toMillis(pts.times[i]!), pts.values[i]!);
-      if (held.has(id)) already.add(id);
+    // In chunks: a journal that was lost makes the whole file uncertain, and it may be long.
+    for (let from = Math.max(range[0], journal.files[f.id] ?? 0); from < to; from += RECONCILE_CHUNK) {
+      const pts = await readRecords(f.file, from, Math.min(to, from + RECONCILE_CHUNK));
+      for (let i = 0; i < pts.steps.length; i++) {
+        const id = pointId(pts.steps[i]!, toMillis(pts.times[i]!), pts.values[i]!);
+        if (held.has(id)) already.add(id);
+      }
     }
     skip.set(f.id, already);
   }
   return skip;
 }
+
+/** Records read at once while settling an uncertain range (2.4 MB). */
+const RECONCILE_CHUNK = 100_000;
 
 interface BatchMetric {
   key: string;
@@ -162,17 +167,21 @@ export async function pushMetrics(http: MlflowHttp, runDir: string, journal: Syn
   const uncertain = { ...journal.inflight };
   const total = files.reduce((n, f) => n + Math.max(0, f.records - (journal.files[f.id] ?? 0)), 0);
   let pushed = 0;
+  /** Points sent and acknowledged (records the server already held are covered, not sent). */
+  let sent = 0;
   // The first failed request (set in a callback: an object, so the checks below see it change).
   const failed: { error: Error | null } = { error: null };
-  const sent: { batch: Batch; done: boolean }[] = [];
+  /** Batches sent and not yet acknowledged in order, oldest first. */
+  const inOrder: { batch: Batch; done: boolean }[] = [];
   const running = new Set<Promise<void>>();
 
   /** Acknowledges the answered batches at the head of the send order; names the rest as in flight. */
   const settle = () => {
-    while (sent.length > 0 && sent[0]!.done) {
-      const { batch } = sent.shift()!;
+    while (inOrder.length > 0 && inOrder[0]!.done) {
+      const { batch } = inOrder.shift()!;
       for (const [id, r] of batch.ranges) journal.files[id] = r[1];
       pushed += batch.points;
+      sent += batch.body.length;
     }
     const inflight: Record<string, [number, number]> = {};
     const widen = (id: string, r: [number, number]) => {
@@ -180,14 +189,14 @@ export async function pushMetrics(http: MlflowHttp, runDir: string, journal: Syn
       inflight[id] = cur ? [Math.min(cur[0], r[0]), Math.max(cur[1], r[1])] : [r[0], r[1]];
     };
     for (const [id, r] of Object.entries(uncertain)) if ((journal.files[id] ?? 0) < r[1]) widen(id, r);
-    for (const { batch } of sent) for (const [id, r] of batch.ranges) widen(id, r);
+    for (const { batch } of inOrder) for (const [id, r] of batch.ranges) widen(id, r);
     journal.inflight = inflight;
     journal.pushed_at = Date.now() / 1000;
   };
 
   const send = async (batch: Batch): Promise<void> => {
     const entry = { batch, done: false };
-    sent.push(entry);
+    inOrder.push(entry);
     settle();
     await writeJournal(runDir, journal); // names this batch before it can reach the server
     if (batch.body.length === 0) {
@@ -248,5 +257,5 @@ export async function pushMetrics(http: MlflowHttp, runDir: string, journal: Syn
   settle();
   await writeJournal(runDir, journal);
   if (failed.error) throw failed.error;
-  return pushed;
+  return sent;
 }
