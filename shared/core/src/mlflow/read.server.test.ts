@@ -141,6 +141,9 @@ describe('the daemon serving an MLflow server (?mlflow=)', () => {
     expect(patch.status).toBe(400);
     expect(patch.body.error).toMatch(/read-only in Runlane for now/);
     expect((await api(`/runs/0123456789abcdef0123456789abcdef`)).status).toBe(404);
+    const notHttp = await fetch(`http://127.0.0.1:${daemon.port}${API_PREFIX}/runs?mlflow=${encodeURIComponent('sqlite:///mlflow.db')}`, { headers: { [TOKEN_HEADER]: daemon.token } });
+    expect(notHttp.status).toBe(400);
+    expect(((await notHttp.json()) as { error: string }).error).toMatch(/reads MLflow tracking servers over http\(s\) only, not "sqlite:" URIs/);
   });
 
   it('publishes new runs and new points of a running run on the feed within about 2 s', async () => {

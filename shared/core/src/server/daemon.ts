@@ -184,7 +184,8 @@ export class Daemon {
     const key = new MlflowHttp(uri, { env: {} }).uri; // one source per server however its URI is spelled
     let source = this.mlflows.get(key);
     if (!source) {
-      source = MlflowSource.open(key, { publish: (event) => this.hub.publish(event), watched: () => this.hub.watching(key) });
+      // Opened with the URI as given: a user:password in it is used (and never shown: the key has none).
+      source = MlflowSource.open(uri, { publish: (event) => this.hub.publish(event), watched: () => this.hub.watching(key) });
       source.catch(() => this.mlflows.delete(key)); // a server that comes back can be retried
       this.mlflows.set(key, source);
     }
