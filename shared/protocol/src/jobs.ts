@@ -12,7 +12,7 @@ export interface TargetInfo {
   /** Whether the target answered its check, and what was seen or went wrong, as a sentence. */
   ok: boolean;
   detail: string;
-  /** SSH targets: the Python on the host (a job that runs Python there uses it). */
+  /** SSH and Ray targets: the Python on the host or cluster (a job that runs Python there uses it). */
   python?: string;
 }
 

@@ -2,8 +2,11 @@
 // real daemon and Ray's Jobs REST API: no shared filesystem, the workers' lines come back over the log
 // tail. The head runs with token auth (RAY_AUTH_MODE=token), so every request here carries the token
 // the target names, and a wrong one is refused. One head for the file; it is stopped by its own pids.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InbandDemux } from '@runlane/protocol';
 import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
@@ -15,6 +18,7 @@ import type { Daemon } from '../server/daemon.js';
 import { StoreReader } from '../store/index.js';
 
 const TOKEN = 'runlane-test-token-4d1f';
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
 // A cell job of two workers (the cell's body runs on each; rank 0's last expression is the result).
 const TWO_WORKERS = [
   'import os, sys, time, runlane as rl',
@@ -172,16 +176,26 @@ describe('Ray target', () => {
     await expect.poll(() => pids().filter(processAlive), { timeout: 15_000 }).toEqual([]);
   }, 120_000);
 
-  it('a restarted daemon re-adopts a running Ray job: every line lands once', async () => {
-    const code = 'import os, time\nfor i in range(10):\n    print("w", os.environ["RANK"], "line", i, flush=True)\n    time.sleep(0.5)';
-    const { run_id } = await client.submitJob({ target: 'ray', command: py(code), workers: 2, gpusPerWorker: 0, name: 'overnight' });
+  it('runlane launch --detach takes the script to the cluster; a restarted daemon re-adopts the job, and runlane attach shows every line once', async () => {
+    const project = path.join(tmp, 'project');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'train.py'), 'import os, time\nfor i in range(10):\n    print("w", os.environ["RANK"], "line", i, flush=True)\n    time.sleep(0.5)\n');
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [BIN, ...args, '--dir', store], { cwd: project, env: { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt') }, encoding: 'utf8', timeout: 60_000 });
+    // Not execFileSync: the daemon lives in this test process and must keep answering meanwhile.
+    const run_id = (await cli('launch', '--detach', '--on', 'ray', '--workers', '2', '--', 'python', 'train.py')).stdout.trim();
     await expect.poll(() => log(run_id, 'w1').includes('line 1'), { timeout: 45_000 }).toBe(true);
     await daemon.close(); // the daemon goes; the job runs on in the cluster
     await new Promise((r) => setTimeout(r, 1500));
     await startDaemon();
     await client.runs(); // opening the store re-adopts its jobs
-    const run = await waitForEnd(run_id);
-    expect(run.status).toBe('finished');
-    for (const r of [0, 1]) expect(log(run_id, `w${r}`)).toBe(Array.from({ length: 10 }, (_, i) => `w ${r} line ${i}\n`).join(''));
+    const attached = await cli('attach', run_id);
+    const lines = (r: number) => attached.stdout.split('\n').filter((l) => l.startsWith(`[w${r}] `));
+    for (const r of [0, 1]) {
+      const expected = Array.from({ length: 10 }, (_, i) => `w ${r} line ${i}`);
+      expect(lines(r)).toEqual(expected.map((l) => `[w${r}] ${l}`));
+      expect(log(run_id, `w${r}`)).toBe(expected.map((l) => `${l}\n`).join(''));
+    }
+    expect((await waitForEnd(run_id)).status).toBe('finished');
   }, 90_000);
 });

@@ -88,6 +88,12 @@ export class RayRunFiles {
     }
   }
 
+  /** Lines of Ray's own, appended to job/ray.log. */
+  rayLog(text: string): void {
+    mkdirSync(path.join(this.runDir, 'job'), { recursive: true });
+    appendFileSync(path.join(this.runDir, 'job', 'ray.log'), text);
+  }
+
   /** A worker's exit code, once (a resumed log brings it again). */
   async exit(rank: number, code: number): Promise<void> {
     this.closeArtifact();

@@ -110,6 +110,7 @@ export class RayTail {
 
   private lines(lines: string[]): void {
     const batch = new Map<string, string>();
+    let rayLog = '';
     for (const line of lines) {
       const frame = parseFrame(line);
       switch (frame.kind) {
@@ -140,13 +141,16 @@ export class RayTail {
           break;
         case 'ray':
           if (frame.text.trim() === '') break;
+          // Ray's own lines (runtime env set-up, a driver's traceback) are kept beside the job, out of
+          // every stream `runlane logs` and the cell show; a failed job's error quotes the last ones.
           this.rayLines.push(frame.text);
           if (this.rayLines.length > 20) this.rayLines.shift();
-          this.events.note(`[ray] ${frame.text}`);
+          rayLog += `${frame.text}\n`;
           break;
       }
     }
     this.files.lines(batch);
+    if (rayLog) this.files.rayLog(rayLog);
     this.save(false);
   }
 
