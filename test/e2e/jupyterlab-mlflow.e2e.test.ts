@@ -142,10 +142,10 @@ describe('a team MLflow server in JupyterLab', () => {
     const started = Date.now();
     await runMlflowPython(`import mlflow\nmlflow.log_metric("loss", 0.123, step=77, run_id="${liveRun}")`, server.env);
     const logged = Date.now();
-    // The card's CSV (what "CSV" downloads) has step 77 once the chart drew it.
+    // The card's CSV (what "CSV" downloads: run,metric,step,wall_time,value) has step 77 once the chart drew it.
     const csvHasStep = async () => {
       const [download] = await Promise.all([page.waitForEvent('download'), charts.locator('.rl-card', { hasText: 'loss' }).first().locator('button', { hasText: 'CSV' }).click()]);
-      return readFileSync(await download.path(), 'utf8').split('\n').some((line) => line.startsWith('77,') && line.includes('0.123'));
+      return readFileSync(await download.path(), 'utf8').split('\n').some((line) => line.startsWith('team live,loss,77,') && line.endsWith(',0.123'));
     };
     await expect.poll(csvHasStep, { timeout: 15_000, intervals: [500] }).toBe(true);
     const lag = Date.now() - logged;
@@ -162,7 +162,7 @@ describe('a team MLflow server in JupyterLab', () => {
     await error.locator('text=MLFLOW_TRACKING_PASSWORD').waitFor({ timeout: 10_000 });
     expect(await error.textContent()).not.toContain('secret');
     await shot('06-password-refused');
-    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await error.locator('button', { hasText: 'Close' }).click();
     expect(consoleErrors.filter((e) => !/favicon|Failed to load resource/.test(e))).toEqual([]);
   }, 60_000);
 });
