@@ -94,7 +94,7 @@ describe('a Ray cell in JupyterLab', () => {
         await page.keyboard.press('Shift+Enter'); // %load_ext runlane
         await page.waitForTimeout(3000);
         return (await cells.nth(0).locator('.jp-InputPrompt').innerText()).includes('[1]');
-      }, { timeout: 90_000, intervals: [500] })
+      }, { timeout: 90_000, interval: 500 })
       .toBe(true);
     await cells.nth(1).locator('.jp-InputPrompt').click();
     await page.keyboard.press('Shift+Enter'); // the Ray cell
