@@ -45,6 +45,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   private readonly runNodes = new Map<string, RunNode>();
   /** Rows redrawn for live data (batched: a fast-logging run redraws its row a few times a second). */
   private readonly rows = new RowRedraws<RunNode>((nodes) => this.changed.fire(nodes));
+  private duplicates: Set<string> | null = null;
 
   constructor(
     private readonly service: RunlaneService,
@@ -61,7 +62,17 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   refresh(): void {
     this.rows.clear(); // every row is redrawn: none is due any more
+    this.duplicates = null; // names may have changed (a rename, a run added)
     this.changed.fire(undefined);
+  }
+
+  /**
+   * Names shared by two or more runs shown, once per redraw of the whole tree, not once per row: with
+   * 10,000 runs, listing them again for every row kept the extension host busy for minutes. A change
+   * of one run's own data (not its name: that redraws everything) leaves the set as it is.
+   */
+  private sharedNames(): Set<string> {
+    return (this.duplicates ??= duplicateNames(this.service.all().map((r) => r.run)));
   }
 
   private onRunsChange(change: RunsChange): void {
@@ -105,7 +116,11 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       ];
     }
     const byExperiment = new Map<string, RunSummary[]>();
-    for (const run of shown) byExperiment.set(run.experiment, [...(byExperiment.get(run.experiment) ?? []), run]);
+    for (const run of shown) {
+      const runs = byExperiment.get(run.experiment);
+      if (runs) runs.push(run);
+      else byExperiment.set(run.experiment, [run]);
+    }
     return [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, source, runs }));
   }
 
@@ -143,7 +158,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     }
     node.run = this.service.run(node.run.id, node.source.path) ?? node.run; // a tick redraws with the latest
     const data = runItem(node.run, {
-      duplicates: duplicateNames(this.service.all().map((r) => r.run)),
+      duplicates: this.sharedNames(),
       preferredMetric: this.preferredMetric(node.run.experiment),
       readonly: node.source.kind !== 'store',
     });
