@@ -2,18 +2,20 @@
 // its runs are cached as summaries (the first page before anything is answered, the rest paged in
 // the background, announced on the feed), details and series are read from the server when asked,
 // and a poller (poller.ts) keeps the cache and the feed current while a client watches.
-import type { ArtifactInfo, LogStreamInfo, MetricSeries, RunDetail, RunSummary, StoreEvent } from '@runlane/protocol';
+import type { ArtifactInfo, LogStreamInfo, MetricSeries, MetricSummary, RunDetail, RunSummary, StoreEvent } from '@runlane/protocol';
 import { StoreError } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from '../server/runSource.js';
 import { MlflowError, MlflowHttp, type MlflowHttpOptions } from './http.js';
 import { MlflowPoller } from './poller.js';
-import { int, toSeries, toSummary, serverKey, type MlflowExperiment, type MlflowMetric, type MlflowRun } from './readMapping.js';
+import { int, metricValue, toSeries, toSummary, serverKey, type MlflowExperiment, type MlflowMetric, type MlflowRun } from './readMapping.js';
 
 /** MLflow's bulk-interval endpoint samples at most this many points per run. */
 export const MAX_SAMPLED = 2500;
 /** Points per get-history page (MLflow's maximum is 25,000). */
 const HISTORY_PAGE = 25_000;
+/** A run's details read the ranges of this many metrics at most (one request each). */
+const MAX_DETAIL_KEYS = 50;
 /** Where Runlane's pushed files of a run live under its artifact root (pushArtifacts.ts). */
 const RUNLANE_DIR = 'runlane';
 
@@ -207,6 +209,7 @@ export class MlflowSource implements RunSource {
     const tags = Object.fromEntries((run.data?.tags ?? []).map((t) => [t.key, t.value]));
     return {
       ...current,
+      metrics: await this.metricRanges(id, current.metrics),
       source,
       env,
       meta: {
@@ -216,6 +219,26 @@ export class MlflowSource implements RunSource {
       },
       logs,
     };
+  }
+
+  /**
+   * Each metric's count, min and max for a run's details (runs/search sends only the latest value):
+   * from the server's sample of up to 2,500 points per key, exact below that, the step span above it.
+   */
+  private async metricRanges(id: string, metrics: Record<string, MetricSummary>): Promise<Record<string, MetricSummary>> {
+    const keys = Object.keys(metrics).slice(0, MAX_DETAIL_KEYS);
+    const out = { ...metrics };
+    for (let i = 0; i < keys.length; i += 4) {
+      await Promise.all(keys.slice(i, i + 4).map(async (key) => {
+        const got = await this.http.get<{ metrics?: MlflowMetric[] }>('metrics/get-history-bulk-interval', { run_ids: id, metric_key: key, max_results: MAX_SAMPLED });
+        const list = got.metrics ?? [];
+        if (list.length === 0) return;
+        const finite = list.map((m) => metricValue(m.value)).filter((v): v is number => typeof v === 'number');
+        const count = list.length < MAX_SAMPLED ? list.length : this.estimateTotal(list, {});
+        out[key] = { ...metrics[key]!, count, min: finite.length ? Math.min(...finite) : null, max: finite.length ? Math.max(...finite) : null };
+      }));
+    }
+    return out;
   }
 
   /**
@@ -229,12 +252,14 @@ export class MlflowSource implements RunSource {
     this.poller.viewed(id);
     let series: MetricSeries;
     if (points > 0 && points <= MAX_SAMPLED) {
+      // The server takes both ends of a range or neither: an open end is the widest step there is.
+      const ranged = options.fromStep !== undefined || options.toStep !== undefined;
       const got = await this.http.get<{ metrics?: MlflowMetric[] }>('metrics/get-history-bulk-interval', {
         run_ids: id,
         metric_key: mkey,
         max_results: points,
-        start_step: options.fromStep,
-        end_step: options.toStep,
+        start_step: ranged ? (options.fromStep ?? Number.MIN_SAFE_INTEGER) : undefined,
+        end_step: ranged ? (options.toStep ?? Number.MAX_SAFE_INTEGER) : undefined,
       });
       const list = got.metrics ?? [];
       // The server says nothing of how many points it sampled from: fewer than asked is all of them.

@@ -111,6 +111,10 @@ describe('the daemon serving an MLflow server (?mlflow=)', () => {
   it('gives a run\'s detail with artifacts, and Runlane\'s source, environment and logs when it carries them', async () => {
     const plain = await api<RunDetail>(`/runs/${ids.finished}`);
     expect(plain.body).toMatchObject({ source: null, env: null, logs: [] });
+    // The list has each metric's latest value only; the details have its count and range too.
+    expect(plain.body.metrics.loss).toMatchObject({ count: 3000, max: 1 });
+    expect(plain.body.metrics.loss!.min).toBeCloseTo(1 / 3000);
+    expect(plain.body.metrics.weird).toMatchObject({ count: 2, last: 2.5, min: 2.5, max: 2.5 });
     const artifacts = await api<{ path: string; size: number }[]>(`/runs/${ids.finished}/artifacts`);
     expect(artifacts.body).toEqual([{ path: 'model/weights.txt', size: 1, mtime: 0 }]);
     const pushed = await api<RunDetail>(`/runs/${ids.pushed}`);
@@ -129,6 +133,8 @@ describe('the daemon serving an MLflow server (?mlflow=)', () => {
     const zoom = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=300&from_step=1000&to_step=1099`);
     expect(zoom.body).toMatchObject({ downsampled: false, total: 100 });
     expect(zoom.body.steps).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
+    const tail = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=300&from_step=2990`);
+    expect(tail.body.steps).toEqual([2990, 2991, 2992, 2993, 2994, 2995, 2996, 2997, 2998, 2999]);
     const all = await api<MetricSeries>(`/runs/${ids.finished}/metrics/loss?points=0`);
     expect(all.body.steps).toHaveLength(3000);
     const weird = await api<MetricSeries>(`/runs/${ids.finished}/metrics/weird?points=0`);
