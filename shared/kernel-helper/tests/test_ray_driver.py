@@ -149,8 +149,8 @@ def test_a_failing_worker_stops_the_others_and_fails_the_job(ray_head, jobs):
     # Rank 0 of a Python script recorded the run's env.json beside it, and it came back.
     [env] = [rest.split(" ", 1)[1] for r, k, rest in fs if r == "0" and k == "f" and rest.startswith("env.json ")]
     assert json.loads(base64.b64decode(env))["workers"] == 2
-    started = job_info(ray_head, job)["start_time"] / 1000.0
-    assert job_info(ray_head, job)["end_time"] / 1000.0 - started < 60
+    info = job_info(ray_head, job)
+    assert (info["end_time"] - info["start_time"]) / 1000.0 < 200  # rank 0 did not sleep its 300 s out
     time.sleep(0.5)
     assert [p for p in _pids(log, "pid") + _pids(log, "child") if alive(p)] == []  # the grandchildren too
 
