@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
@@ -63,6 +63,46 @@ async function serve(store: string, env: Record<string, string>): Promise<{ chil
   daemons.push(child);
   await waitFor(() => readRuntime(runtimeDir)?.pid === child.pid, 30_000);
   return { child, client: await DaemonClient.connect({ runtimeDir, start: false, store }) };
+}
+
+/**
+ * A thin seam in front of the real server: its first log-batch requests fail with `failures` (as an
+ * overloaded server's or a rate-limiting proxy's would: 429 with Retry-After), everything else passes
+ * through; down() stops listening (a client gets "connection refused"), up() listens again.
+ */
+async function startProxy(failures: number[]): Promise<{ uri: string; down: () => Promise<void>; up: () => Promise<void>; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.endsWith('/runs/log-batch') && failures.length > 0) {
+        const status = failures.shift()!;
+        res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
+        res.end(JSON.stringify({ error_code: status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE', message: 'try later' }));
+        return;
+      }
+      const up = httpRequest(`${server.uri}${req.url}`, { method: req.method, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  proxy.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+  await listen(0);
+  const port = (proxy.address() as AddressInfo).port;
+  const down = () =>
+    new Promise<void>((resolve) => {
+      proxy.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  return { uri: `http://127.0.0.1:${port}`, down, up: () => listen(port), close: () => (proxy.listening ? down() : Promise.resolve()) };
 }
 
 const serverIds = new Map<string, string>();
@@ -139,51 +179,35 @@ describe('daemon sync to MLflow (sync = "auto")', () => {
   }, 90_000);
 
   it('a server that is down: the run is pending ("not yet synced") on the feed, and synced once it is back', async () => {
-    const store = project('outage');
+    // Down as a client sees it: nothing listens at the server's address (the real server behind the
+    // seam keeps its data; push.server.test.ts kills and restarts one for real).
+    const proxy = await startProxy([]);
+    const store = project('outage', proxy.uri);
     mkdirSync(store, { recursive: true });
     const { client } = await serve(store, server.env);
     const events: StoreEvent[] = [];
     const stop = client.events((e) => events.push(e));
     try {
-      await server.kill();
+      await proxy.down();
       const { id, w } = await startRun(store, 500);
       w.appendEvent(id, { type: 'status', status: 'finished' });
       await waitFor(async () => (await syncOf(client, id))?.state === 'pending', 15_000, 100);
-      expect((await syncOf(client, id))?.message).toContain(server.uri);
+      expect((await syncOf(client, id))?.message).toContain(`Cannot reach the MLflow server at ${proxy.uri}`);
       await waitFor(() => events.some((e) => e.type === 'run-updated' && e.run.id === id && e.run.sync?.state === 'pending'), 5_000);
-      await server.restart();
-      await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 45_000, 200);
+      await proxy.up();
+      await waitFor(async () => (await syncOf(client, id))?.state === 'synced', 30_000, 200);
       expect(await count(id)).toBe(500);
     } finally {
       stop();
+      await proxy.close();
     }
-  }, 90_000);
+  }, 60_000);
 
   it('a server answering 503 and 429 (Retry-After): pending with backoff, then synced with exact counts', async () => {
-    // A thin seam in front of the real server: its first log-batch requests fail as an overloaded
-    // server's or a rate-limiting proxy's would; everything else passes through.
     const failures = [503, 503, 429, 429, 503];
-    const proxy = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url?.endsWith('/runs/log-batch') && failures.length > 0) {
-          const status = failures.shift()!;
-          res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
-          res.end(JSON.stringify({ error_code: status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE', message: 'try later' }));
-          return;
-        }
-        const up = httpRequest(`${server.uri}${req.url}`, { method: req.method, headers: req.headers }, (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        });
-        up.on('error', () => res.destroy());
-        up.end(Buffer.concat(chunks));
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await startProxy(failures);
     try {
-      const store = project('busy', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      const store = project('busy', proxy.uri);
       mkdirSync(store, { recursive: true });
       const { client } = await serve(store, server.env);
       const events: StoreEvent[] = [];
@@ -199,7 +223,7 @@ describe('daemon sync to MLflow (sync = "auto")', () => {
         stop();
       }
     } finally {
-      proxy.close();
+      await proxy.close();
     }
   }, 90_000);
 
