@@ -65,7 +65,13 @@ export class SyncService {
    */
   async attach(index: StoreIndex): Promise<void> {
     index.syncOf = (runId) => this.syncOf(index.dir, runId);
-    const auto = declaredStores(index.dir).filter((s) => s.sync === 'auto').map((s) => new MlflowHttp(s.uri).uri); // URIs as the journals name them
+    let auto: string[] = [];
+    try {
+      auto = declaredStores(index.dir).filter((s) => s.sync === 'auto').map((s) => new MlflowHttp(s.uri).uri); // URIs as the journals name them
+    } catch (err) {
+      // A runlane.toml being edited: its targets' checks say what is wrong; the journals are still read.
+      process.stderr.write(`runlane daemon: no auto-sync for ${index.dir}: ${(err as Error).message}\n`);
+    }
     this.autoTo.set(index.dir, auto);
     for (const run of index.summaries()) {
       if (this.closed) return;
