@@ -176,6 +176,8 @@ interface Known {
   block: number;
   entries: Buffer;
   disk: string | null;
+  /** A save was tried and left no file: not tried again on every append of a live run. */
+  unsaveable: boolean;
 }
 const known = new Map<string, Known>();
 const MAX_KNOWN_BYTES = 32 * 1048576; // the daemon's memory stays small: 10M points' entries are 2.7 MiB
@@ -262,12 +264,14 @@ export async function loadSummary(metricFile: string, newBlock = DEFAULT_BLOCK):
     }
     const entries = added.length ? Buffer.concat([kept, ...added]) : kept;
     const tail = await readRecords(handle, want * block, records - want * block);
-    // No summary on disk although this process built one (it could not save it): saved whole
-    // when it grows, in case the store has become writable; otherwise extended in place.
-    const whole = rewrite || (fromMemory && disk === null);
-    if (whole && (want > 0 || saved || disk !== null) && (rewrite || added.length)) await save(file, Buffer.concat([summaryHeader(block), entries]));
-    else if (added.length) await extend(file, SUMMARY_HEADER_SIZE + kept.length, Buffer.concat(added));
-    remember(metricFile, { ino: st.ino, block, entries, disk: whole || added.length ? await statKey(file) : disk });
+    // No summary on disk although this process built one: saved whole when it grows, unless a
+    // save already failed (a read-only store stays so); one on disk is extended in place.
+    const whole = rewrite || (fromMemory && disk === null && !mem.unsaveable);
+    const saving = whole && (want > 0 || saved !== null || disk !== null) && (rewrite || added.length > 0);
+    if (saving) await save(file, Buffer.concat([summaryHeader(block), entries]));
+    else if (added.length && disk !== null) await extend(file, SUMMARY_HEADER_SIZE + kept.length, Buffer.concat(added));
+    const left = saving || added.length ? await statKey(file) : disk;
+    remember(metricFile, { ino: st.ino, block, entries, disk: left, unsaveable: saving ? left === null : fromMemory && mem.unsaveable });
     return new MetricSummaryFile(block, entries, records, tail);
   } finally {
     await handle.close();
