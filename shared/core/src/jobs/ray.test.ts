@@ -2,7 +2,7 @@
 // real daemon and Ray's Jobs REST API: no shared filesystem, the workers' lines come back over the log
 // tail. The head runs with token auth (RAY_AUTH_MODE=token), so every request here carries the token
 // the target names, and a wrong one is refused. One head for the file; it is stopped by its own pids.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +129,7 @@ describe('Ray target', () => {
   it('runs a two-worker cell job: lines live per worker, in order, without Ray noise; metrics, artifacts and rank 0\'s result back', async () => {
     const { run_id } = await jobs.two;
     // Live: a worker's first line is here while the job still runs.
-    await expect.poll(() => log(run_id, 'w1').includes('step 0'), { timeout: 45_000 }).toBe(true);
+    await expect.poll(() => log(run_id, 'w1').includes('step 0'), { timeout: 90_000 }).toBe(true);
     expect(await status(run_id)).toBe('running');
     const run = await waitForEnd(run_id);
     expect(run).toMatchObject({ status: 'finished', exit_code: 0, kind: 'job', params: { target: 'ray', workers: 2, ray_job: `runlane-${run_id}` } });
@@ -146,7 +146,7 @@ describe('Ray target', () => {
     expect((await client.artifact(run_id, 'ckpt/w1.txt')).toString()).toBe('weights 1');
     expect(readdirSync(path.join(store, 'runs', run_id, 'artifacts', 'ckpt')).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(JSON.parse(read(path.join(store, 'runs', run_id, 'job', 'result.json')))).toEqual({ 'text/plain': '42' });
-  }, 90_000);
+  }, 150_000);
 
   it('a failing worker fails the run with its exit code and stops the other; a missing python fails it with a sentence', async () => {
     const [failing, nopython] = await Promise.all([jobs.failing, jobs.nopython]);
@@ -167,11 +167,20 @@ describe('Ray target', () => {
     await expect.poll(() => pids().length, { timeout: 60_000 }).toBe(4);
     expect([0, 1].map((r) => log(run_id, `w${r}`, 'stderr')).sort()).toEqual(['gpu 0\n', 'gpu 1\n']); // one GPU each, as Ray gave them
     expect(pids().every((p) => head.nodePids().includes(p))).toBe(true); // the head is the node: these are its processes
-    const waiting = await client.submitJob({ target: 'ray', command: ['true'], workers: 1, gpusPerWorker: 1 });
-    await expect.poll(() => notes(waiting.run_id), { timeout: 30_000 }).toMatch(/waiting for resources: 1 worker of 1 CPU and 1 GPU each; the cluster has .*0 GPU free of 2/);
-    expect(await status(waiting.run_id)).toBe('queued');
-    await Promise.all([client.cancelJob(waiting.run_id), client.cancelJob(run_id)]);
-    expect((await waitForEnd(waiting.run_id)).status).toBe('cancelled');
+    // A job that must wait, from a terminal: queued, the reason printed there; Ctrl-C cancels it.
+    const launch = spawn(process.execPath, [BIN, 'launch', '--dir', store, '--on', 'ray', '--gpus', '1', '--', 'true'], { env: { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt') } });
+    let out = '';
+    launch.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    launch.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => launch.on('exit', (code) => resolve(code)));
+    await expect.poll(() => out, { timeout: 30_000 }).toMatch(/waiting for resources: 1 worker of 1 CPU and 1 GPU each; the cluster has .*0 GPU free of 2/);
+    const waiting = /runlane: job (\S+) queued on ray/.exec(out)?.[1] ?? 'none';
+    expect(await status(waiting)).toBe('queued');
+    expect(notes(waiting)).toMatch(/waiting for resources/); // kept with the run too (runlane logs)
+    launch.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect((await waitForEnd(waiting)).status).toBe('cancelled');
+    await client.cancelJob(run_id);
     expect((await waitForEnd(run_id)).status).toBe('cancelled');
     await expect.poll(() => pids().filter(processAlive), { timeout: 15_000 }).toEqual([]);
   }, 120_000);

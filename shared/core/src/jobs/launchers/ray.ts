@@ -36,7 +36,7 @@ interface RayState {
 }
 
 /** What the run says when Ray ended the job before any worker could say how it went. */
-function rayFailure(t: RayTarget, info: RayJobInfo): string {
+export function rayFailure(t: RayTarget, info: RayJobInfo): string {
   const lines = (info.message ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const last = lines.find((l) => /not found|No such file|Permission denied/.test(l)) ?? lines.filter((l) => !/^(Traceback|File |\^)/.test(l)).pop() ?? lines.pop() ?? 'no reason given';
   if (info.error_type === 'RUNTIME_ENV_SETUP_FAILURE') return `Ray could not set up the job's runtime environment on the cluster: ${last}`;

@@ -6,14 +6,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
+import { StoreWriter } from '../../store/index.js';
 import { InbandMetrics } from '../inbandMetrics.js';
+import { rayFailure } from '../launchers/ray.js';
 import { LineSplitter, parseFrame } from './rayFrames.js';
 import { RayRunFiles, returnablePath } from './rayRunFiles.js';
 import { zip } from './zip.js';
 
 let tmp: string;
-beforeEach(() => {
+beforeEach(async () => {
   tmp = makeTempDir('ray-frames');
+  await StoreWriter.open(path.join(tmp, 'store')); // a store: the in-band metrics' writer opens it
 });
 afterEach(() => removeTempDir(tmp));
 
@@ -96,5 +99,28 @@ describe('Ray package zip', () => {
     writeFileSync(file, zip([{ name: 'runlane/__init__.py', data: Buffer.from('x = 1\n') }, { name: 'input/é.bin', data: Buffer.from([0, 255, 10]) }, { name: 'empty', data: Buffer.alloc(0) }]));
     const listing = execFileSync('python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint([(i.filename, list(z.read(i))) for i in z.infolist()])', file], { encoding: 'utf8' });
     expect(listing.trim()).toBe("[('runlane/__init__.py', [120, 32, 61, 32, 49, 10]), ('input/é.bin', [0, 255, 10]), ('empty', [])]");
+  });
+});
+
+describe('Ray\'s reasons for a job that failed before its workers ran', () => {
+  const t = { name: 'ray', address: 'http://head:8265', python: '/opt/venv/bin/python', envVars: {}, cpus: 1, gpus: 0 };
+  it('say what to do, from what Ray 2.60.0 answers', () => {
+    // As Ray answered on this machine for a package the cluster did not have (trimmed traceback).
+    const envFailure = [
+      'runtime_env setup failed: Failed to set up runtime environment.',
+      'Could not create the actor because its associated runtime env failed to be created.',
+      '[Node 192.0.2.2] Traceback (most recent call last):',
+      '  File "/venv/ray/_private/runtime_env/packaging.py", line 957, in download_and_unpack_package',
+      '    raise IOError(',
+      'OSError: Failed to download runtime_env file package gcs://_ray_pkg_nope.zip from the GCS to the Ray worker node.',
+    ].join('\n');
+    expect(rayFailure(t, { status: 'FAILED', error_type: 'RUNTIME_ENV_SETUP_FAILURE', message: envFailure })).toBe(
+      "Ray could not set up the job's runtime environment on the cluster: OSError: Failed to download runtime_env file package gcs://_ray_pkg_nope.zip from the GCS to the Ray worker node.",
+    );
+    const notFound = 'Job entrypoint command failed with exit code 127, last available logs (truncated to 20,000 chars):\n/bin/sh: 1: /opt/venv/bin/python: not found\nRunning entrypoint for job x: /opt/venv/bin/python -m runlane.ray_driver spec.json\n';
+    expect(rayFailure(t, { status: 'FAILED', error_type: 'JOB_ENTRYPOINT_COMMAND_ERROR', driver_exit_code: 127, message: notFound })).toBe(
+      'The cluster cannot run /opt/venv/bin/python (/bin/sh: 1: /opt/venv/bin/python: not found); set python = "..." on target "ray" to an interpreter that exists on the cluster\'s nodes.',
+    );
+    expect(rayFailure(t, { status: 'FAILED', error_type: 'JOB_SUPERVISOR_ACTOR_DIED', message: 'The actor died unexpectedly.' })).toBe('The Ray job failed before its workers reported (JOB_SUPERVISOR_ACTOR_DIED): The actor died unexpectedly.');
   });
 });

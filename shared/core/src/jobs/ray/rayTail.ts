@@ -45,7 +45,7 @@ export class RayTail {
   private saving: Promise<void> | null = null;
   private dirty = false;
   private lastSave = 0;
-  private pendingExits: Promise<void>[] = [];
+  private exits: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly target: RayTarget,
@@ -124,7 +124,14 @@ export class RayTail {
           this.markPlaced();
           this.files.lines(batch); // its output before its exit code
           batch.clear();
-          this.pendingExits.push(this.files.exit(frame.rank, frame.code).then(() => this.events.exited()));
+          {
+            // One after another, in the log's order: the first failure's file is the oldest (workerExits.ts).
+            const { rank, code } = frame;
+            this.exits = this.exits
+              .then(() => this.files.exit(rank, code))
+              .then(() => this.events.exited())
+              .catch((err: Error) => this.events.note(`The exit code of w${rank} could not be written: ${err.message}`));
+          }
           break;
         case 'artifact':
           this.files.lines(batch);
@@ -187,8 +194,7 @@ export class RayTail {
 
   /** Waits for what is being written (exit files, the checkpoint) to be on disk. */
   async settle(): Promise<void> {
-    await Promise.all(this.pendingExits);
-    this.pendingExits = [];
+    await this.exits;
     await this.saving;
   }
 
