@@ -165,4 +165,22 @@ describe('a team MLflow server in JupyterLab', () => {
     await error.locator('button', { hasText: 'Close' }).click();
     expect(consoleErrors.filter((e) => !/favicon|Failed to load resource/.test(e))).toEqual([]);
   }, 60_000);
+
+  it('pushes a local run to the declared team store from its menu; its row says synced, and the server has every point', async () => {
+    await row('local baseline').click({ button: 'right' });
+    await page.locator('.lm-Menu-item', { hasText: 'Push to Team Store…' }).first().click();
+    // One store declared: no question asked. The row's mark follows the sync to "synced".
+    const mark = page.locator('.rl-run-row', { hasText: 'local baseline' }).locator('.rl-row-sync:visible');
+    await expect.poll(async () => (await mark.first().textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toBe('synced');
+    expect(await mark.first().getAttribute('title')).toContain(`Synced to ${new URL(server.uri).host}`);
+    await shot('07-pushed-synced');
+    const onServer = await mlflowPythonJson<{ runs: number; points: number }>(
+      `import json, mlflow
+c = mlflow.MlflowClient()
+runs = c.search_runs([mlflow.get_experiment_by_name("mine").experiment_id], "attributes.run_name = 'local baseline'")
+print(json.dumps({"runs": len(runs), "points": len(c.get_metric_history(runs[0].info.run_id, "loss"))}))`,
+      server.env,
+    );
+    expect(onServer).toEqual({ runs: 1, points: 30 });
+  }, 120_000);
 });

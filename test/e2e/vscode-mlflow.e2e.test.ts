@@ -171,4 +171,21 @@ describe('a team MLflow server in VS Code', () => {
     await shot('05-add-server-refuses');
     await page.keyboard.press('Escape');
   }, 60_000);
+
+  it('pushes a local run to the declared team store from its menu; its row says synced, and the server has every point', async () => {
+    await page.mouse.move(900, 600);
+    await treeRow('local baseline').click({ button: 'right' });
+    const item = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Push to Team Store…' }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await item.click();
+    const local = page.locator('.pane-body .monaco-list-row', { hasText: 'local baseline' }).filter({ hasText: 'synced' }).first();
+    await expect.poll(async () => (await local.textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toContain('☁ synced');
+    await shot('06-pushed-synced');
+    const onServer = await mlflowPythonJson<{ runs: number; points: number }>(
+      `import json, mlflow\nc = mlflow.MlflowClient()\nruns = c.search_runs([mlflow.get_experiment_by_name("mine").experiment_id], "attributes.run_name = 'local baseline'")\nprint(json.dumps({"runs": len(runs), "points": len(c.get_metric_history(runs[0].info.run_id, "loss"))}))`,
+      mlflow.env,
+    );
+    expect(onServer).toEqual({ runs: 1, points: 30 });
+  }, 120_000);
 });

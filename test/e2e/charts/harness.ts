@@ -40,6 +40,8 @@ export async function startHarness(defaultStore: string, entry = path.join(here,
         },
       );
       req.pipe(upstream);
+      // A feed cut as the page or the daemon closes is no error of the test's.
+      upstream.on('error', () => res.destroy());
       res.on('close', () => upstream.destroy());
       return;
     }
