@@ -31,6 +31,15 @@ const f64 = (v: number) => [...Buffer.from(new Float64Array([v]).buffer)];
 const simpleValue = (tag: string, v: number) => [...text(1, tag), 0x15, ...f32(v)];
 const scalarTensor = (tag: string, v: number) => [...text(1, tag), ...bytesField(9, bytesField(1, text(1, 'scalars'))), ...bytesField(8, [0x08, 1, ...bytesField(2, []), ...bytesField(4, f32(v))])];
 
+/** A tensor value as TF2's writers serialize it: tag, tensor, then metadata (field order). */
+const scalarsMeta = bytesField(1, text(1, 'scalars'));
+const tf2Value = (tag: string, tensor: number[], metadata: number[] | null = [...scalarsMeta, 0x20, 1]) => [
+  ...text(1, tag),
+  ...bytesField(8, tensor),
+  ...(metadata ? bytesField(9, metadata) : []),
+];
+const shape0 = [0x12, 0x00];
+
 function event(step: number[] | number, wallTime: number, values: number[][]): Buffer {
   const stepBytes = typeof step === 'number' ? varint(step) : step;
   return Buffer.from([0x09, ...f64(wallTime), 0x10, ...stepBytes, ...bytesField(5, values.flatMap((v) => bytesField(1, v)))]);
@@ -85,12 +94,32 @@ describe('the fast loop', () => {
       Buffer.from([0x10, 7, 0x09, ...f64(8), ...bytesField(5, bytesField(1, simpleValue('fields reversed', 9)))]),
       event(9, 10, [[...simpleValue('extra field', 1), 0x20, 1]]),
       ...Array.from({ length: 50 }, (_, i) => event(100 + i, 200 + i, [simpleValue(['損失', 'acc', 'lr'][i % 3]!, i)])),
+      // TF2 / Keras tensor scalars, and the shapes next to them that the general decoder must decide.
+      event(1, 2, [tf2Value('content f32', [0x08, 1, ...shape0, ...bytesField(4, f32(1.5))])]),
+      event(1, 2, [tf2Value('packed f32', [0x08, 1, ...shape0, ...bytesField(5, f32(-2.5))])]),
+      event(1, 2, [tf2Value('f32', [0x08, 1, ...shape0, 0x2d, ...f32(NaN)])]),
+      event(1, 2, [tf2Value('content f64', [0x08, 2, ...shape0, ...bytesField(4, f64(0.1))])]),
+      event(1, 2, [tf2Value('packed f64', [0x08, 2, ...bytesField(6, f64(0.2))])]), // no shape: rank 0 too
+      event(1, 2, [tf2Value('f64', [0x08, 2, ...shape0, 0x31, ...f64(0.3)], scalarsMeta)]),
+      event(1, 2, [tf2Value('described', [0x08, 1, ...shape0, ...bytesField(4, f32(4))], [...text(3, 'a description'), ...bytesField(1, [...text(1, 'scalars'), ...bytesField(2, [])]), 0x20, 1])]),
+      event(2, 3, [tf2Value('content f32', [0x08, 1, ...shape0, ...bytesField(4, f32(7))], null)]), // metadata on the first value only (TF1)
+      event(2, 3, [tf2Value('never declared', [0x08, 1, ...shape0, ...bytesField(4, f32(7))], null)]),
+      event(1, 2, [tf2Value('hist', [0x08, 1, ...shape0, ...bytesField(4, f32(1))], bytesField(1, text(1, 'histograms')))]),
+      event(2, 3, [tf2Value('hist', [0x08, 1, ...shape0, ...bytesField(4, f32(1))])]), // the first declaration stands
+      event(1, 2, [tf2Value('hparams', [0x08, 1, ...shape0, ...bytesField(4, f32(1))], bytesField(1, text(1, 'hparams')))]),
+      event(1, 2, [tf2Value('int', [0x08, 3, ...shape0, 0x38, 5])]),
+      event(1, 2, [tf2Value('wrong width', [0x08, 2, ...shape0, ...bytesField(4, f32(1))])]),
+      event(1, 2, [tf2Value('vector', [0x08, 1, ...bytesField(2, bytesField(2, [0x08, 2])), ...bytesField(5, [...f32(1), ...f32(2)])])]),
+      event(1, 2, [tf2Value('two values', [0x08, 1, ...shape0, 0x2d, ...f32(1), 0x2d, ...f32(2)])]),
+      event(1, 2, [tf2Value('content and float_val', [0x08, 1, ...shape0, ...bytesField(4, f32(1)), 0x2d, ...f32(2)])]),
+      event(1, 2, [[...text(1, 'metadata first'), ...bytesField(9, scalarsMeta), ...bytesField(8, [0x08, 1, ...shape0, ...bytesField(4, f32(3))])]]),
     ];
     const file = path.join(dir, 'events.out.tfevents.1.host');
     writeFileSync(file, Buffer.concat(events.map(record)));
     const got = await readFile(file);
     expect(got).toEqual(reference(events));
-    expect(got.length).toBeGreaterThan(70);
+    expect(got.length).toBeGreaterThan(80);
+    expect(got.filter(([tag]) => ['never declared', 'hist', 'hparams', 'int', 'wrong width', 'vector'].includes(tag))).toEqual([]);
     expect(warnings).toEqual([]);
   });
 
