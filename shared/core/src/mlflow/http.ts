@@ -190,7 +190,7 @@ export class MlflowHttp {
       try {
         const res = await this.once(method, url, body, options.signal, raw);
         if (res.status >= 200 && res.status < 300) return raw ? (res.bytes as T) : this.parse<T>(res, url);
-        failure = this.statusError(res, url);
+        failure = this.statusError(res, url, retries > 0);
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         if (!RETRYABLE_STATUS.has(res.status)) throw failure;
       } catch (err) {
@@ -242,7 +242,7 @@ export class MlflowHttp {
     }
   }
 
-  private statusError(res: RawResponse, url: URL): MlflowError {
+  private statusError(res: RawResponse, url: URL, retried: boolean): MlflowError {
     let code: string | undefined;
     let said = '';
     try {
@@ -261,7 +261,7 @@ export class MlflowHttp {
     if (s === 403) return new MlflowError('forbidden', `The MLflow server at ${this.uri} refused ${url.pathname} to these credentials (HTTP 403${tail}): ask its admin for permission on the experiment.`, s, code);
     if (s === 404) return new MlflowError('not_found', `Not found on the MLflow server at ${this.uri} (${url.pathname}${tail}).`, s, code);
     if (s === 429) return new MlflowError('rate_limited', `The MLflow server at ${this.uri} is limiting requests (HTTP 429) and still did after retries: try again in a minute.`, s, code);
-    if (s >= 500) return new MlflowError('server', `The MLflow server at ${this.uri} failed on ${url.pathname} (HTTP ${s}${tail}), also when retried: see the server's log.`, s, code);
+    if (s >= 500) return new MlflowError('server', `The MLflow server at ${this.uri} failed on ${url.pathname} (HTTP ${s}${tail})${retried ? ', also when retried' : ''}: see the server's log.`, s, code);
     return new MlflowError('bad_request', `The MLflow server at ${this.uri} rejected ${url.pathname} (HTTP ${s}${tail}).`, s, code);
   }
 

@@ -31,6 +31,8 @@ export class MlflowPoller {
   /** Runs this poller announced as created: their points are published from the first. */
   private readonly fresh = new Set<string>();
   private polls = 0;
+  /** Polls failed in a row (the backoff doubles with each). */
+  private failures = 0;
   private lastPoll = 0;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
@@ -74,9 +76,7 @@ export class MlflowPoller {
   }
 
   async pollIfOlder(maxAgeMs: number): Promise<void> {
-    if (this.inFlight) return this.inFlight;
-    if (Date.now() - this.lastPoll < maxAgeMs && !this.lastError) return;
-    await this.pollOnce();
+    if (this.inFlight || Date.now() - this.lastPoll >= maxAgeMs || this.lastError) await this.pollOnce();
     if (this.lastError) throw this.lastError;
   }
 
@@ -94,6 +94,7 @@ export class MlflowPoller {
     this.inFlight = this.poll()
       .then(() => {
         this.lastError = null;
+        this.failures = 0;
         // A slow server sets the pace: a poll that took longer than the period waits as long again.
         this.delayMs = Math.max(this.periodMs, Date.now() - started);
       })
@@ -101,8 +102,9 @@ export class MlflowPoller {
         // Once per new failure, in the daemon's log; requests get the sentence (pollIfOlder).
         if (err.message !== this.lastError?.message) process.stderr.write(`runlane: polling ${this.source.dir} failed: ${err.message}\n`);
         this.lastError = err;
-        const backoff = Math.min(MAX_BACKOFF_MS, Math.max(this.delayMs, this.periodMs) * 2);
-        this.delayMs = backoff / 2 + Math.random() * (backoff / 2);
+        this.failures++;
+        const backoff = Math.min(MAX_BACKOFF_MS, this.periodMs * 2 ** this.failures);
+        this.delayMs = backoff / 2 + Math.random() * (backoff / 2); // jitter: clients of one server spread out
       })
       .finally(() => {
         this.lastPoll = Date.now();

@@ -2,6 +2,8 @@
 // logged by plain mlflow code are listed, detailed and charted (sampled, zoomed, every point); pages
 // of runs are read in turn; points logged live reach the feed within about 2 s (lag measured).
 import { mkdirSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, TOKEN_HEADER, type MetricSeries, type RunDetail, type RunSummary, type StoreEvent } from '@runlane/protocol';
@@ -9,7 +11,7 @@ import { runCli } from '../../../../test/helpers/cliInProcess.js';
 import { mlflowPythonJson, runMlflowPython, startMlflowPython } from '../../../../test/helpers/mlflowPython.js';
 import { startMlflowServer, type MlflowServer } from '../../../../test/helpers/mlflowServer.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
-import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { sleep, waitFor } from '../../../../test/helpers/waitFor.js';
 import { SseParser } from '../client/sseParser.js';
 import { Daemon } from '../server/daemon.js';
 import { MlflowSource } from './mlflowSource.js';
@@ -201,6 +203,63 @@ with mlflow.start_run(run_name="live-run") as run:
       child.kill('SIGKILL');
     }
   }, 90_000);
+});
+
+describe('polling only while watched, backing off while the server fails', () => {
+  it('asks nothing without a client, about every second with one, less and less while it fails', async () => {
+    // A counting proxy in front of the real server: the thin seam that can also make it fail.
+    let requests = 0;
+    let failing = false;
+    const proxy = http.createServer((req, res) => {
+      requests++;
+      if (failing) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error_code":"TEMPORARILY_UNAVAILABLE","message":"down for a test"}');
+        return;
+      }
+      const target = new URL(req.url ?? '/', server.uri);
+      const up = http.request(target, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const uri = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    let watched = false;
+    const source = await MlflowSource.open(uri, { env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' }, watched: () => watched, firstPage: 5000 });
+    try {
+      await source.loaded;
+      const count = async (ms: number) => {
+        const before = requests;
+        await sleep(ms);
+        return requests - before;
+      };
+      expect(await count(2000)).toBe(0);
+      watched = true;
+      const asked = await count(3000);
+      expect(asked).toBeGreaterThanOrEqual(3); // two or three requests a poll, a poll about every second
+      watched = false;
+      await sleep(1500); // a poll under way ends
+      expect(await count(2000)).toBe(0);
+      watched = true;
+      failing = true;
+      await sleep(1000);
+      const polls: number[] = [];
+      for (let i = 0; i < 3; i++) polls.push(await count(2000));
+      // Each failed poll is one request (no retries asked); the waits double from 1-2 s toward 30 s.
+      expect(polls.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4);
+      expect(source.poller.delayMs).toBeGreaterThan(2000);
+      await expect(source.fresh(0)).rejects.toThrow(/failed on .* \(HTTP 503: down for a test\)/);
+      failing = false;
+      await source.fresh(0);
+      expect(source.poller.lastError).toBeNull();
+    } finally {
+      watched = false;
+      await source.close();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  }, 60_000);
 });
 
 describe('reading a server page by page', () => {
