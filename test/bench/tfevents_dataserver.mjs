@@ -1,6 +1,7 @@
 // TensorBoard event files side by side (issue 12): TensorBoard's Rust data server (rustboard, what
 // `tensorboard --load_fast=true` runs) and Runlane on the same generated files: one 200 MB file
-// (TFEVENTS_MB), and a folder of 32 runs x 10 MB (TFEVENTS_RUNS, TFEVENTS_RUN_MB). Each is timed from
+// (TFEVENTS_MB), a folder of 32 runs x 10 MB (TFEVENTS_RUNS, TFEVENTS_RUN_MB), both of add_scalar
+// events, and a 50 MB file of TF2's tensor scalars (TFEVENTS_TENSOR_MB). Each is timed from
 // its start to the last step served, minus its start-up on an empty folder:
 // - the data server: the binary from .venv-bench's tensorboard_data_server package, started with the
 //   flags TensorBoard gives it (tensorboard/data/server_ingester.py; by default it verifies a record's
@@ -31,6 +32,7 @@ const MB = Number(process.env.TFEVENTS_MB ?? 200);
 const RUNS = Number(process.env.TFEVENTS_RUNS ?? 32);
 const RUN_MB = Number(process.env.TFEVENTS_RUN_MB ?? 10);
 const REPEAT = Number(process.env.TFEVENTS_REPEAT ?? 3);
+const TENSOR_MB = Number(process.env.TFEVENTS_TENSOR_MB ?? 50);
 const TAGS = benchTags(Number(process.env.TFEVENTS_TAGS ?? 16));
 const CORES = os.availableParallelism();
 const execFileP = promisify(execFile);
@@ -250,9 +252,12 @@ try {
     const file = 'events.out.tfevents.1700000000.bench.1.0';
     copyFileSync(path.join(many, names[0], file), path.join(many, name, file));
   }
+  const tensors = path.join(dir, 'tensors', 'logs');
+  const tf2 = writeEventFile(path.join(tensors, 'run'), TENSOR_MB, TAGS, 'tensor');
   const results = [
     await measure('One big event file', single, ['run'], big.lastStep, big.bytes / 1e6, server),
     await measure(`A folder of ${RUNS} runs`, many, names, small.lastStep, (small.bytes * RUNS) / 1e6, server),
+    await measure('One file of TF2-style tensor scalars', tensors, ['run'], tf2.lastStep, tf2.bytes / 1e6, server),
   ];
   const oneThread = results[0].rows.find((r) => r.reader.startsWith('Runlane reader, one'));
   const pass = oneThread['x data server'] >= 2 && results.every((r) => r.same_last_points);

@@ -11,15 +11,28 @@ export function benchTags(count) {
   return ['train/loss', 'train/acc', 'lr', 'val/loss', ...Array.from({ length: Math.max(0, count - 4) }, (_, i) => `grad_norm/layer${i}`)].slice(0, count);
 }
 
-/** One framed record holding one add_scalar event. */
-export function eventRecord(step, wallTime, tag, value) {
+// A scalar as TF2's tf.summary.scalar (and Keras's TensorBoard callback) writes it, after the tag:
+// 8: tensor { dtype DT_FLOAT, tensor_shape {}, tensor_content: 4 bytes }, 9: metadata { plugin_data {
+// plugin_name "scalars" }, data_class DATA_CLASS_SCALAR }.
+const TENSOR_HEAD = Buffer.from([0x42, 10, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04]);
+const SCALARS_METADATA = Buffer.from([0x4a, 11, 0x0a, 0x09, 0x0a, 0x07, ...Buffer.from('scalars'), 0x20, 0x01]);
+
+/** One framed record holding one add_scalar event (style "tensor": TF2's tensor scalar). */
+export function eventRecord(step, wallTime, tag, value, style = 'simple') {
   const tagBytes = Buffer.from(tag);
-  const val = Buffer.alloc(2 + tagBytes.length + 5);
+  const tail = style === 'tensor' ? TENSOR_HEAD.length + 4 + SCALARS_METADATA.length : 5;
+  const val = Buffer.alloc(2 + tagBytes.length + tail);
   val[0] = 0x0a;
   val[1] = tagBytes.length;
   tagBytes.copy(val, 2);
-  val[2 + tagBytes.length] = 0x15;
-  val.writeFloatLE(value, 3 + tagBytes.length);
+  if (style === 'tensor') {
+    TENSOR_HEAD.copy(val, 2 + tagBytes.length);
+    val.writeFloatLE(value, 2 + tagBytes.length + TENSOR_HEAD.length);
+    SCALARS_METADATA.copy(val, 2 + tagBytes.length + TENSOR_HEAD.length + 4);
+  } else {
+    val[2 + tagBytes.length] = 0x15;
+    val.writeFloatLE(value, 3 + tagBytes.length);
+  }
   const summary = Buffer.concat([Buffer.from([0x0a, val.length]), val]);
   const stepBytes = [];
   for (let v = step; ; v = Math.floor(v / 128)) {
@@ -42,10 +55,10 @@ export function eventRecord(step, wallTime, tag, value) {
 }
 
 /**
- * Writes `run/events.out.tfevents.1700000000.bench.1.0` under `dir` until it holds `mb` MB; returns
+ * Writes `events.out.tfevents.1700000000.bench.1.0` into `dir` until it holds `mb` MB; returns
  * its size, the scalar count and the last step (every tag has every step).
  */
-export function writeEventFile(dir, mb, tags) {
+export function writeEventFile(dir, mb, tags, style = 'simple') {
   mkdirSync(dir, { recursive: true });
   const fd = openSync(path.join(dir, 'events.out.tfevents.1700000000.bench.1.0'), 'w');
   let bytes = 0;
@@ -54,7 +67,7 @@ export function writeEventFile(dir, mb, tags) {
     while (bytes < mb * 1e6) {
       const batch = [];
       for (let i = 0; i < 20_000 / tags.length && bytes + batch.length * 50 < mb * 1e6; i++, step++) {
-        tags.forEach((tag, t) => batch.push(eventRecord(step, 1.7e9 + step * 0.001, tag, Math.exp(-step / 1e6) + t)));
+        tags.forEach((tag, t) => batch.push(eventRecord(step, 1.7e9 + step * 0.001, tag, Math.exp(-step / 1e6) + t, style)));
       }
       const buf = Buffer.concat(batch);
       writeSync(fd, buf);
