@@ -1,8 +1,9 @@
-// The reader's hot loop: TFRecord framing, both checksums and the decoding of the one event shape
-// nearly every scalar comes in (PyTorch's and tensorboardX's add_scalar: wall_time, step, and a
-// summary of one value with a tag and a simple_value), in one function over one Buffer with no
-// allocation per record. Every record is still verified. Any other event (a tensor scalar, an image,
-// several values, unknown fields) goes to the general decoder (eventDecoder.ts), and anything the
+// The reader's hot loop: TFRecord framing, both checksums and the decoding of the two event shapes
+// nearly every scalar comes in (wall_time, step, and a summary of one value: a tag and a
+// simple_value, as PyTorch's and tensorboardX's add_scalar write it, or a tag and a rank-0 tensor of
+// the "scalars" plugin, as TF2 and Keras do), in one function over one Buffer with no allocation per
+// record. Every record is still verified. Any other event (an image, several values, unknown
+// fields, fields out of order) goes to the general decoder (eventDecoder.ts), and anything the
 // framing must warn about (a bad checksum, a corrupt header, a torn tail, a record too long) stops
 // this loop where it is, for tfrecord.ts to handle with its warnings and resynchronization.
 import { crc32cView, maskCrc, maskedCrc32c } from './crc32c.js';
