@@ -105,6 +105,7 @@ describe('the daemon serving an MLflow server (?mlflow=)', () => {
     expect(run).toMatchObject({ name: 'finished-run', experiment: 'team-exp', status: 'finished', kind: 'mlflow', params: { lr: 0.01, optimizer: 'adam' } });
     expect(run.tags.team).toBe('vision');
     expect(run.metrics.loss!.last).toBeCloseTo(1 / 3000);
+    expect(run.metrics.loss).toMatchObject({ count: 0, min: null, max: null }); // not known from runs/search
     expect(run.ended_at).toBeGreaterThan(run.started_at!);
     const experiments = await api<{ name: string; run_count: number }[]>('/experiments');
     expect(experiments.body.map((e) => [e.name, e.run_count]).sort()).toEqual([['many', 30], ['team-exp', 2]]);

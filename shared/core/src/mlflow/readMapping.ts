@@ -107,8 +107,9 @@ export function toSummary(run: MlflowRun, experimentName: string): RunSummary {
     // A pushed run's other ranks are series of their key, not metrics of their own.
     if (ranks.length > 0 && RANKED_KEY.test(m.key)) continue;
     const last = metricValue(m.value);
-    // runs/search gives each metric's latest value only: count and range come with its series.
-    metrics[m.key] = { count: 1, last, min: last === 'NaN' ? null : last, max: last === 'NaN' ? null : last };
+    // runs/search gives each metric's latest value only: count 0 and no range say "not known here"
+    // (a run's details read them: MlflowSource.metricRanges), rather than a wrong 1 point.
+    metrics[m.key] = { count: 0, last, min: null, max: null };
   }
   const params: Record<string, unknown> = {};
   for (const p of run.data?.params ?? []) params[p.key] = paramValue(p.value);
