@@ -111,7 +111,10 @@ export class SyncService {
     const entry = this.queue(index, runId, uri);
     entry.stopped = false;
     entry.retryMs = FIRST_RETRY_MS;
-    if (!entry.running) this.kick(entry, 0);
+    // Asked for now: a backoff still waiting (the server was down) does not delay it.
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    this.kick(entry, 0);
     const state: RunSync = { to: uri, state: 'pending' };
     this.setState(index, runId, state, run);
     return state;
