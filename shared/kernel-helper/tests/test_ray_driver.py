@@ -18,7 +18,7 @@ from runlane.ray_worker import unescape
 CELL = """import os, sys, time, runlane as rl
 rank = int(os.environ["RANK"])
 env = {k: os.environ.get(k) for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
-                                        "CUDA_VISIBLE_DEVICES", "RUNLANE_WORKER", "GREETING")}
+                                        "CUDA_VISIBLE_DEVICES", "RUNLANE_WORKER", "GREETING", "RUNLANE_DIR")}
 print("env", json.dumps(env))
 sys.stderr.write("warning from %d\\n" % rank)
 sys.stdout.write("\\rstep 1/2")
@@ -77,6 +77,7 @@ def test_two_workers_get_their_env_gpus_output_result_and_artifacts(ray_head, jo
         assert env["RUNLANE_WORKER"] == "w%d" % rank and env["GREETING"] == "hello there"
     assert envs[0]["MASTER_ADDR"] == envs[1]["MASTER_ADDR"] and envs[0]["MASTER_PORT"] == envs[1]["MASTER_PORT"]
     assert int(envs[0]["MASTER_PORT"]) > 0
+    assert not any(os.path.exists(env["RUNLANE_DIR"]) for env in envs.values())  # the ranks' temp stores are gone
     assert sorted([envs[0]["CUDA_VISIBLE_DEVICES"], envs[1]["CUDA_VISIBLE_DEVICES"]]) == ["0", "1"]  # Ray's GPUs
     files = {}
     for rank, kind, rest in fs:
@@ -111,6 +112,7 @@ SLEEPER = ("import os, subprocess, sys, time\n"
            "child = subprocess.Popen(['sleep', '300'])\n"
            "print('pid', os.getpid(), flush=True)\n"
            "print('child', child.pid, flush=True)\n"
+           "print('store', os.environ['RUNLANE_DIR'], flush=True)\n"
            "if os.environ['RANK'] == '1' and len(sys.argv) > 1:\n"
            "    time.sleep(0.5)\n"
            "    sys.exit(int(sys.argv[1]))\n"
@@ -195,6 +197,12 @@ def test_a_driver_killed_outright_leaves_no_worker_process(ray_head, jobs):
         time.sleep(0.1)
     assert [p for p in pids if alive(p)] == []
     assert wait_job(ray_head, job)["status"] == "FAILED"
+    stores = [rest.split(" ", 1)[1] for _, kind, rest in frames(job_logs(ray_head, job)) if rest.startswith("store ")]
+    assert len(stores) == 2
+    deadline = time.time() + 10
+    while time.time() < deadline and any(os.path.exists(s) for s in stores):
+        time.sleep(0.1)
+    assert [s for s in stores if os.path.exists(s)] == []  # the guards removed the ranks' temp stores
 
 
 def _cmdline(pid):

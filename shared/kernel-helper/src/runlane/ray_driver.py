@@ -218,8 +218,9 @@ class Driver:
                         note("w%d failed (exit code %s): stopping the other workers" % (rank, code))
                         for other in live:
                             actors[other].stop.remote(FAIL_GRACE_S)
-        for a in actors:
-            a.cleanup.remote()
+        # The ranks' temp stores on their nodes go before the driver does (its actors die with it); an
+        # actor killed first leaves it to its guard.
+        ray.wait([a.cleanup.remote() for a in actors], num_returns=len(actors), timeout=0.5 if self.stopping else 10.0)
         if self.stopping is not None:
             return 128 + self.stopping
         if self.failed is not None:

@@ -34,12 +34,13 @@ RUN_FILES_SKIPPED = ("artifacts", "logs", "metrics", "meta.json")  # artifacts g
 # The guard: waits for its stdin to close (the actor is gone, or the worker ended), then SIGTERM to the
 # worker's group, SIGKILL after a grace. No import of runlane: it runs with -I.
 # It forks away from its parent at once: Ray kills an actor's direct children with it
-# (kill_child_processes_on_worker_exit), which would take the guard before it could act.
+# (kill_child_processes_on_worker_exit), which would take the guard before it could act. When the
+# actor itself is gone (not merely the worker ended), it also removes the rank's temp store.
 GUARD = """
-import os, signal, sys, time
+import os, shutil, signal, sys, time
 if os.fork():
     os._exit(0)
-group, grace = int(sys.argv[1]), float(sys.argv[2])
+group, grace, actor, store = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 sys.stdin.buffer.read()
 def alive():
     try:
@@ -59,6 +60,13 @@ if alive():
         os.killpg(group, signal.SIGKILL)
     except OSError:
         pass
+try:
+    with open("/proc/%d/stat" % actor) as f:
+        gone = f.read().rsplit(")", 1)[1].split()[0] == "Z"
+except OSError:
+    gone = True
+if gone:
+    shutil.rmtree(store, ignore_errors=True)
 """
 
 
@@ -147,7 +155,8 @@ class RankWorker:
             self._push(frame(self.rank, "e", message.encode()))
             self.returncode = 127
             return False
-        self.guard = subprocess.Popen([sys.executable, "-I", "-c", GUARD, str(self.process.pid), str(grace)],
+        self.guard = subprocess.Popen([sys.executable, "-I", "-c", GUARD, str(self.process.pid), str(grace),
+                                       str(os.getpid()), self.store],
                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       start_new_session=True)
         self.guard.wait()  # the first process exits once the guard has forked away
