@@ -91,7 +91,7 @@ export const rayLauncher: TargetLauncher<RayState> = {
     job.workers = Array.from({ length: job.spec.workers }, (_, rank) => ({ rank, pid: 0, gpus: [], exitFile: path.join(job.runDir, 'job', `w${rank}.exit`) }));
     // Saved before the submission: a daemon that stops in between leaves a job the next one finds.
     await control.save({ ray_submission: submissionId, ray_address: t.address });
-    control.params({ ray_job: submissionId });
+    control.params({ ray_job: submissionId, ...(gpus !== job.spec.gpusPerWorker ? { gpus_per_worker: gpus } : {}) }); // the target's default GPUs
     await submitRayJob(t, {
       // Ray runs the entrypoint through /bin/sh: the interpreter's path is quoted.
       entrypoint: `${shellQuote(t.python)} -m runlane.ray_driver spec.json`,
