@@ -46,6 +46,7 @@ export class RayTail {
   private dirty = false;
   private lastSave = 0;
   private exits: Promise<void> = Promise.resolve();
+  private authNoted = false;
 
   constructor(
     private readonly target: RayTarget,
@@ -78,7 +79,9 @@ export class RayTail {
     this.received = 0;
     socket.on('message', (data: Buffer) => this.take(data.toString('utf8')));
     socket.on('unexpected-response', (_req, res) => {
-      if (res.statusCode === 401 || res.statusCode === 403) this.events.note(authProblem(this.target, res.statusCode));
+      // Said once: the tail asks again every second while the job runs.
+      if ((res.statusCode === 401 || res.statusCode === 403) && !this.authNoted) this.events.note(authProblem(this.target, res.statusCode));
+      this.authNoted ||= res.statusCode === 401 || res.statusCode === 403;
       socket.terminate(); // else the socket waits for nothing
     });
     socket.on('error', () => {}); // 'close' follows: the tail opens again while the job runs
