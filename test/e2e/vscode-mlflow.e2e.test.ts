@@ -173,6 +173,8 @@ describe('a team MLflow server in VS Code', () => {
   }, 60_000);
 
   it('pushes a local run to the declared team store from its menu; its row says synced, and the server has every point', async () => {
+    // Selected alone first: with a server run also selected, VS Code's menu offers only what both allow.
+    await treeRow('local baseline').click();
     await page.mouse.move(900, 600);
     await treeRow('local baseline').click({ button: 'right' });
     const item = page.locator('.context-view .monaco-menu .action-label', { hasText: 'Push to Team Store…' }).first();
