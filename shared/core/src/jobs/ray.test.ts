@@ -79,10 +79,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await daemon?.close();
-  await head?.stop();
-  removeTempDir(tmp);
-}, 60_000);
+  try {
+    await daemon?.close();
+  } finally {
+    await head?.stop(); // whatever happened above: no head is left running
+    removeTempDir(tmp);
+  }
+}, 120_000);
 
 async function startDaemon(): Promise<void> {
   ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile: path.join(tmp, 'runlane.toml'), clientStore: store }));
