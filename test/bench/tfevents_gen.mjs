@@ -15,7 +15,7 @@ export function benchTags(count) {
 // 8: tensor { dtype DT_FLOAT, tensor_shape {}, tensor_content: 4 bytes }, 9: metadata { plugin_data {
 // plugin_name "scalars" }, data_class DATA_CLASS_SCALAR }.
 const TENSOR_HEAD = Buffer.from([0x42, 10, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04]);
-const SCALARS_METADATA = Buffer.from([0x4a, 11, 0x0a, 0x09, 0x0a, 0x07, ...Buffer.from('scalars'), 0x20, 0x01]);
+const SCALARS_METADATA = Buffer.from([0x4a, 13, 0x0a, 0x09, 0x0a, 0x07, ...Buffer.from('scalars'), 0x20, 0x01]);
 
 /** One framed record holding one add_scalar event (style "tensor": TF2's tensor scalar). */
 export function eventRecord(step, wallTime, tag, value, style = 'simple') {
