@@ -147,7 +147,7 @@ describe('a team MLflow server in JupyterLab', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), charts.locator('.rl-card', { hasText: 'loss' }).first().locator('button', { hasText: 'CSV' }).click()]);
       return readFileSync(await download.path(), 'utf8').split('\n').some((line) => line.startsWith('team live,loss,77,') && line.endsWith(',0.123'));
     };
-    await expect.poll(csvHasStep, { timeout: 15_000, intervals: [500] }).toBe(true);
+    await expect.poll(csvHasStep, { timeout: 15_000, interval: 500 }).toBe(true);
     const lag = Date.now() - logged;
     console.log(`a point logged by mlflow.log_metric was in the chart ${lag} ms after the script returned (${logged - started} ms to log it)`);
     expect(lag).toBeLessThan(10_000);

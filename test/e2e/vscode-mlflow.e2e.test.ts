@@ -158,7 +158,7 @@ describe('a team MLflow server in VS Code', () => {
       await page.waitForTimeout(150);
       return (await frame.locator('.rl-card').first().textContent()) ?? '';
     };
-    await expect.poll(lastStep, { timeout: 20_000, intervals: [500] }).toContain('step 77');
+    await expect.poll(lastStep, { timeout: 20_000, interval: 500 }).toContain('step 77');
     console.log(`VS Code: a point logged by mlflow.log_metric was in the chart within ${Date.now() - logged} ms`);
     await shot('04-live-point');
   }, 120_000);
