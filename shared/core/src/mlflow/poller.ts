@@ -116,13 +116,16 @@ export class MlflowPoller {
   private async poll(): Promise<void> {
     const src = this.source;
     this.polls++;
-    if (this.polls % EXPERIMENTS_EVERY === 0) await src.readExperiments(); // renames too
-    else await src.readNewExperiments();
     const runs = [...src.runs.values()];
     const newest = runs.reduce((m, r) => Math.max(m, r.started_at ?? 0), 0);
     const wasRunning = runs.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id);
-    const started = await src.searchAll(newest > 0 ? `attributes.start_time >= ${Math.floor(newest * 1000)}` : '', 1000);
-    const running = await src.searchAll("attributes.status = 'RUNNING'");
+    // At once, not one after another: the lag of a new point is the period plus this round trip.
+    // A new experiment found here has its runs searched from the next poll on.
+    const [, started, running] = await Promise.all([
+      this.polls % EXPERIMENTS_EVERY === 0 ? src.readExperiments() : src.readNewExperiments(), // the full read sees renames too
+      src.searchAll(newest > 0 ? `attributes.start_time >= ${Math.floor(newest * 1000)}` : '', 1000),
+      src.searchAll("attributes.status = 'RUNNING'"),
+    ]);
     const got = new Map<string, MlflowRun>();
     for (const r of [...started, ...running]) got.set(r.info.run_id, r);
     for (const r of started) if (!src.runs.has(r.info.run_id)) this.fresh.add(r.info.run_id);
