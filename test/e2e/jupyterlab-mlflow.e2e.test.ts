@@ -3,7 +3,8 @@
 // project's runlane.toml. The Runs sidebar shows the server beside the local store (its chip names
 // the host, a click on it shows its runs alone), its run's charts (beside a local run, in one chart)
 // and details; a point the script logs afterwards reaches the open chart within seconds (read back
-// from the card's CSV, as a user would export it); "+ MLflow" refuses what is not a server URI.
+// from the card's CSV, as a user would export it); "+ MLflow" refuses what is not a server URI, and a
+// server that wants credentials (MLflow's basic-auth app) gets the sentence naming the variables.
 // Screenshots go to test/e2e/screenshots/jupyterlab-mlflow/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,8 @@ const shots = path.join(process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'scre
 let tmp: string;
 let folder: string;
 let server: MlflowServer;
+/** A server with MLflow's basic-auth app, whose credentials the daemon was not given. */
+let locked: MlflowServer;
 let lab: Lab;
 let browser: Browser;
 let page: Page;
@@ -58,7 +61,7 @@ beforeAll(async () => {
   tmp = makeTempDir('lab-mlflow');
   folder = path.join(tmp, 'work');
   mkdirSync(folder);
-  server = await startMlflowServer({ dir: path.join(tmp, 'mlflow') });
+  [server, locked] = await Promise.all([startMlflowServer({ dir: path.join(tmp, 'mlflow') }), startMlflowServer({ dir: path.join(tmp, 'locked'), auth: { adminPassword: 'team-secret-1' } })]);
   const ids = await mlflowPythonJson<{ done: string; live: string }>(TEAM_SCRIPT, server.env);
   liveRun = ids.live;
   // The project declares the team's server: the sidebar shows it without anyone typing its URI.
@@ -92,6 +95,7 @@ afterAll(async () => {
   await lab?.stop();
   await stopDaemonIn(path.join(tmp, 'rt'));
   await server?.stop();
+  await locked?.stop();
   removeTempDir(tmp);
 }, 60_000);
 
@@ -164,6 +168,19 @@ describe('a team MLflow server in JupyterLab', () => {
     await shot('06-password-refused');
     await error.locator('button', { hasText: 'Close' }).click();
     expect(consoleErrors.filter((e) => !/favicon|Failed to load resource/.test(e))).toEqual([]);
+  }, 60_000);
+
+  it('adds a server that wants credentials: the sidebar says which variables to set, and nothing secret is asked for', async () => {
+    await page.locator('.rl-open-mlflow').click();
+    await page.locator('.jp-Dialog input').fill(locked.uri);
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    const notice = page.locator('.rl-notice', { hasText: locked.uri });
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toMatch(/MLFLOW_TRACKING_USERNAME[\s\S]*MLFLOW_TRACKING_PASSWORD|MLFLOW_TRACKING_TOKEN/);
+    await shot('06b-credentials-needed');
+    // Removed again with its chip's ×: the notice goes with it.
+    await page.locator('.rl-source', { hasText: new URL(locked.uri).host }).locator('.rl-source-remove').click();
+    await expect.poll(() => page.locator('.rl-notice', { hasText: locked.uri }).count(), { timeout: 10_000 }).toBe(0);
   }, 60_000);
 
   it('pushes a local run to the declared team store from its menu; its row says synced, and the server has every point', async () => {

@@ -178,6 +178,8 @@ export class RunsSidebar extends Widget {
     this.message.textContent = 'Loading runs…';
     const sources = this.connection.bridge.sources();
     for (const path of [...this.sets.keys()]) if (!sources.some((s) => s.path === path)) this.sets.delete(path);
+    // A removed source's failure goes with it (a server removed for wanting credentials kept its notice).
+    for (const path of [...this.failures.keys()]) if (!sources.some((s) => s.path === path)) this.failures.delete(path);
     await Promise.all(sources.map((s) => this.loadSource(s.path, false)));
     this.render();
     this.stopFeed();
