@@ -80,4 +80,21 @@ describe('the service reloading a source', () => {
     tree.dispose();
     service.dispose();
   });
+
+  it('a burst of new runs on the feed (an MLflow server paging in thousands) redraws the view once, with every run', async () => {
+    daemon.runs = [];
+    daemon.feeds = [];
+    const server: Source = { kind: 'mlflow', path: 'http://127.0.0.1:5000', label: 'MLflow: 127.0.0.1:5000', reason: 'mlflowStores setting' };
+    const service = new RunlaneService('/cli.cjs', { appendLine: () => undefined } as never);
+    service.setSources([server]);
+    await expect.poll(() => live().length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    let redraws = 0;
+    service.onDidChange((change) => change.kind === 'all' && redraws++);
+    for (let i = 0; i < 5000; i++) live()[0]?.onEvent({ type: 'run-created', store: server.path, run: { ...run(`r${i}`, 1 / (i + 1)), kind: 'mlflow' } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(redraws).toBe(1);
+    expect(service.runsOf(server.path)).toHaveLength(5000);
+    service.dispose();
+  });
 });

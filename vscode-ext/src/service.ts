@@ -40,6 +40,8 @@ export class RunlaneService implements vscode.Disposable {
   /** Every event of every source's feed (webviews forward them to their views). */
   readonly onEvent = this.feed.event;
   private states: SourceState[] = [];
+  /** A whole-view redraw asked for by the feed, due at the next turn (see feedChanged). */
+  private redrawDue: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly cliBundle: string,
@@ -176,7 +178,7 @@ export class RunlaneService implements vscode.Disposable {
           if (event.type === 'reset') void this.loadOne(state);
           else {
             const change = applyEvent(state.runs, event);
-            if (change) this.changed.fire(change);
+            if (change) this.feedChanged(change);
           }
           this.feed.fire(event);
         });
@@ -185,7 +187,21 @@ export class RunlaneService implements vscode.Disposable {
     );
   }
 
+  /**
+   * A feed's change: one run's row at once; a whole-view redraw (runs created, moved) once for a burst.
+   * An MLflow server's runs arrive a page of thousands of run-created events at a time: a redraw of
+   * the tree and the status item for each one held the extension host for seconds.
+   */
+  private feedChanged(change: RunsChange): void {
+    if (change.kind === 'run') return this.changed.fire(change);
+    this.redrawDue ??= setTimeout(() => {
+      this.redrawDue = null;
+      this.changed.fire(EVERYTHING);
+    }, 0);
+  }
+
   dispose(): void {
+    if (this.redrawDue) clearTimeout(this.redrawDue);
     for (const s of this.states) s.dispose();
     this.changed.dispose();
     this.feed.dispose();
