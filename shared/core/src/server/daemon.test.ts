@@ -237,3 +237,33 @@ describe('daemon live feed (SSE)', () => {
     expect(reset.map((e) => e.type)).toEqual(['hello', 'reset']);
   });
 });
+
+// Issue 12 as a user met it: JupyterLab on a store of 10,000 runs with no run index yet (the first
+// open after an upgrade, or a deleted index) said "The Runlane daemon did not start within 20 s":
+// the daemon announced itself only once it had read every run, longer than clients wait for a start.
+describe('daemon start on a big store', () => {
+  it('announces itself before the default store is read, and answers the list once it is', async () => {
+    const { writeBigStore } = await import('../../../../test/helpers/bigStore.js');
+    const { Daemon } = await import('./daemon.js');
+    const dir = makeTempDir('daemon-big');
+    try {
+      const big = path.join(dir, 'store');
+      writeBigStore(big, { finished: 1500, running: 0 });
+      const d = new Daemon({ defaultStore: big, runtimeDir: path.join(dir, 'rt'), idleTimeout: 0 });
+      await d.start();
+      try {
+        expect(existsSync(runtimeFile(path.join(dir, 'rt')))).toBe(true);
+        // The runs are still being read: the start did not wait for them.
+        const state = await Promise.race([d.store(big).then(() => 'read'), new Promise((r) => setTimeout(() => r('being read'), 0))]);
+        expect(state).toBe('being read');
+        const c = await DaemonClient.connect({ runtimeDir: path.join(dir, 'rt'), start: false, store: big });
+        expect((await c.health()).stores).toContain(big);
+        expect(await c.runs()).toHaveLength(1500);
+      } finally {
+        await d.close();
+      }
+    } finally {
+      removeTempDir(dir);
+    }
+  }, 120_000);
+});

@@ -100,7 +100,11 @@ export class Daemon {
       this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
     try {
-      await this.store(this.options.defaultStore); // fail fast on a store this Runlane cannot read
+      // Fail fast on a store this Runlane cannot read (not a store, a newer format), without waiting
+      // for its runs: a big store's first open (no run index yet, as after an upgrade) takes longer
+      // than clients wait for a start. Requests for it wait for the open.
+      await checkStoreFolder(path.resolve(this.options.defaultStore));
+      void this.store(this.options.defaultStore).catch(() => {}); // the error reaches its requests
     } catch (err) {
       await this.close(); // nothing may keep a daemon that never announced itself alive
       throw err;
