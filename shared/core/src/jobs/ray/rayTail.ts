@@ -1,12 +1,14 @@
-// Follows a Ray job's log live over the Jobs API's WebSocket tail (GET /api/jobs/<id>/logs/tail) and
-// demuxes it into the run folder (rayFrames.ts, rayRunFiles.ts). Ray sends the log from its start,
-// about once a second while the job runs, and closes the socket (1000) once the job has ended and the
-// whole log is sent. A dropped connection is opened again and skips what was already taken; a
-// restarted daemon resumes from the checkpoint. permessage-deflate is off: with it, Ray's tail closes
-// without sending anything (ANCHORS "Ray").
+// Follows a Ray job's log live and demuxes it into the run folder (rayFrames.ts, rayRunFiles.ts): as
+// bytes from the dashboard's log stream, 50 ms behind the file (rayLogStream.ts; read to its end once
+// the job has ended), or, where a Ray answers that API with an error, over the Jobs API's WebSocket
+// tail (GET /api/jobs/<id>/logs/tail), which sends the log from its start about once a second and
+// closes (1000) once the job has ended and the whole log is sent. A dropped connection is opened again
+// and skips what was already taken; a restarted daemon resumes from the checkpoint. permessage-deflate
+// is off: with it, Ray's tail closes without sending anything (ANCHORS "Ray").
 import WebSocket from 'ws';
 import { InbandMetrics } from '../inbandMetrics.js';
 import { LineSplitter, parseFrame } from './rayFrames.js';
+import { RayLogStream } from './rayLogStream.js';
 import { RayRunFiles } from './rayRunFiles.js';
 import { authProblem, rayHeaders } from './rayApi.js';
 import type { RayTarget } from './rayTarget.js';
@@ -46,6 +48,13 @@ export class RayTail {
   private dirty = false;
   private lastSave = 0;
   private exits: Promise<void> = Promise.resolve();
+  /** The log stream (bytes) is used; false once this Ray answered it with an error: the WebSocket then. */
+  private streamMode = true;
+  private stream: RayLogStream | null = null;
+  private draining = false;
+  /** Bytes of the log handed over by the stream, and of them those of whole lines (the checkpoint). */
+  private receivedBytes: number;
+  private consumedBytes: number;
   private authNoted = false;
 
   constructor(
@@ -59,6 +68,7 @@ export class RayTail {
     const resume = RayRunFiles.readCheckpoint(runDir);
     this.skipTo = resume?.offset ?? 0;
     this.split.consumed = this.skipTo;
+    this.receivedBytes = this.consumedBytes = this.skipTo;
     this.files = new RayRunFiles(runDir, new InbandMetrics(store, runId, (m) => events.note(m)), (m) => events.note(m), resume);
     // Resumed after workers had spoken: they were placed (the driver's note about it is behind the offset).
     this.placed = Object.keys(resume?.sizes ?? {}).length > 0;
@@ -71,8 +81,45 @@ export class RayTail {
     this.events.placed();
   }
 
+  /**
+   * Follows the log as bytes from the dashboard's log stream, 50 ms behind the file (rayLogStream.ts;
+   * the WebSocket below re-reads the log once a second), from the bytes already taken. A Ray whose
+   * log API answers otherwise (an HTTP error other than a refused token) is followed over the WebSocket.
+   */
   start(): void {
-    if (this.stopped || this.complete) return;
+    if (this.stopped || this.complete || this.stream || this.draining) return;
+    if (!this.streamMode) return this.startWebSocket();
+    const stream = new RayLogStream(this.target, this.submissionId, (text) => this.takeBytes(text, stream), this.receivedBytes);
+    this.stream = stream;
+    const again = (ms: number) => {
+      if (this.stream === stream) this.stream = null;
+      if (this.stopped || this.complete || this.draining || this.timer) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.start();
+      }, ms);
+    };
+    stream.open((problem) => {
+      if (problem && /^the log stream answered HTTP (404|405|500)/.test(problem) && this.receivedBytes === 0) this.streamMode = false;
+      else if (problem && !/^the log stream/.test(problem) && /HTTP 40[13]/.test(problem) && !this.authNoted) {
+        this.authNoted = true;
+        this.events.note(problem);
+      }
+      again(RECONNECT_MS);
+    }).then(
+      (open) => open || again(200), // the job has no driver yet (pending)
+      () => again(RECONNECT_MS), // the head did not answer: asked again
+    );
+  }
+
+  private takeBytes(text: string, stream: RayLogStream): void {
+    this.receivedBytes = stream.taken;
+    const lines = this.split.push(text);
+    for (const line of lines) this.consumedBytes += Buffer.byteLength(line) + 1;
+    this.lines(lines);
+  }
+
+  private startWebSocket(): void {
     const url = `${this.target.address.replace(/^http/, 'ws')}/api/jobs/${encodeURIComponent(this.submissionId)}/logs/tail`;
     const socket = new WebSocket(url, { perMessageDeflate: false, headers: rayHeaders(this.target), handshakeTimeout: 10_000 });
     this.socket = socket;
@@ -100,7 +147,28 @@ export class RayTail {
 
   /** Once the job has ended on Ray: the tail is opened again if it dropped, so the last lines come. */
   retry(): void {
-    if (!this.socket && !this.timer && !this.complete && !this.stopped) this.start();
+    if (this.complete || this.stopped) return;
+    if (this.streamMode) {
+      // The stream follows forever: the rest of the log is read once, to its end, and that is all.
+      if (this.draining) return;
+      this.draining = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      const stream = this.stream ?? new RayLogStream(this.target, this.submissionId, (text) => this.takeBytes(text, stream), this.receivedBytes);
+      this.stream = stream;
+      stream.drain().then(
+        () => {
+          this.stream = null;
+          this.finish();
+        },
+        () => {
+          this.stream = null;
+          this.draining = false; // asked again at the next poll
+        },
+      );
+      return;
+    }
+    if (!this.socket && !this.timer) this.start();
   }
 
   private take(text: string): void {
@@ -180,7 +248,7 @@ export class RayTail {
     this.dirty = false;
     this.lastSave = Date.now();
     this.saving = this.files
-      .checkpoint(this.split.consumed)
+      .checkpoint(this.streamMode ? this.consumedBytes : this.split.consumed)
       .catch((err: Error) => this.events.note(`The Ray log checkpoint could not be written (${err.message}); a restarted daemon may show some lines twice.`))
       .finally(() => {
         this.saving = null;
@@ -189,7 +257,9 @@ export class RayTail {
   }
 
   private finish(): void {
-    this.lines(this.split.end());
+    const rest = this.split.end();
+    for (const line of rest) this.consumedBytes += Buffer.byteLength(line);
+    this.lines(rest);
     this.files.closeArtifact();
     this.complete = true;
     this.save(true);
@@ -211,5 +281,7 @@ export class RayTail {
     const socket = this.socket;
     this.socket = null;
     socket?.terminate();
+    this.stream?.close();
+    this.stream = null;
   }
 }
