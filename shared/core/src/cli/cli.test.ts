@@ -72,6 +72,22 @@ describe('runlane CLI', () => {
     expect(stderr).toContain('warning: something');
   });
 
+  it('ends quietly with exit 0 when its reader goes away (`runlane ls | head`), for every printing command', async () => {
+    /** The command with its stdout's reading end closed before it prints: what `| head` does to it. */
+    const closedReader = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    for (const args of [['ls'], ['ls', '--json'], ['show', '20261101-120000-aaaaaa'], ['metrics', '20261101-120000-aaaaaa', 'acc'], ['logs', '20261101-120000-aaaaaa'], ['--help']]) {
+      const { code, stderr } = await closedReader([...args, ...v1]);
+      // stderr keeps what belongs there (the fixture's bad folder's warning, the run's own stderr)
+      expect({ args, code, crash: /EPIPE|Error/.exec(stderr)?.input ?? null }).toEqual({ args, code: 0, crash: null });
+    }
+  });
+
   it('exits 3 for an unknown run or key, 1 for a newer store, 2 for bad usage, each with a sentence', async () => {
     const unknown = await cli(['show', 'nope', ...v1]);
     expect(unknown.code).toBe(3);

@@ -189,8 +189,22 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** `runlane ls | head`: the reader closing the pipe early means it has read all it wants, so the
+ * command ends at once with exit 0 and no message (as `git log | head` does), instead of an
+ * unhandled EPIPE stack trace. Installed once per process, for every command that prints. */
+function endQuietlyWhenReaderLeaves(): void {
+  if (process.stdout.listeners('error').includes(onStdoutError)) return;
+  process.stdout.on('error', onStdoutError);
+}
+
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err; // any other failure to write stays loud
+}
+
 /** Runs the CLI and returns its exit code; errors a person can fix are printed as one sentence. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenReaderLeaves();
   try {
     return await run(argv);
   } catch (err) {
