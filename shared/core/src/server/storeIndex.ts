@@ -31,12 +31,14 @@ export class StoreIndex implements RunSource {
   static async open(dir: string, publish: (event: StoreEvent) => void): Promise<StoreIndex> {
     const index = new StoreIndex(await StoreReader.open(dir, () => {}), publish);
     index.watcher = new StoreWatcher(index.dir, (files) => index.enqueue(() => index.onFiles(files)));
-    await index.watcher.start();
-    for (const run of await index.reader.loadRuns()) {
+    await index.watcher.start(true);
+    const checked = new Map<string, string>();
+    for (const run of await index.reader.loadRuns(checked)) {
       index.runs.set(run.runId, run);
       index.announced.set(run.runId, run.summary()!.status);
     }
     for (const [id, status] of index.announced) if (isLive(status)) index.watcher.setLive(id, true);
+    index.watcher.startSweep(checked);
     index.liveTimer = setInterval(() => index.enqueue(() => index.checkLiveRuns()), LIVE_CHECK_MS);
     index.liveTimer.unref();
     return index;

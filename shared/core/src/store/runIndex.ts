@@ -236,9 +236,10 @@ function poolChecks(storeDir: string, runIds: string[], previous: Map<string, In
  * Every run of `runIds` that has a meta.json, in that order: from the index where its check still
  * holds (a LiveRun holding only its summary), read from its folder otherwise (settled runs at once
  * and synchronously, running ones through LiveRun, which the daemon then follows). The index is
- * rewritten when anything in it changed.
+ * rewritten when anything in it changed. `checked`, when given, gets the two-folder print of every
+ * run whose entry holds and follows no writer: the daemon's edit sweep starts from it (editSweep.ts).
  */
-export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: Warn): Promise<LiveRun[]> {
+export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: Warn, checked?: Map<string, string>): Promise<LiveRun[]> {
   const previous = readIndex(storeDir);
   const next = new Map<string, IndexEntry>();
   const alive = aliveCache();
@@ -260,6 +261,7 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
       const entry = held === 'same' ? old : { line: entryLine(id, held, summaryJsonOf(old.line)), check: held };
       found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
       next.set(id, entry);
+      if (entry.check.writers.length === 0) checked?.set(id, entry.check.dirs);
       if (entry !== old) changed = true;
     } else missed.push(at);
   }
@@ -277,6 +279,7 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
     }
     found[at] = LiveRun.fromSummary(storeDir, id, summary, warn);
     if (check) {
+      if (check.writers.length === 0) checked?.set(id, check.dirs);
       next.set(id, { line: entryLine(id, check, encodeSummary(summary)), check });
       changed = true;
     }

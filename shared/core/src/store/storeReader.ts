@@ -49,8 +49,9 @@ export class StoreReader {
    * files are unchanged since the run index was written hold only their summary (runIndex.ts);
    * the others are read from their folders, and the index brought up to date.
    */
-  async loadRuns(): Promise<LiveRun[]> {
-    return loadIndexedRuns(this.dir, await this.listRunIds(), this.warn);
+  /** Every run; `checked` gets the index's two-folder prints (runIndex.ts loadIndexedRuns). */
+  async loadRuns(checked?: Map<string, string>): Promise<LiveRun[]> {
+    return loadIndexedRuns(this.dir, await this.listRunIds(), this.warn, checked);
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ageFolder, appendPoint, writeBigStore } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { dirsPrint } from '../store/runScan.js';
 import { EditSweep } from './editSweep.js';
 
 let tmp: string;
@@ -70,5 +71,34 @@ describe('EditSweep', () => {
     expect(seen).toEqual([loss, late]);
     await once();
     expect(seen).toEqual([loss, late]);
+  });
+
+  it("starts from the run index's two-folder checks: its first round only stats them, a new writer is seen at once", async () => {
+    const { finished, writer } = writeBigStore(path.join(tmp, 'store'), { finished: 2, running: 0 });
+    const [quiet, edited] = finished as [string, string];
+    const seen: string[] = [];
+    const sweep = new EditSweep(runs, (files) => seen.push(...files));
+    for (const id of finished) {
+      ageFolder(path.join(runs, id)); // written a minute ago: the index takes no run changed in its last seconds
+      sweep.addChecked(id, dirsPrint(path.join(runs, id))); // as the open found it
+    }
+    const once = (): Promise<void> => sweep.sweep(finished, () => false);
+    // An append by the run's own (gone) writer leaves both folders' prints as they were: the first
+    // round, which only stats the folders, cannot see it (a full first round, listing and stat-ing
+    // every file as before, reported it here).
+    const appended = path.join(runs, quiet, 'events', `${writer(quiet)}.jsonl`);
+    appendFileSync(appended, `${JSON.stringify({ t: 2e9, type: 'tags', tags: { a: 'b' } })}\n`);
+    // A rename by a writer new to the run adds a file to events/: its folder's print changes.
+    writeFileSync(path.join(runs, edited, 'events', '99-0000cafe.jsonl'), `${JSON.stringify({ t: 2e9, type: 'name', name: 'x' })}\n`);
+    await once();
+    expect(seen).toEqual([path.join(runs, edited)]); // the whole run is read again
+    // The second round takes the files' own prints once (changes since the check count), after which
+    // appends are followed as for any run.
+    await once();
+    expect(seen).toEqual([path.join(runs, edited), appended]);
+    const loss = path.join(runs, edited, 'metrics', writer(edited), 'loss.rlm');
+    appendPoint(loss, 1000, 0.5);
+    await once();
+    expect(seen).toEqual([path.join(runs, edited), appended, loss]);
   });
 });

@@ -8,6 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isTempFile } from '../store/atomicFile.js';
+import { dirsPrint } from '../store/runScan.js';
 
 /** Runs checked between two yields to the event loop, so requests are never held up for long. */
 const SLICE = 250;
@@ -25,6 +26,12 @@ interface Fingerprint {
   files: Map<string, string>;
   /** The newest mtime seen among the folders and files (ms). */
   newest: number;
+  /** A run the run index just vouched for, all of whose writers are gone: only a new writer can
+   * change it, and a new writer changes events/ or metrics/. Its two-folder print (runScan.ts
+   * dirsPrint), checked with two stats instead of listing and stat-ing every file. */
+  dirsOnly?: string;
+  /** When the run index vouched for it (ms). */
+  checkedAt?: number;
 }
 
 export class EditSweep {
@@ -44,6 +51,14 @@ export class EditSweep {
     this.since.set(runId, since);
   }
 
+  /** Starts checking a run from the print of its two folders the run index checked at the open
+   * (a run whose writers are all gone): nothing is reported until that print changes, so the first
+   * sweep does not redo the open's work. */
+  addChecked(runId: string, dirs: string): void {
+    this.since.delete(runId);
+    this.prints.set(runId, { dirs: new Map(), files: new Map(), newest: newestOf(dirs), dirsOnly: dirs, checkedAt: Date.now() });
+  }
+
   remove(runId: string): void {
     this.prints.delete(runId);
     this.since.delete(runId);
@@ -51,21 +66,41 @@ export class EditSweep {
 
   /** Checks every run once, yielding between slices; `stopped` ends it early (close). */
   async sweep(runIds: string[], stopped: () => boolean): Promise<void> {
-    const all = this.round++ % OLD_EVERY === 0;
+    const round = this.round++;
+    const all = round % OLD_EVERY === 0;
+    // The runs the index vouched for get their files' prints in the second round, a sweep gap
+    // after the first (never in the round that follows the open); those not due then (unchanged
+    // for an hour) keep the two-folder check, as the index does.
+    const deep = round === 1;
     const recent = Date.now() - RECENT_MS;
     const due = (id: string): boolean => this.since.has(id) || (this.prints.has(id) && (all || this.prints.get(id)!.newest >= recent));
     for (let i = 0; i < runIds.length && !stopped(); i += SLICE) {
       const changed: string[] = [];
-      for (const id of runIds.slice(i, i + SLICE)) if (due(id)) this.check(id, changed);
+      for (const id of runIds.slice(i, i + SLICE)) if (due(id)) this.check(id, changed, deep);
       if (changed.length > 0) this.onChanged(changed);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private check(runId: string, changed: string[]): void {
+  private check(runId: string, changed: string[], deep: boolean): void {
     const runDir = path.join(this.runsDir, runId);
-    const old = this.prints.get(runId);
-    const since = this.since.get(runId);
+    let old = this.prints.get(runId);
+    let since = this.since.get(runId);
+    if (old?.dirsOnly !== undefined) {
+      const dirs = dirsPrint(runDir);
+      if (dirs === old.dirsOnly && !deep) return;
+      if (dirs === old.dirsOnly) {
+        // Once, in the second round (after the open, a slice at a time): the files' own prints, in case a writer judged gone still appended (against the format, but a
+        // change shown late beats one never shown). Changes since the index's check count.
+        since = old.checkedAt;
+      } else {
+        // A new writer: the whole run is read again (its folder reported), and from here on its
+        // files are fingerprinted, to follow that writer's appends.
+        changed.push(runDir);
+        since = undefined;
+      }
+      old = undefined;
+    }
     const print: Fingerprint = { dirs: new Map(), files: new Map(), newest: -1 };
     // A new writer's file changes its folder's mtime; an append changes only the file's. A folder
     // whose mtime is unchanged is not listed again: its files are the ones seen last time.
@@ -90,6 +125,11 @@ export class EditSweep {
     this.prints.set(runId, print);
     this.since.delete(runId);
   }
+}
+
+/** The newest mtime in a dirsPrint (`size:mtime size:mtime`, `-` for a missing folder). */
+function newestOf(dirs: string): number {
+  return Math.max(-1, ...dirs.split(' ').map((print) => Number(print.split(':')[1] ?? -1)));
 }
 
 /** The names in a folder, without temp files of atomic writes; none when it is missing. */

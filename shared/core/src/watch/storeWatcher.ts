@@ -61,8 +61,10 @@ export class StoreWatcher {
     this.sweep = new EditSweep(this.runsDir, (files) => files.forEach((f) => this.queue(f)));
   }
 
-  /** Resolves once runs/ is watched (or polled) and listed, so no run created after it is missed. */
-  async start(): Promise<void> {
+  /** Resolves once runs/ is watched (or polled) and listed, so no run created after it is missed.
+   * `sweepLater`: the edit sweep waits for startSweep (the store's open is reading the runs: a sweep
+   * then would compete with it and redo its checks). */
+  async start(sweepLater = false): Promise<void> {
     mkdirSync(this.runsDir, { recursive: true });
     const started = Date.now();
     this.runsWatcher = this.tryWatch(this.runsDir, (_event, name) => name && this.onRunsEntry(name), null);
@@ -72,6 +74,13 @@ export class StoreWatcher {
     }
     this.pollTimer = setInterval(() => this.poll(), POLL_MS);
     this.pollTimer.unref();
+    if (!sweepLater) this.scheduleSweep();
+  }
+
+  /** Starts the edit sweep after start(true); `checked`: the runs the open vouched for, by the
+   * print of their two folders, which the sweep takes as its baseline instead of re-reading them. */
+  startSweep(checked: Map<string, string>): void {
+    for (const [id, dirs] of checked) if (this.names.has(id) && !this.followed.has(id)) this.sweep.addChecked(id, dirs);
     this.scheduleSweep();
   }
 
