@@ -47,6 +47,16 @@ describe('runlane CLI', () => {
     expect(JSON.parse(stdout)).toEqual(expected.runs);
   });
 
+  it('ls --json and show --json print one line into a pipe, indented with --pretty', async () => {
+    for (const args of [['ls', '--json'], ['show', '20261101-120000-aaaaaa', '--json']]) {
+      const compact = (await cli([...args, ...v1])).stdout;
+      const pretty = (await cli([...args, '--pretty', ...v1])).stdout;
+      expect(compact.trimEnd().split('\n')).toHaveLength(1);
+      expect(pretty.split('\n').length).toBeGreaterThan(10);
+      expect(JSON.parse(compact)).toEqual(JSON.parse(pretty));
+    }
+  });
+
   it('ls prints a table a person can read, and filters', async () => {
     const { stdout } = await cli(['ls', ...v1, '--status', 'finished']);
     expect(stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+EXPERIMENT\s+STATUS\s+DURATION\s+METRICS$/);

@@ -21,7 +21,7 @@ export class UsageError extends Error {}
 const HELP = `runlane ${RUNLANE_VERSION}: experiment tracking in the notebook editor
 
 Usage:
-  runlane ls [--json] [--experiment E] [--status S] [--sort FIELD] [--limit N]
+  runlane ls [--json [--pretty]] [--experiment E] [--status S] [--sort FIELD] [--limit N]
   runlane show RUN [--json]
   runlane metrics RUN KEY [--rank N|all] [--json]   rank 0's points by default
   runlane logs RUN [-f] [--stream NAME]
@@ -47,6 +47,7 @@ const options = {
   logdir: { type: 'string', multiple: true },
   mlflow: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  pretty: { type: 'boolean' },
   experiment: { type: 'string' },
   status: { type: 'string', multiple: true },
   sort: { type: 'string' },
@@ -89,6 +90,12 @@ function rankOption(raw: string | undefined): number | 'all' | undefined {
   return n;
 }
 
+/** JSON for a person (indented) on a terminal or with --pretty; for a program (a pipe, a file) one
+ * line: at 100,000 runs the indentation alone cost a second and a third more bytes to read. */
+function jsonText(value: unknown, values: Values): string {
+  return values.pretty || process.stdout.isTTY ? JSON.stringify(value, null, 1) : JSON.stringify(value);
+}
+
 function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -127,14 +134,14 @@ async function run(argv: string[]): Promise<number> {
       return serve({ storeDir, port: intOption(values, 'port'), idleTimeout: intOption(values, 'idle-timeout') });
     case 'ls': {
       const runs = await withSources(storeDir, values, (s) => s.listRuns(runQuery(values)));
-      if (values.json) write(JSON.stringify(runs, null, 1));
+      if (values.json) write(jsonText(runs, values));
       else write(runs.length ? runTable(runs) : `No runs in ${storeDir} yet. Log one with \`import runlane as rl; rl.log(loss=0.1)\`.`);
       return EXIT.ok;
     }
     case 'show': {
       const id = positional(args, 0, 'the run id', 'runlane show RUN [--json]');
       const detail = await withSources(storeDir, values, (s) => s.readRunDetail(id));
-      write(values.json ? JSON.stringify(detail, null, 1) : runDetailText(detail));
+      write(values.json ? jsonText(detail, values) : runDetailText(detail));
       return EXIT.ok;
     }
     case 'metrics': {

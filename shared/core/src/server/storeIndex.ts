@@ -16,6 +16,8 @@ export class StoreIndex implements RunSource {
   private readonly runs = new Map<string, LiveRun>();
   /** The status each run was last announced with, to notice changes no file shows (crashes). */
   private readonly announced = new Map<string, RunStatus>();
+  /** The runs last announced running or queued: what checkLiveRuns re-reads (a few, of 100,000). */
+  private readonly live = new Set<string>();
   private watcher: StoreWatcher | null = null;
   private liveTimer: NodeJS.Timeout | null = null;
   /** Serialises refreshes, so the file offsets of a LiveRun are never advanced by two reads at once. */
@@ -35,9 +37,9 @@ export class StoreIndex implements RunSource {
     const checked = new Map<string, string>();
     for (const run of await index.reader.loadRuns(checked)) {
       index.runs.set(run.runId, run);
-      index.announced.set(run.runId, run.summary()!.status);
+      index.announce(run.runId, run.summary()!.status);
     }
-    for (const [id, status] of index.announced) if (isLive(status)) index.watcher.setLive(id, true);
+    for (const id of index.live) index.watcher.setLive(id, true);
     index.watcher.startSweep(checked);
     index.liveTimer = setInterval(() => index.enqueue(() => index.checkLiveRuns()), LIVE_CHECK_MS);
     index.liveTimer.unref();
@@ -49,7 +51,20 @@ export class StoreIndex implements RunSource {
   }
 
   summaries(): RunSummary[] {
-    return [...this.runs.values()].map((run) => this.withSync(run.summary())).filter((s): s is RunSummary => s !== null);
+    // One pass into one array: at 100,000 runs every intermediate copy shows in the list's reply.
+    const out: RunSummary[] = [];
+    for (const run of this.runs.values()) {
+      const summary = this.withSync(run.summary());
+      if (summary) out.push(summary);
+    }
+    return out;
+  }
+
+  private announce(runId: string, status: RunStatus | null): void {
+    if (status === null) this.announced.delete(runId);
+    else this.announced.set(runId, status);
+    if (status !== null && isLive(status)) this.live.add(runId);
+    else this.live.delete(runId);
   }
 
   async detail(id: string): Promise<RunDetail> {
@@ -114,7 +129,7 @@ export class StoreIndex implements RunSource {
     if (!existsSync(path.join(this.dir, 'runs', runId))) {
       if (run) {
         this.runs.delete(runId);
-        this.announced.delete(runId);
+        this.announce(runId, null);
         this.publish({ type: 'run-deleted', store: this.dir, run_id: runId });
       }
       return;
@@ -136,7 +151,7 @@ export class StoreIndex implements RunSource {
     else if (updates.some((u) => u.metaChanged) || summary.status !== before) {
       this.publish({ type: 'run-updated', store, run: summary, previous_status: before });
     }
-    this.announced.set(run.runId, summary.status);
+    this.announce(run.runId, summary.status);
     this.watcher?.setLive(run.runId, isLive(summary.status));
     for (const update of updates) {
       for (const m of update.metrics) {
@@ -148,10 +163,8 @@ export class StoreIndex implements RunSource {
 
   /** Re-reads live runs (only what was appended): catches missed file events, and crashed writers. */
   private async checkLiveRuns(): Promise<void> {
-    for (const run of [...this.runs.values()]) {
-      const before = this.announced.get(run.runId);
-      if (before === 'running' || before === 'queued') await this.refreshRun(run.runId, []);
-    }
+    // A copy of the few live ids, not of every run: a refresh may end a run (and so edit the set).
+    for (const runId of [...this.live]) await this.refreshRun(runId, []);
   }
 }
 
