@@ -137,18 +137,26 @@ function mlflowPython() {
   return null;
 }
 
+// `--keep DIR`: the store is generated into DIR once and kept, so two builds (before and after a
+// change) are measured on the same files at the same load, without minutes of generation each time.
+const argKeep = process.argv.indexOf('--keep');
+const kept = argKeep > 0 ? path.resolve(process.argv[argKeep + 1]) : null;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'runlane-bench-cold-open-'));
 const table = [];
 const figures = { runs: RUNS };
 try {
-  const store = path.join(dir, 'store');
-  mkdirSync(store);
-  const g0 = performance.now();
-  generateStore(store);
-  figures.generate_ms = Math.round(performance.now() - g0);
-  // Files written in the last 2 s are not indexed yet (their mtimes could still hide a change): a
-  // year-old store has none, so the first open should not meet any either.
-  await new Promise((r) => setTimeout(r, 2_500));
+  const store = kept ? path.join(kept, `store-${RUNS}`) : path.join(dir, 'store');
+  if (!existsSync(path.join(store, 'runlane-store.json'))) {
+    rmSync(store, { recursive: true, force: true });
+    mkdirSync(store, { recursive: true });
+    const g0 = performance.now();
+    generateStore(store);
+    figures.generate_ms = Math.round(performance.now() - g0);
+    // Files written in the last 2 s are not indexed yet (their mtimes could still hide a change): a
+    // year-old store has none, so the first open should not meet any either.
+    await new Promise((r) => setTimeout(r, 2_500));
+  }
+  rmSync(path.join(store, '.runlane-index'), { recursive: true, force: true }); // every first open is a first open
 
   const first = await daemonOpen(store, path.join(dir, 'rt1'));
   const again = await daemonOpen(store, path.join(dir, 'rt2'));
@@ -181,14 +189,14 @@ try {
   table.push(['daemon RSS, first open', `${figures.daemon_first_rss_mib} MiB`, '', '-']);
   // Finished runs are not watched (docs/daemon.md): runs/ and the store, whatever the store's size.
   table.push(['inotify watches held by the daemon', `${figures.daemon_watches}`, '', pass(figures.daemon_watches, 200)]);
-  console.log(`Cold open of ${RUNS.toLocaleString('en')} finished runs (${POINTS} points of 2 metrics each; generated in ${figures.generate_ms} ms)`);
+  console.log(`Cold open of ${RUNS.toLocaleString('en')} finished runs (${POINTS} points of 2 metrics each; ${figures.generate_ms === undefined ? `kept in ${store}` : `generated in ${figures.generate_ms} ms`})`);
   console.log(['', 'Runlane', 'MLflow search_runs (SQLite)', 'target'].join(' | '));
   for (const row of table) console.log(row.join(' | '));
   if (figures.mlflow_skipped) console.log(`MLflow column skipped: ${figures.mlflow_skipped}`);
   const targets = { daemon_list: figures.daemon_ms <= target.ms, cli_ls: figures.cli_ls_ms <= target.ms, daemon_rss: figures.daemon_rss_mib <= target.rssMib, watches: figures.daemon_watches <= 200 };
   console.log(`load average when Runlane was measured: ${figures.load_average.join(', ')} (1, 5, 15 min; ${os.cpus().length} cores)`);
   mkdirSync(results, { recursive: true });
-  writeFileSync(path.join(results, RUNS === 10_000 ? 'cold_open.json' : `cold_open_${RUNS}.json`),
+  if (process.env.RUNLANE_BENCH_NO_RESULTS !== '1') writeFileSync(path.join(results, RUNS === 10_000 ? 'cold_open.json' : `cold_open_${RUNS}.json`),
     JSON.stringify({ figures, targets, machine: { cpus: os.cpus().length, date: new Date().toISOString() } }, null, 1) + '\n');
   if (!Object.values(targets).every(Boolean)) process.exitCode = 1;
 } finally {
