@@ -5,11 +5,12 @@
 // the last acknowledged batch left off. Faults: a server down or busy keeps the run `pending` and is
 // retried with backoff; what needs the user (a wrong password, a run deleted on the server) makes it
 // `failed` with the sentence, and is not retried until pushed again.
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RunSummary, RunSync, StoreEvent } from '@runlane/protocol';
 import { MlflowHttp } from '../mlflow/http.js';
 import { isRetryable, PushBusyError, pushRun } from '../mlflow/pushRun.js';
-import { readJournals, syncOf } from '../mlflow/syncJournal.js';
+import { readJournals, SYNC_FOLDER, syncOf } from '../mlflow/syncJournal.js';
 import { declaredStores, resolveStoreUri } from '../mlflow/syncTargets.js';
 import type { StoreIndex } from './storeIndex.js';
 
@@ -73,7 +74,7 @@ export class SyncService {
       process.stderr.write(`runlane daemon: no auto-sync for ${index.dir}: ${(err as Error).message}\n`);
     }
     this.autoTo.set(index.dir, auto);
-    for (const run of index.summaries()) {
+    for (const run of await withSyncFolder(index, index.summaries(), () => this.closed)) {
       if (this.closed) return;
       const journals = await readJournals(path.join(index.dir, 'runs', run.id));
       for (const j of journals) {
@@ -224,4 +225,21 @@ export class SyncService {
     if (!run || (before && before.to === state.to && before.state === state.state && before.message === state.message)) return;
     this.publish({ type: 'run-updated', store: index.dir, run: { ...run, sync: state }, previous_status: run.status });
   }
+}
+
+/** Runs stat-ed between two yields to the event loop (about a millisecond of work). */
+const ATTACH_SLICE = 500;
+
+/** The runs that have a sync folder (pushed at least once; few of a big store's): one synchronous
+ * stat each, a slice at a time, instead of a thread-pool readdir of every run's missing folder
+ * (100,000 of them at a big store's start, each failing with an exception). */
+async function withSyncFolder(index: StoreIndex, runs: RunSummary[], stopped: () => boolean): Promise<RunSummary[]> {
+  const out: RunSummary[] = [];
+  for (let i = 0; i < runs.length && !stopped(); i += ATTACH_SLICE) {
+    for (const run of runs.slice(i, i + ATTACH_SLICE)) {
+      if (statSync(path.join(index.dir, 'runs', run.id, SYNC_FOLDER), { throwIfNoEntry: false })?.isDirectory()) out.push(run);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
 }
