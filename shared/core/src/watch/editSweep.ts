@@ -21,9 +21,9 @@ const OLD_EVERY = 8;
 
 interface Fingerprint {
   /** The mtime of each folder listed (events/, metrics/, metrics/<writer>/): a new file changes it. */
-  dirs: Map<string, number>;
+  dirs: ReadonlyMap<string, number>;
   /** `size:mtime` of each file, by its path relative to the run folder. */
-  files: Map<string, string>;
+  files: ReadonlyMap<string, string>;
   /** The newest mtime seen among the folders and files (ms). */
   newest: number;
   /** A run the run index just vouched for, all of whose writers are gone: only a new writer can
@@ -33,6 +33,11 @@ interface Fingerprint {
   /** When the run index vouched for it (ms). */
   checkedAt?: number;
 }
+
+/** The empty folder and file maps of every two-folder print (never written to: a check makes a new
+ * print), so 100,000 of them cost no maps of their own. */
+const NO_DIRS: ReadonlyMap<string, number> = new Map();
+const NO_FILES: ReadonlyMap<string, string> = new Map();
 
 export class EditSweep {
   private readonly prints = new Map<string, Fingerprint>();
@@ -54,9 +59,9 @@ export class EditSweep {
   /** Starts checking a run from the print of its two folders the run index checked at the open
    * (a run whose writers are all gone): nothing is reported until that print changes, so the first
    * sweep does not redo the open's work. */
-  addChecked(runId: string, dirs: string): void {
+  addChecked(runId: string, dirs: string, checkedAt = Date.now()): void {
     this.since.delete(runId);
-    this.prints.set(runId, { dirs: new Map(), files: new Map(), newest: newestOf(dirs), dirsOnly: dirs, checkedAt: Date.now() });
+    this.prints.set(runId, { dirs: NO_DIRS, files: NO_FILES, newest: newestOf(dirs), dirsOnly: dirs, checkedAt });
   }
 
   remove(runId: string): void {
@@ -101,7 +106,7 @@ export class EditSweep {
       }
       old = undefined;
     }
-    const print: Fingerprint = { dirs: new Map(), files: new Map(), newest: -1 };
+    const print = { dirs: new Map<string, number>(), files: new Map<string, string>(), newest: -1 };
     // A new writer's file changes its folder's mtime; an append changes only the file's. A folder
     // whose mtime is unchanged is not listed again: its files are the ones seen last time.
     const list = (rel: string, keep: (name: string) => boolean): string[] => {

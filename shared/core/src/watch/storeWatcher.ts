@@ -51,6 +51,8 @@ export class StoreWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** The open's checks, handed to the sweep when its first round starts (not on the open's path). */
+  private checked: { runs: Map<string, string>; at: number } | null = null;
 
   constructor(
     private readonly storeDir: string,
@@ -80,7 +82,7 @@ export class StoreWatcher {
   /** Starts the edit sweep after start(true); `checked`: the runs the open vouched for, by the
    * print of their two folders, which the sweep takes as its baseline instead of re-reading them. */
   startSweep(checked: Map<string, string>): void {
-    for (const [id, dirs] of checked) if (this.names.has(id) && !this.followed.has(id)) this.sweep.addChecked(id, dirs);
+    this.checked = { runs: checked, at: Date.now() };
     this.scheduleSweep();
   }
 
@@ -219,6 +221,10 @@ export class StoreWatcher {
     if (this.closed) return;
     this.sweepTimer = setTimeout(() => {
       const began = performance.now();
+      if (this.checked) {
+        for (const [id, dirs] of this.checked.runs) if (this.names.has(id) && !this.followed.has(id)) this.sweep.addChecked(id, dirs, this.checked.at);
+        this.checked = null;
+      }
       const ended = [...this.names].filter((id) => !this.followed.has(id));
       void this.sweep.sweep(ended, () => this.closed).finally(() => {
         this.scheduleSweep(Math.max(SWEEP_GAP_MS, (performance.now() - began) * SWEEP_DUTY));
