@@ -1,40 +1,32 @@
 // Bundles the runlane CLI (shared/core) into one CommonJS file shipped inside the Python package,
 // so `runlane` works from the Python venv (and later from the pip-installed extension) with only Node.
+// Its worker threads are bundled beside it, where the code that starts them looks for them.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'shared/kernel-helper/src/runlane/_node');
 
-await build({
-  entryPoints: [path.join(root, 'shared/core/src/cli/bin.ts')],
-  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
-// The TensorBoard reader's worker thread, found beside the CLI bundle (shared/core/src/formats/tfevents/readPool.ts).
-await build({
-  entryPoints: [path.join(root, 'shared/core/src/formats/tfevents/readWorker.ts')],
-  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane-tfevents-worker.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
-// The run index's first-open readers (shared/core/src/store/scanPool.ts), beside the CLI bundle too.
-await build({
-  entryPoints: [path.join(root, 'shared/core/src/store/scanWorker.ts')],
-  outfile: path.join(root, 'shared/kernel-helper/src/runlane/_node/runlane-scan-worker.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+const bundles = [
+  ['shared/core/src/cli/bin.ts', 'runlane.cjs'],
+  // The TensorBoard reader's worker thread (shared/core/src/formats/tfevents/readPool.ts).
+  ['shared/core/src/formats/tfevents/readWorker.ts', 'runlane-tfevents-worker.cjs'],
+  // The run index's first-open readers (shared/core/src/store/scanPool.ts).
+  ['shared/core/src/store/scanWorker.ts', 'runlane-scan-worker.cjs'],
+];
+
+await Promise.all(
+  bundles.map(([entry, file]) =>
+    build({
+      entryPoints: [path.join(root, entry)],
+      outfile: path.join(out, file),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+      legalComments: 'none',
+    }),
+  ),
+);
