@@ -70,8 +70,26 @@ async function serve(store: string, env: Record<string, string>): Promise<{ chil
  * overloaded server's or a rate-limiting proxy's would: 429 with Retry-After), everything else passes
  * through; down() stops listening (a client gets "connection refused"), up() listens again.
  */
-async function startProxy(failures: number[]): Promise<{ uri: string; down: () => Promise<void>; up: () => Promise<void>; close: () => Promise<void> }> {
+interface Proxy {
+  uri: string;
+  down: () => Promise<void>;
+  up: () => Promise<void>;
+  close: () => Promise<void>;
+  /**
+   * Lets `n` log-batches with metrics through, then sends the next ones to the server but holds
+   * their answers back: the server has the points and the daemon does not know it (the uncertain
+   * batch a crash leaves behind). null: answer everything again.
+   */
+  holdMetricBatchesAfter: (n: number | null) => void;
+  /** Log-batch answers the server gave and the proxy held back. */
+  readonly held: number;
+}
+
+async function startProxy(failures: number[]): Promise<Proxy> {
   const sockets = new Set<Socket>();
+  let holdAfter: number | null = null;
+  let metricBatches = 0;
+  let held = 0;
   const proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -82,7 +100,14 @@ async function startProxy(failures: number[]): Promise<{ uri: string; down: () =
         res.end(JSON.stringify({ error_code: status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE', message: 'try later' }));
         return;
       }
+      const withMetrics = req.url?.endsWith('/runs/log-batch') === true && ((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metrics?: unknown[] }).metrics?.length ?? 0) > 0;
+      const hold = withMetrics && holdAfter !== null && ++metricBatches > holdAfter;
       const up = httpRequest(`${server.uri}${req.url}`, { method: req.method, headers: req.headers }, (upRes) => {
+        if (hold) {
+          upRes.resume();
+          upRes.on('end', () => held++);
+          return;
+        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       });
@@ -102,7 +127,19 @@ async function startProxy(failures: number[]): Promise<{ uri: string; down: () =
       proxy.close(() => resolve());
       for (const s of sockets) s.destroy();
     });
-  return { uri: `http://127.0.0.1:${port}`, down, up: () => listen(port), close: () => (proxy.listening ? down() : Promise.resolve()) };
+  return {
+    uri: `http://127.0.0.1:${port}`,
+    down,
+    up: () => listen(port),
+    close: () => (proxy.listening ? down() : Promise.resolve()),
+    holdMetricBatchesAfter: (n) => {
+      holdAfter = n;
+      metricBatches = 0;
+    },
+    get held() {
+      return held;
+    },
+  };
 }
 
 const serverIds = new Map<string, string>();
@@ -164,18 +201,38 @@ describe('daemon sync to MLflow (sync = "auto")', () => {
   }, 60_000);
 
   it('a daemon killed with -9 mid-sync is resumed by the next one: exactly the local points', async () => {
-    const store = project('restart');
+    // The kill lands while a batch the server has stored is still unanswered (the proxy holds its
+    // answer): the next daemon must settle that batch with the server, neither resend nor skip it.
+    const proxy = await startProxy([]);
+    const store = project('restart', proxy.uri);
     mkdirSync(store, { recursive: true });
-    const first = await serve(store, server.env);
-    const { id, w } = await startRun(store, 8_000);
-    w.appendEvent(id, { type: 'status', status: 'finished' });
-    const journal = () => JSON.parse(readFileSync(journalFile(path.join(store, 'runs', id), server.uri), 'utf8')) as SyncJournal;
-    await waitFor(() => { try { return Object.values(journal().files).some((n) => n >= 2000); } catch { return false; } }, 30_000, 20);
-    first.child.kill('SIGKILL');
-    expect(journal().state).toBe('syncing');
-    await serve(store, server.env);
-    await waitFor(() => journal().state === 'synced', 60_000, 200);
-    expect(await count(id)).toBe(8_000);
+    try {
+      proxy.holdMetricBatchesAfter(1);
+      const first = await serve(store, server.env);
+      const { id, w } = await startRun(store, 8_000);
+      w.appendEvent(id, { type: 'status', status: 'finished' });
+      const journal = () => JSON.parse(readFileSync(journalFile(path.join(store, 'runs', id), proxy.uri), 'utf8')) as SyncJournal;
+      const acknowledged = () => {
+        try {
+          return Object.values(journal().files).reduce((a, n) => a + n, 0);
+        } catch {
+          return 0;
+        }
+      };
+      await waitFor(() => proxy.held > 0, 30_000, 20);
+      first.child.kill('SIGKILL');
+      expect(journal().state).toBe('syncing');
+      const before = acknowledged();
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(8_000);
+      expect(await count(id)).toBeGreaterThan(before); // the held batch is on the server, unacknowledged
+      proxy.holdMetricBatchesAfter(null);
+      await serve(store, server.env);
+      await waitFor(() => journal().state === 'synced', 60_000, 200);
+      expect(await count(id)).toBe(8_000);
+    } finally {
+      await proxy.close();
+    }
   }, 90_000);
 
   it('a server that is down: the run is pending ("not yet synced") on the feed, and synced once it is back', async () => {
