@@ -223,7 +223,6 @@ describe('daemon sync to MLflow (sync = "auto")', () => {
       first.child.kill('SIGKILL');
       expect(journal().state).toBe('syncing');
       const before = acknowledged();
-      expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(8_000);
       expect(await count(id)).toBeGreaterThan(before); // the held batch is on the server, unacknowledged
       proxy.holdMetricBatchesAfter(null);
