@@ -94,11 +94,16 @@ afterEach(async (ctx) => {
  * while the tree re-renders its rows (the item stays highlighted, the menu open): click again then.
  */
 async function contextMenu(row: string, action: string): Promise<void> {
-  await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
-  await treeRow(row).click({ button: 'right' });
   const menu = page.locator('.context-view .monaco-menu');
   const item = menu.locator('.action-label', { hasText: action }).first();
-  await item.waitFor({ timeout: 10_000 });
+  // The right click itself can be lost the same way (the row re-rendered under it): open it again.
+  for (let open = 0; ; open++) {
+    await page.mouse.move(900, 600); // away from the tree: a row's hover card would take the click
+    await treeRow(row).click({ button: 'right' });
+    if (await item.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+    if (open === 2) throw new Error(`The context menu of "${row}" did not open with "${action}".`);
+    await page.keyboard.press('Escape');
+  }
   await page.waitForTimeout(500);
   for (let attempt = 0; attempt < 3; attempt++) {
     await item.click({ timeout: 5000 }).catch(() => undefined);
@@ -700,13 +705,15 @@ describe('Runlane in VS Code (code-server)', () => {
       await page.evaluate(() => {
         const counts: Record<string, number> = {};
         const list = [...document.querySelectorAll('.pane-body .monaco-list-rows')].find((l) => l.textContent?.includes('fast logger'));
+        // Counted per redraw (one observer callback), not per DOM record: a redraw sets several nodes.
         const observer = new MutationObserver((records) => {
+          const redrawn = new Set<string>();
           for (const r of records) {
             const el = r.target instanceof Element ? r.target : r.target.parentElement;
             const row = el?.closest('.monaco-list-row');
-            const name = row?.querySelector('.label-name')?.textContent ?? '(the list)';
-            counts[name] = (counts[name] ?? 0) + 1;
+            redrawn.add(row?.querySelector('.label-name')?.textContent ?? '(the list)');
           }
+          for (const name of redrawn) counts[name] = (counts[name] ?? 0) + 1;
         });
         if (list) observer.observe(list, { childList: true, subtree: true, characterData: true });
         (window as unknown as { rlCounts: Record<string, number> }).rlCounts = counts;
@@ -719,8 +726,11 @@ describe('Runlane in VS Code (code-server)', () => {
       expect(points).toBeGreaterThan(500); // it did log fast
       // The neighbour's row is the same element, still showing the same run: it was not redrawn.
       expect(await treeRow('fast neighbour 1').getAttribute('data-rl-mark')).toBe('neighbour');
-      expect(counts['fast neighbour 1'] ?? 0).toBe(0);
-      expect(counts['fast neighbour 2'] ?? 0).toBe(0);
+      // Redrawn on every metrics event, a neighbour would change tens of times in 3 s. One whole-tree
+      // redraw is allowed: any run's status change in the store (a run of an earlier test ending, or
+      // marked crashed) legitimately redraws the tree, and this test cannot hold the store still.
+      expect(counts['fast neighbour 1'] ?? 0).toBeLessThanOrEqual(1);
+      expect(counts['fast neighbour 2'] ?? 0).toBeLessThanOrEqual(1);
       // Each click, with no second try, opens that run's details and selects its row.
       const activeTab = () => text(page.locator('.tab.active').first()).then((t) => t.trim());
       for (const name of ['fast neighbour 1', 'fast logger', 'fast neighbour 2', 'fast logger', 'fast neighbour 1', 'fast neighbour 2']) {

@@ -11,5 +11,6 @@ export function makeTempDir(name: string): string {
 
 /** Removes a folder made by makeTempDir and everything in it; a folder already gone is fine. */
 export function removeTempDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  // Retries: a process the test stopped may still be finishing a write inside (ENOTEMPTY, EBUSY).
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }

@@ -25,17 +25,31 @@ export class InbandMetrics {
       // latin1 maps bytes one to one; records are ASCII (metric keys are), so none is cut or altered.
       // The writer carries the worker's rank (`r<rank>-` id): its points are that rank's series.
       const rank = Number(worker.slice(1));
-      w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer: StoreWriter.open(this.store, { rank }) };
+      const writer = StoreWriter.open(this.store, { rank });
+      // Reported once, here, even when no record ever arrives (an unhandled rejection would end the
+      // daemon); the appends below then skip quietly.
+      writer.catch((err: Error) => this.onError(`In-band metrics of ${worker} cannot be stored: ${err.message}`));
+      w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer };
       this.workers.set(worker, w);
     }
     const { records } = w.demux.push(w.decoder.write(bytes));
     if (records.length === 0) return;
-    void w.writer
-      .then((writer) => {
-        for (const r of records) {
-          writer.logMetrics(this.runId, r.k, r.p.map(([step, time, value]) => ({ step, time, value: fromJsonNumber(value) })));
+    void w.writer.then(
+      (writer) => {
+        try {
+          for (const r of records) {
+            writer.logMetrics(this.runId, r.k, r.p.map(([step, time, value]) => ({ step, time, value: fromJsonNumber(value) })));
+          }
+        } catch (err) {
+          this.onError(`In-band metrics of ${worker} could not be stored: ${(err as Error).message}`);
         }
-      })
-      .catch((err: Error) => this.onError(`In-band metrics of ${worker} could not be stored: ${err.message}`));
+      },
+      () => undefined, // the failed open was reported when it happened
+    );
+  }
+
+  /** Resolves once every worker's writer has opened or failed: nothing of this object is pending after. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.workers.values()].map((w) => w.writer));
   }
 }

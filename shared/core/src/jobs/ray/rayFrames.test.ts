@@ -18,7 +18,12 @@ beforeEach(async () => {
   tmp = makeTempDir('ray-frames');
   await StoreWriter.open(path.join(tmp, 'store')); // a store: the in-band metrics' writer opens it
 });
-afterEach(() => removeTempDir(tmp));
+// The run files open the store's writers in the background: the folder goes once they have settled.
+const inbands: InbandMetrics[] = [];
+afterEach(async () => {
+  await Promise.all(inbands.splice(0).map((m) => m.settled()));
+  removeTempDir(tmp);
+});
 
 describe('Ray log frames', () => {
   it('reads worker lines, open lines, exit codes, files and notes; anything else is Ray\'s own', () => {
@@ -53,8 +58,11 @@ describe('Ray log frames', () => {
 
 describe('Ray run files', () => {
   const runDir = () => path.join(tmp, 'store', 'runs', 'r1');
-  const files = (resume: ReturnType<typeof RayRunFiles.readCheckpoint>, notes: string[] = []) =>
-    new RayRunFiles(runDir(), new InbandMetrics(path.join(tmp, 'store'), 'r1', (m) => notes.push(m)), (m) => notes.push(m), resume);
+  const files = (resume: ReturnType<typeof RayRunFiles.readCheckpoint>, notes: string[] = []) => {
+    const inband = new InbandMetrics(path.join(tmp, 'store'), 'r1', (m) => notes.push(m));
+    inbands.push(inband);
+    return new RayRunFiles(runDir(), inband, (m) => notes.push(m), resume);
+  };
   const batch = (entries: [string, string][]) => new Map(entries);
 
   it('a daemon stopped after writing lines it had not checkpointed: the next writes each line once', async () => {
