@@ -159,6 +159,9 @@ export class RunlanePanels implements vscode.Disposable {
     cancelJob: async (ref) => (await this.client(ref)).cancelJob(ref.id),
     stopRun: async (ref) => (await this.client(ref)).stopRun(ref.id),
     rerunJob: async (ref, params) => (await this.client(ref)).rerun(ref.id, params),
+    listMedia: async (ref, key) => (await this.client(ref)).media(ref.id, key),
+    readMedia: async (ref, mediaRef) => (await (await this.client(ref)).mediaBytes(ref.id, mediaRef)).bytes.toString('base64'),
+    getHistograms: async (ref, key) => (await this.client(ref)).histograms(ref.id, key),
   };
 
   private client(ref: RunRef) {

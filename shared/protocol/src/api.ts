@@ -38,9 +38,11 @@
 //                                                           recorded `interrupted`; 409 with a sentence otherwise)
 //   GET  /api/v1/sources/inspect?path=ABS               -> FolderInspection (what a folder is, before
 //                                                           using it as a store or a log folder)
+//   GET  /api/v1/runs/:id/media, /media/<ref>, /histograms/:key  -> media.ts
 //   GET  /api/v1/events  (text/event-stream; Last-Event-ID header or ?last_event_id to resume)
 //                                                        -> StoreEvent messages
 
+import type { MediaEvent } from './media.js';
 import type { RunStatus, RunSummary } from './runs.js';
 
 export const API_VERSION = 1;
@@ -129,6 +131,8 @@ export type StoreEvent =
       times: number[];
       values: (number | 'NaN' | 'Infinity' | '-Infinity')[];
     }
-  | { type: 'log'; store: string; run_id: string; writer: string; stream: string; offset: number; length: number };
+  | { type: 'log'; store: string; run_id: string; writer: string; stream: string; offset: number; length: number }
+  /** New images, texts or histogram steps of a run (media.ts). */
+  | MediaEvent;
 
 export type StoreEventType = StoreEvent['type'];

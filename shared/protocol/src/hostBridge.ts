@@ -4,6 +4,7 @@
 // from its method signatures (webview.ts): a method's arguments are typed from the view to the host.
 import type { ArtifactInfo, RunPatch, StoreEvent } from './api.js';
 import type { JobCreated } from './jobs.js';
+import type { MediaBridge } from './media.js';
 import type { MetricSeries, RunDetail, RunRef, RunSummary, SeriesRequest, SourcedRun } from './runs.js';
 
 /** What the charts panel needs: reading runs and series, and the live feed. */
@@ -15,7 +16,7 @@ export interface ChartsBridge {
 }
 
 /** Everything a host offers the shared views: reading (details, logs, artifacts) and run actions. */
-export interface HostBridge extends ChartsBridge {
+export interface HostBridge extends ChartsBridge, MediaBridge {
   getRun(run: RunRef): Promise<RunDetail>;
   /** Log bytes from `offset` (at most `length` of them; default: to the end), and the stream's current size. */
   readLog(run: RunRef, writer: string, stream: string, offset: number, length?: number): Promise<{ bytes: Uint8Array; size: number }>;

@@ -94,6 +94,10 @@ export interface RunDetail extends RunSummary {
   env: Record<string, unknown> | null;
   meta: Record<string, unknown>;
   logs: LogStreamInfo[];
+  /** Keys of the run's images and texts, sorted (media.ts); absent when it has none or from older daemons. */
+  media_keys?: string[];
+  /** Keys of the run's histograms, sorted; absent when it has none or from older daemons. */
+  histogram_keys?: string[];
 }
 
 export interface ExperimentSummary {

@@ -8,6 +8,8 @@ import {
   type ArtifactInfo,
   type ExperimentSummary,
   type FolderInspection,
+  type HistogramSeries,
+  type MediaItem,
   type Health,
   type JobCreated,
   type JobSpec,
@@ -144,6 +146,22 @@ export class DaemonClient {
     const res = await this.send(`/runs/${encodeURIComponent(id)}/artifacts/${encoded}`, {});
     if (res.statusCode !== 200) throw await errorOf(res);
     return readBody(res);
+  }
+
+  /** The run's images and texts (of one key when given); docs in @runlane/protocol media.ts. */
+  media(id: string, key?: string): Promise<MediaItem[]> {
+    return this.request(`/runs/${encodeURIComponent(id)}/media`, { key });
+  }
+
+  /** One media item's bytes and content type, by its `ref`. */
+  async mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string }> {
+    const res = await this.send(`/runs/${encodeURIComponent(id)}/media/${encodeURIComponent(ref)}`, {});
+    if (res.statusCode !== 200) throw await errorOf(res);
+    return { bytes: await readBody(res), mime: String(res.headers['content-type'] ?? 'application/octet-stream') };
+  }
+
+  histograms(id: string, key: string): Promise<HistogramSeries> {
+    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}`);
   }
 
   /** Submits a job again with its recorded spec; `params` override the cell's assignments. */

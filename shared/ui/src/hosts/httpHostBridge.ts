@@ -4,6 +4,8 @@
 import {
   LOG_SIZE_HEADER,
   type ArtifactInfo,
+  type HistogramSeries,
+  type MediaItem,
   type JobCreated,
   type MetricSeries,
   type RunDetail,
@@ -99,6 +101,19 @@ export class HttpHostBridge implements HostBridge {
     return this.json('POST', `${runPath(run)}/rerun`, this.source(run), {}, params ? { params } : {});
   }
 
+  listMedia(run: RunRef, key?: string): Promise<MediaItem[]> {
+    return this.json('GET', `${runPath(run)}/media`, this.source(run), key === undefined ? {} : { key });
+  }
+
+  async readMedia(run: RunRef, ref: string): Promise<Uint8Array> {
+    const res = await this.fetch('GET', `${runPath(run)}/media/${encodeURIComponent(ref)}`, this.source(run));
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  getHistograms(run: RunRef, key: string): Promise<HistogramSeries> {
+    return this.json('GET', `${runPath(run)}/histograms/${encodeURIComponent(key)}`, this.source(run));
+  }
+
   /**
    * Pushes a local run to a team store (contract M4): `to` is a declared store's name or a server URI.
    * Answers once queued; the run's `sync` then moves on the feed (run-updated events).
@@ -112,7 +127,7 @@ export class HttpHostBridge implements HostBridge {
     const streams = this.sources.map((s) => {
       const es = new EventSource(this.url('/events', s));
       const handle = (message: MessageEvent<string>) => onEvent(JSON.parse(message.data) as StoreEvent);
-      for (const type of ['hello', 'reset', 'run-created', 'run-updated', 'run-deleted', 'metrics', 'log']) es.addEventListener(type, handle as EventListener);
+      for (const type of ['hello', 'reset', 'run-created', 'run-updated', 'run-deleted', 'metrics', 'log', 'media', 'histograms']) es.addEventListener(type, handle as EventListener);
       return es;
     });
     return () => streams.forEach((es) => es.close());
