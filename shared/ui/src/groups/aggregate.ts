@@ -1,0 +1,111 @@
+// A group's series: per step the mean, min, max and standard deviation over its members.
+//
+// Members rarely share a step grid (one logged every 10 steps, another every 25; each is fetched
+// downsampled into its own buckets), so the steps are the union of the members' steps. At a step a
+// member did not log, its value is the straight line between its two neighbouring points, as the chart
+// draws it; outside its first..last step a member has no value and does not count (a run that stopped
+// early is not extended). A NaN/Inf point and the stretches next to it count as no value, like a gap
+// in its line. Smoothing is applied to each member first, with the charts' TensorBoard smoothing, so
+// the mean line is the mean of the lines the members would draw.
+import { smoothTensorBoard } from '../charts/smoothing.js';
+
+export interface MemberSeries {
+  steps: ArrayLike<number>;
+  times: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+export interface Aggregate {
+  steps: number[];
+  /** The earliest member's wall time at each step (Unix seconds). */
+  times: number[];
+  mean: number[];
+  min: number[];
+  max: number[];
+  /** Population standard deviation (0 for one member): spread of the runs, not of the mean. */
+  std: number[];
+  /** How many members have a value at each step. NaN everywhere else when 0. */
+  count: number[];
+}
+
+/** The sorted distinct steps of every member. */
+function unionSteps(members: MemberSeries[]): Float64Array {
+  // Members usually share their grid: then the first one's steps are the union, without a sort.
+  const first = members[0]?.steps;
+  if (first && members.every((m) => sameSteps(m.steps, first))) return Float64Array.from(first);
+  let total = 0;
+  for (const m of members) total += m.steps.length;
+  const all = new Float64Array(total);
+  let n = 0;
+  for (const m of members) for (let i = 0; i < m.steps.length; i++) all[n++] = m.steps[i]!;
+  all.sort();
+  let k = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[k - 1]) all[k++] = all[i]!;
+  return all.subarray(0, k);
+}
+
+function sameSteps(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The members' aggregate on the union of their steps. `smoothing` is the charts' weight (0: none).
+ * Mean and standard deviation by Welford's update, one member at a time (stable, one pass).
+ */
+export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggregate {
+  const steps = unionSteps(members);
+  const n = steps.length;
+  const count = new Float64Array(n);
+  const mean = new Float64Array(n);
+  const m2 = new Float64Array(n);
+  const min = new Float64Array(n).fill(Infinity);
+  const max = new Float64Array(n).fill(-Infinity);
+  const times = new Float64Array(n).fill(Infinity);
+  for (const m of members) {
+    const values = smoothing > 0 ? smoothTensorBoard(m.values, smoothing) : m.values;
+    const len = m.steps.length;
+    let j = 0;
+    for (let k = 0; k < n && j < len; k++) {
+      const step = steps[k]!;
+      while (j < len && m.steps[j]! < step) j++;
+      if (j === len) break;
+      let x: number;
+      if (m.steps[j] === step) {
+        x = values[j]!;
+        if (m.times[j]! < times[k]!) times[k] = m.times[j]!;
+      } else if (j === 0) {
+        continue; // before the member's first step
+      } else {
+        const [s0, s1, v0, v1] = [m.steps[j - 1]!, m.steps[j]!, values[j - 1]!, values[j]!];
+        x = v0 + ((v1 - v0) * (step - s0)) / (s1 - s0);
+      }
+      if (!Number.isFinite(x)) continue;
+      const c = (count[k] = count[k]! + 1);
+      const delta = x - mean[k]!;
+      mean[k] = mean[k]! + delta / c;
+      m2[k] = m2[k]! + delta * (x - mean[k]!);
+      if (x < min[k]!) min[k] = x;
+      if (x > max[k]!) max[k] = x;
+    }
+  }
+  const out: Aggregate = { steps: Array.from(steps), times: Array.from(times), mean: [], min: [], max: [], std: [], count: Array.from(count) };
+  for (let k = 0; k < n; k++) {
+    const c = count[k]!;
+    out.mean.push(c ? mean[k]! : NaN);
+    out.min.push(c ? min[k]! : NaN);
+    out.max.push(c ? max[k]! : NaN);
+    out.std.push(c ? Math.sqrt(m2[k]! / c) : NaN);
+  }
+  return out;
+}
+
+export type BandKind = 'minmax' | 'std';
+
+/** The band drawn around the mean: min to max, or one standard deviation either side. */
+export function bandOf(agg: Aggregate, kind: BandKind): { lower: number[]; upper: number[] } {
+  if (kind === 'minmax') return { lower: agg.min, upper: agg.max };
+  return { lower: agg.mean.map((m, i) => m - agg.std[i]!), upper: agg.mean.map((m, i) => m + agg.std[i]!) };
+}

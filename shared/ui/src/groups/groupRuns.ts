@@ -1,0 +1,152 @@
+// Grouping runs, W&B-style: the seeds of one config as one unit, a sweep's trials, the runs of one job.
+// Pure: a function of the runs' params and tags, so the charts and the runs table group alike.
+import type { RunSummary } from '@runlane/protocol';
+
+/**
+ * How runs are grouped: by the named params/tags (`keys`), by every param except the named ones
+ * (`except`: "all but seed"), by the sweep a trial belongs to, or by the job a run belongs to.
+ */
+export type GroupBy =
+  | { kind: 'none' }
+  | { kind: 'keys'; keys: string[] }
+  | { kind: 'except'; keys: string[] }
+  | { kind: 'sweep' }
+  | { kind: 'job' };
+
+/**
+ * The tag that links a trial run to its sweep run (until the protocol carries a `sweep` field, which
+ * wins when present).
+ */
+export const SWEEP_TAG = 'runlane.sweep';
+
+export type GroupableRun = Pick<RunSummary, 'id' | 'name' | 'kind' | 'params' | 'tags'> & { sweep?: string | null };
+
+export interface GroupInput {
+  /** The run's key in the view (source + id); members are named by it. */
+  key: string;
+  run: GroupableRun;
+  /** How the run is named in the view (runLabel); its name when absent. */
+  label?: string;
+}
+
+export interface RunGroup {
+  /** Stable across reloads and live updates: built from what the members share, not their order. */
+  key: string;
+  /** What the members share, e.g. `lr=0.01 layers=2`. */
+  label: string;
+  /** Member run keys, in the order the runs were given. */
+  members: string[];
+}
+
+/** A value as a label shows it: strings bare, everything else as JSON (`0.01`, `true`, `[1,2]`). */
+export function formatParam(value: unknown): string {
+  if (value === undefined) return '–';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? typeof value; // a function or a symbol: not a param value the store keeps
+}
+
+/**
+ * A name as the user typed it: `tag:name` is a tag, `param:name` a param, a bare name a param if any of
+ * the runs has that param, else a tag.
+ */
+function resolver(runs: GroupInput[]): (name: string) => (run: GroupableRun) => unknown {
+  return (name) => {
+    if (name.startsWith('tag:')) return (run) => run.tags[name.slice(4)];
+    if (name.startsWith('param:')) return (run) => run.params[name.slice(6)];
+    const isParam = runs.some((r) => name in r.run.params);
+    return isParam ? (run) => run.params[name] : (run) => run.tags[name];
+  };
+}
+
+/** The names a group is keyed on: the given ones, or every param of the runs but the given ones. */
+function groupNames(by: GroupBy, runs: GroupInput[]): string[] {
+  if (by.kind === 'keys') return [...new Set(by.keys)];
+  if (by.kind !== 'except') return [];
+  const excluded = new Set(by.keys.map((k) => k.replace(/^param:/, '')));
+  const names = new Set<string>();
+  for (const r of runs) for (const name of Object.keys(r.run.params)) if (!excluded.has(name)) names.add(name);
+  return [...names].sort();
+}
+
+/** The run a trial or block belongs to, or null: it stands alone. */
+function parentOf(by: GroupBy, run: GroupableRun): string | null {
+  if (by.kind === 'sweep') return run.sweep || run.tags[SWEEP_TAG] || null;
+  if (by.kind === 'job') return run.tags.job || (run.kind === 'job' ? run.id : null);
+  return null;
+}
+
+/**
+ * The groups of `runs` under `by`, ordered by label (so the legend and the charts' colours do not
+ * shuffle as runs arrive). With `none`, every run is a group of its own. A run outside any sweep or
+ * job is a group of one, labelled by its name.
+ */
+export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
+  const groups = new Map<string, RunGroup>();
+  const add = (key: string, label: string, member: string) => {
+    const group = groups.get(key);
+    if (group) group.members.push(member);
+    else groups.set(key, { key, label, members: [member] });
+  };
+  const labelOf = (r: GroupInput) => r.label ?? r.run.name;
+  if (by.kind === 'keys' || by.kind === 'except') {
+    const names = groupNames(by, runs);
+    const resolve = resolver(runs);
+    const getters = names.map((n) => [n, resolve(n)] as const);
+    for (const r of runs) {
+      const values = getters.map(([name, get]) => [name, get(r.run)] as const);
+      const key = `${by.kind}:${JSON.stringify(values.map(([n, v]) => [n, v === undefined ? null : v]))}`;
+      const label = values.length ? values.map(([n, v]) => `${n}=${formatParam(v)}`).join(' ') : '(no params)';
+      add(key, label, r.key);
+    }
+  } else if (by.kind === 'sweep' || by.kind === 'job') {
+    const byId = new Map(runs.map((r) => [r.run.id, r]));
+    for (const r of runs) {
+      const parent = parentOf(by, r.run);
+      if (parent === null) {
+        add(`run:${r.key}`, labelOf(r), r.key);
+        continue;
+      }
+      const head = byId.get(parent);
+      add(`${by.kind}:${parent}`, head ? labelOf(head) : `${by.kind} ${parent}`, r.key);
+    }
+    // A sweep or job run is the head of its group: it joins its own group, not a group of one.
+    for (const [key, group] of [...groups]) {
+      if (!key.startsWith('run:')) continue;
+      const id = runs.find((r) => r.key === group.members[0])!.run.id;
+      const target = groups.get(`${by.kind}:${id}`);
+      if (target) {
+        target.members.unshift(group.members[0]!);
+        groups.delete(key);
+      }
+    }
+  } else {
+    for (const r of runs) add(`run:${r.key}`, labelOf(r), r.key);
+  }
+  return [...groups.values()].sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Reads what the user typed in the "Group by" box: `all but seed, lr` (or `-seed`), `sweep`, `job`,
+ * or a list of names `lr, layers`. Empty: no grouping.
+ */
+export function parseGroupBy(text: string): GroupBy {
+  const t = text.trim();
+  if (!t) return { kind: 'none' };
+  if (/^sweeps?$/i.test(t)) return { kind: 'sweep' };
+  if (/^jobs?$/i.test(t)) return { kind: 'job' };
+  const names = (s: string) => s.split(/[,\s]+/).map((n) => n.trim()).filter(Boolean);
+  const except = /^(?:all|everything)\s+(?:params\s+)?(?:but|except)\s*(.*)$/i.exec(t);
+  if (except) return { kind: 'except', keys: names(except[1]!) };
+  const all = names(t);
+  if (all.every((n) => n.startsWith('-'))) return { kind: 'except', keys: all.map((n) => n.slice(1)).filter(Boolean) };
+  return { kind: 'keys', keys: all.filter((n) => !n.startsWith('-')) };
+}
+
+/** The text of a grouping, as parseGroupBy reads it back. */
+export function groupByText(by: GroupBy): string {
+  if (by.kind === 'none') return '';
+  if (by.kind === 'sweep' || by.kind === 'job') return by.kind;
+  if (by.kind === 'except') return `all but ${by.keys.join(', ')}`.trim();
+  return by.keys.join(', ');
+}
