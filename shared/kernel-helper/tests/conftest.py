@@ -7,6 +7,9 @@ import pytest
 from ray_engine import ray_head  # noqa: F401 (a real Ray head; see ray_engine.py)
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[3] / "test" / "fixtures"
+# System metrics (runlane/system.py) are off in tests unless a test turns them on: a run that lasts
+# longer than a sampling interval would otherwise hold system/* keys that tests of other features count.
+os.environ.setdefault("RUNLANE_SYSTEM_METRICS", "0")
 
 
 @pytest.fixture

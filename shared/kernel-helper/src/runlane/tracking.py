@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 
-from . import inband
+from . import inband, system
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .store.names import validate_artifact_path, validate_experiment, validate_metric_key
@@ -171,6 +171,11 @@ class Run:
         if step >= self._next_step:
             self._next_step = step + 1
 
+    def add_points(self, points):
+        """Queues [(key, step, time, value)] as they are, without touching the run's next step (the
+        system metrics sampler's thread: its keys are valid and its steps are its own)."""
+        self._pending.extend(points)
+
     def params(self, params=None, **kwargs):
         """Records hyperparameters (merged key by key with earlier ones)."""
         if params:
@@ -266,6 +271,7 @@ def _after_fork_in_child():
     global _writers_lock
     _writers_lock = threading.Lock()  # another thread may have held it at the fork
     _writers.clear()
+    system.sampler.reset_after_fork()
     for run in _flusher.reset_after_fork():
         run._inherited_by_fork()
 
@@ -306,6 +312,7 @@ def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, *
         run = Run(writer, run_id, name)
         writer.set_status(run_id, "running", t=started_at)
     _flusher.track(run)
+    system.sampler.track(run)
     return run
 
 
@@ -321,6 +328,7 @@ def start_block_run(store_dir, run_id, name, experiment, owner, **meta):
     if owner:
         writer.set_status(run_id, "running")
     _flusher.track(run)
+    system.sampler.track(run)
     return run
 
 

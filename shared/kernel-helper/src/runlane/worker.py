@@ -181,6 +181,9 @@ def run(input_dir):
     filename, offset = _cell_info(input_dir, body)
     rank0 = os.environ.get("RANK", "0") == "0"
     env_thread = None
+    from .system import sample_job_worker
+
+    sample_job_worker()  # each rank's CPU, memory and GPUs while the cell runs (system.py)
     try:
         # Blank lines in place of the magic line: line numbers are the editor's, in every message.
         tree = ast.parse("\n" * offset + body, filename=filename)

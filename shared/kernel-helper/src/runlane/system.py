@@ -1,0 +1,158 @@
+"""System metrics: while a run is open, one daemon thread per process samples the process tree's CPU
+and memory and the run's GPUs every few seconds into `system/*` metrics of the run.
+
+    system/cpu_percent        CPU time of this process and its descendants over the last interval,
+                              as `top` shows it (100 = one core busy; 4 busy cores read 400)
+    system/memory_mb          their resident memory (RSS), summed, in MiB
+    system/gpu<N>/util        GPU utilisation, % (nvidia-smi's utilization.gpu)
+    system/gpu<N>/memory_mb   GPU memory used, MiB
+    system/gpu<N>/power_w     power draw, W
+
+`<N>` is the GPU's number as CUDA numbers it in this process (the N of `cuda:N`): its position in
+CUDA_VISIBLE_DEVICES, or nvidia-smi's index when that is not set. Only the GPUs the process was given
+are sampled. A sample's step is whole seconds since sampling of that run began, so the step axis of
+the system charts reads as time; its time is the wall clock, as every point's.
+
+Never the training thread: `Run.log` is untouched, the thread only appends to the run's queue, which
+the flusher writes (to the store, or in-band on a job worker without the store's filesystem). The
+GPU query is one `nvidia-smi` process per sample (NVML through pynvml when nvidia-smi is missing and
+pynvml imports). CPU and memory come from /proc on Linux (stdlib only), from psutil elsewhere when it
+is installed; without either only the GPUs are sampled. RUNLANE_SYSTEM_METRICS=0 turns it all off;
+RUNLANE_SYSTEM_INTERVAL sets the seconds between samples (default 5, at least 1)."""
+import os
+import threading
+import time
+
+from .system_gpu import GpuQuery
+from .system_procs import process_tree_sampler
+
+ENV_SWITCH = "RUNLANE_SYSTEM_METRICS"
+ENV_INTERVAL = "RUNLANE_SYSTEM_INTERVAL"
+# 5 s: a chart of a run of a few minutes still has dozens of points, while the sample (an nvidia-smi
+# process, ~20-50 ms of CPU, and a walk of the process tree) stays far under 1% of one core.
+DEFAULT_INTERVAL = 5.0
+MIN_INTERVAL = 1.0  # steps are whole seconds: faster samples would share steps
+
+
+def enabled(environ=None):
+    value = (os.environ if environ is None else environ).get(ENV_SWITCH, "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def interval(environ=None):
+    raw = (os.environ if environ is None else environ).get(ENV_INTERVAL, "")
+    try:
+        seconds = float(raw) if raw.strip() else DEFAULT_INTERVAL
+    except ValueError:
+        return DEFAULT_INTERVAL  # a typo must not stop the run; the default is a fine sampling rate
+    return max(MIN_INTERVAL, seconds) if seconds == seconds else DEFAULT_INTERVAL
+
+
+def take_sample(tree, gpus):
+    """{key: value} of one sample: the process tree's CPU and memory, and each given GPU."""
+    values = {}
+    procs = tree.sample() if tree is not None else {}
+    if "cpu_percent" in procs:
+        values["system/cpu_percent"] = procs["cpu_percent"]
+    if "memory_mb" in procs:
+        values["system/memory_mb"] = procs["memory_mb"]
+    for number, gpu in gpus.sample():
+        for field in ("util", "memory_mb", "power_w"):
+            if gpu.get(field) is not None:
+                values["system/gpu%d/%s" % (number, field)] = gpu[field]
+    return values
+
+
+class SystemSampler:
+    """The one sampling thread of a process; it sleeps on an event while no run is open."""
+
+    def __init__(self):
+        self._runs = {}  # run -> when its sampling began (time.time())
+        self._lock = threading.Lock()
+        self._busy = threading.Event()
+        self._thread = None
+        self._pid = None
+        self._tree = None
+        self._gpus = None
+
+    def track(self, run):
+        if not enabled() or not _samples(run):
+            return
+        with self._lock:
+            self._runs.setdefault(run, time.time())
+            self._busy.set()
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._tree = process_tree_sampler(os.getpid())
+                self._gpus = GpuQuery()
+                self._thread = threading.Thread(target=self._loop, name="runlane-system", daemon=True)
+                self._thread.start()
+
+    def forget(self, run):
+        with self._lock:
+            self._runs.pop(run, None)
+            if not self._runs:
+                self._busy.clear()
+
+    def reset_after_fork(self):
+        """A forked child (a DataLoader worker) samples nothing: its parent's sample covers it."""
+        self._runs = {}
+        self._lock = threading.Lock()
+        self._busy = threading.Event()
+        self._thread = None
+        self._pid = None
+
+    def sample_once(self):
+        """Takes one sample and queues it in every open run (also the loop's body)."""
+        values = take_sample(self._tree, self._gpus)
+        now = time.time()
+        with self._lock:
+            runs = list(self._runs.items())
+        for run, began in runs:
+            if run.finished:  # a run that ended is dropped here: finish() need not know of sampling
+                self.forget(run)
+            elif values:
+                run.add_points([(key, int(now - began), now, float(v)) for key, v in values.items()])
+
+    def _loop(self):
+        baseline = True
+        while True:
+            if not self._busy.is_set():
+                self._busy.wait()
+                baseline = True
+            if baseline and self._tree is not None:
+                # CPU % is over an interval: the first sample of a run comes one interval after its
+                # start (a run shorter than that has none), measured from there, not from idle time.
+                self._tree.reset()
+                self._tree.sample()
+                baseline = False
+            time.sleep(interval())  # read each time: a notebook may change it between runs
+            try:
+                self.sample_once()
+            except Exception:  # a sample that fails (a driver error) must not end sampling
+                pass
+
+
+def _samples(run):
+    """An attached run outside a job is another live process's (rl.run(id=...)): that process
+    samples it. A job's workers each sample their own processes, kept apart by rank."""
+    return not run.attached or bool(os.environ.get("RUNLANE_RUN_ID"))
+
+
+sampler = SystemSampler()
+
+
+def sample_job_worker():
+    """A cell job's worker (runlane.worker) samples from its start, not from the cell's first
+    rl.log: it joins the job's run now, as that first call would."""
+    job_run = os.environ.get("RUNLANE_RUN_ID")
+    if not job_run or not enabled():
+        return
+    try:
+        from . import api
+
+        api._job_run(job_run)
+    except Exception as err:  # sampling is a nicety; the user's cell runs whatever happens here
+        import sys
+
+        sys.stderr.write("runlane: system metrics are not sampled (%s).\n" % err)
