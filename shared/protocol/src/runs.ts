@@ -16,15 +16,18 @@ export const RUN_STATUSES = [
   'failed',
   'interrupted',
   'cancelled',
+  // A sweep trial stopped early by its pruner (docs/sweeps.md); written after the job's `cancelled`,
+  // so readers that predate it, which skip statuses they do not know, still show `cancelled`.
+  'pruned',
   'crashed',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses after which a run never changes by itself. */
-export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'interrupted', 'cancelled', 'crashed'];
+export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'interrupted', 'cancelled', 'pruned', 'crashed'];
 
-/** 'mlflow': a run read from an MLflow tracking server (docs/mlflow.md); its id is MLflow's run id. */
-export type RunKind = 'cell' | 'script' | 'job' | 'tensorboard' | 'mlflow';
+/** 'mlflow': a run read from an MLflow tracking server (docs/mlflow.md); its id is MLflow's run id. 'dvclive': a DVCLive folder (docs/dvclive.md). */
+export type RunKind = 'cell' | 'script' | 'job' | 'tensorboard' | 'mlflow' | 'dvclive';
 
 export interface MetricSummary {
   count: number;
@@ -67,6 +70,8 @@ export interface RunSummary {
    * runs the daemon has pushed or is pushing (docs/mlflow.md "Pushing and syncing").
    */
   sync?: RunSync;
+  /** The run's free-text note (`note` events, last wins; docs/store-format.md); absent when it has none. */
+  note?: string;
 }
 
 /** The state of one local run's sync to an MLflow tracking server. */

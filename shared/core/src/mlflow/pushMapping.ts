@@ -31,6 +31,7 @@ export function mlflowStatus(status: RunStatus): MlflowStatus {
       return 'FAILED';
     case 'interrupted':
     case 'cancelled':
+    case 'pruned': // a sweep trial its pruner stopped
       return 'KILLED';
   }
 }

@@ -33,7 +33,7 @@ export interface FoldedRun {
   writers: Map<string, { host: string; pid: number }>;
 }
 
-const STORED_STATUSES = new Set(['queued', 'running', 'finished', 'failed', 'interrupted', 'cancelled']);
+const STORED_STATUSES = new Set(['queued', 'running', 'finished', 'failed', 'interrupted', 'cancelled', 'pruned']);
 const LIVE_STATUSES = new Set(['queued', 'running']);
 
 export function compareEvents(a: OrderedEvent, b: OrderedEvent): number {

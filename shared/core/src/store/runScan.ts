@@ -25,7 +25,7 @@ import { compareEvents, foldEvents, type OrderedEvent, type StoreEventLine } fro
 
 /** Statuses no writer changes on its own any more: only these runs are indexed (a running run's
  * status also depends on whether its process is alive, which no file shows). */
-export const SETTLED = new Set(['finished', 'failed', 'interrupted', 'cancelled']);
+export const SETTLED = new Set(['finished', 'failed', 'interrupted', 'cancelled', 'pruned']);
 /** A file changed this recently may change again within its mtime's granularity (a second or two
  * on some filesystems) without its print showing it: such a run is not indexed yet (as git does
  * with racily clean files), only read again on the next open. */

@@ -11,6 +11,7 @@ export const STATUS_COLORS: Record<RunStatus, string> = {
   crashed: '#cf222e',
   interrupted: '#9a6700',
   cancelled: '#6e7781',
+  pruned: '#8250df', // a sweep trial stopped early by its pruner: not a failure, not the user's cancel
 };
 
 export function statusColor(status: string): string {

@@ -81,7 +81,7 @@ export function matches(run: RunSummary, filter: RunFilter): boolean {
   return matchesSearch(run, filter.text);
 }
 
-const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, crashed: 3, interrupted: 4, cancelled: 5, finished: 6 };
+const STATUS_ORDER: Record<RunStatus, number> = { running: 0, queued: 1, failed: 2, crashed: 3, interrupted: 4, cancelled: 5, pruned: 5, finished: 6 };
 
 /** The user's main metric for a run (per experiment), if they chose one. */
 export type PreferredMetric = (run: RunSummary) => string | null | undefined;
