@@ -156,6 +156,37 @@ def log(metrics=None, step=None, **kwargs):
     run.log(metrics, step, **kwargs)
 
 
+def log_image(key, image, step=None, caption=None):
+    """Logs an image: `rl.log_image("samples", x, step=10, caption="epoch 1")`.
+
+    `image`: a numpy array (HxW, HxWxC or CxHxW with 1, 3 or 4 channels; uint8, or float in [0, 1]),
+    a PIL image, a matplotlib figure (rendered now), or the path of a PNG or JPEG file. Without
+    `step`, the step of the latest `rl.log` (media never advance the step). The caller's thread only
+    checks and copies; PNG encoding and the write happen in the background. A bad argument raises
+    TypeError or ValueError and nothing is logged."""
+    from . import media
+
+    media.log_image(_ensure_run(), key, image, step, caption)
+
+
+def log_histogram(key, values, step=None, buckets=None):
+    """Logs a histogram: `rl.log_histogram("fc1/weights", w)` or `rl.log_histogram("h", (edges, counts))`.
+
+    `values`: a list or array of numbers (NaN and infinities are left out), put in `buckets`
+    equal-width buckets (30, as TensorBoard) from the smallest to the largest; or `(edges, counts)`
+    with one more edge than counts, kept as given. Only the buckets are stored."""
+    from . import media
+
+    media.log_histogram(_ensure_run(), key, values, step, buckets)
+
+
+def log_text(key, text, step=None):
+    """Logs text: `rl.log_text("samples/generated", "The cat sat", step=3)`; shown as text, never HTML."""
+    from . import media
+
+    media.log_text(_ensure_run(), key, text, step)
+
+
 def params(params=None, **kwargs):
     """Records hyperparameters: `rl.params(lr=1e-3, layers=[64, 64])` or `rl.params({"lr": 1e-3})`.
     Values are kept as JSON (NaN/Inf as {"$float": ...}, other objects as their repr)."""

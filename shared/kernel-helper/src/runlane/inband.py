@@ -84,3 +84,28 @@ class Demux:
     def end(self):
         rest, self.held = self.held, ""
         return rest
+
+
+# -- media (images, texts, histograms) --------------------------------------------------------------
+# A media record: {"m": <the store's index record>, "b": base64 of its file's bytes or absent}. The
+# reader of the worker's output writes it into the run as the store's writer would (file, then line).
+MAX_MEDIA_BYTES = 700 * 1024  # base64 grows it by a third: the record stays under MAX_RECORD
+
+
+def encode_media_record(record, payload=None, mime=None):
+    import base64
+
+    body = {"m": record}
+    if payload is not None:
+        if len(payload) > MAX_MEDIA_BYTES:
+            raise ValueError("an image or text of %d bytes is over the %d KiB a job worker without the store's "
+                             "filesystem can send; log a smaller one." % (len(payload), MAX_MEDIA_BYTES // 1024))
+        body["b"] = base64.b64encode(payload).decode("ascii")
+        body["mime"] = mime
+    return (START + json.dumps(body, separators=(",", ":"), allow_nan=False) + END).encode("utf-8")
+
+
+def write_media(fd, record, payload=None, mime=None):
+    data = encode_media_record(record, payload, mime)
+    while data:
+        data = data[os.write(fd, data):]

@@ -232,6 +232,10 @@ class Run:
             return
         self._own_writer()
         self.finished = True
+        if "_media_pending" in self.__dict__:  # images and histograms queued before the final status
+            from .media import drain
+
+            drain(self)
         _flusher.forget(self)
         self.flush()
         if not self.attached:
