@@ -29,3 +29,8 @@ export { buildExportOption, xExtent } from './charts/scalarOption.js';
 export { type RankMode } from './charts/chartTypes.js';
 export { MLFLOW_CREDENTIAL_VARIABLES, MLFLOW_URI_PROMPT, mlflowHost, mlflowLabel, parseMlflowUri, pushDestination, runSync, syncMark, type DeclaredStore } from './common/teamStores.js';
 export { CheckPacer, fixCommand, warningLine } from './common/daemonWarnings.js';
+// The runs table (table/): the view both editors mount, and its DOM-free parts.
+export { RunsTable, type RunsTableActions, type RunsTableOptions } from './table/runsTable.js';
+export { buildColumns, cellText, cellValue, rowValues, type TableColumn, type MetricField } from './table/columns.js';
+export { sortRows, topRuns, type GroupBy, type GroupRow, type RunRow, type TableRow } from './table/rowModel.js';
+export { parseTableState, type TableState } from './table/tableState.js';

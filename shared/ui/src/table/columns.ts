@@ -1,0 +1,161 @@
+// The runs table's columns: the fixed ones (status, name, duration, target, tags, note), one per param
+// and one per metric (showing its last, min or max, chosen per column), built from the runs shown.
+// DOM-free: the view, the sort, the filter values and the export all read cells through here.
+import { fromJsonNumber, type MetricSummary, type RunSummary } from '@runlane/protocol';
+import { targetOf } from '../common/targetLabels.js';
+import { formatDuration, formatParam } from '../views/format.js';
+
+export type MetricField = 'last' | 'min' | 'max';
+export type ColumnKind = 'status' | 'name' | 'duration' | 'target' | 'tags' | 'note' | 'param' | 'metric';
+
+export interface TableColumn {
+  /** Stable id: `status`, `name`, …, `param:lr`, `metric:val/loss`. */
+  id: string;
+  kind: ColumnKind;
+  /** The param or metric key; the id's own name for the fixed columns. */
+  key: string;
+  /** The header's text. */
+  label: string;
+}
+
+export const FIXED_COLUMNS: readonly TableColumn[] = [
+  { id: 'status', kind: 'status', key: 'status', label: 'status' },
+  { id: 'name', kind: 'name', key: 'name', label: 'name' },
+  { id: 'duration', kind: 'duration', key: 'duration', label: 'duration' },
+  { id: 'target', kind: 'target', key: 'target', label: 'target' },
+  { id: 'tags', kind: 'tags', key: 'tags', label: 'tags' },
+  { id: 'note', kind: 'note', key: 'note', label: 'note' },
+];
+
+/** A run's free-text note (RunSummary gains `note` with the notes feature; absent on older daemons). */
+export function noteOf(run: RunSummary): string {
+  const note = (run as RunSummary & { note?: unknown }).note;
+  return typeof note === 'string' ? note : '';
+}
+
+/** Every column the runs have, fixed ones first, then params and metrics by key. */
+export function buildColumns(runs: Iterable<RunSummary>): TableColumn[] {
+  const params = new Set<string>();
+  const metrics = new Set<string>();
+  for (const run of runs) {
+    for (const k in run.params) params.add(k);
+    for (const k in run.metrics) metrics.add(k);
+  }
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [
+    ...FIXED_COLUMNS,
+    ...[...params].sort(byName).map((k): TableColumn => ({ id: `param:${k}`, kind: 'param', key: k, label: k })),
+    ...[...metrics].sort(byName).map((k): TableColumn => ({ id: `metric:${k}`, kind: 'metric', key: k, label: k })),
+  ];
+}
+
+/** A cell's value for sorting and filtering: a number, a string, or null where the run has none. */
+export type CellValue = number | string | null;
+
+function metricValue(summary: MetricSummary | undefined, field: MetricField): number | null {
+  if (!summary) return null;
+  const raw = summary[field];
+  if (raw === null) return null;
+  const v = fromJsonNumber(raw);
+  return Number.isNaN(v) ? null : v;
+}
+
+function paramValue(value: unknown): CellValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value && typeof value === 'object' && '$float' in value) return fromJsonNumber((value as { $float: 'NaN' | 'Infinity' | '-Infinity' }).$float);
+  return formatParam(value);
+}
+
+export function tagsText(run: RunSummary): string {
+  return Object.entries(run.tags)
+    .map(([k, v]) => (v ? `${k}=${v}` : k))
+    .join(', ');
+}
+
+/** The value a column holds for a run (what sort and filter compare). */
+export function cellValue(column: TableColumn, run: RunSummary, field: MetricField = 'last'): CellValue {
+  switch (column.kind) {
+    case 'status':
+      return run.status;
+    case 'name':
+      return run.name;
+    case 'duration':
+      return run.duration;
+    case 'target':
+      return targetOf(run);
+    case 'tags':
+      return tagsText(run) || null;
+    case 'note':
+      return noteOf(run) || null;
+    case 'param':
+      return paramValue(run.params[column.key]);
+    case 'metric':
+      return metricValue(run.metrics[column.key], field);
+  }
+}
+
+/** Numbers as the charts print them: 4 significant digits, integers whole. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A cell's text as shown (and exported). */
+export function cellText(column: TableColumn, run: RunSummary, field: MetricField = 'last'): string {
+  if (column.kind === 'duration') return run.duration === null ? '' : formatDuration(run.duration);
+  if (column.kind === 'param') {
+    const raw = run.params[column.key];
+    return raw === undefined ? '' : formatParam(raw);
+  }
+  const v = cellValue(column, run, field);
+  if (v === null) return '';
+  return typeof v === 'number' ? formatNumber(v) : v;
+}
+
+/** The header's text: a metric column names its field when it is not the last value. */
+export function headerText(column: TableColumn, field: MetricField = 'last'): string {
+  return column.kind === 'metric' && field !== 'last' ? `${column.label} (${field})` : column.label;
+}
+
+/** Whether a column holds numbers (right-aligned). */
+export function isNumeric(column: TableColumn): boolean {
+  return column.kind === 'metric' || column.kind === 'duration';
+}
+
+/**
+ * The values a filter expression (filterExpr.ts) reads for a run: params and metrics by key (a metric's last value;
+ * `key.min`, `key.max`, `key.last` for the others), and status, name, tags, duration, target, note.
+ */
+export function rowValues(run: RunSummary): Record<string, CellValue | readonly string[]> {
+  const values: Record<string, CellValue | readonly string[]> = {
+    status: run.status,
+    name: run.name,
+    duration: run.duration,
+    target: targetOf(run),
+    // A list of each tag's name and `name=value`: `tags == best` finds a run tagged best (with any value).
+    tags: Object.entries(run.tags).flatMap(([k, v]) => (v ? [k, `${k}=${v}`] : [k])),
+    note: noteOf(run),
+    id: run.id,
+    experiment: run.experiment,
+  };
+  for (const [k, v] of Object.entries(run.params)) values[k] = paramValue(v);
+  for (const [k, s] of Object.entries(run.metrics)) {
+    values[k] = metricValue(s, 'last');
+    values[`${k}.last`] = metricValue(s, 'last');
+    values[`${k}.min`] = metricValue(s, 'min');
+    values[`${k}.max`] = metricValue(s, 'max');
+  }
+  return values;
+}
+
+/** Every text of a run a full-text search looks in: name, id, experiment, tags, note, params. */
+export function searchText(run: RunSummary): string {
+  const parts = [run.name, run.id, run.experiment, run.status, tagsText(run), noteOf(run)];
+  for (const [k, v] of Object.entries(run.params)) parts.push(`${k}=${formatParam(v)}`);
+  return parts.join('\n').toLowerCase();
+}
