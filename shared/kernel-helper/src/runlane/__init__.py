@@ -14,11 +14,13 @@ from .api import active_run, artifact, cell_history, finish, log, log_histogram,
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
 from .results import result
 from .sweep.space import choice, intrange, loguniform, uniform
+from .sweep.space import choice, intrange, loguniform, uniform
 
 __version__ = "0.1.0"
 
 __all__ = [
     "log", "log_image", "log_histogram", "log_text", "params", "tags", "artifact", "run", "finish", "active_run", "cell_history", "store_dir", "result",
+    "loguniform", "uniform", "choice", "intrange",
     "loguniform", "uniform", "choice", "intrange",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",

@@ -134,6 +134,8 @@ class RunlaneMagics:
 
     def cell_magic(self, line, cell):
         __tracebackhide__ = True  # noqa: F841
+        if line.split()[:1] == ["sweep"]:  # %%runlane sweep ...: a hyperparameter sweep (sweep/cell.py)
+            return self._sweep_cell(line.split(None, 1)[1] if len(line.split()) > 1 else "", cell)
         try:
             args = _cell_parser().parse_args(shlex.split(line))
         except (UsageError, ValueError) as err:
@@ -199,6 +201,22 @@ class RunlaneMagics:
         return run_job_cell(self.shell, args, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
                             name, args.experiment or ctx.notebook_stem or tracking.DEFAULT_EXPERIMENT, ctx.run_meta())
 
+    def _sweep_cell(self, line, cell):
+        __tracebackhide__ = True  # noqa: F841
+        from ..store.discovery import find_store_dir
+        from ..sweep.cell import run_sweep_cell
+
+        pending = self.tracker.current
+        ctx = pending.context if isinstance(pending, PendingCellRun) else CellContext(self.shell, None)
+        self.tracker.tracked_now = True
+        if isinstance(pending, PendingCellRun):  # the sweep's run is the run, as for a job cell
+            self.tracker.current = None
+            pending.capture.stop()
+            pending.finished = True
+            active.set_current(None)
+        return run_sweep_cell(self.shell, line, self.shell.transform_cell(cell), find_store_dir(ctx.folder), ctx.folder,
+                              ctx.default_name, ctx.notebook_stem or tracking.DEFAULT_EXPERIMENT, ctx.run_meta())
+
     def line_magic(self, line):
         try:
             args = _line_parser().parse_args(shlex.split(line))
@@ -211,9 +229,13 @@ class RunlaneMagics:
             print("Runlane automatic tracking: %s: %s." % (args.mode, _mode_meaning(args.mode, self.tracker.threshold)))
         elif args.command == "attach":
             from ..store.discovery import find_store_dir
+            from ..sweep.cell import attach_sweep, is_sweep
             from .job_cell import attach
 
-            return attach(self.shell, find_store_dir(CellContext(self.shell, None).folder), args.run_id)
+            store = find_store_dir(CellContext(self.shell, None).folder)
+            if is_sweep(store, args.run_id):  # a sweep: its lines again, then its best trial as the value
+                return attach_sweep(self.shell, store, args.run_id)
+            return attach(self.shell, store, args.run_id)
         else:
             from ..store.discovery import find_store_dir
 

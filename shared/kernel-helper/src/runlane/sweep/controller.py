@@ -1,0 +1,246 @@
+"""`python -m runlane.sweep.controller [SPEC]`: the process that runs a sweep. It is itself a job
+(submitted through the daemon by `%%runlane sweep` and `runlane sweep`, so it outlives the notebook,
+the kernel and the editor, and its run is the sweep run); it asks Optuna for values, submits each
+trial as a job through the daemon, reads the trial's live metric, prunes, and tells Optuna the result.
+
+The spec (JSON, default $RUNLANE_INPUT_DIR/sweep.json): target-independent settings (`trials`,
+`parallel`, `metric`, `mode`, `sampler`, `pruner`, `seed`, `space`: name -> range JSON or fixed value)
+and `trial`: the job spec template each trial starts from. Output: one line per event, then a
+`sweep/result.json` in the sweep run with every trial and the best."""
+import json
+import os
+import signal
+import sys
+import time
+
+from ..daemon_client import DaemonClient, DaemonError
+from ..store.atomic import write_file_atomic
+from ..store.writer import StoreWriter
+from .space import Distribution, SpaceError, check_space, from_json
+from .study import PRUNERS, SAMPLERS, import_optuna, open_study, suggest
+from .trials import SWEEP_TAG, TRIAL_TAG, Trial, trial_spec, wait_final
+
+POLL = 0.1
+
+
+class Stop(Exception):
+    """SIGTERM: the sweep was cancelled (the daemon's cancel, Ctrl-C in the cell or the CLI)."""
+
+
+def load_spec(path):
+    with open(path, encoding="utf-8") as f:
+        spec = json.load(f)
+    space = {k: from_json(v) if isinstance(v, dict) and "kind" in v else v for k, v in spec["space"].items()}
+    if spec.get("sampler", "tpe") not in SAMPLERS:
+        raise SpaceError("--sampler must be one of %s." % ", ".join(SAMPLERS))
+    if spec.get("pruner", "median") not in PRUNERS:
+        raise SpaceError("--pruner must be one of %s." % ", ".join(PRUNERS))
+    check_space(space, spec["trial"].get("command") if spec["trial"].get("fill_command") else None,
+                spec.get("sampler", "tpe"))
+    return spec, space
+
+
+def _text(value):
+    return "%.4g" % value if isinstance(value, float) else repr(value) if isinstance(value, str) else str(value)
+
+
+def _values_text(values):
+    return ", ".join("%s=%s" % (k, _text(v)) for k, v in values.items())
+
+
+class Controller:
+    def __init__(self, spec, space, store, sweep_id):
+        self.spec, self.space, self.store, self.sweep_id = spec, space, store, sweep_id
+        self.metric, self.mode = spec["metric"], spec.get("mode", "min")
+        self.total, self.parallel = int(spec["trials"]), max(1, int(spec.get("parallel", 1)))
+        self.optuna = import_optuna()
+        self.client = DaemonClient.connect(store)
+        self.writer = StoreWriter(store)
+        self.folder = os.path.join(store, "runs", sweep_id, "sweep")
+        self.study = open_study(self.optuna, self.folder, sweep_id, self.mode, spec.get("sampler", "tpe"),
+                                spec.get("pruner", "median"), space, spec.get("seed"))
+        self.active = []
+        self.records = []  # every trial this sweep ran, in the order they ended
+
+    def out(self, line):
+        print(line, flush=True)
+
+    def run(self):
+        state = self.optuna.trial.TrialState
+        done = [t for t in self.study.trials if t.state in (state.COMPLETE, state.PRUNED, state.FAIL)]
+        for stale in (t for t in self.study.trials if t.state == state.RUNNING):
+            # A controller that was stopped mid-trial: that trial is told failed and runs again.
+            self.study.tell(stale.number, state=state.FAIL)
+        if done:
+            self.out("Resuming: %d of %d trials already done." % (len(done), self.total))
+        launched = len(done)
+        self._record_sweep()
+        while launched < self.total or self.active:
+            while launched < self.total and len(self.active) < self.parallel:
+                self._launch()
+                launched += 1
+            for trial in list(self.active):
+                self._poll(trial)
+            time.sleep(POLL)
+        return self._finish()
+
+    def _record_sweep(self):
+        space = {k: repr(v) if isinstance(v, Distribution) else v for k, v in self.space.items()}
+        self.writer.set_params(self.sweep_id, {
+            "sweep.space": space, "sweep.sampler": self.spec.get("sampler", "tpe"),
+            "sweep.pruner": self.spec.get("pruner", "median"), "sweep.seed": self.spec.get("seed"),
+            "sweep.metric": self.metric, "sweep.mode": self.mode, "sweep.trials": self.total,
+            "sweep.parallel": self.parallel})
+        self.writer.set_tags(self.sweep_id, {"runlane.sweep.role": "sweep"})
+
+    def _launch(self):
+        ot = self.study.ask()
+        values = suggest(ot, self.space)
+        fixed = {k: v for k, v in self.space.items() if not isinstance(v, Distribution)}
+        template = dict(self.spec["trial"])
+        if template.pop("use_sweep_input", False):  # a cell's body: the sweep run's copy goes to each trial
+            template["input"] = os.environ.get("RUNLANE_INPUT_DIR")
+        spec = trial_spec(template, ot.number, dict(fixed, **values), self.sweep_id,
+                          self.spec.get("name") or "sweep")
+        try:
+            created = self.client.submit_job(spec)
+        except DaemonError as err:
+            self.study.tell(ot, state=self.optuna.trial.TrialState.FAIL)
+            self.out("Trial %d was not started: %s" % (ot.number, err))
+            return
+        run_id = created["run_id"]
+        try:  # the tag the sidebars group trials by; the daemon writes it
+            self.client.request("PATCH", "/runs/%s" % run_id, {"tags": {SWEEP_TAG: self.sweep_id,
+                                                                       TRIAL_TAG: str(ot.number)}})
+        except DaemonError:
+            self.writer.set_tags(run_id, {SWEEP_TAG: self.sweep_id, TRIAL_TAG: str(ot.number)})
+        self.active.append(Trial(self.client, self.store, ot, values, run_id))
+        self.out("Trial %d started: %s (run %s)" % (ot.number, _values_text(values), run_id))
+
+    def _poll(self, trial):
+        if trial.pruning is None:
+            for step, value in trial.new_points(self.metric):
+                if step in trial.reported:
+                    continue
+                trial.reported.add(step)
+                trial.trial.report(value, step)
+                if trial.trial.should_prune():
+                    trial.stop(self._reason(trial, step, value))
+                    break
+        status, error, _ = trial.status()
+        if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
+            return
+        if trial.pruning is None:
+            trial.new_points(self.metric)  # the points written just before the end
+        self.active.remove(trial)
+        self._end(trial, status, error)
+
+    def _reason(self, trial, step, value):
+        """The rule's reason, in words: the median rule compares with the other trials at this step."""
+        name = self.spec.get("pruner", "median")
+        if name == "median":
+            at_step = [t.intermediate_values[step] for t in self.study.trials
+                       if t.number != trial.number and step in t.intermediate_values
+                       and t.state == self.optuna.trial.TrialState.COMPLETE]
+            if at_step:
+                at_step.sort()
+                mid = len(at_step) // 2
+                median = at_step[mid] if len(at_step) % 2 else (at_step[mid - 1] + at_step[mid]) / 2
+                return ("Pruned at step %d by the median rule: %s = %.6g is %s than the median %.6g of %d finished "
+                        "trials at that step." % (step, self.metric, value, "worse", median, len(at_step)))
+        return "Pruned at step %d by the %s pruner: %s = %.6g." % (step, name, self.metric, value)
+
+    def _end(self, trial, status, error):
+        state = self.optuna.trial.TrialState
+        record = {"number": trial.number, "run_id": trial.run_id, "params": trial.values, "value": None}
+        if trial.pruning is not None:
+            trial.mark_pruned(self.writer, trial.last[0] if trial.last else 0)
+            self.study.tell(trial.trial, state=state.PRUNED)
+            record.update(state="pruned", step=trial.last[0] if trial.last else None, reason=trial.pruning,
+                          value=trial.last[1] if trial.last else None)
+            self.out("Trial %d pruned: %s" % (trial.number, trial.pruning))
+        elif status == "finished" and trial.last is not None:
+            self.study.tell(trial.trial, trial.last[1])
+            record.update(state="finished", value=trial.last[1])
+            self.out("Trial %d finished: %s = %.6g" % (trial.number, self.metric, trial.last[1]))
+        else:
+            self.study.tell(trial.trial, state=state.FAIL)
+            why = (error or "").split("\n")[0] if status != "finished" else "it logged no %s" % self.metric
+            record.update(state="failed" if status != "cancelled" else "cancelled", error=why)
+            self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
+        self.records.append(record)
+        self._write_result()
+
+    def _best(self):
+        finished = [r for r in self.records if r["state"] == "finished"]
+        if not finished:
+            return None
+        return (min if self.mode == "min" else max)(finished, key=lambda r: r["value"])
+
+    def _write_result(self):
+        best = self._best()
+        result = {"sweep": self.sweep_id, "metric": self.metric, "mode": self.mode, "trials": self.records,
+                  "best": best}
+        write_file_atomic(os.path.join(self.folder, "result.json"), json.dumps(result), self.writer.writer_id)
+        if best is not None:
+            n = len(self.records)
+            self.writer.append_metric(self.sweep_id, "sweep/best", [(n, time.time(), best["value"])])
+
+    def _finish(self):
+        best = self._best()
+        counts = {}
+        for r in self.records:
+            counts[r["state"]] = counts.get(r["state"], 0) + 1
+        self.out("Sweep done: %s." % ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))
+        if best is None:
+            self.out("No trial finished with a value of %s." % self.metric)
+            return 1
+        self.writer.set_params(self.sweep_id, {"sweep.best_trial": best["number"], "sweep.best_run": best["run_id"],
+                                               "sweep.best_value": best["value"], "sweep.best_params": best["params"]})
+        self.out("Best: trial %d (run %s): %s = %.6g with %s" % (best["number"], best["run_id"], self.metric,
+                                                                best["value"], _values_text(best["params"])))
+        return 0
+
+    def cancel_all(self):
+        """The sweep was cancelled: every running trial is cancelled too, on whatever target it runs."""
+        for trial in self.active:
+            try:
+                self.client.stop_run(trial.run_id)
+            except DaemonError:
+                pass
+        for trial in self.active:
+            wait_final(trial, timeout=2.0)
+            try:
+                self.study.tell(trial.trial, state=self.optuna.trial.TrialState.FAIL)
+            except Exception:  # noqa: BLE001 - Optuna may already know; the cancel matters more
+                pass
+        self.out("Sweep cancelled: %d running trial(s) cancelled." % len(self.active))
+
+
+def _raise_stop(signum, frame):
+    raise Stop()
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    path = argv[0] if argv else os.path.join(os.environ.get("RUNLANE_INPUT_DIR", "."), "sweep.json")
+    store, sweep_id = os.environ.get("RUNLANE_DIR"), os.environ.get("RUNLANE_RUN_ID")
+    if not store or not sweep_id:
+        sys.exit("runlane.sweep.controller runs as a job started by the daemon (%%runlane sweep, runlane sweep).")
+    try:
+        spec, space = load_spec(path)
+        controller = Controller(spec, space, store, sweep_id)
+    except SpaceError as err:
+        print(str(err), file=sys.stderr, flush=True)
+        return 2
+    signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        return controller.run()
+    except (Stop, KeyboardInterrupt):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the daemon's SIGKILL follows in 3 s: be quick
+        controller.cancel_all()
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Starting a sweep: its spec and input go to the daemon as a job whose one worker is the controller
+(`python -m runlane.sweep.controller`), so the sweep belongs to the daemon, not to the kernel that
+started it. Used by `%%runlane sweep` (cell.py) and `rl.sweep`."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+from ..daemon_client import DaemonClient
+from ..errors import RunlaneError
+from .space import Distribution, check_space
+from .study import PRUNERS, SAMPLERS, check_optuna_installed
+
+
+def check_settings(trials, parallel, metric, mode, sampler, pruner):
+    if not isinstance(trials, int) or trials < 1:
+        raise RunlaneError("--trials must be a whole number of 1 or more, e.g. --trials 20.")
+    if not isinstance(parallel, int) or parallel < 1:
+        raise RunlaneError("--parallel must be a whole number of 1 or more (trials run at once).")
+    if not metric:
+        raise RunlaneError("--metric names the key the trials log with rl.log that the sweep optimises, "
+                           "e.g. --metric val/loss.")
+    if mode not in ("min", "max"):
+        raise RunlaneError("--mode is min or max: whether a lower or a higher %s is better." % metric)
+    if sampler not in SAMPLERS:
+        raise RunlaneError("--sampler is one of %s." % ", ".join(SAMPLERS))
+    if pruner not in PRUNERS:
+        raise RunlaneError("--pruner is one of %s." % ", ".join(PRUNERS))
+
+
+def space_json(space):
+    return {k: v.to_json() if isinstance(v, Distribution) else v for k, v in space.items()}
+
+
+def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, cell=None, files=None):
+    """Checks everything, then submits the controller job. `trial`: the template of each trial's job
+    spec (`command`, `workers`, `gpus`, `env`, `cell`...). `files`: name -> text for the sweep's input
+    folder (a cell's body), which every trial gets too. Returns (client, sweep run id)."""
+    check_settings(settings["trials"], settings["parallel"], settings["metric"], settings["mode"],
+                   settings["sampler"], settings["pruner"])
+    check_space(space, trial.get("command") if trial.get("fill_command") else None, settings["sampler"])
+    check_optuna_installed()
+    client = DaemonClient.connect(store)
+    info = client.target(target)
+    if info is None:
+        names = ", ".join(t["name"] for t in client.request("GET", "/targets"))
+        raise RunlaneError('No target "%s". Targets: %s (declare more in runlane.toml; `runlane targets` checks them).'
+                           % (target, names))
+    spec = dict(settings, name=name, space=space_json(space), trial=dict(trial, target=target, experiment=experiment))
+    input_dir = tempfile.mkdtemp(prefix="runlane-sweep-")
+    try:
+        for filename, text in (files or {}).items():
+            with open(os.path.join(input_dir, filename), "w", encoding="utf-8") as f:
+                f.write(text)
+        with open(os.path.join(input_dir, "sweep.json"), "w", encoding="utf-8") as f:
+            json.dump(spec, f)
+        job = {"target": "local", "command": [sys.executable, "-m", "runlane.sweep.controller"], "workers": 1,
+               "gpusPerWorker": 0, "name": name, "experiment": experiment, "cwd": cwd, "input": input_dir,
+               "cell": cell, "env": {"RUNLANE_RUNTIME_DIR": _runtime_dir()},
+               "params": {"sweep.target": target, "sweep.trials": settings["trials"]}}
+        created = client.submit_job({k: v for k, v in job.items() if v is not None})
+    finally:
+        shutil.rmtree(input_dir, ignore_errors=True)  # the sweep run keeps its own copy (input/)
+    return client, created["run_id"]
+
+
+def _runtime_dir():
+    """The controller talks to the daemon that runs it, found by the same runtime folder."""
+    from ..daemon_client import runtime_dir
+
+    return runtime_dir()
+
+
+def read_result(store, sweep_id):
+    """The sweep's trials and best (sweep/result.json, written atomically after each trial), or None."""
+    try:
+        with open(os.path.join(store, "runs", sweep_id, "sweep", "result.json"), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
