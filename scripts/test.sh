@@ -133,7 +133,7 @@ for suite in "${suites[@]}"; do
   fi
 
   echo "== $suite tests, Python (pytest)"
-  paths=(shared/kernel-helper/tests)
+  paths=(shared/kernel-helper/tests test/faults)  # test/faults: the fast cases of npm run faults
   [ "$suite" != e2e ] || paths=(test/e2e)
   PYTHONPATH="$PWD/test/suites${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q -p no:cacheprovider \
     -p runlane_test_suites --runlane-suite="$suite" --junitxml="$reports/pytest-$suite.xml" "${paths[@]}"

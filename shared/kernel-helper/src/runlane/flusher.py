@@ -9,6 +9,8 @@ import threading
 import time
 import traceback
 
+from . import held
+
 # 10 ms keeps a live chart within a few tens of ms of rl.log() (daemon SSE p95 target: 50 ms) and
 # far inside the 100 ms a crash may lose; each wake-up with nothing pending costs microseconds.
 FLUSH_INTERVAL = 0.01
@@ -48,8 +50,10 @@ class Flusher:
         for run in self.open_runs():
             try:
                 run.flush()
-            except Exception:  # a full disk must not kill the thread that writes everything else
+            except Exception:  # a bug must not kill the thread that writes everything else
                 traceback.print_exc()
+        if held.stale_notices():  # nobody logs any more to print it in their cell: print it here
+            held.print_notices()
 
     def reset_after_fork(self):
         """In a forked child: no thread runs here, and the parent's runs are the parent's to flush.

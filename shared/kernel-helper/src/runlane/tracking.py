@@ -13,10 +13,14 @@ import threading
 import time
 import traceback
 
+from . import held as held_data
 from . import inband, system
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
-from .store.names import validate_artifact_path, validate_experiment, validate_metric_key
+from .held import Held
+from .held import _notices as _held_notices
+from .store.names import validate_artifact_path, validate_experiment, validate_metric_key, validate_run_name
+from .store.names import validate_param_key as writer_validate_param_key
 from .store.statuses import LIVE_STATUSES
 from .store.writer import StoreWriter
 
@@ -116,6 +120,8 @@ class Run:
         self._keys = set()  # keys already validated
         self._next_step = 0
         self._flush_lock = threading.Lock()
+        self._held = None  # a Held while the store cannot be written (held.py)
+        self._final = None  # writes the final status once everything before it is written
         # A job's worker told to send metrics on stdout (RUNLANE_METRICS=stdout, set by launchers
         # whose hosts do not share the store): the demux reading its output puts them in the run.
         self._inband = inband.enabled() and os.environ.get("RUNLANE_RUN_ID") == run_id
@@ -170,6 +176,8 @@ class Run:
         self._pending.extend(points)
         if step >= self._next_step:
             self._next_step = step + 1
+        if _held_notices:  # a store turned full (or writable again): say so in this cell's output
+            held_data.print_notices()
 
     def add_points(self, points):
         """Queues [(key, step, time, value)] as they are, without touching the run's next step (the
@@ -181,66 +189,137 @@ class Run:
         if params:
             kwargs = dict(params, **kwargs)
         if kwargs:
-            self._own_writer().set_params(self.id, kwargs)
+            self._own_writer()
+            for key in kwargs:  # a bad key is the caller's error now, not a held write's later
+                writer_validate_param_key(key)
+            self._event(lambda w: w.set_params(self.id, kwargs))
 
     def tags(self, *names, **values):
         """Tags the run; a bare name is a tag with an empty value, a value of None removes a tag."""
         tags = {str(n): "" for n in names}
         tags.update(values)
         if tags:
-            self._own_writer().set_tags(self.id, tags)
+            self._own_writer()
+            for key in tags:
+                writer_validate_param_key(key, "tag key")
+            self._event(lambda w: w.set_tags(self.id, tags))
 
     def set_experiment(self, experiment):
         """Moves the run to another experiment: an `experiment` event (readers: last wins)."""
         event = {"type": "experiment", "experiment": validate_experiment(experiment)}
-        self._own_writer().append_events(self.id, [event])
+        self._own_writer()
+        self._event(lambda w: w.append_events(self.id, [event]))
 
     def rename(self, name):
-        self._own_writer().set_name(self.id, name)
+        self._own_writer()
+        validate_run_name(name)
+        self._event(lambda w: w.set_name(self.id, name))
         self.name = name
+
+    def _event(self, write):
+        """Appends an event now, or holds it (in order, behind any held before) while the store
+        cannot be written; the flusher retries it."""
+        with self._flush_lock:
+            if self._held is None or not self._held.events:
+                try:
+                    write(self.writer)
+                    return
+                except OSError as err:
+                    self._hold_failure(err)
+            self._held.events.append(write)
 
     def write_output(self, stream, data):
         """Buffers stdout/stderr text for the run's logs (written by the flush thread)."""
         self._logs.append((stream, data))
 
     def flush(self):
-        """Writes what is buffered. The lock spans the writes so two flushes (the thread and
-        finish) never reorder records; log() never takes it."""
+        """Writes what is buffered, and what an earlier failed write holds (held.py). The lock spans
+        the writes so two flushes (the thread and finish) never reorder records; log() never takes
+        it. Returns True when nothing is left held."""
         with self._flush_lock:
             pending, logs = self._pending, self._logs
             batch = [pending.popleft() for _ in range(len(pending))]
             chunks = [logs.popleft() for _ in range(len(logs))]
-            if batch:
+            by_key = {}
+            for key, step, t, value in batch:
+                by_key.setdefault(key, []).append((step, t, value))
+            if self._inband and by_key:
+                inband.write_records(1, by_key)  # a worker without the store's filesystem
                 by_key = {}
-                for key, step, t, value in batch:
-                    by_key.setdefault(key, []).append((step, t, value))
-                if self._inband:
-                    inband.write_records(1, by_key)  # a worker without the store's filesystem
+            held = self._held
+            if held is not None:  # behind what is held, in order; retried once a second
+                held.add_points(by_key)
+                held.add_logs(chunks)
+                if not held.due():
+                    return False
+                by_key, chunks = held.points, held.logs
+            try:
+                while held is not None and held.events:
+                    held.events[0](self.writer)
+                    held.events.pop(0)
+                held_data.write_points(self.writer, self.id, by_key)
+                held_data.write_logs(self.writer, self.id, chunks)
+            except OSError as err:
+                if held is None:
+                    held = self._held = Held()
+                    held.add_points(by_key)
+                    held.add_logs(chunks)
                 else:
-                    for key, points in by_key.items():
-                        self.writer.append_metric(self.id, key, points)
-            if chunks:
-                by_stream = {}
-                for stream, data in chunks:
-                    by_stream.setdefault(stream, []).append(data)
-                for stream, parts in by_stream.items():
-                    self.writer.append_log(self.id, stream, "".join(parts))
+                    held.count = sum(len(points) for points in held.points.values())
+                    held.log_bytes = sum(len(data) for _, data in held.logs)
+                held.wait_before_retry()
+                held_data.failed(self.writer.dir, err, held.count)
+                return False
+            if held is not None:
+                self._held = None
+                held_data.recovered(self.writer.dir, held.held_total - held.dropped, held.dropped)
+            if self.finished:
+                return self._write_final()
+            return True
+
+    def _hold_failure(self, err):
+        if self._held is None:
+            self._held = Held()
+        self._held.wait_before_retry()
+        held_data.failed(self.writer.dir, err, self._held.count)
+        return self._held
+
+    def _write_final(self):
+        """The final status goes last, after every point and line before it (the lock is held)."""
+        if self._final is not None:
+            try:
+                self._final(self.writer)
+            except OSError as err:
+                self._hold_failure(err)
+                return False
+            self._final = None
+        self.writer.close_run_files(self.id)
+        _flusher.forget(self)
+        return True
+
+    def holds(self):
+        """(points, log bytes, status pending) this run still holds in memory."""
+        held = self._held
+        return (held.count if held else 0, held.log_bytes if held else 0, self._final is not None)
 
     def finish(self, status="finished", error=None):
-        """Flushes everything and records the final status (finished, failed, interrupted...)."""
+        """Flushes everything and records the final status (finished, failed, interrupted...). While
+        the store cannot be written, both stay held and the flusher writes them once it can."""
         if self.finished:
             return
         self._own_writer()
+        if not self.attached:
+            t = time.time()
+            self._final = lambda w: w.set_status(self.id, status, error=error, t=t)
         self.finished = True
         if "_media_pending" in self.__dict__:  # images and histograms queued before the final status
             from .media import drain
 
             drain(self)
-        _flusher.forget(self)
+        if self._held is not None:
+            self._held.next_try = 0  # one try now, not a second from now
         self.flush()
-        if not self.attached:
-            self.writer.set_status(self.id, status, error=error)
-        self.writer.close_run_files(self.id)
+        held_data.print_notices()
 
     def __repr__(self):
         return "<runlane.Run %s %r>" % (self.id, self.name)
@@ -349,9 +428,11 @@ def status_from_exception(exc):
 
 @atexit.register
 def _finish_at_exit():
-    """Everything buffered reaches disk at a normal exit; open runs end as finished."""
+    """Everything buffered reaches disk at a normal exit; open runs end as finished (what a full
+    store still holds: held.wait_at_exit)."""
     for run in _flusher.open_runs():
         try:
             run.finish("finished")
         except (RunlaneError, OSError):
             pass
+    held_data.wait_at_exit([run for run in _flusher.open_runs() if any(run.holds())])

@@ -174,10 +174,22 @@ class StoreWriter:
                 self._files.pop(next(iter(self._files))).close()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             handle = open(path, "ab", buffering=0)
-            if header is not None and handle.tell() == 0:
-                _write_all(handle, header)
             self._files[path] = handle
-        _write_all(handle, data)
+        # This process is the file's only writer, so its size is where this record starts. A write
+        # that fails part-way (a full disk) is cut back to there: readers never see half a record,
+        # and the caller can hold the data and append it whole once there is space again.
+        start = os.fstat(handle.fileno()).st_size
+        try:
+            if header is not None and start == 0:
+                _write_all(handle, header)
+            _write_all(handle, data)
+        except OSError:
+            self._files.pop(path, None)
+            try:
+                os.ftruncate(handle.fileno(), start)
+            finally:
+                handle.close()
+            raise
 
 
 def _write_all(handle, data):
