@@ -200,3 +200,64 @@ def wait_at_exit(waiting):
                          "before this process ended.\n" % (run.id, format(points, ","), format(log_bytes, ","),
                                                            " and its final status" if status else "",
                                                            run.store_dir))
+
+
+class Holding:
+    """The part of a Run (tracking.py) that holds what its store refused; the caller of each method
+    holds the run's flush lock, except `_event` (which takes it) and `holds`."""
+
+    def _event(self, write):
+        """Appends an event now, or holds it (in order, behind any held before) while the store
+        cannot be written; the flusher retries it."""
+        with self._flush_lock:
+            if self._held is None or not self._held.events:
+                try:
+                    write(self.writer)
+                    return
+                except OSError as err:
+                    self._hold_failure(err)
+            self._held.events.append(write)
+
+    def _write_or_hold(self, by_key, chunks):
+        """Writes held events, then points, then log chunks; on a failed write holds the rest (in
+        order) and returns False; retries at most every RETRY_INTERVAL."""
+        held = self._held
+        if held is not None:  # behind what is held, in order; retried once a second
+            held.add_points(by_key)
+            held.add_logs(chunks)
+            if not held.due():
+                return False
+            by_key, chunks = held.points, held.logs
+        try:
+            while held is not None and held.events:
+                held.events[0](self.writer)
+                held.events.pop(0)
+            write_points(self.writer, self.id, by_key)
+            write_logs(self.writer, self.id, chunks)
+        except OSError as err:
+            if held is None:
+                held = self._held = Held()
+                held.add_points(by_key)
+                held.add_logs(chunks)
+            else:
+                held.count = sum(len(points) for points in held.points.values())
+                held.log_bytes = sum(len(data) for _, data in held.logs)
+            held.wait_before_retry()
+            failed(self.writer.dir, err, held.count)
+            return False
+        if held is not None:
+            self._held = None
+            recovered(self.writer.dir, held.held_total - held.dropped, held.dropped)
+        return True
+
+    def _hold_failure(self, err):
+        if self._held is None:
+            self._held = Held()
+        self._held.wait_before_retry()
+        failed(self.writer.dir, err, self._held.count)
+        return self._held
+
+    def holds(self):
+        """(points, log bytes, status pending) this run still holds in memory."""
+        held = self._held
+        return (held.count if held else 0, held.log_bytes if held else 0, self._final is not None)

@@ -17,7 +17,7 @@ from . import held as held_data
 from . import inband, system
 from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
-from .held import Held
+from .held import Holding
 from .held import _notices as _held_notices
 from .store.names import validate_artifact_path, validate_experiment, validate_metric_key, validate_run_name
 from .store.names import validate_param_key as writer_validate_param_key
@@ -101,7 +101,7 @@ def _copy_atomic(source, target, writer_id):
     os.replace(tmp, target)
 
 
-class Run:
+class Run(Holding):
     """A tracked run. Use `runlane.run(...)`, the `%%runlane` magic or `runlane.log()` rather than
     creating it directly. Attributes: `id`, `name`, `store_dir`."""
 
@@ -216,18 +216,6 @@ class Run:
         self._event(lambda w: w.set_name(self.id, name))
         self.name = name
 
-    def _event(self, write):
-        """Appends an event now, or holds it (in order, behind any held before) while the store
-        cannot be written; the flusher retries it."""
-        with self._flush_lock:
-            if self._held is None or not self._held.events:
-                try:
-                    write(self.writer)
-                    return
-                except OSError as err:
-                    self._hold_failure(err)
-            self._held.events.append(write)
-
     def write_output(self, stream, data):
         """Buffers stdout/stderr text for the run's logs (written by the flush thread)."""
         self._logs.append((stream, data))
@@ -246,43 +234,11 @@ class Run:
             if self._inband and by_key:
                 inband.write_records(1, by_key)  # a worker without the store's filesystem
                 by_key = {}
-            held = self._held
-            if held is not None:  # behind what is held, in order; retried once a second
-                held.add_points(by_key)
-                held.add_logs(chunks)
-                if not held.due():
-                    return False
-                by_key, chunks = held.points, held.logs
-            try:
-                while held is not None and held.events:
-                    held.events[0](self.writer)
-                    held.events.pop(0)
-                held_data.write_points(self.writer, self.id, by_key)
-                held_data.write_logs(self.writer, self.id, chunks)
-            except OSError as err:
-                if held is None:
-                    held = self._held = Held()
-                    held.add_points(by_key)
-                    held.add_logs(chunks)
-                else:
-                    held.count = sum(len(points) for points in held.points.values())
-                    held.log_bytes = sum(len(data) for _, data in held.logs)
-                held.wait_before_retry()
-                held_data.failed(self.writer.dir, err, held.count)
+            if not self._write_or_hold(by_key, chunks):
                 return False
-            if held is not None:
-                self._held = None
-                held_data.recovered(self.writer.dir, held.held_total - held.dropped, held.dropped)
             if self.finished:
                 return self._write_final()
             return True
-
-    def _hold_failure(self, err):
-        if self._held is None:
-            self._held = Held()
-        self._held.wait_before_retry()
-        held_data.failed(self.writer.dir, err, self._held.count)
-        return self._held
 
     def _write_final(self):
         """The final status goes last, after every point and line before it (the lock is held)."""
@@ -296,11 +252,6 @@ class Run:
         self.writer.close_run_files(self.id)
         _flusher.forget(self)
         return True
-
-    def holds(self):
-        """(points, log bytes, status pending) this run still holds in memory."""
-        held = self._held
-        return (held.count if held else 0, held.log_bytes if held else 0, self._final is not None)
 
     def finish(self, status="finished", error=None):
         """Flushes everything and records the final status (finished, failed, interrupted...). While
