@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // System metrics (runlane/system.py) are off unless a test turns them on: a run longer than a
+    // sampling interval would otherwise hold system/* keys that tests of other features count.
+    env: { RUNLANE_SYSTEM_METRICS: '0' },
   },
 });

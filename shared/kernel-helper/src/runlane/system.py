@@ -141,18 +141,3 @@ def _samples(run):
 
 sampler = SystemSampler()
 
-
-def sample_job_worker():
-    """A cell job's worker (runlane.worker) samples from its start, not from the cell's first
-    rl.log: it joins the job's run now, as that first call would."""
-    job_run = os.environ.get("RUNLANE_RUN_ID")
-    if not job_run or not enabled():
-        return
-    try:
-        from . import api
-
-        api._job_run(job_run)
-    except Exception as err:  # sampling is a nicety; the user's cell runs whatever happens here
-        import sys
-
-        sys.stderr.write("runlane: system metrics are not sampled (%s).\n" % err)

@@ -158,6 +158,20 @@ def _record_cell_params(tree):
         sys.stderr.write("runlane: the cell's params were not recorded (%s).\n" % err)
 
 
+def _sample_system():
+    """Each rank samples its CPU, memory and GPUs (system.py) from the worker's start, not from the
+    cell's first rl.log: the worker joins the job's run now, as that first call would."""
+    from . import api, system
+
+    job_run = os.environ.get("RUNLANE_RUN_ID")
+    if not job_run or not system.enabled():
+        return
+    try:
+        api._job_run(job_run)
+    except Exception as err:  # sampling is a nicety; the user's cell runs whatever happens here
+        sys.stderr.write("runlane: system metrics are not sampled (%s).\n" % err)
+
+
 def _write_result_text(target, value):
     """job/result.json: the result as text, for clients that cannot load result.pkl (it is Node)."""
     try:
@@ -181,9 +195,7 @@ def run(input_dir):
     filename, offset = _cell_info(input_dir, body)
     rank0 = os.environ.get("RANK", "0") == "0"
     env_thread = None
-    from .system import sample_job_worker
-
-    sample_job_worker()  # each rank's CPU, memory and GPUs while the cell runs (system.py)
+    _sample_system()
     try:
         # Blank lines in place of the magic line: line numbers are the editor's, in every message.
         tree = ast.parse("\n" * offset + body, filename=filename)
