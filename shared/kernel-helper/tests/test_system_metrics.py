@@ -157,3 +157,27 @@ def test_settings_read_from_the_environment():
     assert system.interval({}) == 5.0 and system.interval({"RUNLANE_SYSTEM_INTERVAL": "0.1"}) == 1.0
     assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "fast"}) == 5.0
     assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "2.5"}) == 2.5
+
+
+def test_a_worker_without_the_store_sends_its_samples_in_band(tmp_path, fake_smi):
+    """SSH, Slurm and Ray workers whose hosts do not share the store (RUNLANE_METRICS=stdout): the
+    samples travel as in-band records on stdout, which the daemon's demux files under the rank."""
+    from runlane.inband import Demux
+
+    cell = tmp_path / "input"
+    cell.mkdir()
+    (cell / "cell.py").write_text("import time\nend = time.time() + 2.5\nwhile time.time() < end:\n    pass\n")
+    env = dict(os.environ, RUNLANE_DIR=str(tmp_path / "host-store"), RUNLANE_RUN_ID="20261130-000000-abcdef",
+               RANK="1", RUNLANE_METRICS="stdout", RUNLANE_SYSTEM_METRICS="1", RUNLANE_SYSTEM_INTERVAL="1",
+               CUDA_VISIBLE_DEVICES="1")
+    done = subprocess.run([sys.executable, "-m", "runlane.worker", str(cell)], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    demux = Demux()
+    shown, records = demux.push(done.stdout)
+    by_key = {}
+    for record in records:
+        by_key.setdefault(record["k"], []).extend(v for _, _, v in record["p"])
+    assert shown + demux.end() == ""  # the records never reach the worker's visible output
+    assert set(by_key["system/gpu0/util"]) == {20.0} and set(by_key["system/gpu0/memory_mb"]) == {2000.0}
+    assert by_key["system/memory_mb"] and by_key["system/cpu_percent"]
