@@ -1,4 +1,6 @@
 // The chart's own data model (kept apart from the wire shapes; converted once in seriesData.ts).
+import type { BandKind } from '../groups/aggregate.js';
+import type { GroupBy } from '../groups/groupRuns.js';
 
 export type XAxisMode = 'step' | 'relative' | 'wall';
 
@@ -16,6 +18,10 @@ export interface ChartSettings {
   /** Off by default: a percentile range cut the first (largest) points of every loss curve. */
   ignoreOutliers: boolean;
   ranks: RankMode;
+  /** Runs grouped into one line each (groups/): absent or `none` draws every run. */
+  groupBy?: GroupBy;
+  /** The band around a group's (or a job's ranks') mean: min-max (the default) or ±1 std. */
+  band?: BandKind;
 }
 
 export const DEFAULT_SETTINGS: ChartSettings = { smoothing: 0.6, xAxis: 'step', yScale: 'linear', ignoreOutliers: false, ranks: 'primary' };
@@ -33,6 +39,10 @@ export interface RunSeries {
   rank?: number | null;
   /** A mean over ranks: each step's min and max over the ranks, drawn as a band around the line. */
   band?: { lower: number[]; upper: number[] };
+  /** A group's mean (groups/groupChart.ts): values and band are already smoothed member by member; `raw` is the mean of the raw members. */
+  presmoothed?: { raw: number[] };
+  /** A group's member line, drawn thin and translucent beside the group's mean. */
+  member?: boolean;
 }
 
 export interface CardData {

@@ -13,7 +13,7 @@ export function cardToCsv(card: CardData): string {
   const lines = ['run,metric,step,wall_time,value'];
   for (const s of card.series) {
     for (let i = 0; i < s.steps.length; i++) {
-      lines.push([cell(s.label), cell(card.key), String(s.steps[i]), number(s.times[i]!), number(s.values[i]!)].join(','));
+      lines.push([cell(s.label), cell(card.key), String(s.steps[i]), number(s.times[i]!), number((s.presmoothed?.raw ?? s.values)[i]!)].join(','));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,7 @@
 // panel also keeps the last choices in localStorage, so a new panel starts the way the user left the
 // last one (JupyterLab's tabs, and a VS Code panel with no state of its own yet).
 import type { ChartSettings } from './chartTypes.js';
+import { isGroupBy } from '../groups/groupRuns.js';
 
 export interface CardSize {
   /** Grid columns the card spans (1 = the default width). */
@@ -32,6 +33,8 @@ export function parseState(value: unknown): ChartsPanelState {
   if (c.yScale === 'linear' || c.yScale === 'log') choices.yScale = c.yScale;
   if (typeof c.ignoreOutliers === 'boolean') choices.ignoreOutliers = c.ignoreOutliers;
   if (c.ranks === 'primary' || c.ranks === 'all' || c.ranks === 'mean') choices.ranks = c.ranks;
+  if (isGroupBy(c.groupBy)) choices.groupBy = c.groupBy;
+  if (c.band === 'minmax' || c.band === 'std') choices.band = c.band;
   const cards: Record<string, CardSize> = {};
   for (const [key, size] of Object.entries(raw.cards ?? {})) {
     const s = size as Partial<CardSize> | null;

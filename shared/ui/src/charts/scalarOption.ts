@@ -88,13 +88,13 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   const lookups: TooltipRun[] = [];
   for (const s of card.series) {
     const xs = s.values.map((_, i) => xOf(s, i, settings.xAxis));
-    const smoothed = smooth ? smoothTensorBoard(s.values, settings.smoothing) : null;
+    const smoothed = s.presmoothed ? s.values : smooth ? smoothTensorBoard(s.values, settings.smoothing) : null;
     lookups.push({ run: s, xs, shown: smoothed ?? s.values });
     // Points are [x, y] only: the tooltip looks the step and raw value up by index (fewer, smaller
     // arrays for echarts to process on every live update and zoom).
-    const raw = s.values.map((v, i) => [xs[i], plottable(v, log)]);
-    if (s.band && !log) series.push(...bandSeries(s, xs, smooth ? settings.smoothing : 0, bandOpacity(theme)));
-    if (smoothed) {
+    const raw = (s.presmoothed?.raw ?? s.values).map((v, i) => [xs[i], plottable(v, log)]);
+    if (s.band && !log) series.push(...bandSeries(s, xs, smooth && !s.presmoothed ? settings.smoothing : 0, bandOpacity(theme)));
+    if (smoothed && !s.member) {
       series.push({
         id: `${s.runKey}:raw`, name: s.label, type: 'line', data: raw, showSymbol: false, silent: true, connectNulls: false,
         lineStyle: { width: 1, opacity: 0.25, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 1, animation: false,
@@ -105,7 +105,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
     const lonely = s.values.length < 2;
     series.push({
       id: `${s.runKey}:main`, name: s.label, type: 'line', data: main, showSymbol: lonely, symbolSize: lonely ? 7 : 4, connectNulls: false,
-      lineStyle: { width: 1.6, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 2, animation: false,
+      lineStyle: { width: s.member ? 1 : 1.6, opacity: s.member ? 0.5 : 1, color: s.color, type: lineType(s) }, itemStyle: { color: s.color }, z: 2, animation: false,
       emphasis: { focus: 'series', lineStyle: { width: 2.4 } },
     });
     const marks = s.values.flatMap((v, i) =>
@@ -249,7 +249,7 @@ export function tooltipHtml(x: number | undefined, runs: TooltipRun[], smoothed:
     .map((r) => {
       const i = nearestIndex(r.xs, x);
       const band = r.run.band ? `${formatValue(r.run.band.lower[i]!)} – ${formatValue(r.run.band.upper[i]!)}` : '';
-      return { name: r.run.label, color: r.run.color, dash: rankDash(r.run.rank), step: r.run.steps[i], shown: r.shown[i]!, raw: r.run.values[i]!, band };
+      return { name: r.run.label, color: r.run.color, dash: rankDash(r.run.rank), step: r.run.steps[i], shown: r.shown[i]!, raw: (r.run.presmoothed?.raw ?? r.run.values)[i]!, band };
     })
     .sort((a, b) => (Number.isFinite(b.shown) ? b.shown : -Infinity) - (Number.isFinite(a.shown) ? a.shown : -Infinity));
   if (rows.length === 0) return '';

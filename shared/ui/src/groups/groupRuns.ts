@@ -143,6 +143,14 @@ export function parseGroupBy(text: string): GroupBy {
   return { kind: 'keys', keys: all.filter((n) => !n.startsWith('-')) };
 }
 
+/** Whether a value read back from storage is a grouping this version understands. */
+export function isGroupBy(value: unknown): value is GroupBy {
+  const v = value as { kind?: unknown; keys?: unknown } | null;
+  if (!v || typeof v !== 'object') return false;
+  if (v.kind === 'none' || v.kind === 'sweep' || v.kind === 'job') return true;
+  return (v.kind === 'keys' || v.kind === 'except') && Array.isArray(v.keys) && v.keys.every((k) => typeof k === 'string');
+}
+
 /** The text of a grouping, as parseGroupBy reads it back. */
 export function groupByText(by: GroupBy): string {
   if (by.kind === 'none') return '';

@@ -15,6 +15,9 @@ import { assignRunColors, rememberColors, rememberedColors } from '../charts/run
 import { statusColor } from '../charts/statusColors.js';
 import { bandOpacity } from '../charts/scalarOption.js';
 import { readTheme } from '../charts/theme.js';
+import { meanStdOverRanks } from '../groups/groupChart.js';
+import type { GroupInput } from '../groups/groupRuns.js';
+import { GroupView } from '../groups/groupView.js';
 import { runKey, type ChartsBridge, type RunRef, type SourcedRun } from '../hostBridge.js';
 import { duplicateNames, runLabel } from '../runs/runLabel.js';
 import { renderCompare } from './compareView.js';
@@ -108,6 +111,7 @@ export class ChartsPanel {
   private readonly compareHost: HTMLElement;
   private readonly status: HTMLElement;
   private readonly rankControl: HTMLElement;
+  private readonly grouping: GroupView; // "Group by": one line per group of runs (groups/)
   private readonly relayout: ResizeObserver;
 
   constructor(
@@ -127,6 +131,10 @@ export class ChartsPanel {
     this.legend = el('div', { className: 'rl-legend' });
     this.cardsHost = el('div', { className: 'rl-groups' });
     this.compareHost = el('div', { className: 'rl-compare' });
+    this.grouping = new GroupView(() => this.settings, (patch) => {
+      this.choose(patch);
+      this.renderAll();
+    });
     this.root.append(this.toolbar(), this.legend, this.cardsHost, this.compareHost);
     host.appendChild(this.root);
     // The grid's column count follows the panel's width: spans of widened cards are clamped again.
@@ -306,6 +314,10 @@ export class ChartsPanel {
     const byRun = this.series.get(key) ?? new Map<string, RunSeries>();
     const dup = this.duplicates();
     const mode: RankMode = this.settings.ranks;
+    if (this.grouping.active) {
+      const runs = this.groupInputs();
+      return { key, series: this.grouping.cardSeries(this.grouping.groups(runs), byRun, runs) };
+    }
     const series = this.visibleRunKeys().flatMap((rk): RunSeries[] => {
       const run = this.runs.get(rk)!.run;
       const label = runLabel(run, dup);
@@ -316,9 +328,15 @@ export class ChartsPanel {
         return s ? [{ ...s, label, color, rank: null }] : [];
       }
       if (mode === 'all') return perRank.map((s) => ({ ...s, label: rankLabel(label, s.rank!), color }));
-      return [meanOverRanks(perRank, `${rk}#mean`, label, color)];
+      return [(this.settings.band === 'std' ? meanStdOverRanks : meanOverRanks)(perRank, `${rk}#mean`, label, color)];
     });
     return { key, series };
+  }
+
+  /** The shown runs as the groups see them (labels told apart as in the legend). */
+  private groupInputs(): GroupInput[] {
+    const dup = this.duplicates();
+    return this.visibleRunKeys().map((rk) => ({ key: rk, run: this.runs.get(rk)!.run, label: runLabel(this.runs.get(rk)!.run, dup) }));
   }
 
   private renderAll(): void {
@@ -342,6 +360,11 @@ export class ChartsPanel {
   private renderLegend(): void {
     const dup = this.duplicates();
     this.rankControl.hidden = ![...this.runs.values()].some((r) => runRanks(r.run).length > 0);
+    if (this.grouping.active) {
+      const runs = this.groupInputs();
+      this.legend.replaceChildren(...this.grouping.legend(this.grouping.groups(runs), runs, lineSample, bandOpacity(readTheme(this.root)), () => this.renderAll()));
+      return;
+    }
     const shown = new Set(this.visibleRunKeys()); // runs hidden by a click or by the run filter are dimmed
     this.legend.replaceChildren(
       ...[...this.runs.entries()].map(([rk, { run }]) => {
@@ -526,7 +549,7 @@ export class ChartsPanel {
       label.append(...children);
       return label;
     };
-    bar.append(keys, runs, labelled('Smoothing', smoothing, smoothingValue), labelled('X axis', xAxis), labelled('Log scale', log), labelled('Ignore outliers', outliers), this.rankControl, this.status);
+    bar.append(keys, runs, labelled('Smoothing', smoothing, smoothingValue), labelled('X axis', xAxis), labelled('Log scale', log), labelled('Ignore outliers', outliers), this.rankControl, this.grouping.control, this.status);
     return bar;
   }
 }
