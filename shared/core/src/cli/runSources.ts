@@ -1,8 +1,9 @@
-// Where the CLI finds runs: the store, plus any TensorBoard log directories given with --logdir and
+// Where the CLI finds runs: the store, plus any TensorBoard log directories given with --logdir (and the
+// DVCLive folders in them, or given with --dvclive) and
 // MLflow tracking servers given with --mlflow. A log directory's run ids are folder paths relative to
 // it, a server's are MLflow's run ids; the store's runs win a clash.
 import { jsonNumber, type JsonNumber, type MetricSeries, type RunDetail, type RunQuery, type RunSummary } from '@runlane/protocol';
-import { TensorBoardLogdir } from '../formats/tfevents/index.js';
+import { MixedLogdir, type LogdirReader } from '../formats/dvclive/index.js';
 import { MlflowSource } from '../mlflow/mlflowSource.js';
 import { filterRuns, StoreError, StoreReader } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
@@ -19,13 +20,14 @@ export interface RankedPoint {
 export class RunSources {
   private constructor(
     readonly store: StoreReader,
-    readonly logdirs: TensorBoardLogdir[],
+    readonly logdirs: LogdirReader[],
     readonly servers: MlflowSource[] = [],
   ) {}
 
-  static async open(storeDir: string, logdirs: string[] = [], mlflows: string[] = []): Promise<RunSources> {
+  /** `dvclives`: DVCLive folders (--dvclive), or folders holding them; a log directory finds its own too. */
+  static async open(storeDir: string, logdirs: string[] = [], mlflows: string[] = [], dvclives: string[] = []): Promise<RunSources> {
     const store = await StoreReader.open(storeDir);
-    const dirs = logdirs.map((d) => new TensorBoardLogdir(d));
+    const dirs = [...logdirs.map((d) => new MixedLogdir(d)), ...dvclives.map((d) => new MixedLogdir(d, undefined, {}, true))];
     for (const d of dirs) await d.refresh();
     // The CLI reads every page at once (large pages: fewer requests), and never polls.
     const servers = await Promise.all(mlflows.map((uri) => MlflowSource.open(uri, { firstPage: 5000 })));
@@ -58,7 +60,7 @@ export class RunSources {
     return undefined;
   }
 
-  private logdirOf(id: string): TensorBoardLogdir | undefined {
+  private logdirOf(id: string): LogdirReader | undefined {
     return this.logdirs.find((d) => d.summary(id) !== null);
   }
 

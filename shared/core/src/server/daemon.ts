@@ -210,6 +210,8 @@ export class Daemon {
     try {
       if (!this.authorized(req)) throw new HttpError(401, 'unauthorized', 'A valid Runlane token is required (Authorization: Bearer <token> from the runtime file).');
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // ?dvclive=DIR is ?logdir=DIR: a log directory's DVCLive folders (DIR itself, too) are its runs.
+      if (!url.searchParams.has('logdir') && url.searchParams.has('dvclive')) url.searchParams.set('logdir', url.searchParams.get('dvclive')!);
       const storeParam = url.searchParams.get('store');
       const logdirParam = url.searchParams.get('logdir');
       const mlflowParam = url.searchParams.get('mlflow');

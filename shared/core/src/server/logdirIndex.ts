@@ -7,7 +7,8 @@
 // seen as a run of its own a moment before, is announced deleted).
 import type { MetricSeries, RunDetail, RunStatus, RunSummary, StoreEvent } from '@runlane/protocol';
 import { jsonNumber } from '@runlane/protocol';
-import { TensorBoardLogdir, type LogdirOptions } from '../formats/tfevents/index.js';
+import { MixedLogdir, type LogdirReader } from '../formats/dvclive/index.js';
+import type { LogdirOptions } from '../formats/tfevents/index.js';
 import { StoreError } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
@@ -23,14 +24,14 @@ export class LogdirIndex implements RunSource {
   private busy = false;
 
   private constructor(
-    private readonly logdir: TensorBoardLogdir,
+    private readonly logdir: LogdirReader,
     private readonly publish: (event: StoreEvent) => void,
     private readonly now: () => number,
   ) {}
 
   /** `now`: Unix seconds (tests move it to see a quiet run turn finished). */
   static async open(dir: string, publish: (event: StoreEvent) => void, now = () => Date.now() / 1000, options: LogdirOptions = {}): Promise<LogdirIndex> {
-    const index = new LogdirIndex(new TensorBoardLogdir(dir, () => {}, options), publish, now);
+    const index = new LogdirIndex(new MixedLogdir(dir, () => {}, options), publish, now);
     await index.logdir.refresh();
     const runs = index.logdir.runs(now());
     index.known = new Map(runs.map((r) => [r.id, r.status]));
@@ -71,6 +72,12 @@ export class LogdirIndex implements RunSource {
     this.busy = true;
     try {
       const points = await this.logdir.refresh();
+      // A DVCLive run restarted in its folder: its old points are gone, so readers drop the run and read it anew.
+      for (const id of this.logdir.takeRestarts?.() ?? []) {
+        if (!this.known.delete(id)) continue;
+        this.knownParams.delete(id);
+        this.publish({ type: 'run-deleted', store: this.dir, run_id: id });
+      }
       const runs = this.logdir.runs(this.now());
       for (const run of runs) {
         const before = this.known.get(run.id);

@@ -1,0 +1,164 @@
+// DVCLive folders written by the real dvclive package (pinned in .cache/dvclive-venv by
+// scripts/setup-dvclive.sh), read as runs: by the reader, live through a restart and in-place
+// rewrites, by the daemon's log-directory index (its feed), and by the `runlane` CLI (--dvclive).
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary, StoreEvent } from '@runlane/protocol';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
+import { LogdirIndex } from '../../server/logdirIndex.js';
+import { DvcliveDir } from './dvcliveDir.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../../../..');
+const python = path.join(root, '.cache/dvclive-venv/bin/python');
+const driverScript = path.join(root, 'test/fixtures/dvclive/driver.py');
+const bin = path.join(root, 'shared/core/bin/runlane.js');
+
+/** One Python process running the driver: each command resolves once dvclive has written it. */
+class Driver {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private waiting: ((line: string) => void)[] = [];
+
+  constructor(cwd: string) {
+    this.child = spawn(python, [driverScript], { cwd, stdio: 'pipe' });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      let nl;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+  }
+
+  async send(...commands: string[]): Promise<void> {
+    for (const command of commands) {
+      const answer = new Promise<string>((resolve) => this.waiting.push(resolve));
+      this.child.stdin.write(`${command}\n`);
+      const line = await answer;
+      if (line !== 'ok') throw new Error(`dvclive driver: ${command}: ${line}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin.end();
+    await exited;
+  }
+}
+
+const hasDvclive = existsSync(python);
+let tmp: string;
+let driver: Driver;
+beforeAll(() => {
+  tmp = makeTempDir('dvclive');
+  if (hasDvclive) driver = new Driver(tmp);
+});
+afterAll(async () => {
+  await driver?.close();
+  removeTempDir(tmp);
+});
+
+describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
+  it('reads params, every metric (plot=False too) and the per-step images of a finished Live', async () => {
+    const dir = path.join(tmp, 'finished', 'dvclive');
+    await driver.send(`start ${dir}`, 'params {"lr": 0.01, "model": {"layers": 3, "act": "relu"}, "tags": ["a", "b"]}');
+    for (let step = 0; step < 3; step++) await driver.send(`metric train/loss ${1 / (step + 1)}`, `metric acc ${0.5 + step / 10}`, `quiet best ${step}`, 'image samples', 'step');
+    await driver.send('end');
+    const source = new DvcliveDir(path.join(tmp, 'finished'));
+    await source.refresh();
+    expect(source.runIds()).toEqual(['dvclive']);
+    const run = source.summary('dvclive', Date.now() / 1000 + 3600)!; // an hour on: quiet, so finished
+    expect(run).toMatchObject({ kind: 'dvclive', status: 'finished', params: { lr: 0.01, 'model.layers': 3, 'model.act': 'relu', tags: ['a', 'b'] } });
+    expect(run.metrics['train/loss']).toEqual({ count: 3, last: 1 / 3, min: 1 / 3, max: 1 });
+    expect(run.metrics.best).toMatchObject({ count: 1, last: 2 });
+    expect(source.readSeries('dvclive', 'acc').values).toEqual([0.5, 0.6, 0.7]);
+    expect(source.readSeries('dvclive', 'train/loss').steps).toEqual([0, 1, 2]);
+    expect(source.run('dvclive')!.images.map((i) => [i.key, i.step])).toEqual([['samples', 0], ['samples', 1], ['samples', 2]]);
+    expect(() => source.readSeries('../finished', 'acc')).toThrow(/No run/);
+  });
+
+  it('follows a live run through appended rows, half-written files and a restart in the same folder', async () => {
+    const project = path.join(tmp, 'live');
+    const dir = path.join(project, 'dvclive');
+    await driver.send(`start ${dir}`, 'params {"lr": 0.1}', 'metric loss 1', 'step', 'metric loss 0.9', 'step');
+    const source = new DvcliveDir(dir);
+    await source.refresh();
+    expect(source.readSeries('.', 'loss').values).toEqual([1, 0.9]);
+    expect(source.summary('.')!.status).toBe('running');
+
+    await driver.send('metric loss 0.8', 'step');
+    expect(await source.refresh()).toMatchObject([{ runId: '.', key: 'loss', steps: [2], values: [0.8] }]);
+
+    // DVCLive rewrites params.yaml and metrics.json in place: a reader can see them empty or cut short,
+    // and a row of the TSV before its newline.
+    const params = path.join(dir, 'params.yaml');
+    const good = readFileSync(params, 'utf8');
+    writeFileSync(params, '');
+    writeFileSync(path.join(dir, 'metrics.json'), '{"loss": 0.');
+    appendFileSync(path.join(dir, 'plots/metrics/loss.tsv'), '3\t0.7');
+    expect(await source.refresh()).toEqual([]);
+    expect(source.summary('.')!.params).toEqual({ lr: 0.1 });
+    writeFileSync(params, good);
+    appendFileSync(path.join(dir, 'plots/metrics/loss.tsv'), '5\n');
+    expect(await source.refresh()).toMatchObject([{ key: 'loss', steps: [3], values: [0.75] }]);
+
+    // A second Live() without resume deletes the folder's files and starts again.
+    await driver.send('end', `start ${dir}`, 'params {"lr": 0.2}', 'metric loss 5', 'step');
+    const points = await source.refresh();
+    expect(source.takeRestarts()).toEqual(['.']);
+    expect(points).toMatchObject([{ key: 'loss', steps: [0], values: [5] }]);
+    expect(source.readSeries('.', 'loss').values).toEqual([5]);
+    expect(source.summary('.')!.params).toEqual({ lr: 0.2 });
+
+    // resume=True appends: no restart.
+    await driver.send('end', `start ${dir} resume`, 'metric loss 4', 'step');
+    await source.refresh();
+    expect(source.takeRestarts()).toEqual([]);
+    expect(source.readSeries('.', 'loss').values).toEqual([5, 4]);
+    await driver.send('end');
+  });
+
+  it("the daemon's log directory finds a project's dvclive folder and announces a restart as a new run", async () => {
+    const project = path.join(tmp, 'daemon');
+    const dir = path.join(project, 'dvclive');
+    await driver.send(`start ${dir}`, 'metric loss 1', 'step');
+    const events: StoreEvent[] = [];
+    const index = await LogdirIndex.open(project, (e) => events.push(e));
+    try {
+      expect(index.summaries().map((r) => [r.id, r.kind])).toEqual([['dvclive', 'dvclive']]);
+      await driver.send('metric loss 0.5', 'step');
+      await expect.poll(() => events.filter((e) => e.type === 'metrics').length, { timeout: 15_000 }).toBe(1);
+      expect(events.find((e) => e.type === 'metrics')).toMatchObject({ run_id: 'dvclive', key: 'loss', steps: [1], values: [0.5] });
+      await driver.send('end', `start ${dir}`, 'metric loss 9', 'step');
+      await expect.poll(() => events.map((e) => e.type).join(','), { timeout: 15_000 }).toMatch(/run-deleted,run-created,metrics$/);
+      expect(events.at(-1)).toMatchObject({ run_id: 'dvclive', steps: [0], values: [9] });
+      expect((await index.series('dvclive', 'loss', {})).values).toEqual([9]);
+      await driver.send('end');
+    } finally {
+      await index.close();
+    }
+  });
+
+  it('runlane ls / show / metrics --dvclive DIR read it (a store beside it or none)', async () => {
+    const dir = path.join(tmp, 'cli', 'dvclive');
+    await driver.send(`start ${dir}`, 'params {"epochs": 2}', 'metric val/acc 0.25', 'step', 'metric val/acc 0.5', 'step', 'end');
+    const run = (args: string[]): Promise<string> =>
+      new Promise((resolve, reject) =>
+        execFile(process.execPath, [bin, ...args, '--dir', path.join(tmp, 'store'), '--dvclive', dir], { env: { ...process.env, RUNLANE_DIR: '' }, timeout: 60_000 }, (err, out, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out),
+        ),
+      );
+    const listed = JSON.parse(await run(['ls', '--json'])) as RunSummary[];
+    expect(listed.map((r) => [r.id, r.name, r.kind])).toEqual([['.', 'cli/dvclive', 'dvclive']]);
+    expect(await run(['show', '.'])).toMatch(/epochs = 2/);
+    const points = JSON.parse(await run(['metrics', '.', 'val/acc', '--json'])) as { step: number; value: number }[];
+    expect(points.map((p) => [p.step, p.value])).toEqual([[0, 0.25], [1, 0.5]]);
+  });
+});

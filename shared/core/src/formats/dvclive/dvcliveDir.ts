@@ -1,0 +1,152 @@
+// DVCLive folders as Runlane runs, with the same shape as the TensorBoard reader (TensorBoardLogdir):
+// `runlane ... --dvclive DIR` reads DIR as one DVCLive folder (its run id "."), and a log directory
+// finds the DVCLive folders inside it (each run's id its folder's path relative to the log directory).
+import { promises as fs, type Dirent } from 'node:fs';
+import * as path from 'node:path';
+import { jsonNumber, type MetricSeries, type RunSummary } from '@runlane/protocol';
+import { RUNNING_WINDOW_S } from '../tfevents/logdir.js';
+import { StoreError } from '../../store/names.js';
+import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
+import { DvcliveRun, type DvclivePoints } from './dvcliveRun.js';
+
+/** Bounds of the look for DVCLive folders inside a log directory (a home folder must not be walked whole). */
+const MAX_DEPTH = 4;
+const SKIP = new Set(['node_modules', '.git', '.dvc', '__pycache__', '.venv', 'venv', '.runlane']);
+
+export interface DvcliveDirOptions {
+  /** DIR is itself a DVCLive folder (--dvclive): one run, id ".", even before DVCLive writes into it. */
+  root?: boolean;
+}
+
+export class DvcliveDir {
+  readonly dir: string;
+  private readonly runsById = new Map<string, DvcliveRun>();
+  /** Runs that restarted (a new `Live()` in their folder) since takeRestarts() was last called. */
+  private restarts = new Set<string>();
+  private refreshed = false;
+
+  constructor(
+    dir: string,
+    private readonly options: DvcliveDirOptions = {},
+  ) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** What a DVCLive folder holds: its metrics TSVs, params, latest metrics or images (the folder is often named dvclive). */
+  static looksLikeDvclive(folder: string, entries: Dirent[]): boolean {
+    const names = new Set(entries.map((e) => e.name));
+    const hasPlots = entries.some((e) => e.name === 'plots' && e.isDirectory());
+    if (path.basename(folder) === 'dvclive') return hasPlots || names.has('metrics.json') || names.has('params.yaml');
+    return hasPlots && (names.has('metrics.json') || names.has('params.yaml') || names.has('report.html'));
+  }
+
+  /** Finds the folders and reads what changed; returns the new points (none on the first call, which reads the past). */
+  async refresh(): Promise<DvclivePoints[]> {
+    const report = this.refreshed;
+    const found = this.options.root ? ['.'] : await this.discover();
+    const out: DvclivePoints[] = [];
+    for (const id of found) {
+      let run = this.runsById.get(id);
+      if (!run) this.runsById.set(id, (run = new DvcliveRun(id, id === '.' ? this.dir : path.join(this.dir, id))));
+      const generation = run.generation;
+      const points = await run.refresh();
+      if (run.generation !== generation && report) this.restarts.add(id);
+      if (report) out.push(...points);
+    }
+    for (const id of [...this.runsById.keys()]) if (!found.includes(id)) this.runsById.delete(id);
+    this.refreshed = true;
+    return out;
+  }
+
+  /** The runs that restarted since the last call (their old points are gone: a reader starts them afresh). */
+  takeRestarts(): string[] {
+    const out = [...this.restarts];
+    this.restarts.clear();
+    return out;
+  }
+
+  runIds(): string[] {
+    return [...this.runsById.keys()].sort();
+  }
+
+  run(id: string): DvcliveRun | undefined {
+    return this.runsById.get(id);
+  }
+
+  runs(now = Date.now() / 1000): RunSummary[] {
+    return this.runIds().map((id) => this.summary(id, now)!);
+  }
+
+  summary(id: string, now = Date.now() / 1000): RunSummary | null {
+    const run = this.runsById.get(id);
+    if (!run) return null;
+    // DVCLive leaves no end marker: a folder written to within the window is running (as an event file).
+    const running = run.lastModified > 0 && now - run.lastModified < RUNNING_WINDOW_S;
+    const { first, last } = run.timeRange();
+    const started = first ?? (run.lastModified || null);
+    const ended = running ? null : (last ?? (run.lastModified || null));
+    const project = path.basename(path.dirname(run.folder));
+    return {
+      id,
+      // "dvclive" names nothing: the project folder above it does.
+      name: id === '.' ? (path.basename(run.folder) === 'dvclive' ? `${project}/dvclive` : path.basename(run.folder)) : id,
+      experiment: id === '.' ? project : path.basename(this.dir) || this.dir,
+      status: running ? 'running' : 'finished',
+      kind: 'dvclive',
+      created_at: started ?? 0,
+      started_at: started,
+      ended_at: ended,
+      duration: ended !== null && started !== null ? ended - started : null,
+      notebook: null,
+      cell_id: null,
+      execution_count: null,
+      params: Object.fromEntries(Object.keys(run.params).sort().map((k) => [k, run.params[k]])),
+      tags: { dvclive: run.folder },
+      metrics: run.metrics(),
+      ranks: [],
+      error: null,
+      exit_code: null,
+    };
+  }
+
+  readSeries(id: string, key: string, options: SeriesOptions = {}): MetricSeries {
+    // Ids are looked up among the runs found, never joined to a path, so "../x" finds nothing.
+    const run = this.runsById.get(id);
+    if (!run) throw new StoreError('not_found', `No run "${id}" in the DVCLive folder ${this.dir}.`);
+    const tail = run.series.get(key);
+    if (!tail) {
+      const latest = run.latest[key];
+      if (latest === undefined) throw new StoreError('not_found', `Run "${id}" of ${this.dir} has no metric "${key}".`);
+      // Logged with plot=False: only its latest value is kept (metrics.json).
+      return { run: id, key, rank: null, steps: [run.latestStep ?? 0], times: [run.lastModified], values: [jsonNumber(latest)], total: 1, downsampled: false };
+    }
+    const merged = mergeByStep([{ steps: Float64Array.from(tail.steps), times: Float64Array.from(tail.times), values: Float64Array.from(tail.values) }]);
+    const ranged = sliceStepRange(merged, options.fromStep, options.toStep);
+    const total = ranged.values.length;
+    const target = options.points ?? 0;
+    const cols = target > 0 && total > target ? downsample(ranged, target) : ranged;
+    return { run: id, key, rank: null, steps: Array.from(cols.steps), times: Array.from(cols.times), values: Array.from(cols.values, jsonNumber), total, downsampled: cols !== ranged };
+  }
+
+  /** Folders inside the log directory (itself included) that DVCLive writes; symlinked folders are not followed. */
+  private async discover(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (folder: string, depth: number): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      if (DvcliveDir.looksLikeDvclive(folder, entries)) {
+        const rel = path.relative(this.dir, folder).split(path.sep).join('/');
+        found.push(rel === '' ? '.' : rel);
+        return; // its plots/ are its own
+      }
+      if (depth >= MAX_DEPTH) return;
+      for (const e of entries) if (e.isDirectory() && !SKIP.has(e.name)) await walk(path.join(folder, e.name), depth + 1);
+    };
+    await walk(this.dir, 0);
+    return found;
+  }
+}
