@@ -23,6 +23,7 @@ import { duplicateNames, runLabel } from '../runs/runLabel.js';
 import { renderCompare } from './compareView.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
+import { compareGroups } from './systemSummary.js';
 
 const FULL_VIEW_POINTS = 1000;
 
@@ -411,7 +412,7 @@ export class ChartsPanel {
     const groups = new Map<string, string[]>();
     for (const key of keys) groups.set(groupOf(key), [...(groups.get(groupOf(key)) ?? []), key]);
     const sections: HTMLElement[] = [];
-    for (const [group, groupKeys] of [...groups].sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)))) {
+    for (const [group, groupKeys] of [...groups].sort(([a], [b]) => compareGroups(a, b))) {
       const details = el('details', { className: 'rl-group', open: true });
       const summary = el('summary', { textContent: group || 'other' });
       summary.append(el('span', { className: 'rl-group-count', textContent: String(groupKeys.length) }));

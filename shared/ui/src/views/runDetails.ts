@@ -12,6 +12,7 @@ import { installStyles } from './styles.js';
 import { formatBytes, formatParam, formatTime } from './format.js';
 import { elapsedText } from '../common/elapsedTime.js';
 import { runTargetText } from '../common/targetLabels.js';
+import { SystemSummary } from './systemSummary.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -58,6 +59,7 @@ export class RunDetailsView {
   private readonly logs = new Map<string, LogView>();
   private unsubscribe: () => void = () => {};
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private system: SystemSummary | null = null; // peaks and means of the run's system/* metrics
 
   constructor(
     host: HTMLElement,
@@ -140,6 +142,9 @@ export class RunDetailsView {
     if (run.error) parts.push(section('Error', el('pre', { className: 'rl-pre rl-error', textContent: run.error })));
     parts.push(section('Params', keyValueTable(Object.entries(run.params).map(([k, v]) => [k, formatParam(v)]), 'No params recorded.')));
     parts.push(section('Metrics', this.metricsTable(run)));
+    this.system ??= new SystemSummary((key) => this.bridge.getSeries(this.ref, key, { points: 0 }), () => this.renderSummary());
+    const system = this.system.render(run);
+    if (system) parts.push(section('System', system));
     if (Object.keys(run.tags).length) {
       parts.push(section('Tags', el('div', { className: 'rl-chips' }, ...Object.entries(run.tags).map(([k, v]) => el('span', { className: 'rl-chip', textContent: v ? `${k}: ${v}` : k })))));
     }
