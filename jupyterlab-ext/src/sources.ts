@@ -56,6 +56,13 @@ export class SourcesBridge implements HostBridge {
     return (await this.of(path).listRuns()).map((s) => s.run);
   }
 
+  /** One source's newest `limit` runs and how many it has in all (a big store's first paint). */
+  listSourcePage(path: string, limit: number): Promise<{ runs: RunSummary[]; total: number }> {
+    return this.of(path)
+      .listRunsPage(limit)
+      .then(({ runs, total }) => ({ runs: runs.map((s) => s.run), total }));
+  }
+
   /** Every source's runs; a source that cannot be read is left out (the sidebar says why). */
   async listRuns(): Promise<SourcedRun[]> {
     const lists = await Promise.allSettled([...this.bridges.values()].map((b) => b.bridge.listRuns()));

@@ -53,11 +53,12 @@ it(`opens the Runs sidebar with ${RUNS} runs`, async () => {
     await page.goto(`${harness.url}?${new URLSearchParams({ store: tmp })}`);
     await page.waitForFunction(() => 'bench' in window);
     const result = (await page.evaluate(() => (window as unknown as { bench: { run(): Promise<unknown> } }).bench.run())) as {
-      openMs: number; renderedRows: number; runs: number; plainMs: number; scroll: { meanMs: number; maxMs: number };
+      openMs: number; fullMs: number; renderedRows: number; runs: number; plainMs: number; scroll: { meanMs: number; maxMs: number };
     };
     const figures = {
       runs: result.runs,
       sidebar_open_ms: result.openMs,
+      sidebar_whole_list_ms: result.fullMs,
       rows_in_dom: result.renderedRows,
       plain_list_ms: result.plainMs,
       scroll_frame_mean_ms: result.scroll.meanMs,
@@ -65,6 +66,7 @@ it(`opens the Runs sidebar with ${RUNS} runs`, async () => {
     };
     const rows = [
       ['Runlane sidebar: open to first paint', `${result.openMs.toFixed(0)} ms`, '<= 500 ms'],
+      ['  every run listed (the rest comes after the first paint)', `${result.fullMs.toFixed(0)} ms`, ''],
       ['  rows in the DOM (virtualised)', String(result.renderedRows), ''],
       ['  scrolling top to bottom: frame, mean (max)', `${result.scroll.meanMs.toFixed(1)} ms (${result.scroll.maxMs.toFixed(1)})`, '<= 20 ms (60 fps: 16.7)'],
       ['anchor: the same runs, every row in the DOM', `${result.plainMs.toFixed(0)} ms`, ''],
@@ -110,14 +112,14 @@ it(`opens the Runs sidebar with ${COLD_RUNS} runs from a cold daemon (cold)`, as
   const server = await startColdServer(store, path.join(tmp, 'rt'));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
-    const samples: { openMs: number; firstByteMs: number; lastByteMs: number; bytes: number; daemonStartMs: number; daemonListMs: number; runs: number; renderedRows: number }[] = [];
+    const samples: { openMs: number; fullMs: number; firstByteMs: number; lastByteMs: number; bytes: number; fullBytes: number; fullLastByteMs: number; daemonStartMs: number; daemonListMs: number; runs: number; renderedRows: number }[] = [];
     for (let k = 0; k < COLD_REPEATS; k++) {
       await server.stopDaemon();
       server.reset();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`${server.url}?${new URLSearchParams({ store })}`);
       await page.waitForFunction(() => 'bench' in window);
-      const r = (await page.evaluate(() => (window as unknown as { bench: { cold(): Promise<unknown> } }).bench.cold())) as { openMs: number; firstByteMs: number; lastByteMs: number; bytes: number; runs: number; renderedRows: number };
+      const r = (await page.evaluate(() => (window as unknown as { bench: { cold(): Promise<unknown> } }).bench.cold())) as { openMs: number; fullMs: number; firstByteMs: number; lastByteMs: number; bytes: number; fullBytes: number; fullLastByteMs: number; runs: number; renderedRows: number };
       const t = server.times();
       samples.push({ ...r, daemonStartMs: t.daemonReady - t.firstRequest, daemonListMs: t.listFirstByte - t.daemonReady });
       await page.close();
@@ -135,6 +137,8 @@ it(`opens the Runs sidebar with ${COLD_RUNS} runs from a cold daemon (cold)`, as
       list_last_byte_ms: Math.round(m('lastByteMs')),
       list_bytes: m('bytes'),
       parse_and_paint_ms: Math.round(m('openMs') - m('lastByteMs')),
+      whole_list_ms: Math.round(m('fullMs')),
+      whole_list_bytes: m('fullBytes'),
       rows_in_dom: m('renderedRows'),
       samples_first_paint_ms: samples.map((s) => Math.round(s.openMs)),
       mlflow_search_runs_ms: mlflow,
@@ -144,9 +148,10 @@ it(`opens the Runs sidebar with ${COLD_RUNS} runs from a cold daemon (cold)`, as
     const rows = [
       ['sidebar first paint, cold daemon (median)', `${figures.cold_first_paint_ms} ms`, `<= ${target} ms`],
       ['  the daemon\'s start (spawn to its first answer)', `${figures.daemon_start_ms} ms`, ''],
-      ['  the daemon\'s run list (to its first byte)', `${figures.daemon_list_ms} ms`, ''],
-      ['  the list\'s transfer (first to last byte)', `${figures.list_last_byte_ms - figures.list_first_byte_ms} ms (${(figures.list_bytes / 1048576).toFixed(1)} MiB)`, ''],
+      ['  the daemon\'s first page of runs (to its first byte)', `${figures.daemon_list_ms} ms`, ''],
+      ['  the page\'s transfer (first to last byte)', `${figures.list_last_byte_ms - figures.list_first_byte_ms} ms (${(figures.list_bytes / 1024).toFixed(0)} KiB)`, ''],
       ['  the page: parse, sort, paint', `${figures.parse_and_paint_ms} ms`, ''],
+      ['the whole list in, in the background', `${figures.whole_list_ms} ms (${(figures.whole_list_bytes / 1048576).toFixed(1)} MiB)`, ''],
       ['MLflow search_runs, same number of runs (cold_open)', mlflow === null ? 'not measured (run cold_open.mjs)' : `${mlflow} ms`, ''],
     ];
     console.log(`\nRuns sidebar from a cold daemon, ${COLD_RUNS.toLocaleString('en')} runs, the run index written (headless Chromium, a real \`runlane serve\` started by the first request)`);

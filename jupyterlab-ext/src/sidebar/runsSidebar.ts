@@ -17,6 +17,9 @@ import { VirtualList } from './virtualList';
 const ROW_HEIGHT = 44;
 
 /** Where the runs come from: the sources and how a folder is named to the user. */
+/** Runs of each source painted first on a first open: a few screens, about 100 KB from the daemon. */
+const FIRST_PAGE = 200;
+
 export interface RunsSource {
   readonly bridge: SourcesBridge;
   label(folder: string): string;
@@ -81,6 +84,8 @@ export class RunsSidebar extends Widget {
   private ticker = 0;
   private stopFeed: () => void = () => {};
   private renderFrame = 0;
+  /** While only the first page of a big list is in: how many runs there are in all (else null). */
+  private loadingTotal: number | null = null;
 
   constructor(private readonly connection: RunsSource) {
     super();
@@ -180,7 +185,11 @@ export class RunsSidebar extends Widget {
     for (const path of [...this.sets.keys()]) if (!sources.some((s) => s.path === path)) this.sets.delete(path);
     // A removed source's failure goes with it (a server removed for wanting credentials kept its notice).
     for (const path of [...this.failures.keys()]) if (!sources.some((s) => s.path === path)) this.failures.delete(path);
-    await Promise.all(sources.map((s) => this.loadSource(s.path, false)));
+    // A first open paints the newest runs at once; a big store's whole list (100,000 runs: tens of
+    // MB) follows in the background and replaces them.
+    const whole = this.allRuns().length === 0 ? await this.loadFirstPage(sources.map((s) => s.path)) : new Set<string>();
+    await Promise.all(sources.filter((s) => !whole.has(s.path)).map((s) => this.loadSource(s.path, false)));
+    this.loadingTotal = null;
     this.render();
     this.stopFeed();
     this.stopFeed = this.connection.bridge.subscribe((event) => {
@@ -192,6 +201,31 @@ export class RunsSidebar extends Widget {
     this.ticker = window.setInterval(() => {
       if (this.shown.some((r) => r.run.status === 'running')) this.list.refresh();
     }, 1000);
+  }
+
+  /**
+   * Each source's newest runs, shown while the whole lists come; the sources whose page was their whole
+   * list (most stores: nothing more to load). A failure is the full load's to say.
+   */
+  private async loadFirstPage(paths: string[]): Promise<Set<string>> {
+    const pages = await Promise.all(paths.map((path) => this.connection.bridge.listSourcePage(path, FIRST_PAGE).catch(() => null)));
+    const whole = new Set<string>();
+    let total = 0;
+    pages.forEach((page, i) => {
+      if (!page) return;
+      const path = paths[i]!;
+      let set = this.sets.get(path);
+      if (!set) this.sets.set(path, (set = new RunSet(path)));
+      set.reset(page.runs);
+      this.failures.delete(path);
+      total += page.total;
+      if (page.runs.length >= page.total) whole.add(path);
+    });
+    if (total > this.allRuns().length) {
+      this.loadingTotal = total;
+      this.render();
+    }
+    return whole;
   }
 
   /** Reads one source (one just added, say); a failure is said above the list, naming the folder. */
@@ -281,9 +315,16 @@ export class RunsSidebar extends Widget {
     this.duplicates = duplicateNames(this.shown.map((r) => r.run));
     const keys = new Set(all.map(keyOf));
     for (const key of [...this.selected]) if (!keys.has(key)) this.selected.delete(key);
-    this.count.textContent = this.shown.length === all.length ? `${all.length}` : `${this.shown.length} of ${all.length}`;
+    const total = this.loadingTotal ?? all.length;
+    this.count.textContent = this.shown.length === total ? `${total}` : `${this.shown.length} of ${total}`;
     this.message.textContent =
-      all.length === 0 ? 'No runs yet. Run a cell with %%runlane (or "Run Cell as Experiment") and it appears here.' : this.shown.length === 0 ? 'No run matches.' : '';
+      this.loadingTotal !== null
+        ? `Showing the newest ${all.length.toLocaleString('en')} of ${total.toLocaleString('en')} runs; loading the rest…`
+        : all.length === 0
+          ? 'No runs yet. Run a cell with %%runlane (or "Run Cell as Experiment") and it appears here.'
+          : this.shown.length === 0
+            ? 'No run matches.'
+            : '';
     this.message.style.display = this.message.textContent ? '' : 'none';
     this.updateChartsButton();
     this.renderSources();

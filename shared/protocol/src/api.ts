@@ -49,6 +49,8 @@ export const API_VERSION = 1;
 export const API_PREFIX = '/api/v1';
 export const TOKEN_HEADER = 'x-runlane-token';
 export const LOG_SIZE_HEADER = 'x-runlane-log-size';
+/** On `GET /runs`: how many runs matched before `limit` cut the list (a first page says how many more there are). */
+export const RUN_TOTAL_HEADER = 'x-runlane-total';
 
 export interface Health {
   ok: true;

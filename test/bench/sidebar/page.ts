@@ -13,15 +13,28 @@ document.head.appendChild(style);
 const store = new URLSearchParams(location.search).get('store')!;
 const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
-async function openSidebar(): Promise<{ ms: number; rows: number; sidebar: RunsSidebar }> {
+async function openSidebar(): Promise<{ ms: number; fullMs: number; rows: number; sidebar: RunsSidebar }> {
   const start = performance.now();
   const bridge = new SourcesBridge((source) => new HttpHostBridge('', [source]), '/api/v1/events?all=1');
   bridge.add({ kind: 'store', path: store, why: 'the bench store', removable: false });
   const sidebar = new RunsSidebar({ bridge, label: (folder) => folder });
   Widget.attach(sidebar, document.body);
+  // First paint: the frame after the first rows entered the DOM (the newest runs come first; the
+  // whole list follows). A MutationObserver sees the rows as they are added, whatever runs next.
+  let ms = NaN;
+  const painted = new Promise<void>((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (!document.querySelector('.rl-run-row')) return;
+      observer.disconnect();
+      requestAnimationFrame(() => ((ms = performance.now() - start), resolve()));
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
   await sidebar.load();
   await frame();
-  return { ms: performance.now() - start, rows: document.querySelectorAll('.rl-run-row').length, sidebar };
+  const fullMs = performance.now() - start;
+  await painted;
+  return { ms, fullMs, rows: document.querySelectorAll('.rl-run-row').length, sidebar };
 }
 
 async function scroll(node: HTMLElement): Promise<{ meanMs: number; maxMs: number }> {
@@ -60,9 +73,10 @@ async function plainList(): Promise<number> {
   return ms;
 }
 
-/** Where the run list's request spent its time, from the sidebar's start (ms): first byte, last byte. */
-function listTiming(start: number): { firstByteMs: number; lastByteMs: number; bytes: number } {
-  const entry = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/runs?')) as PerformanceResourceTiming | undefined;
+/** Where a run list request spent its time, from the sidebar's start (ms): first byte, last byte. */
+function listTiming(start: number, which: 'page' | 'full'): { firstByteMs: number; lastByteMs: number; bytes: number } {
+  const lists = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/runs?')) as PerformanceResourceTiming[];
+  const entry = which === 'page' ? lists.find((e) => e.name.includes('limit=')) : lists.find((e) => !e.name.includes('limit='));
   return { firstByteMs: (entry?.responseStart ?? NaN) - start, lastByteMs: (entry?.responseEnd ?? NaN) - start, bytes: entry?.encodedBodySize ?? NaN };
 }
 
@@ -71,13 +85,14 @@ function listTiming(start: number): { firstByteMs: number; lastByteMs: number; b
   async cold() {
     const start = performance.now();
     const opened = await openSidebar();
-    return { openMs: opened.ms, renderedRows: opened.rows, runs: opened.sidebar.allRuns().length, ...listTiming(start) };
+    const full = listTiming(start, 'full');
+    return { openMs: opened.ms, fullMs: opened.fullMs, renderedRows: opened.rows, runs: opened.sidebar.allRuns().length, ...listTiming(start, 'page'), fullBytes: full.bytes, fullLastByteMs: full.lastByteMs };
   },
   async run() {
     const plainMs = await plainList();
     const opened = await openSidebar();
     const scrolled = await scroll(document.querySelector('.rl-vlist') as HTMLElement);
     const count = opened.sidebar.allRuns().length;
-    return { openMs: opened.ms, renderedRows: opened.rows, runs: count, plainMs, scroll: scrolled };
+    return { openMs: opened.ms, fullMs: opened.fullMs, renderedRows: opened.rows, runs: count, plainMs, scroll: scrolled };
   },
 };

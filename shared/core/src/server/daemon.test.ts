@@ -35,12 +35,12 @@ afterEach(async () => {
   removeTempDir(tmp);
 });
 
-function rawGet(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function rawGet(pathAndQuery: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: daemon.port, path: pathAndQuery, headers }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -88,6 +88,11 @@ describe('daemon HTTP API', () => {
     expect((await client.runs({ experiment: 'demo', status: ['failed'] })).map((r) => r.name)).toEqual(['broken cell']);
     expect((await client.runs({ q: 'LR=0.1' })).map((r) => r.experiment)).toEqual(['sweeps']);
     expect((await client.runs({ sort: 'name', order: 'asc', limit: 2 })).map((r) => r.name)).toEqual(['broken cell', 'sweep 1 (lr=0.1)']);
+    // A first page says how many runs matched in all (the sidebar paints it while the rest comes).
+    const page = await rawGet('/api/v1/runs?limit=1', { 'x-runlane-token': daemon.token });
+    expect(JSON.parse(page.body)).toHaveLength(1);
+    expect(page.headers['x-runlane-total']).toBe('3');
+    expect((await rawGet('/api/v1/runs?experiment=demo&limit=1', { 'x-runlane-token': daemon.token })).headers['x-runlane-total']).toBe('2');
     expect((await client.experiments()).map((e) => [e.name, e.run_count])).toEqual([
       ['demo', 2],
       ['sweeps', 1],

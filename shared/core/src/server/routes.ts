@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { API_PREFIX, LOG_SIZE_HEADER, type ApiError, type RunPatch, type RunQuery, type RunSummary, type RunSync, type TargetInfo } from '@runlane/protocol';
+import { API_PREFIX, LOG_SIZE_HEADER, RUN_TOTAL_HEADER, type ApiError, type RunPatch, type RunQuery, type RunSummary, type RunSync, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import type { JobManager } from '../jobs/jobManager.js';
@@ -153,7 +153,16 @@ const routes: [Method, RegExp, Handler][] = [
     },
   ],
   ['GET', /^\/experiments$/, async (ctx) => summarizeExperiments((await ctx.source()).summaries())],
-  ['GET', /^\/runs$/, async (ctx) => filterRuns((await ctx.source()).summaries(), runQuery(ctx.url))],
+  [
+    'GET',
+    /^\/runs$/,
+    async (ctx) => {
+      const query = runQuery(ctx.url);
+      const matched = filterRuns((await ctx.source()).summaries(), { ...query, limit: undefined });
+      ctx.res.setHeader(RUN_TOTAL_HEADER, matched.length);
+      return query.limit !== undefined && query.limit >= 0 ? matched.slice(0, query.limit) : matched;
+    },
+  ],
   ['GET', /^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
   [
     'PATCH',

@@ -3,6 +3,7 @@
 // front adds the daemon's token, so the page never holds it.
 import {
   LOG_SIZE_HEADER,
+  RUN_TOTAL_HEADER,
   type ArtifactInfo,
   type HistogramSeries,
   type MediaItem,
@@ -49,6 +50,24 @@ export class HttpHostBridge implements HostBridge {
       this.sources.map(async (s) => (await this.json<RunSummary[]>('GET', '/runs', s)).map((run) => ({ source: s.path, run }))),
     );
     return lists.flat();
+  }
+
+  /**
+   * Every source's newest `limit` runs, and how many runs the sources hold in all: a big store's whole
+   * list takes seconds to cross and parse, its first page paints at once (docs/jupyterlab.md).
+   */
+  async listRunsPage(limit: number): Promise<{ runs: SourcedRun[]; total: number }> {
+    const pages = await Promise.all(
+      this.sources.map(async (s) => {
+        const res = await this.fetch('GET', '/runs', s, { sort: 'created_at', order: 'desc', limit: String(limit) });
+        const runs = (await res.json()) as RunSummary[];
+        // A daemon that does not say the total (an older one): a full page may have more behind it.
+        const said = res.headers.get(RUN_TOTAL_HEADER);
+        const total = said !== null ? Number(said) : runs.length < limit ? runs.length : runs.length + 1;
+        return { runs: runs.map((run) => ({ source: s.path, run })), total };
+      }),
+    );
+    return { runs: pages.flatMap((p) => p.runs), total: pages.reduce((sum, p) => sum + p.total, 0) };
   }
 
   getSeries(run: RunRef, key: string, request: SeriesRequest): Promise<MetricSeries> {
