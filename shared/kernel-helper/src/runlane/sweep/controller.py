@@ -125,7 +125,7 @@ class Controller:
                 trial.reported.add(step)
                 trial.trial.report(value, step)
                 if trial.trial.should_prune():
-                    trial.stop(self._reason(trial, step, value))
+                    trial.stop(self._reason(trial, step, value), step, value)
                     break
         status, error, _ = trial.status()
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
@@ -154,10 +154,9 @@ class Controller:
         state = self.optuna.trial.TrialState
         record = {"number": trial.number, "run_id": trial.run_id, "params": trial.values, "value": None}
         if trial.pruning is not None:
-            trial.mark_pruned(self.writer, trial.last[0] if trial.last else 0)
+            trial.mark_pruned(self.writer)
             self.study.tell(trial.trial, state=state.PRUNED)
-            record.update(state="pruned", step=trial.last[0] if trial.last else None, reason=trial.pruning,
-                          value=trial.last[1] if trial.last else None)
+            record.update(state="pruned", step=trial.pruned_at[0], reason=trial.pruning, value=trial.pruned_at[1])
             self.out("Trial %d pruned: %s" % (trial.number, trial.pruning))
         elif status == "finished" and trial.last is not None:
             self.study.tell(trial.trial, trial.last[1])
@@ -240,6 +239,9 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the daemon's SIGKILL follows in 3 s: be quick
         controller.cancel_all()
         return 130
+    except BaseException:
+        controller.cancel_all()  # a controller that breaks leaves no trial running with nobody to tell
+        raise
 
 
 if __name__ == "__main__":

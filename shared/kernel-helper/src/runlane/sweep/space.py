@@ -72,10 +72,11 @@ def uniform(lo, hi):
     return Distribution("uniform", lo=float(lo), hi=float(hi))
 
 
-def choice(values, *more):
-    """One of the values (numbers, strings, booleans or None): `choice([1, 2, 3])`."""
-    values = [values, *more] if more else values
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+def choice(*values):
+    """One of the values (numbers, strings, booleans or None): `choice([1, 2, 3])`, or on a command
+    line `choice(1,2,3)`."""
+    values = values[0] if len(values) == 1 and not isinstance(values[0], (str, bytes)) else list(values)
+    if not hasattr(values, "__iter__"):
         raise SpaceError("choice takes a list of values, e.g. choice([1, 2, 3]), got %r." % (values,))
     values = list(values)
     if not values:
@@ -109,6 +110,8 @@ def from_json(obj):
     kind = obj.get("kind") if isinstance(obj, dict) else None
     if kind not in FACTORIES:
         raise SpaceError(_unknown(kind))
+    if kind == "choice":
+        return choice(obj.get("values"))
     args = {k: v for k, v in obj.items() if k != "kind"}
     return FACTORIES[kind](**args)
 

@@ -12,6 +12,8 @@ from ..errors import RunlaneError
 from .space import Distribution, check_space
 from .study import PRUNERS, SAMPLERS, check_optuna_installed
 
+ROLE_TAG = "runlane.sweep.role"
+
 
 def check_settings(trials, parallel, metric, mode, sampler, pruner):
     if not isinstance(trials, int) or trials < 1:
@@ -62,6 +64,9 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
         created = client.submit_job({k: v for k, v in job.items() if v is not None})
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)  # the sweep run keeps its own copy (input/)
+    # Tagged at once (the controller tags it too, later): a client that lists runs right after the
+    # submit finds the sweep, and the sidebars know it is one.
+    client.request("PATCH", "/runs/%s" % created["run_id"], {"tags": {ROLE_TAG: "sweep"}})
     return client, created["run_id"]
 
 

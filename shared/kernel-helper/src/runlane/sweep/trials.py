@@ -47,7 +47,7 @@ class Trial:
         self.last = None  # (step, value) of the last point
         self.reported = set()
         self.pruning = None  # the reason, once the pruner stopped it
-        self.ended = None  # (state, value, message)
+        self.pruned_at = None  # (step, value) the pruner judged
 
     def new_points(self, metric):
         """The points logged since the last call, as (step, value), skipping NaN and text values."""
@@ -72,20 +72,21 @@ class Trial:
     def status(self):
         return run_status(self.run_dir)
 
-    def stop(self, reason):
+    def stop(self, reason, step, value):
         """Asks the daemon to cancel the trial's job (its GPU goes back to the pool); the run is
         marked pruned once the daemon has recorded the cancel (see mark_pruned)."""
         self.pruning = reason
+        self.pruned_at = (step, value)
         try:
             self.client.stop_run(self.run_id)
         except DaemonError:
             pass  # it ended meanwhile: its own status stands, the pruner's verdict is still recorded
 
-    def mark_pruned(self, writer, step):
+    def mark_pruned(self, writer):
         """Writes `pruned` after the daemon's `cancelled`: new readers show pruned (with the step and the
         rule's reason), readers that predate the status skip it and still show cancelled."""
         writer.set_status(self.run_id, "pruned", error=self.pruning)
-        writer.set_tags(self.run_id, {"runlane.pruned_step": str(step)})
+        writer.set_tags(self.run_id, {"runlane.pruned_step": str(self.pruned_at[0])})
 
 
 def wait_final(trial, timeout=20.0):
