@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { API_PREFIX, LOG_SIZE_HEADER, RUN_TOTAL_HEADER, type ApiError, type RunPatch, type RunQuery, type RunSummary, type RunSync, type TargetInfo } from '@runlane/protocol';
 import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
 import type { RunSource } from './runSource.js';
+import { mediaRoutes, withMediaKeys } from './mediaRoutes.js';
 import type { JobManager } from '../jobs/jobManager.js';
 import { parseJobSpec, parseRerunRequest } from '../jobs/jobSpec.js';
 import { stopRun } from '../jobs/stopRun.js';
@@ -163,7 +164,7 @@ const routes: [Method, RegExp, Handler][] = [
       return query.limit !== undefined && query.limit >= 0 ? matched.slice(0, query.limit) : matched;
     },
   ],
-  ['GET', /^\/runs\/([^/]+)$/, async (ctx) => (await ctx.source()).detail(ctx.params[0]!)],
+  ['GET', /^\/runs\/([^/]+)$/, async (ctx) => withMediaKeys(ctx, await (await ctx.source()).detail(ctx.params[0]!))],
   [
     'PATCH',
     /^\/runs\/([^/]+)$/,
@@ -280,6 +281,7 @@ const routes: [Method, RegExp, Handler][] = [
       return undefined;
     },
   ],
+  ...mediaRoutes,
 ];
 
 /** Checks a PATCH body before anything is written: all of it applies, or none. */

@@ -6,6 +6,7 @@ import { jsonNumber, type MetricSeries, type RunDetail, type RunStatus, type Run
 import { detailOf, LiveRun, parseStorePath, StoreError, StoreReader, validateRunId, type LiveRunUpdate } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
+import { isMediaIndex, MediaTail } from '../store/media.js';
 import { StoreWatcher } from '../watch/storeWatcher.js';
 
 /** Live runs are re-read this often even without a file event: a watcher can miss a change made
@@ -24,6 +25,8 @@ export class StoreIndex implements RunSource {
   private queue: Promise<void> = Promise.resolve();
   /** A run's sync to an MLflow server, which no run file holds (the daemon's syncService.ts sets it). */
   syncOf: (runId: string) => RunSync | undefined = () => undefined;
+  /** What the feed told of each media index (images, texts, histograms: docs/store-format.md "Media"). */
+  private readonly media = new MediaTail(Date.now() / 1000);
 
   private constructor(
     readonly reader: StoreReader,
@@ -113,8 +116,14 @@ export class StoreIndex implements RunSource {
 
   private async onFiles(files: string[]): Promise<void> {
     const byRun = new Map<string, string[]>();
+    const mediaFiles: [string, string][] = [];
     for (const file of files) {
       const where = parseStorePath(this.dir, file);
+      // A media index touches no summary: only its new lines are read, and told as media events.
+      if (where && isMediaIndex(file)) {
+        mediaFiles.push([where.runId, file]);
+        continue;
+      }
       const runId = where?.runId ?? runFolderOf(this.dir, file);
       if (!runId) continue;
       const list = byRun.get(runId) ?? [];
@@ -122,6 +131,11 @@ export class StoreIndex implements RunSource {
       byRun.set(runId, list);
     }
     for (const [runId, changed] of byRun) await this.refreshRun(runId, changed);
+    for (const [runId, file] of mediaFiles) {
+      const { items, histograms } = await this.media.read(file);
+      if (items.length) this.publish({ type: 'media', store: this.dir, run_id: runId, items });
+      for (const [key, steps] of histograms) this.publish({ type: 'histograms', store: this.dir, run_id: runId, key, steps });
+    }
   }
 
   private async refreshRun(runId: string, changed: string[]): Promise<void> {

@@ -25,7 +25,7 @@ const SWEEP_GAP_MS = 2_000;
 const SWEEP_DUTY = 30;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 /** A run's folders that hold files the readers follow (artifacts/ is read on demand, not followed). */
-const FOLLOWED = ['events', 'metrics', 'logs'];
+const FOLLOWED = ['events', 'metrics', 'logs', 'media'];
 
 interface Followed {
   watchers: Map<string, FSWatcher>;
@@ -199,7 +199,7 @@ export class StoreWatcher {
       return;
     }
     // Only the files readers follow: other files (derived summaries, say) would re-read the run for nothing.
-    if ((sub === 'events' && name.endsWith('.jsonl')) || (sub === 'metrics' && name.endsWith('.rlm')) || (sub === 'logs' && depth === 2)) this.queue(file);
+    if ((sub === 'events' && name.endsWith('.jsonl')) || (sub === 'metrics' && name.endsWith('.rlm')) || (sub === 'logs' && depth === 2) || (sub === 'media' && depth === 2 && name === 'index.jsonl')) this.queue(file);
   }
 
   /** Every POLL_MS: runs/ when it has no watch, followed runs that could not be watched, ended runs' grace. */
