@@ -350,4 +350,55 @@ describe('charts panel in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'charts-dark.png'), fullPage: true });
     await page.close();
   });
+
+  // Issue 15, groups: three seeds of each of two configs, grouped by everything but `seed`: one line
+  // per config (the mean), in a min-max band, then a ±std band; a click on the legend shows members.
+  it('groups runs by everything but seed: one mean line per config in a band, members on a click', async () => {
+    const seeds = path.join(tmp, 'seeds');
+    const w = await StoreWriter.open(seeds);
+    for (const lr of [0.1, 0.03]) {
+      for (const seed of [1, 2, 3]) {
+        const id = await w.createRun({ name: `lr=${lr} seed=${seed}`, experiment: 'seeds', kind: 'script' });
+        w.appendEvent(id, { type: 'params', params: { lr, layers: 2, seed } });
+        w.logMetrics(id, 'loss', curve(seed * 7 + (lr === 0.1 ? 0 : 100), 400, (lr === 0.1 ? 1 : 0.6) * (0.7 + 0.15 * seed)));
+        w.appendEvent(id, { type: 'status', status: 'finished' });
+      }
+    }
+    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${harness.url}?${new URLSearchParams({ store: seeds })}`);
+    await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+    expect(await labels(page, 'loss')).toHaveLength(6);
+    await page.fill('.rl-group-by', 'all but seed');
+    await page.press('.rl-group-by', 'Enter');
+    await expect.poll(() => labels(page, 'loss')).toEqual(['layers=2 lr=0.03 [mean of 3 runs]', 'layers=2 lr=0.1 [mean of 3 runs]']);
+    type Drawn = { id: string; data: [number, number | null][] };
+    const bands = () => page.evaluate(() => {
+      const panel = (window as unknown as { runlane: { panel: { cards: Map<string, { chart: { getOption(): { series: (Drawn | null)[] } } }> } } }).runlane.panel;
+      return panel.cards.get('loss')!.chart.getOption().series.flatMap((s) => (s && s.id.endsWith(':band') ? [s.data.map((p) => p[1])] : []));
+    });
+    await expect.poll(async () => (await bands()).length).toBe(2);
+    const minMax = await bands();
+    expect(minMax.every((heights) => heights.every((h) => h === null || h >= 0) && heights.some((h) => h! > 0))).toBe(true);
+    expect(await page.$$eval('.rl-legend-group', (els) => els.map((e) => e.querySelector('.rl-group-size')!.textContent))).toEqual(['▸ 3 runs', '▸ 3 runs']);
+    await page.screenshot({ path: path.join(screenshots, 'charts-groups-minmax.png') });
+    await page.selectOption('.rl-band', 'std');
+    await expect.poll(async () => JSON.stringify(await bands())).not.toBe(JSON.stringify(minMax));
+    await page.click('.rl-legend-group >> nth=1');
+    await expect.poll(async () => (await labels(page, 'loss')).sort()).toEqual([
+      'layers=2 lr=0.03 [mean of 3 runs]', 'layers=2 lr=0.1 [mean of 3 runs]', 'lr=0.1 seed=1', 'lr=0.1 seed=2', 'lr=0.1 seed=3',
+    ]);
+    // A name no run has is said, not silently grouped into one line.
+    await page.fill('.rl-group-by', 'sed');
+    await page.press('.rl-group-by', 'Enter');
+    await expect.poll(() => page.textContent('.rl-group-hint')).toContain('“sed”');
+    await page.fill('.rl-group-by', 'all but seed');
+    await page.press('.rl-group-by', 'Enter');
+    await page.click('.rl-legend-group >> nth=0');
+    await expect.poll(() => labels(page, 'loss')).toHaveLength(5);
+    await page.screenshot({ path: path.join(screenshots, 'charts-groups-std.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -83,10 +83,14 @@ function parentOf(by: GroupBy, run: GroupableRun): string | null {
  */
 export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
   const groups = new Map<string, RunGroup>();
-  const add = (key: string, label: string, member: string) => {
+  const order = new Map<string, unknown[]>(); // what a group sorts by: its values (numbers as numbers), else its label
+  const add = (key: string, label: string, member: string, values: unknown[] = [label]) => {
     const group = groups.get(key);
     if (group) group.members.push(member);
-    else groups.set(key, { key, label, members: [member] });
+    else {
+      groups.set(key, { key, label, members: [member] });
+      order.set(key, values);
+    }
   };
   const labelOf = (r: GroupInput) => r.label ?? r.run.name;
   if (by.kind === 'keys' || by.kind === 'except') {
@@ -97,7 +101,7 @@ export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
       const values = getters.map(([name, get]) => [name, get(r.run)] as const);
       const key = `${by.kind}:${JSON.stringify(values.map(([n, v]) => [n, v === undefined ? null : v]))}`;
       const label = values.length ? values.map(([n, v]) => `${n}=${formatParam(v)}`).join(' ') : '(no params)';
-      add(key, label, r.key);
+      add(key, label, r.key, values.map(([, v]) => v));
     }
   } else if (by.kind === 'sweep' || by.kind === 'job') {
     const byId = new Map(runs.map((r) => [r.run.id, r]));
@@ -123,7 +127,20 @@ export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
   } else {
     for (const r of runs) add(`run:${r.key}`, labelOf(r), r.key);
   }
-  return [...groups.values()].sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }) || a.key.localeCompare(b.key));
+  return [...groups.values()].sort((a, b) => compareValues(order.get(a.key)!, order.get(b.key)!) || a.key.localeCompare(b.key));
+}
+
+/** Numbers by value (lr=0.03 before lr=0.1), then everything else by its text; a missing value last. */
+function compareValues(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i], b[i]];
+    if (x === y) continue;
+    if (x === undefined || y === undefined) return x === undefined ? 1 : -1;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    const c = formatParam(x).localeCompare(formatParam(y), undefined, { numeric: true });
+    if (c) return c;
+  }
+  return a.length - b.length;
 }
 
 /**
