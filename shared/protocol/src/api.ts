@@ -91,7 +91,7 @@ export interface ApiError {
    * Machine-readable reason: bad_request, unauthorized, not_found, conflict, store_version, internal;
    * upstream: an MLflow server (`?mlflow=`) is unreachable, failing, or refused the credentials.
    */
-  code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal' | 'upstream';
+  code: 'bad_request' | 'unauthorized' | 'not_found' | 'conflict' | 'store_version' | 'internal' | 'upstream' | 'store_full';
 }
 
 /** What a folder is: writers create a store only in a `store`, an `empty` or a `missing` one. */

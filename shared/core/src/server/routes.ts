@@ -63,6 +63,7 @@ export function toHttpError(err: unknown): HttpError {
     if (err.code === 'store_version') return new HttpError(409, 'store_version', err.message);
     if (err.code === 'conflict') return new HttpError(409, 'conflict', err.message);
     if (err.code === 'not_a_store') return new HttpError(400, 'bad_request', err.message);
+    if (err.code === 'io') return new HttpError(507, 'store_full', err.message); // a full disk: free space, try again
   }
   if (err instanceof MlflowError) {
     // The MLflow server's own 401 is not the daemon's: clients read a 401 as "the Runlane token is wrong".

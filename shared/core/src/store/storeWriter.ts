@@ -1,10 +1,11 @@
 // The TypeScript writer (the Python helper has its twin): creates runs and appends events, metric
 // records and log bytes to this process's own files. Used by the daemon (renames, tags, jobs) and tests.
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunKind, RunStatus } from '@runlane/protocol';
+import { appendWhole, HeldAppends } from './appendWhole.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { encodeRecord, METRIC_HEADER } from './metricCodec.js';
 import {
@@ -14,6 +15,7 @@ import {
   validateParamKey,
   validateRunId,
   validateRunName,
+  validateNote,
   validateStream,
 } from './names.js';
 import { ensureStore } from './storeFormat.js';
@@ -35,7 +37,9 @@ export type WriterEvent =
   | { type: 'status'; status: Exclude<RunStatus, 'crashed'>; error?: string; exit_code?: number }
   | { type: 'params'; params: Record<string, unknown> }
   | { type: 'tags'; tags: Record<string, string | null> }
-  | { type: 'name'; name: string };
+  | { type: 'name'; name: string }
+  /** The run's note; null (or "") clears it. */
+  | { type: 'note'; note: string | null };
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -62,6 +66,8 @@ export function encodeParamValue(value: unknown): unknown {
 
 export class StoreWriter {
   private readonly helloWritten = new Set<string>();
+  /** Statuses and log lines a full store refused, retried until written (appendWhole.ts). */
+  readonly held = new HeldAppends((message) => console.error(`runlane: ${this.dir}: ${message}`));
 
   private constructor(
     readonly dir: string,
@@ -110,8 +116,11 @@ export class StoreWriter {
     if (event.type === 'name') validateRunName(event.name);
     if (event.type === 'params') Object.keys(event.params).forEach((k) => validateParamKey(k));
     if (event.type === 'tags') Object.keys(event.tags).forEach((k) => validateParamKey(k, 'tag key'));
+    if (event.type === 'note' && event.note !== null) validateNote(event.note);
     const body = event.type === 'params' ? { ...event, params: encodeParamValue(event.params) } : event;
-    this.appendLines(runId, [{ t, ...body }]);
+    // A status is the daemon's own record of a job and is held while the store is full; an edit
+    // (name, tags, note, params) is the user's, who gets the error and can try again.
+    this.appendLines(runId, [{ t, ...body }], event.type === 'status');
   }
 
   logMetric(runId: string, key: string, step: number, value: number, time = Date.now() / 1000): void {
@@ -124,17 +133,17 @@ export class StoreWriter {
     const dir = path.join(this.dir, 'runs', runId, 'metrics', this.writerId);
     const file = path.join(dir, encodeKeyFile(key));
     const records = points.map((p) => encodeRecord(p.step, p.time, p.value));
-    appendCreating(file, dir, Buffer.concat(records), METRIC_HEADER);
+    appendWhole(file, dir, Buffer.concat(records), METRIC_HEADER);
   }
 
   appendLog(runId: string, stream: string, bytes: Buffer | string): void {
     validateRunId(runId);
     validateStream(stream);
     const dir = path.join(this.dir, 'runs', runId, 'logs', this.writerId);
-    appendCreating(path.join(dir, `${stream}.log`), dir, bytes);
+    this.held.append(path.join(dir, `${stream}.log`), dir, bytes, false);
   }
 
-  private appendLines(runId: string, events: object[]): void {
+  private appendLines(runId: string, events: object[], hold: boolean): void {
     const dir = path.join(this.dir, 'runs', runId, 'events');
     const lines: object[] = [];
     if (!this.helloWritten.has(runId)) {
@@ -142,15 +151,14 @@ export class StoreWriter {
       this.helloWritten.add(runId);
     }
     lines.push(...events);
-    appendCreating(path.join(dir, `${this.writerId}.jsonl`), dir, lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const file = path.join(dir, `${this.writerId}.jsonl`);
+    const text = lines.map((e) => `${JSON.stringify(e)}\n`).join('');
+    try {
+      if (hold) this.held.append(file, dir, text, true);
+      else appendWhole(file, dir, text);
+    } catch (err) {
+      if (lines.length > events.length) this.helloWritten.delete(runId); // the hello goes with the next try
+      throw err;
+    }
   }
-}
-
-/** Appends to this writer's own file, creating its folder (and the file with `header`) on first use. */
-function appendCreating(file: string, dir: string, data: Buffer | string, header?: Buffer): void {
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    if (header) appendFileSync(file, header);
-  }
-  appendFileSync(file, data);
 }
