@@ -111,6 +111,9 @@ export class SourcesBridge implements HostBridge {
   deleteRun(run: RunRef) {
     return this.of(run.source).deleteRun(run);
   }
+  restoreRun(run: RunRef) {
+    return this.of(run.source).restoreRun(run);
+  }
   cancelJob(run: RunRef) {
     return this.of(run.source).cancelJob(run);
   }

@@ -156,6 +156,7 @@ export class RunlanePanels implements vscode.Disposable {
     readArtifact: async (ref, path) => (await (await this.client(ref)).artifact(ref.id, path)).toString('base64'),
     updateRun: async (ref, patch) => (await this.client(ref)).updateRun(ref.id, patch),
     deleteRun: async (ref) => (await this.client(ref)).deleteRun(ref.id),
+    restoreRun: async (ref) => (await this.client(ref)).restoreRun(ref.id),
     cancelJob: async (ref) => (await this.client(ref)).cancelJob(ref.id),
     stopRun: async (ref) => (await this.client(ref)).stopRun(ref.id),
     rerunJob: async (ref, params) => (await this.client(ref)).rerun(ref.id, params),

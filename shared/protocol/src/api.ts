@@ -22,6 +22,8 @@
 //   PATCH /api/v1/runs/:id  body RunPatch                -> RunSummary (rename, tag: events by the daemon)
 //   DELETE /api/v1/runs/:id                              -> { ok: true } (the folder moves to <store>/trash/;
 //                                                           409 while a job still runs)
+//   POST /api/v1/runs/:id/restore                        -> RunSummary (back from <store>/trash/, the latest
+//                                                           trashed copy; 404 when none, 409 when the id is taken)
 //   GET  /api/v1/runs/:id/artifacts                      -> ArtifactInfo[]
 //   GET  /api/v1/runs/:id/artifacts/<path>               -> raw bytes (path segments URL-encoded)
 //   POST /api/v1/runs/:id/rerun  body RerunRequest       -> JobCreated (job runs only)
@@ -70,6 +72,8 @@ export interface Health {
 export interface RunPatch {
   name?: string;
   tags?: Record<string, string | null>;
+  /** The run's free-text note; `null` or "" clears it. */
+  note?: string | null;
 }
 
 /** A file under a run's `artifacts/` folder; `path` uses `/` and is relative to that folder. */

@@ -26,6 +26,8 @@ export interface HostBridge extends ChartsBridge, MediaBridge {
   updateRun(run: RunRef, patch: RunPatch): Promise<RunSummary>;
   /** Moves the run to the store's trash; refused while a job still runs. */
   deleteRun(run: RunRef): Promise<void>;
+  /** Brings a deleted run back from the store's trash (the undo of deleteRun); absent in hosts that cannot. */
+  restoreRun?(run: RunRef): Promise<RunSummary>;
   cancelJob(run: RunRef): Promise<void>;
   /** Stops a running run (contract C2): a job is cancelled, a cell or script run interrupted. */
   stopRun?(run: RunRef): Promise<void>;

@@ -58,6 +58,7 @@ const bridge: HostBridge = {
   readArtifact: async (run, path) => fromBase64(await call({ method: 'readArtifact', args: [run, path] })),
   updateRun: (run, patch) => call({ method: 'updateRun', args: [run, patch] }),
   deleteRun: (run) => call({ method: 'deleteRun', args: [run] }),
+  restoreRun: (run) => call({ method: 'restoreRun', args: [run] }),
   cancelJob: (run) => call({ method: 'cancelJob', args: [run] }),
   stopRun: (run) => call({ method: 'stopRun', args: [run] }),
   rerunJob: (run, params) => call({ method: 'rerunJob', args: [run, params] }),

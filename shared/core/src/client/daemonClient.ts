@@ -137,6 +137,11 @@ export class DaemonClient {
     await this.request(`/runs/${encodeURIComponent(id)}`, {}, undefined, 'DELETE');
   }
 
+  /** Brings a deleted run back from the store's trash; its summary, listed again. */
+  restoreRun(id: string): Promise<RunSummary> {
+    return this.request(`/runs/${encodeURIComponent(id)}/restore`, {}, {}, 'POST');
+  }
+
   artifacts(id: string): Promise<ArtifactInfo[]> {
     return this.request(`/runs/${encodeURIComponent(id)}/artifacts`);
   }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { API_PREFIX, LOG_SIZE_HEADER, RUN_TOTAL_HEADER, type ApiError, type RunPatch, type RunQuery, type RunSummary, type RunSync, type TargetInfo } from '@runlane/protocol';
-import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, validateRunId, validateRunName } from '../store/index.js';
+import { filterRuns, inspectFolder, listArtifacts, parseRunQuery, readArtifact, StoreError, summarizeExperiments, trashRun, restoreRun, validateRunId, validateRunName, validateNote } from '../store/index.js';
 import type { RunSource } from './runSource.js';
 import { mediaRoutes, withMediaKeys } from './mediaRoutes.js';
 import type { JobManager } from '../jobs/jobManager.js';
@@ -178,6 +178,7 @@ const routes: [Method, RegExp, Handler][] = [
       const writer = await ctx.jobs.writer(ctx.storeDir);
       if (patch.name !== undefined) writer.appendEvent(id, { type: 'name', name: patch.name });
       if (patch.tags && Object.keys(patch.tags).length > 0) writer.appendEvent(id, { type: 'tags', tags: patch.tags });
+      if (patch.note !== undefined) writer.appendEvent(id, { type: 'note', note: patch.note || null });
       await ctx.sync(id);
       return (await ctx.source()).detail(id);
     },
@@ -194,6 +195,17 @@ const routes: [Method, RegExp, Handler][] = [
       await trashRun(ctx.storeDir, id);
       await ctx.sync(id);
       return { ok: true };
+    },
+  ],
+  [
+    'POST',
+    /^\/runs\/([^/]+)\/restore$/,
+    async (ctx): Promise<RunSummary> => {
+      refuseLogdir(ctx);
+      const id = validateRunId(ctx.params[0]!);
+      await restoreRun(ctx.storeDir, id);
+      await ctx.sync(id); // listed again now, and a run-created event tells every client
+      return (await ctx.source()).detail(id);
     },
   ],
   [
@@ -288,9 +300,11 @@ const routes: [Method, RegExp, Handler][] = [
 /** Checks a PATCH body before anything is written: all of it applies, or none. */
 function runPatch(body: unknown): RunPatch {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_request', 'Send a JSON object like {"name": "...", "tags": {"key": "value"}}.');
-  const { name, tags, ...rest } = body as Record<string, unknown>;
+  const { name, tags, note, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length) throw new HttpError(400, 'bad_request', `Only "name" and "tags" can be changed, not ${unknown.map((k) => JSON.stringify(k)).join(', ')}.`);
+  if (unknown.length) throw new HttpError(400, 'bad_request', `Only "name", "tags" and "note" can be changed, not ${unknown.map((k) => JSON.stringify(k)).join(', ')}.`);
+  if (note !== undefined && note !== null && typeof note !== 'string') throw new HttpError(400, 'bad_request', 'note must be text, or null to clear it.');
+  if (typeof note === 'string') validateNote(note);
   if (name !== undefined && typeof name !== 'string') throw new HttpError(400, 'bad_request', 'name must be a string.');
   if (name !== undefined) validateRunName(name);
   if (tags !== undefined) {
@@ -299,7 +313,7 @@ function runPatch(body: unknown): RunPatch {
       if (value !== null && typeof value !== 'string') throw new HttpError(400, 'bad_request', `The tag ${JSON.stringify(key)} must be text or null, not ${typeof value}.`);
     }
   }
-  return { name, tags: tags as RunPatch['tags'] };
+  return { name, tags: tags as RunPatch['tags'], ...(note !== undefined ? { note } : {}) };
 }
 
 /** Log directories are TensorBoard's files: Runlane reads them and never writes into them. */

@@ -53,7 +53,7 @@ describe('renaming and tagging runs', () => {
   it('refuses bad changes with a sentence, and writes nothing', async () => {
     await expect(client.updateRun(RUN, { name: 'a\nb' })).rejects.toThrow(/control characters/);
     await expect(client.updateRun(RUN, { tags: { k: 3 as unknown as string } })).rejects.toThrow(/must be text or null/);
-    await expect(client.request(`/runs/${RUN}`, {}, { status: 'finished' }, 'PATCH')).rejects.toThrow(/Only "name" and "tags"/);
+    await expect(client.request(`/runs/${RUN}`, {}, { status: 'finished' }, 'PATCH')).rejects.toThrow(/Only "name", "tags" and "note"/);
     await expect(client.updateRun('20991231-000000-ffffff', { name: 'x' })).rejects.toMatchObject({ status: 404 });
     expect((await readRun(RUN))?.name).toBe('train mlp');
   });

@@ -1,5 +1,5 @@
 // Public entry point of the embedded store (docs/store-format.md).
-export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateStream, validateWriterId, writerRank, isPrimaryWriter, encodeKeyFile, decodeKeyFile, validateArtifactPath } from './names.js';
+export { StoreError, validateExperiment, validateMetricKey, validateParamKey, validateRunId, validateRunName, validateNote, MAX_NOTE_LENGTH, validateStream, validateWriterId, writerRank, isPrimaryWriter, encodeKeyFile, decodeKeyFile, validateArtifactPath } from './names.js';
 export type { StoreErrorCode } from './names.js';
 export { findStoreDir, STORE_FOLDER } from './discovery.js';
 export { FORMAT_VERSION, checkStoreVersion } from './storeFormat.js';
@@ -15,4 +15,4 @@ export { StoreWriter, newRunId, newWriterId, encodeParamValue, type NewRun, type
 export { encodeRecord, decodeRecords, METRIC_HEADER, RECORD_SIZE, HEADER_SIZE, type PointColumns } from './metricCodec.js';
 export type { Warn } from './fileTail.js';
 export { listArtifacts, readArtifact, artifactsDir, ARTIFACTS_FOLDER } from './artifacts.js';
-export { trashRun, TRASH_FOLDER } from './trash.js';
+export { trashRun, restoreRun, TRASH_FOLDER } from './trash.js';

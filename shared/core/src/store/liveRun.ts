@@ -126,6 +126,7 @@ export class LiveRun {
         before.experiment !== after.experiment ||
         JSON.stringify(before.params) !== JSON.stringify(after.params) ||
         JSON.stringify(before.tags) !== JSON.stringify(after.tags) ||
+        before.note !== after.note ||
         // The first read of an indexed run reports no points (it reads the past), so a change since
         // the index was written (points appended to a closed run) is told as a changed summary.
         (seeded && JSON.stringify(before) !== JSON.stringify(after));
@@ -265,6 +266,8 @@ export function summarize(runId: string, meta: Record<string, unknown>, f: Folde
     ranks: [...ranks].sort((a, b) => a - b),
     error: f.error,
     exit_code: f.exit_code,
+    // Only when set: most runs have none, and `ls --json` stays as it was for them.
+    ...(f.note !== null ? { note: f.note } : {}),
   };
 }
 

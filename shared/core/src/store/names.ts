@@ -98,6 +98,17 @@ export function validateRunName(name: string): string {
   return name;
 }
 
+/** A run's note: free text, lines and tabs allowed; other control characters and NUL are not. */
+export const MAX_NOTE_LENGTH = 100_000;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOTE_CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+export function validateNote(note: string): string {
+  if (note.length > MAX_NOTE_LENGTH) throw new StoreError('bad_name', `The note is ${note.length} characters long; keep it to ${MAX_NOTE_LENGTH} (put longer text in an artifact).`);
+  if (NOTE_CONTROL_CHARS.test(note)) throw new StoreError('bad_name', 'The note holds a control character or NUL; only text, line breaks and tabs are allowed.');
+  return note;
+}
+
 export function validateParamKey(key: string, what = 'param key'): string {
   if (key.length < 1 || key.length > 250) bad(what, key, 'use 1 to 250 characters.');
   if (CONTROL_CHARS.test(key)) bad(what, key, 'control characters and NUL are not allowed.');

@@ -26,6 +26,8 @@ export interface FoldedRun {
   experiment: string | null;
   params: Record<string, unknown>;
   tags: Record<string, string>;
+  /** From `note` events, last wins; null when none or cleared. */
+  note: string | null;
   started_at: number | null;
   ended_at: number | null;
   error: string | null;
@@ -55,6 +57,7 @@ export function foldEvents(events: readonly OrderedEvent[]): FoldedRun {
     experiment: null,
     params: {},
     tags: {},
+    note: null,
     started_at: null,
     ended_at: null,
     error: null,
@@ -89,6 +92,10 @@ export function foldEvents(events: readonly OrderedEvent[]): FoldedRun {
         break;
       case 'name':
         if (typeof event.name === 'string') run.name = event.name;
+        break;
+      case 'note':
+        // A string sets it ("" clears, as null does); anything else is a writer's mistake, skipped.
+        if (typeof event.note === 'string' || event.note === null) run.note = event.note || null;
         break;
       case 'experiment':
         if (typeof event.experiment === 'string') run.experiment = event.experiment;

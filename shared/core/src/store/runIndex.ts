@@ -20,11 +20,13 @@ import { aliveCache, scanBatch, scanInWorkers, SCAN_POOL_MIN_RUNS } from './scan
 import { dirsPrint, printOf, SETTLED, writerGone, type IsAlive, type RunCheck, type WriterCheck } from './runScan.js';
 
 export const INDEX_FOLDER = '.runlane-index';
-/** Named by its version: readers of version 1 keep their own runs.json, so a store opened by old
- * and new readers by turns is not rebuilt by each in turn. */
-export const INDEX_FILE = 'runs-v2.jsonl';
+/** Named by its version: readers of version 1 keep their own runs.json (version 2: runs-v2.jsonl), so
+ * a store opened by old and new readers by turns is not rebuilt by each in turn. */
+export const INDEX_FILE = 'runs-v3.jsonl';
 /** Raised whenever what an entry holds or how a check is made changes: older indexes are rebuilt. */
-export const INDEX_VERSION = 2;
+// 3: the summary gained `note`; a version-2 line of a run with a note (written by a reader that
+// ignored note events) would hide it, so version-2 indexes are not trusted.
+export const INDEX_VERSION = 3;
 const HEADER = JSON.stringify({ format: 'runlane-index', version: INDEX_VERSION });
 /** Runs still running are read through LiveRun, this many at once. */
 const READ_CONCURRENCY = 16;
@@ -41,7 +43,7 @@ export interface IndexEntry {
 }
 
 /** The summary's fields as stored (id is the line's, duration is derived, metrics are flattened). */
-const SUMMARY_FIELDS = ['name', 'experiment', 'status', 'kind', 'created_at', 'started_at', 'ended_at', 'notebook', 'cell_id', 'execution_count', 'params', 'tags', 'metrics', 'ranks', 'error', 'exit_code'] as const;
+const SUMMARY_FIELDS = ['name', 'experiment', 'status', 'kind', 'created_at', 'started_at', 'ended_at', 'notebook', 'cell_id', 'execution_count', 'params', 'tags', 'metrics', 'ranks', 'error', 'exit_code', 'note'] as const;
 
 export function indexFile(storeDir: string): string {
   return path.join(storeDir, INDEX_FOLDER, INDEX_FILE);
@@ -104,6 +106,7 @@ export function decodeSummary(id: string, json: string): RunSummary | null {
     ranks: v[13] as number[],
     error: v[14] as string | null,
     exit_code: v[15] as number | null,
+    ...(typeof v[16] === 'string' ? { note: v[16] } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   validateParamKey,
   validateRunId,
   validateRunName,
+  validateNote,
   validateStream,
 } from './names.js';
 import { ensureStore } from './storeFormat.js';
@@ -36,7 +37,9 @@ export type WriterEvent =
   | { type: 'status'; status: Exclude<RunStatus, 'crashed'>; error?: string; exit_code?: number }
   | { type: 'params'; params: Record<string, unknown> }
   | { type: 'tags'; tags: Record<string, string | null> }
-  | { type: 'name'; name: string };
+  | { type: 'name'; name: string }
+  /** The run's note; null (or "") clears it. */
+  | { type: 'note'; note: string | null };
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -113,6 +116,7 @@ export class StoreWriter {
     if (event.type === 'name') validateRunName(event.name);
     if (event.type === 'params') Object.keys(event.params).forEach((k) => validateParamKey(k));
     if (event.type === 'tags') Object.keys(event.tags).forEach((k) => validateParamKey(k, 'tag key'));
+    if (event.type === 'note' && event.note !== null) validateNote(event.note);
     const body = event.type === 'params' ? { ...event, params: encodeParamValue(event.params) } : event;
     // A status is the daemon's own record of a job and is held while the store is full; an edit
     // (name, tags, params) is the user's, who gets the error and can try again.

@@ -108,6 +108,11 @@ export class HttpHostBridge implements HostBridge {
     await this.fetch('DELETE', runPath(run), this.source(run));
   }
 
+  /** The undo of deleteRun: the run comes back from the store's trash (a run-created event follows). */
+  restoreRun(run: RunRef): Promise<RunSummary> {
+    return this.json('POST', `${runPath(run)}/restore`, this.source(run), {}, {});
+  }
+
   async cancelJob(run: RunRef): Promise<void> {
     await this.fetch('POST', `/jobs/${encodeURIComponent(run.id)}/cancel`, this.source(run), {}, {});
   }
