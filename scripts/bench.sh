@@ -36,4 +36,5 @@ bench_run "push throughput into MLflow on PostgreSQL beside log_batch and log_me
 bench_run "live latency" test/bench ../../.venv/bin/python live_latency.py
 bench_run "worker output into the notebook cell (latency, flood)" test/bench --quiet ../../.venv/bin/python job_stream.py
 bench_run "worker output into the cell on a Ray target (latency beside ray job logs --follow, flood)" test/bench --quiet ../../.venv/bin/python ray_stream.py
+bench_run "system metrics: the sampler's cost to a training loop" test/bench ../../.venv/bin/python system_metrics.py
 bench_summary
