@@ -9,6 +9,7 @@ import collections
 import operator
 import os
 import shutil
+import sys
 import threading
 import time
 import traceback
@@ -19,7 +20,7 @@ from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .held import Holding
 from .held import _notices as _held_notices
-from .store.names import validate_artifact_path, validate_experiment, validate_metric_key, validate_run_name
+from .store.names import validate_artifact_path, validate_experiment, validate_metric_key, validate_note, validate_run_name
 from .store.names import validate_param_key as writer_validate_param_key
 from .store.statuses import LIVE_STATUSES
 from .store.writer import StoreWriter
@@ -204,6 +205,13 @@ class Run(Holding):
                 writer_validate_param_key(key, "tag key")
             self._event(lambda w: w.set_tags(self.id, tags))
 
+    def note(self, text):
+        """Sets the run's free-text note (the last one wins; None or "" clears it)."""
+        if text:
+            validate_note(text)  # a bad note is the caller's error now, not a held write's later
+        self._own_writer()
+        self._event(lambda w: w.set_note(self.id, text))
+
     def set_experiment(self, experiment):
         """Moves the run to another experiment: an `experiment` event (readers: last wins)."""
         event = {"type": "experiment", "experiment": validate_experiment(experiment)}
@@ -308,6 +316,12 @@ def _after_fork_in_child():
     system.sampler.reset_after_fork()
     for run in _flusher.reset_after_fork():
         run._inherited_by_fork()
+    # A multiprocessing child made by fork ends with os._exit, which runs no atexit hook: its last
+    # points would be lost. Its own exit hook (util.Finalize, once its after-fork hooks have run)
+    # flushes them instead.
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        mp_util.register_after_fork(_flusher, lambda _: mp_util.Finalize(None, _finish_at_exit, exitpriority=0))
 
 
 if hasattr(os, "register_at_fork"):
