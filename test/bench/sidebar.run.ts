@@ -100,10 +100,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 it(`opens the Runs sidebar with ${COLD_RUNS} runs from a cold daemon (cold)`, async () => {
   const tmp = makeTempDir('bench-sidebar-cold');
-  const store = path.join(tmp, 'store');
+  // SIDEBAR_COLD_STORE=DIR writes the store there once and reuses it (100,000 runs take minutes to write).
+  const kept = process.env.SIDEBAR_COLD_STORE;
+  const store = kept ? path.resolve(kept) : path.join(tmp, 'store');
   const generated = performance.now();
-  writeBigStore(store, { finished: COLD_RUNS - 10, running: 10 });
-  ageFolder(path.join(store, 'runs')); // older than the index's "changed in the last seconds" rule
+  if (!kept || !existsSync(path.join(store, 'runlane-store.json'))) {
+    writeBigStore(store, { finished: COLD_RUNS - 10, running: 10 });
+    ageFolder(path.join(store, 'runs')); // older than the index's "changed in the last seconds" rule
+  }
   const indexed = performance.now();
   // The run index, written as any first open writes it (here `runlane ls`, from the daemon's own bundle).
   const ls = spawnSync(process.execPath, [cli, 'ls', '--dir', store], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
