@@ -23,6 +23,7 @@ import { duplicateNames, runLabel } from '../runs/runLabel.js';
 import { renderCompare } from './compareView.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
+import { MediaSection, type MediaSectionBridge } from '../media/mediaSection.js';
 import { compareGroups } from './systemSummary.js';
 
 const FULL_VIEW_POINTS = 1000;
@@ -114,6 +115,8 @@ export class ChartsPanel {
   private readonly rankControl: HTMLElement;
   private readonly grouping: GroupView; // "Group by": one line per group of runs (groups/)
   private readonly relayout: ResizeObserver;
+  /** Images, texts and histograms below the scalar cards (media/), when the host serves them. */
+  private readonly media: MediaSection | null;
 
   constructor(
     host: HTMLElement,
@@ -136,7 +139,9 @@ export class ChartsPanel {
       this.choose(patch);
       this.renderAll();
     });
-    this.root.append(this.toolbar(), this.legend, this.cardsHost, this.compareHost);
+    const mediaBridge = bridge as ChartsBridge & MediaSectionBridge;
+    this.media = MediaSection.supported(mediaBridge) ? new MediaSection(mediaBridge, () => readTheme(this.root)) : null;
+    this.root.append(this.toolbar(), this.legend, this.cardsHost, ...(this.media ? [this.media.element] : []), this.compareHost);
     host.appendChild(this.root);
     // The grid's column count follows the panel's width: spans of widened cards are clamped again.
     // Only a change of width matters (a card's own resize changes the height, mid-drag).
@@ -180,6 +185,7 @@ export class ChartsPanel {
     cancelAnimationFrame(this.frame);
     cancelAnimationFrame(this.compareFrame);
     this.relayout.disconnect();
+    this.media?.dispose();
     for (const card of this.cards.values()) card.dispose();
     this.parallel?.dispose();
     this.root.remove();
@@ -233,6 +239,7 @@ export class ChartsPanel {
   }
 
   private onEvent(event: StoreEvent): void {
+    this.media?.onEvent(event);
     if (event.type === 'metrics') {
       const rk = runKey({ source: event.store, id: event.run_id });
       const run = this.runs.get(rk);
@@ -343,6 +350,7 @@ export class ChartsPanel {
   private renderAll(): void {
     this.renderLegend();
     this.renderCards();
+    void this.media?.setRuns(this.visibleRunKeys().map((rk) => ({ key: rk, ref: { source: this.runs.get(rk)!.source, id: this.runs.get(rk)!.run.id }, label: runLabel(this.runs.get(rk)!.run, this.duplicates()), color: this.colors.get(rk) ?? '#888' })));
     this.scheduleCompare();
   }
 
@@ -397,6 +405,7 @@ export class ChartsPanel {
 
   private renderCards(): void {
     const match = keyMatcher(this.keyFilter);
+    this.media?.setKeyFilter(match);
     // A metric none of the shown runs logged is an empty card: not drawn while the run filter hides them.
     const shown = this.visibleRunKeys();
     const hasData = (key: string) => shown.some((rk) => key in this.runs.get(rk)!.run.metrics || this.series.get(key)?.has(rk));

@@ -1,0 +1,87 @@
+// A histogram card: one key, the shown runs overlaid, in TensorBoard's two views (the offset ridges
+// over steps, or the distributions' percentile bands over steps), switched on the card and drawn at
+// most once per frame however fast live steps arrive.
+import type { ChartTheme } from '../charts/chartTypes.js';
+import { echarts, type ECharts } from '../charts/echarts.js';
+import { el } from '../views/dom.js';
+import { distributionOption } from './histogramOption.js';
+import type { HistogramRun } from './histogramTypes.js';
+import { drawRidges } from './ridgeView.js';
+
+export type HistogramMode = 'offset' | 'distribution';
+
+export class HistogramCard {
+  readonly element: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly chartEl: HTMLElement;
+  private chart: ECharts | null = null;
+  private runs: HistogramRun[] = [];
+  private theme: ChartTheme | null = null;
+  private frame = 0;
+  private readonly buttons: Record<HistogramMode, HTMLButtonElement>;
+
+  constructor(
+    readonly key: string,
+    private mode: HistogramMode,
+    private readonly onMode: (mode: HistogramMode) => void,
+  ) {
+    this.element = el('div', { className: 'rl-card rl-histogram-card' });
+    this.element.dataset.key = key;
+    this.buttons = {
+      offset: el('button', { textContent: 'Offset', title: 'One ridge per step, newer steps lower (TensorBoard’s offset view)' }),
+      distribution: el('button', { textContent: 'Distribution', title: 'Percentile bands over steps: min–max, ±1.5σ, ±1σ, ±0.5σ and the median' }),
+    };
+    for (const m of ['offset', 'distribution'] as const) this.buttons[m].addEventListener('click', () => this.setMode(m, true));
+    const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.buttons.offset, this.buttons.distribution);
+    this.canvas = el('canvas', { className: 'rl-histogram-canvas' });
+    this.chartEl = el('div', { className: 'rl-histogram-chart' });
+    this.body = el('div', { className: 'rl-histogram-body' });
+    this.element.append(head, this.body);
+    this.setMode(mode, false);
+  }
+
+  get currentMode(): HistogramMode {
+    return this.mode;
+  }
+
+  setMode(mode: HistogramMode, byUser: boolean): void {
+    this.mode = mode;
+    for (const m of ['offset', 'distribution'] as const) this.buttons[m].classList.toggle('rl-active', m === mode);
+    this.body.replaceChildren(mode === 'offset' ? this.canvas : this.chartEl);
+    if (byUser) this.onMode(mode);
+    this.schedule();
+  }
+
+  update(runs: HistogramRun[], theme: ChartTheme): void {
+    this.runs = runs;
+    this.theme = theme;
+    this.schedule();
+  }
+
+  /** Draws now (the benchmark measures this; the panel goes through schedule). */
+  draw(): void {
+    if (!this.theme) return;
+    if (this.mode === 'offset') {
+      drawRidges(this.canvas, this.runs, this.theme);
+      return;
+    }
+    this.chart ??= echarts.init(this.chartEl, undefined, { renderer: 'canvas' });
+    this.chart.resize();
+    this.chart.setOption(distributionOption(this.runs, this.theme), { notMerge: true });
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (this.element.isConnected) this.draw();
+    });
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.frame);
+    this.chart?.dispose();
+    this.element.remove();
+  }
+}

@@ -1,0 +1,93 @@
+// One image in a card column: loaded only once the column scrolls into view (IntersectionObserver),
+// drawn as a thumbnail when it is large (decoded once at the frame's size, so a grid of big images
+// stays cheap to paint), enlarged on click at full size. Bytes that do not decode show a placeholder
+// sentence instead of a broken image.
+import type { MediaItem, RunRef } from '@runlane/protocol';
+import { el } from '../views/dom.js';
+import type { MediaCache } from './mediaCache.js';
+
+/** Above this many bytes or pixels an image is shown as a thumbnail first. */
+const THUMB_BYTES = 256 * 1024;
+const THUMB_PIXELS = 1024 * 1024;
+const THUMB_SIZE = 320;
+
+/** Items shown once visible; one observer for every frame of a document. */
+const pending = new WeakMap<Element, () => void>();
+let observer: IntersectionObserver | null = null;
+function whenVisible(frame: Element, show: () => void): void {
+  if (typeof IntersectionObserver === 'undefined') return show();
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        observer!.unobserve(e.target);
+        const run = pending.get(e.target);
+        pending.delete(e.target);
+        run?.();
+      }
+    },
+    { rootMargin: '200px' },
+  );
+  pending.set(frame, show);
+  observer.observe(frame);
+}
+
+export function placeholder(text: string): HTMLElement {
+  return el('div', { className: 'rl-media-placeholder', textContent: text });
+}
+
+/** Shows `item` in `frame` (replacing what was there) once the frame is visible. */
+export function showImage(frame: HTMLElement, run: RunRef, item: MediaItem, cache: MediaCache, title: string): void {
+  frame.dataset.ref = item.ref;
+  if (!frame.firstChild) frame.append(placeholder('loading…'));
+  whenVisible(frame, () => void draw(frame, run, item, cache, title));
+}
+
+async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: MediaCache, title: string): Promise<void> {
+  const broken = () => placeholder(`This image could not be shown (${item.size} bytes${item.mime ? `, ${item.mime}` : ''}).`);
+  let node: HTMLElement;
+  try {
+    const large = item.size > THUMB_BYTES || (item.width ?? 0) * (item.height ?? 0) > THUMB_PIXELS;
+    node = large ? await thumbnail(await cache.blob(run, item)) : await decoded(await cache.url(run, item));
+  } catch {
+    node = broken();
+  }
+  if (frame.dataset.ref !== item.ref) return; // the slider moved on meanwhile
+  node.classList.add('rl-media-image');
+  node.title = title;
+  if (!node.classList.contains('rl-media-placeholder')) node.addEventListener('click', () => void enlarge(frame.ownerDocument, run, item, cache, title));
+  frame.replaceChildren(node);
+  frame.dataset.shown = item.ref;
+}
+
+/** An <img> once its bytes decoded (a corrupt PNG rejects here, not as a broken icon). */
+async function decoded(url: string): Promise<HTMLElement> {
+  const img = el('img', { src: url, alt: '', decoding: 'async' });
+  await img.decode();
+  return img;
+}
+
+/** A canvas holding the image scaled down to THUMB_SIZE (its bytes are decoded at that size). */
+async function thumbnail(blob: Blob): Promise<HTMLElement> {
+  const full = await createImageBitmap(blob);
+  const scale = Math.min(1, THUMB_SIZE / Math.max(full.width, full.height));
+  const canvas = el('canvas', { width: Math.max(1, Math.round(full.width * scale)), height: Math.max(1, Math.round(full.height * scale)) });
+  canvas.getContext('2d')?.drawImage(full, 0, 0, canvas.width, canvas.height);
+  full.close();
+  return canvas;
+}
+
+/** The image at full size over the panel; Escape, a click or the close button ends it. */
+async function enlarge(doc: Document, run: RunRef, item: MediaItem, cache: MediaCache, title: string): Promise<void> {
+  const overlay = el('div', { className: 'rl-media-overlay', role: 'dialog', tabIndex: -1 });
+  overlay.setAttribute('aria-label', title);
+  const close = el('button', { className: 'rl-media-close', textContent: '×', title: 'Close (Esc)' });
+  const caption = el('div', { className: 'rl-media-overlay-caption', textContent: title });
+  const img = el('img', { alt: title, src: await cache.url(run, item) });
+  overlay.append(close, img, caption);
+  const end = () => overlay.remove();
+  overlay.addEventListener('click', end);
+  overlay.addEventListener('keydown', (e) => e.key === 'Escape' && end());
+  doc.body.append(overlay);
+  overlay.focus();
+}
