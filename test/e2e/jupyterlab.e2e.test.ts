@@ -83,6 +83,14 @@ beforeAll(async () => {
   mkdirSync(path.join(folder, 'scripts'));
   writeFileSync(path.join(folder, 'scripts', 'train_small.py'), 'import runlane as rl\nwith rl.run(name="script run", experiment="scripts"):\n    rl.log(loss=1.0)\n    rl.log(loss=0.5)\n    print("script done")\n');
   execFileSync(path.join(repo, '.venv', 'bin', 'python'), ['scripts/train_small.py'], { cwd: folder, env: { ...process.env, RUNLANE_DIR: '' }, stdio: 'pipe' });
+  // A script run with system metrics (on for it only), its GPU a fake nvidia-smi on PATH.
+  mkdirSync(path.join(tmp, 'fake-gpu'));
+  writeFileSync(path.join(tmp, 'fake-gpu', 'nvidia-smi'), '#!/bin/sh\necho "0, GPU-00000000-0000-0000-0000-000000000000, 37, 1234, 55.5"\n', { mode: 0o755 });
+  writeFileSync(path.join(folder, 'scripts', 'train_system.py'), 'import time\nimport runlane as rl\nwith rl.run(name="system run", experiment="scripts"):\n    for i in range(25):\n        rl.log(loss=1 / (i + 1))\n        end = time.time() + 0.1\n        while time.time() < end:\n            pass\n');
+  execFileSync(path.join(repo, '.venv', 'bin', 'python'), ['scripts/train_system.py'], {
+    cwd: folder, stdio: 'pipe',
+    env: { ...process.env, RUNLANE_DIR: '', RUNLANE_SYSTEM_METRICS: '1', RUNLANE_SYSTEM_INTERVAL: '1', CUDA_VISIBLE_DEVICES: '0', PATH: `${path.join(tmp, 'fake-gpu')}:${process.env.PATH ?? ''}` },
+  });
   // TensorBoard log folders: one the store setting wrongly names, one opened from the palette.
   cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/add_scalars'), path.join(folder, 'tb-logs'), { recursive: true });
   cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(folder, 'tb2'), { recursive: true });
@@ -302,6 +310,32 @@ describe('Runlane in JupyterLab', () => {
     await details.locator('.rl-log').first().waitFor();
     expect(await details.locator('.rl-log').first().textContent()).toContain('epoch 149');
     await shot('06-details');
+  }, 60_000);
+
+  it('charts a run\'s system metrics in their own group, after the others, and sums them up in its details', async () => {
+    await page.locator('.rl-run-row', { hasText: 'system run' }).click();
+    await page.locator('.rl-sidebar .rl-primary').click();
+    const charts = page.locator('.rl-charts-widget:visible');
+    await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
+    const groupNames = () => charts.locator('.rl-group > summary').evaluateAll((els) => els.map((e) => e.firstChild?.textContent));
+    await expect.poll(groupNames, { timeout: 10_000 }).toEqual(['other', 'system']);
+    const system = charts.locator('.rl-group').last();
+    expect((await system.locator('.rl-card-title').allTextContents()).sort()).toEqual([
+      'system/cpu_percent', 'system/gpu0/memory_mb', 'system/gpu0/power_w', 'system/gpu0/util', 'system/memory_mb',
+    ]);
+    expect(await system.locator('.rl-card canvas').count()).toBe(5);
+    await system.scrollIntoViewIfNeeded();
+    await shot('05b-system-metrics');
+    await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabCloseIcon').click();
+    await page.locator('.rl-run-row', { hasText: 'system run' }).dblclick();
+    const table = page.locator('.rl-details-widget:visible .rl-system-summary');
+    await table.waitFor({ timeout: 30_000 });
+    const row = (label: string) => table.locator('tr', { hasText: label }).locator('td');
+    // The fake GPU is 37% busy with 1234 MiB used at 55.5 W: the means and peaks the view reads.
+    await expect.poll(() => row('GPU 0 utilisation').allTextContents(), { timeout: 10_000 }).toEqual(['GPU 0 utilisation', '37%', '37%']);
+    expect(await row('GPU 0 memory').allTextContents()).toEqual(['GPU 0 memory', '', '1.2 GiB']);
+    expect(await row('GPU 0 power').allTextContents()).toEqual(['GPU 0 power', '55.5 W', '55.5 W']);
+    expect((await row('Memory (RSS)').allTextContents())[2]).toMatch(/^\d+ MiB$/);
   }, 60_000);
 
   it('re-runs the cell with an edited param from the context menu, and diffs it against the previous run', async () => {
