@@ -12,6 +12,7 @@ import type { LogdirOptions } from '../formats/tfevents/index.js';
 import { StoreError } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
+import type { MediaSource } from '../store/media.js';
 
 const POLL_MS = 1000;
 
@@ -43,6 +44,11 @@ export class LogdirIndex implements RunSource {
 
   get dir(): string {
     return this.logdir.dir;
+  }
+
+  /** Its runs' images, texts and histograms (the media routes read them). */
+  get mediaSource(): MediaSource | null {
+    return this.logdir.mediaSource ?? null;
   }
 
   summaries(): RunSummary[] {

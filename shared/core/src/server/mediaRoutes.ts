@@ -1,36 +1,16 @@
 // The media routes of the HTTP API (shared/protocol/src/media.ts): a run's images and texts, their
 // bytes, and its histograms, from whichever source the request names. A source that has none (an
 // MLflow server, for now) answers empty lists, as a run without media does.
-import * as path from 'node:path';
-import type { HistogramSeries, MediaItem, RunDetail } from '@runlane/protocol';
-import { readMediaBytes, readRunMedia, runMediaKeys } from '../store/media.js';
-import { StoreError, validateRunId } from '../store/names.js';
+import type { RunDetail } from '@runlane/protocol';
+import { storeMediaSource, type MediaSource } from '../store/media.js';
+import { StoreError } from '../store/names.js';
 import type { RunSource } from './runSource.js';
 // Types only: routes.ts spreads mediaRoutes into its table, so a value import back would be a cycle.
 import type { RouteContext } from './routes.js';
 
-/** What a run source offers about media; a source without these methods has none. */
-export interface MediaSource {
-  media(id: string, key?: string): Promise<MediaItem[]>;
-  /** null when the ref names nothing in that run. */
-  mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
-  histograms(id: string, key: string): Promise<HistogramSeries>;
-  mediaKeys(id: string): Promise<{ media_keys: string[]; histogram_keys: string[] }>;
-}
-
-function hasMedia(source: RunSource): source is RunSource & MediaSource {
-  return typeof (source as Partial<MediaSource>).media === 'function';
-}
-
-/** The embedded store's media: read from the run's folder on each request (small indexes). */
-function storeMedia(storeDir: string): MediaSource {
-  const runDir = (id: string) => path.join(storeDir, 'runs', validateRunId(id));
-  return {
-    media: async (id, key) => (await readRunMedia(runDir(id))).items.filter((i) => key === undefined || i.key === key),
-    mediaBytes: (id, ref) => readMediaBytes(runDir(id), ref),
-    histograms: async (id, key) => ({ run: id, key, steps: (await readRunMedia(runDir(id))).histograms.get(key) ?? [] }),
-    mediaKeys: (id) => runMediaKeys(runDir(id)),
-  };
+/** A log directory's media, when its source has them (LogdirIndex.mediaSource). */
+function logdirMedia(source: RunSource): MediaSource | null {
+  return (source as { mediaSource?: MediaSource | null }).mediaSource ?? null;
 }
 
 /** The media of the request's source, after checking the run exists (a 404 names it otherwise). */
@@ -38,24 +18,21 @@ async function mediaOf(ctx: RouteContext, id: string): Promise<MediaSource | nul
   const source = await ctx.source();
   await source.detail(id);
   if (ctx.url.searchParams.has('mlflow')) return null;
-  if (ctx.url.searchParams.has('logdir')) return hasMedia(source) ? source : null;
-  return storeMedia(ctx.storeDir);
+  if (ctx.url.searchParams.has('logdir')) return logdirMedia(source);
+  return storeMediaSource(ctx.storeDir);
 }
 
 /** RunDetail with its media and histogram keys, when it has any (the fields stay absent otherwise). */
 export async function withMediaKeys(ctx: RouteContext, detail: RunDetail): Promise<RunDetail> {
-  const media = ctx.url.searchParams.has('mlflow') ? null : ctx.url.searchParams.has('logdir') ? await ctx.source() : storeMedia(ctx.storeDir);
-  if (!media || !hasMediaSource(media)) return detail;
+  const q = ctx.url.searchParams;
+  const media = q.has('mlflow') ? null : q.has('logdir') ? logdirMedia(await ctx.source()) : storeMediaSource(ctx.storeDir);
+  if (!media) return detail;
   const keys = await media.mediaKeys(detail.id);
   return {
     ...detail,
     ...(keys.media_keys.length ? { media_keys: keys.media_keys } : {}),
     ...(keys.histogram_keys.length ? { histogram_keys: keys.histogram_keys } : {}),
   };
-}
-
-function hasMediaSource(x: RunSource | MediaSource): x is MediaSource {
-  return typeof (x as Partial<MediaSource>).mediaKeys === 'function';
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown>;

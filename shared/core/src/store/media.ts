@@ -4,8 +4,9 @@
 // re-reading that line, so a ref can never name a path the index did not.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { HistogramStep, MediaItem } from '@runlane/protocol';
+import type { HistogramSeries, HistogramStep, MediaItem } from '@runlane/protocol';
 import { isTempFile } from './atomicFile.js';
+import { validateRunId } from './names.js';
 
 export const MEDIA_DIR = 'media';
 export const MEDIA_INDEX = 'index.jsonl';
@@ -223,4 +224,24 @@ export class MediaTail {
 /** Whether `file` is a media index inside `<store>/runs/<id>/media/<writer>/`. */
 export function isMediaIndex(file: string): boolean {
   return path.basename(file) === MEDIA_INDEX && path.basename(path.dirname(path.dirname(file))) === MEDIA_DIR;
+}
+
+/** What a run source offers about media (the store, a log directory); the API and the CLI read it. */
+export interface MediaSource {
+  media(id: string, key?: string): Promise<MediaItem[]>;
+  /** null when the ref names nothing in that run. */
+  mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
+  histograms(id: string, key: string): Promise<HistogramSeries>;
+  mediaKeys(id: string): Promise<{ media_keys: string[]; histogram_keys: string[] }>;
+}
+
+/** The embedded store's media: read from the run's folder on each request (the indexes are small). */
+export function storeMediaSource(storeDir: string): MediaSource {
+  const runDir = (id: string) => path.join(storeDir, 'runs', validateRunId(id));
+  return {
+    media: async (id, key) => (await readRunMedia(runDir(id))).items.filter((i) => key === undefined || i.key === key),
+    mediaBytes: (id, ref) => readMediaBytes(runDir(id), ref),
+    histograms: async (id, key) => ({ run: id, key, steps: (await readRunMedia(runDir(id))).histograms.get(key) ?? [] }),
+    mediaKeys: (id) => runMediaKeys(runDir(id)),
+  };
 }

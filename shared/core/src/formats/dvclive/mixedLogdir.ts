@@ -5,6 +5,8 @@
 import type { MetricSeries, RunSummary } from '@runlane/protocol';
 import { TensorBoardLogdir, type LogdirOptions, type LogdirPoints } from '../tfevents/index.js';
 import type { Warn } from '../../store/fileTail.js';
+import type { MediaSource } from '../../store/media.js';
+import { LogdirMedia } from '../tfevents/media.js';
 import type { SeriesOptions } from '../../store/series.js';
 import { DvcliveDir, type DvcliveDirOptions } from './dvcliveDir.js';
 
@@ -17,16 +19,20 @@ export interface LogdirReader {
   readSeries(id: string, key: string, options?: SeriesOptions): MetricSeries;
   /** Runs that restarted in place since the last call (their old points are gone). */
   takeRestarts?(): string[];
+  /** The runs' images, texts and histograms (docs/api: media.ts). */
+  readonly mediaSource?: MediaSource;
 }
 
 export class MixedLogdir implements LogdirReader {
   readonly tensorboard: TensorBoardLogdir | null;
   readonly dvclive: DvcliveDir;
+  readonly mediaSource: MediaSource;
 
   /** `dvcliveOnly`: DIR is one DVCLive folder (--dvclive, ?dvclive=), no event files looked for. */
   constructor(dir: string, warn?: Warn, options: LogdirOptions & DvcliveDirOptions = {}, dvcliveOnly = false) {
     this.tensorboard = dvcliveOnly ? null : new TensorBoardLogdir(dir, warn, options);
     this.dvclive = new DvcliveDir(dir, { root: dvcliveOnly || options.root });
+    this.mediaSource = new LogdirMedia(this.tensorboard);
   }
 
   get dir(): string {

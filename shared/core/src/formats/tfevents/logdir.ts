@@ -182,6 +182,11 @@ export class TensorBoardLogdir {
     });
   }
 
+  /** A run's event files (its folded add_hparams folders' too), in name order; [] for an unknown run. */
+  eventFiles(id: string): string[] {
+    return this.members(id).flatMap((run) => [...run.files.keys()]);
+  }
+
   /** A run and the add_hparams sub-folders folded into it (the run first: its tags win). */
   private members(id: string): LogdirRun[] {
     const run = this.runsById.get(id);

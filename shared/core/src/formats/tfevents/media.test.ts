@@ -1,0 +1,89 @@
+// Images, histograms and text of TensorBoard event files (tensorboardX, and the tensor form TF2 writes)
+// read as TensorBoard's own loader reads them: test/fixtures/tfevents/media/expected.json, written by
+// make_media_fixtures.py from plugin_event_accumulator.EventAccumulator.
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
+import { TensorBoardLogdir } from './logdir.js';
+import { LogdirMedia } from './media.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents/media');
+type Expected = Record<string, Record<string, { plugin: string; events: unknown[][] }>>;
+const expected = JSON.parse(readFileSync(path.join(fixtures, 'expected.json'), 'utf8')) as Expected;
+
+let tmp = '';
+afterEach(() => tmp && removeTempDir(tmp));
+
+async function open(dir: string): Promise<{ logdir: TensorBoardLogdir; media: LogdirMedia }> {
+  const logdir = new TensorBoardLogdir(dir, () => {});
+  await logdir.refresh();
+  return { logdir, media: new LogdirMedia(logdir) };
+}
+
+describe('TensorBoard media', () => {
+  for (const run of Object.keys(expected)) {
+    it(`reads ${run}'s images, histograms and text as TensorBoard's loader does`, async () => {
+      const { media } = await open(fixtures);
+      const items = await media.media(run);
+      const keys = await media.mediaKeys(run);
+      for (const [tag, { plugin, events }] of Object.entries(expected[run]!)) {
+        if (plugin === 'images') {
+          const mine = items.filter((i) => i.key === tag);
+          const got = await Promise.all(
+            mine.map(async (i) => {
+              const found = (await media.mediaBytes(run, i.ref))!;
+              expect([found.mime, i.mime, found.bytes.length]).toEqual(['image/png', 'image/png', i.size]);
+              return [i.step, i.wall_time, i.width, i.height, createHash('sha256').update(found.bytes).digest('hex')];
+            }),
+          );
+          expect(got).toEqual(events);
+          expect(keys.media_keys).toContain(tag);
+        } else if (plugin === 'text') {
+          const mine = items.filter((i) => i.key === tag);
+          expect(mine.map((i) => [i.step, i.wall_time, i.text])).toEqual(events);
+          expect((await media.mediaBytes(run, mine[0]!.ref))!.bytes.toString()).toBe(mine[0]!.text);
+        } else {
+          const { steps } = await media.histograms(run, tag);
+          // TensorBoard's loader turns HistogramProto into float32 [left, right, count] rows (data_compat).
+          const f32 = run === 'tbx' && tag !== 'raw' ? Math.fround : (x: number) => x;
+          const rows = steps.map((s) => [s.step, s.wall_time, s.counts.map((c, i) => [f32(s.edges[i]!), f32(s.edges[i + 1]!), c])]);
+          expect(rows).toEqual(events);
+          expect(keys.histogram_keys).toContain(tag);
+        }
+      }
+    });
+  }
+
+  it('keeps the exact min, max, count and sum of a HistogramProto', async () => {
+    const { media } = await open(fixtures);
+    const [raw] = (await media.histograms('tbx', 'raw')).steps;
+    expect(raw).toMatchObject({ step: 2, edges: [0, 1, 2, 3], counts: [1, 2, 3], count: 6, min: 0, max: 3, sum: 9 });
+  });
+
+  it('refs that name nothing read as nothing; appended events are read, a torn one later', async () => {
+    tmp = makeTempDir('tb-media');
+    mkdirSync(path.join(tmp, 'run'));
+    const [name] = readdirSync(path.join(fixtures, 'tbx'));
+    const source = readFileSync(path.join(fixtures, 'tbx', name!));
+    const file = path.join(tmp, 'run', name!);
+    copyFileSync(path.join(fixtures, 'tensor_form', readdirSync(path.join(fixtures, 'tensor_form'))[0]!), file);
+    const { logdir, media } = await open(tmp);
+    const before = (await media.media('run')).length;
+    expect(before).toBe(expected.tensor_form!.pics!.events.length + expected.tensor_form!.poem!.events.length);
+    for (const ref of ['nope:0:0:0', `${name}:1:0:0`, `../${name}:0:0:0`, `${name}:0:99:0`]) expect(await media.mediaBytes('run', ref)).toBeNull();
+    // tbx's records (its file version record first) appended in two parts: the first part's torn record waits.
+    appendFileSync(file, source.subarray(0, 5000));
+    await logdir.refresh();
+    const middle = (await media.media('run')).length;
+    appendFileSync(file, source.subarray(5000));
+    await logdir.refresh();
+    const after = await media.media('run');
+    const tbxItems = Object.values(expected.tbx!).filter((t) => t.plugin !== 'histograms').reduce((n, t) => n + t.events.length, 0);
+    expect(middle).toBeLessThan(before + tbxItems);
+    expect(after.length).toBe(before + tbxItems);
+    expect(await media.media('unknown')).toEqual([]);
+  });
+});
