@@ -3,10 +3,11 @@
 // finds the DVCLive folders inside it (each run's id its folder's path relative to the log directory).
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
-import { jsonNumber, type MetricSeries, type RunSummary } from '@runlane/protocol';
+import { jsonNumber, type HistogramSeries, type MediaItem, type MetricSeries, type RunSummary } from '@runlane/protocol';
 import { RUNNING_WINDOW_S } from '../tfevents/logdir.js';
 import { StoreError } from '../../store/names.js';
 import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
+import { dvcliveHistograms, dvcliveMedia, dvcliveMediaBytes, dvcliveMediaKeys } from './dvcliveMedia.js';
 import { DvcliveRun, type DvclivePoints } from './dvcliveRun.js';
 
 /** Bounds of the look for DVCLive folders inside a log directory (a home folder must not be walked whole). */
@@ -126,6 +127,30 @@ export class DvcliveDir {
     const target = options.points ?? 0;
     const cols = target > 0 && total > target ? downsample(ranged, target) : ranged;
     return { run: id, key, rank: null, steps: Array.from(cols.steps), times: Array.from(cols.times), values: Array.from(cols.values, jsonNumber), total, downsampled: cols !== ranged };
+  }
+
+  // The media API (server/mediaRoutes.ts): DVCLive's images; it logs no texts or histograms.
+  media(id: string, key?: string): Promise<MediaItem[]> {
+    return dvcliveMedia(this.known(id), key);
+  }
+
+  mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string } | null> {
+    return dvcliveMediaBytes(this.known(id), ref);
+  }
+
+  async mediaKeys(id: string): Promise<{ media_keys: string[]; histogram_keys: string[] }> {
+    return dvcliveMediaKeys(this.known(id));
+  }
+
+  async histograms(id: string, key: string): Promise<HistogramSeries> {
+    this.known(id);
+    return dvcliveHistograms(id, key);
+  }
+
+  private known(id: string): DvcliveRun {
+    const run = this.runsById.get(id);
+    if (!run) throw new StoreError('not_found', `No run "${id}" in the DVCLive folder ${this.dir}.`);
+    return run;
   }
 
   /** Folders inside the log directory (itself included) that DVCLive writes; symlinked folders are not followed. */
