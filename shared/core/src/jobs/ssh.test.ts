@@ -103,6 +103,32 @@ describe('SSH target', () => {
     expect(JSON.parse(readFileSync(path.join(store, 'runs', run_id, 'env.json'), 'utf8'))).toMatchObject({ workers: 2, python: expect.stringMatching(/^3\./) });
   }, 60_000);
 
+  it('each worker on the host samples its own processes and GPU: system metrics come back in-band, per rank', async () => {
+    // A fake nvidia-smi in a folder the host's user reads: GPU 0 is 11% busy, GPU 1 22%.
+    const bin = path.join(tmp, 'fake-gpu');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'nvidia-smi'), '#!/bin/sh\necho "0, GPU-0, 11, 1100, 61.0"\necho "1, GPU-1, 22, 2200, 62.0"\n', { mode: 0o755 });
+    const code = [
+      'import os, time',
+      `os.environ.update(RUNLANE_SYSTEM_METRICS="1", RUNLANE_SYSTEM_INTERVAL="1", CUDA_VISIBLE_DEVICES=os.environ["RANK"], PATH=${JSON.stringify(bin)} + ":" + os.environ["PATH"])`,
+      'import runlane as rl',
+      'rl.log(loss=1.0, step=0)',
+      'end = time.time() + 2.5',
+      'while time.time() < end:',
+      '    pass',
+    ].join('\n');
+    const { run_id } = await client.submitJob({ target: 'box', command: py(code), workers: 2, gpusPerWorker: 0 });
+    expect(await waitForEnd(run_id)).toMatchObject({ status: 'finished' });
+    expect(existsSync(path.join(remote, 'runs', run_id, 'metrics'))).toBe(false); // in-band: no metric files on the host
+    for (const rank of [0, 1]) {
+      const util = await client.series(run_id, 'system/gpu0/util', { rank });
+      expect(util.values.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(util.values)).toEqual(new Set([11 * (rank + 1)])); // each rank's own GPU, its cuda:0
+      expect((await client.series(run_id, 'system/memory_mb', { rank })).values.length).toBeGreaterThanOrEqual(1);
+    }
+    expect(shown(log(run_id, 'w1'))).toBe(''); // the records never show in the worker's output
+  }, 60_000);
+
   it('a with rl.run() block on the host joins the job\'s run: its name, experiment and params come back', async () => {
     const code = [
       'import runlane as rl',
