@@ -13,6 +13,7 @@ import { RunSources } from './runSources.js';
 import { printServerLogs } from './mlflowLogs.js';
 import { MlflowError } from '../mlflow/http.js';
 import { serve } from './serve.js';
+import { histogramText, mediaTable, writeMedia } from './media.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
@@ -25,6 +26,8 @@ Usage:
   runlane show RUN [--json]
   runlane metrics RUN KEY [--rank N|all] [--json]   rank 0's points by default
   runlane logs RUN [-f] [--stream NAME]
+  runlane media RUN [KEY] [--json] [--out DIR]   images and texts (--out writes their files)
+  runlane histograms RUN KEY [--json]            the buckets of each step
   runlane launch --on TARGET [--workers N] [--gpus N] [--name N] [--detach] -- COMMAND...
   runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
   runlane cancel RUN
@@ -60,6 +63,7 @@ const options = {
   q: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
   stream: { type: 'string' },
+  out: { type: 'string' },
   port: { type: 'string' },
   on: { type: 'string' },
   workers: { type: 'string' },
@@ -174,6 +178,30 @@ async function run(argv: string[]): Promise<number> {
         if (code !== null) return code;
       }
       return values.follow ? followLogs(storeDir, id, values.stream) : printLogs(storeDir, id, values.stream);
+    }
+    case 'media': {
+      const id = positional(args, 0, 'the run id', 'runlane media RUN [KEY] [--json] [--out DIR]');
+      return withSources(storeDir, values, async (s) => {
+        const media = await s.mediaOf(id);
+        const items = await media.media(id, args[1]);
+        if (values.out !== undefined) {
+          const files = await writeMedia(media, id, items, values.out);
+          write(`Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${values.out}.`);
+        } else if (values.json) write(jsonText(items, values));
+        else write(items.length ? mediaTable(items) : `Run ${id} has no images or texts${args[1] === undefined ? '' : ` under the key "${args[1]}"`}.`);
+        return EXIT.ok;
+      });
+    }
+    case 'histograms': {
+      const usage = 'runlane histograms RUN KEY [--json]';
+      const id = positional(args, 0, 'the run id', usage);
+      const key = positional(args, 1, 'the histogram key', usage);
+      return withSources(storeDir, values, async (s) => {
+        const series = await (await s.mediaOf(id)).histograms(id, key);
+        if (values.json) write(jsonText(series, values));
+        else write(series.steps.length ? histogramText(series) : `Run ${id} has no histogram "${key}".`);
+        return EXIT.ok;
+      });
     }
     case 'launch': {
       if (!values.on) throw new UsageError('Say where the job runs: runlane launch --on TARGET -- COMMAND... (see `runlane targets`).');

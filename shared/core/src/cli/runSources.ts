@@ -7,6 +7,7 @@ import { MixedLogdir, type LogdirReader } from '../formats/dvclive/index.js';
 import { MlflowSource } from '../mlflow/mlflowSource.js';
 import { filterRuns, StoreError, StoreReader } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
+import { storeMediaSource, type MediaSource } from '../store/media.js';
 
 /** One point as `runlane metrics --json` prints it. */
 export interface RankedPoint {
@@ -108,6 +109,21 @@ export class RunSources {
     return series.flatMap(({ rank: r, points }) =>
       Array.from(points.steps, (step, i) => ({ step, value: jsonNumber(points.values[i]!), time: points.times[i]!, rank: r })),
     );
+  }
+
+  /** Where a run's images, texts and histograms are read from; a server's runs have none here yet. */
+  async mediaOf(id: string): Promise<MediaSource> {
+    const none: MediaSource = {
+      media: async () => [],
+      mediaBytes: async () => null,
+      histograms: async (run, key) => ({ run, key, steps: [] }),
+      mediaKeys: async () => ({ media_keys: [], histogram_keys: [] }),
+    };
+    if (await this.serverOf(id)) return none;
+    const logdir = !(await this.inStore(id)) ? this.logdirOf(id) : undefined;
+    if (logdir) return logdir.mediaSource ?? none;
+    await this.store.readRun(id); // a run that is nowhere: not_found, named
+    return storeMediaSource(this.store.dir);
   }
 
   async readSeries(id: string, key: string, options: SeriesOptions = {}): Promise<MetricSeries> {
