@@ -28,8 +28,9 @@ from .system_procs import process_tree_sampler
 
 ENV_SWITCH = "RUNLANE_SYSTEM_METRICS"
 ENV_INTERVAL = "RUNLANE_SYSTEM_INTERVAL"
-# 5 s: a chart of a run of a few minutes still has dozens of points, while the sample (an nvidia-smi
-# process, ~20-50 ms of CPU, and a walk of the process tree) stays far under 1% of one core.
+# 5 s: a chart of a run of a few minutes still has dozens of points, while a sample (a walk of the
+# process tree and one nvidia-smi process: about 1 ms of CPU here, test/bench/system_metrics.py)
+# stays far under 1% of one core.
 DEFAULT_INTERVAL = 5.0
 MIN_INTERVAL = 1.0  # steps are whole seconds: faster samples would share steps
 
