@@ -3,6 +3,7 @@
 export const CommandIds = {
   openRuns: 'runlane:open-runs',
   openCharts: 'runlane:open-charts',
+  openTable: 'runlane:open-table',
   openDetails: 'runlane:open-details',
   showLogs: 'runlane:show-logs',
   goToCell: 'runlane:go-to-cell',

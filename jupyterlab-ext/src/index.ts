@@ -26,6 +26,7 @@ import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
 import { followDaemonWarnings } from './sidebar/daemonWarnings';
 import { setUpTeamStores } from './teamStores';
+import { setUpRunsTable } from './runsTable';
 
 const PLUGIN_ID = 'runlane-jupyterlab:plugin';
 
@@ -414,6 +415,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     sidebar.chartsButtonNode.addEventListener('click', () => openCharts(sidebar.selection()));
     sidebar.logdirButtonNode.addEventListener('click', () => void commands.execute(CommandIds.openLogdir));
     setUpTeamStores(app, connection, shown, sidebar, palette);
+    setUpRunsTable(app, { bridge: connection.bridge, sidebar, themes, palette, openCharts, openDetails });
 
     for (const [command, rank] of [
       [CommandIds.openCharts, 0],

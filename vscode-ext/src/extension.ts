@@ -300,6 +300,15 @@ export function activate(context: vscode.ExtensionContext): void {
     const runs = selectedRuns(arg);
     panels.openCharts(runs.length ? runs.map(ref) : null);
   });
+  // The runs table: an experiment node's (inline or context menu), a run's experiment, several
+  // selected runs as a selection, or every run (the view's title bar with nothing selected).
+  register(CommandIds.openTable, (arg) => {
+    const node = arg as RunsNode | undefined;
+    if (node?.kind === 'experiment') return panels.openTable(node.name, null);
+    const runs = selectedRuns(arg);
+    if (runs.length > 1) return panels.openTable(null, runs.map(ref));
+    panels.openTable(runs[0]?.run.experiment ?? null, null);
+  });
   register(CommandIds.openDetails, (arg) => {
     const run = pickRun(arg);
     if (run) panels.openDetails(ref(run));

@@ -11,8 +11,8 @@ import { chartsTitle, runLabel } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
-/** What the extension does for a page: every page action but saving an artifact, which this host does. */
-export type PanelActions = Omit<WebviewActions, 'saveArtifact'>;
+/** What the extension does for a page: every page action but those this host does (saving, the clipboard, details). */
+export type PanelActions = Omit<WebviewActions, 'saveArtifact' | 'saveText' | 'copyText' | 'openDetails'>;
 
 /** One handler per bridge method, taking its arguments as the page sends them and giving its reply. */
 type BridgeHandlers = { [K in BridgeMethod]: (...args: BridgeArgs[K]) => Promise<BridgeReplies[K]> };
@@ -48,7 +48,7 @@ export class RunlanePanels implements vscode.Disposable {
     private readonly service: RunlaneService,
     private readonly actions: PanelActions,
   ) {
-    for (const type of [PanelTypes.charts, PanelTypes.details]) {
+    for (const type of [PanelTypes.charts, PanelTypes.details, PanelTypes.table]) {
       this.subscriptions.push(
         vscode.window.registerWebviewPanelSerializer(type, {
           deserializeWebviewPanel: async (panel, state: { view?: PanelView } | undefined) => {
@@ -67,6 +67,7 @@ export class RunlanePanels implements vscode.Disposable {
     const peers = this.service.all().map((r) => r.run);
     const named = (ref: RunRef): Named => this.service.run(ref.id, ref.source) ?? { name: ref.id, id: ref.id };
     if (view.kind === 'charts') return chartsTitle(view.runs ? view.runs.map(named) : null, peers);
+    if (view.kind === 'table') return view.runs ? `Table: ${view.runs.length} runs` : `Table: ${view.experiment ?? 'all runs'}`;
     return runLabel(named(view.run), peers);
   }
 
@@ -80,6 +81,13 @@ export class RunlanePanels implements vscode.Disposable {
   openCharts(runs: RunRef[] | null): void {
     const panel = vscode.window.createWebviewPanel(PanelTypes.charts, this.titleOf({ kind: 'charts', runs }), vscode.ViewColumn.Active, this.options());
     this.attach(panel, { kind: 'charts', runs });
+  }
+
+  /** The runs table of an experiment (null: every run), or of a fixed selection of runs. */
+  openTable(experiment: string | null, runs: RunRef[] | null): void {
+    const view: PanelView = { kind: 'table', experiment, runs };
+    const panel = vscode.window.createWebviewPanel(PanelTypes.table, this.titleOf(view), vscode.ViewColumn.Active, this.options());
+    this.attach(panel, view);
   }
 
   openDetails(run: RunRef, focusLogs = false): void {
@@ -175,6 +183,9 @@ export class RunlanePanels implements vscode.Disposable {
       openSource: (run) => this.actions.openSource(run),
       openScript: (file) => this.actions.openScript(file),
       saveArtifact: (ref, artifact) => void this.saveArtifact(ref, artifact),
+      openDetails: (ref) => this.openDetails(ref),
+      saveText: (name, text) => void this.saveText(name, text),
+      copyText: (text) => void vscode.env.clipboard.writeText(text).then(() => vscode.window.showInformationMessage('Runlane: the table is on the clipboard as Markdown.')),
     };
     const run: ActionHandlers[A] = actions[message.action];
     run(...message.args);
@@ -185,6 +196,15 @@ export class RunlanePanels implements vscode.Disposable {
     if (!target) return;
     const bytes = await (await this.service.daemon(ref.source)).artifact(ref.id, artifact.path);
     await vscode.workspace.fs.writeFile(target, bytes);
+  }
+
+  /** The table's CSV: the save dialog (in the workspace folder), then the file; says where it went. */
+  private async saveText(fileName: string, text: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : vscode.Uri.file(fileName), filters: { CSV: ['csv'] } });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.showInformationMessage(`Runlane: saved the table to ${target.fsPath}.`);
   }
 
   private html(webview: vscode.Webview, view: PanelView, focusLogs: boolean): string {
@@ -198,7 +218,7 @@ export class RunlanePanels implements vscode.Disposable {
       `script-src 'nonce-${nonce}'`,
       `font-src ${webview.cspSource}`,
     ].join('; ');
-    const title = view.kind === 'charts' ? 'Runlane charts' : 'Runlane run';
+    const title = view.kind === 'charts' ? 'Runlane charts' : view.kind === 'table' ? 'Runlane runs table' : 'Runlane run';
     return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
 <style>html, body { margin: 0; padding: 0; height: 100%; background: var(--vscode-editor-background); }</style></head>

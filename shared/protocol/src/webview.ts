@@ -41,6 +41,12 @@ export interface WebviewActions {
   openSource(run: { notebook: string | null; cell_id: string | null }): void;
   saveArtifact(run: RunRef, artifact: { path: string }): void;
   openScript(path: string): void;
+  /** The runs table: a run's details panel (a double-clicked row). */
+  openDetails(run: RunRef): void;
+  /** The runs table's CSV export: the editor's save dialog, then the file. */
+  saveText(fileName: string, text: string): void;
+  /** The runs table's Markdown export, to the clipboard. */
+  copyText(text: string): void;
 }
 export type WebviewAction = keyof WebviewActions;
 export type ActionArgs = { [A in WebviewAction]: Parameters<WebviewActions[A]> };
@@ -50,7 +56,11 @@ export type ActionMessage<A extends WebviewAction = WebviewAction> = ActionMessa
 export type ActionCall = { [A in WebviewAction]: { action: A; args: ActionArgs[A] } }[WebviewAction];
 
 /** What a panel shows; kept with the webview's state so that a reload restores it. */
-export type PanelView = { kind: 'charts'; runs: { source: string; id: string }[] | null } | { kind: 'details'; run: { source: string; id: string } };
+export type PanelView =
+  | { kind: 'charts'; runs: { source: string; id: string }[] | null }
+  | { kind: 'details'; run: { source: string; id: string } }
+  /** The runs table: an experiment's runs (null: every run), or a fixed selection when `runs` is set. */
+  | { kind: 'table'; experiment: string | null; runs: { source: string; id: string }[] | null };
 
 export type WebviewToHost = { type: 'ready' } | BridgeRequest | ActionMessage;
 

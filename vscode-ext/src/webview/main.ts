@@ -2,7 +2,7 @@
 // shared charts or run details. It says `ready` first and waits for `init` (the handshake); the view
 // is kept with the webview's state, so VS Code restores the panel after a reload.
 import type { ActionCall, BridgeCall, BridgeMethod, BridgeReplies, BridgeResponse, HostToWebview, PanelView, StoreEvent, WebviewToHost } from '@runlane/protocol';
-import { ChartsPanel, RunDetailsView, type HostBridge } from '@runlane/ui';
+import { ChartsPanel, RunDetailsView, RunsTable, type HostBridge } from '@runlane/ui';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -76,6 +76,22 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
     const panel = new ChartsPanel(host, bridge, { runs: view.runs ?? undefined, followNewRuns: view.runs === null, settings: charts });
     setDark = (d) => panel.setDark(d);
     void panel.load();
+  } else if (view.kind === 'table') {
+    const table = new RunsTable(host, bridge, {
+      experiment: view.experiment,
+      runs: view.runs,
+      actions: {
+        openCharts: (refs) => act({ action: 'openCharts', args: [refs] }),
+        openDetails: (ref) => act({ action: 'openDetails', args: [ref] }),
+        saveText: (name, text) => act({ action: 'saveText', args: [name, text] }),
+        copyText: (text) => Promise.resolve(act({ action: 'copyText', args: [text] })),
+      },
+    });
+    host.style.height = '100vh';
+    host.style.display = 'flex';
+    table.root.style.flex = '1';
+    setDark = (d) => table.setDark(d);
+    void table.load();
   } else {
     const details = new RunDetailsView(host, bridge, view.run, {
       openCharts: (ref) => act({ action: 'openCharts', args: [[ref]] }),

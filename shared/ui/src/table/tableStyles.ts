@@ -6,7 +6,7 @@ export const ROW_HEIGHT = 26;
 export const CHECK_WIDTH = 30;
 
 const CSS = `
-.rl-table-root { height: 100%; gap: 6px; min-height: 0; }
+.rl-table-root { height: 100%; gap: 6px; min-height: 0; min-width: 0; }
 .rl-table-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; }
 .rl-table-bar input, .rl-table-bar select, .rl-columns-menu input[type=search], .rl-columns-menu select {
   background: var(--rl-input-bg); color: var(--rl-fg); border: 1px solid var(--rl-border); border-radius: 4px; padding: 3px 6px; font: inherit; font-size: 12px; }
@@ -17,7 +17,7 @@ const CSS = `
 .rl-table-sep { width: 1px; align-self: stretch; background: var(--rl-border); }
 .rl-table-message { font-size: 12px; min-height: 16px; color: var(--rl-muted); }
 .rl-table-message button { margin-left: 8px; }
-.rl-grid { position: relative; flex: 1 1 auto; min-height: 120px; overflow: auto; border: 1px solid var(--rl-border); border-radius: 4px; font-variant-numeric: tabular-nums; }
+.rl-grid { position: relative; flex: 1 1 auto; min-height: 120px; min-width: 0; overflow: auto; border: 1px solid var(--rl-border); border-radius: 4px; font-variant-numeric: tabular-nums; }
 .rl-grid-canvas { position: relative; }
 .rl-grid-head { position: sticky; top: 0; z-index: 3; display: flex; height: ${ROW_HEIGHT + 4}px; background: var(--rl-card); border-bottom: 1px solid var(--rl-border); }
 .rl-grid-row { position: absolute; left: 0; display: flex; height: ${ROW_HEIGHT}px; }
