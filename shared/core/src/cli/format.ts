@@ -60,6 +60,7 @@ export function runDetailText(run: RunDetail): string {
   if (params.length) out.push('', 'params', ...params.map(([k, v]) => `  ${printable(k)} = ${printable(jsonText(v))}`));
   const tags = Object.entries(run.tags);
   if (tags.length) out.push('', 'tags', `  ${tags.map(([k, v]) => printable(v ? `${k}=${v}` : k)).join(', ')}`);
+  if (run.note) out.push('', 'note', ...run.note.split('\n').map((line) => `  ${printable(line)}`));
   const metrics = Object.entries(run.metrics);
   if (metrics.length) {
     out.push('', 'metrics');

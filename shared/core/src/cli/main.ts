@@ -8,6 +8,7 @@ import { RUNLANE_VERSION } from '../version.js';
 import { followLogs, printLogs } from './logs.js';
 import { runDetailText, runTable, table, formatNumber } from './format.js';
 import { attach, cancel, launch, targets } from './jobs.js';
+import { note, restore } from './runEdits.js';
 import { pushCommand } from './push.js';
 import { RunSources } from './runSources.js';
 import { printServerLogs } from './mlflowLogs.js';
@@ -31,6 +32,8 @@ Usage:
   runlane launch --on TARGET [--workers N] [--gpus N] [--name N] [--detach] -- COMMAND...
   runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
   runlane cancel RUN
+  runlane note RUN TEXT              set the run's note ("" clears it)
+  runlane restore RUN                bring a deleted run back from the store's trash
   runlane targets [--json]           the targets of runlane.toml (and \`local\`), checked
   runlane push RUN... (--mlflow URI | --to NAME)   copy runs to an MLflow server, exactly once
   runlane serve [--port N] [--idle-timeout SECONDS]
@@ -223,6 +226,10 @@ async function run(argv: string[]): Promise<number> {
       return cancel(storeDir, positional(args, 0, 'the run id', 'runlane cancel RUN'));
     case 'targets':
       return targets(storeDir, values.json ?? false);
+    case 'note':
+      return note(storeDir, positional(args, 0, 'the run id', 'runlane note RUN TEXT'), positional(args, 1, 'the text', 'runlane note RUN TEXT ("" clears the note)'));
+    case 'restore':
+      return restore(storeDir, positional(args, 0, 'the run id', 'runlane restore RUN'));
     default:
       throw new UsageError(`Unknown command "${command}". Run \`runlane --help\` for the commands.`);
   }

@@ -10,7 +10,21 @@
 In IPython/Jupyter: `%load_ext runlane`, then `%%runlane` on a cell, or `%runlane auto all`.
 Importing this package is cheap: it imports nothing heavy (no IPython) until the extension loads.
 """
-from .api import active_run, artifact, cell_history, finish, log, log_histogram, log_image, log_text, params, run, store_dir, tags
+from .api import (
+    active_run,
+    artifact,
+    cell_history,
+    finish,
+    log,
+    log_histogram,
+    log_image,
+    log_text,
+    note,
+    params,
+    run,
+    store_dir,
+    tags,
+)
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
 from .results import result
 from .sweep.space import choice, intrange, loguniform, uniform
@@ -21,7 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "log", "log_image", "log_histogram", "log_text", "params", "tags", "artifact", "run", "finish", "active_run", "cell_history", "store_dir", "result",
     "loguniform", "uniform", "choice", "intrange",
-    "loguniform", "uniform", "choice", "intrange",
+    "loguniform", "uniform", "choice", "intrange", "note",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",
 ]

@@ -199,6 +199,12 @@ def tags(*names, **values):
     _ensure_run().tags(*names, **values)
 
 
+def note(text):
+    """Sets the run's free-text note: `rl.note("lr too high, try 3e-4")` (shown in the run's details,
+    editable there; the last one wins, `rl.note(None)` clears it). Plain text, up to 100,000 characters."""
+    _ensure_run().note(text)
+
+
 def artifact(path, name=None):
     """Keeps a file or folder with the run: `rl.artifact("model.pt")`, `rl.artifact("plots/", name="figs")`.
     It is copied into the run's `artifacts/` folder (shown in the run's details). In a job's worker,

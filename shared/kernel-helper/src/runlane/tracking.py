@@ -20,7 +20,13 @@ from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .held import Holding
 from .held import _notices as _held_notices
-from .store.names import validate_artifact_path, validate_experiment, validate_metric_key, validate_run_name
+from .store.names import (
+    validate_artifact_path,
+    validate_experiment,
+    validate_metric_key,
+    validate_note,
+    validate_run_name,
+)
 from .store.names import validate_param_key as writer_validate_param_key
 from .store.statuses import LIVE_STATUSES
 from .store.writer import StoreWriter
@@ -204,6 +210,13 @@ class Run(Holding):
             for key in tags:
                 writer_validate_param_key(key, "tag key")
             self._event(lambda w: w.set_tags(self.id, tags))
+
+    def note(self, text):
+        """Sets the run's free-text note (the last one wins; None or "" clears it)."""
+        if text:
+            validate_note(text)  # a bad note is the caller's error now, not a held write's later
+        self._own_writer()
+        self._event(lambda w: w.set_note(self.id, text))
 
     def set_experiment(self, experiment):
         """Moves the run to another experiment: an `experiment` event (readers: last wins)."""

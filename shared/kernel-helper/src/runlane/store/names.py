@@ -90,6 +90,24 @@ def validate_run_name(name):
     return name
 
 
+MAX_NOTE_LENGTH = 100000
+# A note is free text: line breaks and tabs are fine, other control characters and NUL are not.
+_NOTE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def validate_note(note):
+    """A run's note (as the TypeScript store's validateNote); returns it."""
+    if not isinstance(note, str):
+        raise InvalidNameError("A note must be text (str), not %s." % type(note).__name__)
+    if len(note) > MAX_NOTE_LENGTH:
+        raise InvalidNameError("The note is %d characters long; keep it to %d (put longer text in an artifact)."
+                               % (len(note), MAX_NOTE_LENGTH))
+    if _NOTE_CONTROL.search(note):
+        raise InvalidNameError("The note holds a control character or NUL; only text, line breaks and tabs are "
+                               "allowed.")
+    return note
+
+
 def validate_param_key(key, what="param key"):
     if not isinstance(key, str) or not 1 <= len(key) <= 250:
         _bad(what, str(key), "use 1 to 250 characters.")

@@ -55,7 +55,7 @@ def read_events(path, warn=_warn):
 def fold_events(ordered):
     """ordered: [(writer, line, event)] sorted by (t, writer, line). Returns the folded run state."""
     run = {"status": None, "status_writer": None, "name": None, "experiment": None, "params": {}, "tags": {},
-           "started_at": None, "ended_at": None, "error": None, "exit_code": None, "writers": {}}
+           "note": None, "started_at": None, "ended_at": None, "error": None, "exit_code": None, "writers": {}}
     for writer, _line, e in ordered:
         kind = e["type"]
         if kind == "hello":
@@ -83,6 +83,8 @@ def fold_events(ordered):
                     run["tags"][k] = v
         elif kind == "name" and isinstance(e.get("name"), str):
             run["name"] = e["name"]
+        elif kind == "note" and (e.get("note") is None or isinstance(e.get("note"), str)):
+            run["note"] = e.get("note") or None  # "" clears, as None does
         elif kind == "experiment" and isinstance(e.get("experiment"), str):
             run["experiment"] = e["experiment"]  # rl.run(experiment=...) joining a job's run
     return run
@@ -228,7 +230,7 @@ class StoreReader:
         status = effective_status(folded, meta)
         ended = folded["ended_at"] if folded["status"] not in (None, "running", "queued") else None
         started = folded["started_at"]
-        return {
+        summary = {
             "id": run_id,
             "name": folded["name"] or _str(meta.get("name")) or run_id,
             "experiment": folded["experiment"] or _str(meta.get("experiment")) or "Default",
@@ -248,6 +250,9 @@ class StoreReader:
             "error": folded["error"],
             "exit_code": folded["exit_code"],
         }
+        if folded["note"] is not None:  # only when set, as the TypeScript reader reports it
+            summary["note"] = folded["note"]
+        return summary
 
     def list_runs(self):
         """Every run, newest first, as `runlane ls --json` reports them."""

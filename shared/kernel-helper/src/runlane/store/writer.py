@@ -15,6 +15,7 @@ from .codec import METRIC_HEADER, encode_param, encode_records
 from .names import (
     encode_key_file,
     validate_experiment,
+    validate_note,
     validate_param_key,
     validate_run_id,
     validate_run_name,
@@ -143,6 +144,10 @@ class StoreWriter:
 
     def set_name(self, run_id, name):
         self.append_events(run_id, [{"type": "name", "name": validate_run_name(name)}])
+
+    def set_note(self, run_id, note):
+        """The run's free-text note (last wins); None or "" clears it."""
+        self.append_events(run_id, [{"type": "note", "note": validate_note(note) if note else None}])
 
     # -- metrics and logs -----------------------------------------------------------------------
     def append_metric(self, run_id, key, points):
