@@ -26,6 +26,8 @@ export interface Aggregate {
   std: number[];
   /** How many members have a value at each step. NaN everywhere else when 0. */
   count: number[];
+  /** With smoothing: the mean of the raw (unsmoothed) members at each step. */
+  rawMean?: number[];
 }
 
 /** The sorted distinct steps of every member. */
@@ -64,25 +66,34 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
   const min = new Float64Array(n).fill(Infinity);
   const max = new Float64Array(n).fill(-Infinity);
   const times = new Float64Array(n).fill(Infinity);
+  // With smoothing, the raw members' mean too (the faint line behind the smoothed one), in the same
+  // walk: a smoothed point is finite exactly where the raw one is (smoothing passes NaN/Inf through).
+  const rawSum = smoothing > 0 ? new Float64Array(n) : null;
   for (const m of members) {
-    const values = smoothing > 0 ? smoothTensorBoard(m.values, smoothing) : m.values;
-    const len = m.steps.length;
+    const raw = Float64Array.from(m.values); // one array type in the loop below, which runs a million times
+    const values = smoothing > 0 ? smoothTensorBoard(raw, smoothing) : raw;
+    const mSteps = m.steps;
+    const len = mSteps.length;
     let j = 0;
     for (let k = 0; k < n && j < len; k++) {
       const step = steps[k]!;
-      while (j < len && m.steps[j]! < step) j++;
+      while (j < len && mSteps[j]! < step) j++;
       if (j === len) break;
       let x: number;
-      if (m.steps[j] === step) {
+      let r: number;
+      if (mSteps[j] === step) {
         x = values[j]!;
+        r = raw[j]!;
         if (m.times[j]! < times[k]!) times[k] = m.times[j]!;
       } else if (j === 0) {
         continue; // before the member's first step
       } else {
-        const [s0, s1, v0, v1] = [m.steps[j - 1]!, m.steps[j]!, values[j - 1]!, values[j]!];
-        x = v0 + ((v1 - v0) * (step - s0)) / (s1 - s0);
+        const f = (step - mSteps[j - 1]!) / (mSteps[j]! - mSteps[j - 1]!);
+        x = values[j - 1]! + (values[j]! - values[j - 1]!) * f;
+        r = raw[j - 1]! + (raw[j]! - raw[j - 1]!) * f;
       }
       if (!Number.isFinite(x)) continue;
+      if (rawSum) rawSum[k] = rawSum[k]! + r;
       const c = (count[k] = count[k]! + 1);
       const delta = x - mean[k]!;
       mean[k] = mean[k]! + delta / c;
@@ -98,6 +109,7 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
     out.min.push(c ? min[k]! : NaN);
     out.max.push(c ? max[k]! : NaN);
     out.std.push(c ? Math.sqrt(m2[k]! / c) : NaN);
+    if (rawSum) (out.rawMean ??= []).push(c ? rawSum[k]! / c : NaN);
   }
   return out;
 }

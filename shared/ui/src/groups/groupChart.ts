@@ -34,7 +34,7 @@ export function groupCardSeries(groups: RunGroup[], byRun: ReadonlyMap<string, R
     const color = opts.colors.get(group.key) ?? '#888';
     const agg = aggregateSeries(members, opts.smoothing);
     // The faint line behind the smoothed one (as for a run) is the mean of the raw members.
-    const raw = opts.smoothing > 0 ? aggregateSeries(members, 0).mean : null;
+    const raw = agg.rawMean;
     out.push({
       runKey: `group:${group.key}`,
       label: groupLineLabel(group, members.length),
