@@ -10,6 +10,7 @@ import { runDetailText, runTable, table, formatNumber } from './format.js';
 import { attach, cancel, launch, targets } from './jobs.js';
 import { note, restore } from './runEdits.js';
 import { pushCommand } from './push.js';
+import { sweepCommand } from './sweep.js';
 import { RunSources } from './runSources.js';
 import { printServerLogs } from './mlflowLogs.js';
 import { MlflowError } from '../mlflow/http.js';
@@ -36,6 +37,8 @@ Usage:
   runlane restore RUN                bring a deleted run back from the store's trash
   runlane targets [--json]           the targets of runlane.toml (and \`local\`), checked
   runlane push RUN... (--mlflow URI | --to NAME)   copy runs to an MLflow server, exactly once
+  runlane sweep --on TARGET --trials N --metric KEY --param "lr=loguniform(1e-4,1e-1)"... -- COMMAND {lr}
+                                     a hyperparameter sweep; runlane sweep --help for its options
   runlane serve [--port N] [--idle-timeout SECONDS]
 
 Options:
@@ -133,6 +136,7 @@ function runQuery(values: Values): RunQuery {
 
 async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'push') return pushCommand(argv.slice(1)); // its own options (docs/mlflow.md)
+  if (argv[0] === 'sweep') return sweepCommand(argv.slice(1)); // its own options (docs/sweeps.md)
   const { values, positionals } = parse(argv);
   if (values.version) return write(RUNLANE_VERSION), EXIT.ok;
   const [command, ...args] = positionals;

@@ -59,8 +59,25 @@ class Controller:
         self.folder = os.path.join(store, "runs", sweep_id, "sweep")
         self.study = open_study(self.optuna, self.folder, sweep_id, self.mode, spec.get("sampler", "tpe"),
                                 spec.get("pruner", "median"), space, spec.get("seed"))
+        if spec.get("sampler") == "grid":
+            size = 1
+            for dist in space.values():
+                size *= len(dist.grid()) if isinstance(dist, Distribution) else 1
+            if size < self.total:  # past the grid a grid sampler repeats points: not a new trial
+                print("The grid has %d points: %d trials, not %d." % (size, size, self.total), flush=True)
+                self.total = size
         self.active = []
         self.records = []  # every trial this sweep ran, in the order they ended
+
+    def _tell(self, trial, *args, **kwargs):
+        try:
+            self.study.tell(trial, *args, **kwargs)
+        except RuntimeError as err:
+            # The grid sampler calls study.stop() once the grid is done, which Optuna allows only
+            # inside optimize(); the result itself is stored before that (Optuna's _tell), so the
+            # error says nothing about it: the controller's own count ends the sweep.
+            if "Study.stop" not in str(err):
+                raise
 
     def out(self, line):
         print(line, flush=True)
@@ -70,7 +87,7 @@ class Controller:
         done = [t for t in self.study.trials if t.state in (state.COMPLETE, state.PRUNED, state.FAIL)]
         for stale in (t for t in self.study.trials if t.state == state.RUNNING):
             # A controller that was stopped mid-trial: that trial is told failed and runs again.
-            self.study.tell(stale.number, state=state.FAIL)
+            self._tell(stale.number, state=state.FAIL)
         if done:
             self.out("Resuming: %d of %d trials already done." % (len(done), self.total))
         launched = len(done)
@@ -97,15 +114,16 @@ class Controller:
         ot = self.study.ask()
         values = suggest(ot, self.space)
         fixed = {k: v for k, v in self.space.items() if not isinstance(v, Distribution)}
+        values = dict(fixed, **values)  # a trial's params: the fixed ones too (`--param epochs=5`)
         template = dict(self.spec["trial"])
         if template.pop("use_sweep_input", False):  # a cell's body: the sweep run's copy goes to each trial
             template["input"] = os.environ.get("RUNLANE_INPUT_DIR")
-        spec = trial_spec(template, ot.number, dict(fixed, **values), self.sweep_id,
+        spec = trial_spec(template, ot.number, values, self.sweep_id,
                           self.spec.get("name") or "sweep")
         try:
             created = self.client.submit_job(spec)
         except DaemonError as err:
-            self.study.tell(ot, state=self.optuna.trial.TrialState.FAIL)
+            self._tell(ot, state=self.optuna.trial.TrialState.FAIL)
             self.out("Trial %d was not started: %s" % (ot.number, err))
             return
         run_id = created["run_id"]
@@ -155,15 +173,15 @@ class Controller:
         record = {"number": trial.number, "run_id": trial.run_id, "params": trial.values, "value": None}
         if trial.pruning is not None:
             trial.mark_pruned(self.writer)
-            self.study.tell(trial.trial, state=state.PRUNED)
+            self._tell(trial.trial, state=state.PRUNED)
             record.update(state="pruned", step=trial.pruned_at[0], reason=trial.pruning, value=trial.pruned_at[1])
             self.out("Trial %d pruned: %s" % (trial.number, trial.pruning))
         elif status == "finished" and trial.last is not None:
-            self.study.tell(trial.trial, trial.last[1])
+            self._tell(trial.trial, trial.last[1])
             record.update(state="finished", value=trial.last[1])
             self.out("Trial %d finished: %s = %.6g" % (trial.number, self.metric, trial.last[1]))
         else:
-            self.study.tell(trial.trial, state=state.FAIL)
+            self._tell(trial.trial, state=state.FAIL)
             why = (error or "").split("\n")[0] if status != "finished" else "it logged no %s" % self.metric
             record.update(state="failed" if status != "cancelled" else "cancelled", error=why)
             self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
@@ -200,7 +218,7 @@ class Controller:
                                                                 best["value"], _values_text(best["params"])))
         return 0
 
-    def cancel_all(self):
+    def cancel_all(self, why="Sweep cancelled"):
         """The sweep was cancelled: every running trial is cancelled too, on whatever target it runs."""
         for trial in self.active:
             try:
@@ -210,10 +228,10 @@ class Controller:
         for trial in self.active:
             wait_final(trial, timeout=2.0)
             try:
-                self.study.tell(trial.trial, state=self.optuna.trial.TrialState.FAIL)
+                self._tell(trial.trial, state=self.optuna.trial.TrialState.FAIL)
             except Exception:  # noqa: BLE001 - Optuna may already know; the cancel matters more
                 pass
-        self.out("Sweep cancelled: %d running trial(s) cancelled." % len(self.active))
+        self.out("%s: %d running trial(s) cancelled." % (why, len(self.active)))
 
 
 def _raise_stop(signum, frame):
@@ -240,7 +258,8 @@ def main(argv=None):
         controller.cancel_all()
         return 130
     except BaseException:
-        controller.cancel_all()  # a controller that breaks leaves no trial running with nobody to tell
+        # A controller that breaks leaves no trial running with nobody to tell.
+        controller.cancel_all("The sweep's controller failed")
         raise
 
 

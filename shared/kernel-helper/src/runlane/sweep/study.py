@@ -32,7 +32,8 @@ def make_sampler(optuna, name, space, seed):
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "grid":
-        return optuna.samplers.GridSampler({k: d.grid() for k, d in space.items()}, seed=seed)
+        grid = {k: d.grid() for k, d in space.items() if isinstance(d, Distribution)}  # fixed values are not searched
+        return optuna.samplers.GridSampler(grid, seed=seed)
     # A TPE sampler with a seed is reproducible one trial at a time; with trials in parallel the
     # order results arrive in also shapes it, as with any asynchronous search.
     return optuna.samplers.TPESampler(seed=seed)
