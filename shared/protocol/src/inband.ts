@@ -15,6 +15,17 @@ export const INBAND_END = '\x1b\\\n';
 /** A "record" that has not ended after this many characters was output that only looked like one. */
 const MAX_RECORD = 1 << 20;
 
+/**
+ * A worker's image, text or histogram (docs/store-format.md "Media"): `m` is the store's index record,
+ * `b` the file's bytes as base64 (an image, a long text) with their `mime`. A record stays under
+ * MAX_RECORD, so a worker sends images up to 700 KiB this way (runlane/inband.py MAX_MEDIA_BYTES).
+ */
+export interface InbandMediaRecord {
+  m: Record<string, unknown>;
+  b?: string;
+  mime?: string;
+}
+
 /** The points of one metric key: [step, wall time, value], non-finite values as JsonNumber strings. */
 export interface InbandRecord {
   k: string;
@@ -25,6 +36,8 @@ export interface DemuxResult {
   /** The output with every record taken out. */
   text: string;
   records: InbandRecord[];
+  /** Media records (images, texts, histograms), when the text held any. */
+  media?: InbandMediaRecord[];
 }
 
 /** Splits one stream's text into output and records; holds back a record (or its start) cut by a chunk end. */
@@ -36,6 +49,7 @@ export class InbandDemux {
     this.held = '';
     let shown = '';
     const records: InbandRecord[] = [];
+    let media: InbandMediaRecord[] | undefined;
     for (;;) {
       const start = text.indexOf(INBAND_START);
       if (start < 0) {
@@ -55,10 +69,11 @@ export class InbandDemux {
         break;
       }
       const record = parseRecord(text.slice(start + INBAND_START.length, end));
-      if (record) records.push(record);
+      if (record && 'm' in record) (media ??= []).push(record);
+      else if (record) records.push(record);
       text = text.slice(end + INBAND_END.length);
     }
-    return { text: shown, records };
+    return media ? { text: shown, records, media } : { text: shown, records };
   }
 
   /** The stream ended: whatever is held back was not a record after all. */
@@ -77,9 +92,10 @@ function partialStart(text: string): number {
   return 0;
 }
 
-function parseRecord(json: string): InbandRecord | null {
+function parseRecord(json: string): InbandRecord | InbandMediaRecord | null {
   try {
-    const r = JSON.parse(json) as InbandRecord;
+    const r = JSON.parse(json) as InbandRecord | InbandMediaRecord;
+    if ('m' in r) return typeof r.m === 'object' && r.m !== null && !Array.isArray(r.m) ? r : null;
     if (typeof r.k !== 'string' || !Array.isArray(r.p)) return null;
     return r;
   } catch {

@@ -4,6 +4,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { fromJsonNumber, InbandDemux } from '@runlane/protocol';
 import { StoreWriter } from '../store/index.js';
+import { appendMediaRecord } from '../store/mediaWriter.js';
 
 const STDOUT = /^logs\/(w\d+)\/stdout\.log$/;
 
@@ -32,13 +33,22 @@ export class InbandMetrics {
       w = { decoder: new StringDecoder('latin1'), demux: new InbandDemux(), writer };
       this.workers.set(worker, w);
     }
-    const { records } = w.demux.push(w.decoder.write(bytes));
-    if (records.length === 0) return;
+    const { records, media = [] } = w.demux.push(w.decoder.write(bytes));
+    if (records.length === 0 && media.length === 0) return;
     void w.writer.then(
       (writer) => {
         try {
           for (const r of records) {
             writer.logMetrics(this.runId, r.k, r.p.map(([step, time, value]) => ({ step, time, value: fromJsonNumber(value) })));
+          }
+          // Images, texts and histograms: written as the worker's own writer would (file, then line).
+          for (const r of media) {
+            const payload = r.b === undefined ? undefined : { bytes: Buffer.from(r.b, 'base64'), mime: String(r.mime) };
+            try {
+              appendMediaRecord(this.store, this.runId, writer.writerId, r.m, payload);
+            } catch (err) {
+              this.onError(`An image, text or histogram of ${worker} could not be stored: ${(err as Error).message}`);
+            }
           }
         } catch (err) {
           this.onError(`In-band metrics of ${worker} could not be stored: ${(err as Error).message}`);
