@@ -4,7 +4,7 @@
 // automatic-tracking switch. Everything reaches the daemon through the Jupyter server
 // (runlane_jupyterlab's handlers).
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { Clipboard, Dialog, ICommandPalette, InputDialog, IThemeManager, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, ICommandPalette, InputDialog, IThemeManager, Notification, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -355,7 +355,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
           body: `${runs.map((r) => r.run.name).slice(0, 5).join(', ')}${runs.length > 5 ? '…' : ''} will move to the store's trash folder (nothing is erased).`,
           buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })],
         });
-        if (answer.button.accept) for (const r of runs) await connection.bridge.deleteRun(ref(r));
+        if (!answer.button.accept) return;
+        for (const r of runs) await connection.bridge.deleteRun(ref(r));
+        // The undo: the runs are whole in the trash; Undo moves them back and the sidebar lists them again.
+        const restore = async () => {
+          for (const r of runs) await connection.bridge.restoreRun(ref(r));
+        };
+        Notification.info(runs.length === 1 ? `Moved “${runs[0]!.run.name}” to the store's trash.` : `Moved ${runs.length} runs to the store's trash.`, {
+          autoClose: 15_000,
+          actions: [{ label: 'Undo', callback: () => void restore().catch((err: Error) => void showErrorMessage('Restore', err.message)) }],
+        });
       }),
     });
     commands.addCommand(CommandIds.stop, {

@@ -374,6 +374,12 @@ export function activate(context: vscode.ExtensionContext): void {
     );
     if (answer !== 'Delete') return;
     for (const r of runs) await (await service.daemon(r.source)).deleteRun(r.run.id);
+    // The undo: the runs are in the trash, whole; Undo moves them back and the view lists them again.
+    const moved = runs.length === 1 ? `“${label(runs[0]!.run)}”` : `${runs.length} runs`;
+    void vscode.window.showInformationMessage(`Runlane: moved ${moved} to the store's trash.`, 'Undo').then(async (choice) => {
+      if (choice !== 'Undo') return;
+      for (const r of runs) await (await service.daemon(r.source)).restoreRun(r.run.id);
+    }).then(undefined, (err: Error) => void vscode.window.showErrorMessage(`Runlane: the runs could not be restored: ${err.message}`));
   });
   register(CommandIds.rerun, async (arg) => {
     const run = pickRun(arg);

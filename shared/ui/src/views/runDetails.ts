@@ -13,6 +13,7 @@ import { formatBytes, formatParam, formatTime } from './format.js';
 import { elapsedText } from '../common/elapsedTime.js';
 import { runTargetText } from '../common/targetLabels.js';
 import { SystemSummary } from './systemSummary.js';
+import { NoteEditor } from './noteEditor.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -60,6 +61,8 @@ export class RunDetailsView {
   private unsubscribe: () => void = () => {};
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private system: SystemSummary | null = null; // peaks and means of the run's system/* metrics
+  // Kept across re-renders (outside the summary), so a note being typed survives a live refresh.
+  private readonly note = new NoteEditor(async (patch) => (await this.bridge.updateRun(this.ref, patch)).note);
 
   constructor(
     host: HTMLElement,
@@ -125,6 +128,7 @@ export class RunDetailsView {
     this.root.replaceChildren();
     this.root.append(
       el('div', { className: 'rl-details-summary' }),
+      this.note.element,
       this.sourceSection(run),
       this.envSection(run),
       el('section', { className: 'rl-section rl-logs' }),
@@ -149,6 +153,7 @@ export class RunDetailsView {
       parts.push(section('Tags', el('div', { className: 'rl-chips' }, ...Object.entries(run.tags).map(([k, v]) => el('span', { className: 'rl-chip', textContent: v ? `${k}: ${v}` : k })))));
     }
     summary.replaceChildren(...parts);
+    this.note.update(run.note);
   }
 
   private header(run: RunDetail): HTMLElement {
