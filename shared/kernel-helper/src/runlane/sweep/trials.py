@@ -48,6 +48,7 @@ class Trial:
         self.reported = set()
         self.pruning = None  # the reason, once the pruner stopped it
         self.pruned_at = None  # (step, value) the pruner judged
+        self.next_metric_read = 0.0
 
     def new_points(self, metric):
         """The points logged since the last call, as (step, value), skipping NaN and text values."""
