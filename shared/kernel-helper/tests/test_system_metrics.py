@@ -181,3 +181,14 @@ def test_a_worker_without_the_store_sends_its_samples_in_band(tmp_path, fake_smi
     assert shown + demux.end() == ""  # the records never reach the worker's visible output
     assert set(by_key["system/gpu0/util"]) == {20.0} and set(by_key["system/gpu0/memory_mb"]) == {2000.0}
     assert by_key["system/memory_mb"] and by_key["system/cpu_percent"]
+
+
+def test_a_notebooks_setting_reaches_its_job_cells_workers(job_kernel):
+    """The daemon (and so its local workers' environment) starts with sampling off (the tests'
+    default); the notebook then turns it on with %env, and its next job cell's worker samples."""
+    job_kernel.run("%%runlane --on local --name first\npass\n", "cell-first")  # the daemon starts now
+    job_kernel.run("%env RUNLANE_SYSTEM_METRICS=1\n%env RUNLANE_SYSTEM_INTERVAL=1\n", "cell-env")
+    job_kernel.run("%%runlane --on local --name sampled\nimport time\nend = time.time() + 2.5\n"
+                   "while time.time() < end:\n    pass\n", "cell-job")
+    [run] = [r for r in job_kernel.runs() if r["name"] == "sampled"]
+    assert run["status"] == "finished" and "system/memory_mb" in run["metrics"], run

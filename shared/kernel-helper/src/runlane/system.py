@@ -40,6 +40,13 @@ def enabled(environ=None):
     return value not in ("0", "false", "no", "off")
 
 
+def settings_env(environ=None):
+    """The system metrics settings this process was given ({name: value}), for the jobs it submits: a
+    notebook's `%env RUNLANE_SYSTEM_METRICS=0` reaches its job cells' workers, on every target."""
+    environ = os.environ if environ is None else environ
+    return {name: environ[name] for name in (ENV_SWITCH, ENV_INTERVAL) if name in environ}
+
+
 def interval(environ=None):
     raw = (os.environ if environ is None else environ).get(ENV_INTERVAL, "")
     try:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 
+from .. import system
 from ..daemon_client import DaemonClient
 from ..errors import RunlaneError
 from ..results import result_path
@@ -121,7 +122,8 @@ def submit(shell, store, body, target, workers, gpus, with_vars, name, experimen
             json.dump(_cell_json(cell), f)
         spec = {"target": target, "command": [python, "-m", "runlane.worker"], "workers": workers,
                 "gpusPerWorker": gpus, "name": name, "experiment": experiment, "cwd": None if remote else cwd,
-                "input": input_dir, "cell": cell, "params": _with_params(shell, with_vars) or None}
+                "input": input_dir, "cell": cell, "params": _with_params(shell, with_vars) or None,
+                "env": system.settings_env() or None}
         created = client.submit_job({k: v for k, v in spec.items() if v is not None})
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)  # the run has its own copy now
