@@ -1,7 +1,7 @@
 // Jobs on a real single-node Slurm cluster with fake GPUs (test/engines/slurm, from Debian's slurm-wlm,
 // installed by scripts/setup.sh), through the real daemon.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,33 @@ describe('Slurm target', () => {
     await expect.poll(() => existsSync(envFile), { timeout: 15_000 }).toBe(true);
     expect(JSON.parse(readFileSync(envFile, 'utf8'))).toMatchObject({ workers: 2, python: expect.stringMatching(/^3\./) });
     expect(log(run_id, 'w0')).toBe('hi\n');
+  }, 90_000);
+
+  it('each task samples its processes and the GPU Slurm gave it: system metrics per rank', async () => {
+    // A fake nvidia-smi on the node (GPU 0 11% busy, GPU 1 22%); the helper from the project's Python.
+    const bin = path.join(tmp, 'fake-gpu');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'nvidia-smi'), '#!/bin/sh\necho "0, GPU-0, 11, 1100, 61.0"\necho "1, GPU-1, 22, 2200, 62.0"\n', { mode: 0o755 });
+    const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../.venv/bin/python');
+    const code = [
+      'import os, time',
+      `os.environ.update(RUNLANE_SYSTEM_METRICS="1", RUNLANE_SYSTEM_INTERVAL="1", PATH=${JSON.stringify(bin)} + ":" + os.environ["PATH"])`,
+      'import runlane as rl',
+      'print(os.environ["CUDA_VISIBLE_DEVICES"], flush=True)',
+      'rl.log(loss=1.0, step=0)',
+      'end = time.time() + 2.5',
+      'while time.time() < end:',
+      '    pass',
+    ].join('\n');
+    const { run_id } = await client.submitJob({ target: 'cluster', command: [python, '-c', code], workers: 2, gpusPerWorker: 1 });
+    expect(await waitForEnd(run_id)).toMatchObject({ status: 'finished' });
+    for (const rank of [0, 1]) {
+      const gpu = Number(log(run_id, `w${rank}`).trim()); // the GPU Slurm bound this task to
+      const util = await client.series(run_id, 'system/gpu0/util', { rank });
+      expect(util.values.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(util.values)).toEqual(new Set([11 * (gpu + 1)]));
+      expect((await client.series(run_id, 'system/cpu_percent', { rank })).values.length).toBeGreaterThanOrEqual(1);
+    }
   }, 90_000);
 
   it('cancel runs scancel: the job ends cancelled and its task processes are gone', async () => {
