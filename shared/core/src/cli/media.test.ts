@@ -32,7 +32,7 @@ beforeAll(async () => {
   tmp = makeTempDir('cli-media');
   store = path.join(tmp, '.runlane');
   id = await new Promise<string>((resolve, reject) =>
-    execFile(python, ['-c', SCRIPT], { env: { ...process.env, RUNLANE_DIR: store }, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
+    execFile(python, ['-c', SCRIPT], { env: { ...process.env, RUNLANE_DIR: store }, timeout: 60_000 }, (err, stdout) => (err ? reject(new Error(err.message)) : resolve(stdout.trim()))),
   );
 }, 90_000);
 afterAll(() => removeTempDir(tmp));

@@ -95,7 +95,7 @@ describe('media over the API', () => {
     for (const ref of ['../meta.json', `${items[1]!.ref.split('/')[0]}/99`, 'x/0']) {
       const missing = await get(`/runs/${runId}/media/${encodeURIComponent(ref)}`);
       expect(missing.status).toBe(404);
-      expect(JSON.parse(missing.body.toString()).error).toContain('has no media item');
+      expect((JSON.parse(missing.body.toString()) as { error: string }).error).toContain('has no media item');
     }
     expect((await get(`/runs/nope/media`)).status).toBe(404);
 

@@ -108,9 +108,9 @@ export function histogramStepOf(r: MediaRecord): HistogramStep | null {
   return {
     step: r.step,
     wall_time: r.t,
-    edges: edges as number[],
-    counts: counts as number[],
-    count: isNumber(r.count) ? r.count : (counts as number[]).reduce((a, b) => a + b, 0),
+    edges,
+    counts,
+    count: isNumber(r.count) ? r.count : counts.reduce((a, b) => a + b, 0),
     min: isNumber(r.min) ? r.min : null,
     max: isNumber(r.max) ? r.max : null,
     sum: isNumber(r.sum) ? r.sum : 0,
