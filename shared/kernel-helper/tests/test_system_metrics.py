@@ -95,7 +95,7 @@ def test_the_process_tree_counts_a_busy_child_cpu_and_memory(kind):
     assert "cpu_percent" not in before  # no interval yet
     child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])
     try:
-        time.sleep(1.5)
+        time.sleep(1.0)
         values = tree.sample()
         # The child burns a core (on a loaded 2-core machine, less: 20% is far above an idle tree)
         # and holds 200 MiB.
@@ -106,11 +106,13 @@ def test_the_process_tree_counts_a_busy_child_cpu_and_memory(kind):
         child.wait()
 
 
-TRAIN = '''import time
+TRAIN = '''import os
+import time
 import runlane as rl
 
+STEPS = int(os.environ["STEPS"])
 with rl.run(name="sys") as r:
-    for step in range(30):
+    for step in range(STEPS):
         rl.log(loss=1.0 / (step + 1))
         end = time.time() + 0.1
         while time.time() < end:
@@ -119,10 +121,11 @@ print(r.id)
 '''
 
 
-def run_script(tmp_path, **env):
+def run_script(tmp_path, steps, **env):
+    """A script logging `steps` points, 0.1 s of busy work apart, with samples every second."""
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
-    full = dict(os.environ, RUNLANE_DIR=str(tmp_path / "store"), RUNLANE_SYSTEM_INTERVAL="1", **env)
+    full = dict(os.environ, RUNLANE_DIR=str(tmp_path / "store"), RUNLANE_SYSTEM_INTERVAL="1", STEPS=str(steps), **env)
     full.pop("RUNLANE_RUN_ID", None)
     done = subprocess.run([sys.executable, str(script)], env=full, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -131,7 +134,7 @@ def run_script(tmp_path, **env):
 
 
 def test_a_script_run_records_system_metrics_beside_its_own_steps(tmp_path, fake_smi):
-    reader, run_id = run_script(tmp_path, RUNLANE_SYSTEM_METRICS="1", CUDA_VISIBLE_DEVICES="1")
+    reader, run_id = run_script(tmp_path, 30, RUNLANE_SYSTEM_METRICS="1", CUDA_VISIBLE_DEVICES="1")
     metrics = reader.get_run(run_id)["metrics"]
     assert {"system/cpu_percent", "system/memory_mb", "system/gpu0/util", "system/gpu0/memory_mb",
             "system/gpu0/power_w"} <= set(metrics)
@@ -146,7 +149,7 @@ def test_a_script_run_records_system_metrics_beside_its_own_steps(tmp_path, fake
 
 
 def test_system_metrics_off_with_the_environment_variable(tmp_path, fake_smi):
-    reader, run_id = run_script(tmp_path, RUNLANE_SYSTEM_METRICS="0")
+    reader, run_id = run_script(tmp_path, 15, RUNLANE_SYSTEM_METRICS="0")  # 1.5 s: a sample would be due
     assert sorted(reader.get_run(run_id)["metrics"]) == ["loss"]
     # (env.json's capture asks nvidia-smi for the GPUs' names once; the sampler never asked.)
     assert "utilization.gpu" not in (fake_smi.read_text() if fake_smi.exists() else "")
