@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { foldEvents, type OrderedEvent } from './runFold.js';
 
 const events = (statuses: [string, number][]): OrderedEvent[] =>
-  statuses.map(([status, t], i) => ({ writer: i === 2 ? 'r0-ctrl' : 'daemon', line: i, event: { type: 'status', status, t, ...(status === 'pruned' ? { error: 'Pruned at step 3 by the median rule' } : {}) } as OrderedEvent['event'] }));
+  statuses.map(([status, t], i) => ({ writer: i === 2 ? 'r0-ctrl' : 'daemon', line: i, event: { type: 'status', status, t, ...(status === 'pruned' ? { error: 'Pruned at step 3 by the median rule' } : {}) } }));
 
 describe('the pruned status', () => {
   it('is the run status after the job was cancelled, with the reason and the end time', () => {
