@@ -82,9 +82,11 @@ def test_images_texts_and_histograms_reach_the_store(store):
         rl.log_histogram("weights", [1.0, 2.0, 2.5, math.nan], buckets=3)
         rl.log_histogram("weights", (np.array([0.0, 1.0, 3.0]), [5, 6]), step=9)
         rl.log_text("gen", "<script>alert(1)</script>")
+        run.log_text("gen", "from the run object", step=8)
     items, histograms = read_media(os.path.join(str(store), "runs", run.id))
     assert [(i["key"], i["step"], i["kind"], i["caption"]) for i in items] == [
-        ("gen", 1, "text", None), ("samples/x", 1, "image", "first <b>"), ("samples/x", 7, "image", None)]
+        ("gen", 1, "text", None), ("gen", 8, "text", None), ("samples/x", 1, "image", "first <b>"),
+        ("samples/x", 7, "image", None)]
     assert items[0]["text"] == "<script>alert(1)</script>"
     folder = os.path.join(str(store), "runs", run.id, "media")
     [writer] = os.listdir(folder)
@@ -94,11 +96,11 @@ def test_images_texts_and_histograms_reach_the_store(store):
                   "%s/%d" % (writer, i) == item["ref"]]
         return decode_png(open(os.path.join(folder, writer, line["file"]), "rb").read())
 
-    width, height, colour, rows = pixels(items[1])
-    assert (width, height, colour, items[1]["width"], items[1]["height"]) == (5, 4, 2, 5, 4)
+    width, height, colour, rows = pixels(items[2])
+    assert (width, height, colour, items[2]["width"], items[2]["height"]) == (5, 4, 2, 5, 4)
     expected = (chw.transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
     assert rows == [expected[r].tobytes() for r in range(4)]
-    assert pixels(items[2])[3] == [grey_copy[r].tobytes() for r in range(4)]
+    assert pixels(items[3])[3] == [grey_copy[r].tobytes() for r in range(4)]
     assert [(s["step"], s["counts"], s["count"], s["min"], s["max"]) for s in histograms["weights"]] == [
         (1, [1, 0, 2], 3, 1.0, 2.5), (9, [5, 6], 11, 0.0, 3.0)]
 

@@ -191,6 +191,24 @@ class Run(Holding):
         system metrics sampler's thread: its keys are valid and its steps are its own)."""
         self._pending.extend(points)
 
+    def log_image(self, key, image, step=None, caption=None):
+        """`rl.log_image` for this run (media.py): checked here, encoded and written in the background."""
+        from . import media
+
+        media.log_image(self, key, image, step, caption)
+
+    def log_histogram(self, key, values, step=None, buckets=None):
+        """`rl.log_histogram` for this run: only the buckets are stored."""
+        from . import media
+
+        media.log_histogram(self, key, values, step, buckets)
+
+    def log_text(self, key, text, step=None):
+        """`rl.log_text` for this run."""
+        from . import media
+
+        media.log_text(self, key, text, step)
+
     def params(self, params=None, **kwargs):
         """Records hyperparameters (merged key by key with earlier ones)."""
         if params:
