@@ -195,3 +195,16 @@ def test_a_notebooks_setting_reaches_its_job_cells_workers(job_kernel):
                    "while time.time() < end:\n    pass\n", "cell-job")
     [run] = [r for r in job_kernel.runs() if r["name"] == "sampled"]
     assert run["status"] == "finished" and "system/memory_mb" in run["metrics"], run
+
+
+def test_a_job_cells_headline_metric_is_never_a_system_sample(tmp_path):
+    from runlane.notebook.detached import main_metric
+    from runlane.store.writer import StoreWriter
+
+    writer = StoreWriter(str(tmp_path / "store"))
+    run_id = writer.create_run("job", "Default", "job")
+    writer.append_metric(run_id, "system/cpu_percent", [(1, 1.0, 150.0)])
+    run_dir = str(tmp_path / "store" / "runs" / run_id)
+    assert main_metric(run_dir) is None  # only the machine's samples: no headline metric
+    writer.append_metric(run_id, "throughput", [(0, 1.0, 900.0)])
+    assert main_metric(run_dir) == ("throughput", 0, 900.0)

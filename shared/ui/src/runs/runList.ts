@@ -50,7 +50,9 @@ function comparePriorities(a: number[], b: number[]): number {
  */
 export function mainMetric(run: RunSummary, preferred?: string | null): { key: string; value: number } | null {
   if (preferred && run.metrics[preferred]) return { key: preferred, value: fromJsonNumber(run.metrics[preferred].last) };
-  const keys = Object.keys(run.metrics).sort();
+  // The helper's system/* samples (CPU, memory, GPUs) describe the machine, not the training: never
+  // the main metric unless chosen (a run that logs `throughput` would otherwise show system/cpu_percent).
+  const keys = Object.keys(run.metrics).filter((k) => !k.startsWith('system/')).sort();
   if (!keys.length) return null;
   let key = keys[0]!;
   let best = metricPriority(key);

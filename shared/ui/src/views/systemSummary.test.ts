@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSeries, MetricSummary, RunDetail } from '@runlane/protocol';
+import { mainMetric } from '../runs/runList.js';
 import { compareGroups, SystemSummary } from './systemSummary.js';
 
 const summary = (max: number, count: number): MetricSummary => ({ count, last: max, min: 0, max });
@@ -50,5 +51,15 @@ describe('the System section of the details view', () => {
 describe('chart groups', () => {
   it('puts the user\'s groups first by name, then ungrouped keys, then the system group', () => {
     expect(['system', '', 'val', 'train', 'a'].sort(compareGroups)).toEqual(['a', 'train', 'val', '', 'system']);
+  });
+});
+
+describe('the main metric of a run with system metrics', () => {
+  it('is never a system/* key unless the user chose it', () => {
+    const metrics = { throughput: summary(900, 3), 'system/cpu_percent': summary(150, 2) };
+    const r = { ...run(metrics), name: 'r' } as unknown as Parameters<typeof mainMetric>[0];
+    expect(mainMetric(r)?.key).toBe('throughput');
+    expect(mainMetric({ ...r, metrics: { 'system/memory_mb': summary(10, 1) } })).toBeNull();
+    expect(mainMetric(r, 'system/cpu_percent')?.key).toBe('system/cpu_percent');
   });
 });

@@ -65,7 +65,8 @@ def main_metric(run_dir):
     for writer in writers:
         for name in sorted(os.listdir(os.path.join(base, writer))):
             key = decode_key_file(name)
-            if key is not None and key not in files:
+            # system/* samples describe the machine, not the training (runlane/system.py)
+            if key is not None and key not in files and not key.startswith("system/"):
                 files[key] = os.path.join(base, writer, name)
     if not files:
         return None
