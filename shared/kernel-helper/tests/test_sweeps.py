@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from kernels import Kernel, text_of, wait_for
+from test_kernel import ssh_host  # noqa: F401 (a real sshd; the fixture of the job cells' SSH test)
 
 from runlane.store.reader import StoreReader
 
@@ -209,3 +210,22 @@ def test_the_text_form_reads_every_range():
         assert from_json(json.loads(json.dumps(dist.to_json()))) == dist  # the controller reads it back
     # A value with spaces or shell characters stays one argument.
     assert fill("--opt={opt}", {"opt": "a b; rm -rf /"}) == "--opt=a b; rm -rf /"
+
+
+def test_a_sweep_runs_its_trials_on_an_ssh_host(ssh_host, sweep_kernel):  # noqa: F811 (the fixture)
+    """Each trial is a job on the host (its cell body copied there), its metric comes back in-band."""
+    kernel = sweep_kernel[0]
+    cell = ("%%runlane sweep --on box --trials 3 --parallel 2 --metric loss --sampler grid --pruner none\n"
+            "import os\nimport runlane as rl\nx = rl.choice([1, 2, 3])\n"
+            "print('on host in', os.getcwd(), flush=True)\nrl.log(loss=float(x))\n")
+    outputs = kernel.run(cell, "cell-ssh-sweep")
+    assert not [m for m in outputs if m["msg_type"] == "error"], outputs
+    [sweep] = [r for r in kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
+    trials = _trials(kernel.store, sweep["id"])
+    assert sorted(t["params"]["x"] for t in trials) == [1, 2, 3]
+    for t in trials:
+        assert t["status"] == "finished" and t["metrics"]["loss"]["last"] == t["params"]["x"]
+        log = (kernel.store / "runs" / t["id"] / "logs" / "w0" / "stdout.log").read_text()
+        assert "on host in %s" % (ssh_host / "runs" / t["id"] / "input") in log, log
+    best = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    assert best and "'x': 1" in best[0] and "'value': 1.0" in best[0], best
