@@ -353,7 +353,9 @@ describe('charts panel in Chromium', () => {
 
   // Issue 15, groups: three seeds of each of two configs, grouped by everything but `seed`: one line
   // per config (the mean), in a min-max band, then a ±std band; a click on the legend shows members.
-  it('groups runs by everything but seed: one mean line per config in a band, members on a click', async () => {
+  let seedStore: Promise<string> | undefined;
+  /** Three seeds of each of two configs, in a store of their own (written once, for both tests). */
+  const writeSeeds = () => (seedStore ??= (async () => {
     const seeds = path.join(tmp, 'seeds');
     const w = await StoreWriter.open(seeds);
     for (const lr of [0.1, 0.03]) {
@@ -364,6 +366,11 @@ describe('charts panel in Chromium', () => {
         w.appendEvent(id, { type: 'status', status: 'finished' });
       }
     }
+    return seeds;
+  })());
+
+  it('groups runs by everything but seed: one mean line per config in a band, members on a click', async () => {
+    const seeds = await writeSeeds();
     const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -400,5 +407,33 @@ describe('charts panel in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'charts-groups-std.png') });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  // The same runs in the runs table (shared/ui/src/table/), grouped through its grouping hook: a group
+  // row per config with the run count and the mean ± std of each metric, the members under it.
+  it('groups the runs table by everything but seed: a row per config with the mean of each metric', async () => {
+    const seeds = await writeSeeds();
+    const table = await startHarness(seeds, path.join(here, 'charts/tablePage.ts'));
+    const page = await browser.newPage({ viewport: { width: 1700, height: 420 } });
+    try {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${table.url}?${new URLSearchParams({ store: seeds, experiment: 'seeds' })}`);
+      await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+      await expect.poll(() => page.locator('.rl-grid-row').count()).toBe(6);
+      await page.fill('.rl-table-group-by', 'all but seed');
+      await page.press('.rl-table-group-by', 'Enter');
+      const groupRows = () => page.locator('.rl-group-row').evaluateAll((rows) => rows.map((r) => [r.querySelector('[data-col="name"]')?.textContent, r.querySelector('[data-col="metric:loss"]')?.textContent]));
+      await expect.poll(async () => (await groupRows()).length).toBe(2);
+      const rows = await groupRows();
+      expect(rows.map(([name]) => name).sort()).toEqual(['layers=2 lr=0.03 (3)', 'layers=2 lr=0.1 (3)']);
+      for (const [, loss] of rows) expect(loss).toMatch(/^\d\.\d+ ± \d/); // the mean of the members' last loss, and their spread
+      expect(await page.locator('.rl-grid-row').count()).toBe(8); // the members under their group rows
+      await page.screenshot({ path: path.join(screenshots, 'table-groups.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await table.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ import { Selection } from './selection.js';
 import { buildTableBar, type TableBar } from './tableBar.js';
 import { clampWidth, layoutColumns, loadTableState, moveColumn, saveTableState, toggleIn, widthOf, type TableState } from './tableState.js';
 import { installTableStyles } from './tableStyles.js';
+import { tableGroupBy, tableGroupControl } from '../groups/tableGroups.js';
 
 export interface RunsTableActions {
   /** Opens these runs in a charts panel (which compares them under the charts). */
@@ -94,6 +95,15 @@ export class RunsTable {
       },
     });
     this.wire();
+    // "Group by" (groups/tableGroups.ts): group rows through the grouping hook, unless the host gave one.
+    if (!options.groupBy) {
+      const grouping = tableGroupControl((by) => {
+        this.options.groupBy = tableGroupBy(by, this.fieldOf);
+        this.derive();
+      });
+      this.bar.node.querySelector('.rl-table-bar')?.append(grouping.node);
+      this.options.groupBy = tableGroupBy(grouping.initial, this.fieldOf);
+    }
   }
 
   async load(): Promise<void> {
