@@ -103,6 +103,11 @@ export class LogdirIndex implements RunSource {
       for (const p of points) {
         this.publish({ type: 'metrics', store: this.dir, run_id: p.runId, key: p.key, rank: null, steps: p.steps, times: p.times, values: p.values.map(jsonNumber) });
       }
+      // Images, texts and histogram steps that arrived in runs a client has asked about.
+      for (const n of (await this.logdir.mediaSource?.news?.()) ?? []) {
+        if (n.items.length) this.publish({ type: 'media', store: this.dir, run_id: n.id, items: n.items });
+        for (const [key, steps] of n.histograms) this.publish({ type: 'histograms', store: this.dir, run_id: n.id, key, steps });
+      }
     } finally {
       this.busy = false;
     }

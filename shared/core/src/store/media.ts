@@ -233,6 +233,9 @@ export interface MediaSource {
   mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
   histograms(id: string, key: string): Promise<HistogramSeries>;
   mediaKeys(id: string): Promise<{ media_keys: string[]; histogram_keys: string[] }>;
+  /** For sources polled rather than watched (log directories): what arrived since the last call, per
+   * run that a client has asked about (the feed's media and histograms events). */
+  news?(): Promise<{ id: string; items: MediaItem[]; histograms: Map<string, HistogramStep[]> }[]>;
 }
 
 /** The embedded store's media: read from the run's folder on each request (the indexes are small). */

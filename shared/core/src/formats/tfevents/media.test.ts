@@ -72,6 +72,7 @@ describe('TensorBoard media', () => {
     copyFileSync(path.join(fixtures, 'tensor_form', readdirSync(path.join(fixtures, 'tensor_form'))[0]!), file);
     const { logdir, media } = await open(tmp);
     const before = (await media.media('run')).length;
+    expect(await media.news()).toEqual([]); // what a client has read is not news
     expect(before).toBe(expected.tensor_form!.pics!.events.length + expected.tensor_form!.poem!.events.length);
     for (const ref of ['nope:0:0:0', `${name}:1:0:0`, `../${name}:0:0:0`, `${name}:0:99:0`]) expect(await media.mediaBytes('run', ref)).toBeNull();
     // tbx's records (its file version record first) appended in two parts: the first part's torn record waits.
@@ -80,6 +81,10 @@ describe('TensorBoard media', () => {
     const middle = (await media.media('run')).length;
     appendFileSync(file, source.subarray(5000));
     await logdir.refresh();
+    const news = await media.news(); // the feed's events for the daemon (LogdirIndex)
+    expect(news.map((n) => [n.id, n.items.length, [...n.histograms.keys()]])).toEqual([['run', expect.any(Number), ['raw', 'weights']]]);
+    expect(news[0]!.items.every((i) => i.ref.startsWith(`${name}:`))).toBe(true);
+    expect(await media.news()).toEqual([]);
     const after = await media.media('run');
     const tbxItems = Object.values(expected.tbx!).filter((t) => t.plugin !== 'histograms').reduce((n, t) => n + t.events.length, 0);
     expect(middle).toBeLessThan(before + tbxItems);

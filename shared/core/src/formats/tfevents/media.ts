@@ -148,11 +148,38 @@ export class TensorBoardMedia {
 /** A log directory's media (its TensorBoard runs'; DVCLive folders' images may join here). */
 export class LogdirMedia implements MediaSource {
   private readonly reader = new TensorBoardMedia();
+  /** Runs a client asked about, with what the feed has told of them (item refs, histogram steps). */
+  private readonly followed = new Map<string, { refs: Set<string>; steps: Set<string> } | null>();
 
   constructor(private readonly tensorboard: { summary(id: string): unknown; eventFiles(id: string): string[] } | null) {}
 
   private files(id: string): string[] {
+    if (!this.followed.has(id)) this.followed.set(id, null); // told from the next poll on
     return this.tensorboard?.summary(id) ? this.tensorboard.eventFiles(id) : [];
+  }
+
+  async news(): Promise<{ id: string; items: MediaItem[]; histograms: Map<string, HistogramStep[]> }[]> {
+    const out: { id: string; items: MediaItem[]; histograms: Map<string, HistogramStep[]> }[] = [];
+    for (const [id, told] of this.followed) {
+      const files = this.tensorboard?.summary(id) ? this.tensorboard.eventFiles(id) : [];
+      const { items, histograms } = await this.reader.read(files);
+      const stepId = (key: string, s: HistogramStep) => `${key}\n${s.step}\n${s.wall_time}`;
+      if (told === null) {
+        // The first poll after a client asked: what it read then is not news.
+        this.followed.set(id, { refs: new Set(items.map((i) => i.ref)), steps: new Set([...histograms].flatMap(([k, steps]) => steps.map((s) => stepId(k, s)))) });
+        continue;
+      }
+      const fresh = items.filter((i) => !told.refs.has(i.ref));
+      const freshSteps = new Map<string, HistogramStep[]>();
+      for (const [key, steps] of histograms) {
+        const added = steps.filter((s) => !told.steps.has(stepId(key, s)));
+        if (added.length) freshSteps.set(key, added);
+        for (const s of added) told.steps.add(stepId(key, s));
+      }
+      for (const i of fresh) told.refs.add(i.ref);
+      if (fresh.length || freshSteps.size) out.push({ id, items: fresh, histograms: freshSteps });
+    }
+    return out;
   }
 
   async media(id: string, key?: string): Promise<MediaItem[]> {
