@@ -10,6 +10,7 @@ import type { RunSummary, StoreEvent } from '@runlane/protocol';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { LogdirIndex } from '../../server/logdirIndex.js';
 import { DvcliveDir } from './dvcliveDir.js';
+import { MixedLogdir } from './mixedLogdir.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../../../..');
@@ -82,6 +83,21 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
     expect(source.readSeries('dvclive', 'train/loss').steps).toEqual([0, 1, 2]);
     expect(source.run('dvclive')!.images.map((i) => [i.key, i.step])).toEqual([['samples', 0], ['samples', 1], ['samples', 2]]);
     expect(() => source.readSeries('../finished', 'acc')).toThrow(/No run/);
+  });
+
+  it("serves a DVCLive run's images through the media API, only the images it lists", async () => {
+    const logdir = new MixedLogdir(path.join(tmp, 'finished'));
+    await logdir.refresh();
+    const media = logdir.mediaSource;
+    expect(await media.mediaKeys('dvclive')).toEqual({ media_keys: ['samples'], histogram_keys: [] });
+    const items = await media.media('dvclive', 'samples');
+    expect(items.map((i) => [i.step, i.kind, i.mime, i.width, i.height, i.ref])).toEqual([0, 1, 2].map((s) => [s, 'image', 'image/png', 8, 6, `samples/${s}.png`]));
+    const bytes = await media.mediaBytes('dvclive', items[1]!.ref);
+    expect(bytes!.mime).toBe('image/png');
+    expect(bytes!.bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes!.bytes.length).toBe(items[1]!.size);
+    expect(await media.mediaBytes('dvclive', '../params.yaml')).toBeNull();
+    expect(await media.mediaBytes('dvclive', 'samples/9.png')).toBeNull();
   });
 
   it('follows a live run through appended rows, half-written files and a restart in the same folder', async () => {

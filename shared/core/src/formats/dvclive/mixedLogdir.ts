@@ -2,7 +2,7 @@
 // folders inside it, side by side (a project with a `dvclive/` folder opens as one log directory).
 // An id both readers find (a folder holding event files that also looks like a DVCLive folder) is
 // TensorBoard's.
-import type { MetricSeries, RunSummary } from '@runlane/protocol';
+import type { HistogramSeries, MediaItem, MetricSeries, RunSummary } from '@runlane/protocol';
 import { TensorBoardLogdir, type LogdirOptions, type LogdirPoints } from '../tfevents/index.js';
 import type { Warn } from '../../store/fileTail.js';
 import type { MediaSource } from '../../store/media.js';
@@ -32,7 +32,7 @@ export class MixedLogdir implements LogdirReader {
   constructor(dir: string, warn?: Warn, options: LogdirOptions & DvcliveDirOptions = {}, dvcliveOnly = false) {
     this.tensorboard = dvcliveOnly ? null : new TensorBoardLogdir(dir, warn, options);
     this.dvclive = new DvcliveDir(dir, { root: dvcliveOnly || options.root });
-    this.mediaSource = new LogdirMedia(this.tensorboard);
+    this.mediaSource = eitherMedia(new LogdirMedia(this.tensorboard), this.dvclive, (id) => !this.tensorboard?.summary(id) && this.dvclive.summary(id) !== null);
   }
 
   get dir(): string {
@@ -63,4 +63,15 @@ export class MixedLogdir implements LogdirReader {
   takeRestarts(): string[] {
     return this.dvclive.takeRestarts();
   }
+}
+
+/** The media of DVCLive's runs from its reader (`isDvclive`), of the others from TensorBoard's. */
+function eitherMedia(tensorboard: MediaSource, dvclive: MediaSource, isDvclive: (id: string) => boolean): MediaSource {
+  const of = (id: string) => (isDvclive(id) ? dvclive : tensorboard);
+  return {
+    media: (id: string, key?: string): Promise<MediaItem[]> => of(id).media(id, key),
+    mediaBytes: (id: string, ref: string) => of(id).mediaBytes(id, ref),
+    histograms: (id: string, key: string): Promise<HistogramSeries> => of(id).histograms(id, key),
+    mediaKeys: (id: string) => of(id).mediaKeys(id),
+  };
 }
