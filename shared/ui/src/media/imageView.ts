@@ -54,6 +54,8 @@ async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: Med
   }
   if (frame.dataset.ref !== item.ref) return; // the slider moved on meanwhile
   node.classList.add('rl-media-image');
+  // A small image (a 28x28 sample) is enlarged to the frame: square pixels, not a blur.
+  if ((item.width ?? Infinity) < 160 && (item.height ?? Infinity) < 160) node.classList.add('rl-media-pixelated');
   node.title = title;
   if (!node.classList.contains('rl-media-placeholder')) node.addEventListener('click', () => void enlarge(frame.ownerDocument, run, item, cache, title));
   frame.replaceChildren(node);

@@ -22,7 +22,7 @@ export class MediaCard {
     readonly kind: MediaKind,
     private readonly cache: MediaCache,
   ) {
-    this.element = el('div', { className: `rl-card rl-media-card rl-media-${kind}` });
+    this.element = el('div', { className: `rl-card rl-media-card rl-media-kind-${kind}` });
     this.element.dataset.key = key;
     this.stepLabel = el('span', { className: 'rl-media-step' });
     const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.stepLabel);

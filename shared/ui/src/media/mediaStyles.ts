@@ -8,9 +8,10 @@ const CSS = `
 .rl-media-col { margin: 0; flex: 1 1 0; min-width: 120px; max-width: 360px; display: flex; flex-direction: column; gap: 4px; }
 .rl-media-run { display: flex; align-items: center; gap: 5px; font-size: 11px; color: var(--rl-muted); overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
 .rl-media-run span:last-child { overflow: hidden; text-overflow: ellipsis; }
-.rl-media-frame { min-height: 60px; display: flex; align-items: center; justify-content: center; background: var(--rl-input-bg); border-radius: 4px; overflow: hidden; }
-.rl-media-image { display: block; max-width: 100%; max-height: 240px; object-fit: contain; image-rendering: pixelated; cursor: zoom-in; }
-.rl-media-text .rl-media-frame { align-items: stretch; justify-content: stretch; }
+.rl-media-frame { height: 180px; display: flex; align-items: center; justify-content: center; background: var(--rl-input-bg); border-radius: 4px; overflow: hidden; }
+.rl-media-image { display: block; width: 100%; height: 100%; object-fit: contain; cursor: zoom-in; }
+.rl-media-pixelated { image-rendering: pixelated; }
+.rl-media-kind-text .rl-media-frame { height: auto; min-height: 60px; align-items: stretch; justify-content: stretch; }
 .rl-media-text-body { margin: 0; padding: 6px; width: 100%; max-height: 240px; overflow: auto; white-space: pre-wrap; word-break: break-word; font: 12px var(--vscode-editor-font-family, var(--jp-code-font-family, ui-monospace, monospace)); color: var(--rl-fg); }
 .rl-media-placeholder { padding: 10px; color: var(--rl-muted); font-size: 11px; text-align: center; }
 .rl-media-caption { font-size: 11px; color: var(--rl-fg); min-height: 1em; overflow-wrap: anywhere; }
