@@ -155,11 +155,21 @@ def test_system_metrics_off_with_the_environment_variable(tmp_path, fake_smi):
     assert "utilization.gpu" not in (fake_smi.read_text() if fake_smi.exists() else "")
 
 
-def test_settings_read_from_the_environment():
+def test_settings_read_from_the_environment(capsys):
     assert system.enabled({}) and not system.enabled({"RUNLANE_SYSTEM_METRICS": "off"})
     assert system.interval({}) == 5.0 and system.interval({"RUNLANE_SYSTEM_INTERVAL": "0.1"}) == 1.0
-    assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "fast"}) == 5.0
     assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "2.5"}) == 2.5
+    assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "1e400"}) == 3600.0  # never an endless sleep
+    assert capsys.readouterr().err == ""
+    # A bad value: the default, and one sentence saying what to set, once.
+    assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "fast"}) == 5.0
+    assert system.interval({"RUNLANE_SYSTEM_INTERVAL": "fast"}) == 5.0
+    assert system.enabled({"RUNLANE_SYSTEM_METRICS": "maybe"})
+    assert capsys.readouterr().err.splitlines() == [
+        "runlane: RUNLANE_SYSTEM_INTERVAL=fast is not a number of seconds; sampling every 5 s. Set it to 2 for "
+        "every 2 s.",
+        "runlane: RUNLANE_SYSTEM_METRICS=maybe is neither on (1) nor off (0); system metrics are sampled. Set it "
+        "to 0 to turn them off."]
 
 
 def test_a_worker_without_the_store_sends_its_samples_in_band(tmp_path, fake_smi):

@@ -20,6 +20,7 @@ pynvml imports). CPU and memory come from /proc on Linux (stdlib only), from psu
 is installed; without either only the GPUs are sampled. RUNLANE_SYSTEM_METRICS=0 turns it all off;
 RUNLANE_SYSTEM_INTERVAL sets the seconds between samples (default 5, at least 1)."""
 import os
+import sys
 import threading
 import time
 
@@ -35,9 +36,25 @@ DEFAULT_INTERVAL = 5.0
 MIN_INTERVAL = 1.0  # steps are whole seconds: faster samples would share steps
 
 
+MAX_INTERVAL = 3600.0  # time.sleep refuses an infinite wait, and an hour is already no chart
+_OFF = ("0", "false", "no", "off")
+_ON = ("", "1", "true", "yes", "on")
+_warned = set()
+
+
+def _warn_once(message):
+    """A bad setting is said once per process, on stderr (the cell's or the worker's output)."""
+    if message not in _warned:
+        _warned.add(message)
+        sys.stderr.write("runlane: %s\n" % message)
+
+
 def enabled(environ=None):
     value = (os.environ if environ is None else environ).get(ENV_SWITCH, "1").strip().lower()
-    return value not in ("0", "false", "no", "off")
+    if value not in _OFF + _ON:
+        _warn_once("%s=%s is neither on (1) nor off (0); system metrics are sampled. Set it to 0 to turn "
+                   "them off." % (ENV_SWITCH, value))
+    return value not in _OFF
 
 
 def settings_env(environ=None):
@@ -48,12 +65,20 @@ def settings_env(environ=None):
 
 
 def interval(environ=None):
-    raw = (os.environ if environ is None else environ).get(ENV_INTERVAL, "")
+    """Seconds between samples: RUNLANE_SYSTEM_INTERVAL within [1 s, 1 h], else 5 s (a bad value is
+    said once and the run goes on: it is no reason to lose the training)."""
+    raw = (os.environ if environ is None else environ).get(ENV_INTERVAL, "").strip()
+    if not raw:
+        return DEFAULT_INTERVAL
     try:
-        seconds = float(raw) if raw.strip() else DEFAULT_INTERVAL
+        seconds = float(raw)
     except ValueError:
-        return DEFAULT_INTERVAL  # a typo must not stop the run; the default is a fine sampling rate
-    return max(MIN_INTERVAL, seconds) if seconds == seconds else DEFAULT_INTERVAL
+        seconds = float("nan")
+    if seconds != seconds:  # not a number (NaN included)
+        _warn_once("%s=%s is not a number of seconds; sampling every %g s. Set it to 2 for every 2 s."
+                   % (ENV_INTERVAL, raw, DEFAULT_INTERVAL))
+        return DEFAULT_INTERVAL
+    return min(MAX_INTERVAL, max(MIN_INTERVAL, seconds))
 
 
 def take_sample(tree, gpus):
@@ -138,7 +163,7 @@ class SystemSampler:
             try:
                 self.sample_once()
             except Exception:  # a sample that fails (a driver error) must not end sampling
-                pass
+                time.sleep(MIN_INTERVAL)  # nor turn into a busy loop if it fails at once each time
 
 
 def _samples(run):
