@@ -165,3 +165,26 @@ def test_histograms_of_lists_need_no_numpy(store, tmp_path):
                          env=dict(os.environ, RUNLANE_DIR=str(store)), check=True)
     items, histograms = read_media(os.path.join(str(store), "runs", out.stdout.strip()))
     assert histograms["h"][0]["counts"] == [1, 2] and items[0]["text"] == "ok"
+
+
+def test_a_notebook_cell_that_logs_only_an_image_becomes_a_run_with_it(tmp_path):
+    """In a real kernel, `%runlane auto all`: a cell whose first call is rl.log_image is a run, and
+    every image, text and histogram is written before the cell's run ends."""
+    pytest.importorskip("jupyter_client")
+    from kernels import Kernel
+
+    k = Kernel(tmp_path)
+    try:
+        k.run("%load_ext runlane\n%runlane auto all", "setup")
+        k.run("import numpy as np, runlane as rl\n"
+              "for i in range(5):\n"
+              "    rl.log_image('frames', np.full((8, 8), i * 40, dtype=np.uint8), step=i)\n"
+              "rl.log_histogram('h', [1, 2, 3])\n"
+              "rl.log_text('t', 'cell text')", "cell-media")
+        [run] = k.runs()
+        assert run["kind"] == "cell" and run["status"] == "finished"
+        items, histograms = read_media(str(k.store / "runs" / run["id"]))
+        assert [(i["key"], i["step"]) for i in items] == [("frames", s) for s in range(5)] + [("t", 0)]
+        assert list(histograms) == ["h"]
+    finally:
+        k.stop()

@@ -156,6 +156,13 @@ def log(metrics=None, step=None, **kwargs):
     run.log(metrics, step, **kwargs)
 
 
+def _media_run():
+    """The run media go to: the active one, made real (a notebook cell's pending run becomes its run)."""
+    run = _ensure_run()
+    materialize = getattr(run, "materialize", None)
+    return materialize() if materialize is not None else run
+
+
 def log_image(key, image, step=None, caption=None):
     """Logs an image: `rl.log_image("samples", x, step=10, caption="epoch 1")`.
 
@@ -166,7 +173,7 @@ def log_image(key, image, step=None, caption=None):
     TypeError or ValueError and nothing is logged."""
     from . import media
 
-    media.log_image(_ensure_run(), key, image, step, caption)
+    media.log_image(_media_run(), key, image, step, caption)
 
 
 def log_histogram(key, values, step=None, buckets=None):
@@ -177,14 +184,14 @@ def log_histogram(key, values, step=None, buckets=None):
     with one more edge than counts, kept as given. Only the buckets are stored."""
     from . import media
 
-    media.log_histogram(_ensure_run(), key, values, step, buckets)
+    media.log_histogram(_media_run(), key, values, step, buckets)
 
 
 def log_text(key, text, step=None):
     """Logs text: `rl.log_text("samples/generated", "The cat sat", step=3)`; shown as text, never HTML."""
     from . import media
 
-    media.log_text(_ensure_run(), key, text, step)
+    media.log_text(_media_run(), key, text, step)
 
 
 def params(params=None, **kwargs):
