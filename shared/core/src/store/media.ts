@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { HistogramSeries, HistogramStep, MediaItem } from '@runlane/protocol';
 import { isTempFile } from './atomicFile.js';
-import { validateRunId } from './names.js';
+import { isPrimaryWriter, validateRunId } from './names.js';
 
 export const MEDIA_DIR = 'media';
 export const MEDIA_INDEX = 'index.jsonl';
@@ -139,7 +139,8 @@ export async function mediaOfLines(folder: string, writer: string, lines: { line
   const histograms = new Map<string, HistogramStep[]>();
   for (const { line, record } of lines) {
     if (record.kind === 'histogram') {
-      const step = histogramStepOf(record);
+      // A run's histograms are its primary writers' (rank 0 or no rank), as its metric summaries are.
+      const step = isPrimaryWriter(writer) ? histogramStepOf(record) : null;
       if (!step) continue;
       const list = histograms.get(record.key) ?? [];
       list.push(step);

@@ -13,6 +13,7 @@ import os
 import time
 
 from .atomic import is_temp_file
+from .names import is_primary_writer
 
 MEDIA = "media"
 INDEX = "index.jsonl"
@@ -110,7 +111,7 @@ def read_media(run_dir):
         for n, r in parse_index(data):
             ref = "%s/%d" % (writer, n)
             if r["kind"] == "histogram":
-                step = _histogram_step(r)
+                step = _histogram_step(r) if is_primary_writer(writer) else None  # rank 0's, as summaries
                 if step is not None:
                     histograms.setdefault(r["key"], []).append(step)
                 continue
