@@ -112,11 +112,14 @@ export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
         continue;
       }
       const head = byId.get(parent);
-      add(`${by.kind}:${parent}`, head ? labelOf(head) : `${by.kind} ${parent}`, r.key);
+      // A sweep's trials are named after it, apart from its own run's line (`lr search · trials`).
+      const label = head ? (by.kind === 'sweep' ? `${labelOf(head)} · trials` : labelOf(head)) : `${by.kind} ${parent}`;
+      add(`${by.kind}:${parent}`, label, r.key);
     }
-    // A sweep or job run is the head of its group: it joins its own group, not a group of one.
+    // A job's run is the first of its group (its blocks are runs like it). A sweep's run stays apart: it
+    // names the group, but its own series (the best value so far) are no trial's to average.
     for (const [key, group] of [...groups]) {
-      if (!key.startsWith('run:')) continue;
+      if (by.kind !== 'job' || !key.startsWith('run:')) continue;
       const id = runs.find((r) => r.key === group.members[0])!.run.id;
       const target = groups.get(`${by.kind}:${id}`);
       if (target) {

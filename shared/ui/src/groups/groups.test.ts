@@ -33,7 +33,7 @@ describe('groupRuns', () => {
     expect(groupRuns(runs, { kind: 'keys', keys: ['lr'] }).map((g) => g.members.length)).toEqual([3]);
   });
 
-  it('groups a sweep\'s trials with the sweep run, and a job\'s block runs with the job; others stand alone', () => {
+  it('groups a sweep\'s trials under the sweep\'s name (the sweep run apart), and a job\'s block runs with the job; others stand alone', () => {
     const runs = [
       run('sw', {}, {}, 'script'),
       run('t1', { lr: 1 }, { [SWEEP_TAG]: 'sw' }),
@@ -43,8 +43,8 @@ describe('groupRuns', () => {
       run('job1-b2', {}, { job: 'job1' }, 'script'),
     ];
     const sweep = groupRuns(runs, { kind: 'sweep' });
-    expect(sweep.find((g) => g.key === 'sweep:sw')).toEqual({ key: 'sweep:sw', label: 'run sw', members: ['s|sw', 's|t1', 's|t2'] });
-    expect(sweep).toHaveLength(4);
+    expect(sweep.find((g) => g.key === 'sweep:sw')).toEqual({ key: 'sweep:sw', label: 'run sw · trials', members: ['s|t1', 's|t2'] });
+    expect(sweep).toHaveLength(5);
     const job = groupRuns(runs, { kind: 'job' });
     expect(job.find((g) => g.key === 'job:job1')!.members).toEqual(['s|job1', 's|job1-b2']);
   });
