@@ -9,7 +9,7 @@
 // test/e2e/screenshots/jupyterlab/ for a person to look at. RUNLANE_JUPYTERLAB=oldest runs it on the
 // oldest JupyterLab the extension supports (./jupyterlab-oldest.e2e.test.ts does), shots in jupyterlab-oldest/.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
-import { StoreWriter } from '@runlane/core';
+import { StoreReader, StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
+import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -561,6 +562,93 @@ describe('Runlane in JupyterLab', () => {
     expect(dialogs).toEqual([]);
     await shot('09-hostile-name');
   }, 60_000);
+
+  // Issue 15: the runs table (shared flow: ./table/tableFlow.ts). Runs alone too (vitest -t "runs table").
+  describe('the runs table', () => {
+    let sweep: Sweep;
+    beforeAll(async () => {
+      sweep = await writeSweep(path.join(folder, '.runlane'));
+    });
+
+    it('opens the runs table of an experiment: chosen columns, sort, a filter expression, top 2 to charts, bulk tag, live cells, CSV', async () => {
+      if (!(await page.locator('.rl-sidebar').isVisible())) {
+        await page.goto(lab.url('/lab'));
+        await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+        if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+      }
+      await page.locator('.rl-search').fill('');
+      // One run selected: the Table button opens its experiment's table.
+      const row = page.locator('.rl-run-row', { hasText: 'sweep lr=0.01 seed=0' });
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+      await page.locator('.rl-open-table').click();
+      const tabTitle = `Table: ${TABLE_EXPERIMENT}`;
+      await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: tabTitle }).waitFor({ timeout: 30_000 });
+      const table = page.locator('.rl-table-widget:visible');
+      await tableFlow(table, sweep, {
+        shot: (name) => shot(`16-${name}`),
+        chartsOpened: async (names) => {
+          const charts = page.locator('.rl-charts-widget:visible');
+          await charts.locator('.rl-card canvas').first().waitFor({ timeout: 30_000 });
+          await expect.poll(() => charts.locator('.rl-legend-item').allTextContents()).toEqual(expect.arrayContaining(names));
+          expect(await charts.locator('.rl-legend-item').count()).toBe(names.length);
+          await page.locator('.lm-TabBar-tab', { hasText: tabTitle }).first().click();
+          await table.waitFor();
+        },
+      });
+      // CSV: downloaded by the browser, the table as shown (its columns, every run).
+      const download = page.waitForEvent('download');
+      await table.locator('button', { hasText: 'CSV' }).click();
+      const csv = readFileSync(await (await download).path(), 'utf8');
+      expect(csv.split('\r\n')[0]).toContain('val/loss (min)');
+      expect(csv).toContain('sweep lr=0.001 seed=1');
+      // The columns chosen are remembered for the experiment: a new table shows them so.
+      await page.locator('.lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon').click();
+      await row.click();
+      await page.locator('.rl-open-table').click();
+      await expect.poll(() => page.locator('.rl-table-widget:visible .rl-head-cell[data-col="metric:val/loss"] .rl-head-label').textContent(), { timeout: 30_000 }).toBe('val/loss (min)');
+      expect(await page.locator('.rl-table-widget:visible .rl-head-cell[data-col="metric:val/loss"]').getAttribute('aria-sort')).toBe('descending');
+      expect(await page.locator('.rl-table-widget:visible .rl-head-cell[data-col="target"]').count()).toBe(0);
+      await page.locator('.lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon').click();
+    }, 180_000);
+  });
+
+  // Issue 15: a run's note, edited in its details (text, never HTML); a delete from the sidebar undone.
+  it('notes a run in its details, and undoes a delete from the sidebar', async () => {
+    if (!(await page.locator('.rl-sidebar').isVisible())) {
+      await page.goto(lab.url('/lab'));
+      await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+      if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    }
+    await page.locator('.rl-search').fill('');
+    const store = path.join(folder, '.runlane');
+    const noteOf = async () => (await (await StoreReader.open(store)).readRun(xssId)).note;
+    await page.locator('.rl-run-row', { hasText: XSS }).dblclick();
+    const note = page.locator('.rl-details-widget:visible .rl-note');
+    await note.locator('button', { hasText: 'Add note' }).click();
+    const text = '<img src=y onerror=alert(2)> lr looks high\ntry 3e-4';
+    await note.locator('textarea').fill(text);
+    await note.locator('textarea').press('Control+Enter');
+    await expect.poll(() => note.locator('.rl-note-text').textContent(), { timeout: 30_000 }).toBe(text);
+    expect(await noteOf()).toBe(text);
+    expect(await page.locator('img[src="y"]').count()).toBe(0);
+    await shot('09b-note');
+    // Edit: the box holds the note; Escape leaves it as it was.
+    await note.locator('button', { hasText: 'Edit note' }).click();
+    expect(await note.locator('textarea').inputValue()).toBe(text);
+    await note.locator('textarea').press('Escape');
+    await note.locator('button', { hasText: 'Edit note' }).waitFor();
+
+    await contextMenu(XSS, 'Delete…');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await expect.poll(() => page.locator('.rl-run-row', { hasText: XSS }).count(), { timeout: 30_000 }).toBe(0);
+    expect(existsSync(path.join(store, 'trash', xssId))).toBe(true);
+    await page.locator('.jp-toast-button, .Toastify button', { hasText: 'Undo' }).first().click();
+    await page.locator('.rl-run-row', { hasText: XSS }).waitFor({ timeout: 30_000 });
+    expect(existsSync(path.join(store, 'runs', xssId))).toBe(true);
+    expect(await noteOf()).toBe(text);
+    expect(dialogs).toEqual([]);
+  }, 120_000);
 
   it('follows the dark theme', async () => {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();

@@ -22,6 +22,7 @@ import { DaemonClient, StoreWriter } from '@runlane/core';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
+import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -497,6 +498,16 @@ describe('Runlane in VS Code (code-server)', () => {
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await page.waitForTimeout(1000);
     expect((await c.run(twinIds[0]!)).status).toBe('finished');
+    // Confirmed, the run moves to the trash; Undo in the message that follows brings it back, listed again.
+    const listed = async () => (await c.runs()).some((r) => r.id === twinIds[0]);
+    await menu(label, 'Delete…');
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+    await expect.poll(listed, { timeout: 30_000 }).toBe(false);
+    const undo = page.locator('.notification-toast', { hasText: "to the store's trash" }).locator('.monaco-button', { hasText: 'Undo' });
+    await undo.click({ timeout: 30_000 });
+    await expect.poll(listed, { timeout: 30_000 }).toBe(true);
+    await treeRow(label).waitFor({ timeout: 30_000 });
   }, 180_000);
 
   it('job cells: a traceback with the editor\'s line numbers once and one closing line, the last expression shown, a cancelled cell without the failure mark; tooltips and Targets rows', async () => {
@@ -804,6 +815,40 @@ describe('Runlane in VS Code (code-server)', () => {
       await c.cancelJob(run_id).catch(() => undefined);
     }
   }, 180_000);
+
+  // Issue 15: the runs table in a webview panel (shared flow: ./table/tableFlow.ts). Runs alone too (vitest -t "runs table").
+  describe('the runs table', () => {
+    let sweep: Sweep;
+    beforeAll(async () => {
+      sweep = await writeSweep(path.join(workspace, '.runlane'));
+    });
+
+    it('opens the runs table from an experiment node: chosen columns, sort, a filter expression, top 2 to charts, bulk tag, live cells', async () => {
+      if (!(await page.locator('.monaco-workbench').count())) {
+        await page.goto(server.url);
+        await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      }
+      await showRunlane();
+      const experiment = page.locator('.pane-body .monaco-list-row', { hasText: new RegExp(`^${TABLE_EXPERIMENT}`) }).first();
+      await experiment.waitFor({ timeout: 60_000 });
+      await page.mouse.move(900, 600);
+      await experiment.hover();
+      await experiment.locator('.action-label[aria-label="Open Runs Table"]').click();
+      const tabTitle = `Table: ${TABLE_EXPERIMENT}`;
+      await tab(tabTitle).waitFor({ timeout: 30_000 });
+      const frame = await inFrames('.rl-table-root .rl-grid-row', 60_000);
+      await tableFlow(frame, sweep, {
+        shot: (name) => shot(`24-${name}`),
+        chartsOpened: async (names) => {
+          const charts = await inFrames(`.rl-legend-item:has-text(${JSON.stringify(names[1])})`, 60_000);
+          await expect.poll(() => charts.locator('.rl-legend-item').count()).toBe(names.length);
+          expect(await charts.locator('.rl-legend-item').allTextContents()).toEqual(expect.arrayContaining(names));
+          await tab(tabTitle).click();
+          await frame.locator('.rl-table-root').waitFor();
+        },
+      });
+    }, 180_000);
+  });
 
   it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
     if (!(await page.locator('.monaco-workbench').count())) {

@@ -19,6 +19,7 @@ const CSS = `
 .rl-table-message button { margin-left: 8px; }
 .rl-grid { position: relative; flex: 1 1 auto; min-height: 120px; min-width: 0; overflow: auto; border: 1px solid var(--rl-border); border-radius: 4px; font-variant-numeric: tabular-nums; }
 .rl-grid-canvas { position: relative; }
+.rl-grid-body { position: relative; }
 .rl-grid-head { position: sticky; top: 0; z-index: 3; display: flex; height: ${ROW_HEIGHT + 4}px; background: var(--rl-card); border-bottom: 1px solid var(--rl-border); }
 .rl-grid-row { position: absolute; left: 0; display: flex; height: ${ROW_HEIGHT}px; }
 .rl-grid-row:hover .rl-cell { background: color-mix(in srgb, var(--rl-accent) 8%, var(--rl-bg)); }
