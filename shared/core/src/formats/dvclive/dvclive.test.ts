@@ -152,8 +152,13 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
       await driver.send('metric loss 0.5', 'step');
       await expect.poll(() => events.filter((e) => e.type === 'metrics').length, { timeout: 15_000 }).toBe(1);
       expect(events.find((e) => e.type === 'metrics')).toMatchObject({ run_id: 'dvclive', key: 'loss', steps: [1], values: [0.5] });
+      // An image logged now reaches the feed as a media event (a poll after the one that read the points).
+      await driver.send('image samples', 'step');
+      await expect.poll(() => events.filter((e) => e.type === 'media').length, { timeout: 15_000 }).toBe(1);
+      expect(events.find((e) => e.type === 'media')).toMatchObject({ run_id: 'dvclive', items: [{ key: 'samples', step: 2, kind: 'image', mime: 'image/png', ref: 'samples/2.png' }] });
       await driver.send('end', `start ${dir}`, 'metric loss 9', 'step');
       await expect.poll(() => events.map((e) => e.type).join(','), { timeout: 15_000 }).toMatch(/run-deleted,run-created,metrics$/);
+      expect(events.filter((e) => e.type === 'media')).toHaveLength(1); // the restart's files are the new run's, read afresh
       expect(events.at(-1)).toMatchObject({ run_id: 'dvclive', steps: [0], values: [9] });
       expect((await index.series('dvclive', 'loss', {})).values).toEqual([9]);
       await driver.send('end');

@@ -7,7 +7,7 @@ import { jsonNumber, type HistogramSeries, type MediaItem, type MetricSeries, ty
 import { RUNNING_WINDOW_S } from '../tfevents/logdir.js';
 import { StoreError } from '../../store/names.js';
 import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
-import { dvcliveHistograms, dvcliveMedia, dvcliveMediaBytes, dvcliveMediaKeys } from './dvcliveMedia.js';
+import { dvcliveHistograms, dvcliveItems, dvcliveMedia, dvcliveMediaBytes, dvcliveMediaKeys } from './dvcliveMedia.js';
 import { DvcliveRun, type DvclivePoints } from './dvcliveRun.js';
 
 /** Bounds of the look for DVCLive folders inside a log directory (a home folder must not be walked whole). */
@@ -25,6 +25,8 @@ export class DvcliveDir {
   /** Runs that restarted (a new `Live()` in their folder) since takeRestarts() was last called. */
   private restarts = new Set<string>();
   private refreshed = false;
+  /** Per run, the images the feed has told of (file and mtime), and the run's generation then. */
+  private told = new Map<string, { generation: number; seen: Set<string> }>();
 
   constructor(
     dir: string,
@@ -145,6 +147,28 @@ export class DvcliveDir {
   async histograms(id: string, key: string): Promise<HistogramSeries> {
     this.known(id);
     return dvcliveHistograms(id, key);
+  }
+
+  /**
+   * Images written since the last call, per run (the feed's media events; a log directory is polled).
+   * What a run held at the first call, or when it restarted (its readers start afresh), is not news.
+   */
+  async news(): Promise<{ id: string; items: MediaItem[]; histograms: Map<string, never[]> }[]> {
+    const out: { id: string; items: MediaItem[]; histograms: Map<string, never[]> }[] = [];
+    for (const [id, run] of this.runsById) {
+      const seenId = (i: { file: string; mtime: number }) => `${i.file}\n${i.mtime}`;
+      const told = this.told.get(id);
+      if (!told || told.generation !== run.generation) {
+        this.told.set(id, { generation: run.generation, seen: new Set(run.images.map(seenId)) });
+        continue;
+      }
+      const fresh = run.images.filter((i) => !told.seen.has(seenId(i)));
+      if (!fresh.length) continue;
+      for (const i of fresh) told.seen.add(seenId(i));
+      out.push({ id, items: await dvcliveItems(run, fresh), histograms: new Map() });
+    }
+    for (const id of this.told.keys()) if (!this.runsById.has(id)) this.told.delete(id);
+    return out;
   }
 
   private known(id: string): DvcliveRun {

@@ -7,6 +7,11 @@ import * as path from 'node:path';
 import type { HistogramSeries, MediaItem } from '@runlane/protocol';
 import { IMAGE_EXTENSIONS, type DvcliveImage, type DvcliveRun } from './dvcliveRun.js';
 
+/** The given images of the run as media items (the feed's news: only the new ones). */
+export function dvcliveItems(run: DvcliveRun, images: DvcliveImage[]): Promise<MediaItem[]> {
+  return Promise.all(images.map((image) => item(run, image)));
+}
+
 /** Every image of the run (of one key when given), by key then step. */
 export async function dvcliveMedia(run: DvcliveRun, key?: string): Promise<MediaItem[]> {
   const images = run.images.filter((i) => key === undefined || i.key === key);

@@ -73,5 +73,7 @@ function eitherMedia(tensorboard: MediaSource, dvclive: MediaSource, isDvclive: 
     mediaBytes: (id: string, ref: string) => of(id).mediaBytes(id, ref),
     histograms: (id: string, key: string): Promise<HistogramSeries> => of(id).histograms(id, key),
     mediaKeys: (id: string) => of(id).mediaKeys(id),
+    // Both readers' new items (the log directory's feed asks every poll).
+    news: async () => [...((await tensorboard.news?.()) ?? []), ...((await dvclive.news?.()) ?? [])],
   };
 }
