@@ -508,6 +508,16 @@ describe('Runlane in VS Code (code-server)', () => {
     await undo.click({ timeout: 30_000 });
     await expect.poll(listed, { timeout: 30_000 }).toBe(true);
     await treeRow(label).waitFor({ timeout: 30_000 });
+    // Confirmed, the run moves to the trash; Undo in the message that follows brings it back, listed again.
+    const listed = async () => (await c.runs()).some((r) => r.id === twinIds[0]);
+    await menu(label, 'Delete…');
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+    await expect.poll(listed, { timeout: 30_000 }).toBe(false);
+    const undo = page.locator('.notification-toast', { hasText: "to the store's trash" }).locator('.monaco-button', { hasText: 'Undo' });
+    await undo.click({ timeout: 30_000 });
+    await expect.poll(listed, { timeout: 30_000 }).toBe(true);
+    await treeRow(label).waitFor({ timeout: 30_000 });
   }, 180_000);
 
   it('job cells: a traceback with the editor\'s line numbers once and one closing line, the last expression shown, a cancelled cell without the failure mark; tooltips and Targets rows', async () => {

@@ -42,7 +42,9 @@ export class NoteEditor {
     body.style.whiteSpace = 'pre-wrap';
     body.style.overflowWrap = 'anywhere';
     const edit = button(this.note ? 'Edit note' : 'Add note', () => this.startEditing());
-    this.element.replaceChildren(el('h3', { textContent: 'Note' }), body, el('div', { className: 'rl-toolbar' }, edit));
+    const bar = el('div', { className: 'rl-toolbar' }, edit);
+    bar.style.marginTop = '6px';
+    this.element.replaceChildren(el('h3', { textContent: 'Note' }), body, bar);
   }
 
   private startEditing(): void {
@@ -65,7 +67,9 @@ export class NoteEditor {
     });
     const hint = el('span', { textContent: 'Ctrl+Enter saves · Esc cancels' });
     hint.style.color = 'var(--rl-muted)';
-    this.element.replaceChildren(el('h3', { textContent: 'Note' }), box, problem, el('div', { className: 'rl-toolbar' }, saveButton, cancel, hint));
+    const bar = el('div', { className: 'rl-toolbar' }, saveButton, cancel, hint);
+    bar.style.marginTop = '6px';
+    this.element.replaceChildren(el('h3', { textContent: 'Note' }), box, problem, bar);
     box.focus();
   }
 
