@@ -38,7 +38,7 @@ export interface RunSeries {
   /** The rank these points are from (null: the primary series or a mean over ranks). */
   rank?: number | null;
   /** A mean over ranks: each step's min and max over the ranks, drawn as a band around the line. */
-  band?: { lower: number[]; upper: number[] };
+  band?: { lower: number[]; upper: number[]; /** ±1 std around the mean instead of min-max (the tooltip says which). */ kind?: BandKind };
   /** A group's mean (groups/groupChart.ts): values and band are already smoothed member by member; `raw` is the mean of the raw members. */
   presmoothed?: { raw: number[] };
   /** A group's member line, drawn thin and translucent beside the group's mean. */

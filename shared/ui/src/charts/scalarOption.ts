@@ -259,7 +259,7 @@ export function tooltipHtml(x: number | undefined, runs: TooltipRun[], smoothed:
   const head =
     `<tr><th style="text-align:left;font-weight:normal;opacity:.7">step ${escapeHtml(String(rows[0]!.step))}</th>` +
     (smoothed ? `<th style="${headCell}">smoothed</th><th style="${headCell}">raw</th>` : `<th style="${headCell}">value</th>`) +
-    (anyBand ? `<th style="${headCell}">min – max</th>` : '') +
+    (anyBand ? `<th style="${headCell}">${runs.some((r) => r.run.band?.kind === 'std') ? 'mean ± 1 std' : 'min – max'}</th>` : '') +
     '</tr>';
   const body = rows
     .map((r) => {

@@ -117,7 +117,7 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
 export type BandKind = 'minmax' | 'std';
 
 /** The band drawn around the mean: min to max, or one standard deviation either side. */
-export function bandOf(agg: Aggregate, kind: BandKind): { lower: number[]; upper: number[] } {
-  if (kind === 'minmax') return { lower: agg.min, upper: agg.max };
-  return { lower: agg.mean.map((m, i) => m - agg.std[i]!), upper: agg.mean.map((m, i) => m + agg.std[i]!) };
+export function bandOf(agg: Aggregate, kind: BandKind): { lower: number[]; upper: number[]; kind: BandKind } {
+  if (kind === 'minmax') return { lower: agg.min, upper: agg.max, kind };
+  return { lower: agg.mean.map((m, i) => m - agg.std[i]!), upper: agg.mean.map((m, i) => m + agg.std[i]!), kind };
 }

@@ -53,3 +53,14 @@ describe('groupCardSeries', () => {
     expect(s).toMatchObject({ label: 'job [mean of 2 ranks]', values: [2, 4], band: { lower: [1, 3], upper: [3, 5] } });
   });
 });
+
+describe('the tooltip of a group', () => {
+  it('heads the band column with the band drawn, and gives the raw mean beside the smoothed one', () => {
+    const series = groupCardSeries(groups, byRun, { ...opts, smoothing: 0.6, band: 'std' });
+    const option = buildScalarOption({ key: 'loss', series }, { ...DEFAULT_SETTINGS, smoothing: 0.6 }, theme) as { tooltip: { formatter: (p: unknown) => string } };
+    const html = option.tooltip.formatter([{ axisValue: 0 }]);
+    expect(html).toContain('mean ± 1 std');
+    expect(html).toContain('lr=0.1 [mean of 2 runs]');
+    expect(html).toMatch(/<b>5<\/b><\/td><td[^>]*>5<\/td>/); // smoothed and raw mean of 4 and 6 at the first step
+  });
+});

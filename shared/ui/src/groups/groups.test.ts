@@ -96,8 +96,8 @@ describe('aggregateSeries', () => {
   it('of one member is that member, with a band of zero width', () => {
     const agg = aggregateSeries([{ steps: [0, 1, 2], times: t([0, 1, 2]), values: [3, 1, 2] }]);
     expect(agg.mean).toEqual([3, 1, 2]);
-    expect(bandOf(agg, 'std')).toEqual({ lower: [3, 1, 2], upper: [3, 1, 2] });
-    expect(bandOf(agg, 'minmax')).toEqual({ lower: [3, 1, 2], upper: [3, 1, 2] });
+    expect(bandOf(agg, 'std')).toEqual({ lower: [3, 1, 2], upper: [3, 1, 2], kind: 'std' });
+    expect(bandOf(agg, 'minmax')).toEqual({ lower: [3, 1, 2], upper: [3, 1, 2], kind: 'minmax' });
   });
 
   it('smooths each member as the charts do before aggregating', () => {
