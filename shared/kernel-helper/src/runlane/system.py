@@ -154,8 +154,8 @@ class SystemSampler:
                 self._busy.wait()
                 baseline = True
             if baseline and self._tree is not None:
-                # CPU % is over an interval: the first sample of a run comes one interval after its
-                # start (a run shorter than that has none), measured from there, not from idle time.
+                # CPU % is over an interval: measured from when sampling resumes, not over the idle
+                # time before; the first sample comes one interval later.
                 self._tree.reset()
                 self._tree.sample()
                 baseline = False
