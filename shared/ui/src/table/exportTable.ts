@@ -32,8 +32,10 @@ const PLAIN_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 function csvField(v: CellValue): string {
+  // Most cells are numbers: their text never needs quoting or defusing.
+  if (typeof v === 'number') return text(v);
   let s = text(v);
-  if (typeof v !== 'number' && FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) s = `'${s}`;
   // RFC 4180: a field with a comma, quote or line break is quoted, and its quotes doubled.
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -48,6 +50,7 @@ export function toCsv(columns: readonly ExportColumn[], rows: readonly RowValues
 // Markdown renders inline HTML and links: a run named `<img src=x onerror=...>` or `[x](http://...)`
 // must print as text. Backslash escapes work for all ASCII punctuation; the pipe would end the cell.
 function mdCell(v: CellValue): string {
+  if (typeof v === 'number') return text(v);
   return text(v)
     .replace(/[\\|<>[\]`*_]/g, (c) => `\\${c}`)
     .replace(/\r\n|\r|\n/g, ' ');
