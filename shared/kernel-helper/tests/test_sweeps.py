@@ -229,3 +229,38 @@ def test_a_sweep_runs_its_trials_on_an_ssh_host(ssh_host, sweep_kernel):  # noqa
         assert "on host in %s" % (ssh_host / "runs" / t["id"] / "input") in log, log
     best = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
     assert best and "'x': 1" in best[0] and "'value': 1.0" in best[0], best
+
+
+def test_a_cancelled_sweep_resumes_without_repeating_its_finished_trials(sweep_kernel, tmp_path):
+    from runlane.daemon_client import DaemonClient
+
+    kernel = sweep_kernel[0]
+    hold = tmp_path / "hold"
+    hold.write_text("")  # trials from the third on wait while it exists
+    cell = ("%%runlane sweep --trials 4 --metric loss --sampler random --seed 3 --pruner none --detach\n"
+            "import os, time\nimport runlane as rl\nx = rl.uniform(0, 1)\n"
+            "while int(os.environ['RUNLANE_SWEEP_TRIAL']) >= 2 and os.path.exists(" + repr(str(hold)) + "):\n"
+            "    time.sleep(0.05)\nrl.log(loss=x)\n")
+    kernel.run(cell, "cell-resume")
+    [sweep] = [r for r in kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
+    store = kernel.store
+    assert wait_for(lambda: [t["status"] for t in sorted(_trials(store, sweep["id"]), key=lambda t: t["created_at"])]
+                    == ["finished", "finished", "running"], timeout=60), _trials(store, sweep["id"])
+    DaemonClient.connect(str(store)).stop_run(sweep["id"])
+    assert wait_for(lambda: next(r for r in _runs(store) if r["id"] == sweep["id"])["status"] == "cancelled", 20)
+    first = {t["id"]: t for t in _trials(store, sweep["id"])}
+    hold.unlink()
+
+    outputs = kernel.run("%runlane resume " + sweep["id"], "cell-resumed")
+    shown = text_of(outputs)
+    assert "Resuming: 2 of 4 trials already done." in shown, shown
+    [resumed] = [r for r in kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep" and r["id"] != sweep["id"]]
+    assert resumed["status"] == "finished" and resumed["params"]["sweep.resume_of"] == sweep["id"]
+    result = json.loads((store / "runs" / resumed["id"] / "sweep" / "result.json").read_text())
+    assert [r["state"] for r in result["trials"]] == ["finished"] * 4
+    finished_first = [i for i, t in first.items() if t["status"] == "finished"]
+    assert sorted(r["run_id"] for r in result["trials"][:2]) == sorted(finished_first)  # carried over, not rerun
+    new = _trials(store, resumed["id"])
+    assert len(new) == 2 and all(t["status"] == "finished" for t in new)  # the cancelled one ran again, and one more
+    xs = [r["params"]["x"] for r in result["trials"]]
+    assert len(set(xs)) == 4  # no trial's values came back twice

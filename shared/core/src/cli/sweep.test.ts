@@ -90,5 +90,10 @@ describe('runlane sweep', () => {
     expect(sweep.status).toBe('finished');
     expect(sweep.tags['runlane.sweep.role']).toBe('sweep');
     expect(sweep.params['sweep.best_params']).toEqual(result.best.params);
+    // --resume takes a sweep that did not finish; anything else is one sentence.
+    const notSweep = await cli(['sweep', '--resume', result.trials[0]!.run_id, '--dir', store()]);
+    expect([notSweep.code, notSweep.stderr.trim()]).toEqual([2, `runlane: Run ${result.trials[0]!.run_id} is not a sweep (sweeps have the tag runlane.sweep.role).`]);
+    const done = await cli(['sweep', '--resume', result.sweep, '--dir', store()]);
+    expect([done.code, done.stderr.trim()]).toEqual([2, `runlane: Sweep ${result.sweep} finished: every trial is done, there is nothing to resume.`]);
   }, 120_000);
 });

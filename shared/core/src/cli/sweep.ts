@@ -67,12 +67,13 @@ async function sweep(argv: string[]): Promise<number> {
       mode: { type: 'string' }, param: { type: 'string', multiple: true }, sampler: { type: 'string' },
       pruner: { type: 'string' }, seed: { type: 'string' }, gpus: { type: 'string' }, workers: { type: 'string' },
       name: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean' }, detach: { type: 'boolean' },
-      dir: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      dir: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) return process.stdout.write(`Usage: ${USAGE}\n`), 0;
+  if (values.help) return process.stdout.write(`Usage: ${USAGE}\n       runlane sweep --resume SWEEP [--json]\n`), 0;
+  if (values.resume !== undefined) return resume(values.dir ?? findStoreDir(process.cwd()), values.resume, values.json ?? false);
   if (!values.on) throw new SweepUsageError(`Say where the trials run: --on TARGET (see \`runlane targets\`). Usage: ${USAGE}`);
   if (positionals.length === 0) throw new SweepUsageError(`Missing the command each trial runs, after --: ${USAGE}`);
   const settings = {
@@ -112,11 +113,35 @@ async function sweep(argv: string[]): Promise<number> {
     rmSync(input, { recursive: true, force: true }); // the sweep run keeps its own copy
   }
   const id = created.run_id;
-  await client.request(`/runs/${encodeURIComponent(id)}`, {}, { tags: { 'runlane.sweep.role': 'sweep' } }, 'PATCH');
+  await client.request(`/runs/${encodeURIComponent(id)}`, {}, { tags: { [ROLE_TAG]: 'sweep' } }, 'PATCH');
   if (values.detach) return process.stdout.write(`${id}\n`), 0;
   process.stderr.write(`runlane: sweep ${id}: ${settings.trials} trials, ${settings.parallel} at once, on ${values.on}; Ctrl-C cancels it and every trial.\n`);
-  const end = values.json ? await waitQuietly(client, id, () => client.cancelJob(id)) : await followRun(storeDir, id, { prefix: false }, () => client.cancelJob(id));
-  if (values.json) process.stdout.write(`${readFileSafe(path.join(storeDir, 'runs', id, 'sweep', 'result.json')) ?? JSON.stringify({ sweep: id, trials: [], best: null })}\n`);
+  return follow(client, storeDir, id, values.json ?? false);
+}
+
+const ROLE_TAG = 'runlane.sweep.role';
+
+/**
+ * `--resume SWEEP`: a sweep that did not finish goes on in a new sweep run, the daemon's re-run of
+ * its job (same spec, same input) told which study to continue (runlane/sweep/resume.py does the same
+ * for `%runlane resume`): finished trials are not run again.
+ */
+async function resume(storeDir: string, sweepId: string, json: boolean): Promise<number> {
+  const client = await DaemonClient.connect({ store: storeDir });
+  const run = await client.request<RunSummary>(`/runs/${encodeURIComponent(sweepId)}`);
+  if (run.tags[ROLE_TAG] !== 'sweep') throw new SweepUsageError(`Run ${sweepId} is not a sweep (sweeps have the tag ${ROLE_TAG}).`);
+  if (run.status === 'queued' || run.status === 'running') throw new SweepUsageError(`Sweep ${sweepId} is still running: follow it with runlane attach ${sweepId}.`);
+  if (run.status === 'finished') throw new SweepUsageError(`Sweep ${sweepId} finished: every trial is done, there is nothing to resume.`);
+  const root = typeof run.params['sweep.resume_of'] === 'string' ? run.params['sweep.resume_of'] : sweepId;
+  const created = await client.request<{ run_id: string }>(`/runs/${encodeURIComponent(sweepId)}/rerun`, {}, { params: { 'sweep.resume_of': root, 'sweep.resumed_from': sweepId } });
+  await client.request(`/runs/${encodeURIComponent(created.run_id)}`, {}, { tags: { [ROLE_TAG]: 'sweep' } }, 'PATCH');
+  process.stderr.write(`runlane: sweep ${created.run_id} resumes sweep ${sweepId}; Ctrl-C cancels it and every trial.\n`);
+  return follow(client, storeDir, created.run_id, json);
+}
+
+async function follow(client: DaemonClient, storeDir: string, id: string, json: boolean): Promise<number> {
+  const end = json ? await waitQuietly(client, id, () => client.cancelJob(id)) : await followRun(storeDir, id, { prefix: false }, () => client.cancelJob(id));
+  if (json) process.stdout.write(`${readFileSafe(path.join(storeDir, 'runs', id, 'sweep', 'result.json')) ?? JSON.stringify({ sweep: id, trials: [], best: null })}\n`);
   if (end.status !== 'finished') process.stderr.write(`runlane: sweep ${id} ${end.status}${end.error ? `: ${end.error.split('\n')[0]}` : ''}\n`);
   return exitCodeOf(end);
 }

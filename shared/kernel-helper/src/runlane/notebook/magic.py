@@ -46,6 +46,8 @@ def _line_parser():
     sub.add_parser("status", add_help=False, help="the tracking mode, the store and the active run")
     attach = sub.add_parser("attach", add_help=False, help="follow a running job's output in this cell")
     attach.add_argument("run_id")
+    resume = sub.add_parser("resume", add_help=False, help="resume a sweep that did not finish (docs/sweeps.md)")
+    resume.add_argument("run_id")
     return parser
 
 
@@ -236,6 +238,11 @@ class RunlaneMagics:
             if is_sweep(store, args.run_id):  # a sweep: its lines again, then its best trial as the value
                 return attach_sweep(self.shell, store, args.run_id)
             return attach(self.shell, store, args.run_id)
+        elif args.command == "resume":
+            from ..store.discovery import find_store_dir
+            from ..sweep.cell import resume_sweep_here
+
+            return resume_sweep_here(self.shell, find_store_dir(CellContext(self.shell, None).folder), args.run_id)
         else:
             from ..store.discovery import find_store_dir
 

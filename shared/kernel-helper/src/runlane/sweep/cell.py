@@ -117,5 +117,21 @@ def attach_sweep(shell, store, sweep_id):
     return follow_sweep(shell, DaemonClient.connect(store), store, sweep_id, display)
 
 
+def resume_sweep_here(shell, store, sweep_id):
+    """`%runlane resume SWEEP`: a new sweep run continues the study; the cell follows it."""
+    from .resume import resume_sweep
+
+    try:
+        client, new_id = resume_sweep(store, sweep_id)
+    except RunlaneError as err:
+        raise _shown_alone(err) from None
+    print("runlane: sweep %s resumes sweep %s" % (new_id, sweep_id))
+    try:
+        from IPython import display
+    except ImportError:  # pragma: no cover
+        display = None
+    return follow_sweep(shell, client, store, new_id, display)
+
+
 def is_sweep(store, run_id):
     return os.path.exists(os.path.join(store, "runs", run_id, "input", "sweep.json"))

@@ -61,8 +61,12 @@ class Controller:
         self.client = DaemonClient.connect(store)
         self.writer = StoreWriter(store)
         self.folder = os.path.join(store, "runs", sweep_id, "sweep")
-        self.study = open_study(self.optuna, self.folder, sweep_id, self.mode, spec.get("sampler", "tpe"),
-                                spec.get("pruner", "median"), space, spec.get("seed"))
+        os.makedirs(self.folder, exist_ok=True)
+        # A resumed sweep (resume.py) is a new run that continues the first run's study: the journal
+        # stays in the first sweep run's folder, and the trials done so far carry over.
+        root = spec.get("resume_of") or sweep_id
+        self.study = open_study(self.optuna, os.path.join(store, "runs", root, "sweep"), root, self.mode,
+                                spec.get("sampler", "tpe"), spec.get("pruner", "median"), space, spec.get("seed"))
         if spec.get("sampler") == "grid":
             size = 1
             for dist in space.values():
@@ -72,6 +76,10 @@ class Controller:
                 self.total = size
         self.active = []
         self.records = []  # every trial this sweep ran, in the order they ended
+        if spec.get("resumed_from"):
+            from .submit import read_result
+
+            self.records = list((read_result(store, spec["resumed_from"]) or {}).get("trials") or [])
 
     def _tell(self, trial, *args, **kwargs):
         try:
@@ -89,6 +97,8 @@ class Controller:
     def run(self):
         state = self.optuna.trial.TrialState
         done = [t for t in self.study.trials if t.state in (state.COMPLETE, state.PRUNED, state.FAIL)]
+        if self.spec.get("resumed_from"):
+            self._stop_leftovers(self.spec["resumed_from"])
         for stale in (t for t in self.study.trials if t.state == state.RUNNING):
             # A controller that was stopped mid-trial: that trial is told failed and runs again.
             self._tell(stale.number, state=state.FAIL)
@@ -105,13 +115,24 @@ class Controller:
             time.sleep(POLL)
         return self._finish()
 
+    def _stop_leftovers(self, previous):
+        """Trials of the interrupted sweep that still run (its controller was killed, not cancelled)
+        are stopped: their trial runs again in this sweep, from the start."""
+        for run in self.client.request("GET", "/runs", query={"q": "%s=%s" % (SWEEP_TAG, previous)}):
+            if run["status"] in ("queued", "running") and run["tags"].get(SWEEP_TAG) == previous:
+                try:
+                    self.client.stop_run(run["id"])
+                except DaemonError:
+                    pass
+
     def _record_sweep(self):
         space = {k: repr(v) if isinstance(v, Distribution) else v for k, v in self.space.items()}
         self.writer.set_params(self.sweep_id, {
             "sweep.space": space, "sweep.sampler": self.spec.get("sampler", "tpe"),
             "sweep.pruner": self.spec.get("pruner", "median"), "sweep.seed": self.spec.get("seed"),
             "sweep.metric": self.metric, "sweep.mode": self.mode, "sweep.trials": self.total,
-            "sweep.parallel": self.parallel})
+            "sweep.parallel": self.parallel, **({"sweep.resume_of": self.spec["resume_of"]}
+                                                 if self.spec.get("resume_of") else {})})
         self.writer.set_tags(self.sweep_id, {"runlane.sweep.role": "sweep"})
 
     def _launch(self):
@@ -232,10 +253,8 @@ class Controller:
                 pass
         for trial in self.active:
             wait_final(trial, timeout=2.0)
-            try:
-                self._tell(trial.trial, state=self.optuna.trial.TrialState.FAIL)
-            except Exception:  # noqa: BLE001 - Optuna may already know; the cancel matters more
-                pass
+        # They stay `running` in the study's journal: a resumed sweep tells them failed and runs
+        # them again, instead of counting them as done.
         self.out("%s: %d running trial(s) cancelled." % (why, len(self.active)))
 
 
@@ -251,6 +270,10 @@ def main(argv=None):
         sys.exit("runlane.sweep.controller runs as a job started by the daemon (%%runlane sweep, runlane sweep).")
     try:
         spec, space = load_spec(path)
+        # `resume` re-runs an interrupted sweep's job (the daemon's rerun: same spec, same input) with
+        # these two in RUNLANE_PARAMS (resume.py).
+        resume = json.loads(os.environ.get("RUNLANE_PARAMS") or "{}")
+        spec["resume_of"], spec["resumed_from"] = resume.get("sweep.resume_of"), resume.get("sweep.resumed_from")
         controller = Controller(spec, space, store, sweep_id)
     except SpaceError as err:
         print(str(err), file=sys.stderr, flush=True)

@@ -57,9 +57,15 @@ def open_study(optuna, folder, name, mode, sampler, pruner, space, seed):
 
     os.makedirs(folder, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(os.path.join(folder, "journal.log")))
-    return optuna.create_study(study_name=name, storage=storage, load_if_exists=True,
-                               direction="minimize" if mode == "min" else "maximize",
-                               sampler=make_sampler(optuna, sampler, space, seed), pruner=make_pruner(optuna, pruner))
+    study = optuna.create_study(study_name=name, storage=storage, load_if_exists=True,
+                                direction="minimize" if mode == "min" else "maximize",
+                                sampler=make_sampler(optuna, sampler, space, seed), pruner=make_pruner(optuna, pruner))
+    done = len(study.trials)
+    if done and seed is not None:
+        # A resumed study: a sampler seeded as before would draw the first trials' values again; a
+        # seed moved by the trials already in the journal keeps the sweep repeatable and new.
+        study.sampler = make_sampler(optuna, sampler, space, seed + done)
+    return study
 
 
 def suggest(trial, space):
