@@ -29,7 +29,7 @@ afterAll(async () => {
   if (tmp) removeTempDir(tmp);
 });
 
-const runLists = (url: string) => new URL(url).pathname === '/api/v1/runs';
+const runLists = (url: string | URL) => new URL(url).pathname === '/api/v1/runs';
 
 describe('JupyterLab Runs sidebar, first open', () => {
   it('paints the newest 200 of a big store first, then every run', async () => {
