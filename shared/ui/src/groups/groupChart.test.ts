@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS } from '../charts/chartTypes.js';
 import { buildScalarOption } from '../charts/scalarOption.js';
 import { smoothTensorBoard } from '../charts/smoothing.js';
 import { cardToCsv } from '../charts/csv.js';
-import { groupCardSeries, meanStdOverRanks } from './groupChart.js';
+import { groupCardSeries, meanStdOverRanks, type GroupLineCache } from './groupChart.js';
 import type { RunGroup } from './groupRuns.js';
 
 const theme = { foreground: '#000', muted: '#666', background: '#fff', grid: '#ddd', accent: '#00f', fontFamily: 'sans-serif' };
@@ -62,5 +62,23 @@ describe('the tooltip of a group', () => {
     expect(html).toContain('mean ± 1 std');
     expect(html).toContain('lr=0.1 [mean of 2 runs]');
     expect(html).toMatch(/<b>5<\/b><\/td><td[^>]*>5<\/td>/); // smoothed and raw mean of 4 and 6 at the first step
+  });
+});
+
+describe('group lines reused', () => {
+  it('aggregates again only the group whose member got points', () => {
+    const series = new Map([['a', member('a', [4, 2, 1])], ['b', member('b', [6, 4, 3])], ['c', member('c', [9, 9])]]);
+    const cache: GroupLineCache = new Map();
+    const first = groupCardSeries(groups, series, { ...opts, cache });
+    const again = groupCardSeries(groups, series, { ...opts, cache });
+    expect(again[0]).toBe(first[0]);
+    series.get('c')!.values.push(7); // a live point of run c (group g2)
+    series.get('c')!.steps.push(20);
+    series.get('c')!.times.push(102);
+    const live = groupCardSeries(groups, series, { ...opts, cache });
+    expect(live[0]).toBe(first[0]);
+    expect(live[1]).not.toBe(first[1]);
+    expect(live[1]!.values).toEqual([9, 9, 7]);
+    expect(groupCardSeries(groups, series, { ...opts, cache, band: 'std' })[0]).not.toBe(first[0]);
   });
 });

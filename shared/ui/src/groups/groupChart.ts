@@ -15,6 +15,22 @@ export interface GroupChartOptions {
   colors: ReadonlyMap<string, string>;
   /** Members' labels by run key (runLabel: duplicate names told apart). */
   labels: ReadonlyMap<string, string>;
+  /**
+   * Group lines computed before, reused while their members' series are the same objects with as many
+   * points: a live point redraws its card, and only its run's group is aggregated again.
+   */
+  cache?: GroupLineCache;
+}
+
+export type GroupLineCache = Map<string, { signature: string; line: RunSeries }>;
+
+const ids = new WeakMap<RunSeries, number>();
+let nextId = 0;
+/** A series object's identity (a zoom or a refetch replaces the object; a live point appends to it). */
+function idOf(s: RunSeries): number {
+  let id = ids.get(s);
+  if (id === undefined) ids.set(s, (id = ++nextId));
+  return id;
 }
 
 export function groupLineLabel(group: RunGroup, members: number): string {
@@ -32,20 +48,14 @@ export function groupCardSeries(groups: RunGroup[], byRun: ReadonlyMap<string, R
     const members = group.members.flatMap((rk) => byRun.get(rk) ?? []);
     if (members.length === 0) continue;
     const color = opts.colors.get(group.key) ?? '#888';
-    const agg = aggregateSeries(members, opts.smoothing);
-    // The faint line behind the smoothed one (as for a run) is the mean of the raw members.
-    const raw = agg.rawMean;
-    out.push({
-      runKey: `group:${group.key}`,
-      label: groupLineLabel(group, members.length),
-      color,
-      steps: agg.steps,
-      times: agg.times,
-      values: agg.mean,
-      rank: null,
-      band: bandOf(agg, opts.band),
-      ...(raw ? { presmoothed: { raw } } : {}),
-    });
+    const signature = `${opts.smoothing}|${opts.band}|${color}|${group.label}|${members.map((m) => `${idOf(m)}:${m.values.length}`).join(',')}`;
+    const cached = opts.cache?.get(group.key);
+    if (cached?.signature === signature) out.push(cached.line);
+    else {
+      const line = groupLine(group, members, color, opts);
+      opts.cache?.set(group.key, { signature, line });
+      out.push(line);
+    }
     if (!opts.expanded.has(group.key)) continue;
     for (const m of members) {
       const rk = m.runKey;
@@ -53,6 +63,23 @@ export function groupCardSeries(groups: RunGroup[], byRun: ReadonlyMap<string, R
     }
   }
   return out;
+}
+
+function groupLine(group: RunGroup, members: RunSeries[], color: string, opts: GroupChartOptions): RunSeries {
+  const agg = aggregateSeries(members, opts.smoothing);
+  // The faint line behind the smoothed one (as for a run) is the mean of the raw members.
+  const raw = agg.rawMean;
+  return {
+    runKey: `group:${group.key}`,
+    label: groupLineLabel(group, members.length),
+    color,
+    steps: agg.steps,
+    times: agg.times,
+    values: agg.mean,
+    rank: null,
+    band: bandOf(agg, opts.band),
+    ...(raw ? { presmoothed: { raw } } : {}),
+  };
 }
 
 /**

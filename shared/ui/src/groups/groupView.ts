@@ -5,7 +5,7 @@ import type { ChartSettings, RunSeries } from '../charts/chartTypes.js';
 import { assignRunColors } from '../charts/runColors.js';
 import { el } from '../views/dom.js';
 import type { BandKind } from './aggregate.js';
-import { groupCardSeries } from './groupChart.js';
+import { groupCardSeries, type GroupLineCache } from './groupChart.js';
 import { installGroupStyles } from './groupStyles.js';
 import { groupByText, groupRuns, parseGroupBy, type GroupInput, type RunGroup } from './groupRuns.js';
 
@@ -19,6 +19,8 @@ export class GroupView {
   private readonly suggestions: HTMLDataListElement;
   private expanded = new Set<string>();
   private colorCache = { keys: '', colors: new Map<string, string>() };
+  /** Per card (metric key): its group lines, recomputed only for groups whose members changed. */
+  private lines = new Map<string, GroupLineCache>();
 
   constructor(
     private readonly settings: () => ChartSettings,
@@ -66,9 +68,12 @@ export class GroupView {
   }
 
   /** A card's lines: one per group (its members too when expanded). */
-  cardSeries(groups: RunGroup[], byRun: ReadonlyMap<string, RunSeries>, runs: GroupInput[]): RunSeries[] {
+  cardSeries(key: string, groups: RunGroup[], byRun: ReadonlyMap<string, RunSeries>, runs: GroupInput[]): RunSeries[] {
     const s = this.settings();
+    let cache = this.lines.get(key);
+    if (!cache) this.lines.set(key, (cache = new Map() as GroupLineCache));
     return groupCardSeries(groups, byRun, {
+      cache,
       smoothing: s.smoothing, band: s.band ?? 'minmax', expanded: this.expanded, colors: this.colors(groups),
       labels: new Map(runs.map((r) => [r.key, r.label ?? r.run.name])),
     });

@@ -324,7 +324,7 @@ export class ChartsPanel {
     const mode: RankMode = this.settings.ranks;
     if (this.grouping.active) {
       const runs = this.groupInputs();
-      return { key, series: this.grouping.cardSeries(this.grouping.groups(runs), byRun, runs) };
+      return { key, series: this.grouping.cardSeries(key, this.grouping.groups(runs), byRun, runs) };
     }
     const series = this.visibleRunKeys().flatMap((rk): RunSeries[] => {
       const run = this.runs.get(rk)!.run;
