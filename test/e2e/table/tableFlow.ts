@@ -121,5 +121,7 @@ export async function tableFlow(root: Root, sweep: Sweep, hooks: FlowHooks): Pro
   // Live: a point logged now shows in its cell.
   sweep.writer.logMetrics(sweep.ids.get('sweep lr=0.1 seed=1')!, 'val/loss', [{ step: 3, value: 0.05, time: 1.7e9 + 3 }]);
   await expect.poll(() => cell(root, 'sweep lr=0.1 seed=1', 'metric:val/loss'), { timeout: 30_000 }).toBe('0.05');
+  // Clicking the last header scrolled the grid sideways: back to the left, where status is, for the picture.
+  await root.locator('.rl-grid').evaluate((grid) => (grid.scrollLeft = 0));
   await hooks.shot('table');
 }
