@@ -215,14 +215,14 @@ def test_the_text_form_reads_every_range():
 def test_a_sweep_runs_its_trials_on_an_ssh_host(ssh_host, sweep_kernel):  # noqa: F811 (the fixture)
     """Each trial is a job on the host (its cell body copied there), its metric comes back in-band."""
     kernel = sweep_kernel[0]
-    cell = ("%%runlane sweep --on box --trials 3 --parallel 2 --metric loss --sampler grid --pruner none\n"
-            "import os\nimport runlane as rl\nx = rl.choice([1, 2, 3])\n"
+    cell = ("%%runlane sweep --on box --trials 2 --parallel 2 --metric loss --sampler grid --pruner none\n"
+            "import os\nimport runlane as rl\nx = rl.choice([1, 2])\n"
             "print('on host in', os.getcwd(), flush=True)\nrl.log(loss=float(x))\n")
     outputs = kernel.run(cell, "cell-ssh-sweep")
     assert not [m for m in outputs if m["msg_type"] == "error"], outputs
     [sweep] = [r for r in kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
     trials = _trials(kernel.store, sweep["id"])
-    assert sorted(t["params"]["x"] for t in trials) == [1, 2, 3]
+    assert sorted(t["params"]["x"] for t in trials) == [1, 2]
     for t in trials:
         assert t["status"] == "finished" and t["metrics"]["loss"]["last"] == t["params"]["x"]
         log = (kernel.store / "runs" / t["id"] / "logs" / "w0" / "stdout.log").read_text()
@@ -264,3 +264,32 @@ def test_a_cancelled_sweep_resumes_without_repeating_its_finished_trials(sweep_k
     assert len(new) == 2 and all(t["status"] == "finished" for t in new)  # the cancelled one ran again, and one more
     xs = [r["params"]["x"] for r in result["trials"]]
     assert len(set(xs)) == 4  # no trial's values came back twice
+
+
+def test_rl_sweep_runs_a_function_as_trials_and_returns_the_best(tmp_path):
+    """rl.sweep from a script: a function imported from a module (plain pickle: the trial imports it
+    again) returns its metric; each trial is a job with the values as keyword arguments."""
+    import subprocess
+    import sys
+
+    from daemons import stop_daemon
+
+    (tmp_path / "objective.py").write_text("def score(x, epochs):\n    return float((x - 3) ** 2 + epochs)\n")
+    (tmp_path / "search.py").write_text(
+        "import json\nimport runlane as rl\nimport objective\n"
+        "best = rl.sweep(objective.score, {'x': rl.choice([1, 2, 3, 4]), 'epochs': 2}, trials=4, parallel=2,\n"
+        "                metric='loss', sampler='grid', pruner='none')\n"
+        "print('BEST', json.dumps(best))\n")
+    env = dict(os.environ, RUNLANE_DIR=str(tmp_path / "store"), RUNLANE_RUNTIME_DIR=str(tmp_path / "runtime"))
+    try:
+        done = subprocess.run([sys.executable, "search.py"], cwd=str(tmp_path), env=env, capture_output=True,
+                              text=True, timeout=120)
+    finally:
+        stop_daemon(tmp_path / "runtime")
+    assert done.returncode == 0, done.stdout + done.stderr
+    best = json.loads(done.stdout.split("BEST ", 1)[1])
+    assert best["params"] == {"x": 3, "epochs": 2} and best["value"] == 2.0, best
+    [sweep] = [r for r in _runs(tmp_path / "store") if r["tags"].get("runlane.sweep.role") == "sweep"]
+    trials = _trials(tmp_path / "store", sweep["id"])
+    assert sorted(t["params"]["x"] for t in trials) == [1, 2, 3, 4]
+    assert all(t["metrics"]["loss"]["last"] == (t["params"]["x"] - 3) ** 2 + 2 for t in trials)

@@ -27,7 +27,7 @@ from .api import (
 )
 from .errors import InvalidNameError, RunlaneError, RunNotFoundError, StoreVersionError
 from .results import result
-from .sweep.space import choice, intrange, loguniform, uniform
+from .sweep import sweep  # the function `rl.sweep(fn, space)`, not the subpackage
 from .sweep.space import choice, intrange, loguniform, uniform
 
 __version__ = "0.1.0"
@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "log", "log_image", "log_histogram", "log_text", "params", "tags", "artifact", "run", "finish", "active_run", "cell_history", "store_dir", "result",
     "loguniform", "uniform", "choice", "intrange",
-    "loguniform", "uniform", "choice", "intrange", "note",
+    "loguniform", "uniform", "choice", "intrange", "sweep", "note",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",
 ]

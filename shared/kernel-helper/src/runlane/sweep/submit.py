@@ -52,9 +52,9 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
     spec = dict(settings, name=name, space=space_json(space), trial=dict(trial, target=target, experiment=experiment))
     input_dir = tempfile.mkdtemp(prefix="runlane-sweep-")
     try:
-        for filename, text in (files or {}).items():
-            with open(os.path.join(input_dir, filename), "w", encoding="utf-8") as f:
-                f.write(text)
+        for filename, content in (files or {}).items():
+            with open(os.path.join(input_dir, filename), "wb") as f:
+                f.write(content if isinstance(content, bytes) else content.encode("utf-8"))
         with open(os.path.join(input_dir, "sweep.json"), "w", encoding="utf-8") as f:
             json.dump(spec, f)
         job = {"target": "local", "command": [sys.executable, "-m", "runlane.sweep.controller"], "workers": 1,
