@@ -293,3 +293,20 @@ def test_rl_sweep_runs_a_function_as_trials_and_returns_the_best(tmp_path):
     trials = _trials(tmp_path / "store", sweep["id"])
     assert sorted(t["params"]["x"] for t in trials) == [1, 2, 3, 4]
     assert all(t["metrics"]["loss"]["last"] == (t["params"]["x"] - 3) ** 2 + 2 for t in trials)
+
+
+def test_a_trial_without_the_metric_says_which_keys_it_logged():
+    """--metric val/loss when the trials log `loss`: the trial's failure names the keys it did log.
+    The daemon's answer is the seam (a run summary's `metrics`)."""
+    from runlane.sweep.controller import Controller
+
+    class Daemon:
+        def request(self, method, route, body=None, query=None):
+            assert (method, route) == ("GET", "/runs/20261130-120000-aaaaaa")
+            return {"metrics": {"loss": {}, "acc": {}}}
+
+    controller = Controller.__new__(Controller)
+    controller.client, controller.metric = Daemon(), "val/loss"
+    trial = type("Trial", (), {"run_id": "20261130-120000-aaaaaa"})()
+    assert controller._no_metric(trial) == ("it logged no val/loss (it logged: acc, loss; --metric names the key "
+                                            "to optimise)")

@@ -24,6 +24,7 @@ class _Parser(argparse.ArgumentParser):
 def parser():
     p = _Parser(prog="%%runlane sweep", add_help=False,
                 description="Run the cell as a hyperparameter sweep: its rl.<range>() assignments are the space.")
+    p.add_argument("-h", "--help", action="store_true", help="show this help; nothing runs")
     p.add_argument("--on", dest="target", default="local", help="the target every trial runs on (default local)")
     p.add_argument("--trials", type=int, default=10, help="how many trials (default 10)")
     p.add_argument("--parallel", type=int, default=1, help="trials at once (default 1)")
@@ -51,6 +52,9 @@ def run_sweep_cell(shell, line, body, store, cwd, name, experiment, cell):
 
     try:
         args = parser().parse_args(shlex.split(line))
+        if args.help:
+            print(parser().format_help())
+            return None
         space, _ = cell_space(body)
     except SyntaxError:
         raise  # the cell itself does not parse: the magic shows it as IPython would

@@ -197,6 +197,9 @@ class Controller:
     def _end(self, trial, status, error):
         state = self.optuna.trial.TrialState
         record = {"number": trial.number, "run_id": trial.run_id, "params": trial.values, "value": None}
+        if trial.pruning is not None and status == "finished":
+            trial.new_points(self.metric)  # it ended on its own before the stop reached it: its result stands
+            trial.pruning = None
         if trial.pruning is not None:
             trial.mark_pruned(self.writer)
             self._tell(trial.trial, state=state.PRUNED)
@@ -208,11 +211,20 @@ class Controller:
             self.out("Trial %d finished: %s = %.6g" % (trial.number, self.metric, trial.last[1]))
         else:
             self._tell(trial.trial, state=state.FAIL)
-            why = (error or "").split("\n")[0] if status != "finished" else "it logged no %s" % self.metric
+            why = (error or "").split("\n")[0] if status != "finished" else self._no_metric(trial)
             record.update(state="failed" if status != "cancelled" else "cancelled", error=why)
             self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
         self.records.append(record)
         self._write_result()
+
+    def _no_metric(self, trial):
+        """Why a trial that finished has no result: usually --metric names a key it does not log."""
+        try:
+            logged = sorted(self.client.request("GET", "/runs/%s" % trial.run_id).get("metrics") or {})
+        except DaemonError:
+            logged = []
+        return "it logged no %s%s" % (self.metric, " (it logged: %s; --metric names the key to optimise)"
+                                      % ", ".join(logged) if logged else " (it logged no metric: call rl.log)")
 
     def _best(self):
         finished = [r for r in self.records if r["state"] == "finished"]
