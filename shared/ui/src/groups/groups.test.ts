@@ -111,3 +111,12 @@ describe('aggregateSeries', () => {
     expect(bandOf(agg, 'std').upper[2]).toBeCloseTo(agg.mean[2]! + Math.abs(sa[2]! - sb[2]!) / 2, 12);
   });
 });
+
+describe('a remembered grouping', () => {
+  it('is kept when well-formed and dropped otherwise', async () => {
+    const { parseState } = await import('../charts/panelState.js');
+    expect(parseState({ choices: { groupBy: { kind: 'except', keys: ['seed'] }, band: 'std' } }).choices).toEqual({ groupBy: { kind: 'except', keys: ['seed'] }, band: 'std' });
+    expect(parseState({ choices: { groupBy: { kind: 'keys', keys: [1] }, band: 'wide' } }).choices).toEqual({});
+    expect(parseState({ choices: { groupBy: 'sweep' } }).choices).toEqual({});
+  });
+});
