@@ -153,11 +153,29 @@ export async function mediaOfLines(folder: string, writer: string, lines: { line
   return { items, histograms };
 }
 
-/** Every image, text and histogram of the run in `runDir`, in key, step, writer, line order. */
+/** Recently read runs' media, by the sizes of their indexes: a run's details ask for its keys on
+ * every open, and an index only grows, so unchanged sizes mean an unchanged answer. */
+const recent = new Map<string, { sizes: string; media: RunMedia }>();
+const RECENT_RUNS = 64;
+
+/** Every image, text and histogram of the run in `runDir`, in key, step, writer, line order (the
+ * answer is shared with later callers: do not change it). */
 export async function readRunMedia(runDir: string): Promise<RunMedia> {
+  const writers = await listWriters(runDir);
+  const sizes = (await Promise.all(writers.map((w) => fs.stat(path.join(runDir, MEDIA_DIR, w, MEDIA_INDEX)).then((st) => `${w}:${st.size}`, () => '')))).join(',');
+  const hit = recent.get(runDir);
+  if (hit && hit.sizes === sizes) return hit.media;
+  const media = await readRunMediaNow(runDir, writers);
+  recent.delete(runDir);
+  recent.set(runDir, { sizes, media });
+  if (recent.size > RECENT_RUNS) recent.delete(recent.keys().next().value!);
+  return media;
+}
+
+async function readRunMediaNow(runDir: string, writers: string[]): Promise<RunMedia> {
   const items: MediaItem[] = [];
   const histograms = new Map<string, HistogramStep[]>();
-  for (const writer of await listWriters(runDir)) {
+  for (const writer of writers) {
     const folder = path.join(runDir, MEDIA_DIR, writer);
     const data = await readIndex(folder);
     if (!data) continue;
