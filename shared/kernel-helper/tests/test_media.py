@@ -4,6 +4,7 @@ import base64
 import json
 import math
 import os
+import pathlib
 import struct
 import subprocess
 import sys
@@ -188,3 +189,31 @@ def test_a_notebook_cell_that_logs_only_an_image_becomes_a_run_with_it(tmp_path)
         assert list(histograms) == ["h"]
     finally:
         k.stop()
+
+
+def test_pil_images_and_image_files(store, tmp_path):
+    """PIL images (RGBA and palette ones converted), and PNG/JPEG files by path, with their sizes. Pillow
+    is not a dependency of the helper: this runs in the DVCLive test environment, which has it."""
+    python = FIXTURES.parents[1] / ".cache" / "dvclive-venv" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("needs .cache/dvclive-venv (scripts/setup-dvclive.sh), which has Pillow")
+    script = tmp_path / "pil.py"
+    script.write_text(
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from PIL import Image\n"
+        "import runlane as rl\n"
+        "Image.new('RGB', (9, 4), (255, 0, 0)).save(sys.argv[2] + '/red.jpg')\n"
+        "Image.new('L', (3, 5), 7).save(sys.argv[2] + '/grey.png')\n"
+        "with rl.run(name='pil') as r:\n"
+        "    rl.log_image('pil', Image.new('RGBA', (6, 2), (0, 0, 255, 128)), step=0)\n"
+        "    rl.log_image('pil', Image.new('P', (5, 5)), step=1)\n"
+        "    rl.log_image('files', sys.argv[2] + '/red.jpg', step=0)\n"
+        "    rl.log_image('files', sys.argv[2] + '/grey.png', step=1)\n"
+        "print(r.id)\n")
+    src = pathlib.Path(rl.__file__).resolve().parents[1]
+    out = subprocess.run([str(python), str(script), str(src), str(tmp_path)], capture_output=True, text=True,
+                         timeout=120, env=dict(os.environ, RUNLANE_DIR=str(store)), check=True)
+    items, _ = read_media(os.path.join(str(store), "runs", out.stdout.strip()))
+    assert [(i["key"], i["step"], i["mime"], i["width"], i["height"]) for i in items] == [
+        ("files", 0, "image/jpeg", 9, 4), ("files", 1, "image/png", 3, 5),
+        ("pil", 0, "image/png", 6, 2), ("pil", 1, "image/png", 5, 5)]
