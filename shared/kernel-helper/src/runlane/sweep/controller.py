@@ -75,6 +75,7 @@ class Controller:
                 print("The grid has %d points: %d trials, not %d." % (size, size, self.total), flush=True)
                 self.total = size
         self.active = []
+        self.dirty = False  # records not yet in result.json
         self.records = []  # every trial this sweep ran, in the order they ended
         if spec.get("resumed_from"):
             from .submit import read_result
@@ -110,9 +111,15 @@ class Controller:
             while launched < self.total and len(self.active) < self.parallel:
                 self._launch()
                 launched += 1
+            if self.dirty:  # after the launches: the next trial does not wait for this file's fsync
+                self._write_result()
             for trial in list(self.active):
                 self._poll(trial)
+            if len(self.active) < self.parallel and launched < self.total:
+                continue  # a trial just ended: start the next one now
             time.sleep(POLL)
+        if self.dirty:
+            self._write_result()
         return self._finish()
 
     def _stop_leftovers(self, previous):
@@ -215,7 +222,7 @@ class Controller:
             record.update(state="failed" if status != "cancelled" else "cancelled", error=why)
             self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
         self.records.append(record)
-        self._write_result()
+        self.dirty = True
 
     def _no_metric(self, trial):
         """Why a trial that finished has no result: usually --metric names a key it does not log."""
@@ -233,6 +240,7 @@ class Controller:
         return (min if self.mode == "min" else max)(finished, key=lambda r: r["value"])
 
     def _write_result(self):
+        self.dirty = False
         best = self._best()
         result = {"sweep": self.sweep_id, "metric": self.metric, "mode": self.mode, "trials": self.records,
                   "best": best}
@@ -267,6 +275,8 @@ class Controller:
             wait_final(trial, timeout=2.0)
         # They stay `running` in the study's journal: a resumed sweep tells them failed and runs
         # them again, instead of counting them as done.
+        if self.dirty:
+            self._write_result()
         self.out("%s: %d running trial(s) cancelled." % (why, len(self.active)))
 
 
