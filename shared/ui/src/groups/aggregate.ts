@@ -17,7 +17,11 @@ export interface MemberSeries {
 
 export interface Aggregate {
   steps: number[];
-  /** The earliest member's wall time at each step (Unix seconds). */
+  /**
+   * Wall time at each step (Unix seconds): the members' earliest start plus the shortest time any
+   * member took from its own start to this step. Seeds run one after another (hours apart) then still
+   * share a relative-time axis, and the wall-time axis starts where the first member started.
+   */
   times: number[];
   mean: number[];
   min: number[];
@@ -69,11 +73,14 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
   // With smoothing, the raw members' mean too (the faint line behind the smoothed one), in the same
   // walk: a smoothed point is finite exactly where the raw one is (smoothing passes NaN/Inf through).
   const rawSum = smoothing > 0 ? new Float64Array(n) : null;
+  let start = Infinity;
   for (const m of members) {
     const raw = Float64Array.from(m.values); // one array type in the loop below, which runs a million times
     const values = smoothing > 0 ? smoothTensorBoard(raw, smoothing) : raw;
     const mSteps = m.steps;
     const len = mSteps.length;
+    const t0 = len ? m.times[0]! : 0;
+    if (t0 < start) start = t0;
     let j = 0;
     for (let k = 0; k < n && j < len; k++) {
       const step = steps[k]!;
@@ -84,7 +91,7 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
       if (mSteps[j] === step) {
         x = values[j]!;
         r = raw[j]!;
-        if (m.times[j]! < times[k]!) times[k] = m.times[j]!;
+        if (m.times[j]! - t0 < times[k]!) times[k] = m.times[j]! - t0;
       } else if (j === 0) {
         continue; // before the member's first step
       } else {
@@ -102,7 +109,7 @@ export function aggregateSeries(members: MemberSeries[], smoothing = 0): Aggrega
       if (x > max[k]!) max[k] = x;
     }
   }
-  const out: Aggregate = { steps: Array.from(steps), times: Array.from(times), mean: [], min: [], max: [], std: [], count: Array.from(count) };
+  const out: Aggregate = { steps: Array.from(steps), times: Array.from(times, (t) => start + t), mean: [], min: [], max: [], std: [], count: Array.from(count) };
   for (let k = 0; k < n; k++) {
     const c = count[k]!;
     out.mean.push(c ? mean[k]! : NaN);

@@ -82,6 +82,14 @@ describe('aggregateSeries', () => {
     expect(agg.times).toEqual([1000, 1005, 1010, 1020]);
   });
 
+  it('puts seeds run hours apart on one time axis: elapsed time from each member\'s own start', () => {
+    const agg = aggregateSeries([
+      { steps: [0, 1, 2], times: [1000, 1010, 1020], values: [1, 1, 1] },
+      { steps: [0, 1, 2], times: [9000, 9005, 9030], values: [3, 3, 3] },
+    ]);
+    expect(agg.times).toEqual([1000, 1005, 1020]);
+  });
+
   it('leaves a NaN point out (and the stretches beside it); a step with no value at all is NaN', () => {
     const agg = aggregateSeries([
       { steps: [0, 1, 2], times: t([0, 1, 2]), values: [1, NaN, 3] },
