@@ -304,6 +304,14 @@ describe('Runlane in VS Code (code-server)', () => {
     expect(await frame.locator('.rl-kv').first().textContent()).toContain('hidden');
     expect(await frame.locator('img[src="x"]').count()).toBe(0);
     await shot('03-details');
+    // The run's note: typed in the details panel, saved as an event of the run, shown as text.
+    const note = '<b>not bold</b> try lr 0.05\nsecond line';
+    await frame.locator('.rl-note button', { hasText: 'Add note' }).click();
+    await frame.locator('.rl-note textarea').fill(note);
+    await frame.locator('.rl-note button', { hasText: 'Save' }).click();
+    await expect.poll(() => frame.locator('.rl-note-text').textContent(), { timeout: 30_000 }).toBe(note);
+    expect(await frame.locator('.rl-note b').count()).toBe(0);
+    expect((await (await daemon()).runs()).find((r) => r.name === XSS)?.note).toBe(note);
   }, 90_000);
 
   it('runs a notebook cell as a job on two workers with the Runlane controller, lines arriving live', async () => {
