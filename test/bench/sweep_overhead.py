@@ -64,10 +64,13 @@ def runlane_gaps(tmp):
     _, result, store = run_sweep(tmp, TRIALS, 1, 0)
     runs = {r["id"]: r for r in StoreReader(store).list_runs()}
     ordered = sorted(result["trials"], key=lambda r: r["number"])
-    gaps = []
+    gaps, controller = [], []
     for before, after in itertools.pairwise(ordered):
-        gaps.append((first_line_time(store, after["run_id"]) - runs[before["run_id"]]["ended_at"]) * 1000)
-    return gaps[1:]  # the first gap includes Optuna's and the daemon's warm-up
+        ended = runs[before["run_id"]]["ended_at"]
+        gaps.append((first_line_time(store, after["run_id"]) - ended) * 1000)
+        # The sweep's own part: the end seen, Optuna told and asked, the next job submitted and created.
+        controller.append((runs[after["run_id"]]["created_at"] - ended) * 1000)
+    return gaps[1:], controller[1:]  # the first gap includes Optuna's and the daemon's warm-up
 
 
 def optuna_gaps(in_process):
@@ -119,12 +122,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rl-sweep-bench-")
     os.environ["RUNLANE_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
     try:
-        ours = runlane_gaps(tmp)
+        ours, controller = runlane_gaps(tmp)
         theirs = optuna_gaps(in_process=False)
         bare = optuna_gaps(in_process=True)
         print_table("Overhead per trial, one at a time: a trial's end to the next trial's first line (ms)",
                     ["", "trials", "p50", "p95"],
                     [row("Runlane sweep (a job per trial, through the daemon)", ours),
+                     row("  of which the controller: the end seen to the next job created", controller),
                      row("Optuna study.optimize, a process per trial (anchor)", theirs),
                      row("Optuna study.optimize, in-process objective", bare)])
         wall, result, _ = run_sweep(tmp, BIG_TRIALS, BIG_PARALLEL, BIG_SECONDS)
@@ -141,6 +145,8 @@ def main():
                       f"{(anchor_wall / ideal - 1) * 100:+.0f}%"]])
         write_result("sweep_overhead", {
             "overhead_ms": {"runlane": {"p50": statistics.median(ours), "p95": percentile(ours, 0.95)},
+                            "runlane_controller": {"p50": statistics.median(controller),
+                                                   "p95": percentile(controller, 0.95)},
                             "optuna_process": {"p50": statistics.median(theirs), "p95": percentile(theirs, 0.95)},
                             "optuna_in_process": {"p50": statistics.median(bare), "p95": percentile(bare, 0.95)}},
             "throughput": {"trials": BIG_TRIALS, "seconds": BIG_SECONDS, "parallel": BIG_PARALLEL, "ideal_s": ideal,
