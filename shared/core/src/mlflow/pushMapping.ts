@@ -147,6 +147,8 @@ export function mapTags(facts: RunFacts): Record<string, string> {
     set('mlflow.source.git.branch', text(git.branch));
   }
   set('mlflow.runName', summary.name);
+  // MLflow's UI shows this tag as the run's Description: the note is where its users look for it.
+  set('mlflow.note.content', summary.note);
   const source = text(summary.notebook) ?? text(meta.script);
   set('mlflow.source.name', source);
   set('mlflow.source.type', summary.notebook ? 'NOTEBOOK' : 'LOCAL');

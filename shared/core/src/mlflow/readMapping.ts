@@ -52,8 +52,11 @@ const FIELD_TAGS = new Set([
   'runlane.kind', 'runlane.status', 'runlane.notebook', 'runlane.cell_id', 'runlane.execution_count',
   'runlane.exit_code', 'runlane.error', 'runlane.ranks',
 ]);
+/** The run's Description in MLflow's UI: read as the run's note (and pushed from it, pushMapping.ts). */
+const NOTE_TAG = 'mlflow.note.content';
+
 /** MLflow's own bookkeeping tags that say nothing a run list needs (the name is a field). */
-const HIDDEN_TAGS = new Set(['mlflow.runName', 'mlflow.log-model.history']);
+const HIDDEN_TAGS = new Set(['mlflow.runName', 'mlflow.log-model.history', NOTE_TAG]);
 const RANKED_KEY = /^(.*)\/rank(\d+)$/;
 
 /** MLflow's numbers come as JSON numbers or, for int64, as strings. */
@@ -144,6 +147,7 @@ export function toSummary(run: MlflowRun, experimentName: string): RunSummary {
     ranks,
     error: tags['runlane.error'] || null,
     exit_code: exit,
+    ...(tags[NOTE_TAG] ? { note: tags[NOTE_TAG] } : {}),
   };
 }
 
