@@ -6,6 +6,7 @@ A record: ESC P "runlane/1 " JSON ESC \\ newline, JSON {"k": key, "p": [[step, t
 with NaN and infinities as the strings "NaN", "Infinity", "-Infinity"."""
 import json
 import os
+import threading
 
 from .store.codec import float_json
 
@@ -13,6 +14,9 @@ START = "\x1bPrunlane/1 "
 END = "\x1b\\\n"
 MAX_RECORD = 1 << 20
 ENV = "RUNLANE_METRICS"  # "stdout": this process sends its metrics in-band
+# The flusher (metrics) and the media thread both write records to fd 1: a record longer than the
+# pipe's atomic size (4 KiB; an image's is up to 1 MiB) could otherwise be cut by the other's write.
+_write_lock = threading.Lock()
 
 
 def enabled():
@@ -30,8 +34,9 @@ def write_records(fd, by_key):
     lines, so they never interleave with the program's own writes in the middle of a record)."""
     for key, points in by_key.items():
         data = encode_record(key, points)
-        while data:
-            data = data[os.write(fd, data):]
+        with _write_lock:
+            while data:
+                data = data[os.write(fd, data):]
 
 
 def _not_json(constant):
@@ -107,5 +112,6 @@ def encode_media_record(record, payload=None, mime=None):
 
 def write_media(fd, record, payload=None, mime=None):
     data = encode_media_record(record, payload, mime)
-    while data:
-        data = data[os.write(fd, data):]
+    with _write_lock:
+        while data:
+            data = data[os.write(fd, data):]
