@@ -14,7 +14,7 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
   };
 }
 
-const info = { run_id: 'abc', run_name: 'r', status: 'FINISHED', start_time: 1_700_000_000_000, end_time: 1_700_000_001_000 };
+const info = { run_id: 'abc', experiment_id: '1', run_name: 'r', status: 'FINISHED', start_time: 1_700_000_000_000, end_time: 1_700_000_001_000 };
 
 describe('notes and MLflow descriptions', () => {
   it('pushes the note as mlflow.note.content (cut to MLflow\'s tag limit), and nothing without one', () => {
