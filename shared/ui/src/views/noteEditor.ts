@@ -17,24 +17,30 @@ export class NoteEditor {
   readonly element: HTMLElement;
   private note: string | undefined;
   private editing = false;
+  private editable = true;
 
   constructor(private readonly save: (patch: RunPatch) => Promise<string | undefined>) {
     this.element = el('section', { className: 'rl-section rl-note' });
   }
 
-  /** The run's note as last read; ignored while the user edits (their text is not replaced). */
-  update(note: string | undefined): void {
+  /**
+   * The run's note as last read; ignored while the user edits (their text is not replaced). A run
+   * Runlane cannot write (TensorBoard, DVCLive, an MLflow server) shows its note, if any, without Edit.
+   */
+  update(note: string | undefined, editable = true): void {
     if (this.editing) {
       this.note = note;
       return;
     }
-    if (note === this.note && this.element.childElementCount > 0) return;
+    if (note === this.note && editable === this.editable && this.element.childElementCount > 0) return;
     this.note = note;
+    this.editable = editable;
     this.showNote();
   }
 
   private showNote(): void {
     this.editing = false;
+    this.element.hidden = !this.editable && !this.note;
     const body = this.note
       ? el('div', { className: 'rl-note-text', textContent: this.note })
       : el('div', { className: 'rl-note-text rl-note-empty', textContent: 'No note. Add one to say what this run tried or found.' });
@@ -44,7 +50,7 @@ export class NoteEditor {
     const edit = button(this.note ? 'Edit note' : 'Add note', () => this.startEditing());
     const bar = el('div', { className: 'rl-toolbar' }, edit);
     bar.style.marginTop = '6px';
-    this.element.replaceChildren(el('h3', { textContent: 'Note' }), body, bar);
+    this.element.replaceChildren(el('h3', { textContent: 'Note' }), body, ...(this.editable ? [bar] : []));
   }
 
   private startEditing(): void {

@@ -38,6 +38,9 @@ export function scriptPathOf(run: Pick<RunDetail, 'kind' | 'meta' | 'notebook'>)
   return typeof script === 'string' && script.startsWith('/') ? script : null;
 }
 
+/** Runs read from files or servers Runlane does not write: their note is shown, not edited. */
+const READ_ONLY_KINDS = new Set(['tensorboard', 'mlflow', 'dvclive']);
+
 /** The log shown in the page stops here; the stored log keeps everything. */
 const MAX_SHOWN_LOG = 2 << 20;
 /** One read of a log: a big log arrives in pieces, never in one response. */
@@ -153,7 +156,7 @@ export class RunDetailsView {
       parts.push(section('Tags', el('div', { className: 'rl-chips' }, ...Object.entries(run.tags).map(([k, v]) => el('span', { className: 'rl-chip', textContent: v ? `${k}: ${v}` : k })))));
     }
     summary.replaceChildren(...parts);
-    this.note.update(run.note);
+    this.note.update(run.note, !READ_ONLY_KINDS.has(run.kind));
   }
 
   private header(run: RunDetail): HTMLElement {
