@@ -100,6 +100,9 @@ class ProxyHandler(APIHandler):
         # `all`: the page's one feed of every folder it shows (the daemon sends all it follows)
         if query.pop("all", None) is None and "store" not in query and "logdir" not in query and "mlflow" not in query:
             query["store"] = [self.daemon.store]
+        # Tornado hands the route over decoded (`a b` for `a%20b`): encoded again, a key or media ref with
+        # spaces, `?` or `#` reaches the daemon whole (a `/` from `%2F` stays one: its routes take it).
+        route = urllib.parse.quote(route, safe="/")
         return "http://127.0.0.1:%d/api/v1/%s?%s" % (client.info["port"], route, urllib.parse.urlencode(query, doseq=True))
 
     async def _forward(self, method, route):
