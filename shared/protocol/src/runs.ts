@@ -194,7 +194,7 @@ function searchValueText(value: unknown): string {
  * One word of a run search (the Runs sidebar's box, the API's `q`), case-insensitive: `status:S`,
  * `tag:NAME` (has that tag), `key=value` (a param or tag with that value, or the words themselves in
  * the run's name, experiment, id or tags: `lr=0.1` finds a run named "lr=0.1" that recorded no
- * params), or plain text found in the name, experiment, id or tags (and in param keys and values
+ * params), or plain text found in the name, experiment, id, tags or note (and in param keys and values
  * when `params` is set, as the API's `q` does).
  */
 export function searchTermMatches(run: RunSummary, term: string, options: { params?: boolean } = {}): boolean {
@@ -208,7 +208,7 @@ export function searchTermMatches(run: RunSummary, term: string, options: { para
     const value = key in run.params ? run.params[key] : run.tags[key];
     if (value !== undefined && searchValueText(value).toLowerCase() === want) return true;
   }
-  const haystack = [run.name, run.experiment, run.id, ...Object.keys(run.tags), ...Object.values(run.tags)];
+  const haystack = [run.name, run.experiment, run.id, ...Object.keys(run.tags), ...Object.values(run.tags), ...(run.note ? [run.note] : [])];
   if (haystack.some((s) => s.toLowerCase().includes(lower))) return true;
   return options.params === true && Object.entries(run.params).some(([k, v]) => `${k} ${searchValueText(v)}`.toLowerCase().includes(lower));
 }

@@ -52,6 +52,8 @@ describe('a run note', () => {
     expect(events.filter((l) => l.includes('"type":"note"')).map((l) => (JSON.parse(l) as { note: string }).note)).toEqual([text]);
 
     expect((await client.updateRun(RUN, { note: 'second thoughts' })).note).toBe('second thoughts');
+    // The search box finds runs by words of their note.
+    expect((await client.runs({ q: 'THOUGHTS' })).map((r) => r.id)).toEqual([RUN]);
     const cleared = await client.updateRun(RUN, { note: null });
     expect(cleared.note).toBeUndefined();
     expect('note' in cleared).toBe(false);
