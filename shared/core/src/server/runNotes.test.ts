@@ -100,6 +100,8 @@ describe('restoring a deleted run', () => {
       await expect.poll(() => seen.some((e) => e.type === 'hello')).toBe(true);
       const before = await readRun(RUN);
       await client.updateRun(RUN, { note: 'survives the trash' });
+      // Other clients (an open details view) hear of the note as a changed run.
+      await expect.poll(() => seen.some((e) => e.type === 'run-updated' && e.run.id === RUN && e.run.note === 'survives the trash')).toBe(true);
       await client.deleteRun(RUN);
       expect((await client.runs()).some((r) => r.id === RUN)).toBe(false);
       await expect.poll(() => seen.some((e) => e.type === 'run-deleted' && e.run_id === RUN)).toBe(true);

@@ -64,7 +64,11 @@ export class GroupView {
       const unknown = by.keys.filter((k) => !known(k));
       this.hint.textContent = unknown.length ? `No shown run has a param or tag named ${unknown.map((k) => `“${k}”`).join(', ')}: check the spelling.` : '';
     } else this.hint.textContent = '';
-    return groupRuns(runs, by);
+    const groups = groupRuns(runs, by);
+    if ((by.kind === 'sweep' || by.kind === 'job') && runs.length && groups.every((g) => g.key.startsWith('run:'))) {
+      this.hint.textContent = by.kind === 'sweep' ? 'No shown run is a trial of a sweep: each run is its own line.' : 'No shown run belongs to a job: each run is its own line.';
+    }
+    return groups;
   }
 
   /** A card's lines: one per group (its members too when expanded). */
