@@ -271,8 +271,9 @@ class Controller:
                 self.client.stop_run(trial.run_id)
             except DaemonError:
                 pass
+        deadline = time.time() + 2.0  # one wait for them all: the daemon's SIGKILL comes 3 s after its SIGTERM
         for trial in self.active:
-            wait_final(trial, timeout=2.0)
+            wait_final(trial, timeout=max(0.0, deadline - time.time()))
         # They stay `running` in the study's journal: a resumed sweep tells them failed and runs
         # them again, instead of counting them as done.
         if self.dirty:
