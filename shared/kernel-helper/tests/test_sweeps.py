@@ -310,3 +310,4 @@ def test_a_trial_without_the_metric_says_which_keys_it_logged():
     trial = type("Trial", (), {"run_id": "20261130-120000-aaaaaa"})()
     assert controller._no_metric(trial) == ("it logged no val/loss (it logged: acc, loss; --metric names the key "
                                             "to optimise)")
+

@@ -108,19 +108,42 @@ class Controller:
         launched = len(done)
         self._record_sweep()
         while launched < self.total or self.active:
-            while launched < self.total and len(self.active) < self.parallel:
-                self._launch()
-                launched += 1
-            if self.dirty:  # after the launches: the next trial does not wait for this file's fsync
-                self._write_result()
-            for trial in list(self.active):
-                self._poll(trial)
+            try:
+                while launched < self.total and len(self.active) < self.parallel:
+                    self._launch()
+                    launched += 1
+                if self.dirty:  # after the launches: the next trial does not wait for this file's fsync
+                    self._write_result()
+                for trial in list(self.active):
+                    self._poll(trial)
+            except DaemonError as err:
+                if err.status:  # an answer: not the connection
+                    raise
+                self._reconnect(err)
+                continue
             if len(self.active) < self.parallel and launched < self.total:
                 continue  # a trial just ended: start the next one now
             time.sleep(POLL)
         if self.dirty:
             self._write_result()
         return self._finish()
+
+    def _reconnect(self, err):
+        """The daemon restarted (an upgrade, a crash): its jobs, this one and the trials, run on and
+        the next daemon re-adopts them, so the sweep waits for it (a minute at most) and goes on."""
+        self.out("The Runlane daemon is not answering (%s); waiting for it." % err)
+        deadline = time.time() + 60
+        while True:
+            time.sleep(1.0)
+            try:
+                self.client = DaemonClient.connect(self.store)
+                for trial in self.active:
+                    trial.client = self.client
+                self.out("The daemon answers again; the sweep goes on.")
+                return
+            except DaemonError:
+                if time.time() > deadline:
+                    raise
 
     def _stop_leftovers(self, previous):
         """Trials of the interrupted sweep that still run (its controller was killed, not cancelled)
@@ -156,6 +179,8 @@ class Controller:
             created = self.client.submit_job(spec)
         except DaemonError as err:
             self._tell(ot, state=self.optuna.trial.TrialState.FAIL)
+            if not err.status:
+                raise  # no daemon: the loop waits for it, and asks again
             self.out("Trial %d was not started: %s" % (ot.number, err))
             return
         run_id = created["run_id"]
