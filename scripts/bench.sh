@@ -30,6 +30,7 @@ bench_run "rendering 10 runs x 1M points in Chromium" . npx vitest run --config 
 bench_run "grouping 1,000 runs into 10 bands beside 1,000 plain lines, in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/groups.run.ts
 bench_run "the JupyterLab Runs sidebar with 10,000 runs (warm, and from a cold daemon)" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
 bench_run "the JupyterLab Runs sidebar from a cold daemon, 100,000 runs" . env SIDEBAR_COLD_RUNS=100000 npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts -t cold
+bench_run "the runs table: 10,000 runs x 200 columns (open, scroll) beside a plain <table>" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/runsTable.run.ts
 bench_run "the VS Code extension's activation" . node test/bench/vscode_activation.mjs
 bench_run "cold open of 10,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs
 bench_run "cold open of 100,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs --runs 100000

@@ -21,7 +21,7 @@ const CSS = `
 .rl-grid-canvas { position: relative; }
 .rl-grid-body { position: relative; }
 .rl-grid-head { position: sticky; top: 0; z-index: 3; display: flex; height: ${ROW_HEIGHT + 4}px; background: var(--rl-card); border-bottom: 1px solid var(--rl-border); }
-.rl-grid-row { position: absolute; left: 0; display: flex; height: ${ROW_HEIGHT}px; }
+.rl-grid-row { position: absolute; left: 0; display: flex; height: ${ROW_HEIGHT}px; contain: layout style; }
 .rl-grid-row:hover .rl-cell { background: color-mix(in srgb, var(--rl-accent) 8%, var(--rl-bg)); }
 .rl-grid-row.rl-selected .rl-cell { background: color-mix(in srgb, var(--rl-accent) 18%, var(--rl-bg)); }
 .rl-grid-row.rl-group-row .rl-cell { font-weight: 600; background: var(--rl-card); }
