@@ -400,6 +400,9 @@ describe('charts panel in Chromium', () => {
     await page.fill('.rl-group-by', 'sed');
     await page.press('.rl-group-by', 'Enter');
     await expect.poll(() => page.textContent('.rl-group-hint')).toContain('“sed”');
+    await page.fill('.rl-group-by', 'sweep');
+    await page.press('.rl-group-by', 'Enter');
+    await expect.poll(() => page.textContent('.rl-group-hint')).toBe('No shown run is a trial of a sweep: each run is its own line.');
     await page.fill('.rl-group-by', 'all but seed');
     await page.press('.rl-group-by', 'Enter');
     await page.click('.rl-legend-group >> nth=0');
