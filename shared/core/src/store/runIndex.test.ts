@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ageFolder } from '../../../../test/helpers/bigStore.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import { LiveRun } from './liveRun.js';
-import { indexFile, readIndex } from './runIndex.js';
+import { INDEX_VERSION, indexFile, readIndex } from './runIndex.js';
 import { dirsPrint } from './runScan.js';
 import { checkDirsInWorkers } from './statPool.js';
 import { scanBatch, scanInWorkers } from './scanPool.js';
@@ -109,7 +109,7 @@ describe('a missing, stale or corrupt index is rebuilt with the same answer', ()
     ['deleted', (file) => rmSync(path.dirname(file), { recursive: true })],
     ['cut in the middle', (file) => writeFileSync(file, readFileSync(file).subarray(0, 200))],
     ['not JSON', (file) => writeFileSync(file, '\0\0garbage')],
-    ['of another version', (file) => writeFileSync(file, readFileSync(file, 'utf8').replace('"version":2', '"version":999'))],
+    ['of another version', (file) => writeFileSync(file, readFileSync(file, 'utf8').replace(`"version":${INDEX_VERSION}`, '"version":999'))],
     ['holding wrong summaries under stale checks', (file) => {
       const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
       const spoiled = lines.map((line) => {
