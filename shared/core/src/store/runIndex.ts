@@ -1,5 +1,5 @@
 // The persistent run index (docs/store-format.md "Index"): every settled run's summary with what must
-// be stat-ed to know it still holds (runScan.ts), one line per run in <store>/.runlane-index/runs-v2.jsonl.
+// be stat-ed to know it still holds (runScan.ts), one line per run in <store>/.runlane-index/runs-v3.jsonl.
 // A run whose check still matches is taken from the index without opening its files; any other run
 // is read from its folder, and the index rewritten. The run folders stay the truth: a missing, stale
 // or corrupt index (or line) is rebuilt, costing time, never data. Readers (the daemon, the CLI)
