@@ -263,7 +263,10 @@ export class RunsTable {
   /** A selection change redraws the selected rows' look and the count, not the table. */
   private redrawSelection(): void {
     this.grid.refresh(this.rowIndex.values());
-    this.bar.count.textContent = `${this.runKeysShown().length} of ${this.runs.size} runs · ${this.selection.size} selected`;
+    const all = this.grid.scroller.querySelector<HTMLInputElement>('.rl-grid-head .rl-check input');
+    const shown = this.runKeysShown();
+    if (all) all.checked = shown.length > 0 && shown.every((k) => this.selection.has(k));
+    this.bar.count.textContent = `${shown.length} of ${this.runs.size} runs · ${this.selection.size} selected`;
   }
 
   private async tagSelected(): Promise<void> {
