@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { TensorBoardLogdir } from './logdir.js';
 import { LogdirMedia } from './media.js';
+import { mayHoldMedia } from './mediaDecoder.js';
+import { readRecords } from './tfrecord.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents/media');
 type Expected = Record<string, Record<string, { plugin: string; events: unknown[][] }>>;
@@ -90,5 +92,22 @@ describe('TensorBoard media', () => {
     expect(middle).toBeLessThan(before + tbxItems);
     expect(after.length).toBe(before + tbxItems);
     expect(await media.media('unknown')).toEqual([]);
+  });
+
+  it('passes over scalar records without decoding them, never over a media record', () => {
+    const verdicts = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.includes('tfevents'))
+        .flatMap((e) => {
+          const buf = readFileSync(path.join(e.parentPath, e.name));
+          const out: boolean[] = [];
+          readRecords(buf, (start, end) => out.push(mayHoldMedia(buf, start, end)), () => {}, { where: e.name, baseOffset: 0, resyncing: false });
+          return out;
+        });
+    // PyTorch's scalars: simple values, tensors of the scalars plugin (new_style), add_scalars, hparams.
+    expect(verdicts(path.join(fixtures, '..', 'pytorch')).filter(Boolean)).toEqual([]);
+    const tbx = verdicts(path.join(fixtures, 'tbx'));
+    const mediaEvents = Object.values(expected.tbx!).reduce((n, t) => n + t.events.length, 0);
+    expect(tbx.filter(Boolean).length).toBe(mediaEvents);
   });
 });

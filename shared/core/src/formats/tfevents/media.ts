@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { HistogramSeries, HistogramStep, MediaItem } from '@runlane/protocol';
 import type { MediaSource } from '../../store/media.js';
 import { maskedCrc32c } from './crc32c.js';
-import { decodeMediaEvent } from './mediaDecoder.js';
+import { decodeMediaEvent, mayHoldMedia } from './mediaDecoder.js';
 import { readRecords } from './tfrecord.js';
 
 const TEXT_MIME = 'text/plain; charset=utf-8';
@@ -73,6 +73,7 @@ export class TensorBoardMedia {
           where: file,
           baseOffset: base,
           resyncing: state.resyncing,
+          skipDataCrc: true, // checked below, only for the records that may hold media
         });
         state.offset = base + result.consumed;
         state.resyncing = result.resyncing;
@@ -88,6 +89,11 @@ export class TensorBoardMedia {
   }
 
   private onRecord(file: string, buf: Buffer, base: number, start: number, end: number, state: FileState): void {
+    if (!mayHoldMedia(buf, start, end)) return;
+    if (buf.readUInt32LE(end) !== maskedCrc32c(buf, start, end)) {
+      this.warn(`${file}: the record at byte ${base + start - 12} has a bad checksum; it was skipped.`);
+      return;
+    }
     let event;
     try {
       event = decodeMediaEvent(buf, start, end);

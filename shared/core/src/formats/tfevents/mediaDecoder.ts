@@ -259,3 +259,81 @@ function tensorHistogram(buf: Buffer, span: [number, number], tag: string, index
   const count = counts.reduce((a, b) => a + b, 0);
   return [{ kind: 'histogram', tag, index, edges, counts, count, min: edges[0]!, max: edges[edges.length - 1]!, sum }];
 }
+
+// The fast pass: most records of most event files are scalars, and decoding each one in full (with
+// its tag as text) would make reading a 200 MB file of scalars for its media take seconds. These
+// readers are reused (decoding is synchronous and never re-entered), and nothing is allocated.
+const EMPTY = Buffer.alloc(0);
+const fastEvent = new ProtoReader(EMPTY, 0, 0);
+const fastSummary = new ProtoReader(EMPTY, 0, 0);
+const fastValue = new ProtoReader(EMPTY, 0, 0);
+const fastMeta = new ProtoReader(EMPTY, 0, 0);
+const fastPlugin = new ProtoReader(EMPTY, 0, 0);
+const SCALARS = Buffer.from('scalars');
+
+/** Whether an Event record may hold an image, a histogram or a text (false: only scalars, or nothing). */
+export function mayHoldMedia(buf: Buffer, start: number, end: number): boolean {
+  try {
+    const r = fastEvent.reset(buf, start, end);
+    while (!r.done()) {
+      const key = r.key();
+      if (key !== (5 << 3) + WIRE.bytes) {
+        r.skip(key & 7);
+        continue;
+      }
+      const s = fastSummary.reset(buf, ...span(r));
+      while (!s.done()) {
+        const k = s.key();
+        if (k !== (1 << 3) + WIRE.bytes) {
+          s.skip(k & 7);
+          continue;
+        }
+        const valueEnd = s.bytes();
+        if (valueMayHoldMedia(buf, s.start, valueEnd)) return true;
+      }
+    }
+    return false;
+  } catch {
+    return true; // malformed: the full decode says what it can (and drops it)
+  }
+}
+
+function valueMayHoldMedia(buf: Buffer, start: number, end: number): boolean {
+  const v = fastValue.reset(buf, start, end);
+  let tensor = false;
+  let scalars = false;
+  while (!v.done()) {
+    const key = v.key();
+    if (key === (4 << 3) + WIRE.bytes || key === (5 << 3) + WIRE.bytes) return true; // image, histo
+    if (key === (8 << 3) + WIRE.bytes) tensor = true;
+    if (key === (9 << 3) + WIRE.bytes) {
+      const metaEnd = v.bytes();
+      scalars = isScalarsPlugin(buf, v.start, metaEnd);
+      continue;
+    }
+    v.skip(key & 7);
+  }
+  return tensor && !scalars;
+}
+
+function isScalarsPlugin(buf: Buffer, start: number, end: number): boolean {
+  const m = fastMeta.reset(buf, start, end);
+  while (!m.done()) {
+    const key = m.key();
+    if (key !== (1 << 3) + WIRE.bytes) {
+      m.skip(key & 7);
+      continue;
+    }
+    const p = fastPlugin.reset(buf, ...span(m));
+    while (!p.done()) {
+      const k = p.key();
+      if (k !== (1 << 3) + WIRE.bytes) {
+        p.skip(k & 7);
+        continue;
+      }
+      const nameEnd = p.bytes();
+      return nameEnd - p.start === SCALARS.length && SCALARS.equals(buf.subarray(p.start, nameEnd));
+    }
+  }
+  return false;
+}

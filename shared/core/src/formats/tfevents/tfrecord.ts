@@ -23,6 +23,9 @@ export interface FramingOptions {
   from?: number;
   /** Stop before the first record (or corrupt stretch) starting at or after this offset in buf. */
   until?: number;
+  /** Hand over records without checking their data's CRC: the caller checks the few it decodes
+   * (the media reader passes over scalars unread). Headers are always checked. */
+  skipDataCrc?: boolean;
 }
 
 export interface FramingResult {
@@ -74,7 +77,7 @@ export function readRecords(
     if (at + whole > buf.length) return { consumed: at, resyncing: false, pendingBytes: whole };
     const dataStart = at + HEADER_BYTES;
     const dataEnd = dataStart + length;
-    if (buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) onRecord(dataStart, dataEnd);
+    if (options.skipDataCrc || buf.readUInt32LE(dataEnd) === maskedCrc32c(buf, dataStart, dataEnd)) onRecord(dataStart, dataEnd);
     else warn(`${where}: the record at byte ${baseOffset + at} has a bad checksum; it was skipped.`);
     at += whole;
   }
