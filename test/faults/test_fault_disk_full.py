@@ -11,9 +11,12 @@ import subprocess
 import sys
 import time
 
+import faultlib
 import pytest
 from faultlib import FULL, ROOT
 from runlane.store.reader import StoreReader
+
+fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)
 
 NODE_BIN = ROOT / "shared" / "core" / "bin" / "runlane.js"
 

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import faultlib
 from faultlib import FULL, ROOT
 from runlane.daemon_client import DaemonClient, DaemonError
 from runlane.store.reader import StoreReader
+
+fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_BIN = ROOT / "shared" / "core" / "bin" / "runlane.js"

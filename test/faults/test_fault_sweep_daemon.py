@@ -9,8 +9,11 @@ import subprocess
 import sys
 import time
 
+import faultlib
 import pytest
 from faultlib import FULL
+
+fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)
 
 pytestmark = pytest.mark.skipif(not FULL, reason="npm run faults only (about 20 s)")
 
