@@ -217,3 +217,29 @@ def test_pil_images_and_image_files(store, tmp_path):
     assert [(i["key"], i["step"], i["mime"], i["width"], i["height"]) for i in items] == [
         ("files", 0, "image/jpeg", 9, 4), ("files", 1, "image/png", 3, 5),
         ("pil", 0, "image/png", 6, 2), ("pil", 1, "image/png", 5, 5)]
+
+
+def test_matplotlib_figures_are_rendered_when_logged(store, tmp_path):
+    """A figure is rendered at the call (the caller may close or change it right after). matplotlib is
+    not a dependency: this runs in the MLflow test environment, which has it."""
+    python = FIXTURES.parents[1] / ".cache" / "mlflow-venv" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("needs .cache/mlflow-venv (scripts/setup-mlflow.sh), which has matplotlib")
+    script = tmp_path / "figure.py"
+    script.write_text(
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "import matplotlib; matplotlib.use('Agg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "import runlane as rl\n"
+        "with rl.run(name='figure') as r:\n"
+        "    fig, ax = plt.subplots(figsize=(2, 1), dpi=50)\n"
+        "    ax.plot([0, 1], [1, 0])\n"
+        "    rl.log_image('confusion', fig, step=4, caption='first')\n"
+        "    plt.close(fig)\n"
+        "print(r.id)\n")
+    src = pathlib.Path(rl.__file__).resolve().parents[1]
+    out = subprocess.run([str(python), str(script), str(src)], capture_output=True, text=True, timeout=180,
+                         env=dict(os.environ, RUNLANE_DIR=str(store)), check=True)
+    [item], _ = read_media(os.path.join(str(store), "runs", out.stdout.strip()))
+    assert (item["key"], item["step"], item["mime"], item["width"], item["height"], item["caption"]) == (
+        "confusion", 4, "image/png", 100, 50, "first")
