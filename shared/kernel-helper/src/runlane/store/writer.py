@@ -69,6 +69,7 @@ class StoreWriter:
         self._lock = threading.Lock()
         self._files = {}  # path -> open binary append handle
         self._hello = set()
+        self._last_t = {}  # run id -> the greatest `t` this writer gave an event of that run
         ensure_store(self.dir, self.writer_id)
 
     def run_dir(self, run_id):
@@ -114,10 +115,18 @@ class StoreWriter:
             if run_id not in self._hello:
                 lines.append(_json_line({"t": time.time(), "type": "hello", "host": self.host, "pid": os.getpid()}))
                 self._hello.add(run_id)
+            # Readers order events by `t`: a clock set back during a run (NTP, a restored VM) must not
+            # put this writer's `finished` before its `running`, which would read as `crashed`. So an
+            # event's `t` is never below the one before it from this writer (the hello aside: a cell's
+            # run is marked running at when it began, before its hello).
+            last = self._last_t.get(run_id)
             for event in events:
                 event = dict(event)
-                event.setdefault("t", time.time())
+                t = event.get("t")
+                t = time.time() if t is None else t
+                event["t"] = last = t if last is None else max(t, last)
                 lines.append(_json_line(event))
+            self._last_t[run_id] = last
             path = os.path.join(self.run_dir(run_id), "events", self.writer_id + ".jsonl")
             self._append(path, b"".join(lines))
 
