@@ -243,3 +243,27 @@ def test_matplotlib_figures_are_rendered_when_logged(store, tmp_path):
     [item], _ = read_media(os.path.join(str(store), "runs", out.stdout.strip()))
     assert (item["key"], item["step"], item["mime"], item["width"], item["height"], item["caption"]) == (
         "confusion", 4, "image/png", 100, 50, "first")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_writes_its_own_media_and_never_waits_for_its_parents(store, tmp_path):
+    script = tmp_path / "fork.py"
+    script.write_text(
+        "import os, time, numpy as np, runlane as rl\n"
+        "with rl.run(name='fork') as r:\n"
+        "    for i in range(20):\n"
+        "        noise = np.random.default_rng(i).integers(0, 255, (256, 256, 3), dtype=np.uint8)\n"
+        "        rl.log_image('parent', noise, step=i)  # slow to encode: still queued at the fork\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        start = time.time()\n"
+        "        rl.log_text('child', 'from the child')\n"
+        "        r.flush(); r.finish()\n"
+        "        os._exit(0 if time.time() - start < 10 else 3)\n"
+        "    assert os.waitpid(pid, 0)[1] == 0\n"
+        "print(r.id)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, RUNLANE_DIR=str(store)), check=True)
+    items, _ = read_media(os.path.join(str(store), "runs", out.stdout.strip()))
+    assert [i["step"] for i in items if i["key"] == "parent"] == list(range(20))  # once each, not twice
+    assert [i["text"] for i in items if i["key"] == "child"] == ["from the child"]

@@ -95,19 +95,22 @@ def _submit(run, job):
         raise RunFinishedError("Run %s has finished; log inside its `with runlane.run()` block, or start a new "
                                "run." % run.id)
     run._own_writer()
-    pending = run.__dict__.setdefault("_media_pending", [0])
+    # [records queued and not yet written, the process that queued them]: a forked child starts at 0
+    pending = run.__dict__.get("_media_pending")
+    if pending is None or pending[1] != os.getpid():
+        pending = run.__dict__["_media_pending"] = [0, os.getpid()]
     with _lock:
         pending[0] += 1
         if _state["thread"] is None or _state["pid"] != os.getpid() or not _state["thread"].is_alive():
             _state["pid"] = os.getpid()
             _state["thread"] = threading.Thread(target=_loop, name="runlane-media", daemon=True)
             _state["thread"].start()
-    _queue.put((run, job))
+    _queue.put((run, job, pending))
 
 
 def _loop():
     while True:
-        run, job = _queue.get()
+        run, job, pending = _queue.get()
         try:
             record, payload, mime = job()
             if getattr(run, "_inband", False):
@@ -118,18 +121,30 @@ def _loop():
             print("runlane: could not write an image, text or histogram of run %s: %s" % (run.id, err), file=sys.stderr)
         finally:
             with _lock:
-                run._media_pending[0] -= 1
+                pending[0] -= 1
             _queue.task_done()
 
 
 def drain(run, timeout=60.0):
     """Waits until every media record of `run` queued so far is written (at finish, before the status)."""
     pending = run.__dict__.get("_media_pending")
-    if not pending:
-        return
+    if not pending or pending[1] != os.getpid():
+        return  # nothing queued in this process (a forked child does not wait for its parent's)
     deadline = time.monotonic() + timeout
     while pending[0] > 0 and time.monotonic() < deadline:
         time.sleep(0.002)
+
+
+def _after_fork_in_child():
+    """A forked child writes only what it logs itself: the parent's queue is the parent's."""
+    global _queue, _lock
+    _queue = queue.Queue()
+    _lock = threading.Lock()
+    _state.update(thread=None, pid=None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register
