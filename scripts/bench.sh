@@ -27,6 +27,7 @@ bench_run "TensorBoard event files: parsing beside EventAccumulator" . node test
 bench_run "TensorBoard event files beside TensorBoard's Rust data server" . node test/bench/tfevents_dataserver.mjs
 bench_run "TensorBoard event files of images and histograms: parsing beside EventAccumulator" . node test/bench/tfevents_media.mjs
 bench_run "rendering 10 runs x 1M points in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
+bench_run "media cards in Chromium: 1,000 images, the step slider, 10 x 1,000 histograms" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mediaCards.run.ts
 bench_run "grouping 1,000 runs into 10 bands beside 1,000 plain lines, in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/groups.run.ts
 bench_run "the JupyterLab Runs sidebar with 10,000 runs (warm, and from a cold daemon)" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts
 bench_run "the JupyterLab Runs sidebar from a cold daemon, 100,000 runs" . env SIDEBAR_COLD_RUNS=100000 npx vitest run --config test/bench/vitest.bench.config.ts test/bench/sidebar.run.ts -t cold

@@ -2,11 +2,14 @@
 // over steps, or the distributions' percentile bands over steps), switched on the card and drawn at
 // most once per frame however fast live steps arrive.
 import type { ChartTheme } from '../charts/chartTypes.js';
-import { echarts, type ECharts } from '../charts/echarts.js';
 import { el } from '../views/dom.js';
-import { distributionOption } from './histogramOption.js';
+import { drawDistribution } from './distributionView.js';
+import { sampleSteps } from './histogramBands.js';
 import type { HistogramRun } from './histogramTypes.js';
 import { drawRidges } from './ridgeView.js';
+
+/** Ridges the offset view draws per run at most: more overlap into one grey mass. */
+const RIDGES_SHOWN = 100;
 
 export type HistogramMode = 'offset' | 'distribution';
 
@@ -14,8 +17,11 @@ export class HistogramCard {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
-  private readonly chartEl: HTMLElement;
-  private chart: ECharts | null = null;
+  /** What the distribution view drew last: its runs and steps (tests read it). */
+  drawn: { runs: number; steps: number } | null = null;
+  /** Off screen, drawing waits until the card scrolls into view (a grid of cards costs nothing meanwhile). */
+  private visible = typeof IntersectionObserver === 'undefined';
+  private readonly seen: IntersectionObserver | null;
   private runs: HistogramRun[] = [];
   private theme: ChartTheme | null = null;
   private frame = 0;
@@ -35,9 +41,16 @@ export class HistogramCard {
     for (const m of ['offset', 'distribution'] as const) this.buttons[m].addEventListener('click', () => this.setMode(m, true));
     const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.buttons.offset, this.buttons.distribution);
     this.canvas = el('canvas', { className: 'rl-histogram-canvas' });
-    this.chartEl = el('div', { className: 'rl-histogram-chart' });
-    this.body = el('div', { className: 'rl-histogram-body' });
+    this.body = el('div', { className: 'rl-histogram-body' }, this.canvas);
     this.element.append(head, this.body);
+    this.seen =
+      typeof IntersectionObserver === 'undefined'
+        ? null
+        : new IntersectionObserver((entries) => {
+            this.visible = entries.some((e) => e.isIntersecting);
+            if (this.visible) this.schedule();
+          });
+    this.seen?.observe(this.element);
     this.setMode(mode, false);
   }
 
@@ -48,7 +61,7 @@ export class HistogramCard {
   setMode(mode: HistogramMode, byUser: boolean): void {
     this.mode = mode;
     for (const m of ['offset', 'distribution'] as const) this.buttons[m].classList.toggle('rl-active', m === mode);
-    this.body.replaceChildren(mode === 'offset' ? this.canvas : this.chartEl);
+    this.canvas.dataset.mode = mode;
     if (byUser) this.onMode(mode);
     this.schedule();
   }
@@ -62,26 +75,21 @@ export class HistogramCard {
   /** Draws now (the benchmark measures this; the panel goes through schedule). */
   draw(): void {
     if (!this.theme) return;
-    if (this.mode === 'offset') {
-      drawRidges(this.canvas, this.runs, this.theme);
-      return;
-    }
-    this.chart ??= echarts.init(this.chartEl, undefined, { renderer: 'canvas' });
-    this.chart.resize();
-    this.chart.setOption(distributionOption(this.runs, this.theme), { notMerge: true });
+    if (this.mode === 'offset') drawRidges(this.canvas, this.runs.map((r) => ({ ...r, steps: sampleSteps(r.steps, RIDGES_SHOWN) })), this.theme);
+    else this.drawn = drawDistribution(this.canvas, this.runs, this.theme);
   }
 
   private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      if (this.element.isConnected) this.draw();
+      if (this.element.isConnected && this.visible) this.draw();
     });
   }
 
   dispose(): void {
     cancelAnimationFrame(this.frame);
-    this.chart?.dispose();
+    this.seen?.disconnect();
     this.element.remove();
   }
 }

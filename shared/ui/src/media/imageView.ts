@@ -40,7 +40,9 @@ export function placeholder(text: string): HTMLElement {
 export function showImage(frame: HTMLElement, run: RunRef, item: MediaItem, cache: MediaCache, title: string): void {
   frame.dataset.ref = item.ref;
   if (!frame.firstChild) frame.append(placeholder('loading…'));
-  whenVisible(frame, () => void draw(frame, run, item, cache, title));
+  // A frame that was on screen (a slider move) draws at once; a new one when it scrolls into view.
+  if (frame.dataset.shown !== undefined) void draw(frame, run, item, cache, title);
+  else whenVisible(frame, () => void draw(frame, run, item, cache, title));
 }
 
 async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: MediaCache, title: string): Promise<void> {
@@ -48,7 +50,12 @@ async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: Med
   let node: HTMLElement;
   try {
     const large = item.size > THUMB_BYTES || (item.width ?? 0) * (item.height ?? 0) > THUMB_PIXELS;
-    node = large ? await thumbnail(await cache.blob(run, item)) : await decoded(await cache.url(run, item));
+    // Decoded once per item (the cache keeps the work): a slider back over seen steps only swaps nodes.
+    if (large) node = drawBitmap(await cache.memo(run, item, 'thumbnail', async () => thumbnail(await cache.blob(run, item))));
+    else {
+      const url = await cache.memo(run, item, 'decoded', async () => decoded(await cache.url(run, item)));
+      node = el('img', { src: url, alt: '', decoding: 'sync' });
+    }
   } catch {
     node = broken();
   }
@@ -62,20 +69,24 @@ async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: Med
   frame.dataset.shown = item.ref;
 }
 
-/** An <img> once its bytes decoded (a corrupt PNG rejects here, not as a broken icon). */
-async function decoded(url: string): Promise<HTMLElement> {
-  const img = el('img', { src: url, alt: '', decoding: 'async' });
-  await img.decode();
-  return img;
+/** The URL once its bytes decoded (a corrupt PNG rejects here, not as a broken icon). */
+async function decoded(url: string): Promise<string> {
+  await el('img', { src: url }).decode();
+  return url;
 }
 
-/** A canvas holding the image scaled down to THUMB_SIZE (its bytes are decoded at that size). */
-async function thumbnail(blob: Blob): Promise<HTMLElement> {
+/** The image scaled down to THUMB_SIZE, decoded once (kept by the cache). */
+async function thumbnail(blob: Blob): Promise<ImageBitmap> {
   const full = await createImageBitmap(blob);
   const scale = Math.min(1, THUMB_SIZE / Math.max(full.width, full.height));
-  const canvas = el('canvas', { width: Math.max(1, Math.round(full.width * scale)), height: Math.max(1, Math.round(full.height * scale)) });
-  canvas.getContext('2d')?.drawImage(full, 0, 0, canvas.width, canvas.height);
+  const small = await createImageBitmap(full, { resizeWidth: Math.max(1, Math.round(full.width * scale)), resizeHeight: Math.max(1, Math.round(full.height * scale)), resizeQuality: 'medium' });
   full.close();
+  return small;
+}
+
+function drawBitmap(bitmap: ImageBitmap): HTMLElement {
+  const canvas = el('canvas', { width: bitmap.width, height: bitmap.height });
+  canvas.getContext('2d')?.drawImage(bitmap, 0, 0);
   return canvas;
 }
 

@@ -10,6 +10,8 @@ const MAX_ENTRIES = 3000;
 interface Entry {
   blob: Promise<Blob>;
   url: string | null;
+  /** Work done once per item (its decode check, its thumbnail), by name. */
+  memo: Map<string, Promise<unknown>>;
 }
 
 export class MediaCache {
@@ -26,12 +28,13 @@ export class MediaCache {
       return entry;
     }
     const blob = this.read(run, item.ref).then((bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: item.mime ?? 'application/octet-stream' }));
-    entry = { blob, url: null };
+    entry = { blob, url: null, memo: new Map() };
     blob.catch(() => this.entries.delete(id)); // a failed read is tried again next time
     this.entries.set(id, entry);
     while (this.entries.size > MAX_ENTRIES) {
       const [oldest, old] = this.entries.entries().next().value as [string, Entry];
       if (old.url) URL.revokeObjectURL(old.url);
+      void Promise.all(old.memo.values()).then((done) => done.forEach((d) => d instanceof ImageBitmap && d.close()), () => {});
       this.entries.delete(oldest);
     }
     return entry;
@@ -46,6 +49,18 @@ export class MediaCache {
     const entry = this.entry(run, item);
     const blob = await entry.blob;
     return (entry.url ??= URL.createObjectURL(blob));
+  }
+
+  /** `make`'s answer for this item, made once (a failure is made again next time). */
+  memo<T>(run: RunRef, item: MediaItem, name: string, make: () => Promise<T>): Promise<T> {
+    const entry = this.entry(run, item);
+    let p = entry.memo.get(name) as Promise<T> | undefined;
+    if (!p) {
+      p = make();
+      p.catch(() => entry.memo.delete(name));
+      entry.memo.set(name, p);
+    }
+    return p;
   }
 
   /** A text item's text: inline when it travelled in the item, else read once. */

@@ -56,6 +56,8 @@ export class MediaCard {
     this.range.max = String(Math.max(0, this.slider.values.length - 1));
     this.range.value = String(Math.max(0, this.slider.position));
     this.range.disabled = this.slider.values.length < 2;
+    // Three runs or more take the whole row: a column per run stays wide enough to see.
+    this.element.classList.toggle('rl-media-wide', this.runs.length >= 3);
     this.renderColumns();
   }
 

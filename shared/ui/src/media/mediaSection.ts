@@ -96,7 +96,7 @@ export class MediaSection {
 
   /** The card of a key (tests and the benchmark drive them). */
   card(key: string): MediaCard | HistogramCard | undefined {
-    return this.mediaCards.get(key) ?? this.histogramCards.get(key);
+    return this.mediaCards.get(`image\n${key}`) ?? this.mediaCards.get(`text\n${key}`) ?? this.histogramCards.get(key);
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@
 const CSS = `
 .rl-media-section { margin-top: 4px; }
 .rl-media-cards { grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); }
+.rl-media-wide { grid-column: 1 / -1; }
 .rl-media-step { color: var(--rl-muted); font-size: 11px; font-variant-numeric: tabular-nums; }
 .rl-media-columns { display: flex; gap: 8px; overflow-x: auto; padding: 6px 0 2px; }
 .rl-media-col { margin: 0; flex: 1 1 0; min-width: 120px; max-width: 360px; display: flex; flex-direction: column; gap: 4px; }
@@ -17,7 +18,7 @@ const CSS = `
 .rl-media-caption { font-size: 11px; color: var(--rl-fg); min-height: 1em; overflow-wrap: anywhere; }
 .rl-media-slider { width: 100%; accent-color: var(--rl-accent); margin: 4px 0; }
 .rl-histogram-body { height: 240px; }
-.rl-histogram-canvas, .rl-histogram-chart { width: 100%; height: 240px; display: block; }
+.rl-histogram-canvas { width: 100%; height: 240px; display: block; }
 .rl-histogram-card .rl-card-head button.rl-active { color: var(--rl-fg); border-color: var(--rl-accent); }
 .rl-media-overlay { position: fixed; inset: 0; z-index: 10000; background: rgba(0, 0, 0, 0.82); display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px; cursor: zoom-out; }
 .rl-media-overlay img { max-width: 94vw; max-height: 86vh; image-rendering: pixelated; background: #fff; }
