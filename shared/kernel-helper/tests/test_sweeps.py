@@ -66,6 +66,10 @@ def test_a_sweep_cell_runs_its_trials_two_at_a_time_prunes_by_the_median_rule_an
     outputs = kernel.run(SWEEP_CELL.format(x="--detach"), "cell-sweep")
     assert not [m for m in outputs if m["msg_type"] == "error"], outputs
     [sweep] = [r for r in kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
+    # Detached: the cell keeps a live display of the sweep (as a detached job cell's), by display id.
+    live = [m for m in outputs
+            if m["msg_type"] == "display_data" and m["content"].get("transient", {}).get("display_id")]
+    assert live and sweep["id"] in live[0]["content"]["data"]["text/plain"], outputs
     store = kernel.store
     # The sweep belongs to the daemon: the kernel that started it goes away, a new one follows it.
     kernel.stop()

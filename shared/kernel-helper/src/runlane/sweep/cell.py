@@ -84,6 +84,11 @@ def run_sweep_cell(shell, line, body, store, cwd, name, experiment, cell):
         args.metric))
     if args.detach:
         print("Detached: it runs on. Follow it with %%runlane attach %s." % sweep_id)
+        if display is not None:  # the job cells' live display: status, best so far, the sweep's last lines
+            from ..notebook.detached import show_detached
+            from ..notebook.job_cell import run_status
+
+            show_detached(shell, os.path.join(store, "runs", sweep_id), sweep_id, args.target, run_status)
         return None
     return follow_sweep(shell, client, store, sweep_id, display, follow)
 
