@@ -143,6 +143,12 @@ def main():
                       f"{(wall / ideal - 1) * 100:+.0f}%"],
                      [f"Optuna study.optimize(n_jobs={BIG_PARALLEL}) (anchor)", anchor_trials, f"{anchor_wall:.1f}",
                       f"{(anchor_wall / ideal - 1) * 100:+.0f}%"]])
+        ok_overhead = statistics.median(ours) <= 100
+        ok_wall = len(result["trials"]) == BIG_TRIALS and wall <= ideal * 1.1
+        verdict = {True: "PASS", False: "FAIL"}
+        print(f"\ntarget per trial <= 100 ms (p50): {verdict[ok_overhead]} "
+              f"(the controller's part: {statistics.median(controller):.0f} ms)")
+        print(f"target every trial accounted for, wall within 10% of the ideal: {verdict[ok_wall]}")
         write_result("sweep_overhead", {
             "overhead_ms": {"runlane": {"p50": statistics.median(ours), "p95": percentile(ours, 0.95)},
                             "runlane_controller": {"p50": statistics.median(controller),
