@@ -72,9 +72,10 @@ describe.skipIf(skip !== null)(`the daemon on a full disk${skip ? ` (skipped: ${
     // a page boundary (a params event padded to fit), so that the next line needs a page of its own.
     const runDir = path.join(store, 'runs', id);
     const eventsFile = path.join(runDir, 'events', `${writer.writerId}.jsonl`);
-    const lineOf = (k: number) => JSON.stringify({ t: 1, type: 'params', params: { pad: 'x'.repeat(k) } }).length + 1;
+    const lineOf = (k: number) => JSON.stringify({ t: PAD_T, type: 'params', params: { pad: 'x'.repeat(k) } }).length + 1;
+    const PAD_T = 9_999_999_999; // a t after every other (a writer's t never goes back): its length is known
     const gap = 4096 - (statSync(eventsFile).size % 4096);
-    writer.appendEvent(id, { type: 'params', params: { pad: 'x'.repeat((gap - lineOf(0) + 4096) % 4096) } }, 1);
+    writer.appendEvent(id, { type: 'params', params: { pad: 'x'.repeat((gap - lineOf(0) + 4096) % 4096) } }, PAD_T);
     expect(statSync(eventsFile).size % 4096).toBe(0);
     const ballast = path.join(disk, 'ballast');
     fill(ballast);

@@ -66,6 +66,8 @@ export function encodeParamValue(value: unknown): unknown {
 
 export class StoreWriter {
   private readonly helloWritten = new Set<string>();
+  /** Run id -> the greatest `t` this writer gave an event of that run (see appendEvent). */
+  private readonly lastT = new Map<string, number>();
   /** Statuses and log lines a full store refused, retried until written (appendWhole.ts). */
   readonly held = new HeldAppends((message) => console.error(`runlane: ${this.dir}: ${message}`));
 
@@ -120,7 +122,12 @@ export class StoreWriter {
     const body = event.type === 'params' ? { ...event, params: encodeParamValue(event.params) } : event;
     // A status is the daemon's own record of a job and is held while the store is full; an edit
     // (name, tags, params) is the user's, who gets the error and can try again.
-    this.appendLines(runId, [{ t, ...body }], event.type === 'status');
+    // Readers order events by `t`: a clock set back while a job runs (NTP, a restored VM) must not put
+    // its `finished` before its `running`. Within this writer's file `t` never decreases.
+    const last = this.lastT.get(runId);
+    const at = last === undefined ? t : Math.max(t, last);
+    this.lastT.set(runId, at);
+    this.appendLines(runId, [{ t: at, ...body }], event.type === 'status');
   }
 
   logMetric(runId: string, key: string, step: number, value: number, time = Date.now() / 1000): void {
