@@ -46,8 +46,8 @@ Options:
   --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
                 is a run, its id the folder's path relative to DIR ("." for DIR itself); DVCLive
                 folders inside it are runs too
-  --dvclive DIR also read a DVCLive folder (repeatable): DIR itself (run id "."), or the dvclive/
-                folders inside it (ids their paths relative to DIR); docs/dvclive.md
+  --dvclive DIR also read a DVCLive folder (repeatable): DIR itself (its run id DIR's name, e.g.
+                dvclive), or the dvclive/ folders inside it (ids their paths relative to DIR)
   --mlflow URI  also read an MLflow tracking server (ls, show, metrics, logs; repeatable); credentials
                 from MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN (docs/mlflow.md)
   -h, --help    this help

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { FolderInspection } from '@runlane/protocol';
 import { StoreError } from './names.js';
 import { MARKER_FILE } from './storeFormat.js';
+import { countDvcliveFolders } from '../formats/dvclive/dvcliveDir.js';
 
 export type { FolderInspection, FolderKind } from '@runlane/protocol';
 
@@ -41,6 +42,9 @@ export async function inspectFolder(dir: string): Promise<FolderInspection> {
     const count = `${events.complete ? '' : 'at least '}${events.folders} run${events.folders === 1 ? '' : 's'} of event files`;
     return { path: abs, kind: 'tensorboard', detail: `a TensorBoard log folder (${count})` };
   }
+  // DVCLive folders are read as a log folder's runs (docs/dvclive.md): opened the same way.
+  const dvclive = await countDvcliveFolders(abs);
+  if (dvclive.count > 0) return { path: abs, kind: 'tensorboard', detail: dvclive.itself ? 'a DVCLive folder' : `a log folder with ${count(dvclive.count, 'DVCLive folder')}` };
   // A store whose first writer crashed before writing the marker (docs/store-format.md).
   if (names.includes('runs') && (await isDirectory(path.join(abs, 'runs')))) return { path: abs, kind: 'store', detail: 'a Runlane store (without its marker yet)' };
   // Hidden files alone (.DS_Store, .gitkeep) leave a folder empty for this purpose.

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary, StoreEvent } from '@runlane/protocol';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
+import { Daemon } from '../../server/daemon.js';
 import { LogdirIndex } from '../../server/logdirIndex.js';
+import { inspectFolder } from '../../store/folderKind.js';
 import { DvcliveDir } from './dvcliveDir.js';
 import { MixedLogdir } from './mixedLogdir.js';
 
@@ -106,11 +108,11 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
     await driver.send(`start ${dir}`, 'params {"lr": 0.1}', 'metric loss 1', 'step', 'metric loss 0.9', 'step');
     const source = new DvcliveDir(dir);
     await source.refresh();
-    expect(source.readSeries('.', 'loss').values).toEqual([1, 0.9]);
-    expect(source.summary('.')!.status).toBe('running');
+    expect(source.readSeries('dvclive', 'loss').values).toEqual([1, 0.9]);
+    expect(source.summary('dvclive')!.status).toBe('running');
 
     await driver.send('metric loss 0.8', 'step');
-    expect(await source.refresh()).toMatchObject([{ runId: '.', key: 'loss', steps: [2], values: [0.8] }]);
+    expect(await source.refresh()).toMatchObject([{ runId: 'dvclive', key: 'loss', steps: [2], values: [0.8] }]);
 
     // DVCLive rewrites params.yaml and metrics.json in place: a reader can see them empty or cut short,
     // and a row of the TSV before its newline.
@@ -120,7 +122,7 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
     writeFileSync(path.join(dir, 'metrics.json'), '{"loss": 0.');
     appendFileSync(path.join(dir, 'plots/metrics/loss.tsv'), '3\t0.7');
     expect(await source.refresh()).toEqual([]);
-    expect(source.summary('.')!.params).toEqual({ lr: 0.1 });
+    expect(source.summary('dvclive')!.params).toEqual({ lr: 0.1 });
     writeFileSync(params, good);
     appendFileSync(path.join(dir, 'plots/metrics/loss.tsv'), '5\n');
     expect(await source.refresh()).toMatchObject([{ key: 'loss', steps: [3], values: [0.75] }]);
@@ -128,16 +130,16 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
     // A second Live() without resume deletes the folder's files and starts again.
     await driver.send('end', `start ${dir}`, 'params {"lr": 0.2}', 'metric loss 5', 'step');
     const points = await source.refresh();
-    expect(source.takeRestarts()).toEqual(['.']);
+    expect(source.takeRestarts()).toEqual(['dvclive']);
     expect(points).toMatchObject([{ key: 'loss', steps: [0], values: [5] }]);
-    expect(source.readSeries('.', 'loss').values).toEqual([5]);
-    expect(source.summary('.')!.params).toEqual({ lr: 0.2 });
+    expect(source.readSeries('dvclive', 'loss').values).toEqual([5]);
+    expect(source.summary('dvclive')!.params).toEqual({ lr: 0.2 });
 
     // resume=True appends: no restart.
     await driver.send('end', `start ${dir} resume`, 'metric loss 4', 'step');
     await source.refresh();
     expect(source.takeRestarts()).toEqual([]);
-    expect(source.readSeries('.', 'loss').values).toEqual([5, 4]);
+    expect(source.readSeries('dvclive', 'loss').values).toEqual([5, 4]);
     await driver.send('end');
   });
 
@@ -177,9 +179,33 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
         ),
       );
     const listed = JSON.parse(await run(['ls', '--json'])) as RunSummary[];
-    expect(listed.map((r) => [r.id, r.name, r.kind])).toEqual([['.', 'cli/dvclive', 'dvclive']]);
-    expect(await run(['show', '.'])).toMatch(/epochs = 2/);
-    const points = JSON.parse(await run(['metrics', '.', 'val/acc', '--json'])) as { step: number; value: number }[];
+    expect(listed.map((r) => [r.id, r.name, r.kind])).toEqual([['dvclive', 'cli/dvclive', 'dvclive']]);
+    expect(await run(['show', 'dvclive'])).toMatch(/epochs = 2/);
+    const points = JSON.parse(await run(['metrics', 'dvclive', 'val/acc', '--json'])) as { step: number; value: number }[];
     expect(points.map((p) => [p.step, p.value])).toEqual([[0, 0.25], [1, 0.5]]);
+  });
+
+  it('the editors open a DVCLive folder as they open a log folder: the folder is told apart, ?dvclive= serves it', async () => {
+    const project = path.join(tmp, 'editor');
+    const dir = path.join(project, 'dvclive');
+    await driver.send(`start ${dir}`, 'metric loss 2', 'image samples', 'step', 'end');
+    expect(await inspectFolder(dir)).toMatchObject({ kind: 'tensorboard', detail: 'a DVCLive folder' });
+    expect(await inspectFolder(project)).toMatchObject({ kind: 'tensorboard', detail: 'a log folder with 1 DVCLive folder' });
+    const daemon = new Daemon({ defaultStore: path.join(tmp, 'editor-store'), runtimeDir: null, idleTimeout: 0 });
+    await daemon.start();
+    try {
+      const get = async (route: string) => {
+        const res = await fetch(`http://127.0.0.1:${daemon.port}/api/v1${route}${route.includes('?') ? '&' : '?'}dvclive=${encodeURIComponent(dir)}`, { headers: { authorization: `Bearer ${daemon.token}` } });
+        return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+      };
+      const runs = JSON.parse((await get('/runs')).body.toString()) as RunSummary[];
+      expect(runs.map((r) => [r.id, r.kind, r.name])).toEqual([['dvclive', 'dvclive', 'editor/dvclive']]);
+      const items = JSON.parse((await get('/runs/dvclive/media')).body.toString()) as { ref: string }[];
+      expect(items.map((i) => i.ref)).toEqual(['samples/0.png']);
+      const image = await get(`/runs/dvclive/media/${encodeURIComponent(items[0]!.ref)}`);
+      expect([image.status, image.type, image.body.subarray(1, 4).toString()]).toEqual([200, 'image/png', 'PNG']);
+    } finally {
+      await daemon.close();
+    }
   });
 });

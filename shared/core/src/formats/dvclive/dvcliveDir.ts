@@ -1,5 +1,5 @@
 // DVCLive folders as Runlane runs, with the same shape as the TensorBoard reader (TensorBoardLogdir):
-// `runlane ... --dvclive DIR` reads DIR as one DVCLive folder (its run id "."), and a log directory
+// `runlane ... --dvclive DIR` reads DIR as one DVCLive folder (its run id the folder's name), and a log directory
 // finds the DVCLive folders inside it (each run's id its folder's path relative to the log directory).
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ const MAX_DEPTH = 4;
 const SKIP = new Set(['node_modules', '.git', '.dvc', '__pycache__', '.venv', 'venv', '.runlane']);
 
 export interface DvcliveDirOptions {
-  /** DIR is itself a DVCLive folder (--dvclive): one run, id ".", even before DVCLive writes into it. */
+  /** DIR is itself a DVCLive folder: one run, its id DIR's name, even before DVCLive writes into it. */
   root?: boolean;
 }
 
@@ -25,6 +25,12 @@ export class DvcliveDir {
   /** Runs that restarted (a new `Live()` in their folder) since takeRestarts() was last called. */
   private restarts = new Set<string>();
   private refreshed = false;
+  /**
+   * The run id of DIR itself when it is the DVCLive folder: its name ("dvclive"), not ".", which no URL
+   * can carry (a "." path segment is dropped by every URL parser, so /runs/./media would name no run).
+   */
+  readonly selfId: string;
+  private selfFound: boolean;
   /** Per run, the images the feed has told of (file and mtime), and the run's generation then. */
   private told = new Map<string, { generation: number; seen: Set<string> }>();
 
@@ -33,6 +39,8 @@ export class DvcliveDir {
     private readonly options: DvcliveDirOptions = {},
   ) {
     this.dir = path.resolve(dir);
+    this.selfId = path.basename(this.dir) || 'dvclive';
+    this.selfFound = options.root === true;
   }
 
   /** What a DVCLive folder holds: its metrics TSVs, params, latest metrics or images (the folder is often named dvclive). */
@@ -46,11 +54,11 @@ export class DvcliveDir {
   /** Finds the folders and reads what changed; returns the new points (none on the first call, which reads the past). */
   async refresh(): Promise<DvclivePoints[]> {
     const report = this.refreshed;
-    const found = this.options.root ? ['.'] : await this.discover();
+    const found = this.options.root ? [this.selfId] : await this.discover();
     const out: DvclivePoints[] = [];
     for (const id of found) {
       let run = this.runsById.get(id);
-      if (!run) this.runsById.set(id, (run = new DvcliveRun(id, id === '.' ? this.dir : path.join(this.dir, id))));
+      if (!run) this.runsById.set(id, (run = new DvcliveRun(id, id === this.selfId && this.selfFound ? this.dir : path.join(this.dir, id))));
       const generation = run.generation;
       const points = await run.refresh();
       if (run.generation !== generation && report) this.restarts.add(id);
@@ -92,8 +100,8 @@ export class DvcliveDir {
     return {
       id,
       // "dvclive" names nothing: the project folder above it does.
-      name: id === '.' ? (path.basename(run.folder) === 'dvclive' ? `${project}/dvclive` : path.basename(run.folder)) : id,
-      experiment: id === '.' ? project : path.basename(this.dir) || this.dir,
+      name: run.folder === this.dir ? (path.basename(run.folder) === 'dvclive' ? `${project}/dvclive` : path.basename(run.folder)) : id,
+      experiment: run.folder === this.dir ? project : path.basename(this.dir) || this.dir,
       status: running ? 'running' : 'finished',
       kind: 'dvclive',
       created_at: started ?? 0,
@@ -180,6 +188,7 @@ export class DvcliveDir {
   /** Folders inside the log directory (itself included) that DVCLive writes; symlinked folders are not followed. */
   private async discover(): Promise<string[]> {
     const found: string[] = [];
+    this.selfFound = false;
     const walk = async (folder: string, depth: number): Promise<void> => {
       let entries: Dirent[];
       try {
@@ -189,7 +198,8 @@ export class DvcliveDir {
       }
       if (DvcliveDir.looksLikeDvclive(folder, entries)) {
         const rel = path.relative(this.dir, folder).split(path.sep).join('/');
-        found.push(rel === '' ? '.' : rel);
+        if (rel === '') this.selfFound = true;
+        found.push(rel === '' ? this.selfId : rel);
         return; // its plots/ are its own
       }
       if (depth >= MAX_DEPTH) return;
@@ -198,4 +208,36 @@ export class DvcliveDir {
     await walk(this.dir, 0);
     return found;
   }
+}
+
+/**
+ * DVCLive folders under `root` (itself included), breadth-first within the same bounds as the look
+ * for them in a log directory, for telling what a folder is (store/folderKind.ts); 0 when none.
+ */
+export async function countDvcliveFolders(root: string, maxEntries = 5000): Promise<{ count: number; itself: boolean }> {
+  let count = 0;
+  let seen = 0;
+  let itself = false;
+  let level = [root];
+  for (let depth = 0; depth <= MAX_DEPTH && level.length; depth++) {
+    const next: string[] = [];
+    for (const folder of level) {
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      seen += entries.length;
+      if (DvcliveDir.looksLikeDvclive(folder, entries)) {
+        count++;
+        itself ||= folder === root;
+        continue; // its plots/ are its own
+      }
+      for (const e of entries) if (e.isDirectory() && !SKIP.has(e.name)) next.push(path.join(folder, e.name));
+      if (seen > maxEntries) return { count, itself };
+    }
+    level = next;
+  }
+  return { count, itself };
 }

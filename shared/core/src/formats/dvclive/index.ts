@@ -1,4 +1,4 @@
 // DVCLive folders (DVC's logger) read as Runlane runs.
-export { DvcliveDir, type DvcliveDirOptions } from './dvcliveDir.js';
+export { countDvcliveFolders, DvcliveDir, type DvcliveDirOptions } from './dvcliveDir.js';
 export { DvcliveRun, type DvcliveImage, type DvclivePoints } from './dvcliveRun.js';
 export { MixedLogdir, type LogdirReader } from './mixedLogdir.js';
