@@ -62,6 +62,10 @@ const bridge: HostBridge = {
   cancelJob: (run) => call({ method: 'cancelJob', args: [run] }),
   stopRun: (run) => call({ method: 'stopRun', args: [run] }),
   rerunJob: (run, params) => call({ method: 'rerunJob', args: [run, params] }),
+  // The charts panel's image, text and histogram cards (shared/ui/src/media).
+  listMedia: (run, key) => call({ method: 'listMedia', args: [run, key] }),
+  readMedia: async (run, ref) => fromBase64(await call({ method: 'readMedia', args: [run, ref] })),
+  getHistograms: (run, key) => call({ method: 'getHistograms', args: [run, key] }),
 };
 
 let setDark: (dark: boolean) => void = () => {};
