@@ -39,7 +39,7 @@ def _say(line):
 
 
 def describe(err):
-    """`[Errno 28] No space left on device` without the file name the OSError may carry."""
+    """`No space left on device (errno 28)`: the OS's words without the file name an OSError carries."""
     if isinstance(err, OSError) and err.strerror:
         return "%s (errno %d)" % (err.strerror, err.errno) if err.errno else err.strerror
     return str(err) or type(err).__name__
@@ -69,10 +69,6 @@ def recovered(store_dir, written, dropped):
         store_dir, format(written, ","), lost))
 
 
-def in_trouble(store_dir):
-    return store_dir in _troubled
-
-
 def take_notices():
     with _lock:
         lines = list(_notices)
@@ -98,10 +94,6 @@ def stale_notices(after=2.0):
     the flusher then prints it itself rather than keep it to the end."""
     with _lock:
         return bool(_notices) and time.monotonic() - _oldest_notice[0] >= after
-
-
-def has_notices():
-    return bool(_notices)
 
 
 class Held:
