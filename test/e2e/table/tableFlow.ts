@@ -102,6 +102,19 @@ export async function tableFlow(root: Root, sweep: Sweep, hooks: FlowHooks): Pro
   await filter.fill('');
   await expect.poll(() => root.locator('.rl-grid-row').count()).toBe(6);
 
+  // Boxes: a click, then a shift-click ticks the range between (in the order shown); the header's box all, then none.
+  const order = await shownNames(root);
+  const box = (name: string) => root.locator('.rl-grid-row', { hasText: name }).first().locator('.rl-check input');
+  await box(order[1]!).click();
+  await box(order[3]!).click({ modifiers: ['Shift'] });
+  await expect.poll(() => root.locator('.rl-table-count').textContent()).toBe('6 of 6 runs · 3 selected');
+  expect((await root.locator('.rl-grid-row.rl-selected').allTextContents()).length).toBe(3);
+  const all = root.locator('.rl-grid-head .rl-check input');
+  await all.check();
+  await expect.poll(() => root.locator('.rl-table-count').textContent()).toBe('6 of 6 runs · 6 selected');
+  await all.uncheck();
+  await expect.poll(() => root.locator('.rl-table-count').textContent()).toBe('6 of 6 runs · 0 selected');
+
   // Select the top 2 by val/loss, open them in the charts.
   await root.locator('.rl-table-bar select[aria-label="Metric to select the top runs by"]').selectOption('val/loss');
   await root.locator('.rl-table-bar input[aria-label="How many runs to select"]').fill('2');
