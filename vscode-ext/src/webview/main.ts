@@ -2,12 +2,12 @@
 // shared charts or run details. It says `ready` first and waits for `init` (the handshake); the view
 // is kept with the webview's state, so VS Code restores the panel after a reload.
 import type { ActionCall, BridgeCall, BridgeMethod, BridgeReplies, BridgeResponse, HostToWebview, PanelView, StoreEvent, WebviewToHost } from '@runlane/protocol';
-import { ChartsPanel, RunDetailsView, RunsTable, type HostBridge } from '@runlane/ui';
+import { ChartsPanel, parseTableState, RunDetailsView, RunsTable, type HostBridge } from '@runlane/ui';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
-  getState(): { view?: PanelView } | undefined;
-  setState(state: { view: PanelView }): void;
+  getState(): { view?: PanelView; table?: unknown } | undefined;
+  setState(state: { view: PanelView; table?: unknown }): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -74,7 +74,9 @@ let mounted = false;
 function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxis: 'step' | 'relative' | 'wall' }): void {
   if (mounted) return;
   mounted = true;
-  vscode.setState({ view });
+  // The table's layout as this panel last had it (kept with the webview's state, so a reload keeps it).
+  const savedTable = vscode.getState()?.table;
+  vscode.setState({ view, table: savedTable });
   const host = document.getElementById('app') ?? document.body; // the page always has #app (webviewHost's html)
   if (view.kind === 'charts') {
     const panel = new ChartsPanel(host, bridge, { runs: view.runs ?? undefined, followNewRuns: view.runs === null, settings: charts });
@@ -84,6 +86,8 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
     const table = new RunsTable(host, bridge, {
       experiment: view.experiment,
       runs: view.runs,
+      state: savedTable === undefined ? undefined : parseTableState(savedTable),
+      onStateChange: (table) => vscode.setState({ view, table }),
       actions: {
         openCharts: (refs) => act({ action: 'openCharts', args: [refs] }),
         openDetails: (ref) => act({ action: 'openDetails', args: [ref] }),
