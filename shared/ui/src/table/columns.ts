@@ -27,10 +27,9 @@ export const FIXED_COLUMNS: readonly TableColumn[] = [
   { id: 'note', kind: 'note', key: 'note', label: 'note' },
 ];
 
-/** A run's free-text note (RunSummary gains `note` with the notes feature; absent on older daemons). */
+/** A run's free-text note ('' when it has none, or comes from a daemon older than notes). */
 export function noteOf(run: RunSummary): string {
-  const note = (run as RunSummary & { note?: unknown }).note;
-  return typeof note === 'string' ? note : '';
+  return typeof run.note === 'string' ? run.note : '';
 }
 
 /** Every column the runs have, fixed ones first, then params and metrics by key. */

@@ -284,8 +284,7 @@ export class RunsTable {
     const refs = this.selectedRefs();
     if (!refs.length) return this.say('Select runs to delete first.');
     // restoreRun is optional on the bridge (hosts that have it offer an undo).
-    const bridge = this.bridge as HostBridge & { restoreRun?(run: RunRef): Promise<unknown> };
-    const restore = bridge.restoreRun?.bind(bridge);
+    const restore = this.bridge.restoreRun?.bind(this.bridge);
     // Without an undo, a second click confirms (a webview has no confirm dialog).
     if (!restore && this.bar.remove.dataset.confirm !== String(refs.length)) {
       this.bar.remove.dataset.confirm = String(refs.length);

@@ -36,6 +36,12 @@ describe('runs table columns', () => {
     expect(cellText(lr, runs[2]!)).toBe('NaN');
   });
 
+  it('shows a run\'s note in the note column, blank without one', () => {
+    const note = buildColumns(runs).find((c) => c.id === 'note')!;
+    expect(cellText(note, { ...runs[0]!, note: 'lr looks high' })).toBe('lr looks high');
+    expect(cellText(note, runs[0]!)).toBe('');
+  });
+
   it('gives the filter every column by name, a metric also as .min/.max, tags as a list', () => {
     const v = rowValues(runs[1]!);
     expect(v['val/loss']).toBe(0.2);
