@@ -85,7 +85,8 @@ def optuna_gaps(in_process):
             marks.append(("first", time.time()))
             value = x
         else:
-            out = subprocess.run([sys.executable, "-c", TRIAL_CODE, "0", str(x)], check=False, capture_output=True, text=True,
+            out = subprocess.run([sys.executable, "-c", TRIAL_CODE, "0", str(x)], check=False, capture_output=True,
+                                 text=True,
                                  env=dict(os.environ, RUNLANE_DIR=os.path.join(tempfile.gettempdir(), "rl-bench-void")))
             marks.append(("first", float(out.stdout.split("first ", 1)[1].split()[0])))
             value = x
@@ -137,7 +138,8 @@ def main():
             states[r["state"]] = states.get(r["state"], 0) + 1
         anchor_wall, anchor_trials = optuna_parallel_wall()
         ideal = BIG_TRIALS * BIG_SECONDS / BIG_PARALLEL
-        print_table(f"{BIG_TRIALS} trials of a {BIG_SECONDS:g} s objective, {BIG_PARALLEL} at once (ideal {ideal:.1f} s)",
+        title = f"{BIG_TRIALS} trials of a {BIG_SECONDS:g} s objective, {BIG_PARALLEL} at once (ideal {ideal:.1f} s)"
+        print_table(title,
                     ["", "trials accounted for", "wall s", "over ideal"],
                     [["Runlane sweep", f"{len(result['trials'])} ({json.dumps(states)})", f"{wall:.1f}",
                       f"{(wall / ideal - 1) * 100:+.0f}%"],

@@ -33,8 +33,8 @@ from .sweep.space import choice, intrange, loguniform, uniform
 __version__ = "0.1.0"
 
 __all__ = [
-    "log", "log_image", "log_histogram", "log_text", "params", "tags", "artifact", "run", "finish", "active_run", "cell_history", "store_dir", "result",
-    "loguniform", "uniform", "choice", "intrange",
+    "log", "log_image", "log_histogram", "log_text", "params", "tags", "artifact", "run", "finish", "active_run",
+    "cell_history", "store_dir", "result",
     "loguniform", "uniform", "choice", "intrange", "sweep", "note",
     "RunlaneError", "InvalidNameError", "StoreVersionError", "RunNotFoundError",
     "load_ipython_extension", "unload_ipython_extension",
