@@ -16,7 +16,7 @@ export { formatBytes, formatDuration, formatParam, formatTime } from './views/fo
 export { RunSet, matches, sortRuns, mainMetric, rowTags, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
 // Logic both editors share, DOM-free (common/): the magic line, tags typed by the user, elapsed time, target labels.
-export { droppedOptions, magicOption, magicOptions, magicTarget, readMagicLine, withRunlaneMagic, type MagicChoice, type MagicLine } from './common/magicLine.js';
+export { droppedOptions, magicOption, magicOptions, magicSubcommand, magicTarget, readMagicLine, withRunlaneMagic, type MagicChoice, type MagicLine } from './common/magicLine.js';
 export { parseTagInput, TAG_PLACEHOLDER, TAG_PROMPT, type TagEdit } from './common/tagInput.js';
 export { elapsedText } from './common/elapsedTime.js';
 export { gpuCountText, KERNEL_CHOICE, runTargetText, targetChoiceText, targetKindText, targetOf } from './common/targetLabels.js';

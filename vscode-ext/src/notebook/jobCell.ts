@@ -7,11 +7,18 @@ import type { RunStatus } from '@runlane/protocol';
 import { readMagicLine } from '@runlane/ui';
 import { errorHead } from '../errorText';
 
-/** Target, workers and GPUs from the cell's %%runlane line, and the body without it. */
-export function jobOfCell(source: string, defaultTarget: string): { target: string; workers: number; gpus: number; name: string | null; experiment: string | null; body: string; hasMagic: boolean } {
+/**
+ * Target, workers and GPUs from the cell's %%runlane line, and the body without it. `subcommand`:
+ * `sweep` for a `%%runlane sweep ...` cell, which runs as the sweep it declares (sweepCell.ts), never
+ * as a job of its body.
+ */
+export function jobOfCell(
+  source: string,
+  defaultTarget: string,
+): { target: string; workers: number; gpus: number; name: string | null; experiment: string | null; body: string; hasMagic: boolean; subcommand: string | null } {
   const line = readMagicLine(source);
-  if (!line) return { target: defaultTarget, workers: 1, gpus: 0, name: null, experiment: null, body: source, hasMagic: false };
-  return { target: line.target ?? defaultTarget, workers: line.workers ?? 1, gpus: line.gpus ?? 0, name: line.name, experiment: line.experiment, body: line.body, hasMagic: true };
+  if (!line) return { target: defaultTarget, workers: 1, gpus: 0, name: null, experiment: null, body: source, hasMagic: false, subcommand: null };
+  return { target: line.target ?? defaultTarget, workers: line.workers ?? 1, gpus: line.gpus ?? 0, name: line.name, experiment: line.experiment, body: line.body, hasMagic: true, subcommand: line.subcommand };
 }
 
 /**

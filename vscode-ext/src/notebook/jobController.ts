@@ -13,6 +13,7 @@ import { JobsControllerId } from '../commandIds';
 import type { RunlaneService } from '../service';
 import { cellJson, executionSuccess, jobEndMessage, jobOfCell, readResultText } from './jobCell';
 import { runLinkBundle, RUN_MIME, type RunLink } from './runLink';
+import { startSweep, sweepBestText, sweepLine } from './sweepCell';
 import { WorkerOutput } from './workerOutput';
 
 const UPDATE_MS = 50; // at most ~20 cell updates a second
@@ -69,6 +70,7 @@ export class JobController implements vscode.Disposable {
     const settings = vscode.workspace.getConfiguration('runlane');
     const source = cell.document.getText();
     const job = jobOfCell(source, settings.get<string>('jobs.defaultTarget', 'local'));
+    if (job.subcommand !== null) return this.executeSweep(cell, notebook, execution, source, job);
     const input = mkdtempSync(path.join(os.tmpdir(), 'runlane-cell-'));
     let client: DaemonClient;
     let runId: string;
@@ -115,6 +117,44 @@ export class JobController implements vscode.Disposable {
     // Rank 0's last expression (or runlane.result()), as the kernel would show it: the cell's last output.
     const result = status === 'finished' ? readResultText(store, runId) : null;
     if (result !== null) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(result, 'text/plain')]));
+    execution.end(executionSuccess(status), Date.now());
+  }
+
+  /** A `%%runlane sweep` cell: the sweep it declares, followed like a job; its best trial is the last output. */
+  private async executeSweep(
+    cell: vscode.NotebookCell,
+    notebook: vscode.NotebookDocument,
+    execution: vscode.NotebookCellExecution,
+    source: string,
+    job: ReturnType<typeof jobOfCell>,
+  ): Promise<void> {
+    let client: DaemonClient;
+    let link: RunLink;
+    try {
+      if (job.subcommand !== 'sweep') throw new Error(`%%runlane ${job.subcommand} is not a cell magic: a cell starts with %%runlane, %%runlane --on TARGET or %%runlane sweep.`);
+      const own = this.storeFor(notebook);
+      const store = own && this.service.sources().some((src) => src.path === own) ? own : this.service.store;
+      client = await this.service.daemon(store); // started if need be: the helper talks to this daemon
+      const notebookName = path.basename(notebook.uri.fsPath);
+      const started = await startSweep(this.python(), this.helperDir, {
+        line: sweepLine(source),
+        body: job.body,
+        store,
+        cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,
+        name: `${notebookName} cell ${cell.index + 1}`,
+        experiment: notebookName.replace(/\.ipynb$/, ''),
+        cell: { notebook: notebook.uri.scheme === 'file' ? notebook.uri.fsPath : null, cell_id: (cell.metadata as { id?: string }).id ?? null, source, execution_count: execution.executionOrder ?? null },
+      });
+      link = { id: started.run_id, name: started.name, experiment: started.experiment, store, kind: 'job' };
+      await execution.replaceOutput(runLinkOutput(link));
+    } catch (err) {
+      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
+      execution.end(false, Date.now());
+      return;
+    }
+    const status = await this.follow(client, link.id, execution, runLinkOutput(link));
+    const best = status === 'finished' ? sweepBestText(link.store, link.id) : null;
+    if (best !== null) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(best, 'text/plain')]));
     execution.end(executionSuccess(status), Date.now());
   }
 

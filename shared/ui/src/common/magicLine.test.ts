@@ -50,12 +50,37 @@ describe('the %%runlane line "Run Cell as Experiment" writes', () => {
 
   it('reads the whole line once: target, workers, GPUs, name, experiment and the body under it', () => {
     expect(readMagicLine('%%runlane --on "gpu box" --workers 2 --gpus=1 --name \'two ranks\' --experiment lr\nx = 1\ny = 2')).toEqual({
-      target: 'gpu box', workers: 2, gpus: 1, name: 'two ranks', experiment: 'lr', body: 'x = 1\ny = 2',
+      subcommand: null, target: 'gpu box', workers: 2, gpus: 1, name: 'two ranks', experiment: 'lr', body: 'x = 1\ny = 2',
     });
-    expect(readMagicLine('%%runlane\nx = 1')).toEqual({ target: null, workers: null, gpus: null, name: null, experiment: null, body: 'x = 1' });
+    expect(readMagicLine('%%runlane\nx = 1')).toEqual({ subcommand: null, target: null, workers: null, gpus: null, name: null, experiment: null, body: 'x = 1' });
     expect(readMagicLine('%%runlane --on local')).toMatchObject({ target: 'local', body: '' });
     expect(readMagicLine('%%runlane --on=a=b\n')).toMatchObject({ target: 'a=b' }); // the part after the first "="
     expect(readMagicLine('%%runlane --workers many\n')?.workers).toBeNaN(); // said by the job's own check
     expect(readMagicLine('x = 1\n%%runlane --on local')).toBeNull();
+  });
+});
+
+describe('a %%runlane sweep cell', () => {
+  const sweep = '%%runlane sweep --on local --trials 8 --parallel 2 --metric val/loss --mode min --gpus 1\nlr = rl.loguniform(1e-4, 1e-1)';
+
+  it('is read as a sweep, not as a job cell with a stray word', () => {
+    expect(readMagicLine(sweep)).toMatchObject({ subcommand: 'sweep', target: 'local', gpus: 1, body: 'lr = rl.loguniform(1e-4, 1e-1)' });
+    expect(readMagicLine('%%runlane --on local\nx')?.subcommand).toBeNull();
+    expect(magicTarget(sweep)).toBe('local');
+  });
+
+  it('stays a sweep when a target is picked: the word first, only --on changes', () => {
+    expect(withRunlaneMagic(sweep, 'gpu box')).toBe(
+      '%%runlane sweep --on "gpu box" --trials 8 --parallel 2 --metric val/loss --mode min --gpus 1\nlr = rl.loguniform(1e-4, 1e-1)',
+    );
+    expect(withRunlaneMagic('%%runlane sweep --trials 2 --metric m\nx', 'slurm')).toBe('%%runlane sweep --on slurm --trials 2 --metric m\nx');
+  });
+
+  it('is left as written by "this kernel" (the kernel starts the sweep; its options are the sweep\'s own)', () => {
+    expect(withRunlaneMagic(sweep, null)).toBe(sweep);
+    expect(droppedOptions(sweep, null)).toEqual([]);
+    expect(withRunlaneMagic(sweep, { target: 'local', name: 'lr search' })).toBe(
+      '%%runlane sweep --on local --trials 8 --parallel 2 --metric val/loss --mode min --gpus 1 --name "lr search"\nlr = rl.loguniform(1e-4, 1e-1)',
+    );
   });
 });

@@ -3,7 +3,9 @@
 // the same in any Jupyter frontend. What the user wrote on the line is theirs: every option stays
 // unless they picked a different value for it. The one exception is a cell moved from a job back to
 // the kernel, where the kernel refuses job-only options; `droppedOptions` names those, so the picker
-// can say so before anything is rewritten.
+// can say so before anything is rewritten. A line with a subcommand (`%%runlane sweep ...`) is another
+// magic: its word stays first, "this kernel" leaves it as written (the kernel starts the sweep, whose
+// options are its own), and a picked target only sets its `--on`.
 
 const JOB_ONLY_WITH_VALUE = new Set(['--on', '--workers', '--gpus', '--with']);
 const JOB_ONLY_FLAGS = new Set(['--detach']);
@@ -25,6 +27,12 @@ export function magicOption(source: string, flag: string): string | null {
   return unquote(raw);
 }
 
+/** The subcommand of the magic line (`sweep` in `%%runlane sweep --on x`), or null (a plain run or job cell). */
+export function magicSubcommand(source: string): string | null {
+  const first = magicOptions(source)?.[0];
+  return first !== undefined && !first.startsWith('-') && !/^["']/.test(first) ? first : null;
+}
+
 /** The target the cell's magic line runs it on (`--on`), or null (the kernel, or no magic). */
 export function magicTarget(source: string): string | null {
   return magicOption(source, '--on');
@@ -32,6 +40,8 @@ export function magicTarget(source: string): string | null {
 
 /** What a cell's `%%runlane` line asks for, read once for every editor; numbers as written (NaN if not one). */
 export interface MagicLine {
+  /** `sweep` for `%%runlane sweep ...` (a cell of its own kind, not a job cell), else null. */
+  subcommand: string | null;
   /** `--on`: a target name, or null (this kernel). */
   target: string | null;
   workers: number | null;
@@ -52,6 +62,7 @@ export function readMagicLine(source: string): MagicLine | null {
   };
   const newline = source.indexOf('\n');
   return {
+    subcommand: magicSubcommand(source),
     target: value('--on'),
     workers: number('--workers'),
     gpus: number('--gpus'),
@@ -73,7 +84,7 @@ export interface MagicChoice {
 
 /** The options of the line that running in the kernel would drop (job-only ones), as the user wrote them. */
 export function droppedOptions(source: string, target: string | null): string[] {
-  if (target !== null) return [];
+  if (target !== null || magicSubcommand(source) !== null) return [];
   const dropped: string[] = [];
   const list = magicOptions(source) ?? [];
   for (let i = 0; i < list.length; i++) {
@@ -92,22 +103,25 @@ export function droppedOptions(source: string, target: string | null): string[] 
  */
 export function withRunlaneMagic(source: string, choice: string | null | MagicChoice): string {
   const picked: MagicChoice = choice !== null && typeof choice === 'object' ? choice : { target: choice };
-  const target = picked.target;
+  const subcommand = magicSubcommand(source);
+  // A sweep has no "in this kernel" form: the kernel runs its magic as written.
+  const target = subcommand !== null && picked.target === null ? magicTarget(source) : picked.target;
+  if (subcommand !== null && target === null && picked.name === undefined && picked.experiment === undefined) return source;
   const options = magicOptions(source);
   const body = options === null ? source : source.slice(source.split('\n', 1)[0]!.length + 1);
   const set: [string, string][] = [];
   if (target !== null) set.push(['--on', quoteIfNeeded(target)]);
-  if (picked.workers !== undefined && target !== null) set.push(['--workers', String(picked.workers)]);
+  if (picked.workers !== undefined && target !== null && subcommand === null) set.push(['--workers', String(picked.workers)]);
   if (picked.gpus !== undefined && target !== null) set.push(['--gpus', String(picked.gpus)]);
   if (picked.name !== undefined) set.push(['--name', quoteIfNeeded(picked.name)]);
   if (picked.experiment !== undefined) set.push(['--experiment', quoteIfNeeded(picked.experiment)]);
   const values = new Map(set);
   const kept: string[] = [];
-  const list = options ?? [];
+  const list = (options ?? []).slice(subcommand !== null ? 1 : 0);
   for (let i = 0; i < list.length; i++) {
     const token = list[i]!;
     const name = token.split('=', 1)[0]!;
-    const jobOnlyInKernel = target === null && (JOB_ONLY_WITH_VALUE.has(name) || JOB_ONLY_FLAGS.has(name));
+    const jobOnlyInKernel = target === null && subcommand === null && (JOB_ONLY_WITH_VALUE.has(name) || JOB_ONLY_FLAGS.has(name));
     if (name === '--on' || values.has(name) || jobOnlyInKernel) {
       if (!token.includes('=') && (JOB_ONLY_WITH_VALUE.has(name) || values.has(name))) i++; // its value
       // A picked value takes the place of the one it replaces, so the line reads as the user wrote it.
@@ -120,7 +134,7 @@ export function withRunlaneMagic(source: string, choice: string | null | MagicCh
     kept.push(token);
   }
   values.delete('--on');
-  const line = ['%%runlane', ...(target !== null ? ['--on', quoteIfNeeded(target)] : []), ...kept, ...[...values].flat()].join(' ');
+  const line = ['%%runlane', ...(subcommand !== null ? [subcommand] : []), ...(target !== null ? ['--on', quoteIfNeeded(target)] : []), ...kept, ...[...values].flat()].join(' ');
   return options === null && source === '' ? `${line}\n` : `${line}\n${body}`;
 }
 

@@ -1,0 +1,63 @@
+// A `%%runlane sweep ...` cell under the Runlane jobs controller: there is no kernel to run the magic,
+// so the kernel helper's `python -m runlane.sweep.editor` checks the line and the space exactly as the
+// magic would and submits the sweep to the daemon; the controller then follows the sweep run like any
+// job (its logs are the sweep's lines). The cell travels as JSON on stdin, never through a shell.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface SweepRequest {
+  /** The options after `%%runlane sweep` (the magic's own parser reads them). */
+  line: string;
+  body: string;
+  store: string;
+  cwd?: string;
+  /** The default name ("nb.ipynb cell 3": the sweep is "sweep nb.ipynb cell 3" unless --name says). */
+  name: string;
+  experiment: string;
+  cell: { notebook: string | null; cell_id: string | null; source: string; execution_count: number | null };
+}
+
+export interface StartedSweep {
+  run_id: string;
+  name: string;
+  experiment: string;
+}
+
+/** The options of a sweep cell's first line, after `%%runlane sweep`. */
+export function sweepLine(source: string): string {
+  return source.split('\n', 1)[0]!.replace(/^%%runlane\s+sweep\b/, '').trim();
+}
+
+/** Starts the sweep; rejects with the helper's one sentence (a bad space, an unknown target...). */
+export function startSweep(python: string, helperDir: string, request: SweepRequest, env: NodeJS.ProcessEnv = process.env): Promise<StartedSweep> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      python,
+      ['-m', 'runlane.sweep.editor'],
+      { cwd: request.cwd, env: { ...env, PYTHONPATH: [helperDir, env.PYTHONPATH].filter(Boolean).join(path.delimiter) }, timeout: 120_000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (!err) {
+          try {
+            return resolve(JSON.parse(stdout.trim().split('\n').pop()!) as StartedSweep);
+          } catch {
+            return reject(new Error(`The sweep helper gave no sweep run (${stdout.trim() || 'no output'}).`));
+          }
+        }
+        const said = stderr.trim();
+        reject(new Error(said || `The sweep could not start: ${err.message}`));
+      },
+    );
+    child.stdin?.end(JSON.stringify(request));
+  });
+}
+
+/** The best trial of an ended sweep (`sweep/result.json`), as the cell's last line; null when none. */
+export function sweepBestText(store: string, runId: string): string | null {
+  try {
+    const result = JSON.parse(readFileSync(path.join(store, 'runs', runId, 'sweep', 'result.json'), 'utf8')) as { best?: unknown };
+    return result.best ? JSON.stringify(result.best) : null;
+  } catch {
+    return null;
+  }
+}
