@@ -11,7 +11,7 @@
 // naming a run with its short id, job cells' tracebacks (editor line numbers, once, one closing line),
 // the last expression, a cancelled cell without the failure mark, a failed run's tooltip, Targets rows.
 // Screenshots: test/e2e/screenshots/vscode/.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -854,6 +854,51 @@ describe('Runlane in VS Code (code-server)', () => {
       });
     }, 180_000);
   });
+
+  it('shows the image, histogram and text cards of runs logged with rl.log_image/log_histogram/log_text in the charts panel, names and texts as text', async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url); // run alone (-t): the workbench is not open yet
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await showRunlane();
+    // Two runs with media written by the kernel helper into the workspace store (test/e2e/charts/write_media.py).
+    execFileSync(path.join(repo, '.venv/bin/python'), [path.join(here, 'charts/write_media.py'), '2', '4'], { env: { ...process.env, RUNLANE_DIR: path.join(workspace, '.runlane') }, timeout: 60_000 });
+    await treeRow('<b>media</b> run 0').waitFor({ timeout: 30_000 });
+    await treeRow('media run 1').waitFor({ timeout: 30_000 });
+    // The tree redraws as the new runs arrive: select until both rows (and only they) are selected.
+    const selected = () => page.locator('.pane-body .monaco-list-row[aria-selected="true"]').allTextContents();
+    await expect
+      .poll(async () => {
+        await treeRow('<b>media</b> run 0').click();
+        await treeRow('media run 1').click({ modifiers: ['Control'] });
+        const rows = await selected();
+        return rows.length === 2 && rows.some((r) => r.includes('<b>media</b> run 0')) && rows.some((r) => r.includes('media run 1'));
+      }, { timeout: 30_000, intervals: [500] })
+      .toBe(true);
+    await page.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await page.locator('.pane-header .action-label[aria-label="Open Charts"]').click();
+    const frame = await inFrames('.rl-media-card[data-key="samples"]', 60_000).catch(async (err) => {
+      await shot('failed-media-cards');
+      throw err;
+    });
+    const samples = frame.locator('.rl-media-card[data-key="samples"]');
+    await samples.scrollIntoViewIfNeeded(); // images load once on screen
+    try {
+      await expect.poll(() => samples.locator('img.rl-media-image').count(), { timeout: 30_000 }).toBe(2);
+    } catch (err) {
+      await shot('failed-media-cards');
+      console.log('MEDIA', await samples.innerHTML());
+      throw err;
+    }
+    expect(await samples.locator('.rl-media-run').allTextContents()).toEqual(expect.arrayContaining(['<b>media</b> run 0', 'media run 1']));
+    expect(await samples.locator('.rl-media-caption').first().textContent()).toBe('<img src=x onerror=alert(1)> step 3');
+    await frame.locator('.rl-histogram-card[data-key="weights"]').scrollIntoViewIfNeeded();
+    await expect.poll(() => frame.locator('.rl-media-kind-text .rl-media-text-body').allTextContents(), { timeout: 30_000 }).toContain('<script>alert(3)</script> run 1 says: step 3\nsecond line');
+    expect(await frame.locator('.rl-media-section script, .rl-media-section b').count()).toBe(0);
+    await frame.locator('.rl-media-section').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    await shot('24-media-cards');
+  }, 120_000);
 
   it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
     if (!(await page.locator('.monaco-workbench').count())) {

@@ -63,7 +63,8 @@ const bridge: HostBridge = {
   stopRun: (run) => call({ method: 'stopRun', args: [run] }),
   rerunJob: (run, params) => call({ method: 'rerunJob', args: [run, params] }),
   // The charts panel's image, text and histogram cards (shared/ui/src/media).
-  listMedia: (run, key) => call({ method: 'listMedia', args: [run, key] }),
+  // No key: every key (an undefined one would cross the message as null, a key named "null").
+  listMedia: (run, key) => call({ method: 'listMedia', args: key === undefined ? [run] : [run, key] }),
   readMedia: async (run, ref) => fromBase64(await call({ method: 'readMedia', args: [run, ref] })),
   getHistograms: (run, key) => call({ method: 'getHistograms', args: [run, key] }),
 };
