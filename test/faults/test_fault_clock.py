@@ -9,6 +9,7 @@ import sys
 
 import faultlib
 from faultlib import ROOT
+
 from runlane.store.reader import StoreReader
 
 fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)

@@ -14,6 +14,7 @@ import time
 import faultlib
 import pytest
 from faultlib import FULL, ROOT
+
 from runlane.store.reader import StoreReader
 
 fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)

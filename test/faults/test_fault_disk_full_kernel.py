@@ -8,6 +8,7 @@ import sys
 
 import faultlib
 import pytest
+
 from runlane.store.reader import StoreReader
 
 fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)

@@ -10,6 +10,7 @@ import time
 
 import faultlib
 from faultlib import FULL, ROOT
+
 from runlane.daemon_client import DaemonClient, DaemonError
 from runlane.store.reader import StoreReader
 

@@ -13,6 +13,7 @@ more step of everything into it and answers "ok" once written.
 import sys
 
 import numpy as np
+
 import runlane as rl
 from runlane import media
 
