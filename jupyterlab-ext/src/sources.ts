@@ -105,6 +105,16 @@ export class SourcesBridge implements HostBridge {
   readArtifact(run: RunRef, path: string) {
     return this.of(run.source).readArtifact(run, path);
   }
+  // The charts panel's image, text and histogram cards (shared/ui/src/media), from the run's source.
+  listMedia(run: RunRef, key?: string) {
+    return this.of(run.source).listMedia(run, key);
+  }
+  readMedia(run: RunRef, ref: string) {
+    return this.of(run.source).readMedia(run, ref);
+  }
+  getHistograms(run: RunRef, key: string) {
+    return this.of(run.source).getHistograms(run, key);
+  }
   updateRun(run: RunRef, patch: RunPatch) {
     return this.of(run.source).updateRun(run, patch);
   }

@@ -650,6 +650,32 @@ describe('Runlane in JupyterLab', () => {
     expect(dialogs).toEqual([]);
   }, 120_000);
 
+  it('shows the image, histogram and text cards of runs logged with rl.log_image/log_histogram/log_text in the charts, names and texts as text', async () => {
+    // Two runs with media written by the kernel helper into the store (test/e2e/charts/write_media.py).
+    execFileSync(path.join(repo, '.venv/bin/python'), [path.join(here, 'charts/write_media.py'), '2', '4'], { env: { ...process.env, RUNLANE_DIR: path.join(folder, '.runlane') }, timeout: 60_000 });
+    if (!page.url().includes('/lab')) await page.goto(lab.url('/lab')); // run alone (-t): no page yet
+    await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+    if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    const first = page.locator('.rl-run-row', { hasText: '<b>media</b> run 0' });
+    await first.waitFor({ timeout: 30_000 });
+    await first.click();
+    await page.locator('.rl-run-row', { hasText: 'media run 1' }).click({ modifiers: ['Control'] });
+    await page.locator('.rl-sidebar .rl-primary').click();
+    const charts = page.locator('.rl-charts-widget:visible');
+    const samples = charts.locator('.rl-media-card[data-key="samples"]');
+    await samples.waitFor({ timeout: 30_000 });
+    await samples.scrollIntoViewIfNeeded(); // images load once on screen
+    await expect.poll(() => samples.locator('img.rl-media-image').count(), { timeout: 30_000 }).toBe(2);
+    expect(await samples.locator('.rl-media-run').allTextContents()).toEqual(expect.arrayContaining(['<b>media</b> run 0', 'media run 1']));
+    expect(await samples.locator('.rl-media-caption').first().textContent()).toBe('<img src=x onerror=alert(1)> step 3');
+    await charts.locator('.rl-histogram-card[data-key="weights"]').scrollIntoViewIfNeeded();
+    await expect.poll(() => charts.locator('.rl-media-kind-text .rl-media-text-body').allTextContents(), { timeout: 30_000 }).toContain('<script>alert(3)</script> run 1 says: step 3\nsecond line');
+    expect(await charts.locator('.rl-media-section script, .rl-media-section b').count()).toBe(0);
+    await charts.locator('.rl-media-section').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    await shot('24-media-cards');
+  }, 120_000);
+
   it('follows the dark theme', async () => {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();
     await page.locator('.lm-Menu-itemLabel', { hasText: 'Theme' }).first().hover();
