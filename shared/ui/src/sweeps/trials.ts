@@ -141,3 +141,8 @@ function spaceNames(sweep: RunSummary | null, trials: Trial[]): string[] {
 export function stateText(trial: Trial): string {
   return trial.state === 'pruned' && trial.prunedStep !== null ? `pruned at step ${trial.prunedStep}` : trial.state;
 }
+
+/** The sweep run a trial belongs to (its `runlane.sweep` tag), or null. */
+export function sweepOf(run: Pick<RunSummary, 'tags'>): string | null {
+  return run.tags[SWEEP_TAG] ?? null;
+}

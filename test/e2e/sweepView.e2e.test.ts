@@ -1,0 +1,113 @@
+// The sweep view in real Chromium over a real daemon (the charts harness: no editor to start): a store
+// holding a sweep as the controller writes it (the sweep run tagged runlane.sweep.role=sweep with its
+// sweep.* params; trials tagged runlane.sweep / runlane.sweep.trial, one pruned with
+// runlane.pruned_step, one failed, one still running), written with StoreWriter. The trials table, the
+// best so far, the parallel coordinates with the best trial highlighted, every trial's curves; a trial
+// that ends while the view is open shows up live. Screenshots go to test/e2e/screenshots/.
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreWriter } from '@runlane/core';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
+import { startHarness, type Harness } from './charts/harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const screenshots = process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'screenshots');
+
+let tmp: string;
+let store: string;
+let harness: Harness;
+let browser: Browser;
+let writer: StoreWriter;
+let sweepId: string;
+const ids = new Map<number, string>(); // trial number -> run id
+const t0 = Date.now() / 1000 - 600;
+
+/** One trial: lr and layers as params, val/loss over `steps` steps ending at `final`, then its status. */
+async function trial(n: number, lr: number, layers: number, final: number, steps: number, status: 'finished' | 'pruned' | 'failed' | 'running', end: number): Promise<string> {
+  const id = await writer.createRun({ name: `lr search · trial ${n}`, experiment: 'sweeps', kind: 'job' });
+  writer.appendEvent(id, { type: 'params', params: { lr, layers, workers: 1 } }, t0 + n * 10);
+  writer.appendEvent(id, { type: 'tags', tags: { 'runlane.sweep': sweepId, 'runlane.sweep.trial': String(n), ...(status === 'pruned' ? { 'runlane.pruned_step': String(steps - 1) } : {}) } }, t0 + n * 10);
+  writer.appendEvent(id, { type: 'status', status: 'running' }, t0 + n * 10);
+  writer.logMetrics(id, 'val/loss', Array.from({ length: steps }, (_, s) => ({ step: s, value: final + (steps - 1 - s) * 0.1, time: t0 + n * 10 + s })));
+  if (status === 'pruned') writer.appendEvent(id, { type: 'status', status: 'pruned', error: `Pruned at step ${steps - 1} by the median rule: val/loss = ${final} is worse than the median 0.4 of 2 finished trials at that step.` }, t0 + end);
+  else if (status === 'failed') writer.appendEvent(id, { type: 'status', status: 'failed', error: 'ZeroDivisionError: division by zero', exit_code: 1 }, t0 + end);
+  else if (status === 'finished') writer.appendEvent(id, { type: 'status', status: 'finished', exit_code: 0 }, t0 + end);
+  ids.set(n, id);
+  return id;
+}
+
+beforeAll(async () => {
+  tmp = makeTempDir('sweep-view');
+  store = path.join(tmp, 'store');
+  writer = await StoreWriter.open(store);
+  sweepId = await writer.createRun({ name: 'lr search', experiment: 'sweeps', kind: 'job' });
+  writer.appendEvent(sweepId, { type: 'tags', tags: { 'runlane.sweep.role': 'sweep' } }, t0);
+  writer.appendEvent(sweepId, { type: 'params', params: { 'sweep.space': { lr: 'loguniform(0.0001, 0.1)', layers: 'choice([1, 2, 3])' }, 'sweep.metric': 'val/loss', 'sweep.mode': 'min', 'sweep.trials': 6, 'sweep.parallel': 2, 'sweep.sampler': 'tpe', 'sweep.pruner': 'median', 'sweep.target': 'local' } }, t0);
+  writer.appendEvent(sweepId, { type: 'status', status: 'running' }, t0);
+  await trial(0, 0.001, 1, 0.52, 6, 'finished', 60);
+  await trial(1, 0.03, 2, 0.31, 6, 'finished', 70);
+  await trial(2, 0.09, 3, 0.95, 3, 'pruned', 75);
+  await trial(3, 0.0002, 1, 0.7, 2, 'failed', 80);
+  await trial(4, 0.01, 2, 0.45, 4, 'running', 0);
+  writer.logMetrics(sweepId, 'sweep/best', [{ step: 1, value: 0.52, time: t0 + 60 }, { step: 4, value: 0.31, time: t0 + 70 }]);
+  harness = await startHarness(store, path.join(here, 'charts/sweepPage.ts'));
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
+  mkdirSync(screenshots, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  removeTempDir(tmp);
+});
+
+async function open(theme: 'light' | 'dark'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1500 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${harness.url}?${new URLSearchParams([['store', store], ['sweep', sweepId], ['theme', theme]])}`);
+  await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+  await page.waitForSelector('table.rl-sweep-trials tr[data-trial]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const rows = (page: Page) => page.locator('table.rl-sweep-trials tr[data-trial]').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+
+describe('the sweep view in Chromium', () => {
+  it('shows the trials (pruned at which step), the best, the best so far, parallel coordinates and every trial\'s curves; a trial ending shows live', async () => {
+    const page = await open('light');
+    const table = await rows(page);
+    expect(table.map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
+      ['0', 'finished', '1', '0.001'], ['1', 'finished', '2', '0.03'], ['2', 'pruned at step 2', '3', '0.09'], ['3', 'failed', '1', '0.0002'], ['4', 'running', '2', '0.01'],
+    ]);
+    expect(await page.locator('table.rl-sweep-trials th').allTextContents()).toEqual(['#', 'state', 'layers', 'lr', 'val/loss', 'duration']);
+    expect(await page.locator('tr.rl-sweep-best').getAttribute('data-trial')).toBe('1');
+    expect(await page.locator('tr[data-trial="2"]').getAttribute('title')).toMatch(/median rule/);
+    expect(await page.locator('.rl-sweep-best-line').textContent()).toBe('Best: trial 1 = 0.31 (layers=2, lr=0.03)');
+    expect(await page.locator('.rl-sweep-summary').textContent()).toContain('4 of 6 trials done');
+    // The charts: the best so far and the parallel coordinates are drawn (canvas), the curves panel shows the trials' val/loss.
+    await page.waitForSelector('.rl-sweep-best-chart canvas');
+    await page.waitForSelector('.rl-sweep-parallel canvas');
+    await expect.poll(() => page.locator('.rl-sweep-curves .rl-legend').textContent()).toContain('trial 4');
+    await page.screenshot({ path: path.join(screenshots, 'sweep-view.png'), fullPage: true });
+    // Trial 4 ends as the best and trial 5 starts while the view is open.
+    writer.logMetric(ids.get(4)!, 'val/loss', 4, 0.2);
+    writer.appendEvent(ids.get(4)!, { type: 'status', status: 'finished', exit_code: 0 });
+    await trial(5, 0.02, 3, 0.6, 1, 'running', 0);
+    await expect.poll(() => page.locator('tr.rl-sweep-best').getAttribute('data-trial'), { timeout: 30_000 }).toBe('4');
+    await expect.poll(async () => (await rows(page)).length, { timeout: 30_000 }).toBe(6);
+    expect(await page.locator('.rl-sweep-best-line').textContent()).toBe('Best: trial 4 = 0.2 (layers=2, lr=0.01)');
+    await page.click('text=Open curves in Charts');
+    expect(await page.evaluate(() => (window as unknown as { runlane: { opened: string[][] } }).runlane.opened[0]!.length)).toBe(6);
+    await page.close();
+    const dark = await open('dark');
+    await dark.waitForSelector('.rl-sweep-parallel canvas');
+    await expect.poll(() => dark.locator('.rl-sweep-curves .rl-legend').textContent()).toContain('trial 5');
+    await dark.screenshot({ path: path.join(screenshots, 'sweep-view-dark.png'), fullPage: true });
+    await dark.close();
+  }, 120_000);
+});
