@@ -873,7 +873,7 @@ describe('Runlane in VS Code (code-server)', () => {
         await treeRow('media run 1').click({ modifiers: ['Control'] });
         const rows = await selected();
         return rows.length === 2 && rows.some((r) => r.includes('<b>media</b> run 0')) && rows.some((r) => r.includes('media run 1'));
-      }, { timeout: 30_000, intervals: [500] })
+      }, { timeout: 30_000, interval: 500 })
       .toBe(true);
     await page.locator('.pane-header', { hasText: 'Runs' }).hover();
     await page.locator('.pane-header .action-label[aria-label="Open Charts"]').click();
