@@ -12,7 +12,7 @@ import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
 /** What the extension does for a page: every page action but those this host does (saving, the clipboard, details). */
-export type PanelActions = Omit<WebviewActions, 'saveArtifact' | 'saveText' | 'copyText' | 'openDetails'>;
+export type PanelActions = Omit<WebviewActions, 'saveArtifact' | 'saveText' | 'copyText' | 'openDetails' | 'openSweep'>;
 
 /** One handler per bridge method, taking its arguments as the page sends them and giving its reply. */
 type BridgeHandlers = { [K in BridgeMethod]: (...args: BridgeArgs[K]) => Promise<BridgeReplies[K]> };
@@ -34,6 +34,7 @@ export function panelWants(view: PanelView, event: StoreEvent): boolean {
   const about = (ref: RunRef) => ref.source === event.store && ref.id === id;
   if (view.kind === 'details') return about(view.run);
   if (event.type === 'log') return false;
+  if (view.kind === 'sweep') return true; // its trials are runs tagged with it, new ones included
   return view.runs === null || view.runs.some(about);
 }
 
@@ -48,7 +49,7 @@ export class RunlanePanels implements vscode.Disposable {
     private readonly service: RunlaneService,
     private readonly actions: PanelActions,
   ) {
-    for (const type of [PanelTypes.charts, PanelTypes.details, PanelTypes.table]) {
+    for (const type of [PanelTypes.charts, PanelTypes.details, PanelTypes.table, PanelTypes.sweep]) {
       this.subscriptions.push(
         vscode.window.registerWebviewPanelSerializer(type, {
           deserializeWebviewPanel: async (panel, state: { view?: PanelView } | undefined) => {
@@ -68,6 +69,7 @@ export class RunlanePanels implements vscode.Disposable {
     const named = (ref: RunRef): Named => this.service.run(ref.id, ref.source) ?? { name: ref.id, id: ref.id };
     if (view.kind === 'charts') return chartsTitle(view.runs ? view.runs.map(named) : null, peers);
     if (view.kind === 'table') return view.runs ? `Table: ${view.runs.length} runs` : `Table: ${view.experiment ?? 'all runs'}`;
+    if (view.kind === 'sweep') return `Sweep: ${runLabel(named(view.run), peers)}`;
     return runLabel(named(view.run), peers);
   }
 
@@ -100,6 +102,13 @@ export class RunlanePanels implements vscode.Disposable {
     this.details.set(run.id, panel);
     panel.onDidDispose(() => this.details.delete(run.id));
     this.attach(panel, { kind: 'details', run }, focusLogs);
+  }
+
+  /** A sweep run's live view (trials, best so far, parallel coordinates); one panel per sweep. */
+  openSweep(run: RunRef): void {
+    const view: PanelView = { kind: 'sweep', run };
+    const panel = vscode.window.createWebviewPanel(PanelTypes.sweep, this.titleOf(view), vscode.ViewColumn.Active, this.options());
+    this.attach(panel, view);
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -184,6 +193,7 @@ export class RunlanePanels implements vscode.Disposable {
       openScript: (file) => this.actions.openScript(file),
       saveArtifact: (ref, artifact) => void this.saveArtifact(ref, artifact),
       openDetails: (ref) => this.openDetails(ref),
+      openSweep: (ref) => this.openSweep(ref),
       saveText: (name, text) => void this.saveText(name, text),
       copyText: (text) => void vscode.env.clipboard.writeText(text).then(() => vscode.window.showInformationMessage('Runlane: the table is on the clipboard as Markdown.')),
     };

@@ -47,6 +47,8 @@ export interface WebviewActions {
   saveText(fileName: string, text: string): void;
   /** The runs table's Markdown export, to the clipboard. */
   copyText(text: string): void;
+  /** A run's details: the sweep view of a sweep run (or of a trial's sweep). */
+  openSweep(run: RunRef): void;
 }
 export type WebviewAction = keyof WebviewActions;
 export type ActionArgs = { [A in WebviewAction]: Parameters<WebviewActions[A]> };
@@ -59,6 +61,8 @@ export type ActionCall = { [A in WebviewAction]: { action: A; args: ActionArgs[A
 export type PanelView =
   | { kind: 'charts'; runs: { source: string; id: string }[] | null }
   | { kind: 'details'; run: { source: string; id: string } }
+  /** A sweep run's live view: its trials, best so far, parallel coordinates (docs/sweeps.md). */
+  | { kind: 'sweep'; run: { source: string; id: string } }
   /** The runs table: an experiment's runs (null: every run), or a fixed selection when `runs` is set. */
   | { kind: 'table'; experiment: string | null; runs: { source: string; id: string }[] | null };
 

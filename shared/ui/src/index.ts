@@ -35,4 +35,4 @@ export { buildColumns, cellText, cellValue, rowValues, type TableColumn, type Me
 export { sortRows, topRuns, type GroupBy, type GroupRow, type RunRow, type TableRow } from './table/rowModel.js';
 export { parseTableState, type TableState } from './table/tableState.js';
 export { SweepView, type SweepViewActions } from './sweeps/sweepView.js';
-export { isSweepRun, stateText, sweepModel, sweepOf, type SweepModel, type Trial, type TrialState } from './sweeps/trials.js';
+export { isSweepRun, stateText, sweepIdOf, sweepModel, sweepOf, type SweepModel, type Trial, type TrialState } from './sweeps/trials.js';

@@ -2,7 +2,7 @@
 // shared charts or run details. It says `ready` first and waits for `init` (the handshake); the view
 // is kept with the webview's state, so VS Code restores the panel after a reload.
 import type { ActionCall, BridgeCall, BridgeMethod, BridgeReplies, BridgeResponse, HostToWebview, PanelView, StoreEvent, WebviewToHost } from '@runlane/protocol';
-import { ChartsPanel, parseTableState, RunDetailsView, RunsTable, type HostBridge } from '@runlane/ui';
+import { ChartsPanel, parseTableState, RunDetailsView, RunsTable, SweepView, type HostBridge } from '@runlane/ui';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -101,6 +101,13 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
     table.root.style.flex = '1';
     setDark = (d) => table.setDark(d);
     void table.load();
+  } else if (view.kind === 'sweep') {
+    const sweep = new SweepView(host, bridge, view.run, {
+      openCharts: (refs) => act({ action: 'openCharts', args: [refs] }),
+      openRun: (ref) => act({ action: 'openDetails', args: [ref] }),
+    });
+    setDark = (d) => sweep.setDark(d);
+    void sweep.load();
   } else {
     const details = new RunDetailsView(host, bridge, view.run, {
       openCharts: (ref) => act({ action: 'openCharts', args: [[ref]] }),
@@ -108,6 +115,7 @@ function mount(view: PanelView, dark: boolean, charts: { smoothing: number; xAxi
       saveArtifact: (ref, artifact) => act({ action: 'saveArtifact', args: [ref, artifact] }),
       stopRun: (ref) => call({ method: 'stopRun', args: [ref] }),
       openScript: (_run, path) => act({ action: 'openScript', args: [path] }),
+      openSweep: (ref) => act({ action: 'openSweep', args: [ref] }),
     });
     setDark = (d) => details.setDark(d);
     void details.load().then(() => {

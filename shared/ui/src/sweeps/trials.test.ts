@@ -69,3 +69,12 @@ describe('the sweep view\'s trials', () => {
     expect(sweepModel('s', 'S', runs.slice(1), 100).settings.mode).toBe('min');
   });
 });
+
+describe('"Open sweep" in a run\'s details', () => {
+  it('opens the sweep itself from the sweep run, its sweep from a trial, and is absent elsewhere', async () => {
+    const { sweepIdOf } = await import('./trials.js');
+    expect(sweepIdOf({ id: 'S', tags: { 'runlane.sweep.role': 'sweep' } })).toBe('S');
+    expect(sweepIdOf({ id: 'T1', tags: { 'runlane.sweep': 'S', 'runlane.sweep.trial': '1' } })).toBe('S');
+    expect(sweepIdOf({ id: 'R', tags: { job: 'J' } })).toBeNull();
+  });
+});

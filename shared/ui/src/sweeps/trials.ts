@@ -146,3 +146,8 @@ export function stateText(trial: Trial): string {
 export function sweepOf(run: Pick<RunSummary, 'tags'>): string | null {
   return run.tags[SWEEP_TAG] ?? null;
 }
+
+/** The sweep a run's "Open sweep" opens: the run itself when it is a sweep, a trial's sweep, or null. */
+export function sweepIdOf(run: Pick<RunSummary, 'id' | 'tags'>): string | null {
+  return isSweepRun(run) ? run.id : sweepOf(run);
+}

@@ -14,6 +14,7 @@ import { elapsedText } from '../common/elapsedTime.js';
 import { runTargetText } from '../common/targetLabels.js';
 import { SystemSummary } from './systemSummary.js';
 import { NoteEditor } from './noteEditor.js';
+import { sweepIdOf } from '../sweeps/trials.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -26,6 +27,8 @@ export interface RunDetailsActions {
   stopRun?(ref: RunRef): Promise<void>;
   /** Opens the script a script run came from (`path`: absolute, from `scriptPathOf`). */
   openScript?(run: RunDetail, path: string): void;
+  /** Opens the sweep view of a sweep run, or of the sweep a trial belongs to (sweeps/sweepView.ts). */
+  openSweep?(ref: RunRef): void;
 }
 
 /**
@@ -165,6 +168,8 @@ export class RunDetailsView {
     if (this.actions.openSource && run.notebook && run.cell_id) buttons.push(button('Go to cell', () => this.actions.openSource!(run)));
     const script = this.actions.openScript ? scriptPathOf(run) : null;
     if (script) buttons.push(button('Open script', () => this.actions.openScript!(run, script)));
+    const sweep = this.actions.openSweep ? sweepIdOf(run) : null;
+    if (sweep) buttons.push(button('Open sweep', () => this.actions.openSweep!({ source: this.ref.source, id: sweep })));
     if (this.actions.stopRun && (run.status === 'running' || run.status === 'queued')) buttons.push(this.stopButton());
     const elapsed = elapsedText(run);
     const facts = [
