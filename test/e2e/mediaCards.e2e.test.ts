@@ -142,6 +142,9 @@ describe('media cards in Chromium', () => {
     await card.scrollIntoViewIfNeeded();
     await expect.poll(() => card.locator('.rl-media-text-body').allTextContents(), { timeout: 15_000 }).toContain('<script>alert(4)</script> run 2 says: step 4\nsecond line');
     expect(await page.locator('.rl-media-section script').count()).toBe(0);
+    // A folded group stays folded as live items redraw the section.
+    const images = page.locator('.rl-media-group', { has: page.locator('summary', { hasText: 'images' }) });
+    await images.locator('summary').click();
     // The live run logs step 5 of everything: its columns move on to it.
     writer.stdin.write('\n');
     await nextLine((l) => l === 'ok');
@@ -151,6 +154,7 @@ describe('media cards in Chromium', () => {
     // The finished runs keep showing their last step, said so in their captions.
     const first = samples.locator('.rl-media-col', { has: page.getByText('<b>media</b> run 0', { exact: true }) });
     expect(await first.locator('.rl-media-caption').textContent()).toBe('<img src=x onerror=alert(1)> step 4 (step 4)');
+    expect(await images.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
     await page.screenshot({ path: path.join(screenshots, 'media-text-light.png'), clip: (await card.boundingBox())! });
     await page.close();
   }, 120_000);

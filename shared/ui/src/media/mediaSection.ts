@@ -34,6 +34,8 @@ export class MediaSection {
   private keyFilter: (key: string) => boolean = () => true;
   private mode: HistogramMode = 'offset';
   private frame = 0;
+  /** Each group's element, kept across renders: a group the user folded stays folded. */
+  private readonly groups = new Map<string, { details: HTMLDetailsElement; count: HTMLElement; grid: HTMLElement }>();
 
   constructor(
     private readonly bridge: MediaSectionBridge,
@@ -187,7 +189,7 @@ export class MediaSection {
       card.dispose();
       this.histogramCards.delete(key);
     }
-    this.element.replaceChildren(...groups);
+    if (groups.length !== this.element.children.length || groups.some((g, i) => this.element.children[i] !== g)) this.element.replaceChildren(...groups);
   }
 
   /** A choice of view on one card applies to every histogram card (as TensorBoard's setting). */
@@ -197,10 +199,16 @@ export class MediaSection {
   }
 
   private group(title: string, cards: HTMLElement[]): HTMLElement {
-    const details = el('details', { className: 'rl-group rl-media-group', open: true });
-    const summary = el('summary', { textContent: title });
-    summary.append(el('span', { className: 'rl-group-count', textContent: String(cards.length) }));
-    details.append(summary, el('div', { className: 'rl-cards rl-media-cards' }, ...cards));
-    return details;
+    let g = this.groups.get(title);
+    if (!g) {
+      const count = el('span', { className: 'rl-group-count' });
+      const grid = el('div', { className: 'rl-cards rl-media-cards' });
+      const details = el('details', { className: 'rl-group rl-media-group', open: true }, el('summary', { textContent: title }, count), grid);
+      this.groups.set(title, (g = { details, count, grid }));
+    }
+    g.count.textContent = String(cards.length);
+    // Moved only when the cards changed: re-attaching them would reset their scroll and redo layout.
+    if (cards.length !== g.grid.children.length || cards.some((c, i) => g.grid.children[i] !== c)) g.grid.replaceChildren(...cards);
+    return g.details;
   }
 }
