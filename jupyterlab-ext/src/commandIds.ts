@@ -5,6 +5,7 @@ export const CommandIds = {
   openCharts: 'runlane:open-charts',
   openTable: 'runlane:open-table',
   openDetails: 'runlane:open-details',
+  openSweep: 'runlane:open-sweep',
   showLogs: 'runlane:show-logs',
   goToCell: 'runlane:go-to-cell',
   copyId: 'runlane:copy-run-id',

@@ -9,8 +9,8 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
-import type { RunDetail, RunSummary, SourcedRun } from '@runlane/protocol';
-import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, parseTagInput, runKey, runLabel, scriptPathOf, TAG_PROMPT, type ChartSettings } from '@runlane/ui';
+import type { RunDetail, RunRef, RunSummary, SourcedRun } from '@runlane/protocol';
+import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, parseTagInput, runKey, runLabel, scriptPathOf, sweepIdOf, TAG_PROMPT, type ChartSettings } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
@@ -21,6 +21,7 @@ import { loadHelper } from './notebook/kernelHelper';
 import { runCellAsExperiment } from './notebook/runCell';
 import { ChartsWidget } from './panels/chartsWidget';
 import { DetailsWidget } from './panels/detailsWidget';
+import { SweepWidget } from './panels/sweepWidget';
 import { refreshRunOutputs, setRunOutputActions, type RunOutput } from './runOutput';
 import { ShownSources } from './shownSources';
 import { RunsSidebar } from './sidebar/runsSidebar';
@@ -192,12 +193,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
           openScript: (_, path) => void openScript(path).catch((err: Error) => showErrorMessage('Open script', err.message)),
           // A TensorBoard or MLflow server's run is stopped by the program writing it, not from here.
           stopRun: item.run.kind === 'tensorboard' || item.run.kind === 'mlflow' ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
+          openSweep: (r) => openSweep(r),
         });
         details.set(key, widget);
         app.shell.add(widget, 'main');
       }
       app.shell.activateById(widget.id);
       return widget;
+    };
+    const sweeps = new Map<string, SweepWidget>();
+    /** A sweep's live view (one tab per sweep); the sweep run or a trial's details open it. */
+    const openSweep = (sweep: RunRef) => {
+      const key = runKey(sweep);
+      let widget = sweeps.get(key);
+      if (!widget || widget.isDisposed) {
+        const run = sidebar.run(key)?.run;
+        widget = new SweepWidget(connection.bridge, sweep, run ? runLabel(run, peers()) : sweep.id, themes, {
+          openCharts: (runs) => openCharts(runs.map((r) => sidebar.run(runKey(r))).filter((r): r is SourcedRun => r !== undefined)),
+          openRun: (r) => {
+            const item = sidebar.run(runKey(r));
+            if (item) openDetails(item);
+          },
+        });
+        sweeps.set(key, widget);
+        app.shell.add(widget, 'main');
+      }
+      app.shell.activateById(widget.id);
     };
     const goToCell = async (run: RunSummary | RunDetail): Promise<NotebookPanel | null> => {
       const path = run.notebook ? connection.relativePath(run.notebook) : null;
@@ -287,6 +308,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: (args) => openCharts(args.all ? null : typeof args.id === 'string' && sidebar.run(args.id) ? [sidebar.run(args.id)!] : sidebar.selection()),
     });
     commands.addCommand(CommandIds.openDetails, { label: 'Open Details', execute: guard('Open details', (run) => openDetails(run)) });
+    commands.addCommand(CommandIds.openSweep, {
+      label: 'Open Sweep',
+      // A sweep run, or one of its trials: the sweep's live view.
+      isVisible: () => !!target({}) && sweepIdOf(target({})!.run) !== null,
+      execute: guard('Open sweep', (run) => openSweep({ source: run.source, id: sweepIdOf(run.run) ?? run.run.id })),
+    });
     commands.addCommand(CommandIds.showLogs, { label: 'Show Logs', execute: guard('Show logs', (run) => openDetails(run).showLogs()) });
     commands.addCommand(CommandIds.goToCell, {
       label: 'Go to Source Cell',
@@ -429,6 +456,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     for (const [command, rank] of [
       [CommandIds.openCharts, 0],
       [CommandIds.openDetails, 1],
+      [CommandIds.openSweep, 1],
       [CommandIds.showLogs, 2],
       [CommandIds.goToCell, 3],
       [CommandIds.openScript, 3],
