@@ -29,24 +29,18 @@ def log_step(r, step):
     img[..., 0] = 40 + 60 * r
     img[..., 1] = (step * 40) % 256
     img[:, : step + 1, 2] = 255
-    rl.log_image(
-        "samples", img, step=step, caption=f"<img src=x onerror=alert(1)> step {step}"
-    )
+    rl.log_image("samples", img, step=step, caption=f"<img src=x onerror=alert(1)> step {step}")
     rl.log_text(
         "generated",
         f"<script>alert({step})</script> run {r} says: step {step}\nsecond line",
         step=step,
     )
-    rl.log_histogram(
-        "weights", rng.normal(step * 0.1 + r, 1.0 + r * 0.3, 2000), step=step
-    )
+    rl.log_histogram("weights", rng.normal(step * 0.1 + r, 1.0 + r * 0.3, 2000), step=step)
     rl.log(loss=1.0 / (step + 1), step=step)
 
 
 for r in range(runs):
-    with rl.run(
-        name=f"media run {r}" if r else "<b>media</b> run 0", experiment="media"
-    ):
+    with rl.run(name=f"media run {r}" if r else "<b>media</b> run 0", experiment="media"):
         print(rl.active_run().id, flush=True)
         for step in range(steps):
             log_step(r, step)
@@ -60,7 +54,5 @@ for r in range(runs):
                 if not sys.stdin.readline():
                     break
                 log_step(r, step)
-                media.drain(
-                    rl.active_run()
-                )  # written in the background: wait before answering
+                media.drain(rl.active_run())  # written in the background: wait before answering
                 print("ok", flush=True)
