@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, waitForJobEnd } from '../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../test/helpers/tempDir.js';
 import { jobOfCell } from './jobCell.js';
-import { startSweep, sweepLine } from './sweepCell.js';
+import { startSweep, sweepBestText, sweepLine } from './sweepCell.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const venv = path.join(repo, '.venv', 'bin', 'python');
@@ -34,4 +35,29 @@ describe('a sweep cell in the Runlane jobs controller', () => {
     const unknown = { ...request, line: '--trials two --metric loss' };
     await expect(startSweep(python, helper, unknown)).rejects.toThrow(/--trials/);
   });
+});
+
+describe('a sweep cell started as the jobs controller starts it', () => {
+  it('runs as a sweep on a real daemon: the sweep run, its trials tagged with it, the best trial as the last output', async () => {
+    const store = path.join(tmp, 'real');
+    const runtimeDir = path.join(tmp, 'runtime');
+    const daemon = await startTestDaemon({ store, runtimeDir });
+    try {
+      const source = '%%runlane sweep --on local --trials 2 --parallel 2 --metric loss --mode min --seed 1\nimport runlane as rl\nx = rl.uniform(0.0, 1.0)\nrl.log(loss=x, step=0)\n';
+      const started = await startSweep(python, helper, {
+        line: sweepLine(source), body: jobOfCell(source, 'local').body, store, cwd: tmp, name: 'nb.ipynb cell 1', experiment: 'nb',
+        cell: { notebook: null, cell_id: null, source, execution_count: 1 },
+      }, { ...process.env, RUNLANE_RUNTIME_DIR: runtimeDir, RUNLANE_DIR: '', RUNLANE_RUN_ID: '' });
+      expect(started.name).toBe('sweep nb.ipynb cell 1');
+      const sweep = await waitForJobEnd(store, started.run_id, 90_000);
+      expect(sweep.status).toBe('finished');
+      expect(sweep.tags['runlane.sweep.role']).toBe('sweep');
+      const trials = (await daemon.client.runs()).filter((r) => r.tags['runlane.sweep'] === started.run_id);
+      expect(trials.map((t) => t.status).sort()).toEqual(['finished', 'finished']);
+      const best = JSON.parse(sweepBestText(store, started.run_id)!) as { value: number; run_id: string };
+      expect(best.value).toBe(Math.min(...trials.map((t) => t.metrics.loss!.last as number)));
+    } finally {
+      await daemon.close();
+    }
+  }, 120_000);
 });

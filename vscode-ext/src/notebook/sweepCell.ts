@@ -48,7 +48,8 @@ export function startSweep(python: string, helperDir: string, request: SweepRequ
         reject(new Error(said || `The sweep could not start: ${err.message}`));
       },
     );
-    child.stdin?.end(JSON.stringify(request));
+    // `pythonpath`: the controller and the trials import this helper as the editor's job cells do.
+    child.stdin?.end(JSON.stringify({ ...request, pythonpath: helperDir }));
   });
 }
 

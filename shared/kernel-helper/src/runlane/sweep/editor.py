@@ -17,6 +17,8 @@ from .submit import submit_sweep
 
 def start(request):
     args = parser().parse_args(shlex.split(request["line"]))
+    if args.help:  # nothing runs: the options, as the magic's --help prints them
+        raise RunlaneError(parser().format_help())
     body = request["body"]
     try:
         space, _ = cell_space(body)
@@ -30,11 +32,15 @@ def start(request):
     experiment = args.experiment or request["experiment"]
     trial = {"command": [sys.executable, "-m", "runlane.worker"], "workers": 1, "gpus": args.gpus,
              "cwd": cwd, "cell": cell, "use_sweep_input": True}
+    # The editor's copy of this helper, for a Python where it is not installed (as its job cells get it).
+    env = {"PYTHONPATH": request["pythonpath"]} if request.get("pythonpath") else None
+    if env:
+        trial["env"] = env
     settings = {"trials": args.trials, "parallel": args.parallel, "metric": args.metric, "mode": args.mode,
                 "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed}
     files = {"cell.py": body, "cell.json": json.dumps(_cell_json(cell or {}))}
     _, sweep_id = submit_sweep(store, args.target, space, _remote_python(store, args.target, trial),
-                               settings, name, experiment, cwd, cell, files=files)
+                               settings, name, experiment, cwd, cell, files=files, env=env)
     return {"run_id": sweep_id, "name": name, "experiment": experiment, "target": args.target,
             "trials": args.trials, "parallel": args.parallel, "metric": args.metric, "mode": args.mode}
 

@@ -35,10 +35,11 @@ def space_json(space):
     return {k: v.to_json() if isinstance(v, Distribution) else v for k, v in space.items()}
 
 
-def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, cell=None, files=None):
+def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, cell=None, files=None, env=None):
     """Checks everything, then submits the controller job. `trial`: the template of each trial's job
     spec (`command`, `workers`, `gpus`, `env`, `cell`...). `files`: name -> text for the sweep's input
-    folder (a cell's body), which every trial gets too. Returns (client, sweep run id)."""
+    folder (a cell's body), which every trial gets too. `env`: more environment for the controller (an
+    editor's PYTHONPATH to this helper). Returns (client, sweep run id)."""
     check_settings(settings["trials"], settings["parallel"], settings["metric"], settings["mode"],
                    settings["sampler"], settings["pruner"])
     check_space(space, trial.get("command") if trial.get("fill_command") else None, settings["sampler"])
@@ -59,7 +60,7 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
             json.dump(spec, f)
         job = {"target": "local", "command": [sys.executable, "-m", "runlane.sweep.controller"], "workers": 1,
                "gpusPerWorker": 0, "name": name, "experiment": experiment, "cwd": cwd, "input": input_dir,
-               "cell": cell, "env": {"RUNLANE_RUNTIME_DIR": _runtime_dir()},
+               "cell": cell, "env": dict(env or {}, RUNLANE_RUNTIME_DIR=_runtime_dir()),
                "params": {"sweep.target": target, "sweep.trials": settings["trials"]}}
         created = client.submit_job({k: v for k, v in job.items() if v is not None})
     finally:
