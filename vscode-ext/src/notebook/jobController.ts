@@ -137,7 +137,7 @@ export class JobController implements vscode.Disposable {
       client = await this.service.daemon(store); // started if need be: the helper talks to this daemon
       const notebookName = path.basename(notebook.uri.fsPath);
       const started = await startSweep(this.python(), this.helperDir, {
-        line: sweepLine(source),
+        line: sweepLine(source, job.target),
         body: job.body,
         store,
         cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,

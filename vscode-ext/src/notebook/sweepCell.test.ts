@@ -26,6 +26,9 @@ describe('a sweep cell in the Runlane jobs controller', () => {
     expect(job.target).toBe('local');
     expect(sweepLine(cell)).toBe('--on local --trials 4 --parallel 2 --metric "val/loss" --mode min');
     expect(jobOfCell('%%runlane --on x\nprint(1)', 'local').subcommand).toBeNull();
+    // Without --on, the controller's default target, as for its job cells; a written one stays.
+    expect(sweepLine('%%runlane sweep --trials 2\nx', 'gpu "box"')).toBe('--on "gpu \\"box\\"" --trials 2');
+    expect(sweepLine(cell, 'gpu-box')).toBe('--on local --trials 4 --parallel 2 --metric "val/loss" --mode min');
   });
 
   it('is checked by the kernel helper before anything runs: a bad range is its one sentence', async () => {

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { magicTarget } from '@runlane/ui';
 
 export interface SweepRequest {
   /** The options after `%%runlane sweep` (the magic's own parser reads them). */
@@ -24,9 +25,16 @@ export interface StartedSweep {
   experiment: string;
 }
 
-/** The options of a sweep cell's first line, after `%%runlane sweep`. */
-export function sweepLine(source: string): string {
-  return source.split('\n', 1)[0]!.replace(/^%%runlane\s+sweep\b/, '').trim();
+/**
+ * The options of a sweep cell's first line, after `%%runlane sweep`. Without `--on`, the controller's
+ * default target (`runlane.jobs.defaultTarget`), as for its job cells: the same cell runs where the
+ * notebook's other cells do.
+ */
+export function sweepLine(source: string, defaultTarget: string | null = null): string {
+  const line = source.split('\n', 1)[0]!.replace(/^%%runlane\s+sweep\b/, '').trim();
+  if (defaultTarget === null || magicTarget(source) !== null) return line;
+  // Read by Python's shlex: inside double quotes a backslash escapes only `"` and `\`.
+  return `--on "${defaultTarget.replace(/(["\\])/g, '\\$1')}"${line ? ` ${line}` : ''}`;
 }
 
 /** Starts the sweep; rejects with the helper's one sentence (a bad space, an unknown target...). */
