@@ -22,7 +22,8 @@ export interface SweepViewActions {
   openRun?: (run: RunRef) => void;
 }
 
-const RELOAD_MS = 300; // events come in bursts (a trial's metrics): one listing per burst
+const RELOAD_MS = 300; // events come in bursts: one listing per burst
+const METRICS_RELOAD_MS = 1000;
 
 export class SweepView {
   readonly root: HTMLElement;
@@ -97,7 +98,9 @@ export class SweepView {
       event.type === 'reset' ||
       ((event.type === 'run-created' || event.type === 'run-updated') && (ours(event.run.id) || sweepOf(event.run) === this.sweep.id)) ||
       ((event.type === 'metrics' || event.type === 'run-deleted') && ours(event.run_id));
-    if (relevant) this.timer ??= setTimeout(() => ((this.timer = null), void this.reload()), RELOAD_MS);
+    // A trial's new points redraw its curve in the charts panel at once; the table's value can wait a
+    // second (four trials logging at once would otherwise list the store several times a second).
+    if (relevant) this.timer ??= setTimeout(() => ((this.timer = null), void this.reload()), event.type === 'metrics' ? METRICS_RELOAD_MS : RELOAD_MS);
   }
 
   private async reload(): Promise<void> {
