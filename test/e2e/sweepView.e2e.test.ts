@@ -22,6 +22,7 @@ let harness: Harness;
 let browser: Browser;
 let writer: StoreWriter;
 let sweepId: string;
+let otherId: string; // a run outside any sweep
 const ids = new Map<number, string>(); // trial number -> run id
 const t0 = Date.now() / 1000 - 600;
 
@@ -52,6 +53,8 @@ beforeAll(async () => {
   await trial(2, 0.09, 3, 0.95, 3, 'pruned', 75);
   await trial(3, 0.0002, 1, 0.7, 2, 'failed', 80);
   await trial(4, 0.01, 2, 0.45, 4, 'running', 0);
+  otherId = await writer.createRun({ name: 'plain run', experiment: 'sweeps', kind: 'script' });
+  writer.appendEvent(otherId, { type: 'status', status: 'finished' });
   writer.logMetrics(sweepId, 'sweep/best', [{ step: 1, value: 0.52, time: t0 + 60 }, { step: 4, value: 0.31, time: t0 + 70 }]);
   harness = await startHarness(store, path.join(here, 'charts/sweepPage.ts'));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
@@ -110,4 +113,21 @@ describe('the sweep view in Chromium', () => {
     await dark.screenshot({ path: path.join(screenshots, 'sweep-view-dark.png'), fullPage: true });
     await dark.close();
   }, 120_000);
+
+  it('opens from a trial\'s details and from the sweep run\'s: "Open sweep" names the sweep', async () => {
+    for (const id of [ids.get(2)!, sweepId]) {
+      const page = await browser.newPage();
+      await page.goto(`${harness.url}?${new URLSearchParams([['store', store], ['details', id]])}`);
+      await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+      await page.getByRole('button', { name: 'Open sweep' }).click();
+      expect(await page.evaluate(() => (window as unknown as { runlane: { sweeps: unknown[] } }).runlane.sweeps)).toEqual([{ source: store, id: sweepId }]);
+      await page.close();
+    }
+    const page = await browser.newPage(); // a run outside any sweep has no such button
+    await page.goto(`${harness.url}?${new URLSearchParams([['store', store], ['details', otherId]])}`);
+    await page.evaluate(() => (window as unknown as { runlane: { ready: Promise<void> } }).runlane.ready);
+    await page.getByRole('button', { name: 'Charts' }).or(page.locator('.rl-details h2')).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Open sweep' }).count()).toBe(0);
+    await page.close();
+  }, 60_000);
 });
