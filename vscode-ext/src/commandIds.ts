@@ -8,6 +8,7 @@ export const CommandIds = {
   openCharts: 'runlane.openCharts',
   openTable: 'runlane.openTable',
   openDetails: 'runlane.openDetails',
+  openSweep: 'runlane.openSweep',
   showLogs: 'runlane.showLogs',
   goToCell: 'runlane.goToCell',
   copyId: 'runlane.copyId',
@@ -37,7 +38,7 @@ export const InternalCommandIds = { openTargetsJob: 'runlane.openTargetsJob' } a
 /** The activity-bar container of the views. */
 export const ContainerIds = { runlane: 'runlane' } as const;
 export const ViewIds = { runs: 'runlane.runs', targets: 'runlane.targets' } as const;
-export const PanelTypes = { charts: 'runlane.charts', details: 'runlane.details', table: 'runlane.table', sweep: 'runlane.sweep' } as const;
+export const PanelTypes = { charts: 'runlane.charts', details: 'runlane.details', table: 'runlane.table', sweep: 'runlane.sweepView' } as const;
 /** The notebook renderer of run links (package.json's notebookRenderer). */
 export const RendererIds = { runLink: 'runlane.runRenderer' } as const;
 /** Context keys the extension sets, read by `when` clauses in package.json. */

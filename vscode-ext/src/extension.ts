@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findStoreDir, inspectFolder } from '@runlane/core';
 import type { RunDetail, RunRef, RunSummary, TargetInfo } from '@runlane/protocol';
-import { withRunlaneMagic, parseMlflowUri, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
+import { withRunlaneMagic, parseMlflowUri, editableParams, parseEditedParams, parseTagInput, runLabel, scriptPathOf, sweepIdOf, TAG_PLACEHOLDER, TAG_PROMPT } from '@runlane/ui';
 import { CommandIds, ContextKeys, focusViewCommand, InternalCommandIds, RendererIds, ViewIds } from './commandIds';
 import { installCommand } from './commands/install';
 import { pickTarget } from './commands/pickTarget';
@@ -312,6 +312,12 @@ export function activate(context: vscode.ExtensionContext): void {
   register(CommandIds.openDetails, (arg) => {
     const run = pickRun(arg);
     if (run) panels.openDetails(ref(run));
+  });
+  register(CommandIds.openSweep, (arg) => {
+    const run = pickRun(arg);
+    const sweep = run ? sweepIdOf(run.run) : null;
+    if (run && sweep) panels.openSweep({ source: run.source, id: sweep });
+    else if (run) void vscode.window.showInformationMessage(`Runlane: “${run.run.name}” is not a sweep or a trial of one.`);
   });
   // A click on a job's row in the Targets view: the job that click selected there (its row's command
   // carries no arguments, see TargetsTree).
