@@ -30,6 +30,54 @@ def test_literal_assignments_become_params():
     assert literal_assignments("this is not python") == {}
 
 
+NEW_USER_CELL = (
+    "import runlane as rl\nlr = 0.001\nloss = 2.0\n"
+    "for step in range(60):\n    loss = loss * 0.95\n    rl.log(loss=loss)\n"
+)
+
+
+def test_a_name_re_bound_in_a_loop_is_a_running_value_not_a_param():
+    # The new user's cell: `loss` is the metric, so it must not also be a `loss` param.
+    assert literal_assignments(NEW_USER_CELL) == {"lr": 0.001}
+    # A decayed lr is a running value too: its starting value is not a setting the run keeps.
+    assert literal_assignments("lr = 0.1\nfor epoch in range(5):\n    lr = lr * 0.9\n") == {}
+
+
+@pytest.mark.parametrize("loop", [
+    "for i in range(3):\n    total += i\n",                      # augmented
+    "for i in range(3):\n    total: float = i\n",                # annotated
+    "for total in range(3):\n    pass\n",                         # the for-target itself
+    "for a, (b, *total) in rows:\n    pass\n",                   # inside an unpacked target
+    "while True:\n    total = 1\n    break\n",                   # while body
+    "for f in files:\n    with open(f) as total:\n        pass\n",  # with-as, nested
+    "if ok:\n    for i in xs:\n        if i:\n            try:\n                total = i\n"
+    "            except ValueError:\n                pass\n",        # any depth
+    "while (total := total - 1) > 0:\n    pass\n",                # walrus in a while test
+    "sums = [total := total + x for x in xs]\n",                 # walrus in a comprehension
+    "for f in files:\n    try:\n        pass\n    except OSError as total:\n        pass\n",  # except-as
+    "for i in xs:\n    total, other = i, i\n",                  # tuple assignment
+    "def step():\n    global total\n    for i in xs:\n        total = i\n",  # a global in a function
+])
+def test_every_way_of_re_binding_inside_a_loop_counts(loop):
+    assert literal_assignments("total = 0\nkeep = 3\n" + loop) == {"keep": 3}
+
+
+def test_what_stays_a_param_next_to_loops():
+    source = (
+        "lr = 0.1\nlr = 0.2\nepochs = 3\n"            # re-assigned at top level: the last literal wins
+        "for i in range(epochs):\n    pass\n"
+        "else:\n    epochs = 4\n"                         # once, in a loop's else: not a running value
+        "def train(lr, batch=32):\n    for _ in range(2):\n        lr = lr * 0.5\n        batch = 1\n"
+        "class Net:\n    for width in (1, 2):\n        pass\n"
+        "width = 64\nbatch = 32\n"                         # a function's or class's own names are not the cell's
+        "squares = [lr * k for k in range(3)]\nk = 7\n"   # a comprehension's variable is its own
+        "opts = {'lr': 1}\nfor i in range(2):\n    opts['lr'] = i\n    obj.lr = i\n"  # mutations, not re-bindings
+    )
+    assert literal_assignments(source) == {"lr": 0.2, "epochs": 3, "width": 64, "batch": 32, "k": 7, "opts": {"lr": 1}}
+    # A for-target bound before the top-level literal still makes it a running value.
+    assert literal_assignments("for step in range(3):\n    pass\nstep = 0\n") == {}
+
+
 def test_imported_modules():
     assert imported_modules("import numpy as np\nfrom sklearn.svm import SVC\nimport os.path\nfrom . import x\n") == [
         "numpy", "os", "sklearn"]

@@ -115,12 +115,14 @@ def test_a_sweep_loop_in_a_job_cell_makes_one_run_per_block(jobs, workers):
 
 
 def test_a_job_cell_records_its_top_level_literals_as_params(jobs):
-    body = "lr = 0.3\nepochs = 60\nlayers = [64, 64]\nname = 'sgd'\nsteps = epochs * 2\nprint(lr, epochs, flush=True)\n"
+    body = ("lr = 0.3\nepochs = 60\nlayers = [64, 64]\nname = 'sgd'\nsteps = epochs * 2\nloss = 2.0\n"
+            "for step in range(3):\n    loss = loss / 2\nprint(lr, epochs, flush=True)\n")
     run = jobs.run_cell(body)
     assert run["status"] == "finished", jobs.stderr(run["id"])
     params = run["params"]
     assert (params["lr"], params["epochs"], params["layers"], params["name"]) == (0.3, 60, [64, 64], "sgd")
     assert "steps" not in params  # not a literal
+    assert "loss" not in params and "step" not in params  # a running value, re-bound in the loop
     # A re-run with an edited value records the value it ran with (a float stays a float).
     rerun = jobs.client.request("POST", "/runs/%s/rerun" % run["id"], {"params": {"lr": 1, "epochs": 5}})
     deadline = time.time() + 90

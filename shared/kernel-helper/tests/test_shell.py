@@ -185,6 +185,21 @@ def test_a_run_block_in_a_cell_is_linked_to_the_cell(shell):
     assert {r["experiment"] for r in got} == {"train"} and sorted(r["params"]["lr"] for r in got) == [0.01, 0.1]
 
 
+def test_a_loss_the_loop_updates_is_a_metric_only_not_a_param(shell):
+    # A new user's cell: `loss = 2.0` starts the value the loop logs; it is not a setting of the run.
+    code = ("import runlane as rl\nlr = 0.001\nloss = 2.0\n"
+            "for step in range(60):\n    loss = loss * 0.95\n    rl.log(loss=loss)\n")
+    assert cell(shell, code, "cell-new-user").success
+    [run] = runs(shell)
+    assert run["params"] == {"lr": 0.001} and run["metrics"]["loss"]["count"] == 60
+    # The same rule for rl.run() blocks: a decayed lr is a running value; `epochs` stays a param.
+    block = ("import runlane as rl\nepochs = 3\nlr = 0.1\nwith rl.run(name='decay') as r:\n"
+             "    for epoch in range(epochs):\n        lr = lr * 0.9\n        r.log(lr=lr)\n")
+    assert cell(shell, block, "cell-decay").success
+    [decay] = [r for r in runs(shell) if r["name"] == "decay"]
+    assert decay["params"] == {"epochs": 3} and decay["metrics"]["lr"]["count"] == 3
+
+
 def test_status_says_mode_store_and_notebook(shell, capsys):
     cell(shell, "%runlane auto tagged")
     cell(shell, "%runlane status")

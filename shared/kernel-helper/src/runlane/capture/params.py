@@ -34,7 +34,133 @@ def literal_assignments_of(tree):
         for target in targets:
             if isinstance(target, ast.Name) and not target.id.startswith("_"):
                 found[target.id] = literal
-    return found
+    # `loss = 2.0` before `for step in ...: loss = ...` is a running value's start (an accumulator,
+    # a loss, a decayed lr), not a setting: as a param it would sit beside the metric of that name.
+    running = names_rebound_in_loops(tree)
+    return {name: value for name, value in found.items() if name not in running}
+
+
+def names_rebound_in_loops(tree):
+    """The module-level names a module binds again inside a `for`/`while` (at any depth; assignments
+    of every kind, for-targets, with-as, `except as`, `:=`), or that are a loop's own for-target."""
+    finder = _LoopBindings()
+    finder.visit(tree)
+    return finder.names
+
+
+def _bound_names(target):
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _bound_names(element)]
+    return [target.id] if isinstance(target, ast.Name) else []  # `x.a = `, `d[k] = ` re-bind no name
+
+
+def _declared_global(body):
+    """The names a function declares `global` (its own statements, not those of functions inside it)."""
+    names, todo = set(), list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Global):
+            names.update(node.names)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+class _LoopBindings(ast.NodeVisitor):
+    """Walks a module counting the loops around each node. A function's names are its own unless it
+    declares them global, and a class body's are the class's, so neither re-binds the cell's."""
+
+    def __init__(self):
+        self.names = set()
+        self.loops = 0
+        self.globals = None  # inside a function: the names it declares global
+
+    def _bind(self, target, in_loop=False):
+        """Counts the names `target` binds when that happens on every pass of a loop."""
+        if in_loop or self.loops:
+            self.names.update(name for name in _bound_names(target)
+                              if self.globals is None or name in self.globals)
+
+    def _looped(self, nodes):
+        self.loops += 1
+        for node in nodes:
+            self.visit(node)
+        self.loops -= 1
+
+    def visit_For(self, node):
+        self._bind(node.target, in_loop=True)  # bound again on every pass
+        self.visit(node.iter)
+        self._looped(node.body)
+        for child in node.orelse:
+            self.visit(child)
+
+    visit_AsyncFor = visit_For
+
+    def visit_While(self, node):
+        self._looped([node.test] + node.body)  # the test runs on every pass too (`while (n := n - 1)`)
+        for child in node.orelse:
+            self.visit(child)
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._bind(target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self._bind(node.target)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self._bind(node.target)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node):
+        self._bind(node.target)
+        self.generic_visit(node)
+
+    def visit_withitem(self, node):
+        if node.optional_vars is not None:
+            self._bind(node.optional_vars)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self._bind(ast.Name(node.name))
+        self.generic_visit(node)
+
+    def _comprehension(self, node):
+        # Its variables are its own scope; a `:=` in it binds the cell's name once per item.
+        self._looped([node.elt] if hasattr(node, "elt") else [node.key, node.value])
+        for generator in node.generators:
+            self.visit(generator.iter)
+            self._looped(generator.ifs)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+    def visit_FunctionDef(self, node):
+        self._bind(ast.Name(node.name))
+        for child in node.decorator_list + node.args.defaults + node.args.kw_defaults:
+            if child is not None:
+                self.visit(child)
+        outer = (self.loops, self.globals)
+        # Its body runs when called, not where it is defined: only its own loops count.
+        self.loops, self.globals = 0, _declared_global(node.body)
+        for child in node.body:
+            self.visit(child)
+        self.loops, self.globals = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self._bind(ast.Name(node.name))
+        for child in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+            self.visit(child)
+
+    def visit_Lambda(self, node):
+        pass  # its parameters are its own; it has no statements
 
 
 def imported_modules(source):
