@@ -42,3 +42,13 @@ def test_a_whole_number_replacing_a_float_literal_stays_a_float(tmp_path):
                       '{"lr": 1, "epochs": 20, "flag": true}')
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1.0 20 True"
+
+
+def test_a_re_run_override_still_sets_a_running_value_that_is_not_recorded_as_a_param(tmp_path):
+    # `loss` starts a running value: not one of the cell's params (job_state["literals"] are what rank
+    # 0 records and later rl.run() blocks start from), though an override still gives it its start.
+    body = ("lr = 0.1\nloss = 2.0\nfor step in range(2):\n    loss = loss / 2\n"
+            "from runlane import api\nprint(sorted(api.job_state['literals'].items()), loss)\n")
+    done = run_worker(tmp_path, body, {"lr": 0.5, "loss": 8})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('lr', 0.5)] 2.0"
