@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, elapsedText, formatValue, mainMetric, matches, mlflowLabel, NO_FILTER, rowTags, RunSet, runKey, runLabel, runTargetText, sortRuns, syncMark, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, elapsedText, formatValue, mainMetric, matches, mlflowLabel, NO_FILTER, isRunlaneTag, rowTags, runlaneTagsText, trialMark, RunSet, runKey, runLabel, runTargetText, sortRuns, syncMark, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
@@ -415,7 +415,9 @@ export class RunsSidebar extends Widget {
     parts.status.className = `rl-dot rl-dot-${run.status}`;
     parts.status.title = run.status;
     parts.name.textContent = runLabel(run, this.duplicates);
-    parts.tags.replaceChildren(...rowTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
+    // A sweep's trials share a name: `trial 5` tells them apart (their runlane.* tags are not chips).
+    const trial = trialMark(run);
+    parts.tags.replaceChildren(...(trial ? [text('span', trial, 'rl-tag rl-tag-trial')] : []), ...rowTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
     parts.facts.textContent = [
       run.experiment,
       time,
@@ -517,11 +519,13 @@ const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLE
 
 function tooltip(run: RunSummary, source: string): string {
   const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  const tags = Object.entries(run.tags).map(([k, v]) => (v ? `${k}: ${v}` : k));
+  const tags = Object.entries(run.tags).filter(([k]) => !isRunlaneTag(k)).map(([k, v]) => (v ? `${k}: ${v}` : k));
+  const runlane = runlaneTagsText(run);
   return [
     `${run.name} (${run.status})`,
     `${run.id} in ${source}`,
     ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
+    ...(runlane ? [`runlane: ${runlane}`] : []),
     ...(params.length ? ['params:', ...params.slice(0, 20)] : []),
   ].join('\n');
 }

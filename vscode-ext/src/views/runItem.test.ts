@@ -43,6 +43,12 @@ it('shows tags in the row and the tooltip', () => {
   expect(item.tooltip).toContain('tags: best, lr=high');
 });
 
+it('a sweep trial\'s row shows `trial N`, not Runlane\'s own tags; its tooltip puts them on a line of their own', () => {
+  const item = runItem({ ...base, tags: { 'runlane.sweep': '20261130-101010-abcdef', 'runlane.sweep.trial': '5', 'runlane.pruned_step': '1', best: '' } }, 190);
+  expect(item.description).toBe('trial 5 · #best · loss 0.25 · 1m 30s · on gpu-box');
+  expect(item.tooltip).toContain('tags: best\nrunlane: sweep=20261130-101010-abcdef, sweep.trial=5, pruned_step=1');
+});
+
 it('marks runs that share a name with a short id, and only those', () => {
   const twin = { ...base, id: '20250101-000001-d4e5f6' };
   const other = { ...base, id: 'x', name: 'other' };

@@ -3,7 +3,7 @@
 // description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { elapsedText, formatParam, formatValue, mainMetric, rowTags, runLabel, runTargetText, syncMark } from '@runlane/ui';
+import { elapsedText, formatParam, formatValue, isRunlaneTag, mainMetric, rowTags, runlaneTagsText, runLabel, runTargetText, syncMark, trialMark } from '@runlane/ui';
 import { errorSummary } from '../errorText';
 
 export interface RunItemData {
@@ -54,17 +54,22 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   const { now = Date.now() / 1000, duplicates = new Set<string>(), preferredMetric = null, readonly = false } = typeof options === 'number' ? { now: options } : options;
   const metric = rowMetric(run, preferredMetric);
   const time = elapsedText(run, now);
-  const tags = tagText(run.tags);
+  // Runlane's own tags (a sweep trial's `runlane.sweep.trial=5`...) get a quieter line of their own.
+  const tags = tagText(Object.fromEntries(Object.entries(run.tags).filter(([k]) => !isRunlaneTag(k))));
+  const runlane = runlaneTagsText(run);
+  // A sweep's trials share a name: `trial 5` tells them apart.
+  const trial = trialMark(run);
   // A TensorBoard run's `logdir` tag repeats the folder it is listed under: the tooltip keeps it.
   const shownTags = tagText(Object.fromEntries(rowTags(run)));
   // A local run pushed to a team store: where its sync stands ("not yet synced" while queued).
   const sync = syncMark(run);
-  const description = [sync ? `${sync.state === 'synced' ? '☁' : '⇡'} ${sync.text}` : '', shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, runTargetText(run)].filter(Boolean).join(' · ');
+  const description = [sync ? `${sync.state === 'synced' ? '☁' : '⇡'} ${sync.text}` : '', trial ?? '', shownTags.length ? shownTags.map((t) => `#${t}`).join(' ') : '', metric ? `${metric.key} ${formatValue(metric.value)}` : '', time, runTargetText(run)].filter(Boolean).join(' · ');
   const params = Object.entries(run.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   const tooltip = [
     runLabel(run, duplicates),
     `${run.status} · ${run.experiment} · ${run.id}`,
     ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
+    ...(runlane ? [`runlane: ${runlane}`] : []),
     ...(params.length ? ['', ...params.slice(0, 30)] : []),
     // What happened and the exception, not a first line that ends at "Its last lines:".
     ...(run.error ? ['', ...errorSummary(run.error)] : []),

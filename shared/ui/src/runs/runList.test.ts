@@ -1,6 +1,6 @@
 import type { RunSummary } from '@runlane/protocol';
 import { describe, expect, it } from 'vitest';
-import { mainMetric, matches, NO_FILTER, rowTags, RunSet, sortRuns } from './runList.js';
+import { mainMetric, matches, NO_FILTER, rowTags, runlaneTags, runlaneTagsText, RunSet, sortRuns, trialMark } from './runList.js';
 
 function run(over: Partial<RunSummary>): RunSummary {
   return {
@@ -111,5 +111,16 @@ describe('rowTags', () => {
   it('leaves MLflow\'s system tags of a server run out of its row, as the MLflow UI does', () => {
     expect(rowTags({ kind: 'mlflow', tags: { 'mlflow.user': 'root', 'mlflow.source.name': '-c', owner: 'alice' } })).toEqual([['owner', 'alice']]);
     expect(rowTags({ kind: 'script', tags: { 'mlflow.note': 'mine' } })).toEqual([['mlflow.note', 'mine']]);
+  });
+
+  it('leaves Runlane\'s own tags (a sweep trial\'s) out of rows; a trial shows `trial N` instead', () => {
+    const tags = { 'runlane.sweep': '20261130-101010-abcdef', 'runlane.sweep.trial': '5', 'runlane.pruned_step': '1', lr: 'high' };
+    expect(rowTags({ kind: 'script', tags })).toEqual([['lr', 'high']]);
+    expect(trialMark({ tags })).toBe('trial 5');
+    expect(trialMark({ tags: { lr: 'high' } })).toBeNull();
+    // Run details keep them, on a quieter line of their own.
+    expect(runlaneTags({ tags }).map(([k]) => k)).toEqual(['runlane.sweep', 'runlane.sweep.trial', 'runlane.pruned_step']);
+    expect(runlaneTagsText({ tags })).toBe('sweep=20261130-101010-abcdef, sweep.trial=5, pruned_step=1');
+    expect(runlaneTagsText({ tags: { lr: 'high' } })).toBeNull();
   });
 });

@@ -73,7 +73,37 @@ const LINK_TAGS = new Set(['job', 'rerun_of']);
 export function rowTags(run: Pick<RunSummary, 'kind' | 'tags'>): [string, string][] {
   // An MLflow server's run carries MLflow's system tags (mlflow.user, mlflow.source.name, ...): the
   // MLflow UI keeps them out of its lists too; run details still show them.
-  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !(run.kind === 'tensorboard' && k === 'logdir') && !(run.kind === 'mlflow' && k.startsWith('mlflow.')));
+  // Runlane's own tags (`runlane.sweep=<id>`, `runlane.sweep.trial=5`, `runlane.pruned_step=1`) filled a
+  // sweep trial's row with three clipped chips that read the same on every trial: run details show them.
+  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !isRunlaneTag(k) && !(run.kind === 'tensorboard' && k === 'logdir') && !(run.kind === 'mlflow' && k.startsWith('mlflow.')));
+}
+
+/** Whether a tag is one Runlane writes for itself (sweeps, pruning): `runlane.*`. */
+export function isRunlaneTag(key: string): boolean {
+  return key.startsWith('runlane.');
+}
+
+/** A run's `runlane.*` tags, for run details' quieter "Runlane" line. */
+export function runlaneTags(run: Pick<RunSummary, 'tags'>): [string, string][] {
+  return Object.entries(run.tags).filter(([k]) => isRunlaneTag(k));
+}
+
+/** The `runlane.*` tags as one quiet line's text (`sweep=2026…, sweep.trial=5`), or null when there are none. */
+export function runlaneTagsText(run: Pick<RunSummary, 'tags'>): string | null {
+  const tags = runlaneTags(run).map(([k, v]) => {
+    const name = k.slice('runlane.'.length);
+    return v ? `${name}=${v}` : name;
+  });
+  return tags.length ? tags.join(', ') : null;
+}
+
+/**
+ * `trial 5` for a sweep's trial (its `runlane.sweep.trial` tag), else null: a sweep's trials share one
+ * name, so rows show this where the hidden Runlane tags were the only way to tell them apart.
+ */
+export function trialMark(run: Pick<RunSummary, 'tags'>): string | null {
+  const n = run.tags['runlane.sweep.trial'];
+  return n ? `trial ${n}` : null;
 }
 
 export function matches(run: RunSummary, filter: RunFilter): boolean {

@@ -15,6 +15,7 @@ import { runTargetText } from '../common/targetLabels.js';
 import { SystemSummary } from './systemSummary.js';
 import { NoteEditor } from './noteEditor.js';
 import { sweepIdOf } from '../sweeps/trials.js';
+import { isRunlaneTag, runlaneTagsText } from '../runs/runList.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -155,9 +156,8 @@ export class RunDetailsView {
     this.system ??= new SystemSummary((key) => this.bridge.getSeries(this.ref, key, { points: 0 }), () => this.renderSummary());
     const system = this.system.render(run);
     if (system) parts.push(section('System', system));
-    if (Object.keys(run.tags).length) {
-      parts.push(section('Tags', el('div', { className: 'rl-chips' }, ...Object.entries(run.tags).map(([k, v]) => el('span', { className: 'rl-chip', textContent: v ? `${k}: ${v}` : k })))));
-    }
+    const tags = tagSections(run);
+    if (tags) parts.push(tags);
     summary.replaceChildren(...parts);
     this.note.update(run.note, !READ_ONLY_KINDS.has(run.kind));
   }
@@ -330,6 +330,15 @@ export class RunDetailsView {
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+}
+
+/** The user's tags as chips; Runlane's own (`runlane.sweep.trial=5`...) as a quieter text line under them. */
+function tagSections(run: RunDetail): HTMLElement | null {
+  const chips = Object.entries(run.tags).filter(([k]) => !isRunlaneTag(k)).map(([k, v]) => el('span', { className: 'rl-chip', textContent: v ? `${k}: ${v}` : k }));
+  const runlane = runlaneTagsText(run);
+  if (!chips.length && !runlane) return null;
+  const body = el('div', {}, ...(chips.length ? [el('div', { className: 'rl-chips' }, ...chips)] : []), ...(runlane ? [el('div', { className: 'rl-muted rl-runlane-tags', textContent: `Runlane: ${runlane}` })] : []));
+  return section('Tags', body);
 }
 
 function section(title: string, body: HTMLElement): HTMLElement {
