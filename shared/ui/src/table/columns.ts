@@ -3,6 +3,7 @@
 // DOM-free: the view, the sort, the filter values and the export all read cells through here.
 import { fromJsonNumber, type MetricSummary, type RunSummary } from '@runlane/protocol';
 import { targetOf } from '../common/targetLabels.js';
+import { isRunlaneTag } from '../runs/runList.js';
 import { formatDuration, formatParam } from '../views/format.js';
 
 export type MetricField = 'last' | 'min' | 'max';
@@ -43,7 +44,9 @@ export function buildColumns(runs: Iterable<RunSummary>): TableColumn[] {
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [
     ...FIXED_COLUMNS,
-    ...[...params].sort(byName).map((k): TableColumn => ({ id: `param:${k}`, kind: 'param', key: k, label: k })),
+    // A param named as a metric (`loss = 2.0` captured beside the metric `loss`) is headed `loss (param)`:
+    // two `loss` headers could not be told apart, in the grid or in an export. Bare `loss` filters the metric.
+    ...[...params].sort(byName).map((k): TableColumn => ({ id: `param:${k}`, kind: 'param', key: k, label: metrics.has(k) ? `${k} (param)` : k })),
     ...[...metrics].sort(byName).map((k): TableColumn => ({ id: `metric:${k}`, kind: 'metric', key: k, label: k })),
   ];
 }
@@ -67,8 +70,13 @@ function paramValue(value: unknown): CellValue {
   return formatParam(value);
 }
 
-export function tagsText(run: RunSummary): string {
+/**
+ * A run's tags as text. The tags column leaves out Runlane's own (`runlane.sweep=…`, `runlane.sweep.trial=5`):
+ * they crowded every sweep trial's cell alike; `all` keeps them for full-text search.
+ */
+export function tagsText(run: RunSummary, all = false): string {
   return Object.entries(run.tags)
+    .filter(([k]) => all || !isRunlaneTag(k))
     .map(([k, v]) => (v ? `${k}=${v}` : k))
     .join(', ');
 }
@@ -116,6 +124,15 @@ export function cellText(column: TableColumn, run: RunSummary, field: MetricFiel
   return typeof v === 'number' ? formatNumber(v) : v;
 }
 
+/** A cell's tooltip: its whole text (a clipped cell), a metric's value unrounded; '' for an empty cell. */
+export function cellTitle(column: TableColumn, run: RunSummary, field: MetricField = 'last'): string {
+  if (column.kind === 'metric') {
+    const v = cellValue(column, run, field);
+    return v === null ? '' : String(v);
+  }
+  return cellText(column, run, field);
+}
+
 /** The header's text: a metric column names its field when it is not the last value. */
 export function headerText(column: TableColumn, field: MetricField = 'last'): string {
   return column.kind === 'metric' && field !== 'last' ? `${column.label} (${field})` : column.label;
@@ -128,7 +145,7 @@ export function isNumeric(column: TableColumn): boolean {
 
 /**
  * The values a filter expression (filterExpr.ts) reads for a run: params and metrics by key (a metric's last value;
- * `key.min`, `key.max`, `key.last` for the others), and status, name, tags, duration, target, note.
+ * `key.min`, `key.max`, `key.last` for the others; a param also as `params.key`), and status, name, tags, duration, target, note.
  */
 export function rowValues(run: RunSummary): Record<string, CellValue | readonly string[]> {
   const values: Record<string, CellValue | readonly string[]> = {
@@ -142,7 +159,8 @@ export function rowValues(run: RunSummary): Record<string, CellValue | readonly 
     id: run.id,
     experiment: run.experiment,
   };
-  for (const [k, v] of Object.entries(run.params)) values[k] = paramValue(v);
+  // `params.loss` reads the param even where a metric `loss` takes the bare name (the metric is set below).
+  for (const [k, v] of Object.entries(run.params)) values[k] = values[`params.${k}`] = paramValue(v);
   for (const [k, s] of Object.entries(run.metrics)) {
     values[k] = metricValue(s, 'last');
     values[`${k}.last`] = metricValue(s, 'last');
@@ -154,7 +172,7 @@ export function rowValues(run: RunSummary): Record<string, CellValue | readonly 
 
 /** Every text of a run a full-text search looks in: name, id, experiment, tags, note, params. */
 export function searchText(run: RunSummary): string {
-  const parts = [run.name, run.id, run.experiment, run.status, tagsText(run), noteOf(run)];
+  const parts = [run.name, run.id, run.experiment, run.status, tagsText(run, true), noteOf(run)];
   for (const [k, v] of Object.entries(run.params)) parts.push(`${k}=${formatParam(v)}`);
   return parts.join('\n').toLowerCase();
 }

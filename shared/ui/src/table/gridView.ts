@@ -3,7 +3,7 @@
 // the header stay put with `position: sticky` (the browser scrolls them, no script on the hot path),
 // and a live update redraws only the rows it touches. Cells are text (textContent), never HTML.
 import type { TableColumn } from './columns.js';
-import { cellText, headerText, isNumeric, type MetricField } from './columns.js';
+import { cellText, cellTitle, headerText, isNumeric, type MetricField } from './columns.js';
 import type { TableRow } from './rowModel.js';
 import { CHECK_WIDTH, ROW_HEIGHT } from './tableStyles.js';
 import type { SortOrder } from './tableState.js';
@@ -204,7 +204,9 @@ export class GridView {
       } else {
         const text = cellText(column, row.run, m.fieldOf(column.id));
         cell.textContent = text;
-        if (text.length > 12) cell.title = text;
+        // Every cell may be clipped at its column's edge (a metric's too): the title holds its whole value.
+        const title = cellTitle(column, row.run, m.fieldOf(column.id));
+        if (title) cell.title = title;
         if (column.kind === 'name' && row.group) cell.classList.add('rl-member-name');
       }
       (pinned >= 0 ? cells : scrollingCells).push(cell);

@@ -186,6 +186,7 @@ export class RunsTable {
     for (const c of this.columns) {
       names.add(c.key);
       if (c.kind === 'metric') for (const f of ['last', 'min', 'max']) names.add(`${c.key}.${f}`);
+      if (c.kind === 'param') names.add(`params.${c.key}`);
     }
     const compiled = compileFilter(this.bar.filter.value, names);
     this.bar.filter.classList.toggle('rl-invalid', !compiled.ok);
