@@ -152,3 +152,12 @@ def test_magics_do_not_hide_the_assignments_once_transformed():
     cell = "%matplotlib inline\nlr = 0.01\n!ls\nsteps: int = 100\nneg = -3\n"
     assert literal_assignments(cell) == {}  # raw, the magics make it invalid Python
     assert literal_assignments(TransformerManager().transform_cell(cell)) == {"lr": 0.01, "steps": 100, "neg": -3}
+
+
+def test_a_sweep_space_is_read_as_before_when_the_loop_decays_its_value():
+    from runlane.sweep.space import cell_space, loguniform
+
+    space, literals = cell_space("import runlane as rl\nlr = rl.loguniform(1e-4, 1e-1)\nepochs = 5\nloss = 1.0\n"
+                                 "for epoch in range(epochs):\n    lr = lr * 0.9\n    loss = loss * lr\n")
+    assert space == {"lr": loguniform(1e-4, 1e-1)}
+    assert literals == {"epochs": 5}  # the fixed params a trial records; `loss` is a running value
