@@ -153,7 +153,7 @@ export function rowValues(run: RunSummary): Record<string, CellValue | readonly 
     name: run.name,
     duration: run.duration,
     target: targetOf(run),
-    // A list of each tag's name and `name=value`: `tags == best` finds a run tagged best (with any value).
+    // A list of each tag's name and `name=value`: `tags == "best"` finds a run tagged best (with any value).
     tags: Object.entries(run.tags).flatMap(([k, v]) => (v ? [k, `${k}=${v}`] : [k])),
     note: noteOf(run),
     id: run.id,
