@@ -29,7 +29,7 @@ export function buildTableBar(): TableBar {
     type: 'text',
     className: 'rl-table-filter',
     placeholder: 'Filter: val/loss < 0.2 and lr >= 1e-3',
-    title: 'An expression on columns: < <= > >= == != ~ (contains), and, or, not, parentheses; a metric\'s min or max as val/loss.min',
+    title: 'An expression on columns: < <= > >= == != ~ (contains), and, or, not, parentheses; text in quotes (status == "failed"); a metric\'s min or max as val/loss.min; a param as params.lr',
     spellcheck: false,
   });
   filter.setAttribute('aria-label', 'Filter expression');
