@@ -1,6 +1,6 @@
 // The sweep view's own rules, beside the shared ones (views/styles.ts), in the same --rl-* colours.
 const CSS = `
-.rl-sweep { padding: 8px 12px; overflow: auto; }
+.rl-root.rl-sweep { display: block; padding: 8px 12px; overflow: auto; }
 .rl-sweep h2.rl-sweep-title { font-size: 15px; margin: 4px 0; }
 .rl-sweep h3 { font-size: 13px; margin: 14px 0 4px; }
 .rl-sweep-summary { color: var(--rl-muted); margin-bottom: 6px; }

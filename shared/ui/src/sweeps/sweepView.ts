@@ -54,7 +54,7 @@ export class SweepView {
     installSweepStyles(host.ownerDocument);
     this.root = el('div', { className: 'rl-root rl-sweep' });
     if (actions.openCharts) {
-      const open = el('button', { textContent: 'Open curves in Charts', title: 'Every trial\'s metrics in the charts panel' });
+      const open = el('button', { className: 'rl-button', type: 'button', textContent: 'Open curves in Charts', title: 'Every trial\'s metrics in the charts panel' });
       open.addEventListener('click', () => this.model && actions.openCharts!(this.model.trials.map((t) => ({ source: t.ref.source, id: t.ref.run.id }))));
       this.toolbar.append(open);
     }
