@@ -12,6 +12,7 @@ import { note, restore } from './runEdits.js';
 import { pushCommand } from './push.js';
 import { sweepCommand } from './sweep.js';
 import { RunSources } from './runSources.js';
+import { AmbiguousRunId, matchRunId, storeRunIds, trashedRunIds } from './runIds.js';
 import { printServerLogs } from './mlflowLogs.js';
 import { MlflowError } from '../mlflow/http.js';
 import { serve } from './serve.js';
@@ -120,14 +121,38 @@ function positional(args: string[], index: number, what: string, usage: string):
   return value;
 }
 
-/** The run sources of --logdir, --dvclive and --mlflow, closed after `use` (a server's connections). */
-async function withSources<T>(storeDir: string, values: Values, use: (sources: RunSources) => Promise<T>): Promise<T> {
-  const sources = await RunSources.open(storeDir, values.logdir, values.mlflow, values.dvclive);
-  try {
-    return await use(sources);
-  } finally {
-    await sources.close();
+/**
+ * The run sources of --logdir, --dvclive and --mlflow, opened on first use and at most once per
+ * command (resolving a short run id and then reading the run pages a server's runs in once), and
+ * closed when the command is done (a server's connections).
+ */
+class Sources {
+  private opened: Promise<RunSources> | undefined;
+
+  constructor(
+    private readonly storeDir: string,
+    private readonly values: Values,
+  ) {}
+
+  use<T>(use: (sources: RunSources) => Promise<T>): Promise<T> {
+    this.opened ??= RunSources.open(this.storeDir, this.values.logdir, this.values.mlflow, this.values.dvclive);
+    return this.opened.then(use);
   }
+
+  async close(): Promise<void> {
+    if (this.opened) await (await this.opened.catch(() => null))?.close();
+  }
+}
+
+/** The commands whose first argument is a RUN, and the ones of them that act on the store alone. */
+const RUN_COMMANDS = new Set(['show', 'metrics', 'logs', 'media', 'histograms', 'attach', 'cancel', 'note', 'restore']);
+const STORE_ONLY = new Set(['attach', 'cancel', 'note']);
+
+/** The full id a RUN argument stands for (runIds.ts): one the sources list, or a deleted one for restore. */
+async function resolveRun(command: string, input: string, storeDir: string, sources: Sources): Promise<string> {
+  if (command === 'restore') return matchRunId(input, await trashedRunIds(storeDir));
+  if (STORE_ONLY.has(command)) return matchRunId(input, await storeRunIds(storeDir));
+  return sources.use(async (s) => matchRunId(input, await s.runIds()));
 }
 
 function runQuery(values: Values): RunQuery {
@@ -143,19 +168,29 @@ async function run(argv: string[]): Promise<number> {
   if (values.help || command === undefined || command === 'help') return write(HELP), EXIT.ok;
   const storeDir = values.dir ?? findStoreDir(process.cwd());
   await assertStoreFolder(storeDir); // a TensorBoard or project folder is named as what it is, and left alone
+  const sources = new Sources(storeDir, values);
+  try {
+    // The one place a RUN argument is read: every command below gets the full id.
+    if (RUN_COMMANDS.has(command) && args[0] !== undefined) args[0] = await resolveRun(command, args[0], storeDir, sources);
+    return await runCommand(command, args, storeDir, values, sources);
+  } finally {
+    await sources.close();
+  }
+}
 
+async function runCommand(command: string, args: string[], storeDir: string, values: Values, sources: Sources): Promise<number> {
   switch (command) {
     case 'serve':
       return serve({ storeDir, port: intOption(values, 'port'), idleTimeout: intOption(values, 'idle-timeout') });
     case 'ls': {
-      const runs = await withSources(storeDir, values, (s) => s.listRuns(runQuery(values)));
+      const runs = await sources.use((s) => s.listRuns(runQuery(values)));
       if (values.json) write(jsonText(runs, values));
       else write(runs.length ? runTable(runs) : `No runs in ${storeDir} yet. Log one with \`import runlane as rl; rl.log(loss=0.1)\`.`);
       return EXIT.ok;
     }
     case 'show': {
       const id = positional(args, 0, 'the run id', 'runlane show RUN [--json]');
-      const detail = await withSources(storeDir, values, (s) => s.readRunDetail(id));
+      const detail = await sources.use((s) => s.readRunDetail(id));
       write(values.json ? jsonText(detail, values) : runDetailText(detail));
       return EXIT.ok;
     }
@@ -163,7 +198,7 @@ async function run(argv: string[]): Promise<number> {
       const usage = 'runlane metrics RUN KEY [--rank N|all] [--json]';
       const id = positional(args, 0, 'the run id', usage);
       const key = positional(args, 1, 'the metric key', usage);
-      const points = await withSources(storeDir, values, (s) => s.readRankedPoints(id, key, rankOption(values.rank)));
+      const points = await sources.use((s) => s.readRankedPoints(id, key, rankOption(values.rank)));
       if (values.json) {
         write(JSON.stringify(points));
       } else {
@@ -178,7 +213,7 @@ async function run(argv: string[]): Promise<number> {
     case 'logs': {
       const id = positional(args, 0, 'the run id', 'runlane logs RUN [-f] [--stream NAME]');
       if (values.mlflow?.length) {
-        const code = await withSources(storeDir, values, async (s) => {
+        const code = await sources.use(async (s) => {
           const server = await s.serverOf(id);
           return server ? printServerLogs(server, id, values.stream, values.follow ?? false) : null;
         });
@@ -188,7 +223,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'media': {
       const id = positional(args, 0, 'the run id', 'runlane media RUN [KEY] [--json] [--out DIR]');
-      return withSources(storeDir, values, async (s) => {
+      return sources.use(async (s) => {
         const media = await s.mediaOf(id);
         const items = await media.media(id, args[1]);
         if (values.out !== undefined) {
@@ -203,7 +238,7 @@ async function run(argv: string[]): Promise<number> {
       const usage = 'runlane histograms RUN KEY [--json]';
       const id = positional(args, 0, 'the run id', usage);
       const key = positional(args, 1, 'the histogram key', usage);
-      return withSources(storeDir, values, async (s) => {
+      return sources.use(async (s) => {
         const series = await (await s.mediaOf(id)).histograms(id, key);
         if (values.json) write(jsonText(series, values));
         else write(series.steps.length ? histogramText(series) : `Run ${id} has no histogram "${key}".`);
@@ -260,7 +295,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`runlane: ${message}\n`);
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
+    if (err instanceof UsageError || err instanceof AmbiguousRunId || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
     if (err instanceof StoreError && err.code === 'bad_query') return EXIT.usage;
     if (err instanceof StoreError && err.code === 'not_found') return EXIT.notFound;
     if (err instanceof StoreError && err.code === 'not_a_store') return EXIT.usage;

@@ -6,6 +6,7 @@ import { findStoreDir } from '../store/index.js';
 import { MlflowError, MlflowHttp } from '../mlflow/http.js';
 import { pushPatiently, readRunFacts } from '../mlflow/pushRun.js';
 import { resolveStoreUri } from '../mlflow/syncTargets.js';
+import { AmbiguousRunId, matchRunId, storeRunIds } from './runIds.js';
 
 const USAGE = 'runlane push RUN... (--mlflow URI | --to NAME) [--dir STORE]';
 
@@ -33,7 +34,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
     return await push(argv);
   } catch (err) {
     process.stderr.write(`runlane: ${(err as Error).message}\n`);
-    const usage = err instanceof PushUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || err instanceof MlflowError;
+    const usage = err instanceof PushUsageError || err instanceof AmbiguousRunId || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || err instanceof MlflowError;
     return usage ? 2 : 1;
   }
 }
@@ -54,11 +55,14 @@ async function push(argv: string[]): Promise<number> {
     throw new PushUsageError(`Say where to push with one of --mlflow URI (a tracking server's http(s) address) or --to NAME (a [stores.NAME] of runlane.toml): ${USAGE}`);
   }
   const storeDir = values.dir ?? findStoreDir(process.cwd());
+  // Short ids as the editors show them; all resolved before anything is pushed (runIds.ts).
+  const ids = new Set(await storeRunIds(storeDir));
+  const runIds = positionals.map((p) => matchRunId(p, ids));
   const uri = values.mlflow ?? resolveStoreUri(storeDir, values.to!);
   const http = new MlflowHttp(uri);
   let failed = 0;
   try {
-    for (const runId of positionals) {
+    for (const runId of runIds) {
       try {
         const facts = await readRunFacts(storeDir, runId);
         const result = await pushPatiently(http, facts, {

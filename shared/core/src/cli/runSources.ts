@@ -8,6 +8,7 @@ import { MlflowSource } from '../mlflow/mlflowSource.js';
 import { filterRuns, StoreError, StoreReader } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import { storeMediaSource, type MediaSource } from '../store/media.js';
+import { storeRunIds } from './runIds.js';
 
 /** One point as `runlane metrics --json` prints it. */
 export interface RankedPoint {
@@ -44,6 +45,16 @@ export class RunSources {
     for (const s of this.servers) await s.loaded;
     const runs = [...(await this.store.listRuns()), ...this.logdirs.flatMap((d) => d.runs()), ...this.servers.flatMap((s) => s.summaries())];
     return filterRuns(runs, query);
+  }
+
+  /** Every run id the sources list (the store's run folders, the log directories', the servers'), for
+   * `matchRunId` to resolve a short id against (runIds.ts). */
+  async runIds(): Promise<Set<string>> {
+    for (const s of this.servers) await s.loaded;
+    const ids = new Set(await storeRunIds(this.store.dir));
+    for (const d of this.logdirs) for (const r of d.runs()) ids.add(r.id);
+    for (const s of this.servers) for (const r of s.summaries()) ids.add(r.id);
+    return ids;
   }
 
   /** The server a run comes from, when it is on one of them and not in the store. */
