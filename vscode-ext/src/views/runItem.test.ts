@@ -80,3 +80,9 @@ it('a running run of an MLflow server offers no Stop (contextValue without .live
   expect(item.contextValue).toBe('run.readonly');
   expect(item.icon.id).toBe('sync~spin');
 });
+
+it('marks a sweep run and its trials for Open Sweep (`.sweep` last, the other menu patterns unchanged)', () => {
+  expect(runItem({ ...base, kind: 'job', status: 'running', tags: { 'runlane.sweep.role': 'sweep' } }).contextValue).toBe('run.job.live.script.sweep');
+  expect(runItem({ ...base, kind: 'job', status: 'finished', notebook: '/w/a.ipynb', tags: { 'runlane.sweep': 'S', 'runlane.sweep.trial': '2' } }).contextValue).toBe('run.job.notebook.sweep');
+  expect(runItem({ ...base, kind: 'job', status: 'finished', tags: { job: 'J' } }).contextValue).toBe('run.job.script');
+});

@@ -3,7 +3,7 @@
 // description (tags, main metric, time, target), a tooltip with tags and params, the status icon and
 // the context value that decides its menu.
 import type { RunSummary } from '@runlane/protocol';
-import { elapsedText, formatParam, formatValue, isRunlaneTag, mainMetric, rowTags, runlaneTagsText, runLabel, runTargetText, syncMark, trialMark } from '@runlane/ui';
+import { elapsedText, formatParam, formatValue, isRunlaneTag, mainMetric, rowTags, runlaneTagsText, runLabel, runTargetText, sweepIdOf, syncMark, trialMark } from '@runlane/ui';
 import { errorSummary } from '../errorText';
 
 export interface RunItemData {
@@ -78,7 +78,8 @@ export function runItem(run: RunSummary, options: RunItemOptions | number = {}):
   const live = run.status === 'running' || run.status === 'queued';
   const script = !run.notebook && (run.kind === 'script' || run.kind === 'job');
   // A read-only run (an MLflow server's, a TensorBoard folder's) is stopped by whoever writes it: no Stop here.
-  const context = ['run', run.kind === 'job' && 'job', live && !readonly && 'live', run.notebook && 'notebook', script && 'script', readonly && 'readonly'].filter(Boolean).join('.');
+  // `.sweep` last (a sweep run or a trial: Open Sweep); the menus' other patterns read the same with it.
+  const context = ['run', run.kind === 'job' && 'job', live && !readonly && 'live', run.notebook && 'notebook', script && 'script', readonly && 'readonly', sweepIdOf(run) !== null && 'sweep'].filter(Boolean).join('.');
   return {
     label: runLabel(run, duplicates),
     description,
