@@ -74,8 +74,8 @@ describe('a machine without sbatch and ssh', () => {
         }
       }
     }
-    // Ray's venv is in .cache/, not on PATH: that machine has none either.
-    env = { ...process.env, PATH: bin, CI: '', RUNLANE_REQUIRE_ENGINES: '', RUNLANE_WITHOUT_ENGINES: 'ray,ray-jupyterlab' };
+    // Ray's and dvclive's venvs are in .cache/, not on PATH: that machine has none either.
+    env = { ...process.env, PATH: bin, CI: '', RUNLANE_REQUIRE_ENGINES: '', RUNLANE_WITHOUT_ENGINES: 'ray,ray-jupyterlab,dvclive' };
   });
   afterAll(() => removeTempDir(bin));
 
@@ -92,8 +92,8 @@ describe('a machine without sbatch and ssh', () => {
     const { code, lines } = await sh('bash', ['scripts/test.sh', '--no-setup', 'engines'], { ...env, RUNLANE_REQUIRE_ENGINES: '1' });
     expect(lines.filter((l) => l.startsWith('FAILED: ')).join('\n')).toMatch(/Slurm engine tests cannot run: sbatch not found .*RUNLANE_REQUIRE_ENGINES=1 requires every engine/);
     expect(lines.some((l) => l.startsWith('SKIPPED'))).toBe(false);
-    // One failure per engine of the suite it lacks: Slurm, SSH, MLflow (no PostgreSQL) and Ray.
-    expect(lines.at(-1)).toBe('0 passed, 4 failed');
+    // One failure per engine of the suite it lacks: Slurm, SSH, MLflow (no PostgreSQL), DVCLive and Ray.
+    expect(lines.at(-1)).toBe('0 passed, 5 failed');
     expect(code).not.toBe(0);
   }, 180_000);
 
