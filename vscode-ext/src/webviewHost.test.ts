@@ -88,4 +88,22 @@ describe('the webview host', () => {
     for (const panel of idle) expect(got(panel)).toEqual([events.at(-1)]);
     panels.dispose();
   });
+
+  it('opens a sweep\'s view in a panel of its own: told its sweep run, fed every run\'s changes (its trials, new ones too) but no log lines', () => {
+    const feed = new stub.EventEmitter<StoreEvent>();
+    const panels = new RunlanePanels(stub.Uri.file('/ext') as never, { ...service, onEvent: feed.event } as never, { openCharts: () => undefined, openSource: () => undefined, openScript: () => undefined });
+    const first = stub.created.panels.length;
+    panels.openSweep(ref);
+    const panel = stub.created.panels[first]!;
+    expect([panel.viewType, panel.title]).toEqual(['runlane.sweepView', 'Sweep: baseline']);
+    panel.send({ type: 'ready' });
+    const init = (panel.posted as HostToWebview[]).find((m) => m.type === 'init');
+    expect(init?.type === 'init' && init.view).toEqual({ kind: 'sweep', run: ref });
+    const trial: StoreEvent = { type: 'run-updated', store: ref.source, run: { id: 'trial7', tags: { 'runlane.sweep': 'r1' } } as never, previous_status: null };
+    const points: StoreEvent = { type: 'metrics', store: ref.source, run_id: 'trial7', key: 'loss', rank: null, steps: [1], times: [1.7e9], values: [0.5] };
+    const line: StoreEvent = { type: 'log', store: ref.source, run_id: 'trial7', writer: 'w0', stream: 'stdout', offset: 0, length: 9 };
+    for (const event of [trial, points, line]) feed.fire(event);
+    expect((panel.posted as HostToWebview[]).flatMap((m) => (m.type === 'event' ? [m.event] : []))).toEqual([trial, points]);
+    panels.dispose();
+  });
 });
