@@ -128,6 +128,11 @@ describe('matchRunId', () => {
     expect(matchRunId('e015', ids)).toBe('20261130-151532-f9e015');
     expect(matchRunId('f9e', ids)).toBe('f9e'); // too short: left for the lookup to refuse
     expect(matchRunId('nowhere', ids)).toBe('nowhere');
+    // A sweep's block run reads `a6691b-b3` in the editors: a suffix of its id, apart from its job's.
+    const sweep = ['20261130-151532-a6691b', '20261130-151532-a6691b-b3', '20261130-151532-a6691b-b12'];
+    expect(matchRunId('a6691b-b3', sweep)).toBe('20261130-151532-a6691b-b3');
+    expect(matchRunId('a6691b', sweep)).toBe('20261130-151532-a6691b');
+    expect(() => matchRunId('20261130-151532-a669', sweep)).toThrow(/matches 3 runs/);
     expect(() => matchRunId('20261130-151', ids)).toThrow(/matches 2 runs \(20261130-151532-f9e015, 20261130-151600-f9e016\)/);
   });
 });

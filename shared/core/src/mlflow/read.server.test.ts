@@ -291,6 +291,9 @@ describe('runlane ls / show / metrics / logs --mlflow URI', () => {
     const show = await cli(['show', ids.finished, '--mlflow', server.uri]);
     expect(show.code).toBe(0);
     expect(show.out).toContain('finished-run');
+    // The short id the editors show (the last 6 characters) names a server's run too (cli/runIds.ts).
+    const short = await cli(['metrics', ids.finished.slice(-6), 'loss', '--mlflow', server.uri, '--json']);
+    expect(JSON.parse(short.out)).toHaveLength(3000);
     const metrics = await cli(['metrics', ids.finished, 'loss', '--mlflow', server.uri, '--json']);
     expect(JSON.parse(metrics.out)).toHaveLength(3000);
     const logs = await cli(['logs', ids.pushed, '--mlflow', server.uri]);
