@@ -42,6 +42,9 @@ Usage:
                                      a hyperparameter sweep; runlane sweep --help for its options
   runlane serve [--port N] [--idle-timeout SECONDS]
 
+RUN: a run's id, or the short id the editors show (its last 6 characters), or a unique part of 4+
+characters from the start or end of one; a part several runs share is refused, naming them.
+
 Options:
   --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
   --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
