@@ -1,7 +1,7 @@
 // The sweep view in real Chromium over a real daemon (the charts harness: no editor to start): a store
 // holding a sweep as the controller writes it (the sweep run tagged runlane.sweep.role=sweep with its
 // sweep.* params; trials tagged runlane.sweep / runlane.sweep.trial, one pruned with
-// runlane.pruned_step, one failed, one still running), written with StoreWriter. The trials table, the
+// runlane.pruned_step, one failed, one still running), written with StoreWriter (./sweep/writeSweep.ts). The trials table, the
 // best so far, the parallel coordinates with the best trial highlighted, every trial's curves; a trial
 // that ends while the view is open shows up live. Screenshots go to test/e2e/screenshots/.
 import { mkdirSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreWriter } from '@runlane/core';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { startHarness, type Harness } from './charts/harness.js';
+import { writeSweep, type WrittenSweep } from './sweep/writeSweep.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const screenshots = process.env.RUNLANE_SCREENSHOTS ?? path.join(here, 'screenshots');
@@ -23,39 +24,19 @@ let browser: Browser;
 let writer: StoreWriter;
 let sweepId: string;
 let otherId: string; // a run outside any sweep
-const ids = new Map<number, string>(); // trial number -> run id
-const t0 = Date.now() / 1000 - 600;
-
-/** One trial: lr and layers as params, val/loss over `steps` steps ending at `final`, then its status. */
-async function trial(n: number, lr: number, layers: number, final: number, steps: number, status: 'finished' | 'pruned' | 'failed' | 'running', end: number): Promise<string> {
-  const id = await writer.createRun({ name: `lr search · trial ${n}`, experiment: 'sweeps', kind: 'job' });
-  writer.appendEvent(id, { type: 'params', params: { lr, layers, workers: 1 } }, t0 + n * 10);
-  writer.appendEvent(id, { type: 'tags', tags: { 'runlane.sweep': sweepId, 'runlane.sweep.trial': String(n), ...(status === 'pruned' ? { 'runlane.pruned_step': String(steps - 1) } : {}) } }, t0 + n * 10);
-  writer.appendEvent(id, { type: 'status', status: 'running' }, t0 + n * 10);
-  writer.logMetrics(id, 'val/loss', Array.from({ length: steps }, (_, s) => ({ step: s, value: final + (steps - 1 - s) * 0.1, time: t0 + n * 10 + s })));
-  if (status === 'pruned') writer.appendEvent(id, { type: 'status', status: 'pruned', error: `Pruned at step ${steps - 1} by the median rule: val/loss = ${final} is worse than the median 0.4 of 2 finished trials at that step.` }, t0 + end);
-  else if (status === 'failed') writer.appendEvent(id, { type: 'status', status: 'failed', error: 'ZeroDivisionError: division by zero', exit_code: 1 }, t0 + end);
-  else if (status === 'finished') writer.appendEvent(id, { type: 'status', status: 'finished', exit_code: 0 }, t0 + end);
-  ids.set(n, id);
-  return id;
-}
+let ids: Map<number, string>; // trial number -> run id
+let trial: WrittenSweep['trial'];
 
 beforeAll(async () => {
   tmp = makeTempDir('sweep-view');
   store = path.join(tmp, 'store');
   writer = await StoreWriter.open(store);
-  sweepId = await writer.createRun({ name: 'lr search', experiment: 'sweeps', kind: 'job' });
-  writer.appendEvent(sweepId, { type: 'tags', tags: { 'runlane.sweep.role': 'sweep' } }, t0);
-  writer.appendEvent(sweepId, { type: 'params', params: { 'sweep.space': { lr: 'loguniform(0.0001, 0.1)', layers: 'choice([1, 2, 3])' }, 'sweep.metric': 'val/loss', 'sweep.mode': 'min', 'sweep.trials': 6, 'sweep.parallel': 2, 'sweep.sampler': 'tpe', 'sweep.pruner': 'median', 'sweep.target': 'local' } }, t0);
-  writer.appendEvent(sweepId, { type: 'status', status: 'running' }, t0);
-  await trial(0, 0.001, 1, 0.52, 6, 'finished', 60);
-  await trial(1, 0.03, 2, 0.31, 6, 'finished', 70);
-  await trial(2, 0.09, 3, 0.95, 3, 'pruned', 75);
-  await trial(3, 0.0002, 1, 0.7, 2, 'failed', 80);
-  await trial(4, 0.01, 2, 0.45, 4, 'running', 0);
+  const sweep = await writeSweep(writer, 'lr search');
+  sweepId = sweep.sweepId;
+  ids = sweep.trials;
+  trial = sweep.trial;
   otherId = await writer.createRun({ name: 'plain run', experiment: 'sweeps', kind: 'script' });
   writer.appendEvent(otherId, { type: 'status', status: 'finished' });
-  writer.logMetrics(sweepId, 'sweep/best', [{ step: 1, value: 0.52, time: t0 + 60 }, { step: 4, value: 0.31, time: t0 + 70 }]);
   harness = await startHarness(store, path.join(here, 'charts/sweepPage.ts'));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
   mkdirSync(screenshots, { recursive: true });
