@@ -129,6 +129,16 @@ def _usage_error(message):
     return IPythonUsageError("runlane: %s" % message)
 
 
+def _resolved(store, given):
+    """The full id of a RUN typed as the editors show it (run_ids.py); an ambiguous one is a usage error."""
+    from .run_ids import AmbiguousRunId, resolve_run_id
+
+    try:
+        return resolve_run_id(store, given)
+    except AmbiguousRunId as err:
+        raise _usage_error(err) from None
+
+
 class RunlaneMagics:
     def __init__(self, shell, tracker):
         self.shell = shell
@@ -235,14 +245,16 @@ class RunlaneMagics:
             from .job_cell import attach
 
             store = find_store_dir(CellContext(self.shell, None).folder)
-            if is_sweep(store, args.run_id):  # a sweep: its lines again, then its best trial as the value
-                return attach_sweep(self.shell, store, args.run_id)
-            return attach(self.shell, store, args.run_id)
+            run_id = _resolved(store, args.run_id)
+            if is_sweep(store, run_id):  # a sweep: its lines again, then its best trial as the value
+                return attach_sweep(self.shell, store, run_id)
+            return attach(self.shell, store, run_id)
         elif args.command == "resume":
             from ..store.discovery import find_store_dir
             from ..sweep.cell import resume_sweep_here
 
-            return resume_sweep_here(self.shell, find_store_dir(CellContext(self.shell, None).folder), args.run_id)
+            store = find_store_dir(CellContext(self.shell, None).folder)
+            return resume_sweep_here(self.shell, store, _resolved(store, args.run_id))
         else:
             from ..store.discovery import find_store_dir
 
