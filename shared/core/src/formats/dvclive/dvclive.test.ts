@@ -181,6 +181,7 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
     const listed = JSON.parse(await run(['ls', '--json'])) as RunSummary[];
     expect(listed.map((r) => [r.id, r.name, r.kind])).toEqual([['dvclive', 'cli/dvclive', 'dvclive']]);
     expect(await run(['show', 'dvclive'])).toMatch(/epochs = 2/);
+    expect(await run(['show', 'live'])).toMatch(/epochs = 2/); // a unique 4+ character end of the id (cli/runIds.ts)
     const points = JSON.parse(await run(['metrics', 'dvclive', 'val/acc', '--json'])) as { step: number; value: number }[];
     expect(points.map((p) => [p.step, p.value])).toEqual([[0, 0.25], [1, 0.5]]);
   });
