@@ -23,6 +23,7 @@ import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
 import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
+import { writeSweep as writeSweepRuns } from './sweep/writeSweep.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -898,6 +899,27 @@ describe('Runlane in VS Code (code-server)', () => {
     await frame.locator('.rl-media-section').scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
     await shot('24-media-cards');
+  }, 120_000);
+
+  // Issue 16: a sweep's live view in a webview panel (the shared SweepView; its flow in sweepView.e2e.test.ts). Alone too (-t "sweep").
+  it('opens a sweep\'s live view from a sweep run\'s menu in the Runs tree: its trials (one pruned at its step), the best trial, the parallel coordinates', async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await writeSweepRuns(await StoreWriter.open(path.join(workspace, '.runlane')), 'vs sweep');
+    await showRunlane();
+    await treeRow('vs sweep').waitFor({ timeout: 60_000 }); // the sweep run, or a trial: both open the sweep
+    await contextMenu('vs sweep', 'Open Sweep');
+    await tab('Sweep: vs sweep').waitFor({ timeout: 30_000 });
+    const frame = await inFrames('table.rl-sweep-trials tr[data-trial]', 60_000);
+    await expect.poll(() => frame.locator('table.rl-sweep-trials tr[data-trial]').count(), { timeout: 30_000 }).toBe(5);
+    expect(await frame.locator('tr[data-trial="2"] .rl-sweep-state').textContent()).toBe('pruned at step 2');
+    expect(await frame.locator('tr.rl-sweep-best').getAttribute('data-trial')).toBe('1');
+    await frame.locator('.rl-sweep-parallel canvas').waitFor({ timeout: 30_000 });
+    await page.mouse.move(1300, 870); // the row's hover card off the table
+    await page.waitForTimeout(500);
+    await shot('25-sweep-view');
   }, 120_000);
 
   it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
