@@ -1,7 +1,7 @@
 // The run a person names on the command line: the full id, or the short id the editors show (the
 // last 6 characters, `media demo · f9e015`), or any unique prefix or suffix of 4+ characters. Only
 // the CLI resolves; the daemon's HTTP API keeps ids exact (an id in a URL names one run, always).
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isTempFile } from '../store/atomicFile.js';
 import { TRASH_FOLDER } from '../store/trash.js';
@@ -40,6 +40,14 @@ export function matchRunId(input: string, ids: Iterable<string>): string {
   const matches = [...all].filter((id) => id.startsWith(input) || id.endsWith(input)).sort();
   if (matches.length > 1) throw new AmbiguousRunId(input, matches);
   return matches[0] ?? input;
+}
+
+/** A run id as the store names its folders: only such an input can be a folder name checked as is. */
+const STORE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
+/** Whether the store has a run folder of exactly this id: a full id needs no listing (100,000 runs). */
+export function storeHasRun(storeDir: string, id: string): boolean {
+  return STORE_ID.test(id) && existsSync(path.join(storeDir, 'runs', id));
 }
 
 /** The run folders' names (each a run id); a store without runs/ has none. */

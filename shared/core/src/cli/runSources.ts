@@ -8,7 +8,7 @@ import { MlflowSource } from '../mlflow/mlflowSource.js';
 import { filterRuns, StoreError, StoreReader } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import { storeMediaSource, type MediaSource } from '../store/media.js';
-import { storeRunIds } from './runIds.js';
+import { matchRunId, storeHasRun, storeRunIds } from './runIds.js';
 
 /** One point as `runlane metrics --json` prints it. */
 export interface RankedPoint {
@@ -45,6 +45,17 @@ export class RunSources {
     for (const s of this.servers) await s.loaded;
     const runs = [...(await this.store.listRuns()), ...this.logdirs.flatMap((d) => d.runs()), ...this.servers.flatMap((s) => s.summaries())];
     return filterRuns(runs, query);
+  }
+
+  /**
+   * The full id a RUN argument stands for (runIds.ts). A full id is taken as it is without listing
+   * anything: a store folder, a log directory's run, a server's run read so far, or anything shaped
+   * like an MLflow run id (32 hex digits: no need to wait for every page of a large server).
+   */
+  async resolveRunId(input: string): Promise<string> {
+    if (storeHasRun(this.store.dir, input) || this.logdirs.some((d) => d.summary(input) !== null)) return input;
+    if (this.servers.some((s) => s.runs.has(input)) || (this.servers.length > 0 && /^[0-9a-f]{32}$/.test(input))) return input;
+    return matchRunId(input, await this.runIds());
   }
 
   /** Every run id the sources list (the store's run folders, the log directories', the servers'), for
