@@ -20,6 +20,7 @@ import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { StoreReader, StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
 import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
+import { writeSweep as writeSweepRuns } from './sweep/writeSweep.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -674,6 +675,24 @@ describe('Runlane in JupyterLab', () => {
     await charts.locator('.rl-media-section').scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
     await shot('24-media-cards');
+  }, 120_000);
+
+  // Issue 16: a sweep's live view in a main-area tab (the shared SweepView; its flow in sweepView.e2e.test.ts). Alone too (-t "sweep").
+  it('opens a sweep\'s live view from a trial\'s menu in the Runs sidebar: its trials (one pruned at its step), the best trial, the parallel coordinates', async () => {
+    await writeSweepRuns(await StoreWriter.open(path.join(folder, '.runlane')), 'lab sweep');
+    if (!page.url().includes('/lab')) await page.goto(lab.url('/lab')); // run alone (-t): no page yet
+    await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+    if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    await page.locator('.rl-run-row', { hasText: 'lab sweep · trial 2' }).waitFor({ timeout: 30_000 });
+    await contextMenu('lab sweep · trial 2', 'Open Sweep');
+    const view = page.locator('.rl-sweep-widget:visible');
+    await expect.poll(() => view.locator('table.rl-sweep-trials tr[data-trial]').count(), { timeout: 30_000 }).toBe(5);
+    expect(await view.locator('tr[data-trial="2"] .rl-sweep-state').textContent()).toBe('pruned at step 2');
+    expect(await view.locator('tr.rl-sweep-best').getAttribute('data-trial')).toBe('1');
+    expect(await view.locator('.rl-sweep-best-line').textContent()).toBe('Best: trial 1 = 0.31 (layers=2, lr=0.03)');
+    await view.locator('.rl-sweep-parallel canvas').waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await shot('25-sweep-view');
   }, 120_000);
 
   it('follows the dark theme', async () => {
