@@ -12,7 +12,7 @@ import { note, restore } from './runEdits.js';
 import { pushCommand } from './push.js';
 import { sweepCommand } from './sweep.js';
 import { RunSources } from './runSources.js';
-import { AmbiguousRunId, matchRunId, storeHasRun, storeRunIds, trashedRunIds } from './runIds.js';
+import { AmbiguousRunId, matchRunId, storeRunId, trashedRunIds } from './runIds.js';
 import { printServerLogs } from './mlflowLogs.js';
 import { MlflowError } from '../mlflow/http.js';
 import { serve } from './serve.js';
@@ -154,7 +154,7 @@ const STORE_ONLY = new Set(['attach', 'cancel', 'note']);
 /** The full id a RUN argument stands for (runIds.ts): one the sources list, or a deleted one for restore. */
 async function resolveRun(command: string, input: string, storeDir: string, sources: Sources): Promise<string> {
   if (command === 'restore') return matchRunId(input, await trashedRunIds(storeDir));
-  if (STORE_ONLY.has(command)) return storeHasRun(storeDir, input) ? input : matchRunId(input, await storeRunIds(storeDir));
+  if (STORE_ONLY.has(command)) return storeRunId(storeDir, input);
   return sources.use((s) => s.resolveRunId(input));
 }
 

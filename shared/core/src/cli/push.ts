@@ -6,7 +6,7 @@ import { findStoreDir } from '../store/index.js';
 import { MlflowError, MlflowHttp } from '../mlflow/http.js';
 import { pushPatiently, readRunFacts } from '../mlflow/pushRun.js';
 import { resolveStoreUri } from '../mlflow/syncTargets.js';
-import { AmbiguousRunId, matchRunId, storeRunIds } from './runIds.js';
+import { AmbiguousRunId, storeRunId } from './runIds.js';
 
 const USAGE = 'runlane push RUN... (--mlflow URI | --to NAME) [--dir STORE]';
 
@@ -56,8 +56,8 @@ async function push(argv: string[]): Promise<number> {
   }
   const storeDir = values.dir ?? findStoreDir(process.cwd());
   // Short ids as the editors show them; all resolved before anything is pushed (runIds.ts).
-  const ids = new Set(await storeRunIds(storeDir));
-  const runIds = positionals.map((p) => matchRunId(p, ids));
+  const runIds: string[] = [];
+  for (const p of positionals) runIds.push(await storeRunId(storeDir, p));
   const uri = values.mlflow ?? resolveStoreUri(storeDir, values.to!);
   const http = new MlflowHttp(uri);
   let failed = 0;

@@ -108,6 +108,10 @@ describe('a RUN given by the short id the editors show', () => {
     expect(restored.code, restored.err).toBe(0);
     expect(restored.out).toMatch(/^Restored 20261101-130000-bbbbbb \(/);
     expect(JSON.parse(readFileSync(path.join(store, 'runs', '20261101-130000-bbbbbb', 'meta.json'), 'utf8'))).toMatchObject({ id: '20261101-130000-bbbbbb' });
+    // runlane sweep --resume SWEEP: the run named by its short id is the one checked.
+    const resumed = await binCli(['sweep', '--resume', 'aaaaaa']);
+    expect(resumed).toMatchObject({ code: 2, err: expect.stringContaining('Run 20261101-120000-aaaaaa is not a sweep') });
+    expect(await binCli(['sweep', '--resume', '20261101'])).toMatchObject({ code: 2, err: expect.stringContaining('"20261101" matches 4 runs') });
   }, 60_000); // starts a daemon
 
   it('push resolves every run before pushing any: an ambiguous one is a usage error (exit 2)', async () => {

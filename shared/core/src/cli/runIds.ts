@@ -50,6 +50,11 @@ export function storeHasRun(storeDir: string, id: string): boolean {
   return STORE_ID.test(id) && existsSync(path.join(storeDir, 'runs', id));
 }
 
+/** The full id of a store's run a RUN argument stands for (a short one resolved among its folders). */
+export async function storeRunId(storeDir: string, input: string): Promise<string> {
+  return storeHasRun(storeDir, input) ? input : matchRunId(input, await storeRunIds(storeDir));
+}
+
 /** The run folders' names (each a run id); a store without runs/ has none. */
 export async function storeRunIds(storeDir: string): Promise<string[]> {
   return readNames(path.join(storeDir, 'runs'));

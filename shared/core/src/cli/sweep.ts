@@ -16,6 +16,7 @@ import { findStoreDir } from '../store/index.js';
 import { callerEnvironment, exitCodeOf } from './jobs.js';
 import { followRun } from './logs.js';
 import { namedPaths } from './stageFiles.js';
+import { AmbiguousRunId, storeRunId } from './runIds.js';
 
 const USAGE = 'runlane sweep --on TARGET --trials N [--parallel P] --metric KEY [--mode min|max] --param "NAME=RANGE"... [--sampler tpe|random|grid] [--pruner median|hyperband|none] [--seed N] [--gpus G] [--json] -- COMMAND...';
 
@@ -27,7 +28,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     return await sweep(argv);
   } catch (err) {
     process.stderr.write(`runlane: ${(err as Error).message}\n`);
-    return err instanceof SweepUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+    return err instanceof SweepUsageError || err instanceof AmbiguousRunId || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
 }
 
@@ -73,7 +74,10 @@ async function sweep(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) return process.stdout.write(`Usage: ${USAGE}\n       runlane sweep --resume SWEEP [--json]\n`), 0;
-  if (values.resume !== undefined) return resume(values.dir ?? findStoreDir(process.cwd()), values.resume, values.json ?? false);
+  if (values.resume !== undefined) {
+    const storeDir = values.dir ?? findStoreDir(process.cwd());
+    return resume(storeDir, await storeRunId(storeDir, values.resume), values.json ?? false); // a short id too (runIds.ts)
+  }
   if (!values.on) throw new SweepUsageError(`Say where the trials run: --on TARGET (see \`runlane targets\`). Usage: ${USAGE}`);
   if (positionals.length === 0) throw new SweepUsageError(`Missing the command each trial runs, after --: ${USAGE}`);
   const settings = {
