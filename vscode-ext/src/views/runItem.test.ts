@@ -85,4 +85,5 @@ it('marks a sweep run and its trials for Open Sweep (`.sweep` last, the other me
   expect(runItem({ ...base, kind: 'job', status: 'running', tags: { 'runlane.sweep.role': 'sweep' } }).contextValue).toBe('run.job.live.script.sweep');
   expect(runItem({ ...base, kind: 'job', status: 'finished', notebook: '/w/a.ipynb', tags: { 'runlane.sweep': 'S', 'runlane.sweep.trial': '2' } }).contextValue).toBe('run.job.notebook.sweep');
   expect(runItem({ ...base, kind: 'job', status: 'finished', tags: { job: 'J' } }).contextValue).toBe('run.job.script');
+  expect(runItem({ ...base, kind: 'job', status: 'pruned', tags: { 'runlane.sweep': 'S' } }).icon).toEqual({ id: 'filter', color: 'charts.purple' }); // not the unknown status' empty circle
 });

@@ -38,6 +38,8 @@ const ICONS: Record<string, { id: string; color: string | null }> = {
   crashed: { id: 'error', color: 'testing.iconFailed' },
   interrupted: { id: 'circle-slash', color: 'charts.yellow' },
   cancelled: { id: 'circle-slash', color: 'charts.orange' },
+  // A sweep trial the pruner stopped early: purple, as the shared views' `pruned` pill.
+  pruned: { id: 'filter', color: 'charts.purple' },
 };
 
 /** The metric a row shows: the one chosen for the experiment when the run has it, else the default. */
