@@ -3,6 +3,7 @@
 // message), and page actions. The daemon client is the seam: a fake answers like DaemonClient.
 import type { BridgeRequest, HostToWebview, RunRef, StoreEvent, WebviewToHost } from '@runlane/protocol';
 import { describe, expect, it, vi } from 'vitest';
+import { PanelTypes } from './commandIds.js';
 
 vi.mock('vscode', () => import('./testing/vscodeStub.js'));
 
@@ -95,7 +96,7 @@ describe('the webview host', () => {
     const first = stub.created.panels.length;
     panels.openSweep(ref);
     const panel = stub.created.panels[first]!;
-    expect([panel.viewType, panel.title]).toEqual(['runlane.sweepView', 'Sweep: baseline']);
+    expect([panel.viewType, panel.title]).toEqual([PanelTypes.sweep, 'Sweep: baseline']);
     panel.send({ type: 'ready' });
     const init = (panel.posted as HostToWebview[]).find((m) => m.type === 'init');
     expect(init?.type === 'init' && init.view).toEqual({ kind: 'sweep', run: ref });
