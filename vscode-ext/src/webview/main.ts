@@ -129,7 +129,9 @@ window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const message = e.data;
   if (message.type === 'init') mount(message.view, message.dark, message.charts);
   else if (message.type === 'theme') setDark(message.dark);
-  else if (message.type === 'event') listeners.forEach((l) => l(message.event));
+  // Over a copy: a listener that subscribes again while handling an event (a view reloading on a
+  // reset) must not be called again for the same event, or it loops forever.
+  else if (message.type === 'event') [...listeners].forEach((l) => l(message.event));
   else if (message.type === 'response') {
     const settle = pending.get(message.id);
     pending.delete(message.id);

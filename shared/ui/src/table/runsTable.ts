@@ -109,6 +109,12 @@ export class RunsTable {
   async load(): Promise<void> {
     this.unsubscribe();
     this.unsubscribe = this.bridge.subscribe((event) => this.onEvent(event));
+    await this.relist();
+  }
+
+  /** Lists the runs again (a feed reset: the subscription stays; subscribing again from inside the
+   * feed's dispatch made a host that dispatches over its live listener set call it again, forever). */
+  private async relist(): Promise<void> {
     const listed = await this.bridge.listRuns();
     this.runs.clear();
     for (const { source, run } of listed) if (this.wants({ source, id: run.id }, run)) this.runs.set(runKey({ source, id: run.id }), runRow({ source, id: run.id }, run));
@@ -339,7 +345,7 @@ export class RunsTable {
   }
 
   private onEvent(event: StoreEvent): void {
-    if (event.type === 'reset') return void this.load();
+    if (event.type === 'reset') return void this.relist();
     if (!('store' in event)) return;
     if (event.type === 'run-created' || event.type === 'run-updated') {
       const ref = { source: event.store, id: event.run.id };
