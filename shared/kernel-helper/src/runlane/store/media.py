@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from .atomic import is_temp_file
+from .atomic import is_temp_file, write_file_atomic
 from .names import is_primary_writer
 
 MEDIA = "media"
@@ -35,12 +35,7 @@ def _write_content_file(folder, data, ext, writer_id):
     path = os.path.join(folder, name)
     if not os.path.exists(path):
         os.makedirs(folder, exist_ok=True)
-        tmp = "%s.tmp-%s" % (path, writer_id)
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_file_atomic(path, data, writer_id)
     return name
 
 
