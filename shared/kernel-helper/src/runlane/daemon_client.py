@@ -98,6 +98,15 @@ class DaemonClient:
         found = self.request("GET", "/targets", query={"name": name})
         return found[0] if found else None
 
+    def known_target(self, name):
+        """target(), or a RunlaneError naming the targets there are (what a job or a sweep says first)."""
+        info = self.target(name)
+        if info is None:
+            names = ", ".join(t["name"] for t in self.request("GET", "/targets"))
+            raise RunlaneError('No target "%s". Targets: %s (declare more in runlane.toml; `runlane targets` checks '
+                               'them).' % (name, names))
+        return info
+
     def submit_job(self, spec):
         return self.request("POST", "/jobs", spec)
 

@@ -101,11 +101,7 @@ def submit(shell, store, body, target, workers, gpus, with_vars, name, experimen
     takes it to the target; returns the client and the run id."""
     variables = _pickled_vars(shell, with_vars) if with_vars else None  # fails before anything is written
     client = DaemonClient.connect(store)
-    info = client.target(target)
-    if info is None:
-        names = ", ".join(t["name"] for t in client.request("GET", "/targets"))
-        raise RunlaneError('No target "%s". Targets: %s (declare more in runlane.toml; `runlane targets` checks them).'
-                           % (target, names))
+    info = client.known_target(target)
     remote = info["kind"] == "ssh"
     # The worker runs this kernel's Python on this machine (local, Slurm on a shared filesystem), and
     # the host's Python over SSH (the helper is copied there). The cell keeps the notebook's folder as
