@@ -214,9 +214,7 @@ export class RunsSidebar extends Widget {
     pages.forEach((page, i) => {
       if (!page) return;
       const path = paths[i]!;
-      let set = this.sets.get(path);
-      if (!set) this.sets.set(path, (set = new RunSet(path)));
-      set.reset(page.runs);
+      this.setOf(path).reset(page.runs);
       this.failures.delete(path);
       total += page.total;
       if (page.runs.length >= page.total) whole.add(path);
@@ -228,10 +226,16 @@ export class RunsSidebar extends Widget {
     return whole;
   }
 
-  /** Reads one source (one just added, say); a failure is said above the list, naming the folder. */
-  async loadSource(path: string, render = true): Promise<void> {
+  /** A source's runs, kept from its first listing on. */
+  private setOf(path: string): RunSet {
     let set = this.sets.get(path);
     if (!set) this.sets.set(path, (set = new RunSet(path)));
+    return set;
+  }
+
+  /** Reads one source (one just added, say); a failure is said above the list, naming the folder. */
+  async loadSource(path: string, render = true): Promise<void> {
+    const set = this.setOf(path);
     try {
       set.reset(await this.connection.bridge.listSource(path));
       this.failures.delete(path);
