@@ -16,6 +16,10 @@ ENGINES = json.loads((ROOT / "test" / "suites" / "engines.json").read_text(encod
 def pytest_addoption(parser):
     parser.addoption("--runlane-suite", choices=("unit", "engines", "e2e"),
                      help="run only this suite's tests (scripts/test.sh passes it)")
+    parser.addoption("--runlane-flaky-file",
+                     help="write the node ids of tests that failed and then passed on a rerun "
+                          "(pytest-rerunfailures' --reruns) to this file, one per line; JUnit XML "
+                          "does not say, and scripts/test-report.mjs names them at the end of npm test")
 
 
 def engine_of(item):
@@ -42,3 +46,20 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+_rerun = set()
+_flaky = []
+
+
+def pytest_runtest_logreport(report):
+    if report.outcome == "rerun":
+        _rerun.add(report.nodeid)
+    elif report.when == "call" and report.passed and report.nodeid in _rerun:
+        _flaky.append(report.nodeid)
+
+
+def pytest_sessionfinish(session):
+    target = session.config.getoption("--runlane-flaky-file")
+    if target:
+        pathlib.Path(target).write_text("".join(f"{nodeid}\n" for nodeid in _flaky), encoding="utf-8")
