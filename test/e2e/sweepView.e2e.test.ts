@@ -59,6 +59,9 @@ async function open(theme: 'light' | 'dark'): Promise<Page> {
   return page;
 }
 
+/** The sweep view's curves panel as the page holds it (private fields, read by the zoom test). */
+type Curves = { cards: Map<string, { chart: { dispatchAction(a: object): void; getOption(): { dataZoom: { start: number; end: number }[] } } }> };
+
 const rows = (page: Page) => page.locator('table.rl-sweep-trials tr[data-trial]').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
 
 describe('the sweep view in Chromium', () => {
@@ -94,6 +97,32 @@ describe('the sweep view in Chromium', () => {
     await dark.screenshot({ path: path.join(screenshots, 'sweep-view-dark.png'), fullPage: true });
     await dark.close();
   }, 120_000);
+
+  // Issue 16: the curves panel was made anew whenever a trial started, so a zoom into the curves and
+  // the trials hidden in their legend were lost at every new trial of a live sweep.
+  it('keeps the curves\' zoom and the trials hidden in their legend when a new trial starts', async () => {
+    const page = await open('light');
+    await expect.poll(() => page.locator('.rl-sweep-curves .rl-legend-item').count()).toBeGreaterThanOrEqual(5);
+    await page.waitForSelector('.rl-sweep-curves .rl-card canvas');
+    const zoom = () => page.evaluate(() => {
+      const curves = (window as unknown as { runlane: { view: { curves: Curves } } }).runlane.view.curves;
+      const z = curves.cards.get('val/loss')!.chart.getOption().dataZoom[0]!;
+      return [Math.round(z.start), Math.round(z.end)];
+    });
+    await page.evaluate(() => {
+      const curves = (window as unknown as { runlane: { view: { curves: Curves } } }).runlane.view.curves;
+      curves.cards.get('val/loss')!.chart.dispatchAction({ type: 'dataZoom', start: 20, end: 60 });
+    });
+    expect(await zoom()).toEqual([20, 60]);
+    const hidden = () => page.locator('.rl-sweep-curves .rl-legend-item').filter({ hasText: 'trial 0' }).getAttribute('class');
+    await page.locator('.rl-sweep-curves .rl-legend-item').filter({ hasText: 'trial 0' }).click();
+    await expect.poll(hidden).toContain('rl-hidden');
+    await trial(6, 0.004, 1, 0.4, 3, 'running', 0);
+    await expect.poll(() => page.locator('.rl-sweep-curves .rl-legend').textContent(), { timeout: 30_000 }).toContain('trial 6');
+    expect(await zoom()).toEqual([20, 60]);
+    expect(await hidden()).toContain('rl-hidden');
+    await page.close();
+  }, 60_000);
 
   it('opens from a trial\'s details and from the sweep run\'s: "Open sweep" names the sweep', async () => {
     for (const id of [ids.get(2)!, sweepId]) {

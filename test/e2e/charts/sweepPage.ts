@@ -19,4 +19,5 @@ const view = details
   ? new RunDetailsView(host, bridge, { source: store, id: details }, { openSweep: (ref) => sweeps.push(ref) })
   : new SweepView(host, bridge, { source: store, id: params.get('sweep')! }, { openCharts: (runs) => opened.push(runs.map((r) => r.id)) });
 view.setDark(dark);
-(window as unknown as { runlane: { ready: Promise<void>; opened: string[][]; sweeps: RunRef[] } }).runlane = { ready: view.load(), opened, sweeps };
+// `view`: the tests read the curves panel's charts (zoom kept across a new trial) through it.
+(window as unknown as { runlane: { ready: Promise<void>; opened: string[][]; sweeps: RunRef[]; view: unknown } }).runlane = { ready: view.load(), opened, sweeps, view };

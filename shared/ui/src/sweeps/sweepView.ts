@@ -33,7 +33,8 @@ export class SweepView {
   private best: ECharts | null = null;
   private parallel: ECharts | null = null;
   private curves: ChartsPanel | null = null;
-  private curveRuns = '';
+  /** `source\nid` of the trials in the curves panel. */
+  private readonly curveRuns = new Set<string>();
   private dark = false;
   private readonly summary = el('div', { className: 'rl-sweep-summary' });
   private readonly table = el('table', { className: 'rl-sweep-trials' });
@@ -169,16 +170,19 @@ export class SweepView {
     }
   }
 
-  /** The charts panel over the trials; made again when the set of trials changes (a new one started). */
+  /**
+   * The charts panel over the trials: made once, then each new trial is added to it, so the user's
+   * zoom and the runs hidden in its legend stay while trials start (a new panel per trial lost them).
+   */
   private renderCurves(m: SweepModel): void {
-    const runs = m.trials.map((t) => ({ source: t.ref.source, id: t.ref.run.id }));
-    const key = runs.map((r) => r.id).join('\n');
-    if (key === this.curveRuns) return;
-    this.curveRuns = key;
-    this.curves?.dispose();
-    this.curvesHost.replaceChildren();
-    if (!runs.length) return;
-    this.curves = new ChartsPanel(this.curvesHost, this.bridge, { runs });
+    const fresh = m.trials.filter((t) => !this.curveRuns.has(`${t.ref.source}\n${t.ref.run.id}`));
+    if (!fresh.length) return;
+    for (const t of fresh) this.curveRuns.add(`${t.ref.source}\n${t.ref.run.id}`);
+    if (this.curves) {
+      void this.curves.addRuns(fresh.map((t) => t.ref));
+      return;
+    }
+    this.curves = new ChartsPanel(this.curvesHost, this.bridge, { runs: fresh.map((t) => ({ source: t.ref.source, id: t.ref.run.id })) });
     this.curves.setDark(this.dark);
     void this.curves.load();
   }

@@ -96,6 +96,8 @@ export class ChartsPanel {
   private state: ChartsPanelState;
   private runs = new Map<string, SourcedRun>();
   private hiddenRuns = new Set<string>();
+  /** Runs added after the start (addRuns): a reload after a reset lists them with options.runs. */
+  private added: RunRef[] = [];
   /** `<key>\n<line key>` of ranks that logged nothing under that key. */
   private noRankSeries = new Set<string>();
   private series = new Map<string, Map<string, RunSeries>>(); // metric key -> line key (run, or run#rank) -> series
@@ -162,7 +164,7 @@ export class ChartsPanel {
   /** Loads the runs and their series, then follows the live feed. */
   async load(): Promise<void> {
     this.status.textContent = 'loading…';
-    const wanted = this.options.runs ? new Set(this.options.runs.map(runKey)) : null;
+    const wanted = this.options.runs ? new Set([...this.options.runs, ...this.added].map(runKey)) : null;
     for (const sourced of await this.bridge.listRuns()) {
       const key = runKey({ source: sourced.source, id: sourced.run.id });
       if (!wanted || wanted.has(key)) this.runs.set(key, sourced);
@@ -173,6 +175,23 @@ export class ChartsPanel {
     if (this.settings.ranks !== 'primary') await this.fetchRanks();
     this.renderAll();
     this.status.textContent = '';
+  }
+
+  /**
+   * More runs into a panel opened on a list of runs (a sweep's new trial): drawn into the cards there
+   * are, so the user's zoom, hidden runs, filters and smoothing stay (a new panel lost them all).
+   */
+  async addRuns(runs: SourcedRun[]): Promise<void> {
+    const fresh = runs.filter((r) => !this.runs.has(runKey({ source: r.source, id: r.run.id })));
+    if (!fresh.length) return;
+    for (const r of fresh) {
+      this.added.push({ source: r.source, id: r.run.id });
+      this.runs.set(runKey({ source: r.source, id: r.run.id }), r);
+    }
+    this.assignColors();
+    await Promise.all(fresh.flatMap((r) => Object.keys(r.run.metrics).map((k) => this.fetch(r, k))));
+    if (this.settings.ranks !== 'primary') await this.fetchRanks();
+    this.renderAll();
   }
 
   setDark(dark: boolean): void {
