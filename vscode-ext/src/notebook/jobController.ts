@@ -141,6 +141,7 @@ export class JobController implements vscode.Disposable {
         body: job.body,
         store,
         cwd: notebook.uri.scheme === 'file' ? path.dirname(notebook.uri.fsPath) : undefined,
+        targetsFile: this.targetsFileFor(notebook), // where its job cells find their targets
         name: `${notebookName} cell ${cell.index + 1}`,
         experiment: notebookName.replace(/\.ipynb$/, ''),
         cell: { notebook: notebook.uri.scheme === 'file' ? notebook.uri.fsPath : null, cell_id: (cell.metadata as { id?: string }).id ?? null, source, execution_count: execution.executionOrder ?? null },

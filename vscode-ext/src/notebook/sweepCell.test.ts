@@ -1,7 +1,7 @@
 // A `%%runlane sweep` cell under the Runlane jobs controller runs as the sweep it declares: the line
 // is read as a sweep (not as a job of the body with a stray word), and the real kernel helper checks it
 // before anything runs.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,34 @@ describe('a sweep cell started as the jobs controller starts it', () => {
       expect(trials.map((t) => t.status).sort()).toEqual(['finished', 'finished']);
       const best = JSON.parse(sweepBestText(store, started.run_id)!) as { value: number; run_id: string };
       expect(best.value).toBe(Math.min(...trials.map((t) => t.metrics.loss!.last as number)));
+    } finally {
+      await daemon.close();
+    }
+  }, 120_000);
+
+  // Issue 16: a sweep cell in a notebook whose target is declared only in the notebook folder's
+  // runlane.toml (not beside the store) was refused with "No target": the controller gave job cells
+  // that file (targetsFor.ts) but not sweep cells. The sweep and its trial now look the target up there.
+  it('finds a target declared only in the notebook folder\'s runlane.toml, as job cells do', async () => {
+    const workspace = path.join(tmp, 'ws');
+    const store = path.join(workspace, '.runlane');
+    const study = path.join(workspace, 'study');
+    mkdirSync(study, { recursive: true });
+    const targetsFile = path.join(study, 'runlane.toml');
+    writeFileSync(targetsFile, '[targets.box]\nkind = "local"\n');
+    const runtimeDir = path.join(tmp, 'runtime-ws');
+    const daemon = await startTestDaemon({ store, runtimeDir });
+    try {
+      const source = '%%runlane sweep --on box --trials 1 --parallel 1 --metric loss --mode min --seed 1\nimport runlane as rl\nx = rl.uniform(0.0, 1.0)\nrl.log(loss=x, step=0)\n';
+      const started = await startSweep(python, helper, {
+        line: sweepLine(source), body: jobOfCell(source, 'local').body, store, cwd: study, name: 'nb.ipynb cell 1', experiment: 'nb',
+        cell: { notebook: path.join(study, 'nb.ipynb'), cell_id: null, source, execution_count: 1 }, targetsFile,
+      }, { ...process.env, RUNLANE_RUNTIME_DIR: runtimeDir, RUNLANE_DIR: '', RUNLANE_RUN_ID: '' });
+      const sweep = await waitForJobEnd(store, started.run_id, 90_000);
+      expect(sweep.status).toBe('finished');
+      const trials = (await daemon.client.runs()).filter((r) => r.tags['runlane.sweep'] === started.run_id);
+      expect(trials.map((t) => t.status)).toEqual(['finished']);
+      expect((JSON.parse(readFileSync(path.join(store, 'runs', trials[0]!.id, 'job.json'), 'utf8')) as { spec: unknown }).spec).toMatchObject({ target: 'box', targetsFile });
     } finally {
       await daemon.close();
     }

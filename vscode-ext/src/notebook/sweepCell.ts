@@ -17,6 +17,11 @@ export interface SweepRequest {
   name: string;
   experiment: string;
   cell: { notebook: string | null; cell_id: string | null; source: string; execution_count: number | null };
+  /**
+   * The runlane.toml the notebook's job cells use (targetsFor.ts: its folder's own first); the sweep
+   * and every trial look their target up there. Absent: the daemon's rule (beside the store).
+   */
+  targetsFile?: string;
 }
 
 export interface StartedSweep {

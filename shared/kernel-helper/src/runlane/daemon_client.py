@@ -93,16 +93,20 @@ class DaemonClient:
         except urllib.error.URLError as err:
             raise DaemonError("The Runlane daemon cannot be reached: %s" % err.reason) from None
 
-    def target(self, name):
-        """The target called `name`, checked (kind, GPUs, and the host's Python for SSH); None if unknown."""
-        found = self.request("GET", "/targets", query={"name": name})
+    def target(self, name, targets_file=None):
+        """The target called `name`, checked (kind, GPUs, and the host's Python for SSH); None if unknown.
+        `targets_file`: the runlane.toml an editor chose for the notebook (its folder's own), else the
+        daemon's rule (beside the store)."""
+        query = {"name": name, "targets": targets_file} if targets_file else {"name": name}
+        found = self.request("GET", "/targets", query=query)
         return found[0] if found else None
 
-    def known_target(self, name):
+    def known_target(self, name, targets_file=None):
         """target(), or a RunlaneError naming the targets there are (what a job or a sweep says first)."""
-        info = self.target(name)
+        info = self.target(name, targets_file)
         if info is None:
-            names = ", ".join(t["name"] for t in self.request("GET", "/targets"))
+            query = {"targets": targets_file} if targets_file else None
+            names = ", ".join(t["name"] for t in self.request("GET", "/targets", query=query))
             raise RunlaneError('No target "%s". Targets: %s (declare more in runlane.toml; `runlane targets` checks '
                                'them).' % (name, names))
         return info

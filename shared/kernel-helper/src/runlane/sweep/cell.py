@@ -109,7 +109,7 @@ def _remote_python(store, target, trial):
     """An SSH target's trials run the host's Python (the helper is copied there), in its run folder."""
     from ..daemon_client import DaemonClient
 
-    info = DaemonClient.connect(store).target(target)
+    info = DaemonClient.connect(store).target(target, trial.get("targetsFile"))
     if info is not None and info["kind"] in ("ssh", "ray"):
         trial = dict(trial, command=[info.get("python") or "python3", "-m", "runlane.worker"], cwd=None)
     return trial

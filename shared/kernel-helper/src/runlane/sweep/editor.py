@@ -36,6 +36,8 @@ def start(request):
     env = {"PYTHONPATH": request["pythonpath"]} if request.get("pythonpath") else None
     if env:
         trial["env"] = env
+    if request.get("targetsFile"):  # the notebook's runlane.toml as the editor finds it for job cells
+        trial["targetsFile"] = request["targetsFile"]
     settings = {"trials": args.trials, "parallel": args.parallel, "metric": args.metric, "mode": args.mode,
                 "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed}
     files = {"cell.py": body, "cell.json": json.dumps(_cell_json(cell or {}))}

@@ -45,7 +45,8 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
     check_space(space, trial.get("command") if trial.get("fill_command") else None, settings["sampler"])
     check_optuna_installed()
     client = DaemonClient.connect(store)
-    client.known_target(target)  # an unknown target is one sentence before the sweep starts
+    # An unknown target is one sentence before the sweep starts; looked up in the runlane.toml the trials use.
+    client.known_target(target, trial.get("targetsFile"))
     spec = dict(settings, name=name, space=space_json(space), trial=dict(trial, target=target, experiment=experiment))
     input_dir = tempfile.mkdtemp(prefix="runlane-sweep-")
     try:
