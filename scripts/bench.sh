@@ -35,6 +35,7 @@ bench_run "the runs table: 10,000 runs x 200 columns (open, scroll) beside a pla
 bench_run "the VS Code extension's activation" . node test/bench/vscode_activation.mjs
 bench_run "cold open of 10,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs
 bench_run "cold open of 100,000 runs (daemon, runlane ls, memory) beside MLflow" . node test/bench/cold_open.mjs --runs 100000
+bench_run "watching 10,000 runs: inotify watches beside a recursive watcher, the idle daemon's CPU" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/watches.run.ts
 bench_run "reading an MLflow server: 10,000 runs listed, 100 x 10,000 points charted, live lag" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mlflowRead.run.ts
 bench_run "push throughput into MLflow on PostgreSQL beside log_batch and log_metric" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mlflowPush.run.ts
 bench_run "live latency" test/bench ../../.venv/bin/python live_latency.py

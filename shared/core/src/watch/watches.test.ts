@@ -1,10 +1,12 @@
 // What watching costs on the real daemon process (`runlane serve`, built): its inotify watches,
-// counted through /proc, for a store of 10,000 finished runs and 10 running; and that it keeps
+// counted through /proc, for a store of 1,000 finished runs and 10 running (a watch per run would be
+// over 1,000: the bound of 200 tells the two apart; test/bench/watches.run.ts measures 10,000 runs and
+// the idle daemon's CPU over them); and that it keeps
 // showing new runs and points when the system gives no more watches (a failure injected at the one
 // function that makes a watch: the real limit is system-wide and shared with this machine's other
 // processes, so it is never lowered here).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import type { StoreEvent } from '@runlane/protocol';
 import { appendPoint, inotifyWatches, writeBigStore } from '../../../../test/helpers/bigStore.js';
 import { stopDaemonIn } from '../../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
-import { sleep, waitFor } from '../../../../test/helpers/waitFor.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
 import { DaemonClient } from '../client/daemonClient.js';
 import { readRuntime } from '../runtime/runtimeFile.js';
 import { StoreWriter } from '../store/index.js';
@@ -31,7 +33,7 @@ beforeEach(() => {
 afterEach(async () => {
   await stopDaemonIn(runtime);
   removeTempDir(tmp);
-}, 180_000); // 10,000 run folders take a while to remove on a busy disk
+}, 60_000); // 1,000 run folders take a while to remove on a busy disk
 
 /** `runlane serve` as its own process, its stderr (its log) kept; resolves once it answers. */
 async function serve(env: Record<string, string> = {}): Promise<{ child: ChildProcess; client: DaemonClient; log: () => string }> {
@@ -47,12 +49,6 @@ async function serve(env: Record<string, string> = {}): Promise<{ child: ChildPr
   return { child, client, log: () => log };
 }
 
-/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
 function follow(client: DaemonClient): { events: StoreEvent[]; stop: () => void } {
   const events: StoreEvent[] = [];
   return { events, stop: client.events((e) => events.push(e)) };
@@ -64,17 +60,17 @@ const updated = (events: StoreEvent[], id: string): RunSummaryLike | undefined =
 type RunSummaryLike = { name: string; tags: Record<string, string> };
 
 describe('watching a store', () => {
-  it('holds a few dozen watches for 10,000 finished runs and 10 running, and still shows every change live', async () => {
+  it('holds a few dozen watches for 1,000 finished runs and 10 running, and still shows every change live', async () => {
     const made = performance.now();
-    const { finished, running, writer } = writeBigStore(store, { finished: 10_000, running: 10 });
+    const { finished, running, writer } = writeBigStore(store, { finished: 1_000, running: 10 });
     const madeMs = performance.now() - made;
     const started = performance.now();
     const { child, client } = await serve();
-    expect((await client.runs()).length).toBe(10_010);
+    expect((await client.runs()).length).toBe(1_010);
     const feed = follow(client);
     await waitFor(() => feed.events.some((e) => e.type === 'hello'));
     const watches = inotifyWatches(child.pid!);
-    console.log(`10,010 runs (written in ${Math.round(madeMs)} ms): daemon answered in ${Math.round(performance.now() - started)} ms, holding ${watches} inotify watches`);
+    console.log(`1,010 runs (written in ${Math.round(madeMs)} ms): daemon answered in ${Math.round(performance.now() - started)} ms, holding ${watches} inotify watches`);
     expect(watches).toBeLessThanOrEqual(200);
 
     // A point appended to a running run.
@@ -90,21 +86,15 @@ describe('watching a store', () => {
     await waitFor(() => pointsOf(feed.events, fresh).includes(7));
     // Finished runs edited by other processes: a tag appended to the run's own writer's events,
     // and a rename by a writer new to the run (a new events file).
-    const tagged = finished[1234]!;
+    const tagged = finished[123]!;
     appendFileSync(path.join(store, 'runs', tagged, 'events', `${writer(tagged)}.jsonl`), `${JSON.stringify({ t: 1.8e9, type: 'tags', tags: { best: 'yes' } })}\n`);
-    const renamed = finished[9876]!;
+    const renamed = finished[987]!;
     const other = path.join(store, 'runs', renamed, 'events', '4242-abcdef01.jsonl');
     writeFileSync(other, [{ t: 1.8e9, type: 'hello', host: 'elsewhere', pid: 4242 }, { t: 1.8e9 + 1, type: 'name', name: 'renamed elsewhere' }].map((e) => `${JSON.stringify(e)}\n`).join(''));
     await waitFor(() => updated(feed.events, tagged)?.tags.best === 'yes' && updated(feed.events, renamed)?.name === 'renamed elsewhere', 30_000);
     expect(inotifyWatches(child.pid!)).toBeLessThanOrEqual(200);
-    // What sweeping 10,000 finished runs for edits costs while nothing happens: paced, a few % of a core.
-    const before = cpuMs(child.pid!);
-    await sleep(10_000);
-    const share = (cpuMs(child.pid!) - before) / 10_000;
-    console.log(`idle daemon with 10,010 runs: ${(share * 100).toFixed(1)}% of a core`);
-    expect(share).toBeLessThan(0.15);
     feed.stop();
-  }, 300_000);
+  }, 120_000);
 
   it.each([
     ['runs/ itself', 0],
