@@ -7,6 +7,7 @@ JupyterLab, and its port changes when it restarts; jupyter-server-proxy would la
 one, or need a fixed port."""
 import asyncio
 import json
+import logging
 import os
 import urllib.parse
 
@@ -20,6 +21,20 @@ from runlane.store.discovery import find_store_dir
 REQUEST_TIMEOUT = 60.0
 FEED_TIMEOUT = 7 * 24 * 3600.0
 HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive", "server", "date"}
+
+
+class PageClosedFeed(ConnectionAbortedError):
+    """Raised from the feed's streaming callback once the page went away: Tornado's HTTP client has
+    no other way to end a streaming request. It is expected, not an error."""
+
+
+class _QuietWhenThePageCloses(logging.Filter):
+    """Tornado logs any exception of a streaming callback with its traceback ("Uncaught exception"),
+    so every closed tab or reload printed two tracebacks in the Jupyter server's log. Only our own
+    signal is dropped; any other exception is logged as before."""
+
+    def filter(self, record):
+        return not (record.exc_info and isinstance(record.exc_info[1], PageClosedFeed))
 
 
 class Daemon:
@@ -125,9 +140,11 @@ class ProxyHandler(APIHandler):
                 streaming_callback=self._on_chunk if feed else None)
             try:
                 response = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
-            except (ConnectionError, OSError) as err:
-                if self._closed:
-                    return  # the page went away (our streaming callback ended the upstream request)
+            # HTTPClientError: Tornado's "Connection closed" (599) when the daemon or the page ended it
+            except (ConnectionError, OSError, httpclient.HTTPClientError) as err:
+                if self._closed:  # the page went away (our streaming callback ended the upstream request)
+                    self.log.debug("Runlane: the page closed a feed; its request to the daemon is ended")
+                    return
                 if attempt == 0:  # the daemon went away (idle exit, restart): find or start it again
                     try:
                         client = await self.daemon.client(fresh=True)
@@ -159,7 +176,7 @@ class ProxyHandler(APIHandler):
 
     def _on_chunk(self, chunk):
         if self._closed:
-            raise ConnectionAbortedError("the page closed the feed")  # ends the upstream request too
+            raise PageClosedFeed("the page closed the feed")  # ends the upstream request too
         self.write(chunk)
         self.flush()
 
@@ -172,6 +189,7 @@ class ProxyHandler(APIHandler):
 def setup_handlers(web_app, root_dir, log):
     store = os.environ.get("RUNLANE_DIR") or find_store_dir(os.path.abspath(root_dir))
     daemon = Daemon(os.path.abspath(store))
+    logging.getLogger("tornado.application").addFilter(_QuietWhenThePageCloses())
     base = web_app.settings["base_url"]
     web_app.add_handlers(".*$", [
         (base + "runlane/config", ConfigHandler, {"daemon": daemon, "root_dir": os.path.abspath(root_dir)}),
