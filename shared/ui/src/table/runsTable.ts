@@ -8,6 +8,7 @@ import { parseTagInput } from '../common/tagInput.js';
 import { runKey, type HostBridge, type RunRef } from '../hostBridge.js';
 import { foldPoints } from '../runs/runList.js';
 import { el } from '../views/dom.js';
+import { countOf } from '../views/format.js';
 import { buildColumns, cellText, cellValue, headerText, isNumeric, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
 import { ColumnsMenu } from './columnsMenu.js';
 import { toCsv, toMarkdown } from './exportTable.js';
@@ -300,7 +301,7 @@ export class RunsTable {
     delete this.bar.remove.dataset.confirm;
     const failed = await this.each(refs, (ref) => this.bridge.deleteRun(ref));
     const done = refs.length - failed.length;
-    this.say(failed.length ? `Deleted ${done} of ${refs.length} runs; ${failed[0]}` : `Moved ${done} run${done === 1 ? '' : 's'} to the trash.`);
+    this.say(failed.length ? `Deleted ${done} of ${refs.length} runs; ${failed[0]}` : `Moved ${countOf(done, 'run')} to the trash.`);
     if (restore && done) {
       const undo = el('button', { className: 'rl-button', textContent: 'Undo' });
       const undoAll = async () => {

@@ -14,6 +14,11 @@ export function formatTime(unixSeconds: number, now = new Date()): string {
   return d.toDateString() === now.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
 }
 
+/** "1 package", "3 packages": a count with its noun (a regular plural). */
+export function countOf(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];

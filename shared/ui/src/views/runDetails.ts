@@ -9,7 +9,7 @@ import type { HostBridge } from '../hostBridge.js';
 import { ansiFragment } from './ansi.js';
 import { el } from './dom.js';
 import { installStyles } from './styles.js';
-import { formatBytes, formatParam, formatTime } from './format.js';
+import { countOf, formatBytes, formatParam, formatTime } from './format.js';
 import { elapsedText } from '../common/elapsedTime.js';
 import { runTargetText } from '../common/targetLabels.js';
 import { SystemSummary } from './systemSummary.js';
@@ -263,7 +263,7 @@ export class RunDetailsView {
       ['GPUs', gpus.length ? gpus.map((g) => g.name ?? 'GPU').join(', ') : 'none'],
     ];
     const packages = Object.entries((env.packages as Record<string, string> | undefined) ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    const list = el('details', {}, el('summary', { textContent: `${packages.length} packages the code imports` }), keyValueTable(packages, 'none'));
+    const list = el('details', {}, el('summary', { textContent: `${countOf(packages.length, 'package')} the code imports` }), keyValueTable(packages, 'none'));
     return section('Environment', el('div', {}, keyValueTable(rows, ''), list));
   }
 
