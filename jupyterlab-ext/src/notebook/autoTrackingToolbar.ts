@@ -1,4 +1,4 @@
-// The notebook toolbar's "Tracking: off / tagged / all" switch. The choice is kept in the notebook's
+// The notebook toolbar's "Auto-track: off / tagged cells / all cells" switch. The choice is kept in the notebook's
 // metadata (so it travels with the notebook) and applied whenever its kernel starts or restarts.
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
@@ -15,13 +15,18 @@ export function createAutoTrackingSwitch(panel: NotebookPanel, fallback: () => A
   const widget = new Widget();
   widget.addClass('rl-auto-switch');
   const label = document.createElement('label');
-  label.textContent = 'Tracking ';
-  label.title = 'Runlane automatic tracking: off, cells tagged as experiments, or every cell that logs or runs long';
+  // "Auto-track", not "Tracking": a user who saw "Tracking off" beside a %%runlane cell that was
+  // tracked took it for a fault. The switch only says which *other* cells become runs.
+  label.textContent = 'Auto-track ';
+  label.title =
+    'Which cells Runlane tracks without %%runlane: none, cells tagged as experiments, or every cell that logs or runs long. ' +
+    '%%runlane cells and rl.run() blocks are always tracked.';
   const select = document.createElement('select');
+  const texts: Record<AutoMode, string> = { off: 'off', tagged: 'tagged cells', all: 'all cells' };
   for (const mode of ['off', 'tagged', 'all'] as AutoMode[]) {
     const o = document.createElement('option');
     o.value = mode;
-    o.textContent = mode;
+    o.textContent = texts[mode];
     select.appendChild(o);
   }
   label.appendChild(select);
