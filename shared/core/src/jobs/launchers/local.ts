@@ -8,6 +8,7 @@ import { helperPath } from '../helperDir.js';
 import { jobEnv } from '../jobSpec.js';
 import { RunFailed, type TargetLauncher } from '../launcher.js';
 import { signalGroup, startLocalWorkers } from '../localWorkers.js';
+import { sweepEnvCopy } from '../sweepEnv.js';
 
 /** A stopped worker's grace between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 3000;
@@ -25,15 +26,19 @@ export const localLauncher: TargetLauncher<undefined> = {
   async start(job, _target, control) {
     control.status('running');
     try {
+      const cwd = job.spec.cwd ?? process.cwd();
+      const capture = envCaptureCommand(job.spec.command, helperPath());
+      // A sweep's later trials copy its first trial's env.json instead of capturing it again (sweepEnv.ts).
+      const copy = capture === undefined ? null : await sweepEnvCopy({ runDir: job.runDir, env: job.spec.env, cwd, gpusByRank: job.gpusByRank }, capture);
       const started = await startLocalWorkers({
         runDir: job.runDir,
         runId: job.runId,
         storeDir: job.store,
         command: job.spec.command,
         gpusByRank: job.gpusByRank,
-        cwd: job.spec.cwd ?? process.cwd(),
+        cwd,
         env: jobEnv(job.spec),
-        envCapture: envCaptureCommand(job.spec.command, helperPath()),
+        envCapture: copy ? undefined : capture,
       });
       job.workers = started.map((s) => s.record);
       // Exits are noticed at once through the children's events, and by the manager's poll as well: a
@@ -43,6 +48,7 @@ export const localLauncher: TargetLauncher<undefined> = {
         s.child.once('exit', () => control.wake());
       }
       await control.save();
+      void copy?.();
     } catch (err) {
       throw new RunFailed(`The job could not start: ${(err as Error).message}`);
     }
