@@ -153,9 +153,10 @@ class RayHead:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ray_head(tmp_path_factory):
-    """A real Ray head with 4 CPUs and 2 logical GPUs, for the tests of one module."""
+    """A real Ray head with 4 CPUs and 2 logical GPUs, one for the session: a head takes 10-40 s to
+    come up, and no test restarts or stops it (each job a test submits ends or is stopped by it)."""
     if not RAY_PYTHON.exists():
         pytest.skip("Ray is not installed in %s: run scripts/setup-ray.sh" % RAY_VENV)
     head = RayHead(tmp_path_factory.mktemp("ray-head"), num_cpus=4, num_gpus=2)
