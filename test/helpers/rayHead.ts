@@ -26,6 +26,8 @@ export interface RayHeadOptions {
   timeoutMs?: number;
   /** Token auth (RAY_AUTH_MODE=token): every API request then needs `Authorization: Bearer <token>`. */
   authToken?: string;
+  /** More variables for the head's processes (RAY_* settings), over this process's environment. */
+  env?: Record<string, string>;
 }
 
 export interface RayHead {
@@ -37,6 +39,8 @@ export interface RayHead {
   python: string;
   /** The temp folder (session logs under <tempDir>/session_latest/logs). */
   tempDir: string;
+  /** The pid of `ray start --block`, the leader of the head's process group. */
+  leader: number;
   /** The pids of every process of this head now: Ray's own, its workers, jobs and what they started. */
   nodePids(): number[];
   /** Ends this head and everything it started (SIGTERM, then SIGKILL after a grace); idempotent. */
@@ -75,7 +79,7 @@ function cmdlineHas(pid: number, needle: string): boolean {
 
 /** The leader's process group, every descendant of it (job drivers start sessions of their own), and
  * any process naming the head's temp folder (one reparented to init when its parent died). */
-function headPids(leader: number, tempDir: string): number[] {
+export function headPids(leader: number, tempDir: string): number[] {
   const table = processTable();
   const found = new Set<number>();
   for (const [pid, [, pgid]] of table) if (pgid === leader || pid === leader) found.add(pid);
@@ -153,7 +157,7 @@ export async function startRayHead(options: RayHeadOptions): Promise<RayHead> {
   const child = spawn(RAY, args, {
     detached: true, // its own process group: stop() ends it whole
     stdio: ['ignore', log, log],
-    env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0', RAY_DEDUP_LOGS: '0', ...(options.authToken ? { RAY_AUTH_MODE: 'token', RAY_AUTH_TOKEN: options.authToken } : {}) },
+    env: { ...process.env, ...options.env, RAY_USAGE_STATS_ENABLED: '0', RAY_DEDUP_LOGS: '0', ...(options.authToken ? { RAY_AUTH_MODE: 'token', RAY_AUTH_TOKEN: options.authToken } : {}) },
   });
   closeSync(log);
   const leader = child.pid!;
@@ -166,6 +170,7 @@ export async function startRayHead(options: RayHeadOptions): Promise<RayHead> {
     gcsAddress: `127.0.0.1:${gcs}`,
     python: RAY_PYTHON,
     tempDir,
+    leader,
     nodePids: () => headPids(leader, tempDir),
     async stop() {
       if (stopped) return;

@@ -42,6 +42,8 @@ export function suiteConfig(suite: Suite): UserConfig {
       // A machine without the engines runs none of an engine suite's files: that is a skip, which
       // scripts/test.sh reports, not a failure of the runner.
       passWithNoTests: suite !== 'unit',
+      // Engines shared by the suite's files, started on a file's first request (engineBroker.ts).
+      ...(suite === 'engines' ? { globalSetup: [path.join(root, 'test/suites/engineBroker.ts')] } : {}),
     },
   };
 }

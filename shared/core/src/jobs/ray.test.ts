@@ -1,7 +1,8 @@
 // Jobs on a real Ray head (ray[default] from .cache/ray-venv, test/helpers/rayHead.ts), through the
 // real daemon and Ray's Jobs REST API: no shared filesystem, the workers' lines come back over the log
 // tail. The head runs with token auth (RAY_AUTH_MODE=token), so every request here carries the token
-// the target names, and a wrong one is refused. One head for the file; it is stopped by its own pids.
+// the target names, and a wrong one is refused. The head is the engine suite's shared one
+// (test/helpers/sharedRayHead.ts: a file run alone starts its own); it is stopped by its own pids.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InbandDemux } from '@runlane/protocol';
 import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
 import { freePort } from '../../../../test/helpers/processes.js';
-import { processAlive, startRayHead, type RayHead } from '../../../../test/helpers/rayHead.js';
+import { processAlive } from '../../../../test/helpers/rayHead.js';
+import { sharedRayHead, type SharedRayHead } from '../../../../test/helpers/sharedRayHead.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import type { DaemonClient } from '../client/daemonClient.js';
 import type { Daemon } from '../server/daemon.js';
 import { StoreReader } from '../store/index.js';
 
-const TOKEN = 'runlane-test-token-4d1f';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
 // A cell job of two workers (the cell's body runs on each; rank 0's last expression is the result).
 const TWO_WORKERS = [
@@ -40,18 +41,17 @@ const HOLDER = 'import os, subprocess, time\nchild = subprocess.Popen(["sleep", 
 let jobs: Record<'two' | 'failing' | 'nopython' | 'holder', Promise<{ run_id: string }>>;
 let tmp: string;
 let store: string;
-let head: RayHead;
+let head: SharedRayHead;
 let daemon: Daemon;
 let client: DaemonClient;
 
 beforeAll(async () => {
   tmp = makeTempDir('ray');
   store = path.join(tmp, '.runlane');
-  // The daemon (in this process) reads the tokens from the variables the targets name. The head (which
-  // takes this environment) starts no spare workers at the first job: on a 2-core machine they cost
-  // seconds of CPU that the tests' own workers wait for.
-  Object.assign(process.env, { RUNLANE_TEST_RAY_TOKEN: TOKEN, RUNLANE_TEST_WRONG_TOKEN: 'not-the-token', RAY_prestart_worker_first_driver: '0', RAY_enable_worker_prestart: '0' });
-  head = await startRayHead({ dir: path.join(tmp, 'head'), numCpus: 6, numGpus: 2, authToken: TOKEN });
+  // The head: token auth, 6 CPUs, 2 logical GPUs, no spare workers (SHARED_RAY_HEAD). The daemon (in
+  // this process) reads the tokens from the variables the targets name.
+  head = await sharedRayHead(tmp);
+  Object.assign(process.env, { RUNLANE_TEST_RAY_TOKEN: head.token, RUNLANE_TEST_WRONG_TOKEN: 'not-the-token' });
   const closedPort = await freePort(); // nothing listens there
   const target = (name: string, extra: string) => `[targets.${name}]\nkind = "ray"\naddress = "${head.address}"\npython = "${head.python}"\n${extra}`;
   writeFileSync(
@@ -82,7 +82,7 @@ afterAll(async () => {
   try {
     await daemon?.close();
   } finally {
-    await head?.stop(); // whatever happened above: no head is left running
+    await head?.release(); // whatever happened above: no head of this file's own is left running
     removeTempDir(tmp);
   }
 }, 120_000);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRayHead, type RayHead } from '../../../../../test/helpers/rayHead.js';
+import { sharedRayHead, type SharedRayHead } from '../../../../../test/helpers/sharedRayHead.js';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import { waitFor } from '../../../../../test/helpers/waitFor.js';
 import { rayJob, rayRequest } from './rayApi.js';
@@ -14,17 +14,17 @@ import type { RayTarget } from './rayTarget.js';
 const SCRIPT = 'import sys, time\nfor i in range(40):\n    print("sent", time.time(), flush=True)\n    sys.stdout.write("\\rbar %d caf\\u00e9" % i)\n    sys.stdout.flush()\n    time.sleep(0.05)\n';
 
 let dir: string;
-let head: RayHead;
+let head: SharedRayHead;
 let t: RayTarget;
 
 beforeAll(async () => {
   dir = makeTempDir('ray-log-stream');
-  head = await startRayHead({ dir, numCpus: 1 });
-  t = { name: 'ray', address: head.address, python: head.python, envVars: {}, cpus: 1, gpus: 0 };
+  head = await sharedRayHead(dir); // the engine suite's (a file run alone starts its own)
+  t = { name: 'ray', address: head.address, python: head.python, authorization: `Bearer ${head.token}`, envVars: {}, cpus: 1, gpus: 0 };
 }, 180_000);
 
 afterAll(async () => {
-  await head?.stop();
+  await head?.release();
   removeTempDir(dir);
 }, 60_000);
 
