@@ -1,0 +1,111 @@
+"""Sweeps (docs/sweeps.md) on a real single-node Slurm cluster (test/engines/slurm, two fake GPUs):
+each trial is a Slurm job of its own, its metric is read live by the controller while the job runs,
+the median rule stops a poor trial with scancel (its run ends `pruned`), and cancelling the sweep
+cancels every trial's Slurm job: squeue shows none of them left."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from kernels import text_of, wait_for
+from test_kernel import slurm_cluster  # noqa: F401 (a real Slurm; the fixture of the job cells' Slurm test)
+
+from runlane.store.reader import StoreReader
+
+pytest.importorskip("optuna")
+
+# The loss depends on the trial's number so the pruner's verdict is known in advance: trials 0 and 1
+# finish first (two at a time), then trial 2 (better) and trial 3 (far worse than the median of the
+# two finished trials at step 1, the first step the median rule judges: MedianPruner, 1 warm-up step).
+# Trial 3 would run for 30 s; only the pruner's scancel ends it early.
+SLURM_CELL = """%%runlane sweep --on cluster --trials 4 --parallel 2 --metric loss --sampler random --seed 2 --gpus 1
+import os, time
+import runlane as rl
+lr = rl.loguniform(1e-3, 1e-1)
+trial = int(os.environ["RUNLANE_SWEEP_TRIAL"])
+loss = [1.0, 2.0, 0.5, 9.0][trial]
+print("slurm job", os.environ["SLURM_JOB_ID"], "gpu", os.environ.get("CUDA_VISIBLE_DEVICES"), flush=True)
+for step in range(120 if trial == 3 else 3):
+    rl.log(loss=loss * (1 + lr), step=step)
+    time.sleep(0.25)
+"""
+
+
+def _trials(store, sweep_id):
+    runs = StoreReader(store).list_runs() if store.exists() else []
+    return sorted((r for r in runs if r["tags"].get("runlane.sweep") == sweep_id),
+                  key=lambda r: int(r["tags"]["runlane.sweep.trial"]))
+
+
+def _queued(job_ids):
+    """The Slurm jobs of `job_ids` that squeue still lists (pending, running or completing)."""
+    out = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, timeout=15).stdout
+    return sorted(set(out.split()) & set(job_ids))
+
+
+def test_a_sweep_cell_runs_each_trial_as_a_slurm_job_and_prunes_a_poor_one_with_scancel(slurm_cluster, job_kernel):  # noqa: F811
+    outputs = job_kernel.run(SLURM_CELL, "cell-slurm-sweep")
+    shown = text_of(outputs)
+    assert not [m for m in outputs if m["msg_type"] == "error"], outputs
+    [sweep] = [r for r in job_kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
+    assert sweep["status"] == "finished" and sweep["params"]["sweep.target"] == "cluster", sweep
+    trials = _trials(job_kernel.store, sweep["id"])
+    assert [t["status"] for t in trials] == ["finished", "finished", "finished", "pruned"], trials
+    jobs = [str(t["params"]["slurm_job"]) for t in trials]
+    assert len(set(jobs)) == 4  # each trial its own Slurm job
+    for t, job in zip(trials, jobs):
+        log = (job_kernel.store / "runs" / t["id"] / "logs" / "w0" / "stdout.log").read_text()
+        # It ran inside that job, with one of the two GPUs Slurm gives out (not the daemon's local pool).
+        assert re.match(r"slurm job %s gpu [01]$" % job, log.strip()), log
+    # The poor trial was judged on its live metric and stopped long before its 120 steps.
+    pruned = trials[3]
+    assert pruned["error"].startswith("Pruned at step 1 by the median rule: loss = "), pruned["error"]
+    assert pruned["tags"]["runlane.pruned_step"] == "1"
+    assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]
+    assert "Trial 3 pruned: Pruned at step 1" in shown, shown
+    assert _queued(jobs) == []  # the scancel took the job off the cluster
+    result = json.loads((job_kernel.store / "runs" / sweep["id"] / "sweep" / "result.json").read_text())
+    assert result["best"]["run_id"] == trials[2]["id"], result
+    assert [r["state"] for r in sorted(result["trials"], key=lambda r: r["number"])] == [
+        "finished", "finished", "finished", "pruned"]
+
+
+def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm_cluster, tmp_path):  # noqa: F811
+    from daemons import BIN, NODE, stop_daemon
+
+    (tmp_path / "train.py").write_text(
+        "import sys, time\nimport runlane as rl\n"
+        "for step in range(600):\n    rl.log(loss=float(sys.argv[1]), step=step)\n    time.sleep(0.1)\n")
+    store = tmp_path / "store"
+    env = dict(os.environ, RUNLANE_RUNTIME_DIR=str(tmp_path / "runtime"), RUNLANE_DIR="",
+               RUNLANE_PYTHON=sys.executable)
+    env.pop("RUNLANE_RUN_ID", None)
+
+    def cli(*args):
+        # --dir before the trial's command: what follows `--` is the command, word for word.
+        done = subprocess.run([NODE, str(BIN), args[0], "--dir", str(store), *args[1:]], cwd=str(tmp_path), env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    try:
+        sweep_id = cli("sweep", "--on", "cluster", "--trials", "4", "--parallel", "2", "--metric", "loss",
+                       "--param", "x=uniform(0,1)", "--detach", "--", sys.executable, "train.py", "{x}").strip()
+        def running():
+            both = [t for t in _trials(store, sweep_id) if t["status"] == "running" and t["params"].get("slurm_job")]
+            return both if len(both) == 2 else None
+
+        running = wait_for(running, timeout=60)
+        assert running, _trials(store, sweep_id)
+        jobs = [str(t["params"]["slurm_job"]) for t in running]
+        assert _queued(jobs) == sorted(jobs)  # two Slurm jobs at once
+        cli("cancel", sweep_id)
+        assert wait_for(lambda: _queued(jobs) == [], timeout=30), _queued(jobs)
+        trials = wait_for(lambda: [t for t in _trials(store, sweep_id) if t["status"] == "cancelled"], timeout=30)
+        assert len(trials) == 2 and len(_trials(store, sweep_id)) == 2, _trials(store, sweep_id)  # no new trial
+        [sweep] = [r for r in StoreReader(store).list_runs() if r["id"] == sweep_id]
+        assert sweep["status"] == "cancelled", sweep
+    finally:
+        stop_daemon(tmp_path / "runtime")
