@@ -101,3 +101,26 @@ def test_a_file_named_as_the_store_is_refused_as_a_file(tmp_path):
         raise AssertionError("a file was taken as a store")
     except NotAStoreError as e:
         assert str(e).startswith("%s is a file, not a folder; nothing was written there." % (tmp_path / "store"))
+
+
+def test_a_dvclive_folder_is_a_log_folder_as_in_the_typescript_core(tmp_path):
+    # DVCLive's layout: dvclive/{metrics.json, params.yaml, plots/metrics/train/loss.tsv}.
+    project = tmp_path / "project"
+    live = project / "dvclive"
+    (live / "plots" / "metrics" / "train").mkdir(parents=True)
+    (live / "plots" / "metrics" / "train" / "loss.tsv").write_text("step\tloss\n0\t0.5\n")
+    (live / "metrics.json").write_text('{"step": 0}')
+    (project / "train.py").write_text("print(1)\n")
+    assert inspect_folder(str(live)) == {"path": str(live), "kind": "tensorboard", "detail": "a DVCLive folder"}
+    assert inspect_folder(str(project))["detail"] == "a log folder with 1 DVCLive folder"
+    other = project / "exp2"
+    (other / "plots").mkdir(parents=True)
+    (other / "params.yaml").write_text("lr: 0.1\n")
+    assert inspect_folder(str(project))["detail"] == "a log folder with 2 DVCLive folders"
+    # A script pointed at it refuses, as for event files, and writes nothing there.
+    env = dict(os.environ, RUNLANE_DIR=str(project))
+    env.pop("RUNLANE_RUN_ID", None)
+    before = tree(str(project))
+    done = subprocess.run([sys.executable, "-c", SCRIPTS["log"]], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "is a log folder with 2 DVCLive folders, not a Runlane store" in done.stderr
+    assert tree(str(project)) == before

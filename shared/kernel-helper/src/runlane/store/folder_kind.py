@@ -43,6 +43,46 @@ def _event_folders(root):
     return folders, True
 
 
+# Folders the DVCLive look does not enter (dvcliveDir.ts's SKIP).
+_DVCLIVE_SKIP = {"node_modules", ".git", ".dvc", "__pycache__", ".venv", "venv", ".runlane"}
+
+
+def _looks_like_dvclive(folder, entries):
+    """DvcliveDir.looksLikeDvclive: a `dvclive` folder with plots/, metrics.json or params.yaml, or
+    any folder with plots/ beside one of DVCLive's own files."""
+    names = {e.name for e in entries}
+    has_plots = any(e.name == "plots" and e.is_dir(follow_symlinks=False) for e in entries)
+    if os.path.basename(folder) == "dvclive":
+        return has_plots or "metrics.json" in names or "params.yaml" in names
+    return has_plots and ("metrics.json" in names or "params.yaml" in names or "report.html" in names)
+
+
+def _dvclive_folders(root):
+    """(DVCLive folders under root, root itself one of them), breadth-first within the same bounds
+    (countDvcliveFolders in dvcliveDir.ts): a project with a dvclive/ folder opens as a log folder."""
+    count, seen, itself, level = 0, 0, False, [root]
+    for _depth in range(MAX_DEPTH + 1):
+        following = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            seen += len(entries)
+            if _looks_like_dvclive(folder, entries):
+                count += 1
+                itself = itself or folder == root
+                continue  # its plots/ are its own
+            following.extend(e.path for e in entries
+                             if e.is_dir(follow_symlinks=False) and e.name not in _DVCLIVE_SKIP)
+            if seen > MAX_ENTRIES:
+                return count, itself
+        level = following
+        if not level:
+            break
+    return count, itself
+
+
 def inspect_folder(path):
     """{"path", "kind": store | tensorboard | empty | missing | other, "detail"} (the detail reads
     after "<path> is"); never raises."""
@@ -63,6 +103,11 @@ def inspect_folder(path):
     if folders:
         count = "%s%s of event files" % ("" if complete else "at least ", _plural(folders, "run"))
         return {"path": path, "kind": "tensorboard", "detail": "a TensorBoard log folder (%s)" % count}
+    # DVCLive folders are read as a log folder's runs (docs/dvclive.md): opened the same way.
+    dvclive, itself = _dvclive_folders(path)
+    if dvclive:
+        detail = "a DVCLive folder" if itself else "a log folder with %s" % _plural(dvclive, "DVCLive folder")
+        return {"path": path, "kind": "tensorboard", "detail": detail}
     # A store whose first writer crashed before writing the marker (docs/store-format.md).
     if "runs" in names and os.path.isdir(os.path.join(path, "runs")):
         return {"path": path, "kind": "store", "detail": "a Runlane store (without its marker yet)"}
