@@ -91,20 +91,24 @@ def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm
         return done.stdout
 
     try:
-        sweep_id = cli("sweep", "--on", "cluster", "--trials", "4", "--parallel", "2", "--metric", "loss",
-                       "--param", "x=uniform(0,1)", "--detach", "--", sys.executable, "train.py", "{x}").strip()
-        def running():
-            both = [t for t in _trials(store, sweep_id) if t["status"] == "running" and t["params"].get("slurm_job")]
-            return both if len(both) == 2 else None
+        # Three at a time, a GPU each, on a node of two GPUs: two trials run, Slurm holds the third pending.
+        sweep_id = cli("sweep", "--on", "cluster", "--trials", "4", "--parallel", "3", "--gpus", "1",
+                       "--metric", "loss", "--param", "x=uniform(0,1)", "--detach",
+                       "--", sys.executable, "train.py", "{x}").strip()
 
-        running = wait_for(running, timeout=60)
-        assert running, _trials(store, sweep_id)
-        jobs = [str(t["params"]["slurm_job"]) for t in running]
-        assert _queued(jobs) == sorted(jobs)  # two Slurm jobs at once
+        def two_running_one_queued():
+            trials = [t for t in _trials(store, sweep_id) if t["params"].get("slurm_job")]
+            states = sorted(t["status"] for t in trials)
+            return trials if states == ["queued", "running", "running"] else None
+
+        trials = wait_for(two_running_one_queued, timeout=60)
+        assert trials, _trials(store, sweep_id)
+        jobs = [str(t["params"]["slurm_job"]) for t in trials]
+        assert _queued(jobs) == sorted(jobs)
         cli("cancel", sweep_id)
-        assert wait_for(lambda: _queued(jobs) == [], timeout=30), _queued(jobs)
-        trials = wait_for(lambda: [t for t in _trials(store, sweep_id) if t["status"] == "cancelled"], timeout=30)
-        assert len(trials) == 2 and len(_trials(store, sweep_id)) == 2, _trials(store, sweep_id)  # no new trial
+        assert wait_for(lambda: _queued(jobs) == [], timeout=30), _queued(jobs)  # the pending one too
+        assert wait_for(lambda: [t["status"] for t in _trials(store, sweep_id)] == ["cancelled"] * 3, timeout=30), \
+            _trials(store, sweep_id)  # and no trial started after the cancel
         [sweep] = [r for r in StoreReader(store).list_runs() if r["id"] == sweep_id]
         assert sweep["status"] == "cancelled", sweep
     finally:
