@@ -195,14 +195,16 @@ class Controller:
     def _poll(self, trial):
         if trial.pruning is None and time.time() >= trial.next_metric_read:
             trial.next_metric_read = time.time() + METRIC_POLL
-            for step, value in trial.new_points(self.metric):
-                if step in trial.reported:
-                    continue
+            points = [(step, value) for step, value in trial.new_points(self.metric) if step not in trial.reported]
+            for step, value in points:
                 trial.reported.add(step)
                 trial.trial.report(value, step)
-                if trial.trial.should_prune():
-                    trial.stop(self._reason(trial, step, value), step, value)
-                    break
+            # Judged once, at the last step read: a read brings every step logged since the last one
+            # (a fast trial's whole run), and a verdict at an earlier step would name a step the trial
+            # is already past. Optuna's pruners judge the trial's last reported step.
+            if points and trial.trial.should_prune():
+                step, value = points[-1]
+                trial.stop(self._reason(trial, step, value), step, value)
         status, error, _ = trial.status()
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
             return
@@ -229,10 +231,16 @@ class Controller:
     def _end(self, trial, status, error):
         state = self.optuna.trial.TrialState
         record = {"number": trial.number, "run_id": trial.run_id, "params": trial.values, "value": None}
-        if trial.pruning is not None and status == "finished":
-            trial.new_points(self.metric)  # it ended on its own before the stop reached it: its result stands
+        if trial.pruning is not None and (status == "finished" or trial.exited_on_its_own()):
+            # It ran to its end before the stop reached it (the daemon may still have recorded the
+            # cancel it asked for): its result stands, with its last value.
+            self._report_late(trial)
             trial.pruning = None
+            if status != "finished":
+                self.writer.set_status(trial.run_id, "finished", exit_code=0)
+            status = "finished"
         if trial.pruning is not None:
+            self._report_late(trial)
             trial.mark_pruned(self.writer)
             self._tell(trial.trial, state=state.PRUNED)
             record.update(state="pruned", step=trial.pruned_at[0], reason=trial.pruning, value=trial.pruned_at[1])
@@ -248,6 +256,17 @@ class Controller:
             self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
         self.records.append(record)
         self.dirty = True
+
+    def _report_late(self, trial):
+        """The steps a trial logged between the read the pruner judged and its end: told to Optuna
+        too, and a pruned trial's step becomes the last one it reached (its run shows no step past it)."""
+        for step, value in trial.new_points(self.metric):
+            if step not in trial.reported:
+                trial.reported.add(step)
+                trial.trial.report(value, step)
+            if trial.pruning is not None and step > trial.pruned_at[0]:
+                trial.pruning = trial.pruning_reason(step)
+                trial.pruned_at = (step, value)
 
     def _no_metric(self, trial):
         """Why a trial that finished has no result: usually --metric names a key it does not log."""

@@ -47,7 +47,8 @@ class Trial:
         self.last = None  # (step, value) of the last point
         self.reported = set()
         self.pruning = None  # the reason, once the pruner stopped it
-        self.pruned_at = None  # (step, value) the pruner judged
+        self.pruned_at = None  # (step, value) it was pruned at: the one judged, or the last it reached
+        self.judged = None  # (the rule's reason, the step it judged)
         self.next_metric_read = 0.0
 
     def new_points(self, metric):
@@ -77,11 +78,32 @@ class Trial:
         """Asks the daemon to cancel the trial's job (its GPU goes back to the pool); the run is
         marked pruned once the daemon has recorded the cancel (see mark_pruned)."""
         self.pruning = reason
+        self.judged = (reason, step)
         self.pruned_at = (step, value)
         try:
             self.client.stop_run(self.run_id)
         except DaemonError:
             pass  # it ended meanwhile: its own status stands, the pruner's verdict is still recorded
+
+    def pruning_reason(self, reached):
+        """The rule's verdict, and the step the trial had reached when the stop landed, if later."""
+        reason, judged = self.judged
+        return reason if reached == judged else "%s It had reached step %d when it stopped." % (reason, reached)
+
+    def exited_on_its_own(self):
+        """Whether every worker of the trial exited 0: it ran its code to the end, whatever the daemon
+        recorded (a cancel asked for while it was exiting is recorded `cancelled`). A worker that the
+        stop killed exits with the signal's code (143, 137) or writes none."""
+        folder = os.path.join(self.run_dir, "job")
+        try:
+            names = [n for n in os.listdir(folder) if n.endswith(".exit")]
+            codes = []
+            for name in names:
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    codes.append(f.read().strip())
+        except OSError:
+            return False
+        return bool(codes) and all(code == "0" for code in codes)
 
     def mark_pruned(self, writer):
         """Writes `pruned` after the daemon's `cancelled`: new readers show pruned (with the step and the
