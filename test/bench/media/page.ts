@@ -45,7 +45,7 @@ const ready = (async () => {
       Array.from({ length: KEYS * STEPS }, (_, i) => {
         const key = `samples/${String(Math.floor(i / STEPS)).padStart(3, '0')}`;
         const step = i % STEPS;
-        return { key, step, wall_time: 1.7e9 + step, kind: 'image' as const, caption: `step ${step}`, mime: 'image/png', width: 64, height: 64, size: 200, ref: `${r}:${step}` };
+        return { key, step, wall_time: 1.7e9 + step, kind: 'image' as const, caption: `step ${step}`, mime: 'image/png', width: 64, height: 64, size: 200, ref: `${r}:${key}:${step}` };
       }),
     );
     histograms.set(String(r), Array.from({ length: HIST_STEPS }, (_, s) => histogram(r, s)));
@@ -57,7 +57,10 @@ const bridge = {
   listMedia: async (run: RunRef) => items.get(run.id)!,
   readMedia: async (_run: RunRef, ref: string) => {
     timing.readMedia++;
-    return bytes.get(ref)!;
+    // Every item has its own ref (as in a store), so each is read and decoded once; the bytes are
+    // shared per run and step.
+    const [run, , step] = ref.split(':');
+    return bytes.get(`${run}:${step}`)!;
   },
   getRun: async (run: RunRef) => ({ id: run.id, histogram_keys: ['weights'] }) as RunDetail,
   getHistograms: async (run: RunRef, key: string): Promise<HistogramSeries> => ({ run: run.id, key, steps: histograms.get(run.id)! }),

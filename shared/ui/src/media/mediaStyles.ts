@@ -6,6 +6,9 @@ const CSS = `
 .rl-media-wide { grid-column: 1 / -1; }
 /* Off-screen cards are neither laid out nor painted: a grid of 100 cards costs what the visible ones do. */
 .rl-media-card, .rl-histogram-card { content-visibility: auto; contain-intrinsic-size: auto 260px; }
+/* An image card is as tall before its columns are built (mediaCard.ts) as after: its layout is done once. */
+.rl-media-kind-image { contain-intrinsic-size: auto 270px; }
+.rl-media-kind-image .rl-media-columns { min-height: 219px; }
 .rl-media-step { color: var(--rl-muted); font-size: 11px; font-variant-numeric: tabular-nums; }
 .rl-media-columns { display: flex; gap: 8px; overflow-x: auto; padding: 6px 0 2px; }
 .rl-media-col { margin: 0; flex: 1 1 0; min-width: 120px; max-width: 360px; display: flex; flex-direction: column; gap: 4px; }
