@@ -3,6 +3,7 @@
 // RUNLANE_SKIP_ENGINES (names from engines.json, comma-separated; set by scripts/test.sh from
 // scripts/check-engines.mjs) leaves out the suites this machine cannot run.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, type UserConfig } from 'vitest/config';
@@ -42,6 +43,11 @@ export function suiteConfig(suite: Suite): UserConfig {
       // A machine without the engines runs none of an engine suite's files: that is a skip, which
       // scripts/test.sh reports, not a failure of the runner.
       passWithNoTests: suite !== 'unit',
+      // Two unit files at once even on 2 cores (vitest's default is one less than the cores: one
+      // there): most of a unit file's time is spent waiting on a daemon, a child process or a
+      // sweep, and the suite took 225 s one at a time, 152 s two at a time (all passed). The engine
+      // and e2e suites keep one: an engine or an editor in Chromium takes a core of its own.
+      ...(suite === 'unit' ? { maxWorkers: Math.max(2, availableParallelism() - 1), minWorkers: 1 } : {}),
       // Engines shared by the suite's files, started on a file's first request (engineBroker.ts).
       ...(suite === 'engines' ? { globalSetup: [path.join(root, 'test/suites/engineBroker.ts')] } : {}),
     },
