@@ -81,4 +81,14 @@ describe('group lines reused', () => {
     expect(live[1]!.values).toEqual([9, 9, 7]);
     expect(groupCardSeries(groups, series, { ...opts, cache, band: 'std' })[0]).not.toBe(first[0]);
   });
+
+  it("draws a sweep's run with its trials, averaging it only where no trial logged the key", () => {
+    const sweep: RunGroup[] = [{ key: 'sweep:sw', label: 'lr search', members: ['sw', 'a', 'b'], head: 'sw' }];
+    const expanded = { ...opts, expanded: new Set(['sweep:sw']) };
+    const loss = groupCardSeries(sweep, new Map([...byRun, ['sw', member('sw', [50, 50, 50])]]), expanded);
+    expect(loss[0]).toMatchObject({ label: 'lr search [mean of 2 runs]', values: [5, 3, 2] });
+    expect(loss.slice(1).map((s) => s.runKey)).toEqual(['group:sweep:sw:sw', 'group:sweep:sw:a', 'group:sweep:sw:b']);
+    const best = groupCardSeries(sweep, new Map([['sw', member('sw', [4, 2])]]), opts);
+    expect(best[0]).toMatchObject({ label: 'lr search [1 run]', values: [4, 2] });
+  });
 });

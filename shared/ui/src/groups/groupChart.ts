@@ -47,12 +47,17 @@ export function groupCardSeries(groups: RunGroup[], byRun: ReadonlyMap<string, R
   for (const group of groups) {
     const members = group.members.flatMap((rk) => byRun.get(rk) ?? []);
     if (members.length === 0) continue;
+    // A sweep's run (the group's head) is drawn with its trials but is in the mean only on a card
+    // no trial logged (its `sweep/best`): the trials' loss is not averaged with the controller's cpu.
+    const head = group.head === undefined ? undefined : byRun.get(group.head);
+    const summed = head === undefined ? members : members.filter((m) => m !== head);
+    const meanOf = summed.length > 0 ? summed : members;
     const color = opts.colors.get(group.key) ?? '#888';
-    const signature = `${opts.smoothing}|${opts.band}|${color}|${group.label}|${members.map((m) => `${idOf(m)}:${m.values.length}`).join(',')}`;
+    const signature = `${opts.smoothing}|${opts.band}|${color}|${group.label}|${meanOf.map((m) => `${idOf(m)}:${m.values.length}`).join(',')}`;
     const cached = opts.cache?.get(group.key);
     if (cached?.signature === signature) out.push(cached.line);
     else {
-      const line = groupLine(group, members, color, opts);
+      const line = groupLine(group, meanOf, color, opts);
       opts.cache?.set(group.key, { signature, line });
       out.push(line);
     }

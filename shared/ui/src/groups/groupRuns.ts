@@ -36,6 +36,12 @@ export interface RunGroup {
   label: string;
   /** Member run keys, in the order the runs were given. */
   members: string[];
+  /**
+   * The member that heads the group without being one of the runs it sums up: a sweep's own run, first
+   * of its trials' group. Its series and values stay out of the group's means (its `sweep/best` is no
+   * trial's, its controller's system metrics are no training's), but it is listed, charted and counted.
+   */
+  head?: string;
 }
 
 /** A value as a label shows it: strings bare, everything else as JSON (`0.01`, `true`, `[1,2]`). */
@@ -112,18 +118,18 @@ export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
         continue;
       }
       const head = byId.get(parent);
-      // A sweep's trials are named after it, apart from its own run's line (`lr search · trials`).
-      const label = head ? (by.kind === 'sweep' ? `${labelOf(head)} · trials` : labelOf(head)) : `${by.kind} ${parent}`;
-      add(`${by.kind}:${parent}`, label, r.key);
+      // The group is named after its sweep or job run.
+      add(`${by.kind}:${parent}`, head ? labelOf(head) : `${by.kind} ${parent}`, r.key);
     }
-    // A job's run is the first of its group (its blocks are runs like it). A sweep's run stays apart: it
-    // names the group, but its own series (the best value so far) are no trial's to average.
+    // A job's run is the first of its group (its blocks are runs like it). A sweep's run heads its
+    // trials' group too (a user grouping by sweep looks for the sweep there), kept out of its means.
     for (const [key, group] of [...groups]) {
-      if (by.kind !== 'job' || !key.startsWith('run:')) continue;
+      if (!key.startsWith('run:')) continue;
       const id = runs.find((r) => r.key === group.members[0])!.run.id;
       const target = groups.get(`${by.kind}:${id}`);
       if (target) {
         target.members.unshift(group.members[0]!);
+        if (by.kind === 'sweep') target.head = group.members[0]!;
         groups.delete(key);
       }
     }

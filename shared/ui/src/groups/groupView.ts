@@ -95,7 +95,7 @@ export class GroupView {
       const color = colors.get(g.key) ?? '#888';
       item.append(
         el('span', { className: 'rl-legend-line' }, sample(color, 'solid', true, alpha), el('span', { className: 'rl-legend-label', textContent: g.label })),
-        el('span', { className: 'rl-group-size', textContent: `${open ? '▾' : '▸'} ${g.members.length === 1 ? '1 run' : `${g.members.length} runs`}` }),
+        el('span', { className: 'rl-group-size', textContent: `${open ? '▾' : '▸'} ${groupSize(g)}` }),
       );
       if (open) item.append(el('span', { className: 'rl-group-members', textContent: names.join(', ') }));
       item.addEventListener('click', () => {
@@ -122,4 +122,10 @@ export class GroupView {
     if (this.suggestions.options.length === options.length) return;
     this.suggestions.replaceChildren(...options.map((value) => el('option', { value })));
   }
+}
+
+/** A legend item's size: its runs, or a sweep and its trials (the sweep's run is not a trial). */
+export function groupSize(g: RunGroup): string {
+  if (g.head !== undefined) return `sweep + ${g.members.length - 1 === 1 ? '1 trial' : `${g.members.length - 1} trials`}`;
+  return g.members.length === 1 ? '1 run' : `${g.members.length} runs`;
 }

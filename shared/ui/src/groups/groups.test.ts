@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { smoothTensorBoard } from '../charts/smoothing.js';
 import { aggregateSeries, bandOf } from './aggregate.js';
 import { groupByText, groupRuns, parseGroupBy, SWEEP_TAG, type GroupInput } from './groupRuns.js';
+import { groupSize } from './groupView.js';
 
 function run(id: string, params: Record<string, unknown>, tags: Record<string, string> = {}, kind = 'cell'): GroupInput {
   return { key: `s|${id}`, run: { id, name: `run ${id}`, kind: kind as never, params, tags } };
@@ -33,7 +34,7 @@ describe('groupRuns', () => {
     expect(groupRuns(runs, { kind: 'keys', keys: ['lr'] }).map((g) => g.members.length)).toEqual([3]);
   });
 
-  it('groups a sweep\'s trials under the sweep\'s name (the sweep run apart), and a job\'s block runs with the job; others stand alone', () => {
+  it('groups a sweep\'s trials under the sweep\'s name, the sweep run heading them, and a job\'s block runs with the job; others stand alone', () => {
     const runs = [
       run('sw', {}, {}, 'script'),
       run('t1', { lr: 1 }, { [SWEEP_TAG]: 'sw' }),
@@ -43,8 +44,10 @@ describe('groupRuns', () => {
       run('job1-b2', {}, { job: 'job1' }, 'script'),
     ];
     const sweep = groupRuns(runs, { kind: 'sweep' });
-    expect(sweep.find((g) => g.key === 'sweep:sw')).toEqual({ key: 'sweep:sw', label: 'run sw · trials', members: ['s|t1', 's|t2'] });
-    expect(sweep).toHaveLength(5);
+    expect(sweep.find((g) => g.key === 'sweep:sw')).toEqual({ key: 'sweep:sw', label: 'run sw', members: ['s|sw', 's|t1', 's|t2'], head: 's|sw' });
+    expect(sweep.filter((g) => g.members.includes('s|sw'))).toHaveLength(1); // the sweep run is in no group of its own
+    expect(sweep).toHaveLength(4);
+    expect(sweep.map(groupSize)).toContain('sweep + 2 trials');
     const job = groupRuns(runs, { kind: 'job' });
     expect(job.find((g) => g.key === 'job:job1')!.members).toEqual(['s|job1', 's|job1-b2']);
   });

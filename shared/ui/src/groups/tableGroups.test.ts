@@ -44,4 +44,15 @@ describe('runs table groups', () => {
     const out = tableGroupBy({ kind: 'sweep' }, last)!(trials);
     expect(out.map((r) => [r.kind, r.kind === 'group' ? r.members.length : r.run.id])).toEqual([['group', 2], ['run', 'x']]);
   });
+
+  it("puts a sweep's run at the head of its trials' group, out of the trials' means", () => {
+    const rows = [
+      run('t1', { x: 1, epochs: 5 }, { loss: [1, 1, 1] }, { [SWEEP_TAG]: 'sw' }),
+      run('sw', { 'sweep.trials': 2 }, { 'sweep/best': [1, 1, 2] }, { 'runlane.sweep.role': 'sweep' }),
+      run('t2', { x: 3, epochs: 5 }, { loss: [3, 3, 3] }, { [SWEEP_TAG]: 'sw' }),
+    ];
+    const out = tableGroupBy({ kind: 'sweep' }, last)!(rows) as GroupRow[];
+    expect(out.map((g) => [g.kind, g.label, g.members.map((m) => m.run.id)])).toEqual([['group', 'run sw', ['sw', 't1', 't2']]]);
+    expect(out[0]!.aggregates).toEqual({ 'metric:loss': '2 ± 1', 'param:epochs': '5' });
+  });
 });

@@ -43,7 +43,9 @@ export function tableGroupBy(by: GroupBy, fieldOf: (columnId: string) => MetricF
       .map((g): TableRow => {
         const members = g.members.map((m) => byKey.get(m)!);
         if (g.key.startsWith('run:')) return members[0]!; // not part of any sweep or job
-        return { kind: 'group', key: `group:${g.key}`, label: g.label, members, aggregates: groupAggregates(members, fieldOf), expanded: true };
+        // A sweep's run heads its trials' rows; the means and shared params are the trials'.
+        const summed = g.head === undefined ? members : members.filter((m) => m.key !== g.head);
+        return { kind: 'group', key: `group:${g.key}`, label: g.label, members, aggregates: groupAggregates(summed, fieldOf), expanded: true };
       });
   };
 }
