@@ -210,6 +210,22 @@ class Holding:
                     self._hold_failure(err)
             self._held.events.append(write)
 
+    def _start_or_hold(self, writes):
+        """A new run's first writes (meta.json, then `running`). When the disk is already full they
+        are held like any event, so the run starts and logs as it would once the disk fills mid-run;
+        any other error (a bad name, a read-only folder) is raised to the caller as before."""
+        from .store.writer import DISK_FULL_ERRNOS
+
+        with self._flush_lock:
+            try:
+                while writes:
+                    writes[0](self.writer)
+                    writes.pop(0)
+            except OSError as err:
+                if err.errno not in DISK_FULL_ERRNOS:
+                    raise
+                self._hold_failure(err).events.extend(writes)
+
     def _write_or_hold(self, by_key, chunks):
         """Writes held events, then points, then log chunks; on a failed write holds the rest (in
         order) and returns False; retries at most every RETRY_INTERVAL."""

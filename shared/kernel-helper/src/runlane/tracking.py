@@ -29,7 +29,7 @@ from .store.names import (
 )
 from .store.names import validate_param_key as writer_validate_param_key
 from .store.statuses import LIVE_STATUSES
-from .store.writer import StoreWriter
+from .store.writer import StoreWriter, new_run_id
 
 DEFAULT_EXPERIMENT = "Default"  # a run's experiment when nothing names one
 _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own writer id
@@ -380,9 +380,13 @@ def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, *
         run = Run(writer, run_id, name)
         writer.set_status(run_id, "running")
     else:
-        run_id = writer.create_run(name, experiment, kind, run_id=run_id, created_at=started_at, **meta)
+        run_id = run_id if run_id is not None else new_run_id()
+        t = time.time() if started_at is None else started_at
         run = Run(writer, run_id, name)
-        writer.set_status(run_id, "running", t=started_at)
+        run._start_or_hold([  # on a full disk both are held, in order, and written once there is space
+            lambda w: w.create_run(name, experiment, kind, run_id=run_id, created_at=t, **meta),
+            lambda w: w.set_status(run_id, "running", t=t),
+        ])
     _flusher.track(run)
     system.sampler.track(run)
     return run

@@ -9,6 +9,7 @@ import secrets
 import socket
 import threading
 import time
+from errno import EDQUOT, ENOSPC
 
 from .atomic import write_file_atomic
 from .codec import METRIC_HEADER, encode_param, encode_records
@@ -54,6 +55,9 @@ def _json_line(obj):
     return (json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+# The errors of a disk (or quota) that is full: a run started then is held in memory, not refused.
+DISK_FULL_ERRNOS = (ENOSPC, EDQUOT)
+
 # Open append handles kept per writer; past this the oldest is closed (a run logging thousands of
 # keys must not run the process out of file descriptors).
 MAX_OPEN_FILES = 128
@@ -70,7 +74,19 @@ class StoreWriter:
         self._files = {}  # path -> open binary append handle
         self._hello = set()
         self._last_t = {}  # run id -> the greatest `t` this writer gave an event of that run
-        ensure_store(self.dir, self.writer_id)
+        self._store_made = False
+        try:
+            self._ensure_store()
+        except OSError as err:
+            # A new store on a full disk: the run that wanted it is held in memory (held.py) and
+            # create_run makes the store once there is space. Any other error is the user's to fix.
+            if err.errno not in DISK_FULL_ERRNOS:
+                raise
+
+    def _ensure_store(self):
+        if not self._store_made:
+            ensure_store(self.dir, self.writer_id)
+            self._store_made = True
 
     def run_dir(self, run_id):
         return os.path.join(self.dir, "runs", validate_run_id(run_id))
@@ -81,6 +97,7 @@ class StoreWriter:
         validate_experiment(experiment)
         run_id = validate_run_id(run_id) if run_id is not None else new_run_id()
         run_dir = self.run_dir(run_id)
+        self._ensure_store()
         os.makedirs(run_dir, exist_ok=True)
         if source is not None:
             write_file_atomic(os.path.join(run_dir, "source.py"), source, self.writer_id)
