@@ -112,8 +112,8 @@ export class SourcesBridge implements HostBridge {
   readMedia(run: RunRef, ref: string) {
     return this.of(run.source).readMedia(run, ref);
   }
-  getHistograms(run: RunRef, key: string) {
-    return this.of(run.source).getHistograms(run, key);
+  getHistograms(run: RunRef, key: string, rank?: number) {
+    return this.of(run.source).getHistograms(run, key, rank);
   }
   updateRun(run: RunRef, patch: RunPatch) {
     return this.of(run.source).updateRun(run, patch);

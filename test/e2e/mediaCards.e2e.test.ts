@@ -158,4 +158,40 @@ describe('media cards in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'media-text-light.png'), clip: (await card.boundingBox())! });
     await page.close();
   }, 120_000);
+
+  it("a job's worker 1 logs histograms too: the cards show rank 0, offer rank 1, and follow it live", async () => {
+    const live = lines[2]!; // the live run's id (the third printed)
+    // A job worker of that run (RUNLANE_RUN_ID and RANK, as every target sets them) logs its own steps.
+    const worker = (steps: number[]) =>
+      new Promise<number | null>((resolve) => {
+        const code = `import runlane as rl\nfrom runlane.media import drain\nfor s in ${JSON.stringify(steps)}:\n    rl.log_histogram("weights", [100.0 + s, 101.0 + s], step=s)\ndrain(rl.active_run())\n`;
+        const env = { ...process.env, RUNLANE_DIR: store, RUNLANE_RUN_ID: live, RANK: '1' };
+        spawn(path.join(root, '.venv/bin/python'), ['-c', code], { env, stdio: 'inherit' }).on('exit', resolve);
+      });
+    expect(await worker([0, 1, 2])).toBe(0);
+    const page = await open('light');
+    const card = page.locator('.rl-histogram-card[data-key="weights"]');
+    await card.scrollIntoViewIfNeeded();
+    const rank = card.locator('select.rl-histogram-rank');
+    await expect.poll(() => rank.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await rank.locator('option').allTextContents()).toEqual(['rank 0', 'rank 1']);
+    expect(await rank.inputValue()).toBe('0');
+    await card.locator('button', { hasText: 'Distribution' }).click();
+    const drawn = () =>
+      page.evaluate(() => {
+        type Card = { drawn: { runs: number; steps: number } | null };
+        return (window as unknown as { runlane: { panel: { media: { card(key: string): Card } } } }).runlane.panel.media.card('weights').drawn;
+      });
+    await expect.poll(async () => (await drawn())?.runs, { timeout: 15_000 }).toBe(3);
+    // Rank 1: only the live run's worker logged it, its 3 steps; every histogram card follows the choice.
+    await rank.selectOption('1');
+    await expect.poll(drawn, { timeout: 15_000 }).toEqual({ runs: 1, steps: 3 });
+    expect(await rank.inputValue()).toBe('1');
+    expect(await worker([3])).toBe(0);
+    await expect.poll(drawn, { timeout: 20_000 }).toEqual({ runs: 1, steps: 4 });
+    await page.screenshot({ path: path.join(screenshots, 'media-histograms-rank1-light.png'), clip: (await card.boundingBox())! });
+    await rank.selectOption('0');
+    await expect.poll(async () => (await drawn())?.runs, { timeout: 15_000 }).toBe(3);
+    await page.close();
+  }, 120_000);
 });

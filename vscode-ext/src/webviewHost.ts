@@ -179,7 +179,7 @@ export class RunlanePanels implements vscode.Disposable {
     rerunJob: async (ref, params) => (await this.client(ref)).rerun(ref.id, params),
     listMedia: async (ref, key) => (await this.client(ref)).media(ref.id, key),
     readMedia: async (ref, mediaRef) => (await (await this.client(ref)).mediaBytes(ref.id, mediaRef)).bytes.toString('base64'),
-    getHistograms: async (ref, key) => (await this.client(ref)).histograms(ref.id, key),
+    getHistograms: async (ref, key, rank) => (await this.client(ref)).histograms(ref.id, key, rank),
   };
 
   private client(ref: RunRef) {

@@ -8,7 +8,8 @@
 //   GET /api/v1/runs/:id/media/<ref>            -> the item's bytes (ref URL-encoded as one segment),
 //                                                  Content-Type = the item's mime, and
 //                                                  X-Content-Type-Options: nosniff (never rendered as HTML)
-//   GET /api/v1/runs/:id/histograms/:key        -> HistogramSeries (key URL-encoded), steps in order
+//   GET /api/v1/runs/:id/histograms/:key?rank   -> HistogramSeries (key URL-encoded), steps in order;
+//                                                  rank = one job worker's, absent or 0 = primary writers'
 //
 // A run's keys are in its RunDetail (`media_keys`, `histogram_keys`), absent from sources that have
 // none and from older daemons. New items arrive on the feed as `media` and `histograms` events.
@@ -74,7 +75,7 @@ export const DEFAULT_HISTOGRAM_BUCKETS = 30;
 /** Feed events about media (part of StoreEvent): what arrived since the last event, in order. */
 export type MediaEvent =
   | { type: 'media'; store: string; run_id: string; items: MediaItem[] }
-  | { type: 'histograms'; store: string; run_id: string; key: string; steps: HistogramStep[] };
+  | { type: 'histograms'; store: string; run_id: string; key: string; steps: HistogramStep[]; /** A worker's above rank 0; absent: the primary writers'. */ rank?: number };
 
 /** The bridge methods the media cards call; optional on HostBridge, so that a host may lack them. */
 export interface MediaBridge {
@@ -82,5 +83,6 @@ export interface MediaBridge {
   listMedia?(run: RunRef, key?: string): Promise<MediaItem[]>;
   /** One item's bytes, by its `ref`. */
   readMedia?(run: RunRef, ref: string): Promise<Uint8Array>;
-  getHistograms?(run: RunRef, key: string): Promise<HistogramSeries>;
+  /** `rank`: one job worker's histograms (RunDetail.histogram_ranks); absent or 0: the primary writers'. */
+  getHistograms?(run: RunRef, key: string, rank?: number): Promise<HistogramSeries>;
 }

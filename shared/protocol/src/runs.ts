@@ -103,6 +103,9 @@ export interface RunDetail extends RunSummary {
   media_keys?: string[];
   /** Keys of the run's histograms, sorted; absent when it has none or from older daemons. */
   histogram_keys?: string[];
+  /** Ranks whose histograms can be read apart (0 first), when a job's workers above rank 0 logged
+   * some; absent otherwise (then every histogram is the primary writers'). */
+  histogram_ranks?: number[];
 }
 
 export interface ExperimentSummary {

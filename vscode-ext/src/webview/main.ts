@@ -66,7 +66,7 @@ const bridge: HostBridge = {
   // No key: every key (an undefined one would cross the message as null, a key named "null").
   listMedia: (run, key) => call({ method: 'listMedia', args: key === undefined ? [run] : [run, key] }),
   readMedia: async (run, ref) => fromBase64(await call({ method: 'readMedia', args: [run, ref] })),
-  getHistograms: (run, key) => call({ method: 'getHistograms', args: [run, key] }),
+  getHistograms: (run, key, rank) => call({ method: 'getHistograms', args: rank ? [run, key, rank] : [run, key] }),
 };
 
 let setDark: (dark: boolean) => void = () => {};

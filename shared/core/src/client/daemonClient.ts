@@ -165,8 +165,9 @@ export class DaemonClient {
     return { bytes: await readBody(res), mime: String(res.headers['content-type'] ?? 'application/octet-stream') };
   }
 
-  histograms(id: string, key: string): Promise<HistogramSeries> {
-    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}`);
+  /** `rank`: one job worker's (above 0); absent: the primary writers'. */
+  histograms(id: string, key: string, rank?: number): Promise<HistogramSeries> {
+    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}${rank ? `?rank=${rank}` : ''}`);
   }
 
   /** Submits a job again with its recorded spec; `params` override the cell's assignments. */

@@ -114,4 +114,27 @@ describe('media over the API', () => {
       .toBe(true);
     expect((await test.client.histograms(runId, 'weights')).steps.map((s) => s.step)).toEqual([0, 5]);
   });
+
+  it("a job's worker 1 logs its own histograms: read apart with ?rank=1, rank 0's unchanged, live with its rank", async () => {
+    // A job worker (RUNLANE_RUN_ID and RANK set, as every target sets them) joins the run with its own writer.
+    const env = { ...process.env, RUNLANE_DIR: path.join(tmp, '.runlane'), RUNLANE_RUN_ID: runId, RANK: '1' };
+    const worker = 'import runlane as rl\nfrom runlane.media import drain\nrl.log_histogram("weights", [10.0, 11.0], step=2, buckets=1)\nrl.log_histogram("grads", [1.0], step=2, buckets=1)\ndrain(rl.active_run())\n';
+    const code = await new Promise<number | null>((resolve) => spawn(python, ['-c', worker], { env, stdio: 'inherit' }).on('exit', resolve));
+    expect(code).toBe(0);
+    await expect.poll(async () => (await test.client.run(runId)).histogram_ranks, { timeout: 15_000 }).toEqual([0, 1]);
+    expect((await test.client.run(runId)).histogram_keys).toEqual(['grads', 'weights']);
+    const one = await test.client.histograms(runId, 'weights', 1);
+    expect(one.steps.map((s) => [s.step, s.edges, s.counts])).toEqual([[2, [10, 11], [2]]]);
+    expect((await test.client.histograms(runId, 'grads', 1)).steps.map((s) => s.step)).toEqual([2]);
+    // Rank 0 (the default) still has only the primary writer's steps.
+    expect((await test.client.histograms(runId, 'weights')).steps.map((s) => s.step)).toEqual([0, 5]);
+    expect((await test.client.histograms(runId, 'grads')).steps).toEqual([]);
+    expect((await test.client.histograms(runId, 'weights', 2)).steps).toEqual([]);
+    await expect
+      .poll(() => events.some((e) => e.type === 'histograms' && e.run_id === runId && e.rank === 1 && e.key === 'weights'), { timeout: 15_000 })
+      .toBe(true);
+    expect(events.some((e) => e.type === 'histograms' && e.run_id === runId && e.rank === undefined && e.steps.some((s) => s.step === 2))).toBe(false);
+    const bad = await get(`/runs/${runId}/histograms/weights?rank=-1`);
+    expect([bad.status, (JSON.parse(bad.body.toString()) as { error: string }).error]).toEqual([400, expect.stringContaining('rank must be a worker rank')]);
+  });
 });

@@ -32,7 +32,23 @@ export async function withMediaKeys(ctx: RouteContext, detail: RunDetail): Promi
     ...detail,
     ...(keys.media_keys.length ? { media_keys: keys.media_keys } : {}),
     ...(keys.histogram_keys.length ? { histogram_keys: keys.histogram_keys } : {}),
+    ...(keys.histogram_ranks ? { histogram_ranks: keys.histogram_ranks } : {}),
   };
+}
+
+/** `?rank=N` of a histograms request: a job worker's rank, 0 or more; undefined when absent. */
+function rankParam(ctx: RouteContext, id: string): number | undefined {
+  const raw = ctx.url.searchParams.get('rank');
+  if (raw === null || raw === '') return undefined;
+  const rank = Number(raw);
+  if (!Number.isSafeInteger(rank) || rank < 0) {
+    throw new StoreError('bad_query', `rank must be a worker rank (0 or more), not "${raw}"; leave it out for the primary writers' histograms.`);
+  }
+  // Other tools' runs (log directories, DVCLive) have no ranks: another rank must not get rank 0's back.
+  if (rank > 0 && (ctx.url.searchParams.has('logdir') || ctx.url.searchParams.has('dvclive') || ctx.url.searchParams.has('mlflow'))) {
+    throw new StoreError('not_found', `Run "${id}" has no rank ${rank}: only Runlane jobs keep their workers' histograms apart. Leave rank out.`);
+  }
+  return rank;
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown>;
@@ -72,7 +88,8 @@ export const mediaRoutes: ['GET', RegExp, Handler][] = [
     /^\/runs\/([^/]+)\/histograms\/(.+)$/,
     async (ctx) => {
       const [id, key] = ctx.params as [string, string];
-      return (await (await mediaOf(ctx, id))?.histograms(id, key)) ?? { run: id, key, steps: [] };
+      const rank = rankParam(ctx, id);
+      return (await (await mediaOf(ctx, id))?.histograms(id, key, rank)) ?? { run: id, key, steps: [] };
     },
   ],
 ];

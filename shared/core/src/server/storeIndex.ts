@@ -132,9 +132,10 @@ export class StoreIndex implements RunSource {
     }
     for (const [runId, changed] of byRun) await this.refreshRun(runId, changed);
     for (const [runId, file] of mediaFiles) {
-      const { items, histograms } = await this.media.read(file);
+      const { items, histograms, rankHistograms } = await this.media.read(file);
       if (items.length) this.publish({ type: 'media', store: this.dir, run_id: runId, items });
       for (const [key, steps] of histograms) this.publish({ type: 'histograms', store: this.dir, run_id: runId, key, steps });
+      for (const [rank, byKey] of rankHistograms ?? []) for (const [key, steps] of byKey) this.publish({ type: 'histograms', store: this.dir, run_id: runId, key, steps, rank });
     }
   }
 

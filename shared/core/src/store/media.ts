@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { HistogramSeries, HistogramStep, MediaItem } from '@runlane/protocol';
 import { isTempFile } from './atomicFile.js';
-import { isPrimaryWriter, validateRunId } from './names.js';
+import { isPrimaryWriter, validateRunId, writerRank } from './names.js';
 
 export const MEDIA_DIR = 'media';
 export const MEDIA_INDEX = 'index.jsonl';
@@ -18,8 +18,10 @@ const FILE = /^[A-Za-z0-9_-]+\.(png|jpg|gif|webp|txt)$/;
 
 export interface RunMedia {
   items: MediaItem[];
-  /** Per key, in step order. */
+  /** Per key, in step order: the primary writers' (rank 0 and writers without a rank). */
   histograms: Map<string, HistogramStep[]>;
+  /** A job's other workers' (ranks above 0), per rank then key, in step order; absent when none. */
+  rankHistograms?: Map<number, Map<string, HistogramStep[]>>;
 }
 
 /** One index line, as written. */
@@ -137,21 +139,32 @@ async function readIndex(folder: string): Promise<Buffer | null> {
 export async function mediaOfLines(folder: string, writer: string, lines: { line: number; record: MediaRecord }[]): Promise<RunMedia> {
   const items: MediaItem[] = [];
   const histograms = new Map<string, HistogramStep[]>();
+  // A run's histograms are its primary writers' (rank 0 or no rank), as its metric summaries are; a
+  // job's other workers' are kept apart per rank (GET .../histograms/KEY?rank=N).
+  const rank = isPrimaryWriter(writer) ? null : writerRank(writer)!;
+  const byRank = rank === null ? null : new Map<string, HistogramStep[]>();
   for (const { line, record } of lines) {
     if (record.kind === 'histogram') {
-      // A run's histograms are its primary writers' (rank 0 or no rank), as its metric summaries are.
-      const step = isPrimaryWriter(writer) ? histogramStepOf(record) : null;
+      const step = histogramStepOf(record);
       if (!step) continue;
-      const list = histograms.get(record.key) ?? [];
+      const into = byRank ?? histograms;
+      const list = into.get(record.key) ?? [];
       list.push(step);
-      histograms.set(record.key, list);
+      into.set(record.key, list);
     } else {
       const item = await itemOf(folder, writer, line, record);
       if (item) items.push(item);
     }
   }
-  return { items, histograms };
+  return { items, histograms, ...(byRank?.size ? { rankHistograms: new Map([[rank!, byRank]]) } : {}) };
 }
+
+/** `from`'s histograms added into `into`'s (both per key), steps appended. */
+function addHistograms(into: Map<string, HistogramStep[]>, from: Map<string, HistogramStep[]>): void {
+  for (const [key, steps] of from) into.set(key, [...(into.get(key) ?? []), ...steps]);
+}
+
+const byKeyName = <T>(map: Map<string, T>): Map<string, T> => new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Recently read runs' media, by the sizes of their indexes: a run's details ask for its keys on
  * every open, and an index only grows, so unchanged sizes mean an unchanged answer. */
@@ -175,18 +188,29 @@ export async function readRunMedia(runDir: string): Promise<RunMedia> {
 async function readRunMediaNow(runDir: string, writers: string[]): Promise<RunMedia> {
   const items: MediaItem[] = [];
   const histograms = new Map<string, HistogramStep[]>();
+  const ranks = new Map<number, Map<string, HistogramStep[]>>();
   for (const writer of writers) {
     const folder = path.join(runDir, MEDIA_DIR, writer);
     const data = await readIndex(folder);
     if (!data) continue;
     const got = await mediaOfLines(folder, writer, parseMediaIndex(data));
     items.push(...got.items);
-    for (const [key, steps] of got.histograms) histograms.set(key, [...(histograms.get(key) ?? []), ...steps]);
+    addHistograms(histograms, got.histograms);
+    for (const [rank, byKey] of got.rankHistograms ?? []) {
+      if (!ranks.has(rank)) ranks.set(rank, new Map());
+      addHistograms(ranks.get(rank)!, byKey);
+    }
   }
   // Stable sorts: within one step, writer order then line order, as listed above.
   items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.step - b.step));
-  for (const steps of histograms.values()) steps.sort((a, b) => a.step - b.step);
-  return { items, histograms: new Map([...histograms].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  for (const map of [histograms, ...ranks.values()]) for (const steps of map.values()) steps.sort((a, b) => a.step - b.step);
+  const rankHistograms = new Map([...ranks].sort(([a], [b]) => a - b).map(([rank, byKey]) => [rank, byKeyName(byKey)] as const));
+  return { items, histograms: byKeyName(histograms), ...(rankHistograms.size ? { rankHistograms } : {}) };
+}
+
+/** One rank's histograms of a run (undefined or 0: the primary writers'). */
+export function histogramsOfRank(media: RunMedia, rank?: number): Map<string, HistogramStep[]> {
+  return !rank ? media.histograms : (media.rankHistograms?.get(rank) ?? new Map<string, HistogramStep[]>());
 }
 
 /** The bytes and type of the item `ref` names; null when the ref names nothing (a 404). */
@@ -206,10 +230,22 @@ export async function readMediaBytes(runDir: string, ref: string): Promise<{ byt
   return { bytes: await fs.readFile(path.join(folder, hit.record.file as string)), mime: item.mime! };
 }
 
+/** What RunDetail says of a run's media: its keys, and the ranks with histograms when a job's
+ * workers above rank 0 logged some (histogram_keys then names every rank's keys). */
+export interface MediaKeys {
+  media_keys: string[];
+  histogram_keys: string[];
+  histogram_ranks?: number[];
+}
+
 /** Keys of a run's media and histograms (RunDetail's media_keys and histogram_keys), sorted. */
-export async function runMediaKeys(runDir: string): Promise<{ media_keys: string[]; histogram_keys: string[] }> {
-  const { items, histograms } = await readRunMedia(runDir);
-  return { media_keys: [...new Set(items.map((i) => i.key))].sort(), histogram_keys: [...histograms.keys()] };
+export async function runMediaKeys(runDir: string): Promise<MediaKeys> {
+  const { items, histograms, rankHistograms } = await readRunMedia(runDir);
+  const media_keys = [...new Set(items.map((i) => i.key))].sort();
+  if (!rankHistograms) return { media_keys, histogram_keys: [...histograms.keys()] };
+  const keys = new Set([...histograms.keys(), ...[...rankHistograms.values()].flatMap((m) => [...m.keys()])]);
+  // Rank 0 is always offered: it is the cards' default, even when only other ranks logged this key.
+  return { media_keys, histogram_keys: [...keys].sort(), histogram_ranks: [0, ...rankHistograms.keys()] };
 }
 
 /** Follows a run's media indexes for the live feed: what each changed index adds since the last read. */
@@ -250,8 +286,9 @@ export interface MediaSource {
   media(id: string, key?: string): Promise<MediaItem[]>;
   /** null when the ref names nothing in that run. */
   mediaBytes(id: string, ref: string): Promise<{ bytes: Buffer; mime: string } | null>;
-  histograms(id: string, key: string): Promise<HistogramSeries>;
-  mediaKeys(id: string): Promise<{ media_keys: string[]; histogram_keys: string[] }>;
+  /** `rank`: a job worker's (above 0); absent or 0: the primary writers'. */
+  histograms(id: string, key: string, rank?: number): Promise<HistogramSeries>;
+  mediaKeys(id: string): Promise<MediaKeys>;
   /** For sources polled rather than watched (log directories): what arrived since the last call, per
    * run that a client has asked about (the feed's media and histograms events). */
   news?(): Promise<{ id: string; items: MediaItem[]; histograms: Map<string, HistogramStep[]> }[]>;
@@ -263,7 +300,7 @@ export function storeMediaSource(storeDir: string): MediaSource {
   return {
     media: async (id, key) => (await readRunMedia(runDir(id))).items.filter((i) => key === undefined || i.key === key),
     mediaBytes: (id, ref) => readMediaBytes(runDir(id), ref),
-    histograms: async (id, key) => ({ run: id, key, steps: (await readRunMedia(runDir(id))).histograms.get(key) ?? [] }),
+    histograms: async (id, key, rank) => ({ run: id, key, steps: histogramsOfRank(await readRunMedia(runDir(id)), rank).get(key) ?? [] }),
     mediaKeys: (id) => runMediaKeys(runDir(id)),
   };
 }

@@ -134,8 +134,8 @@ export class HttpHostBridge implements HostBridge {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  getHistograms(run: RunRef, key: string): Promise<HistogramSeries> {
-    return this.json('GET', `${runPath(run)}/histograms/${encodeURIComponent(key)}`, this.source(run));
+  getHistograms(run: RunRef, key: string, rank?: number): Promise<HistogramSeries> {
+    return this.json('GET', `${runPath(run)}/histograms/${encodeURIComponent(key)}`, this.source(run), rank ? { rank: String(rank) } : {});
   }
 
   /**

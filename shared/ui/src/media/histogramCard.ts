@@ -5,6 +5,7 @@ import type { ChartTheme } from '../charts/chartTypes.js';
 import { el } from '../views/dom.js';
 import { drawDistribution } from './distributionView.js';
 import { sampleSteps } from './histogramBands.js';
+import { rankSelect } from './histogramRanks.js';
 import type { HistogramRun } from './histogramTypes.js';
 import { drawRidges } from './ridgeView.js';
 
@@ -26,11 +27,14 @@ export class HistogramCard {
   private theme: ChartTheme | null = null;
   private frame = 0;
   private readonly buttons: Record<HistogramMode, HTMLButtonElement>;
+  private readonly rank: ReturnType<typeof rankSelect>;
 
   constructor(
     readonly key: string,
     private mode: HistogramMode,
     private readonly onMode: (mode: HistogramMode) => void,
+    /** The user picked a job worker's rank on this card (its runs' ranks: setRanks). */
+    onRank: (rank: number) => void = () => {},
   ) {
     this.element = el('div', { className: 'rl-card rl-histogram-card' });
     this.element.dataset.key = key;
@@ -39,7 +43,9 @@ export class HistogramCard {
       distribution: el('button', { textContent: 'Distribution', title: 'Percentile bands over steps: min–max, ±1.5σ, ±1σ, ±0.5σ and the median' }),
     };
     for (const m of ['offset', 'distribution'] as const) this.buttons[m].addEventListener('click', () => this.setMode(m, true));
-    const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.buttons.offset, this.buttons.distribution);
+    this.rank = rankSelect(onRank);
+    this.rank.set([], 0);
+    const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.rank.element, this.buttons.offset, this.buttons.distribution);
     this.canvas = el('canvas', { className: 'rl-histogram-canvas' });
     this.body = el('div', { className: 'rl-histogram-body' }, this.canvas);
     this.element.append(head, this.body);
@@ -64,6 +70,11 @@ export class HistogramCard {
     this.canvas.dataset.mode = mode;
     if (byUser) this.onMode(mode);
     this.schedule();
+  }
+
+  /** The ranks offered (none: no shown run is a job with ranks, the choice hidden) and the one shown. */
+  setRanks(ranks: number[], rank: number): void {
+    this.rank.set(ranks, rank);
   }
 
   update(runs: HistogramRun[], theme: ChartTheme): void {

@@ -8,6 +8,7 @@ import { runKey } from '../hostBridge.js';
 import { el } from '../views/dom.js';
 import { sampleSteps } from './histogramBands.js';
 import { HistogramCard, type HistogramMode } from './histogramCard.js';
+import { RankHistograms } from './histogramRanks.js';
 import { MediaCache } from './mediaCache.js';
 import { MediaCard } from './mediaCard.js';
 import type { MediaRun } from './mediaTypes.js';
@@ -33,6 +34,9 @@ export class MediaSection {
   private readonly histogramCards = new Map<string, HistogramCard>();
   private keyFilter: (key: string) => boolean = () => true;
   private mode: HistogramMode = 'offset';
+  /** The job worker whose histograms the cards show: 0 (the primary writers') until the user picks. */
+  private rank = 0;
+  private readonly ranked: RankHistograms;
   private frame = 0;
   /** Each group's element, kept across renders: a group the user folded stays folded. */
   private readonly groups = new Map<string, { details: HTMLDetailsElement; count: HTMLElement; grid: HTMLElement }>();
@@ -46,6 +50,7 @@ export class MediaSection {
     this.element = el('div', { className: 'rl-media-section' });
     installMediaStyles(this.element.ownerDocument ?? document);
     this.cache = bridge.readMedia ? new MediaCache((run, ref) => bridge.readMedia!(run, ref)) : null;
+    this.ranked = new RankHistograms(bridge);
   }
 
   /** Whether the host can serve media at all. */
@@ -77,6 +82,9 @@ export class MediaSection {
         insertByStep(list, [item]);
       }
       this.schedule();
+    } else if (event.type === 'histograms' && event.rank) {
+      this.ranked.add(this.keyOf({ source: event.store, id: event.run_id }), event.rank, event.key, event.steps);
+      this.schedule();
     } else if (event.type === 'histograms') {
       const byKey = this.histograms.get(this.keyOf({ source: event.store, id: event.run_id }));
       if (!byKey) return;
@@ -92,6 +100,7 @@ export class MediaSection {
       this.items.delete(rk);
       this.histograms.delete(rk);
       this.loading.delete(rk);
+      this.ranked.forget(rk);
       this.schedule();
     }
   }
@@ -139,6 +148,8 @@ export class MediaSection {
     }
     this.items.set(run.key, byKey);
     this.histograms.set(run.key, hist);
+    this.ranked.setOffered(run.key, detail?.histogram_ranks, detail?.histogram_keys ?? []);
+    if (this.rank) await this.ranked.load(this.rank, [run]);
   }
 
   private schedule(): void {
@@ -154,7 +165,9 @@ export class MediaSection {
     const keys = { image: new Set<string>(), text: new Set<string>(), histogram: new Set<string>() };
     for (const run of this.runs) {
       for (const [key, list] of this.items.get(run.key) ?? []) if (list.length && this.keyFilter(key)) keys[list[0]!.kind].add(key);
-      for (const [key, list] of this.histograms.get(run.key) ?? []) if (list.length && this.keyFilter(key)) keys.histogram.add(key);
+      // Rank 0's keys stay as cards under another rank (drawn empty where it logged none): the rank
+      // choice is on the cards, so they must not all vanish with it.
+      for (const byKey of [this.histograms.get(run.key), this.histogramsOf(run.key)]) for (const [key, list] of byKey ?? []) if (list.length && this.keyFilter(key)) keys.histogram.add(key);
     }
     const theme = this.theme();
     const groups: HTMLElement[] = [];
@@ -168,11 +181,13 @@ export class MediaSection {
       });
       if (cards.length) groups.push(this.group(kind === 'image' ? 'images' : 'text', cards));
     }
+    const ranks = this.ranked.ranks(this.runs);
     const hcards = [...keys.histogram].sort().map((key) => {
       let card = this.histogramCards.get(key);
-      if (!card) this.histogramCards.set(key, (card = new HistogramCard(key, this.mode, (mode) => this.setMode(mode))));
+      if (!card) this.histogramCards.set(key, (card = new HistogramCard(key, this.mode, (mode) => this.setMode(mode), (rank) => void this.setRank(rank))));
+      card.setRanks(ranks, this.rank);
       const runs = this.runs.flatMap((run) => {
-        const steps = this.histograms.get(run.key)?.get(key);
+        const steps = this.histogramsOf(run.key)?.get(key);
         return steps?.length ? [{ ...run, steps: sampleSteps(steps, HISTOGRAM_STEPS_SHOWN) }] : [];
       });
       card.update(runs, theme);
@@ -190,6 +205,19 @@ export class MediaSection {
       this.histogramCards.delete(key);
     }
     if (groups.length !== this.element.children.length || groups.some((g, i) => this.element.children[i] !== g)) this.element.replaceChildren(...groups);
+  }
+
+  /** The histograms the cards show of a run: the chosen rank's. */
+  private histogramsOf(runKey: string): Map<string, HistogramStep[]> | undefined {
+    return this.rank ? this.ranked.of(this.rank, runKey) : this.histograms.get(runKey);
+  }
+
+  /** A rank picked on one card applies to every histogram card (as the view does); read on first pick. */
+  private async setRank(rank: number): Promise<void> {
+    this.rank = rank;
+    this.render();
+    await this.ranked.load(rank, this.runs);
+    if (this.rank === rank) this.render();
   }
 
   /** A choice of view on one card applies to every histogram card (as TensorBoard's setting). */
