@@ -175,9 +175,18 @@ export class SweepView {
    * zoom and the runs hidden in its legend stay while trials start (a new panel per trial lost them).
    */
   private renderCurves(m: SweepModel): void {
-    const fresh = m.trials.filter((t) => !this.curveRuns.has(`${t.ref.source}\n${t.ref.run.id}`));
+    const keyOf = (t: SweepModel['trials'][number]) => `${t.ref.source}\n${t.ref.run.id}`;
+    const now = new Set(m.trials.map(keyOf));
+    if ([...this.curveRuns].some((k) => !now.has(k))) {
+      // A trial was deleted: the panel is made again without it (the panel keeps runs it was given).
+      this.curves?.dispose();
+      this.curves = null;
+      this.curvesHost.replaceChildren();
+      this.curveRuns.clear();
+    }
+    const fresh = m.trials.filter((t) => !this.curveRuns.has(keyOf(t)));
     if (!fresh.length) return;
-    for (const t of fresh) this.curveRuns.add(`${t.ref.source}\n${t.ref.run.id}`);
+    for (const t of fresh) this.curveRuns.add(keyOf(t));
     if (this.curves) {
       void this.curves.addRuns(fresh.map((t) => t.ref));
       return;
