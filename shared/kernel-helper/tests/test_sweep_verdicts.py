@@ -55,6 +55,10 @@ def test_a_pruned_trial_logged_nothing_past_its_step_and_the_summary_ends_the_ce
             assert steps and max(steps) == record["step"], (record, steps)
             assert run["tags"]["runlane.pruned_step"] == str(record["step"])
             assert "Pruned at step" in run["error"]
+            # And the stop did end it (killed, its wrapper writes no exit code or the signal's): a trial
+            # that exited 0 before the stop landed ran to its end, and is finished.
+            exit_file = store / "runs" / record["run_id"] / "job" / "w0.exit"
+            assert not exit_file.exists() or exit_file.read_text().strip() != "0", record
         elif record["state"] == "finished":
             # Every step logged, and its real value (the last step's): not a pruner's verdict.
             assert steps == list(range(20)), (record, steps)
@@ -74,3 +78,64 @@ def test_a_pruned_trial_logged_nothing_past_its_step_and_the_summary_ends_the_ce
         ended = [i for i, line in enumerate(lines) if "Trial %d %s" % (record["number"], record["state"]) in line]
         assert ended and ended[0] < summary[0], (record, lines)
     assert [m for m in outputs if m["msg_type"] == "execute_result"], outputs  # the best, as the cell's value
+
+
+class _Series:
+    """The daemon's series route, the one request _end makes (its HTTP API is the seam): the run's
+    points as the daemon serves them, read from the store."""
+
+    def __init__(self, store):
+        self.reader = StoreReader(str(store))
+
+    def request(self, method, route, query=None):
+        run_id, key = route.split("/")[2], route.split("/")[4]
+        points = [p for p in self.reader.read_points(run_id, key) if p[0] >= (query or {}).get("from_step", 0)]
+        return {"steps": [p[0] for p in points], "values": [p[2] for p in points]}
+
+
+def _controller_with_one_trial(tmp_path, pruned_at):
+    """A controller (its real Optuna study and store writer, no daemon) and one trial of 20 logged steps,
+    recorded `cancelled` by the daemon after the pruner's stop at step `pruned_at`."""
+    from runlane.store.writer import StoreWriter
+    from runlane.sweep.controller import Controller
+    from runlane.sweep.study import import_optuna, open_study
+    from runlane.sweep.trials import Trial
+
+    store = tmp_path / "store"
+    writer = StoreWriter(str(store))
+    controller = Controller.__new__(Controller)
+    controller.spec, controller.metric, controller.mode = {"pruner": "median"}, "loss", "min"
+    controller.optuna, controller.writer, controller.records, controller.dirty = import_optuna(), writer, [], False
+    controller.study = open_study(controller.optuna, str(tmp_path / "sweep"), "s", "min", "random", "median", {}, 1)
+    controller.client = _Series(store)
+    run_id = writer.create_run("trial 0", "e", "job")
+    writer.append_metric(run_id, "loss", [(step, 0.0, 2.0) for step in range(20)])
+    trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 2}, run_id)
+    trial.new_points("loss")  # the read the pruner judged: steps up to pruned_at
+    trial.next_step, trial.last = pruned_at + 1, (pruned_at, 2.0)
+    trial.judged, trial.pruning, trial.pruned_at = ("Pruned at step %d by the median rule." % pruned_at, pruned_at), \
+        "Pruned at step %d by the median rule." % pruned_at, (pruned_at, 2.0)
+    writer.set_status(run_id, "cancelled")  # the daemon's record of the cancel it was asked for
+    return controller, trial, store, run_id
+
+
+def test_a_trial_that_exited_0_before_its_prune_landed_stays_finished_with_its_value(tmp_path):
+    controller, trial, store, run_id = _controller_with_one_trial(tmp_path, pruned_at=5)
+    (store / "runs" / run_id / "job").mkdir()
+    (store / "runs" / run_id / "job" / "w0.exit").write_text("0\n")  # it ran to its end: exit 0
+    controller._end(trial, "cancelled", None)
+    [record] = controller.records
+    assert record["state"] == "finished" and record["value"] == 2.0, record
+    assert StoreReader(str(store)).get_run(run_id)["status"] == "finished"
+
+
+def test_a_trial_the_prune_killed_is_pruned_at_the_last_step_it_logged(tmp_path):
+    controller, trial, store, run_id = _controller_with_one_trial(tmp_path, pruned_at=5)
+    (store / "runs" / run_id / "job").mkdir()
+    (store / "runs" / run_id / "job" / "w0.exit").write_text("143\n")  # SIGTERM
+    controller._end(trial, "cancelled", None)
+    [record] = controller.records
+    assert record["state"] == "pruned" and record["step"] == 19, record
+    run = StoreReader(str(store)).get_run(run_id)
+    assert run["status"] == "pruned" and run["tags"]["runlane.pruned_step"] == "19"
+    assert run["error"] == "Pruned at step 5 by the median rule. It had reached step 19 when it stopped."
