@@ -253,4 +253,10 @@ if __name__ == "__main__":
     source = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNLANE_INPUT_DIR")
     if not source:
         sys.exit("runlane.worker: give the input folder (python -m runlane.worker INPUT_DIR) or set RUNLANE_INPUT_DIR.")
-    run(source)
+    from .job_output import guard_job_output, wait_at_exit
+
+    guarded = guard_job_output()  # a full disk holds the cell's prints instead of failing it
+    try:
+        run(source)
+    finally:
+        wait_at_exit(guarded)
