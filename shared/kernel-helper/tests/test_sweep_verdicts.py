@@ -139,3 +139,35 @@ def test_a_trial_the_prune_killed_is_pruned_at_the_last_step_it_logged(tmp_path)
     run = StoreReader(str(store)).get_run(run_id)
     assert run["status"] == "pruned" and run["tags"]["runlane.pruned_step"] == "19"
     assert run["error"] == "Pruned at step 5 by the median rule. It had reached step 19 when it stopped."
+
+
+def test_a_cancel_that_lands_while_a_trial_is_submitted_still_finds_that_trial(tmp_path):
+    """SIGTERM between a trial's submit and its place among the running trials used to leave that
+    trial running with nobody to cancel it; the cancel now waits for it, then stops the sweep."""
+    import os
+    import signal
+
+    from runlane.sweep import controller as ctl
+    from runlane.sweep.space import from_json
+
+    class Daemon:  # the job API (the seam): the submit is where the cancel lands
+        def submit_job(self, spec):
+            os.kill(os.getpid(), signal.SIGTERM)
+            return {"run_id": "20261130-000000-abcdef"}
+
+        def request(self, method, route, body=None):
+            return {}
+
+    controller, _trial, _store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
+    controller.space = {"x": from_json({"kind": "choice", "values": [1, 2]})}
+    controller.spec = {"trial": {"target": "local", "command": ["python", "-c", "pass"]}}
+    controller.client, controller.sweep_id, controller.active, controller.store = Daemon(), "s", [], str(tmp_path)
+    controller.out = lambda line: None
+    previous = signal.signal(signal.SIGTERM, ctl._raise_stop)
+    try:
+        with pytest.raises(ctl.Stop):
+            controller._launch()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        getattr(ctl, "_CANCEL", {}).update(launching=False, pending=False)
+    assert [t.run_id for t in controller.active] == ["20261130-000000-abcdef"]  # cancel_all stops it

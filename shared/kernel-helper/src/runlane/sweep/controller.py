@@ -166,6 +166,17 @@ class Controller:
         self.writer.set_tags(self.sweep_id, {"runlane.sweep.role": "sweep"})
 
     def _launch(self):
+        # A cancel (SIGTERM) that lands between the trial's submit and its place in self.active would
+        # leave it running with nobody to stop it: it waits until the trial is in self.active.
+        _CANCEL["launching"] = True
+        try:
+            self._launch_one()
+        finally:
+            _CANCEL["launching"] = False
+        if _CANCEL["pending"]:
+            raise Stop()
+
+    def _launch_one(self):
         ot = self.study.ask()
         values = suggest(ot, self.space)
         fixed = {k: v for k, v in self.space.items() if not isinstance(v, Distribution)}
@@ -325,7 +336,13 @@ class Controller:
         self.out("%s: %d running trial(s) cancelled." % (why, len(self.active)))
 
 
+_CANCEL = {"launching": False, "pending": False}
+
+
 def _raise_stop(signum, frame):
+    if _CANCEL["launching"]:
+        _CANCEL["pending"] = True  # raised once the trial being started is in self.active (_launch)
+        return
     raise Stop()
 
 
