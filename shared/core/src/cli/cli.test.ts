@@ -119,7 +119,7 @@ describe('runlane CLI', () => {
     const tbx = path.join(fixtures, 'tfevents', 'tensorboardx');
     const listed = JSON.parse((await cli(['ls', '--json', ...v1, '--logdir', tbx])).stdout) as { id: string; kind: string }[];
     expect(listed.filter((r) => r.kind === 'tensorboard').map((r) => r.id).sort()).toEqual(
-      ['.', 'add_scalars', 'add_scalars/metrics/train', 'add_scalars/metrics/val', 'default', 'display_name'],
+      ['add_scalars', 'add_scalars/metrics/train', 'add_scalars/metrics/val', 'default', 'display_name', 'tensorboardx'],
     );
     expect(listed.filter((r) => r.kind !== 'tensorboard')).toHaveLength(3);
     const points = JSON.parse((await cli(['metrics', 'add_scalars/metrics/val', 'metrics', '--json', ...v1, '--logdir', tbx])).stdout) as { value: number }[];

@@ -48,7 +48,7 @@ characters from the start or end of one; a part several runs share is refused, n
 Options:
   --dir STORE   the store folder (default: $RUNLANE_DIR, else the nearest .runlane/ up from here)
   --logdir DIR  also read a TensorBoard log directory (repeatable): every folder with event files
-                is a run, its id the folder's path relative to DIR ("." for DIR itself); DVCLive
+                is a run, its id the folder's path relative to DIR (DIR's name for DIR itself); DVCLive
                 folders inside it are runs too
   --dvclive DIR also read a DVCLive folder (repeatable): DIR itself (its run id DIR's name, e.g.
                 dvclive), or the dvclive/ folders inside it (ids their paths relative to DIR)

@@ -147,7 +147,9 @@ describe('daemon serving a TensorBoard log directory', () => {
     const logdir = path.join(tmp, 'tb');
     cpSync(path.join(fixtures, 'tfevents', 'pytorch', 'add_scalars'), logdir, { recursive: true });
     const tb = await DaemonClient.connect({ runtimeDir: runtime, start: false, logdir });
-    expect((await tb.runs()).map((r) => r.id).sort()).toEqual(['.', 'metrics_train', 'metrics_val']);
+    // The log directory's own run (TensorBoard's ".") goes by the folder's name: "." cannot travel in a URL.
+    expect((await tb.runs()).map((r) => r.id).sort()).toEqual(['metrics_train', 'metrics_val', 'tb']);
+    expect((await tb.run('tb')).kind).toBe('tensorboard');
     expect((await tb.series('metrics_val', 'metrics')).values).toEqual([2, 1, 0.6666666865348816, 0.5, 0.4000000059604645]);
     const created = collect(tb, (evs) => evs.some((e) => e.type === 'run-created' && e.run.id === 'copy'));
     await new Promise((r) => setTimeout(r, 200));

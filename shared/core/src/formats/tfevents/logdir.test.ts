@@ -12,7 +12,8 @@ const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 type Expected = Record<string, Record<string, [number, number, JsonNumber][]>>;
 
 function expectEqualToAccumulator(logdir: TensorBoardLogdir, expected: Expected): void {
-  expect(logdir.runIds()).toEqual(Object.keys(expected).sort());
+  // TensorBoard's "." (the log directory itself) is named by the folder's name here: a URL cannot carry ".".
+  expect(logdir.runIds()).toEqual(Object.keys(expected).map((id) => (id === '.' ? logdir.selfId : id)).sort());
   for (const [runId, tags] of Object.entries(expected)) {
     expect(Object.keys(logdir.summary(runId)!.metrics).sort(), runId).toEqual(Object.keys(tags).sort());
     for (const [tag, points] of Object.entries(tags)) {
@@ -78,7 +79,7 @@ describe('a log directory on disk', () => {
     return ends;
   }
 
-  it('makes every folder with event files a run, named by its path ("." for the top)', async () => {
+  it('makes every folder with event files a run, named by its path (the top by its folder name, "." accepted)', async () => {
     for (const folder of ['', 'a', 'a/b/c', 'x y']) {
       mkdirSync(path.join(dir, folder), { recursive: true });
       writeFileSync(path.join(dir, folder, 'events.out.tfevents.1.host'), fixtureBytes);
@@ -87,13 +88,18 @@ describe('a log directory on disk', () => {
     writeFileSync(path.join(dir, 'empty', 'notes.txt'), 'no event files here');
     const logdir = new TensorBoardLogdir(dir, (w) => warnings.push(w));
     await logdir.refresh();
-    expect(logdir.runIds()).toEqual(['.', 'a', 'a/b/c', 'x y']);
-    expect(logdir.runs().map((r) => [r.id, r.name, r.experiment])).toEqual([
-      ['.', path.basename(dir), path.basename(dir)],
-      ['a', 'a', path.basename(dir)],
-      ['a/b/c', 'a/b/c', path.basename(dir)],
-      ['x y', 'x y', path.basename(dir)],
-    ]);
+    const top = path.basename(dir);
+    expect(logdir.runIds()).toEqual(['a', 'a/b/c', top, 'x y'].sort());
+    expect(logdir.runs().map((r) => [r.id, r.name, r.experiment])).toEqual(
+      [
+        [top, top, top],
+        ['a', 'a', top],
+        ['a/b/c', 'a/b/c', top],
+        ['x y', 'x y', top],
+      ].sort(([a], [b]) => (a! < b! ? -1 : 1)),
+    );
+    expect(logdir.summary('.')!.id).toBe(top); // TensorBoard's name for it still finds it
+    expect(logdir.readSeries(top, 'lr').steps.length).toBeGreaterThan(0);
     expect(warnings).toEqual([]);
   });
 
@@ -167,7 +173,7 @@ describe('a log directory on disk', () => {
     expect(warnings).toEqual([`The TensorBoard log directory ${missing} does not exist (yet); it is looked at again on every refresh.`]);
     cpSync(path.join(fixtures, 'pytorch', 'default'), missing, { recursive: true });
     await logdir.refresh();
-    expect(logdir.runIds()).toEqual(['.']);
+    expect(logdir.runIds()).toEqual(['not-yet']);
   });
 
   it('keeps runs inside the log directory: no "..", symlinked folders not followed', async () => {
@@ -179,7 +185,7 @@ describe('a log directory on disk', () => {
       symlinkSync(defaultFile, path.join(dir, 'inside', 'events.out.tfevents.9.linked'));
       const logdir = new TensorBoardLogdir(path.join(dir, 'inside'), () => {});
       await logdir.refresh();
-      expect(logdir.runIds()).toEqual(['.']); // the linked file is read, the linked folder is not a run
+      expect(logdir.runIds()).toEqual(['inside']); // the linked file is read, the linked folder is not a run
       expect(logdir.summary('.')!.metrics.lr!.count).toBe(8);
       expect(logdir.summary('..')).toBeNull();
       expect(() => logdir.readSeries('../inside', 'lr')).toThrow(/No run "..\/inside"/);

@@ -1,6 +1,8 @@
 // A TensorBoard log directory as Runlane runs: every folder holding event files is a run (as
-// TensorBoard sees it), its id the folder's path relative to the log directory ("." for the log
-// directory itself). Files are followed incrementally, so a growing log directory is live.
+// TensorBoard sees it), its id the folder's path relative to the log directory; the log directory
+// itself, when it holds event files, is named by its folder's name (TensorBoard's "." is no id a URL
+// can carry: every URL parser drops a "." path segment, so /runs/./metrics/loss names no run; "."
+// is still accepted as another name for it, as `runlane show --logdir DIR .`). Files are followed incrementally, so a growing log directory is live.
 // One exception: `add_hparams` (PyTorch, tensorboardX) writes each call into a sub-folder of the
 // writer's own, the experiment and the session in it; a run's only such sub-folder is part of it
 // (its hparams are the run's params, its metrics the run's), not a run of its own. Several are
@@ -107,6 +109,8 @@ export class TensorBoardLogdir {
   private hiddenHolders = new Set<string>();
   private refreshed = false;
   private missingSaid = false;
+  /** The log directory's own run's id, once it has one (kept: a later sub-folder of that name cannot take it). */
+  private topId: string | null = null;
 
   constructor(
     dir: string,
@@ -119,6 +123,17 @@ export class TensorBoardLogdir {
 
   get experiment(): string {
     return path.basename(this.dir) || this.dir;
+  }
+
+  /** The id of the log directory's own run (event files directly in it): its folder's name, made
+   * unique against a sub-folder of the same name. Same as the DVCLive reader's for its own folder. */
+  get selfId(): string {
+    return this.topId ?? (path.basename(this.dir) || 'logdir');
+  }
+
+  /** An id as asked for ("." names the log directory's own run, as TensorBoard calls it). */
+  private resolve(id: string): string {
+    return id === '.' ? this.selfId : id;
   }
 
   /**
@@ -189,6 +204,7 @@ export class TensorBoardLogdir {
 
   /** A run and the add_hparams sub-folders folded into it (the run first: its tags win). */
   private members(id: string): LogdirRun[] {
+    id = this.resolve(id);
     const run = this.runsById.get(id);
     if (!run || this.foldedInto.has(id) || this.hiddenHolders.has(id)) return [];
     return [run, ...[...this.foldedInto].filter(([, into]) => into === id).map(([child]) => this.runsById.get(child)!)];
@@ -201,9 +217,10 @@ export class TensorBoardLogdir {
   private groupHparamsFolders(): void {
     const children = new Map<string, string[]>();
     for (const run of this.runsById.values()) {
-      if (run.hparams === null || !run.hparamsExperiment || run.id === '.') continue;
+      if (run.hparams === null || !run.hparamsExperiment || run.id === this.topId) continue;
       const slash = run.id.lastIndexOf('/');
-      const parent = slash < 0 ? '.' : run.id.slice(0, slash);
+      const parent = slash < 0 ? this.topId : run.id.slice(0, slash);
+      if (parent === null) continue; // a top-level folder with no run above it
       const parentRun = this.runsById.get(parent);
       if (!parentRun || parentRun.hparamsExperiment) continue; // TensorFlow's layout: the experiment above its trials
       children.set(parent, [...(children.get(parent) ?? []), run.id]);
@@ -223,6 +240,7 @@ export class TensorBoardLogdir {
   summary(id: string, now = Date.now() / 1000): RunSummary | null {
     const members = this.members(id);
     if (!members.length) return null;
+    id = this.resolve(id);
     const byTag: RunSummary['metrics'] = {};
     const params: Record<string, HparamValue> = {};
     let lastModified = 0;
@@ -246,7 +264,7 @@ export class TensorBoardLogdir {
     const ended = running ? null : last;
     return {
       id,
-      name: id === '.' ? this.experiment : id,
+      name: id,
       experiment: this.experiment,
       status: running ? 'running' : 'finished',
       kind: 'tensorboard',
@@ -374,12 +392,19 @@ export class TensorBoardLogdir {
       }
       if (events.length) {
         const rel = path.relative(this.dir, folder).split(path.sep).join('/');
-        found.set(rel === '' ? '.' : rel, events.sort().map((n) => path.join(folder, n)));
+        found.set(rel, events.sort().map((n) => path.join(folder, n)));
       }
       for (const e of entries) if (e.isDirectory()) await walk(path.join(folder, e.name));
     };
     await walk(this.dir);
-    return found;
+    const top = found.get('');
+    if (!top) return found;
+    found.delete('');
+    if (this.topId === null) {
+      const name = path.basename(this.dir) || 'logdir';
+      this.topId = found.has(name) || this.runsById.has(name) ? `${name} (top)` : name;
+    }
+    return new Map([[this.topId, top], ...found]);
   }
 
   private sayMissing(err: NodeJS.ErrnoException): void {
