@@ -3,6 +3,8 @@ job on the host, its metric comes back in-band on its output and is read live by
 median rule stops a poor trial (its remote process ends, its run is `pruned`), and cancelling the
 sweep ends every running trial's remote process."""
 import os
+import re
+import statistics
 
 import pytest
 from kernels import wait_for
@@ -13,8 +15,9 @@ from runlane.store.reader import StoreReader
 pytest.importorskip("optuna")
 
 # The loss depends on the trial's number, so the pruner's verdict is known in advance: trials 0 and 1
-# finish first (two at a time); trial 3 is far worse than the median of those two at step 1, the first
-# step the median rule judges (1 warm-up step); trial 2 is good and runs on until the sweep is cancelled.
+# log their 240 steps at once and finish first (two at a time); trial 3 is far worse than the median of
+# those two at any step the median rule judges (from step 1: 1 warm-up step); trial 2 is good and runs
+# on (a step each 0.25 s) until the sweep is cancelled.
 SSH_CELL = """%%runlane sweep --on box --trials 4 --parallel 2 --metric loss --sampler random --seed 2 --detach
 import os, time
 import runlane as rl
@@ -22,9 +25,10 @@ lr = rl.loguniform(1e-3, 1e-1)
 trial = int(os.environ["RUNLANE_SWEEP_TRIAL"])
 loss = [1.0, 2.0, 0.5, 9.0][trial]
 print("pid", os.getpid(), flush=True)
-for step in range(3 if trial < 2 else 240):
+for step in range(240):
     rl.log(loss=loss * (1 + lr), step=step)
-    time.sleep(0.25)
+    if trial >= 2:
+        time.sleep(0.25)
 """
 
 
@@ -32,6 +36,19 @@ def _trials(store, sweep_id):
     runs = StoreReader(store).list_runs() if store.exists() else []
     return sorted((r for r in runs if r["tags"].get("runlane.sweep") == sweep_id),
                   key=lambda r: int(r["tags"]["runlane.sweep.trial"]))
+
+
+def _judged(error, finished):
+    """The step the median rule judged, checked against the rule: the trial's loss there is worse than
+    the median of the trials finished by then at that step (`finished`: their losses in the order they
+    can finish; each logs the same loss at every step)."""
+    said = re.match(r"Pruned at step (\d+) by the median rule: loss = ([\d.]+) is worse than the median ([\d.]+) "
+                    r"of (\d+) finished trials at that step\.", error)
+    assert said, error
+    assert 2 <= int(said[4]) <= len(finished), error
+    median = statistics.median(finished[:int(said[4])])
+    assert float(said[2]) > float(said[3]) and abs(float(said[3]) - median) < 1e-4, (error, finished)
+    return int(said[1])
 
 
 def _pid(store, run):
@@ -61,18 +78,23 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
         states = [t["status"] for t in trials]
         return trials if states == ["finished", "finished", "running", "pruned"] and _pid(store, trials[2]) else None
 
-    trials = wait_for(pruned_and_one_running, timeout=60)
+    trials = wait_for(pruned_and_one_running, timeout=120)  # SSH starts a trial in 2-5 s on a loaded machine
     assert trials, _trials(store, sweep["id"])
     pruned = trials[3]
-    assert pruned["error"].startswith("Pruned at step 1 by the median rule: loss = "), pruned["error"]
+    judged = _judged(pruned["error"], [trials[0]["metrics"]["loss"]["last"], trials[1]["metrics"]["loss"]["last"]])
+    assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
     assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]  # stopped long before its end
     assert wait_for(lambda: not _alive(_pid(store, pruned)), timeout=15)  # its process on the host ended
     running = trials[2]
     assert (ssh_host / "runs" / running["id"] / "input" / "cell.py").exists()  # it runs on the host
     assert _alive(_pid(store, running))
     # Live: the running trial's metric reaches the daemon while it runs (in-band, over SSH).
-    assert wait_for(lambda: StoreReader(store).list_runs() and next(
-        r for r in StoreReader(store).list_runs() if r["id"] == running["id"])["metrics"]["loss"]["count"] >= 3, 15)
+    def points():
+        [run] = [r for r in StoreReader(store).list_runs() if r["id"] == running["id"]]
+        return run["status"] == "running" and run["metrics"].get("loss", {}).get("count", 0)
+
+    first = points()
+    assert wait_for(lambda: (points() or 0) > first + 2, 15), (first, points())  # more points while it runs
 
     DaemonClient.connect(str(store)).stop_run(sweep["id"])
     assert wait_for(lambda: not _alive(_pid(store, running)), timeout=20)
