@@ -26,6 +26,7 @@ bench_run "reading a 10-million-point run" . node --expose-gc test/bench/read_se
 bench_run "TensorBoard event files: parsing beside EventAccumulator" . node test/bench/tfevents_parse.mjs
 bench_run "TensorBoard event files beside TensorBoard's Rust data server" . node test/bench/tfevents_dataserver.mjs
 bench_run "TensorBoard event files of images and histograms: parsing beside EventAccumulator" . node test/bench/tfevents_media.mjs
+bench_run "polling a log directory of 1,000 TensorBoard runs and 10 DVCLive folders: one shared walk beside two" . node test/bench/logdir_poll.mjs
 bench_run "rendering 10 runs x 1M points in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/renderCharts.run.ts
 bench_run "media cards in Chromium: 1,000 images, the step slider, 10 x 1,000 histograms" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/mediaCards.run.ts
 bench_run "grouping 1,000 runs into 10 bands beside 1,000 plain lines, in Chromium" . npx vitest run --config test/bench/vitest.bench.config.ts test/bench/groups.run.ts

@@ -5,6 +5,7 @@ import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { jsonNumber, type HistogramSeries, type MediaItem, type MetricSeries, type RunSummary } from '@runlane/protocol';
 import { RUNNING_WINDOW_S } from '../tfevents/logdir.js';
+import type { LogdirListing } from '../tfevents/walk.js';
 import { StoreError } from '../../store/names.js';
 import { downsample, mergeByStep, sliceStepRange, type SeriesOptions } from '../../store/series.js';
 import { dvcliveHistograms, dvcliveItems, dvcliveMedia, dvcliveMediaBytes, dvcliveMediaKeys } from './dvcliveMedia.js';
@@ -51,10 +52,12 @@ export class DvcliveDir {
     return hasPlots && (names.has('metrics.json') || names.has('params.yaml') || names.has('report.html'));
   }
 
-  /** Finds the folders and reads what changed; returns the new points (none on the first call, which reads the past). */
-  async refresh(): Promise<DvclivePoints[]> {
+  /** Finds the folders and reads what changed; returns the new points (none on the first call, which
+   * reads the past). `listing`: this poll's look at the log directory, when a reader beside this one
+   * (TensorBoard's, MixedLogdir) already walked it: its folders are not read again. */
+  async refresh(listing?: LogdirListing): Promise<DvclivePoints[]> {
     const report = this.refreshed;
-    const found = this.options.root ? [this.selfId] : await this.discover();
+    const found = this.options.root ? [this.selfId] : await this.discover(listing?.root === this.dir ? listing : undefined);
     const out: DvclivePoints[] = [];
     for (const id of found) {
       let run = this.runsById.get(id);
@@ -186,16 +189,17 @@ export class DvcliveDir {
   }
 
   /** Folders inside the log directory (itself included) that DVCLive writes; symlinked folders are not followed. */
-  private async discover(): Promise<string[]> {
+  private async discover(listing?: LogdirListing): Promise<string[]> {
     const found: string[] = [];
     this.selfFound = false;
     const walk = async (folder: string, depth: number): Promise<void> => {
-      let entries: Dirent[];
+      let entries: Dirent[] | undefined;
       try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
+        entries = listing ? listing.folders.get(folder) : await fs.readdir(folder, { withFileTypes: true });
       } catch {
         return;
       }
+      if (!entries) return; // unreadable when listed
       if (DvcliveDir.looksLikeDvclive(folder, entries)) {
         const rel = path.relative(this.dir, folder).split(path.sep).join('/');
         if (rel === '') this.selfFound = true;

@@ -3,7 +3,7 @@
 // An id both readers find (a folder holding event files that also looks like a DVCLive folder) is
 // TensorBoard's.
 import type { HistogramSeries, MediaItem, MetricSeries, RunSummary } from '@runlane/protocol';
-import { TensorBoardLogdir, type LogdirOptions, type LogdirPoints } from '../tfevents/index.js';
+import { listLogdir, TensorBoardLogdir, type LogdirOptions, type LogdirPoints } from '../tfevents/index.js';
 import type { Warn } from '../../store/fileTail.js';
 import type { MediaSource } from '../../store/media.js';
 import { LogdirMedia } from '../tfevents/media.js';
@@ -40,8 +40,10 @@ export class MixedLogdir implements LogdirReader {
   }
 
   async refresh(): Promise<LogdirPoints[]> {
-    const tb = this.tensorboard ? await this.tensorboard.refresh() : [];
-    const dvc = await this.dvclive.refresh();
+    // One walk of the folders per poll, shared: each reader walking its own read every folder twice.
+    const listing = this.tensorboard ? await listLogdir(this.tensorboard.dir) : undefined;
+    const tb = this.tensorboard ? await this.tensorboard.refresh(listing) : [];
+    const dvc = await this.dvclive.refresh(listing);
     return [...tb, ...dvc.filter((p) => !this.tensorboard?.summary(p.runId))];
   }
 

@@ -23,6 +23,7 @@ import type { HparamsData, HparamValue } from './hparams.js';
 import { OpenFiles, realDir } from './openFiles.js';
 import { readInWorkers, type FileRead, type RunRead } from './readPool.js';
 import { TagTable } from './tagTable.js';
+import { eventFolders, listLogdir, type LogdirListing } from './walk.js';
 
 /**
  * Event files hold no status. Where writers can be seen (Linux, a local file system: openFiles.ts) a
@@ -140,10 +141,10 @@ export class TensorBoardLogdir {
    * Finds new runs and files and reads what was appended to each; returns the new points (none on
    * the first call, which reads the past). Never throws: unreadable files and folders are warnings.
    */
-  async refresh(): Promise<LogdirPoints[]> {
+  async refresh(listing?: LogdirListing): Promise<LogdirPoints[]> {
     const report = this.refreshed;
     const out: LogdirPoints[] = [];
-    const found = await this.discover();
+    const found = await this.discover(listing?.root === this.dir ? listing : await listLogdir(this.dir));
     const read = await this.readNewRunsInWorkers(found);
     for (const [runId, files] of found) {
       let run = this.runsById.get(runId);
@@ -375,28 +376,10 @@ export class TensorBoardLogdir {
    * followed (as TensorBoard's os.walk does not), so every run lies inside the log directory and a
    * link cycle cannot loop; symlinked event files are read.
    */
-  private async discover(): Promise<Map<string, string[]>> {
-    const found = new Map<string, string[]>();
-    const walk = async (folder: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
-      } catch (err) {
-        if (folder === this.dir) this.sayMissing(err as NodeJS.ErrnoException);
-        return;
-      }
-      if (folder === this.dir) this.missingSaid = false;
-      const events: string[] = [];
-      for (const e of entries) {
-        if (e.name.includes('tfevents') && (e.isFile() || (e.isSymbolicLink() && (await isFile(path.join(folder, e.name)))))) events.push(e.name);
-      }
-      if (events.length) {
-        const rel = path.relative(this.dir, folder).split(path.sep).join('/');
-        found.set(rel, events.sort().map((n) => path.join(folder, n)));
-      }
-      for (const e of entries) if (e.isDirectory()) await walk(path.join(folder, e.name));
-    };
-    await walk(this.dir);
+  private async discover(listing: LogdirListing): Promise<Map<string, string[]>> {
+    if (listing.rootError) this.sayMissing(listing.rootError);
+    else this.missingSaid = false;
+    const found = await eventFolders(listing);
     const top = found.get('');
     if (!top) return found;
     found.delete('');
@@ -412,13 +395,5 @@ export class TensorBoardLogdir {
     this.missingSaid = true;
     const why = err.code === 'ENOENT' ? 'does not exist (yet)' : `cannot be read (${err.message})`;
     this.warn(`The TensorBoard log directory ${this.dir} ${why}; it is looked at again on every refresh.`);
-  }
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
   }
 }
