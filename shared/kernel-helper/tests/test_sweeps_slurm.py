@@ -91,15 +91,18 @@ def test_a_sweep_cell_runs_each_trial_as_a_slurm_job_and_prunes_a_poor_one_with_
     assert str(records[3]["step"]) == pruned["tags"]["runlane.pruned_step"]
 
 
-def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm_cluster, tmp_path):  # noqa: F811
+def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm_cluster, tmp_path, monkeypatch):  # noqa: F811
     from daemons import BIN, NODE, stop_daemon
+
+    # One daemon for the CLI and this test's own client (a second daemon on the store would adopt the
+    # first one's jobs and mark them failed).
+    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(tmp_path / "runtime"))
 
     (tmp_path / "train.py").write_text(
         "import sys, time\nimport runlane as rl\n"
         "for step in range(600):\n    rl.log(loss=float(sys.argv[1]), step=step)\n    time.sleep(0.1)\n")
     store = tmp_path / "store"
-    env = dict(os.environ, RUNLANE_RUNTIME_DIR=str(tmp_path / "runtime"), RUNLANE_DIR="",
-               RUNLANE_PYTHON=sys.executable)
+    env = dict(os.environ, RUNLANE_DIR="", RUNLANE_PYTHON=sys.executable)
     env.pop("RUNLANE_RUN_ID", None)
 
     def cli(*args):
@@ -124,6 +127,21 @@ def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm
         assert trials, _trials(store, sweep_id)
         jobs = [str(t["params"]["slurm_job"]) for t in trials]
         assert _queued(jobs) == sorted(jobs)
+        # Live: a running trial's series, as the charts read it from the daemon, grows while its job runs.
+        from runlane.daemon_client import DaemonClient
+
+        client = DaemonClient.connect(str(store))
+        [first] = [t for t in trials if t["status"] == "running"][:1]
+        route = "/runs/%s/metrics/loss" % first["id"]
+
+        def steps():
+            try:
+                return len(client.request("GET", route).get("steps", []))
+            except Exception:  # noqa: BLE001 (nothing logged yet: 404)
+                return 0
+
+        seen = steps()
+        assert wait_for(lambda: steps() > seen + 3, timeout=20), (seen, steps())
         cli("cancel", sweep_id)
         assert wait_for(lambda: _queued(jobs) == [], timeout=30), _queued(jobs)  # the pending one too
         assert wait_for(lambda: [t["status"] for t in _trials(store, sweep_id)] == ["cancelled"] * 3, timeout=30), \
