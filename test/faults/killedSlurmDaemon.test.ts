@@ -1,0 +1,106 @@
+// The daemon killed with kill -9 while Slurm jobs run, and started again. The tasks are Slurm's (srun
+// writes their output straight into the run's log files), so they run on; the new daemon re-adopts
+// each job from its job.json and Slurm's record, and records how each ended: one finished, one whose
+// task failed while no daemon ran (`failed`, its exit code). Every line once, in order. A real
+// single-node Slurm cluster (test/engines/slurm, as root), the daemon as its own process. Listed under
+// the slurm engine in test/suites/engines.json (npm test runs it in the engines suite, ~15 s).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonClient, readRuntime } from '../../shared/core/src/index.js';
+import { processIsAlive } from '../../shared/core/src/processAlive.js';
+import { waitForJobEnd } from '../helpers/daemon.js';
+import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
+import { waitFor } from '../helpers/waitFor.js';
+import { FULL, faultRow } from './faultRow.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const ENGINES = path.join(ROOT, 'test/engines/slurm');
+const LINES = FULL ? 5_000 : 2_000;
+const hasSlurm = existsSync('/usr/sbin/slurmctld') && existsSync('/usr/sbin/slurmd') && process.getuid?.() === 0;
+
+// LINES numbered lines per task over about 5 s; with "fail", the task of rank 1 exits with 3 halfway.
+const WORKER = String.raw`
+import os, sys, time
+fail = sys.argv[1] == "1" and os.environ.get("RANK") == "1"
+for i in range(${LINES}):
+    print(i, flush=True)
+    if i % 100 == 0:
+        time.sleep(0.1)
+    if fail and i == ${LINES / 2}:
+        sys.exit(3)
+`;
+
+describe.skipIf(!hasSlurm)('the daemon killed with kill -9 during Slurm jobs', () => {
+  const tmp = makeTempDir('fault-killed-slurm');
+  const slurmDir = path.join(tmp, 'slurm');
+  const store = path.join(tmp, '.runlane');
+  const runtimeDir = path.join(tmp, 'runtime');
+  const env = { ...process.env, RUNLANE_RUNTIME_DIR: runtimeDir, SLURM_CONF: path.join(slurmDir, 'etc', 'slurm.conf') };
+  const daemons: ChildProcess[] = [];
+
+  function serve(): ChildProcess {
+    // The daemon finds runlane.toml beside the store's .runlane/ folder.
+    const d = spawn(process.execPath, [path.join(ROOT, 'shared/core/bin/runlane.js'), 'serve', '--dir', store, '--idle-timeout', '0'], { cwd: tmp, env, stdio: 'ignore' });
+    daemons.push(d);
+    return d;
+  }
+
+  beforeAll(() => {
+    chmodSync(tmp, 0o755); // munged runs as the munge user and must reach its folder inside
+    // Ports of its own: another suite's cluster may run at the same time.
+    execFileSync('bash', [path.join(ENGINES, 'start-slurm.sh'), slurmDir], { env: { ...process.env, SLURMCTLD_PORT: '16857', SLURMD_PORT: '16858' }, stdio: 'pipe', timeout: 90_000 });
+    writeFileSync(path.join(tmp, 'runlane.toml'), '[targets.cluster]\nkind = "slurm"\npartition = "debug"\n');
+  }, 120_000);
+
+  afterAll(() => {
+    for (const d of daemons) d.kill('SIGKILL');
+    try {
+      execFileSync('bash', [path.join(ENGINES, 'stop-slurm.sh'), slurmDir], { stdio: 'pipe', timeout: 60_000 });
+    } finally {
+      removeTempDir(tmp);
+    }
+  }, 90_000);
+
+  it('re-adopts both jobs, records how each ended, and every line is there once', async () => {
+    const row = faultRow({ fault: 'daemon kill -9 during Slurm jobs, then restarted', load: `2 jobs x 2 tasks x ${LINES.toLocaleString('en')} lines on a real Slurm`, checked: 're-adopted; finished, and failed with its exit code (a task failed while no daemon ran); every line once' });
+    const first = serve();
+    await waitFor(() => readRuntime(runtimeDir)?.pid === first.pid, 30_000);
+    const client = await DaemonClient.connect({ runtimeDir, start: false, store });
+    const ids: string[] = [];
+    for (const fail of ['0', '1']) {
+      ids.push((await client.submitJob({ target: 'cluster', command: ['python3', '-c', WORKER, fail], workers: 2, gpusPerWorker: 0 })).run_id);
+    }
+    const stdout = (id: string, rank: number) => {
+      try {
+        return readFileSync(path.join(store, 'runs', id, 'logs', `w${rank}`, 'stdout.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitFor(() => ids.every((id) => stdout(id, 0).length > 0 && stdout(id, 1).length > 0), 90_000);
+    first.kill('SIGKILL');
+    await waitFor(() => !processIsAlive(first.pid!), 10_000);
+    // The failing task fails while no daemon runs.
+    await waitFor(() => stdout(ids[1]!, 1).includes(`\n${LINES / 2}\n`), 60_000);
+    const second = serve();
+    await waitFor(() => readRuntime(runtimeDir)?.pid === second.pid, 30_000);
+    const again = await DaemonClient.connect({ runtimeDir, start: false, store });
+    await again.runs(); // opening the store re-adopts its jobs
+    const runs = await Promise.all(ids.map((id) => waitForJobEnd(store, id, 180_000, 200)));
+    expect(runs.map((r) => r.status)).toEqual(['finished', 'failed']);
+    expect(runs[1]!.exit_code).toBe(3);
+    let lost = 0;
+    let repeated = 0;
+    for (let rank = 0; rank < 2; rank++) {
+      const got = stdout(ids[0]!, rank).split('\n').filter(Boolean).map(Number);
+      lost += LINES - new Set(got).size;
+      repeated += got.length - new Set(got).size;
+      expect(got, `w${rank}`).toEqual(Array.from({ length: LINES }, (_, i) => i));
+    }
+    const failed = stdout(ids[1]!, 1).split('\n').filter(Boolean).map(Number);
+    expect(failed).toEqual(Array.from({ length: LINES / 2 + 1 }, (_, i) => i));
+    row.pass({ lost, repeated, lines: 4 * LINES });
+  }, 400_000);
+});
