@@ -16,10 +16,11 @@ export class MediaCard {
   private readonly columns: HTMLElement;
   private runs: MediaRun[] = [];
   private itemsOf: (run: MediaRun) => readonly MediaItem[] = () => [];
-  /** Columns are built once the card nears the screen: a grid of 100 keys x 10 runs builds the few
-   * cards in view (1,000 columns built up front cost ~70 ms of the first paint); its size until then
-   * is the built one's (CSS), so the layout does not move when they arrive. */
-  private built = false;
+  /** An image card builds its columns once it nears the screen: a grid of 100 keys x 10 runs builds
+   * the few cards in view (1,000 columns built up front cost ~70 ms of the first paint); its size
+   * until then is the built one's (CSS), so the layout does not move when they arrive. Text cards,
+   * few and cheap, are built at once. */
+  private built: boolean;
   /** Set while the card builds its columns on coming into view with every column in its width: the
    * frames draw at once instead of waiting a frame more for their own visibility. */
   private inView = false;
@@ -41,13 +42,16 @@ export class MediaCard {
       this.renderColumns();
     });
     this.element.append(head, this.columns, this.range);
-    whenVisible(this.element, (width) => {
-      this.built = true;
-      // A column is at least 120 px wide, 8 px apart (mediaStyles.ts); 32 px for the card's padding.
-      this.inView = this.runs.length * 128 + 32 <= width;
-      this.renderColumns();
-      this.inView = false;
-    });
+    this.built = kind !== 'image';
+    if (!this.built) {
+      whenVisible(this.element, (width) => {
+        this.built = true;
+        // A column is at least 120 px wide, 8 px apart (mediaStyles.ts); 32 px for the card's padding.
+        this.inView = this.runs.length * 128 + 32 <= width;
+        this.renderColumns();
+        this.inView = false;
+      });
+    }
   }
 
   /** How many runs the card has a column for (built or not yet). */
