@@ -30,7 +30,7 @@ Usage:
   runlane metrics RUN KEY [--rank N|all] [--json]   rank 0's points by default
   runlane logs RUN [-f] [--stream NAME]
   runlane media RUN [KEY] [--json] [--out DIR]   images and texts (--out writes their files)
-  runlane histograms RUN KEY [--json]            the buckets of each step
+  runlane histograms RUN KEY [--rank N] [--json]   the buckets of each step (rank 0's by default)
   runlane launch --on TARGET [--workers N] [--gpus N] [--name N] [--detach] -- COMMAND...
   runlane attach RUN                 follow a job's output until it ends (Ctrl-C cancels it)
   runlane cancel RUN
@@ -238,11 +238,13 @@ async function runCommand(command: string, args: string[], storeDir: string, val
       });
     }
     case 'histograms': {
-      const usage = 'runlane histograms RUN KEY [--json]';
+      const usage = 'runlane histograms RUN KEY [--rank N] [--json]';
       const id = positional(args, 0, 'the run id', usage);
       const key = positional(args, 1, 'the histogram key', usage);
+      const rank = rankOption(values.rank);
+      if (rank === 'all') throw new UsageError('runlane histograms shows one rank at a time: --rank N (0, 1, ...).');
       return sources.use(async (s) => {
-        const series = await (await s.mediaOf(id)).histograms(id, key);
+        const series = await (await s.mediaOf(id)).histograms(id, key, rank);
         if (values.json) write(jsonText(series, values));
         else write(series.steps.length ? histogramText(series) : `Run ${id} has no histogram "${key}".`);
         return EXIT.ok;

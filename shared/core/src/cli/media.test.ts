@@ -38,6 +38,19 @@ beforeAll(async () => {
 afterAll(() => removeTempDir(tmp));
 
 describe('runlane media / histograms', () => {
+  it("--rank N prints a job worker's own histograms (rank 0's by default)", async () => {
+    // Worker 1 of the run (RUNLANE_RUN_ID and RANK, as every target sets them) logs its own step.
+    const worker = 'import runlane as rl\nfrom runlane.media import drain\nrl.log_histogram("w", [7.0, 8.0], step=9, buckets=1)\ndrain(rl.active_run())\n';
+    await new Promise<void>((resolve, reject) =>
+      execFile(python, ['-c', worker], { env: { ...process.env, RUNLANE_DIR: store, RUNLANE_RUN_ID: id, RANK: '1' }, timeout: 60_000 }, (err) => (err ? reject(new Error(err.message)) : resolve())),
+    );
+    const one = JSON.parse((await runCli(['histograms', id, 'w', '--rank', '1', '--json', '--dir', store])).out) as HistogramSeries;
+    expect(one.steps.map((s) => [s.step, s.edges, s.counts])).toEqual([[9, [7, 8], [2]]]);
+    const zero = JSON.parse((await runCli(['histograms', id, 'w', '--json', '--dir', store])).out) as HistogramSeries;
+    expect(zero.steps.map((s) => s.step)).toEqual([3]);
+    expect((await runCli(['histograms', id, 'w', '--rank', 'all', '--dir', store])).code).toBe(2);
+  });
+
   it('lists a run\'s images and texts, with control characters made inert', async () => {
     const { code, out } = await runCli(['media', id, '--dir', store]);
     expect(code).toBe(0);
