@@ -131,8 +131,13 @@ def guard_job_output():
             continue
         stream.flush()
         raw = HoldingFile(fd, "<%s>" % name)
-        setattr(sys, name, io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors,
-                                            line_buffering=True, write_through=True))
+        # Buffered as the stream it replaces (PYTHONUNBUFFERED, which local jobs set, or not): a
+        # printing loop makes no more system calls than before. The raw file never raises for a full
+        # disk, so a buffer in front of it never holds a failed write of its own.
+        buffered = isinstance(getattr(stream, "buffer", None), io.BufferedWriter)
+        setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(raw) if buffered else raw, encoding=stream.encoding,
+                                            errors=stream.errors, line_buffering=stream.line_buffering,
+                                            write_through=getattr(stream, "write_through", False)))
         files.append(raw)
     return files
 
@@ -144,5 +149,10 @@ def wait_at_exit(files):
         seconds = float(os.environ.get("RUNLANE_EXIT_WAIT", "60"))
     except ValueError:
         seconds = 60.0
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()  # what a buffer still has goes to the held files first
+        except (OSError, ValueError):
+            pass
     for raw in files:
         raw.wait(seconds)
