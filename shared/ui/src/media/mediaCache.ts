@@ -1,43 +1,83 @@
 // The bytes of images and texts the cards have shown, kept as object URLs (images) and strings
 // (texts) so that moving the slider back and forth, or re-rendering the grid, never fetches an item
-// twice. Bounded: the least recently used go first and their object URLs are revoked.
+// twice. Bounded in count and in bytes (the items' bytes, their data: URLs and decoded thumbnails: a
+// grid of large images could otherwise hold gigabytes): the least recently used go first and their
+// object URLs are revoked.
 import type { MediaItem, RunRef } from '@runlane/protocol';
 
 export type ReadMedia = (run: RunRef, ref: string) => Promise<Uint8Array>;
 
 const MAX_ENTRIES = 3000;
+const MAX_BYTES = 256 * 1024 * 1024;
 
 interface Entry {
   blob: Promise<Blob>;
   url: string | null;
   /** Work done once per item (its decode check, its thumbnail), by name. */
   memo: Map<string, Promise<unknown>>;
+  /** What the entry holds now, counted as its parts arrive. */
+  bytes: number;
+}
+
+const idOf = (run: RunRef, item: MediaItem) => `${run.source}\n${run.id}\n${item.ref}`;
+
+/** The memory a memoised answer holds: a decoded bitmap's pixels, a string's characters. */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) return value.width * value.height * 4;
+  return 0;
 }
 
 export class MediaCache {
   private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
 
-  constructor(private readonly read: ReadMedia) {}
+  constructor(
+    private readonly read: ReadMedia,
+    private readonly maxBytes = MAX_BYTES,
+  ) {}
+
+  /** The bytes the cache holds now (items, data: URLs, thumbnails). */
+  get size(): number {
+    return this.bytes;
+  }
+
+  private count(id: string, entry: Entry, bytes: number): void {
+    if (this.entries.get(id) !== entry) return; // evicted meanwhile: it holds nothing of the cache's
+    entry.bytes += bytes;
+    this.bytes += bytes;
+    this.evict(id);
+  }
+
+  /** Drops the least recently used until both bounds hold; `keep` (the entry in use) stays. */
+  private evict(keep: string): void {
+    for (const [id, old] of this.entries) {
+      if (this.entries.size <= MAX_ENTRIES && this.bytes <= this.maxBytes) return;
+      if (id === keep) continue;
+      if (old.url) URL.revokeObjectURL(old.url);
+      void Promise.all(old.memo.values()).then((done) => done.forEach((d) => d instanceof ImageBitmap && d.close()), () => {});
+      this.entries.delete(id);
+      this.bytes -= old.bytes;
+    }
+  }
 
   private entry(run: RunRef, item: MediaItem): Entry {
-    const id = `${run.source}\n${run.id}\n${item.ref}`;
-    let entry = this.entries.get(id);
+    const id = idOf(run, item);
+    const entry = this.entries.get(id);
     if (entry) {
       this.entries.delete(id); // re-inserted: now the most recently used
       this.entries.set(id, entry);
       return entry;
     }
     const blob = this.read(run, item.ref).then((bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: item.mime ?? 'application/octet-stream' }));
-    entry = { blob, url: null, memo: new Map() };
-    blob.catch(() => this.entries.delete(id)); // a failed read is tried again next time
-    this.entries.set(id, entry);
-    while (this.entries.size > MAX_ENTRIES) {
-      const [oldest, old] = this.entries.entries().next().value as [string, Entry];
-      if (old.url) URL.revokeObjectURL(old.url);
-      void Promise.all(old.memo.values()).then((done) => done.forEach((d) => d instanceof ImageBitmap && d.close()), () => {});
-      this.entries.delete(oldest);
-    }
-    return entry;
+    const added: Entry = { blob, url: null, memo: new Map(), bytes: 0 };
+    blob.then(
+      (b) => this.count(id, added, b.size),
+      () => this.entries.get(id) === added && this.entries.delete(id), // a failed read is tried again next time
+    );
+    this.entries.set(id, added);
+    this.evict(id);
+    return added;
   }
 
   blob(run: RunRef, item: MediaItem): Promise<Blob> {
@@ -57,7 +97,10 @@ export class MediaCache {
     let p = entry.memo.get(name) as Promise<T> | undefined;
     if (!p) {
       p = make();
-      p.catch(() => entry.memo.delete(name));
+      p.then(
+        (value) => this.count(idOf(run, item), entry, sizeOf(value)),
+        () => entry.memo.delete(name),
+      );
       entry.memo.set(name, p);
     }
     return p;
@@ -72,5 +115,6 @@ export class MediaCache {
   dispose(): void {
     for (const entry of this.entries.values()) if (entry.url) URL.revokeObjectURL(entry.url);
     this.entries.clear();
+    this.bytes = 0;
   }
 }
