@@ -196,6 +196,12 @@ describe('Runlane in JupyterLab', () => {
     await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb2' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.rl-run-row .rl-row-folder', { hasText: 'tb-logs' }).first().waitFor();
     await shot('01d-log-folders-after-reload');
+    // tb2 is itself a run (its event files directly in it): it goes by "tb2", not TensorBoard's "." that
+    // no URL can carry, so its charts open from the sidebar.
+    await page.locator('.rl-run-row', { has: page.locator('.rl-row-folder', { hasText: 'tb2' }) }).first().click();
+    await page.locator('.rl-sidebar .rl-primary').click();
+    await page.locator('.rl-charts-widget:visible .rl-card[data-key="train/loss"] canvas').first().waitFor({ timeout: 30_000 });
+    await page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-charts-"] .lm-TabBar-tabCloseIcon').click();
     await page.locator('.rl-source', { hasText: 'TensorBoard: tb2' }).locator('.rl-source-remove').click();
     await expect.poll(() => page.locator('.rl-run-row:visible .rl-row-folder', { hasText: 'tb2' }).count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator('.rl-source', { hasText: 'tb2' }).count()).toBe(0);
