@@ -167,7 +167,7 @@ export class DaemonClient {
 
   /** `rank`: one job worker's (above 0); absent: the primary writers'. */
   histograms(id: string, key: string, rank?: number): Promise<HistogramSeries> {
-    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}${rank ? `?rank=${rank}` : ''}`);
+    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}${rank ? `?rank=${encodeURIComponent(String(rank))}` : ''}`);
   }
 
   /** Submits a job again with its recorded spec; `params` override the cell's assignments. */
