@@ -30,8 +30,18 @@ const hasSshd = (() => {
   }
 })();
 
-// LINES numbered lines per worker over about 4 s (a burst, then a pause, every 100 lines).
-const WORKER = `import time\nfor i in range(${LINES}):\n    print(i, flush=True)\n    if i % 100 == 0:\n        time.sleep(${FULL ? 0.05 : 0.25})\n`;
+// LINES numbered lines per worker, a burst and a pause every 100 lines; the second half waits for the
+// file named by argv[1] (made after the kill), so the job is surely running while no daemon runs.
+const WORKER = String.raw`
+import os, sys, time
+for i in range(${LINES}):
+    if i == ${LINES / 2}:
+        while not os.path.exists(sys.argv[1]):
+            time.sleep(0.02)
+    print(i, flush=True)
+    if i % 100 == 0:
+        time.sleep(${FULL ? 0.02 : 0.05})
+`;
 
 /** The pids of a process's children (the daemon's ssh clients, left running when it is killed). */
 function childrenOf(pid: number): number[] {
@@ -55,6 +65,7 @@ describe.skipIf(!hasSshd)('the daemon killed with kill -9 during an SSH job', ()
   const runtimeDir = path.join(tmp, 'runtime');
   const daemons: ChildProcess[] = [];
   const orphans: number[] = [];
+  const go = path.join(tmp, 'go');
 
   function serve(): ChildProcess {
     // The daemon finds runlane.toml beside the store's .runlane/ folder.
@@ -75,6 +86,7 @@ describe.skipIf(!hasSshd)('the daemon killed with kill -9 during an SSH job', ()
   }, 60_000);
 
   afterAll(() => {
+    writeFileSync(go, ''); // a worker left waiting would run on after the test
     for (const d of daemons) d.kill('SIGKILL');
     for (const pid of orphans) {
       try {
@@ -92,7 +104,7 @@ describe.skipIf(!hasSshd)('the daemon killed with kill -9 during an SSH job', ()
     const first = serve();
     await waitFor(() => readRuntime(runtimeDir)?.pid === first.pid, 30_000);
     const client = await DaemonClient.connect({ runtimeDir, start: false, store });
-    const { run_id } = await client.submitJob({ target: 'box', command: ['python3', '-c', WORKER], workers: WORKERS, gpusPerWorker: 0, name: 'ssh overnight' });
+    const { run_id } = await client.submitJob({ target: 'box', command: ['python3', '-c', WORKER, go], workers: WORKERS, gpusPerWorker: 0, name: 'ssh overnight' });
     const stdout = (rank: number) => {
       try {
         return readFileSync(path.join(store, 'runs', run_id, 'logs', `w${rank}`, 'stdout.log'), 'utf8');
@@ -101,11 +113,12 @@ describe.skipIf(!hasSshd)('the daemon killed with kill -9 during an SSH job', ()
       }
     };
     // Killed while both workers' lines are coming back, well before either has finished.
-    await waitFor(() => [0, 1].every((r) => stdout(r).split('\n').length > 200), 60_000);
+    await waitFor(() => [0, 1].every((r) => stdout(r).split('\n').length > 100), 60_000);
     orphans.push(...childrenOf(first.pid!));
     first.kill('SIGKILL');
     await waitFor(() => !processIsAlive(first.pid!), 10_000);
     const seenWhileAway = stdout(0).length;
+    writeFileSync(go, ''); // the second half, while no daemon runs
     const second = serve();
     await waitFor(() => readRuntime(runtimeDir)?.pid === second.pid, 30_000);
     const again = await DaemonClient.connect({ runtimeDir, start: false, store });
