@@ -5,12 +5,12 @@ cancels every trial's Slurm job: squeue shows none of them left."""
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 
 import pytest
 from kernels import text_of, wait_for
+from sweep_targets import judged_step, stop_running_sweeps, trials_of
 from test_kernel import slurm_cluster  # noqa: F401 (a real Slurm; the fixture of the job cells' Slurm test)
 
 from runlane.store.reader import StoreReader
@@ -36,25 +36,6 @@ for step in range(120):
 """
 
 
-def _trials(store, sweep_id):
-    runs = StoreReader(store).list_runs() if store.exists() else []
-    return sorted((r for r in runs if r["tags"].get("runlane.sweep") == sweep_id),
-                  key=lambda r: int(r["tags"]["runlane.sweep.trial"]))
-
-
-def _judged(error, finished):
-    """The step the median rule judged, checked against the rule: the trial's loss there is worse than
-    the median of the trials finished by then at that step (`finished`: their losses in the order they
-    can finish; each logs the same loss at every step)."""
-    said = re.match(r"Pruned at step (\d+) by the median rule: loss = ([\d.]+) is worse than the median ([\d.]+) "
-                    r"of (\d+) finished trials at that step\.", error)
-    assert said, error
-    assert 2 <= int(said[4]) <= len(finished), error
-    median = statistics.median(finished[:int(said[4])])
-    assert float(said[2]) > float(said[3]) and abs(float(said[3]) - median) < 1e-4, (error, finished)
-    return int(said[1])
-
-
 def _queued(job_ids):
     """The Slurm jobs of `job_ids` that squeue still lists (pending, running or completing)."""
     out = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, timeout=15).stdout
@@ -62,36 +43,41 @@ def _queued(job_ids):
 
 
 def test_a_sweep_cell_runs_each_trial_as_a_slurm_job_and_prunes_a_poor_one_with_scancel(slurm_cluster, job_kernel):  # noqa: F811
-    outputs = job_kernel.run(SLURM_CELL, "cell-slurm-sweep")
-    shown = text_of(outputs)
-    assert not [m for m in outputs if m["msg_type"] == "error"], outputs
-    [sweep] = [r for r in job_kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
-    assert sweep["params"]["sweep.target"] == "cluster", sweep
-    assert wait_for(lambda: [r["status"] for r in job_kernel.runs() if r["id"] == sweep["id"]] == ["finished"], 30)
-    trials = _trials(job_kernel.store, sweep["id"])
-    assert [t["status"] for t in trials] == ["finished", "finished", "finished", "pruned"], trials
-    jobs = [str(t["params"]["slurm_job"]) for t in trials]
-    assert len(set(jobs)) == 4  # each trial its own Slurm job
-    for t, job in zip(trials, jobs):
-        log = (job_kernel.store / "runs" / t["id"] / "logs" / "w0" / "stdout.log").read_text()
-        # It ran inside that job, with one of the two GPUs Slurm gives out (not the daemon's local pool).
-        assert re.match(r"slurm job %s gpu [01]$" % job, log.strip()), log
-    # The poor trial was judged on its live metric and stopped long before its 120 steps.
-    pruned = trials[3]
-    judged = _judged(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[:3]])
-    # Its step is the last one it logged before the scancel landed (docs/sweeps.md), long before its 120.
-    assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
-    assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]
-    assert "Trial 3 pruned: Pruned at step %d" % judged in shown, shown
-    assert _queued(jobs) == []  # the scancel took the job off the cluster
-    result = json.loads((job_kernel.store / "runs" / sweep["id"] / "sweep" / "result.json").read_text())
-    assert result["best"]["run_id"] == trials[2]["id"], result
-    records = sorted(result["trials"], key=lambda r: r["number"])
-    assert [r["state"] for r in records] == ["finished", "finished", "finished", "pruned"]
-    assert str(records[3]["step"]) == pruned["tags"]["runlane.pruned_step"]
+    try:
+        outputs = job_kernel.run(SLURM_CELL, "cell-slurm-sweep")
+        shown = text_of(outputs)
+        assert not [m for m in outputs if m["msg_type"] == "error"], outputs
+        [sweep] = [r for r in job_kernel.runs() if r["tags"].get("runlane.sweep.role") == "sweep"]
+        assert sweep["params"]["sweep.target"] == "cluster", sweep
+        assert wait_for(lambda: [r["status"] for r in job_kernel.runs() if r["id"] == sweep["id"]] == ["finished"], 30)
+        trials = trials_of(job_kernel.store, sweep["id"])
+        assert [t["status"] for t in trials] == ["finished", "finished", "finished", "pruned"], trials
+        jobs = [str(t["params"]["slurm_job"]) for t in trials]
+        assert len(set(jobs)) == 4  # each trial its own Slurm job
+        for t, job in zip(trials, jobs):
+            log = (job_kernel.store / "runs" / t["id"] / "logs" / "w0" / "stdout.log").read_text()
+            # It ran inside that job, with one of the two GPUs Slurm gives out (not the daemon's local pool).
+            assert re.match(r"slurm job %s gpu [01]$" % job, log.strip()), log
+        # The poor trial was judged on its live metric and stopped long before its 120 steps.
+        pruned = trials[3]
+        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[:3]])
+        # Its step is the last one it logged before the scancel landed (docs/sweeps.md), long before its 120.
+        assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
+        assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]
+        assert "Trial 3 pruned: Pruned at step %d" % judged in shown, shown
+        assert _queued(jobs) == []  # the scancel took the job off the cluster
+        result = json.loads((job_kernel.store / "runs" / sweep["id"] / "sweep" / "result.json").read_text())
+        assert result["best"]["run_id"] == trials[2]["id"], result
+        records = sorted(result["trials"], key=lambda r: r["number"])
+        assert [r["state"] for r in records] == ["finished", "finished", "finished", "pruned"]
+        assert str(records[3]["step"]) == pruned["tags"]["runlane.pruned_step"]
+
+    finally:
+        stop_running_sweeps(job_kernel.store)  # one an assertion left running
 
 
-def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm_cluster, tmp_path, monkeypatch):  # noqa: F811
+def test_a_script_sweep_on_slurm_is_cancelled_with_every_trials_job_and_stops_at_a_refused_trial(
+        slurm_cluster, tmp_path, monkeypatch):  # noqa: F811
     from daemons import BIN, NODE, stop_daemon
 
     # One daemon for the CLI and this test's own client (a second daemon on the store would adopt the
@@ -119,12 +105,12 @@ def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm
                        "--", sys.executable, "train.py", "{x}").strip()
 
         def two_running_one_queued():
-            trials = [t for t in _trials(store, sweep_id) if t["params"].get("slurm_job")]
+            trials = [t for t in trials_of(store, sweep_id) if t["params"].get("slurm_job")]
             states = sorted(t["status"] for t in trials)
             return trials if states == ["queued", "running", "running"] else None
 
         trials = wait_for(two_running_one_queued, timeout=60)
-        assert trials, _trials(store, sweep_id)
+        assert trials, trials_of(store, sweep_id)
         jobs = [str(t["params"]["slurm_job"]) for t in trials]
         assert _queued(jobs) == sorted(jobs)
         # Live: a running trial's series, as the charts read it from the daemon, grows while its job runs.
@@ -144,10 +130,22 @@ def test_cancelling_a_script_sweep_on_slurm_cancels_every_trials_slurm_job(slurm
         assert wait_for(lambda: steps() > seen + 3, timeout=20), (seen, steps())
         cli("cancel", sweep_id)
         assert wait_for(lambda: _queued(jobs) == [], timeout=30), _queued(jobs)  # the pending one too
-        assert wait_for(lambda: [t["status"] for t in _trials(store, sweep_id)] == ["cancelled"] * 3, timeout=30), \
-            _trials(store, sweep_id)  # and no trial started after the cancel
+        assert wait_for(lambda: [t["status"] for t in trials_of(store, sweep_id)] == ["cancelled"] * 3, timeout=30), \
+            trials_of(store, sweep_id)  # and no trial started after the cancel
         # The controller ends once its trials are told to stop: its own status may come a moment after theirs.
         assert wait_for(lambda: [r["status"] for r in StoreReader(store).list_runs() if r["id"] == sweep_id]
                         == ["cancelled"], timeout=30), StoreReader(store).list_runs()
+
+        # A trial Slurm refuses (3 GPUs a task on a node of 2): one line saying why, and no more trials
+        # asked for, each to be refused the same way; the sweep fails with a sentence on what to do.
+        done = subprocess.run([NODE, str(BIN), "sweep", "--dir", str(store), "--on", "cluster", "--trials", "3",
+                               "--gpus", "3", "--metric", "loss", "--param", "x=uniform(0,1)",
+                               "--", sys.executable, "train.py", "{x}"], cwd=str(tmp_path), env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr
+        refused = [line for line in done.stdout.splitlines() if "was not started" in line]
+        assert len(refused) == 1 and 'Slurm refused the job on target "cluster"' in refused[0], done.stdout
+        assert "Sweep done: no trial ran." in done.stdout and "so the sweep started no more" in done.stdout, done.stdout
     finally:
+        stop_running_sweeps(store)  # one an assertion left running
         stop_daemon(tmp_path / "runtime")

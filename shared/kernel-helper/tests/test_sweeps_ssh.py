@@ -3,11 +3,10 @@ job on the host, its metric comes back in-band on its output and is read live by
 median rule stops a poor trial (its remote process ends, its run is `pruned`), and cancelling the
 sweep ends every running trial's remote process."""
 import os
-import re
-import statistics
 
 import pytest
 from kernels import wait_for
+from sweep_targets import judged_step, stop_running_sweeps, trials_of
 from test_kernel import ssh_host  # noqa: F401 (a real sshd; the fixture of the job cells' SSH test)
 
 from runlane.store.reader import StoreReader
@@ -30,25 +29,6 @@ for step in range(240):
     if trial >= 2:
         time.sleep(0.25)
 """
-
-
-def _trials(store, sweep_id):
-    runs = StoreReader(store).list_runs() if store.exists() else []
-    return sorted((r for r in runs if r["tags"].get("runlane.sweep") == sweep_id),
-                  key=lambda r: int(r["tags"]["runlane.sweep.trial"]))
-
-
-def _judged(error, finished):
-    """The step the median rule judged, checked against the rule: the trial's loss there is worse than
-    the median of the trials finished by then at that step (`finished`: their losses in the order they
-    can finish; each logs the same loss at every step)."""
-    said = re.match(r"Pruned at step (\d+) by the median rule: loss = ([\d.]+) is worse than the median ([\d.]+) "
-                    r"of (\d+) finished trials at that step\.", error)
-    assert said, error
-    assert 2 <= int(said[4]) <= len(finished), error
-    median = statistics.median(finished[:int(said[4])])
-    assert float(said[2]) > float(said[3]) and abs(float(said[3]) - median) < 1e-4, (error, finished)
-    return int(said[1])
 
 
 def _pid(store, run):
@@ -74,31 +54,33 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
     store = job_kernel.store
 
     def pruned_and_one_running():
-        trials = _trials(store, sweep["id"])
+        trials = trials_of(store, sweep["id"])
         states = [t["status"] for t in trials]
         return trials if states == ["finished", "finished", "running", "pruned"] and _pid(store, trials[2]) else None
 
-    trials = wait_for(pruned_and_one_running, timeout=120)  # SSH starts a trial in 2-5 s on a loaded machine
-    assert trials, _trials(store, sweep["id"])
-    pruned = trials[3]
-    judged = _judged(pruned["error"], [trials[0]["metrics"]["loss"]["last"], trials[1]["metrics"]["loss"]["last"]])
-    assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
-    assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]  # stopped long before its end
-    assert wait_for(lambda: not _alive(_pid(store, pruned)), timeout=15)  # its process on the host ended
-    running = trials[2]
-    assert (ssh_host / "runs" / running["id"] / "input" / "cell.py").exists()  # it runs on the host
-    assert _alive(_pid(store, running))
-    # Live: the running trial's metric reaches the daemon while it runs (in-band, over SSH).
-    def points():
-        [run] = [r for r in StoreReader(store).list_runs() if r["id"] == running["id"]]
+    def points(run_id):
+        [run] = [r for r in StoreReader(store).list_runs() if r["id"] == run_id]
         return run["status"] == "running" and run["metrics"].get("loss", {}).get("count", 0)
 
-    first = points()
-    assert wait_for(lambda: (points() or 0) > first + 2, 15), (first, points())  # more points while it runs
+    try:
+        trials = wait_for(pruned_and_one_running, timeout=120)  # SSH starts a trial in 2-5 s on a loaded machine
+        assert trials, trials_of(store, sweep["id"])
+        pruned, running = trials[3], trials[2]
+        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[:2]])
+        assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
+        assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]  # stopped long before its end
+        assert wait_for(lambda: not _alive(_pid(store, pruned)), timeout=15)  # its process on the host ended
+        assert (ssh_host / "runs" / running["id"] / "input" / "cell.py").exists()  # it runs on the host
+        assert _alive(_pid(store, running))
+        # Live: the running trial's metric reaches the daemon while it runs (in-band, over SSH).
+        first = points(running["id"])
+        assert wait_for(lambda: (points(running["id"]) or 0) > first + 2, 15), (first, points(running["id"]))
 
-    DaemonClient.connect(str(store)).stop_run(sweep["id"])
-    assert wait_for(lambda: not _alive(_pid(store, running)), timeout=20)
-    assert wait_for(lambda: [t["status"] for t in _trials(store, sweep["id"])]
-                    == ["finished", "finished", "cancelled", "pruned"], timeout=20), _trials(store, sweep["id"])
-    assert wait_for(lambda: next(r for r in job_kernel.runs() if r["id"] == sweep["id"])["status"] == "cancelled", 20)
-    assert os.path.exists(str(store / "runs" / sweep["id"] / "sweep" / "result.json"))
+        DaemonClient.connect(str(store)).stop_run(sweep["id"])
+        assert wait_for(lambda: not _alive(_pid(store, running)), timeout=20)
+        assert wait_for(lambda: [t["status"] for t in trials_of(store, sweep["id"])]
+                        == ["finished", "finished", "cancelled", "pruned"], timeout=20), trials_of(store, sweep["id"])
+        assert wait_for(lambda: [r["status"] for r in job_kernel.runs() if r["id"] == sweep["id"]] == ["cancelled"], 20)
+        assert os.path.exists(str(store / "runs" / sweep["id"] / "sweep" / "result.json"))
+    finally:
+        stop_running_sweeps(store)  # one an assertion left running

@@ -75,6 +75,7 @@ class Controller:
                 print("The grid has %d points: %d trials, not %d." % (size, size, self.total), flush=True)
                 self.total = size
         self.active = []
+        self.refused = False  # the target refused a trial's job: no more are asked for
         self.dirty = False  # records not yet in result.json
         self.records = []  # every trial this sweep ran, in the order they ended
         if spec.get("resumed_from"):
@@ -107,9 +108,9 @@ class Controller:
             self.out("Resuming: %d of %d trials already done." % (len(done), self.total))
         launched = len(done)
         self._record_sweep()
-        while launched < self.total or self.active:
+        while (launched < self.total and not self.refused) or self.active:
             try:
-                while launched < self.total and len(self.active) < self.parallel:
+                while launched < self.total and len(self.active) < self.parallel and not self.refused:
                     self._launch()
                     launched += 1
                 if self.dirty:  # after the launches: the next trial does not wait for this file's fsync
@@ -121,7 +122,7 @@ class Controller:
                     raise
                 self._reconnect(err)
                 continue
-            if len(self.active) < self.parallel and launched < self.total:
+            if len(self.active) < self.parallel and launched < self.total and not self.refused:
                 continue  # a trial just ended: start the next one now
             time.sleep(POLL)
         if self.dirty:
@@ -193,6 +194,9 @@ class Controller:
             if not err.status:
                 raise  # no daemon: the loop waits for it, and asks again
             self.out("Trial %d was not started: %s" % (ot.number, err))
+            # The target refused the job itself (sbatch refused it, the host is down, too many GPUs):
+            # every later trial would be refused the same way, one line each, so none is asked for.
+            self.refused = True
             return
         run_id = created["run_id"]
         try:  # the tag the sidebars group trials by; the daemon writes it
@@ -309,7 +313,11 @@ class Controller:
         counts = {}
         for r in self.records:
             counts[r["state"]] = counts.get(r["state"], 0) + 1
-        self.out("Sweep done: %s." % ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))
+        self.out("Sweep done: %s." % (", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())) or "no trial ran"))
+        if self.refused:
+            self.out("The target refused a trial, so the sweep started no more: resume it once the target takes "
+                     "the job (%%runlane resume %s, or runlane sweep --resume %s), or run it again with other options."
+                     % (self.sweep_id, self.sweep_id))
         if best is None:
             self.out("No trial finished with a value of %s." % self.metric)
             return 1
