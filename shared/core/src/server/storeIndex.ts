@@ -6,7 +6,7 @@ import { jsonNumber, type MetricSeries, type RunDetail, type RunStatus, type Run
 import { detailOf, LiveRun, parseStorePath, StoreError, StoreReader, validateRunId, type LiveRunUpdate } from '../store/index.js';
 import type { SeriesOptions } from '../store/series.js';
 import type { RunSource } from './runSource.js';
-import { isMediaIndex, MediaTail } from '../store/media.js';
+import { isMediaIndex, mediaIndexFiles, MediaTail } from '../store/media.js';
 import { StoreWatcher } from '../watch/storeWatcher.js';
 
 /** Live runs are re-read this often even without a file event: a watcher can miss a change made
@@ -126,6 +126,9 @@ export class StoreIndex implements RunSource {
       }
       const runId = where?.runId ?? runFolderOf(this.dir, file);
       if (!runId) continue;
+      // The run folder itself (queued once its new folders are watched): a new writer's media index
+      // written before its folder's watch began is read now (the tail tells each line once).
+      if (file === path.join(this.dir, 'runs', runId)) for (const index of await mediaIndexFiles(file)) mediaFiles.push([runId, index]);
       const list = byRun.get(runId) ?? [];
       if (where && where.kind !== 'other') list.push(file);
       byRun.set(runId, list);

@@ -276,6 +276,11 @@ export class MediaTail {
   }
 }
 
+/** The media indexes of the run in `runDir` (media/<writer>/index.jsonl; some may not exist yet). */
+export async function mediaIndexFiles(runDir: string): Promise<string[]> {
+  return (await listWriters(runDir)).map((w) => path.join(runDir, MEDIA_DIR, w, MEDIA_INDEX));
+}
+
 /** Whether `file` is a media index inside `<store>/runs/<id>/media/<writer>/`. */
 export function isMediaIndex(file: string): boolean {
   return path.basename(file) === MEDIA_INDEX && path.basename(path.dirname(path.dirname(file))) === MEDIA_DIR;
