@@ -3,6 +3,7 @@ with a real daemon: a trial recorded `pruned` logged no step past the one it was
 that ran to its end is `finished` with its last value whatever the pruner decided meanwhile, and the
 cell's output ends with the sweep's summary (the best trial, its params and value)."""
 import json
+import re
 
 import pytest
 from kernels import Kernel, text_of
@@ -171,3 +172,33 @@ def test_a_cancel_that_lands_while_a_trial_is_submitted_still_finds_that_trial(t
         signal.signal(signal.SIGTERM, previous)
         getattr(ctl, "_CANCEL", {}).update(launching=False, pending=False)
     assert [t.run_id for t in controller.active] == ["20261130-000000-abcdef"]  # cancel_all stops it
+
+
+def test_a_burst_of_steps_past_every_finished_trial_is_still_judged_at_each_step(tmp_path):
+    """A read can bring a trial's steps 0-40 at once (SSH sends them in bursts) when the finished trials
+    logged 0-9: judged only at its last step, nothing compared with it and a poor trial ran on."""
+    controller, _trial, store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
+    for _ in range(2):  # finished trials, good at every step 0-9
+        done = controller.study.ask()
+        for step in range(10):
+            done.report(1.0, step)
+        controller.study.tell(done, 1.0)
+
+    class Daemon(_Series):
+        stopped = []
+
+        def stop_run(self, run_id):
+            self.stopped.append(run_id)
+
+    from runlane.sweep.trials import Trial
+
+    controller.client = Daemon(store)
+    run_id = controller.writer.create_run("trial 3", "e", "job")
+    controller.writer.append_metric(run_id, "loss", [(step, 0.0, 5.0) for step in range(41)])  # poor, all at once
+    trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 5}, run_id)
+    controller._poll(trial)
+    assert controller.client.stopped == [run_id]
+    assert trial.pruned_at == (40, 5.0)  # the last step it reached; the step the rule judged is in its words,
+    judged = re.match(r"Pruned at step (\d+) by the median rule: loss = 5 is worse than the median 1 ", trial.pruning)
+    assert judged and int(judged.group(1)) <= 9, trial.pruning  # one the finished trials reached
+    assert trial.pruning.endswith("It had reached step 40 when it stopped."), trial.pruning

@@ -211,15 +211,23 @@ class Controller:
         if trial.pruning is None and time.time() >= trial.next_metric_read:
             trial.next_metric_read = time.time() + METRIC_POLL
             points = [(step, value) for step, value in trial.new_points(self.metric) if step not in trial.reported]
+            verdict = None
             for step, value in points:
                 trial.reported.add(step)
                 trial.trial.report(value, step)
-            # Judged once, at the last step read: a read brings every step logged since the last one
-            # (a fast trial's whole run), and a verdict at an earlier step would name a step the trial
-            # is already past. Optuna's pruners judge the trial's last reported step.
-            if points and trial.trial.should_prune():
-                step, value = points[-1]
-                trial.stop(self._reason(trial, step, value), step, value)
+                # Judged at every step read, as a trial that reports each step to Optuna itself is: a read
+                # brings every step logged since the last one, and Optuna's pruners judge only the last
+                # step reported, so a burst that took a poor trial past every finished trial's last step
+                # left it with nothing to compare against, never pruned.
+                if verdict is None and trial.trial.should_prune():
+                    verdict = (step, value)
+            if verdict is not None:
+                trial.stop(self._reason(trial, *verdict), *verdict)
+                # The steps after the verdict are logged already: the run shows them, so its pruned step
+                # is the last one it reached ("It had reached step N"), as when they come after the stop.
+                reached, value = points[-1]
+                if reached > verdict[0]:
+                    trial.pruning, trial.pruned_at = trial.pruning_reason(reached), (reached, value)
         status, error, _ = trial.status()
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
             return
