@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
-import { MediaTail, readMediaBytes, readRunMedia, runMediaKeys } from './media.js';
+import { histogramsOfRank, MediaTail, readMediaBytes, readRunMedia, runMediaKeys } from './media.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures');
 interface MediaVectors {
@@ -43,7 +43,9 @@ describe('media reader', () => {
     }
     expect((await readMediaBytes(dir, '1234-aaaaaaaa/0'))?.mime).toBe('image/png');
     for (const ref of vectors.run.missing_refs) expect(await readMediaBytes(dir, ref)).toBeNull();
-    expect(await runMediaKeys(dir)).toEqual({ media_keys: ['a/b c', 'notes', 'samples'], histogram_keys: ['w'] });
+    // The r1- writer's histogram is rank 1's, kept apart from the run's (rank 0's) and offered as a rank.
+    expect(await runMediaKeys(dir)).toEqual({ media_keys: ['a/b c', 'notes', 'samples'], histogram_keys: ['w'], histogram_ranks: [0, 1] });
+    expect(histogramsOfRank(await readRunMedia(dir), 1).get('w')!.map((s) => [s.step, s.counts])).toEqual([[3, [9]]]);
   });
 
   it('an old run without media lists nothing', async () => {
