@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run faults`: the fault and load suite at full load (test/faults/): a full disk, many writers,
-# bad input in bulk, a busy daemon, a killed daemon. Each test adds one row (fault, load, what was
+# `npm run faults`: the fault and load suite at full load (test/faults/): a full disk (under a run, at
+# its start, under a job's output, under the daemon), many writers, bad input in bulk, a busy daemon,
+# a killed daemon (local, SSH and Slurm jobs), a killed kernel, the clock set back. Each test adds one row (fault, load, what was
 # checked, lost, result) to a JSON-lines file; the table is printed at the end, like the
 # benchmarks', and written to test/bench/results/faults.json. The same tests at a small load run in
 # `npm test` (the unit suite). Some faults need root (a tmpfs of fixed size): without it they are
