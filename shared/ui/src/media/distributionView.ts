@@ -4,6 +4,7 @@
 // 500 steps are 40 filled polygons here, where stacked echarts areas took seconds.
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { formatValue } from '../charts/numberFormat.js';
+import { stepTicks, valueTicks } from './histogramAxis.js';
 import { bandSeries } from './histogramBands.js';
 import type { HistogramRun } from './histogramTypes.js';
 
@@ -19,8 +20,15 @@ const RIGHT = 12;
 const TOP = 8;
 const BOTTOM = 24;
 
+/** What was drawn: runs and steps with values, and the steps labelled on the x axis. */
+export interface DistributionDrawn {
+  runs: number;
+  steps: number;
+  stepTicks?: number[];
+}
+
 /** Each run's bands as drawn (tests read the numbers; the canvas shows them). */
-export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[], theme: ChartTheme): { runs: number; steps: number } {
+export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[], theme: ChartTheme): DistributionDrawn {
   const dpr = globalThis.devicePixelRatio || 1;
   const width = canvas.clientWidth || 400;
   const height = canvas.clientHeight || 240;
@@ -89,13 +97,12 @@ export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[]
   ctx.fillStyle = theme.muted;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
-  for (const f of [0, 0.5, 1]) ctx.fillText(formatValue(vMin + f * (vMax - vMin)), LEFT - 6, y(vMin + f * (vMax - vMin)));
+  for (const v of valueTicks(vMin, vMax, Math.max(2, Math.floor(plotH / 36)))) ctx.fillText(formatValue(v), LEFT - 6, y(v));
   ctx.textBaseline = 'top';
   ctx.textAlign = 'center';
-  for (const f of [0, 0.5, 1]) {
-    const s = sMin + f * (sMax - sMin);
-    ctx.fillText(`${Math.round(s)}`, Math.min(Math.max(LEFT + 10, x(s)), LEFT + plotW - 10), TOP + plotH + 6);
-  }
+  // Steps that were logged (or round numbers and both ends when too many to label), never a step between.
+  const stepsShown = stepTicks(data.flatMap((d) => d.steps), Math.max(2, Math.floor(plotW / 48)));
+  for (const s of stepsShown) ctx.fillText(`${s}`, Math.min(Math.max(LEFT + 10, x(s)), LEFT + plotW - 10), TOP + plotH + 6);
   ctx.textAlign = 'start';
-  return { runs: data.length, steps };
+  return { runs: data.length, steps, stepTicks: stepsShown };
 }

@@ -1,9 +1,12 @@
 // The offset view of a histogram card (TensorBoard's "offset" mode), drawn on a canvas: one ridge
 // per step, older steps above and newer below, each step's density over the values, in its run's
 // colour (runs overlaid). A canvas, not echarts: a thousand filled paths per run draw in a few ms.
+// Each step is first spread over uniform bins shared by every ridge on the card, as TensorBoard does
+// (histogramRebin.ts): drawn from a writer's own uneven buckets, one tiny bucket becomes a needle.
 import type { ChartTheme } from '../charts/chartTypes.js';
 import { formatValue } from '../charts/numberFormat.js';
-import { densityPoints } from './histogramBands.js';
+import { stepTicks, valueTicks } from './histogramAxis.js';
+import { binRange, displayDensity } from './histogramRebin.js';
 import type { HistogramRun } from './histogramTypes.js';
 
 const RIDGE_HEIGHT = 0.22; // of the plot's height: a ridge's tallest point
@@ -22,29 +25,25 @@ export function drawRidges(canvas: HTMLCanvasElement, runs: HistogramRun[], them
   if (!ctx) return;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  let xMin = Infinity;
-  let xMax = -Infinity;
+  // One range for every run's ridges, so that overlaid runs share the value axis.
+  const range = binRange(runs.flatMap((r) => r.steps));
   let sMin = Infinity;
   let sMax = -Infinity;
   for (const run of runs) {
     for (const s of run.steps) {
       if (!s.counts.length) continue;
-      xMin = Math.min(xMin, s.edges[0]!);
-      xMax = Math.max(xMax, s.edges[s.edges.length - 1]!);
       sMin = Math.min(sMin, s.step);
       sMax = Math.max(sMax, s.step);
     }
   }
   ctx.font = `11px ${theme.fontFamily}`;
   ctx.fillStyle = theme.muted;
-  if (!(xMax > xMin) && !(xMax === xMin && Number.isFinite(xMin))) {
+  if (!range) {
     ctx.fillText('No values logged yet.', LEFT, TOP + 14);
     return;
   }
-  if (xMax === xMin) {
-    xMin -= 0.5;
-    xMax += 0.5;
-  }
+  const xMin = range.left;
+  const xMax = range.right;
   const plotW = width - LEFT - RIGHT;
   const plotH = height - TOP - BOTTOM;
   const ridgeH = plotH * RIDGE_HEIGHT;
@@ -54,7 +53,7 @@ export function drawRidges(canvas: HTMLCanvasElement, runs: HistogramRun[], them
   const baseOf = (step: number) => (sMax === sMin ? TOP + plotH : baseTop + ((step - sMin) / span) * (plotH - ridgeH));
   for (const run of runs) {
     // Each run scaled by its own tallest density, so that runs of different sizes compare by shape.
-    const curves = run.steps.map((s) => ({ step: s.step, ...densityPoints(s) }));
+    const curves = run.steps.map((s) => ({ step: s.step, ...displayDensity(s, range) }));
     let peak = 0;
     for (const c of curves) for (const y of c.y) if (y > peak) peak = y;
     if (!(peak > 0)) continue;
@@ -83,13 +82,13 @@ export function drawRidges(canvas: HTMLCanvasElement, runs: HistogramRun[], them
   ctx.lineTo(LEFT + plotW, TOP + plotH + 0.5);
   ctx.stroke();
   ctx.textBaseline = 'top';
-  for (const f of [0, 0.5, 1]) {
-    const v = xMin + f * (xMax - xMin);
+  for (const v of valueTicks(xMin, xMax, Math.max(2, Math.floor(plotW / 70)))) {
     const text = formatValue(v);
     const w = ctx.measureText(text).width;
     ctx.fillText(text, Math.min(Math.max(LEFT, xOf(v) - w / 2), LEFT + plotW - w), TOP + plotH + 6);
   }
   ctx.textBaseline = 'middle';
-  ctx.fillText(`step ${sMin}`, LEFT + plotW + 6, baseOf(sMin));
-  if (sMax !== sMin) ctx.fillText(`step ${sMax}`, LEFT + plotW + 6, baseOf(sMax));
+  // The steps on the right, at their ridges' baselines.
+  const steps = runs.flatMap((r) => r.steps.filter((s) => s.counts.length).map((s) => s.step));
+  for (const s of stepTicks(steps, Math.max(2, Math.floor((plotH - ridgeH) / 16) + 1))) ctx.fillText(`step ${s}`, LEFT + plotW + 6, baseOf(s));
 }
