@@ -20,15 +20,8 @@ const RIGHT = 12;
 const TOP = 8;
 const BOTTOM = 24;
 
-/** What was drawn: runs and steps with values, and the steps labelled on the x axis. */
-export interface DistributionDrawn {
-  runs: number;
-  steps: number;
-  stepTicks?: number[];
-}
-
 /** Each run's bands as drawn (tests read the numbers; the canvas shows them). */
-export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[], theme: ChartTheme): DistributionDrawn {
+export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[], theme: ChartTheme): { runs: number; steps: number } {
   const dpr = globalThis.devicePixelRatio || 1;
   const width = canvas.clientWidth || 400;
   const height = canvas.clientHeight || 240;
@@ -101,8 +94,7 @@ export function drawDistribution(canvas: HTMLCanvasElement, runs: HistogramRun[]
   ctx.textBaseline = 'top';
   ctx.textAlign = 'center';
   // Steps that were logged (or round numbers and both ends when too many to label), never a step between.
-  const stepsShown = stepTicks(data.flatMap((d) => d.steps), Math.max(2, Math.floor(plotW / 48)));
-  for (const s of stepsShown) ctx.fillText(`${s}`, Math.min(Math.max(LEFT + 10, x(s)), LEFT + plotW - 10), TOP + plotH + 6);
+  for (const s of stepTicks(data.flatMap((d) => d.steps), Math.max(2, Math.floor(plotW / 48)))) ctx.fillText(`${s}`, Math.min(Math.max(LEFT + 10, x(s)), LEFT + plotW - 10), TOP + plotH + 6);
   ctx.textAlign = 'start';
-  return { runs: data.length, steps, stepTicks: stepsShown };
+  return { runs: data.length, steps };
 }
