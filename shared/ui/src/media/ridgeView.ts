@@ -82,7 +82,7 @@ export function drawRidges(canvas: HTMLCanvasElement, runs: HistogramRun[], them
   ctx.lineTo(LEFT + plotW, TOP + plotH + 0.5);
   ctx.stroke();
   ctx.textBaseline = 'top';
-  for (const v of valueTicks(xMin, xMax, Math.max(2, Math.floor(plotW / 70)))) {
+  for (const v of valueTicks(xMin, xMax, Math.max(2, Math.floor(plotW / 100)))) {
     const text = formatValue(v);
     const w = ctx.measureText(text).width;
     ctx.fillText(text, Math.min(Math.max(LEFT, xOf(v) - w / 2), LEFT + plotW - w), TOP + plotH + 6);
