@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandSeries, BASIS_POINTS, densityPoints, percentiles, sampleSteps } from './histogramBands.js';
+import { bandSeries, BASIS_POINTS, percentiles, sampleSteps } from './histogramBands.js';
 
 describe('percentiles of a histogram (TensorBoard distributions)', () => {
   it('interpolates inside the buckets: a uniform histogram gives its quantiles', () => {
@@ -38,9 +38,5 @@ describe('percentiles of a histogram (TensorBoard distributions)', () => {
     expect(s.at(-1)).toBe(999);
     expect(new Set(s).size).toBe(500);
     expect(sampleSteps([1, 2], 500)).toEqual([1, 2]);
-  });
-
-  it('turns counts into densities so that wide buckets do not tower', () => {
-    expect(densityPoints({ edges: [0, 1, 3], counts: [2, 2] })).toEqual({ x: [0.5, 2], y: [2, 1] });
   });
 });

@@ -62,20 +62,3 @@ export function sampleSteps<T>(steps: readonly T[], max: number): T[] {
   return out;
 }
 
-/**
- * A step's buckets as a density curve on shared x positions, for the offset (ridge) view: each
- * bucket's count spread over its width, so that buckets of different widths compare.
- */
-export function densityPoints(h: Pick<HistogramStep, 'edges' | 'counts'>): { x: number[]; y: number[] } {
-  const x: number[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < h.counts.length; i++) {
-    const l = h.edges[i]!;
-    const r = h.edges[i + 1]!;
-    const width = r - l;
-    const d = width > 0 ? h.counts[i]! / width : h.counts[i]!;
-    x.push((l + r) / 2);
-    y.push(d);
-  }
-  return { x, y };
-}
