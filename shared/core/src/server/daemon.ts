@@ -55,14 +55,15 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * Refuses a store this Runlane cannot read, and one whose parent folder is missing: watching a store
- * creates its runs/ folder, and a mistyped path must not grow a tree of folders.
+ * Refuses a store this Runlane cannot read, and one whose parent folder is missing: a mistyped path
+ * must not grow a tree of folders when a job writes there. A missing store itself is read as empty
+ * and not made (storeWatcher.ts): its first writer makes it.
  */
 async function checkStoreFolder(dir: string): Promise<void> {
   if (!existsSync(path.dirname(dir))) {
     throw new StoreError('not_found', `No folder ${path.dirname(dir)} for the store ${dir}; check the path, or create the folder first.`);
   }
-  await assertStoreFolder(dir); // watching creates runs/: never inside a TensorBoard or project folder
+  await assertStoreFolder(dir); // a job's runs/ is never made inside a TensorBoard or project folder
   await checkStoreVersion(dir);
 }
 

@@ -34,7 +34,8 @@ it('daemon: inspects folders, and answers 400 for a store that is a TensorBoard 
   await daemon.start();
   const client = await DaemonClient.connect({ runtimeDir: runtime, start: false });
   expect(await client.inspectFolder(logdir)).toEqual({ path: logdir, kind: 'tensorboard', detail: 'a TensorBoard log folder (6 runs of event files)' });
-  expect(await client.inspectFolder(path.join(tmp, 'store'))).toMatchObject({ kind: 'store' });
+  // The daemon's default store, opened but not written: not made (its first writer makes it).
+  expect(await client.inspectFolder(path.join(tmp, 'store'))).toMatchObject({ kind: 'missing' });
   expect(await client.inspectFolder(path.join(tmp, 'nothing'))).toMatchObject({ kind: 'missing' });
   await expect(client.request('/sources/inspect', { path: 'relative' })).rejects.toMatchObject({ status: 400 });
 

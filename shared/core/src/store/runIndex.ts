@@ -8,7 +8,7 @@
 // Why this shape (100,000 runs): a run whose writers are gone costs two stats (events/ and metrics/)
 // instead of one per file, and a line per run lets an unchanged entry be written back as the same
 // text, and a bad line cost its one run.
-import { readdirSync, readFileSync, statSync, unlinkSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { MetricSummary, RunSummary } from '@runlane/protocol';
@@ -298,6 +298,7 @@ export async function loadIndexedRuns(storeDir: string, runIds: string[], warn: 
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, live.length) }, readNext));
   if (previous && !changed) changed = previous.size !== next.size;
-  if (changed) await writeIndex(storeDir, next, warn);
+  // A store not made yet gets no index: reading must not make it (only a writer's first run does).
+  if (changed && existsSync(storeDir)) await writeIndex(storeDir, next, warn);
   return found.filter((run): run is LiveRun => run !== null);
 }

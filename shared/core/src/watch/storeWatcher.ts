@@ -5,7 +5,9 @@
 // run quiet for 10 minutes (its writer likely killed elsewhere) gives its watches back too.
 // What cannot be watched (the system's limit, see watchDir.ts) is polled every second.
 // Changes are coalesced for a few milliseconds, so a burst of appends costs one incremental read.
-import { existsSync, mkdirSync, readdirSync, type FSWatcher } from 'node:fs';
+// A store not made yet is not made here (an editor opening on a folder must not choose where the
+// helper's runs go): its runs/ is looked for every second, and watched once a writer has made it.
+import { existsSync, readdirSync, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { EditSweep } from './editSweep.js';
 import { isWatchLimit, warnWatchLimit, watchDir } from './watchDir.js';
@@ -51,6 +53,8 @@ export class StoreWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** runs/ did not exist at the start: the poll watches it once a writer has made it. */
+  private awaitingRuns = false;
   /** The open's checks, handed to the sweep when its first round starts (not on the open's path). */
   private checked: { runs: Map<string, string>; at: number } | null = null;
 
@@ -67,9 +71,9 @@ export class StoreWatcher {
    * `sweepLater`: the edit sweep waits for startSweep (the store's open is reading the runs: a sweep
    * then would compete with it and redo its checks). */
   async start(sweepLater = false): Promise<void> {
-    mkdirSync(this.runsDir, { recursive: true });
     const started = Date.now();
-    this.runsWatcher = this.tryWatch(this.runsDir, (_event, name) => name && this.onRunsEntry(name), null);
+    if (existsSync(this.runsDir)) this.watchRuns();
+    else this.awaitingRuns = true;
     for (const name of this.listRuns()) {
       this.names.add(name);
       this.sweep.add(name, started);
@@ -202,8 +206,18 @@ export class StoreWatcher {
     if ((sub === 'events' && name.endsWith('.jsonl')) || (sub === 'metrics' && name.endsWith('.rlm')) || (sub === 'logs' && depth === 2) || (sub === 'media' && depth === 2 && name === 'index.jsonl')) this.queue(file);
   }
 
+  private watchRuns(): void {
+    this.runsWatcher = this.tryWatch(this.runsDir, (_event, name) => name && this.onRunsEntry(name), null);
+  }
+
   /** Every POLL_MS: runs/ when it has no watch, followed runs that could not be watched, ended runs' grace. */
   private poll(): void {
+    if (this.awaitingRuns && existsSync(this.runsDir)) {
+      // Watched before it is listed (below): a run made in between is then reported by both, once.
+      this.awaitingRuns = false;
+      this.watchRuns();
+      for (const name of this.listRuns()) if (!this.names.has(name)) this.onRunsEntry(name);
+    }
     if (!this.runsWatcher) {
       const now = new Set(this.listRuns());
       for (const name of now) if (!this.names.has(name)) this.onRunsEntry(name);
