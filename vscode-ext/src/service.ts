@@ -12,6 +12,9 @@ import { RunSet } from '@runlane/ui';
 import { applyEvent, EVERYTHING, relistChanges, type RunsChange } from './runsChange';
 import type { Source } from './sources';
 
+/** Runs shown at once on a source's first listing, the rest following (JupyterLab's sidebar pages the same). */
+export const FIRST_PAGE = 200;
+
 class SourceState {
   readonly runs: RunSet;
   client: Promise<DaemonClient> | null = null;
@@ -21,6 +24,8 @@ class SourceState {
   poller: NodeJS.Timeout | null = null;
   /** Why the source could not be read, shown in the tree instead of its runs. */
   error: string | null = null;
+  /** While only a first page is shown: how many runs the source holds in all (null: the whole list). */
+  total: number | null = null;
 
   constructor(readonly source: Source) {
     this.runs = new RunSet(source.path);
@@ -102,12 +107,11 @@ export class RunlaneService implements vscode.Disposable {
     let listed: RunSummary[] = [];
     let error: string | null = null;
     try {
-      if (state.source.kind === 'store') {
-        const reader = await StoreReader.open(state.source.path, (message) => this.log.appendLine(message));
-        listed = await reader.listRuns();
-      } else {
-        listed = await (await this.daemon(state.source.path)).runs();
-      }
+      const whole = state.source.kind === 'store'
+        ? StoreReader.open(state.source.path, (message) => this.log.appendLine(message)).then((reader) => reader.listRuns())
+        : this.daemon(state.source.path).then((client) => client.runs());
+      if (!state.runs.size && state.error === null) void this.showFirstPage(state, whole);
+      listed = await whole;
     } catch (err) {
       const missing = state.source.kind === 'store' && !existsSync(state.source.path);
       if (!missing) {
@@ -116,10 +120,33 @@ export class RunlaneService implements vscode.Disposable {
       }
     }
     state.error = error;
+    const paged = state.total !== null;
+    state.total = null;
     const changes = relistChanges(state.runs, listed);
     if (!this.states.includes(state)) return;
-    for (const change of error === errorBefore ? changes : [EVERYTHING]) this.changed.fire(change);
+    for (const change of error === errorBefore && !paged ? changes : [EVERYTHING]) this.changed.fire(change);
     this.follow(state);
+  }
+
+  /**
+   * A source's first listing: the daemon's newest FIRST_PAGE runs are shown while the whole list comes
+   * (100,000 runs are tens of MB to read and parse), as JupyterLab's sidebar does; the whole list
+   * replaces them. A page that comes after the whole list, or fails, is dropped: the whole list speaks.
+   */
+  private async showFirstPage(state: SourceState, whole: Promise<unknown>): Promise<void> {
+    let done = false;
+    void whole.then(() => (done = true), () => (done = true));
+    if (state.source.kind === 'store' && !existsSync(state.source.path)) return;
+    const page = await this.daemon(state.source.path).then((client) => client.runsPage(FIRST_PAGE)).catch(() => null);
+    if (!page || done || state.runs.size || page.runs.length >= page.total || !this.states.includes(state)) return;
+    state.runs.reset(page.runs);
+    state.total = page.total;
+    this.changed.fire(EVERYTHING);
+  }
+
+  /** How many runs a source holds while only its newest FIRST_PAGE are shown, else null. */
+  totalOf(where: string): number | null {
+    return this.states.find((s) => s.source.path === where)?.total ?? null;
   }
 
   /** The daemon's client for one source (by path; default: the primary store). */

@@ -25,6 +25,7 @@ function fakeService(sources: { path: string; runs: RunSummary[] }[]) {
     sources: () => sources.map((s) => ({ kind: 'store', path: s.path, label: s.path.split('/').pop(), reason: 'workspace folder' })),
     runsOf: (p: string) => sources.find((s) => s.path === p)?.runs ?? [],
     errorOf: () => null,
+    totalOf: () => null,
     all,
     run: (id: string, p?: string) => all().find((r) => r.run.id === id && (!p || r.source.path === p))?.run,
   };
@@ -156,6 +157,7 @@ function liveService(runs: RunSummary[]) {
     sources: () => [source],
     runsOf: () => set.all(),
     errorOf: () => null,
+    totalOf: () => null,
     all: () => set.all().map((r) => ({ source, run: r })),
     run: (id: string) => set.get(id),
   };

@@ -27,6 +27,11 @@ export function noMatchText(filter: RunFilter): string {
   return text ? `No runs${notebook} match “${text}”.` : `No runs${notebook}${filter.status !== 'all' ? ` are ${filter.status}` : ''}.`;
 }
 
+/** What the tree says above a source's first page while the rest of its runs come. */
+export function firstPageText(shown: number, total: number): string {
+  return `Showing the newest ${shown.toLocaleString('en')} of ${total.toLocaleString('en')} runs; loading the rest…`;
+}
+
 type RunNode = Extract<Node, { kind: 'run' }>;
 
 const nodeKey = (source: string, id: string) => `${source}\n${id}`;
@@ -121,7 +126,10 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       if (runs) runs.push(run);
       else byExperiment.set(run.experiment, [run]);
     }
-    return [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, source, runs }));
+    const groups: Node[] = [...byExperiment].map(([name, runs]) => ({ kind: 'experiment', name, source, runs }));
+    // A big store's first page is shown while its whole list comes: say so above it, as JupyterLab does.
+    const total = this.service.totalOf(source.path);
+    return total === null ? groups : [{ kind: 'message', text: firstPageText(all.length, total), source, icon: 'loading~spin' }, ...groups];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -136,7 +144,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     if (node.kind === 'source') {
       const runs = this.service.runsOf(node.source.path);
       const item = new vscode.TreeItem(node.source.label, runs.length || this.service.errorOf(node.source.path) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-      const count = runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
+      const total = this.service.totalOf(node.source.path);
+      const count = total !== null ? `${runs.length} of ${total} runs, loading…` : runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
       item.description = `${count} · ${node.source.reason}`;
       const what = { logdir: 'TensorBoard log folder', mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
       item.tooltip = `${what} ${node.source.path}\nShown for: ${node.source.reason}`;

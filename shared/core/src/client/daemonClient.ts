@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   API_PREFIX,
   LOG_SIZE_HEADER,
+  RUN_TOTAL_HEADER,
   type ArtifactInfo,
   type ExperimentSummary,
   type FolderInspection,
@@ -104,6 +105,20 @@ export class DaemonClient {
   runs(query: RunQuery = {}): Promise<RunSummary[]> {
     const { status, ...rest } = query;
     return this.request('/runs', { ...rest, status: status?.join(',') });
+  }
+
+  /**
+   * The newest `limit` runs and how many the source holds in all (the daemon's x-runlane-total), as
+   * HttpHostBridge.listRunsPage asks them: a big store's first paint, before its whole list crosses.
+   */
+  async runsPage(limit: number): Promise<{ runs: RunSummary[]; total: number }> {
+    const res = await this.send('/runs', { sort: 'created_at', order: 'desc', limit });
+    if (res.statusCode !== 200) throw await errorOf(res);
+    const runs = JSON.parse((await readBody(res)).toString('utf8')) as RunSummary[];
+    // A daemon that does not say the total (an older one): a full page may have more behind it.
+    const said = res.headers[RUN_TOTAL_HEADER];
+    const total = typeof said === 'string' ? Number(said) : runs.length < limit ? runs.length : runs.length + 1;
+    return { runs, total };
   }
 
   run(id: string): Promise<RunDetail> {
