@@ -3,7 +3,7 @@
 // request go through ServerConnection.makeRequest, so they are authenticated as JupyterLab's own
 // requests are (here by the token in the settings: Node has no cookies), and each failure reads as
 // one sentence that says what to do.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServerConnection } from '@jupyterlab/services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,17 @@ describe('the JupyterLab extension’s requests', () => {
     expect((missing as Error).message).toMatch(/no-such-run/);
     const outside = await connection.notebookStore('../elsewhere.ipynb').catch((err: Error) => err);
     expect((outside as Error).message).toBe("The notebook ../elsewhere.ipynb is not under the server's folder.");
+  });
+
+  it('lists a store that does not exist yet as empty, through the Jupyter server, and makes nothing', async () => {
+    // Where a notebook's runs go must not depend on what the sidebar looked at first (issue 12).
+    const sub = path.join(folder, 'mlp');
+    mkdirSync(sub);
+    const store = path.join(sub, '.runlane');
+    const connection = await RunlaneConnection.open(settings());
+    connection.bridge.add({ kind: 'store', path: store, why: 'the test', removable: false });
+    expect(await connection.bridge.listSource(store)).toEqual([]);
+    expect(readdirSync(sub)).toEqual([]);
   });
 
   it('says the login expired when Jupyter refuses the request, for the config and for a run', async () => {
