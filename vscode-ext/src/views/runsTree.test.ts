@@ -82,6 +82,20 @@ describe('the Runs tree', () => {
     tree.dispose();
   });
 
+  it('with more than one folder, a folder showing its first page says so on its line and above its runs', () => {
+    const page = Array.from({ length: 200 }, (_, i) => run(`r${i}`, `run ${i}`, 'finished'));
+    const service = { ...fakeService([{ path: '/w/.runlane', runs: page }, { path: '/w/sub/.runlane', runs: [run('s1', 'a', 'finished')] }]), totalOf: (p: string) => (p === '/w/.runlane' ? 12_345 : null) };
+    const tree = new RunsTree(service as never, () => null);
+    const [big, small] = tree.getChildren();
+    expect(tree.getTreeItem(big!).description).toBe('200 of 12,345 runs, loading… · workspace folder');
+    expect(tree.getTreeItem(small!).description).toBe('1 run · workspace folder');
+    const [message, ...groups] = tree.getChildren(big);
+    expect(tree.getTreeItem(message!).label).toBe('Showing the newest 200 of 12,345 runs; loading the rest…');
+    expect(groups.map((g) => g.kind)).toEqual(['experiment']);
+    expect(tree.getChildren(small).map((g) => g.kind)).toEqual(['experiment']);
+    tree.dispose();
+  });
+
   it('a filter that hides every run says so and offers Clear Filter, not the "No runs yet." welcome', () => {
     const service = fakeService([{ path: '/w/.runlane', runs: [run('r1', 'a', 'finished'), run('r2', 'b', 'finished')] }]);
     const tree = new RunsTree(service as never, () => null);

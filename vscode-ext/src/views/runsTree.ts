@@ -145,7 +145,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       const runs = this.service.runsOf(node.source.path);
       const item = new vscode.TreeItem(node.source.label, runs.length || this.service.errorOf(node.source.path) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       const total = this.service.totalOf(node.source.path);
-      const count = total !== null ? `${runs.length} of ${total} runs, loading…` : runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
+      const count = total !== null ? `${runs.length.toLocaleString('en')} of ${total.toLocaleString('en')} runs, loading…` : runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
       item.description = `${count} · ${node.source.reason}`;
       const what = { logdir: 'TensorBoard log folder', mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
       item.tooltip = `${what} ${node.source.path}\nShown for: ${node.source.reason}`;
