@@ -15,9 +15,12 @@ import { createJobRun, rerunSpec } from './jobRun.js';
 import { checkInput } from './jobSpec.js';
 import { RunFailed, type JobControl, type JobFile, type LaunchedJob, type TargetLauncher } from './launcher.js';
 import { jobFileKind, launcherFor } from './launchers/index.js';
+import { JobsLocks } from './jobsLock.js';
 import { endStatus, exitCodes, firstFailure } from './workerExits.js';
 
 const POLL_MS = 200;
+/** How often a daemon that only shows a store's jobs tries to take them over (their daemon may have exited). */
+const CLAIM_RETRY_MS = 2_000;
 
 interface Job extends LaunchedJob {
   /** The target's name; `launcher` is its kind's. */
@@ -50,6 +53,11 @@ export class JobManager {
   private readonly gpus = new GpuPool();
   private readonly writers = new Map<string, Promise<StoreWriter>>();
   private poller: NodeJS.Timeout | null = null;
+  /** Which stores' jobs this daemon runs (jobsLock.ts): another daemon may hold a store's. */
+  private readonly locks = new JobsLocks();
+  /** Stores opened while another daemon held their jobs lock: retried, and adopted once it is free. */
+  private readonly refused = new Set<string>();
+  private claimTimer: NodeJS.Timeout | null = null;
   /** After close, workers still running are left to the next daemon, which re-adopts them. */
   private closed = false;
 
@@ -84,6 +92,8 @@ export class JobManager {
       throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
     }
     const input = spec.input === undefined ? undefined : checkInput(spec.input);
+    await this.writer(store); // makes the store when it is new, so that its jobs lock can be taken
+    await this.own(store); // before the run exists: a refused job leaves nothing behind
     const created = await createJobRun(await this.writer(store), store, { ...spec, workers, gpusPerWorker: perWorker }, input);
     const job = this.record(store, created.runId, created.spec, launcher);
     this.jobs.set(job.runId, job);
@@ -132,9 +142,14 @@ export class JobManager {
    * `known`: the store's runs as the daemon just listed them, so a big store is not read twice.
    */
   async adopt(store: string, known?: RunSummary[]): Promise<void> {
+    if (this.closed) return;
     const live = known?.filter((run) => run.status === 'running' || run.status === 'queued');
-    for (const run of live ?? (await (await StoreReader.open(store, () => {})).listRuns({ status: ['running', 'queued'] }))) {
-      if (run.kind !== 'job' || this.jobs.has(run.id)) continue;
+    const jobs = (live ?? (await (await StoreReader.open(store, () => {})).listRuns({ status: ['running', 'queued'] }))).filter((run) => run.kind === 'job');
+    // No job to adopt, no lock taken: a store only read (a fixture, a read-only folder) stays as it is.
+    if (jobs.length === 0) return;
+    if (!this.locks.claim(path.resolve(store))) return this.retryClaim(store);
+    for (const run of jobs) {
+      if (this.jobs.has(run.id)) continue;
       const file = path.join(store, 'runs', run.id, 'job.json');
       if (!existsSync(file)) continue;
       const saved = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
@@ -167,7 +182,9 @@ export class JobManager {
   async close(): Promise<void> {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.claimTimer) clearInterval(this.claimTimer);
     for (const job of this.jobs.values()) if (job.started) job.launcher.detach?.(job.state); // the next daemon resumes
+    this.locks.releaseAll(); // after the jobs are let go: another daemon may now adopt them
   }
 
   /** The daemon's one writer per store (job statuses, renames, tags): one writer id, one events file per run. */
@@ -176,6 +193,29 @@ export class JobManager {
     let w = this.writers.get(store);
     if (!w) this.writers.set(store, (w = StoreWriter.open(store)));
     return w;
+  }
+
+  /**
+   * Makes this daemon the one that runs the store's jobs, or throws a sentence naming the daemon that
+   * does. A store it only showed until now has its running jobs adopted first.
+   */
+  private async own(store: string): Promise<void> {
+    const key = path.resolve(store);
+    this.locks.require(key);
+    if (this.refused.delete(key)) await this.adopt(store);
+  }
+
+  /** Another daemon runs the store's jobs: try again now and then, and adopt them once it has exited. */
+  private retryClaim(store: string): void {
+    this.refused.add(path.resolve(store));
+    this.claimTimer ??= setInterval(() => {
+      for (const key of this.refused) {
+        if (!this.locks.claim(key)) continue;
+        this.refused.delete(key);
+        void this.adopt(key).catch((err: unknown) => process.stderr.write(`runlane daemon: adopting the jobs of ${key}: ${(err as Error).message}\n`));
+      }
+    }, CLAIM_RETRY_MS);
+    this.claimTimer.unref();
   }
 
   private record(store: string, runId: string, spec: JobSpec, launcher: TargetLauncher): Job {

@@ -54,6 +54,11 @@ function create(file: string): ReleaseLock | null {
   };
 }
 
+/** The pid written in a lock file, or null (no lock, or one being written). */
+export function lockHolder(file: string): number | null {
+  return holderOf(file);
+}
+
 function holderOf(file: string): number | null {
   try {
     const pid = Number(readFileSync(file, 'utf8'));
