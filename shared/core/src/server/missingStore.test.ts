@@ -2,7 +2,7 @@
 // the runs of its root's store before any cell ran, and a `.runlane/` made then would capture every
 // notebook below it (the helper writes to the nearest `.runlane/` up from the notebook). The store
 // stays followed, so the runs of the writer that creates it reach the list and the feed.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ import type { StoreEvent } from '@runlane/protocol';
 import { startTestDaemon, type TestDaemon } from '../../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 
-const python = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../.venv/bin/python');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const python = path.resolve(here, '../../../../.venv/bin/python');
+const bin = path.resolve(here, '../../bin/runlane.js');
 const tmp = makeTempDir('missing-store');
 const work = path.join(tmp, 'work'); // JupyterLab's root: it exists, its store does not
 const store = path.join(work, '.runlane');
@@ -45,4 +47,17 @@ it('a missing store is listed empty and not created; the run of the writer that 
   } finally {
     stop();
   }
+});
+
+it('runlane ls on a store that does not exist yet says so and makes nothing', async () => {
+  const missing = path.join(work, 'mlp', '.runlane');
+  mkdirSync(path.dirname(missing));
+  const env = { ...process.env, RUNLANE_RUNTIME_DIR: path.join(tmp, 'rt-cli'), RUNLANE_DIR: '' };
+  for (const args of [['ls', '--dir', missing], ['ls', '--json', '--dir', missing]]) {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [bin, ...args], { env, timeout: 30_000 }, (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)));
+    });
+    expect(stdout.trim(), args.join(' ')).toMatch(args.includes('--json') ? /^\[\]$/ : /^No runs in /);
+  }
+  expect(readdirSync(path.dirname(missing))).toEqual([]);
 });
