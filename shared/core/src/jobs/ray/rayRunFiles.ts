@@ -8,7 +8,7 @@
 // was then; on resume, the lines before that offset are skipped, and a file that has grown past its
 // checkpointed size (written after the checkpoint, before the daemon stopped) skips as many bytes of
 // what comes again for it: every line lands exactly once.
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../store/atomicFile.js';
 import type { InbandMetrics } from '../inbandMetrics.js';
@@ -41,11 +41,24 @@ export class RayRunFiles {
     private readonly note: (message: string) => void,
     resume: TailCheckpoint | null,
   ) {
-    for (const [file, size] of Object.entries(resume?.sizes ?? {})) {
+    // A worker's file that the checkpoint does not name (its first lines came after the last checkpoint,
+    // or there was none yet) was written wholly after it: all of it comes again and is skipped.
+    const sizes: Record<string, number> = { ...Object.fromEntries(this.onDisk().map((f) => [f, 0])), ...resume?.sizes };
+    for (const [file, size] of Object.entries(sizes)) {
       this.files.add(file);
       const now = this.size(file);
       if (now > size) this.skip.set(file, now - size);
     }
+  }
+
+  /** The workers' log files already here (`w0/stdout`): only `lines` writes them. */
+  private onDisk(): string[] {
+    const logs = path.join(this.runDir, 'logs');
+    if (!existsSync(logs)) return [];
+    return readdirSync(logs)
+      .filter((w) => /^w\d+$/.test(w))
+      .flatMap((w) => ['stdout', 'stderr'].map((s) => `${w}/${s}`))
+      .filter((f) => existsSync(path.join(logs, `${f}.log`)));
   }
 
   static checkpointFile(runDir: string): string {
