@@ -1,0 +1,48 @@
+// A restarted daemon reads a Ray job's log from the checkpoint's offset again: what a worker's file got
+// after that checkpoint comes a second time and must be skipped, also for a file the checkpoint does not
+// name yet (its first lines came after the last checkpoint, or none was written before a kill -9).
+// The end-to-end proof is test/faults/killedRayDaemon.test.ts (a real Ray head); this pins the rule.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
+import type { InbandMetrics } from '../inbandMetrics.js';
+import { RayRunFiles, type TailCheckpoint } from './rayRunFiles.js';
+
+const metrics = { take: () => {} } as unknown as InbandMetrics; // no in-band records in these lines
+let dir: string | null = null;
+
+/** A run folder whose w0 and w1 stdout hold `held` (written before the daemon died), resumed from `resume`. */
+function resumed(held: Record<string, string>, resume: TailCheckpoint | null): { files: RayRunFiles; log: (w: string) => string } {
+  dir = makeTempDir('ray-run-files');
+  for (const [w, text] of Object.entries(held)) {
+    mkdirSync(path.join(dir, 'logs', w), { recursive: true });
+    writeFileSync(path.join(dir, 'logs', w, 'stdout.log'), text);
+  }
+  const runDir = dir;
+  return { files: new RayRunFiles(runDir, metrics, () => {}, resume), log: (w) => readFileSync(path.join(runDir, 'logs', w, 'stdout.log'), 'utf8') };
+}
+
+afterEach(() => {
+  if (dir) removeTempDir(dir);
+  dir = null;
+});
+
+describe('RayRunFiles resumed after a kill', () => {
+  it('skips what a file got after the checkpoint, also when the checkpoint does not name the file or none was written', () => {
+    for (const resume of [{ offset: 247, sizes: {} }, null]) {
+      const { files, log } = resumed({ w0: '0\n1\n2\n', w1: '0\n' }, resume);
+      // The log from the checkpoint on, again: both workers' lines since then, and new ones.
+      files.lines(new Map([['w0/stdout', '0\n1\n'], ['w1/stdout', '0\n1\n']]));
+      files.lines(new Map([['w0/stdout', '2\n3\n']]));
+      expect(log('w0')).toBe('0\n1\n2\n3\n');
+      expect(log('w1')).toBe('0\n1\n');
+    }
+  });
+
+  it('skips only the bytes past the size the checkpoint names', () => {
+    const { files, log } = resumed({ w0: '0\n1\n2\n' }, { offset: 500, sizes: { 'w0/stdout': 2 } });
+    files.lines(new Map([['w0/stdout', '1\n2\n3\n']]));
+    expect(log('w0')).toBe('0\n1\n2\n3\n');
+  });
+});
