@@ -7,13 +7,13 @@
 import type { ChartsBridge, RunRef, StoreEvent } from '@runlane/protocol';
 import { echarts, type ECharts } from '../charts/echarts.js';
 import { readTheme } from '../charts/theme.js';
-import { formatDuration, formatParam } from '../views/format.js';
+import { formatDuration, formatParamShort } from '../views/format.js';
 import { ChartsPanel } from '../views/chartsPanel.js';
 import { el } from '../views/dom.js';
 import { installStyles } from '../views/styles.js';
 import { bestSoFarOption, sweepParallelOption } from './sweepCharts.js';
 import { installSweepStyles } from './sweepStyles.js';
-import { stateText, sweepModel, sweepOf, type SweepModel } from './trials.js';
+import { bestLine, stateText, sweepModel, sweepOf, type SweepModel } from './trials.js';
 
 export interface SweepViewActions {
   /** Opens the charts panel for these runs (the host's own panel); absent: no button. */
@@ -122,7 +122,7 @@ export class SweepView {
     for (const state of ['running', 'queued', 'finished', 'pruned', 'failed', 'cancelled'] as const) if (m.counts[state]) parts.push(`${m.counts[state]} ${state}`);
     if (s.metric) parts.push(`${s.mode === 'max' ? 'maximising' : 'minimising'} ${s.metric}`);
     if (m.sweep) parts.push(`sweep ${m.sweep.run.status}`);
-    const best = m.best ? `Best: trial ${m.best.number} = ${formatParam(m.best.value)} (${m.params.map((p) => `${p}=${formatParam(m.best!.ref.run.params[p])}`).join(', ')})` : 'Best: none yet (no trial finished with a value).';
+    const best = bestLine(m);
     this.summary.replaceChildren(el('div', { textContent: parts.join(' · ') }), el('div', { className: 'rl-sweep-best-line', textContent: best }));
     this.renderTable(m);
     this.renderCharts();
@@ -146,8 +146,8 @@ export class SweepView {
       tr.append(
         number,
         el('td', { className: 'rl-sweep-state' }, el('span', { className: `rl-pill rl-status-${t.state}`, textContent: stateText(t) })),
-        ...m.params.map((p) => el('td', { textContent: formatParam(t.ref.run.params[p]) })),
-        el('td', { className: 'rl-num', textContent: t.value === null ? '' : formatParam(t.value) }),
+        ...m.params.map((p) => el('td', { textContent: formatParamShort(t.ref.run.params[p]) })),
+        el('td', { className: 'rl-num', textContent: t.value === null ? '' : formatParamShort(t.value) }),
         el('td', { className: 'rl-num', textContent: t.duration === null ? '' : formatDuration(t.duration) }),
       );
       return tr;

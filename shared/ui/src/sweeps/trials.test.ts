@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary, SourcedRun } from '@runlane/protocol';
-import { stateText, sweepModel, trialState } from './trials.js';
+import { bestLine, stateText, sweepModel, trialState } from './trials.js';
 
 function run(overrides: Partial<RunSummary>): SourcedRun {
   return {
@@ -76,5 +76,12 @@ describe('"Open sweep" in a run\'s details', () => {
     expect(sweepIdOf({ id: 'S', tags: { 'runlane.sweep.role': 'sweep' } })).toBe('S');
     expect(sweepIdOf({ id: 'T1', tags: { 'runlane.sweep': 'S', 'runlane.sweep.trial': '1' } })).toBe('S');
     expect(sweepIdOf({ id: 'R', tags: { job: 'J' } })).toBeNull();
+  });
+});
+
+describe('the Best line', () => {
+  it('prints a sampled param and the value in the UI\'s 4-significant-digit format', () => {
+    const m = sweepModel('s', 'S', [sweepRun({}), run({ ...trial(0, 'finished', 0.123456789, 20).run, params: { lr: 0.12574345574288495, layers: 2 } })], 100);
+    expect(bestLine(m)).toBe('Best: trial 0 = 0.1235 (layers=2, lr=0.1257)');
   });
 });

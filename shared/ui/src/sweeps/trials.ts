@@ -7,6 +7,7 @@
 import type { ParamValue, RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { SWEEP_TAG } from '../groups/groupRuns.js';
 import { JOB_FACTS } from '../runs/editParams.js';
+import { formatParamShort } from '../views/format.js';
 
 export const TRIAL_TAG = 'runlane.sweep.trial';
 export const ROLE_TAG = 'runlane.sweep.role';
@@ -150,4 +151,11 @@ export function sweepOf(run: Pick<RunSummary, 'tags'>): string | null {
 /** The sweep a run's "Open sweep" opens: the run itself when it is a sweep, a trial's sweep, or null. */
 export function sweepIdOf(run: Pick<RunSummary, 'id' | 'tags'>): string | null {
   return isSweepRun(run) ? run.id : sweepOf(run);
+}
+
+/** The view's Best line, numbers in the UI's one format (a sampled lr reads 0.1257, not 0.12574345574288495). */
+export function bestLine(m: SweepModel): string {
+  if (!m.best) return 'Best: none yet (no trial finished with a value).';
+  const params = m.params.map((p) => `${p}=${formatParamShort(m.best!.ref.run.params[p])}`).join(', ');
+  return `Best: trial ${m.best.number} = ${formatParamShort(m.best.value)} (${params})`;
 }

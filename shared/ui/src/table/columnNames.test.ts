@@ -1,7 +1,7 @@
 // Column names a user can tell apart: a param named as a metric, Runlane's own tags, clipped cells.
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
-import { buildColumns, cellText, cellTitle, headerText, rowValues, searchText } from './columns.js';
+import { buildColumns, cellText, cellTitle, cellValue, exportValue, headerText, rowValues, searchText } from './columns.js';
 import { toCsv, toMarkdown } from './exportTable.js';
 import { compileFilter } from './filterExpr.js';
 
@@ -65,5 +65,39 @@ describe('the tags column', () => {
   it('still finds a trial by its sweep id in search and the filter', () => {
     expect(searchText(trial)).toContain('20261130-101010-abcdef');
     expect(rowValues(trial).tags).toContain('runlane.sweep.trial=5');
+  });
+});
+
+describe('a param or metric named as a built-in column', () => {
+  const job = { ...run('j', { target: 'moons', lr: 0.12574345574288495 }, 0.5), kind: 'job' as const, metrics: { status: { count: 1, last: 1, min: 1, max: 1 } } };
+
+  it('heads them `target (param)` and `status (metric)` beside the built-in `target` and `status`, in the grid and the exports', () => {
+    const columns = buildColumns([job]);
+    const heads = columns.map((c) => ({ key: c.id, label: headerText(c) }));
+    expect(heads.filter((h) => h.label.startsWith('target') || h.label.startsWith('status')).map((h) => h.label)).toEqual(['status', 'target', 'target (param)', 'status (metric)']);
+    expect(new Set(heads.map((h) => h.label)).size).toBe(heads.length);
+    const rows = [Object.fromEntries(columns.map((c) => [c.id, exportValue(c, job)]))];
+    expect(toCsv(heads, rows).split(/\r?\n/)[0]).toContain(',target,tags,note,lr,target (param),status (metric)');
+    expect(toMarkdown(heads, rows).split('\n')[0]).toContain('| target | tags | note | lr | target (param) | status (metric) |');
+  });
+
+  it('leaves the bare name to the built-in in a filter; the param is `params.target`', () => {
+    const values = rowValues(job);
+    expect(values.target).toBe(cellValue(buildColumns([job]).find((c) => c.id === 'target')!, job));
+    expect(values['params.target']).toBe('moons');
+    expect(values.status).toBe('finished');
+    expect(values['status.last']).toBe(1);
+  });
+});
+
+describe('param cells', () => {
+  it('show a number in the one 4-significant-digit format; the tooltip and the exports keep it whole', () => {
+    const r = run('p', { lr: 0.12574345574288495, layers: 3, act: 'relu' }, null);
+    const byKey = (k: string) => buildColumns([r]).find((c) => c.id === `param:${k}`)!;
+    expect(cellText(byKey('lr'), r)).toBe('0.1257');
+    expect(cellText(byKey('layers'), r)).toBe('3');
+    expect(cellText(byKey('act'), r)).toBe('relu');
+    expect(cellTitle(byKey('lr'), r)).toBe('0.12574345574288495');
+    expect(exportValue(byKey('lr'), r)).toBe('0.12574345574288495');
   });
 });

@@ -4,7 +4,7 @@
 import { fromJsonNumber, type MetricSummary, type RunSummary } from '@runlane/protocol';
 import { targetOf } from '../common/targetLabels.js';
 import { isRunlaneTag } from '../runs/runList.js';
-import { formatDuration, formatParam } from '../views/format.js';
+import { formatDuration, formatNumber, formatParam, formatParamShort } from '../views/format.js';
 
 export type MetricField = 'last' | 'min' | 'max';
 export type ColumnKind = 'status' | 'name' | 'duration' | 'target' | 'tags' | 'note' | 'param' | 'metric';
@@ -42,12 +42,14 @@ export function buildColumns(runs: Iterable<RunSummary>): TableColumn[] {
     for (const k in run.metrics) metrics.add(k);
   }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  // A param or metric named as a fixed column (a job's param `target` beside the built-in `target`) is marked too.
+  const fixed = new Set(FIXED_COLUMNS.map((c) => c.key));
   return [
     ...FIXED_COLUMNS,
     // A param named as a metric (`loss = 2.0` captured beside the metric `loss`) is headed `loss (param)`:
     // two `loss` headers could not be told apart, in the grid or in an export. Bare `loss` filters the metric.
-    ...[...params].sort(byName).map((k): TableColumn => ({ id: `param:${k}`, kind: 'param', key: k, label: metrics.has(k) ? `${k} (param)` : k })),
-    ...[...metrics].sort(byName).map((k): TableColumn => ({ id: `metric:${k}`, kind: 'metric', key: k, label: k })),
+    ...[...params].sort(byName).map((k): TableColumn => ({ id: `param:${k}`, kind: 'param', key: k, label: metrics.has(k) || fixed.has(k) ? `${k} (param)` : k })),
+    ...[...metrics].sort(byName).map((k): TableColumn => ({ id: `metric:${k}`, kind: 'metric', key: k, label: fixed.has(k) ? `${k} (metric)` : k })),
   ];
 }
 
@@ -103,21 +105,14 @@ export function cellValue(column: TableColumn, run: RunSummary, field: MetricFie
   }
 }
 
-/** Numbers as the charts print them: 4 significant digits, integers whole. */
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
-}
+export { formatNumber };
 
 /** A cell's text as shown (and exported). */
 export function cellText(column: TableColumn, run: RunSummary, field: MetricField = 'last'): string {
   if (column.kind === 'duration') return run.duration === null ? '' : formatDuration(run.duration);
   if (column.kind === 'param') {
     const raw = run.params[column.key];
-    return raw === undefined ? '' : formatParam(raw);
+    return raw === undefined ? '' : formatParamShort(raw);
   }
   const v = cellValue(column, run, field);
   if (v === null) return '';
@@ -130,6 +125,17 @@ export function cellTitle(column: TableColumn, run: RunSummary, field: MetricFie
     const v = cellValue(column, run, field);
     return v === null ? '' : String(v);
   }
+  if (column.kind === 'param') {
+    const raw = run.params[column.key];
+    return raw === undefined ? '' : formatParam(raw);
+  }
+  return cellText(column, run, field);
+}
+
+/** A cell as an export writes it: metrics and params at full precision (the grid rounds them), the rest as shown. */
+export function exportValue(column: TableColumn, run: RunSummary, field: MetricField = 'last'): CellValue {
+  if (column.kind === 'metric') return cellValue(column, run, field);
+  if (column.kind === 'param') return cellTitle(column, run, field);
   return cellText(column, run, field);
 }
 
@@ -160,9 +166,15 @@ export function rowValues(run: RunSummary): Record<string, CellValue | readonly 
     experiment: run.experiment,
   };
   // `params.loss` reads the param even where a metric `loss` takes the bare name (the metric is set below).
-  for (const [k, v] of Object.entries(run.params)) values[k] = values[`params.${k}`] = paramValue(v);
+  // A param or metric named as a built-in (`target`) leaves the bare name to the built-in: `params.target`, `target.last`.
+  const builtIn = new Set(Object.keys(values));
+  for (const [k, v] of Object.entries(run.params)) {
+    const value = paramValue(v);
+    values[`params.${k}`] = value;
+    if (!builtIn.has(k)) values[k] = value;
+  }
   for (const [k, s] of Object.entries(run.metrics)) {
-    values[k] = metricValue(s, 'last');
+    if (!builtIn.has(k)) values[k] = metricValue(s, 'last');
     values[`${k}.last`] = metricValue(s, 'last');
     values[`${k}.min`] = metricValue(s, 'min');
     values[`${k}.max`] = metricValue(s, 'max');

@@ -9,7 +9,7 @@ import { runKey, type HostBridge, type RunRef } from '../hostBridge.js';
 import { foldPoints } from '../runs/runList.js';
 import { el } from '../views/dom.js';
 import { countOf } from '../views/format.js';
-import { buildColumns, cellText, cellValue, headerText, isNumeric, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
+import { buildColumns, exportValue, headerText, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
 import { ColumnsMenu } from './columnsMenu.js';
 import { toCsv, toMarkdown } from './exportTable.js';
 import { compileFilter } from './filterExpr.js';
@@ -329,7 +329,7 @@ export class RunsTable {
     const columns = [...pinned, ...scrolling];
     const rows = this.rows
       .filter((r): r is RunRow => r.kind === 'run')
-      .map((r) => Object.fromEntries(columns.map((c) => [c.id, isNumeric(c) && c.kind === 'metric' ? cellValue(c, r.run, this.fieldOf(c.id)) : cellText(c, r.run, this.fieldOf(c.id))])));
+      .map((r) => Object.fromEntries(columns.map((c) => [c.id, exportValue(c, r.run, this.fieldOf(c.id))])));
     const heads = columns.map((c) => ({ key: c.id, label: headerText(c, this.fieldOf(c.id)) }));
     try {
       if (format === 'csv') {

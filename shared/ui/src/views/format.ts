@@ -37,3 +37,20 @@ export function formatParam(value: unknown): string {
   if (value && typeof value === 'object' && '$float' in value && Object.keys(value).length === 1) return String((value as { $float: string }).$float);
   return JSON.stringify(value);
 }
+
+/** Numbers as the charts print them: 4 significant digits, integers whole (docs/charts.md). */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/**
+ * A param as a cell or a summary line shows it: a number in the UI's one number format (a sampled
+ * `lr = 0.12574345574288495` reads 0.1257), anything else as formatParam. Exports and tooltips keep formatParam.
+ */
+export function formatParamShort(value: unknown): string {
+  return typeof value === 'number' ? formatNumber(value) : formatParam(value);
+}
