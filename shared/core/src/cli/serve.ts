@@ -33,7 +33,7 @@ export async function serve(options: { storeDir: string; port?: number; idleTime
 
 /**
  * Waits for another `serve` that is starting right now: afterwards its runtime file answers. Ends:
- * a lock is taken over once its holder died or it is older than any start takes.
+ * a lock is taken over once its holder died (startLock.ts), however long a live one takes to start.
  */
 async function takeLock(file: string): Promise<ReleaseLock> {
   for (;;) {

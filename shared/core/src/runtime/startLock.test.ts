@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { processStartedAt } from './processStart.js';
 import { readRuntime, runtimeDir, writeRuntime } from './runtimeFile.js';
 import { tryLock } from './startLock.js';
 
@@ -31,16 +32,32 @@ describe('start lock', () => {
     expect(tryLock(lock)).not.toBeNull();
   });
 
-  it('is taken over from a holder that died, or that has held it longer than any start takes', () => {
+  it('is taken over from a holder that died, or from a pid reused by a process started after the lock', async () => {
     writeFileSync(lock, String(deadPid()));
     expect(tryLock(lock)).not.toBeNull();
     expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
 
-    writeFileSync(lock, '1'); // a live pid (init), as after a reboot reused it
+    // A live process that started after the lock was written holds the pid now (as after a reboot).
+    const later = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => later.once('spawn', resolve));
+      writeFileSync(lock, String(later.pid));
+      const before = (Date.now() - 60_000) / 1000;
+      utimesSync(lock, before, before);
+      expect(tryLock(lock)).not.toBeNull();
+    } finally {
+      later.kill('SIGKILL');
+    }
+  });
+
+  it('is never taken from a live holder, however long it has held it (a slow start on a loaded machine)', () => {
+    // init: alive, and holding since just after it started (minutes ago on any machine that runs tests)
+    writeFileSync(lock, '1');
+    const since = (processStartedAt(1) ?? Date.now() - 3_600_000) + 3_000;
+    utimesSync(lock, since / 1000, since / 1000);
     expect(tryLock(lock)).toBeNull();
-    const old = (Date.now() - 60_000) / 1000;
-    utimesSync(lock, old, old);
-    expect(tryLock(lock)).not.toBeNull();
+    expect(readFileSync(lock, 'utf8')).toBe('1');
+    expect(tryLock(lock, 30_000)).not.toBeNull(); // unless the caller bounds the hold itself
   });
 
   it('is not removed by a release once another process has taken it over', () => {

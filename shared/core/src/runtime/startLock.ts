@@ -3,13 +3,20 @@
 // before it checks for a running daemon, since not every client (the Python helper) takes a lock.
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { processIsAlive } from '../processAlive.js';
+import { processStartedAt } from './processStart.js';
 
-/** A start never holds its lock this long; an older lock was left by a process whose pid was reused. */
-const MAX_HOLD_MS = 30_000;
+/**
+ * A lock is stale when its holder died, never by its age alone: a start on a loaded machine can take
+ * longer than any bound, and taking the lock from a live holder started a second daemon beside it.
+ * A live pid whose process started after the lock was written is not the holder (the pid was reused,
+ * as after a reboot): that lock is stale too. The slack covers /proc's boot time, in whole seconds.
+ */
+const MAX_HOLD_MS = Number.POSITIVE_INFINITY;
+const REUSED_SLACK_MS = 2_000;
 
 export type ReleaseLock = () => void;
 
-/** Takes the lock, or returns null while another live process holds it. A stale lock is taken over. */
+/** Takes the lock, or returns null while another live process holds it. A stale lock is taken over; `maxHoldMs`: also one older than that. */
 export function tryLock(file: string, maxHoldMs = MAX_HOLD_MS): ReleaseLock | null {
   const release = create(file);
   if (release) return release;
@@ -69,16 +76,19 @@ function holderOf(file: string): number | null {
 }
 
 function isStale(file: string, maxHoldMs: number): boolean {
-  let ageMs: number;
+  let writtenMs: number;
   try {
-    ageMs = Date.now() - statSync(file).mtimeMs;
+    writtenMs = statSync(file).mtimeMs;
   } catch {
     return false; // gone: the holder released it, so the next try can simply create it
   }
+  const ageMs = Date.now() - writtenMs;
   const pid = holderOf(file);
   // A pid is written right after the file is created; an empty lock is only stale once it is old.
   if (pid === null) return ageMs > 1_000;
-  return !processIsAlive(pid) || ageMs > maxHoldMs;
+  if (!processIsAlive(pid)) return true;
+  const started = processStartedAt(pid);
+  return (started !== null && started > writtenMs + REUSED_SLACK_MS) || ageMs > maxHoldMs;
 }
 
 function unlinkQuiet(file: string): void {
