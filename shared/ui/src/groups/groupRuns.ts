@@ -85,9 +85,10 @@ function parentOf(by: GroupBy, run: GroupableRun): string | null {
 /**
  * The groups of `runs` under `by`, ordered by label (so the legend and the charts' colours do not
  * shuffle as runs arrive). With `none`, every run is a group of its own. A run outside any sweep or
- * job is a group of one, labelled by its name.
+ * job is a group of one, labelled by its name. `named`: runs that only name groups (a sweep's run a filter
+ * hides still names its trials' group: `moons sweep`, not its id).
  */
-export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
+export function groupRuns(runs: GroupInput[], by: GroupBy, named: Iterable<GroupInput> = []): RunGroup[] {
   const groups = new Map<string, RunGroup>();
   const order = new Map<string, unknown[]>(); // what a group sorts by: its values (numbers as numbers), else its label
   const add = (key: string, label: string, member: string, values: unknown[] = [label]) => {
@@ -110,7 +111,7 @@ export function groupRuns(runs: GroupInput[], by: GroupBy): RunGroup[] {
       add(key, label, r.key, values.map(([, v]) => v));
     }
   } else if (by.kind === 'sweep' || by.kind === 'job') {
-    const byId = new Map(runs.map((r) => [r.run.id, r]));
+    const byId = new Map([...named, ...runs].map((r) => [r.run.id, r]));
     for (const r of runs) {
       const parent = parentOf(by, r.run);
       if (parent === null) {

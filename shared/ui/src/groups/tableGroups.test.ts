@@ -55,4 +55,13 @@ describe('runs table groups', () => {
     expect(out.map((g) => [g.kind, g.label, g.members.map((m) => m.run.id)])).toEqual([['group', 'run sw', ['sw', 't1', 't2']]]);
     expect(out[0]!.aggregates).toEqual({ 'metric:loss': '2 ± 1', 'param:epochs': '5' });
   });
+
+  it("names a sweep's group after its run when a filter hides that run (not `sweep <id>`)", () => {
+    const sweep = { ...run('20261130-181750-c8f1f1', {}, {}, { 'runlane.sweep.role': 'sweep' }) };
+    sweep.run = { ...sweep.run, name: 'moons sweep' };
+    const t1 = run('t1', { x: 1 }, { loss: [1, 1, 1] }, { [SWEEP_TAG]: sweep.run.id });
+    const out = tableGroupBy({ kind: 'sweep' }, last)!([t1], [sweep, t1]) as GroupRow[];
+    expect(out.map((g) => [g.label, g.members.map((m) => m.run.id)])).toEqual([['moons sweep', ['t1']]]);
+    expect(out[0]!.aggregates['metric:loss']).toBe('1');
+  });
 });

@@ -33,10 +33,10 @@ export function groupAggregates(members: RunRow[], fieldOf: (columnId: string) =
  */
 export function tableGroupBy(by: GroupBy, fieldOf: (columnId: string) => MetricField): TableGroupBy | undefined {
   if (by.kind === 'none') return undefined;
-  return (runs: RunRow[]): TableRow[] => {
+  return (runs: RunRow[], all: Iterable<RunRow> = []): TableRow[] => {
     const byKey = new Map(runs.map((r) => [r.key, r]));
     const position = new Map(runs.map((r, i) => [r.key, i]));
-    const groups = groupRuns(runs.map((r) => ({ key: r.key, run: r.run })), by);
+    const groups = groupRuns(runs.map((r) => ({ key: r.key, run: r.run })), by, [...all].map((r) => ({ key: r.key, run: r.run })));
     const first = (members: string[]) => Math.min(...members.map((m) => position.get(m)!));
     return groups
       .sort((a, b) => first(a.members) - first(b.members))

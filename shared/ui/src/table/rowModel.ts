@@ -27,8 +27,11 @@ export interface GroupRow {
 
 export type TableRow = RunRow | GroupRow;
 
-/** Turns the filtered, sorted runs into rows: a group row, then its members when expanded. */
-export type GroupBy = (runs: RunRow[]) => TableRow[];
+/**
+ * Turns the filtered, sorted runs into rows: a group row, then its members when expanded. `all`: every
+ * run loaded, filtered out or not (a group is named after its sweep's run even when a filter hides it).
+ */
+export type GroupBy = (runs: RunRow[], all?: Iterable<RunRow>) => TableRow[];
 
 export function runRow(ref: RunRef, run: RunSummary): RunRow {
   return { kind: 'run', key: runKey(ref), ref, run };

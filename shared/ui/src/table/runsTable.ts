@@ -216,7 +216,7 @@ export class RunsTable {
     });
     const sortColumn = this.columns.find((c) => c.id === this.state.sort?.column) ?? null;
     const sorted = sortRows(shown, sortColumn, this.state.sort?.order ?? 'asc', sortColumn ? this.fieldOf(sortColumn.id) : 'last');
-    this.rows = this.options.groupBy ? this.options.groupBy(sorted).flatMap((row) => this.expand(row)) : sorted;
+    this.rows = this.options.groupBy ? this.options.groupBy(sorted, this.runs.values()).flatMap((row) => this.expand(row)) : sorted;
     this.rowIndex = new Map(this.rows.map((r, i) => [r.key, i]));
     this.selection.retain(new Set(this.runs.keys()));
     const { pinned, scrolling } = layoutColumns(this.columns, this.state);
