@@ -2,16 +2,24 @@
 // and real local workers: only the daemon holding the store's jobs lock adopts, records or launches
 // its jobs; the other shows them, refuses to launch with a sentence naming the first, and takes the
 // jobs over once the first has exited.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, waitForJobEnd, type TestDaemon } from '../../../../test/helpers/daemon.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
+import { waitFor } from '../../../../test/helpers/waitFor.js';
+import { DaemonClient } from '../client/daemonClient.js';
+import { processIsAlive } from '../processAlive.js';
+import { readRuntime } from '../runtime/runtimeFile.js';
 import { JOBS_LOCK } from './jobsLock.js';
 
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/runlane.js');
 let tmp: string;
 let store: string;
 const daemons: TestDaemon[] = [];
+const processes: ChildProcess[] = [];
 
 const start = async (name: string): Promise<TestDaemon> => {
   const d = await startTestDaemon({ store, runtimeDir: path.join(tmp, name), clientStore: store });
@@ -29,6 +37,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  for (const p of processes.splice(0)) p.kill('SIGKILL');
   for (const d of daemons.splice(0)) await d.close();
   writeFileSync(path.join(tmp, 'go'), ''); // no worker outlives the test
   removeTempDir(tmp);
@@ -66,5 +75,24 @@ describe('one daemon runs a store\'s jobs', () => {
     const { run_id: next } = await second.client.submitJob({ target: 'local', command: ['true'], workers: 1, gpusPerWorker: 0 });
     expect((await waitForJobEnd(store, next, 20_000)).status).toBe('finished');
     expect(readdirSync(store)).toContain(JOBS_LOCK);
+  });
+
+  it('a daemon of its own process killed with kill -9: the other one names its pid, then takes its jobs over', async () => {
+    const runtimeA = path.join(tmp, 'rt-a');
+    const a = spawn(process.execPath, [bin, 'serve', '--dir', store, '--idle-timeout', '0'], { env: { ...process.env, RUNLANE_RUNTIME_DIR: runtimeA }, stdio: 'ignore' });
+    processes.push(a);
+    await waitFor(() => readRuntime(runtimeA)?.pid === a.pid, 30_000);
+    const clientA = await DaemonClient.connect({ runtimeDir: runtimeA, start: false, store });
+    const go = path.join(tmp, 'go');
+    const { run_id } = await clientA.submitJob({ target: 'local', command: waitForGo(go), workers: 1, gpusPerWorker: 0 });
+    const second = await start('rt-b');
+    await second.client.runs();
+    expect(second.daemon.jobs.activeCount).toBe(0);
+    await expect(second.client.submitJob({ target: 'local', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(`(pid ${a.pid})`);
+    a.kill('SIGKILL'); // its lock stays behind, naming a dead pid
+    await waitFor(() => !processIsAlive(a.pid!), 10_000);
+    await expect.poll(() => second.daemon.jobs.activeCount, { timeout: 15_000 }).toBe(1);
+    writeFileSync(go, '');
+    expect((await waitForJobEnd(store, run_id, 20_000)).status).toBe('finished');
   });
 });
