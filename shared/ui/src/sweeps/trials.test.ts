@@ -85,3 +85,13 @@ describe('the Best line', () => {
     expect(bestLine(m)).toBe('Best: trial 0 = 0.1235 (layers=2, lr=0.1257)');
   });
 });
+
+describe('a pruned trial\'s state', () => {
+  it('reads as its reason does: judged at step 11, stopped at 28', () => {
+    const error = 'Pruned at step 11 by the median rule: val/loss = 0.9 is worse than the median 0.5 of 3 finished trials. It had reached step 28 when it stopped.';
+    const m = sweepModel('s', 'S', [sweepRun({}), trial(0, 'pruned', 0.9, 30, { error, tags: { 'runlane.pruned_step': '28' } })], 100);
+    expect(stateText(m.trials[0]!)).toBe('pruned at step 11 (stopped at 28)');
+    const same = sweepModel('s', 'S', [sweepRun({}), trial(0, 'pruned', 0.9, 30, { error: 'Pruned at step 4 by the median rule: …', tags: { 'runlane.pruned_step': '4' } })], 100);
+    expect(stateText(same.trials[0]!)).toBe('pruned at step 4');
+  });
+});

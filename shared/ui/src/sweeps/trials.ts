@@ -19,7 +19,7 @@ export interface Trial {
   number: number;
   ref: SourcedRun;
   state: TrialState;
-  /** The step a pruned trial was stopped at; null otherwise. */
+  /** The last step a pruned trial reached (its `runlane.pruned_step`); null otherwise. See judgedStep. */
   prunedStep: number | null;
   /** Why it was pruned or failed (the run's error), or null. */
   reason: string | null;
@@ -138,9 +138,24 @@ function spaceNames(sweep: RunSummary | null, trials: Trial[]): string[] {
   return [...names].filter((k) => !JOB_FACTS.has(k)).sort();
 }
 
-/** A trial's state as the table says it: `pruned at step 4`. */
+/**
+ * The step the pruner judged a trial at, from its reason (`Pruned at step 11 by the median rule: …`): the
+ * controller's tag holds the last step the trial reached (28 when later steps were logged before the stop
+ * landed), the reason the verdict's. Null where the reason names none (an older controller).
+ */
+export function judgedStep(reason: string | null): number | null {
+  const m = /^Pruned at step (\d+)\b/.exec(reason ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * A trial's state as the table says it, in the words of its reason: `pruned at step 11 (stopped at 28)`
+ * when it reached later steps than the one judged, `pruned at step 4` when not.
+ */
 export function stateText(trial: Trial): string {
-  return trial.state === 'pruned' && trial.prunedStep !== null ? `pruned at step ${trial.prunedStep}` : trial.state;
+  if (trial.state !== 'pruned' || trial.prunedStep === null) return trial.state;
+  const judged = judgedStep(trial.reason);
+  return judged !== null && judged < trial.prunedStep ? `pruned at step ${judged} (stopped at ${trial.prunedStep})` : `pruned at step ${trial.prunedStep}`;
 }
 
 /** The sweep run a trial belongs to (its `runlane.sweep` tag), or null. */
