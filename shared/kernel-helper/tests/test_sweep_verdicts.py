@@ -136,7 +136,7 @@ def test_a_trial_the_prune_killed_is_pruned_at_the_last_step_it_logged(tmp_path)
     (store / "runs" / run_id / "job" / "w0.exit").write_text("143\n")  # SIGTERM
     controller._end(trial, "cancelled", None)
     [record] = controller.records
-    assert record["state"] == "pruned" and record["step"] == 19, record
+    assert record["state"] == "pruned" and record["step"] == 19 and record["judged_step"] == 5, record
     run = StoreReader(str(store)).get_run(run_id)
     assert run["status"] == "pruned" and run["tags"]["runlane.pruned_step"] == "19"
     assert run["error"] == "Pruned at step 5 by the median rule. It had reached step 19 when it stopped."

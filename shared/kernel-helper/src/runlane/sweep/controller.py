@@ -266,7 +266,10 @@ class Controller:
             self._report_late(trial)
             trial.mark_pruned(self.writer)
             self._tell(trial.trial, state=state.PRUNED)
-            record.update(state="pruned", step=trial.pruned_at[0], reason=trial.pruning, value=trial.pruned_at[1])
+            # step: the last one reached (the run shows none past it); judged_step: the verdict's, as the UI's
+            # `pruned at step 5 (stopped at 19)` reads it.
+            record.update(state="pruned", step=trial.pruned_at[0], judged_step=trial.judged[1], reason=trial.pruning,
+                          value=trial.pruned_at[1])
             self.out("Trial %d pruned: %s" % (trial.number, trial.pruning))
         elif status == "finished" and trial.last is not None:
             self._tell(trial.trial, trial.last[1])
