@@ -126,6 +126,7 @@ export class JobManager {
 
   async cancel(store: string, runId: string): Promise<void> {
     const job = this.jobs.get(runId);
+    if (this.refused.has(path.resolve(store))) this.locks.require(path.resolve(store)); // names the daemon that runs it
     if (!job || job.store !== path.resolve(store)) throw new StoreError('not_found', `No running or queued job "${runId}" in ${store}.`);
     job.cancelled = true;
     const queued = this.queue.indexOf(job);

@@ -1,6 +1,6 @@
 // Two real daemons on one store (each with its own runtime folder, as two RUNLANE_RUNTIME_DIRs give)
-// and real local workers: only the daemon holding the store's jobs lock adopts, records or launches
-// its jobs; the other shows them, refuses to launch with a sentence naming the first, and takes the
+// and real local workers: only the daemon holding the store's jobs lock adopts, records, launches or
+// cancels its jobs; the other shows them, refuses with a sentence naming the first, and takes the
 // jobs over once the first has exited.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -89,6 +89,8 @@ describe('one daemon runs a store\'s jobs', () => {
     await second.client.runs();
     expect(second.daemon.jobs.activeCount).toBe(0);
     await expect(second.client.submitJob({ target: 'local', command: ['true'], workers: 1, gpusPerWorker: 0 })).rejects.toThrow(`(pid ${a.pid})`);
+    await expect(second.client.cancelJob(run_id)).rejects.toThrow(`(pid ${a.pid})`);
+    await expect(second.client.stopRun(run_id)).rejects.toThrow(`the daemon that runs it (pid ${a.pid})`);
     a.kill('SIGKILL'); // its lock stays behind, naming a dead pid
     await waitFor(() => !processIsAlive(a.pid!), 10_000);
     await expect.poll(() => second.daemon.jobs.activeCount, { timeout: 15_000 }).toBe(1);

@@ -14,6 +14,11 @@ import { lockHolder, tryLock, type ReleaseLock } from '../runtime/startLock.js';
 /** In the store's folder, beside runs/. */
 export const JOBS_LOCK = '.runlane-jobs.lock';
 
+/** The pid of the daemon that runs the store's jobs, as its lock names it (null: none does now). */
+export function jobsOwner(store: string): number | null {
+  return lockHolder(path.join(store, JOBS_LOCK));
+}
+
 export class JobsLocks {
   private readonly held = new Map<string, ReleaseLock>();
   /** Why a store's lock could not even be tried (the last error), by store. */
@@ -40,7 +45,7 @@ export class JobsLocks {
     if (this.claim(store)) return;
     const failed = this.failed.get(store);
     if (failed !== undefined) throw new StoreError('io', `Jobs cannot run in ${store}: its jobs lock could not be written (${failed}). Check that the store's folder is writable.`);
-    const pid = lockHolder(path.join(store, JOBS_LOCK));
+    const pid = jobsOwner(store);
     throw new StoreError(
       'conflict',
       `Another Runlane daemon (pid ${pid ?? 'unknown'}) runs the jobs of ${store}; this one only shows them. Submit and cancel jobs through that daemon (its runtime folder is in its RUNLANE_RUNTIME_DIR), or stop it and retry.`,

@@ -8,6 +8,7 @@ import { processIsAlive } from '../processAlive.js';
 import { StoreError, validateRunId } from '../store/index.js';
 import { compareEvents, foldEvents, type OrderedEvent, type StoreEventLine } from '../store/runFold.js';
 import type { JobManager } from './jobManager.js';
+import { jobsOwner } from './jobsLock.js';
 
 /** Stops the run; throws a StoreError sentence (not_found, conflict) when there is nothing it can stop. */
 export async function stopRun(jobs: JobManager, store: string, runId: string): Promise<void> {
@@ -18,7 +19,11 @@ export async function stopRun(jobs: JobManager, store: string, runId: string): P
   const status = folded.status ?? 'running';
   if (status !== 'running' && status !== 'queued') throw new StoreError('conflict', `Run ${runId} is ${status}; there is nothing to stop.`);
   const kind = await runKind(runDir);
-  if (kind === 'job') throw new StoreError('conflict', `Job ${runId} is not run by this daemon, so it cannot be cancelled here; use the daemon that started it (runlane cancel ${runId}).`);
+  if (kind === 'job') {
+    const owner = jobsOwner(path.resolve(store));
+    const by = owner === null || owner === process.pid ? 'the daemon that started it' : `the daemon that runs it (pid ${owner})`;
+    throw new StoreError('conflict', `Job ${runId} is not run by this daemon, so it cannot be cancelled here; use ${by} (runlane cancel ${runId}).`);
+  }
   const writer = folded.statusWriter === null ? undefined : folded.writers.get(folded.statusWriter);
   if (!writer) throw new StoreError('conflict', `Run ${runId} does not say which process runs it, so it cannot be stopped; stop it where it runs (Ctrl-C, or interrupt the kernel).`);
   if (writer.host !== os.hostname()) throw new StoreError('conflict', `Run ${runId} runs on ${writer.host}, not on this machine; stop it there (Ctrl-C, or interrupt its kernel).`);
