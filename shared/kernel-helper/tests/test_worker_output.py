@@ -68,3 +68,20 @@ def test_a_flood_keeps_the_head_and_a_tail_that_counts_only_the_lines_not_shown(
     assert capsys.readouterr().out.count("\n") == 5
     assert display.shown == ["… 3 more lines are in the stored log (runlane logs abc123); the last ones:\n"
                              "[w0] line 8\n[w0] line 9\n"]
+
+
+def test_a_one_worker_job_followed_unlabelled_shows_its_lines_bare(tmp_path, capsys):
+    """The sweep controller's lines (a one-worker job) read as docs/sweeps.md shows them: no `[w0] `."""
+    run_dir = tmp_path / "runs" / "sweep1"
+    display = Display()
+    out = WorkerOutput(str(run_dir), display, labelled=False)
+    append(run_dir, "w0", "stdout", b"Trial 0 started: lr=0.01\n50%\r")
+    out.poll()
+    out.flush()
+    assert display.shown == ["50%"]
+    append(run_dir, "w0", "stderr", b"a warning\n")
+    out.finish()
+    printed = capsys.readouterr()
+    assert printed.out == "Trial 0 started: lr=0.01\n50%\n"
+    assert printed.err == "a warning\n"
+

@@ -126,10 +126,11 @@ def submit(shell, store, body, target, workers, gpus, with_vars, name, experimen
     return client, created["run_id"]
 
 
-def follow(shell, client, store, run_id, display=None):
-    """Streams the job's output into the cell until it ends; Ctrl-C cancels it. Returns the status."""
+def follow(shell, client, store, run_id, display=None, labelled=True):
+    """Streams the job's output into the cell until it ends; Ctrl-C cancels it. Returns the status.
+    labelled=False leaves out the `[w0] ` before each line (the sweep controller's one worker)."""
     run_dir = os.path.join(store, "runs", run_id)
-    output = WorkerOutput(run_dir, display)
+    output = WorkerOutput(run_dir, display, labelled)
     next_status = 0.0
     cancel_deadline = None
     status = error = None

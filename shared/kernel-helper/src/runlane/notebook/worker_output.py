@@ -119,7 +119,10 @@ class WorkerOutput:
     """Follows a job's log files and shows CellLines in the cell: head lines printed to the cell's
     stdout/stderr, each live line and the tail in a display of its own, updated in place."""
 
-    def __init__(self, run_dir, display=None):
+    def __init__(self, run_dir, display=None, labelled=True):
+        # labelled=False: no `[w0] ` before each line, for a job whose one worker speaks for itself
+        # (the sweep controller's `Trial 0 started: ...`, as docs/sweeps.md shows it).
+        self.labelled = labelled
         self.logs_dir = os.path.join(run_dir, "logs")
         self.run_id = os.path.basename(os.path.normpath(run_dir))
         self.display = display  # IPython.display module, or None outside a kernel
@@ -165,7 +168,7 @@ class WorkerOutput:
         self.last_flush = time.time()
         pending = {"stdout": [], "stderr": []}
         for writer, stream, text in self.lines.head[self.head_sent:]:
-            pending[stream].append(label(writer, stream) + text + "\n")
+            pending[stream].append(self._label(writer, stream) + text + "\n")
         self.head_sent = len(self.lines.head)
         for name, target in (("stdout", sys.stdout), ("stderr", sys.stderr)):
             if pending[name]:
@@ -178,20 +181,24 @@ class WorkerOutput:
             self.tail_shown = self.lines.tail_changes
             self._show_tail()
 
+    def _label(self, writer, stream, colour=True):
+        return label(writer, stream, colour) if self.labelled else ""
+
     def _flush_live(self):
         for writer in list(self.live_shown) + [w for w in self.lines.live if w not in self.live_shown]:
             text = self.lines.live.get(writer, "")
             shown = self.live_shown.get(writer)
             if shown is None:
                 if text:
-                    handle = self.display.display(self.display.Pretty("[%s] %s" % (writer, text)), display_id=True)
+                    shown_text = self._label(writer, "stdout", colour=False) + text
+                    handle = self.display.display(self.display.Pretty(shown_text), display_id=True)
                     self.live_shown[writer] = [text, handle]
             elif shown[0] != text:
                 shown[0] = text
-                shown[1].update(self.display.Pretty("[%s] %s" % (writer, text) if text else ""))
+                shown[1].update(self.display.Pretty(self._label(writer, "stdout", colour=False) + text if text else ""))
 
     def _show_tail(self):
-        lines = "".join(label(w, s, colour=False) + text + "\n" for w, s, text in self.lines.tail)
+        lines = "".join(self._label(w, s, colour=False) + text + "\n" for w, s, text in self.lines.tail)
         if self.lines.hidden:
             lines = "… %d more lines are in the stored log (runlane logs %s); the last ones:\n%s" % (
                 self.lines.hidden, self.run_id, lines)

@@ -98,7 +98,7 @@ def follow_sweep(shell, client, store, sweep_id, display, follow=None):
         from ..notebook.job_cell import follow
     from ..notebook.job_cell import JobFailed
 
-    status, error = follow(shell, client, store, sweep_id, display)
+    status, error = follow(shell, client, store, sweep_id, display, labelled=False)  # its lines as docs/sweeps.md shows
     result = read_result(store, sweep_id)
     if status != "finished":
         raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error.split("\n")[0] if error else "."))

@@ -67,7 +67,7 @@ def sweep(fn, space, trials=10, parallel=1, metric="value", mode="min", on="loca
         return sweep_id
     from ..notebook.job_cell import JobFailed, follow
 
-    status, error = follow(None, client, store, sweep_id, None)
+    status, error = follow(None, client, store, sweep_id, None, labelled=False)
     if status != "finished":
         raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error.split("\n")[0] if error else "."))
     return (read_result(store, sweep_id) or {}).get("best")
