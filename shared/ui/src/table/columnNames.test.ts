@@ -92,10 +92,11 @@ describe('a param or metric named as a built-in column', () => {
 
 describe('param cells', () => {
   it('show a number in the one 4-significant-digit format; the tooltip and the exports keep it whole', () => {
-    const r = run('p', { lr: 0.12574345574288495, layers: 3, act: 'relu' }, null);
+    const r = run('p', { lr: 0.12574345574288495, layers: 3, act: 'relu', tiny: 0.00023456789 }, null);
     const byKey = (k: string) => buildColumns([r]).find((c) => c.id === `param:${k}`)!;
     expect(cellText(byKey('lr'), r)).toBe('0.1257');
     expect(cellText(byKey('layers'), r)).toBe('3');
+    expect(cellText(byKey('tiny'), r)).toBe('0.0002346');
     expect(cellText(byKey('act'), r)).toBe('relu');
     expect(cellTitle(byKey('lr'), r)).toBe('0.12574345574288495');
     expect(exportValue(byKey('lr'), r)).toBe('0.12574345574288495');

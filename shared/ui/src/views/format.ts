@@ -52,5 +52,7 @@ export function formatNumber(v: number): string {
  * `lr = 0.12574345574288495` reads 0.1257), anything else as formatParam. Exports and tooltips keep formatParam.
  */
 export function formatParamShort(value: unknown): string {
+  // 4 significant digits without the charts' exponent below 0.001: a learning rate 0.0002 reads as typed.
+  if (typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)) return String(Number(value.toPrecision(4)));
   return typeof value === 'number' ? formatNumber(value) : formatParam(value);
 }
