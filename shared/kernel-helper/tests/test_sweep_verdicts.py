@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from kernels import Kernel, text_of
+from kernels import text_of
 
 from runlane.store.reader import StoreReader
 
@@ -25,20 +25,8 @@ for step in range(20):
 """
 
 
-@pytest.fixture
-def kernel(tmp_path, monkeypatch):
-    pytest.importorskip("jupyter_client")
-    from daemons import stop_daemon
-
-    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(tmp_path / "runtime"))
-    k = Kernel(tmp_path)
-    k.run("%load_ext runlane", "setup")
-    yield k
-    k.stop()
-    stop_daemon(tmp_path / "runtime")
-
-
-def test_a_pruned_trial_logged_nothing_past_its_step_and_the_summary_ends_the_cell(kernel):
+def test_a_pruned_trial_logged_nothing_past_its_step_and_the_summary_ends_the_cell(job_kernel):
+    kernel = job_kernel
     outputs = kernel.run(CELL, "cell-sweep")
     assert not [m for m in outputs if m["msg_type"] == "error"], outputs
     store = kernel.store
