@@ -21,11 +21,13 @@ interface Entry {
 
 const idOf = (run: RunRef, item: MediaItem) => `${run.source}\n${run.id}\n${item.ref}`;
 
+/** A decoded thumbnail (ImageBitmap exists only in browsers: not in Node, where the tests run). */
+const isBitmap = (value: unknown): value is ImageBitmap => typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap;
+
 /** The memory a memoised answer holds: a decoded bitmap's pixels, a string's characters. */
 function sizeOf(value: unknown): number {
   if (typeof value === 'string') return value.length;
-  if (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) return value.width * value.height * 4;
-  return 0;
+  return isBitmap(value) ? value.width * value.height * 4 : 0;
 }
 
 export class MediaCache {
@@ -55,7 +57,7 @@ export class MediaCache {
       if (this.entries.size <= MAX_ENTRIES && this.bytes <= this.maxBytes) return;
       if (id === keep) continue;
       if (old.url) URL.revokeObjectURL(old.url);
-      void Promise.all(old.memo.values()).then((done) => done.forEach((d) => d instanceof ImageBitmap && d.close()), () => {});
+      void Promise.all(old.memo.values()).then((done) => done.forEach((d) => isBitmap(d) && d.close()), () => {});
       this.entries.delete(id);
       this.bytes -= old.bytes;
     }
