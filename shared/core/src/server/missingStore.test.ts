@@ -40,6 +40,10 @@ it('a missing store is listed empty and not created; the run of the writer that 
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
     const id = out.trim();
     expect(existsSync(path.join(store, 'runs', id))).toBe(true);
+    // At once for a client that has its id (as the writer's own does), though the watcher looks for
+    // the new store's runs/ only once a second: it was a 404 until then.
+    expect((await test.client.run(id)).name).toBe('first');
+    expect((await test.client.series(id, 'loss')).values).toEqual([0.5]);
 
     const created = () => events.some((e) => e.type === 'run-created' && e.run.id === id);
     await expect.poll(created, { timeout: 15_000, interval: 100 }).toBe(true);

@@ -73,7 +73,7 @@ export class StoreIndex implements RunSource {
   async detail(id: string): Promise<RunDetail> {
     // A run taken from the run index holds only its summary: its files are read (in the queue,
     // like every read) the first time its details are asked for.
-    if (this.known(id).seeded) await this.sync(id);
+    if ((await this.found(id)).seeded) await this.sync(id);
     return this.withSync(await detailOf(this.known(id)));
   }
 
@@ -83,8 +83,21 @@ export class StoreIndex implements RunSource {
   }
 
   async series(id: string, key: string, options: SeriesOptions): Promise<MetricSeries> {
-    this.known(id); // an unknown run is a 404 before any file is touched
+    await this.found(id); // an unknown run is a 404 before any of its files is read
     return this.reader.readSeries(id, key, options);
+  }
+
+  /**
+   * The run, also when it is asked for before the watcher told of it: a writer that just made it (its
+   * client had the id at once), or the first run of a store made after the daemon opened it, whose
+   * runs/ the watcher looks for once a second. Its folder is looked for on disk, and read, at once.
+   */
+  private async found(id: string): Promise<LiveRun> {
+    if (!this.runs.get(validateRunId(id))?.summary() && existsSync(path.join(this.dir, 'runs', id))) {
+      this.watcher?.lookForRuns();
+      await this.sync(id);
+    }
+    return this.known(id);
   }
 
   private known(id: string): LiveRun {

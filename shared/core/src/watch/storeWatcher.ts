@@ -6,7 +6,7 @@
 // What cannot be watched (the system's limit, see watchDir.ts) is polled every second.
 // Changes are coalesced for a few milliseconds, so a burst of appends costs one incremental read.
 // A store not made yet is not made here (an editor opening on a folder must not choose where the
-// helper's runs go): its runs/ is looked for every second, and watched once a writer has made it.
+// helper's runs go): its runs/ is looked for every 50 ms (a stat), and watched once a writer has made it.
 import { existsSync, readdirSync, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { EditSweep } from './editSweep.js';
@@ -16,6 +16,7 @@ export type ChangeHandler = (files: string[]) => void;
 
 const COALESCE_MS = 3;
 const POLL_MS = 1_000;
+const AWAIT_MS = 50;
 /** A run stays followed this long after it ends: its writer may still flush its last points and logs. */
 const UNFOLLOW_AFTER_MS = 5_000;
 /** A live run with no file change for this long loses its watches: a writer killed on another host
@@ -53,8 +54,9 @@ export class StoreWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** runs/ did not exist at the start: the poll watches it once a writer has made it. */
+  /** runs/ did not exist at the start: looked for every AWAIT_MS, and watched once a writer has made it. */
   private awaitingRuns = false;
+  private awaitTimer: NodeJS.Timeout | null = null;
   /** The open's checks, handed to the sweep when its first round starts (not on the open's path). */
   private checked: { runs: Map<string, string>; at: number } | null = null;
 
@@ -73,7 +75,13 @@ export class StoreWatcher {
   async start(sweepLater = false): Promise<void> {
     const started = Date.now();
     if (existsSync(this.runsDir)) this.watchRuns();
-    else this.awaitingRuns = true;
+    else {
+      // Looked for often (a stat): a store's first run is seen while it starts, so its points are told
+      // live; once a second (the poll) would take its first second of points as its past.
+      this.awaitingRuns = true;
+      this.awaitTimer = setInterval(() => this.lookForRuns(), AWAIT_MS);
+      this.awaitTimer.unref();
+    }
     for (const name of this.listRuns()) {
       this.names.add(name);
       this.sweep.add(name, started);
@@ -110,7 +118,7 @@ export class StoreWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of [this.timer, this.pollTimer, this.sweepTimer]) if (t) clearTimeout(t);
+    for (const t of [this.timer, this.pollTimer, this.sweepTimer, this.awaitTimer]) if (t) clearTimeout(t);
     this.runsWatcher?.close();
     for (const id of [...this.followed.keys()]) this.unfollow(id);
   }
@@ -206,18 +214,24 @@ export class StoreWatcher {
     if ((sub === 'events' && name.endsWith('.jsonl')) || (sub === 'metrics' && name.endsWith('.rlm')) || (sub === 'logs' && depth === 2) || (sub === 'media' && depth === 2 && name === 'index.jsonl')) this.queue(file);
   }
 
+  /** A store made after the daemon opened it: runs/ is watched, and its runs told, once it exists. */
+  lookForRuns(): void {
+    if (this.awaitingRuns && existsSync(this.runsDir)) {
+      // Watched before it is listed (below): a run made in between is then reported by both, once.
+      this.awaitingRuns = false;
+      if (this.awaitTimer) clearInterval(this.awaitTimer);
+      this.watchRuns();
+      for (const name of this.listRuns()) if (!this.names.has(name)) this.onRunsEntry(name);
+    }
+  }
+
   private watchRuns(): void {
     this.runsWatcher = this.tryWatch(this.runsDir, (_event, name) => name && this.onRunsEntry(name), null);
   }
 
   /** Every POLL_MS: runs/ when it has no watch, followed runs that could not be watched, ended runs' grace. */
   private poll(): void {
-    if (this.awaitingRuns && existsSync(this.runsDir)) {
-      // Watched before it is listed (below): a run made in between is then reported by both, once.
-      this.awaitingRuns = false;
-      this.watchRuns();
-      for (const name of this.listRuns()) if (!this.names.has(name)) this.onRunsEntry(name);
-    }
+    this.lookForRuns();
     if (!this.runsWatcher) {
       const now = new Set(this.listRuns());
       for (const name of now) if (!this.names.has(name)) this.onRunsEntry(name);
