@@ -20,9 +20,12 @@ def _count(n, word):
     return _plural(n, word) if n else ""
 
 
-def _event_folders(root):
-    """(folders under root holding event files, whether the look was complete), breadth-first."""
-    folders, seen, level = 0, 0, [root]
+def _walk(root, visit):
+    """Visits root's folders breadth-first, to MAX_DEPTH, until MAX_ENTRIES entries were seen (a huge home
+    folder is not walked whole); symlinked folders are not followed, as TensorBoard's walk does not.
+    `visit(folder, entries)` gives the sub-folders to enter, or None to enter none there. Returns
+    whether the look was complete."""
+    seen, level = 0, [root]
     for _depth in range(MAX_DEPTH + 1):
         following = []
         for folder in level:
@@ -31,16 +34,30 @@ def _event_folders(root):
             except OSError:
                 continue  # unreadable: not evidence either way
             seen += len(entries)
-            if any("tfevents" in e.name and not e.is_dir(follow_symlinks=False) for e in entries):
-                folders += 1
-            # Symlinked folders are not followed, as TensorBoard's walk does not.
-            following.extend(e.path for e in entries if e.is_dir(follow_symlinks=False))
+            enter = visit(folder, entries)
+            if enter is None:
+                continue
+            following.extend(e.path for e in enter if e.is_dir(follow_symlinks=False))
             if seen > MAX_ENTRIES:
-                return folders, False
+                return False
         level = following
         if not level:
             break
-    return folders, True
+    return True
+
+
+def _event_folders(root):
+    """(folders under root holding event files, whether the look was complete)."""
+    folders = 0
+
+    def visit(_folder, entries):
+        nonlocal folders
+        if any("tfevents" in e.name and not e.is_dir(follow_symlinks=False) for e in entries):
+            folders += 1
+        return entries
+
+    complete = _walk(root, visit)
+    return folders, complete
 
 
 # Folders the DVCLive look does not enter (dvcliveDir.ts's SKIP).
@@ -58,28 +75,19 @@ def _looks_like_dvclive(folder, entries):
 
 
 def _dvclive_folders(root):
-    """(DVCLive folders under root, root itself one of them), breadth-first within the same bounds
+    """(DVCLive folders under root, root itself one of them), within the same bounds
     (countDvcliveFolders in dvcliveDir.ts): a project with a dvclive/ folder opens as a log folder."""
-    count, seen, itself, level = 0, 0, False, [root]
-    for _depth in range(MAX_DEPTH + 1):
-        following = []
-        for folder in level:
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            seen += len(entries)
-            if _looks_like_dvclive(folder, entries):
-                count += 1
-                itself = itself or folder == root
-                continue  # its plots/ are its own
-            following.extend(e.path for e in entries
-                             if e.is_dir(follow_symlinks=False) and e.name not in _DVCLIVE_SKIP)
-            if seen > MAX_ENTRIES:
-                return count, itself
-        level = following
-        if not level:
-            break
+    count, itself = 0, False
+
+    def visit(folder, entries):
+        nonlocal count, itself
+        if _looks_like_dvclive(folder, entries):
+            count += 1
+            itself = itself or folder == root
+            return None  # its plots/ are its own
+        return [e for e in entries if e.name not in _DVCLIVE_SKIP]
+
+    _walk(root, visit)
     return count, itself
 
 
