@@ -152,7 +152,7 @@ def _outage(small_disk, tmp_path, finish_full, start_full, fault_row):
     fault_row.update(fault=f"disk full{' before the run starts' if start_full else ''} "
                            f"(tmpfs {'8m' if FULL else '3m'}), {when}",
                      load=f"{(before if start_full else 0) + during:,} points logged during the outage",
-                     checked="one warning line, no traceback, store readable, every point once, final status")
+                     checked="one warning line, no traceback, store readable, every point once, env.json, final status")
     ballast = _fill(small_disk) if start_full else None
     proc, ctl = _start(tmp_path, store, (before, during, after), finish_full)
     try:
@@ -191,6 +191,10 @@ def _outage(small_disk, tmp_path, finish_full, start_full, fault_row):
     assert steps == list(range(total)), f"{len(steps)} points stored of {total} ({len(set(steps))} distinct)"
     run = StoreReader(str(store), warn=lambda message: None).get_run(run_id)
     assert run["status"] == "finished", run
+    # The environment snapshot, taken at the start, is held with the rest (it was lost on a full disk).
+    env_json = store / "runs" / run_id / "env.json"
+    assert env_json.exists(), "the run's env.json was not written"
+    assert json.loads(env_json.read_text())["python"], env_json.read_text()
     log = StoreReader(str(store), warn=lambda message: None)
     stdout = b"".join(log.read_log(run_id, w, "stdout") for w in _writers(store, run_id))
     assert stdout.count(b"line at step") == len(range(0, total, 5000)), stdout[-400:]

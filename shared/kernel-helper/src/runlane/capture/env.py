@@ -148,7 +148,7 @@ def write_env_in_background(writer, run_id, modules, folder):
 
     def capture():
         try:
-            writer.write_env(run_id, capture_env(modules, folder))
+            _write_or_hold(writer, run_id, capture_env(modules, folder))
         except Exception:
             pass  # the environment is a nicety; it never breaks the user's code
 
@@ -158,6 +158,34 @@ def write_env_in_background(writer, run_id, modules, folder):
     _unfinished[:] = [t for t in _unfinished if t.is_alive()] + [thread]
     thread.start()
     return thread
+
+
+def _open_run(writer, run_id):
+    from ..tracking import _flusher
+
+    return next((run for run in _flusher.open_runs() if run.id == run_id and run.writer is writer), None)
+
+
+def _write_or_hold(writer, run_id, env):
+    """Writes env.json now, or, on a full disk, holds it with the run's other held writes (held.py):
+    behind its meta.json and status when those wait too (a run started on a full disk has no folder
+    yet), and written once there is space. Any other error drops it (a nicety, as before)."""
+    from ..store.writer import DISK_FULL_ERRNOS
+
+    run = _open_run(writer, run_id)
+
+    def write(w):
+        w.write_env(run_id, env)
+
+    if run is not None and run._held is not None:
+        run._event(write)
+        return
+    try:
+        write(writer)
+    except OSError as err:
+        if run is None or err.errno not in DISK_FULL_ERRNOS:
+            raise
+        run._event(write)  # tries once more, then holds it: the run's warning line says so
 
 
 def _wait_at_exit():
