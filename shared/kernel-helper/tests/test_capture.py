@@ -91,6 +91,13 @@ def test_parse_real_nvidia_smi_output_from_an_h100():
     assert parse_nvidia_smi("NVIDIA-SMI has failed because it couldn't communicate with the driver\n") == []
 
 
+def test_parse_real_nvidia_smi_output_from_an_h200():
+    text = (FIXTURES / "nvidia-smi" / "h200-query.csv").read_text()
+    assert parse_nvidia_smi(text) == [{
+        "index": 0, "name": "NVIDIA H200", "uuid": "GPU-fdc2d98b-de71-88e4-997b-126180aa8544",
+        "memory_mib": 143771, "driver": "580.159.04"}]
+
+
 def test_git_state_reports_commit_and_dirty(tmp_path):
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)

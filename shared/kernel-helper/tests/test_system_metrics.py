@@ -8,6 +8,7 @@ import time
 import types
 
 import pytest
+from conftest import FIXTURES
 
 from runlane import system, system_gpu, system_procs
 from runlane.store.reader import StoreReader
@@ -37,6 +38,16 @@ def fake_smi(tmp_path, monkeypatch):
 
 def gpu_values(environ):
     return dict(system.take_sample(None, system_gpu.GpuQuery(environ)))
+
+
+def test_real_nvidia_smi_samples_of_an_idle_and_a_busy_h200():
+    """What nvidia-smi printed for the sampler's query on an H200, idle and during a matmul loop."""
+    fixtures = FIXTURES / "nvidia-smi"
+    uuid = "GPU-fdc2d98b-de71-88e4-997b-126180aa8544"
+    assert system_gpu.parse_query((fixtures / "h200-sample-idle.csv").read_text()) == [
+        {"index": 0, "uuid": uuid, "util": 0.0, "memory_mb": 0.0, "power_w": 77.37}]
+    assert system_gpu.parse_query((fixtures / "h200-sample-busy.csv").read_text()) == [
+        {"index": 0, "uuid": uuid, "util": 100.0, "memory_mb": 1487.0, "power_w": 655.54}]
 
 
 def test_only_the_gpus_the_process_was_given_numbered_as_cuda_numbers_them(fake_smi):

@@ -1,6 +1,7 @@
-// Images, histograms and text of TensorBoard event files (tensorboardX, and the tensor form TF2 writes)
-// read as TensorBoard's own loader reads them: test/fixtures/tfevents/media/expected.json, written by
-// make_media_fixtures.py from plugin_event_accumulator.EventAccumulator.
+// Images, histograms and text of TensorBoard event files (tensorboardX, the tensor form TF2 writes, and
+// PyTorch's own SummaryWriter on CPU and CUDA tensors with a matplotlib figure) read as TensorBoard's own
+// loader reads them: test/fixtures/tfevents/{media,pytorch-media}/expected.json, written by
+// make_media_fixtures.py and make_torch_media_fixtures.py from plugin_event_accumulator.EventAccumulator.
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,8 +14,12 @@ import { mayHoldMedia } from './mediaDecoder.js';
 import { readRecords } from './tfrecord.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../test/fixtures/tfevents/media');
+const torchFixtures = path.join(fixtures, '..', 'pytorch-media');
 type Expected = Record<string, Record<string, { plugin: string; events: unknown[][] }>>;
-const expected = JSON.parse(readFileSync(path.join(fixtures, 'expected.json'), 'utf8')) as Expected;
+const expectedIn = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+const expected = expectedIn(fixtures);
+// The writers whose histograms are HistogramProto, which TensorBoard's loader turns into float32 rows.
+const protoHistogramRuns = new Set(['tbx', 'torch', 'cuda']);
 
 let tmp = '';
 afterEach(() => tmp && removeTempDir(tmp));
@@ -26,12 +31,13 @@ async function open(dir: string): Promise<{ logdir: TensorBoardLogdir; media: Lo
 }
 
 describe('TensorBoard media', () => {
-  for (const run of Object.keys(expected)) {
+  const cases = [fixtures, torchFixtures].flatMap((dir) => Object.entries(expectedIn(dir)).map(([run, tags]) => ({ dir, run, tags })));
+  for (const { dir, run, tags } of cases) {
     it(`reads ${run}'s images, histograms and text as TensorBoard's loader does`, async () => {
-      const { media } = await open(fixtures);
+      const { media } = await open(dir);
       const items = await media.media(run);
       const keys = await media.mediaKeys(run);
-      for (const [tag, { plugin, events }] of Object.entries(expected[run]!)) {
+      for (const [tag, { plugin, events }] of Object.entries(tags)) {
         if (plugin === 'images') {
           const mine = items.filter((i) => i.key === tag);
           const got = await Promise.all(
@@ -50,7 +56,7 @@ describe('TensorBoard media', () => {
         } else {
           const { steps } = await media.histograms(run, tag);
           // TensorBoard's loader turns HistogramProto into float32 [left, right, count] rows (data_compat).
-          const f32 = run === 'tbx' && tag !== 'raw' ? Math.fround : (x: number) => x;
+          const f32 = protoHistogramRuns.has(run) && tag !== 'raw' ? Math.fround : (x: number) => x;
           const rows = steps.map((s) => [s.step, s.wall_time, s.counts.map((c, i) => [f32(s.edges[i]!), f32(s.edges[i + 1]!), c])]);
           expect(rows).toEqual(events);
           expect(keys.histogram_keys).toContain(tag);
@@ -109,5 +115,8 @@ describe('TensorBoard media', () => {
     const tbx = verdicts(path.join(fixtures, 'tbx'));
     const mediaEvents = Object.values(expected.tbx!).reduce((n, t) => n + t.events.length, 0);
     expect(tbx.filter(Boolean).length).toBe(mediaEvents);
+    // PyTorch's SummaryWriter: one record per image, figure, histogram or text event.
+    const torch = expectedIn(torchFixtures).torch!;
+    expect(verdicts(path.join(torchFixtures, 'torch')).filter(Boolean).length).toBe(Object.values(torch).reduce((n, t) => n + t.events.length, 0));
   });
 });
