@@ -1,5 +1,6 @@
 import os
 import platform
+import shutil
 import socket
 import subprocess
 
@@ -96,6 +97,21 @@ def test_parse_real_nvidia_smi_output_from_an_h200():
     assert parse_nvidia_smi(text) == [{
         "index": 0, "name": "NVIDIA H200", "uuid": "GPU-fdc2d98b-de71-88e4-997b-126180aa8544",
         "memory_mib": 143771, "driver": "580.159.04"}]
+
+
+def test_git_state_says_dirty_is_unknown_when_git_status_fails(tmp_path, monkeypatch):
+    """A `git status` that times out (a big or freshly copied tree) or fails must not read as clean."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real_git = shutil.which("git")
+    # A git whose status fails as a timed-out one does (_run turns both into None); the rest is real git.
+    (bin_dir / "git").write_text('#!/bin/sh\n[ "$1" = status ] && exit 128\nexec %s "$@"\n' % real_git)
+    (bin_dir / "git").chmod(0o755)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    monkeypatch.setenv("PATH", "%s%s%s" % (bin_dir, os.pathsep, os.environ["PATH"]))
+    assert git_state(str(repo)) == {"commit": None, "dirty": None, "branch": "main"}
 
 
 def test_git_state_reports_commit_and_dirty(tmp_path):

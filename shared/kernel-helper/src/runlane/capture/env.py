@@ -84,16 +84,20 @@ def _run(args, cwd=None, timeout=5):
 
 def git_state(folder):
     """{"commit", "dirty", "branch"} of the repository holding `folder` (commit None before the first
-    commit; branch None when detached), or None outside one."""
+    commit; branch None when detached; dirty None when `git status` failed or timed out), or None
+    outside one."""
     if shutil.which("git") is None:
         return None
     if _run(["git", "rev-parse", "--git-dir"], cwd=folder) is None:
         return None
     # A new repository has no HEAD commit yet: it is still a repository (commit None), with its branch.
     commit = _run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=folder)
-    status = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder) or ""
+    # `git status` hashes every tracked file whose stat changed: in a big or freshly copied tree it can
+    # outlast the timeout. Then whether the tree is dirty is unknown (None), never reported as clean.
+    status = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder)
     branch = (_run(["git", "symbolic-ref", "--short", "--quiet", "HEAD"], cwd=folder) or "").strip() or None
-    return {"commit": commit.strip() if commit else None, "dirty": bool(status.strip()), "branch": branch}
+    return {"commit": commit.strip() if commit else None, "dirty": None if status is None else bool(status.strip()),
+            "branch": branch}
 
 
 def parse_nvidia_smi(text):
