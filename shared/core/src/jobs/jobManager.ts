@@ -10,6 +10,7 @@ import type { JobCreated, JobSpec, RunSummary } from '@runlane/protocol';
 import { StoreError, StoreWriter, StoreReader } from '../store/index.js';
 import { writeFileAtomic } from '../store/atomicFile.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
+import { cancelRecorded, recordCancel, sweepCancelled, sweepOf } from './cancelRecord.js';
 import { GpuPool } from './gpuPool.js';
 import { createJobRun, rerunSpec } from './jobRun.js';
 import { checkInput } from './jobSpec.js';
@@ -128,7 +129,10 @@ export class JobManager {
     const job = this.jobs.get(runId);
     if (this.refused.has(path.resolve(store))) this.locks.require(path.resolve(store)); // names the daemon that runs it
     if (!job || job.store !== path.resolve(store)) throw new StoreError('not_found', `No running or queued job "${runId}" in ${store}.`);
+    const first = !job.cancelled;
     job.cancelled = true;
+    // Recorded before anything is stopped: a daemon that dies from here on leaves it to the next one (cancelRecord.ts).
+    if (first) await recordCancel(job.runDir, (await this.writer(job.store)).writerId);
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -136,6 +140,28 @@ export class JobManager {
       return;
     }
     if (job.started) await job.launcher.stop(job, job.state); // else stopped once its start returns
+    await this.cancelTrials(job);
+  }
+
+  /**
+   * A sweep's trials are cancelled with it by the daemon, not only by its controller (which asks too, but
+   * may be killed, or find no daemon answering): the sweep's recorded cancel covers them all.
+   */
+  private async cancelTrials(sweep: Job): Promise<void> {
+    const trials = [...this.jobs.values()].filter((j) => j.store === sweep.store && !j.cancelled && sweepOf(j.spec) === sweep.runId);
+    for (const trial of trials) {
+      await this.cancel(trial.store, trial.runId).catch(() => {}); // it ended meanwhile
+    }
+  }
+
+  /** A re-adopted job whose cancel a previous daemon decided (or a trial of a cancelled sweep): finished here. */
+  private async finishCancel(job: Job): Promise<void> {
+    if (!cancelRecorded(job.runDir)) await recordCancel(job.runDir, (await this.writer(job.store)).writerId);
+    try {
+      await job.launcher.stop(job, job.state);
+    } catch {
+      // its workers ended with the previous daemon: the exit codes decide, read as cancelled
+    }
   }
 
   /**
@@ -175,8 +201,11 @@ export class JobManager {
         job.gpus = saved.workers.flatMap((w) => w.gpus);
         this.gpus.hold(job.target, job.gpus);
       }
+      // Before the first look at its exit codes: a worker the cancel's SIGTERM ended (143) is no failure.
+      job.cancelled = cancelRecorded(job.runDir) || sweepCancelled(store, saved.spec);
       this.jobs.set(run.id, job);
       this.follow(job, await this.writer(store));
+      if (job.cancelled) await this.finishCancel(job);
     }
   }
 
