@@ -21,6 +21,7 @@ import type { RunSource } from './runSource.js';
 import { StoreIndex } from './storeIndex.js';
 import { SyncService } from './syncService.js';
 import { watchWarnings } from '../watch/watchDir.js';
+import { jobsOwnerWarnings } from './jobsOwnerWarnings.js';
 
 export interface DaemonOptions {
   /** The store used when a request names none. */
@@ -270,7 +271,7 @@ export class Daemon {
       incarnation: this.hub.incarnation,
       stores: [...this.stores.keys(), ...this.logdirs.keys(), ...this.mlflows.keys()],
       clients: this.hub.clientCount,
-      warnings: watchWarnings(),
+      warnings: [...watchWarnings(), ...jobsOwnerWarnings(this.stores.keys())],
     };
   }
 }

@@ -14,6 +14,13 @@ describe('a daemon warning above the runs', () => {
     expect(fixCommand('runlane daemon: something else')).toBeNull();
     expect(warningLine('runlane daemon: something else')).toBe('Something else');
   });
+
+  it('says in one line that another daemon runs the store\'s jobs: its pid, that launches here are refused, what to do', () => {
+    // core server/jobsOwnerWarnings.ts's sentence (test/integration/jobsOwnerWarning.test.ts checks the daemon's own).
+    const owner = 'Another Runlane daemon (pid 4242) runs the jobs of /home/ana/work/.runlane: jobs launched or cancelled through this daemon are refused while it runs. Launch them through that daemon (the same RUNLANE_RUNTIME_DIR), or stop it (kill 4242) and launch again.';
+    expect(warningLine(owner)).toBe('Jobs of work/.runlane run in another Runlane daemon (pid 4242): jobs launched or cancelled from here are refused. Launch through that daemon, or stop it (kill 4242) and launch again.');
+    expect(fixCommand(owner)).toBeNull();
+  });
 });
 
 describe('CheckPacer', () => {

@@ -3,10 +3,18 @@
 // it costs; the daemon's own sentence, written for its log, is longer than a sidebar is wide), and
 // the command that fixes it when the warning names one (a Copy button, or the line's end).
 const WATCH_LIMIT = /limit of file watches is reached \((\w+), ([\w.]+)/;
+/** core server/jobsOwnerWarnings.ts: another daemon holds the store's jobs lock. */
+const JOBS_OWNER = /^Another Runlane daemon \(pid (\d+)\) runs the jobs of (.+?): jobs launched/;
 
 export function warningLine(warning: string): string {
   const limit = WATCH_LIMIT.exec(warning);
   if (limit) return `File watch limit reached (${limit[2]}): runs Runlane cannot watch refresh every second, not at once.`;
+  const owner = JOBS_OWNER.exec(warning);
+  if (owner) {
+    // The store by its last two folders (work/.runlane): the whole path is in the tooltip and the log.
+    const store = owner[2]!.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+    return `Jobs of ${store} run in another Runlane daemon (pid ${owner[1]}): jobs launched or cancelled from here are refused. Launch through that daemon, or stop it (kill ${owner[1]}) and launch again.`;
+  }
   const text = warning.replace(/^runlane daemon:\s*/i, '').trim();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
