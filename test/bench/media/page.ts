@@ -3,6 +3,7 @@
 // with a canvas), and 10 runs x 1,000 steps of one histogram key. Timings are read by the runner.
 import type { HistogramSeries, HistogramStep, MediaItem, RunDetail, RunRef } from '@runlane/protocol';
 import { readTheme } from '../../../shared/ui/src/charts/theme.js';
+import { mediaPrefetch } from '../../../shared/ui/src/media/mediaCard.js';
 import { MediaSection } from '../../../shared/ui/src/media/mediaSection.js';
 import { installStyles } from '../../../shared/ui/src/views/styles.js';
 
@@ -52,11 +53,12 @@ const ready = (async () => {
   }
 })();
 
-const timing = { readMedia: 0 };
+const timing = { readMedia: 0, refs: [] as string[] };
 const bridge = {
   listMedia: async (run: RunRef) => items.get(run.id)!,
   readMedia: async (_run: RunRef, ref: string) => {
     timing.readMedia++;
+    timing.refs.push(ref);
     // Every item has its own ref (as in a store), so each is read and decoded once; the bytes are
     // shared per run and step.
     const [run, , step] = ref.split(':');
@@ -74,4 +76,4 @@ document.getElementById('app')!.append(rootEl);
 const section = new MediaSection(bridge, () => readTheme(rootEl));
 rootEl.append(section.element);
 const runs = Array.from({ length: RUNS }, (_, r) => ({ key: String(r), ref: { source: 'bench', id: String(r) }, label: `run ${r}`, color: COLOURS[r]! }));
-(window as unknown as Record<string, unknown>).bench = { section, runs, ready, timing };
+(window as unknown as Record<string, unknown>).bench = { section, runs, ready, timing, prefetch: mediaPrefetch };

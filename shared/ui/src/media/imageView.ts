@@ -57,23 +57,45 @@ export function showImage(frame: HTMLElement, run: RunRef, item: MediaItem, cach
   else whenVisible(frame, () => void draw(frame, run, item, cache, title));
 }
 
+/** A small image's decoded form: its data: URL, and (until a frame takes it) the <img> that decoded it. */
+interface Decoded {
+  url: string;
+  spare: HTMLImageElement | null;
+}
+
+const isLarge = (item: MediaItem) => item.size > THUMB_BYTES || (item.width ?? 0) * (item.height ?? 0) > THUMB_PIXELS;
+
+/** The item decoded as draw() shows it, kept by the cache: the work a frame would do, done ahead. */
+function prepare(run: RunRef, item: MediaItem, cache: MediaCache): Promise<ImageBitmap | Decoded> {
+  if (isLarge(item)) return cache.memo(run, item, 'thumbnail', async () => thumbnail(await cache.blob(run, item)));
+  return cache.memo(run, item, 'decoded', async (): Promise<Decoded> => {
+    const url = item.size <= INLINE_BYTES ? dataUrl(await cache.data(run, item), item.mime) : await cache.url(run, item);
+    return { url, spare: await decoded(url) };
+  });
+}
+
+/** Reads and decodes `item` ahead of a slider move (the idle prefetch of mediaCard.ts); a frame
+ * that then shows it only swaps a node. Resolves once done; a corrupt image is left to draw(). */
+export async function warmImage(run: RunRef, item: MediaItem, cache: MediaCache): Promise<void> {
+  await prepare(run, item, cache).catch(() => undefined);
+}
+
+/** The memory warming an item takes: its bytes, or a large image's decoded pixels (it is decoded
+ * at full size once to make its thumbnail); the idle prefetch counts it against its budget. */
+export const warmCost = (item: MediaItem) => (isLarge(item) ? Math.max(item.size, (item.width ?? 0) * (item.height ?? 0) * 4) : item.size);
+
 async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: MediaCache, title: string): Promise<void> {
   const broken = () => placeholder(`This image could not be shown (${item.size} bytes${item.mime ? `, ${item.mime}` : ''}).`);
   let node: HTMLElement;
   try {
-    const large = item.size > THUMB_BYTES || (item.width ?? 0) * (item.height ?? 0) > THUMB_PIXELS;
     // Decoded once per item (the cache keeps the work): a slider back over seen steps only swaps nodes.
-    if (large) node = drawBitmap(await cache.memo(run, item, 'thumbnail', async () => thumbnail(await cache.blob(run, item))));
+    const done = await prepare(run, item, cache);
+    if (!('url' in done)) node = drawBitmap(done);
     else {
-      // The first draw shows the very <img> it decoded (a second one decoded again: 40 images 65-120
-      // ms against 45-65); later draws (the slider back) take a new one of the proven URL at once.
-      let first = null as HTMLImageElement | null;
-      const url = await cache.memo(run, item, 'decoded', async () => {
-        const src = item.size <= INLINE_BYTES ? await dataUrl(await cache.blob(run, item)) : await cache.url(run, item);
-        first = await decoded(src);
-        return src;
-      });
-      node = first ?? el('img', { src: url, alt: '', decoding: 'sync' });
+      // The <img> that decoded it is shown the first time (a second one decoded again: 40 images
+      // 65-120 ms against 45-65); later draws (the slider back) take a new one of the proven URL.
+      node = done.spare ?? el('img', { src: done.url, alt: '', decoding: 'sync' });
+      done.spare = null;
     }
   } catch {
     node = broken();
@@ -95,13 +117,14 @@ async function decoded(url: string): Promise<HTMLImageElement> {
   return img;
 }
 
-function dataUrl(blob: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result as string);
-    reader.onerror = () => reject(reader.error ?? new Error('unreadable image'));
-    reader.readAsDataURL(blob);
-  });
+/** A data: URL of the bytes, made here rather than through a Blob and a FileReader (two round trips
+ * to the browser process per image: half a slider step's wait in the media benchmark). A MIME type
+ * that is not a plain type/subtype (it comes from the store) is left out, not pasted into the URL. */
+function dataUrl(bytes: Uint8Array, mime: string | null | undefined): string {
+  const type = mime && /^[\w.+-]+\/[\w.+-]+$/.test(mime) ? mime : 'application/octet-stream';
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:${type};base64,${btoa(binary)}`;
 }
 
 /** The image scaled down to THUMB_SIZE, decoded once (kept by the cache). */

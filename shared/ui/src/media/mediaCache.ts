@@ -11,7 +11,11 @@ const MAX_ENTRIES = 3000;
 const MAX_BYTES = 256 * 1024 * 1024;
 
 interface Entry {
-  blob: Promise<Blob>;
+  /** The item's bytes as read. A Blob is made only when asked for (blob(), url()): making one is a
+   * round trip to the browser process, 0.3 ms each and most of a slider step's main-thread work
+   * (a CPU profile of the media benchmark), which small images shown from data: URLs never need. */
+  data: Promise<Uint8Array>;
+  blob: Promise<Blob> | null;
   url: string | null;
   /** Work done once per item (its decode check, its thumbnail), by name. */
   memo: Map<string, Promise<unknown>>;
@@ -24,9 +28,11 @@ const idOf = (run: RunRef, item: MediaItem) => `${run.source}\n${run.id}\n${item
 /** A decoded thumbnail (ImageBitmap exists only in browsers: not in Node, where the tests run). */
 const isBitmap = (value: unknown): value is ImageBitmap => typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap;
 
-/** The memory a memoised answer holds: a decoded bitmap's pixels, a string's characters. */
+/** The memory a memoised answer holds: a decoded bitmap's pixels, a string's characters (a data:
+ * URL, bare or as an object's `url`). */
 function sizeOf(value: unknown): number {
   if (typeof value === 'string') return value.length;
+  if (value && typeof value === 'object' && typeof (value as { url?: unknown }).url === 'string') return (value as { url: string }).url.length;
   return isBitmap(value) ? value.width * value.height * 4 : 0;
 }
 
@@ -71,10 +77,10 @@ export class MediaCache {
       this.entries.set(id, entry);
       return entry;
     }
-    const blob = this.read(run, item.ref).then((bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: item.mime ?? 'application/octet-stream' }));
-    const added: Entry = { blob, url: null, memo: new Map(), bytes: 0 };
-    blob.then(
-      (b) => this.count(id, added, b.size),
+    const data = this.read(run, item.ref);
+    const added: Entry = { data, blob: null, url: null, memo: new Map(), bytes: 0 };
+    data.then(
+      (b) => this.count(id, added, b.byteLength),
       () => this.entries.get(id) === added && this.entries.delete(id), // a failed read is tried again next time
     );
     this.entries.set(id, added);
@@ -82,14 +88,20 @@ export class MediaCache {
     return added;
   }
 
+  /** The item's bytes, read once. */
+  data(run: RunRef, item: MediaItem): Promise<Uint8Array> {
+    return this.entry(run, item).data;
+  }
+
   blob(run: RunRef, item: MediaItem): Promise<Blob> {
-    return this.entry(run, item).blob;
+    const entry = this.entry(run, item);
+    return (entry.blob ??= entry.data.then((bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: item.mime ?? 'application/octet-stream' })));
   }
 
   /** An object URL of the item's bytes (for <img>), made once per item. */
   async url(run: RunRef, item: MediaItem): Promise<string> {
+    const blob = await this.blob(run, item);
     const entry = this.entry(run, item);
-    const blob = await entry.blob;
     return (entry.url ??= URL.createObjectURL(blob));
   }
 
