@@ -17,22 +17,34 @@ from runlane.store.reader import StoreReader
 
 pytest.importorskip("optuna")
 
-# The loss depends on the trial's number so the pruner's verdict is known in advance: trials 0 and 1
-# finish first (two at a time), then trial 2 (better) and trial 3 (far worse than the median of the
-# finished trials at any step the median rule judges: MedianPruner, from step 1). Trials 0-2 log their
-# 120 steps at once, so the finished trials have a value at every step trial 3 reaches; trial 3 would
-# run for 30 s, and only the pruner's scancel ends it early.
+# The loss depends on the trial's number so the pruner's verdict is known in advance, and the trials
+# are of unequal lengths so that they overlap unevenly: trial 0 (the best) is slow, a step each 0.1 s;
+# beside it trials 1 and 2 log their 120 steps at once and finish one after the other; then trial 3
+# (far worse than the median of trials 1 and 2 at any step the median rule judges: MedianPruner, from
+# step 1) would run for 30 s, and only the pruner's scancel ends it early, while trial 0 still runs.
+# Trial 0 goes on until the sweep has recorded that verdict (its result.json, on the cluster's shared
+# filesystem) and ends last: the pruner judged with a slower trial unfinished, and the best is the one
+# that finished last.
 SLURM_CELL = """%%runlane sweep --on cluster --trials 4 --parallel 2 --metric loss --sampler random --seed 2 --gpus 1
-import os, time
+import json, os, time
 import runlane as rl
 lr = rl.loguniform(1e-3, 1e-1)
 trial = int(os.environ["RUNLANE_SWEEP_TRIAL"])
-loss = [1.0, 2.0, 0.5, 9.0][trial]
+loss = [0.5, 2.0, 1.0, 9.0][trial]
+result = os.path.join(os.environ["RUNLANE_DIR"], "runs", os.environ["RUNLANE_SWEEP_ID"], "sweep", "result.json")
+
+def pruned_one():
+    try:
+        with open(result) as f:
+            return any(r["state"] == "pruned" for r in json.load(f)["trials"])
+    except (OSError, ValueError):
+        return False
+
 print("slurm job", os.environ["SLURM_JOB_ID"], "gpu", os.environ.get("CUDA_VISIBLE_DEVICES"), flush=True)
 for step in range(120):
     rl.log(loss=loss * (1 + lr), step=step)
-    if trial == 3:
-        time.sleep(0.25)
+    if trial == 3 or (trial == 0 and not pruned_one()):
+        time.sleep(0.25 if trial == 3 else 0.1)
 """
 
 
@@ -60,14 +72,19 @@ def test_a_sweep_cell_runs_each_trial_as_a_slurm_job_and_prunes_a_poor_one_with_
             assert re.match(r"slurm job %s gpu [01]$" % job, log.strip()), log
         # The poor trial was judged on its live metric and stopped long before its 120 steps.
         pruned = trials[3]
-        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[:3]])
+        # Judged against the two fast trials, which finished while the slow trial 0 ran.
+        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[1:3]])
         # Its step is the last one it logged before the scancel landed (docs/sweeps.md), long before its 120.
         assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
         assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]
         assert "Trial 3 pruned: Pruned at step %d" % judged in shown, shown
         assert _queued(jobs) == []  # the scancel took the job off the cluster
         result = json.loads((job_kernel.store / "runs" / sweep["id"] / "sweep" / "result.json").read_text())
-        assert result["best"]["run_id"] == trials[2]["id"], result
+        assert result["best"]["run_id"] == trials[0]["id"], result
+        # In the order they ended: the slow trial, running from the start, ended last.
+        ended = [(r["number"], r["state"]) for r in result["trials"]]
+        assert ended == [(1, "finished"), (2, "finished"), (3, "pruned"), (0, "finished")], result
+        assert trials[0]["metrics"]["loss"]["count"] == 120  # it ran its whole course
         records = sorted(result["trials"], key=lambda r: r["number"])
         assert [r["state"] for r in records] == ["finished", "finished", "finished", "pruned"]
         assert str(records[3]["step"]) == pruned["tags"]["runlane.pruned_step"]

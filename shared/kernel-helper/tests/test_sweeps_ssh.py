@@ -2,7 +2,7 @@
 job on the host, its metric comes back in-band on its output and is read live by the controller, the
 median rule stops a poor trial (its remote process ends, its run is `pruned`), and cancelling the
 sweep ends every running trial's remote process."""
-import os
+import json
 
 import pytest
 from kernels import wait_for
@@ -13,20 +13,21 @@ from runlane.store.reader import StoreReader
 
 pytest.importorskip("optuna")
 
-# The loss depends on the trial's number, so the pruner's verdict is known in advance: trials 0 and 1
-# log their 240 steps at once and finish first (two at a time); trial 3 is far worse than the median of
-# those two at any step the median rule judges (from step 1: 1 warm-up step); trial 2 is good and runs
-# on (a step each 0.25 s) until the sweep is cancelled.
+# The loss depends on the trial's number, so the pruner's verdict is known in advance, and the trials
+# are of unequal lengths so that they overlap unevenly: trial 0 (good) is slow (a step each 0.25 s) and
+# runs on until the sweep is cancelled; beside it, trials 1 and 2 log their 240 steps at once and
+# finish one after the other; trial 3 (slow, and far worse than the median of trials 1 and 2 at any step
+# the median rule judges: from step 1) is judged and pruned while trial 0 still runs.
 SSH_CELL = """%%runlane sweep --on box --trials 4 --parallel 2 --metric loss --sampler random --seed 2 --detach
 import os, time
 import runlane as rl
 lr = rl.loguniform(1e-3, 1e-1)
 trial = int(os.environ["RUNLANE_SWEEP_TRIAL"])
-loss = [1.0, 2.0, 0.5, 9.0][trial]
+loss = [0.5, 2.0, 1.0, 9.0][trial]
 print("pid", os.getpid(), flush=True)
 for step in range(240):
     rl.log(loss=loss * (1 + lr), step=step)
-    if trial >= 2:
+    if trial in (0, 3):
         time.sleep(0.25)
 """
 
@@ -56,7 +57,7 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
     def pruned_and_one_running():
         trials = trials_of(store, sweep["id"])
         states = [t["status"] for t in trials]
-        return trials if states == ["finished", "finished", "running", "pruned"] and _pid(store, trials[2]) else None
+        return trials if states == ["running", "finished", "finished", "pruned"] and _pid(store, trials[0]) else None
 
     def points(run_id):
         [run] = [r for r in StoreReader(store).list_runs() if r["id"] == run_id]
@@ -65,8 +66,9 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
     try:
         trials = wait_for(pruned_and_one_running, timeout=120)  # SSH starts a trial in 2-5 s on a loaded machine
         assert trials, trials_of(store, sweep["id"])
-        pruned, running = trials[3], trials[2]
-        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[:2]])
+        pruned, running = trials[3], trials[0]
+        # Judged against the two fast trials, which finished while the slow trial 0 ran.
+        judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[1:3]])
         assert 1 <= judged <= int(pruned["tags"]["runlane.pruned_step"]) < 60, pruned["tags"]
         assert pruned["metrics"]["loss"]["count"] < 60, pruned["metrics"]["loss"]  # stopped long before its end
         assert wait_for(lambda: not _alive(_pid(store, pruned)), timeout=15)  # its process on the host ended
@@ -79,8 +81,13 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
         DaemonClient.connect(str(store)).stop_run(sweep["id"])
         assert wait_for(lambda: not _alive(_pid(store, running)), timeout=20)
         assert wait_for(lambda: [t["status"] for t in trials_of(store, sweep["id"])]
-                        == ["finished", "finished", "cancelled", "pruned"], timeout=20), trials_of(store, sweep["id"])
+                        == ["cancelled", "finished", "finished", "pruned"], timeout=20), trials_of(store, sweep["id"])
         assert wait_for(lambda: [r["status"] for r in job_kernel.runs() if r["id"] == sweep["id"]] == ["cancelled"], 20)
-        assert os.path.exists(str(store / "runs" / sweep["id"] / "sweep" / "result.json"))
+        result = json.loads((store / "runs" / sweep["id"] / "sweep" / "result.json").read_text())
+        # In the order they ended (the cancelled trial stays running in the study, for a resume): the best
+        # is the better of the two that finished, not the slow one that never did.
+        ended = [(r["number"], r["state"]) for r in result["trials"]]
+        assert ended == [(1, "finished"), (2, "finished"), (3, "pruned")], result
+        assert result["best"]["run_id"] == trials[2]["id"], result
     finally:
         stop_running_sweeps(store)  # one an assertion left running
