@@ -7,7 +7,6 @@ on an event while no run is open, so an idle kernel pays nothing for it.
 import os
 import threading
 import time
-import traceback
 
 from . import held
 
@@ -51,6 +50,8 @@ class Flusher:
             try:
                 run.flush()
             except Exception:  # a bug must not kill the thread that writes everything else
+                import traceback  # here: a first rl.log need not pay for it
+
                 traceback.print_exc()
         if held.stale_notices():  # nobody logs any more to print it in their cell: print it here
             held.print_notices()

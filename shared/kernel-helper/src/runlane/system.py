@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 
-from .system_gpu import GpuQuery
 from .system_procs import process_tree_sampler
 
 ENV_SWITCH = "RUNLANE_SYSTEM_METRICS"
@@ -117,7 +116,7 @@ class SystemSampler:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                 self._pid = os.getpid()
                 self._tree = process_tree_sampler(os.getpid())
-                self._gpus = GpuQuery()
+                self._gpus = None  # made by the thread (_gpu_query): not on the first rl.log's path
                 self._thread = threading.Thread(target=self._loop, name="runlane-system", daemon=True)
                 self._thread.start()
 
@@ -137,7 +136,7 @@ class SystemSampler:
 
     def sample_once(self):
         """Takes one sample and queues it in every open run (also the loop's body)."""
-        values = take_sample(self._tree, self._gpus)
+        values = take_sample(self._tree, self._gpu_query())
         now = time.time()
         with self._lock:
             runs = list(self._runs.items())
@@ -146,6 +145,15 @@ class SystemSampler:
                 self.forget(run)
             elif values:
                 run.add_points([(key, int(now - began), now, float(v)) for key, v in values.items()])
+
+    def _gpu_query(self):
+        """The GPU query, made on first use: it imports subprocess and shutil and looks for nvidia-smi,
+        several ms that a process's first rl.log (the thread's start) need not wait for."""
+        if self._gpus is None:
+            from .system_gpu import GpuQuery
+
+            self._gpus = GpuQuery()
+        return self._gpus
 
     def _loop(self):
         baseline = True

@@ -6,13 +6,10 @@ more at finish and at interpreter exit.
 """
 import atexit
 import collections
-import operator
 import os
-import shutil
 import sys
 import threading
 import time
-import traceback
 
 from . import held as held_data
 from . import inband, system
@@ -20,6 +17,7 @@ from .errors import RunFinishedError, RunlaneError
 from .flusher import Flusher
 from .held import Holding
 from .held import _notices as _held_notices
+from .log_values import to_float, to_step
 from .store.names import (
     validate_artifact_path,
     validate_experiment,
@@ -36,9 +34,6 @@ _writers = {}  # (pid, store_dir) -> StoreWriter; a forked child gets its own wr
 _writers_lock = threading.Lock()
 _flusher = Flusher()
 
-_INT64 = (-(2 ** 63), 2 ** 63 - 1)
-
-
 def writer_for(store_dir):
     key = (os.getpid(), os.path.abspath(store_dir))
     with _writers_lock:
@@ -46,36 +41,6 @@ def writer_for(store_dir):
         if writer is None:
             writer = _writers[key] = StoreWriter(store_dir)
         return writer
-
-
-def _to_float(key, value):
-    """A metric value as a float: bool/int/float, numpy scalars, 0-d arrays and 0-d tensors."""
-    if isinstance(value, (int, float)):  # bool is an int: True logs 1.0
-        try:
-            return float(value)
-        except OverflowError:
-            pass
-    elif not isinstance(value, (str, bytes, bytearray)):  # "0.5" is text, not a number
-        try:
-            return float(value)
-        except (TypeError, ValueError, OverflowError):
-            pass
-    raise TypeError(
-        "runlane.log(%s=...) got %s, which is not a number that fits a float; log numbers (int, float, "
-        "or a 0-d array/tensor) and put other values in runlane.params()." % (key, type(value).__name__)
-    )
-
-
-def _to_step(step):
-    try:
-        step = operator.index(step)  # ints, numpy ints; never silently truncates 1.5
-    except TypeError:
-        if not (isinstance(step, float) and step.is_integer()):
-            raise TypeError("runlane.log(step=%r): a step is a whole number (0, 1, 2, ...)." % (step,)) from None
-        step = int(step)
-    if not _INT64[0] <= step <= _INT64[1]:
-        raise ValueError("runlane.log(step=%d): a step must fit in a signed 64-bit integer." % step)
-    return step
 
 
 class _AdoptOnFirstUse:
@@ -102,6 +67,7 @@ ARTIFACTS = "artifacts"
 
 
 def _copy_atomic(source, target, writer_id):
+    import shutil  # here, not at the top: it costs a first rl.log several ms (fnmatch, bz2, lzma)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = "%s.tmp-%s" % (target, writer_id)
     shutil.copyfile(source, tmp)
@@ -169,7 +135,7 @@ class Run(Holding):
                                    "new run." % self.id)
         if metrics:
             kwargs.update(metrics)
-        step = self._next_step if step is None else _to_step(step)
+        step = self._next_step if step is None else to_step(step)
         now = time.time()
         keys = self._keys
         points = []  # all values of the call, or (on a bad one) none of them
@@ -178,7 +144,7 @@ class Run(Holding):
                 validate_metric_key(key)
                 keys.add(key)
             if type(value) is not float:
-                value = _to_float(key, value)
+                value = to_float(key, value)
             points.append((key, step, now, value))
         self._pending.extend(points)
         if step >= self._next_step:
@@ -410,6 +376,7 @@ def start_block_run(store_dir, run_id, name, experiment, owner, **meta):
 
 def status_from_exception(exc):
     """(status, traceback text) for how a run ended: finished, interrupted (Ctrl-C), or failed."""
+    import traceback  # here, not at the top: only a run that ends needs it
     if exc is None:
         return "finished", None
     if isinstance(exc, KeyboardInterrupt):

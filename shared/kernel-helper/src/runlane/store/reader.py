@@ -4,7 +4,6 @@ import json
 import math
 import os
 import re
-import socket
 import sys
 
 from ..errors import RunNotFoundError
@@ -134,7 +133,11 @@ def effective_status(folded, meta, hostname=None):
     if status not in _LIVE or writer is None or writer not in writers:
         return status
     host, pid = writers[writer]
-    if host == (hostname or socket.gethostname()) and not _alive(pid):
+    if hostname is None:
+        import socket  # here: a job worker's first rl.log reads its run's status, and needs no socket
+
+        hostname = socket.gethostname()
+    if host == hostname and not _alive(pid):
         return "crashed"
     return status
 

@@ -1,12 +1,8 @@
 """The Python writer (the TypeScript core has its twin): creates runs and appends events, metric
 records and log bytes to this process's own files, so concurrent writers never share a file."""
-import datetime
-import hashlib
 import json
 import os
 import re
-import secrets
-import socket
 import threading
 import time
 from errno import EDQUOT, ENOSPC
@@ -25,9 +21,21 @@ from .names import (
 from .version import ensure_store
 
 
+# Ids and hosts without the secrets, datetime, socket and hashlib modules at import time: a process's
+# first rl.log imports this file, and those cost it several ms (secrets.token_hex is os.urandom's hex).
 def new_run_id(now=None):
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    return "%s-%s" % (now.strftime("%Y%m%d-%H%M%S"), secrets.token_hex(3))
+    """`<UTC date>-<time>-<6 hex>`; `now`: a datetime (default: now)."""
+    stamp = now.strftime("%Y%m%d-%H%M%S") if now else time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    return "%s-%s" % (stamp, os.urandom(3).hex())
+
+
+def _hostname():
+    try:
+        return os.uname().nodename  # what socket.gethostname() returns on POSIX
+    except AttributeError:  # Windows
+        import socket
+
+        return socket.gethostname()
 
 
 _RANK = re.compile(r"[0-9]{1,9}\Z")
@@ -47,7 +55,7 @@ def job_worker_rank(environ=None):
 def new_writer_id(rank=None):
     """`<pid>-<8 hex>`; a job worker's is `r<rank>-<pid>-<8 hex>`, so readers keep each rank's series
     apart (contract C1, docs/store-format.md "Ranks")."""
-    writer = "%d-%s" % (os.getpid(), secrets.token_hex(4))
+    writer = "%d-%s" % (os.getpid(), os.urandom(4).hex())
     return writer if rank is None else "r%d-%s" % (rank, writer)
 
 
@@ -63,13 +71,19 @@ DISK_FULL_ERRNOS = (ENOSPC, EDQUOT)
 MAX_OPEN_FILES = 128
 
 
+def _sha256(text):
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class StoreWriter:
     """One per store per process. Thread-safe: appends are serialised by a lock."""
 
     def __init__(self, store_dir):
         self.dir = os.path.abspath(store_dir)
         self.writer_id = new_writer_id(job_worker_rank())
-        self.host = socket.gethostname()
+        self.host = _hostname()
         self._lock = threading.Lock()
         self._files = {}  # path -> open binary append handle
         self._hello = set()
@@ -112,7 +126,7 @@ class StoreWriter:
             "pid": os.getpid(),
             "notebook": notebook,
             "cell_id": cell_id,
-            "source_sha256": None if source is None else hashlib.sha256(source.encode("utf-8")).hexdigest(),
+            "source_sha256": None if source is None else _sha256(source),
             "execution_count": execution_count,
         }
         if script is not None:  # a script run's file (absolute): the editors' "Open Script"

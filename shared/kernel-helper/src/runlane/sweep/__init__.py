@@ -1,7 +1,12 @@
 """Hyperparameter sweeps (docs/sweeps.md): the search space (`space.py`, standard library only), the
 controller process that runs a sweep through the daemon (`controller.py`, needs Optuna), its trials
-(`trials.py`), and the front ends: `%%runlane sweep` (`cell.py`) and `rl.sweep` (`submit.py`)."""
-from .space import SpaceError, choice, intrange, loguniform, uniform
+(`trials.py`), and the front ends: `%%runlane sweep` (`cell.py`) and `rl.sweep` (`submit.py`).
+
+Nothing is imported here: `import runlane` imports this package for `rl.sweep`, and a script that
+never sweeps should not pay for the space's parser (ast); the names below come on first use."""
+from importlib import import_module
+
+_SPACE = ("SpaceError", "choice", "intrange", "loguniform", "uniform")
 
 
 def sweep(fn, space, **options):
@@ -10,6 +15,12 @@ def sweep(fn, space, **options):
     from .function import sweep as run
 
     return run(fn, space, **options)
+
+
+def __getattr__(name):
+    if name not in _SPACE:
+        raise AttributeError("module 'runlane.sweep' has no attribute %r" % name)
+    return getattr(import_module(".space", __name__), name)
 
 
 __all__ = ["loguniform", "uniform", "choice", "intrange", "sweep", "SpaceError"]
