@@ -4,6 +4,8 @@ that ran to its end is `finished` with its last value whatever the pruner decide
 cell's output ends with the sweep's summary (the best trial, its params and value)."""
 import json
 import re
+import threading
+import types
 
 import pytest
 from kernels import text_of
@@ -97,6 +99,8 @@ def _controller_with_one_trial(tmp_path, pruned_at):
     controller.optuna, controller.writer, controller.records, controller.dirty = import_optuna(), writer, [], False
     controller.study = open_study(controller.optuna, str(tmp_path / "sweep"), "s", "min", "random", "median", {}, 1)
     controller.client = _Series(store)
+    # No live feed (feed.py): the controller polls, as it does while its feed connects.
+    controller.feed, controller.early, controller.next_look = types.SimpleNamespace(live=threading.Event()), [], 0.0
     run_id = writer.create_run("trial 0", "e", "job")
     writer.append_metric(run_id, "loss", [(step, 0.0, 2.0) for step in range(20)])
     trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 2}, run_id)

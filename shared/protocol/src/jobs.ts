@@ -38,6 +38,8 @@ export interface JobSpec {
   targetsFile?: string;
   /** Recorded as the run's params beside target and workers (a cell job's `--with` variables). */
   params?: Record<string, unknown>;
+  /** Tags the run has from its creation (a sweep's trials: their sweep and number), tag -> text. */
+  tags?: Record<string, string>;
 }
 
 export interface JobCell {

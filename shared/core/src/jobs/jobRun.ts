@@ -26,6 +26,8 @@ export async function createJobRun(writer: StoreWriter, store: string, spec: Job
     executionCount: cell?.execution_count ?? null,
   });
   writer.appendEvent(runId, { type: 'params', params: userParams(spec, spec.target, spec.workers, spec.gpusPerWorker, cell !== undefined) });
+  // With the run's creation, not a PATCH after it: one request less per sweep trial, and no reader sees the run untagged.
+  if (spec.tags && Object.keys(spec.tags).length > 0) writer.appendEvent(runId, { type: 'tags', tags: spec.tags });
   // The run keeps its own copy of the input: the submitter may delete its folder, and a re-run needs it.
   const runInput = input === undefined ? undefined : path.join(store, 'runs', runId, 'input');
   if (input !== undefined && runInput !== undefined) await fs.cp(input, runInput, { recursive: true });
@@ -41,5 +43,6 @@ export function rerunSpec(store: string, runId: string, params?: Record<string, 
   const { spec } = JSON.parse(readFileSync(file, 'utf8')) as JobFile;
   const env = { ...spec.env };
   if (params && Object.keys(params).length > 0) env.RUNLANE_PARAMS = JSON.stringify(params);
-  return { ...spec, env };
+  // A re-run is a run of its own, not one more trial of the sweep its first run was tagged with.
+  return { ...spec, env, tags: undefined };
 }

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JobSpec, RerunRequest } from '@runlane/protocol';
-import { StoreError } from '../store/index.js';
+import { StoreError, validateParamKey } from '../store/index.js';
 import { shellQuote } from './shellQuote.js';
 
 /**
@@ -34,7 +34,7 @@ export function checkCell(cell: JobSpec['cell']): JobSpec['cell'] {
 }
 
 /** The fields a job spec may have (shared/protocol/src/jobs.ts). */
-const FIELDS = ['target', 'command', 'workers', 'gpusPerWorker', 'name', 'experiment', 'cwd', 'env', 'input', 'cell', 'targetsFile', 'params'];
+const FIELDS = ['target', 'command', 'workers', 'gpusPerWorker', 'name', 'experiment', 'cwd', 'env', 'input', 'cell', 'targetsFile', 'params', 'tags'];
 
 const bad = (message: string) => new StoreError('bad_query', message);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,7 +69,18 @@ export function parseJobSpec(body: unknown): JobSpec {
     throw bad(`targetsFile must be the absolute path of a runlane.toml, not ${JSON.stringify(targetsFile)}.`);
   }
   if (params !== undefined && !isObject(params)) throw bad('params must be an object of name to value, like {"lr": 0.01}.');
+  checkTags(given.tags);
   return { ...(given as Partial<JobSpec>), target, command, workers: workers as number, gpusPerWorker: gpusPerWorker as number, cell: checkCell(cell as JobSpec['cell']) };
+}
+
+/** A job's tags: text values only, so the run's first event is already what a PATCH would write. */
+function checkTags(tags: unknown): void {
+  if (tags === undefined) return;
+  if (!isObject(tags)) throw bad('tags must be an object of tag to text, like {"team": "vision"}.');
+  for (const [k, v] of Object.entries(tags)) {
+    validateParamKey(k, 'tag key');
+    if (typeof v !== 'string') throw bad(`tags.${k} must be text, not ${JSON.stringify(v)}.`);
+  }
 }
 
 /** A re-run request (`{"params"?: {...}}`, or no body), checked as a job spec is. */

@@ -14,16 +14,21 @@ import sys
 import time
 
 from ..daemon_client import DaemonClient, DaemonError
-from ..store.atomic import write_file_atomic
 from ..store.writer import StoreWriter
+from .feed import Feed, FollowsFeed
+from .outcome import Outcome, values_text
 from .space import Distribution, SpaceError, check_space, from_json
 from .study import PRUNERS, SAMPLERS, import_optuna, open_study, suggest
-from .trials import SWEEP_TAG, TRIAL_TAG, Trial, trial_spec, wait_final
+from .trials import SWEEP_TAG, Trial, median_reason, trial_spec, wait_final
 
-# A trial's end is seen within POLL (its status: a fold of a few small files, no request), so the
-# next trial starts soon after; its metric is read over HTTP at most every METRIC_POLL, often enough
-# for a pruner (a trial logs once a step) without a request per trial every 20 ms.
-POLL = 0.02
+# The daemon's live feed (feed.py) tells of a trial's end and of its new points as they are written:
+# the controller waits on it, so the next trial starts and a poor one is stopped within milliseconds.
+# The feed only wakes it: statuses are still read from the trials' files every LOOK, and metrics over
+# HTTP every METRIC_LOOK, so an event it missed costs that long, never a decision. Without the feed
+# (it connects, or a daemon restarts) it polls as it did before it: statuses every POLL, metrics
+# every METRIC_POLL.
+LOOK = 0.25
+METRIC_LOOK = 1.0
 METRIC_POLL = 0.25
 
 
@@ -44,21 +49,16 @@ def load_spec(path):
     return spec, space
 
 
-def _text(value):
-    return "%.4g" % value if isinstance(value, float) else repr(value) if isinstance(value, str) else str(value)
-
-
-def _values_text(values):
-    return ", ".join("%s=%s" % (k, _text(v)) for k, v in values.items())
-
-
-class Controller:
+class Controller(FollowsFeed, Outcome):
     def __init__(self, spec, space, store, sweep_id):
         self.spec, self.space, self.store, self.sweep_id = spec, space, store, sweep_id
         self.metric, self.mode = spec["metric"], spec.get("mode", "min")
         self.total, self.parallel = int(spec["trials"]), max(1, int(spec.get("parallel", 1)))
         self.optuna = import_optuna()
         self.client = DaemonClient.connect(store)
+        self.feed = Feed(self.client, self.metric)
+        self.early = []  # events of runs not yet in self.active, replayed when their trial is added
+        self.next_look = 0.0
         self.writer = StoreWriter(store)
         self.folder = os.path.join(store, "runs", sweep_id, "sweep")
         os.makedirs(self.folder, exist_ok=True)
@@ -108,6 +108,7 @@ class Controller:
             self.out("Resuming: %d of %d trials already done." % (len(done), self.total))
         launched = len(done)
         self._record_sweep()
+        self.feed.live.wait(2.0)  # the first trial's events are not to be missed (else: polled, as before)
         while (launched < self.total and not self.refused) or self.active:
             try:
                 while launched < self.total and len(self.active) < self.parallel and not self.refused:
@@ -115,8 +116,11 @@ class Controller:
                     launched += 1
                 if self.dirty:  # after the launches: the next trial does not wait for this file's fsync
                     self._write_result()
+                look = not self.feed.live.is_set() or time.time() >= self.next_look
+                if look:
+                    self.next_look = time.time() + LOOK
                 for trial in list(self.active):
-                    self._poll(trial)
+                    self._poll(trial, look)
             except DaemonError as err:
                 if err.status:  # an answer: not the connection
                     raise
@@ -124,7 +128,8 @@ class Controller:
                 continue
             if len(self.active) < self.parallel and launched < self.total and not self.refused:
                 continue  # a trial just ended: start the next one now
-            time.sleep(POLL)
+            self._wait()
+        self.feed.close()
         if self.dirty:
             self._write_result()
         return self._finish()
@@ -156,16 +161,6 @@ class Controller:
                 except DaemonError:
                     pass
 
-    def _record_sweep(self):
-        space = {k: repr(v) if isinstance(v, Distribution) else v for k, v in self.space.items()}
-        self.writer.set_params(self.sweep_id, {
-            "sweep.space": space, "sweep.sampler": self.spec.get("sampler", "tpe"),
-            "sweep.pruner": self.spec.get("pruner", "median"), "sweep.seed": self.spec.get("seed"),
-            "sweep.metric": self.metric, "sweep.mode": self.mode, "sweep.trials": self.total,
-            "sweep.parallel": self.parallel, **({"sweep.resume_of": self.spec["resume_of"]}
-                                                 if self.spec.get("resume_of") else {})})
-        self.writer.set_tags(self.sweep_id, {"runlane.sweep.role": "sweep"})
-
     def _launch(self):
         # A cancel (SIGTERM) that lands between the trial's submit and its place in self.active would
         # leave it running with nobody to stop it: it waits until the trial is in self.active.
@@ -188,7 +183,7 @@ class Controller:
         spec = trial_spec(template, ot.number, values, self.sweep_id,
                           self.spec.get("name") or "sweep")
         try:
-            created = self.client.submit_job(spec)
+            created = self._submit(spec)
         except DaemonError as err:
             self._tell(ot, state=self.optuna.trial.TrialState.FAIL)
             if not err.status:
@@ -199,18 +194,35 @@ class Controller:
             self.refused = True
             return
         run_id = created["run_id"]
-        try:  # the tag the sidebars group trials by; the daemon writes it
-            self.client.request("PATCH", "/runs/%s" % run_id, {"tags": {SWEEP_TAG: self.sweep_id,
-                                                                       TRIAL_TAG: str(ot.number)}})
-        except DaemonError:
-            self.writer.set_tags(run_id, {SWEEP_TAG: self.sweep_id, TRIAL_TAG: str(ot.number)})
-        self.active.append(Trial(self.client, self.store, ot, values, run_id))
-        self.out("Trial %d started: %s (run %s)" % (ot.number, _values_text(values), run_id))
+        self._add(Trial(self.client, self.store, ot, values, run_id))
+        self.out("Trial %d started: %s (run %s)" % (ot.number, values_text(values), run_id))
 
-    def _poll(self, trial):
-        if trial.pruning is None and time.time() >= trial.next_metric_read:
-            trial.next_metric_read = time.time() + METRIC_POLL
-            points = [(step, value) for step, value in trial.new_points(self.metric) if step not in trial.reported]
+    def _submit(self, spec):
+        """The trial's job, created with its tags (the sidebars group trials by them). A daemon of an
+        earlier Runlane takes no tags in a job: it gets them in a second request."""
+        try:
+            return self.client.submit_job(spec)
+        except DaemonError as err:
+            if err.status != 400 or '"tags"' not in str(err):
+                raise
+        tags = spec.pop("tags")
+        created = self.client.submit_job(spec)
+        try:
+            self.client.request("PATCH", "/runs/%s" % created["run_id"], {"tags": tags})
+        except DaemonError:
+            self.writer.set_tags(created["run_id"], tags)
+        return created
+
+    def _poll(self, trial, look=True):
+        """Judges the trial's new points (from the feed, and over HTTP at the slow pace), then, when the
+        feed told of its end or at a look, reads its status and ends it if it has ended."""
+        if trial.pruning is None:
+            points = trial.take_fed()
+            if look and time.time() >= trial.next_metric_read:
+                live = self.feed.live.is_set()
+                trial.next_metric_read = time.time() + (METRIC_LOOK if live else METRIC_POLL)
+                points += trial.new_points(self.metric)
+            points = [(step, value) for step, value in points if step not in trial.reported]
             verdict = None
             for step, value in points:
                 trial.reported.add(step)
@@ -228,6 +240,8 @@ class Controller:
                 reached, value = points[-1]
                 if reached > verdict[0]:
                     trial.pruning, trial.pruned_at = trial.pruning_reason(reached), (reached, value)
+        if not (look or trial.end_seen):
+            return
         status, error, _ = trial.status()
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
             return
@@ -237,19 +251,8 @@ class Controller:
         self._end(trial, status, error)
 
     def _reason(self, trial, step, value):
-        """The rule's reason, in words: the median rule compares with the other trials at this step."""
-        name = self.spec.get("pruner", "median")
-        if name == "median":
-            at_step = [t.intermediate_values[step] for t in self.study.trials
-                       if t.number != trial.number and step in t.intermediate_values
-                       and t.state == self.optuna.trial.TrialState.COMPLETE]
-            if at_step:
-                at_step.sort()
-                mid = len(at_step) // 2
-                median = at_step[mid] if len(at_step) % 2 else (at_step[mid - 1] + at_step[mid]) / 2
-                return ("Pruned at step %d by the median rule: %s = %.6g is %s than the median %.6g of %d finished "
-                        "trials at that step." % (step, self.metric, value, "worse", median, len(at_step)))
-        return "Pruned at step %d by the %s pruner: %s = %.6g." % (step, name, self.metric, value)
+        pruner = self.spec.get("pruner", "median")
+        return median_reason(self.study, self.optuna, pruner, self.metric, trial, step, value)
 
     def _end(self, trial, status, error):
         state = self.optuna.trial.TrialState
@@ -286,7 +289,7 @@ class Controller:
     def _report_late(self, trial):
         """The steps a trial logged between the read the pruner judged and its end: told to Optuna
         too, and a pruned trial's step becomes the last one it reached (its run shows no step past it)."""
-        for step, value in trial.new_points(self.metric):
+        for step, value in trial.take_fed() + trial.new_points(self.metric):  # the feed's first: they come before
             if step not in trial.reported:
                 trial.reported.add(step)
                 trial.trial.report(value, step)
@@ -302,41 +305,6 @@ class Controller:
             logged = []
         return "it logged no %s%s" % (self.metric, " (it logged: %s; --metric names the key to optimise)"
                                       % ", ".join(logged) if logged else " (it logged no metric: call rl.log)")
-
-    def _best(self):
-        finished = [r for r in self.records if r["state"] == "finished"]
-        if not finished:
-            return None
-        return (min if self.mode == "min" else max)(finished, key=lambda r: r["value"])
-
-    def _write_result(self):
-        self.dirty = False
-        best = self._best()
-        result = {"sweep": self.sweep_id, "metric": self.metric, "mode": self.mode, "trials": self.records,
-                  "best": best}
-        write_file_atomic(os.path.join(self.folder, "result.json"), json.dumps(result), self.writer.writer_id)
-        if best is not None:
-            n = len(self.records)
-            self.writer.append_metric(self.sweep_id, "sweep/best", [(n, time.time(), best["value"])])
-
-    def _finish(self):
-        best = self._best()
-        counts = {}
-        for r in self.records:
-            counts[r["state"]] = counts.get(r["state"], 0) + 1
-        self.out("Sweep done: %s." % (", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())) or "no trial ran"))
-        if self.refused:
-            self.out("The target refused a trial, so the sweep started no more: resume it once the target takes "
-                     "the job (%%runlane resume %s, or runlane sweep --resume %s), or run it again with other options."
-                     % (self.sweep_id, self.sweep_id))
-        if best is None:
-            self.out("No trial finished with a value of %s." % self.metric)
-            return 1
-        self.writer.set_params(self.sweep_id, {"sweep.best_trial": best["number"], "sweep.best_run": best["run_id"],
-                                               "sweep.best_value": best["value"], "sweep.best_params": best["params"]})
-        self.out("Best: trial %d (run %s): %s = %.6g with %s" % (best["number"], best["run_id"], self.metric,
-                                                                best["value"], _values_text(best["params"])))
-        return 0
 
     def cancel_all(self, why="Sweep cancelled"):
         """The sweep was cancelled: every running trial is cancelled too, on whatever target it runs."""

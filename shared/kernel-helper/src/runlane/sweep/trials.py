@@ -30,7 +30,9 @@ def trial_spec(template, number, values, sweep_id, sweep_name):
             "workers": template.get("workers", 1), "gpusPerWorker": template.get("gpus", 0),
             "name": "%s · trial %d" % (sweep_name, number), "experiment": template.get("experiment"),
             "cwd": template.get("cwd"), "env": env, "input": template.get("input"), "cell": template.get("cell"),
-            "targetsFile": template.get("targetsFile"), "params": values}
+            "targetsFile": template.get("targetsFile"), "params": values,
+            # With the submit, so the run is created tagged: no request after it, no reader sees it ungrouped.
+            "tags": {SWEEP_TAG: sweep_id, TRIAL_TAG: str(number)}}
     return {k: v for k, v in spec.items() if v is not None}
 
 
@@ -50,6 +52,8 @@ class Trial:
         self.pruned_at = None  # (step, value) it was pruned at: the one judged, or the last it reached
         self.judged = None  # (the rule's reason, the step it judged)
         self.next_metric_read = 0.0
+        self.fed_points = []  # (step, value) from the live feed, not yet judged
+        self.end_seen = False  # the feed told of a final status: look at the files now
 
     def new_points(self, metric):
         """The points logged since the last call, as (step, value), skipping NaN and text values."""
@@ -61,8 +65,21 @@ class Trial:
             if err.status == 404:
                 return []  # nothing logged yet
             raise
+        return self._take(series.get("steps", []), series.get("values", []))
+
+    def fed(self, steps, values):
+        """Points the daemon's live feed brought (feed.py): kept until the controller's next look."""
+        self.fed_points.extend(self._take(steps, values))
+
+    def take_fed(self):
+        points, self.fed_points = self.fed_points, []
+        return points
+
+    def _take(self, steps, values):
+        """The points past the last one seen (from either source), as (step, value), skipping NaN,
+        infinities and text values (the feed sends a non-finite value as text)."""
         points = []
-        for step, value in zip(series.get("steps", []), series.get("values", [])):
+        for step, value in zip(steps, values):
             if self.next_step is not None and step < self.next_step:
                 continue
             self.next_step = step + 1
@@ -120,3 +137,18 @@ def wait_final(trial, timeout=20.0):
             return status, error
         time.sleep(0.05)
     return None, None
+
+
+def median_reason(study, optuna, pruner, metric, trial, step, value):
+    """The rule's reason, in words: the median rule compares with the other trials at this step."""
+    if pruner == "median":
+        at_step = [t.intermediate_values[step] for t in study.trials
+                   if t.number != trial.number and step in t.intermediate_values
+                   and t.state == optuna.trial.TrialState.COMPLETE]
+        if at_step:
+            at_step.sort()
+            mid = len(at_step) // 2
+            median = at_step[mid] if len(at_step) % 2 else (at_step[mid - 1] + at_step[mid]) / 2
+            return ("Pruned at step %d by the median rule: %s = %.6g is %s than the median %.6g of %d finished "
+                    "trials at that step." % (step, metric, value, "worse", median, len(at_step)))
+    return "Pruned at step %d by the %s pruner: %s = %.6g." % (step, pruner, metric, value)

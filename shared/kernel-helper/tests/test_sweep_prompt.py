@@ -1,0 +1,64 @@
+"""A sweep acts on what its trials log as it is written (docs/sweeps.md, "How fast"): the controller
+follows the daemon's live feed, so a trial that the median rule prunes at step k is stopped a step or
+two later, not at the controller's next read of its metric (it read every 0.25 s, and a trial pruned
+at step 13 of a loaded machine ran on to its 30th and last). A real daemon, real trial processes."""
+import json
+import os
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("optuna")
+
+STEP_SECONDS = 0.05
+# Trials 0 and 1 finish at once with loss 1 at every step; trial 2 logs loss 5 every 50 ms for up to
+# 10 s. The median rule (2 finished trials to learn from, no verdict at step 0) judges it at step 1.
+TRIAL = ("import os, time\nimport runlane as rl\n"
+         "poor = int(os.environ['RUNLANE_SWEEP_TRIAL']) >= 2\n"
+         "for step in range(200 if poor else 20):\n"
+         "    rl.log(loss=5.0 if poor else 1.0, step=step)\n"
+         "    if poor:\n"
+         "        time.sleep(%r)\n" % STEP_SECONDS)
+JUDGED = 1
+# The bound: the judged point is on disk within the trial's flush interval (10 ms), the daemon sees it
+# within its watch's 3 ms and sends it on the feed at once; the verdict is one Optuna call and the stop
+# one request, whose SIGTERM ends the trial: 20-50 ms, one step, on an idle machine. Five steps
+# (250 ms) leave room for a loaded one. Before the feed (a read every 0.25 s) this test failed in two of
+# three runs here: once the poor trial was never pruned and ran all 200 steps.
+FURTHER_STEPS = 5
+
+
+def test_a_trial_pruned_at_step_k_stops_within_a_few_steps_of_k(tmp_path, monkeypatch):
+    from daemons import stop_daemon
+
+    from runlane.notebook.job_cell import run_status
+    from runlane.store.reader import StoreReader
+    from runlane.sweep.space import uniform
+    from runlane.sweep.submit import read_result, submit_sweep
+
+    runtime = tmp_path / "runtime"
+    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(runtime))
+    store = str(tmp_path / "store")
+    trial = {"command": [sys.executable, "-c", TRIAL], "fill_command": True, "workers": 1, "gpus": 0,
+             "cwd": str(tmp_path)}
+    settings = {"trials": 3, "parallel": 1, "metric": "loss", "mode": "min", "sampler": "random",
+                "pruner": "median", "seed": 1}
+    try:
+        _, sweep_id = submit_sweep(store, "local", {"x": uniform(0, 1)}, trial, settings, "prompt", "e",
+                                   str(tmp_path))
+        deadline = time.time() + 90
+        while run_status(os.path.join(store, "runs", sweep_id))[0] in ("queued", "running"):
+            assert time.time() < deadline, "the sweep did not end within 90 s"
+            time.sleep(0.1)
+    finally:
+        stop_daemon(runtime)
+    result = read_result(store, sweep_id)
+    states = [r["state"] for r in sorted(result["trials"], key=lambda r: r["number"])]
+    assert states == ["finished", "finished", "pruned"], json.dumps(result, indent=1)
+    pruned = result["trials"][-1]
+    assert pruned["judged_step"] == JUDGED, pruned
+    logged = [s for s, _t, _v in StoreReader(store).read_points(pruned["run_id"], "loss")]
+    assert max(logged) == pruned["step"], (pruned, logged)  # the step it reached is the last it logged
+    assert pruned["step"] <= JUDGED + FURTHER_STEPS, (
+        "judged at step %d, the trial ran on to step %d (each step %g s)" % (JUDGED, pruned["step"], STEP_SECONDS))
