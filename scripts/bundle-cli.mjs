@@ -14,6 +14,8 @@ const bundles = [
   ['shared/core/src/formats/tfevents/readWorker.ts', 'runlane-tfevents-worker.cjs'],
   // The run index's first-open readers (shared/core/src/store/scanPool.ts).
   ['shared/core/src/store/scanWorker.ts', 'runlane-scan-worker.cjs'],
+  // A local job's output holder process (shared/core/src/jobs/localWorkers.ts, heldOutput.ts).
+  ['shared/core/src/jobs/holdOutputMain.ts', 'runlane-hold-output.cjs'],
 ];
 
 await Promise.all(

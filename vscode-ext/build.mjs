@@ -22,6 +22,7 @@ await Promise.all([
   build({ ...common, entryPoints: [path.join(root, 'shared/core/src/cli/bin.ts')], outfile: path.join(dist, 'runlane.cjs'), platform: 'node', format: 'cjs', target: 'node20' }),
   build({ ...common, entryPoints: [path.join(root, 'shared/core/src/formats/tfevents/readWorker.ts')], outfile: path.join(dist, 'runlane-tfevents-worker.cjs'), platform: 'node', format: 'cjs', target: 'node20' }),
   build({ ...common, entryPoints: [path.join(root, 'shared/core/src/store/scanWorker.ts')], outfile: path.join(dist, 'runlane-scan-worker.cjs'), platform: 'node', format: 'cjs', target: 'node20' }),
+  build({ ...common, entryPoints: [path.join(root, 'shared/core/src/jobs/holdOutputMain.ts')], outfile: path.join(dist, 'runlane-hold-output.cjs'), platform: 'node', format: 'cjs', target: 'node20' }),
 ]);
 mkdirSync(path.join(dist, 'python'), { recursive: true });
 cpSync(path.join(root, 'shared/kernel-helper/src/runlane'), path.join(dist, 'python', 'runlane'), {

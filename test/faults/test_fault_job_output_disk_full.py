@@ -6,12 +6,14 @@ so; the job ends `finished`. Real daemon, real `runlane launch --on local`, a re
 size (root only; skipped otherwise)."""
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 
 import faultlib
+import pytest
 from faultlib import FULL, ROOT
 
 fault_row = faultlib.fault_row  # the fixture (no conftest.py here: faultlib.py says why)
@@ -96,6 +98,110 @@ def test_a_job_worker_printing_on_a_full_disk_holds_its_output_and_finishes(tmp_
         assert out.index(notes[0]) > out.index("during line %d\n" % (lines - 1))
         assert [line for line in err.splitlines() if line.startswith("err line")] == \
             ["err line %d" % i for i in range(0, lines, 1000)]
+    finally:
+        try:
+            os.kill(json.loads((runtime / "daemon.json").read_text())["pid"], signal.SIGTERM)
+        except (OSError, ValueError, KeyError):
+            pass
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+# A script job, not a cell: its own program prints (a shell loop, or Python and a subprocess it starts),
+# so only the holder in front of the log files (shared/core/src/jobs/heldOutput.ts) can hold it.
+SH_JOB = """#!/bin/sh
+ctl={ctl}
+echo "before the outage"
+touch "$ctl/before"
+while [ ! -e "$ctl/filled" ]; do sleep 0.01; done
+i=0
+while [ $i -lt {lines} ]; do
+  echo "during line $i"
+  [ $((i % 1000)) -eq 0 ] && echo "err line $i" >&2
+  i=$((i + 1))
+done
+touch "$ctl/during"
+while [ ! -e "$ctl/freed" ]; do sleep 0.01; done
+echo "after the outage"
+"""
+
+PY_JOB = """import os, subprocess, sys, time
+ctl = {ctl!r}
+def wait_for(name):
+    while not os.path.exists(os.path.join(ctl, name)):
+        time.sleep(0.01)
+print("before the outage")
+open(os.path.join(ctl, "before"), "w").close()
+wait_for("filled")
+half = {lines} // 2
+for i in range(half):
+    print("during line %d" % i)
+    if i % 1000 == 0:
+        print("err line %d" % i, file=sys.stderr)
+sys.stdout.flush()
+sys.stderr.flush()
+# A subprocess writes to the same output itself, as a data tool or a shell step of a training script does.
+child = "import sys\\nfor i in range(int(sys.argv[1]), int(sys.argv[2])):\\n    print('during line %d' % i)\\n" \\
+        "    if i % 1000 == 0: print('err line %d' % i, file=sys.stderr)\\n"
+subprocess.run([sys.executable, "-c", child, str(half), str({lines})], check=True)
+open(os.path.join(ctl, "during"), "w").close()
+wait_for("freed")
+print("after the outage")
+"""
+
+
+@pytest.mark.parametrize("kind", ["sh", "python"])
+def test_a_script_job_printing_on_a_full_disk_loses_nothing_and_finishes(tmp_path, fault_row, kind):
+    lines = 50_000 if FULL else 10_000
+    disk = tmp_path / "disk"
+    _mount(disk, "3m")
+    what = "./train.sh (a shell loop)" if kind == "sh" else "python train.py and a subprocess it starts"
+    fault_row.update(fault=f"disk full under a script job's output: {what} (tmpfs 3m)",
+                     load=f"{lines:,} stdout lines printed during the outage",
+                     checked="every line once and in order, one line saying so, finished")
+    ctl, job_dir, runtime = tmp_path / "ctl", tmp_path / "job", tmp_path / "runtime"
+    ctl.mkdir()
+    job_dir.mkdir()
+    if kind == "sh":
+        script = job_dir / "train.sh"
+        script.write_text(SH_JOB.format(ctl=shlex.quote(str(ctl)), lines=lines))
+        script.chmod(0o755)
+        command = ["./train.sh"]
+    else:
+        (job_dir / "train.py").write_text(PY_JOB.format(ctl=str(ctl), lines=lines))
+        command = [sys.executable, "train.py"]
+    store = disk / "store"
+    env = dict(os.environ, RUNLANE_RUNTIME_DIR=str(runtime), RUNLANE_DIR=str(store))
+    env.pop("RUNLANE_RUN_ID", None)
+    try:
+        launched = subprocess.run(["node", str(NODE_BIN), "launch", "--on", "local", "--detach", "--name", "full",
+                                   "--", *command], cwd=str(job_dir), env=env, capture_output=True, text=True,
+                                  timeout=120, check=False)
+        assert launched.returncode == 0, launched.stderr
+        run_id = launched.stdout.strip().split()[-1]
+        ended = lambda: _status(str(store), run_id) not in ("queued", "running")  # noqa: E731
+        _wait(lambda: (ctl / "before").exists() or ended(), "the job to start")
+        ballast = _fill(disk)
+        (ctl / "filled").touch()
+        _wait(lambda: (ctl / "during").exists() or ended(), "the job to print through the outage")
+        ballast.unlink()
+        (ctl / "freed").touch()
+        _wait(ended, "the job to end")
+        logs = store / "runs" / run_id / "logs" / "w0"
+        out = (logs / "stdout.log").read_text()
+        err = (logs / "stderr.log").read_text()
+        printed = [line for line in out.splitlines() if line.startswith("during line ")]
+        fault_row["lost"] = lines - len(set(printed))
+        from runlane.notebook.job_cell import run_status
+
+        assert _status(str(store), run_id) == "finished", run_status(str(store / "runs" / run_id))
+        assert printed == ["during line %d" % i for i in range(lines)], f"{len(printed)} of {lines} lines"
+        notes = [line for line in out.splitlines() if line.startswith("runlane: the disk was full")]
+        assert len(notes) == 1 and "bytes of this output were held" in notes[0], notes
+        rest = [line for line in out.splitlines() if line != notes[0]]
+        assert rest == ["before the outage", *printed, "after the outage"], out[-300:]
+        assert out.index(notes[0]) > out.index("during line %d\n" % (lines - 1))
+        assert [line for line in err.splitlines() if line.startswith("err line")] == \
+            ["err line %d" % i for i in range(0, lines, 1000)], err[-2000:]
     finally:
         try:
             os.kill(json.loads((runtime / "daemon.json").read_text())["pid"], signal.SIGTERM)

@@ -1,12 +1,14 @@
 // Starts a job's workers on this machine. Each worker runs in its own process group (so a cancel
-// reaches every process it started), writes its output straight into the run's log files (so it
-// outlives the daemon), and records its exit code in a file (so a daemon that did not start it can
-// still learn how it ended). The command is an argv, never a shell string: the tiny `sh` wrapper
-// receives it as positional parameters ("$@"), which the shell does not re-parse.
+// reaches every process it started), writes its output into the run's log files through a holder
+// process of its group (heldOutput.ts: a full disk holds the output instead of failing the job; it
+// outlives the daemon as the worker does), and records its exit code in a file (so a daemon that did
+// not start it can still learn how it ended). The command is an argv, never a shell string: the tiny
+// `sh` wrapper receives it as positional parameters ("$@"), which the shell does not re-parse.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { START_ENV_CAPTURE } from './envCapture.js';
 import type { WorkerRecord } from './launcher.js';
 
@@ -17,6 +19,26 @@ export interface StartedWorker {
 
 // `exec` is not used: the shell must outlive the command to write its exit code.
 const WRAPPER = START_ENV_CAPTURE + '; "$@"; code=$?; printf "%s" "$code" > "$RUNLANE_EXIT_FILE.tmp" && mv "$RUNLANE_EXIT_FILE.tmp" "$RUNLANE_EXIT_FILE"; exit "$code"';
+
+/** The holder bundled beside the bundled CLI (scripts/bundle-cli.mjs, vscode-ext/build.mjs). */
+export const BUNDLED_HOLDER = 'runlane-hold-output.cjs';
+
+/** The output holder's script (holdOutputMain.ts), or null where there is none (then output goes straight to the files). */
+export function holderScript(): string | null {
+  // The CLI bundled into one CommonJS file (the Python package's, the VS Code extension's).
+  if (typeof __filename === 'string' && existsSync(path.join(path.dirname(__filename), BUNDLED_HOLDER))) return path.join(path.dirname(__filename), BUNDLED_HOLDER);
+  let self: string;
+  try {
+    self = fileURLToPath(import.meta.url); // empty in a CommonJS bundle
+  } catch {
+    return null;
+  }
+  const beside = path.join(path.dirname(self), 'holdOutputMain.js');
+  if (existsSync(beside)) return beside;
+  // Tests run the TypeScript sources; the compiled holder is at the same place under dist/.
+  const built = beside.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`);
+  return existsSync(built) ? built : null;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,16 +69,22 @@ export async function startLocalWorkers(options: LaunchOptions): Promise<Started
   mkdirSync(path.join(runDir, 'job'), { recursive: true });
   mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
   const started: StartedWorker[] = [];
+  const holder = holderScript();
   for (let rank = 0; rank < gpusByRank.length; rank++) {
     const writer = `w${rank}`;
     const logDir = path.join(runDir, 'logs', writer);
     mkdirSync(logDir, { recursive: true });
-    const stdout = openSync(path.join(logDir, 'stdout.log'), 'a');
-    const stderr = openSync(path.join(logDir, 'stderr.log'), 'a');
+    const stdoutFile = path.join(logDir, 'stdout.log');
+    const stderrFile = path.join(logDir, 'stderr.log');
+    // The wrapper's own lines (none unless the holder cannot start) still reach the files.
+    const stdout = openSync(stdoutFile, 'a');
+    const stderr = openSync(stderrFile, 'a');
     const exitFile = path.join(runDir, 'job', `${writer}.exit`);
     const gpus = gpusByRank[rank]!;
     try {
-      const child = spawn('sh', ['-c', WRAPPER, 'runlane-worker', ...command], {
+      // The daemon's own Node runs the holder (VS Code's Electron as Node: ELECTRON_RUN_AS_NODE is in its env).
+      const held = holder ? [process.execPath, holder, stdoutFile, stderrFile, '--'] : [];
+      const child = spawn('sh', ['-c', WRAPPER, 'runlane-worker', ...held, ...command], {
         cwd: options.cwd,
         detached: true, // its own session and process group
         stdio: ['ignore', stdout, stderr],
