@@ -7,17 +7,21 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../../../../test/helpers/tempDir.js';
 import type { InbandMetrics } from '../inbandMetrics.js';
-import { RayRunFiles, type TailCheckpoint } from './rayRunFiles.js';
+import { RAY_LOG, RayRunFiles, type TailCheckpoint } from './rayRunFiles.js';
 
 const metrics = { take: () => {} } as unknown as InbandMetrics; // no in-band records in these lines
 let dir: string | null = null;
 
 /** A run folder whose w0 and w1 stdout hold `held` (written before the daemon died), resumed from `resume`. */
-function resumed(held: Record<string, string>, resume: TailCheckpoint | null): { files: RayRunFiles; log: (w: string) => string } {
+function resumed(held: Record<string, string>, resume: TailCheckpoint | null, rayLog?: string): { files: RayRunFiles; log: (w: string) => string } {
   dir = makeTempDir('ray-run-files');
   for (const [w, text] of Object.entries(held)) {
     mkdirSync(path.join(dir, 'logs', w), { recursive: true });
     writeFileSync(path.join(dir, 'logs', w, 'stdout.log'), text);
+  }
+  if (rayLog !== undefined) {
+    mkdirSync(path.join(dir, 'job'), { recursive: true });
+    writeFileSync(path.join(dir, 'job', 'ray.log'), rayLog);
   }
   const runDir = dir;
   return { files: new RayRunFiles(runDir, metrics, () => {}, resume), log: (w) => readFileSync(path.join(runDir, 'logs', w, 'stdout.log'), 'utf8') };
@@ -37,6 +41,18 @@ describe('RayRunFiles resumed after a kill', () => {
       files.lines(new Map([['w0/stdout', '2\n3\n']]));
       expect(log('w0')).toBe('0\n1\n2\n3\n');
       expect(log('w1')).toBe('0\n1\n');
+    }
+  });
+
+  it("skips what Ray's own log (job/ray.log) got after the checkpoint, and writes what is new once", () => {
+    for (const resume of [{ offset: 300, sizes: { 'w0/stdout': 2, [RAY_LOG]: 5 } }, null]) {
+      // With a checkpoint: "boot\n" (up to it) and "ray a\n" (after it, before the kill); with none, all comes again.
+      const { files, log } = resumed({ w0: '0\n1\n' }, resume, resume ? 'boot\nray a\n' : 'ray a\n');
+      files.rayLog('ray a\n');
+      files.rayLog('ray b\n');
+      files.lines(new Map([['w0/stdout', resume ? '1\n2\n' : '0\n1\n2\n']]));
+      expect(readFileSync(path.join(dir!, 'job', 'ray.log'), 'utf8')).toBe(resume ? 'boot\nray a\nray b\n' : 'ray a\nray b\n');
+      expect(log('w0')).toBe('0\n1\n2\n');
     }
   });
 

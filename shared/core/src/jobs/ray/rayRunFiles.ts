@@ -7,7 +7,9 @@
 // checkpoint job/ray-tail.json says how much of the log was written here and how big each log file
 // was then; on resume, the lines before that offset are skipped, and a file that has grown past its
 // checkpointed size (written after the checkpoint, before the daemon stopped) skips as many bytes of
-// what comes again for it: every line lands exactly once.
+// what comes again for it: every line lands exactly once. Ray's own lines (job/ray.log) follow the same
+// rule under the name RAY_LOG (a daemon killed with kill -9 repeated those written since the last
+// checkpoint).
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../store/atomicFile.js';
@@ -16,6 +18,14 @@ import type { InbandMetrics } from '../inbandMetrics.js';
 export interface TailCheckpoint {
   offset: number;
   sizes: Record<string, number>;
+}
+
+/** job/ray.log's name in a checkpoint's sizes, beside the workers' `w0/stdout`. */
+export const RAY_LOG = 'ray';
+
+/** Whether a checkpoint was written after a worker had printed (it names a worker's file). */
+export function workersSpoke(resume: TailCheckpoint | null): boolean {
+  return Object.keys(resume?.sizes ?? {}).some((file) => file !== RAY_LOG);
 }
 
 /** The paths a worker may send back, relative to the run folder; anything else is dropped with a note. */
@@ -44,6 +54,10 @@ export class RayRunFiles {
     // A worker's file that the checkpoint does not name (its first lines came after the last checkpoint,
     // or there was none yet) was written wholly after it: all of it comes again and is skipped.
     const sizes: Record<string, number> = { ...Object.fromEntries(this.onDisk().map((f) => [f, 0])), ...resume?.sizes };
+    // Every checkpoint names job/ray.log (at 0 before its first line): one that does not was written
+    // by a daemon before this rule, when its lines were not counted, and they are not skipped then.
+    if (resume !== null && resume.sizes[RAY_LOG] === undefined) delete sizes[RAY_LOG];
+    this.files.add(RAY_LOG);
     for (const [file, size] of Object.entries(sizes)) {
       this.files.add(file);
       const now = this.size(file);
@@ -58,7 +72,12 @@ export class RayRunFiles {
     return readdirSync(logs)
       .filter((w) => /^w\d+$/.test(w))
       .flatMap((w) => ['stdout', 'stderr'].map((s) => `${w}/${s}`))
-      .filter((f) => existsSync(path.join(logs, `${f}.log`)));
+      .filter((f) => existsSync(path.join(logs, `${f}.log`)))
+      .concat(existsSync(this.file(RAY_LOG)) ? [RAY_LOG] : []);
+  }
+
+  private file(name: string): string {
+    return name === RAY_LOG ? path.join(this.runDir, 'job', 'ray.log') : path.join(this.runDir, 'logs', `${name}.log`);
   }
 
   static checkpointFile(runDir: string): string {
@@ -76,7 +95,7 @@ export class RayRunFiles {
 
   private size(file: string): number {
     try {
-      return statSync(path.join(this.runDir, 'logs', `${file}.log`)).size;
+      return statSync(this.file(file)).size;
     } catch {
       return 0;
     }
@@ -85,26 +104,31 @@ export class RayRunFiles {
   /** Appends each file's new bytes (one write per file per batch: a flood stays cheap). */
   lines(batch: Map<string, string>): void {
     for (const [file, text] of batch) {
-      this.files.add(file);
-      let bytes = Buffer.from(text, 'utf8');
-      const skip = this.skip.get(file) ?? 0;
-      if (skip > 0) {
-        const taken = Math.min(skip, bytes.length);
-        this.skip.set(file, skip - taken);
-        bytes = bytes.subarray(taken);
-        if (bytes.length === 0) continue;
-      }
-      const full = path.join(this.runDir, 'logs', `${file}.log`);
-      mkdirSync(path.dirname(full), { recursive: true });
-      appendFileSync(full, bytes);
-      this.metrics.take(`logs/${file}.log`, bytes);
+      const bytes = this.append(file, text);
+      if (bytes) this.metrics.take(`logs/${file}.log`, bytes);
     }
   }
 
   /** Lines of Ray's own, appended to job/ray.log. */
   rayLog(text: string): void {
-    mkdirSync(path.join(this.runDir, 'job'), { recursive: true });
-    appendFileSync(path.join(this.runDir, 'job', 'ray.log'), text);
+    this.append(RAY_LOG, text);
+  }
+
+  /** Appends what of `text` is new to the file (see the top); the bytes written, if any. */
+  private append(file: string, text: string): Buffer | null {
+    this.files.add(file);
+    let bytes = Buffer.from(text, 'utf8');
+    const skip = this.skip.get(file) ?? 0;
+    if (skip > 0) {
+      const taken = Math.min(skip, bytes.length);
+      this.skip.set(file, skip - taken);
+      bytes = bytes.subarray(taken);
+      if (bytes.length === 0) return null;
+    }
+    const full = this.file(file);
+    mkdirSync(path.dirname(full), { recursive: true });
+    appendFileSync(full, bytes);
+    return bytes;
   }
 
   /** A worker's exit code, once (a resumed log brings it again). */

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { InbandMetrics } from '../inbandMetrics.js';
 import { LineSplitter, parseFrame } from './rayFrames.js';
 import { RayLogStream } from './rayLogStream.js';
-import { RayRunFiles } from './rayRunFiles.js';
+import { RayRunFiles, workersSpoke } from './rayRunFiles.js';
 import { authProblem, rayHeaders } from './rayApi.js';
 import type { RayTarget } from './rayTarget.js';
 
@@ -71,7 +71,7 @@ export class RayTail {
     this.receivedBytes = this.consumedBytes = this.skipTo;
     this.files = new RayRunFiles(runDir, new InbandMetrics(store, runId, (m) => events.note(m)), (m) => events.note(m), resume);
     // Resumed after workers had spoken: they were placed (the driver's note about it is behind the offset).
-    this.placed = Object.keys(resume?.sizes ?? {}).length > 0;
+    this.placed = workersSpoke(resume);
   }
 
   private markPlaced(): void {
