@@ -49,6 +49,16 @@ beforeAll(async () => {
   const bytes = readFileSync(path.join(folder, victim.file!));
   bytes.fill(0x41, 16);
   writeFileSync(path.join(folder, victim.file!), bytes);
+  // The second run's step-2 sample: its header whole (the signature, IHDR: 33 bytes, and the IDAT
+  // chunk's length and type), its image data garbage. Such a PNG passes <img>.decode() and then
+  // paints nothing: the card must say so all the same.
+  const second = path.join(store, 'runs', lines[1]!, 'media');
+  const secondFolder = path.join(second, readdirSync(second)[0]!);
+  const secondIndex = readFileSync(path.join(secondFolder, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; key: string; step: number; file?: string });
+  const dataVictim = secondIndex.find((r) => r.kind === 'image' && r.key === 'samples' && r.step === 2)!;
+  const png = readFileSync(path.join(secondFolder, dataVictim.file!));
+  png.fill(0x41, 41, png.length - 12);
+  writeFileSync(path.join(secondFolder, dataVictim.file!), png);
   harness = await startHarness(store, path.join(here, 'charts/mediaPage.ts'));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
   mkdirSync(screenshots, { recursive: true });
@@ -90,6 +100,11 @@ describe('media cards in Chromium', () => {
     expect(await card.locator('.rl-media-step').textContent()).toBe('step 1');
     await expect.poll(() => card.locator('.rl-media-caption').allTextContents()).toEqual(Array(3).fill('<img src=x onerror=alert(1)> step 1'));
     await expect.poll(() => card.locator('img.rl-media-image').count(), { timeout: 15_000 }).toBe(3);
+    // Step 2 of the second run has a sound header and corrupt image data: a sentence too.
+    await card.locator('.rl-media-slider').fill('2');
+    const second = card.locator('.rl-media-col', { has: page.getByText('media run 1', { exact: true }) });
+    await expect.poll(() => second.locator('.rl-media-placeholder').textContent(), { timeout: 15_000 }).toMatch(/could not be shown/);
+    await expect.poll(() => card.locator('img.rl-media-image').count(), { timeout: 15_000 }).toBe(2);
     // Step 3 of the first run is a corrupt PNG: a sentence, not a broken image; the others draw.
     await card.locator('.rl-media-slider').fill('3');
     await expect.poll(() => first.locator('.rl-media-placeholder').textContent(), { timeout: 15_000 }).toMatch(/could not be shown/);
@@ -142,6 +157,9 @@ describe('media cards in Chromium', () => {
     await card.scrollIntoViewIfNeeded();
     await expect.poll(() => card.locator('.rl-media-text-body').allTextContents(), { timeout: 15_000 }).toContain('<script>alert(4)</script> run 2 says: step 4\nsecond line');
     expect(await page.locator('.rl-media-section script').count()).toBe(0);
+    // Texts take the card's width (3 runs in a 1,400 px window: ~440 px each), not an image column's 360.
+    const widths = await card.locator('.rl-media-col').evaluateAll((cols) => cols.map((c) => c.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThan(400);
     // A folded group stays folded as live items redraw the section.
     const images = page.locator('.rl-media-group', { has: page.locator('summary', { hasText: 'images' }) });
     await images.locator('summary').click();

@@ -114,6 +114,9 @@ async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: Med
 async function decoded(url: string): Promise<HTMLImageElement> {
   const img = el('img', { src: url, alt: '' });
   await img.decode();
+  // decode() resolves once the header is read: a PNG whose image data is corrupt passes it and then
+  // paints an empty frame. A bitmap of it decodes every pixel, and rejects for such bytes.
+  if (typeof createImageBitmap === 'function') (await createImageBitmap(img)).close();
   return img;
 }
 

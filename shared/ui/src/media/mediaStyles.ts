@@ -17,6 +17,8 @@ const CSS = `
 .rl-media-frame { height: 180px; display: flex; align-items: center; justify-content: center; background: var(--rl-input-bg); border-radius: 4px; overflow: hidden; }
 .rl-media-image { display: block; width: 100%; height: 100%; object-fit: contain; cursor: zoom-in; }
 .rl-media-pixelated { image-rendering: pixelated; }
+/* A text reads across the card: its columns are not held to an image column's 360 px. */
+.rl-media-kind-text .rl-media-col { max-width: none; }
 .rl-media-kind-text .rl-media-frame { height: auto; min-height: 60px; align-items: stretch; justify-content: stretch; }
 .rl-media-text-body { margin: 0; padding: 6px; width: 100%; max-height: 240px; overflow: auto; white-space: pre-wrap; word-break: break-word; font: 12px var(--vscode-editor-font-family, var(--jp-code-font-family, ui-monospace, monospace)); color: var(--rl-fg); }
 .rl-media-placeholder { padding: 10px; color: var(--rl-muted); font-size: 11px; text-align: center; }
