@@ -197,6 +197,7 @@ def test_a_script_job_printing_on_a_full_disk_loses_nothing_and_finishes(tmp_pat
         assert printed == ["during line %d" % i for i in range(lines)], f"{len(printed)} of {lines} lines"
         notes = [line for line in out.splitlines() if line.startswith("runlane: the disk was full")]
         assert len(notes) == 1 and "bytes of this output were held" in notes[0], notes
+        fault_row["held_bytes"] = int(notes[0].split(": ")[2].split()[0].replace(",", ""))
         rest = [line for line in out.splitlines() if line != notes[0]]
         assert rest == ["before the outage", *printed, "after the outage"], out[-300:]
         assert out.index(notes[0]) > out.index("during line %d\n" % (lines - 1))
