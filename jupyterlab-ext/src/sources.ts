@@ -22,6 +22,8 @@ export class SourcesBridge implements HostBridge {
   private readonly bridges = new Map<string, { source: ShownSource; bridge: HttpHostBridge }>();
   private readonly listeners = new Set<Listener>();
   private feed: EventSource | null = null;
+  /** Told when a source is added or removed (the runs table lists every source's runs again). */
+  private readonly sourceListeners = new Set<() => void>();
 
   /**
    * @param make the bridge of one source
@@ -44,11 +46,22 @@ export class SourcesBridge implements HostBridge {
   add(source: ShownSource): boolean {
     if (this.bridges.has(source.path)) return false;
     this.bridges.set(source.path, { source, bridge: this.make({ kind: source.kind, path: source.path }) });
+    this.sourcesChanged();
     return true;
   }
 
   remove(path: string): void {
-    this.bridges.delete(path);
+    if (this.bridges.delete(path)) this.sourcesChanged();
+  }
+
+  /** Calls `listener` after each source added or removed; returns the function that stops it. */
+  onSourcesChanged(listener: () => void): () => void {
+    this.sourceListeners.add(listener);
+    return () => this.sourceListeners.delete(listener);
+  }
+
+  private sourcesChanged(): void {
+    for (const listener of [...this.sourceListeners]) listener();
   }
 
   /** One source's runs; its error is the caller's (the sidebar names the source that failed). */

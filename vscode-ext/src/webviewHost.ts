@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ActionArgs, ActionMessage, BridgeArgs, BridgeMethod, BridgeReplies, BridgeRequest, HostToWebview, PanelView, RunRef, RunSummary, StoreEvent, WebviewAction, WebviewActions, WebviewToHost } from '@runlane/protocol';
-import { chartsTitle, runLabel } from '@runlane/ui';
+import { chartsTitle, runLabel, tableKey, tableTitle } from '@runlane/ui';
 import { PanelTypes } from './commandIds';
 import type { RunlaneService } from './service';
 
@@ -38,8 +38,15 @@ export function panelWants(view: PanelView, event: StoreEvent): boolean {
   return view.runs === null || view.runs.some(about);
 }
 
+/** The sources a service shows, as one string to compare. */
+function sourcesKey(service: RunlaneService): string {
+  return service.sources().map((s) => `${s.kind}:${s.path}`).join('\n');
+}
+
 export class RunlanePanels implements vscode.Disposable {
   private readonly details = new Map<string, vscode.WebviewPanel>();
+  /** Open tables by what they show (tableKey): asking for one again reveals it (tableTitle.ts says why). */
+  private readonly tables = new Map<string, vscode.WebviewPanel>();
   /** Every open panel with what it shows: titles follow renames. */
   private readonly open = new Map<vscode.WebviewPanel, PanelView>();
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -68,7 +75,7 @@ export class RunlanePanels implements vscode.Disposable {
     const peers = this.service.all().map((r) => r.run);
     const named = (ref: RunRef): Named => this.service.run(ref.id, ref.source) ?? { name: ref.id, id: ref.id };
     if (view.kind === 'charts') return chartsTitle(view.runs ? view.runs.map(named) : null, peers);
-    if (view.kind === 'table') return view.runs ? `Table: ${view.runs.length} runs` : `Table: ${view.experiment ?? 'all runs'}`;
+    if (view.kind === 'table') return tableTitle(view, named, peers);
     if (view.kind === 'sweep') return `Sweep: ${runLabel(named(view.run), peers)}`;
     return runLabel(named(view.run), peers);
   }
@@ -88,6 +95,8 @@ export class RunlanePanels implements vscode.Disposable {
   /** The runs table of an experiment (null: every run), or of a fixed selection of runs. */
   openTable(experiment: string | null, runs: RunRef[] | null): void {
     const view: PanelView = { kind: 'table', experiment, runs };
+    const open = this.tables.get(tableKey(view));
+    if (open) return open.reveal();
     const panel = vscode.window.createWebviewPanel(PanelTypes.table, this.titleOf(view), vscode.ViewColumn.Active, this.options());
     this.attach(panel, view);
   }
@@ -118,6 +127,9 @@ export class RunlanePanels implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel, view: PanelView, focusLogs = false): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'runlane.svg');
     this.open.set(panel, view);
+    if (view.kind === 'table') this.tables.set(tableKey(view), panel);
+    // The sources shown as the page last listed them: a table lists its runs again when they change.
+    let sources = sourcesKey(this.service);
     panel.title = this.titleOf(view); // a restored panel too
     panel.webview.options = this.options();
     panel.webview.html = this.html(panel.webview, view, focusLogs);
@@ -138,9 +150,17 @@ export class RunlanePanels implements vscode.Disposable {
       }),
       this.service.onEvent((event) => ready && panelWants(view, event) && post({ type: 'event', event })),
       vscode.window.onDidChangeActiveColorTheme(() => ready && post({ type: 'theme', dark: dark() })),
+      // A folder opened (or removed) after the table: the feed tells only of changes, so the folder's
+      // runs reach the table as a reset, which lists every source's runs again.
+      this.service.onDidChange((change) => {
+        if (!ready || view.kind !== 'table' || change.kind !== 'all' || sources === sourcesKey(this.service)) return;
+        sources = sourcesKey(this.service);
+        post({ type: 'event', event: { type: 'reset', reason: 'The sources shown changed; list the runs again.' } });
+      }),
     ];
     panel.onDidDispose(() => {
       this.open.delete(panel);
+      if (view.kind === 'table' && this.tables.get(tableKey(view)) === panel) this.tables.delete(tableKey(view));
       for (const d of disposables) d.dispose();
     });
   }

@@ -1,9 +1,12 @@
 // The shared runs table (shared/ui/src/table) in a main-area tab: an experiment's runs (live, new
-// ones included) or a fixed selection. CSV is downloaded by the browser, Markdown goes to the
-// clipboard; selected runs open in a charts tab and a double-clicked run in its details tab.
+// ones included, from every source shown: a TensorBoard or DVCLive folder or an MLflow server added
+// after the tab opened too) or a fixed selection. CSV is downloaded by the browser, Markdown goes to
+// the clipboard; selected runs open in a charts tab and a double-clicked run in its details tab.
 import type { IThemeManager } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
-import { RunsTable, type HostBridge, type RunRef, type RunsTableActions } from '@runlane/ui';
+import type { StoreEvent } from '@runlane/protocol';
+import { RunsTable, type HostBridge, type RunsTableActions, type TableScope } from '@runlane/ui';
+import type { SourcesBridge } from '../sources';
 import { followTheme } from './themeWatcher';
 
 let counter = 0;
@@ -24,15 +27,16 @@ export class TableWidget extends Widget {
   readonly table: RunsTable;
   private readonly unfollow: () => void;
 
-  /** `experiment`: its runs (null: every run); `runs`: a fixed selection instead. */
-  constructor(bridge: HostBridge, readonly experiment: string | null, readonly runs: RunRef[] | null, themes: IThemeManager | null, actions: Omit<RunsTableActions, 'saveText'>) {
+  /** `scope`: an experiment's runs (null: every run), or a fixed selection; `title`: the tab's (tableTitle). */
+  constructor(bridge: SourcesBridge, readonly scope: TableScope, title: string, themes: IThemeManager | null, actions: Omit<RunsTableActions, 'saveText'>) {
     super();
     this.id = `runlane-table-${++counter}`;
     this.addClass('rl-table-widget');
     this.title.closable = true;
-    this.title.label = runs ? `Table: ${runs.length} runs` : `Table: ${experiment ?? 'all runs'}`;
-    this.title.caption = runs ? 'Runlane runs table of the selected runs' : `Runlane runs table of ${experiment === null ? 'every run' : `the experiment “${experiment}”`}`;
-    this.table = new RunsTable(this.node, bridge, { experiment, runs, actions: { ...actions, saveText: (name, text) => downloadText(name, text) } });
+    this.title.label = title;
+    const { experiment, runs } = scope;
+    this.title.caption = runs ? `Runlane runs table of the ${runs.length} runs selected` : `Runlane runs table of ${experiment === null ? 'every run' : `the experiment “${experiment}”`}, live`;
+    this.table = new RunsTable(this.node, followingSources(bridge), { experiment, runs, actions: { ...actions, saveText: (name, text) => downloadText(name, text) } });
     this.unfollow = followTheme(themes, (dark) => this.table.setDark(dark));
     void this.table.load();
   }
@@ -42,4 +46,26 @@ export class TableWidget extends Widget {
     this.table.dispose();
     super.dispose();
   }
+}
+
+/**
+ * The bridge as the table sees it: a source added or removed (the sidebar's + TensorBoard, + MLflow,
+ * a notebook's store) reaches it as a feed reset, so it lists every source's runs again. The feed
+ * alone only tells of changes: a folder's runs that were there before it was added never came.
+ */
+function followingSources(bridge: SourcesBridge): HostBridge {
+  const reset: StoreEvent = { type: 'reset', reason: 'The sources shown changed; list the runs again.' };
+  return new Proxy(bridge, {
+    get(target, name) {
+      if (name === 'subscribe') {
+        return (onEvent: (event: StoreEvent) => void) => {
+          const stopFeed = target.subscribe(onEvent);
+          const stopSources = target.onSourcesChanged(() => onEvent(reset));
+          return () => (stopFeed(), stopSources());
+        };
+      }
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -34,5 +34,6 @@ export { RunsTable, type RunsTableActions, type RunsTableOptions } from './table
 export { buildColumns, cellText, cellValue, rowValues, type TableColumn, type MetricField } from './table/columns.js';
 export { sortRows, topRuns, type GroupBy, type GroupRow, type RunRow, type TableRow } from './table/rowModel.js';
 export { parseTableState, type TableState } from './table/tableState.js';
+export { tableKey, tableTitle, type TableScope } from './table/tableTitle.js';
 export { SweepView, type SweepViewActions } from './sweeps/sweepView.js';
 export { isSweepRun, stateText, sweepIdOf, sweepModel, sweepOf, type SweepModel, type Trial, type TrialState } from './sweeps/trials.js';

@@ -63,6 +63,7 @@ export class RunsTable {
   private deriveFrame = 0;
   private dirtyRows = new Set<string>();
   private refreshFrame = 0;
+  private listings = 0;
 
   constructor(host: HTMLElement, private readonly bridge: HostBridge, private readonly options: RunsTableOptions) {
     installTableStyles(host.ownerDocument);
@@ -116,7 +117,10 @@ export class RunsTable {
   /** Lists the runs again (a feed reset: the subscription stays; subscribing again from inside the
    * feed's dispatch made a host that dispatches over its live listener set call it again, forever). */
   private async relist(): Promise<void> {
+    // Two resets in a row (a folder added, then another): the last listing asked for is the one kept.
+    const listing = ++this.listings;
     const listed = await this.bridge.listRuns();
+    if (listing !== this.listings) return;
     this.runs.clear();
     for (const { source, run } of listed) if (this.wants({ source, id: run.id }, run)) this.runs.set(runKey({ source, id: run.id }), runRow({ source, id: run.id }, run));
     this.derive();
