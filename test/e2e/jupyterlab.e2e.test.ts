@@ -17,9 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
+import { startJobsOwnerDaemon } from '../helpers/jobsOwnerDaemon.js';
 import { StoreReader, StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
-import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
+import { shownNames, TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
 import { writeSweep as writeSweepRuns } from './sweep/writeSweep.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -618,7 +619,122 @@ describe('Runlane in JupyterLab', () => {
       expect(await page.locator('.rl-table-widget:visible .rl-head-cell[data-col="target"]').count()).toBe(0);
       await page.locator('.lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon').click();
     }, 180_000);
+
+    // A new user's findings: a table opened before a folder was added never listed its runs, and two
+    // Table tabs had the same title.
+    it('follows a TensorBoard/DVCLive folder added after it opened; the same table again is its tab, a selection\'s tab is named by its runs', async () => {
+      if (!(await page.locator('.rl-sidebar').isVisible())) {
+        await page.goto(lab.url('/lab'));
+        await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+        if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+      }
+      await page.locator('.rl-search').fill('');
+      // A log folder with a TensorBoard run and a DVCLive one (as dvclive writes them), not shown yet.
+      const late = path.join(folder, 'late-logs');
+      cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(late, 'tb'), { recursive: true });
+      mkdirSync(path.join(late, 'project', 'dvclive', 'plots', 'metrics'), { recursive: true });
+      writeFileSync(path.join(late, 'project', 'dvclive', 'plots', 'metrics', 'loss.tsv'), 'timestamp\tstep\tloss\n1700000000000\t0\t0.5\n');
+      writeFileSync(path.join(late, 'project', 'dvclive', 'metrics.json'), '{"step": 0, "loss": 0.5}');
+      // No run selected: the Table button opens every run's table.
+      const first = page.locator('.rl-run-row', { hasText: 'sweep lr=0.1 seed=0' }).first();
+      await first.waitFor({ timeout: 30_000 });
+      await first.click();
+      await first.click({ modifiers: ['Control'] });
+      await page.locator('.rl-open-table').click();
+      const tableTabs = page.locator('.lm-TabBar-tab[data-id^="runlane-table-"]');
+      await page.locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'Table: all runs' }).waitFor({ timeout: 30_000 });
+      const table = page.locator('.rl-table-widget:visible');
+      await expect.poll(() => shownNames(table), { timeout: 30_000 }).toContain('sweep lr=0.1 seed=0');
+      await table.locator('.rl-table-search').fill('late-logs');
+      await expect.poll(() => table.locator('.rl-table-count').textContent()).toMatch(/^0 of \d+ runs/);
+      // The folder added from the sidebar while the table is open: its runs come into the table.
+      await page.locator('.rl-open-logdir').click();
+      await page.locator('.jp-Dialog input').fill('late-logs');
+      await page.locator('.jp-Dialog button.jp-mod-accept').click();
+      await expect.poll(async () => (await shownNames(table)).sort(), { timeout: 30_000 }).toEqual(['project/dvclive', 'tb']);
+      await shot('16-table-follows-added-folder');
+      // Removed from the sidebar: its runs leave the table.
+      await page.locator('.rl-source', { hasText: 'TensorBoard: late-logs' }).locator('.rl-source-remove').click();
+      await expect.poll(() => shownNames(table), { timeout: 30_000 }).toEqual([]);
+      await table.locator('.rl-table-search').fill('');
+      // Two runs selected: a tab named by them, not "Table: 2 runs".
+      const tabsBefore = await tableTabs.count();
+      const second = page.locator('.rl-run-row', { hasText: 'sweep lr=0.01 seed=1' }).first();
+      await first.click();
+      await second.click({ modifiers: ['Control'] });
+      await page.locator('.rl-open-table').click();
+      await expect.poll(() => tableTabs.count(), { timeout: 10_000 }).toBe(tabsBefore + 1);
+      const current = page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-table-"] .lm-TabBar-tabLabel');
+      const title = (await current.textContent()) ?? '';
+      expect(title).toMatch(/^Table: .*sweep lr=0\.(1 seed=0|01 seed=1)/);
+      await expect.poll(async () => (await shownNames(page.locator('.rl-table-widget:visible'))).sort(), { timeout: 30_000 }).toEqual(['sweep lr=0.01 seed=1', 'sweep lr=0.1 seed=0']);
+      await shot('16-table-tabs-named');
+      // The same tables asked for again: their tabs come forward, no twins.
+      await first.click();
+      await first.click({ modifiers: ['Control'] });
+      await page.locator('.rl-open-table').click();
+      await expect.poll(() => current.textContent(), { timeout: 10_000 }).toBe('Table: all runs');
+      await first.click();
+      await second.click({ modifiers: ['Control'] });
+      await page.locator('.rl-open-table').click();
+      await expect.poll(() => current.textContent(), { timeout: 10_000 }).toBe(title);
+      expect(await tableTabs.count()).toBe(tabsBefore + 1);
+      for (let i = await tableTabs.count(); i > 0; i--) await tableTabs.first().locator('.lm-TabBar-tabCloseIcon').click();
+    }, 180_000);
   });
+
+  // A new user's finding: with folder marks on the rows, run names were cut to a few letters.
+  let chipsRunWritten = false;
+  it("keeps a run's name whole once folder marks show: its tags and folder mark give way first, the full name on hover, nothing overlaps", async () => {
+    if (!(await page.locator('.rl-sidebar').isVisible())) {
+      await page.goto(lab.url('/lab'));
+      await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+      if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    }
+    const name = 'resnet50 cosine warmup'; // fits the line of the default sidebar (~250 px), not beside the chips
+    if (!chipsRunWritten) {
+      // Once (a retry would make a same-named twin, whose label carries its short id).
+      const writer = await StoreWriter.open(path.join(folder, '.runlane'));
+      const id = await writer.createRun({ name, experiment: 'chips', kind: 'script' });
+      writer.appendEvent(id, { type: 'tags', tags: { baseline: '', team: 'vision', gpu: 'a100-80gb' } });
+      writer.appendEvent(id, { type: 'status', status: 'finished' });
+      chipsRunWritten = true;
+    }
+    // A second folder shown: every row gets its folder's mark.
+    cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(folder, 'tb-marks'), { recursive: true });
+    await page.locator('.rl-open-logdir').click();
+    await page.locator('.jp-Dialog input').fill('tb-marks');
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
+    await page.locator('.rl-search').fill('');
+    const row = page.locator('.rl-run-row', { hasText: name }).first();
+    await row.locator('.rl-row-folder:visible').waitFor({ timeout: 30_000 });
+    const sidebarShot = (file: string) => page.locator('.rl-sidebar').screenshot({ path: path.join(shots, file) });
+    // What the row shows: the name whole or cut, the chips seen whole, any chip seen only in part,
+    // the folder mark's width, and whether any two of name, chips and mark cover one another.
+    const layout = () =>
+      row.evaluate((r) => {
+        const box = (e: Element) => e.getBoundingClientRect();
+        const nameNode = r.querySelector<HTMLElement>('.rl-row-name')!;
+        const tags = box(r.querySelector('.rl-row-tags')!);
+        const inside = (c: DOMRect) => c.left >= tags.left - 0.5 && c.right <= tags.right + 0.5 && c.top >= tags.top - 0.5 && c.bottom <= tags.bottom + 0.5;
+        const outside = (c: DOMRect) => c.left >= tags.right - 0.5 || c.right <= tags.left + 0.5 || c.top >= tags.bottom - 0.5 || c.bottom <= tags.top + 0.5;
+        const chips = [...r.querySelectorAll('.rl-tag')].map(box);
+        const seen = chips.filter((c) => c.width > 0 && inside(c));
+        const parts = [box(nameNode), ...seen, box(r.querySelector('.rl-row-folder')!)].filter((b) => b.width > 0);
+        const overlaps = parts.some((a, i) => parts.some((b, j) => j > i && a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5));
+        return { nameCut: nameNode.scrollWidth > nameNode.clientWidth + 1, chips: seen.length, halfChips: chips.filter((c) => !inside(c) && !outside(c)).length, folder: box(r.querySelector('.rl-row-folder')!).width, overlaps };
+      });
+    // Tags are shown once the run's events are read.
+    await expect.poll(() => row.locator('.rl-tag').count(), { timeout: 15_000 }).toBe(3);
+    await sidebarShot('17-sidebar-names-with-folder-marks.png');
+    // JupyterLab's default sidebar width (about 250 px): the name whole, chips whole or not at all.
+    expect(await layout()).toMatchObject({ nameCut: false, halfChips: 0, overlaps: false });
+    expect((await layout()).folder).toBeGreaterThan(4); // the folder's coloured mark stays
+    // The whole name (and its tags) on hover.
+    expect(await row.getAttribute('title')).toMatch(/^resnet50 cosine warmup \(finished\)\n/);
+    await page.locator('.rl-source', { hasText: 'TensorBoard: tb-marks' }).locator('.rl-source-remove').click();
+    await expect.poll(() => row.locator('.rl-row-folder:visible').count(), { timeout: 10_000 }).toBe(0);
+  }, 120_000);
 
   // Issue 15: a run's note, edited in its details (text, never HTML); a delete from the sidebar undone.
   it('notes a run in its details, and undoes a delete from the sidebar', async () => {
@@ -700,6 +816,36 @@ describe('Runlane in JupyterLab', () => {
     await page.waitForTimeout(500);
     await shot('25-sweep-view');
   }, 120_000);
+
+  // A new user's finding: connected to a daemon that only shows another daemon's jobs, nothing said so.
+  it("says in one line that another daemon runs a store's jobs: its pid, that launches here are refused, what to do; gone with that daemon", async () => {
+    if (!(await page.locator('.rl-sidebar').isVisible())) {
+      await page.goto(lab.url('/lab'));
+      await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+      if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    }
+    const store = path.join(folder, 'shared-jobs', '.runlane');
+    const other = await startJobsOwnerDaemon(store, path.join(tmp, 'rt-other'));
+    try {
+      // The store opened in JupyterLab (its daemon now shows it too).
+      await page.locator('.rl-open-logdir').click();
+      await page.locator('.jp-Dialog input').fill('shared-jobs/.runlane');
+      await page.locator('.jp-Dialog button.jp-mod-accept').click();
+      const notice = page.locator('.rl-notice', { hasText: 'run in another Runlane daemon' });
+      await notice.waitFor({ timeout: 60_000 });
+      expect(await notice.locator('span').first().textContent()).toBe(`Jobs of shared-jobs/.runlane run in another Runlane daemon (pid ${other.pid}): jobs launched or cancelled from here are refused. Launch through that daemon, or stop it (kill ${other.pid}) and launch again.`);
+      await shot('18-jobs-owner-notice');
+      await other.stop();
+      // Asked again when the runs change: a run written now.
+      const writer = await StoreWriter.open(store);
+      const id = await writer.createRun({ name: 'after the other daemon', experiment: 'jobs-owner', kind: 'script' });
+      writer.appendEvent(id, { type: 'status', status: 'finished' });
+      await expect.poll(() => notice.count(), { timeout: 60_000 }).toBe(0);
+    } finally {
+      await other.stop();
+      await page.locator('.rl-source', { hasText: 'shared-jobs' }).locator('.rl-source-remove').click().catch(() => {});
+    }
+  }, 150_000);
 
   it('follows the dark theme', async () => {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();

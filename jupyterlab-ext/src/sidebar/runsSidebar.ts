@@ -7,12 +7,14 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, elapsedText, formatValue, mainMetric, matches, mlflowLabel, NO_FILTER, isRunlaneTag, rowTags, runlaneTagsText, trialMark, RunSet, runKey, runLabel, runTargetText, sortRuns, syncMark, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, mainMetric, matches, mlflowLabel, NO_FILTER, RunSet, runKey, sortRuns, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
 import { chartsButtonState } from './selectionState';
 import { VirtualList } from './virtualList';
+import { div, input, option, text } from './dom';
+import { fillRunRow } from './runRow';
 
 const ROW_HEIGHT = 44;
 
@@ -390,54 +392,10 @@ export class RunsSidebar extends Widget {
     this.noticesNode.style.display = notices.length ? '' : 'none';
   }
 
-  /** Fills a row in place: its elements stay (a double-click needs both clicks on the same ones). */
+  /** Fills a row in place (runRow.ts). */
   private renderRow(row: HTMLElement, item: SourcedRun): void {
-    const run = item.run;
-    let parts = rowParts.get(row);
-    if (!parts) {
-      const box = input('checkbox', 'rl-row-check', '');
-      box.tabIndex = -1;
-      const status = text('span', '');
-      const name = text('span', '', 'rl-row-name');
-      const tags = text('span', '', 'rl-row-tags');
-      const facts = text('div', '', 'rl-row-facts');
-      const folder = text('span', '', 'rl-row-folder');
-      const sync = text('span', '', 'rl-row-sync');
-      row.replaceChildren(box, div('rl-row-body', div('rl-row-line', status, name, tags, sync, folder), facts));
-      parts = { box, status, name, tags, facts, folder, sync };
-      rowParts.set(row, parts);
-    }
     const key = keyOf(item);
-    row.className = `rl-vrow rl-run-row${this.selected.has(key) ? ' rl-selected' : ''}`;
-    row.dataset.runId = run.id;
-    row.dataset.runKey = key;
-    row.title = tooltip(run, this.connection.label(item.source));
-    const metric = this.metricOf(run);
-    const time = elapsedText(run);
-    const mark = this.marks.get(item.source);
-    parts.box.checked = this.selected.has(key);
-    parts.status.className = `rl-dot rl-dot-${run.status}`;
-    parts.status.title = run.status;
-    parts.name.textContent = runLabel(run, this.duplicates);
-    // A sweep's trials share a name: `trial 5` tells them apart (their runlane.* tags are not chips).
-    const trial = trialMark(run);
-    parts.tags.replaceChildren(...(trial ? [text('span', trial, 'rl-tag rl-tag-trial')] : []), ...rowTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
-    parts.facts.textContent = [
-      run.experiment,
-      time,
-      metric ? `${metric.key} ${formatValue(metric.value)}` : '',
-      runTargetText(run),
-    ].filter(Boolean).join(' · ');
-    // A local run pushed to a team store: where its sync stands ("not yet synced" while queued).
-    const sync = syncMark(run);
-    parts.sync.textContent = sync?.text ?? '';
-    parts.sync.title = sync?.title ?? '';
-    parts.sync.className = sync ? `rl-row-sync rl-sync-${sync.state}` : 'rl-row-sync';
-    parts.sync.style.display = sync ? '' : 'none';
-    parts.folder.textContent = mark?.text ?? '';
-    parts.folder.className = mark ? `rl-row-folder rl-folder-${mark.colour}` : 'rl-row-folder';
-    parts.folder.style.display = mark ? '' : 'none';
-    parts.folder.title = mark ? `In ${item.source}` : '';
+    fillRunRow(row, item, { key, selected: this.selected.has(key), sourceLabel: this.connection.label(item.source), metric: this.metricOf(item.run), mark: this.marks.get(item.source), duplicates: this.duplicates });
   }
 
   private runAt(event: Event): SourcedRun | null {
@@ -518,48 +476,3 @@ function sortByMetric(runs: RunSummary[], choose: MetricChooser, order: SortOrde
     return sign * (va - vb) || b.created_at - a.created_at;
   });
 }
-
-const rowParts = new WeakMap<HTMLElement, { box: HTMLInputElement; status: HTMLElement; name: HTMLElement; tags: HTMLElement; facts: HTMLElement; folder: HTMLElement; sync: HTMLElement }>();
-
-function tooltip(run: RunSummary, source: string): string {
-  const params = Object.entries(run.params).map(([k, v]) => `  ${k} = ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  const tags = Object.entries(run.tags).filter(([k]) => !isRunlaneTag(k)).map(([k, v]) => (v ? `${k}: ${v}` : k));
-  const runlane = runlaneTagsText(run);
-  return [
-    `${run.name} (${run.status})`,
-    `${run.id} in ${source}`,
-    ...(tags.length ? [`tags: ${tags.join(', ')}`] : []),
-    ...(runlane ? [`runlane: ${runlane}`] : []),
-    ...(params.length ? ['params:', ...params.slice(0, 20)] : []),
-  ].join('\n');
-}
-
-function input(type: string, className: string, placeholder: string): HTMLInputElement {
-  const i = document.createElement('input');
-  i.type = type;
-  if (className) i.className = className;
-  if (placeholder) i.placeholder = placeholder;
-  return i;
-}
-
-function option(value: string, label: string): HTMLOptionElement {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = label;
-  return o;
-}
-
-function div(className: string, ...children: (Node | string)[]): HTMLDivElement {
-  const d = document.createElement('div');
-  d.className = className;
-  d.append(...children);
-  return d;
-}
-
-function text(tag: string, content: string, className = ''): HTMLElement {
-  const e = document.createElement(tag);
-  e.textContent = content;
-  if (className) e.className = className;
-  return e;
-}
-
