@@ -209,3 +209,48 @@ def test_a_script_job_printing_on_a_full_disk_loses_nothing_and_finishes(tmp_pat
         except (OSError, ValueError, KeyError):
             pass
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_script_job_that_ends_while_the_disk_is_full_keeps_its_exit_code(tmp_path, fault_row):
+    """The job's command ends (exit 3) while the disk is full and nothing of its output is held: its
+    exit code waits for space with the holder (the wrapper's one try failed, and the run read as
+    failed without an exit code)."""
+    disk = tmp_path / "disk"
+    _mount(disk, "3m")
+    fault_row.update(fault="a script job ends (exit 3) while the disk is full (tmpfs 3m)",
+                     load="its exit code, nothing else to write", lost=0,
+                     checked="failed with exit code 3 once space returns, not 'without an exit code'")
+    ctl, job_dir, runtime = tmp_path / "ctl", tmp_path / "job", tmp_path / "runtime"
+    ctl.mkdir()
+    job_dir.mkdir()
+    q = shlex.quote(str(ctl))
+    script = ("touch %s/before; while [ ! -e %s/filled ]; do sleep 0.01; done; touch %s/ending; exit 3"
+              % (q, q, q))
+    store = disk / "store"
+    env = dict(os.environ, RUNLANE_RUNTIME_DIR=str(runtime), RUNLANE_DIR=str(store))
+    env.pop("RUNLANE_RUN_ID", None)
+    try:
+        launched = subprocess.run(["node", str(NODE_BIN), "launch", "--on", "local", "--detach", "--name", "ends full",
+                                   "--", "sh", "-c", script], cwd=str(job_dir), env=env, capture_output=True,
+                                  text=True, timeout=120, check=False)
+        assert launched.returncode == 0, launched.stderr
+        run_id = launched.stdout.strip().split()[-1]
+        _wait(lambda: (ctl / "before").exists(), "the job to start")
+        ballast = _fill(disk)
+        (ctl / "filled").touch()
+        _wait(lambda: (ctl / "ending").exists(), "the job's command to end")
+        # Long enough for the wrapper's own write to fail and the daemon to notice, before the fix; the
+        # pass does not depend on it (the holder waits for space however long this takes).
+        time.sleep(1.5)
+        ballast.unlink()
+        _wait(lambda: _status(str(store), run_id) not in ("queued", "running"), "the job to end")
+        from runlane.notebook.job_cell import run_status
+
+        status, error, exit_code = run_status(str(store / "runs" / run_id))
+        assert (status, exit_code) == ("failed", 3), (status, error, exit_code)
+    finally:
+        try:
+            os.kill(json.loads((runtime / "daemon.json").read_text())["pid"], signal.SIGTERM)
+        except (OSError, ValueError, KeyError):
+            pass
+        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -6,7 +6,7 @@
 // itself never sees the error, whoever prints: a shell script, `python train.py`, or a subprocess.
 // The same rule and the same line as the Python helper's job cells (runlane/job_output.py).
 import { spawn } from 'node:child_process';
-import { openSync, writeSync } from 'node:fs';
+import { openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
@@ -121,7 +121,11 @@ export class HoldingWriter {
   async flush(ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
     for (;;) {
-      this.drain();
+      try {
+        this.drain();
+      } catch {
+        return false; // broken for another reason than space: nothing more can be written
+      }
       if (this.pendingBytes === 0) return true;
       if (Date.now() >= deadline) {
         this.stopRetry();
@@ -189,7 +193,30 @@ export async function holdOutput(outPath: string, errPath: string, command: stri
       done();
     });
   });
-  const wait = exitWaitMs();
-  await Promise.all(writers.map((w) => w.flush(wait)));
+  const deadline = Date.now() + exitWaitMs();
+  await Promise.all(writers.map((w) => w.flush(deadline - Date.now())));
+  // The wrapper writes the exit code once this process ends, with no retry: on a full disk the run
+  // would read as failed without one. Written here first, waiting for space as the output does.
+  const exitFile = process.env.RUNLANE_EXIT_FILE;
+  if (exitFile) await writeExitCode(exitFile, code, deadline);
   return code;
+}
+
+async function writeExitCode(file: string, code: number, deadline: number): Promise<void> {
+  const tmp = `${file}.tmp-holder`;
+  for (;;) {
+    try {
+      writeFileSync(tmp, String(code));
+      renameSync(tmp, file);
+      return;
+    } catch (err) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // left for the wrapper's write to go on without it
+      }
+      if (!diskFull(err) || Date.now() >= deadline) return; // the wrapper tries once more
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MS, Math.max(0, deadline - Date.now()))));
+    }
+  }
 }
