@@ -29,30 +29,81 @@ JUDGED = 1
 FURTHER_STEPS = 5
 
 
-def test_a_trial_pruned_at_step_k_stops_within_a_few_steps_of_k(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    """One daemon for the file (its runtime folder in the environment, as a sweep's clients find it)."""
     from daemons import stop_daemon
 
+    from runlane.daemon_client import DaemonClient
+
+    tmp = tmp_path_factory.mktemp("prompt")
+    previous = os.environ.get("RUNLANE_RUNTIME_DIR")
+    os.environ["RUNLANE_RUNTIME_DIR"] = str(tmp / "runtime")
+    try:
+        yield DaemonClient.connect(str(tmp / "store")), tmp
+    finally:
+        stop_daemon(tmp / "runtime")
+        if previous is None:
+            os.environ.pop("RUNLANE_RUNTIME_DIR", None)
+        else:
+            os.environ["RUNLANE_RUNTIME_DIR"] = previous
+
+
+def test_the_feed_brings_a_runs_points_of_the_metric_and_its_end(daemon):
+    """feed.py against the real daemon: a run's points of the sweep's metric (not of other keys, not
+    of rank 1) and its final status arrive as events, in the order they were written."""
+    from runlane.store.writer import StoreWriter
+    from runlane.sweep.feed import Feed
+
+    client, tmp = daemon
+    feed = Feed(client, "loss")
+    try:
+        assert feed.live.wait(20), "the feed did not connect"
+        writer = StoreWriter(str(tmp / "store"))
+        run_id = writer.create_run("trial", "e", "job")
+        writer.set_status(run_id, "running")
+        first = feed.events.get(timeout=20)  # the daemon follows the new run's files from here on
+        assert first[:2] == ("status", run_id), first
+        writer.append_metric(run_id, "acc", [(0, time.time(), 0.5)])
+        writer.append_metric(run_id, "loss", [(0, time.time(), 2.0), (1, time.time(), float("nan"))])
+        writer.append_metric(run_id, "loss", [(2, time.time(), 1.5)])
+        seen, deadline = [], time.time() + 20
+
+        def points():
+            return [(s, v) for e in seen if e[0] == "metrics" for s, v in zip(e[2], e[3])]
+
+        def wait_for(done):
+            while not done():
+                assert time.time() < deadline, (seen, run_id)
+                event = feed.events.get(timeout=max(0.01, deadline - time.time()))
+                if event[1] == run_id:
+                    seen.append(event)
+
+        wait_for(lambda: (2, 1.5) in points())
+        writer.set_status(run_id, "finished")
+        wait_for(lambda: ("status", run_id, "finished") in seen)
+    finally:
+        feed.close()
+    assert points() == [(0, 2.0), (1, "NaN"), (2, 1.5)], seen  # NaN as the feed sends it; a trial skips it
+
+
+def test_a_trial_pruned_at_step_k_stops_within_a_few_steps_of_k(daemon):
     from runlane.notebook.job_cell import run_status
     from runlane.store.reader import StoreReader
     from runlane.sweep.space import uniform
     from runlane.sweep.submit import read_result, submit_sweep
 
-    runtime = tmp_path / "runtime"
-    monkeypatch.setenv("RUNLANE_RUNTIME_DIR", str(runtime))
-    store = str(tmp_path / "store")
+    _, tmp = daemon
+    store = str(tmp / "store")
     trial = {"command": [sys.executable, "-c", TRIAL], "fill_command": True, "workers": 1, "gpus": 0,
-             "cwd": str(tmp_path)}
+             "cwd": str(tmp)}
     settings = {"trials": 3, "parallel": 1, "metric": "loss", "mode": "min", "sampler": "random",
                 "pruner": "median", "seed": 1}
-    try:
-        _, sweep_id = submit_sweep(store, "local", {"x": uniform(0, 1)}, trial, settings, "prompt", "e",
-                                   str(tmp_path))
-        deadline = time.time() + 90
-        while run_status(os.path.join(store, "runs", sweep_id))[0] in ("queued", "running"):
-            assert time.time() < deadline, "the sweep did not end within 90 s"
-            time.sleep(0.1)
-    finally:
-        stop_daemon(runtime)
+    _, sweep_id = submit_sweep(store, "local", {"x": uniform(0, 1)}, trial, settings, "prompt", "e", str(tmp))
+    deadline = time.time() + 90
+    while run_status(os.path.join(store, "runs", sweep_id))[0] in ("queued", "running"):
+        assert time.time() < deadline, "the sweep did not end within 90 s"
+        time.sleep(0.1)
     result = read_result(store, sweep_id)
     states = [r["state"] for r in sorted(result["trials"], key=lambda r: r["number"])]
     assert states == ["finished", "finished", "pruned"], json.dumps(result, indent=1)

@@ -23,12 +23,11 @@ from .trials import SWEEP_TAG, Trial, median_reason, trial_spec, wait_final
 
 # The daemon's live feed (feed.py) tells of a trial's end and of its new points as they are written:
 # the controller waits on it, so the next trial starts and a poor one is stopped within milliseconds.
-# The feed only wakes it: statuses are still read from the trials' files every LOOK, and metrics over
-# HTTP every METRIC_LOOK, so an event it missed costs that long, never a decision. Without the feed
-# (it connects, or a daemon restarts) it polls as it did before it: statuses every POLL, metrics
-# every METRIC_POLL.
+# The feed only wakes it: statuses are still read from the trials' files every LOOK and metrics over
+# HTTP every METRIC_POLL (the daemon can find a brand-new run's first points at its once-a-second
+# look), so an event it missed costs that long, never a decision. Without the feed (it connects, or
+# a daemon restarts) statuses are read every POLL (feed.py).
 LOOK = 0.25
-METRIC_LOOK = 1.0
 METRIC_POLL = 0.25
 
 
@@ -143,6 +142,7 @@ class Controller(FollowsFeed, Outcome):
             time.sleep(1.0)
             try:
                 self.client = DaemonClient.connect(self.store)
+                self.feed.client = self.client  # a new daemon listens on a new port, with a new token
                 for trial in self.active:
                     trial.client = self.client
                 self.out("The daemon answers again; the sweep goes on.")
@@ -219,8 +219,7 @@ class Controller(FollowsFeed, Outcome):
         if trial.pruning is None:
             points = trial.take_fed()
             if look and time.time() >= trial.next_metric_read:
-                live = self.feed.live.is_set()
-                trial.next_metric_read = time.time() + (METRIC_LOOK if live else METRIC_POLL)
+                trial.next_metric_read = time.time() + METRIC_POLL
                 points += trial.new_points(self.metric)
             points = [(step, value) for step, value in points if step not in trial.reported]
             verdict = None

@@ -100,10 +100,10 @@ class Feed:
         if kind == "reset":
             self.events.put(("reset",))
             return
-        if kind not in ("run-updated", "metrics"):
-            return  # the feed's other events (logs, media, new runs) say nothing about a trial's state
+        if kind not in ("run-created", "run-updated", "metrics"):
+            return  # the feed's other events (logs, media, deleted runs) say nothing about a trial's state
         event = json.loads(text)
-        if kind == "run-updated":
+        if kind != "metrics":
             run = event.get("run") or {}
             self.events.put(("status", run.get("id"), run.get("status")))
         elif event.get("key") == self.metric and event.get("rank") in (0, None):
