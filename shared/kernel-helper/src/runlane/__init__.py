@@ -14,8 +14,6 @@ Importing this package costs about a millisecond: every public name is imported 
 from its second call as an eager import made it. A script that imports runlane and never logs pays
 nothing; every sweep trial and job worker starts sooner (docs/python-helper.md has the figures).
 """
-from importlib import import_module
-
 # The function `rl.sweep(fn, space)`, bound over the subpackage's attribute that its import sets (the
 # subpackage is imported once, here, so nothing later sets the attribute back). Its __init__ is small.
 from .sweep import sweep
@@ -44,7 +42,7 @@ def __getattr__(name):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError("module 'runlane' has no attribute %r" % name)
-    value = getattr(import_module("." + module, __name__), name)
+    value = getattr(__import__("%s.%s" % (__name__, module), fromlist=[name]), name)
     globals()[name] = value  # the next use is a plain attribute: no __getattr__ call
     return value
 

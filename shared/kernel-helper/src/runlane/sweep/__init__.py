@@ -4,8 +4,6 @@ controller process that runs a sweep through the daemon (`controller.py`, needs 
 
 Nothing is imported here: `import runlane` imports this package for `rl.sweep`, and a script that
 never sweeps should not pay for the space's parser (ast); the names below come on first use."""
-from importlib import import_module
-
 _SPACE = ("SpaceError", "choice", "intrange", "loguniform", "uniform")
 
 
@@ -20,7 +18,7 @@ def sweep(fn, space, **options):
 def __getattr__(name):
     if name not in _SPACE:
         raise AttributeError("module 'runlane.sweep' has no attribute %r" % name)
-    return getattr(import_module(".space", __name__), name)
+    return getattr(__import__(__name__ + ".space", fromlist=[name]), name)
 
 
 __all__ = ["loguniform", "uniform", "choice", "intrange", "sweep", "SpaceError"]
