@@ -51,8 +51,8 @@ class Feed:
         while not self._closed:
             try:
                 self._read()
-            except (OSError, http.client.HTTPException, ValueError):
-                pass  # the daemon restarted or the connection broke: connect again
+            except Exception:  # the daemon restarted, the connection broke, an event it could not read
+                pass  # connect again: a thread that died here would leave `live` set and the feed silent
             if self.live.is_set():
                 self.live.clear()
                 self.events.put(("reset",))
