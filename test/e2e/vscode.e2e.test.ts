@@ -21,8 +21,9 @@ import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { DaemonClient, StoreWriter } from '@runlane/core';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
+import { startJobsOwnerDaemon } from '../helpers/jobsOwnerDaemon.js';
 import { startCodeServer, vsix, type CodeServer } from './vscode/codeServer.js';
-import { TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
+import { shownNames, TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
 import { writeSweep as writeSweepRuns } from './sweep/writeSweep.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -868,6 +869,42 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
         },
       });
     }, 180_000);
+
+    // A new user's findings: a table opened before a folder was shown never listed its runs; two
+    // Table tabs of one table.
+    it('lists the runs of a store that appears after it opened; the same table asked for again is its tab', async () => {
+      if (!(await page.locator('.monaco-workbench').count())) {
+        await page.goto(server.url);
+        await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      }
+      await showRunlane();
+      await treeRow('sweep lr=0.01 seed=0').waitFor({ timeout: 60_000 });
+      const tabTitle = `Table: ${TABLE_EXPERIMENT}`;
+      if (!(await page.locator('.tab', { hasText: tabTitle }).count())) await contextMenu(TABLE_EXPERIMENT, 'Open Runs Table');
+      await tab(tabTitle).click();
+      const frame = await inFrames('.rl-table-root .rl-grid-row', 60_000);
+      await frame.locator('.rl-table-search').fill('late store');
+      await expect.poll(() => frame.locator('.rl-table-count').textContent(), { timeout: 30_000 }).toMatch(/^0 of \d+ runs/);
+      // A notebook in a new folder with its own store (a teammate's, copied in), holding a run of the
+      // experiment: opening it shows its store as a new source, and the open table lists that run.
+      if (!existsSync(path.join(workspace, 'late'))) {
+        const late = await StoreWriter.open(path.join(workspace, 'late', '.runlane')); // once: a retry makes no twin
+        const id = await late.createRun({ name: 'late store run', experiment: TABLE_EXPERIMENT, kind: 'script' });
+        late.appendEvent(id, { type: 'status', status: 'finished' });
+      }
+      writeFileSync(path.join(workspace, 'late', 'late.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      await quickOpen('late.ipynb');
+      await treeRow(path.join('late', '.runlane')).waitFor({ timeout: 60_000 });
+      await tab(tabTitle).click();
+      await expect.poll(() => shownNames(frame), { timeout: 30_000 }).toEqual(['late store run']);
+      await frame.locator('.rl-table-search').fill('');
+      await shot('24-table-follows-new-store');
+      // Asked for again (the notebook in front): its tab comes forward, no twin.
+      await tab('late.ipynb').click();
+      await contextMenu(TABLE_EXPERIMENT, 'Open Runs Table');
+      await page.locator('.tab.active', { hasText: tabTitle }).waitFor({ timeout: 30_000 });
+      expect(await page.locator('.tab', { hasText: tabTitle }).count()).toBe(1);
+    }, 180_000);
   });
 
   it('shows the image, histogram and text cards of runs logged with rl.log_image/log_histogram/log_text in the charts panel, names and texts as text', async () => {
@@ -915,6 +952,58 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     await shot('24-media-cards');
   }, 120_000);
 
+  // Issue 17: one run of what people log (test/e2e/mediaCardsLook.py): a job's two ranks of histograms
+  // with the rank choice, a 2048x2048 image as a thumbnail, a corrupt PNG as a sentence, HTML as text.
+  // Alone too (-t "rank choice").
+  let lookAttempts = 0;
+  it("a job run's histogram cards offer the rank choice in VS Code: worker 1's histograms when picked; a big image, a corrupt PNG, HTML as text", async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await showRunlane();
+    // A name of its own per attempt: a retry must not find the first attempt's panel.
+    const name = `look at <b>media</b> ${++lookAttempts}`;
+    execFileSync(path.join(repo, '.venv/bin/python'), [path.join(here, 'mediaCardsLook.py'), name], { env: { ...process.env, RUNLANE_DIR: path.join(workspace, '.runlane') }, timeout: 120_000 });
+    await treeRow(name).waitFor({ timeout: 30_000 });
+    // The tree redraws as runs arrive: click until this row alone is selected.
+    await expect
+      .poll(async () => {
+        await treeRow(name).click();
+        const rows = await page.locator('.pane-body .monaco-list-row[aria-selected="true"]').allTextContents();
+        return rows.length === 1 && rows[0]!.includes(name);
+      }, { timeout: 30_000, interval: 500 })
+      .toBe(true);
+    await page.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await page.locator('.pane-header .action-label[aria-label="Open Charts"]').click();
+    const frame = await inFrames(`.rl-media-card[data-key="broken/png"] .rl-media-run:text-is("${name}")`, 60_000);
+    const big = frame.locator('.rl-media-card[data-key="big/2048"]');
+    await big.scrollIntoViewIfNeeded();
+    await expect.poll(() => big.locator('canvas.rl-media-image').count(), { timeout: 30_000 }).toBe(1);
+    expect(await big.locator('canvas.rl-media-image').evaluate((c) => (c as HTMLCanvasElement).width)).toBe(320);
+    await expect.poll(() => frame.locator('.rl-media-card[data-key="broken/png"] .rl-media-placeholder').textContent(), { timeout: 30_000 }).toMatch(/could not be shown/);
+    const notes = frame.locator('.rl-media-card[data-key="notes"] .rl-media-text-body');
+    await notes.scrollIntoViewIfNeeded();
+    await expect.poll(() => notes.textContent(), { timeout: 30_000 }).toContain('<h1>Not a heading</h1><script>alert(2)</script>');
+    expect(await frame.locator('.rl-media-section h1, .rl-media-section script, .rl-media-section b').count()).toBe(0);
+    await frame.locator('.rl-media-section').scrollIntoViewIfNeeded();
+    await shot('26-media-look');
+    // The histograms: rank 0 (this process, values around 0) by default, rank 1 (its worker, around 3) offered.
+    const card = frame.locator('.rl-histogram-card[data-key="weights"]');
+    await card.scrollIntoViewIfNeeded();
+    const rank = card.locator('select.rl-histogram-rank');
+    await expect.poll(() => rank.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await rank.locator('option').allTextContents()).toEqual(['rank 0', 'rank 1']);
+    expect(await rank.inputValue()).toBe('0');
+    const drawn = () => card.locator('canvas.rl-histogram-canvas').getAttribute('aria-label');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/^weights, offset view of rank 0: 1 run, 3 steps, values from -\d/);
+    await rank.selectOption('1');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/^weights, offset view of rank 1: 1 run, 3 steps, values from \d/);
+    await page.screenshot({ path: path.join(shots, '26-media-rank1.png'), clip: (await card.boundingBox())! });
+    await rank.selectOption('0');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/of rank 0:/);
+  }, 180_000);
+
   // Issue 16: a sweep's live view in a webview panel (the shared SweepView; its flow in sweepView.e2e.test.ts). Alone too (-t "sweep").
   it('opens a sweep\'s live view from a sweep run\'s menu in the Runs tree: its trials (one pruned at its step), the best trial, the parallel coordinates', async () => {
     if (!(await page.locator('.monaco-workbench').count())) {
@@ -935,6 +1024,26 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     await page.waitForTimeout(500);
     await shot('25-sweep-view');
   }, 120_000);
+
+  // A new user's finding: connected to a daemon that only shows another daemon's jobs, nothing said so.
+  it("says in one line above the runs that another daemon runs a store's jobs: its pid, that launches here are refused, what to do", async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await showRunlane();
+    // A store in the workspace whose jobs another daemon (its own RUNLANE_RUNTIME_DIR) runs.
+    const other = await startJobsOwnerDaemon(path.join(workspace, 'shared-jobs', '.runlane'), path.join(tmp, 'rt-other'));
+    try {
+      await treeRow(path.join('shared-jobs', '.runlane')).waitFor({ timeout: 60_000 });
+      const message = page.locator('.pane-body .message', { hasText: 'run in another Runlane daemon' }).first();
+      await message.waitFor({ timeout: 90_000 });
+      expect(await text(message)).toBe(`⚠ Jobs of shared-jobs/.runlane run in another Runlane daemon (pid ${other.pid}): jobs launched or cancelled from here are refused. Launch through that daemon, or stop it (kill ${other.pid}) and launch again.`);
+      await shot('27-jobs-owner-warning');
+    } finally {
+      await other.stop();
+    }
+  }, 150_000);
 
   it('says in one line above the runs that the system\'s watch limit is reached, with the command; the runs still show and stay live', async () => {
     if (!(await page.locator('.monaco-workbench').count())) {
