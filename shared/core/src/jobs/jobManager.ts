@@ -17,6 +17,7 @@ import { checkInput } from './jobSpec.js';
 import { RunFailed, type JobControl, type JobFile, type LaunchedJob, type TargetLauncher } from './launcher.js';
 import { jobFileKind, launcherFor } from './launchers/index.js';
 import { JobsLocks } from './jobsLock.js';
+import { closeSharedSsh } from './sshShared.js';
 import { endStatus, exitCodes, firstFailure } from './workerExits.js';
 
 const POLL_MS = 200;
@@ -99,7 +100,10 @@ export class JobManager {
     const job = this.record(store, created.runId, created.spec, launcher);
     this.jobs.set(job.runId, job);
     if (!launcher.localGpus || this.gpus.free(target).length >= workers * perWorker) {
-      return { run_id: job.runId, status: await this.start(job, true, target) };
+      if (!launcher.startsInBackground) return { run_id: job.runId, status: await this.start(job, true, target) };
+      (await this.writer(store)).appendEvent(job.runId, { type: 'status', status: 'queued' }); // until its start has run
+      void this.start(job, false, target).catch((err: unknown) => process.stderr.write(`runlane daemon: starting job ${job.runId}: ${(err as Error).message}\n`));
+      return { run_id: job.runId, status: 'queued' };
     }
     (await this.writer(store)).appendEvent(job.runId, { type: 'status', status: 'queued' });
     this.queue.push(job);
@@ -214,6 +218,7 @@ export class JobManager {
     if (this.poller) clearInterval(this.poller);
     if (this.claimTimer) clearInterval(this.claimTimer);
     for (const job of this.jobs.values()) if (job.started) job.launcher.detach?.(job.state); // the next daemon resumes
+    await closeSharedSsh(); // the SSH masters it started (sshShared.ts): none outlives the daemon
     this.locks.releaseAll(); // after the jobs are let go: another daemon may now adopt them
   }
 

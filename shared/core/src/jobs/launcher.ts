@@ -103,6 +103,13 @@ export interface TargetLauncher<State = unknown> {
   readonly localGpus: boolean;
   /** The least time between two `poll`s of one job (ms): a cluster's scheduler is asked sparingly. */
   readonly pollMs: number;
+  /**
+   * The submission is answered (`queued`) once `check` has passed and the run exists, and `start` goes on
+   * after it: a start that takes seconds (copies over SSH) then overlaps the next submission's (a sweep's
+   * parallel trials). A start that fails fails the run instead of refusing the submission, so `check`
+   * must catch what the target refuses outright (a host down, no Python).
+   */
+  readonly startsInBackground?: boolean;
   /** For `runlane targets` and the editors' target lists: usable or not, and why, as a sentence. */
   describe(target: TargetConfig): Promise<TargetInfo>;
   /** Before any run exists: throws a StoreError sentence when the target cannot take jobs now. */

@@ -70,7 +70,27 @@ const shown = (text: string) => {
   return demux.push(text).text + demux.end();
 };
 
+/** The SSH connections the test's sshd has accepted so far (its log, LogLevel INFO). */
+const accepted = (): number => {
+  const file = path.join(sshd, 'sshd.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('Accepted publickey').length - 1 : 0;
+};
+
 describe('SSH target', () => {
+  it('answers jobs submitted together before their starts, which go on together over one shared connection', async () => {
+    const before = accepted();
+    const jobs = [];
+    for (let i = 0; i < 4; i++) jobs.push(await client.submitJob({ target: 'box', command: py(`print("job ${i}", flush=True)`), workers: 1, gpusPerWorker: 0 }));
+    // Queued: each answer came once the host was checked, not after its copies and launch (a sweep's next trial starts meanwhile).
+    expect(jobs.map((j) => j.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    for (const [i, { run_id }] of jobs.entries()) {
+      expect((await waitForEnd(run_id)).status).toBe('finished');
+      expect(shown(log(run_id, 'w0'))).toBe(`job ${i}\n`);
+    }
+    // Each start's check, copies, launch and follower (about 6 ssh runs a job) rode on one connection, not 24.
+    expect(accepted() - before).toBeLessThanOrEqual(1);
+  });
+
   it('runs two workers on the host; their output and metrics come back without a shared filesystem', async () => {
     const code = [
       'import os, runlane as rl',

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { StoreError } from '../store/index.js';
 import type { TargetConfig } from '../targets/targetsFile.js';
 import { shellQuote } from './shellQuote.js';
+import { noteSharedUse, sharedConnectionArgs } from './sshShared.js';
 
 export interface SshTarget {
   args: string[];
@@ -40,7 +41,10 @@ export function sshTarget(target: TargetConfig): SshTarget {
   if (port) args.push('-p', port);
   const identity = str(target, 'identity');
   if (identity) args.push('-i', identity);
-  return { args, destination: user ? `${user}@${host}` : host, python: str(target, 'python') ?? 'python3', workdir: str(target, 'workdir') ?? '.runlane-jobs' };
+  const destination = user ? `${user}@${host}` : host;
+  // One connection to the host shared by every ssh of the daemon (sshShared.ts), unless the target says not to.
+  if (target.options.share_connection !== false) args.push(...sharedConnectionArgs(args, destination));
+  return { args, destination, python: str(target, 'python') ?? 'python3', workdir: str(target, 'workdir') ?? '.runlane-jobs' };
 }
 
 /** A remote path in a command: absolute as given, else under the remote home (never `~`-expanded). */
@@ -49,6 +53,7 @@ export function remotePath(p: string): string {
 }
 
 export function ssh(t: SshTarget, remoteCommand: string, stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe']): ChildProcess {
+  noteSharedUse(t.args, t.destination);
   return spawn('ssh', [...t.args, '-T', t.destination, remoteCommand], { stdio });
 }
 

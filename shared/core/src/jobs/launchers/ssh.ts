@@ -24,6 +24,9 @@ export const sshLauncher: TargetLauncher<SshState> = {
   kind: 'ssh',
   localGpus: false,
   pollMs: 0, // exit codes arrive with the mirror: reading them is local
+  // The copies and the launch take several ssh round trips: a sweep's parallel trials start together.
+  // `check` (the host answers, its Python runs) still refuses a job the host cannot take.
+  startsInBackground: true,
 
   async describe(t) {
     try {
