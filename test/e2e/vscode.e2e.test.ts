@@ -952,6 +952,58 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     await shot('24-media-cards');
   }, 120_000);
 
+  // Issue 17: one run of what people log (test/e2e/mediaCardsLook.py): a job's two ranks of histograms
+  // with the rank choice, a 2048x2048 image as a thumbnail, a corrupt PNG as a sentence, HTML as text.
+  // Alone too (-t "rank choice").
+  let lookAttempts = 0;
+  it("a job run's histogram cards offer the rank choice in VS Code: worker 1's histograms when picked; a big image, a corrupt PNG, HTML as text", async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await showRunlane();
+    // A name of its own per attempt: a retry must not find the first attempt's panel.
+    const name = `look at <b>media</b> ${++lookAttempts}`;
+    execFileSync(path.join(repo, '.venv/bin/python'), [path.join(here, 'mediaCardsLook.py'), name], { env: { ...process.env, RUNLANE_DIR: path.join(workspace, '.runlane') }, timeout: 120_000 });
+    await treeRow(name).waitFor({ timeout: 30_000 });
+    // The tree redraws as runs arrive: click until this row alone is selected.
+    await expect
+      .poll(async () => {
+        await treeRow(name).click();
+        const rows = await page.locator('.pane-body .monaco-list-row[aria-selected="true"]').allTextContents();
+        return rows.length === 1 && rows[0]!.includes(name);
+      }, { timeout: 30_000, interval: 500 })
+      .toBe(true);
+    await page.locator('.pane-header', { hasText: 'Runs' }).hover();
+    await page.locator('.pane-header .action-label[aria-label="Open Charts"]').click();
+    const frame = await inFrames(`.rl-media-card[data-key="broken/png"] .rl-media-run:has-text(${JSON.stringify(name)})`, 60_000);
+    const big = frame.locator('.rl-media-card[data-key="big/2048"]');
+    await big.scrollIntoViewIfNeeded();
+    await expect.poll(() => big.locator('canvas.rl-media-image').count(), { timeout: 30_000 }).toBe(1);
+    expect(await big.locator('canvas.rl-media-image').evaluate((c) => (c as HTMLCanvasElement).width)).toBe(320);
+    await expect.poll(() => frame.locator('.rl-media-card[data-key="broken/png"] .rl-media-placeholder').textContent(), { timeout: 30_000 }).toMatch(/could not be shown/);
+    const notes = frame.locator('.rl-media-card[data-key="notes"] .rl-media-text-body');
+    await notes.scrollIntoViewIfNeeded();
+    await expect.poll(() => notes.textContent(), { timeout: 30_000 }).toContain('<h1>Not a heading</h1><script>alert(2)</script>');
+    expect(await frame.locator('.rl-media-section h1, .rl-media-section script, .rl-media-section b').count()).toBe(0);
+    await frame.locator('.rl-media-section').scrollIntoViewIfNeeded();
+    await shot('26-media-look');
+    // The histograms: rank 0 (this process, values around 0) by default, rank 1 (its worker, around 3) offered.
+    const card = frame.locator('.rl-histogram-card[data-key="weights"]');
+    await card.scrollIntoViewIfNeeded();
+    const rank = card.locator('select.rl-histogram-rank');
+    await expect.poll(() => rank.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await rank.locator('option').allTextContents()).toEqual(['rank 0', 'rank 1']);
+    expect(await rank.inputValue()).toBe('0');
+    const drawn = () => card.locator('canvas.rl-histogram-canvas').getAttribute('aria-label');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/^weights, offset view of rank 0: 1 run, 3 steps, values from -\d/);
+    await rank.selectOption('1');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/^weights, offset view of rank 1: 1 run, 3 steps, values from \d/);
+    await page.screenshot({ path: path.join(shots, '26-media-rank1.png'), clip: (await card.boundingBox())! });
+    await rank.selectOption('0');
+    await expect.poll(drawn, { timeout: 30_000 }).toMatch(/of rank 0:/);
+  }, 180_000);
+
   // Issue 16: a sweep's live view in a webview panel (the shared SweepView; its flow in sweepView.e2e.test.ts). Alone too (-t "sweep").
   it('opens a sweep\'s live view from a sweep run\'s menu in the Runs tree: its trials (one pruned at its step), the best trial, the parallel coordinates', async () => {
     if (!(await page.locator('.monaco-workbench').count())) {
@@ -971,6 +1023,32 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     await page.mouse.move(1300, 870); // the row's hover card off the table
     await page.waitForTimeout(500);
     await shot('25-sweep-view');
+  }, 120_000);
+
+  // A new user's finding (JupyterLab's rows): names cut short beside tags and folder marks. VS Code's
+  // Runs view draws the name before the description (tags, metric, time), which gives way first.
+  it("keeps a run's name whole in the Runs view beside its tags: the description gives way first", async () => {
+    if (!(await page.locator('.monaco-workbench').count())) {
+      await page.goto(server.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    }
+    await showRunlane();
+    const name = 'resnet50 cosine warmup';
+    if (!(await treeRow(name).count())) {
+      const writer = await StoreWriter.open(path.join(workspace, '.runlane'));
+      const id = await writer.createRun({ name, experiment: 'chips', kind: 'script' });
+      writer.appendEvent(id, { type: 'tags', tags: { baseline: '', team: 'vision', gpu: 'a100-80gb' } });
+      writer.appendEvent(id, { type: 'status', status: 'finished' });
+    }
+    const row = treeRow(name);
+    await expect.poll(() => row.locator('.label-description').textContent(), { timeout: 30_000 }).toContain('#gpu');
+    const seen = await row.evaluate((r) => {
+      const box = (s: string) => r.querySelector(s)!.getBoundingClientRect();
+      const [label, desc, shown] = [box('.label-name'), box('.label-description'), box('.monaco-icon-label-container')];
+      return { whole: label.right <= shown.right + 0.5, after: desc.left >= label.right - 0.5, descCut: desc.right > shown.right + 0.5 };
+    });
+    expect(seen).toEqual({ whole: true, after: true, descCut: true }); // the tags run past the view's edge, the name does not
+    await page.locator('.part.sidebar').screenshot({ path: path.join(shots, '28-runs-view-names-with-tags.png') });
   }, 120_000);
 
   // A new user's finding: connected to a daemon that only shows another daemon's jobs, nothing said so.

@@ -182,7 +182,9 @@ export class DaemonClient {
 
   /** `rank`: one job worker's (above 0); absent: the primary writers'. */
   histograms(id: string, key: string, rank?: number): Promise<HistogramSeries> {
-    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}${rank ? `?rank=${encodeURIComponent(String(rank))}` : ''}`);
+    // A query parameter, not `?rank=` in the route: send() adds `?store=...` for a client of a store,
+    // which made `?rank=1?store=...` (a rank the daemon refused: VS Code's rank choice drew nothing).
+    return this.request(`/runs/${encodeURIComponent(id)}/histograms/${encodeURIComponent(key)}`, { rank: rank || undefined });
   }
 
   /** Submits a job again with its recorded spec; `params` override the cell's assignments. */

@@ -2,6 +2,7 @@
 // over steps, or the distributions' percentile bands over steps), switched on the card and drawn at
 // most once per frame however fast live steps arrive.
 import type { ChartTheme } from '../charts/chartTypes.js';
+import { formatValue } from '../charts/numberFormat.js';
 import { el } from '../views/dom.js';
 import { drawDistribution } from './distributionView.js';
 import { sampleSteps } from './histogramBands.js';
@@ -28,6 +29,8 @@ export class HistogramCard {
   private frame = 0;
   private readonly buttons: Record<HistogramMode, HTMLButtonElement>;
   private readonly rank: ReturnType<typeof rankSelect>;
+  /** The job worker's rank shown, when the runs offer several (said in the canvas's label). */
+  private shownRank: number | null = null;
 
   constructor(
     readonly key: string,
@@ -47,6 +50,7 @@ export class HistogramCard {
     this.rank.set([], 0);
     const head = el('div', { className: 'rl-card-head' }, el('span', { className: 'rl-card-title', textContent: key, title: key }), this.rank.element, this.buttons.offset, this.buttons.distribution);
     this.canvas = el('canvas', { className: 'rl-histogram-canvas' });
+    this.canvas.setAttribute('role', 'img');
     this.body = el('div', { className: 'rl-histogram-body' }, this.canvas);
     this.element.append(head, this.body);
     this.seen =
@@ -75,6 +79,7 @@ export class HistogramCard {
   /** The ranks offered (none: no shown run is a job with ranks, the choice hidden) and the one shown. */
   setRanks(ranks: number[], rank: number): void {
     this.rank.set(ranks, rank);
+    this.shownRank = ranks.length ? rank : null;
   }
 
   update(runs: HistogramRun[], theme: ChartTheme): void {
@@ -88,6 +93,7 @@ export class HistogramCard {
     if (!this.theme) return;
     if (this.mode === 'offset') drawRidges(this.canvas, this.runs.map((r) => ({ ...r, steps: sampleSteps(r.steps, RIDGES_SHOWN) })), this.theme);
     else this.drawn = drawDistribution(this.canvas, this.runs, this.theme);
+    this.canvas.setAttribute('aria-label', describe(this.key, this.mode, this.runs, this.shownRank));
   }
 
   private schedule(): void {
@@ -103,4 +109,20 @@ export class HistogramCard {
     this.seen?.disconnect();
     this.element.remove();
   }
+}
+
+/** What a card's canvas draws, in words: its accessible name (a canvas is otherwise mute to screen
+ * readers), which the editors' tests read too. */
+export function describe(key: string, mode: HistogramMode, runs: HistogramRun[], rank: number | null): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let steps = 0;
+  for (const run of runs)
+    for (const s of run.steps) {
+      steps++;
+      lo = Math.min(lo, s.min ?? s.edges[0] ?? Infinity);
+      hi = Math.max(hi, s.max ?? s.edges[s.edges.length - 1] ?? -Infinity);
+    }
+  const what = `${key}, ${mode} view${rank === null ? '' : ` of rank ${rank}`}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${steps} step${steps === 1 ? '' : 's'}`;
+  return lo <= hi ? `${what}, values from ${formatValue(lo)} to ${formatValue(hi)}` : what;
 }
