@@ -53,9 +53,9 @@ class Controller(FollowsFeed, Outcome):
         self.spec, self.space, self.store, self.sweep_id = spec, space, store, sweep_id
         self.metric, self.mode = spec["metric"], spec.get("mode", "min")
         self.total, self.parallel = int(spec["trials"]), max(1, int(spec.get("parallel", 1)))
-        self.optuna = import_optuna()
         self.client = DaemonClient.connect(store)
-        self.feed = Feed(self.client, self.metric)
+        self.feed = Feed(self.client, self.metric)  # it connects while Optuna is imported
+        self.optuna = import_optuna()
         self.early = []  # events of runs not yet in self.active, replayed when their trial is added
         self.next_look = 0.0
         self.writer = StoreWriter(store)
