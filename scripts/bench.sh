@@ -44,4 +44,5 @@ bench_run "worker output into the notebook cell (latency, flood)" test/bench --q
 bench_run "worker output into the cell on a Ray target (latency beside ray job logs --follow, flood)" test/bench --quiet ../../.venv/bin/python ray_stream.py
 bench_run "system metrics: the sampler's cost to a training loop" test/bench ../../.venv/bin/python system_metrics.py
 bench_run "sweeps: overhead per trial and 200 trials 4 at once, beside Optuna's study.optimize" test/bench ../../.venv/bin/python sweep_overhead.py
+bench_run "sweeps on an SSH host: 4 trials started at once, one shared connection beside a connection per ssh" test/bench ../../.venv/bin/python sweep_ssh_starts.py
 bench_summary
