@@ -4,9 +4,9 @@
 // the clipboard; selected runs open in a charts tab and a double-clicked run in its details tab.
 import type { IThemeManager } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
-import type { StoreEvent } from '@runlane/protocol';
-import { RunsTable, type HostBridge, type RunsTableActions, type TableScope } from '@runlane/ui';
+import { RunsTable, type RunsTableActions, type TableScope } from '@runlane/ui';
 import type { SourcesBridge } from '../sources';
+import { followingSources } from './followingSources';
 import { followTheme } from './themeWatcher';
 
 let counter = 0;
@@ -48,24 +48,3 @@ export class TableWidget extends Widget {
   }
 }
 
-/**
- * The bridge as the table sees it: a source added or removed (the sidebar's + TensorBoard, + MLflow,
- * a notebook's store) reaches it as a feed reset, so it lists every source's runs again. The feed
- * alone only tells of changes: a folder's runs that were there before it was added never came.
- */
-function followingSources(bridge: SourcesBridge): HostBridge {
-  const reset: StoreEvent = { type: 'reset', reason: 'The sources shown changed; list the runs again.' };
-  return new Proxy(bridge, {
-    get(target, name) {
-      if (name === 'subscribe') {
-        return (onEvent: (event: StoreEvent) => void) => {
-          const stopFeed = target.subscribe(onEvent);
-          const stopSources = target.onSourcesChanged(() => onEvent(reset));
-          return () => (stopFeed(), stopSources());
-        };
-      }
-      const value: unknown = Reflect.get(target, name, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
