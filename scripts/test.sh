@@ -85,10 +85,18 @@ export RUNLANE_SKIP_ENGINES
 
 if [ "$checks" = 1 ]; then
   step "Type check (tsc -b)" npx tsc -b
-  # The tests, type-checked apart from the build (tsconfig.test.json; its configs never emit):
-  step "Type check of the tests (tsc -b tsconfig.test.json)" npx tsc -b tsconfig.test.json
+  # The tests, type-checked apart from the build (tsconfig.test.json; its configs never emit), in the
+  # background beside the lint: each is one thread, busy all along, and neither writes what the other
+  # reads (the build above is done). Its output is printed whole when it ends.
+  tests_log=$(mktemp)
+  npx tsc -b tsconfig.test.json >"$tests_log" 2>&1 &
+  tests_check=$!
   # TypeScript lint (eslint.config.mjs, type-aware): any finding, warnings included, fails the run.
   step "TypeScript lint (npm run lint)" npm run -s lint
+  wait "$tests_check"
+  tests_status=$?
+  step "Type check of the tests (tsc -b tsconfig.test.json, beside the lint)" bash -c 'cat "$1"; exit "$2"' _ "$tests_log" "$tests_status"
+  rm -f "$tests_log"
 fi
 
 # == Python lint (ruff): the kernel helper and the Python of test/, with the one config in
@@ -123,27 +131,39 @@ print(total - failed - skipped, failed)
 PY
 }
 
-for suite in "${suites[@]}"; do
-  echo "== $suite tests, TypeScript (vitest)"
+# One vitest run of a suite (NAME: the suite, or the suite and its lane), its counts added up.
+vitest_run() {
+  local suite=$1 name=$2
   npx vitest run -c "test/suites/$suite.config.ts" --retry="$retries" --reporter=default --reporter=json \
-    --outputFile.json="$reports/vitest-$suite.json"
-  status=$?
-  read -r p f < <(vitest_counts "$reports/vitest-$suite.json")
+    --outputFile.json="$reports/vitest-$name.json"
+}
+vitest_tally() {
+  local name=$1 status=$2 p f
+  read -r p f < <(vitest_counts "$reports/vitest-$name.json")
   ts_passed=$((ts_passed + p)) ts_failed=$((ts_failed + f)) failed=$((failed + f))
   if [ "$status" -ne 0 ]; then
-    problems+=("vitest ($suite) exited with status $status")
+    problems+=("vitest ($name) exited with status $status")
     # A runner that failed without counting a failed test (a file that does not load, an unhandled
     # error) still fails the run, and counts as one failure.
     [ "$f" -gt 0 ] || failed=$((failed + 1))
   fi
+}
 
-  echo "== $suite tests, Python (pytest)"
+# One pytest run of a suite, then its counts added up.
+pytest_run() {
+  local suite=$1 paths xdist=()
   paths=(shared/kernel-helper/tests test/faults)  # test/faults: the fast cases of npm run faults
   [ "$suite" != e2e ] || paths=(test/e2e)
+  # The unit tests in two pytest-xdist workers, each taking the next test when it is free (worksteal):
+  # most of a test's time is spent waiting on a kernel, a daemon or a job. The engine and e2e suites
+  # stay in one process (fixed ports, one Ray head, an editor each: runlane_test_suites.py says more).
+  [ "$suite" != unit ] || xdist=(-n 2 --dist worksteal)
   PYTHONPATH="$PWD/test/suites${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q -p no:cacheprovider \
     -p runlane_test_suites --runlane-suite="$suite" --junitxml="$reports/pytest-$suite.xml" \
-    --reruns "$retries" --runlane-flaky-file="$reports/pytest-$suite.flaky" "${paths[@]}"
-  status=$?
+    --reruns "$retries" --runlane-flaky-file="$reports/pytest-$suite.flaky" ${xdist[@]+"${xdist[@]}"} "${paths[@]}"
+}
+pytest_tally() {
+  local suite=$1 status=$2 p f
   read -r p f < <(pytest_counts "$reports/pytest-$suite.xml")
   py_passed=$((py_passed + p)) py_failed=$((py_failed + f)) failed=$((failed + f))
   # pytest's 5 means "no tests collected": right when this machine skips every engine of the suite.
@@ -153,6 +173,40 @@ for suite in "${suites[@]}"; do
     problems+=("pytest ($suite) exited with status $status")
     [ "$f" -gt 0 ] || failed=$((failed + 1))
   fi
+}
+
+for suite in "${suites[@]}"; do
+  if [ "$suite" = engines ]; then
+    # Two lanes at once (engines.json's "lane", test/suites/suiteConfig.ts), so that one engine's
+    # waits overlap another's: lane 2 (MLflow, Ray; vitest) in the background, its output printed
+    # whole at the end so that lines do not interleave; here lane 1 (SSH, Slurm, DVCLive; vitest),
+    # then the Python engine tests (SSH and Slurm again: after lane 1, as the Slurm cluster's ports
+    # are fixed; their Ray head is one of their own, with ports of its own).
+    lane2_log=$(mktemp)
+    RUNLANE_ENGINE_LANE=2 vitest_run engines engines-2 >"$lane2_log" 2>&1 &
+    lane2=$!
+    echo "== engines tests, TypeScript (vitest), lane 1 (lane 2 runs beside it, printed below)"
+    RUNLANE_ENGINE_LANE=1 vitest_run engines engines-1
+    lane1_status=$?
+    echo "== engines tests, Python (pytest), beside lane 2"
+    pytest_run engines
+    py_status=$?
+    wait "$lane2"
+    lane2_status=$?
+    echo "== engines tests, TypeScript (vitest), lane 2"
+    cat "$lane2_log"
+    rm -f "$lane2_log"
+    vitest_tally engines-1 "$lane1_status"
+    vitest_tally engines-2 "$lane2_status"
+    pytest_tally engines "$py_status"
+    continue
+  fi
+  echo "== $suite tests, TypeScript (vitest)"
+  vitest_run "$suite" "$suite"
+  vitest_tally "$suite" $?
+  echo "== $suite tests, Python (pytest)"
+  pytest_run "$suite"
+  pytest_tally "$suite" $?
 done
 
 passed=$((ts_passed + py_passed))

@@ -3,7 +3,12 @@
 --runlane-suite=unit|engines|e2e keeps that suite's tests: e2e is test/e2e/, an engine test is one
 that uses a fixture engines.json names for its engine (a real sshd, a Slurm cluster), and unit is
 every other test. RUNLANE_SKIP_ENGINES (engine names, comma-separated) leaves out the engine tests
-this machine cannot run; scripts/test.sh sets it from scripts/check-engines.mjs and reports them."""
+this machine cannot run; scripts/test.sh sets it from scripts/check-engines.mjs and reports them.
+
+scripts/test.sh runs the unit suite in two pytest-xdist workers (-n 2); the engine and e2e suites stay
+in one process: the sshd and the Slurm cluster listen on fixed ports (22318, 16817/16818), the Ray
+head is one per session, and xdist's groups (--dist loadgroup) do not hold on pytest 9.2 (xdist 3.8
+marks a group in an attribute of the test's node id that pytest no longer reads)."""
 import json
 import os
 import pathlib
@@ -60,6 +65,9 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
+    # Under xdist the workers' reports reach this hook in the controller too: only it writes the file.
+    if hasattr(session.config, "workerinput"):
+        return
     target = session.config.getoption("--runlane-flaky-file")
     if target:
         pathlib.Path(target).write_text("".join(f"{nodeid}\n" for nodeid in _flaky), encoding="utf-8")

@@ -15,6 +15,8 @@ interface Engine {
   name: string;
   suite: 'engines' | 'e2e';
   vitest: string[];
+  /** The engine suite's lane (1 when absent): see laneOf. */
+  lane?: number;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,12 +26,20 @@ export const { engines } = JSON.parse(readFileSync(path.join(root, 'test/suites/
 const skipped = new Set((process.env.RUNLANE_SKIP_ENGINES ?? '').split(',').filter(Boolean));
 const filesOf = (list: Engine[]) => list.flatMap((e) => e.vitest);
 
+/** The engine suite's lanes: scripts/test.sh runs the suite as two vitest runs at once
+ * (RUNLANE_ENGINE_LANE=1 and 2), each one file at a time. Most of an engine file's time is spent
+ * waiting on its engine (a job's ssh round trips, an MLflow server's start), so the two lanes
+ * overlap the waits; each engine's files stay in one lane, one after another, since the sshd and the
+ * Slurm cluster listen on fixed ports. Unset: the whole suite (npx vitest -c engines.config.ts). */
+export const laneOf = (e: Engine): number => e.lane ?? 1;
+const wantedLane = Number(process.env.RUNLANE_ENGINE_LANE) || undefined;
+
 /** The include and exclude globs of one suite (exported for the test that checks the split). */
-export function suiteFiles(suite: Suite, skip: ReadonlySet<string> = skipped): { include: string[]; exclude: string[] } {
+export function suiteFiles(suite: Suite, skip: ReadonlySet<string> = skipped, lane: number | undefined = wantedLane): { include: string[]; exclude: string[] } {
   const baseExclude = base.test?.exclude ?? configDefaults.exclude;
   const left = filesOf(engines.filter((e) => skip.has(e.name)));
   if (suite === 'unit') return { include: base.test?.include ?? [], exclude: [...baseExclude, ...E2E_FILES, ...filesOf(engines)] };
-  if (suite === 'engines') return { include: filesOf(engines.filter((e) => e.suite === 'engines')), exclude: [...baseExclude, ...left] };
+  if (suite === 'engines') return { include: filesOf(engines.filter((e) => e.suite === 'engines' && (lane === undefined || laneOf(e) === lane))), exclude: [...baseExclude, ...left] };
   return { include: E2E_FILES, exclude: [...baseExclude, ...left] };
 }
 
