@@ -104,6 +104,15 @@ describe('media cards in Chromium', () => {
     await card.locator('.rl-media-slider').fill('2');
     const second = card.locator('.rl-media-col', { has: page.getByText('media run 1', { exact: true }) });
     await expect.poll(() => second.locator('.rl-media-placeholder').textContent(), { timeout: 15_000 }).toMatch(/could not be shown/);
+    // The sentence sits in the middle of its frame, with no zoom-in cursor (there is nothing to enlarge).
+    const sentence = await second.locator('.rl-media-placeholder').evaluate((p) => {
+      const range = document.createRange();
+      range.selectNodeContents(p); // the sentence's own box (its element may be as tall as the frame)
+      const [box, frame] = [range.getBoundingClientRect(), p.parentElement!.getBoundingClientRect()];
+      return { offCentre: Math.abs(box.top + box.height / 2 - (frame.top + frame.height / 2)), cursor: getComputedStyle(p).cursor };
+    });
+    expect(sentence.offCentre).toBeLessThan(4);
+    expect(sentence.cursor).not.toBe('zoom-in');
     await expect.poll(() => card.locator('img.rl-media-image').count(), { timeout: 15_000 }).toBe(2);
     // Step 3 of the first run is a corrupt PNG: a sentence, not a broken image; the others draw.
     await card.locator('.rl-media-slider').fill('3');

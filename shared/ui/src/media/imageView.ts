@@ -101,11 +101,15 @@ async function draw(frame: HTMLElement, run: RunRef, item: MediaItem, cache: Med
     node = broken();
   }
   if (frame.dataset.ref !== item.ref) return; // the slider moved on meanwhile
-  node.classList.add('rl-media-image');
-  // A small image (a 28x28 sample) is enlarged to the frame: square pixels, not a blur.
-  if ((item.width ?? Infinity) < 160 && (item.height ?? Infinity) < 160) node.classList.add('rl-media-pixelated');
   node.title = title;
-  if (!node.classList.contains('rl-media-placeholder')) node.addEventListener('click', () => void enlarge(frame.ownerDocument, run, item, cache, title));
+  // The image's classes only on an image: on the placeholder, the image's full height pushed its
+  // sentence to the top of the frame, under a zoom-in cursor that enlarged nothing.
+  if (!node.classList.contains('rl-media-placeholder')) {
+    node.classList.add('rl-media-image');
+    // A small image (a 28x28 sample) is enlarged to the frame: square pixels, not a blur.
+    if ((item.width ?? Infinity) < 160 && (item.height ?? Infinity) < 160) node.classList.add('rl-media-pixelated');
+    node.addEventListener('click', () => void enlarge(frame.ownerDocument, run, item, cache, title));
+  }
   frame.replaceChildren(node);
   frame.dataset.shown = item.ref;
 }
