@@ -818,7 +818,7 @@ describe('Runlane in JupyterLab', () => {
   }, 120_000);
 
   // A new user's finding: connected to a daemon that only shows another daemon's jobs, nothing said so.
-  it("says in one line that another daemon runs a store's jobs: its pid, that launches here are refused, what to do; gone with that daemon", async () => {
+  it("says in one line that another daemon runs a store's jobs: its pid, that launches here are refused, what to do", async () => {
     if (!(await page.locator('.rl-sidebar').isVisible())) {
       await page.goto(lab.url('/lab'));
       await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
@@ -835,12 +835,8 @@ describe('Runlane in JupyterLab', () => {
       await notice.waitFor({ timeout: 60_000 });
       expect(await notice.locator('span').first().textContent()).toBe(`Jobs of shared-jobs/.runlane run in another Runlane daemon (pid ${other.pid}): jobs launched or cancelled from here are refused. Launch through that daemon, or stop it (kill ${other.pid}) and launch again.`);
       await shot('18-jobs-owner-notice');
-      await other.stop();
-      // Asked again when the runs change: a run written now.
-      const writer = await StoreWriter.open(store);
-      const id = await writer.createRun({ name: 'after the other daemon', experiment: 'jobs-owner', kind: 'script' });
-      writer.appendEvent(id, { type: 'status', status: 'finished' });
-      await expect.poll(() => notice.count(), { timeout: 60_000 }).toBe(0);
+      // That the warning goes with that daemon: test/integration/jobsOwnerWarning.test.ts (here it
+      // would cost a wait for the sidebar's next health check, up to 10 s, on each JupyterLab run).
     } finally {
       await other.stop();
       await page.locator('.rl-source', { hasText: 'shared-jobs' }).locator('.rl-source-remove').click().catch(() => {});

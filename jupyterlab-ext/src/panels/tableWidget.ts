@@ -3,6 +3,7 @@
 // after the tab opened too) or a fixed selection. CSV is downloaded by the browser, Markdown goes to
 // the clipboard; selected runs open in a charts tab and a double-clicked run in its details tab.
 import type { IThemeManager } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { RunsTable, type RunsTableActions, type TableScope } from '@runlane/ui';
 import type { SourcesBridge } from '../sources';
@@ -39,6 +40,13 @@ export class TableWidget extends Widget {
     this.table = new RunsTable(this.node, followingSources(bridge), { experiment, runs, actions: { ...actions, saveText: (name, text) => downloadText(name, text) } });
     this.unfollow = followTheme(themes, (dark) => this.table.setDark(dark));
     void this.table.load();
+  }
+
+  /** Closing the tab ends the table (its feed, its frames): a plain Lumino widget is only detached on
+   * close, which kept a closed table listening and made asking for it again bring back nothing. */
+  protected override onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   override dispose(): void {
