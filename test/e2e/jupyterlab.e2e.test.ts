@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { stopDaemonIn } from '../helpers/daemon.js';
 import { swapInWatchLimitedDaemon } from '../helpers/watchLimitDaemon.js';
 import { startJobsOwnerDaemon } from '../helpers/jobsOwnerDaemon.js';
-import { StoreReader, StoreWriter } from '@runlane/core';
+import { DaemonClient, StoreReader, StoreWriter } from '@runlane/core';
 import { startLab, type Lab } from './jupyterlab/lab.js';
 import { shownNames, TABLE_EXPERIMENT, tableFlow, writeSweep, type Sweep } from './table/tableFlow.js';
 import { writeSweep as writeSweepRuns } from './sweep/writeSweep.js';
@@ -684,7 +684,7 @@ describe('Runlane in JupyterLab', () => {
   });
 
   // A new user's finding: with folder marks on the rows, run names were cut to a few letters.
-  let chipsRunWritten = false;
+  let chipsRun: string | undefined;
   it("keeps a run's name whole once folder marks show: its tags and folder mark give way first, the full name on hover, nothing overlaps", async () => {
     if (!(await page.locator('.rl-sidebar').isVisible())) {
       await page.goto(lab.url('/lab'));
@@ -692,13 +692,12 @@ describe('Runlane in JupyterLab', () => {
       if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
     }
     const name = 'resnet50 cosine warmup'; // fits the line of the default sidebar (~250 px), not beside the chips
-    if (!chipsRunWritten) {
+    if (!chipsRun) {
       // Once (a retry would make a same-named twin, whose label carries its short id).
       const writer = await StoreWriter.open(path.join(folder, '.runlane'));
-      const id = await writer.createRun({ name, experiment: 'chips', kind: 'script' });
-      writer.appendEvent(id, { type: 'tags', tags: { baseline: '', team: 'vision', gpu: 'a100-80gb' } });
-      writer.appendEvent(id, { type: 'status', status: 'finished' });
-      chipsRunWritten = true;
+      chipsRun = await writer.createRun({ name, experiment: 'chips', kind: 'script' });
+      writer.appendEvent(chipsRun, { type: 'tags', tags: { baseline: '', team: 'vision', gpu: 'a100-80gb' } });
+      writer.appendEvent(chipsRun, { type: 'status', status: 'finished' });
     }
     // A second folder shown: every row gets its folder's mark.
     cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(folder, 'tb-marks'), { recursive: true });
@@ -734,6 +733,10 @@ describe('Runlane in JupyterLab', () => {
     expect(await row.getAttribute('title')).toMatch(/^resnet50 cosine warmup \(finished\)\n/);
     await page.locator('.rl-source', { hasText: 'TensorBoard: tb-marks' }).locator('.rl-source-remove').click();
     await expect.poll(() => row.locator('.rl-row-folder:visible').count(), { timeout: 10_000 }).toBe(0);
+    // The list as the next tests found it before (their rows stay in the virtual list's window).
+    const client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store: path.join(folder, '.runlane') });
+    await client.deleteRun(chipsRun);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
   }, 120_000);
 
   // Issue 15: a run's note, edited in its details (text, never HTML); a delete from the sidebar undone.
