@@ -20,6 +20,10 @@ interface SshState {
   adopted?: boolean;
 }
 
+/** How long a host's passed check stands for the next submission (ms). */
+const CHECK_FRESH_MS = 10_000;
+const checkedAt = new Map<string, number>();
+
 export const sshLauncher: TargetLauncher<SshState> = {
   kind: 'ssh',
   localGpus: false,
@@ -38,12 +42,19 @@ export const sshLauncher: TargetLauncher<SshState> = {
   },
 
   async check(target) {
-    await checkSsh(sshTarget(target)); // a host that is down, a key mismatch, no Python: refused before any run exists
+    // A host that is down, a key mismatch, no Python: refused before any run exists. A host that passed
+    // moments ago is not asked again: a sweep submits its trials one after another, and each check is an
+    // ssh run and a Python start on the host; a host lost since then fails the job's start, with ssh's reason.
+    const t = sshTarget(target);
+    const key = JSON.stringify([t.args, t.destination, t.python]);
+    if (Date.now() - (checkedAt.get(key) ?? -Infinity) < CHECK_FRESH_MS) return;
+    await checkSsh(t);
+    checkedAt.set(key, Date.now());
   },
 
   async start(job, target, control) {
     const t = sshTarget(target);
-    await uploadHelper(t, findHelperDir());
+    await uploadHelperOnce(t, findHelperDir());
     await uploadRunMeta(t, job.runId, readFileSync(path.join(job.runDir, 'meta.json')));
     if (job.spec.input) await uploadInput(t, job.runId, job.spec.input);
     control.status('running');
@@ -101,6 +112,25 @@ export const sshLauncher: TargetLauncher<SshState> = {
     state.mirror?.abandon(); // the workers run on; the next daemon resumes
   },
 };
+
+/** How long the helper copied to a host is taken as there for the next start there (ms). */
+const HELPER_FRESH_MS = 60_000;
+const helperCopies = new Map<string, { at: number; copy: Promise<void> }>();
+
+/**
+ * Copies the helper to the host unless this daemon copied it there (the same folder, the same workdir)
+ * within HELPER_FRESH_MS: parallel trials of a sweep starting together share one copy (the others wait
+ * for it), instead of each sending and unpacking the whole helper. A copy that failed is not reused.
+ */
+function uploadHelperOnce(t: SshTarget, helperDir: string): Promise<void> {
+  const key = JSON.stringify([t.args, t.destination, t.workdir, helperDir]);
+  const known = helperCopies.get(key);
+  if (known && Date.now() - known.at < HELPER_FRESH_MS) return known.copy;
+  const copy = uploadHelper(t, helperDir);
+  helperCopies.set(key, { at: Date.now(), copy });
+  copy.catch(() => helperCopies.delete(key));
+  return copy;
+}
 
 function helperDirIfFound(): string | undefined {
   try {
