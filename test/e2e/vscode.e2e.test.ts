@@ -1061,6 +1061,10 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     // A store in the workspace whose jobs another daemon (its own RUNLANE_RUNTIME_DIR) runs.
     const other = await startJobsOwnerDaemon(path.join(workspace, 'shared-jobs', '.runlane'), path.join(tmp, 'rt-other'));
     try {
+      // Shown as a notebook's store (the notebook in its folder opened): a store made in a new folder
+      // is not always seen by the workspace's file watcher, so the test does not wait on that.
+      writeFileSync(path.join(workspace, 'shared-jobs', 'jobs.ipynb'), JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      await quickOpen('jobs.ipynb');
       await treeRow(path.join('shared-jobs', '.runlane')).waitFor({ timeout: 60_000 });
       const message = page.locator('.pane-body .message', { hasText: 'run in another Runlane daemon' }).first();
       await message.waitFor({ timeout: 90_000 });
