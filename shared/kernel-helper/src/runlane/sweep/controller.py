@@ -245,7 +245,9 @@ class Controller(FollowsFeed, Outcome):
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
             return
         if trial.pruning is None:
-            trial.new_points(self.metric)  # the points written just before the end
+            # The points written just before the end, told to Optuna too: a fast trial's whole series may
+            # come in this read, and the median rule compares with finished trials' values at each step.
+            self._report_late(trial)
         self.active.remove(trial)
         self._end(trial, status, error)
 
