@@ -65,7 +65,8 @@ def test_a_sweep_on_an_ssh_host_prunes_a_poor_trial_and_its_cancel_ends_the_remo
 
     try:
         trials = wait_for(pruned_and_one_running, timeout=120)  # SSH starts a trial in 2-5 s on a loaded machine
-        assert trials, trials_of(store, sweep["id"])
+        sweep_log = store / "runs" / sweep["id"] / "logs" / "w0" / "stdout.log"
+        assert trials, (trials_of(store, sweep["id"]), sweep_log.exists() and sweep_log.read_text())
         pruned, running = trials[3], trials[0]
         # Judged against the two fast trials, which finished while the slow trial 0 ran.
         judged = judged_step(pruned["error"], [t["metrics"]["loss"]["last"] for t in trials[1:3]])
