@@ -846,6 +846,27 @@ describe('Runlane in JupyterLab', () => {
     }
   }, 150_000);
 
+  // Found with the table's tabs: a closed tab was only detached, so the same run's details asked for
+  // again were "already open" and nothing showed.
+  it("opens a run's details again after its tab was closed", async () => {
+    if (!(await page.locator('.rl-sidebar').isVisible())) {
+      await page.goto(lab.url('/lab'));
+      await page.waitForSelector('.jp-SideBar [data-id="runlane-runs"]', { timeout: 60_000 });
+      if (!(await page.locator('.rl-sidebar').isVisible())) await page.click('.jp-SideBar [data-id="runlane-runs"]');
+    }
+    await page.locator('.rl-search').fill('script run');
+    const run = page.locator('.rl-run-row', { hasText: 'script run' }).first();
+    for (let time = 0; time < 2; time++) {
+      await run.dblclick();
+      const tab = page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-details-"]');
+      await tab.waitFor({ timeout: 30_000 });
+      await page.locator('.rl-details-widget:visible h2.rl-title', { hasText: 'script run' }).waitFor({ timeout: 30_000 });
+      await tab.locator('.lm-TabBar-tabCloseIcon').click();
+      await expect.poll(() => page.locator('.rl-details-widget:visible').count(), { timeout: 10_000 }).toBe(0);
+    }
+    await page.locator('.rl-search').fill('');
+  }, 90_000);
+
   it('follows the dark theme', async () => {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();
     await page.locator('.lm-Menu-itemLabel', { hasText: 'Theme' }).first().hover();

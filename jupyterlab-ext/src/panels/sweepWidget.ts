@@ -1,6 +1,7 @@
 // A sweep run's live view (the shared SweepView of shared/ui/src/sweeps) in a main-area tab: its
 // trials, best so far, parallel coordinates and curves, following the daemon's feed.
 import type { IThemeManager } from '@jupyterlab/apputils';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { SweepView, type HostBridge, type RunRef, type SweepViewActions } from '@runlane/ui';
 import { followTheme } from './themeWatcher';
@@ -22,6 +23,13 @@ export class SweepWidget extends Widget {
     this.view = new SweepView(this.node, bridge, ref, actions);
     this.unfollow = followTheme(themes, (dark) => this.view.setDark(dark));
     void this.view.load();
+  }
+
+  /** Closing the tab ends the view (a plain Lumino widget is only detached on close: a closed tab kept
+   * its feed, and opening the same run again found it undisposed and brought back nothing). */
+  protected override onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   override dispose(): void {
