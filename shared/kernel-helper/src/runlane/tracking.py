@@ -6,6 +6,7 @@ more at finish and at interpreter exit.
 """
 import atexit
 import collections
+import json
 import os
 import sys
 import threading
@@ -18,6 +19,7 @@ from .flusher import Flusher
 from .held import Holding
 from .held import _notices as _held_notices
 from .log_values import to_float, to_step
+from .store.atomic import copy_file_atomic
 from .store.names import (
     validate_artifact_path,
     validate_experiment,
@@ -66,14 +68,6 @@ class _AdoptOnFirstUse:
 ARTIFACTS = "artifacts"
 
 
-def _copy_atomic(source, target, writer_id):
-    import shutil  # here, not at the top: it costs a first rl.log several ms (fnmatch, bz2, lzma)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = "%s.tmp-%s" % (target, writer_id)
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
-
-
 class Run(Holding):
     """A tracked run. Use `runlane.run(...)`, the `%%runlane` magic or `runlane.log()` rather than
     creating it directly. Attributes: `id`, `name`, `store_dir`."""
@@ -117,9 +111,9 @@ class Run(Holding):
             for folder, _, files in os.walk(source):
                 for file in files:
                     rel = os.path.relpath(os.path.join(folder, file), source)
-                    _copy_atomic(os.path.join(folder, file), os.path.join(target, rel), self.writer.writer_id)
+                    copy_file_atomic(os.path.join(folder, file), os.path.join(target, rel), self.writer.writer_id)
         else:
-            _copy_atomic(source, target, self.writer.writer_id)
+            copy_file_atomic(source, target, self.writer.writer_id)
         return name
 
     def log(self, metrics=None, step=None, **kwargs):
@@ -319,18 +313,20 @@ if hasattr(os, "register_at_fork"):
 
 
 def _run_state(store_dir, run_id):
-    """(kind, status) of an existing run, as a reader sees it now; None when it has no meta.json."""
-    from .store.reader import effective_status, fold_run_events, read_meta
-
+    """(kind, status) of an existing run, as a reader sees it now; None when it has no meta.json. A job's
+    run is ("job", None): attached whatever its status, so a worker's first rl.log reads no events."""
     run_dir = os.path.join(store_dir, "runs", run_id)
     try:
-        meta = read_meta(run_dir)
+        with open(os.path.join(run_dir, "meta.json"), "rb") as f:
+            meta = json.loads(f.read().decode("utf-8"))  # reader.read_meta, without importing the reader
+    except FileNotFoundError:
+        return None
     except ValueError:
         meta = {}
-    if meta is None:
-        return None
-    folded = fold_run_events(run_dir, lambda message: None)
-    return meta.get("kind"), effective_status(folded, meta)
+    if meta.get("kind") == "job":
+        return "job", None
+    from .store.reader import effective_status, fold_run_events
+    return meta.get("kind"), effective_status(fold_run_events(run_dir, lambda message: None), meta)
 
 
 def start_run(store_dir, name, experiment, kind, run_id=None, started_at=None, **meta):

@@ -21,5 +21,15 @@ def write_file_atomic(path, data, writer_id):
         raise
 
 
+def copy_file_atomic(source, target, writer_id):
+    """Copies a file to a temp name beside `target`, then renames it: no reader sees half a file."""
+    import shutil  # here, not at the top: it costs a process's first rl.log several ms (fnmatch, bz2, lzma)
+
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = "%s.tmp-%s" % (target, writer_id)
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
 def is_temp_file(name):
     return ".tmp-" in name
