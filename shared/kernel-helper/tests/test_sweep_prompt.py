@@ -113,3 +113,31 @@ def test_a_trial_pruned_at_step_k_stops_within_a_few_steps_of_k(daemon):
     assert max(logged) == pruned["step"], (pruned, logged)  # the step it reached is the last it logged
     assert pruned["step"] <= JUDGED + FURTHER_STEPS, (
         "judged at step %d, the trial ran on to step %d (each step %g s)" % (JUDGED, pruned["step"], STEP_SECONDS))
+
+
+def test_a_daemon_that_takes_no_tags_in_a_job_still_gets_the_trial_tagged():
+    """A daemon of an earlier Runlane refuses a job spec with tags (400 naming the field): the trial is
+    submitted without them and tagged by a PATCH, as before. Its HTTP answers are the seam."""
+    from runlane.daemon_client import DaemonError
+    from runlane.sweep.controller import Controller
+
+    calls = []
+
+    class OldDaemon:
+        def submit_job(self, spec):
+            calls.append(("submit", dict(spec)))
+            if "tags" in spec:
+                raise DaemonError('A job has no field "tags"; its fields are target, command, ...', 400)
+            return {"run_id": "20261130-120000-aaaaaa"}
+
+        def request(self, method, route, body=None, query=None):
+            calls.append((method, route, body))
+            return {}
+
+    controller = Controller.__new__(Controller)
+    controller.client = OldDaemon()
+    tags = {"runlane.sweep": "20261130-110000-bbbbbb", "runlane.sweep.trial": "0"}
+    created = controller._submit({"target": "local", "command": ["python", "t.py"], "tags": dict(tags)})
+    assert created == {"run_id": "20261130-120000-aaaaaa"}
+    assert [c[0] for c in calls] == ["submit", "submit", "PATCH"] and "tags" not in calls[1][1]
+    assert calls[2] == ("PATCH", "/runs/20261130-120000-aaaaaa", {"tags": tags})

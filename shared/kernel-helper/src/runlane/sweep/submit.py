@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 
-from ..daemon_client import DaemonClient
+from ..daemon_client import DaemonClient, DaemonError
 from ..errors import RunlaneError
 from .space import Distribution, check_space
 from .study import PRUNERS, SAMPLERS, check_optuna_installed
@@ -58,13 +58,22 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
         job = {"target": "local", "command": [sys.executable, "-m", "runlane.sweep.controller"], "workers": 1,
                "gpusPerWorker": 0, "name": name, "experiment": experiment, "cwd": cwd, "input": input_dir,
                "cell": cell, "env": dict(env or {}, RUNLANE_RUNTIME_DIR=_runtime_dir()),
-               "params": {"sweep.target": target, "sweep.trials": settings["trials"]}}
-        created = client.submit_job({k: v for k, v in job.items() if v is not None})
+               "params": {"sweep.target": target, "sweep.trials": settings["trials"]},
+               # Tagged with its creation (the controller tags it too, later): a client that lists runs
+               # right after the submit finds the sweep, and the sidebars know it is one.
+               "tags": {ROLE_TAG: "sweep"}}
+        job = {k: v for k, v in job.items() if v is not None}
+        try:
+            created = client.submit_job(job)
+        except DaemonError as err:
+            if err.status != 400 or '"tags"' not in str(err):
+                raise
+            created = None  # a daemon of an earlier Runlane takes no tags in a job
+        if created is None:
+            created = client.submit_job({k: v for k, v in job.items() if k != "tags"})
+            client.request("PATCH", "/runs/%s" % created["run_id"], {"tags": {ROLE_TAG: "sweep"}})
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)  # the sweep run keeps its own copy (input/)
-    # Tagged at once (the controller tags it too, later): a client that lists runs right after the
-    # submit finds the sweep, and the sidebars know it is one.
-    client.request("PATCH", "/runs/%s" % created["run_id"], {"tags": {ROLE_TAG: "sweep"}})
     return client, created["run_id"]
 
 
