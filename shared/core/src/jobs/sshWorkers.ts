@@ -42,8 +42,9 @@ export function sshTarget(target: TargetConfig): SshTarget {
   const identity = str(target, 'identity');
   if (identity) args.push('-i', identity);
   const destination = user ? `${user}@${host}` : host;
-  // One connection to the host shared by every ssh of the daemon (sshShared.ts), unless the target says not to.
-  if (target.options.share_connection !== false) args.push(...sharedConnectionArgs(args, destination));
+  // One connection to the host shared by every ssh of the daemon (sshShared.ts), unless the target says not
+  // to; Windows' OpenSSH has no ControlMaster.
+  if (target.options.share_connection !== false && process.platform !== 'win32') args.push(...sharedConnectionArgs(args, destination));
   return { args, destination, python: str(target, 'python') ?? 'python3', workdir: str(target, 'workdir') ?? '.runlane-jobs' };
 }
 
