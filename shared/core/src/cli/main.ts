@@ -38,7 +38,7 @@ Usage:
   runlane restore RUN                bring a deleted run back from the store's trash
   runlane targets [--json]           the targets of runlane.toml (and \`local\`), checked
   runlane push RUN... (--mlflow URI | --to NAME)   copy runs to an MLflow server, exactly once
-  runlane sweep --on TARGET --trials N --metric KEY --param "lr=loguniform(1e-4,1e-1)"... -- COMMAND {lr}
+  runlane sweep [--on TARGET] --trials N --metric KEY --param "lr=loguniform(1e-4,1e-1)"... -- COMMAND {lr}
                                      a hyperparameter sweep; runlane sweep --help for its options
   runlane serve [--port N] [--idle-timeout SECONDS]
 

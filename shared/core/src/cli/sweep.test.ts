@@ -60,8 +60,9 @@ describe('runlane sweep', () => {
   });
 
   it('runs every trial with its values in one argument and in its environment, and --json prints them and the best', async () => {
+    // No --on: the trials run on `local`, as in a `%%runlane sweep` cell (it was refused).
     const { code, stdout, stderr } = await cli([
-      'sweep', '--on', 'local', '--trials', '4', '--parallel', '2', '--metric', 'loss', '--mode', 'min', '--sampler', 'grid', '--pruner', 'none',
+      'sweep', '--trials', '4', '--parallel', '2', '--metric', 'loss', '--mode', 'min', '--sampler', 'grid', '--pruner', 'none',
       '--param', 'x=choice(1,2,3,4)', '--param', 'tag="a b; echo no"', '--json', '--dir', store(),
       '--', 'python', 'trial.py', '--x', '{x}', '--tag={tag}',
     ]);
@@ -89,6 +90,7 @@ describe('runlane sweep', () => {
     const sweep = await reader.readRun(result.sweep);
     expect(sweep.status).toBe('finished');
     expect(sweep.tags['runlane.sweep.role']).toBe('sweep');
+    expect(sweep.params['sweep.target']).toBe('local');
     expect(sweep.params['sweep.best_params']).toEqual(result.best.params);
     // --resume takes a sweep that did not finish; anything else is one sentence.
     const notSweep = await cli(['sweep', '--resume', result.trials[0]!.run_id, '--dir', store()]);

@@ -18,7 +18,7 @@ import { followRun } from './logs.js';
 import { namedPaths } from './stageFiles.js';
 import { AmbiguousRunId, storeRunId } from './runIds.js';
 
-const USAGE = 'runlane sweep --on TARGET --trials N [--parallel P] --metric KEY [--mode min|max] --param "NAME=RANGE"... [--sampler tpe|random|grid] [--pruner median|hyperband|none] [--seed N] [--gpus G] [--json] -- COMMAND...';
+const USAGE = 'runlane sweep [--on TARGET] --trials N [--parallel P] --metric KEY [--mode min|max] --param "NAME=RANGE"... [--sampler tpe|random|grid] [--pruner median|hyperband|none] [--seed N] [--gpus G] [--json] -- COMMAND...';
 
 export class SweepUsageError extends Error {}
 
@@ -78,7 +78,7 @@ async function sweep(argv: string[]): Promise<number> {
     const storeDir = values.dir ?? findStoreDir(process.cwd());
     return resume(storeDir, await storeRunId(storeDir, values.resume), values.json ?? false); // a short id too (runIds.ts)
   }
-  if (!values.on) throw new SweepUsageError(`Say where the trials run: --on TARGET (see \`runlane targets\`). Usage: ${USAGE}`);
+  values.on ??= 'local'; // as `%%runlane sweep` and docs/sweeps.md: trials run on this machine unless told
   if (positionals.length === 0) throw new SweepUsageError(`Missing the command each trial runs, after --: ${USAGE}`);
   const settings = {
     trials: whole(values.trials, 'trials', 10),
