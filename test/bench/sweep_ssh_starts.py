@@ -29,7 +29,8 @@ TRIALS = int(os.environ.get("SWEEP_SSH_TRIALS", "4"))
 ROUNDS = int(os.environ.get("SWEEP_SSH_ROUNDS", "3"))
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "test" / "engines" / "ssh"
-TRIAL_CODE = "import time, sys; print('first', time.time(), flush=True); import runlane as rl; rl.log(loss=float(sys.argv[1]))"
+TRIAL_CODE = ("import time, sys; print('first', time.time(), flush=True); import runlane as rl; "
+              "rl.log(loss=float(sys.argv[1]))")
 
 
 def free_port():
@@ -63,7 +64,8 @@ def one_sweep(tmp, sshd, target, n):
         DaemonClient.connect(str(store))  # the daemon's own start is not the trials'
         before = accepted(sshd)
         start = time.time()
-        _, sweep_id = submit_sweep(str(store), target, {"x": uniform(0, 1)}, trial, settings, "bench", "bench", str(tmp))
+        _, sweep_id = submit_sweep(str(store), target, {"x": uniform(0, 1)}, trial, settings, "bench", "bench",
+                                   str(tmp))
         while run_status(str(store / "runs" / sweep_id))[0] in ("queued", "running"):
             time.sleep(0.05)
         wall = time.time() - start
@@ -114,7 +116,8 @@ def main():
             spread = statistics.median(r["spread_s"] for r in runs[target])
             conns = statistics.median(r["connections"] for r in runs[target])
             ok = all(r["states"] == ["finished"] * TRIALS for r in runs[target])
-            summary[target] = {"last_first_line_s": last, "spread_s": spread, "wall_s": wall, "connections": conns, "all_finished": ok,
+            summary[target] = {"last_first_line_s": last, "spread_s": spread, "wall_s": wall, "connections": conns,
+                               "all_finished": ok,
                                "rounds": runs[target]}
             rows.append([label, f"{last:.2f}", f"{spread:.2f}", f"{wall:.2f}", f"{conns:g}",
                          "yes" if ok else "NO"])

@@ -3,8 +3,8 @@ in both editors (test/e2e/vscode.e2e.test.ts, mediaCards.e2e.test.ts):
 
     RUNLANE_DIR=STORE python mediaCardsLook.py [NAME]
 
-The run (named NAME, by default "look at <b>media</b>") logs, over steps 0-2: a matplotlib figure ("figures/curve"; where
-matplotlib is installed), a 2048x2048 image ("big/2048"), the path of a PNG whose body is corrupt
+The run (named NAME, by default "look at <b>media</b>") logs, over steps 0-2: a matplotlib figure
+("figures/curve"; where matplotlib is installed), a 2048x2048 image ("big/2048"), the path of a PNG whose body is corrupt
 ("broken/png"), 28x28 grey samples ("samples"), a text with HTML in it ("notes"), and histograms
 from two ranks ("weights": rank 0 here, rank 1 from a worker process, as a job's worker logs them).
 Prints the run's id.
@@ -17,6 +17,7 @@ import tempfile
 import zlib
 
 import numpy as np
+
 import runlane as rl
 from runlane import media
 
@@ -33,7 +34,8 @@ def corrupt_png(path):
 
     header = struct.pack(">IIBBBBB", 64, 64, 8, 2, 0, 0, 0)
     with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"not zlib at all" * 20) + chunk(b"IEND", b""))
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"not zlib at all" * 20)
+                + chunk(b"IEND", b""))
 
 
 def figure(step):
@@ -66,13 +68,15 @@ with rl.run(name=sys.argv[1] if len(sys.argv) > 1 else "look at <b>media</b>", e
         rl.log_image("big/2048", big, step=step, caption="2048 x 2048")
         rl.log_image("broken/png", broken, step=step, caption="a corrupt PNG")
         rl.log_image("samples", rng.random((28, 28)), step=step, caption=f"digit {step}")
-        rl.log_text("notes", f"<h1>Not a heading</h1><script>alert({step})</script>\n& step {step}: " + "a long line " * 30, step=step)
+        rl.log_text("notes", f"<h1>Not a heading</h1><script>alert({step})</script>\n& step {step}: "
+                    + "a long line " * 30, step=step)
         rl.log_histogram("weights", rng.normal(step * 0.2, 1.0, 5000), step=step)
     media.drain(run)
     # A job's worker 1 (RUNLANE_RUN_ID and RANK, as every target sets them) logs its own histograms.
     code = (
         "import numpy as np\nimport runlane as rl\nfrom runlane.media import drain\n"
-        f"for s in range({STEPS}):\n    rl.log_histogram('weights', np.random.default_rng(s).normal(3 + s * 0.2, 0.5, 5000), step=s)\n"
+        f"for s in range({STEPS}):\n"
+        "    rl.log_histogram('weights', np.random.default_rng(s).normal(3 + s * 0.2, 0.5, 5000), step=s)\n"
         "drain(rl.active_run())\n"
     )
     env = dict(os.environ, RUNLANE_RUN_ID=run.id, RANK="1")
