@@ -4,8 +4,8 @@ in both editors (test/e2e/vscode.e2e.test.ts, mediaCards.e2e.test.ts):
     RUNLANE_DIR=STORE python mediaCardsLook.py [NAME]
 
 The run (named NAME, by default "look at <b>media</b>") logs, over steps 0-2: a matplotlib figure
-("figures/curve"; where matplotlib is installed), a 2048x2048 image ("big/2048"), the path of a PNG whose body is corrupt
-("broken/png"), 28x28 grey samples ("samples"), a text with HTML in it ("notes"), and histograms
+("figures/curve"; where matplotlib is installed), a 2048x2048 image ("big/2048"), the path of a PNG
+whose body is corrupt ("broken/png"), 28x28 grey samples ("samples"), a text with HTML in it ("notes"), and histograms
 from two ranks ("weights": rank 0 here, rank 1 from a worker process, as a job's worker logs them).
 Prints the run's id.
 """
