@@ -114,6 +114,16 @@ describe('media cards in Chromium', () => {
     expect(sentence.offCentre).toBeLessThan(4);
     expect(sentence.cursor).not.toBe('zoom-in');
     await expect.poll(() => card.locator('img.rl-media-image').count(), { timeout: 15_000 }).toBe(2);
+    // A 16x12 image enlarged fills the window rather than shrinking to its natural size (a new user saw
+    // the click make it smaller than the card drew it).
+    const third = card.locator('.rl-media-col', { has: page.getByText('media run 2', { exact: true }) });
+    const inCard = await third.locator('img.rl-media-image').evaluate((img) => img.getBoundingClientRect().width);
+    await third.locator('img.rl-media-image').click();
+    const small = page.locator('.rl-media-overlay img');
+    await expect.poll(() => small.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(16);
+    await expect.poll(() => small.evaluate((img) => img.getBoundingClientRect().width)).toBeGreaterThan(inCard);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.rl-media-overlay').count()).toBe(0);
     // Step 3 of the first run is a corrupt PNG: a sentence, not a broken image; the others draw.
     await card.locator('.rl-media-slider').fill('3');
     await expect.poll(() => first.locator('.rl-media-placeholder').textContent(), { timeout: 15_000 }).toMatch(/could not be shown/);

@@ -156,6 +156,14 @@ async function enlarge(doc: Document, run: RunRef, item: MediaItem, cache: Media
   const close = el('button', { className: 'rl-media-close', textContent: '×', title: 'Close (Esc)' });
   const caption = el('div', { className: 'rl-media-overlay-caption', textContent: title });
   const img = el('img', { alt: title, src: await cache.url(run, item) });
+  // "Enlarge" must never show less than the card did: a small image (a 28x28 sample, drawn to its
+  // card's frame) is scaled up to fill the window, with square pixels; a big one keeps its max bounds.
+  img.addEventListener('load', () => {
+    const win = doc.defaultView;
+    if (!win || !img.naturalWidth || !img.naturalHeight) return;
+    const scale = Math.min((win.innerWidth * 0.94) / img.naturalWidth, (win.innerHeight * 0.86) / img.naturalHeight);
+    if (scale > 1) img.style.width = `${Math.floor(img.naturalWidth * scale)}px`;
+  });
   overlay.append(close, img, caption);
   const end = () => overlay.remove();
   overlay.addEventListener('click', end);
