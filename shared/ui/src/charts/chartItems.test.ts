@@ -217,6 +217,15 @@ describe('3. axis labels', () => {
     const option = view(buildScalarOption(card(line({ values: [0.001, 0.0005, 0.0002, 0.0001] })), DEFAULT_SETTINGS, theme));
     expect(option.yAxis.axisLabel.formatter(0.0008)).toBe('0.0008');
   });
+
+  it('tell apart the ticks of a nearly flat series (a CPU chart read "4.6" on all eight ticks)', () => {
+    const flat = view(buildScalarOption(card(line({ values: [4.6001, 4.6004, 4.6007] })), DEFAULT_SETTINGS, theme));
+    const ticks = [4.6001, 4.6002, 4.6003, 4.6004].map((v) => flat.yAxis.axisLabel.formatter(v));
+    expect(ticks).toEqual(['4.6001', '4.6002', '4.6003', '4.6004']);
+    // A series that spans its magnitude keeps 4 digits.
+    const wide = view(buildScalarOption(card(line({ values: [0.1234567, 0.9] })), DEFAULT_SETTINGS, theme));
+    expect(wide.yAxis.axisLabel.formatter(0.1234567)).toBe('0.1235');
+  });
 });
 
 describe('long live series', () => {

@@ -4,7 +4,7 @@
 // triangles at the top (NaN, +Inf) or bottom (-Inf) of the plot instead of vanishing. A mean over a
 // job's ranks carries its min-max band as a shaded area.
 import type { EChartsCoreOption } from 'echarts/core';
-import { formatTick, formatValue } from './numberFormat.js';
+import { formatTick, formatValue, tickDigits } from './numberFormat.js';
 import { percentileRange } from './outliers.js';
 import { rankDash } from './ranks.js';
 import { smoothTensorBoard } from './smoothing.js';
@@ -78,9 +78,12 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   const range = settings.ignoreOutliers ? percentileRange(finite) : null;
   // A loop, not Math.max(...finite): a live series can outgrow the engine's argument limit.
   let [dataMin, dataMax] = [0, 0];
+  let [lowest, highest] = [Infinity, -Infinity]; // the values' own extent, which need not reach 0
   for (const v of finite) {
     if (v < dataMin) dataMin = v;
     if (v > dataMax) dataMax = v;
+    if (v < lowest) lowest = v;
+    if (v > highest) highest = v;
   }
   const yTop = range ? range[1] : dataMax;
   const yBottom = range ? range[0] : dataMin;
@@ -120,6 +123,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
   }
   const extent = xExtent(card, settings.xAxis);
   const magnitude = range ? Math.max(Math.abs(range[0]), Math.abs(range[1])) : Math.max(-dataMin, dataMax);
+  const digits = tickDigits(magnitude, range ? range[1] - range[0] : highest - lowest);
 
   return {
     backgroundColor: 'transparent',
@@ -153,7 +157,7 @@ export function buildScalarOption(card: CardData, settings: ChartSettings, theme
       max: range ? range[1] : undefined,
       axisLine: { show: false },
       // With an outlier-free range the bounds are not round numbers: their labels would crowd the ticks.
-      axisLabel: { color: theme.muted, formatter: (v: number) => formatTick(v, magnitude), showMinLabel: !range, showMaxLabel: !range },
+      axisLabel: { color: theme.muted, formatter: (v: number) => formatTick(v, magnitude, digits), showMinLabel: !range, showMaxLabel: !range },
       splitLine: { lineStyle: { color: theme.grid, opacity: 0.6 } },
     },
     dataZoom: [
