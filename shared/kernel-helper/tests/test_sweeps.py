@@ -95,6 +95,9 @@ def test_a_sweep_cell_runs_its_trials_two_at_a_time_prunes_by_the_median_rule_an
     # A crashing trial fails and the sweep goes on.
     assert {r["number"] for r in records if r["state"] == "failed"} == {
         r["number"] for r in records if r["params"]["x"] == 6}
+    # Its line says what happened and the exception (it ended at "Its last lines:" and named none).
+    assert {r["error"] for r in records if r["state"] == "failed"} == {
+        "Worker w0 exited with code 1. ValueError: x = 6 crashes"}, records
     # Pruned exactly as the median rule says (MedianPruner, 2 startup trials): at the step it was
     # stopped, a pruned trial's loss was above the median of the trials finished by then, which are
     # the first K finished ones in the order the controller told Optuna (it judges and tells in turn).

@@ -11,6 +11,7 @@ import sys
 
 from ..errors import RunlaneError
 from ..notebook.job_cell import _cell_json
+from .outcome import error_line
 from .space import SpaceError, cell_space
 from .study import PRUNERS, SAMPLERS
 from .submit import read_result, submit_sweep
@@ -101,7 +102,7 @@ def follow_sweep(shell, client, store, sweep_id, display, follow=None):
     status, error = follow(shell, client, store, sweep_id, display, labelled=False)  # its lines as docs/sweeps.md shows
     result = read_result(store, sweep_id)
     if status != "finished":
-        raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error.split("\n")[0] if error else "."))
+        raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error_line(error) if error else "."))
     return (result or {}).get("best")
 
 

@@ -16,7 +16,7 @@ import time
 from ..daemon_client import DaemonClient, DaemonError
 from ..store.writer import StoreWriter
 from .feed import Feed, FollowsFeed
-from .outcome import Outcome, values_text
+from .outcome import Outcome, error_line, values_text
 from .space import Distribution, SpaceError, check_space, from_json
 from .study import PRUNERS, SAMPLERS, import_optuna, open_study, suggest
 from .trials import SWEEP_TAG, Trial, median_reason, trial_spec, wait_final
@@ -281,7 +281,7 @@ class Controller(FollowsFeed, Outcome):
             self.out("Trial %d finished: %s = %.6g" % (trial.number, self.metric, trial.last[1]))
         else:
             self._tell(trial.trial, state=state.FAIL)
-            why = (error or "").split("\n")[0] if status != "finished" else self._no_metric(trial)
+            why = error_line(error) if status != "finished" else self._no_metric(trial)
             record.update(state="failed" if status != "cancelled" else "cancelled", error=why)
             self.out("Trial %d %s: %s" % (trial.number, record["state"], why or status))
         self.records.append(record)

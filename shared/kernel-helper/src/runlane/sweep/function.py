@@ -9,6 +9,7 @@ import pickle
 import sys
 
 from ..errors import RunlaneError
+from .outcome import error_line
 from .space import SpaceError, check_space
 from .submit import read_result, submit_sweep
 
@@ -69,5 +70,5 @@ def sweep(fn, space, trials=10, parallel=1, metric="value", mode="min", on="loca
 
     status, error = follow(None, client, store, sweep_id, None, labelled=False)
     if status != "finished":
-        raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error.split("\n")[0] if error else "."))
+        raise JobFailed("Sweep %s %s%s" % (sweep_id, status, ": " + error_line(error) if error else "."))
     return (read_result(store, sweep_id) or {}).get("best")

@@ -17,6 +17,23 @@ def values_text(values):
     return ", ".join("%s=%s" % (k, _text(v)) for k, v in values.items())
 
 
+_TAIL_MARK = " Its last lines:"
+
+
+def error_line(error):
+    """A run's error in one line, for the sweep's lines and result.json. A failed job's error is "Worker
+    w0 exited with code 1. Its last lines:\n[stderr]\n...traceback...": what happened, then the exception
+    (the last line of the worker's stderr), as the editors' tooltips show it (vscode-ext errorText.ts).
+    Its first line alone ended at "Its last lines:" and named no exception."""
+    error = error or ""
+    mark = error.find(_TAIL_MARK)
+    if mark < 0:
+        return next((line.strip() for line in error.splitlines() if line.strip()), "")
+    stderr = error[mark + len(_TAIL_MARK):].partition("[stderr]\n")[2].partition("\n[stdout]\n")[0]
+    last = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return error[:mark].strip() + (" " + last[-1] if last else "")
+
+
 class Outcome:
     def _record_sweep(self):
         space = {k: repr(v) if isinstance(v, Distribution) else v for k, v in self.space.items()}
