@@ -75,6 +75,11 @@ function groupNames(by: GroupBy, runs: GroupInput[]): string[] {
   return [...names].sort();
 }
 
+/** The sweep's name in a trial's run name, as the sweep controller names trials (`moons · trial 3`). */
+function sweepNameOfTrial(name: string): string | null {
+  return /^(.+) · trial \d+$/.exec(name)?.[1] ?? null;
+}
+
 /** The run a trial or block belongs to, or null: it stands alone. */
 function parentOf(by: GroupBy, run: GroupableRun): string | null {
   if (by.kind === 'sweep') return run.sweep || run.tags[SWEEP_TAG] || null;
@@ -119,8 +124,9 @@ export function groupRuns(runs: GroupInput[], by: GroupBy, named: Iterable<Group
         continue;
       }
       const head = byId.get(parent);
-      // The group is named after its sweep or job run.
-      add(`${by.kind}:${parent}`, head ? labelOf(head) : `${by.kind} ${parent}`, r.key);
+      // The group is named after its sweep or job run; without it (charts of trials picked in the
+      // table), after the sweep's name in its trials' names (`moons · trial 3`), never its raw id.
+      add(`${by.kind}:${parent}`, head ? labelOf(head) : (by.kind === 'sweep' && sweepNameOfTrial(r.run.name)) || `${by.kind} ${parent}`, r.key);
     }
     // A job's run is the first of its group (its blocks are runs like it). A sweep's run heads its
     // trials' group too (a user grouping by sweep looks for the sweep there), kept out of its means.

@@ -48,6 +48,10 @@ describe('groupRuns', () => {
     expect(sweep.filter((g) => g.members.includes('s|sw'))).toHaveLength(1); // the sweep run is in no group of its own
     expect(sweep).toHaveLength(4);
     expect(sweep.map(groupSize)).toContain('sweep + 2 trials');
+    // Trials charted without their sweep's run (picked in the table): the group reads the sweep's name
+    // from the trials' names, not its raw id (a new user's legend read "sweep 20261130-211647-0022a7").
+    const picked = [1, 2].map((n) => ({ key: `s|t${n}`, run: { id: `t${n}`, name: `cli-sweep · trial ${n}`, kind: 'job' as never, params: {}, tags: { [SWEEP_TAG]: '20261130-211647-0022a7' } } }));
+    expect(groupRuns(picked, { kind: 'sweep' }).map((g) => g.label)).toEqual(['cli-sweep']);
     const job = groupRuns(runs, { kind: 'job' });
     expect(job.find((g) => g.key === 'job:job1')!.members).toEqual(['s|job1', 's|job1-b2']);
   });
