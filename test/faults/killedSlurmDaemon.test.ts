@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonClient, readRuntime } from '../../shared/core/src/index.js';
 import { processIsAlive } from '../../shared/core/src/processAlive.js';
 import { waitForJobEnd } from '../helpers/daemon.js';
+import { startSlurm, stopSlurm } from '../helpers/slurmCluster.js';
 import { makeTempDir, removeTempDir } from '../helpers/tempDir.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { FULL, faultRow } from './faultRow.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const ENGINES = path.join(ROOT, 'test/engines/slurm');
 const LINES = FULL ? 5_000 : 2_000;
 const hasSlurm = existsSync('/usr/sbin/slurmctld') && existsSync('/usr/sbin/slurmd') && process.getuid?.() === 0;
 
@@ -53,18 +53,18 @@ describe.skipIf(!hasSlurm)('the daemon killed with kill -9 during Slurm jobs', (
     return d;
   }
 
-  beforeAll(() => {
+  beforeAll(async () => {
     chmodSync(tmp, 0o755); // munged runs as the munge user and must reach its folder inside
     // Ports of its own: another suite's cluster may run at the same time.
-    execFileSync('bash', [path.join(ENGINES, 'start-slurm.sh'), slurmDir], { env: { ...process.env, SLURMCTLD_PORT: '16857', SLURMD_PORT: '16858' }, stdio: 'pipe', timeout: 90_000 });
+    await startSlurm(slurmDir, { SLURMCTLD_PORT: '16857', SLURMD_PORT: '16858' });
     writeFileSync(path.join(tmp, 'runlane.toml'), '[targets.cluster]\nkind = "slurm"\npartition = "debug"\n');
-  }, 120_000);
+  }, 180_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     writeFileSync(go, ''); // a task left waiting would hold the cluster
     for (const d of daemons) d.kill('SIGKILL');
     try {
-      execFileSync('bash', [path.join(ENGINES, 'stop-slurm.sh'), slurmDir], { stdio: 'pipe', timeout: 60_000 });
+      await stopSlurm(slurmDir);
     } finally {
       removeTempDir(tmp);
     }

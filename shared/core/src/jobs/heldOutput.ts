@@ -5,9 +5,8 @@
 // space, followed by one line in that same output saying how much was held (and dropped). The job
 // itself never sees the error, whoever prints: a shell script, `python train.py`, or a subprocess.
 // The same rule and the same line as the Python helper's job cells (runlane/job_output.py).
-import { spawn } from 'node:child_process';
 import { openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 export const RETRY_MS = 1000;
@@ -144,12 +143,20 @@ function exitWaitMs(): number {
   return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 60) * 1000;
 }
 
+/** What the holder reads: the worker's two outputs, and the control socket its wrapper tells the exit code on. */
+export interface HeldStreams {
+  stdout: Readable;
+  stderr: Readable;
+  control: Readable;
+}
+
 /**
- * Runs `command` with its stdout and stderr through HoldingWriters appending to the two files, and
- * resolves to its exit code as a shell gives it (128 + the signal's number when a signal ended it).
- * The holder outlives the daemon as the worker does (it is in the worker's process group).
+ * Copies a worker's stdout and stderr into the two files through HoldingWriters until both end, and
+ * resolves to the command's exit code as its wrapper told it on the control socket (null when the
+ * wrapper ended without telling: killed). The holder starts beside the worker, not before it
+ * (localWorkers.ts), so that a job's first line does not wait for a Node start.
  */
-export async function holdOutput(outPath: string, errPath: string, command: string[]): Promise<number> {
+export async function holdOutput(outPath: string, errPath: string, streams: HeldStreams): Promise<number | null> {
   const writers = [new HoldingWriter(openSync(outPath, 'a')), new HoldingWriter(openSync(errPath, 'a'))] as const;
   const put = (w: HoldingWriter, data: Buffer) => {
     try {
@@ -159,46 +166,43 @@ export async function holdOutput(outPath: string, errPath: string, command: stri
       // it would have, and its pipe is kept drained so that it never blocks on it.
     }
   };
-  // A stop signals the whole group: the command decides how it ends, and the holder keeps copying
-  // until its output ends (the daemon's SIGKILL after the grace period ends both).
+  // A stop signals the worker's group, which the holder is not in; a terminal's signals are ignored
+  // too: the holder keeps copying until the output ends (a SIGKILL of the group ends it).
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: ['inherit', 'pipe', 'pipe'] });
-    let open = 2;
-    let exit: number | null = null;
-    const done = () => {
-      if (exit !== null && open === 0) resolve(exit);
-    };
-    for (const [stream, w] of [[child.stdout, writers[0]], [child.stderr, writers[1]]] as const) {
-      stream.on('data', (data: Buffer) => put(w, data));
-      stream.once('close', () => {
-        open -= 1;
-        done();
-      });
-    }
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' ? 'not found (check its path, or PATH)' : err.code === 'EACCES' ? 'permission denied (is it executable? chmod +x)' : err.message;
-      put(writers[1], Buffer.from(`runlane: cannot run ${command[0]}: ${why}\n`));
-      exit = err.code === 'ENOENT' ? 127 : 126; // as a shell says "not found" / "cannot execute"
-      open = 0;
-      done();
-    });
-    child.once('exit', (status, signal) => {
-      exit = signal ? 128 + (constants.signals[signal] ?? 0) : (status ?? 1);
+  const outputs = [streams.stdout, streams.stderr];
+  const ended = outputs.map(
+    (stream, i) =>
+      new Promise<void>((resolve) => {
+        stream.on('data', (data: Buffer) => put(writers[i]!, data));
+        stream.once('close', () => resolve());
+        stream.once('error', () => resolve());
+      }),
+  );
+  const code = await new Promise<number | null>((resolve) => {
+    let told = '';
+    const settle = (value: number | null) => {
+      resolve(value);
       // A process the command left running in the background may hold the pipes open for good.
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, AFTER_EXIT_MS).unref();
-      done();
+      setTimeout(() => outputs.forEach((s) => s.destroy()), AFTER_EXIT_MS).unref();
+    };
+    streams.control.on('data', (data: Buffer) => {
+      told += data.toString('latin1');
+      const line = told.indexOf('\n');
+      if (line >= 0) {
+        const value = Number(told.slice(0, line));
+        settle(Number.isInteger(value) ? value : null);
+      }
     });
+    streams.control.once('close', () => settle(null)); // a second settle changes nothing
+    streams.control.once('error', () => settle(null));
   });
+  await Promise.all(ended);
   const deadline = Date.now() + exitWaitMs();
   await Promise.all(writers.map((w) => w.flush(deadline - Date.now())));
   // The wrapper writes the exit code once this process ends, with no retry: on a full disk the run
   // would read as failed without one. Written here first, waiting for space as the output does.
   const exitFile = process.env.RUNLANE_EXIT_FILE;
-  if (exitFile) await writeExitCode(exitFile, code, deadline);
+  if (exitFile && code !== null) await writeExitCode(exitFile, code, deadline);
   return code;
 }
 

@@ -1,17 +1,16 @@
 // Jobs on a real single-node Slurm cluster with fake GPUs (test/engines/slurm, from Debian's slurm-wlm,
 // installed by scripts/setup.sh), through the real daemon.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, waitForJobEnd } from '../../../../test/helpers/daemon.js';
+import { startSlurm, stopSlurm } from '../../../../test/helpers/slurmCluster.js';
 import { makeTempDir, removeTempDir } from '../../../../test/helpers/tempDir.js';
 import type { DaemonClient } from '../client/daemonClient.js';
 import { processIsAlive } from '../processAlive.js';
 import type { Daemon } from '../server/daemon.js';
 
-const engines = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/engines/slurm');
 let tmp: string;
 let slurmDir: string;
 let store: string;
@@ -23,17 +22,17 @@ beforeAll(async () => {
   chmodSync(tmp, 0o755); // munged runs as the munge user and must reach its folder inside
   slurmDir = path.join(tmp, 'slurm');
   store = path.join(tmp, '.runlane');
-  execFileSync('bash', [path.join(engines, 'start-slurm.sh'), slurmDir], { env: { ...process.env, SLURM_FAKE_GPUS: '2' }, stdio: 'pipe', timeout: 60_000 });
+  await startSlurm(slurmDir, { SLURM_FAKE_GPUS: '2' });
   process.env.SLURM_CONF = path.join(slurmDir, 'etc', 'slurm.conf');
   const targetsFile = path.join(tmp, 'runlane.toml');
   writeFileSync(targetsFile, '[targets.cluster]\nkind = "slurm"\npartition = "debug"\n');
   ({ daemon, client } = await startTestDaemon({ store, runtimeDir: path.join(tmp, 'rt'), targetsFile, clientStore: store }));
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.close();
   try {
-    execFileSync('bash', [path.join(engines, 'stop-slurm.sh'), slurmDir], { stdio: 'pipe', timeout: 60_000 });
+    await stopSlurm(slurmDir);
   } finally {
     delete process.env.SLURM_CONF;
     removeTempDir(tmp);
