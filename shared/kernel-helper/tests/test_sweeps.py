@@ -140,6 +140,19 @@ def test_a_sweep_cell_runs_its_trials_two_at_a_time_prunes_by_the_median_rule_an
     assert max(sum(1 for s in spans if s[0] <= t[0] < s[1]) for t in spans) <= 2, spans
 
 
+def test_a_trial_waiting_for_a_free_gpu_is_said_to_be_queued_not_started(sweep_kernel):
+    """Three trials at once on two GPUs: the third waits for one, and its line says so (it said
+    "started" while it waited: found on a real GPU, where two trials shared one card in the cell's
+    words but not in fact)."""
+    kernel = sweep_kernel[0]
+    cell = ("%%runlane sweep --on local --trials 3 --parallel 3 --metric loss --sampler random --seed 1 --gpus 1\n"
+            "import time\nimport runlane as rl\nx = rl.uniform(0, 1)\ntime.sleep(2)\nrl.log(loss=x)\n")
+    shown = text_of(kernel.run(cell, "cell-queued"))
+    lines = [line for line in shown.splitlines() if re.match(r"Trial \d (started|queued):", line)]
+    assert sorted(line.split(":")[0].split()[2] for line in lines) == ["queued", "started", "started"], shown
+    assert "Sweep done: 3 finished" in shown, shown
+
+
 def test_cancelling_a_sweep_cancels_every_running_trial(sweep_kernel):
     from runlane.daemon_client import DaemonClient
 

@@ -195,7 +195,9 @@ class Controller(FollowsFeed, Outcome):
             return
         run_id = created["run_id"]
         self._add(Trial(self.client, self.store, ot, values, run_id))
-        self.out("Trial %d started: %s (run %s)" % (ot.number, values_text(values), run_id))
+        # A job that waits (for a free GPU, or in a cluster's queue) is said to, not said to have started.
+        said = "started" if created.get("status") == "running" else "queued"
+        self.out("Trial %d %s: %s (run %s)" % (ot.number, said, values_text(values), run_id))
 
     def _submit(self, spec):
         """The trial's job, created with its tags (the sidebars group trials by them). A daemon of an
