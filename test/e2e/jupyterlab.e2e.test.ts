@@ -699,7 +699,8 @@ describe('Runlane in JupyterLab', () => {
       writer.appendEvent(chipsRun, { type: 'tags', tags: { baseline: '', team: 'vision', gpu: 'a100-80gb' } });
       writer.appendEvent(chipsRun, { type: 'status', status: 'finished' });
     }
-    // A second folder shown: every row gets its folder's mark.
+    // A second folder shown: every row gets its folder's mark (earlier tests may have left one open).
+    const othersOpen = (await page.locator('.rl-source').count()) > 1;
     cpSync(path.join(repo, 'test/fixtures/tfevents/pytorch/default'), path.join(folder, 'tb-marks'), { recursive: true });
     await page.locator('.rl-open-logdir').click();
     await page.locator('.jp-Dialog input').fill('tb-marks');
@@ -732,7 +733,9 @@ describe('Runlane in JupyterLab', () => {
     // The whole name (and its tags) on hover.
     expect(await row.getAttribute('title')).toMatch(/^resnet50 cosine warmup \(finished\)\n/);
     await page.locator('.rl-source', { hasText: 'TensorBoard: tb-marks' }).locator('.rl-source-remove').click();
-    await expect.poll(() => row.locator('.rl-row-folder:visible').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => page.locator('.rl-source', { hasText: 'tb-marks' }).count(), { timeout: 10_000 }).toBe(0);
+    // Back to one folder: the marks go (with another folder still open they stay, rightly).
+    if (!othersOpen) await expect.poll(() => row.locator('.rl-row-folder:visible').count(), { timeout: 10_000 }).toBe(0);
     // The list as the next tests found it before (their rows stay in the virtual list's window).
     const client = await DaemonClient.connect({ runtimeDir: path.join(tmp, 'rt'), start: false, store: path.join(folder, '.runlane') });
     await client.deleteRun(chipsRun);
@@ -856,6 +859,13 @@ describe('Runlane in JupyterLab', () => {
     }
     await page.locator('.rl-search').fill('script run');
     const run = page.locator('.rl-run-row', { hasText: 'script run' }).first();
+    await run.waitFor({ timeout: 15_000 });
+    // A click that ends the note about selected runs the search hides leaves the rows where they were
+    // (the note sat above the list: the rows moved up under the pointer, and a double-click's second
+    // click missed its row). Earlier tests leave such a selection.
+    const top = (await run.boundingBox())!.y;
+    await run.click();
+    expect((await run.boundingBox())!.y).toBe(top);
     for (let time = 0; time < 2; time++) {
       await run.dblclick();
       const tab = page.locator('.lm-TabBar-tab.lm-mod-current[data-id^="runlane-details-"]');

@@ -67,7 +67,14 @@ export function fillRunRow(row: HTMLElement, item: SourcedRun, ctx: RowContext):
   parts.name.textContent = runLabel(run, ctx.duplicates);
   // A sweep's trials share a name: `trial 5` tells them apart (their runlane.* tags are not chips).
   const trial = trialMark(run);
-  parts.tags.replaceChildren(...(trial ? [text('span', trial, 'rl-tag rl-tag-trial')] : []), ...rowTags(run).slice(0, 3).map(([k, v]) => text('span', v ? `${k}: ${v}` : k, 'rl-tag')));
+  const chips: [string, string][] = [...(trial ? [[trial, 'rl-tag rl-tag-trial'] as [string, string]] : []), ...rowTags(run).slice(0, 3).map(([k, v]): [string, string] => [v ? `${k}: ${v}` : k, 'rl-tag'])];
+  // Replaced only when they change: a live run's row is filled again every second, and chips new
+  // under the pointer between a double-click's two clicks made it no double-click.
+  const shown = JSON.stringify(chips);
+  if (parts.tags.dataset.shown !== shown) {
+    parts.tags.dataset.shown = shown;
+    parts.tags.replaceChildren(...chips.map(([label, className]) => text('span', label, className)));
+  }
   parts.facts.textContent = [run.experiment, elapsedText(run), metric ? `${metric.key} ${formatValue(metric.value)}` : '', runTargetText(run)].filter(Boolean).join(' · ');
   // A local run pushed to a team store: where its sync stands ("not yet synced" while queued).
   const sync = syncMark(run);

@@ -165,7 +165,9 @@ export class RunsSidebar extends Widget {
       if (run && !this.selected.has(keyOf(run))) this.select([keyOf(run)], keyOf(run));
     });
     this.list.node.addEventListener('keydown', (e) => this.onKey(e));
-    this.node.append(header, this.sourcesNode, this.noticesNode, tools, this.selectionNote, this.message, this.list.node);
+    // The selection note under the list, not above it: it comes and goes with a click, and above the
+    // list it moved the rows under the pointer between a double-click's two clicks (the second missed).
+    this.node.append(header, this.sourcesNode, this.noticesNode, tools, this.message, this.list.node, this.selectionNote);
   }
 
   get chartsButtonNode(): HTMLButtonElement {
