@@ -194,3 +194,49 @@ def test_a_burst_of_steps_past_every_finished_trial_is_still_judged_at_each_step
     judged = re.match(r"Pruned at step (\d+) by the median rule: loss = 5 is worse than the median 1 ", trial.pruning)
     assert judged and int(judged.group(1)) <= 9, trial.pruning  # one the finished trials reached
     assert trial.pruning.endswith("It had reached step 40 when it stopped."), trial.pruning
+
+
+def test_the_median_rule_judges_a_trial_from_its_warmup_step_on(tmp_path):
+    """`--warmup 5`: a poor trial is not judged before step 5 (on a real GPU, trials whose loss starts
+    high and falls fast were all stopped at step 1 with the default warm-up of 1)."""
+    from runlane.sweep.study import open_study
+    from runlane.sweep.trials import Trial
+
+    controller, _trial, store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
+    controller.spec["warmup"] = 5
+    controller.study = open_study(controller.optuna, str(tmp_path / "warm"), "w", "min", "random", "median", {}, 1,
+                                  warmup=5)
+    for _ in range(2):  # finished trials, good at every step 0-9
+        done = controller.study.ask()
+        for step in range(10):
+            done.report(1.0, step)
+        controller.study.tell(done, 1.0)
+
+    class Daemon(_Series):
+        stopped = []
+
+        def stop_run(self, run_id):
+            self.stopped.append(run_id)
+
+    controller.client = Daemon(store)
+    run_id = controller.writer.create_run("trial 3", "e", "job")
+    controller.writer.append_metric(run_id, "loss", [(step, 0.0, 5.0) for step in range(10)])
+    trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 5}, run_id)
+    controller._poll(trial)
+    assert controller.client.stopped == [run_id]
+    assert trial.pruning.startswith("Pruned at step 5 by the median rule: loss = 5 is worse than the median 1 "), \
+        trial.pruning
+
+
+@pytest.mark.parametrize("settings, error", [
+    ({"warmup": -1}, "--warmup must be a whole number of 0 or more"),
+    ({"warmup": 3, "pruner": "hyperband"}, "--warmup is the median rule's"),
+])
+def test_a_bad_warmup_is_one_sentence(settings, error):
+    from runlane.errors import RunlaneError
+    from runlane.sweep.submit import check_settings
+
+    s = dict({"trials": 4, "parallel": 1, "metric": "loss", "mode": "min", "sampler": "tpe", "pruner": "median"},
+             **settings)
+    with pytest.raises(RunlaneError, match=error):
+        check_settings(s["trials"], s["parallel"], s["metric"], s["mode"], s["sampler"], s["pruner"], s["warmup"])

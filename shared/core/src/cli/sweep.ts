@@ -18,7 +18,7 @@ import { followRun } from './logs.js';
 import { namedPaths } from './stageFiles.js';
 import { AmbiguousRunId, storeRunId } from './runIds.js';
 
-const USAGE = 'runlane sweep [--on TARGET] --trials N [--parallel P] --metric KEY [--mode min|max] --param "NAME=RANGE"... [--sampler tpe|random|grid] [--pruner median|hyperband|none] [--seed N] [--gpus G] [--json] -- COMMAND...';
+const USAGE = 'runlane sweep [--on TARGET] --trials N [--parallel P] --metric KEY [--mode min|max] --param "NAME=RANGE"... [--sampler tpe|random|grid] [--pruner median|hyperband|none] [--warmup STEP] [--seed N] [--gpus G] [--json] -- COMMAND...';
 
 export class SweepUsageError extends Error {}
 
@@ -66,7 +66,7 @@ async function sweep(argv: string[]): Promise<number> {
     options: {
       on: { type: 'string' }, trials: { type: 'string' }, parallel: { type: 'string' }, metric: { type: 'string' },
       mode: { type: 'string' }, param: { type: 'string', multiple: true }, sampler: { type: 'string' },
-      pruner: { type: 'string' }, seed: { type: 'string' }, gpus: { type: 'string' }, workers: { type: 'string' },
+      pruner: { type: 'string' }, warmup: { type: 'string' }, seed: { type: 'string' }, gpus: { type: 'string' }, workers: { type: 'string' },
       name: { type: 'string' }, experiment: { type: 'string' }, json: { type: 'boolean' }, detach: { type: 'boolean' },
       dir: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
@@ -87,6 +87,7 @@ async function sweep(argv: string[]): Promise<number> {
     mode: values.mode ?? 'min',
     sampler: values.sampler ?? 'tpe',
     pruner: values.pruner ?? 'median',
+    warmup: whole(values.warmup, 'warmup', 1),
     seed: whole(values.seed, 'seed', null),
   };
   const env = controllerEnv();

@@ -33,6 +33,8 @@ def parser():
     p.add_argument("--mode", default="min", help="min or max (default min)")
     p.add_argument("--sampler", default="tpe", help="|".join(SAMPLERS))
     p.add_argument("--pruner", default="median", help="|".join(PRUNERS))
+    p.add_argument("--warmup", type=int, default=1,
+                   help="the median rule judges a trial from this step on (default 1)")
     p.add_argument("--seed", type=int, help="the sampler's seed, for a repeatable sweep")
     p.add_argument("--gpus", type=int, default=0, help="GPUs per trial (each trial gets its own)")
     p.add_argument("--name", help="the sweep run's name")
@@ -67,7 +69,8 @@ def run_sweep_cell(shell, line, body, store, cwd, name, experiment, cell):
     trial = {"command": [info_python, "-m", "runlane.worker"], "workers": 1, "gpus": args.gpus,
              "cwd": cwd, "cell": cell, "use_sweep_input": True}
     settings = {"trials": args.trials, "parallel": args.parallel, "metric": args.metric, "mode": args.mode,
-                "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed}
+                "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed,
+                "warmup": args.warmup}
     cell_json = json.dumps(_cell_json(cell))  # trials' tracebacks name the cell as the editor does
     try:
         client, sweep_id = submit_sweep(store, args.target, space, _remote_python(store, args.target, trial),

@@ -22,7 +22,7 @@ def main():
             space[name] = value
         s = request.get("settings") or {}
         check_settings(s.get("trials"), s.get("parallel"), s.get("metric"), s.get("mode"), s.get("sampler"),
-                       s.get("pruner"))
+                       s.get("pruner"), s.get("warmup", 1))
         check_space(space, request.get("command") or [], s.get("sampler"))
         check_optuna_installed()
     except RunlaneError as err:

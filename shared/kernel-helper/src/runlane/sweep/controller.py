@@ -65,7 +65,8 @@ class Controller(FollowsFeed, Outcome):
         # stays in the first sweep run's folder, and the trials done so far carry over.
         root = spec.get("resume_of") or sweep_id
         self.study = open_study(self.optuna, os.path.join(store, "runs", root, "sweep"), root, self.mode,
-                                spec.get("sampler", "tpe"), spec.get("pruner", "median"), space, spec.get("seed"))
+                                spec.get("sampler", "tpe"), spec.get("pruner", "median"), space, spec.get("seed"),
+                                spec.get("warmup", 1))
         if spec.get("sampler") == "grid":
             size = 1
             for dist in space.values():

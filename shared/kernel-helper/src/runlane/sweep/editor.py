@@ -39,7 +39,8 @@ def start(request):
     if request.get("targetsFile"):  # the notebook's runlane.toml as the editor finds it for job cells
         trial["targetsFile"] = request["targetsFile"]
     settings = {"trials": args.trials, "parallel": args.parallel, "metric": args.metric, "mode": args.mode,
-                "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed}
+                "sampler": args.sampler, "pruner": args.pruner, "seed": args.seed,
+                "warmup": args.warmup}
     files = {"cell.py": body, "cell.json": json.dumps(_cell_json(cell or {}))}
     _, sweep_id = submit_sweep(store, args.target, space, _remote_python(store, args.target, trial),
                                settings, name, experiment, cwd, cell, files=files, env=env)

@@ -41,7 +41,7 @@ def _pickled(fn):
 
 
 def sweep(fn, space, trials=10, parallel=1, metric="value", mode="min", on="local", sampler="tpe",
-          pruner="median", seed=None, gpus=0, name=None, experiment=None, wait=True):
+          pruner="median", seed=None, gpus=0, name=None, experiment=None, wait=True, warmup=1):
     """Runs `fn(**values)` for `trials` sets of values from `space` ({name: rl.loguniform(...), ...};
     plain values stay fixed), `parallel` at once on target `on`. Returns the best trial ({number,
     run_id, params, value}) once the sweep ends, or the sweep run's id with wait=False."""
@@ -60,7 +60,7 @@ def sweep(fn, space, trials=10, parallel=1, metric="value", mode="min", on="loca
     trial = {"command": [sys.executable, "-m", "runlane.worker"], "workers": 1, "gpus": gpus, "cwd": os.getcwd(),
              "use_sweep_input": True}
     settings = {"trials": trials, "parallel": parallel, "metric": metric, "mode": mode, "sampler": sampler,
-                "pruner": pruner, "seed": seed}
+                "pruner": pruner, "seed": seed, "warmup": warmup}
     client, sweep_id = submit_sweep(store, on, space, trial, settings, name, experiment or "sweeps",
                                     os.getcwd(), files=dict(files, **{"vars.pkl": _pickled(fn)}))
     print("runlane: sweep %s: %d trials, %d at once, on %s" % (sweep_id, trials, parallel, on), flush=True)

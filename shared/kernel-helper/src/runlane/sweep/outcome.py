@@ -40,6 +40,7 @@ class Outcome:
         self.writer.set_params(self.sweep_id, {
             "sweep.space": space, "sweep.sampler": self.spec.get("sampler", "tpe"),
             "sweep.pruner": self.spec.get("pruner", "median"), "sweep.seed": self.spec.get("seed"),
+            **({"sweep.warmup": self.spec.get("warmup", 1)} if self.spec.get("pruner", "median") == "median" else {}),
             "sweep.metric": self.metric, "sweep.mode": self.mode, "sweep.trials": self.total,
             "sweep.parallel": self.parallel, **({"sweep.resume_of": self.spec["resume_of"]}
                                                  if self.spec.get("resume_of") else {})})

@@ -39,16 +39,16 @@ def make_sampler(optuna, name, space, seed):
     return optuna.samplers.TPESampler(seed=seed)
 
 
-def make_pruner(optuna, name):
+def make_pruner(optuna, name, warmup=1):
     if name == "median":
         # Optuna's defaults, except fewer trials to learn from first: sweeps here are often 8-20 trials.
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=warmup)
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner()
     return optuna.pruners.NopPruner()
 
 
-def open_study(optuna, folder, name, mode, sampler, pruner, space, seed):
+def open_study(optuna, folder, name, mode, sampler, pruner, space, seed, warmup=1):
     """The sweep's study in `folder`/journal.log: Optuna's file journal, an append-only log that
     several processes may share and that a crash mid-write leaves readable (a torn last record is
     ignored). Loaded if it exists: a resumed sweep continues the same study."""
@@ -59,7 +59,8 @@ def open_study(optuna, folder, name, mode, sampler, pruner, space, seed):
     storage = JournalStorage(JournalFileBackend(os.path.join(folder, "journal.log")))
     study = optuna.create_study(study_name=name, storage=storage, load_if_exists=True,
                                 direction="minimize" if mode == "min" else "maximize",
-                                sampler=make_sampler(optuna, sampler, space, seed), pruner=make_pruner(optuna, pruner))
+                                sampler=make_sampler(optuna, sampler, space, seed),
+                                pruner=make_pruner(optuna, pruner, warmup))
     done = len(study.trials)
     if done and seed is not None:
         # A resumed study: a sampler seeded as before would draw the first trials' values again; a

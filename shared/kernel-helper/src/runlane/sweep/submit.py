@@ -15,7 +15,7 @@ from .study import PRUNERS, SAMPLERS, check_optuna_installed
 ROLE_TAG = "runlane.sweep.role"
 
 
-def check_settings(trials, parallel, metric, mode, sampler, pruner):
+def check_settings(trials, parallel, metric, mode, sampler, pruner, warmup=1):
     if not isinstance(trials, int) or trials < 1:
         raise RunlaneError("--trials must be a whole number of 1 or more, e.g. --trials 20.")
     if not isinstance(parallel, int) or parallel < 1:
@@ -29,6 +29,12 @@ def check_settings(trials, parallel, metric, mode, sampler, pruner):
         raise RunlaneError("--sampler is one of %s." % ", ".join(SAMPLERS))
     if pruner not in PRUNERS:
         raise RunlaneError("--pruner is one of %s." % ", ".join(PRUNERS))
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise RunlaneError("--warmup must be a whole number of 0 or more: the step from which the median rule "
+                           "judges a trial, e.g. --warmup 5.")
+    if warmup != 1 and pruner != "median":
+        raise RunlaneError("--warmup is the median rule's (the step it judges a trial from): "
+                           "--pruner %s has none; leave --warmup out or use --pruner median." % pruner)
 
 
 def space_json(space):
@@ -41,7 +47,7 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
     folder (a cell's body), which every trial gets too. `env`: more environment for the controller (an
     editor's PYTHONPATH to this helper). Returns (client, sweep run id)."""
     check_settings(settings["trials"], settings["parallel"], settings["metric"], settings["mode"],
-                   settings["sampler"], settings["pruner"])
+                   settings["sampler"], settings["pruner"], settings.get("warmup", 1))
     check_space(space, trial.get("command") if trial.get("fill_command") else None, settings["sampler"])
     check_optuna_installed()
     client = DaemonClient.connect(store)
