@@ -166,11 +166,12 @@ def test_a_cancel_that_lands_while_a_trial_is_submitted_still_finds_that_trial(t
     assert [t.run_id for t in controller.active] == ["20261130-000000-abcdef"]  # cancel_all stops it
 
 
-def test_a_burst_of_steps_past_every_finished_trial_is_still_judged_at_each_step(tmp_path):
-    """A read can bring a trial's steps 0-40 at once (SSH sends them in bursts) when the finished trials
-    logged 0-9: judged only at its last step, nothing compared with it and a poor trial ran on."""
-    controller, _trial, store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
-    for _ in range(2):  # finished trials, good at every step 0-9
+def _poor_trial_after_two_good_ones(controller, store, steps):
+    """Two finished trials, good (1.0) at every step 0-9, then a poor trial (5.0) whose `steps` steps
+    are read at once, under a daemon that records the stops it is asked for. Returns the poor trial."""
+    from runlane.sweep.trials import Trial
+
+    for _ in range(2):
         done = controller.study.ask()
         for step in range(10):
             done.report(1.0, step)
@@ -182,14 +183,19 @@ def test_a_burst_of_steps_past_every_finished_trial_is_still_judged_at_each_step
         def stop_run(self, run_id):
             self.stopped.append(run_id)
 
-    from runlane.sweep.trials import Trial
-
     controller.client = Daemon(store)
     run_id = controller.writer.create_run("trial 3", "e", "job")
-    controller.writer.append_metric(run_id, "loss", [(step, 0.0, 5.0) for step in range(41)])  # poor, all at once
-    trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 5}, run_id)
+    controller.writer.append_metric(run_id, "loss", [(step, 0.0, 5.0) for step in range(steps)])
+    return Trial(controller.client, str(store), controller.study.ask(), {"x": 5}, run_id)
+
+
+def test_a_burst_of_steps_past_every_finished_trial_is_still_judged_at_each_step(tmp_path):
+    """A read can bring a trial's steps 0-40 at once (SSH sends them in bursts) when the finished trials
+    logged 0-9: judged only at its last step, nothing compared with it and a poor trial ran on."""
+    controller, _trial, store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
+    trial = _poor_trial_after_two_good_ones(controller, store, 41)  # poor, all at once
     controller._poll(trial)
-    assert controller.client.stopped == [run_id]
+    assert controller.client.stopped == [trial.run_id]
     assert trial.pruned_at == (40, 5.0)  # the last step it reached; the step the rule judged is in its words,
     judged = re.match(r"Pruned at step (\d+) by the median rule: loss = 5 is worse than the median 1 ", trial.pruning)
     assert judged and int(judged.group(1)) <= 9, trial.pruning  # one the finished trials reached
@@ -200,30 +206,13 @@ def test_the_median_rule_judges_a_trial_from_its_warmup_step_on(tmp_path):
     """`--warmup 5`: a poor trial is not judged before step 5 (on a real GPU, trials whose loss starts
     high and falls fast were all stopped at step 1 with the default warm-up of 1)."""
     from runlane.sweep.study import open_study
-    from runlane.sweep.trials import Trial
 
     controller, _trial, store, _run = _controller_with_one_trial(tmp_path, pruned_at=1)
-    controller.spec["warmup"] = 5
     controller.study = open_study(controller.optuna, str(tmp_path / "warm"), "w", "min", "random", "median", {}, 1,
                                   warmup=5)
-    for _ in range(2):  # finished trials, good at every step 0-9
-        done = controller.study.ask()
-        for step in range(10):
-            done.report(1.0, step)
-        controller.study.tell(done, 1.0)
-
-    class Daemon(_Series):
-        stopped = []
-
-        def stop_run(self, run_id):
-            self.stopped.append(run_id)
-
-    controller.client = Daemon(store)
-    run_id = controller.writer.create_run("trial 3", "e", "job")
-    controller.writer.append_metric(run_id, "loss", [(step, 0.0, 5.0) for step in range(10)])
-    trial = Trial(controller.client, str(store), controller.study.ask(), {"x": 5}, run_id)
+    trial = _poor_trial_after_two_good_ones(controller, store, 10)
     controller._poll(trial)
-    assert controller.client.stopped == [run_id]
+    assert controller.client.stopped == [trial.run_id]
     assert trial.pruning.startswith("Pruned at step 5 by the median rule: loss = 5 is worse than the median 1 "), \
         trial.pruning
 
