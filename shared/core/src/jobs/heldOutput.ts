@@ -180,7 +180,10 @@ export async function holdOutput(outPath: string, errPath: string, streams: Held
   );
   const code = await new Promise<number | null>((resolve) => {
     let told = '';
+    let settled = false;
     const settle = (value: number | null) => {
+      if (settled) return;
+      settled = true;
       resolve(value);
       // A process the command left running in the background may hold the pipes open for good.
       setTimeout(() => outputs.forEach((s) => s.destroy()), AFTER_EXIT_MS).unref();
@@ -193,7 +196,7 @@ export async function holdOutput(outPath: string, errPath: string, streams: Held
         settle(Number.isInteger(value) ? value : null);
       }
     });
-    streams.control.once('close', () => settle(null)); // a second settle changes nothing
+    streams.control.once('close', () => settle(null)); // after the code: nothing more to settle
     streams.control.once('error', () => settle(null));
   });
   await Promise.all(ended);

@@ -83,7 +83,8 @@ export async function startLocalWorkers(options: LaunchOptions): Promise<Started
     mkdirSync(logDir, { recursive: true });
     const stdoutFile = path.join(logDir, 'stdout.log');
     const stderrFile = path.join(logDir, 'stderr.log');
-    // The wrapper's own lines (none unless the holder cannot start) still reach the files.
+    // Both files exist from the job's start (readers look for them at once); without a holder the
+    // worker writes to them itself, and the holder's own errors go to stderr's.
     const stdout = openSync(stdoutFile, 'a');
     const stderr = openSync(stderrFile, 'a');
     const exitFile = path.join(runDir, 'job', `${writer}.exit`);
