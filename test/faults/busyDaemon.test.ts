@@ -127,6 +127,9 @@ describe('a busy daemon', () => {
     for (const f of followers) follow(f, () => runId);
     await waitFor(() => followers.every((f) => f.res !== undefined), 30_000);
     writer.stdin.write('go\n');
+    // The load starts once the run's first point is stored: before that its metric route is a 404
+    // (no such key yet), which is right but would count as an error here.
+    await waitFor(() => apiGet(`/runs/${runId}/metrics/loss`).then(() => true, () => false), 30_000);
 
     const apiMs: number[] = [];
     const errors: string[] = [];
@@ -138,7 +141,7 @@ describe('a busy daemon', () => {
       for (let i = 0; Date.now() < deadline; i++) {
         const due = started + ((i * API_WORKERS + w) * 1000) / TARGET_RPS; // paced: TARGET_RPS in all
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-        await apiGet(routes[(i + w) % routes.length]!).then((ms) => apiMs.push(ms), (err: Error) => errors.length < 5 && errors.push(err.message));
+        await apiGet(routes[(i + w) % routes.length]!).then((ms) => apiMs.push(ms), (err: Error) => errors.length < 5 && errors.push(`${routes[(i + w) % routes.length]!}: ${err.message}`));
       }
     };
     const sampler = setInterval(() => rss.push(rssMiB()), 500);
