@@ -199,6 +199,21 @@ async function closeTab(name: string): Promise<void> {
 }
 
 /**
+ * Scrolls the Runs tree by `deltaY` pixels (a big negative one: to its top). The wheel event goes to
+ * the tree's own scrollable element: a wheel of the mouse lands on whatever is under the pointer, and
+ * there a row's hover card, once shown, took the wheel and the tree never reached its top (a row of a
+ * new experiment, which sorts first, was then never drawn).
+ */
+async function scrollRunsTree(deltaY: number): Promise<void> {
+  const runs = page.locator('.pane-body .monaco-list', { has: page.locator('.monaco-list-row') }).first();
+  await runs.locator('.monaco-scrollable-element').first().evaluate((element, dy) => {
+    // VS Code's lists read Chromium's wheelDeltaY (0 in a made event, so it is given: 120 a line).
+    const wheel = new WheelEvent('wheel', { deltaY: dy, bubbles: true, cancelable: true });
+    element.dispatchEvent(Object.defineProperty(wheel, 'wheelDeltaY', { value: -dy }));
+  }, deltaY);
+}
+
+/**
  * Waits until the Runs tree has a row, wherever it is: the tree draws only the rows in view, and by
  * the later tests the workspace store's experiments push a store added at the end out of it. Scrolls
  * through the tree from its top down (and again) until the row is drawn, then back to the top, where
@@ -206,16 +221,13 @@ async function closeTab(name: string): Promise<void> {
  */
 async function waitForTreeRow(label: string, timeout: number): Promise<void> {
   const row = treeRow(label);
-  const list = page.locator('.pane-body .monaco-list', { has: page.locator('.monaco-list-row') }).first();
   const end = Date.now() + timeout;
   for (let turn = 0; !(await row.isVisible()); turn++) {
     if (Date.now() > end) throw new Error(`The Runs tree has no row "${label}"`);
-    await list.hover();
-    await page.mouse.wheel(0, turn % 12 === 0 ? -100_000 : 200);
+    await scrollRunsTree(turn % 12 === 0 ? -100_000 : 200);
     await page.waitForTimeout(250);
   }
-  await list.hover();
-  await page.mouse.wheel(0, -100_000);
+  await scrollRunsTree(-100_000);
 }
 
 beforeAll(async () => {
@@ -757,8 +769,7 @@ describe('Runlane in VS Code (code-server)', { retry: 1 }, () => {
     const logger = spawn(path.join(repo, '.venv', 'bin', 'python'), ['fastlog.py'], { cwd: workspace, env, stdio: 'ignore' });
     try {
       await showRunlane();
-      await page.mouse.move(200, 300);
-      await page.mouse.wheel(0, -5000); // the tree at its top, where the newest experiment is
+      await scrollRunsTree(-100_000); // the tree at its top, where the newest experiment is
       const live = treeRow('fast logger');
       await live.locator('[class*="codicon-sync"]').first().waitFor({ timeout: 60_000 });
       await treeRow('fast neighbour 1').waitFor({ timeout: 30_000 });
