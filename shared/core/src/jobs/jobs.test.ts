@@ -117,6 +117,14 @@ describe('local jobs', () => {
     expect(run.error).toMatch(/Worker w1 exited with code 7[\s\S]*out of memory/);
   });
 
+  it('names the signal of a worker killed by one (kill -9 reads as its cause, not as a bare 137)', async () => {
+    const { run_id } = await client.submitJob({ target: 'local', command: node('console.log("loading"); process.kill(process.pid, "SIGKILL")'), workers: 1, gpusPerWorker: 0 });
+    const run = await waitForEnd(run_id);
+    expect(run.status).toBe('failed');
+    expect(run.exit_code).toBe(137);
+    expect(run.error).toMatch(/^Worker w0 exited with code 137 \(killed by SIGKILL: kill -9, or the system out of memory\)\. Its last lines:\n[\s\S]*loading/);
+  });
+
   it('cancel kills every process of every worker, children included', async () => {
     const spawner = 'const c = require("child_process").spawn(process.execPath, ["-e", "setTimeout(()=>{}, 60000)"], {stdio: "ignore"}); console.log(process.pid, c.pid); setTimeout(() => {}, 60000)';
     const { run_id } = await client.submitJob({ target: 'local', command: node(spawner), workers: 2, gpusPerWorker: 0 });

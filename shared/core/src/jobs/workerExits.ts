@@ -1,6 +1,7 @@
 // How a job's workers ended: their exit codes (files their wrappers write), which failure counts, and
 // the last lines of a worker's output for the run's error.
 import { promises as fs, readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import * as path from 'node:path';
 import type { WriterEvent } from '../store/storeWriter.js';
 import type { WorkerRecord } from './launcher.js';
@@ -76,7 +77,28 @@ export async function endStatus(workers: WorkerRecord[], logsDir: string, end: J
   const code = codes[failed] ?? null;
   const rank = workers[failed]?.rank ?? failed;
   const tail = await lastLines(path.join(logsDir, `w${rank}`));
-  const how = code === null ? 'ended without an exit code (killed, or lost with its machine)' : `exited with code ${code}`;
+  const how = code === null ? 'ended without an exit code (killed, or lost with its machine)' : exitText(code);
   const others = end.failing && workers.length > 1 ? ' The other workers were stopped.' : '';
   return { type: 'status', status: 'failed', exit_code: code ?? -1, error: `Worker w${rank} ${how}.${others} Its last lines:\n${tail}` };
+}
+
+/** Signals named after a shell's 128+N exit code, with what most often sends them to a training job. */
+const SIGNAL_CAUSES: Record<string, string> = {
+  SIGKILL: 'kill -9, or the system out of memory',
+  SIGTERM: 'a stop request',
+  SIGSEGV: 'a crash in native code',
+  SIGABRT: 'an abort in native code',
+  SIGBUS: 'a bus error, often a full /dev/shm',
+};
+
+/**
+ * "exited with code 1"; a shell's 128+N code also names the signal N that ended the command
+ * ("exited with code 137 (killed by SIGKILL: kill -9, or the system out of memory)"): the worker's
+ * wrapper is a shell, so a worker killed by a signal reads as such a code, and 137 alone said nothing.
+ */
+function exitText(code: number): string {
+  const signal = code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+  if (!signal) return `exited with code ${code}`;
+  const cause = SIGNAL_CAUSES[signal];
+  return `exited with code ${code} (killed by ${signal}${cause ? `: ${cause}` : ''})`;
 }
