@@ -429,7 +429,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIds.openLogdir, {
       label: 'Open TensorBoard Log Folder…',
-      caption: 'Show the runs of a TensorBoard log folder in the Runs panel, beside the store’s',
+      caption: 'Show the runs of a TensorBoard log folder or a DVCLive folder in the Runs panel, beside the store’s',
       execute: async () => {
         const answer = await InputDialog.getText({
           title: 'Open TensorBoard Log Folder',

@@ -654,7 +654,7 @@ describe('Runlane in JupyterLab', () => {
       await expect.poll(async () => (await shownNames(table)).sort(), { timeout: 30_000 }).toEqual(['project/dvclive', 'tb']);
       await shot('16-table-follows-added-folder');
       // Removed from the sidebar: its runs leave the table.
-      await page.locator('.rl-source', { hasText: 'TensorBoard: late-logs' }).locator('.rl-source-remove').click();
+      await page.locator('.rl-source', { hasText: 'TensorBoard + DVCLive: late-logs' }).locator('.rl-source-remove').click();
       await expect.poll(() => shownNames(table), { timeout: 30_000 }).toEqual([]);
       await table.locator('.rl-table-search').fill('');
       // Two runs selected: a tab named by them, not "Table: 2 runs".

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { Signal } from '@lumino/signaling';
 import type { RunStatus, RunSummary, SourcedRun } from '@runlane/protocol';
 import { RUN_STATUSES } from '@runlane/protocol';
-import { duplicateNames, mainMetric, matches, mlflowLabel, NO_FILTER, RunSet, runKey, sortRuns, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
+import { duplicateNames, logFolderKind, mainMetric, matches, mlflowLabel, NO_FILTER, RunSet, runKey, sortRuns, type RunFilter, type SortKey, type SortOrder } from '@runlane/ui';
 
 import type { SourcesBridge } from '../sources';
 import { folderMarks, type FolderMark } from './folderMarks';
@@ -133,7 +133,7 @@ export class RunsSidebar extends Widget {
     this.logdirButton = document.createElement('button');
     this.logdirButton.className = 'rl-icon-button rl-open-logdir';
     this.logdirButton.textContent = '+ TensorBoard';
-    this.logdirButton.title = 'Open a TensorBoard log folder: its runs show here beside the store’s';
+    this.logdirButton.title = 'Open a TensorBoard log folder or a DVCLive folder: its runs show here beside the store’s';
     this.mlflowButton = document.createElement('button');
     this.mlflowButton.className = 'rl-icon-button rl-open-mlflow';
     this.mlflowButton.textContent = '+ MLflow';
@@ -345,7 +345,10 @@ export class RunsSidebar extends Widget {
     const sources = this.connection.bridge.sources();
     this.marks = folderMarks(sources.map((s) => s.path), (path) => this.connection.label(path));
     // Redrawn only when something changed: a chip replaced under the pointer swallows its click.
-    const signature = JSON.stringify([sources.map((s) => s.path), this.onlySource, [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
+    // A log folder's chip names what it holds (TensorBoard, DVCLive), known once its runs are read.
+    const sourceName = (s: (typeof sources)[number]): string =>
+      s.kind === 'mlflow' ? mlflowLabel(s.path) : `${s.kind === 'logdir' ? `${logFolderKind(this.sets.get(s.path)?.all() ?? []).prefix}: ` : ''}${this.connection.label(s.path)}`;
+    const signature = JSON.stringify([sources.map((s) => [s.path, sourceName(s)]), this.onlySource, [...this.failures.values()], [...this.notices.entries()].map(([k, n]) => [k, n.text])]);
     if (signature === this.sourcesSignature) return;
     this.sourcesSignature = signature;
     const chips = sources.length > 1 || sources.some((s) => s.kind !== 'store')
@@ -353,7 +356,7 @@ export class RunsSidebar extends Widget {
           const mark = this.marks.get(s.path);
           // The colour of this folder's marks in the rows.
           const swatch = mark ? [text('span', '', `rl-folder-swatch rl-folder-${mark.colour}`)] : [];
-          const name = s.kind === 'mlflow' ? mlflowLabel(s.path) : `${s.kind === 'logdir' ? 'TensorBoard: ' : ''}${this.connection.label(s.path)}`;
+          const name = sourceName(s);
           const only = this.onlySource === s.path;
           const chip = div(`rl-source rl-source-${s.kind}${only ? ' rl-source-only' : ''}`, ...swatch, text('span', name));
           chip.title = `${s.path}\n${s.why}\n${only ? 'Click to show every source again' : 'Click to show only this source’s runs'}`;

@@ -21,6 +21,7 @@ export { parseTagInput, TAG_PLACEHOLDER, TAG_PROMPT, type TagEdit } from './comm
 export { elapsedText } from './common/elapsedTime.js';
 export { gpuCountText, KERNEL_CHOICE, runTargetText, targetChoiceText, targetKindText, targetOf } from './common/targetLabels.js';
 export { runLabel, duplicateNames, shortRunId } from './runs/runLabel.js';
+export { logFolderKind, type LogFolderKind } from './runs/logFolder.js';
 export { chartsTitle } from './charts/chartsTitle.js';
 export { statusColor, STATUS_COLORS } from './charts/statusColors.js';
 export { meanOverRanks, rankLabel } from './charts/ranks.js';

@@ -6,7 +6,7 @@
 // times a second at most); the whole tree is redrawn only when rows appear, vanish or move.
 import * as vscode from 'vscode';
 import type { RunSummary } from '@runlane/protocol';
-import { duplicateNames, matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
+import { duplicateNames, logFolderKind, matches, NO_FILTER, sortRuns, type RunFilter } from '@runlane/ui';
 import { CommandIds } from '../commandIds';
 import type { RunsChange } from '../runsChange';
 import type { RunlaneService } from '../service';
@@ -146,9 +146,11 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       const item = new vscode.TreeItem(node.source.label, runs.length || this.service.errorOf(node.source.path) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       const total = this.service.totalOf(node.source.path);
       const count = total !== null ? `${runs.length.toLocaleString('en')} of ${total.toLocaleString('en')} runs, loading…` : runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
-      item.description = `${count} · ${node.source.reason}`;
-      const what = { logdir: 'TensorBoard log folder', mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
-      item.tooltip = `${what} ${node.source.path}\nShown for: ${node.source.reason}`;
+      // A log folder is named after what it holds (TensorBoard's event files, DVCLive folders).
+      const reason = node.source.kind === 'logdir' ? logFolderKind(runs).what : node.source.reason;
+      item.description = `${count} · ${reason}`;
+      const what = { logdir: logFolderKind(runs).what, mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
+      item.tooltip = node.source.kind === 'logdir' ? `${what} ${node.source.path}, opened by you` : `${what} ${node.source.path}\nShown for: ${node.source.reason}`;
       item.iconPath = new vscode.ThemeIcon({ logdir: 'graph-line', mlflow: 'cloud', store: 'database' }[node.source.kind]);
       item.contextValue = `source-${node.source.kind}`;
       // A new id once runs arrive: a store shown before its runs were read (None) would stay folded.
