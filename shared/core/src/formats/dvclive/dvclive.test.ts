@@ -2,7 +2,7 @@
 // scripts/setup-dvclive.sh), read as runs: by the reader, live through a restart and in-place
 // rewrites, by the daemon's log-directory index (its feed), and by the `runlane` CLI (--dvclive).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,4 +209,21 @@ describe.skipIf(!hasDvclive)('DVCLive folders written by dvclive', () => {
       await daemon.close();
     }
   });
+});
+
+// A new user read "took 0 ms" on a DVCLive run of one step: one point's time is no duration.
+it('a DVCLive run of one timestamp has no duration; of two, the time between them', async () => {
+  const write = (name: string, rows: string[]) => {
+    const dir = path.join(tmp, 'durations', name, 'dvclive', 'plots', 'metrics');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'loss.tsv'), ['timestamp\tstep\tloss', ...rows, ''].join('\n'));
+    return path.join(tmp, 'durations', name);
+  };
+  const later = Date.now() / 1000 + 3600; // an hour on: quiet, so finished
+  const one = new DvcliveDir(write('one', ['1700000000000\t0\t0.5']));
+  await one.refresh();
+  expect(one.summary('dvclive', later)).toMatchObject({ status: 'finished', started_at: 1700000000, duration: null });
+  const two = new DvcliveDir(write('two', ['1700000000000\t0\t0.5', '1700000002500\t1\t0.4']));
+  await two.refresh();
+  expect(two.summary('dvclive', later)).toMatchObject({ status: 'finished', started_at: 1700000000, ended_at: 1700000002.5, duration: 2.5 });
 });

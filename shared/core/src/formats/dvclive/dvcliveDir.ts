@@ -110,7 +110,8 @@ export class DvcliveDir {
       created_at: started ?? 0,
       started_at: started,
       ended_at: ended,
-      duration: ended !== null && started !== null ? ended - started : null,
+      // One point's time says nothing of how long the run took ("took 0 ms" read as a fact): unknown.
+      duration: ended !== null && started !== null && ended > started ? ended - started : null,
       notebook: null,
       cell_id: null,
       execution_count: null,
