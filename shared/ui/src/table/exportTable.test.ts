@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { toCsv, toMarkdown } from './exportTable.js';
+import { toCsv, toMarkdown, withRunIds } from './exportTable.js';
 import type { RowValues } from './filterExpr.js';
 
 const columns = ['name', { key: 'val/loss', label: 'val/loss (min)' }, 'lr', 'tags', 'note'];
@@ -33,6 +33,13 @@ describe('toCsv', () => {
     expect(back[2]).toEqual([`'=HYPERLINK("http://evil","click")`, '-0.5', '', '', `'@SUM(A1)`]);
     expect(back[3]).toEqual(['+1', 'NaN', 'Infinity', '', `'-2+3`]);
     expect(back[4]![4]).toBe(`'\tcmd`);
+  });
+
+  it("puts each run's id first, as a script reading the file needs it (two runs may share a name)", () => {
+    const csv = withRunIds(columns, rows.slice(0, 2), ['20261201-040000-aaaaaa', '20261201-040001-bbbbbb']);
+    const back = readWithPython(toCsv(csv.columns, csv.rows));
+    expect(back[0]).toEqual(['run id', 'name', 'val/loss (min)', 'lr', 'tags', 'note']);
+    expect(back.slice(1).map((r) => r.slice(0, 2))).toEqual([['20261201-040000-aaaaaa', 'plain'], ['20261201-040001-bbbbbb', `'=HYPERLINK("http://evil","click")`]]);
   });
 
   it('quotes a heading with a comma and handles no rows', () => {

@@ -40,6 +40,16 @@ function csvField(v: CellValue): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * The CSV's columns and rows with each run's id in front: a file read by a script needs what names a
+ * run for good (`runlane show ID`, a join with other data), and two runs may share a name. The table's
+ * own columns follow, as shown. (Markdown, for people, stays as the table shows it.)
+ */
+export function withRunIds(columns: readonly ExportColumn[], rows: readonly RowValues[], ids: readonly string[]): { columns: ExportColumn[]; rows: RowValues[] } {
+  const key = 'run:id'; // no table column's id (those are `name`, `param:lr`, `metric:loss`, ...)
+  return { columns: [{ key, label: 'run id' }, ...columns], rows: rows.map((row, i) => ({ [key]: ids[i]!, ...row })) };
+}
+
 /** RFC 4180 CSV (CRLF line ends, a header line), with formula-looking text defused (see above). */
 export function toCsv(columns: readonly ExportColumn[], rows: readonly RowValues[]): string {
   const lines = [columns.map((c) => csvField(labelOf(c))).join(',')];

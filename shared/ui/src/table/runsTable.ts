@@ -11,7 +11,7 @@ import { el } from '../views/dom.js';
 import { countOf } from '../views/format.js';
 import { buildColumns, exportValue, headerText, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
 import { ColumnsMenu } from './columnsMenu.js';
-import { toCsv, toMarkdown } from './exportTable.js';
+import { toCsv, toMarkdown, withRunIds } from './exportTable.js';
 import { compileFilter } from './filterExpr.js';
 import { GridView } from './gridView.js';
 import { runRow, sortRows, topRuns, type GroupBy, type RunRow, type TableRow } from './rowModel.js';
@@ -331,13 +331,13 @@ export class RunsTable {
   private async exportAs(format: 'csv' | 'markdown'): Promise<void> {
     const { pinned, scrolling } = layoutColumns(this.columns, this.state);
     const columns = [...pinned, ...scrolling];
-    const rows = this.rows
-      .filter((r): r is RunRow => r.kind === 'run')
-      .map((r) => Object.fromEntries(columns.map((c) => [c.id, exportValue(c, r.run, this.fieldOf(c.id))])));
+    const runRows = this.rows.filter((r): r is RunRow => r.kind === 'run');
+    const rows = runRows.map((r) => Object.fromEntries(columns.map((c) => [c.id, exportValue(c, r.run, this.fieldOf(c.id))])));
     const heads = columns.map((c) => ({ key: c.id, label: headerText(c, this.fieldOf(c.id)) }));
     try {
       if (format === 'csv') {
-        await this.options.actions.saveText(`${(this.options.experiment ?? 'runs').replace(/[^\w.-]+/g, '_')}.csv`, toCsv(heads, rows));
+        const csv = withRunIds(heads, rows, runRows.map((r) => r.run.id));
+        await this.options.actions.saveText(`${(this.options.experiment ?? 'runs').replace(/[^\w.-]+/g, '_')}.csv`, toCsv(csv.columns, csv.rows));
         this.say(`Exported ${rows.length} runs as CSV.`);
       } else {
         const text = toMarkdown(heads, rows);
