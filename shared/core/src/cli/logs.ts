@@ -104,8 +104,11 @@ export async function followLogs(storeDir: string, id: string, only?: string): P
 export async function followRun(storeDir: string, id: string, options: FollowOptions, onInterrupt?: () => Promise<void>): Promise<RunSummary> {
   const reader = await StoreReader.open(storeDir);
   const printer = new StreamPrinter(reader, id, options);
-  await printer.catchUp();
+  // The status is read before the output, here and in check(): a job's last lines are written before
+  // its end is recorded, so output read after a final status is all of it. Read the other way round, a
+  // job that printed and ended between the two reads lost its last lines (`echo bad >&2; exit 5`).
   const now = await reader.readRun(id);
+  await printer.catchUp();
   if (FINAL_STATUSES.includes(now.status)) {
     await printer.flush();
     return now;
@@ -126,8 +129,8 @@ export async function followRun(storeDir: string, id: string, options: FollowOpt
       chain = chain
         .then(async () => {
           if (ended) return;
-          await printer.catchUp();
           const run = await reader.readRun(id);
+          await printer.catchUp();
           if (FINAL_STATUSES.includes(run.status)) end(run);
         })
         .catch(() => undefined);
