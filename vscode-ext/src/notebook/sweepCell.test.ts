@@ -55,8 +55,10 @@ describe('a sweep cell started as the jobs controller starts it', () => {
       const sweep = await waitForJobEnd(store, started.run_id, 90_000);
       expect(sweep.status).toBe('finished');
       expect(sweep.tags['runlane.sweep.role']).toBe('sweep');
-      const trials = (await daemon.client.runs()).filter((r) => r.tags['runlane.sweep'] === started.run_id);
-      expect(trials.map((t) => t.status).sort()).toEqual(['finished', 'finished']);
+      // The daemon's listing follows the store's files: a trial's last point may reach it a moment after its end.
+      const trialsOf = async () => (await daemon.client.runs()).filter((r) => r.tags['runlane.sweep'] === started.run_id);
+      await expect.poll(async () => (await trialsOf()).filter((t) => t.status === 'finished' && t.metrics.loss).length).toBe(2);
+      const trials = await trialsOf();
       const best = JSON.parse(sweepBestText(store, started.run_id)!) as { value: number; run_id: string };
       expect(best.value).toBe(Math.min(...trials.map((t) => t.metrics.loss!.last as number)));
     } finally {
