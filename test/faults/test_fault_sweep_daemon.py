@@ -55,7 +55,10 @@ def test_a_sweep_goes_on_when_its_daemon_stops(tmp_path, fault_row):
         while _status(str(store), sweep_id) in ("queued", "running") and time.time() < deadline:
             time.sleep(0.2)
         log = (store / "runs" / sweep_id / "logs" / "w0" / "stdout.log").read_text()
-        result = json.loads((store / "runs" / sweep_id / "sweep" / "result.json").read_text())
+        stderr = (store / "runs" / sweep_id / "logs" / "w0" / "stderr.log").read_text()[-3000:]
+        result_file = store / "runs" / sweep_id / "sweep" / "result.json"
+        assert result_file.exists(), (_status(str(store), sweep_id), log, stderr)
+        result = json.loads(result_file.read_text())
         fault_row["lost"] = trials - sum(1 for r in result["trials"] if r["state"] == "finished")
         assert _status(str(store), sweep_id) == "finished", log
         assert "The daemon answers again; the sweep goes on." in log, log

@@ -2,6 +2,7 @@
 
 The daemon is found through its runtime file, as every client finds it (docs/daemon.md); when none
 answers it is started from the Node CLI bundled in this package. Standard library only."""
+import http.client
 import json
 import os
 import subprocess
@@ -92,6 +93,10 @@ class DaemonClient:
             raise DaemonError(message or "The Runlane daemon answered %d." % err.code, err.code) from None
         except urllib.error.URLError as err:
             raise DaemonError("The Runlane daemon cannot be reached: %s" % err.reason) from None
+        except (ConnectionError, http.client.HTTPException) as err:
+            # The daemon went away mid-answer (stopped, killed): a connection error as above, so that
+            # callers that wait for the next daemon (a sweep's controller) do so instead of failing.
+            raise DaemonError("The Runlane daemon closed the connection: %s" % (err or type(err).__name__)) from None
 
     def target(self, name, targets_file=None):
         """The target called `name`, checked (kind, GPUs, and the host's Python for SSH); None if unknown.
