@@ -10,7 +10,7 @@ import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterl
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 import type { RunDetail, RunRef, RunSummary, SourcedRun } from '@runlane/protocol';
-import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, mainMetric, parseEditedParams, parseTagInput, runKey, runLabel, scriptPathOf, sweepIdOf, TAG_PROMPT, type ChartSettings } from '@runlane/ui';
+import { applyParamsToSource, chartsTitle, duplicateNames, editableParams, isReadOnlyRun, mainMetric, parseEditedParams, parseTagInput, runKey, runLabel, scriptPathOf, sweepIdOf, TAG_PROMPT, type ChartSettings } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import { RunlaneConnection } from './connection';
 import { runlaneIcon } from './icon';
@@ -192,7 +192,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           openSource: (detail) => void goToCell(detail),
           openScript: (_, path) => void openScript(path).catch((err: Error) => showErrorMessage('Open script', err.message)),
           // A TensorBoard or MLflow server's run is stopped by the program writing it, not from here.
-          stopRun: item.run.kind === 'tensorboard' || item.run.kind === 'mlflow' ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
+          stopRun: isReadOnlyRun(item.run) ? undefined : (r) => stopRun({ source: r.source, run: sidebar.run(runKey(r))?.run ?? item.run }),
           openSweep: (r) => openSweep(r),
         });
         details.set(key, widget);
@@ -298,7 +298,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!run) return showErrorMessage(label, 'Select a run in the Runs panel first.');
       return Promise.resolve(action(run)).catch((err: Error) => showErrorMessage(label, err.message));
     };
-    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '') && target({})?.run.kind !== 'tensorboard' && target({})?.run.kind !== 'mlflow';
+    const isRunning = () => ['running', 'queued'].includes(target({})?.run.status ?? '') && !isReadOnlyRun(target({})!.run);
 
     const { commands } = app;
     commands.addCommand(CommandIds.openRuns, { label: 'Show Runs', icon: runlaneIcon, execute: () => app.shell.activateById(sidebar.id) });
@@ -323,7 +323,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIds.openScript, {
       label: 'Open Script',
       // Runs without a notebook: scripts, and jobs that ran one.
-      isVisible: () => !!target({}) && !target({})?.run.notebook && target({})?.run.kind !== 'tensorboard',
+      isVisible: () => !!target({}) && !target({})?.run.notebook && !isReadOnlyRun(target({})!.run),
       execute: guard('Open script', async (run) => {
         const path = scriptPathOf(await connection.bridge.getRun(ref(run)));
         if (!path) throw new Error(`The run “${run.run.name}” does not record which script it ran.`);

@@ -5,7 +5,7 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { InputDialog, showErrorMessage, type ICommandPalette } from '@jupyterlab/apputils';
 import type { SourcedRun } from '@runlane/protocol';
-import { mlflowHost, MLFLOW_URI_PROMPT, parseMlflowUri, pushDestination, runKey } from '@runlane/ui';
+import { isReadOnlyRun, mlflowHost, MLFLOW_URI_PROMPT, parseMlflowUri, pushDestination, runKey } from '@runlane/ui';
 import { CommandIds } from './commandIds';
 import type { RunlaneConnection } from './connection';
 import type { ShownSources } from './shownSources';
@@ -14,7 +14,7 @@ import type { RunsSidebar } from './sidebar/runsSidebar';
 const ANOTHER = 'Another server…';
 
 /** Runs a server or a TensorBoard folder holds are not pushed: they are not Runlane's to send. */
-const pushable = (item: SourcedRun) => item.run.kind !== 'mlflow' && item.run.kind !== 'tensorboard';
+const pushable = (item: SourcedRun) => !isReadOnlyRun(item.run);
 
 export function setUpTeamStores(
   app: JupyterFrontEnd,

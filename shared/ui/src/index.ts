@@ -13,7 +13,7 @@ export { HttpHostBridge, type HttpSource } from './hosts/httpHostBridge.js';
 export { RunDetailsView, scriptPathOf, type RunDetailsActions } from './views/runDetails.js';
 export { ansiFragment, collapseCarriageReturns } from './views/ansi.js';
 export { formatBytes, formatDuration, formatParam, formatTime } from './views/format.js';
-export { RunSet, matches, sortRuns, mainMetric, rowTags, isRunlaneTag, runlaneTags, runlaneTagsText, trialMark, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
+export { RunSet, matches, sortRuns, mainMetric, rowTags, isReadOnlyRun, isRunlaneTag, runlaneTags, runlaneTagsText, trialMark, NO_FILTER, type PreferredMetric, type RunFilter, type SortKey, type SortOrder } from './runs/runList.js';
 export { applyParamsToSource, editableParams, parseEditedParams, pythonLiteral } from './runs/editParams.js';
 // Logic both editors share, DOM-free (common/): the magic line, tags typed by the user, elapsed time, target labels.
 export { droppedOptions, magicOption, magicOptions, magicSubcommand, magicTarget, readMagicLine, withRunlaneMagic, type MagicChoice, type MagicLine } from './common/magicLine.js';

@@ -319,7 +319,7 @@ function runPatch(body: unknown): RunPatch {
 /** Log directories are TensorBoard's files: Runlane reads them and never writes into them. */
 function refuseLogdir(ctx: RouteContext): void {
   if (ctx.url.searchParams.has('mlflow')) throw new HttpError(400, 'bad_request', 'Runs on an MLflow server are read-only in Runlane for now: rename, tag, stop or delete them in MLflow (its UI or client).');
-  if (ctx.url.searchParams.has('logdir')) throw new HttpError(400, 'bad_request', 'Runs read from a TensorBoard log directory are read-only; change them in the program that wrote them.');
+  if (ctx.url.searchParams.has('logdir')) throw new HttpError(400, 'bad_request', 'Runs read from a log folder (TensorBoard event files, DVCLive) are read-only; change them in the program that wrote them.');
 }
 
 /** Runs that still change: a running job would lose its output if its folder moved. */

@@ -1,6 +1,6 @@
 import type { RunSummary } from '@runlane/protocol';
 import { describe, expect, it } from 'vitest';
-import { mainMetric, matches, NO_FILTER, rowTags, runlaneTags, runlaneTagsText, RunSet, sortRuns, trialMark } from './runList.js';
+import { isReadOnlyRun, mainMetric, matches, NO_FILTER, rowTags, runlaneTags, runlaneTagsText, RunSet, sortRuns, trialMark } from './runList.js';
 
 function run(over: Partial<RunSummary>): RunSummary {
   return {
@@ -106,6 +106,13 @@ describe('rowTags', () => {
   it('keeps the user\'s tags for rows; link tags and a TensorBoard run\'s logdir go to tooltips', () => {
     expect(rowTags({ kind: 'script', tags: { best: '', job: '20261130-064330-6691b3', rerun_of: 'x', lr: 'high' } })).toEqual([['best', ''], ['lr', 'high']]);
     expect(rowTags({ kind: 'tensorboard', tags: { logdir: 'tb', best: '' } })).toEqual([['best', '']]);
+    // A DVCLive run's folder, an absolute path, crowded its metric out of the row (a new user's find).
+    expect(rowTags({ kind: 'dvclive', tags: { dvclive: '/home/me/proj/dvclive', best: '' } })).toEqual([['best', '']]);
+  });
+
+  it('tells the runs read from other tools (nothing to stop, edit or push) from Runlane\'s own', () => {
+    expect(['tensorboard', 'dvclive', 'mlflow'].map((kind) => isReadOnlyRun({ kind: kind as 'tensorboard' }))).toEqual([true, true, true]);
+    expect(['cell', 'script', 'job'].map((kind) => isReadOnlyRun({ kind: kind as 'cell' }))).toEqual([false, false, false]);
   });
 
   it('leaves MLflow\'s system tags of a server run out of its row, as the MLflow UI does', () => {

@@ -67,15 +67,23 @@ export function mainMetric(run: RunSummary, preferred?: string | null): { key: s
 const LINK_TAGS = new Set(['job', 'rerun_of']);
 
 /**
+ * A run Runlane reads from another tool's files or server (TensorBoard, DVCLive, MLflow): nothing of
+ * it is Runlane's to stop, rename, tag, note, delete or push; its writer owns it.
+ */
+export function isReadOnlyRun(run: Pick<RunSummary, 'kind'>): boolean {
+  return run.kind === 'tensorboard' || run.kind === 'dvclive' || run.kind === 'mlflow';
+}
+
+/**
  * The tags worth a row's room in both editors' run lists: the user's. A TensorBoard run's `logdir`
- * repeats its folder, and link tags (`job=20261130-…`) pushed the user's tags and the metric out of view.
+ * repeats its folder (a DVCLive run's `dvclive` too), and link tags (`job=20261130-…`) pushed the user's tags and the metric out of view.
  */
 export function rowTags(run: Pick<RunSummary, 'kind' | 'tags'>): [string, string][] {
   // An MLflow server's run carries MLflow's system tags (mlflow.user, mlflow.source.name, ...): the
   // MLflow UI keeps them out of its lists too; run details still show them.
   // Runlane's own tags (`runlane.sweep=<id>`, `runlane.sweep.trial=5`, `runlane.pruned_step=1`) filled a
   // sweep trial's row with three clipped chips that read the same on every trial: run details show them.
-  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !isRunlaneTag(k) && !(run.kind === 'tensorboard' && k === 'logdir') && !(run.kind === 'mlflow' && k.startsWith('mlflow.')));
+  return Object.entries(run.tags).filter(([k]) => !LINK_TAGS.has(k) && !isRunlaneTag(k) && !(run.kind === 'tensorboard' && k === 'logdir') && !(run.kind === 'dvclive' && k === 'dvclive') && !(run.kind === 'mlflow' && k.startsWith('mlflow.')));
 }
 
 /** Whether a tag is one Runlane writes for itself (sweeps, pruning): `runlane.*`. */

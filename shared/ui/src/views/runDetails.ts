@@ -15,7 +15,7 @@ import { runTargetText } from '../common/targetLabels.js';
 import { SystemSummary } from './systemSummary.js';
 import { NoteEditor } from './noteEditor.js';
 import { sweepIdOf } from '../sweeps/trials.js';
-import { isRunlaneTag, runlaneTagsText } from '../runs/runList.js';
+import { isReadOnlyRun, isRunlaneTag, runlaneTagsText } from '../runs/runList.js';
 
 /** What the host does for the view's buttons (each optional: a host without it shows no button). */
 export interface RunDetailsActions {
@@ -43,7 +43,6 @@ export function scriptPathOf(run: Pick<RunDetail, 'kind' | 'meta' | 'notebook'>)
 }
 
 /** Runs read from files or servers Runlane does not write: their note is shown, not edited. */
-const READ_ONLY_KINDS = new Set(['tensorboard', 'mlflow', 'dvclive']);
 
 /** The log shown in the page stops here; the stored log keeps everything. */
 const MAX_SHOWN_LOG = 2 << 20;
@@ -159,7 +158,7 @@ export class RunDetailsView {
     const tags = tagSections(run);
     if (tags) parts.push(tags);
     summary.replaceChildren(...parts);
-    this.note.update(run.note, !READ_ONLY_KINDS.has(run.kind));
+    this.note.update(run.note, !isReadOnlyRun(run));
   }
 
   private header(run: RunDetail): HTMLElement {
@@ -170,7 +169,7 @@ export class RunDetailsView {
     if (script) buttons.push(button('Open script', () => this.actions.openScript!(run, script)));
     const sweep = this.actions.openSweep ? sweepIdOf(run) : null;
     if (sweep) buttons.push(button('Open sweep', () => this.actions.openSweep!({ source: this.ref.source, id: sweep })));
-    if (this.actions.stopRun && (run.status === 'running' || run.status === 'queued')) buttons.push(this.stopButton());
+    if (this.actions.stopRun && !isReadOnlyRun(run) && (run.status === 'running' || run.status === 'queued')) buttons.push(this.stopButton());
     const elapsed = elapsedText(run);
     const facts = [
       run.experiment,
