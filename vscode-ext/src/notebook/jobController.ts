@@ -107,7 +107,7 @@ export class JobController implements vscode.Disposable {
       link = { id: runId, name: job.name ?? `${notebookName} cell ${cell.index + 1}`, experiment: job.experiment ?? notebookName.replace(/\.ipynb$/, ''), store, kind: 'job' };
       await execution.replaceOutput(runLinkOutput(link));
     } catch (err) {
-      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
+      await execution.replaceOutput(cellError(err as Error));
       execution.end(false, Date.now());
       return;
     } finally {
@@ -149,7 +149,7 @@ export class JobController implements vscode.Disposable {
       link = { id: started.run_id, name: started.name, experiment: started.experiment, store, kind: 'job' };
       await execution.replaceOutput(runLinkOutput(link));
     } catch (err) {
-      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err as Error)]));
+      await execution.replaceOutput(cellError(err as Error));
       execution.end(false, Date.now());
       return;
     }
@@ -224,4 +224,12 @@ export class JobController implements vscode.Disposable {
     this.selection.dispose();
     this.controller.dispose();
   }
+}
+
+/**
+ * A cell's error that Runlane says (a refused target, a missing package): its sentence alone. The
+ * extension's stack under it ("at .../dist/extension.js:215:121") read as a crash of the tool.
+ */
+function cellError(err: Error): vscode.NotebookCellOutput {
+  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'Runlane', message: err.message })]);
 }

@@ -41,6 +41,16 @@ describe('a sweep cell in the Runlane jobs controller', () => {
 });
 
 describe('a sweep cell started as the jobs controller starts it', () => {
+  // A new user's sweep cell failed with "Sweeps need Optuna ... in the Python that runs the sweep" while
+  // the Python on their PATH had it: the editor had run another, and the message did not say which.
+  it('names the Python it ran when that Python lacks Optuna, and how to choose another', async () => {
+    const bare = '/usr/bin/python3'; // Debian's: no Optuna
+    if (!existsSync(bare)) return;
+    const source = '%%runlane sweep --on local --trials 2 --metric loss --mode min\nimport runlane as rl\nx = rl.uniform(0.0, 1.0)\n';
+    const refused = startSweep(bare, helper, { line: sweepLine(source), body: jobOfCell(source, 'local').body, store: path.join(tmp, 'bare'), cwd: tmp, name: 'nb', experiment: 'nb', cell: { notebook: null, cell_id: null, source, execution_count: 1 } });
+    await expect(refused).rejects.toThrow(/Optuna[\s\S]*\nThe Python used here: \/usr\/bin\/python3\. To use another \(one with Optuna and your packages\), set runlane\.pythonPath\.$/);
+  });
+
   it('runs as a sweep on a real daemon: the sweep run, its trials tagged with it, the best trial as the last output', async () => {
     const store = path.join(tmp, 'real');
     const runtimeDir = path.join(tmp, 'runtime');

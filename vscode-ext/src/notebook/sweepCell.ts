@@ -58,7 +58,10 @@ export function startSweep(python: string, helperDir: string, request: SweepRequ
           }
         }
         const said = stderr.trim();
-        reject(new Error(said || `The sweep could not start: ${err.message}`));
+        // A package missing from that Python (Optuna, runlane itself): the message says to install it
+        // "in the Python that runs the sweep", which is the editor's choice, so it is named here.
+        const which = /Optuna|No module named|ModuleNotFoundError/.test(said) ? `\n${pythonChoiceText(python)}` : '';
+        reject(new Error(`${said || `The sweep could not start: ${err.message}`}${which}`));
       },
     );
     // `pythonpath`: the controller and the trials import this helper as the editor's job cells do.
@@ -74,4 +77,10 @@ export function sweepBestText(store: string, runId: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Which Python the editor ran, and how to choose another, for a message about a missing package. */
+export function pythonChoiceText(python: string): string {
+  const found = python === 'python3' ? 'python3, the first on the editor\'s PATH' : python;
+  return `The Python used here: ${found}. To use another (one with Optuna and your packages), set runlane.pythonPath.`;
 }
