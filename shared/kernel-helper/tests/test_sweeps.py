@@ -150,6 +150,9 @@ def test_a_trial_waiting_for_a_free_gpu_is_said_to_be_queued_not_started(sweep_k
     shown = text_of(kernel.run(cell, "cell-queued"))
     lines = [line for line in shown.splitlines() if re.match(r"Trial \d (started|queued):", line)]
     assert sorted(line.split(":")[0].split()[2] for line in lines) == ["queued", "started", "started"], shown
+    # ... and when it gets a GPU, that it starts (a new user saw it queued, then pruned, never started).
+    waited = re.search(r"Trial (\d) queued:", shown).group(1)
+    assert re.search(r"^Trial %s started, after \d+ s queued\.$" % waited, shown, re.M), shown
     assert "Sweep done: 3 finished" in shown, shown
 
 

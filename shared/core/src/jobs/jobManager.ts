@@ -99,7 +99,11 @@ export class JobManager {
     const created = await createJobRun(await this.writer(store), store, { ...spec, workers, gpusPerWorker: perWorker }, input);
     const job = this.record(store, created.runId, created.spec, launcher);
     this.jobs.set(job.runId, job);
-    if (!launcher.localGpus || this.gpus.free(target).length >= workers * perWorker) {
+    // FIFO per target: a job queued for its GPUs is not overtaken by one that arrives as they free up
+    // (a sweep's next trial took the GPU its queued trial was waiting for, and said it had started).
+    const waits = launcher.localGpus && (this.queue.some((queued) => queued.target === target.name) || this.gpus.free(target).length < workers * perWorker);
+    if (!waits) {
+      this.reserve(job, target); // now, with no await between the check and the taking
       if (!launcher.startsInBackground) return { run_id: job.runId, status: await this.start(job, true, target) };
       (await this.writer(store)).appendEvent(job.runId, { type: 'status', status: 'queued' }); // until its start has run
       void this.start(job, false, target).catch((err: unknown) => process.stderr.write(`runlane daemon: starting job ${job.runId}: ${(err as Error).message}\n`));
@@ -289,9 +293,7 @@ export class JobManager {
     let started: { status: 'queued' | 'running'; state: unknown };
     try {
       if (!target) throw new RunFailed(`The target "${job.target}" is no longer declared; declare it again in runlane.toml and re-run the job.`);
-      const { workers, gpusPerWorker } = job.spec;
-      job.gpusByRank = job.launcher.localGpus ? this.gpus.take(target, workers, gpusPerWorker) : Array.from({ length: workers }, () => []);
-      job.gpus = job.gpusByRank.flat();
+      if (!job.gpusByRank.length) this.reserve(job, target);
       started = await job.launcher.start(job, target, this.control(job, writer));
     } catch (err) {
       writer.appendEvent(job.runId, { type: 'status', status: 'failed', error: (err as Error).message });
@@ -352,6 +354,13 @@ export class JobManager {
     await this.release(job);
   }
 
+  /** The job's GPUs (none for a target without local GPUs), taken from the pool. */
+  private reserve(job: Job, target: TargetConfig): void {
+    const { workers, gpusPerWorker } = job.spec;
+    job.gpusByRank = job.launcher.localGpus ? this.gpus.take(target, workers, gpusPerWorker) : Array.from({ length: workers }, () => []);
+    job.gpus = job.gpusByRank.flat();
+  }
+
   /** The job is over here: its GPUs go back, and queued jobs that now fit start, in order. */
   private async release(job: Job): Promise<void> {
     job.done = true;
@@ -361,6 +370,7 @@ export class JobManager {
       const target = this.targetsFor(next.store, next.spec.targetsFile).find((t) => t.name === next?.target);
       if (target && this.gpus.free(target).length < next.spec.workers * next.spec.gpusPerWorker) break; // FIFO: no overtaking
       this.queue.shift();
+      if (target) this.reserve(next, target); // before any await: a job submitted meanwhile finds them taken
       await this.start(next, false, target);
     }
   }

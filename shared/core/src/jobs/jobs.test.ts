@@ -68,6 +68,22 @@ describe('local jobs', () => {
     await expect(client.submitJob({ target: 'box', command: node(''), workers: 3, gpusPerWorker: 1 })).rejects.toThrow(/has 2 GPU\(s\); this job asks for 3/);
   });
 
+  // A new user's sweep with 2 GPUs and 3 trials at once: the trial submitted as a GPU freed up took it
+  // from the trial queued for it (and said "started" while it then waited). Queued jobs go first.
+  it('starts queued jobs in order: a job submitted while one waits for GPUs waits behind it', async () => {
+    const hold = (ms: number) => node(`console.log(process.env.CUDA_VISIBLE_DEVICES); setTimeout(() => {}, ${ms})`);
+    const short = await client.submitJob({ target: 'box', command: hold(300), workers: 1, gpusPerWorker: 1 });
+    const long = await client.submitJob({ target: 'box', command: hold(3000), workers: 1, gpusPerWorker: 1 });
+    const both = await client.submitJob({ target: 'box', command: hold(0), workers: 1, gpusPerWorker: 2 });
+    expect([short.status, long.status, both.status]).toEqual(['running', 'running', 'queued']);
+    expect((await waitForEnd(short.run_id)).status).toBe('finished'); // one GPU free, the queued job needs two
+    const late = await client.submitJob({ target: 'box', command: hold(0), workers: 1, gpusPerWorker: 1 });
+    expect(late.status).toBe('queued'); // behind the waiting job, though a GPU is free
+    expect((await client.runs({ status: ['queued'] })).map((r) => r.id).sort()).toEqual([both.run_id, late.run_id].sort());
+    for (const id of [long.run_id, both.run_id, late.run_id]) expect((await waitForEnd(id)).status).toBe('finished');
+    expect(log(both.run_id, 'w0').trim()).toBe('0,1');
+  });
+
   it('re-runs a job with its recorded spec, handing edited params to the workers', async () => {
     const show = 'console.log(process.env.RUNLANE_PARAMS ?? "none", process.env.WORLD_SIZE)';
     const first = await client.submitJob({ target: 'local', command: node(show), workers: 2, gpusPerWorker: 0, name: 'sweep' });

@@ -195,9 +195,13 @@ class Controller(FollowsFeed, Outcome):
             self.refused = True
             return
         run_id = created["run_id"]
-        self._add(Trial(self.client, self.store, ot, values, run_id))
-        # A job that waits (for a free GPU, or in a cluster's queue) is said to, not said to have started.
+        trial = Trial(self.client, self.store, ot, values, run_id)
+        self._add(trial)
+        # A job that waits (for a free GPU, or in a cluster's queue) is said to, not said to have started;
+        # its start is said when it comes (_poll).
         said = "started" if created.get("status") == "running" else "queued"
+        if said == "queued":
+            trial.queued_at = time.time()
         self.out("Trial %d %s: %s (run %s)" % (ot.number, said, values_text(values), run_id))
 
     def _submit(self, spec):
@@ -245,6 +249,10 @@ class Controller(FollowsFeed, Outcome):
         if not (look or trial.end_seen):
             return
         status, error, _ = trial.status()
+        if trial.queued_at is not None and status != "queued":
+            if status == "running":
+                self.out("Trial %d started, after %.0f s queued." % (trial.number, time.time() - trial.queued_at))
+            trial.queued_at = None
         if status not in ("finished", "failed", "cancelled", "interrupted", "crashed", "pruned"):
             return
         if trial.pruning is None:

@@ -54,6 +54,7 @@ class Trial:
         self.next_metric_read = 0.0
         self.fed_points = []  # (step, value) from the live feed, not yet judged
         self.end_seen = False  # the feed told of a final status: look at the files now
+        self.queued_at = None  # when its job was queued (for a GPU, in a cluster's queue), until seen running
 
     def new_points(self, metric):
         """The points logged since the last call, as (step, value), skipping NaN and text values."""
