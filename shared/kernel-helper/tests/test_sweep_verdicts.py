@@ -229,3 +229,21 @@ def test_a_bad_warmup_is_one_sentence(settings, error):
              **settings)
     with pytest.raises(RunlaneError, match=error):
         check_settings(s["trials"], s["parallel"], s["metric"], s["mode"], s["sampler"], s["pruner"], s["warmup"])
+
+
+def test_a_word_where_a_number_goes_is_one_sentence_and_an_unknown_option_keeps_the_usage():
+    """`%%runlane sweep --warmup abc` printed argparse's "invalid int value" and eight lines of usage (a
+    new user's find); an option the magic does not know still lists what there is."""
+    import shlex
+
+    from runlane.errors import RunlaneError
+    from runlane.sweep.cell import parser
+
+    hint = " (%%runlane sweep --help lists the options)."
+    for line, said in [("--warmup abc", "--warmup takes a whole number, not 'abc'" + hint),
+                       ("--trials 2.5", "--trials takes a whole number, not '2.5'" + hint)]:
+        with pytest.raises(RunlaneError) as raised:
+            parser().parse_args(shlex.split(line))
+        assert str(raised.value) == said
+    with pytest.raises(RunlaneError, match=r"unrecognized arguments: --trails 3\nusage: %%runlane sweep"):
+        parser().parse_args(shlex.split("--trails 3"))

@@ -6,6 +6,7 @@ trial), and `%runlane attach SWEEP` follows it again after a kernel restart."""
 import argparse
 import json
 import os
+import re
 import shlex
 import sys
 
@@ -19,6 +20,12 @@ from .submit import read_result, submit_sweep
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
+        # A bad number is one sentence (argparse's "invalid int value" and eight lines of usage read as
+        # a crash); an unknown or missing option keeps the usage, which says what there is.
+        bad = re.match(r"argument (\S+?)(?:/\S+)?: invalid int value: '(.*)'$", message)
+        if bad:
+            raise RunlaneError("%s takes a whole number, not '%s' (%%%%runlane sweep --help lists the options)."
+                               % bad.groups())
         raise RunlaneError("%s\n%s" % (message, self.format_usage().strip()))
 
 
