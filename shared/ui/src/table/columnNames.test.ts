@@ -1,7 +1,7 @@
 // Column names a user can tell apart: a param named as a metric, Runlane's own tags, clipped cells.
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '@runlane/protocol';
-import { buildColumns, cellText, cellTitle, cellValue, exportValue, headerText, rowValues, searchText } from './columns.js';
+import { buildColumns, cellText, cellTitle, cellValue, csvHeader, csvValue, exportValue, headerText, rowValues, searchText } from './columns.js';
 import { toCsv, toMarkdown } from './exportTable.js';
 import { compileFilter } from './filterExpr.js';
 
@@ -28,6 +28,15 @@ describe('a param and a metric with one name', () => {
     const rows = runs.map((r) => Object.fromEntries(columns.map((c) => [c.id, cellText(c, r)])));
     expect(toCsv(heads, rows).split(/\r?\n/)[0]).toBe('loss (param),loss');
     expect(toMarkdown(heads, rows).split('\n')[0]).toBe('| loss (param) | loss |');
+  });
+
+  // A new user's CSV had "10.0 s" in its duration column: text a spreadsheet or pandas cannot add up.
+  it('gives the CSV a duration in seconds as a number, under "duration (s)"; Markdown keeps the table\'s text', () => {
+    const duration = buildColumns(runs).find((c) => c.kind === 'duration')!;
+    expect([csvHeader(duration), csvValue(duration, runs[0]!)]).toEqual(['duration (s)', 10]);
+    expect([headerText(duration), exportValue(duration, runs[0]!)]).toEqual(['duration', cellText(duration, runs[0]!)]);
+    const loss = buildColumns(runs).find((c) => c.id === 'metric:loss')!;
+    expect([csvHeader(loss), csvValue(loss, runs[0]!)]).toEqual(['loss', 0.123456789]);
   });
 
   it('filters the metric by its bare name and the param as `params.loss`', () => {

@@ -139,6 +139,18 @@ export function exportValue(column: TableColumn, run: RunSummary, field: MetricF
   return cellText(column, run, field);
 }
 
+/**
+ * A cell for the CSV, read by scripts: as exportValue, but a duration is its seconds as a number
+ * ("2.5", its header "duration (s)"), not the table's "2.5 s" text a spreadsheet cannot add up.
+ */
+export function csvValue(column: TableColumn, run: RunSummary, field: MetricField = 'last'): CellValue {
+  return column.kind === 'duration' ? run.duration : exportValue(column, run, field);
+}
+
+export function csvHeader(column: TableColumn, field: MetricField = 'last'): string {
+  return column.kind === 'duration' ? `${column.label} (s)` : headerText(column, field);
+}
+
 /** The header's text: a metric column names its field when it is not the last value. */
 export function headerText(column: TableColumn, field: MetricField = 'last'): string {
   return column.kind === 'metric' && field !== 'last' ? `${column.label} (${field})` : column.label;

@@ -9,7 +9,7 @@ import { runKey, type HostBridge, type RunRef } from '../hostBridge.js';
 import { foldPoints } from '../runs/runList.js';
 import { el } from '../views/dom.js';
 import { countOf } from '../views/format.js';
-import { buildColumns, exportValue, headerText, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
+import { buildColumns, csvHeader, csvValue, exportValue, headerText, rowValues, searchText, type MetricField, type TableColumn } from './columns.js';
 import { ColumnsMenu } from './columnsMenu.js';
 import { toCsv, toMarkdown, withRunIds } from './exportTable.js';
 import { compileFilter } from './filterExpr.js';
@@ -331,12 +331,14 @@ export class RunsTable {
   private async exportAs(format: 'csv' | 'markdown'): Promise<void> {
     const { pinned, scrolling } = layoutColumns(this.columns, this.state);
     const columns = [...pinned, ...scrolling];
-    const runRows = this.rows.filter((r): r is RunRow => r.kind === 'run');
-    const rows = runRows.map((r) => Object.fromEntries(columns.map((c) => [c.id, exportValue(c, r.run, this.fieldOf(c.id))])));
-    const heads = columns.map((c) => ({ key: c.id, label: headerText(c, this.fieldOf(c.id)) }));
+    const runs = this.rows.filter((r): r is RunRow => r.kind === 'run').map((r) => r.run);
+    // The CSV is for scripts (numbers, each run's id first); Markdown for people (as the table reads).
+    const [value, header] = format === 'csv' ? [csvValue, csvHeader] : [exportValue, headerText];
+    const rows = runs.map((run) => Object.fromEntries(columns.map((c) => [c.id, value(c, run, this.fieldOf(c.id))])));
+    const heads = columns.map((c) => ({ key: c.id, label: header(c, this.fieldOf(c.id)) }));
     try {
       if (format === 'csv') {
-        const csv = withRunIds(heads, rows, runRows.map((r) => r.run.id));
+        const csv = withRunIds(heads, rows, runs.map((run) => run.id));
         await this.options.actions.saveText(`${(this.options.experiment ?? 'runs').replace(/[^\w.-]+/g, '_')}.csv`, toCsv(csv.columns, csv.rows));
         this.say(`Exported ${rows.length} runs as CSV.`);
       } else {
