@@ -2,7 +2,7 @@
 // scripts/setup-dvclive.sh), read as runs: by the reader, live through a restart and in-place
 // rewrites, by the daemon's log-directory index (its feed), and by the `runlane` CLI (--dvclive).
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,4 +226,19 @@ it('a DVCLive run of one timestamp has no duration; of two, the time between the
   const two = new DvcliveDir(write('two', ['1700000000000\t0\t0.5', '1700000002500\t1\t0.4']));
   await two.refresh();
   expect(two.summary('dvclive', later)).toMatchObject({ status: 'finished', started_at: 1700000000, ended_at: 1700000002.5, duration: 2.5 });
+});
+
+// DVCLive 3.x writes its TSVs without times (`step  loss`): the run's times come from its files. The
+// newest write was taken as its start, so a run read as starting when it ended, with no duration.
+it('a DVCLive run without timestamps starts at its oldest file and ends at its newest', async () => {
+  const dir = path.join(tmp, 'untimed', 'dvclive');
+  mkdirSync(path.join(dir, 'plots', 'metrics'), { recursive: true });
+  writeFileSync(path.join(dir, 'params.yaml'), 'lr: 0.1\n');
+  writeFileSync(path.join(dir, 'plots', 'metrics', 'loss.tsv'), 'step\tloss\n0\t1.0\n1\t0.5\n');
+  const end = Math.floor(Date.now() / 1000) - 60;
+  utimesSync(path.join(dir, 'params.yaml'), end - 5, end - 5); // written when Live() began
+  utimesSync(path.join(dir, 'plots', 'metrics', 'loss.tsv'), end, end); // the last step
+  const source = new DvcliveDir(path.join(tmp, 'untimed'));
+  await source.refresh();
+  expect(source.summary('dvclive', end + 3600)).toMatchObject({ status: 'finished', started_at: end - 5, ended_at: end, duration: 5 });
 });

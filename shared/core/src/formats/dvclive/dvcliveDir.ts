@@ -97,7 +97,7 @@ export class DvcliveDir {
     // DVCLive leaves no end marker: a folder written to within the window is running (as an event file).
     const running = run.lastModified > 0 && now - run.lastModified < RUNNING_WINDOW_S;
     const { first, last } = run.timeRange();
-    const started = first ?? (run.lastModified || null);
+    const started = first ?? (run.firstModified || run.lastModified || null);
     const ended = running ? null : (last ?? (run.lastModified || null));
     const project = path.basename(path.dirname(run.folder));
     return {

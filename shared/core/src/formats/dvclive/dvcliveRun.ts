@@ -44,6 +44,12 @@ export class DvcliveRun {
   latestStep: number | null = null;
   images: DvcliveImage[] = [];
   lastModified = 0;
+  /**
+   * When the run began, as far as its files tell (Unix seconds; 0: unknown): the folder's creation
+   * where the filesystem keeps it, else its oldest file. DVCLive's TSVs carry no times unless asked
+   * (`timestamp=True`), and the newest write read as the start made a 3-second run "start" at its end.
+   */
+  firstModified = 0;
   /** Bumped when the run restarted in its folder (a new `Live()` without resume). */
   generation = 0;
 
@@ -72,7 +78,9 @@ export class DvcliveRun {
     await this.readParams();
     await this.readLatest();
     await this.readImages();
-    this.lastModified = Math.max(this.lastModified, ...(await mtimes(this.folder, [...files.map((f) => path.join('plots', 'metrics', f)), 'params.yaml', 'metrics.json'])));
+    const written = (await mtimes(this.folder, [...files.map((f) => path.join('plots', 'metrics', f)), 'params.yaml', 'metrics.json'])).filter((t) => t > 0);
+    if (written.length) this.lastModified = Math.max(this.lastModified, ...written);
+    if (restarted || !this.firstModified) this.firstModified = Math.min(...written, await bornAt(this.folder)) || 0;
     return out;
   }
 
@@ -91,11 +99,12 @@ export class DvcliveRun {
     return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
   }
 
-  /** The first and last row times of its series (Unix seconds), null when it has none. */
+  /** The first and last row times of its series that DVCLive wrote (Unix seconds), null when none has any. */
   timeRange(): { first: number | null; last: number | null } {
     let first: number | null = null;
     let last: number | null = null;
     for (const tail of this.series.values()) {
+      if (!tail.timed) continue; // read times: when Runlane saw the rows, not when they were logged
       for (const t of tail.times) {
         if (first === null || t < first) first = t;
         if (last === null || t > last) last = t;
@@ -229,6 +238,12 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** When a folder was made (Unix seconds), where the filesystem keeps it; Infinity when it does not. */
+async function bornAt(folder: string): Promise<number> {
+  const born = await fs.stat(folder).then((s) => s.birthtimeMs / 1000, () => 0);
+  return born > 0 ? born : Infinity;
 }
 
 async function mtimes(folder: string, rels: string[]): Promise<number[]> {

@@ -16,6 +16,11 @@ export class TsvTail {
   /** Column indexes from the header; -1: absent. */
   private stepCol = -1;
   private timeCol = -1;
+
+  /** Whether its rows carry DVCLive's times; without them a row's time is the file's mtime when read. */
+  get timed(): boolean {
+    return this.timeCol >= 0;
+  }
   private valueCol = -1;
 
   constructor(readonly file: string) {}
