@@ -247,3 +247,23 @@ def test_a_word_where_a_number_goes_is_one_sentence_and_an_unknown_option_keeps_
         assert str(raised.value) == said
     with pytest.raises(RunlaneError, match=r"unrecognized arguments: --trails 3\nusage: %%runlane sweep"):
         parser().parse_args(shlex.split("--trails 3"))
+
+
+@pytest.mark.parametrize("info, trial, said", [
+    ({"name": "local", "kind": "local", "gpus": ["0", "1"]}, {"gpus": 3, "workers": 1},
+     'Target "local" has 2 GPU(s); each trial asks for 3. Ask for fewer (--gpus), or run on a target with more.'),
+    ({"name": "local", "kind": "local", "gpus": ["0", "1"]}, {"gpus": 2, "workers": 1}, None),
+    ({"name": "cluster", "kind": "slurm", "gpus": []}, {"gpus": 8, "workers": 1}, None),  # Slurm's own to say
+])
+def test_a_trial_asking_for_more_gpus_than_the_machine_has_is_refused_before_the_sweep_exists(info, trial, said):
+    """`--gpus 3` on 2 GPUs: each trial's job was refused in turn and a failed sweep run was left behind
+    (a new user's find); now one sentence before anything is made."""
+    from runlane.errors import RunlaneError
+    from runlane.sweep.submit import check_gpus
+
+    if said is None:
+        check_gpus(info, trial)
+        return
+    with pytest.raises(RunlaneError) as raised:
+        check_gpus(info, trial)
+    assert str(raised.value) == said

@@ -91,7 +91,7 @@ export class JobManager {
     const perWorker = spec.gpusPerWorker ?? 0;
     const pool = launcher.localGpus ? this.gpus.all(target) : [];
     if (launcher.localGpus && workers * perWorker > pool.length) {
-      throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker} (${workers} workers x ${perWorker}).`);
+      throw new StoreError('bad_query', `Target "${target.name}" has ${pool.length} GPU(s); this job asks for ${workers * perWorker}${workers > 1 ? ` (${workers} workers x ${perWorker})` : ''}.`);
     }
     const input = spec.input === undefined ? undefined : checkInput(spec.input);
     await this.writer(store); // makes the store when it is new, so that its jobs lock can be taken

@@ -41,6 +41,17 @@ def space_json(space):
     return {k: v.to_json() if isinstance(v, Distribution) else v for k, v in space.items()}
 
 
+def check_gpus(info, trial):
+    """A trial that asks for more GPUs than the target's machine has is one sentence before the sweep
+    exists (each trial's job was refused in turn, and a failed sweep run was left behind). Targets whose
+    GPUs are another scheduler's (Slurm, Ray) say so themselves."""
+    asked = (trial.get("gpus") or 0) * (trial.get("workers") or 1)
+    have = info.get("gpus")
+    if info.get("kind") == "local" and isinstance(have, list) and asked > len(have):
+        raise RunlaneError('Target "%s" has %d GPU(s); each trial asks for %d. Ask for fewer (--gpus), or run on a '
+                           "target with more." % (info.get("name"), len(have), asked))
+
+
 def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, cell=None, files=None, env=None):
     """Checks everything, then submits the controller job. `trial`: the template of each trial's job
     spec (`command`, `workers`, `gpus`, `env`, `cell`...). `files`: name -> text for the sweep's input
@@ -52,7 +63,8 @@ def submit_sweep(store, target, space, trial, settings, name, experiment, cwd, c
     check_optuna_installed()
     client = DaemonClient.connect(store)
     # An unknown target is one sentence before the sweep starts; looked up in the runlane.toml the trials use.
-    client.known_target(target, trial.get("targetsFile"))
+    info = client.known_target(target, trial.get("targetsFile"))
+    check_gpus(info, trial)
     spec = dict(settings, name=name, space=space_json(space), trial=dict(trial, target=target, experiment=experiment))
     input_dir = tempfile.mkdtemp(prefix="runlane-sweep-")
     try:
