@@ -147,9 +147,9 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       const total = this.service.totalOf(node.source.path);
       const count = total !== null ? `${runs.length.toLocaleString('en')} of ${total.toLocaleString('en')} runs, loading…` : runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : node.source.kind === 'logdir' ? 'no event files yet' : 'no runs yet';
       // A log folder is named after what it holds (TensorBoard's event files, DVCLive folders).
-      const reason = node.source.kind === 'logdir' ? logFolderKind(runs).what : node.source.reason;
-      item.description = `${count} · ${reason}`;
-      const what = { logdir: logFolderKind(runs).what, mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
+      const logFolder = node.source.kind === 'logdir' ? logFolderKind(runs).what : null;
+      item.description = `${count} · ${logFolder ?? node.source.reason}`;
+      const what = { logdir: logFolder, mlflow: 'MLflow tracking server (read by the daemon, with its MLFLOW_TRACKING_* credentials)', store: 'Runlane store' }[node.source.kind];
       item.tooltip = node.source.kind === 'logdir' ? `${what} ${node.source.path}, opened by you` : `${what} ${node.source.path}\nShown for: ${node.source.reason}`;
       item.iconPath = new vscode.ThemeIcon({ logdir: 'graph-line', mlflow: 'cloud', store: 'database' }[node.source.kind]);
       item.contextValue = `source-${node.source.kind}`;
